@@ -1,1 +1,20 @@
-export {};
+// @virtwire/protocol: the contract shared by virtwired, the SDK and vwsh. Browser-safe: no Node imports.
+export * from './version.js';
+export * from './references.js';
+export * from './capabilities.js';
+export * from './call-checks.js';
+export * from './errors/error-number.js';
+export * from './errors/error-domain.js';
+export * from './errors/jsonrpc-codes.js';
+export * from './errors/vir-error.js';
+export * from './flags/flag-set.js';
+export * from './flags/flag-rules.js';
+export * from './flags/snapshot-flags.js';
+export * from './flags/domain-flags.js';
+export * from './flags/domain-lifecycle-flags.js';
+export * from './methods/define-method.js';
+export * from './methods/method-table.js';
+export * from './xml/xml-limits.js';
+export * from './xml/xml-tree.js';
+export * from './xml/snapshot-xml.js';
+export * from './xml/domain-xml.js';

@@ -1,0 +1,56 @@
+// The shape of one method definition: wire name, schemas, permissions, flags and the libvirt function it mirrors.
+import type { z } from 'zod';
+import type { FlagRule } from '../flags/flag-rules.js';
+import type { FlagSet } from '../flags/flag-set.js';
+
+/**
+ * What a caller needs to call a method, checked before anything else is read (libvirt's `@acl`):
+ * `connect` may be called before ConnectOpen; `read` by read-only principals; `write` only read-write.
+ */
+export type Permission = 'connect' | 'read' | 'write';
+
+/** An extra permission a flag adds, as libvirt's `@acl: domain:read_secure:VIR_DOMAIN_XML_SECURE`. */
+export interface FlagPermission {
+  readonly flag: number;
+  /** `read_secure` is refused to read-only principals; `fs_freeze` needs a read-write principal. */
+  readonly permission: 'read_secure' | 'fs_freeze';
+}
+
+/** One method of the protocol, declared once; the server and the client both derive from it. */
+export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  /** The libvirt public function this mirrors, e.g. `virDomainSnapshotCreateXML`. */
+  readonly libvirt: string;
+  /** The `VIR_FROM_THIS` of libvirt's public API file that raises its generic errors. */
+  readonly errorDomain: number;
+  readonly permission: Permission;
+  readonly flagPermissions: readonly FlagPermission[];
+  /** The flag enum of its `flags` parameter, or null for methods without flags. */
+  readonly flags: FlagSet | null;
+  /** libvirt's public-API flag rules, applied in order before the driver is called. */
+  readonly rules: readonly FlagRule[];
+  /** Who answers: the daemon itself, or the hypervisor driver of the connection. */
+  readonly handledBy: 'daemon' | 'driver';
+  readonly params: P;
+  readonly result: R;
+}
+
+/** Declares one method; optional parts default to "none". */
+export function defineMethod<P extends z.ZodType, R extends z.ZodType, H extends 'daemon' | 'driver' = 'driver'>(definition: {
+  libvirt: string;
+  errorDomain: number;
+  permission: Permission;
+  flagPermissions?: readonly FlagPermission[];
+  flags?: FlagSet;
+  rules?: readonly FlagRule[];
+  handledBy?: H;
+  params: P;
+  result: R;
+}): MethodDefinition<P, R> & { readonly handledBy: H } {
+  return {
+    flagPermissions: [],
+    flags: null,
+    rules: [],
+    handledBy: 'driver',
+    ...definition,
+  } as MethodDefinition<P, R> & { readonly handledBy: H };
+}

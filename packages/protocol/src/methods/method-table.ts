@@ -1,0 +1,34 @@
+// The protocol's method table: every method declared once, and the types derived from it.
+import type { z } from 'zod';
+import { connectMethods } from './connect-methods.js';
+import { domainMethods } from './domain-methods.js';
+import { snapshotMethods } from './snapshot-methods.js';
+import type { MethodDefinition } from './define-method.js';
+
+/** Every method virtwire speaks, by wire name (the libvirt API name without `vir`). */
+export const methods = { ...connectMethods, ...domainMethods, ...snapshotMethods } satisfies Record<string, MethodDefinition>;
+
+/** A method's wire name. */
+export type MethodName = keyof typeof methods;
+
+/** The parameters a caller passes (defaults such as `flags: 0` may be left out). */
+export type ParamsInput<N extends MethodName> = z.input<(typeof methods)[N]['params']>;
+
+/** The parameters a handler receives, after validation and defaults. */
+export type Params<N extends MethodName> = z.output<(typeof methods)[N]['params']>;
+
+/** A method's result. */
+export type Result<N extends MethodName> = z.output<(typeof methods)[N]['result']>;
+
+/** Methods answered by the hypervisor driver of the connection. */
+export type DriverMethodName = {
+  [N in MethodName]: (typeof methods)[N]['handledBy'] extends 'daemon' ? never : N;
+}[MethodName];
+
+/** Methods answered by the daemon itself. */
+export type DaemonMethodName = Exclude<MethodName, DriverMethodName>;
+
+/** True when `name` is a wire method name (own property only: `__proto__` and friends are not). */
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+}

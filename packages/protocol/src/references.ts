@@ -1,0 +1,28 @@
+// How domains and snapshots are named on the wire: libvirt's remote_nonnull_domain and _domain_snapshot.
+import { z } from 'zod';
+
+/** Bounds on identifiers carried in references. */
+export const NAME_MAX_LENGTH = 1024;
+
+/** A UUID in libvirt's canonical text form. */
+export const UuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID');
+
+/** `remote_nonnull_domain`: a domain's name, UUID and id (-1 when inactive). */
+export const DomainRefSchema = z.strictObject({
+  name: z.string().min(1).max(NAME_MAX_LENGTH),
+  uuid: UuidSchema,
+  id: z.number().int().min(-1).max(0x7fffffff),
+});
+/** A domain reference; see {@link DomainRefSchema}. */
+export type DomainRef = z.infer<typeof DomainRefSchema>;
+
+/** `remote_nonnull_domain_snapshot`: a snapshot's name and its domain. */
+export const SnapshotRefSchema = z.strictObject({
+  name: z.string().min(1).max(NAME_MAX_LENGTH),
+  domain: DomainRefSchema,
+});
+/** A snapshot reference; see {@link SnapshotRefSchema}. */
+export type SnapshotRef = z.infer<typeof SnapshotRefSchema>;
+
+/** Flags as libvirt's `unsigned int`; omitted means 0. */
+export const FlagsSchema = z.number().int().min(0).max(0xffffffff).default(0);

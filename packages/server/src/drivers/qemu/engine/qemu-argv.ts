@@ -1,0 +1,142 @@
+// Builds the QEMU command line of a guest: cheap q35/TCG machine, QMP socket, pidfile and -blockdev disks.
+import path from 'node:path';
+import { PreconditionError } from './errors.js';
+import { layerNodeNames, assertDiskTarget } from './node-names.js';
+import type { ImageFormat } from './qemu-img.js';
+import { assertSafeImagePath } from './reserved-file.js';
+
+/** One image below a disk's active layer. */
+export interface DiskLayer {
+  path: string;
+  format: ImageFormat;
+}
+
+/** A disk of the guest, attached as virtio-blk-pci with id = target. */
+export interface DiskSpec {
+  /** Guest-visible target ("vda"); also the QEMU device id and node-name prefix. */
+  target: string;
+  /** Active (top) image. */
+  path: string;
+  format: ImageFormat;
+  readOnly?: boolean;
+  /**
+   * Backing images below `path`, nearest first, described explicitly so QEMU never opens a chain
+   * on its own. Absent or empty: the active layer is opened with `"backing": null`.
+   */
+  backingChain?: DiskLayer[];
+}
+
+/** What to run. */
+export interface GuestSpec {
+  /** Guest name, [A-Za-z0-9][A-Za-z0-9_.-]{0,63}; used as `-name guest=<name>` (the identity marker). */
+  name: string;
+  disks: DiskSpec[];
+  memoryMiB?: number;
+  /** Default "q35". */
+  machine?: string;
+  /** Default "tcg". */
+  accel?: string;
+  uuid?: string;
+  /** Appended verbatim (for tests and experiments). */
+  extraArgs?: string[];
+}
+
+/** Files of one guest inside its runtime directory. */
+export interface RuntimePaths {
+  dir: string;
+  qmpSocket: string;
+  pidFile: string;
+  logFile: string;
+}
+
+const GUEST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** sun_path is 108 bytes including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Paths of the QMP socket, pidfile and log inside `runtimeDir` (one directory per guest). */
+export function runtimePaths(runtimeDir: string): RuntimePaths {
+  assertSafeImagePath(runtimeDir);
+  if (runtimeDir.includes(',')) throw new PreconditionError('invalid-path', 'the runtime directory must not contain commas');
+  const paths = {
+    dir: runtimeDir,
+    qmpSocket: path.join(runtimeDir, 'qmp.sock'),
+    pidFile: path.join(runtimeDir, 'qemu.pid'),
+    logFile: path.join(runtimeDir, 'qemu.log'),
+  };
+  if (Buffer.byteLength(paths.qmpSocket) > MAX_SOCKET_PATH_BYTES) {
+    throw new PreconditionError('invalid-path', `QMP socket path ${paths.qmpSocket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
+  }
+  return paths;
+}
+
+/** The `-name` value; /proc/<pid>/cmdline must contain it for the process to count as this guest. */
+export function guestNameArgument(name: string): string {
+  return `guest=${name},debug-threads=on`;
+}
+
+/** The `-qmp` value for a socket path. */
+export function qmpArgument(socketPath: string): string {
+  return `unix:${socketPath},server=on,wait=off`;
+}
+
+/** Builds the full argv (without the binary). The guest always starts with -S (prelaunch). */
+export function buildQemuArgv(spec: GuestSpec, paths: RuntimePaths): string[] {
+  assertGuestSpec(spec);
+  const argv = [
+    '-name', guestNameArgument(spec.name),
+    '-machine', spec.machine ?? 'q35',
+    '-accel', spec.accel ?? 'tcg',
+    '-m', String(spec.memoryMiB ?? 128),
+    '-nodefaults', '-no-user-config', '-display', 'none', '-S',
+    '-qmp', qmpArgument(paths.qmpSocket),
+    '-pidfile', paths.pidFile,
+  ];
+  if (spec.uuid) argv.push('-uuid', spec.uuid);
+  for (const disk of spec.disks) {
+    for (const node of blockdevNodes(disk)) argv.push('-blockdev', JSON.stringify(node));
+    argv.push('-device', `virtio-blk-pci,drive=${activeNodeNames(disk).format},id=${disk.target}`);
+  }
+  return [...argv, ...(spec.extraArgs ?? [])];
+}
+
+/** Node names of a disk's active layer as launched: its generation is the backing chain length. */
+export function activeNodeNames(disk: DiskSpec): { file: string; format: string } {
+  return layerNodeNames(disk.target, disk.backingChain?.length ?? 0);
+}
+
+/**
+ * The -blockdev objects of one disk, base first: a file node and a format node per layer. Backing
+ * layers are read-only; each format node names its backing node explicitly, the base gets
+ * `"backing": null` (qcow2 only; raw has no backing option).
+ */
+export function blockdevNodes(disk: DiskSpec): Array<Record<string, unknown>> {
+  const layersBaseFirst: DiskLayer[] = [...(disk.backingChain ?? [])].reverse();
+  layersBaseFirst.push({ path: disk.path, format: disk.format });
+  const nodes: Array<Record<string, unknown>> = [];
+  let below: string | null = null;
+  layersBaseFirst.forEach((layer, generation) => {
+    const names = layerNodeNames(disk.target, generation);
+    const readOnly = generation < layersBaseFirst.length - 1 || disk.readOnly === true;
+    nodes.push({ driver: 'file', filename: layer.path, 'node-name': names.file, 'auto-read-only': true, discard: 'unmap', ...(readOnly ? { 'read-only': true } : {}) });
+    const format: Record<string, unknown> = { 'node-name': names.format, driver: layer.format, file: names.file, 'read-only': readOnly };
+    if (layer.format === 'qcow2') format.backing = below;
+    else if (below !== null) throw new PreconditionError('invalid-chain', `disk ${disk.target}: a raw image cannot have a backing layer`);
+    nodes.push(format);
+    below = names.format;
+  });
+  return nodes;
+}
+
+function assertGuestSpec(spec: GuestSpec): void {
+  if (!GUEST_NAME_PATTERN.test(spec.name)) throw new PreconditionError('invalid-name', `invalid guest name ${JSON.stringify(spec.name)}`);
+  if (spec.uuid !== undefined && !UUID_PATTERN.test(spec.uuid)) throw new PreconditionError('invalid-uuid', `invalid uuid ${JSON.stringify(spec.uuid)}`);
+  const targets = new Set<string>();
+  for (const disk of spec.disks) {
+    assertDiskTarget(disk.target);
+    if (targets.has(disk.target)) throw new PreconditionError('duplicate-target', `disk target ${disk.target} appears twice`);
+    targets.add(disk.target);
+    assertSafeImagePath(disk.path);
+    for (const layer of disk.backingChain ?? []) assertSafeImagePath(layer.path);
+  }
+}
