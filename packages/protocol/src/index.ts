@@ -18,3 +18,4 @@ export * from './xml/xml-limits.js';
 export * from './xml/xml-tree.js';
 export * from './xml/snapshot-xml.js';
 export * from './xml/domain-xml.js';
+export * from './local-daemon.js';

@@ -1,1 +1,4 @@
-export {};
+// @virtwire/server: start virtwired from code (tests, embedding) and implement drivers.
+export { startDaemon, type Daemon } from './daemon.js';
+export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
+export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';

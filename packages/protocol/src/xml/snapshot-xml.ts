@@ -45,6 +45,25 @@ export interface SnapshotDef {
 /** Parse options: REDEFINE requires name, state and creationTime, as libvirt's PARSE_REDEFINE. */
 export interface SnapshotParseOptions {
   redefine?: boolean;
+  /** VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: refuse elements the schema does not allow. */
+  validate?: boolean;
+}
+
+/** Elements `domainsnapshot.rng` allows at the top level. */
+const SCHEMA_CHILDREN = new Set(['name', 'description', 'state', 'creationTime', 'parent', 'memory', 'disks', 'domain', 'inactiveDomain', 'active', 'cookie']);
+
+function validateAgainstSchema(root: XmlElement): void {
+  const fail = (detail: string) =>
+    VirError.report(
+      ErrorNumber.XmlInvalidSchema,
+      ErrorDomain.Xml,
+      `Unable to validate doc against /usr/share/libvirt/schemas/domainsnapshot.rng\n${detail}\n`,
+    );
+  const extra = childElements(root).find((c) => !SCHEMA_CHILDREN.has(c.name));
+  if (extra) throw fail(`Element domainsnapshot has extra content: ${extra.name}`);
+  const disks = childElement(root, 'disks');
+  const notDisk = disks ? childElements(disks).find((c) => c.name !== 'disk') : undefined;
+  if (notDisk) throw fail(`Element disks has extra content: ${notDisk.name}`);
 }
 
 const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
@@ -64,6 +83,7 @@ const invalidValue = (attribute: string, elementName: string, value: string) =>
  */
 export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}): SnapshotDef {
   const root = parseXmlDocument(xml, kind);
+  if (options.validate) validateAgainstSchema(root);
   const def: SnapshotDef = { disks: [] };
   const name = childText(root, 'name');
   if (name !== undefined && name !== '') def.name = name;

@@ -1,0 +1,54 @@
+// The interface every hypervisor driver implements: open a connection by URI, then answer driver methods.
+import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
+import type { Logger } from 'pino';
+
+/** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
+export interface ConnectionUri {
+  /** The full URI as given, e.g. `test:///default?atomic=none`. */
+  readonly text: string;
+  /** Driver name: `test`, `qemu`. */
+  readonly scheme: string;
+  /** `/default`, `/session`, or an absolute node-file path. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/** Who is calling, and with what rights: carried beside the params, never inside them. */
+export interface CallContext {
+  readonly connectionId: string;
+  readonly readOnly: boolean;
+  readonly log: Logger;
+}
+
+/** One handler per driver method; a driver leaves out what it does not implement (VIR_ERR_NO_SUPPORT). */
+export type DriverHandlers = {
+  [N in DriverMethodName]?: (params: Params<N>, call: CallContext) => Promise<Result<N>> | Result<N>;
+};
+
+/** An open connection to a driver (libvirt's `virConnectPtr` on the daemon side). */
+export interface DriverConnection {
+  readonly capabilities: DriverCapabilities;
+  /** The canonical URI of this connection, as `virConnectGetURI` returns it. */
+  readonly uri: string;
+  readonly handlers: DriverHandlers;
+  close(): Promise<void>;
+}
+
+/** What a driver may use from the daemon. */
+export interface DriverEnvironment {
+  readonly log: Logger;
+  /** The daemon's state directory. */
+  readonly stateDir: string;
+  /** Directories a test-driver node file may be read from. */
+  readonly nodeFileRoots: readonly string[];
+}
+
+/** A hypervisor driver (libvirt's `virConnectDriver`), registered by URI scheme. */
+export interface HypervisorDriver {
+  /** The URI scheme it answers. */
+  readonly scheme: string;
+  /** Opens a connection for `uri`; throws a VirError when the URI is not for it or cannot be served. */
+  open(uri: ConnectionUri, readOnly: boolean): Promise<DriverConnection>;
+  /** Releases everything (called once when the daemon stops). */
+  shutdown(): Promise<void>;
+}

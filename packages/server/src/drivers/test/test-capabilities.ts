@@ -1,0 +1,77 @@
+// What the test driver advertises: every method it implements with its flag mask, and its atomic support.
+import {
+  ConnectListAllDomainsFlagSet,
+  DomainCreateFlags,
+  DomainDestroyFlags,
+  DomainSnapshotCreateFlagSet,
+  DomainSnapshotListFlagSet,
+  DomainSnapshotXMLFlags,
+  DomainUndefineFlags,
+  DomainXMLFlags,
+  DomainDefineFlags,
+  ErrorDomain,
+  type AtomicKind,
+  type DriverCapabilities,
+  type DriverMethodName,
+} from '@virtwire/protocol';
+import type { AtomicMode } from './snapshot-create.js';
+
+/** libvirt's test driver reports hypervisor version 2 (`testConnectGetVersion`). */
+export const TEST_HYPERVISOR_VERSION = 2;
+
+/** The flags each implemented method accepts (libvirt's `virCheckFlags` masks, widened where virtwire goes further). */
+export const testMethodFlags = {
+  ConnectGetVersion: 0,
+  ConnectGetCapabilities: 0,
+  ConnectListAllDomains: ConnectListAllDomainsFlagSet.mask,
+  DomainLookupByName: 0,
+  DomainLookupByUUID: 0,
+  DomainLookupByID: 0,
+  DomainGetXMLDesc: DomainXMLFlags.Secure | DomainXMLFlags.Inactive | DomainXMLFlags.Migratable,
+  DomainGetInfo: 0,
+  DomainGetState: 0,
+  DomainIsActive: 0,
+  DomainIsPersistent: 0,
+  DomainDefineXML: DomainDefineFlags.Validate,
+  DomainUndefine: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata,
+  DomainCreate: DomainCreateFlags.StartPaused,
+  DomainDestroy: DomainDestroyFlags.Graceful,
+  DomainSuspend: 0,
+  DomainResume: 0,
+  DomainShutdown: 0,
+  DomainSnapshotCreateXML: DomainSnapshotCreateFlagSet.mask,
+  DomainSnapshotLookupByName: 0,
+  DomainSnapshotGetXMLDesc: DomainSnapshotXMLFlags.Secure,
+  DomainSnapshotCurrent: 0,
+  DomainHasCurrentSnapshot: 0,
+  DomainListAllSnapshots: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotNum: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotListAllChildren: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotNumChildren: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotGetParent: 0,
+  DomainSnapshotIsCurrent: 0,
+  DomainSnapshotHasMetadata: 0,
+} satisfies Partial<Record<DriverMethodName, number>>;
+
+const everyKind = (maxDisks: (kind: Omit<AtomicKind, 'maxDisks'>) => number | null): AtomicKind[] =>
+  (['internal', 'external'] as const).flatMap((location) =>
+    (['disk-only', 'full'] as const).flatMap((scope) =>
+      (['live', 'offline'] as const).map((state) => ({ location, scope, state, maxDisks: maxDisks({ location, scope, state }) })),
+    ),
+  );
+
+/**
+ * The test driver's capabilities. In `group` mode every kind is atomic for any number of disks;
+ * in `none` mode live external snapshots are atomic for one disk only, like QEMU before `transaction`.
+ */
+export function testCapabilities(atomicMode: AtomicMode): DriverCapabilities {
+  return {
+    driver: 'test',
+    version: TEST_HYPERVISOR_VERSION,
+    functionPrefix: 'test',
+    errorDomain: ErrorDomain.Test,
+    methods: testMethodFlags,
+    atomic: everyKind((k) => (atomicMode === 'none' && k.location === 'external' && k.state === 'live' ? 1 : null)),
+    crashConsistent: false,
+  };
+}

@@ -1,0 +1,180 @@
+// The test driver's answers to every driver method, over one TestNode.
+import {
+  ConnectListAllDomainsFlags as ListDomains,
+  DomainState,
+  DomainXMLFlags,
+  ErrorDomain,
+  ErrorNumber,
+  formatSnapshotXml,
+  VirError,
+  type SnapshotRef,
+} from '@virtwire/protocol';
+import type { SnapshotNode } from '../../conf/snapshot-tree.js';
+import { listChildren, listSnapshots, page } from '../../conf/snapshot-filter.js';
+import type { DriverHandlers } from '../driver.js';
+import {
+  defineDomain,
+  destroyDomain,
+  resumeDomain,
+  shutdownDomain,
+  startDomain,
+  suspendDomain,
+  undefineDomain,
+} from './domain-lifecycle.js';
+import { createSnapshot, type AtomicMode } from './snapshot-create.js';
+import { TEST_HYPERVISOR_VERSION } from './test-capabilities.js';
+import type { TestDomain } from './test-domain.js';
+import type { TestNode } from './test-node.js';
+
+const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, ErrorDomain.Test, detail);
+
+/** Finds the snapshot a wire reference names. */
+export function resolveSnapshot(node: TestNode, ref: SnapshotRef): { domain: TestDomain; snapshot: SnapshotNode } {
+  const domain = node.resolve(ref.domain);
+  const snapshot = domain.snapshots.get(ref.name);
+  if (!snapshot) throw noSnapshot(`no domain snapshot with matching name '${ref.name}'`);
+  return { domain, snapshot };
+}
+
+const snapshotRef = (domain: TestDomain, snapshot: SnapshotNode): SnapshotRef => ({ name: snapshot.def.name, domain: domain.ref() });
+
+/** libvirt's ConnectListAllDomains filter groups: a group with neither bit set does not filter. */
+function domainMatches(domain: TestDomain, flags: number): boolean {
+  const group = (a: number, b: number, isA: boolean) => !(flags & (a | b)) || (flags & a && isA) || (flags & b && !isA);
+  const state = domain.state;
+  const stateGroup = ListDomains.Running | ListDomains.Paused | ListDomains.Shutoff | ListDomains.Other;
+  const stateOk =
+    !(flags & stateGroup) ||
+    (flags & ListDomains.Running && state === DomainState.Running) ||
+    (flags & ListDomains.Paused && state === DomainState.Paused) ||
+    (flags & ListDomains.Shutoff && state === DomainState.Shutoff) ||
+    (flags & ListDomains.Other && ![DomainState.Running, DomainState.Paused, DomainState.Shutoff].includes(state as 1 | 3 | 5));
+  return Boolean(
+    group(ListDomains.Active, ListDomains.Inactive, domain.active) &&
+      group(ListDomains.Persistent, ListDomains.Transient, domain.persistent) &&
+      stateOk &&
+      group(ListDomains.Managedsave, ListDomains.NoManagedsave, false) &&
+      group(ListDomains.Autostart, ListDomains.NoAutostart, false) &&
+      group(ListDomains.HasSnapshot, ListDomains.NoSnapshot, domain.snapshots.size > 0) &&
+      group(ListDomains.HasCheckpoint, ListDomains.NoCheckpoint, false),
+  );
+}
+
+/** libvirt's host capabilities XML for the test driver. */
+function capabilitiesXml(): string {
+  return `<capabilities>
+  <host>
+    <cpu>
+      <arch>x86_64</arch>
+    </cpu>
+  </host>
+  <guest>
+    <os_type>hvm</os_type>
+    <arch name='x86_64'>
+      <wordsize>64</wordsize>
+      <domain type='test'/>
+    </arch>
+  </guest>
+</capabilities>
+`;
+}
+
+/** The handlers of a test-driver connection. Everything is synchronous, so each call is one atomic step. */
+export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHandlers {
+  return {
+    ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
+    ConnectGetCapabilities: () => capabilitiesXml(),
+    ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
+
+    DomainLookupByName: ({ name }) => node.lookupByName(name).ref(),
+    DomainLookupByUUID: ({ uuid }) => node.lookupByUuid(uuid).ref(),
+    DomainLookupByID: ({ id }) => node.lookupById(id).ref(),
+    DomainGetXMLDesc: ({ domain, flags }) => node.resolve(domain).formatXml((flags & DomainXMLFlags.Inactive) !== 0),
+    DomainGetInfo: ({ domain }) => {
+      const d = node.resolve(domain);
+      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.vcpus, cpuTime: 0 };
+    },
+    DomainGetState: ({ domain }) => {
+      const d = node.resolve(domain);
+      return { state: d.state, reason: d.reason };
+    },
+    DomainIsActive: ({ domain }) => node.resolve(domain).active,
+    DomainIsPersistent: ({ domain }) => node.resolve(domain).persistent,
+    DomainDefineXML: ({ xml }) => defineDomain(node, xml).ref(),
+    DomainUndefine: ({ domain, flags }) => {
+      undefineDomain(node, node.resolve(domain), flags);
+      return null;
+    },
+    DomainCreate: ({ domain, flags }) => {
+      startDomain(node, node.resolve(domain), flags);
+      return null;
+    },
+    DomainDestroy: ({ domain }) => {
+      destroyDomain(node, node.resolve(domain));
+      return null;
+    },
+    DomainSuspend: ({ domain }) => {
+      suspendDomain(node.resolve(domain));
+      return null;
+    },
+    DomainResume: ({ domain }) => {
+      resumeDomain(node.resolve(domain));
+      return null;
+    },
+    DomainShutdown: ({ domain }) => {
+      shutdownDomain(node, node.resolve(domain));
+      return null;
+    },
+
+    DomainSnapshotCreateXML: ({ domain, xml, flags }) => {
+      const d = node.resolve(domain);
+      const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
+      return { name: def.name, domain: d.ref() };
+    },
+    DomainSnapshotLookupByName: ({ domain, name }) => {
+      const { domain: d, snapshot } = resolveSnapshot(node, { name, domain });
+      return snapshotRef(d, snapshot);
+    },
+    DomainSnapshotGetXMLDesc: ({ snapshot }) => formatSnapshotXml(resolveSnapshot(node, snapshot).snapshot.def),
+    DomainSnapshotCurrent: ({ domain }) => {
+      const d = node.resolve(domain);
+      const current = d.snapshots.current;
+      if (!current) throw noSnapshot('the domain does not have a current snapshot');
+      return snapshotRef(d, current);
+    },
+    DomainHasCurrentSnapshot: ({ domain }) => node.resolve(domain).snapshots.current !== null,
+    DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
+      const d = node.resolve(domain);
+      return page(listSnapshots(d.snapshots, flags), offset, limit).map((s) => snapshotRef(d, s));
+    },
+    DomainSnapshotNum: ({ domain, flags }) => {
+      let count = 0;
+      for (const _ of listSnapshots(node.resolve(domain).snapshots, flags)) count++;
+      return count;
+    },
+    DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      return page(listChildren(d.snapshots, s, flags), offset, limit).map((c) => snapshotRef(d, c));
+    },
+    DomainSnapshotNumChildren: ({ snapshot, flags }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      let count = 0;
+      for (const _ of listChildren(d.snapshots, s, flags)) count++;
+      return count;
+    },
+    DomainSnapshotGetParent: ({ snapshot }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
+      return snapshotRef(d, s.parent);
+    },
+    DomainSnapshotIsCurrent: ({ snapshot }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      return d.snapshots.current === s;
+    },
+    DomainSnapshotHasMetadata: ({ snapshot }) => {
+      resolveSnapshot(node, snapshot);
+      return true;
+    },
+  };
+}
+

@@ -1,0 +1,99 @@
+// The test driver's whole simulated host: its domains, their lookups, and its simulated storage.
+import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainRef } from '@virtwire/protocol';
+import { randomUUID } from 'node:crypto';
+import type { NodeConfig } from './node-config.js';
+import { SimulatedStorage } from './simulated-storage.js';
+import { TestDomain } from './test-domain.js';
+
+const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Test, detail);
+
+/** The in-memory host behind one `test://` URI (libvirt's `testDriver`). */
+export class TestNode {
+  readonly storage: SimulatedStorage;
+  private readonly byUuid = new Map<string, TestDomain>();
+  private readonly byName = new Map<string, TestDomain>();
+  private nextId = 1;
+
+  constructor(config: NodeConfig) {
+    this.storage = new SimulatedStorage(config.faults);
+    for (const image of config.images) this.storage.register(image);
+    for (const { definition, state, persistent } of config.domains) {
+      const domain = new TestDomain(definition, persistent, state);
+      this.add(domain);
+      if (domain.active) domain.id = this.allocateId();
+    }
+  }
+
+  /** A fresh UUID for definitions that lack one. */
+  static generateUuid(): string {
+    return randomUUID();
+  }
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  /** Adds a domain and makes its disk images exist in storage. */
+  add(domain: TestDomain): void {
+    this.byUuid.set(domain.uuid, domain);
+    this.byName.set(domain.name, domain);
+    this.registerDiskImages(domain);
+  }
+
+  remove(domain: TestDomain): void {
+    this.byUuid.delete(domain.uuid);
+    this.byName.delete(domain.name);
+  }
+
+  /** Disk sources a definition names exist on the simulated host (the test driver has no real files). */
+  registerDiskImages(domain: TestDomain): void {
+    for (const disk of domain.definition.disks()) {
+      if (disk.source !== undefined && !this.storage.exists(disk.source)) {
+        this.storage.register({ path: disk.source, size: 0, format: disk.format ?? 'raw' });
+      }
+    }
+  }
+
+  /** Every domain, in definition order. */
+  domains(): TestDomain[] {
+    return [...this.byUuid.values()];
+  }
+
+  findByName(name: string): TestDomain | undefined {
+    return this.byName.get(name);
+  }
+
+  findByUuid(uuid: string): TestDomain | undefined {
+    return this.byUuid.get(uuid.toLowerCase());
+  }
+
+  lookupByName(name: string): TestDomain {
+    const domain = this.byName.get(name);
+    if (!domain) throw noDomain(`no domain with matching name '${name}'`);
+    return domain;
+  }
+
+  lookupByUuid(uuid: string): TestDomain {
+    const domain = this.findByUuid(uuid);
+    if (!domain) throw noDomain(`no domain with matching uuid '${uuid.toLowerCase()}'`);
+    return domain;
+  }
+
+  lookupById(id: number): TestDomain {
+    const domain = [...this.byUuid.values()].find((d) => d.active && d.id === id);
+    if (!domain) throw noDomain(`no domain with matching id ${id}`);
+    return domain;
+  }
+
+  /** The domain a wire reference names, looked up by UUID as libvirt's daemon does. */
+  resolve(ref: DomainRef): TestDomain {
+    const domain = this.findByUuid(ref.uuid);
+    if (!domain) throw noDomain(`no domain with matching uuid '${ref.uuid.toLowerCase()}' (${ref.name})`);
+    return domain;
+  }
+
+  /** Number of running domains (for capabilities and tests). */
+  get activeCount(): number {
+    return this.domains().filter((d) => d.state !== DomainState.Shutoff).length;
+  }
+}

@@ -1,0 +1,116 @@
+// Routes each call through the same pipeline: permission, params, flag rules, driver mask, handler.
+import {
+  checkDriverCall,
+  checkFlagPermissions,
+  checkMethodPermission,
+  DEFAULT_DRIVER_URI,
+  ConnectFlags,
+  ErrorDomain,
+  ErrorNumber,
+  JsonRpcErrorCode,
+  methods,
+  VirError,
+  type DaemonMethodName,
+  type MethodDefinition,
+  type MethodName,
+  type Params,
+  type Result,
+} from '@virtwire/protocol';
+import { createJSONRPCErrorResponse, JSONRPCServer } from 'json-rpc-2.0';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parseConnectionUri } from '../drivers/connection-uri.js';
+import type { CallContext, HypervisorDriver } from '../drivers/driver.js';
+import type { Session } from './session.js';
+
+type DaemonHandlers = { [N in DaemonMethodName]: (params: Params<N>, session: Session) => Promise<Result<N>> };
+
+const rpcError = (detail: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Rpc, detail);
+
+/** Formats schema failures as one short line: `domain.uuid: expected a UUID`. */
+function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/** The daemon's call router: one JSON-RPC server with every protocol method registered. */
+export class Dispatcher {
+  readonly rpc = new JSONRPCServer<Session>({ errorListener: () => undefined });
+  private readonly drivers = new Map<string, HypervisorDriver>();
+
+  constructor(drivers: HypervisorDriver[]) {
+    for (const driver of drivers) this.drivers.set(driver.scheme, driver);
+    this.rpc.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
+      const mapped = toVirError(error);
+      const wire = mapped.toJsonRpc();
+      return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
+    };
+    for (const name of Object.keys(methods) as MethodName[]) {
+      this.rpc.addMethod(name, async (params: unknown, session: Session) => {
+        try {
+          return await this.call(name, params, session);
+        } catch (error) {
+          if (VirError.is(error)) throw error;
+          const internal = toVirError(error);
+          session.log.error({ err: error, method: name, correlationId: internal.correlationId }, 'internal error');
+          throw internal;
+        }
+      });
+    }
+  }
+
+  /** Runs one call through the pipeline. Every failure is a VirError with libvirt's number and text. */
+  async call(name: MethodName, rawParams: unknown, session: Session): Promise<unknown> {
+    const definition: MethodDefinition = methods[name];
+    const denied = checkMethodPermission(definition, session.readOnly);
+    if (denied) throw denied;
+    if (definition.permission !== 'connect' && session.driver === null) throw rpcError('connection not open');
+
+    const parsed = definition.params.safeParse(rawParams ?? {});
+    if (!parsed.success) throw VirError.protocol(JsonRpcErrorCode.InvalidParams, describeIssues(parsed.error.issues));
+    const params = parsed.data as { flags?: number };
+    const flags = params.flags ?? 0;
+    const flagDenied = checkFlagPermissions(definition, flags, session.readOnly);
+    if (flagDenied) throw flagDenied;
+
+    if (definition.handledBy === 'daemon') return this.daemonHandlers[name as DaemonMethodName](params as never, session);
+    const driver = session.driver!;
+    const refused = checkDriverCall(name, definition, flags, driver.capabilities);
+    if (refused) throw refused;
+    const handler = driver.handlers[name as keyof typeof driver.handlers] as
+      | ((params: unknown, call: CallContext) => unknown)
+      | undefined;
+    if (!handler) throw VirError.report(ErrorNumber.NoSupport, definition.errorDomain, definition.libvirt);
+    return handler(params, { connectionId: session.id, readOnly: session.readOnly, log: session.log });
+  }
+
+  private readonly daemonHandlers: DaemonHandlers = {
+    ConnectOpen: async ({ uri, flags }, session) => {
+      if (session.driver) throw rpcError('connection already open');
+      const text = uri ?? DEFAULT_DRIVER_URI;
+      const parsed = parseConnectionUri(text);
+      const driver = this.drivers.get(parsed.scheme);
+      if (!driver) throw VirError.report(ErrorNumber.NoConnect, ErrorDomain.None, text);
+      const readOnly = session.readOnly || (flags & ConnectFlags.ReadOnly) !== 0;
+      session.driver = await driver.open(parsed, readOnly);
+      session.readOnly = readOnly;
+      return { uri: session.driver.uri, readOnly, capabilities: session.driver.capabilities };
+    },
+    ConnectClose: async (_params, session) => {
+      const driver = session.driver;
+      session.driver = null;
+      await driver?.close();
+      return null;
+    },
+    ConnectGetURI: async (_params, session) => session.driver!.uri,
+    ConnectGetHostname: async () => hostname(),
+  };
+}
+
+/** Maps anything thrown to a VirError; unexpected exceptions become -32603 with a correlation id, logged by the caller. */
+export function toVirError(error: unknown): VirError {
+  if (VirError.is(error)) return error;
+  return VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId: randomUUID() });
+}

@@ -1,0 +1,13 @@
+// The state of one client connection that calls see: who is calling and which driver connection is open.
+import type { Logger } from 'pino';
+import type { DriverConnection } from '../drivers/driver.js';
+
+/** One WebSocket client, as the dispatcher sees it. */
+export interface Session {
+  readonly id: string;
+  /** Read-only principal: from the read-only socket, a read-only token, or ConnectOpen's VIR_CONNECT_RO. */
+  readOnly: boolean;
+  /** The driver connection ConnectOpen opened, null before it and after ConnectClose. */
+  driver: DriverConnection | null;
+  readonly log: Logger;
+}
