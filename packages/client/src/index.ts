@@ -1,1 +1,8 @@
-export {};
+// @virtwire/client core: runtime-neutral SDK (browsers pass nothing; Node's entry point injects ws). No Node imports.
+export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
+export { Domain, type ListPage } from './core/domain.js';
+export { DomainSnapshot } from './core/domain-snapshot.js';
+export { ConnectionClosedError, CallTimeoutError } from './core/errors.js';
+export { resolveConnectionUri, type ResolvedUri } from './core/connection-uri.js';
+export type { WebSocketFactory, WebSocketLike } from './core/web-socket-like.js';
+export * from '@virtwire/protocol';

@@ -136,6 +136,7 @@ export const errorMessageFormat: Readonly<Partial<Record<number, string>>> = {
   [ErrorNumber.Rpc]: '%s',
   [ErrorNumber.AuthFailed]: 'authentication failed: %s',
   [ErrorNumber.NoDomain]: 'Domain not found: %s',
+  [ErrorNumber.NoStorageVol]: 'Storage volume not found: %s',
   [ErrorNumber.OperationInvalid]: 'Requested operation is not valid: %s',
   [ErrorNumber.ConfigUnsupported]: 'unsupported configuration: %s',
   [ErrorNumber.OperationTimeout]: 'Timed out during operation: %s',

@@ -3,10 +3,11 @@ import type { z } from 'zod';
 import { connectMethods } from './connect-methods.js';
 import { domainMethods } from './domain-methods.js';
 import { snapshotMethods } from './snapshot-methods.js';
+import { storageMethods } from './storage-methods.js';
 import type { MethodDefinition } from './define-method.js';
 
 /** Every method virtwire speaks, by wire name (the libvirt API name without `vir`). */
-export const methods = { ...connectMethods, ...domainMethods, ...snapshotMethods } satisfies Record<string, MethodDefinition>;
+export const methods = { ...connectMethods, ...domainMethods, ...snapshotMethods, ...storageMethods } satisfies Record<string, MethodDefinition>;
 
 /** A method's wire name. */
 export type MethodName = keyof typeof methods;

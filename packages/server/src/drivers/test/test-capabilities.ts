@@ -51,6 +51,8 @@ export const testMethodFlags = {
   DomainSnapshotGetParent: 0,
   DomainSnapshotIsCurrent: 0,
   DomainSnapshotHasMetadata: 0,
+  StorageVolLookupByPath: 0,
+  StorageVolGetInfo: 0,
 } satisfies Partial<Record<DriverMethodName, number>>;
 
 const everyKind = (maxDisks: (kind: Omit<AtomicKind, 'maxDisks'>) => number | null): AtomicKind[] =>

@@ -60,6 +60,12 @@ function domainMatches(domain: TestDomain, flags: number): boolean {
   );
 }
 
+/** The simulated host keeps every image in one pool, named after its directory. */
+function volumeRef(path: string) {
+  const slash = path.lastIndexOf('/');
+  return { pool: path.slice(0, slash) || '/', name: path.slice(slash + 1), key: path };
+}
+
 /** libvirt's host capabilities XML for the test driver. */
 function capabilitiesXml(): string {
   return `<capabilities>
@@ -174,6 +180,17 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
     DomainSnapshotHasMetadata: ({ snapshot }) => {
       resolveSnapshot(node, snapshot);
       return true;
+    },
+
+    StorageVolLookupByPath: ({ path }) => {
+      const image = node.storage.get(path);
+      if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${path}'`);
+      return volumeRef(image.path);
+    },
+    StorageVolGetInfo: ({ volume }) => {
+      const image = node.storage.get(volume.key);
+      if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${volume.key}'`);
+      return { type: 0, capacity: image.size, allocation: image.size };
     },
   };
 }

@@ -1,0 +1,189 @@
+// A connection to virtwired: typed calls derived from the protocol table, checked locally before they are sent.
+import {
+  checkAtomicRequest,
+  checkDriverCall,
+  checkFlagPermissions,
+  checkMethodPermission,
+  ConnectFlags,
+  DomainSnapshotCreateFlags,
+  methods,
+  SUBPROTOCOL,
+  type DriverCapabilities,
+  type MethodDefinition,
+  type MethodName,
+  type ParamsInput,
+  type Result,
+  type VirError,
+} from '@virtwire/protocol';
+import { Domain } from './domain.js';
+import type { ConnectionClosedError } from './errors.js';
+import { resolveConnectionUri } from './connection-uri.js';
+import { RpcChannel } from './rpc-channel.js';
+import { describeSnapshotRequest } from './snapshot-request.js';
+import type { WebSocketFactory } from './web-socket-like.js';
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Open read-only (`VIR_CONNECT_RO`): every mutating call is refused locally. */
+  readOnly?: boolean;
+  /** Opens the WebSocket; browsers default to the global `WebSocket`, Node's entry point injects `ws`. */
+  webSocket?: WebSocketFactory;
+  /** Local daemon socket, for URIs without a host (Node only). */
+  defaultSocketPath?: string;
+  /** Bearer token, sent as a WebSocket subprotocol entry (browsers cannot set headers). */
+  token?: string;
+  /** Default per-call timeout in ms; none by default (a slow snapshot is not a failure). */
+  callTimeoutMs?: number;
+}
+
+/** The prefix of the subprotocol entry that carries a bearer token. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'bearer.virtwire.';
+
+/**
+ * An open connection (libvirt's `virConnectPtr` through the remote driver). Calls are typed by the
+ * protocol's method table and checked with the same rules and driver capabilities as the daemon,
+ * so a call the driver cannot honour fails here, identically, without being sent.
+ */
+export class Connection {
+  private constructor(
+    private readonly channel: RpcChannel,
+    /** The driver URI the daemon opened, e.g. `test:///default`. */
+    readonly uri: string,
+    /** True when every mutating call is refused. */
+    readonly readOnly: boolean,
+    /** What the driver advertised at ConnectOpen. */
+    readonly capabilities: DriverCapabilities,
+    private readonly callTimeoutMs: number | undefined,
+  ) {}
+
+  /** Connects to the daemon `uri` names and opens its driver. */
+  static async open(uri: string, options: ConnectOptions = {}): Promise<Connection> {
+    const target = resolveConnectionUri(uri);
+    const factory = options.webSocket ?? browserWebSocket;
+    let url: string;
+    if (target.transport === 'unix') {
+      const path = target.address ?? options.defaultSocketPath;
+      if (!path) throw new TypeError('unix sockets need the Node entry point (@virtwire/client) or a ws:// URI');
+      url = `ws+unix://${path}:/`;
+    } else {
+      url = target.address!;
+    }
+    const protocols = [SUBPROTOCOL];
+    if (options.token) protocols.push(TOKEN_SUBPROTOCOL_PREFIX + options.token);
+    const channel = await RpcChannel.open(factory(url, protocols));
+    try {
+      const opened = (await channel.call('ConnectOpen', {
+        uri: target.driverUri,
+        flags: options.readOnly ? ConnectFlags.ReadOnly : 0,
+      })) as Result<'ConnectOpen'>;
+      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs);
+    } catch (error) {
+      channel.close();
+      throw error;
+    }
+  }
+
+  /** Requests written to the socket so far (local refusals send nothing). */
+  get requestsSent(): number {
+    return this.channel.sent;
+  }
+
+  get closed(): boolean {
+    return this.channel.closed;
+  }
+
+  /**
+   * Calls any protocol method by its wire name. The call is checked first, exactly as the daemon
+   * checks it (permission, flag rules, driver support and flag mask, atomic capability); a refusal
+   * rejects with the daemon's error and sends nothing.
+   */
+  async call<N extends MethodName>(name: N, params: ParamsInput<N>, timeoutMs = this.callTimeoutMs): Promise<Result<N>> {
+    const refusal = this.refusal(name, params);
+    if (refusal) throw refusal;
+    return (await this.channel.call(name, params, timeoutMs)) as Result<N>;
+  }
+
+  /** The error the daemon would give for this call before reaching the driver, if any. */
+  refusal<N extends MethodName>(name: N, params: ParamsInput<N>): VirError | undefined {
+    const definition: MethodDefinition = methods[name];
+    const flags = (params as { flags?: number }).flags ?? 0;
+    const denied =
+      checkMethodPermission(definition, this.readOnly) ??
+      checkFlagPermissions(definition, flags, this.readOnly) ??
+      checkDriverCall(name, definition, flags, this.capabilities);
+    if (denied) return denied;
+    if (name === 'DomainSnapshotCreateXML' && flags & DomainSnapshotCreateFlags.Atomic) {
+      const { domain, xml } = params as ParamsInput<'DomainSnapshotCreateXML'>;
+      const request = describeSnapshotRequest(domain, xml, flags);
+      if (request) return checkAtomicRequest(this.capabilities, request);
+    }
+    return undefined;
+  }
+
+  /** `virDomainLookupByName`. */
+  async domainLookupByName(name: string): Promise<Domain> {
+    return new Domain(this, await this.call('DomainLookupByName', { name }));
+  }
+
+  /** `virDomainLookupByUUIDString`. */
+  async domainLookupByUUID(uuid: string): Promise<Domain> {
+    return new Domain(this, await this.call('DomainLookupByUUID', { uuid }));
+  }
+
+  /** `virDomainLookupByID`. */
+  async domainLookupByID(id: number): Promise<Domain> {
+    return new Domain(this, await this.call('DomainLookupByID', { id }));
+  }
+
+  /** `virConnectListAllDomains`. */
+  async listAllDomains(flags = 0): Promise<Domain[]> {
+    return (await this.call('ConnectListAllDomains', { flags })).map((ref) => new Domain(this, ref));
+  }
+
+  /** `virDomainDefineXMLFlags`. */
+  async domainDefineXML(xml: string, flags = 0): Promise<Domain> {
+    return new Domain(this, await this.call('DomainDefineXML', { xml, flags }));
+  }
+
+  /** `virConnectGetVersion`. */
+  getVersion(): Promise<number> {
+    return this.call('ConnectGetVersion', {});
+  }
+
+  /** `virConnectGetHostname`. */
+  getHostname(): Promise<string> {
+    return this.call('ConnectGetHostname', {});
+  }
+
+  /** `virConnectGetCapabilities`: the host capabilities XML. */
+  getCapabilitiesXML(): Promise<string> {
+    return this.call('ConnectGetCapabilities', {});
+  }
+
+  /** Calls `listener` once if the connection drops or is closed. */
+  onClose(listener: (error: ConnectionClosedError) => void): () => void {
+    return this.channel.onClose(listener);
+  }
+
+  /** `virConnectClose`: closes the driver connection and the socket. */
+  async close(): Promise<void> {
+    if (this.channel.closed) return;
+    try {
+      await this.channel.call('ConnectClose', {}, 5_000);
+    } catch {
+      // The socket is closed below either way.
+    }
+    this.channel.close();
+  }
+}
+
+const browserWebSocket: WebSocketFactory = (url, protocols) => {
+  const Ctor = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => unknown }).WebSocket;
+  if (!Ctor) throw new TypeError('no global WebSocket: pass options.webSocket or use the Node entry point');
+  return new Ctor(url, protocols) as ReturnType<WebSocketFactory>;
+};
+
+/** Opens a connection to `uri` (libvirt's `virConnectOpenAuth`); see {@link Connection}. */
+export function connect(uri: string, options?: ConnectOptions): Promise<Connection> {
+  return Connection.open(uri, options);
+}

@@ -1,0 +1,119 @@
+// A domain handle (libvirt's virDomainPtr): its reference plus typed methods that call through the connection.
+import type { DomainRef, Result } from '@virtwire/protocol';
+import type { Connection } from './connection.js';
+import { DomainSnapshot } from './domain-snapshot.js';
+
+/** Optional paging of long snapshot lists (virtwire extension). */
+export interface ListPage {
+  offset?: number;
+  limit?: number;
+}
+
+/** A domain on an open connection. `id` is as of lookup: -1 if it was inactive then. */
+export class Domain {
+  constructor(
+    readonly connection: Connection,
+    readonly ref: DomainRef,
+  ) {}
+
+  get name(): string {
+    return this.ref.name;
+  }
+
+  get uuid(): string {
+    return this.ref.uuid;
+  }
+
+  get id(): number {
+    return this.ref.id;
+  }
+
+  /** `virDomainGetXMLDesc`. */
+  getXMLDesc(flags = 0): Promise<string> {
+    return this.connection.call('DomainGetXMLDesc', { domain: this.ref, flags });
+  }
+
+  /** `virDomainGetInfo`. */
+  getInfo(): Promise<Result<'DomainGetInfo'>> {
+    return this.connection.call('DomainGetInfo', { domain: this.ref });
+  }
+
+  /** `virDomainGetState`. */
+  getState(): Promise<Result<'DomainGetState'>> {
+    return this.connection.call('DomainGetState', { domain: this.ref, flags: 0 });
+  }
+
+  /** `virDomainIsActive`. */
+  isActive(): Promise<boolean> {
+    return this.connection.call('DomainIsActive', { domain: this.ref });
+  }
+
+  /** `virDomainIsPersistent`. */
+  isPersistent(): Promise<boolean> {
+    return this.connection.call('DomainIsPersistent', { domain: this.ref });
+  }
+
+  /** `virDomainCreateWithFlags`: start the domain. */
+  async create(flags = 0): Promise<void> {
+    await this.connection.call('DomainCreate', { domain: this.ref, flags });
+  }
+
+  /** `virDomainDestroyFlags`. */
+  async destroy(flags = 0): Promise<void> {
+    await this.connection.call('DomainDestroy', { domain: this.ref, flags });
+  }
+
+  /** `virDomainShutdownFlags`. */
+  async shutdown(flags = 0): Promise<void> {
+    await this.connection.call('DomainShutdown', { domain: this.ref, flags });
+  }
+
+  /** `virDomainSuspend`. */
+  async suspend(): Promise<void> {
+    await this.connection.call('DomainSuspend', { domain: this.ref });
+  }
+
+  /** `virDomainResume`. */
+  async resume(): Promise<void> {
+    await this.connection.call('DomainResume', { domain: this.ref });
+  }
+
+  /** `virDomainUndefineFlags`. */
+  async undefine(flags = 0): Promise<void> {
+    await this.connection.call('DomainUndefine', { domain: this.ref, flags });
+  }
+
+  /** `virDomainSnapshotCreateXML`. */
+  async snapshotCreateXML(xml: string, flags = 0): Promise<DomainSnapshot> {
+    const ref = await this.connection.call('DomainSnapshotCreateXML', { domain: this.ref, xml, flags });
+    return new DomainSnapshot(this, ref.name);
+  }
+
+  /** `virDomainSnapshotLookupByName`. */
+  async snapshotLookupByName(name: string): Promise<DomainSnapshot> {
+    const ref = await this.connection.call('DomainSnapshotLookupByName', { domain: this.ref, name, flags: 0 });
+    return new DomainSnapshot(this, ref.name);
+  }
+
+  /** `virDomainSnapshotCurrent`. */
+  async snapshotCurrent(): Promise<DomainSnapshot> {
+    const ref = await this.connection.call('DomainSnapshotCurrent', { domain: this.ref, flags: 0 });
+    return new DomainSnapshot(this, ref.name);
+  }
+
+  /** `virDomainHasCurrentSnapshot`. */
+  hasCurrentSnapshot(): Promise<boolean> {
+    return this.connection.call('DomainHasCurrentSnapshot', { domain: this.ref, flags: 0 });
+  }
+
+  /** `virDomainListAllSnapshots`. */
+  async listAllSnapshots(flags = 0, page: ListPage = {}): Promise<DomainSnapshot[]> {
+    const refs = await this.connection.call('DomainListAllSnapshots', { domain: this.ref, flags, ...page });
+    return refs.map((r) => new DomainSnapshot(this, r.name));
+  }
+
+  /** `virDomainSnapshotNum`. */
+  snapshotNum(flags = 0): Promise<number> {
+    return this.connection.call('DomainSnapshotNum', { domain: this.ref, flags });
+  }
+}

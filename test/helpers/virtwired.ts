@@ -1,0 +1,56 @@
+// Starts a real virtwired for a test: loopback TCP plus read-write and read-only unix sockets in a temp dir.
+import { startDaemon, type Daemon, type DaemonOptions } from '@virtwire/server';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Node files shipped with the tests. */
+export const FIXTURE_NODES = fileURLToPath(new URL('../fixtures/nodes/', import.meta.url));
+
+/** A daemon under test and the URIs that reach it. */
+export interface TestDaemon {
+  daemon: Daemon;
+  /** `ws://127.0.0.1:PORT`. */
+  wsAddress: string;
+  socket: string;
+  readOnlySocket: string;
+  /** `test+ws://127.0.0.1:PORT<path>` for a driver path such as `/default`. */
+  uri(driverPath?: string, query?: string): string;
+  /** A node file of the fixtures, as a URI. */
+  nodeUri(fileName: string, query?: string): string;
+  close(): Promise<void>;
+}
+
+/** Starts a daemon on an ephemeral port; `close()` stops it and removes its directories. */
+export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'virtwired-test-'));
+  const socket = join(dir, 'sock');
+  const readOnlySocket = join(dir, 'sock-ro');
+  const daemon = await startDaemon({
+    listeners: [
+      { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      { kind: 'unix', path: socket, readOnly: false },
+      { kind: 'unix', path: readOnlySocket, readOnly: true },
+    ],
+    stateDir: join(dir, 'state'),
+    nodeFileRoots: [FIXTURE_NODES, dir],
+    logLevel: 'silent',
+    ...options,
+  });
+  const wsAddress = daemon.addresses.find((a) => a.startsWith('ws://'))!;
+  const hostPort = wsAddress.slice('ws://'.length);
+  const uri = (driverPath = '/default', query?: string) => `test+ws://${hostPort}${driverPath}${query ? `?${query}` : ''}`;
+  return {
+    daemon,
+    wsAddress,
+    socket,
+    readOnlySocket,
+    uri,
+    nodeUri: (fileName, query) => uri(join(FIXTURE_NODES, fileName), query),
+    async close() {
+      await daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
