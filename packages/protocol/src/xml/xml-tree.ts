@@ -40,6 +40,10 @@ const parser = new XMLParser({
   ignorePiTags: true,
   cdataPropName: '#cdata',
   maxNestedTags: XML_MAX_DEPTH,
+  // Names such as toString or hasOwnProperty would otherwise be renamed silently to __toString.
+  onDangerousProperty: (name: string) => {
+    throw new Error(`element name '${name}' is not allowed`);
+  },
 });
 
 const namedEntities: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
