@@ -1,0 +1,142 @@
+// The SDK's core in a real headless Chromium: bundled for the browser, talking to a real virtwired over WebSocket.
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { build, type Rollup } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[browser] ${CHROMIUM} is missing (Debian package chromium): browser tests skipped`);
+
+const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url));
+
+/** Bundles the client core (no Node entry point) as one ES module, as a web app's bundler would. */
+async function bundleClientCore(): Promise<string> {
+  const output = (await build({
+    configFile: false,
+    logLevel: 'silent',
+    resolve: { alias: { '@virtwire/protocol': source('protocol/src/index.ts') } },
+    build: {
+      write: false,
+      minify: false,
+      lib: { entry: source('client/src/index.ts'), formats: ['es'], fileName: 'sdk' },
+    },
+  })) as Rollup.RollupOutput[];
+  const chunk = output[0]!.output.find((o) => o.type === 'chunk');
+  return (chunk as Rollup.OutputChunk).code;
+}
+
+const page = `<!doctype html><meta charset="utf-8"><title>virtwire</title>
+<script type="module">
+  import * as sdk from '/sdk.js';
+  window.sdk = sdk;
+  window.ready = true;
+</script>`;
+
+describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
+  let web: Server;
+  let origin: string;
+  let server: TestDaemon;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const sdk = await bundleClientCore();
+    expect(sdk).not.toMatch(/from ['"](node:|ws['"])/);
+    web = createServer((request, response) => {
+      if (request.url === '/sdk.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(sdk);
+      else response.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    server = await startTestDaemon({ allowedOrigins: [origin] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await new Promise((resolve) => web?.close(resolve));
+  });
+
+  async function openPage() {
+    const tab = await browser.newPage();
+    await tab.goto(origin);
+    await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    return tab;
+  }
+
+  it('connects, looks up a domain and takes an atomic snapshot', async () => {
+    const tab = await openPage();
+    const result = await tab.evaluate(async (uri) => {
+      const { connect, DomainSnapshotCreateFlags } = (window as any).sdk;
+      const conn = await connect(uri);
+      const dom = await conn.domainLookupByName('test');
+      const snap = await dom.snapshotCreateXML('<domainsnapshot><name>from-browser</name></domainsnapshot>', DomainSnapshotCreateFlags.Atomic);
+      const xml = await snap.getXMLDesc();
+      const version = await conn.getVersion();
+      await conn.close();
+      return { name: snap.name, version, hasState: xml.includes('<state>running</state>') };
+    }, server.uri());
+    expect(result).toEqual({ name: 'from-browser', version: 2, hasState: true });
+    await tab.close();
+  });
+
+  it('refuses locally what the driver cannot honour, with the daemon\'s error and nothing sent', async () => {
+    const tab = await openPage();
+    const result = await tab.evaluate(async (uri) => {
+      const { connect, DomainSnapshotCreateFlags: F } = (window as any).sdk;
+      const conn = await connect(uri);
+      const dom = await conn.domainLookupByName('vm2');
+      const before = conn.requestsSent;
+      const xml = `<domainsnapshot><disks><disk name='vda' snapshot='external'/><disk name='vdb' snapshot='external'/></disks></domainsnapshot>`;
+      const error = await dom.snapshotCreateXML(xml, F.DiskOnly | F.Atomic).catch((e: any) => e);
+      const sent = conn.requestsSent - before;
+      await conn.close();
+      return { code: error.code, domain: error.domain, message: error.message, sent };
+    }, server.nodeUri('two-disks.xml', 'atomic=none'));
+    expect(result).toEqual({ code: 67, domain: 12, message: 'unsupported configuration: atomic live snapshot of multiple disks is unsupported', sent: 0 });
+    await tab.close();
+  });
+
+  it('fails pending calls with a typed error when the daemon goes away', async () => {
+    const tab = await openPage();
+    const other = await startTestDaemon({ allowedOrigins: [origin] });
+    const pending = tab.evaluate(async (uri) => {
+      const { connect, ConnectionClosedError } = (window as any).sdk;
+      const conn = await connect(uri);
+      (window as any).connected = true;
+      const error = await new Promise((resolve) => {
+        const loop = () => conn.getVersion().then(loop, resolve);
+        loop();
+      });
+      return { closed: ConnectionClosedError.isInstance(error), code: (error as any).code };
+    }, other.uri());
+    await tab.waitForFunction(() => (window as unknown as { connected?: boolean }).connected === true);
+    await other.close();
+    expect(await pending).toEqual({ closed: true, code: 39 });
+    await tab.close();
+  });
+
+  it('is refused by the daemon when the page\'s origin is not allowed', async () => {
+    const strict = await startTestDaemon();
+    const tab = await openPage();
+    const failed = await tab.evaluate(async (uri) => {
+      const { connect } = (window as any).sdk;
+      return connect(uri).then(
+        () => false,
+        () => true,
+      );
+    }, strict.uri());
+    expect(failed).toBe(true);
+    expect(strict.daemon.connectionCount()).toBe(0);
+    await strict.close();
+    await tab.close();
+  });
+});
