@@ -1,0 +1,58 @@
+// Unit tests of durable file writes and the job journal, on a real filesystem.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../src/state/durable-file.js';
+import { JobJournal } from '../../src/state/job-journal.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vw-state-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('writeFileDurably', () => {
+  it('replaces the content, leaves no temp file and creates the file 0600', () => {
+    const path = join(dir, 'domain.xml');
+    writeFileDurably(path, 'one');
+    writeFileDurably(path, 'two');
+    expect(readFileSync(path, 'utf8')).toBe('two');
+    expect(readdirSync(dir)).toEqual(['domain.xml']);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('leaves the old content when the write fails, and cleans its temp file', () => {
+    const path = join(dir, 'missing-dir', 'x');
+    expect(() => writeFileDurably(path, 'data')).toThrow();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('removes stale temp files left by a crash, and only those', () => {
+    writeFileSync(join(dir, '.vwtmp-domain.xml.abc'), 'half');
+    writeFileSync(join(dir, 'keep.xml'), 'ok');
+    expect(removeStaleTempFiles(dir)).toEqual(['.vwtmp-domain.xml.abc']);
+    expect(readdirSync(dir)).toEqual(['keep.xml']);
+    removeFileDurably(join(dir, 'keep.xml'));
+    removeFileDurably(join(dir, 'keep.xml'));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('JobJournal', () => {
+  it('records, updates and finishes jobs', () => {
+    const journal = new JobJournal(join(dir, 'jobs'));
+    const record = { id: 'j1', kind: 'snapshot-create', domainUuid: 'u', phase: 'prepared' as const, createdFiles: ['/a'], payload: { n: 1 } };
+    journal.write(record);
+    expect(journal.pending()).toEqual([record]);
+    journal.write({ ...record, phase: 'committed' });
+    expect(new JobJournal(join(dir, 'jobs')).pending()[0]?.phase).toBe('committed');
+    journal.finish('j1');
+    expect(journal.pending()).toEqual([]);
+  });
+
+  it('refuses ids that could name another path', () => {
+    const journal = new JobJournal(join(dir, 'jobs'));
+    expect(() => journal.finish('../x')).toThrow(/invalid job id/);
+  });
+});
