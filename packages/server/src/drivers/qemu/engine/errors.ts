@@ -103,10 +103,14 @@ export class PreconditionError extends EngineError {
   }
 }
 
-/** Returns the first non-empty line of `text`, trimmed, with qemu-img's "qemu-img: " prefix removed. */
+/**
+ * Returns the first meaningful line of `text`, trimmed, with qemu-img's "qemu-img: " prefix removed.
+ * qemu-img's failed attempt to delete a half-created file ("Error when deleting file /dev/fd/3")
+ * is skipped when a later line carries the real cause.
+ */
 export function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-  return line.replace(/^qemu-img: /, '');
+  const lines = text.split('\n').map((l) => l.trim().replace(/^qemu-img: /, '')).filter((l) => l.length > 0);
+  return lines.find((l) => !l.startsWith('Error when deleting file ')) ?? lines[0] ?? '';
 }
 
 /** Turns any thrown value into an Error. */

@@ -107,8 +107,8 @@ export function activeNodeNames(disk: DiskSpec): { file: string; format: string 
 
 /**
  * The -blockdev objects of one disk, base first: a file node and a format node per layer. Backing
- * layers are read-only; each format node names its backing node explicitly, the base gets
- * `"backing": null` (qcow2 only; raw has no backing option).
+ * layers' format nodes are read-only; each format node names its backing node explicitly, the
+ * base gets `"backing": null` (qcow2 only; raw has no backing option).
  */
 export function blockdevNodes(disk: DiskSpec): Array<Record<string, unknown>> {
   const layersBaseFirst: DiskLayer[] = [...(disk.backingChain ?? [])].reverse();
@@ -118,7 +118,8 @@ export function blockdevNodes(disk: DiskSpec): Array<Record<string, unknown>> {
   layersBaseFirst.forEach((layer, generation) => {
     const names = layerNodeNames(disk.target, generation);
     const readOnly = generation < layersBaseFirst.length - 1 || disk.readOnly === true;
-    nodes.push({ driver: 'file', filename: layer.path, 'node-name': names.file, 'auto-read-only': true, discard: 'unmap', ...(readOnly ? { 'read-only': true } : {}) });
+    // the file node only gets auto-read-only: it follows its format node, so block-commit can reopen a backing layer read-write
+    nodes.push({ driver: 'file', filename: layer.path, 'node-name': names.file, 'auto-read-only': true, discard: 'unmap' });
     const format: Record<string, unknown> = { 'node-name': names.format, driver: layer.format, file: names.file, 'read-only': readOnly };
     if (layer.format === 'qcow2') format.backing = below;
     else if (below !== null) throw new PreconditionError('invalid-chain', `disk ${disk.target}: a raw image cannot have a backing layer`);

@@ -70,6 +70,12 @@ const MAX_STDERR_BYTES = 64 * 1024;
  * Fills a file we reserved (reserveFile) with a new image. qemu-img writes through /dev/fd/3, a
  * descriptor we opened and whose inode we checked, so a path swapped in the meantime is never
  * written. The file keeps mode 0600 (qemu-img reuses the existing inode).
+ *
+ * Why not `qemu-img create <path>` on the reserved file: it works (the inode and mode are kept),
+ * but qemu-img follows symlinks, and when creation fails it unlinks the path itself, deleting a
+ * file that the caller's journal still lists. Through /dev/fd/3 that unlink fails harmlessly
+ * ("Error when deleting file /dev/fd/3: Operation not permitted", skipped in error messages) and
+ * the caller's rollback stays the only owner of the file.
  */
 export async function createImageInReservedFile(file: ReservedFile, options: CreateImageOptions, settings: QemuImgSettings = {}): Promise<void> {
   const args = ['create', '-q', ...createFlags(options), '/dev/fd/3'];

@@ -34,47 +34,30 @@ export function newJobId(prefix: string): string {
 }
 
 /**
- * Starts all `jobs` (pipelined, so QEMU runs them concurrently), waits until each concluded,
- * reads their errors from one query-jobs, and dismisses them. Never throws for a job failure:
- * the outcome array (same order as `jobs`) carries each error. Throws only on connection loss or timeout.
+ * Starts all `jobs` (pipelined, so QEMU runs them concurrently), waits until each concluded, and
+ * dismisses them. A job that went through "aborting" failed: its error text is read from
+ * query-jobs (skipped when every job succeeded). Never throws for a job failure: the outcome array
+ * (same order as `jobs`) carries each error. Throws only on connection loss or timeout, leaving
+ * the jobs in QEMU.
  */
 export async function runJobs(qmp: QmpClient, jobs: readonly JobRequest[], options: JobRunOptions = {}): Promise<JobOutcome[]> {
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const history = recordJobStatuses(qmp, jobs);
   const waits = jobs.map((job) => armJobWaits(qmp, job, timeoutMs));
-  const starts = await Promise.allSettled(jobs.map((job) => qmp.execute(job.command, job.args)));
-  const outcomes: JobOutcome[] = [];
   try {
-    await Promise.all(
-      jobs.map(async (job, index) => {
-        const start = starts[index];
-        const wait = waits[index];
-        if (!start || !wait) return;
-        if (start.status === 'rejected') {
-          wait.cancelAll();
-          throwUnlessQmpError(start.reason);
-          return;
-        }
-        await wait.untilConcluded(qmp);
-      }),
-    );
-  } catch (error) {
+    const starts = await Promise.allSettled(jobs.map((job) => qmp.execute(job.command, job.args)));
+    await Promise.all(jobs.map((job, index) => untilSettled(qmp, starts[index], waits[index])));
+    const started = jobs.filter((_, index) => starts[index]?.status === 'fulfilled');
+    const needTable = started.some((job) => !history.succeeded(job.args['job-id']));
+    const [table] = await Promise.all([
+      needTable ? qmp.execute<QueryJobsEntry[]>('query-jobs') : Promise.resolve([]),
+      ...started.map((job) => qmp.execute('job-dismiss', { id: job.args['job-id'] })),
+    ]);
+    return jobs.map((job, index) => outcomeOf(job, starts[index], table, history));
+  } finally {
     for (const wait of waits) wait.cancelAll();
-    throw error;
+    history.stop();
   }
-  const table = await qmp.execute<QueryJobsEntry[]>('query-jobs');
-  const started = jobs.filter((_, index) => starts[index]?.status === 'fulfilled');
-  await Promise.all(started.map((job) => qmp.execute('job-dismiss', { id: job.args['job-id'] })));
-  jobs.forEach((job, index) => {
-    const jobId = job.args['job-id'];
-    const start = starts[index];
-    if (start?.status === 'rejected') {
-      outcomes.push({ jobId, type: job.command, started: false, error: asError(start.reason instanceof QmpError ? start.reason.desc : start.reason).message });
-      return;
-    }
-    const entry = table.find((row) => row.id === jobId);
-    outcomes.push(entry?.error === undefined ? { jobId, type: entry?.type ?? job.command, started: true } : { jobId, type: entry.type, started: true, error: entry.error });
-  });
-  return outcomes;
 }
 
 /** Runs one job to completion; throws QemuJobError (or the QmpError that refused it) on failure. */
@@ -86,6 +69,50 @@ export async function runJob(qmp: QmpClient, job: JobRequest, options: JobRunOpt
 /** Returns the outcomes that failed, as QemuJobErrors. */
 export function failedJobs(outcomes: readonly JobOutcome[]): QemuJobError[] {
   return outcomes.filter((o) => o.error !== undefined).map((o) => new QemuJobError(o.jobId, o.type, o.error ?? ''));
+}
+
+async function untilSettled(qmp: QmpClient, start: PromiseSettledResult<unknown> | undefined, wait: JobWaits | undefined): Promise<void> {
+  if (!start || !wait) return;
+  if (start.status === 'rejected') {
+    wait.cancelAll();
+    throwUnlessQmpError(start.reason);
+    return;
+  }
+  await wait.untilConcluded(qmp);
+}
+
+function outcomeOf(job: JobRequest, start: PromiseSettledResult<unknown> | undefined, table: readonly QueryJobsEntry[], history: JobStatusHistory): JobOutcome {
+  const jobId = job.args['job-id'];
+  if (start?.status === 'rejected') {
+    const reason: unknown = start.reason;
+    return { jobId, type: job.command, started: false, error: reason instanceof QmpError ? reason.desc : asError(reason).message };
+  }
+  if (history.succeeded(jobId)) return { jobId, type: job.command, started: true };
+  const entry = table.find((row) => row.id === jobId);
+  if (entry?.error === undefined) return { jobId, type: entry?.type ?? job.command, started: true };
+  return { jobId, type: entry.type, started: true, error: entry.error };
+}
+
+interface JobStatusHistory {
+  /** True if the job went through "pending" and never "aborting": it succeeded, no query-jobs needed. */
+  succeeded(jobId: string): boolean;
+  stop(): void;
+}
+
+/** Records the JOB_STATUS_CHANGE statuses of `jobs` while they run. */
+function recordJobStatuses(qmp: QmpClient, jobs: readonly JobRequest[]): JobStatusHistory {
+  const statuses = new Map<string, Set<string>>(jobs.map((job) => [job.args['job-id'], new Set<string>()]));
+  const stop = qmp.onEvent((event) => {
+    if (event.event !== 'JOB_STATUS_CHANGE') return;
+    statuses.get(String(event.data?.id))?.add(String(event.data?.status));
+  });
+  return {
+    succeeded: (jobId) => {
+      const seen = statuses.get(jobId);
+      return seen !== undefined && seen.has('pending') && !seen.has('aborting');
+    },
+    stop,
+  };
 }
 
 interface JobWaits {

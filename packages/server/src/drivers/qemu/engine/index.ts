@@ -1,0 +1,21 @@
+// Public surface of the QEMU engine: real QEMU/qemu-img operations for the qemu hypervisor driver.
+export * from './errors.js';
+export * from './qmp-types.js';
+export { QmpClient } from './qmp-client.js';
+export type { QmpClientOptions, ExecuteOptions, EventWaiter, QmpEventListener } from './qmp-client.js';
+export { runJob, runJobs, newJobId, failedJobs } from './qmp-jobs.js';
+export type { JobRequest, JobOutcome, JobRunOptions } from './qmp-jobs.js';
+export * from './qemu-img.js';
+export * from './reserved-file.js';
+export * from './node-names.js';
+export * from './qemu-argv.js';
+export { isOurGuest, isProcessAlive, readPidFile, waitForProcessExit } from './process-identity.js';
+export { QemuProcess } from './qemu-process.js';
+export type { LaunchOptions, AttachOptions, StopOutcome } from './qemu-process.js';
+export * from './block-graph.js';
+export * from './operation-result.js';
+export * from './live-external-snapshot.js';
+export * from './qcow2-overlay-writer.js';
+export * from './live-internal-snapshot.js';
+export * from './offline-snapshot.js';
+export * from './block-commit.js';
