@@ -75,11 +75,11 @@ describe('domain commands', () => {
   });
 
   it('prints "Failed to VERB domain" before the daemon error, and "failed to get domain" for unknown names', async () => {
-    const t = await run('suspend test; suspend test; destroy nosuch; start 1; dominfo nosuch; shutdown test --mode bogus');
-    expect(t.stdout).toBe("Domain 'test' suspended\n\n\n\n\n\n\n");
+    const t = await run('destroy test; destroy test; destroy nosuch; start 1; dominfo nosuch; shutdown test --mode bogus');
+    expect(t.stdout).toBe("Domain 'test' destroyed\n\n\n\n\n\n\n");
     expect(t.stderr).toBe(
-      "error: Failed to suspend domain 'test'\n" +
-        "error: Requested operation is not valid: domain 'test' is already paused\n" +
+      "error: Failed to destroy domain 'test'\n" +
+        'error: Requested operation is not valid: domain is not running\n' +
         "error: failed to get domain 'nosuch'\n" +
         "error: failed to get domain '1'\n" +
         "error: failed to get domain 'nosuch'\n" +
