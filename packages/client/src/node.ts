@@ -16,19 +16,22 @@ const MAX_REPLY_BYTES = 256 * 1024 * 1024;
 export const nodeWebSocket: WebSocketFactory = (url, protocols) =>
   new WebSocket(url, protocols, { perMessageDeflate: false, maxPayload: MAX_REPLY_BYTES }) as unknown as WebSocketLike;
 
-/** The local daemon's sockets for this user. */
-export function localSockets(): { readWrite: string; readOnly: string } {
+/** Environment variables the Node entry point reads (`process.env` unless a caller passes its own). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The local daemon's sockets for this user (`$VIRTWIRE_RUNTIME_DIR`, `$XDG_RUNTIME_DIR` from `env`). */
+export function localSockets(env: Environment = process.env): { readWrite: string; readOnly: string } {
   return localSocketPaths({
-    runtimeDirOverride: process.env.VIRTWIRE_RUNTIME_DIR,
-    xdgRuntimeDir: process.env.XDG_RUNTIME_DIR,
+    runtimeDirOverride: env.VIRTWIRE_RUNTIME_DIR,
+    xdgRuntimeDir: env.XDG_RUNTIME_DIR,
     uid: process.getuid?.() ?? 1000,
   });
 }
 
 /** The token in `$VIRTWIRE_TOKEN` or `~/.config/virtwire/token` (a 0600 file, as kubectl and docker keep theirs). */
-export function defaultToken(): string | undefined {
-  if (process.env.VIRTWIRE_TOKEN) return process.env.VIRTWIRE_TOKEN;
-  const file = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'virtwire', 'token');
+export function defaultToken(env: Environment = process.env): string | undefined {
+  if (env.VIRTWIRE_TOKEN) return env.VIRTWIRE_TOKEN;
+  const file = join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), '.config'), 'virtwire', 'token');
   try {
     return readFileSync(file, 'utf8').trim() || undefined;
   } catch {
@@ -38,11 +41,12 @@ export function defaultToken(): string | undefined {
 
 /**
  * Opens a connection from Node: `test:///default` reaches the local daemon's socket (the read-only
- * one with `readOnly`), `test+ws://host:port/default` a TCP daemon.
+ * one with `readOnly`), `test+ws://host:port/default` a TCP daemon. Socket and token are found
+ * through `env` (vwsh passes the environment it was given).
  */
-export function connect(uri: string, options: ConnectOptions = {}): Promise<Connection> {
-  const sockets = localSockets();
-  const token = options.token ?? (uri.includes('+ws') ? defaultToken() : undefined);
+export function connect(uri: string, options: ConnectOptions = {}, env: Environment = process.env): Promise<Connection> {
+  const sockets = localSockets(env);
+  const token = options.token ?? (uri.includes('+ws') ? defaultToken(env) : undefined);
   return Connection.open(uri, {
     webSocket: nodeWebSocket,
     defaultSocketPath: options.readOnly ? sockets.readOnly : sockets.readWrite,

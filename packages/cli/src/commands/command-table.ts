@@ -1,0 +1,42 @@
+// Every vwsh command, in the order `help` lists them within their groups.
+import type { CommandDefinition } from '../shell/command-definition.js';
+import { dominfoCommand, domstateCommand, dumpxmlCommand, listCommand } from './domain-commands.js';
+import {
+  defineCommand,
+  destroyCommand,
+  resumeCommand,
+  shutdownCommand,
+  startCommand,
+  suspendCommand,
+  undefineCommand,
+} from './domain-lifecycle-commands.js';
+import { helpCommand } from './help-command.js';
+import { snapshotDeleteCommand, snapshotRevertCommand } from './snapshot-change-commands.js';
+import { snapshotCurrentCommand, snapshotDumpXmlCommand, snapshotInfoCommand, snapshotParentCommand } from './snapshot-commands.js';
+import { snapshotCreateAsCommand, snapshotCreateCommand } from './snapshot-create-commands.js';
+import { snapshotListCommand } from './snapshot-list-command.js';
+
+/** The commands vwsh knows, grouped and sorted as virsh sorts them. */
+export const COMMANDS: readonly CommandDefinition[] = [
+  defineCommand,
+  destroyCommand,
+  dumpxmlCommand,
+  resumeCommand,
+  shutdownCommand,
+  startCommand,
+  suspendCommand,
+  undefineCommand,
+  dominfoCommand,
+  domstateCommand,
+  listCommand,
+  snapshotCreateCommand,
+  snapshotCreateAsCommand,
+  snapshotCurrentCommand,
+  snapshotDeleteCommand,
+  snapshotDumpXmlCommand,
+  snapshotInfoCommand,
+  snapshotListCommand,
+  snapshotParentCommand,
+  snapshotRevertCommand,
+  helpCommand,
+];

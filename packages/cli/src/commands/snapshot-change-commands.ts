@@ -1,0 +1,81 @@
+// snapshot-revert and snapshot-delete, with virsh's lazy --force and its "Failed to ..." lines.
+import { DomainSnapshotDeleteFlags as Delete, DomainSnapshotRevertFlags as Revert, ErrorNumber, VirError } from '@virtwire/client';
+import type { CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
+import { domainArgument } from './domain-argument.js';
+import { snapshotArgument } from './snapshot-argument.js';
+
+const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
+const flag = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
+
+/**
+ * `snapshot-revert DOMAIN {SNAPSHOTNAME | --current} [--running | --paused] [--force] [--reset-nvram]`.
+ * `--force` is applied lazily, as virsh does: the revert is tried without FORCE and retried with it
+ * only when the daemon says the revert is risky (VIR_ERR_SNAPSHOT_REVERT_RISKY).
+ */
+export const snapshotRevertCommand: CommandDefinition = {
+  name: 'snapshot-revert',
+  group: 'snapshot',
+  summary: 'Revert a domain to a snapshot',
+  description: 'Revert a domain to a snapshot.',
+  options: [
+    DOMAIN_OPTION,
+    { name: 'snapshotname', type: 'string', help: 'snapshot name' },
+    flag('current', 'revert to the current snapshot'),
+    flag('running', 'leave the domain running after reverting'),
+    flag('paused', 'leave the domain paused after reverting'),
+    flag('force', 'try harder on risky reverts'),
+    flag('reset-nvram', 're-initialize NVRAM from its template'),
+  ],
+  async run({ connection, out }, options) {
+    let flags = 0;
+    if (options.has('running')) flags |= Revert.Running;
+    if (options.has('paused')) flags |= Revert.Paused;
+    if (options.has('reset-nvram')) flags |= Revert.ResetNvram;
+    const force = options.has('force');
+    const { domain } = await domainArgument(connection, options);
+    const snapshot = await snapshotArgument(domain, options, 'snapshotname', true);
+    try {
+      try {
+        await snapshot.revert(flags);
+      } catch (error) {
+        if (!(force && VirError.is(error) && error.code === ErrorNumber.SnapshotRevertRisky)) throw error;
+        await snapshot.revert(flags | Revert.Force);
+      }
+    } catch (error) {
+      out.error(`Failed to revert snapshot ${snapshot.name}`);
+      throw error;
+    }
+    out.printExtra(`Domain snapshot ${snapshot.name} reverted\n`);
+  },
+};
+
+/** `snapshot-delete DOMAIN {SNAPSHOTNAME | --current} [--metadata] [--children | --children-only]`. */
+export const snapshotDeleteCommand: CommandDefinition = {
+  name: 'snapshot-delete',
+  group: 'snapshot',
+  summary: 'Delete a domain snapshot',
+  description: 'Delete a snapshot, and with --children its descendants too.',
+  options: [
+    DOMAIN_OPTION,
+    { name: 'snapshotname', type: 'string', help: 'snapshot name' },
+    flag('current', 'delete the current snapshot'),
+    flag('children', 'delete the snapshot and all its descendants'),
+    flag('children-only', 'delete the descendants but not the snapshot'),
+    flag('metadata', 'delete only the metadata, leaving the snapshot data behind'),
+  ],
+  async run({ connection, out }, options) {
+    const { domain } = await domainArgument(connection, options);
+    const snapshot = await snapshotArgument(domain, options, 'snapshotname', true);
+    let flags = 0;
+    if (options.has('children')) flags |= Delete.Children;
+    if (options.has('children-only')) flags |= Delete.ChildrenOnly;
+    if (options.has('metadata')) flags |= Delete.MetadataOnly;
+    try {
+      await snapshot.delete(flags);
+    } catch (error) {
+      out.error(`Failed to delete snapshot ${snapshot.name}`);
+      throw error;
+    }
+    out.printExtra(flags & Delete.ChildrenOnly ? `Domain snapshot ${snapshot.name} children deleted\n` : `Domain snapshot ${snapshot.name} deleted\n`);
+  },
+};

@@ -1,0 +1,12 @@
+// The vwsh binary: runs the shell on the process's arguments and streams, and exits with its status.
+import { runVwsh } from './run-vwsh.js';
+
+// A reader that went away (`vwsh list | head -1`) ends vwsh quietly, as SIGPIPE ends virsh.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+process.exitCode = await runVwsh(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
