@@ -61,11 +61,11 @@ describe('domain commands', () => {
 
   it('runs the lifecycle with virsh messages, naming the domain as it was given', async () => {
     const t = await run(
-      `suspend 1; domstate test --reason; resume ${TEST_UUID}; domstate test; destroy test; domstate test --reason; start test --paused; domstate 2 --reason; resume test; shutdown test; domstate test --reason; start test; start test`,
+      `suspend 1; domstate test --reason; resume ${TEST_UUID}; domstate test --reason; destroy test; domstate test --reason; start test --paused; domstate 2 --reason; resume test; shutdown test; domstate test --reason; start test; start test`,
     );
     expect(t.stdout).toBe(
       "Domain '1' suspended\n\npaused (user)\n\n" +
-        `Domain '${TEST_UUID}' resumed\n\nrunning\n\n` +
+        `Domain '${TEST_UUID}' resumed\n\nrunning (unpaused)\n\n` +
         "Domain 'test' destroyed\n\nshut off (destroyed)\n\n" +
         "Domain 'test' started\n\npaused (user)\n\n" +
         "Domain 'test' resumed\n\nDomain 'test' is being shutdown\n\nshut off (shutdown)\n\n" +

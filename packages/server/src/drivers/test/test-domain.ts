@@ -18,7 +18,7 @@ export const StateReason = {
   /** VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT */
   ShutoffFromSnapshot: 7,
   /** VIR_DOMAIN_RUNNING_UNPAUSED */
-  RunningUnpaused: 3,
+  RunningUnpaused: 5,
 } as const;
 
 /** A test-driver domain (libvirt's `virDomainObj`). */
