@@ -4,7 +4,9 @@ import {
   DomainCreateFlags,
   DomainDestroyFlags,
   DomainSnapshotCreateFlagSet,
+  DomainSnapshotDeleteFlags,
   DomainSnapshotListFlagSet,
+  DomainSnapshotRevertFlags,
   DomainSnapshotXMLFlags,
   DomainUndefineFlags,
   DomainXMLFlags,
@@ -51,6 +53,8 @@ export const testMethodFlags = {
   DomainSnapshotGetParent: 0,
   DomainSnapshotIsCurrent: 0,
   DomainSnapshotHasMetadata: 0,
+  DomainRevertToSnapshot: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force,
+  DomainSnapshotDelete: DomainSnapshotDeleteFlags.Children | DomainSnapshotDeleteFlags.MetadataOnly | DomainSnapshotDeleteFlags.ChildrenOnly,
   StorageVolLookupByPath: 0,
   StorageVolGetInfo: 0,
 } satisfies Partial<Record<DriverMethodName, number>>;
