@@ -46,6 +46,7 @@ export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags:
       throw invalidArg(ErrorDomain.DomainSnapshot, `definition for snapshot ${def.name} must use uuid ${domain.uuid}`);
     }
     if (!def.domain.attributes.has('type')) delete def.domain; // old-style <domain><uuid/></domain>
+    else def.domain = domain.shareRedefinedDomain(def.domain);
   }
   if (existing) {
     if (isOnline(existing.def.state) !== isOnline(def.state)) {

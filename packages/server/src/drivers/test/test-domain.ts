@@ -1,5 +1,5 @@
 // One domain of the test driver: live and persistent definitions, run state and snapshot tree.
-import { DomainState, type DomainDefinition, type DomainRef, type DomainStateValue, type XmlElement } from '@virtwire/protocol';
+import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type XmlElement } from '@virtwire/protocol';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 
 /** The state reasons the test driver sets (libvirt's `virDomain{Running,Paused,Shutoff}Reason`). */
@@ -24,6 +24,9 @@ export const StateReason = {
   ShutoffFromSnapshot: 7,
 } as const;
 
+/** How many distinct redefined `<domain>` trees are remembered for sharing. */
+const SHARED_DOMAIN_CACHE = 8;
+
 /** `virDomainSnapshotState` names of the domain states, indexed by `virDomainState`. */
 const STATE_NAMES = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
 
@@ -41,6 +44,8 @@ export class TestDomain {
   readonly snapshots = new SnapshotTree();
   /** The last copy of the definition given to a snapshot, shared by every snapshot taken while it did not change. */
   private frozen: { definition: DomainDefinition; disks: string; tree: XmlElement } | undefined;
+  /** The last few `<domain>` trees of redefined snapshots, by their text, so identical ones are stored once. */
+  private readonly redefinedDomains = new Map<string, XmlElement>();
 
   constructor(
     /** The live definition (the persistent one too, unless `pendingDefinition` is set). */
@@ -81,6 +86,19 @@ export class TestDomain {
     if (frozen && frozen.definition === this.definition && frozen.disks === disks) return frozen.tree;
     const tree = this.definition.clone().tree;
     this.frozen = { definition: this.definition, disks, tree };
+    return tree;
+  }
+
+  /**
+   * The stored form of a redefined snapshot's `<domain>`: an identical tree seen recently is
+   * reused, so a tree of 100,000 snapshots moved from another daemon does not hold 100,000 copies.
+   */
+  shareRedefinedDomain(tree: XmlElement): XmlElement {
+    const text = formatXml(tree);
+    const known = this.redefinedDomains.get(text);
+    if (known) return known;
+    if (this.redefinedDomains.size >= SHARED_DOMAIN_CACHE) this.redefinedDomains.delete(this.redefinedDomains.keys().next().value!);
+    this.redefinedDomains.set(text, tree);
     return tree;
   }
 
