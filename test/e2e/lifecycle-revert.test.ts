@@ -255,6 +255,27 @@ describe('external snapshots', () => {
   });
 });
 
+describe('cleanup never deletes an image a snapshot was taken on', () => {
+  it('keeps the base of a snapshot even when nothing else uses it any more (libvirt issue 734)', async () => {
+    const conn = await connect(server.nodeUri('lifecycle.xml'));
+    const one = await conn.domainLookupByName('one');
+    const t0 = await one.snapshotCreateXML(named('t0'), Create.DiskOnly);
+    await one.snapshotCreateXML(named('u'), Create.DiskOnly); // its overlay /images/one.u is the base of what follows
+    const i = await one.snapshotCreateXML(named('i')); // internal, inside /images/one.u
+    const y = await one.snapshotCreateXML(named('y'), Create.DiskOnly); // taken on /images/one.u
+    await t0.revert(); // discards y's overlay, the layer the domain was writing to
+    expect(await exists(conn, '/images/one.y')).toBe(false);
+    await i.revert();
+    await i.delete(); // the internal snapshot leaves /images/one.u; u becomes current
+    expect((await one.snapshotCurrent()).name).toBe('u');
+    await t0.revert(); // /images/one.u is the current snapshot's overlay and no longer in use...
+    expect(await exists(conn, '/images/one.u')).toBe(true); // ...but y was taken on it
+    await y.revert(Revert.Running | Revert.Force);
+    expect(sources(await one.getXMLDesc())[0]).toMatch(/^\/images\/one\.\d+(-\d+)?$/);
+    await conn.close();
+  });
+});
+
 describe('revert errors', () => {
   let conn: Connection;
   beforeEach(async () => {

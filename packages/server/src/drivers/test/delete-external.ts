@@ -96,10 +96,12 @@ function domainSources(domain: TestDomain): Set<string> {
   return sources;
 }
 
-/** Unlinks each path in order, unless an overlay, an internal snapshot or the domain still needs it. */
+/** Unlinks each path in order, unless an overlay, an internal snapshot, another snapshot or the domain still needs it. */
 function unlinkIfUnneeded(domain: TestDomain, paths: readonly string[], storage: SimulatedStorage): void {
   const inUse = domainSources(domain);
-  for (const path of paths) if (!inUse.has(path) && storage.isUnneeded(path)) storage.remove(path);
+  for (const path of paths) {
+    if (!inUse.has(path) && !domain.snapshotImages.has(path) && storage.isUnneeded(path)) storage.remove(path);
+  }
 }
 
 /**
@@ -123,7 +125,9 @@ function mergeDisk(domain: TestDomain, snapshot: SnapshotNode, disk: ExternalDis
     if (!childDomain.disks().some((d) => d.target === disk.target && d.source === disk.overlay)) continue;
     const updated = DomainDefinition.fromTree(cloneElement(child.def.domain));
     updated.setDiskSource(disk.target, disk.base, format);
+    domain.snapshotImages.remove(child.def);
     child.def.domain = updated.tree;
+    domain.snapshotImages.add(child.def);
     stack.push(...child.children);
   }
 }

@@ -109,11 +109,17 @@ export function revertLeftovers(current: SnapshotNode | null): string[] {
 
 /**
  * Deletes the leftovers the domain no longer writes to. Unlike libvirt, an image is kept when
- * anything still needs it (an overlay on top, an internal snapshot inside, or a disk using it),
- * so a revert can never delete a snapshot's base image.
+ * anything still needs it (an overlay on top, an internal snapshot inside, a snapshot taken on it,
+ * or a disk using it), so a revert can never delete a snapshot's base image.
  */
-export function discardLeftovers(leftovers: readonly string[], previousSources: ReadonlySet<string>, inUse: ReadonlySet<string>, storage: SimulatedStorage): void {
+export function discardLeftovers(
+  leftovers: readonly string[],
+  previousSources: ReadonlySet<string>,
+  inUse: ReadonlySet<string>,
+  snapshotImages: { has(path: string): boolean },
+  storage: SimulatedStorage,
+): void {
   for (const path of leftovers) {
-    if (previousSources.has(path) && !inUse.has(path) && storage.isUnneeded(path)) storage.remove(path);
+    if (previousSources.has(path) && !inUse.has(path) && !snapshotImages.has(path) && storage.isUnneeded(path)) storage.remove(path);
   }
 }

@@ -86,6 +86,7 @@ export function createSnapshot(
   if (keepMetadata) {
     const previous = domain.snapshots.current;
     node = domain.snapshots.add(named, previous?.def.name);
+    domain.snapshotImages.add(named);
     // The previous current snapshot's revert overlays are now the base of this snapshot (qemuSnapshotClearRevertdisks).
     if (previous) delete previous.def.revertDisks;
     domain.snapshots.current = node;

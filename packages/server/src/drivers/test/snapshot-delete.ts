@@ -43,6 +43,7 @@ export function deleteSnapshot(domain: TestDomain, snapshot: SnapshotNode, flags
     const currentInside = doomed.some((node) => node === tree.current);
     for (const node of doomed.reverse()) {
       if (!metadataOnly) discardInternal(domain, node, storage);
+      domain.snapshotImages.remove(node.def);
       tree.remove(node);
     }
     if (currentInside) tree.current = snapshot;
@@ -51,6 +52,7 @@ export function deleteSnapshot(domain: TestDomain, snapshot: SnapshotNode, flags
       return;
     }
   }
+  domain.snapshotImages.remove(snapshot.def);
   if (!metadataOnly) {
     if (externalPlan) externalPlan();
     else if (!isExternalSnapshot(snapshot.def)) discardInternal(domain, snapshot, storage);

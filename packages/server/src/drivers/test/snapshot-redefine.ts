@@ -73,12 +73,14 @@ export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags:
 
   let node: SnapshotNode;
   if (existing) {
+    domain.snapshotImages.remove(existing.def);
     existing.def = def;
     tree.link(existing, parent);
     node = existing;
   } else {
     node = tree.add(def, parent?.def.name);
   }
+  domain.snapshotImages.add(def);
   if (flags & Create.Current) tree.current = node;
   return { def, node };
 }

@@ -103,7 +103,7 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
     const inUse = new Set(
       [domain.definition, domain.pendingDefinition].flatMap((d) => d?.disks().flatMap((disk) => (disk.source === undefined ? [] : [disk.source])) ?? []),
     );
-    discardLeftovers(leftovers, previousSources, inUse, node.storage);
+    discardLeftovers(leftovers, previousSources, inUse, domain.snapshotImages, node.storage);
   }
   domain.snapshots.current = snapshot;
 }

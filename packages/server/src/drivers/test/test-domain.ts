@@ -1,6 +1,7 @@
 // One domain of the test driver: live and persistent definitions, run state and snapshot tree.
 import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type XmlElement } from '@virtwire/protocol';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
+import { SnapshotImageRefs } from './snapshot-image-refs.js';
 
 /** The state reasons the test driver sets (libvirt's `virDomain{Running,Paused,Shutoff}Reason`). */
 export const StateReason = {
@@ -42,6 +43,8 @@ export class TestDomain {
    */
   pendingDefinition: DomainDefinition | undefined;
   readonly snapshots = new SnapshotTree();
+  /** The images the snapshots were taken on, which cleanup never deletes. */
+  readonly snapshotImages = new SnapshotImageRefs();
   /** The last copy of the definition given to a snapshot, shared by every snapshot taken while it did not change. */
   private frozen: { definition: DomainDefinition; disks: string; tree: XmlElement } | undefined;
   /** The last few `<domain>` trees of redefined snapshots, by their text, so identical ones are stored once. */

@@ -115,6 +115,7 @@ function loadSnapshots(domain: TestDomain, snapshots: readonly NodeSnapshot[]): 
   const parents = snapshots.map((s) => s.def.parent);
   for (const { def, current } of snapshots) {
     const node = tree.add(def, undefined);
+    domain.snapshotImages.add(def);
     if (current) {
       if (tree.current) throw inconsistent('more than one snapshot claims to be active');
       tree.current = node;
