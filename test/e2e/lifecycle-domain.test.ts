@@ -78,6 +78,12 @@ describe('states and reasons', () => {
     expect(await one.isPersistent()).toBe(true);
     const fleeting = await conn.domainLookupByName('fleeting');
     expect(await fleeting.isPersistent()).toBe(false);
+    await expectVirError(
+      fleeting.snapshotCreateXML(named('h'), Create.Halt),
+      ErrorNumber.OperationInvalid,
+      ErrorDomain.Test,
+      'Requested operation is not valid: cannot halt after transient domain snapshot',
+    );
     await fleeting.destroy();
     await expectVirError(conn.domainLookupByName('fleeting'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'fleeting'");
   });

@@ -4,6 +4,7 @@ import {
   DomainSnapshotCreateFlags as Create,
   DomainSnapshotRevertFlags as Revert,
   DomainState,
+  DomainXMLFlags,
   ErrorDomain,
   ErrorNumber,
   type Connection,
@@ -124,6 +125,21 @@ describe('revert state transitions', () => {
     expect(await off.getXMLDesc()).toContain('<description>changed</description>');
     await o.revert();
     expect(await off.getXMLDesc()).toBe(original);
+  });
+
+  it('a running domain with a pending definition records it as <inactiveDomain> and gets both back on revert', async () => {
+    const live = await one.getXMLDesc(DomainXMLFlags.Inactive);
+    const next = live.replace('<vcpu>1</vcpu>', '<vcpu>2</vcpu>');
+    await conn.domainDefineXML(next);
+    const s = await one.snapshotCreateXML(named('s'));
+    expect(await s.getXMLDesc()).toContain("<inactiveDomain type='test'>");
+    await one.destroy(); // the pending definition takes over
+    await conn.domainDefineXML(live.replace('<vcpu>1</vcpu>', '<vcpu>3</vcpu>'));
+    await s.revert();
+    expect(await one.getXMLDesc()).toBe(live.replace("<domain type='test'>", `<domain type='test' id='${(await conn.domainLookupByName('one')).id}'>`));
+    expect(await one.getXMLDesc(DomainXMLFlags.Inactive)).toBe(next);
+    await one.destroy();
+    expect(await one.getXMLDesc()).toBe(next);
   });
 
   it('a definition whose guest ABI differs is risky for a running guest; FORCE restarts it with the snapshot definition', async () => {
