@@ -76,6 +76,28 @@ describe('moving a snapshot tree between two daemons', () => {
   });
 });
 
+describe('a moved external snapshot whose memory image stayed behind', () => {
+  it('is in the tree, but reverting to it fails before anything changes (38)', async () => {
+    const [source, target] = await Promise.all([startTestDaemon(), startTestDaemon()]);
+    const from = await connect(source.uri('/default'));
+    const dom = await from.domainLookupByName('test');
+    const full = `<domainsnapshot><name>mem</name><memory snapshot='external' file='/guest/test.mem'/></domainsnapshot>`;
+    const xml = await (await dom.snapshotCreateXML(full)).getXMLDesc();
+    expect(xml).toContain("<memory snapshot='external' file='/guest/test.mem'/>");
+    const to = await connect(target.uri('/default'));
+    const copy = await to.domainLookupByName('test');
+    const moved = await copy.snapshotCreateXML(xml, Create.Redefine | Create.Current);
+    const before = await copy.getXMLDesc();
+    await expectVirError(moved.revert(), ErrorNumber.SystemError, ErrorDomain.Test, "Failed to open domain image file '/guest/test.mem': No such file or directory");
+    expect(await copy.getXMLDesc()).toBe(before);
+    // On its own daemon the memory image is there.
+    await (await dom.snapshotLookupByName('mem')).revert();
+    expect((await dom.getState()).reason).toBe(4);
+    await Promise.all([from.close(), to.close()]);
+    await Promise.all([source.close(), target.close()]);
+  });
+});
+
 describe('virsh snapshot-current NAME: REDEFINE|CURRENT with the snapshot’s own XML', () => {
   let server: TestDaemon;
   beforeAll(async () => {

@@ -35,12 +35,20 @@ function overlayPath(storage: SimulatedStorage, source: string, stamp: number, t
 }
 
 /**
- * Checks and prepares the disks for reverting to `def` with the definition `config`:
+ * Checks and prepares the disks for reverting to `def` with the definition `config`
+ * (libvirt's qemuSnapshotRevertExternalPrepare / qemuSnapshotInternalRevertInactive):
  * - external snapshot (libvirt >= 9.9): every non-empty disk gets a fresh qcow2 overlay on the
  *   image it used at snapshot time, all created before anything else changes, undone on failure;
+ *   a guest restored with its memory needs the memory image (`restoresMemory`);
  * - internal snapshot: every internal disk's image must still hold the snapshot.
  */
-export function prepareRevertDisks(def: SnapshotDef & { name: string }, config: DomainDefinition, storage: SimulatedStorage, stamp: number): PreparedRevertDisks {
+export function prepareRevertDisks(
+  def: SnapshotDef & { name: string },
+  config: DomainDefinition,
+  storage: SimulatedStorage,
+  stamp: number,
+  restoresMemory: boolean,
+): PreparedRevertDisks {
   if (!isExternalSnapshot(def)) {
     const sources = new Map(config.disks().map((d) => [d.target, d.source]));
     for (const disk of def.disks) {
@@ -69,6 +77,11 @@ export function prepareRevertDisks(def: SnapshotDef & { name: string }, config: 
     const path = overlayPath(storage, disk.source, stamp, taken);
     taken.add(path);
     planned.push({ name: disk.target, snapshot: 'external', type: 'file', driverType: 'qcow2', source: path });
+  }
+
+  const memoryFile = def.memory?.snapshot === 'external' ? def.memory.file : undefined;
+  if (restoresMemory && memoryFile !== undefined && !storage.exists(memoryFile)) {
+    throw VirError.report(ErrorNumber.SystemError, ErrorDomain.Test, `Failed to open domain image file '${memoryFile}': No such file or directory`);
   }
 
   const created: string[] = [];

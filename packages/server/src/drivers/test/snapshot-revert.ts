@@ -64,7 +64,7 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
   const external = isExternalSnapshot(def);
   const leftovers = external ? revertLeftovers(domain.snapshots.current) : [];
   const previousSources = new Set(domain.definition.disks().flatMap((d) => (d.source === undefined ? [] : [d.source])));
-  const disks = prepareRevertDisks(def, config, node.storage, now());
+  const disks = prepareRevertDisks(def, config, node.storage, now(), online);
 
   // Commit point: nothing below can fail.
   const endActive = online || startRequested;
