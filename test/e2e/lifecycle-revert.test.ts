@@ -271,6 +271,32 @@ describe('external snapshots', () => {
   });
 });
 
+describe('an external snapshot of a domain whose persistent definition differs', () => {
+  it('reverting to an offline state uses the recorded persistent definition and makes overlays only for its disks', async () => {
+    const conn = await connect(server.nodeUri('lifecycle.xml'));
+    const one = await conn.domainLookupByName('one');
+    const oneDisk = await one.getXMLDesc(DomainXMLFlags.Inactive);
+    const secondDisk = "<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source file='/images/one-b.qcow2'/>\n      <target dev='vdb' bus='virtio'/>\n    </disk>\n  </devices>";
+    await one.destroy();
+    await conn.domainDefineXML(oneDisk.replace('</devices>', secondDisk));
+    await one.create();
+    await conn.domainDefineXML(oneDisk); // pending: back to one disk
+    const e = await one.snapshotCreateXML(named('e'), Create.DiskOnly);
+    expect(sources(await one.getXMLDesc())).toEqual(['/images/one.e', '/images/one-b.e']);
+    expect(sources(await one.getXMLDesc(DomainXMLFlags.Inactive))).toEqual(['/images/one.e']);
+    await e.revert();
+    expect(await one.getState()).toEqual({ state: DomainState.Shutoff, reason: SHUTOFF_FROM_SNAPSHOT });
+    const after = sources(await one.getXMLDesc());
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatch(/^\/images\/one\.\d+$/);
+    expect(await exists(conn, '/images/one.e')).toBe(false);
+    expect(await exists(conn, '/images/one-b.e')).toBe(false);
+    const stamp = after[0]!.slice('/images/one.'.length);
+    expect(await exists(conn, `/images/one-b.${stamp}`)).toBe(false);
+    await conn.close();
+  });
+});
+
 describe('cleanup never deletes an image a snapshot was taken on', () => {
   it('keeps the base of a snapshot even when nothing else uses it any more (libvirt issue 734)', async () => {
     const conn = await connect(server.nodeUri('lifecycle.xml'));

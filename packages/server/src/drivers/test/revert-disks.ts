@@ -35,8 +35,9 @@ function overlayPath(storage: SimulatedStorage, source: string, stamp: number, t
 }
 
 /**
- * Checks and prepares the disks for reverting to `def` with the definition `config`
- * (libvirt's qemuSnapshotRevertExternalPrepare / qemuSnapshotInternalRevertInactive):
+ * Checks and prepares the disks for reverting to `def`: `recorded` is the snapshot's `<domain>`,
+ * `next` the definition the domain will use (libvirt's qemuSnapshotRevertExternalPrepare /
+ * qemuSnapshotInternalRevertInactive):
  * - external snapshot (libvirt >= 9.9): every non-empty disk gets a fresh qcow2 overlay on the
  *   image it used at snapshot time, all created before anything else changes, undone on failure;
  *   a guest restored with its memory needs the memory image (`restoresMemory`);
@@ -44,13 +45,13 @@ function overlayPath(storage: SimulatedStorage, source: string, stamp: number, t
  */
 export function prepareRevertDisks(
   def: SnapshotDef & { name: string },
-  config: DomainDefinition,
+  definitions: { recorded: DomainDefinition; next: DomainDefinition },
   storage: SimulatedStorage,
   stamp: number,
   restoresMemory: boolean,
 ): PreparedRevertDisks {
   if (!isExternalSnapshot(def)) {
-    const sources = new Map(config.disks().map((d) => [d.target, d.source]));
+    const sources = new Map(definitions.recorded.disks().map((d) => [d.target, d.source]));
     for (const disk of def.disks) {
       if (disk.snapshot !== 'internal') continue;
       const image = sources.get(disk.name);
@@ -64,6 +65,7 @@ export function prepareRevertDisks(
     return { overlays: undefined, undo: () => undefined };
   }
 
+  const config = definitions.next;
   const planned: SnapshotDiskDef[] = [];
   const taken = new Set<string>();
   for (const disk of config.disks()) {
@@ -103,10 +105,17 @@ export function prepareRevertDisks(
   return { overlays: planned, undo };
 }
 
-/** Points every disk of `definition` that got a revert overlay at it. */
-export function switchToOverlays(definition: DomainDefinition, overlays: readonly SnapshotDiskDef[]): void {
+/**
+ * Points the disks of `definition` that got a revert overlay at it. With `bases` (for the
+ * persistent definition), only disks on the same image as in the live definition move, as libvirt
+ * updates a persistent disk only when it has the same source. Never fails: used after the commit point.
+ */
+export function switchToOverlays(definition: DomainDefinition, overlays: readonly SnapshotDiskDef[], bases?: ReadonlyMap<string, string | undefined>): void {
+  const current = new Map(definition.disks().map((d) => [d.target, d.source]));
   for (const disk of overlays) {
-    if (disk.snapshot === 'external') definition.setDiskSource(disk.name, disk.source!, 'qcow2');
+    if (disk.snapshot !== 'external' || !current.has(disk.name)) continue;
+    if (bases && bases.get(disk.name) !== current.get(disk.name)) continue;
+    definition.setDiskSource(disk.name, disk.source!, 'qcow2');
   }
 }
 

@@ -212,7 +212,13 @@ function prepareMemory(def: SnapshotDef, domain: TestDomain, storage: SimulatedS
 
 /** Switches the domain's disks to their overlays: the commit point. */
 function switchDisk(domain: TestDomain, disk: SnapshotDiskDef): void {
-  if (disk.snapshot === 'external') domain.definition.setDiskSource(disk.name, disk.source!, disk.driverType ?? 'qcow2');
+  if (disk.snapshot !== 'external') return;
+  const format = disk.driverType ?? 'qcow2';
+  const before = domain.definition.disks().find((d) => d.target === disk.name)?.source;
+  domain.definition.setDiskSource(disk.name, disk.source!, format);
+  // The persistent definition follows when its disk uses the same image (qemuSnapshotDiskUpdateSource).
+  const pending = domain.pendingDefinition;
+  if (pending?.disks().some((d) => d.target === disk.name && d.source === before)) pending.setDiskSource(disk.name, disk.source!, format);
 }
 
 const selected = (def: SnapshotDef) => def.disks.filter((d) => d.snapshot === 'internal' || d.snapshot === 'external');

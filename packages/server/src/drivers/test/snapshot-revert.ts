@@ -61,26 +61,26 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
     }
   }
 
+  // A guest started with its memory runs the recorded live definition (and keeps the recorded
+  // persistent one for later); otherwise the domain boots, or stays off, with the persistent one.
+  const endActive = online || startRequested;
+  const nextDefinition = online && endActive ? config : (inactiveConfig ?? config);
+  const nextPending = online && endActive ? inactiveConfig : undefined;
   const external = isExternalSnapshot(def);
   const leftovers = external ? revertLeftovers(domain.snapshots.current) : [];
   const previousSources = new Set(domain.definition.disks().flatMap((d) => (d.source === undefined ? [] : [d.source])));
-  const disks = prepareRevertDisks(def, config, node.storage, now(), online);
+  const disks = prepareRevertDisks(def, { recorded: config, next: nextDefinition }, node.storage, now(), online);
 
   // Commit point: nothing below can fail.
-  const endActive = online || startRequested;
   const paused = !(flags & Revert.Running) && (def.state === 'paused' || (flags & Revert.Paused) !== 0);
   if (domain.active && (!endActive || respawn || !online)) domain.stop(StateReason.ShutoffFromSnapshot);
   if (disks.overlays) {
-    switchToOverlays(config, disks.overlays);
-    if (inactiveConfig) switchToOverlays(inactiveConfig, disks.overlays);
+    const bases = new Map(nextDefinition.disks().map((d) => [d.target, d.source]));
+    switchToOverlays(nextDefinition, disks.overlays);
+    if (nextPending) switchToOverlays(nextPending, disks.overlays, bases);
   }
-  if (endActive && online) {
-    domain.definition = config;
-    domain.pendingDefinition = inactiveConfig;
-  } else {
-    domain.definition = inactiveConfig ?? config;
-    domain.pendingDefinition = undefined;
-  }
+  domain.definition = nextDefinition;
+  domain.pendingDefinition = nextPending;
   if (endActive) {
     const state = paused ? DomainState.Paused : DomainState.Running;
     const reason = paused ? StateReason.PausedFromSnapshot : StateReason.RunningFromSnapshot;
