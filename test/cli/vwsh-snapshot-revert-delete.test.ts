@@ -43,7 +43,7 @@ describe('snapshot-revert and snapshot-delete: argument errors and API flag rule
 // The daemon's DomainRevertToSnapshot and DomainSnapshotDelete are being written on the lifecycle
 // branch; these transcripts (virsh 9.0's output for the same command lines) run once it lands.
 describe('snapshot-revert and snapshot-delete against a daemon that implements them', () => {
-  it.todo('revert prints "Domain snapshot NAME reverted" and the domain takes the requested state', async () => {
+  it('revert prints "Domain snapshot NAME reverted" and the domain takes the requested state', async () => {
     const t = await run(`${THREE}snapshot-revert test s1; snapshot-revert test --current; snapshot-revert test s1 --paused; domstate test --reason; snapshot-current test --name; snapshot-revert test s2 --force; domstate test --reason`);
     expect(t.stderr).toBe('');
     expect(t.stdout).toBe(
@@ -52,7 +52,7 @@ describe('snapshot-revert and snapshot-delete against a daemon that implements t
     expect(t.code).toBe(0);
   });
 
-  it.todo('delete re-parents children, deletes children only, the current snapshot, or a whole subtree', async () => {
+  it('delete re-parents children, deletes children only, the current snapshot, or a whole subtree', async () => {
     const t = await run(
       `${THREE}snapshot-delete test s2; snapshot-list test --parent --name; snapshot-parent test s3; snapshot-delete test s1 --children-only; snapshot-list test --name; snapshot-create-as test s4; snapshot-delete test --current; snapshot-current test --name; snapshot-delete test s1 --children; snapshot-list test --name; snapshot-current test`,
     );
@@ -63,7 +63,7 @@ describe('snapshot-revert and snapshot-delete against a daemon that implements t
     expect(t.code).toBe(1);
   });
 
-  it.todo('revert --force is tried without FORCE first and with it only after "revert requires force"', async () => {
+  it('revert --force is tried without FORCE first and with it only after "revert requires force"', async () => {
     const t = await run(`${THREE}snapshot-revert test s2 --force; snapshot-current test --name`);
     expect(t).toEqual({ stdout: `${CREATED}Domain snapshot s2 reverted\n\ns2\n`, stderr: '', code: 0 });
   });

@@ -38,9 +38,9 @@ export class Domain {
     return this.connection.call('DomainGetInfo', { domain: this.ref });
   }
 
-  /** `virDomainGetState`. */
-  getState(): Promise<Result<'DomainGetState'>> {
-    return this.connection.call('DomainGetState', { domain: this.ref, flags: 0 });
+  /** `virDomainGetState`: the state and its reason (`virDomainRunningReason`, `virDomainShutoffReason`, ...). */
+  getState(flags = 0): Promise<Result<'DomainGetState'>> {
+    return this.connection.call('DomainGetState', { domain: this.ref, flags });
   }
 
   /** `virDomainIsActive`. */

@@ -37,6 +37,11 @@ export interface SnapshotDef {
   parent?: string;
   memory?: { snapshot?: MemorySnapshotMode; file?: string };
   disks: SnapshotDiskDef[];
+  /**
+   * The overlays a revert made for a snapshot that has children (libvirt >= 9.9's `<revertDisks>`):
+   * where the domain writes after reverting, kept apart from `disks` so the children's base stays named.
+   */
+  revertDisks?: SnapshotDiskDef[];
   /** The domain definition at snapshot time (only kept when it has a `type`, as libvirt). */
   domain?: XmlElement;
   inactiveDomain?: XmlElement;
@@ -50,7 +55,20 @@ export interface SnapshotParseOptions {
 }
 
 /** Elements `domainsnapshot.rng` allows at the top level. */
-const SCHEMA_CHILDREN = new Set(['name', 'description', 'state', 'creationTime', 'parent', 'memory', 'disks', 'domain', 'inactiveDomain', 'active', 'cookie']);
+const SCHEMA_CHILDREN = new Set([
+  'name',
+  'description',
+  'state',
+  'creationTime',
+  'parent',
+  'memory',
+  'disks',
+  'revertDisks',
+  'domain',
+  'inactiveDomain',
+  'active',
+  'cookie',
+]);
 
 function validateAgainstSchema(root: XmlElement): void {
   const fail = (detail: string) =>
@@ -61,9 +79,11 @@ function validateAgainstSchema(root: XmlElement): void {
     );
   const extra = childElements(root).find((c) => !SCHEMA_CHILDREN.has(c.name));
   if (extra) throw fail(`Element domainsnapshot has extra content: ${extra.name}`);
-  const disks = childElement(root, 'disks');
-  const notDisk = disks ? childElements(disks).find((c) => c.name !== 'disk') : undefined;
-  if (notDisk) throw fail(`Element disks has extra content: ${notDisk.name}`);
+  for (const listName of ['disks', 'revertDisks']) {
+    const list = childElement(root, listName);
+    const notDisk = list ? childElements(list).find((c) => c.name !== 'disk') : undefined;
+    if (notDisk) throw fail(`Element ${listName} has extra content: ${notDisk.name}`);
+  }
 }
 
 const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
@@ -118,6 +138,8 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
   parseMemory(root, def, offline, options.redefine === true);
   const disks = childElement(root, 'disks');
   if (disks) def.disks = childElements(disks).map(parseDisk);
+  const revertDisks = options.redefine ? childElement(root, 'revertDisks') : undefined;
+  if (revertDisks) def.revertDisks = childElements(revertDisks).map(parseDisk);
   return def;
 }
 
@@ -195,9 +217,11 @@ function formatDisk(disk: SnapshotDiskDef): XmlElement {
 
 /**
  * Formats a snapshot definition as libvirt's `virDomainSnapshotDefFormat`: name, description,
- * state, parent, creationTime, memory, disks, domain, inactiveDomain; two-space indentation.
+ * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain; two-space
+ * indentation. A snapshot without a domain definition shows `<domain><uuid/></domain>` when
+ * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5.
  */
-export function formatSnapshotXml(def: SnapshotDef): string {
+export function formatSnapshotXml(def: SnapshotDef, domainUuid?: string): string {
   const children: XmlNode[] = [];
   const text = (name: string, value: string) => element(name, {}, [value]);
   if (def.name !== undefined) children.push(text('name', def.name));
@@ -207,7 +231,9 @@ export function formatSnapshotXml(def: SnapshotDef): string {
   if (def.creationTime !== undefined) children.push(text('creationTime', String(def.creationTime)));
   if (def.memory !== undefined) children.push(element('memory', { snapshot: def.memory.snapshot, file: def.memory.file }));
   if (def.disks.length > 0) children.push(element('disks', {}, def.disks.map(formatDisk)));
+  if (def.revertDisks !== undefined && def.revertDisks.length > 0) children.push(element('revertDisks', {}, def.revertDisks.map(formatDisk)));
   if (def.domain !== undefined) children.push(def.domain);
+  else if (domainUuid !== undefined) children.push(element('domain', {}, [element('uuid', {}, [domainUuid])]));
   if (def.inactiveDomain !== undefined) children.push(def.inactiveDomain);
   return formatXml(element('domainsnapshot', {}, children));
 }

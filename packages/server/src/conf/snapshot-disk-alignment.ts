@@ -16,6 +16,15 @@ export interface AlignmentStorage {
   isRegularFile(path: string): boolean;
 }
 
+/** Alignment choices that differ between creating and redefining. */
+export interface AlignmentOptions {
+  /**
+   * Accept an explicit `snapshot='no'` for an empty drive even when every disk must be internal.
+   * Alignment itself writes that entry, so redefining a dumped snapshot must accept it back.
+   */
+  acceptNoForEmptyDrive?: boolean;
+}
+
 /**
  * Aligns the requested disks with the domain's disks, with libvirt's checks and messages:
  * one entry per domain disk, in domain order, each with a mode; external disks without a path
@@ -27,6 +36,7 @@ export function alignSnapshotDisks(
   defaultMode: 'internal' | 'external',
   snapshotName: string,
   storage: AlignmentStorage,
+  options: AlignmentOptions = {},
 ): SnapshotDiskDef[] {
   if (requested.length > domainDisks.length) throw unsupported('too many disk snapshot requests for domain');
   const byIndex = new Map<number, SnapshotDiskDef>();
@@ -40,7 +50,8 @@ export function alignSnapshotDisks(
       const own = disk.snapshot as DiskSnapshotMode | undefined;
       aligned.snapshot = own !== undefined && (defaultMode !== 'internal' || own === 'no') ? own : defaultMode;
     }
-    if (defaultMode === 'internal' && aligned.snapshot !== 'internal' && !(aligned.snapshot === 'no' && disk.snapshot === 'no')) {
+    const emptyDriveNo = options.acceptNoForEmptyDrive === true && aligned.snapshot === 'no' && disk.source === undefined;
+    if (defaultMode === 'internal' && aligned.snapshot !== 'internal' && !(aligned.snapshot === 'no' && disk.snapshot === 'no') && !emptyDriveNo) {
       throw unsupported(`disk '${disk.target}' must use snapshot mode 'internal'`);
     }
     if (aligned.source !== undefined && aligned.snapshot !== 'external') {

@@ -65,7 +65,11 @@ export class SnapshotTree {
     else delete node.def.parent;
   }
 
-  /** Removes one snapshot; its children move to its parent, as libvirt re-parents them. */
+  get rootCount(): number {
+    return this.roots.size;
+  }
+
+  /** Removes one snapshot; its children move to its parent, as libvirt re-parents them. O(children). */
   remove(node: SnapshotNode): void {
     for (const child of [...node.children]) this.link(child, node.parent);
     if (node.parent) node.parent.children.delete(node);
@@ -93,7 +97,7 @@ export class SnapshotTree {
     }
   }
 
-  /** True when `candidate` is `node` or one of its ancestors. */
+  /** True when `candidate` is `node` or one of its ancestors. O(depth of `node`). */
   isAncestorOrSelf(candidate: SnapshotNode, node: SnapshotNode): boolean {
     for (let at: SnapshotNode | null = node; at; at = at.parent) if (at === candidate) return true;
     return false;

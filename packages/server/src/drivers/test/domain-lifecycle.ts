@@ -1,5 +1,6 @@
-// The test driver's domain lifecycle: define, undefine, start, destroy, suspend, resume, shutdown.
+// The test driver's domain lifecycle: define, undefine, start, destroy, suspend, resume, shutdown, with libvirt's texts.
 import {
+  childText,
   DomainCreateFlags,
   DomainDefinition,
   DomainState,
@@ -11,23 +12,32 @@ import {
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
 
-const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Test, detail);
+const internal = (detail: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Test, detail);
 
-/** `virDomainDefineXML`: adds a persistent domain or replaces the definition of an existing one. */
+/** libvirt's `virDomainObjCheckActive` (src/conf/domain_conf.c, VIR_FROM_DOMAIN). */
+export function checkActive(domain: TestDomain): void {
+  if (!domain.active) throw VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Domain, 'domain is not running');
+}
+
+/**
+ * `virDomainDefineXMLFlags` (testDomainDefineXMLFlags): adds a persistent domain, or replaces the
+ * definition of an existing one. A running domain keeps its live definition until it stops.
+ */
 export function defineDomain(node: TestNode, xml: string): TestDomain {
   const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid });
-  const sameName = node.findByName(definition.name);
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${sameUuid.name}' is already defined with uuid ${definition.uuid}`);
   }
+  const sameName = node.findByName(definition.name);
   if (sameName && sameName.uuid !== definition.uuid) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${definition.name}' already exists with uuid ${sameName.uuid}`);
   }
   if (sameName) {
-    sameName.definition = definition;
+    if (sameName.active) sameName.pendingDefinition = definition;
+    else sameName.definition = definition;
     sameName.persistent = true;
-    node.registerDiskImages(sameName);
+    node.registerDiskImages(definition);
     return sameName;
   }
   const domain = new TestDomain(definition, true, DomainState.Shutoff, StateReason.Unknown);
@@ -35,64 +45,66 @@ export function defineDomain(node: TestNode, xml: string): TestDomain {
   return domain;
 }
 
-/** `virDomainUndefineFlags`: refused while snapshot metadata exists unless SNAPSHOTS_METADATA is given. */
+/**
+ * `virDomainUndefineFlags` (testDomainUndefineFlags): an inactive domain with snapshot metadata is
+ * refused unless SNAPSHOTS_METADATA is given; an active domain just becomes transient.
+ */
 export function undefineDomain(node: TestNode, domain: TestDomain, flags: number): void {
-  if (!domain.persistent) throw invalid('cannot undefine transient domain');
   const snapshots = domain.snapshots.size;
-  if (snapshots > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) {
-    throw invalid(`cannot delete inactive domain with ${snapshots} snapshots`);
+  if (!domain.active && snapshots > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) {
+    throw VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Test, `cannot delete inactive domain with ${snapshots} snapshots`);
   }
-  if (flags & DomainUndefineFlags.SnapshotsMetadata) {
-    for (const snapshot of [...domain.snapshots.all()]) domain.snapshots.remove(snapshot);
+  if (domain.active) {
+    domain.persistent = false;
+    domain.pendingDefinition = undefined;
+  } else {
+    node.remove(domain);
   }
-  if (domain.active) domain.persistent = false;
-  else node.remove(domain);
 }
 
-/** `virDomainCreateWithFlags`: starts a shut-off domain, paused with START_PAUSED. */
+/** `virDomainCreateWithFlags`: starts a shut-off domain; START_PAUSED (a virtwire extension here) leaves it paused. */
 export function startDomain(node: TestNode, domain: TestDomain, flags: number): void {
-  if (domain.active) throw invalid('domain is already running');
-  domain.id = node.allocateId();
-  if (flags & DomainCreateFlags.StartPaused) {
-    domain.state = DomainState.Paused;
-    domain.reason = StateReason.PausedUser;
-  } else {
-    domain.state = DomainState.Running;
-    domain.reason = StateReason.Booted;
-  }
+  if (domain.state !== DomainState.Shutoff) throw internal(`Domain '${domain.name}' is already running`);
+  if (flags & DomainCreateFlags.StartPaused) domain.start(node.allocateId(), DomainState.Paused, StateReason.PausedUser);
+  else domain.start(node.allocateId(), DomainState.Running, StateReason.RunningBooted);
 }
 
 /** Stops a domain with `reason`; a transient domain disappears, as in libvirt. */
 export function stopDomain(node: TestNode, domain: TestDomain, reason: number): void {
-  domain.state = DomainState.Shutoff;
-  domain.reason = reason;
-  domain.id = -1;
+  domain.stop(reason);
   if (!domain.persistent) node.remove(domain);
 }
 
-/** `virDomainDestroy`. */
+/** `virDomainDestroyFlags`. */
 export function destroyDomain(node: TestNode, domain: TestDomain): void {
-  if (!domain.active) throw invalid('domain is not running');
+  checkActive(domain);
   stopDomain(node, domain, StateReason.ShutoffDestroyed);
 }
 
-/** `virDomainShutdown`: the test driver's guest shuts down at once. */
+/** `virDomainShutdownFlags`: the guest obeys at once, doing what `<on_poweroff>` says (destroy by default). */
 export function shutdownDomain(node: TestNode, domain: TestDomain): void {
-  if (domain.state !== DomainState.Running) throw invalid(`domain '${domain.name}' not running`);
+  if (domain.state === DomainState.Shutoff) throw internal(`domain '${domain.name}' not running`);
+  const action = childText(domain.definition.tree, 'on_poweroff')?.trim();
+  if (action === 'restart' || action === 'rename-restart') {
+    domain.state = DomainState.Running;
+    domain.reason = StateReason.RunningBooted;
+    return;
+  }
   stopDomain(node, domain, StateReason.ShutoffShutdown);
 }
 
 /** `virDomainSuspend`. */
 export function suspendDomain(domain: TestDomain): void {
-  if (!domain.active) throw invalid('domain is not running');
-  if (domain.state === DomainState.Paused) throw invalid(`domain '${domain.name}' is already paused`);
+  if (domain.state === DomainState.Shutoff || domain.state === DomainState.Paused) {
+    throw internal(`domain '${domain.name}' not running`);
+  }
   domain.state = DomainState.Paused;
   domain.reason = StateReason.PausedUser;
 }
 
 /** `virDomainResume`. */
 export function resumeDomain(domain: TestDomain): void {
-  if (domain.state !== DomainState.Paused) throw invalid(`domain '${domain.name}' not paused`);
+  if (domain.state !== DomainState.Paused) throw internal(`domain '${domain.name}' not paused`);
   domain.state = DomainState.Running;
   domain.reason = StateReason.RunningUnpaused;
 }

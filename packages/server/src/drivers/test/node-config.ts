@@ -1,16 +1,18 @@
 // Reads libvirt's test-driver node XML (<node> with <domain>s), plus virtwire's simulated storage in its own namespace.
 import {
-
+  childElement,
   childElements,
   DomainDefinition,
   DomainState,
   ErrorDomain,
   ErrorNumber,
   formatXml,
+  parseSnapshotXml,
   parseXmlDocument,
   textOf,
   VirError,
   type DomainStateValue,
+  type SnapshotDef,
   type XmlElement,
 } from '@virtwire/protocol';
 import type { StorageFault } from './simulated-storage.js';
@@ -20,11 +22,21 @@ export const LIBVIRT_TEST_NS = 'http://libvirt.org/schemas/domain/test/1.0';
 /** virtwire's namespace for simulated storage in a node file; libvirt ignores it. */
 export const VIRTWIRE_STORAGE_NS = 'https://virtwire.dev/schemas/test-storage/1';
 
+/** A snapshot a node file gives a domain (`<test:domainsnapshot>`), as libvirt's test driver reads it. */
+export interface NodeSnapshot {
+  def: SnapshotDef & { name: string };
+  /** `<active>1</active>`: the domain's current snapshot. */
+  current: boolean;
+}
+
 /** One domain of a node file. */
 export interface NodeDomain {
   definition: DomainDefinition;
   state: DomainStateValue;
+  /** libvirt's test driver: BOOTED for a domain started by default, 0 when `<test:runstate>` sets the state. */
+  reason: number;
   persistent: boolean;
+  snapshots: NodeSnapshot[];
 }
 
 /** One pre-existing image of a node file. */
@@ -33,6 +45,8 @@ export interface NodeImage {
   size: number;
   format: string;
   backing?: string;
+  /** Internal snapshots the image already holds (`internal-snapshots='a b'`). */
+  internalSnapshots?: string[];
 }
 
 /** Everything a node file describes. */
@@ -99,6 +113,7 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
     const source = file !== undefined ? readDomainFile(file) : formatXml(domainEl);
     const parsedTree = parseXmlDocument(source, { label: 'domain_definition', root: 'domain', errorDomain: ErrorDomain.Domain });
     let state: DomainStateValue = DomainState.Running;
+    let reason = 1; // VIR_DOMAIN_RUNNING_BOOTED
     let persistent = true;
     const scope = [root, parsedTree];
     for (const runstate of namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'runstate')) {
@@ -107,8 +122,10 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
         throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Test, `Invalid runstate '${textOf(runstate).trim()}'`);
       }
       state = value;
+      reason = 0;
     }
     if (namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'transient').length > 0) persistent = false;
+    const snapshots = namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'domainsnapshot').map(readSnapshot);
     const testElements = new Set([...prefixesFor(parsedTree, LIBVIRT_TEST_NS), ...prefixesFor(root, LIBVIRT_TEST_NS)]);
     const cleaned: XmlElement = {
       name: parsedTree.name,
@@ -116,10 +133,25 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
       children: parsedTree.children.filter((c) => typeof c === 'string' || ![...testElements].some((p) => c.name.startsWith(`${p}:`))),
     };
     const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid });
-    config.domains.push({ definition, state, persistent });
+    config.domains.push({ definition, state, reason, persistent, snapshots });
   }
   for (const storage of namespaced(root, [root], VIRTWIRE_STORAGE_NS, 'storage')) readStorage(storage, config);
   return config;
+}
+
+/**
+ * Reads one `<test:domainsnapshot>` the way libvirt's test driver does (PARSE_REDEFINE and
+ * PARSE_INTERNAL): name, state and creationTime are required, `<active>` says whether it is
+ * current, and the `<domain>` may be missing (snapshots older than libvirt 0.9.5).
+ */
+function readSnapshot(el: XmlElement): NodeSnapshot {
+  const renamed: XmlElement = { name: 'domainsnapshot', attributes: el.attributes, children: el.children };
+  const def = parseSnapshotXml(formatXml(renamed), { redefine: true }) as SnapshotDef & { name: string };
+  if (def.domain !== undefined && !def.domain.attributes.has('type')) delete def.domain;
+  const active = childElement(el, 'active');
+  const value = active ? Number(textOf(active).trim()) : Number.NaN;
+  if (!Number.isInteger(value)) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, "Could not find 'active' element");
+  return { def, current: value !== 0 };
 }
 
 function readStorage(storage: XmlElement, config: NodeConfig): void {
@@ -141,6 +173,8 @@ function readStorage(storage: XmlElement, config: NodeConfig): void {
       const image: NodeImage = { path: absolute(el), size: positive(el, 'size') ?? 0, format: el.attributes.get('format') ?? 'qcow2' };
       const backing = el.attributes.get('backing');
       if (backing) image.backing = backing;
+      const internal = el.attributes.get('internal-snapshots')?.split(/\s+/).filter((name) => name !== '');
+      if (internal && internal.length > 0) image.internalSnapshots = internal;
       config.images.push(image);
     } else if (local === 'fault') {
       const fault: { -readonly [K in keyof StorageFault]: StorageFault[K] } = { path: absolute(el) };

@@ -48,13 +48,21 @@ export const OVERLAY_SIZE = 196_624;
 /** What one internal snapshot adds to an image. */
 export const INTERNAL_SNAPSHOT_SIZE = 65_536;
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 const covers = (faultPath: string, path: string) =>
   faultPath === path || path.startsWith(faultPath.endsWith('/') ? faultPath : `${faultPath}/`);
 
-/** An in-memory filesystem of images, deterministic, with faults that tests configure. */
+/**
+ * An in-memory filesystem of images, deterministic, with faults that tests configure. It also
+ * knows, for every image, which overlays use it as their backing file, so asking whether an
+ * image is still needed does not depend on how many images exist.
+ */
 export class SimulatedStorage {
   private readonly images = new Map<string, SimulatedImage>();
   private readonly writeCounts = new Map<StorageFault, number>();
+  /** backing path -> paths of the overlays on top of it. */
+  private readonly overlays = new Map<string, Set<string>>();
 
   constructor(private readonly faults: readonly StorageFault[] = []) {}
 
@@ -77,7 +85,10 @@ export class SimulatedStorage {
 
   /** Registers an image that already exists (from the node file or a domain definition); no faults apply. */
   register(image: Omit<SimulatedImage, 'internalSnapshots'> & { internalSnapshots?: Iterable<string> }): void {
-    this.images.set(image.path, { ...image, internalSnapshots: new Set(image.internalSnapshots ?? []) });
+    this.unlink(image.path);
+    const registered: SimulatedImage = { ...image, internalSnapshots: new Set(image.internalSnapshots ?? []) };
+    this.images.set(image.path, registered);
+    if (registered.backing !== undefined) this.linkBacking(registered.path, registered.backing);
   }
 
   /** Creates a new file exclusively (O_EXCL): an overlay of `backing`, or a plain file such as a memory image. */
@@ -87,12 +98,69 @@ export class SimulatedStorage {
     const image: SimulatedImage = { path, size, format, internalSnapshots: new Set() };
     if (backing !== undefined) image.backing = backing;
     this.images.set(path, image);
+    if (backing !== undefined) this.linkBacking(path, backing);
     return image;
   }
 
   /** Removes a file (unlink); a missing file is not an error. */
   remove(path: string): void {
+    this.unlink(path);
+  }
+
+  /** The overlays that use `path` as their backing file. */
+  overlaysOf(path: string): ReadonlySet<string> {
+    return this.overlays.get(path) ?? EMPTY;
+  }
+
+  /**
+   * True when nothing else needs the image: no overlay is built on it and it holds no internal
+   * snapshot. Only such images may be deleted when a revert or delete leaves them unused.
+   */
+  isUnneeded(path: string): boolean {
+    const image = this.images.get(path);
+    return image !== undefined && this.overlaysOf(path).size === 0 && image.internalSnapshots.size === 0;
+  }
+
+  /**
+   * Merges `overlay` into its backing file, as `qemu-img commit` followed by deleting the
+   * overlay: the overlays built on it are rebased onto the backing file. Metadata-only: a merge
+   * writes into an image that already exists, so no fault applies.
+   */
+  commitIntoBacking(overlay: string): void {
+    const image = this.images.get(overlay);
+    if (!image || image.backing === undefined) return;
+    const base = image.backing;
+    for (const dependent of [...this.overlaysOf(overlay)]) this.rebase(dependent, base);
+    this.unlink(overlay);
+  }
+
+  /** Points `path` at a different backing file (`qemu-img rebase -u`). */
+  rebase(path: string, backing: string): void {
+    const image = this.images.get(path);
+    if (!image) return;
+    if (image.backing !== undefined) this.unlinkBacking(path, image.backing);
+    image.backing = backing;
+    this.linkBacking(path, backing);
+  }
+
+  private unlink(path: string): void {
+    const image = this.images.get(path);
+    if (!image) return;
+    if (image.backing !== undefined) this.unlinkBacking(path, image.backing);
     this.images.delete(path);
+  }
+
+  private linkBacking(path: string, backing: string): void {
+    let set = this.overlays.get(backing);
+    if (!set) this.overlays.set(backing, (set = new Set()));
+    set.add(path);
+  }
+
+  private unlinkBacking(path: string, backing: string): void {
+    const set = this.overlays.get(backing);
+    if (!set) return;
+    set.delete(path);
+    if (set.size === 0) this.overlays.delete(backing);
   }
 
   /** Stores an internal snapshot inside an existing image. */

@@ -8,13 +8,13 @@ import {
   type DiskOutcome,
   type SnapshotDef,
   type SnapshotDiskDef,
+  type XmlElement,
 } from '@virtwire/protocol';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
 import { redefineSnapshot } from './snapshot-redefine.js';
 import { StateReason, type TestDomain } from './test-domain.js';
-import { DomainState } from '@virtwire/protocol';
 
 /** How the driver changes several disks: as one group, or one by one like a hypervisor without `transaction`. */
 export type AtomicMode = 'group' | 'none';
@@ -59,7 +59,8 @@ export function createSnapshot(
   delete named.parent;
   const diskOnly = (flags & Create.DiskOnly) !== 0;
   normaliseStateAndMemory(named, domain, diskOnly);
-  named.domain = domain.definition.clone().tree;
+  named.domain = domain.definitionForSnapshot();
+  if (domain.pendingDefinition) named.inactiveDomain = renamed(domain.pendingDefinition.clone().tree, 'inactiveDomain');
 
   const defaultMode = diskOnly || named.memory?.snapshot === 'external' ? 'external' : 'internal';
   named.disks = alignSnapshotDisks(named.disks, domain.definition.disks(), defaultMode, named.name, storage);
@@ -83,15 +84,20 @@ export function createSnapshot(
 
   let node: SnapshotNode | null = null;
   if (keepMetadata) {
-    node = domain.snapshots.add(named, domain.snapshots.current?.def.name);
+    const previous = domain.snapshots.current;
+    node = domain.snapshots.add(named, previous?.def.name);
+    domain.snapshotImages.add(named);
+    // The previous current snapshot's revert overlays are now the base of this snapshot (qemuSnapshotClearRevertdisks).
+    if (previous) delete previous.def.revertDisks;
     domain.snapshots.current = node;
   }
-  if (flags & Create.Halt && domain.active) {
-    domain.state = DomainState.Shutoff;
-    domain.reason = StateReason.ShutoffFromSnapshot;
-    domain.id = -1;
-  }
+  if (flags & Create.Halt && domain.active) domain.stop(StateReason.ShutoffFromSnapshot);
   return { def: named, node };
+}
+
+/** The same element under another name (`<domain>` kept as `<inactiveDomain>`). */
+function renamed(tree: XmlElement, name: string): XmlElement {
+  return { name, attributes: tree.attributes, children: tree.children };
 }
 
 /** libvirt's state and memory normalisation for a new snapshot (testDomainSnapshotAlignDisks). */
@@ -101,7 +107,8 @@ function normaliseStateAndMemory(def: SnapshotDef, domain: TestDomain, diskOnly:
     if (requested === 'internal' || requested === 'external') {
       throw VirError.report(ErrorNumber.XmlError, ErrorDomain.DomainSnapshot, 'memory state cannot be saved with offline or disk-only snapshot');
     }
-    def.state = 'disk-snapshot';
+    // A disk-only snapshot of a shut-off domain records `shutoff` (testDomainSnapshotAlignDisks).
+    def.state = domain.active ? 'disk-snapshot' : 'shutoff';
     def.memory = { snapshot: 'no' };
     return;
   }
@@ -205,7 +212,13 @@ function prepareMemory(def: SnapshotDef, domain: TestDomain, storage: SimulatedS
 
 /** Switches the domain's disks to their overlays: the commit point. */
 function switchDisk(domain: TestDomain, disk: SnapshotDiskDef): void {
-  if (disk.snapshot === 'external') domain.definition.setDiskSource(disk.name, disk.source!, disk.driverType ?? 'qcow2');
+  if (disk.snapshot !== 'external') return;
+  const format = disk.driverType ?? 'qcow2';
+  const before = domain.definition.disks().find((d) => d.target === disk.name)?.source;
+  domain.definition.setDiskSource(disk.name, disk.source!, format);
+  // The persistent definition follows when its disk uses the same image (qemuSnapshotDiskUpdateSource).
+  const pending = domain.pendingDefinition;
+  if (pending?.disks().some((d) => d.target === disk.name && d.source === before)) pending.setDiskSource(disk.name, disk.source!, format);
 }
 
 const selected = (def: SnapshotDef) => def.disks.filter((d) => d.snapshot === 'internal' || d.snapshot === 'external');

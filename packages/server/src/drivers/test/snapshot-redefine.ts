@@ -9,13 +9,15 @@ import {
   VirError,
   type SnapshotDef,
 } from '@virtwire/protocol';
+import { checkAbiStability } from '../../conf/domain-abi.js';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import type { CreatedSnapshot } from './snapshot-create.js';
 import type { TestDomain } from './test-domain.js';
 
 const invalidArg = (domain: number, detail: string) => VirError.report(ErrorNumber.InvalidArg, domain, detail);
-const offlineStates = new Set(['shutoff', 'disk-snapshot']);
+/** libvirt's redefine check counts a snapshot as online when it holds a running or paused guest. */
+const isOnline = (state: string | undefined) => state === 'running' || state === 'paused';
 
 /**
  * Redefines a snapshot: checks parent links and cycles, the domain UUID and that an existing snapshot
@@ -44,14 +46,18 @@ export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags:
       throw invalidArg(ErrorDomain.DomainSnapshot, `definition for snapshot ${def.name} must use uuid ${domain.uuid}`);
     }
     if (!def.domain.attributes.has('type')) delete def.domain; // old-style <domain><uuid/></domain>
+    else def.domain = domain.shareRedefinedDomain(def.domain);
   }
   if (existing) {
-    const wasOffline = offlineStates.has(existing.def.state ?? '');
-    if (wasOffline !== offlineStates.has(def.state ?? '')) {
+    if (isOnline(existing.def.state) !== isOnline(def.state)) {
       throw invalidArg(ErrorDomain.DomainSnapshot, `cannot change between online and offline snapshot state in snapshot ${def.name}`);
     }
     if ((existing.def.state === 'disk-snapshot') !== (def.state === 'disk-snapshot')) {
       throw invalidArg(ErrorDomain.DomainSnapshot, `cannot change between disk only and full system in snapshot ${def.name}`);
+    }
+    if (existing.def.domain !== undefined && def.domain !== undefined) {
+      const abi = checkAbiStability(DomainDefinition.fromTree(existing.def.domain), DomainDefinition.fromTree(def.domain));
+      if (abi) throw abi;
     }
     if (def.domain === undefined && existing.def.domain !== undefined) def.domain = existing.def.domain;
   } else if (def.domain === undefined) {
@@ -61,17 +67,20 @@ export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags:
   if (def.domain !== undefined) {
     const snapshotDomain = DomainDefinition.fromTree(def.domain);
     const defaultMode = def.state === 'disk-snapshot' || isExternalSnapshot(def) ? 'external' : 'internal';
-    def.disks = alignSnapshotDisks(def.disks, snapshotDomain.disks(), defaultMode, def.name, { isRegularFile: () => true });
+    const storage = { isRegularFile: () => true };
+    def.disks = alignSnapshotDisks(def.disks, snapshotDomain.disks(), defaultMode, def.name, storage, { acceptNoForEmptyDrive: true });
   }
 
   let node: SnapshotNode;
   if (existing) {
+    domain.snapshotImages.remove(existing.def);
     existing.def = def;
     tree.link(existing, parent);
     node = existing;
   } else {
     node = tree.add(def, parent?.def.name);
   }
+  domain.snapshotImages.add(def);
   if (flags & Create.Current) tree.current = node;
   return { def, node };
 }

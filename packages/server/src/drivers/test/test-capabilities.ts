@@ -4,7 +4,9 @@ import {
   DomainCreateFlags,
   DomainDestroyFlags,
   DomainSnapshotCreateFlagSet,
+  DomainSnapshotDeleteFlags,
   DomainSnapshotListFlagSet,
+  DomainSnapshotRevertFlags,
   DomainSnapshotXMLFlags,
   DomainUndefineFlags,
   DomainXMLFlags,
@@ -34,11 +36,13 @@ export const testMethodFlags = {
   DomainIsPersistent: 0,
   DomainDefineXML: DomainDefineFlags.Validate,
   DomainUndefine: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata,
+  // libvirt's test driver takes no flags here; START_PAUSED is virtwire's.
   DomainCreate: DomainCreateFlags.StartPaused,
   DomainDestroy: DomainDestroyFlags.Graceful,
   DomainSuspend: 0,
   DomainResume: 0,
   DomainShutdown: 0,
+  // libvirt's test driver refuses NO_METADATA, DISK_ONLY and REUSE_EXT; simulated storage makes them possible here.
   DomainSnapshotCreateXML: DomainSnapshotCreateFlagSet.mask,
   DomainSnapshotLookupByName: 0,
   DomainSnapshotGetXMLDesc: DomainSnapshotXMLFlags.Secure,
@@ -51,6 +55,9 @@ export const testMethodFlags = {
   DomainSnapshotGetParent: 0,
   DomainSnapshotIsCurrent: 0,
   DomainSnapshotHasMetadata: 0,
+  DomainRevertToSnapshot: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force,
+  // libvirt's test driver refuses METADATA_ONLY; here it drops the metadata and keeps the data.
+  DomainSnapshotDelete: DomainSnapshotDeleteFlags.Children | DomainSnapshotDeleteFlags.MetadataOnly | DomainSnapshotDeleteFlags.ChildrenOnly,
   StorageVolLookupByPath: 0,
   StorageVolGetInfo: 0,
 } satisfies Partial<Record<DriverMethodName, number>>;

@@ -1,25 +1,35 @@
-// One domain of the test driver: definition, run state and snapshot tree, with libvirt's lifecycle transitions.
-import { DomainState, type DomainDefinition, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
+// One domain of the test driver: live and persistent definitions, run state and snapshot tree.
+import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type XmlElement } from '@virtwire/protocol';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
+import { SnapshotImageRefs } from './snapshot-image-refs.js';
 
-/** `virDomainShutoffReason` and friends used by the test driver. */
+/** The state reasons the test driver sets (libvirt's `virDomain{Running,Paused,Shutoff}Reason`). */
 export const StateReason = {
+  /** Any state: `VIR_DOMAIN_*_UNKNOWN`, what libvirt's test driver sets for domains from a node file. */
   Unknown: 0,
-  /** VIR_DOMAIN_RUNNING_BOOTED / VIR_DOMAIN_SHUTOFF_SHUTDOWN / VIR_DOMAIN_PAUSED_USER */
-  Booted: 1,
-  ShutoffShutdown: 1,
-  PausedUser: 1,
-  /** VIR_DOMAIN_SHUTOFF_DESTROYED */
-  ShutoffDestroyed: 2,
-  /** VIR_DOMAIN_RUNNING_FROM_SNAPSHOT */
+  /** `VIR_DOMAIN_RUNNING_BOOTED`. */
+  RunningBooted: 1,
+  /** `VIR_DOMAIN_RUNNING_FROM_SNAPSHOT`. */
   RunningFromSnapshot: 4,
-  /** VIR_DOMAIN_PAUSED_FROM_SNAPSHOT */
-  PausedFromSnapshot: 7,
-  /** VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT */
-  ShutoffFromSnapshot: 7,
-  /** VIR_DOMAIN_RUNNING_UNPAUSED */
+  /** `VIR_DOMAIN_RUNNING_UNPAUSED`. */
   RunningUnpaused: 5,
+  /** `VIR_DOMAIN_PAUSED_USER`. */
+  PausedUser: 1,
+  /** `VIR_DOMAIN_PAUSED_FROM_SNAPSHOT`. */
+  PausedFromSnapshot: 7,
+  /** `VIR_DOMAIN_SHUTOFF_SHUTDOWN`. */
+  ShutoffShutdown: 1,
+  /** `VIR_DOMAIN_SHUTOFF_DESTROYED`. */
+  ShutoffDestroyed: 2,
+  /** `VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT`. */
+  ShutoffFromSnapshot: 7,
 } as const;
+
+/** How many distinct redefined `<domain>` trees are remembered for sharing. */
+const SHARED_DOMAIN_CACHE = 8;
+
+/** `virDomainSnapshotState` names of the domain states, indexed by `virDomainState`. */
+const STATE_NAMES = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
 
 /** A test-driver domain (libvirt's `virDomainObj`). */
 export class TestDomain {
@@ -27,13 +37,25 @@ export class TestDomain {
   reason: number;
   /** Positive while active, -1 while shut off. */
   id = -1;
+  /**
+   * The persistent definition while it differs from the live one (libvirt's `newDef`): set when a
+   * running domain is redefined, applied when it stops.
+   */
+  pendingDefinition: DomainDefinition | undefined;
   readonly snapshots = new SnapshotTree();
+  /** The images the snapshots were taken on, which cleanup never deletes. */
+  readonly snapshotImages = new SnapshotImageRefs();
+  /** The last copy of the definition given to a snapshot, shared by every snapshot taken while it did not change. */
+  private frozen: { definition: DomainDefinition; disks: string; tree: XmlElement } | undefined;
+  /** The last few `<domain>` trees of redefined snapshots, by their text, so identical ones are stored once. */
+  private readonly redefinedDomains = new Map<string, XmlElement>();
 
   constructor(
+    /** The live definition (the persistent one too, unless `pendingDefinition` is set). */
     public definition: DomainDefinition,
     public persistent: boolean,
     state: DomainStateValue,
-    reason: number = StateReason.Booted,
+    reason: number = StateReason.Unknown,
   ) {
     this.state = state;
     this.reason = reason;
@@ -51,21 +73,77 @@ export class TestDomain {
     return this.state !== DomainState.Shutoff;
   }
 
+  /** The definition the domain boots with next time (libvirt's `newDef ?: def`). */
+  get persistentDefinition(): DomainDefinition {
+    return this.pendingDefinition ?? this.definition;
+  }
+
+  /**
+   * An immutable copy of the live definition for a new snapshot's `<domain>`. Consecutive
+   * snapshots of an unchanged domain share one copy, so 100,000 snapshots do not hold 100,000
+   * copies. Snapshot definitions are never edited in place (they are copied first).
+   */
+  definitionForSnapshot(): XmlElement {
+    const disks = JSON.stringify(this.definition.disks().map((d) => [d.target, d.source, d.format]));
+    const frozen = this.frozen;
+    if (frozen && frozen.definition === this.definition && frozen.disks === disks) return frozen.tree;
+    const tree = this.definition.clone().tree;
+    this.frozen = { definition: this.definition, disks, tree };
+    return tree;
+  }
+
+  /**
+   * The stored form of a redefined snapshot's `<domain>`: an identical tree seen recently is
+   * reused, so a tree of 100,000 snapshots moved from another daemon does not hold 100,000 copies.
+   */
+  shareRedefinedDomain(tree: XmlElement): XmlElement {
+    const text = formatXml(tree);
+    const known = this.redefinedDomains.get(text);
+    if (known) return known;
+    if (this.redefinedDomains.size >= SHARED_DOMAIN_CACHE) this.redefinedDomains.delete(this.redefinedDomains.keys().next().value!);
+    this.redefinedDomains.set(text, tree);
+    return tree;
+  }
+
   /** The wire reference (`remote_nonnull_domain`). */
   ref(): DomainRef {
     return { name: this.name, uuid: this.uuid, id: this.id };
   }
 
   /** libvirt's state name for snapshots' `<state>` (`running`, `paused`, `shutoff`). */
-  stateName(): 'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' {
-    const names = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
-    return names[this.state] ?? 'running';
+  stateName(): (typeof STATE_NAMES)[number] {
+    return STATE_NAMES[this.state] ?? 'running';
   }
 
-  /** The domain XML as `virDomainGetXMLDesc` prints it: `id='N'` on active domains unless INACTIVE. */
+  /** Starts the domain with a fresh id (libvirt's `testDomainStartState`). */
+  start(id: number, state: DomainStateValue, reason: number): void {
+    this.id = id;
+    this.state = state;
+    this.reason = reason;
+  }
+
+  /**
+   * Stops the domain (libvirt's `testDomainShutdownState`): shut off with `reason`, no id, and the
+   * pending persistent definition becomes the definition. Removing a transient domain is the caller's job.
+   */
+  stop(reason: number): void {
+    this.state = DomainState.Shutoff;
+    this.reason = reason;
+    this.id = -1;
+    if (this.pendingDefinition) {
+      this.definition = this.pendingDefinition;
+      this.pendingDefinition = undefined;
+    }
+  }
+
+  /**
+   * The domain XML as `virDomainGetXMLDesc` prints it: the live definition with `id='N'` while
+   * active, or with INACTIVE the persistent definition.
+   */
   formatXml(inactive: boolean): string {
+    if (inactive) return this.persistentDefinition.format();
     const xml = this.definition.format();
-    if (inactive || !this.active) return xml;
+    if (!this.active) return xml;
     return xml.replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
   }
 }

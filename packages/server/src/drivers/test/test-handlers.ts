@@ -1,6 +1,7 @@
 // The test driver's answers to every driver method, over one TestNode.
 import {
   ConnectListAllDomainsFlags as ListDomains,
+  DomainSnapshotListFlags as ListSnapshots,
   DomainState,
   DomainXMLFlags,
   ErrorDomain,
@@ -22,6 +23,8 @@ import {
   undefineDomain,
 } from './domain-lifecycle.js';
 import { createSnapshot, type AtomicMode } from './snapshot-create.js';
+import { deleteSnapshot } from './snapshot-delete.js';
+import { revertToSnapshot } from './snapshot-revert.js';
 import { TEST_HYPERVISOR_VERSION } from './test-capabilities.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
@@ -141,7 +144,10 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       const { domain: d, snapshot } = resolveSnapshot(node, { name, domain });
       return snapshotRef(d, snapshot);
     },
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => formatSnapshotXml(resolveSnapshot(node, snapshot).snapshot.def),
+    DomainSnapshotGetXMLDesc: ({ snapshot }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      return formatSnapshotXml(s.def, d.uuid);
+    },
     DomainSnapshotCurrent: ({ domain }) => {
       const d = node.resolve(domain);
       const current = d.snapshots.current;
@@ -154,8 +160,11 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       return page(listSnapshots(d.snapshots, flags), offset, limit).map((s) => snapshotRef(d, s));
     },
     DomainSnapshotNum: ({ domain, flags }) => {
+      const tree = node.resolve(domain).snapshots;
+      if ((flags & ~ListSnapshots.Topological) === 0) return tree.size;
+      if ((flags & ~ListSnapshots.Topological) === ListSnapshots.Roots) return tree.rootCount;
       let count = 0;
-      for (const _ of listSnapshots(node.resolve(domain).snapshots, flags)) count++;
+      for (const _ of listSnapshots(tree, flags)) count++;
       return count;
     },
     DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
@@ -180,6 +189,16 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
     DomainSnapshotHasMetadata: ({ snapshot }) => {
       resolveSnapshot(node, snapshot);
       return true;
+    },
+    DomainRevertToSnapshot: ({ snapshot, flags }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      revertToSnapshot(node, d, s, flags);
+      return null;
+    },
+    DomainSnapshotDelete: ({ snapshot, flags }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      deleteSnapshot(d, s, flags, node.storage);
+      return null;
     },
 
     StorageVolLookupByPath: ({ path }) => {

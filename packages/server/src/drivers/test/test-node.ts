@@ -1,9 +1,9 @@
 // The test driver's whole simulated host: its domains, their lookups, and its simulated storage.
-import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainRef } from '@virtwire/protocol';
+import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainRef } from '@virtwire/protocol';
 import { randomUUID } from 'node:crypto';
-import type { NodeConfig } from './node-config.js';
+import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { SimulatedStorage } from './simulated-storage.js';
-import { TestDomain } from './test-domain.js';
+import { StateReason, TestDomain } from './test-domain.js';
 
 const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Test, detail);
 
@@ -17,9 +17,10 @@ export class TestNode {
   constructor(config: NodeConfig) {
     this.storage = new SimulatedStorage(config.faults);
     for (const image of config.images) this.storage.register(image);
-    for (const { definition, state, persistent } of config.domains) {
-      const domain = new TestDomain(definition, persistent, state);
+    for (const { definition, state, reason, persistent, snapshots } of config.domains) {
+      const domain = new TestDomain(definition, persistent, state, reason);
       this.add(domain);
+      loadSnapshots(domain, snapshots);
       if (domain.active) domain.id = this.allocateId();
     }
   }
@@ -37,7 +38,7 @@ export class TestNode {
   add(domain: TestDomain): void {
     this.byUuid.set(domain.uuid, domain);
     this.byName.set(domain.name, domain);
-    this.registerDiskImages(domain);
+    this.registerDiskImages(domain.definition);
   }
 
   remove(domain: TestDomain): void {
@@ -46,8 +47,8 @@ export class TestNode {
   }
 
   /** Disk sources a definition names exist on the simulated host (the test driver has no real files). */
-  registerDiskImages(domain: TestDomain): void {
-    for (const disk of domain.definition.disks()) {
+  registerDiskImages(definition: DomainDefinition): void {
+    for (const disk of definition.disks()) {
       if (disk.source !== undefined && !this.storage.exists(disk.source)) {
         this.storage.register({ path: disk.source, size: 0, format: disk.format ?? 'raw' });
       }
@@ -92,8 +93,42 @@ export class TestNode {
     return domain;
   }
 
+  /** Forgets a transient domain that stopped (libvirt's `virDomainObjListRemove`). */
+  removeIfTransient(domain: TestDomain): void {
+    if (!domain.persistent && !domain.active) this.remove(domain);
+  }
+
   /** Number of running domains (for capabilities and tests). */
   get activeCount(): number {
     return this.domains().filter((d) => d.state !== DomainState.Shutoff).length;
   }
+}
+
+const inconsistent = (detail: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Test, detail);
+
+/**
+ * Installs a node file's snapshots (libvirt's testParseDomainSnapshots): each one is assigned,
+ * at most one may be current, then parents are linked by name; a missing parent or a cycle is an error.
+ */
+function loadSnapshots(domain: TestDomain, snapshots: readonly NodeSnapshot[]): void {
+  const tree = domain.snapshots;
+  const parents = snapshots.map((s) => s.def.parent);
+  for (const { def, current } of snapshots) {
+    const node = tree.add(def, undefined);
+    domain.snapshotImages.add(def);
+    if (current) {
+      if (tree.current) throw inconsistent('more than one snapshot claims to be active');
+      tree.current = node;
+    }
+  }
+  snapshots.forEach(({ def }, index) => {
+    const parentName = parents[index];
+    if (parentName === undefined) return;
+    const node = tree.get(def.name)!;
+    const parent = tree.get(parentName);
+    if (!parent || tree.isAncestorOrSelf(node, parent)) {
+      throw inconsistent(`Snapshots have inconsistent relations for domain ${domain.name}`);
+    }
+    tree.link(node, parent);
+  });
 }
