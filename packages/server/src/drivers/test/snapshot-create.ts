@@ -223,6 +223,29 @@ function switchDisk(domain: TestDomain, disk: SnapshotDiskDef): void {
 
 const selected = (def: SnapshotDef) => def.disks.filter((d) => d.snapshot === 'internal' || d.snapshot === 'external');
 
+/**
+ * The error of a failed create, with the per-disk report: each selected disk's outcome and its
+ * source as the domain now has it; the disk that failed carries the reason.
+ */
+function failureWithReport(
+  error: unknown,
+  disks: readonly SnapshotDiskDef[],
+  domain: TestDomain,
+  outcomeOf: (disk: string) => DiskOutcome['outcome'],
+  failedDisk: string | undefined,
+): unknown {
+  if (!VirError.is(error)) return error;
+  const sources = new Map(domain.definition.disks().map((d) => [d.target, d.source]));
+  const report = disks.map((d): DiskOutcome => {
+    const outcome: DiskOutcome = { disk: d.name, outcome: outcomeOf(d.name) };
+    const source = sources.get(d.name);
+    if (source !== undefined) outcome.source = source;
+    if (d.name === failedDisk) outcome.reason = error.message;
+    return outcome;
+  });
+  return new VirError({ ...error, message: error.message, disks: report });
+}
+
 /** All disks prepared, then all switched at once; any failure undoes everything prepared. */
 function applyAsGroup(def: SnapshotDef & { name: string }, domain: TestDomain, storage: SimulatedStorage, reuse: boolean): void {
   const prepared: PreparedStep[] = [];
@@ -236,16 +259,9 @@ function applyAsGroup(def: SnapshotDef & { name: string }, domain: TestDomain, s
       prepared.push(prepareDisk(disk, def.name, domain, storage, reuse));
     }
   } catch (error) {
-    for (const step of prepared.reverse()) step.undo();
-    const done = new Set(prepared.map((p) => p.disk));
-    const report = disks.map((d): DiskOutcome => {
-      const source = domain.definition.disks().find((x) => x.target === d.name)?.source;
-      const outcome: DiskOutcome = { disk: d.name, outcome: done.has(d.name) ? 'rolled-back' : 'untouched' };
-      if (source !== undefined) outcome.source = source;
-      if (d.name === failed && VirError.is(error)) outcome.reason = error.message;
-      return outcome;
-    });
-    throw withDisks(error, report);
+    for (const step of [...prepared].reverse()) step.undo();
+    const undone = new Set(prepared.map((p) => p.disk));
+    throw failureWithReport(error, disks, domain, (disk) => (undone.has(disk) ? 'rolled-back' : 'untouched'), failed);
   }
   for (const disk of disks) switchDisk(domain, disk);
 }
@@ -258,21 +274,9 @@ function applyOneByOne(def: SnapshotDef & { name: string }, domain: TestDomain, 
     try {
       prepareDisk(disk, def.name, domain, storage, reuse);
     } catch (error) {
-      const report = disks.map((d): DiskOutcome => {
-        const source = domain.definition.disks().find((x) => x.target === d.name)?.source;
-        const outcome: DiskOutcome = { disk: d.name, outcome: changed.has(d.name) ? 'changed' : 'untouched' };
-        if (source !== undefined) outcome.source = source;
-        if (d === disk && VirError.is(error)) outcome.reason = error.message;
-        return outcome;
-      });
-      throw withDisks(error, report);
+      throw failureWithReport(error, disks, domain, (d) => (changed.has(d) ? 'changed' : 'untouched'), disk.name);
     }
     switchDisk(domain, disk);
     changed.add(disk.name);
   }
-}
-
-function withDisks(error: unknown, disks: DiskOutcome[]): unknown {
-  if (!VirError.is(error)) return error;
-  return new VirError({ ...error, message: error.message, disks });
 }
