@@ -116,4 +116,20 @@ describe('DomainSnapshotCreateXML on a two-disk domain with read-only storage fo
     expect(await volumeExists(conn, '/images/off2-a.o1')).toBe(false);
     await conn.close();
   });
+
+  it('a domain started through its handle is known to be live, so the refusal stays local', async () => {
+    const conn = await connect(server.nodeUri('two-disks.xml', 'atomic=none'));
+    const dom = await conn.domainLookupByName('off2');
+    expect(dom.id).toBe(-1);
+    await dom.create();
+    expect(dom.id).toBeGreaterThan(0);
+    const sent = conn.requestsSent;
+    const xml = seedXml('o1').replaceAll('vm2-', 'off2-');
+    const error = await failure(dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic));
+    expect(error.message).toBe('unsupported configuration: atomic live snapshot of multiple disks is unsupported');
+    expect(conn.requestsSent).toBe(sent);
+    await dom.destroy();
+    expect(dom.id).toBe(-1);
+    await conn.close();
+  });
 });

@@ -13,8 +13,17 @@ export interface ListPage {
 export class Domain {
   constructor(
     readonly connection: Connection,
-    readonly ref: DomainRef,
-  ) {}
+    ref: DomainRef,
+  ) {
+    this.current = ref;
+  }
+
+  private current: DomainRef;
+
+  /** The wire reference, with the id as last seen by this handle. */
+  get ref(): DomainRef {
+    return this.current;
+  }
 
   get name(): string {
     return this.ref.name;
@@ -56,11 +65,15 @@ export class Domain {
   /** `virDomainCreateWithFlags`: start the domain. */
   async create(flags = 0): Promise<void> {
     await this.connection.call('DomainCreate', { domain: this.ref, flags });
+    // As libvirt's remote driver does after starting a domain: learn its new id.
+    this.current = await this.connection.call('DomainLookupByUUID', { uuid: this.ref.uuid });
   }
 
   /** `virDomainDestroyFlags`. */
   async destroy(flags = 0): Promise<void> {
     await this.connection.call('DomainDestroy', { domain: this.ref, flags });
+    // As libvirt's remote driver does: a destroyed domain has no id.
+    this.current = { ...this.current, id: -1 };
   }
 
   /** `virDomainShutdownFlags`. */
