@@ -40,6 +40,8 @@ export interface NodeConfig {
   domains: NodeDomain[];
   images: NodeImage[];
   faults: StorageFault[];
+  /** `<storage:root path='/images'/>`: directories new simulated files must lie in (none: anywhere). */
+  roots?: string[];
 }
 
 /** libvirt's built-in `test:///default` node: one running domain `test` with one disk. */
@@ -142,6 +144,8 @@ function readStorage(storage: XmlElement, config: NodeConfig): void {
       const backing = el.attributes.get('backing');
       if (backing) image.backing = backing;
       config.images.push(image);
+    } else if (local === 'root') {
+      (config.roots ??= []).push(absolute(el));
     } else if (local === 'fault') {
       const fault: { -readonly [K in keyof StorageFault]: StorageFault[K] } = { path: absolute(el) };
       if (el.attributes.get('readonly') === 'yes') fault.readOnly = true;
