@@ -126,6 +126,8 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     logLevel: flags.logLevel,
     limits,
   });
+  // A stray rejection in one connection's code must not take every other connection down.
+  process.on('unhandledRejection', (reason) => daemon.log.error({ err: reason }, 'unhandled rejection'));
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

@@ -170,9 +170,22 @@ export class RpcSession {
     }
   }
 
-  /** Writes a reply; a client whose unread replies pass the bound is disconnected. */
+  /**
+   * Writes a reply; a client whose unread replies pass the bound is disconnected. A reply that
+   * cannot be serialised (a driver returned a BigInt or a cycle) becomes -32603, never a crash.
+   */
   private send(reply: JSONRPCResponse | JSONRPCResponse[]): void {
-    this.sendText(JSON.stringify(reply));
+    let text: string;
+    try {
+      text = JSON.stringify(reply);
+    } catch (error) {
+      const correlationId = randomUUID();
+      this.session.log.error({ err: error, correlationId }, 'reply could not be serialised');
+      const ids = (Array.isArray(reply) ? reply : [reply]).map((r) => r.id ?? null);
+      const failed = ids.map((id) => errorResponse(id, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId })));
+      text = JSON.stringify(Array.isArray(reply) ? failed : failed[0]);
+    }
+    this.sendText(text);
   }
 
   private sendText(text: string): void {
