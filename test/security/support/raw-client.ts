@@ -17,6 +17,8 @@ export interface RawClient {
   sendText(text: string): void;
   /** Resolves with the close code once the socket is closed. */
   closed: Promise<{ code: number; reason: string }>;
+  /** WebSocket pings received since the socket was created. */
+  pings(): number;
   close(): void;
 }
 
@@ -36,6 +38,8 @@ export function openRaw(url: string, options: RawOptions = {}): Promise<RawClien
   const { protocols = [SUBPROTOCOL], ...rest } = options;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, { perMessageDeflate: false, ...rest });
+    let pings = 0;
+    ws.on('ping', () => pings++);
     const queue: RawEvent[] = [];
     const waiters: Array<(event: RawEvent) => void> = [];
     const push = (event: RawEvent) => {
@@ -86,6 +90,7 @@ export function openRaw(url: string, options: RawOptions = {}): Promise<RawClien
         },
         sendText: (text) => ws.send(text),
         closed,
+        pings: () => pings,
         close: () => ws.close(),
       });
     });

@@ -50,10 +50,10 @@ export class RpcSession {
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => void this.close());
-    socket.on('error', (error) => {
-      this.session.log.info({ reason: error.message }, 'protocol error; closing');
-      socket.terminate();
-    });
+    // ws has already started the close handshake with the right code (1002, 1007, 1008, 1009);
+    // terminating here would cut the close frame off. A peer that never completes it is dropped
+    // by the heartbeat like any silent client.
+    socket.on('error', (error) => this.session.log.info({ reason: error.message }, 'protocol error; closing'));
   }
 
   /**
