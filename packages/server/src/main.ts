@@ -56,6 +56,8 @@ const clientTokenFile = localTokenPath({ xdgConfigHome: process.env.XDG_CONFIG_H
 
 const program = new Command('virtwired')
   .description('virtwire daemon: libvirt-compatible VM management over JSON-RPC 2.0 and WebSocket')
+  // Daemon options only before a subcommand, so `virtwired token --token-file F add` reaches `token`.
+  .enablePositionalOptions()
   .option('--listen <host:port>', `TCP listener, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT} when no listener is given)`, parseListen, [])
   .option('--unix <path>', `read-write unix socket (default ${sockets.readWrite})`)
   .option('--unix-ro <path>', `read-only unix socket (default ${sockets.readOnly})`)
