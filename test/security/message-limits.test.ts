@@ -1,6 +1,11 @@
 // Per-message bounds over a real daemon: size, fragments, batch, depth, ids, call budget, XML bounds, app-level ping.
 import { ErrorDomain, ErrorNumber, JsonRpcErrorCode } from '@virtwire/protocol';
+import { startDaemon, type DriverConnection, type HypervisorDriver } from '@virtwire/server';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCapabilities } from '../../packages/server/src/drivers/test/test-capabilities.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
 
@@ -148,5 +153,64 @@ describe('the call budget (token bucket per connection)', () => {
     expect(names.map((s) => s.name).sort()).toEqual(['s0', 's1', 's2', 's3']);
     flooder.close();
     observer.close();
+  });
+});
+
+describe('calls in flight per connection', () => {
+  /** A driver whose ConnectGetVersion waits until the test releases it, counting how many wait at once. */
+  class GatedDriver implements HypervisorDriver {
+    readonly scheme = 'gated';
+    running = 0;
+    mostAtOnce = 0;
+    private waiting: Array<() => void> = [];
+    release(): void {
+      for (const go of this.waiting.splice(0)) go();
+    }
+    async open(): Promise<DriverConnection> {
+      return {
+        uri: 'gated:///',
+        capabilities: testCapabilities('group'),
+        close: async () => undefined,
+        handlers: {
+          ConnectGetVersion: async () => {
+            this.running++;
+            this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
+            await new Promise<void>((go) => this.waiting.push(go));
+            this.running--;
+            return 7;
+          },
+        },
+      };
+    }
+    async shutdown(): Promise<void> {}
+  }
+
+  it('stops reading past maxInFlightPerConnection and resumes as calls finish; compression is never negotiated', async () => {
+    const gated = new GatedDriver();
+    const dir = mkdtempSync(join(tmpdir(), 'virtwire-inflight-'));
+    const daemon = await startDaemon(
+      { listeners: [{ kind: 'unix', path: join(dir, 'sock'), readOnly: false }], stateDir: dir, logLevel: 'silent', limits: { maxInFlightPerConnection: 3 } },
+      [gated],
+    );
+    try {
+      const client = await openRaw(unixUrl(join(dir, 'sock')), { perMessageDeflate: true });
+      expect(client.ws.extensions).toBe('');
+      resultOf(await client.call('ConnectOpen', { uri: 'gated:///' }));
+      for (let id = 1; id <= 10; id++) client.sendText(JSON.stringify({ jsonrpc: '2.0', id, method: 'ConnectGetVersion' }));
+      const answered: number[] = [];
+      while (answered.length < 10) {
+        while (gated.running < 3 && gated.running < 10 - answered.length) await new Promise((r) => setTimeout(r, 5));
+        expect(gated.running).toBe(Math.min(3, 10 - answered.length));
+        const batchSize = gated.running;
+        gated.release();
+        for (let i = 0; i < batchSize; i++) answered.push((await client.next() as { json: { id: number } }).json.id);
+      }
+      expect(gated.mostAtOnce).toBe(3);
+      expect(answered.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      client.close();
+    } finally {
+      await daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -70,10 +70,11 @@ export function connect(uri: string, options: NodeConnectOptions = {}): Promise<
   const { headers = {}, tls, token: given, ...rest } = options;
   const tcp = /^[a-z][a-z0-9]*\+wss?:/i.test(uri);
   const token = given ?? (tcp ? defaultToken() : undefined);
+  const defaultSocketPath = options.readOnly ? sockets.readOnly : sockets.readWrite;
+  if (rest.webSocket) {
+    // A caller-supplied factory cannot be given headers: the token goes in the subprotocol instead.
+    return Connection.open(uri, { defaultSocketPath, ...rest, ...(token ? { token } : {}) });
+  }
   const allHeaders = token ? { ...headers, authorization: `Bearer ${token}` } : headers;
-  return Connection.open(uri, {
-    webSocket: nodeWebSocketWith(allHeaders, tls),
-    defaultSocketPath: options.readOnly ? sockets.readOnly : sockets.readWrite,
-    ...rest,
-  });
+  return Connection.open(uri, { webSocket: nodeWebSocketWith(allHeaders, tls), defaultSocketPath, ...rest });
 }

@@ -33,6 +33,8 @@ const errorResponse = (id: string | number | null, error: VirError): JSONRPCResp
  */
 export class RpcSession {
   private inFlight = 0;
+  private readonly backlog: string[] = [];
+  private backlogBytes = 0;
   private paused = false;
   private closed = false;
   private lastActivity = performance.now();
@@ -87,6 +89,30 @@ export class RpcSession {
       this.sendText(APP_PONG);
       return;
     }
+    if (this.backlog.length > 0 || this.inFlight >= this.limits.maxInFlightPerConnection) {
+      this.queue(text);
+      return;
+    }
+    this.handle(text);
+  }
+
+  /**
+   * Holds a message until a call finishes. Reading is paused meanwhile, so the backlog only holds
+   * what had already arrived with the same socket read; past twice the message bound it is a flood.
+   */
+  private queue(text: string): void {
+    this.backlog.push(text);
+    this.backlogBytes += text.length;
+    this.updateReading();
+    if (this.backlogBytes > 2 * this.limits.maxMessageBytes) {
+      this.session.log.warn({ queued: this.backlog.length }, 'too many calls queued; closing');
+      this.backlog.length = 0;
+      this.backlogBytes = 0;
+      this.socket.close(CloseCode.PolicyViolation, 'too many calls queued');
+    }
+  }
+
+  private handle(text: string): void {
     if (jsonTextTooDeep(text, this.limits.maxJsonDepth)) {
       this.send(errorResponse(null, VirError.protocol(JsonRpcErrorCode.InvalidRequest, `nesting deeper than ${this.limits.maxJsonDepth}`)));
       return;
@@ -158,13 +184,27 @@ export class RpcSession {
     return definition ? checkXmlBounds(definition, header.params, this.limits) : undefined;
   }
 
-  /** Counts calls in flight; past the bound the socket is paused, so a flood queues in the kernel, not here. */
+  /**
+   * Counts calls in flight. At the bound the socket is paused (a flood then waits in the kernel,
+   * not here) and messages that had already arrived wait in the backlog; each finished call lets
+   * the next one in, in order.
+   */
   private track(delta: number): void {
     this.inFlight += delta;
-    if (!this.paused && this.inFlight >= this.limits.maxInFlightPerConnection) {
+    while (delta < 0 && !this.closed && this.backlog.length > 0 && this.inFlight < this.limits.maxInFlightPerConnection) {
+      const next = this.backlog.shift()!;
+      this.backlogBytes -= next.length;
+      this.handle(next);
+    }
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    const full = this.inFlight >= this.limits.maxInFlightPerConnection || this.backlog.length > 0;
+    if (full && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    } else if (this.paused && this.inFlight < this.limits.maxInFlightPerConnection) {
+    } else if (!full && this.paused) {
       this.paused = false;
       this.socket.resume();
     }
