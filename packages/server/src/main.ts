@@ -31,7 +31,10 @@ function parseCount(value: string): number {
 /** The limits exposed as flags: `--max-calls-per-second 500` sets `maxCallsPerSecond`. */
 const LIMIT_FLAGS: ReadonlyArray<[keyof DaemonLimits, string]> = [
   ['maxMessageBytes', 'largest WebSocket message in bytes'],
+  ['maxFragments', 'most fragments one message may arrive in'],
   ['maxBatchLength', 'most requests in one JSON-RPC batch'],
+  ['maxJsonDepth', 'deepest JSON nesting in a message'],
+  ['maxIdLength', 'longest string id of a request'],
   ['maxXmlBytes', 'largest XML document in characters'],
   ['maxXmlDepth', 'deepest XML element nesting'],
   ['maxSnapshotDisks', 'most disks in one snapshot'],
