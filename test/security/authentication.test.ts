@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_SUBPROTOCOL_PREFIX as SERVER_PREFIX } from '../../packages/server/src/auth/bearer-credentials.js';
-import { formatTokenLine } from '../../packages/server/src/auth/token-format.js';
+import { formatTokenLine, parseTokenFile } from '../../packages/server/src/auth/token-format.js';
 import { errorOf, openRaw, refusal, resultOf, unixUrl } from './support/raw-client.js';
 import { captureLog } from './support/log-capture.js';
 import { makeTlsFixtures, type TlsFixtures } from './support/tls-fixtures.js';
@@ -225,5 +225,21 @@ describe('TLS', () => {
     expect(resultOf(await client.call('ConnectOpen', { uri: 'test:///default' }))).toMatchObject({ readOnly: false });
     client.close();
     expect(await refusal(openRaw(target, withCert))).toMatchObject({ status: 401 });
+  });
+});
+
+describe('the token format', () => {
+  it('generates 256-bit tokens that are valid subprotocol text, and parses only well-formed files', () => {
+    const token = generateToken();
+    expect(token).toMatch(/^vwt_[A-Za-z0-9_-]{43}$/);
+    expect(generateToken()).not.toBe(token);
+    const line = formatTokenLine(tokenEntry(token, 'ro', 'ci@host'));
+    expect(line).toMatch(/^sha256:[0-9a-f]{64} ro ci@host$/);
+    expect(parseTokenFile(`# header\n\n  ${line}  \n`)).toEqual([tokenEntry(token, 'ro', 'ci@host')]);
+    expect(() => parseTokenFile(`${line}\n${line}\n`, 'f')).toThrow("f:2: duplicate token name 'ci@host'");
+    expect(() => parseTokenFile('sha256:abc rw x\n', 'f')).toThrow('f:1:');
+    expect(() => parseTokenFile(`${line.replace(' ro ', ' admin ')}\n`, 'f')).toThrow('f:1:');
+    expect(() => parseTokenFile(`${line.replace('ci@host', 'a/b')}\n`, 'f')).toThrow('f:1:');
+    expect(() => tokenEntry(token, 'rw', 'has space')).toThrow(/invalid token name/);
   });
 });

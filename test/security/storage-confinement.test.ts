@@ -196,6 +196,26 @@ describe('the test driver with storage roots', () => {
     await conn.close();
   });
 
+  it('applies <vw:root> from a node file to its simulated images, by name', async () => {
+    const lexical = join(top, 'nodes', 'lexical.xml');
+    writeFileSync(
+      lexical,
+      readFileSync(nodeFile, 'utf8')
+        .replaceAll(`${top}/images/`, '/images/')
+        .replace('<vw:storage>', "<vw:storage><vw:root path='/images'/>"),
+    );
+    const plain = await startTestDaemon({ nodeFileRoots: [join(top, 'nodes')] });
+    const conn = await connect(plain.uri(lexical));
+    const dom = await conn.domainLookupByName('vm');
+    const outside = await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/elsewhere/b.ovl'), 16).then(() => undefined, (e: unknown) => e);
+    expect(outside).toMatchObject({ code: ErrorNumber.AccessDenied, message: "access denied: path '/elsewhere/b.ovl' is outside the storage roots of this daemon" });
+    const traversal = await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/images/../b.ovl'), 16).then(() => undefined, (e: unknown) => e);
+    expect(traversal).toMatchObject({ code: ErrorNumber.AccessDenied });
+    expect(await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/images/b.ovl'), 16)).toMatchObject({ name: 's' });
+    await conn.close();
+    await plain.close();
+  });
+
   it('reads node files only from the configured directories, also through symlinks', async () => {
     const escaping = connect(server.uri(join(top, 'nodes', 'escaping-node.xml')));
     await expect(escaping).rejects.toMatchObject({ code: ErrorNumber.OperationDenied, domain: ErrorDomain.Test });

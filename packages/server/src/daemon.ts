@@ -29,7 +29,9 @@ export interface Daemon {
 function checkLimits(limits: DaemonLimits): void {
   for (const [name, value] of Object.entries(limits)) {
     const allowZero = name === 'idleTimeoutMs';
-    if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`limit ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+      throw new Error(`limit ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`);
+    }
   }
 }
 
@@ -93,6 +95,9 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   }
   const heartbeat = setInterval(() => sessions.forEach((s) => s.heartbeat()), limits.heartbeatIntervalMs);
   heartbeat.unref();
+  if (tokens.size === 0 && listeners.some((l) => l.requiresToken)) {
+    log.warn('TCP listeners need a token and none is configured: every TCP connection will be refused (see `virtwired token add`)');
+  }
   log.info({ addresses: listeners.map((l) => l.address), tokens: tokens.size }, 'virtwired listening');
 
   return {
