@@ -35,12 +35,15 @@ export function spawnVirtwired(args: string[], env: NodeJS.ProcessEnv = process.
   assertBuilt();
   const child = spawn(process.execPath, [VIRTWIRED_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let listening = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
+      if (listening) return;
       for (const line of stderr.split('\n')) {
         if (!line.includes('virtwired listening')) continue;
+        listening = true;
         const addresses = (JSON.parse(line) as { addresses: string[] }).addresses;
         resolve({
           child,
