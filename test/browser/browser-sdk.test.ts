@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, type Rollup } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
+import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -74,25 +74,25 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
 
   it('connects, looks up a domain and takes an atomic snapshot', async () => {
     const tab = await openPage();
-    const result = await tab.evaluate(async (uri) => {
+    const result = await tab.evaluate(async ({ uri, token }) => {
       const { connect, DomainSnapshotCreateFlags } = (window as any).sdk;
-      const conn = await connect(uri);
+      const conn = await connect(uri, { token });
       const dom = await conn.domainLookupByName('test');
       const snap = await dom.snapshotCreateXML('<domainsnapshot><name>from-browser</name></domainsnapshot>', DomainSnapshotCreateFlags.Atomic);
       const xml = await snap.getXMLDesc();
       const version = await conn.getVersion();
       await conn.close();
       return { name: snap.name, version, hasState: xml.includes('<state>running</state>') };
-    }, server.uri());
+    }, { uri: server.uri(), token: TEST_TOKEN });
     expect(result).toEqual({ name: 'from-browser', version: 2, hasState: true });
     await tab.close();
   });
 
   it('refuses locally what the driver cannot honour, with the daemon\'s error and nothing sent', async () => {
     const tab = await openPage();
-    const result = await tab.evaluate(async (uri) => {
+    const result = await tab.evaluate(async ({ uri, token }) => {
       const { connect, DomainSnapshotCreateFlags: F } = (window as any).sdk;
-      const conn = await connect(uri);
+      const conn = await connect(uri, { token });
       const dom = await conn.domainLookupByName('vm2');
       const before = conn.requestsSent;
       const xml = `<domainsnapshot><disks><disk name='vda' snapshot='external'/><disk name='vdb' snapshot='external'/></disks></domainsnapshot>`;
@@ -100,7 +100,7 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
       const sent = conn.requestsSent - before;
       await conn.close();
       return { code: error.code, domain: error.domain, message: error.message, sent };
-    }, server.nodeUri('two-disks.xml', 'atomic=none'));
+    }, { uri: server.nodeUri('two-disks.xml', 'atomic=none'), token: TEST_TOKEN });
     expect(result).toEqual({ code: 67, domain: 12, message: 'unsupported configuration: atomic live snapshot of multiple disks is unsupported', sent: 0 });
     await tab.close();
   });
@@ -108,16 +108,16 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
   it('fails pending calls with a typed error when the daemon goes away', async () => {
     const tab = await openPage();
     const other = await startTestDaemon({ allowedOrigins: [origin] });
-    const pending = tab.evaluate(async (uri) => {
+    const pending = tab.evaluate(async ({ uri, token }) => {
       const { connect, ConnectionClosedError } = (window as any).sdk;
-      const conn = await connect(uri);
+      const conn = await connect(uri, { token });
       (window as any).connected = true;
       const error = await new Promise((resolve) => {
         const loop = () => conn.getVersion().then(loop, resolve);
         loop();
       });
       return { closed: ConnectionClosedError.isInstance(error), code: (error as any).code };
-    }, other.uri());
+    }, { uri: other.uri(), token: TEST_TOKEN });
     await tab.waitForFunction(() => (window as unknown as { connected?: boolean }).connected === true);
     await other.close();
     expect(await pending).toEqual({ closed: true, code: 39 });
@@ -127,13 +127,13 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
   it('is refused by the daemon when the page\'s origin is not allowed', async () => {
     const strict = await startTestDaemon();
     const tab = await openPage();
-    const failed = await tab.evaluate(async (uri) => {
+    const failed = await tab.evaluate(async ({ uri, token }) => {
       const { connect } = (window as any).sdk;
-      return connect(uri).then(
+      return connect(uri, { token }).then(
         () => false,
         () => true,
       );
-    }, strict.uri());
+    }, { uri: strict.uri(), token: TEST_TOKEN });
     expect(failed).toBe(true);
     expect(strict.daemon.connectionCount()).toBe(0);
     await strict.close();

@@ -9,6 +9,11 @@ export interface RawReply {
   error?: { code: number; message: string; data?: Record<string, unknown> };
 }
 
+function defaultHeaders(address: string): Record<string, string> {
+  const token = process.env.VIRTWIRE_TOKEN;
+  return address.startsWith('ws://') && token ? { authorization: `Bearer ${token}` } : {};
+}
+
 /** A raw connection: `call` sends one request and resolves with the reply object. */
 export class RawClient {
   private nextId = 1;
@@ -30,10 +35,13 @@ export class RawClient {
     });
   }
 
-  /** Connects to `address` (`ws://host:port` or `ws+unix:/path:/`) with the virtwire subprotocol. */
-  static open(address: string, protocols: string[] = [SUBPROTOCOL], headers: Record<string, string> = {}): Promise<RawClient> {
+  /**
+   * Connects to `address` (`ws://host:port` or `ws+unix:/path:/`) with the virtwire subprotocol;
+   * over TCP with the test token of `$VIRTWIRE_TOKEN` unless `headers` say otherwise.
+   */
+  static open(address: string, protocols: string[] = [SUBPROTOCOL], headers: Record<string, string> = defaultHeaders(address)): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(address, protocols, { headers, perMessageDeflate: false });
+      const socket = new WebSocket(address, protocols, { headers, perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
       socket.once('open', () => resolve(new RawClient(socket)));
       socket.once('error', reject);
       socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));

@@ -1,5 +1,5 @@
 // Starts a real virtwired for a test: loopback TCP plus read-write and read-only unix sockets in a temp dir.
-import { startDaemon, type Daemon, type DaemonOptions } from '@virtwire/server';
+import { generateToken, startDaemon, tokenEntry, type Daemon, type DaemonOptions } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 /** Node files shipped with the tests. */
 export const FIXTURE_NODES = fileURLToPath(new URL('../fixtures/nodes/', import.meta.url));
+
+/**
+ * The read-write token every test daemon of this process accepts on TCP. It is also put in
+ * `$VIRTWIRE_TOKEN`, where the Node SDK finds it, so `connect(server.uri())` just works.
+ */
+export const TEST_TOKEN = generateToken();
+process.env.VIRTWIRE_TOKEN = TEST_TOKEN;
 
 /** A daemon under test and the URIs that reach it. */
 export interface TestDaemon {
@@ -37,6 +44,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
     nodeFileRoots: [FIXTURE_NODES, dir],
     logLevel: 'silent',
     ...options,
+    tokens: [tokenEntry(TEST_TOKEN, 'rw', 'test'), ...(options.tokens ?? [])],
   });
   const wsAddress = daemon.addresses.find((a) => a.startsWith('ws://'))!;
   const hostPort = wsAddress.slice('ws://'.length);

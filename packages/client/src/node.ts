@@ -1,8 +1,7 @@
-// @virtwire/client for Node: the core SDK with ws injected, unix sockets, and the local daemon's socket and token.
-import { localSocketPaths } from '@virtwire/protocol';
+// @virtwire/client for Node: the core SDK with ws injected, unix sockets, TLS, and the local daemon's socket and token.
+import { localSocketPaths, localTokenPath } from '@virtwire/protocol';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { Connection, type ConnectOptions } from './core/connection.js';
 import type { WebSocketFactory, WebSocketLike } from './core/web-socket-like.js';
@@ -12,9 +11,31 @@ export * from './index.js';
 /** Largest reply the SDK accepts (snapshot lists of 100,000 entries are large). */
 const MAX_REPLY_BYTES = 256 * 1024 * 1024;
 
+/** TLS settings for `wss://` (PEM text): a private CA, and a client certificate if the daemon asks for one. */
+export interface NodeTlsOptions {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** Node-only options of {@link connect}. */
+export interface NodeConnectOptions extends ConnectOptions {
+  /** Extra handshake headers. */
+  headers?: Record<string, string>;
+  tls?: NodeTlsOptions;
+}
+
+/**
+ * A `ws` factory: compression off, extra headers (Node can send `Authorization`, browsers
+ * cannot), and TLS options for `wss://`.
+ */
+export function nodeWebSocketWith(headers: Record<string, string> = {}, tls: NodeTlsOptions = {}): WebSocketFactory {
+  return (url, protocols) =>
+    new WebSocket(url, protocols, { perMessageDeflate: false, maxPayload: MAX_REPLY_BYTES, headers, ...tls }) as unknown as WebSocketLike;
+}
+
 /** Opens WebSockets with `ws`, compression off, over TCP or unix sockets. */
-export const nodeWebSocket: WebSocketFactory = (url, protocols) =>
-  new WebSocket(url, protocols, { perMessageDeflate: false, maxPayload: MAX_REPLY_BYTES }) as unknown as WebSocketLike;
+export const nodeWebSocket: WebSocketFactory = nodeWebSocketWith();
 
 /** Environment variables the Node entry point reads (`process.env` unless a caller passes its own). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -28,12 +49,14 @@ export function localSockets(env: Environment = process.env): { readWrite: strin
   });
 }
 
-/** The token in `$VIRTWIRE_TOKEN` or `~/.config/virtwire/token` (a 0600 file, as kubectl and docker keep theirs). */
+/**
+ * The token in `$VIRTWIRE_TOKEN`, or in `~/.config/virtwire/token` (a 0600 file that virtwired
+ * writes on first start, as kubectl and docker keep theirs).
+ */
 export function defaultToken(env: Environment = process.env): string | undefined {
   if (env.VIRTWIRE_TOKEN) return env.VIRTWIRE_TOKEN;
-  const file = join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), '.config'), 'virtwire', 'token');
   try {
-    return readFileSync(file, 'utf8').trim() || undefined;
+    return readFileSync(localTokenPath({ xdgConfigHome: env.XDG_CONFIG_HOME, home: env.HOME ?? homedir() }), 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
@@ -41,16 +64,21 @@ export function defaultToken(env: Environment = process.env): string | undefined
 
 /**
  * Opens a connection from Node: `test:///default` reaches the local daemon's socket (the read-only
- * one with `readOnly`), `test+ws://host:port/default` a TCP daemon. Socket and token are found
- * through `env` (vwsh passes the environment it was given).
+ * one with `readOnly`), `test+ws://host:port/default` a TCP daemon. Over TCP the token
+ * (`options.token`, else {@link defaultToken}) travels in an `Authorization: Bearer` header, which
+ * unlike a subprotocol entry is never part of the WebSocket protocol negotiation. Socket and token
+ * are found through `env` (vwsh passes the environment it was given).
  */
-export function connect(uri: string, options: ConnectOptions = {}, env: Environment = process.env): Promise<Connection> {
+export function connect(uri: string, options: NodeConnectOptions = {}, env: Environment = process.env): Promise<Connection> {
   const sockets = localSockets(env);
-  const token = options.token ?? (uri.includes('+ws') ? defaultToken(env) : undefined);
-  return Connection.open(uri, {
-    webSocket: nodeWebSocket,
-    defaultSocketPath: options.readOnly ? sockets.readOnly : sockets.readWrite,
-    ...options,
-    ...(token ? { token } : {}),
-  });
+  const { headers = {}, tls, token: given, ...rest } = options;
+  const tcp = /^[a-z][a-z0-9]*\+wss?:/i.test(uri);
+  const token = given ?? (tcp ? defaultToken(env) : undefined);
+  const defaultSocketPath = options.readOnly ? sockets.readOnly : sockets.readWrite;
+  if (rest.webSocket) {
+    // A caller-supplied factory cannot be given headers: the token goes in the subprotocol instead.
+    return Connection.open(uri, { defaultSocketPath, ...rest, ...(token ? { token } : {}) });
+  }
+  const allHeaders = token ? { ...headers, authorization: `Bearer ${token}` } : headers;
+  return Connection.open(uri, { webSocket: nodeWebSocketWith(allHeaders, tls), defaultSocketPath, ...rest });
 }

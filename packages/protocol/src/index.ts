@@ -20,3 +20,4 @@ export * from './xml/xml-tree.js';
 export * from './xml/snapshot-xml.js';
 export * from './xml/domain-xml.js';
 export * from './local-daemon.js';
+export * from './keepalive.js';

@@ -26,3 +26,8 @@ export function localSocketPaths(env: LocalEnvironment): { readWrite: string; re
 
 /** The URI the daemon opens when a client asks for its default (libvirt's NULL URI). */
 export const DEFAULT_DRIVER_URI = 'test:///default';
+
+/** Where a user's client token lives (`$XDG_CONFIG_HOME/virtwire/token`, else `~/.config/virtwire/token`). */
+export function localTokenPath(env: { xdgConfigHome?: string | undefined; home: string }): string {
+  return `${env.xdgConfigHome || `${env.home}/.config`}/virtwire/token`;
+}

@@ -1,52 +1,104 @@
-// virtwired's configuration: listeners, directories and every bound, with safe defaults.
+// virtwired's configuration: listeners, identities, directories and every bound, with safe defaults.
+import type { DestinationStream } from 'pino';
+import type { TokenEntry } from './auth/token-format.js';
+
+/** TLS for a TCP listener (PEM text). Required on every non-loopback address. */
+export interface TlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** When set, clients must present a certificate signed by this CA (libvirt's `tls_no_verify_certificate = 0`). */
+  clientCa?: string | Buffer;
+}
 
 /** A place the daemon accepts WebSocket connections. */
 export type ListenerSpec =
-  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'tcp'; host: string; port: number; tls?: TlsOptions }
   | { kind: 'unix'; path: string; readOnly: boolean };
 
-/** Every bound the daemon enforces; all configurable. */
+/** Every bound the daemon enforces; all configurable, each with a safe default in {@link DEFAULT_LIMITS}. */
 export interface DaemonLimits {
   /** Largest incoming WebSocket message (ws `maxPayload`); larger closes with 1009. */
   maxMessageBytes: number;
+  /** Most fragments one message may arrive in (ws `maxFragments`); more closes with 1008. */
+  maxFragments: number;
   /** Most requests in one JSON-RPC batch. */
   maxBatchLength: number;
   /** Deepest JSON nesting accepted in a message. */
   maxJsonDepth: number;
-  /** Longest string id, in characters. */
+  /** Longest string id, in characters (numeric ids must be safe integers). */
   maxIdLength: number;
-  /** Open connections in total. */
+  /** Largest XML document in any `xml` parameter, in characters. */
+  maxXmlBytes: number;
+  /** Deepest element nesting in any `xml` parameter. */
+  maxXmlDepth: number;
+  /** Most `<disk>` elements in one snapshot definition. */
+  maxSnapshotDisks: number;
+  /** Open WebSocket connections in total. */
   maxConnections: number;
+  /** Connections (pending and open) from one peer: one IP address, or one unix socket. */
+  maxConnectionsPerAddress: number;
+  /** Accepted sockets that have not finished the WebSocket upgrade, per listener (libvirt's max_anonymous_clients). */
+  maxPendingConnections: number;
+  /** Time from accept to a completed, authenticated upgrade; slower sockets are destroyed. */
+  handshakeTimeoutMs: number;
   /** Calls being handled at once per connection; past it the daemon stops reading that socket. */
   maxInFlightPerConnection: number;
+  /** Sustained calls per second per connection (token bucket refill); past it calls fail with -32029. */
+  maxCallsPerSecond: number;
+  /** Calls a connection may make in a burst (token bucket size). */
+  callBurst: number;
   /** Bytes queued for a client that is not reading; past it the client is disconnected. */
   maxOutboundBytes: number;
   /** Ping interval; a client silent for two intervals is dropped. */
   heartbeatIntervalMs: number;
+  /** A connection that sends nothing (no call, no app-level PING) for this long is closed; 0 turns it off. */
+  idleTimeoutMs: number;
 }
 
-/** Defaults chosen for a management daemon: libvirt-sized messages and generous but finite queues. */
+/** Defaults chosen for a management daemon: libvirt-sized budgets, small messages, finite queues. */
 export const DEFAULT_LIMITS: DaemonLimits = {
   maxMessageBytes: 1024 * 1024,
+  maxFragments: 1024,
   maxBatchLength: 64,
   maxJsonDepth: 32,
   maxIdLength: 128,
-  maxConnections: 5000,
+  maxXmlBytes: 256 * 1024,
+  maxXmlDepth: 32,
+  maxSnapshotDisks: 64,
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 100,
+  maxPendingConnections: 20,
+  handshakeTimeoutMs: 10_000,
   maxInFlightPerConnection: 64,
+  maxCallsPerSecond: 50_000,
+  callBurst: 50_000,
   maxOutboundBytes: 16 * 1024 * 1024,
   heartbeatIntervalMs: 15_000,
+  idleTimeoutMs: 0,
 };
 
-/** Everything `createDaemon` needs. */
+/** Everything `startDaemon` needs. */
 export interface DaemonOptions {
   listeners: ListenerSpec[];
   /** The daemon's state directory (domain definitions, snapshot metadata, job records). */
   stateDir: string;
   /** Directories test-driver node files may be read from. */
   nodeFileRoots?: string[];
-  /** Browser origins allowed to connect; none by default. */
+  /**
+   * Directories every file the daemon creates or opens for a client must lie in, after resolving
+   * symlinks (overlays, memory images). Empty: drivers keep their own policy (the test driver's
+   * simulated storage then accepts any absolute path).
+   */
+  storageRoots?: string[];
+  /** A token file (`sha256:<hex> <ro|rw> <name>` lines), re-read when it changes. */
+  tokenFile?: string;
+  /** Tokens given directly (embedding, tests); used together with the token file. */
+  tokens?: TokenEntry[];
+  /** Browser origins allowed to connect (exact `scheme://host[:port]`); none by default. */
   allowedOrigins?: string[];
   limits?: Partial<DaemonLimits>;
   /** pino level; `silent` for tests. */
   logLevel?: string;
+  /** Where the log goes (default: stderr). */
+  logStream?: DestinationStream;
 }

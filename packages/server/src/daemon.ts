@@ -1,67 +1,92 @@
-// virtwired: drivers, dispatcher and listeners put together, with upgrade checks, limits and heartbeat.
+// virtwired: drivers, dispatcher and listeners put together, with admission, authentication, limits and heartbeat.
 import { SUBPROTOCOL } from '@virtwire/protocol';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal } from './auth/principal.js';
+import { TokenStore } from './auth/token-store.js';
 import { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession } from './rpc/rpc-session.js';
+import { resolveStorageRoots } from './storage/confined-path.js';
+import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
+import { upgradeHandler } from './transport/upgrade-handler.js';
 
 /** A running daemon. */
 export interface Daemon {
-  /** Where it listens: `unix:/path`, `ws://127.0.0.1:16520`. */
+  /** Where it listens: `unix:/path`, `ws://127.0.0.1:16520`, `wss://0.0.0.0:16521`. */
   readonly addresses: string[];
   readonly log: Logger;
+  /** The bounds in force (defaults merged with the options). */
+  readonly limits: DaemonLimits;
   /** Number of open client connections. */
   connectionCount(): number;
   close(): Promise<void>;
 }
 
-function reject(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function checkLimits(limits: DaemonLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    const allowZero = name === 'idleTimeoutMs';
+    if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+      throw new Error(`limit ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`);
+    }
+  }
 }
 
 /** Starts virtwired with `options`; resolves once every listener accepts connections. */
 export async function startDaemon(options: DaemonOptions, extraDrivers: HypervisorDriver[] = []): Promise<Daemon> {
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, pino.destination(2));
-  const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [] };
+  checkLimits(limits);
+  const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, options.logStream ?? pino.destination(2));
+  const storageRoots = resolveStorageRoots(options.storageRoots ?? [], (warning) => log.warn(warning));
+  const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
+  await tokens.load();
+  const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [], storageRoots };
   const drivers: HypervisorDriver[] = [new TestDriver(environment), ...extraDrivers];
   const dispatcher = new Dispatcher(drivers);
-  const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const sessions = new Set<RpcSession>();
+  const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxMessageBytes,
+    maxFragments: limits.maxFragments,
     perMessageDeflate: false,
+    skipUTF8Validation: false,
+    clientTracking: false,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
 
-  const accept = (listener: OpenListener) => (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, `Bad Request (subprotocol ${SUBPROTOCOL} required)`);
-    const origin = request.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(origin)) return reject(socket, 403, 'Forbidden');
-    if (sessions.size >= limits.maxConnections) return reject(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+  const context = {
+    wss,
+    gate,
+    tokens,
+    allowedOrigins: new Set(options.allowedOrigins ?? []),
+    maxConnections: limits.maxConnections,
+    openConnections: () => sessions.size,
+    log,
+    onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket) => {
       const id = `c${nextConnection++}`;
-      const session = { id, readOnly: listener.readOnly, driver: null, log: log.child({ connection: id }) };
+      const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
+      const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
       const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc));
       sessions.add(rpc);
-    });
+      sessionLog.debug('connected');
+    },
   };
 
   const listeners: OpenListener[] = [];
   try {
     for (const spec of options.listeners) {
       const listener = await openListener(spec);
-      listener.server.on('upgrade', accept(listener));
+      listener.server.headersTimeout = limits.handshakeTimeoutMs;
+      listener.server.requestTimeout = limits.handshakeTimeoutMs;
+      gate.watch(listener);
+      listener.server.on('upgrade', upgradeHandler(listener, context));
+      listener.server.on('tlsClientError', (error: Error) => log.info({ reason: error.message }, 'TLS handshake failed'));
       listeners.push(listener);
     }
   } catch (error) {
@@ -70,17 +95,23 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   }
   const heartbeat = setInterval(() => sessions.forEach((s) => s.heartbeat()), limits.heartbeatIntervalMs);
   heartbeat.unref();
-  log.info({ addresses: listeners.map((l) => l.address) }, 'virtwired listening');
+  if (tokens.size === 0 && listeners.some((l) => l.requiresToken)) {
+    log.warn('TCP listeners need a token and none is configured: every TCP connection will be refused (see `virtwired token add`)');
+  }
+  log.info({ addresses: listeners.map((l) => l.address), tokens: tokens.size }, 'virtwired listening');
 
   return {
     addresses: listeners.map((l) => l.address),
     log,
+    limits,
     connectionCount: () => sessions.size,
     async close() {
       clearInterval(heartbeat);
-      for (const listener of listeners) listener.server.close();
-      for (const client of wss.clients) client.terminate();
-      await Promise.all([...sessions].map((s) => s.close()));
+      for (const listener of listeners) {
+        listener.server.close();
+        listener.server.closeAllConnections();
+      }
+      await Promise.all([...sessions].map((s) => s.terminate()));
       await Promise.all(drivers.map((d) => d.shutdown()));
       await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
       log.flush();

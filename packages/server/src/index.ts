@@ -2,3 +2,5 @@
 export { startDaemon, type Daemon } from './daemon.js';
 export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
 export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
+export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';
+export type { TlsOptions } from './daemon-options.js';

@@ -1,71 +1,156 @@
-// virtwired's command line: parse options, start the daemon, stop cleanly on SIGINT/SIGTERM.
-import { DEFAULT_TCP_PORT, localSocketPaths } from '@virtwire/protocol';
+// virtwired's command line: parse options, start the daemon, stop cleanly on SIGINT/SIGTERM; `token` manages tokens.
+import { DEFAULT_TCP_PORT, localSocketPaths, localTokenPath } from '@virtwire/protocol';
 import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensureLocalToken } from './auth/local-token.js';
+import { tokenCommand } from './auth/token-command.js';
 import { startDaemon } from './daemon.js';
-import type { ListenerSpec } from './daemon-options.js';
+import { DEFAULT_LIMITS, type DaemonLimits, type ListenerSpec, type TlsOptions } from './daemon-options.js';
 
 function parseListen(value: string, previous: string[]): string[] {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw new InvalidArgumentError('expected HOST:PORT');
   return [...previous, value];
 }
 
-function toTcp(value: string): ListenerSpec {
+function toTcp(value: string, tls: TlsOptions | undefined): ListenerSpec {
   const at = value.lastIndexOf(':');
-  return { kind: 'tcp', host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
+  const spec: ListenerSpec = { kind: 'tcp', host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
+  return tls ? { ...spec, tls } : spec;
 }
+
+const repeatable = (value: string, previous: string[]) => [...previous, value];
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+/** The limits exposed as flags: `--max-calls-per-second 500` sets `maxCallsPerSecond`. */
+const LIMIT_FLAGS: ReadonlyArray<[keyof DaemonLimits, string]> = [
+  ['maxMessageBytes', 'largest WebSocket message in bytes'],
+  ['maxFragments', 'most fragments one message may arrive in'],
+  ['maxBatchLength', 'most requests in one JSON-RPC batch'],
+  ['maxJsonDepth', 'deepest JSON nesting in a message'],
+  ['maxIdLength', 'longest string id of a request'],
+  ['maxXmlBytes', 'largest XML document in characters'],
+  ['maxXmlDepth', 'deepest XML element nesting'],
+  ['maxSnapshotDisks', 'most disks in one snapshot'],
+  ['maxConnections', 'open connections in total'],
+  ['maxConnectionsPerAddress', 'connections from one IP address or on one unix socket'],
+  ['maxPendingConnections', 'connections per listener still in their handshake'],
+  ['handshakeTimeoutMs', 'ms from accept to a completed, authenticated upgrade'],
+  ['maxInFlightPerConnection', 'calls handled at once per connection'],
+  ['maxCallsPerSecond', 'sustained calls per second per connection'],
+  ['callBurst', 'calls per connection in a burst'],
+  ['maxOutboundBytes', 'bytes queued for a client that is not reading before it is dropped'],
+  ['heartbeatIntervalMs', 'ping interval in ms (a silent client is dropped after two)'],
+  ['idleTimeoutMs', 'close connections that send nothing for this many ms (0: never)'],
+];
+
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 const uid = process.getuid?.() ?? 1000;
 const sockets = localSocketPaths({ runtimeDirOverride: process.env.VIRTWIRE_RUNTIME_DIR, xdgRuntimeDir: process.env.XDG_RUNTIME_DIR, uid });
 const defaultStateDir = uid === 0 ? '/var/lib/virtwire' : join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'virtwire');
+const clientTokenFile = localTokenPath({ xdgConfigHome: process.env.XDG_CONFIG_HOME, home: homedir() });
 
 const program = new Command('virtwired')
   .description('virtwire daemon: libvirt-compatible VM management over JSON-RPC 2.0 and WebSocket')
+  // Daemon options only before a subcommand, so `virtwired token --token-file F add` reaches `token`.
+  .enablePositionalOptions()
   .option('--listen <host:port>', `TCP listener, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT} when no listener is given)`, parseListen, [])
   .option('--unix <path>', `read-write unix socket (default ${sockets.readWrite})`)
   .option('--unix-ro <path>', `read-only unix socket (default ${sockets.readOnly})`)
   .option('--no-unix', 'do not listen on unix sockets')
   .option('--state-dir <dir>', 'state directory', defaultStateDir)
-  .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', (v: string, p: string[]) => [...p, v], [])
-  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
-  .parse();
+  .option('--token-file <file>', 'bearer tokens for TCP listeners (default <state-dir>/tokens; see `virtwired token`)')
+  .option('--no-local-token', `on first start, do not create a read-write token for this user in ${clientTokenFile}`)
+  .option('--tls-cert <file>', 'PEM certificate for TCP listeners (required on non-loopback addresses)')
+  .option('--tls-key <file>', 'PEM private key for --tls-cert')
+  .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
+  .option('--allow-origin <origin>', 'browser origin allowed to connect, repeatable (none by default)', repeatable, [])
+  .option('--storage-root <dir>', 'directory client-named files must lie in, repeatable', repeatable, [])
+  .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', repeatable, [])
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info');
+for (const [key, description] of LIMIT_FLAGS) program.option(`${flagOf(key)} <n>`, `${description} (default ${DEFAULT_LIMITS[key]})`, parseCount);
 
-const options = program.opts<{
+interface DaemonFlags {
   listen: string[];
   unix: string | boolean;
   unixRo?: string;
   stateDir: string;
+  tokenFile?: string;
+  localToken: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  allowOrigin: string[];
+  storageRoot: string[];
   nodeDir: string[];
   logLevel: string;
-}>();
-
-const listeners: ListenerSpec[] = options.listen.map(toTcp);
-if (options.unix !== false) {
-  listeners.push({ kind: 'unix', path: typeof options.unix === 'string' ? options.unix : sockets.readWrite, readOnly: false });
-  listeners.push({ kind: 'unix', path: options.unixRo ?? sockets.readOnly, readOnly: true });
-}
-if (options.listen.length === 0 && process.argv.every((a) => !a.startsWith('--unix'))) {
-  listeners.unshift({ kind: 'tcp', host: '127.0.0.1', port: DEFAULT_TCP_PORT });
+  [limit: string]: unknown;
 }
 
-process.umask(0o077);
-const daemon = await startDaemon({
-  listeners,
-  stateDir: options.stateDir,
-  nodeFileRoots: options.nodeDir,
-  logLevel: options.logLevel,
-}).catch((error: unknown) => {
+async function runDaemon(flags: DaemonFlags): Promise<void> {
+  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new Error('--tls-cert and --tls-key go together');
+  const tls: TlsOptions | undefined = flags.tlsCert
+    ? {
+        cert: readFileSync(flags.tlsCert),
+        key: readFileSync(flags.tlsKey!),
+        ...(flags.tlsClientCa ? { clientCa: readFileSync(flags.tlsClientCa) } : {}),
+      }
+    : undefined;
+  const listeners: ListenerSpec[] = flags.listen.map((l) => toTcp(l, tls));
+  if (flags.unix !== false) {
+    listeners.push({ kind: 'unix', path: typeof flags.unix === 'string' ? flags.unix : sockets.readWrite, readOnly: false });
+    listeners.push({ kind: 'unix', path: flags.unixRo ?? sockets.readOnly, readOnly: true });
+  }
+  if (flags.listen.length === 0 && process.argv.every((a) => !a.startsWith('--unix'))) {
+    listeners.unshift(toTcp(`127.0.0.1:${DEFAULT_TCP_PORT}`, tls));
+  }
+  const limits: Partial<DaemonLimits> = {};
+  for (const [key] of LIMIT_FLAGS) {
+    const value = flags[key];
+    if (typeof value === 'number') limits[key] = value;
+  }
+  const tokenFile = flags.tokenFile ?? join(flags.stateDir, 'tokens');
+  if (flags.localToken && listeners.some((l) => l.kind === 'tcp')) {
+    const outcome = await ensureLocalToken(tokenFile, clientTokenFile);
+    if (outcome !== 'kept') process.stderr.write(`virtwired: read-write token 'local' ${outcome === 'created' ? 'created in' : 'registered from'} ${clientTokenFile}\n`);
+  }
+  const daemon = await startDaemon({
+    listeners,
+    stateDir: flags.stateDir,
+    tokenFile,
+    allowedOrigins: flags.allowOrigin,
+    storageRoots: flags.storageRoot,
+    nodeFileRoots: flags.nodeDir,
+    logLevel: flags.logLevel,
+    limits,
+  });
+  // A stray rejection in one connection's code must not take every other connection down.
+  process.on('unhandledRejection', (reason) => daemon.log.error({ err: reason }, 'unhandled rejection'));
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      daemon.log.info({ signal }, 'stopping');
+      void daemon.close().then(() => process.exit(0));
+    });
+  }
+}
+
+program.addCommand(tokenCommand(join(defaultStateDir, 'tokens')));
+program.action(async (flags: DaemonFlags) => {
+  process.umask(0o077);
+  await runDaemon(flags);
+});
+
+await program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`virtwired: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    daemon.log.info({ signal }, 'stopping');
-    void daemon.close().then(() => process.exit(0));
-  });
-}

@@ -15,7 +15,7 @@ export async function vwsh(argv: readonly string[], env: Record<string, string |
   const code = await runVwsh(argv, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-    env: { TZ: 'UTC', VIRTWIRE_RUNTIME_DIR: '/nonexistent/virtwire-test', ...env },
+    env: { TZ: 'UTC', VIRTWIRE_RUNTIME_DIR: '/nonexistent/virtwire-test', VIRTWIRE_TOKEN: process.env.VIRTWIRE_TOKEN, ...env },
   });
   return { stdout, stderr, code };
 }

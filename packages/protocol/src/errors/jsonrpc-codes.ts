@@ -7,6 +7,8 @@ export const JsonRpcErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
+  /** Implementation-defined server error (JSON-RPC reserves -32000..-32099): the caller's call budget is spent. */
+  RateLimited: -32029,
 } as const;
 
 /** A value of {@link JsonRpcErrorCode}. */
@@ -19,4 +21,5 @@ export const jsonRpcErrorMessage: Readonly<Record<JsonRpcErrorCodeValue, string>
   [-32601]: 'Method not found',
   [-32602]: 'Invalid params',
   [-32603]: 'Internal error',
+  [-32029]: 'Too many requests',
 };

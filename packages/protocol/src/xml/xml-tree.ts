@@ -48,6 +48,14 @@ const parser = new XMLParser({
 
 const namedEntities: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
+/** XML 1.0's `Char` production: TAB, LF, CR and everything from space up, minus surrogates, FFFE and FFFF. */
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
+/** Characters XML 1.0 forbids anywhere in a document (NUL and the other C0 controls, FFFE, FFFF). */
+const FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 /** Decodes XML's five named entities and numeric character references; anything else is an error. */
 function decodeEntities(raw: string): string {
   return raw.replace(/&(?:([^;&\s]{1,10});)?/g, (whole, ref: string | undefined) => {
@@ -55,8 +63,9 @@ function decodeEntities(raw: string): string {
     const named = namedEntities[ref];
     if (named !== undefined) return named;
     const code = ref.startsWith('#x') ? Number.parseInt(ref.slice(2), 16) : ref.startsWith('#') ? Number.parseInt(ref.slice(1), 10) : NaN;
-    if (Number.isInteger(code) && code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) return String.fromCodePoint(code);
-    throw new Error(`Entity '${whole}' not defined`);
+    if (!Number.isInteger(code)) throw new Error(`Entity '${whole}' not defined`);
+    if (!isXmlChar(code)) throw new Error(`xmlParseCharRef: invalid xmlChar value ${code}`);
+    return String.fromCodePoint(code);
   });
 }
 
@@ -75,6 +84,11 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
   if (declaration) {
     const line = xml.slice(0, declaration.index).split('\n').length;
     throw syntaxError(kind, line, 'DOCTYPE and entity declarations are not allowed');
+  }
+  const forbidden = FORBIDDEN_CHAR.exec(xml);
+  if (forbidden) {
+    const line = xml.slice(0, forbidden.index).split('\n').length;
+    throw syntaxError(kind, line, `Char 0x${forbidden[0].charCodeAt(0).toString(16).toUpperCase()} out of allowed range`);
   }
   const validation = XMLValidator.validate(xml, { allowBooleanAttributes: false });
   if (validation !== true) throw syntaxError(kind, validation.err.line ?? 1, validation.err.msg);
@@ -125,6 +139,7 @@ function convertNodes(raw: unknown, depth: number, counter: { elements: number }
     for (const [rawName, rawValue] of Object.entries(rawAttributes)) {
       const name = rawName.slice(2);
       if (!NAME.test(name)) throw new Error(`invalid attribute name '${name.slice(0, 64)}'`);
+      if (String(rawValue).includes('<')) throw new Error("Unescaped '<' not allowed in attributes values");
       const decoded = decodeEntities(String(rawValue));
       if (decoded.length > XML_MAX_VALUE_LENGTH) throw new Error(`attribute '${name}' longer than ${XML_MAX_VALUE_LENGTH} characters`);
       attributes.set(name, decoded);

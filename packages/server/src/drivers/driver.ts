@@ -1,6 +1,7 @@
 // The interface every hypervisor driver implements: open a connection by URI, then answer driver methods.
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
+import type { StorageRoot } from '../storage/confined-path.js';
 
 /** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
 export interface ConnectionUri {
@@ -41,6 +42,8 @@ export interface DriverEnvironment {
   readonly stateDir: string;
   /** Directories a test-driver node file may be read from. */
   readonly nodeFileRoots: readonly string[];
+  /** Directories every file created or opened for a client must lie in (storage/confined-path.ts); empty: no roots configured. */
+  readonly storageRoots?: readonly StorageRoot[];
 }
 
 /** A hypervisor driver (libvirt's `virConnectDriver`), registered by URI scheme. */

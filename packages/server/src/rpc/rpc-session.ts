@@ -1,11 +1,15 @@
-// One WebSocket client: own framing, envelope checks, bounded batches and in-flight calls, normalised replies.
-import { JsonRpcErrorCode, VirError } from '@virtwire/protocol';
-import { createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+// One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
+import { APP_PING, APP_PONG, checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { DaemonLimits } from '../daemon-options.js';
+import { TokenBucket } from '../transport/token-bucket.js';
 import type { Dispatcher } from './dispatcher.js';
-import { checkEnvelope, jsonDepth } from './json-envelope.js';
+import { checkEnvelope, checkParamsShape, jsonTextTooDeep, type RequestHeader } from './json-envelope.js';
 import type { Session } from './session.js';
+import { checkXmlBounds } from './xml-guard.js';
 
 /** WebSocket close codes the daemon uses. */
 export const CloseCode = {
@@ -22,11 +26,19 @@ const errorResponse = (id: string | number | null, error: VirError): JSONRPCResp
   return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
 };
 
-/** Serves one WebSocket: reads frames, dispatches calls, writes replies, and cleans up on close. */
+/**
+ * Serves one WebSocket. Order for every request: raw depth scan, JSON.parse, envelope (id,
+ * jsonrpc, method), call budget, method permission, params shape, XML bounds, then the dispatcher
+ * (which checks the permission again, then params schema, flags and driver).
+ */
 export class RpcSession {
   private inFlight = 0;
+  private readonly backlog: string[] = [];
+  private backlogBytes = 0;
   private paused = false;
   private closed = false;
+  private lastActivity = performance.now();
+  private readonly budget: TokenBucket;
   alive = true;
 
   constructor(
@@ -36,17 +48,29 @@ export class RpcSession {
     private readonly limits: DaemonLimits,
     private readonly onClosed: () => void,
   ) {
+    this.budget = new TokenBucket(limits.maxCallsPerSecond, limits.callBurst);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => void this.close());
-    socket.on('error', () => socket.terminate());
+    // ws has already started the close handshake with the right code (1002, 1007, 1008, 1009);
+    // terminating here would cut the close frame off. A peer that never completes it is dropped
+    // by the heartbeat like any silent client.
+    socket.on('error', (error) => this.session.log.info({ reason: error.message }, 'protocol error; closing'));
   }
 
-  /** Sends a ping; a client that did not answer the previous one is dropped. */
+  /**
+   * Called every heartbeat interval: a client that answered neither the previous ping nor sent
+   * anything since is dropped (so within two intervals of falling silent), and an idle one closed.
+   */
   heartbeat(): void {
     if (!this.alive) {
       this.session.log.info('client missed a heartbeat; dropping it');
       this.socket.terminate();
+      return;
+    }
+    if (this.limits.idleTimeoutMs > 0 && performance.now() - this.lastActivity > this.limits.idleTimeoutMs) {
+      this.session.log.info('client idle; closing');
+      this.socket.close(CloseCode.Normal, 'idle timeout');
       return;
     }
     this.alive = false;
@@ -55,19 +79,49 @@ export class RpcSession {
 
   private receive(data: Buffer, isBinary: boolean): void {
     this.alive = true;
+    this.lastActivity = performance.now();
     if (isBinary) {
       this.socket.close(CloseCode.UnsupportedData, 'binary frames are not accepted');
       return;
     }
-    let message: unknown;
-    try {
-      message = JSON.parse(data.toString('utf8'));
-    } catch {
-      this.send(errorResponse(null, VirError.protocol(JsonRpcErrorCode.ParseError)));
+    const text = data.toString('utf8');
+    if (text === APP_PING) {
+      this.sendText(APP_PONG);
       return;
     }
-    if (jsonDepth(message, this.limits.maxJsonDepth) > this.limits.maxJsonDepth) {
+    if (this.backlog.length > 0 || this.inFlight >= this.limits.maxInFlightPerConnection) {
+      this.queue(text);
+      return;
+    }
+    this.handle(text);
+  }
+
+  /**
+   * Holds a message until a call finishes. Reading is paused meanwhile, so the backlog only holds
+   * what had already arrived with the same socket read; past twice the message bound it is a flood.
+   */
+  private queue(text: string): void {
+    this.backlog.push(text);
+    this.backlogBytes += text.length;
+    this.updateReading();
+    if (this.backlogBytes > 2 * this.limits.maxMessageBytes) {
+      this.session.log.warn({ queued: this.backlog.length }, 'too many calls queued; closing');
+      this.backlog.length = 0;
+      this.backlogBytes = 0;
+      this.socket.close(CloseCode.PolicyViolation, 'too many calls queued');
+    }
+  }
+
+  private handle(text: string): void {
+    if (jsonTextTooDeep(text, this.limits.maxJsonDepth)) {
       this.send(errorResponse(null, VirError.protocol(JsonRpcErrorCode.InvalidRequest, `nesting deeper than ${this.limits.maxJsonDepth}`)));
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.send(errorResponse(null, VirError.protocol(JsonRpcErrorCode.ParseError)));
       return;
     }
     if (Array.isArray(message)) void this.receiveBatch(message);
@@ -92,39 +146,102 @@ export class RpcSession {
   private async receiveOne(item: unknown): Promise<JSONRPCResponse | null> {
     const check = checkEnvelope(item, this.limits.maxIdLength);
     if (!check.ok) return errorResponse(check.id, check.error);
+    const { header } = check;
+    const reply = (error: VirError) => ('id' in header ? errorResponse(header.id ?? null, error) : null);
+    if (!this.budget.take()) {
+      return reply(VirError.protocol(JsonRpcErrorCode.RateLimited, `more than ${this.limits.maxCallsPerSecond} calls per second`));
+    }
+    const refused = this.refuseEarly(header);
+    if (refused) return reply(refused);
+
+    const request: JSONRPCRequest = { jsonrpc: '2.0', method: header.method };
+    if (header.params !== undefined) request.params = header.params;
+    if ('id' in header) request.id = header.id ?? null;
     this.track(+1);
     try {
-      return await this.dispatcher.rpc.receive(check.request, this.session);
+      return await this.dispatcher.rpc.receive(request, this.session);
     } catch (error) {
-      this.session.log.error({ err: error }, 'dispatch failed');
-      if (!('id' in check.request)) return null;
-      return errorResponse(check.request.id ?? null, VirError.protocol(JsonRpcErrorCode.InternalError));
+      const correlationId = randomUUID();
+      this.session.log.error({ err: error, correlationId }, 'dispatch failed');
+      return reply(VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId }));
     } finally {
       this.track(-1);
     }
   }
 
-  /** Counts calls in flight; past the bound the socket is paused, so a flood queues in the kernel, not here. */
+  /**
+   * The checks that need nothing but the method name and the caller, then the cheap shape checks:
+   * a read-only caller is refused a write method before its params are looked at (CVE-2025-12748).
+   */
+  private refuseEarly(header: RequestHeader): VirError | undefined {
+    const definition = isMethodName(header.method) ? methods[header.method] : undefined;
+    if (definition) {
+      const denied = checkMethodPermission(definition, this.session.readOnly);
+      if (denied) return denied;
+    }
+    const badShape = checkParamsShape(header.params);
+    if (badShape) return badShape;
+    return definition ? checkXmlBounds(definition, header.params, this.limits) : undefined;
+  }
+
+  /**
+   * Counts calls in flight. At the bound the socket is paused (a flood then waits in the kernel,
+   * not here) and messages that had already arrived wait in the backlog; each finished call lets
+   * the next one in, in order.
+   */
   private track(delta: number): void {
     this.inFlight += delta;
-    if (!this.paused && this.inFlight >= this.limits.maxInFlightPerConnection) {
+    while (delta < 0 && !this.closed && this.backlog.length > 0 && this.inFlight < this.limits.maxInFlightPerConnection) {
+      const next = this.backlog.shift()!;
+      this.backlogBytes -= next.length;
+      this.handle(next);
+    }
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    const full = this.inFlight >= this.limits.maxInFlightPerConnection || this.backlog.length > 0;
+    if (full && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    } else if (this.paused && this.inFlight < this.limits.maxInFlightPerConnection) {
+    } else if (!full && this.paused) {
       this.paused = false;
       this.socket.resume();
     }
   }
 
-  /** Writes a reply; a client whose unread replies pass the bound is disconnected. */
+  /**
+   * Writes a reply; a client whose unread replies pass the bound is disconnected. A reply that
+   * cannot be serialised (a driver returned a BigInt or a cycle) becomes -32603, never a crash.
+   */
   private send(reply: JSONRPCResponse | JSONRPCResponse[]): void {
+    let text: string;
+    try {
+      text = JSON.stringify(reply);
+    } catch (error) {
+      const correlationId = randomUUID();
+      this.session.log.error({ err: error, correlationId }, 'reply could not be serialised');
+      const ids = (Array.isArray(reply) ? reply : [reply]).map((r) => r.id ?? null);
+      const failed = ids.map((id) => errorResponse(id, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId })));
+      text = JSON.stringify(Array.isArray(reply) ? failed : failed[0]);
+    }
+    this.sendText(text);
+  }
+
+  private sendText(text: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.limits.maxOutboundBytes) {
       this.session.log.warn({ buffered: this.socket.bufferedAmount }, 'client is not reading; dropping it');
       this.socket.terminate();
       return;
     }
-    this.socket.send(JSON.stringify(reply));
+    this.socket.send(text);
+  }
+
+  /** Drops the client at once (daemon shutdown). */
+  async terminate(): Promise<void> {
+    this.socket.terminate();
+    await this.close();
   }
 
   /** Closes the driver connection once the socket is gone. */

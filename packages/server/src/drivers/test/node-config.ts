@@ -54,6 +54,8 @@ export interface NodeConfig {
   domains: NodeDomain[];
   images: NodeImage[];
   faults: StorageFault[];
+  /** `<storage:root path='/images'/>`: directories new simulated files must lie in (none: anywhere). */
+  roots?: string[];
 }
 
 /** libvirt's built-in `test:///default` node: one running domain `test` with one disk. */
@@ -176,6 +178,8 @@ function readStorage(storage: XmlElement, config: NodeConfig): void {
       const internal = el.attributes.get('internal-snapshots')?.split(/\s+/).filter((name) => name !== '');
       if (internal && internal.length > 0) image.internalSnapshots = internal;
       config.images.push(image);
+    } else if (local === 'root') {
+      (config.roots ??= []).push(absolute(el));
     } else if (local === 'fault') {
       const fault: { -readonly [K in keyof StorageFault]: StorageFault[K] } = { path: absolute(el) };
       if (el.attributes.get('readonly') === 'yes') fault.readOnly = true;

@@ -64,7 +64,16 @@ export class SimulatedStorage {
   /** backing path -> paths of the overlays on top of it. */
   private readonly overlays = new Map<string, Set<string>>();
 
-  constructor(private readonly faults: readonly StorageFault[] = []) {}
+  /** `confine` throws for paths outside the storage roots (storage/path-policy.ts); the default allows all. */
+  constructor(
+    private readonly faults: readonly StorageFault[] = [],
+    private readonly confine: (path: string) => void = () => undefined,
+  ) {}
+
+  /** Throws the client-facing error when `path` lies outside the storage roots. */
+  checkConfined(path: string): void {
+    this.confine(path);
+  }
 
   get(path: string): SimulatedImage | undefined {
     return this.images.get(path);
@@ -93,6 +102,7 @@ export class SimulatedStorage {
 
   /** Creates a new file exclusively (O_EXCL): an overlay of `backing`, or a plain file such as a memory image. */
   create(path: string, size: number, format: string, backing?: string): SimulatedImage {
+    this.confine(path);
     if (this.images.has(path)) throw new StorageError('EEXIST', path);
     this.write(path, size);
     const image: SimulatedImage = { path, size, format, internalSnapshots: new Set() };

@@ -141,6 +141,7 @@ function checkExternalTargets(disks: readonly SnapshotDiskDef[], domain: TestDom
   const sources = new Map(domain.definition.disks().map((d) => [d.target, d.source]));
   for (const disk of disks) {
     if (disk.snapshot !== 'external' || disk.source === undefined) continue;
+    storage.checkConfined(disk.source);
     const other = seen.get(disk.source);
     if (other !== undefined) {
       throw testError(ErrorNumber.ConfigUnsupported, `external snapshot file for disk ${disk.name} collides with disk ${other}: ${disk.source}`);

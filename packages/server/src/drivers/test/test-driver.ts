@@ -2,8 +2,9 @@
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathPolicy } from '../../storage/path-policy.js';
 import type { ConnectionUri, DriverConnection, DriverEnvironment, HypervisorDriver } from '../driver.js';
-import { DEFAULT_NODE_XML, parseNodeConfig } from './node-config.js';
+import { DEFAULT_NODE_XML, parseNodeConfig, type NodeConfig } from './node-config.js';
 import type { AtomicMode } from './snapshot-create.js';
 import { testCapabilities } from './test-capabilities.js';
 import { testHandlers } from './test-handlers.js';
@@ -44,7 +45,7 @@ export class TestDriver implements HypervisorDriver {
   }
 
   private sharedDefault(): TestNode {
-    this.defaultNode ??= new TestNode(parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid));
+    this.defaultNode ??= this.createNode(parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid));
     return this.defaultNode;
   }
 
@@ -69,7 +70,12 @@ export class TestDriver implements HypervisorDriver {
     if (!path.startsWith('/')) throw denied();
     const xml = read(path);
     const config = parseNodeConfig(xml, (name) => read(resolve(dirname(path), name)), TestNode.generateUuid);
-    return new TestNode(config);
+    return this.createNode(config);
+  }
+
+  /** A host whose simulated storage creates files only inside the daemon's and the node file's storage roots. */
+  private createNode(config: NodeConfig): TestNode {
+    return new TestNode(config, pathPolicy(this.environment.storageRoots ?? [], config.roots ?? [], ErrorDomain.Test));
   }
 }
 

@@ -14,8 +14,8 @@ export class TestNode {
   private readonly byName = new Map<string, TestDomain>();
   private nextId = 1;
 
-  constructor(config: NodeConfig) {
-    this.storage = new SimulatedStorage(config.faults);
+  constructor(config: NodeConfig, confine?: (path: string) => void) {
+    this.storage = new SimulatedStorage(config.faults, confine);
     for (const image of config.images) this.storage.register(image);
     for (const { definition, state, reason, persistent, snapshots } of config.domains) {
       const domain = new TestDomain(definition, persistent, state, reason);

@@ -1,0 +1,79 @@
+// The tokens the daemon accepts: a token file re-read when it changes, plus tokens given in code; constant-time checks.
+import { timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { Principal } from './principal.js';
+import { isTokenText, parseTokenFile, tokenDigest, type TokenEntry } from './token-format.js';
+
+/** Largest token file read (thousands of tokens). */
+const TOKEN_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Verifies bearer tokens against hashed entries. The file is re-read when its size, mtime or inode
+ * change, so `virtwired token add` takes effect without a restart; a file that fails to parse keeps
+ * the last good entries and is reported once.
+ */
+export class TokenStore {
+  private fileEntries: TokenEntry[] = [];
+  private fileStamp = '';
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly fixed: readonly TokenEntry[],
+    private readonly onFileError: (message: string) => void,
+  ) {}
+
+  /** Reads the token file now; throws when it exists but is invalid (used at startup). */
+  async load(): Promise<void> {
+    await this.refresh(true);
+  }
+
+  /** Number of tokens currently accepted. */
+  get size(): number {
+    return this.fileEntries.length + this.fixed.length;
+  }
+
+  /**
+   * The principal a presented token identifies, or undefined. Every entry is compared, with
+   * `timingSafeEqual` on equal-length digests, so timing tells nothing about which entry matched.
+   */
+  async verify(presented: string): Promise<Principal | undefined> {
+    if (!isTokenText(presented)) return undefined;
+    await this.refresh(false);
+    const digest = tokenDigest(presented);
+    let match: TokenEntry | undefined;
+    for (const entry of [...this.fixed, ...this.fileEntries]) {
+      if (timingSafeEqual(entry.digest, digest) && match === undefined) match = entry;
+    }
+    return match && { name: `token:${match.name}`, readOnly: match.role === 'ro' };
+  }
+
+  private async refresh(strict: boolean): Promise<void> {
+    if (this.file === undefined) return;
+    let stamp: string;
+    try {
+      const stat = await fs.stat(this.file);
+      if (stat.size > TOKEN_FILE_MAX_BYTES) throw new Error(`${this.file} is larger than ${TOKEN_FILE_MAX_BYTES} bytes`);
+      stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.fileEntries = [];
+        this.fileStamp = '';
+        return;
+      }
+      if (strict) throw error;
+      this.onFileError(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (stamp === this.fileStamp) return;
+    try {
+      const stat = await fs.stat(this.file);
+      if ((stat.mode & 0o022) !== 0) throw new Error(`${this.file} is writable by group or others; refusing to trust it`);
+      this.fileEntries = parseTokenFile(await fs.readFile(this.file, 'utf8'), this.file);
+      this.fileStamp = stamp;
+    } catch (error) {
+      if (strict) throw error;
+      this.fileStamp = stamp;
+      this.onFileError(`${error instanceof Error ? error.message : String(error)}; keeping the previous tokens`);
+    }
+  }
+}

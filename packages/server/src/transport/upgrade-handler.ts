@@ -1,0 +1,88 @@
+// The WebSocket upgrade, checked in order: admission, subprotocol, Origin, capacity, then authentication.
+import { SUBPROTOCOL } from '@virtwire/protocol';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { offeredSubprotocols, presentedToken } from '../auth/bearer-credentials.js';
+import type { Principal } from '../auth/principal.js';
+import type { TokenStore } from '../auth/token-store.js';
+import type { AdmittedSocket, ConnectionGate } from './connection-gate.js';
+import { refuseUpgrade } from './http-reject.js';
+import type { OpenListener } from './listeners.js';
+
+/** What the upgrade handler needs from the daemon. */
+export interface UpgradeContext {
+  readonly wss: WebSocketServer;
+  readonly gate: ConnectionGate;
+  readonly tokens: TokenStore;
+  /** Exact origins browsers may connect from. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly maxConnections: number;
+  readonly openConnections: () => number;
+  readonly log: Logger;
+  /** Called with every accepted WebSocket and who it belongs to. */
+  readonly onOpen: (socket: WebSocket, principal: Principal, admitted: AdmittedSocket) => void;
+}
+
+const BEARER_CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="virtwired"' };
+
+/** The principal of a unix-socket connection: the socket's file mode already decided who may connect. */
+function unixPrincipal(listener: OpenListener): Principal {
+  return listener.readOnly ? { name: 'unix-ro', readOnly: true } : { name: 'unix', readOnly: false };
+}
+
+/**
+ * Handles `upgrade` on one listener. Nothing is read from the WebSocket before every check passed;
+ * refusals are plain HTTP statuses (400 subprotocol, 403 Origin, 401 token, 503 capacity). Tokens
+ * are never logged and never echoed: the daemon selects only `virtwire.v1`.
+ */
+export function upgradeHandler(listener: OpenListener, context: UpgradeContext) {
+  const { gate, log } = context;
+  return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const admitted = gate.lookup(socket);
+    if (!admitted) {
+      socket.destroy();
+      return;
+    }
+    void authorize(listener, context, request).then(
+      (outcome) => {
+        if (socket.destroyed) return;
+        if ('refuse' in outcome) {
+          log.info({ peer: admitted.peer, listener: listener.address, status: outcome.refuse[0] }, 'upgrade refused');
+          refuseUpgrade(socket, ...outcome.refuse);
+          return;
+        }
+        if (context.openConnections() >= context.maxConnections) {
+          log.warn({ peer: admitted.peer, limit: context.maxConnections }, 'connection limit reached; refusing');
+          refuseUpgrade(socket, 503, 'Service Unavailable');
+          return;
+        }
+        context.wss.handleUpgrade(request, socket, head, (ws) => {
+          admitted.settle();
+          context.onOpen(ws, outcome.principal, admitted);
+        });
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'upgrade check failed');
+        refuseUpgrade(socket, 500, 'Internal Server Error');
+      },
+    );
+  };
+}
+
+type Outcome = { principal: Principal } | { refuse: [number, string, Record<string, string>?] };
+
+async function authorize(listener: OpenListener, context: UpgradeContext, request: IncomingMessage): Promise<Outcome> {
+  if (!offeredSubprotocols(request).includes(SUBPROTOCOL)) {
+    return { refuse: [400, `Bad Request (subprotocol ${SUBPROTOCOL} required)`] };
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && !context.allowedOrigins.has(origin)) return { refuse: [403, 'Forbidden (origin not allowed)'] };
+  if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
+  const presented = presentedToken(request);
+  if (presented.kind !== 'token') return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };
+  const principal = await context.tokens.verify(presented.token);
+  if (!principal) return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };
+  return { principal };
+}

@@ -1,0 +1,125 @@
+// A raw WebSocket client for security tests: arbitrary frames, headers and subprotocols, with every reply and the close recorded.
+import { SUBPROTOCOL } from '@virtwire/protocol';
+import WebSocket, { type ClientOptions } from 'ws';
+
+/** How a connection attempt ended before it opened. */
+export type Refusal = { status: number; headers: Record<string, string | string[] | undefined> } | { error: string };
+
+/** An open raw connection. */
+export interface RawClient {
+  readonly ws: WebSocket;
+  /** The subprotocol the daemon selected. */
+  readonly protocol: string;
+  /** Next text message (parsed as JSON when it is JSON), or the close that came instead. */
+  next(): Promise<RawEvent>;
+  /** Sends a JSON-RPC request and resolves with its reply (skipping nothing: the next event must be it). */
+  call(method: string, params?: unknown, id?: string | number): Promise<RawEvent>;
+  sendText(text: string): void;
+  /** Resolves with the close code once the socket is closed. */
+  closed: Promise<{ code: number; reason: string }>;
+  /** WebSocket pings received since the socket was created. */
+  pings(): number;
+  close(): void;
+}
+
+/** A reply, a raw text message, or the close of the socket. */
+export type RawEvent = { kind: 'message'; text: string; json: unknown } | { kind: 'close'; code: number; reason: string };
+
+/** The URL of a unix socket for `ws`. */
+export const unixUrl = (path: string) => `ws+unix://${path}:/`;
+
+/** Options of {@link openRaw}. */
+export interface RawOptions extends ClientOptions {
+  protocols?: string[];
+}
+
+/** Opens a connection; rejects with a {@link Refusal} when the daemon refuses the upgrade. */
+export function openRaw(url: string, options: RawOptions = {}): Promise<RawClient> {
+  const { protocols = [SUBPROTOCOL], ...rest } = options;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { perMessageDeflate: false, ...rest });
+    let pings = 0;
+    ws.on('ping', () => pings++);
+    const queue: RawEvent[] = [];
+    const waiters: Array<(event: RawEvent) => void> = [];
+    const push = (event: RawEvent) => {
+      const waiter = waiters.shift();
+      if (waiter) waiter(event);
+      else queue.push(event);
+    };
+    let closeInfo: { code: number; reason: string } | undefined;
+    const closed = new Promise<{ code: number; reason: string }>((done) => {
+      ws.on('close', (code, reason) => {
+        closeInfo = { code, reason: reason.toString() };
+        push({ kind: 'close', ...closeInfo });
+        done(closeInfo);
+      });
+    });
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? `<binary ${(data as Buffer).length}>` : (data as Buffer).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      push({ kind: 'message', text, json });
+    });
+    ws.on('unexpected-response', (_request, response) => {
+      reject({ status: response.statusCode ?? 0, headers: response.headers } satisfies Refusal);
+      response.resume();
+      ws.terminate();
+    });
+    ws.on('error', (error) => reject({ error: error.message } satisfies Refusal));
+    ws.on('open', () => {
+      const next = () =>
+        new Promise<RawEvent>((done) => {
+          const queued = queue.shift();
+          if (queued) done(queued);
+          else if (closeInfo && ws.readyState === WebSocket.CLOSED) done({ kind: 'close', ...closeInfo });
+          else waiters.push(done);
+        });
+      let nextId = 1;
+      resolve({
+        ws,
+        protocol: ws.protocol,
+        next,
+        call(method, params, id = nextId++) {
+          ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+          return next();
+        },
+        sendText: (text) => ws.send(text),
+        closed,
+        pings: () => pings,
+        close: () => ws.close(),
+      });
+    });
+  });
+}
+
+/** The reply's `error` object, or throws when the event is not an error reply. */
+export function errorOf(event: RawEvent): { code: number; message: string; data?: Record<string, unknown> } {
+  if (event.kind !== 'message' || typeof event.json !== 'object' || event.json === null || !('error' in event.json)) {
+    throw new Error(`expected an error reply, got ${JSON.stringify(event)}`);
+  }
+  return (event.json as { error: { code: number; message: string; data?: Record<string, unknown> } }).error;
+}
+
+/** The reply's `result`, or throws when the event is not a successful reply. */
+export function resultOf(event: RawEvent): unknown {
+  if (event.kind !== 'message' || typeof event.json !== 'object' || event.json === null || !('result' in event.json)) {
+    throw new Error(`expected a result, got ${JSON.stringify(event).slice(0, 500)}`);
+  }
+  return (event.json as { result: unknown }).result;
+}
+
+/** Resolves with the refusal of an upgrade that must fail (throws if it opened). */
+export async function refusal(attempt: Promise<RawClient>): Promise<Refusal> {
+  try {
+    const client = await attempt;
+    client.ws.terminate();
+  } catch (error) {
+    return error as Refusal;
+  }
+  throw new Error('the upgrade was accepted');
+}
