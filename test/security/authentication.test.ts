@@ -104,7 +104,10 @@ describe('token authentication on a loopback TCP listener', () => {
     const conn = await connect(`test+ws://${hostPort}/default`, { token: roToken });
     expect(conn.readOnly).toBe(true);
     await conn.close();
-    await expect(connect(`test+ws://${hostPort}/default`, { token: generateToken() })).rejects.toThrow();
+    await expect(connect(`test+ws://${hostPort}/default`, { token: generateToken() })).rejects.toMatchObject({
+      code: ErrorNumber.AuthFailed,
+      message: 'authentication failed: the daemon did not accept the token (missing, unknown or revoked)',
+    });
   });
 
   it('never writes a token to the log, not even a rejected one', async () => {

@@ -36,7 +36,7 @@ export class RpcChannel {
   static open(socket: WebSocketLike): Promise<RpcChannel> {
     return new Promise((resolve, reject) => {
       socket.onopen = () => resolve(new RpcChannel(socket));
-      socket.onerror = (event) => reject(new ConnectionClosedError(describeSocketError(event)));
+      socket.onerror = (event) => reject(handshakeError(describeSocketError(event)));
       socket.onclose = (event) => reject(new ConnectionClosedError(event.reason || `code ${event.code}`));
     });
   }
@@ -105,6 +105,19 @@ export function toClientError(error: JsonRpcErrorObject): VirError {
     return VirError.report(ErrorNumber.NoSupport, ErrorDomain.Remote, String(error.message));
   }
   return VirError.fromJsonRpc(error);
+}
+
+/**
+ * Turns a refused WebSocket upgrade into libvirt's error for it where the status is known (Node's ws
+ * reports it; browsers hide it): 401 is VIR_ERR_AUTH_FAILED, 403 VIR_ERR_OPERATION_DENIED.
+ */
+function handshakeError(description: string): VirError {
+  const status = /Unexpected server response: (\d{3})/.exec(description)?.[1];
+  if (status === '401') {
+    return VirError.report(ErrorNumber.AuthFailed, ErrorDomain.Rpc, 'the daemon did not accept the token (missing, unknown or revoked)');
+  }
+  if (status === '403') return VirError.report(ErrorNumber.OperationDenied, ErrorDomain.Rpc, 'the daemon refused this origin');
+  return new ConnectionClosedError(description);
 }
 
 function describeSocketError(event: unknown): string {
