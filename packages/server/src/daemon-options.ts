@@ -1,4 +1,5 @@
 // virtwired's configuration: listeners, directories and every bound, with safe defaults.
+import type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';
 
 /** A place the daemon accepts WebSocket connections. */
 export type ListenerSpec =
@@ -49,4 +50,6 @@ export interface DaemonOptions {
   limits?: Partial<DaemonLimits>;
   /** pino level; `silent` for tests. */
   logLevel?: string;
+  /** The qemu driver's storage roots, runtime directory and binaries. */
+  qemu?: QemuDriverOptions;
 }

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
+import { QemuDriver } from './drivers/qemu/qemu-driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession } from './rpc/rpc-session.js';
@@ -30,7 +31,13 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, pino.destination(2));
   const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [] };
-  const drivers: HypervisorDriver[] = [new TestDriver(environment), ...extraDrivers];
+  const drivers: HypervisorDriver[] = [new TestDriver(environment), new QemuDriver(environment, options.qemu), ...extraDrivers];
+  try {
+    for (const driver of drivers) await driver.initialize?.();
+  } catch (error) {
+    await Promise.all(drivers.map((d) => d.shutdown()));
+    throw error;
+  }
   const dispatcher = new Dispatcher(drivers);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const sessions = new Set<RpcSession>();
@@ -66,6 +73,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     }
   } catch (error) {
     await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
+    await Promise.all(drivers.map((d) => d.shutdown()));
     throw error;
   }
   const heartbeat = setInterval(() => sessions.forEach((s) => s.heartbeat()), limits.heartbeatIntervalMs);

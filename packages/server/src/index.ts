@@ -2,3 +2,4 @@
 export { startDaemon, type Daemon } from './daemon.js';
 export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
 export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
+export type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';

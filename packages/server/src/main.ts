@@ -28,6 +28,8 @@ const program = new Command('virtwired')
   .option('--no-unix', 'do not listen on unix sockets')
   .option('--state-dir <dir>', 'state directory', defaultStateDir)
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', (v: string, p: string[]) => [...p, v], [])
+  .option('--storage-root <dir>', 'directory the qemu driver may create snapshot images in, repeatable', (v: string, p: string[]) => [...p, v], [])
+  .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
   .parse();
 
@@ -37,6 +39,8 @@ const options = program.opts<{
   unixRo?: string;
   stateDir: string;
   nodeDir: string[];
+  storageRoot: string[];
+  qemuRuntimeDir?: string;
   logLevel: string;
 }>();
 
@@ -55,6 +59,7 @@ const daemon = await startDaemon({
   stateDir: options.stateDir,
   nodeFileRoots: options.nodeDir,
   logLevel: options.logLevel,
+  qemu: { storageRoots: options.storageRoot, ...(options.qemuRuntimeDir ? { runtimeDir: options.qemuRuntimeDir } : {}) },
 }).catch((error: unknown) => {
   process.stderr.write(`virtwired: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -22,7 +22,7 @@ const offlineStates = new Set(['shutoff', 'disk-snapshot']);
  * keeps its kind; then replaces it in place (children kept) or adds it. Current changes only with CURRENT.
  * No disk is touched.
  */
-export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags: number): CreatedSnapshot {
+export function redefineSnapshot(domain: Pick<TestDomain, 'snapshots' | 'uuid'>, parsed: SnapshotDef, flags: number): CreatedSnapshot {
   const def = parsed as SnapshotDef & { name: string };
   const tree = domain.snapshots;
   const existing = tree.get(def.name);
