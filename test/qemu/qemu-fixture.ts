@@ -8,6 +8,9 @@ import {
   createImage,
   imageBackingChain,
   isOurGuest,
+  QmpClient,
+  readLiveDisks,
+  readNamedNodes,
   readPidFile,
   runtimePaths,
   waitForProcessExit,
@@ -161,4 +164,17 @@ export async function expectCleanImage(path: string): Promise<void> {
 /** The backing chain qemu-img sees from `path` down: file names, top first. */
 export async function backingFiles(path: string): Promise<string[]> {
   return (await imageBackingChain(path, { shareLocks: true })).map((i) => i.filename);
+}
+
+/** Opens a guest's inspection monitor (the daemon runs with `inspectionMonitor`): QEMU seen from outside the daemon. */
+export function inspect(runtimeDir: string, uuid: string): Promise<QmpClient> {
+  return QmpClient.connect(join(runtimeDir, uuid, 'monitor.sock'), { connectTimeoutMs: 5_000 });
+}
+
+/** QEMU's block graph as query-block and query-named-block-nodes show it: active node, file and chain per disk, all node names. */
+export async function blockGraph(qmp: QmpClient): Promise<{ disks: Record<string, { node: string; chain: string[] }>; nodes: string[] }> {
+  const disks: Record<string, { node: string; chain: string[] }> = {};
+  for (const [name, disk] of await readLiveDisks(qmp)) disks[name] = { node: disk.activeNode, chain: disk.chainFiles };
+  const nodes = (await readNamedNodes(qmp)).map((n) => n['node-name']).sort();
+  return { disks, nodes };
 }

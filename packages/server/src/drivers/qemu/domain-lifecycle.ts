@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { removeFileDurably, writeFileDurably } from '../../state/durable-file.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
 import { checkDomainConfig, guestSpec, resolveDisks } from './domain-config.js';
-import { QemuProcess, type QmpEvent } from './engine/index.js';
+import { qmpArgument, QemuProcess, type QmpEvent } from './engine/index.js';
 import { JobHandle } from './qemu-job.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -90,14 +90,16 @@ export function writeStatus(host: QemuHost, domain: QemuDomain): void {
  */
 export async function startDomain(host: QemuHost, domain: QemuDomain, flags: number, reason?: number): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
-  const { layout, qemuBinary, qemuImg } = host.services;
+  const { layout, qemuBinary, qemuImg, inspectionMonitor } = host.services;
   const live = domain.definition.clone();
   const disks = await resolveDisks(live, qemuImg);
   for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
   const paused = (flags & DomainCreateFlags.StartPaused) !== 0;
+  const spec = guestSpec(live, disks);
+  if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
   let guest: QemuProcess;
   try {
-    guest = await QemuProcess.launch({ ...guestSpec(live, disks), runtimeDir: layout.domainRunDir(domain.uuid), qemuBinary, startState: paused ? 'paused' : 'running' });
+    guest = await QemuProcess.launch({ ...spec, runtimeDir: layout.domainRunDir(domain.uuid), qemuBinary, startState: paused ? 'paused' : 'running' });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `qemu unexpectedly closed the monitor: ${detail}`);
@@ -153,7 +155,7 @@ function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProcess): voi
 /** Removes a stopped guest's socket, pidfile and status file (its log stays). */
 export async function removeRuntimeFiles(host: QemuHost, uuid: string): Promise<void> {
   const dir = host.services.layout.domainRunDir(uuid);
-  await Promise.all(['qmp.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
+  await Promise.all(['qmp.sock', 'monitor.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
   removeFileDurably(host.services.layout.statusFile(uuid));
 }
 

@@ -20,6 +20,11 @@ export interface QemuDriverOptions {
   qemuBinary?: string;
   /** Default `qemu-img` (from PATH). */
   qemuImgBinary?: string;
+  /**
+   * Gives every guest a second QMP monitor, `<runtimeDir>/<uuid>/monitor.sock`, for inspecting
+   * QEMU from outside the daemon (tests, debugging). It is as powerful as the daemon's own monitor.
+   */
+  inspectionMonitor?: boolean;
 }
 
 /** Longest runtime directory: `<dir>/<36-char uuid>/qmp.sock` must fit a unix socket path (107 bytes). */

@@ -47,6 +47,7 @@ export class QemuDriver implements HypervisorDriver {
       roots: new StorageRoots(options.storageRoots ?? []),
       qemuBinary: options.qemuBinary ?? 'qemu-system-x86_64',
       qemuImg: { binary: options.qemuImgBinary ?? 'qemu-img' },
+      inspectionMonitor: options.inspectionMonitor ?? false,
     });
   }
 

@@ -19,6 +19,8 @@ export interface HostServices {
   readonly roots: StorageRoots;
   readonly qemuBinary: string;
   readonly qemuImg: QemuImgSettings;
+  /** Give guests a second QMP monitor socket for inspection. */
+  readonly inspectionMonitor: boolean;
 }
 
 /** Every domain of the `qemu:///session` driver, shared by all its connections (libvirt's `virQEMUDriver`). */

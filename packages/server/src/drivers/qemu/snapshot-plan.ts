@@ -220,6 +220,7 @@ interface TargetContext {
 function checkExternalTarget(host: QemuHost, snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse: boolean, context: TargetContext): string {
   const format = snapDisk.driverType ?? 'qcow2';
   if (format !== 'qcow2') throw unsupported(`external snapshot format for disk ${disk.target} is unsupported: ${format}`);
+  snapDisk.driverType = format;
   if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
   if (snapDisk.type === 'block') throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
   const target = snapDisk.source!;
