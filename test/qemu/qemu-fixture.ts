@@ -178,3 +178,32 @@ export async function blockGraph(qmp: QmpClient): Promise<{ disks: Record<string
   const nodes = (await readNamedNodes(qmp)).map((n) => n['node-name']).sort();
   return { disks, nodes };
 }
+
+/** Writes `pattern` at the start of disk `target` from inside QEMU (HMP qemu-io on the device's backend). */
+export async function guestWrite(qmp: QmpClient, target: string, pattern: number, length = '64k'): Promise<void> {
+  const output = await qmp.execute<string>('human-monitor-command', { 'command-line': `qemu-io -d /machine/peripheral/${target}/virtio-backend "write -P 0x${pattern.toString(16)} 0 ${length}"` });
+  if (output.trim() !== '') throw new Error(`qemu-io write failed: ${output}`);
+}
+
+/** True if the image (with its chain) reads `pattern` at the start; shares locks, so it works on a paused guest's images. */
+export function imageHasPattern(file: string, pattern: number, length = '64k'): boolean {
+  const result = spawnSync('qemu-io', ['-r', '-U', '-f', 'qcow2', '-c', `read -P 0x${pattern.toString(16)} 0 ${length}`, file], { encoding: 'utf8' });
+  if (result.status !== 0 && !/Pattern verification failed/.test(result.stdout)) throw new Error(`qemu-io: ${result.stderr || result.stdout}`);
+  return result.status === 0 && !/Pattern verification failed/.test(result.stdout);
+}
+
+/** Internal snapshot tags of an image (qemu-img info, sharing locks). */
+export async function imageTags(path: string): Promise<string[]> {
+  return ((await imageBackingChain(path, { shareLocks: true }))[0]?.snapshots ?? []).map((s) => s.name);
+}
+
+/** Awaits a promise that must reject with a VirError, and returns it. */
+export async function failure(promise: Promise<unknown>): Promise<import('@virtwire/client').VirError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  const { VirError } = await import('@virtwire/client');
+  if (!VirError.is(outcome)) throw new Error(`expected a VirError, got ${String(outcome)}`);
+  return outcome;
+}
