@@ -30,6 +30,7 @@ const program = new Command('virtwired')
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', (v: string, p: string[]) => [...p, v], [])
   .option('--storage-root <dir>', 'directory the qemu driver may create snapshot images in, repeatable', (v: string, p: string[]) => [...p, v], [])
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
+  .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
   .parse();
 
@@ -41,6 +42,7 @@ const options = program.opts<{
   nodeDir: string[];
   storageRoot: string[];
   qemuRuntimeDir?: string;
+  qemuInspectionMonitor?: boolean;
   logLevel: string;
 }>();
 
@@ -59,7 +61,11 @@ const daemon = await startDaemon({
   stateDir: options.stateDir,
   nodeFileRoots: options.nodeDir,
   logLevel: options.logLevel,
-  qemu: { storageRoots: options.storageRoot, ...(options.qemuRuntimeDir ? { runtimeDir: options.qemuRuntimeDir } : {}) },
+  qemu: {
+    storageRoots: options.storageRoot,
+    inspectionMonitor: options.qemuInspectionMonitor === true,
+    ...(options.qemuRuntimeDir ? { runtimeDir: options.qemuRuntimeDir } : {}),
+  },
 }).catch((error: unknown) => {
   process.stderr.write(`virtwired: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

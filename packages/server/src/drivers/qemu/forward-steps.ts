@@ -15,7 +15,6 @@ import {
   listSnapshots,
   loadLiveCheckpoint,
   readLiveDisks,
-  readNamedNodes,
   reserveFile,
   revertOfflineInternalSnapshot,
   unlinkReservedFile,
@@ -25,6 +24,7 @@ import {
   type ReservedFile,
 } from './engine/index.js';
 import { operationError } from './engine-errors.js';
+import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
 import type { Failpoints } from './failpoints.js';
 import type { DiskStep } from './qemu-job.js';
 import type { QemuImgSettings } from './engine/index.js';
@@ -128,7 +128,7 @@ async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<Di
     throw new StepError(failed(`disk '${step.target}' uses '${disk?.file ?? 'nothing'}', neither the overlay '${step.overlay}' nor its base '${step.base.path}'`), false);
   }
   await clearCommitJobs(qmp, step.target);
-  await removeNodesOf(qmp, step.overlay);
+  await deleteNodesOfImages(qmp, new Set([step.overlay])).catch(() => undefined);
   context.failpoints.reach(`${context.operation}.merged.${step.target}`);
 }
 
@@ -155,14 +155,6 @@ async function clearCommitJobs(qmp: QmpClient, target: string): Promise<void> {
     if (Date.now() > deadline) throw new StepError(failed(`block jobs of disk '${target}' do not finish`), false);
     await sleep(5);
   }
-}
-
-/** Deletes the format and file nodes QEMU still has for `path` (not in use by any disk any more). */
-async function removeNodesOf(qmp: QmpClient, path: string): Promise<void> {
-  const nodes = (await readNamedNodes(qmp)).filter((n) => n.image.filename === path || n.file === path);
-  const formats = nodes.filter((n) => n.drv !== 'file');
-  const files = nodes.filter((n) => n.drv === 'file');
-  for (const node of [...formats, ...files]) await qmp.execute('blockdev-del', { 'node-name': node['node-name'] }).catch(() => undefined);
 }
 
 /** Creates a fresh overlay on `base` (revert to an external snapshot); a complete one from an earlier run is kept. */
@@ -192,10 +184,7 @@ async function createOverlay(context: StepContext, step: Extract<DiskStep, { typ
 
 /** Removes an image the new state no longer uses (never one the running guest still has open). */
 async function unlinkImage(context: StepContext, path: string): Promise<void> {
-  if (context.qmp) {
-    const nodes = await readNamedNodes(context.qmp);
-    if (nodes.some((n) => n.image.filename === path || n.file === path)) return;
-  }
+  if (context.qmp && (await nodesOfImage(context.qmp, new Set([path]))).length > 0) return;
   try {
     const stat = await fs.lstat(path);
     if (!stat.isFile()) return;

@@ -8,12 +8,12 @@ import {
   imageInfo,
   listSnapshots,
   readLiveDisks,
-  readNamedNodes,
   unlinkReservedFile,
   type QmpClient,
   type QueryJobsEntry,
 } from './engine/index.js';
 import { completeForwardJob } from './forward-job.js';
+import { deleteNodesOfImages } from './image-nodes.js';
 import { reloadDomain } from './domain-loader.js';
 import { JobHandle, type CreateJob, type ForwardJob, type QemuJobRecord } from './qemu-job.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -110,11 +110,7 @@ async function rollBackCreate(host: QemuHost, job: CreateJob, qmp: QmpClient | u
   }
   if (qmp) {
     await waitForJobs(qmp, 'vw-');
-    const overlays = new Set(job.disks.flatMap((d) => (d.overlay ? [d.overlay] : [])));
-    const nodes = (await readNamedNodes(qmp)).filter((n) => overlays.has(n.image.filename) || overlays.has(n.file));
-    for (const node of [...nodes.filter((n) => n.drv !== 'file'), ...nodes.filter((n) => n.drv === 'file')]) {
-      await qmp.execute('blockdev-del', { 'node-name': node['node-name'] });
-    }
+    await deleteNodesOfImages(qmp, new Set(job.disks.flatMap((d) => (d.overlay ? [d.overlay] : []))));
   }
   for (const file of job.reserved) await unlinkReservedFile(file);
   const recorded = new Set(job.reserved.map((f) => f.path));

@@ -53,7 +53,7 @@ export class QemuDriver implements HypervisorDriver {
 
   async initialize(): Promise<void> {
     await loadDomains(this.host);
-    await recoverJobs(this.host);
+    await this.host.services.failpoints.whileSuspended(() => recoverJobs(this.host));
   }
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
