@@ -31,6 +31,8 @@ export function reasonText(error: unknown): string {
   const code = errnoCode(error);
   if (code !== undefined && !(error instanceof EngineError)) return STRERROR[code] ?? code;
   if (error instanceof QmpError || error instanceof QemuJobError) return error.desc;
+  // qemu-img writes reserved files through /dev/fd/3: that name means nothing to the caller
+  if (error instanceof QemuImgError) return error.message.replace(/^\/dev\/fd\/\d+: /, '');
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -48,8 +50,13 @@ export interface ReportedDisk {
   source?: string;
 }
 
-/** The disk an error is about: a filesystem error's path, or the target in a job id (`vw-vdb-create-...`). */
-export function failedDiskOf(error: unknown, disks: readonly ReportedDisk[]): ReportedDisk | undefined {
+/**
+ * The disk an error is about: a filesystem error's path, the target in a job id (`vw-vdb-create-...`),
+ * or the target the failed engine step names (`offline-external:create:vdb`).
+ */
+export function failedDiskOf(error: unknown, disks: readonly ReportedDisk[], step = ''): ReportedDisk | undefined {
+  const byStep = disks.find((d) => step.endsWith(`:${d.target}`));
+  if (byStep) return byStep;
   const path = (error as { path?: unknown } | null)?.path;
   if (typeof path === 'string') {
     const byPath = disks.find((d) => d.overlayPath === path);
@@ -79,7 +86,7 @@ const engineOutcome = (report: DiskReport | undefined): DiskOutcome['outcome'] =
  * otherwise, and the per-disk report in `disks`.
  */
 export function operationError(result: Extract<OperationResult, { ok: false }>, action: string, disks: readonly ReportedDisk[]): VirError {
-  const failed = failedDiskOf(result.error, disks);
+  const failed = failedDiskOf(result.error, disks, result.step);
   const reason = reasonText(result.error);
   let code: number = isSystemFailure(result.error) ? ErrorNumber.SystemError : ErrorNumber.OperationFailed;
   if (result.error instanceof PreconditionError) code = preconditionCode(result.error);
