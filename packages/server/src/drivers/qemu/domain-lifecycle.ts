@@ -49,7 +49,7 @@ export function defineDomain(host: QemuHost, xml: string): QemuDomain {
 }
 
 /** `virDomainUndefineFlags`: refused while snapshot metadata exists unless SNAPSHOTS_METADATA; a running domain becomes transient. */
-export function undefineDomain(host: QemuHost, domain: QemuDomain, flags: number): void {
+export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: number): Promise<void> {
   if (!domain.persistent) throw invalid('cannot undefine transient domain');
   const count = domain.snapshots.size;
   if (count > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) throw invalid(`cannot delete inactive domain with ${count} snapshots`);
@@ -71,7 +71,7 @@ export function undefineDomain(host: QemuHost, domain: QemuDomain, flags: number
     change: { metadata, definitions },
   });
   job.commit();
-  job.applyState();
+  await job.applyState();
   for (const snapshot of [...domain.snapshots.all()]) domain.snapshots.remove(snapshot);
   if (domain.active) domain.persistent = false;
   else host.remove(domain);

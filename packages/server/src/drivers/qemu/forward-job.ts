@@ -51,7 +51,7 @@ export async function completeForwardJob(host: QemuHost, domain: QemuDomain, han
 
   if (job.stopFirst && domain.active) await stopDomain(host, domain, Reason.ShutoffFromSnapshot);
   await run(job.steps);
-  handle.applyState();
+  await handle.applyState();
   options.onStateApplied();
   if (job.startPaused && !domain.active) await startDomain(host, domain, DomainCreateFlags.StartPaused, Reason.PausedFromSnapshot);
   await run(job.cleanup);

@@ -52,7 +52,7 @@ async function recoverCreate(host: QemuHost, domain: QemuDomain | undefined, han
     return;
   }
   if (handle.record.phase !== 'committed') handle.commit();
-  handle.applyState();
+  await handle.applyState();
   if (domain) reloadDomain(host, domain);
   if (job.halt && domain?.active) await stopDomain(host, domain, Reason.ShutoffFromSnapshot);
   handle.finish();
@@ -148,7 +148,7 @@ async function recoverForward(host: QemuHost, domain: QemuDomain | undefined, ha
     return;
   }
   if (!domain) {
-    handle.applyState();
+    await handle.applyState();
     handle.finish();
     return;
   }

@@ -95,8 +95,8 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
     DomainIsActive: ({ domain }) => host.resolve(domain).active,
     DomainIsPersistent: ({ domain }) => host.resolve(domain).persistent,
     DomainDefineXML: ({ xml }) => defineDomain(host, xml).ref(),
-    DomainUndefine: ({ domain, flags }) => {
-      undefineDomain(host, host.resolve(domain), flags);
+    DomainUndefine: async ({ domain, flags }) => {
+      await undefineDomain(host, host.resolve(domain), flags);
       return null;
     },
     DomainCreate: async ({ domain, flags }) => {

@@ -119,16 +119,22 @@ export class JobHandle<J extends QemuJob = QemuJob> {
     this.failpoints.reach(`${this.operation}.files-journaled`);
   }
 
-  /** The commit point: from here on recovery rolls the job forward. */
-  commit(): void {
-    this.record.phase = 'committed';
-    this.journal.write(this.record);
+  /**
+   * The commit point: from here on recovery rolls the job forward. `durable: false` when the
+   * commit point already happened elsewhere (QEMU switched the disks, which recovery asks QEMU
+   * about): then the record keeps its phase and only the failpoint is reached.
+   */
+  commit(durable = true): void {
+    if (durable) {
+      this.record.phase = 'committed';
+      this.journal.write(this.record);
+    }
     this.failpoints.reach(`${this.operation}.committed`);
   }
 
   /** Writes the job's state files. */
-  applyState(): void {
-    applyStateChange(this.record.payload.change, this.failpoints, this.operation);
+  applyState(): Promise<void> {
+    return applyStateChange(this.record.payload.change, this.failpoints, this.operation);
   }
 
   /** Removes the record: the job is over (done, or undone). */

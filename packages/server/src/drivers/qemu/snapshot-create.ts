@@ -26,8 +26,12 @@ import { formatSnapshotFile } from './state-layout.js';
 import { formatStatus } from './state-layout.js';
 import type { FileChange, StateChange } from './state-change.js';
 import { persistMetadata, reloadSnapshots } from './snapshot-metadata.js';
+import { StepTiming } from './step-timing.js';
 
 const OPERATION = 'qemu.snapshot-create';
+
+/** Kinds whose commit point is QEMU switching the disks: recovery asks QEMU, so no journal write marks it. */
+const LIVE_KINDS: ReadonlySet<SnapshotPlan['kind']> = new Set(['live-external', 'live-internal-disk', 'live-checkpoint']);
 
 /**
  * Creates a snapshot (libvirt's qemuSnapshotCreateXML). Checks everything first; writes a durable
@@ -41,10 +45,13 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
   const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
   if (redefine) return redefineAndPersist(host, domain, parsed, flags);
 
+  const started = performance.now();
   const plan = await planSnapshot(host, domain, parsed, flags, capabilities);
   const job = JobHandle.begin(host.services.journal, host.services.failpoints, createJob(host, domain, plan), plannedFiles(plan));
+  const timing = new StepTiming();
+
   try {
-    const result = await runEngine(host, domain, plan, job);
+    const result = await runEngine(host, domain, plan, job, timing);
     if (!result.ok) {
       const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
       throw operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
@@ -53,8 +60,14 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
     job.finish();
     throw error;
   }
+  timing.mark('engine-done');
   job.reach('disks-switched');
   await commitCreate(host, domain, plan, job);
+
+  host.services.log.debug(
+    { domain: domain.name, snapshot: plan.def.name, kind: plan.kind, disks: plan.disks.length, totalMs: performance.now() - started, transactionMs: timing.between('transaction', 'engine-done') },
+    'snapshot created',
+  );
   return plan.def.name;
 }
 
@@ -96,9 +109,14 @@ function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): S
 }
 
 /** Runs the one engine operation that changes every disk of the plan at once (or none). */
-function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>): Promise<OperationResult> {
+function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>, timing: StepTiming): Promise<OperationResult> {
   const { failpoints, qemuImg } = host.services;
-  const common = { failpoint: failpoints.engineHook(OPERATION), onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => job.recordReserved(files) };
+  const hook = failpoints.engineHook(OPERATION);
+  const failpoint = (step: string) => {
+    if (step.endsWith(':before-transaction') || step.endsWith(':before-save')) timing.mark('transaction');
+    return hook(step);
+  };
+  const common = { failpoint, onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => job.recordReserved(files) };
   const qmp = domain.guest?.qmp;
   const tag = plan.tag ?? '';
   switch (plan.kind) {
@@ -141,8 +159,8 @@ async function checkReusedOverlays(host: QemuHost, plan: SnapshotPlan): Promise<
 
 /** The commit point and everything after it: journal, state files, memory, HALT, end of job. */
 async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>): Promise<void> {
-  job.commit();
-  job.applyState();
+  job.commit(!LIVE_KINDS.has(plan.kind));
+  await job.applyState();
   if (plan.newDefinition && domain.persistent) domain.definition = plan.newDefinition;
   if (plan.newLive) domain.live = plan.newLive;
   if (plan.keepMetadata) {
@@ -154,12 +172,12 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
 }
 
 /** REDEFINE: metadata only, persisted through a journal record; on a failed write the tree is reloaded from disk. */
-function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): string {
+async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
   const previous = domain.snapshots.current;
   const { def, node } = redefineSnapshot(domain, parsed, flags);
   try {
     const touched = [node!, ...(previous && previous !== domain.snapshots.current ? [previous] : [])];
-    persistMetadata(host, domain, touched, []);
+    await persistMetadata(host, domain, touched, []);
   } catch (error) {
     reloadSnapshots(host, domain);
     throw error;

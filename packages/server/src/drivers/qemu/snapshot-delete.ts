@@ -58,7 +58,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
 
   if (flags & Delete.MetadataOnly) {
     applyTreeChange(domain, doomed, newCurrent);
-    persistMetadata(host, domain, survivors.map((s) => domain.snapshots.get(s)!).filter(Boolean), [...doomedNames]);
+    await persistMetadata(host, domain, survivors.map((s) => domain.snapshots.get(s)!).filter(Boolean), [...doomedNames]);
     return;
   }
 

@@ -15,7 +15,7 @@ export function snapshotFileChange(host: QemuHost, domain: QemuDomain, node: Sna
  * Writes metadata-only changes (REDEFINE, METADATA_ONLY deletes): the files of `touched` rewritten,
  * those of `removed` deleted, as one journaled job so a crash never leaves half of them.
  */
-export function persistMetadata(host: QemuHost, domain: QemuDomain, touched: readonly SnapshotNode[], removed: readonly string[]): void {
+export async function persistMetadata(host: QemuHost, domain: QemuDomain, touched: readonly SnapshotNode[], removed: readonly string[]): Promise<void> {
   const { journal, failpoints, layout } = host.services;
   const metadata: FileChange[] = [
     ...removed.map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
@@ -35,7 +35,7 @@ export function persistMetadata(host: QemuHost, domain: QemuDomain, touched: rea
     change: { metadata, definitions: [] },
   });
   job.commit();
-  job.applyState();
+  await job.applyState();
   job.finish();
 }
 

@@ -193,6 +193,7 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
     .disks()
     .filter((d) => !d.readOnly && d.device === 'disk')
     .flatMap((d) => (chains.get(d.target) ?? []).map((l) => dirname(l.path)));
+  const confine = host.services.roots.confiner(imageDirs);
   const overlays = new Map<string, string>();
   const planned: PlannedDisk[] = [];
   for (const snapDisk of def.disks) {
@@ -205,26 +206,26 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
       planned.push({ target: disk.target, chain });
       continue;
     }
-    planned.push({ target: disk.target, chain, overlay: checkExternalTarget(host, snapDisk, disk, reuse, { chainFiles, imageDirs, overlays }) });
+    planned.push({ target: disk.target, chain, overlay: checkExternalTarget(snapDisk, disk, reuse, { chainFiles, confine, overlays }) });
   }
   return planned;
 }
 
 interface TargetContext {
   chainFiles: ReadonlySet<string>;
-  imageDirs: readonly string[];
+  confine: (path: string, disk: string) => void;
   overlays: Map<string, string>;
 }
 
 /** qemuSnapshotPrepareDiskExternal for a local file target, plus confinement to the storage roots. */
-function checkExternalTarget(host: QemuHost, snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse: boolean, context: TargetContext): string {
+function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse: boolean, context: TargetContext): string {
   const format = snapDisk.driverType ?? 'qcow2';
   if (format !== 'qcow2') throw unsupported(`external snapshot format for disk ${disk.target} is unsupported: ${format}`);
   snapDisk.driverType = format;
   if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
   if (snapDisk.type === 'block') throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
   const target = snapDisk.source!;
-  host.services.roots.confine(target, disk.target, context.imageDirs);
+  context.confine(target, disk.target);
   const other = context.overlays.get(target);
   if (other !== undefined) throw unsupported(`external snapshot file for disk ${disk.target} collides with disk ${other}: ${target}`);
   context.overlays.set(target, disk.target);

@@ -1,7 +1,7 @@
 // The state files a job writes at its commit point, recorded in its journal entry so recovery can write them again.
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { removeFileDurably, writeFileDurably } from '../../state/durable-file.js';
+import { replaceFilesDurably } from '../../state/durable-file.js';
 import type { Failpoints } from './failpoints.js';
 
 /** One state file a job writes (`content`) or removes (`content: null`). */
@@ -24,14 +24,11 @@ export interface StateChange {
 /** An empty change. */
 export const noStateChange = (): StateChange => ({ metadata: [], definitions: [] });
 
-function applyFile(change: FileChange): void {
-  if (change.content === null) {
-    removeFileDurably(change.path);
-    if (change.pruneDirectory) removeDirectoryIfEmpty(dirname(change.path));
-    return;
-  }
-  mkdirSync(dirname(change.path), { recursive: true, mode: 0o700 });
-  writeFileDurably(change.path, change.content);
+/** Writes and removes a group of files concurrently, each durable before this resolves. */
+async function applyGroup(changes: readonly FileChange[]): Promise<void> {
+  for (const change of changes) if (change.content !== null) mkdirSync(dirname(change.path), { recursive: true, mode: 0o700 });
+  await replaceFilesDurably(changes.map((c) => ({ path: c.path, data: c.content })));
+  for (const change of changes) if (change.content === null && change.pruneDirectory) removeDirectoryIfEmpty(dirname(change.path));
 }
 
 function removeDirectoryIfEmpty(dir: string): void {
@@ -46,9 +43,9 @@ function removeDirectoryIfEmpty(dir: string): void {
  * Writes a job's state files durably, reaching `<operation>.metadata-written` and
  * `<operation>.definitions-written` after each group (crash tests stop there).
  */
-export function applyStateChange(change: StateChange, failpoints: Failpoints, operation: string): void {
-  for (const file of change.metadata) applyFile(file);
+export async function applyStateChange(change: StateChange, failpoints: Failpoints, operation: string): Promise<void> {
+  await applyGroup(change.metadata);
   failpoints.reach(`${operation}.metadata-written`);
-  for (const file of change.definitions) applyFile(file);
+  await applyGroup(change.definitions);
   failpoints.reach(`${operation}.definitions-written`);
 }

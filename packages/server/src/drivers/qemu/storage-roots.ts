@@ -44,19 +44,21 @@ export class StorageRoots {
   }
 
   /**
-   * Checks that a new image may be created at `path` for `disk`: syntax, an existing parent
-   * directory, and confinement to the configured roots or `domainImageDirs`.
+   * A check that a new image may be created at `path` for `disk`: syntax, an existing parent
+   * directory, and confinement to the configured roots or `domainImageDirs` (resolved once).
    */
-  confine(path: string, disk: string, domainImageDirs: readonly string[]): void {
-    const problem = imagePathSyntaxProblem(path);
-    if (problem) throw unsupported(`snapshot file '${path}' for disk '${disk}' is refused: ${problem}`);
-    const parent = realDirectory(dirname(path));
-    if (parent === undefined) {
-      throw VirError.report(ErrorNumber.SystemError, ErrorDomain.Qemu, `unable to create overlay '${path}' for disk '${disk}': No such file or directory`);
-    }
-    const allowed = [...this.configured, ...domainImageDirs.map((d) => realDirectory(d) ?? d)];
-    if (!allowed.some((root) => inside(root, parent))) {
-      throw denied(`snapshot file '${path}' for disk '${disk}' is outside the storage roots of this daemon`);
-    }
+  confiner(domainImageDirs: readonly string[]): (path: string, disk: string) => void {
+    const allowed = [...new Set([...this.configured, ...domainImageDirs.map((d) => realDirectory(d) ?? d)])];
+    return (path, disk) => {
+      const problem = imagePathSyntaxProblem(path);
+      if (problem) throw unsupported(`snapshot file '${path}' for disk '${disk}' is refused: ${problem}`);
+      const parent = realDirectory(dirname(path));
+      if (parent === undefined) {
+        throw VirError.report(ErrorNumber.SystemError, ErrorDomain.Qemu, `unable to create overlay '${path}' for disk '${disk}': No such file or directory`);
+      }
+      if (!allowed.some((root) => inside(root, parent))) {
+        throw denied(`snapshot file '${path}' for disk '${disk}' is outside the storage roots of this daemon`);
+      }
+    };
   }
 }
