@@ -1,6 +1,6 @@
 // Benchmark: atomic external disk-only snapshot of a paused q35/TCG guest with 1, 4 and 16 disks, through virtwired (its own process) and the SDK.
 //
-// Usage (after `npm run build`):  node bench/qemu-driver.mjs [runs=7]
+// Usage (after `npm run build`):  node bench/qemu-driver.mjs [runs=7] [blockdev-create|engine]
 // For each disk count and run: a fresh domain (1 GiB qcow2 disks, started paused), one
 // DomainSnapshotCreateXML(DISK_ONLY|ATOMIC) timed in this client process, and the daemon's own
 // measurement (debug log) of the QMP `transaction`, the only time the guest's I/O is held.
@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const { connect, DomainCreateFlags, DomainSnapshotCreateFlags } = await import(pathToFileURL(path.join(repo, 'packages/client/dist/node.js')).href);
 const runs = Number(process.argv[2] ?? 7);
+const overlayCreation = process.argv[3] ?? 'blockdev-create';
 const LIBVIRT_9_0_MS = { 1: 18, 4: 46, 16: 184 };
 
 const median = (values) => {
@@ -27,6 +28,7 @@ function startDaemon(root) {
   const child = spawn(process.execPath, [
     path.join(repo, 'packages/server/bin/virtwired.js'), '--listen', '127.0.0.1:0', '--no-unix', '--log-level', 'debug',
     '--state-dir', path.join(root, 'state'), '--storage-root', path.join(root, 'images'), '--qemu-runtime-dir', path.join(root, 'run'),
+    '--qemu-overlay-creation', overlayCreation,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   const log = [];
   let buffered = '';
@@ -85,7 +87,7 @@ await fs.mkdir(path.join(root, 'images'));
 const daemon = await startDaemon(root);
 const conn = await connect(`qemu+${daemon.address}/session`);
 try {
-  console.log(`atomic live external disk-only snapshot through virtwired (separate process) and the SDK, paused q35/TCG guest, median of ${runs} fresh guests`);
+  console.log(`atomic live external disk-only snapshot through virtwired (separate process) and the SDK, overlays formatted by ${overlayCreation}, paused q35/TCG guest, median of ${runs} fresh guests`);
   console.log('disks | client latency ms | daemon ms | transaction ms (I/O held) | libvirt 9.0 ms | aim (1/3)');
   for (const diskCount of [1, 4, 16]) {
     await oneRun(conn, daemon, root, diskCount, 'warmup');

@@ -30,6 +30,7 @@ const program = new Command('virtwired')
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', (v: string, p: string[]) => [...p, v], [])
   .option('--storage-root <dir>', 'directory the qemu driver may create snapshot images in, repeatable', (v: string, p: string[]) => [...p, v], [])
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
+  .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU, default) or engine')
   .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
   .parse();
@@ -43,6 +44,7 @@ const options = program.opts<{
   storageRoot: string[];
   qemuRuntimeDir?: string;
   qemuInspectionMonitor?: boolean;
+  qemuOverlayCreation?: string;
   logLevel: string;
 }>();
 
@@ -64,6 +66,7 @@ const daemon = await startDaemon({
   qemu: {
     storageRoots: options.storageRoot,
     inspectionMonitor: options.qemuInspectionMonitor === true,
+    overlayCreation: options.qemuOverlayCreation === 'engine' ? 'engine' : 'blockdev-create',
     ...(options.qemuRuntimeDir ? { runtimeDir: options.qemuRuntimeDir } : {}),
   },
 }).catch((error: unknown) => {

@@ -21,6 +21,12 @@ export interface QemuDriverOptions {
   /** Default `qemu-img` (from PATH). */
   qemuImgBinary?: string;
   /**
+   * Who writes a live external snapshot's new qcow2 overlays: `blockdev-create` (default: QEMU
+   * formats its own images, one job per overlay) or `engine` (the driver writes the empty qcow2
+   * itself before QEMU opens it, saving the job round trips).
+   */
+  overlayCreation?: 'blockdev-create' | 'engine';
+  /**
    * Gives every guest a second QMP monitor, `<runtimeDir>/<uuid>/monitor.sock`, for inspecting
    * QEMU from outside the daemon (tests, debugging). It is as powerful as the daemon's own monitor.
    */

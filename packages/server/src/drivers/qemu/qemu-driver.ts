@@ -48,6 +48,7 @@ export class QemuDriver implements HypervisorDriver {
       qemuBinary: options.qemuBinary ?? 'qemu-system-x86_64',
       qemuImg: { binary: options.qemuImgBinary ?? 'qemu-img' },
       inspectionMonitor: options.inspectionMonitor ?? false,
+      overlayCreation: options.overlayCreation ?? 'blockdev-create',
     });
   }
 

@@ -19,6 +19,8 @@ export interface HostServices {
   readonly roots: StorageRoots;
   readonly qemuBinary: string;
   readonly qemuImg: QemuImgSettings;
+  /** Who formats new overlays of live external snapshots. */
+  readonly overlayCreation: 'blockdev-create' | 'engine';
   /** Give guests a second QMP monitor socket for inspection. */
   readonly inspectionMonitor: boolean;
 }

@@ -124,7 +124,7 @@ function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: 
       return createLiveExternalSnapshot(
         qmp!,
         plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay!, reuseExisting: plan.reuse })),
-        { ...common, qemuImg },
+        { ...common, qemuImg, overlayCreation: host.services.overlayCreation },
       );
     case 'offline-external':
       if (plan.reuse) return checkReusedOverlays(host, plan);
