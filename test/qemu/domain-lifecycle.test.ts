@@ -116,6 +116,24 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
     expect((await failure(connect(server.qemuUri.replace('/session', '/system')))).message).toBe("internal error: unexpected QEMU URI path '/system', try qemu:///session");
   });
 
+  it('undefining a running domain makes it transient: it runs on, and is gone once destroyed, also across a restart', async () => {
+    const disk = await box.image(box.path('t.qcow2'));
+    await (await conn.domainDefineXML(domainXml('fleeting', [{ target: 'vda', path: disk }]))).create(DomainCreateFlags.StartPaused);
+    const dom = await conn.domainLookupByName('fleeting');
+    await dom.undefine();
+    expect(await dom.isPersistent()).toBe(false);
+    expect(await dom.isActive()).toBe(true);
+    expect(existsSync(join(stateDir, 'qemu', 'domains', 'fleeting.xml'))).toBe(false);
+    await conn.close();
+    await server.close();
+    server = await startTestDaemon({ stateDir, qemu: { runtimeDir } });
+    conn = await connect(server.qemuUri);
+    const again = await conn.domainLookupByName('fleeting');
+    expect(await again.isPersistent()).toBe(false);
+    await again.destroy();
+    expect((await failure(conn.domainLookupByName('fleeting'))).code).toBe(ErrorNumber.NoDomain);
+  });
+
   it('a restarted daemon re-attaches to the guests still running and never kills them', async () => {
     const disk = await box.image(box.path('r.qcow2'));
     const dom = await conn.domainDefineXML(domainXml('survivor', [{ target: 'vda', path: disk }]));

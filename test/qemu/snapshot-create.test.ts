@@ -1,7 +1,7 @@
 // Every snapshot kind and create flag of the qemu driver on real QEMU: internal live and offline, checkpoints, REUSE_EXT, NO_METADATA, HALT, and the refusals.
 import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainState, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
@@ -52,6 +52,28 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     monitors.push(qmp);
     return { dom, a, b, qmp };
   }
+
+  it('snapshots of different domains run in parallel and each lands whole', async () => {
+    const guests = await Promise.all([domain(), domain(), domain('off'), domain('off')]);
+    await Promise.all(
+      guests.map(({ dom, a, b }) =>
+        dom.snapshotCreateXML(snapshotXml('p1', disks(['vda', 'external', `${a}.p1`], ['vdb', 'external', `${b}.p1`])), Create.DiskOnly | Create.Atomic),
+      ),
+    );
+    for (const { dom, qmp, a, b } of guests) {
+      expect(await dom.snapshotNum()).toBe(1);
+      const xml = await dom.getXMLDesc();
+      expect(xml).toContain(`<source file='${a}.p1'/>`);
+      expect(xml).toContain(`<source file='${b}.p1'/>`);
+      if (qmp) expect((await blockGraph(qmp)).disks.vdb!.chain).toEqual([`${b}.p1`, b]);
+    }
+    await Promise.all(guests.map(async ({ dom }) => (await dom.snapshotLookupByName('p1')).delete()));
+    for (const { dom, qmp, a } of guests) {
+      expect(await dom.snapshotNum()).toBe(0);
+      if (qmp) expect((await blockGraph(qmp)).disks.vda!.chain).toEqual([a]);
+    }
+    expect(readdirSync(join(server.stateDir, 'qemu', 'jobs'))).toEqual([]);
+  });
 
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
     const { dom, qmp, a, b } = await domain();
@@ -177,6 +199,10 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect([exists.code, exists.message]).toEqual([ErrorNumber.ConfigUnsupported, `unsupported configuration: external snapshot file for disk vda already exists and is not a block device: ${taken}`]);
     const outside = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', '/var/tmp/x1-a'], ['vdb', 'no'])), Create.DiskOnly));
     expect([outside.code, outside.domain, outside.message]).toEqual([ErrorNumber.OperationDenied, ErrorDomain.Qemu, "operation forbidden: snapshot file '/var/tmp/x1-a' for disk 'vda' is outside the storage roots of this daemon"]);
+    const link = join(images, 'elsewhere');
+    symlinkSync('/var/tmp', link);
+    const throughLink = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', join(link, 'x1-a')], ['vdb', 'no'])), Create.DiskOnly));
+    expect([throughLink.code, throughLink.message]).toEqual([ErrorNumber.OperationDenied, `operation forbidden: snapshot file '${join(link, 'x1-a')}' for disk 'vda' is outside the storage roots of this daemon`]);
     const dotdot = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', `${images}/../x1-a`], ['vdb', 'no'])), Create.DiskOnly));
     expect(dotdot.code).toBe(ErrorNumber.ConfigUnsupported);
     await dom.snapshotCreateXML(snapshotXml('x1'), 0);

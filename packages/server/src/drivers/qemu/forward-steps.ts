@@ -182,12 +182,27 @@ async function createOverlay(context: StepContext, step: Extract<DiskStep, { typ
   }
 }
 
-/** Removes an image the new state no longer uses (never one the running guest still has open). */
+/** The first bytes of every qcow2 image (`QFI\xfb`). */
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+
+/**
+ * Removes an image the new state no longer uses: only a regular qcow2 file (an overlay; paths
+ * come from client-supplied XML, so nothing else is ever unlinked here), and never one the running
+ * guest still has open.
+ */
 async function unlinkImage(context: StepContext, path: string): Promise<void> {
   if (context.qmp && (await nodesOfImage(context.qmp, new Set([path]))).length > 0) return;
   try {
     const stat = await fs.lstat(path);
     if (!stat.isFile()) return;
+    const handle = await fs.open(path, 'r');
+    const head = Buffer.alloc(4);
+    try {
+      await handle.read(head, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (!head.equals(QCOW2_MAGIC)) return;
     await fs.unlink(path);
     fsyncDirectory(dirname(path));
   } catch (error) {
