@@ -231,7 +231,8 @@ async function checkInvariants(lane: Lane, dom: Domain, monitor: QmpClient | und
   const graph = monitor ? await blockGraph(monitor) : undefined;
   for (const t of targets) {
     expect(await backingFiles(chains[t]![0]!), failpoint).toEqual(chains[t]);
-    for (const layer of chains[t]!) await expectCleanImage(layer);
+    // a case writes only the top image (a new overlay, or the base a merge wrote into): lower layers are checked when they were on top
+    await expectCleanImage(chains[t]![0]!);
     if (graph) expect(graph.disks[t]!.chain, failpoint).toEqual(chains[t]);
   }
 }

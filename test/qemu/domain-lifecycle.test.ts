@@ -1,20 +1,12 @@
 // The qemu driver's domain lifecycle through a real virtwired, the SDK and real QEMU: define, start, pause, stop, re-attach.
-import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, VirError, type Connection } from '@virtwire/client';
+import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection } from '@virtwire/client';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPidFile, isProcessAlive } from '../../packages/server/src/drivers/qemu/engine/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { domainXml, hasQemu, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import { domainXml, failure, hasQemu, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
 
-async function failure(promise: Promise<unknown>): Promise<VirError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!VirError.is(outcome)) throw new Error(`expected a VirError, got ${String(outcome)}`);
-  return outcome;
-}
 
 describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
   let box: QemuSandbox;
@@ -27,7 +19,7 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
     box = QemuSandbox.create();
     stateDir = box.mkdir('state');
     runtimeDir = box.mkdir('run');
-    server = await startTestDaemon({ stateDir, qemu: { runtimeDir }, logLevel: process.env.VW_LOG ?? 'silent' });
+    server = await startTestDaemon({ stateDir, qemu: { runtimeDir } });
     conn = await connect(server.qemuUri);
   });
   afterAll(async () => {

@@ -1,20 +1,12 @@
 // The scenario that motivated ATOMIC on real QEMU: a two-disk snapshot whose second overlay is on read-only storage, live and offline.
-import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, VirError, type Connection, type Domain } from '@virtwire/client';
+import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, fileFingerprint, hasQemu, inspect, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, failure, fileFingerprint, hasQemu, inspect, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
 
-async function failure(promise: Promise<unknown>): Promise<VirError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!VirError.is(outcome)) throw new Error(`expected a VirError, got ${String(outcome)}`);
-  return outcome;
-}
 
 const seedXml = (name: string, first: string, second: string) => `<domainsnapshot>
   <name>${name}</name>

@@ -1,7 +1,6 @@
 // Loads the qemu driver's domains at start-up and re-attaches to the QEMU processes that outlived the previous daemon.
-import { existsSync, lstatSync } from 'node:fs';
 import { DomainDefinition } from '@virtwire/protocol';
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { attachDomain, removeRuntimeFiles } from './domain-lifecycle.js';
 import { QemuProcess } from './engine/index.js';
 import { QemuDomain } from './qemu-domain.js';

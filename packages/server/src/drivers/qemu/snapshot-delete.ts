@@ -1,20 +1,19 @@
 // The qemu driver's DomainSnapshotDelete: internal tags removed, external overlays merged back (block commit or qemu-img commit).
 import {
-  DomainDefinition,
   DomainSnapshotDeleteFlags as Delete,
   ErrorDomain,
   ErrorNumber,
-  formatXml,
   isExternalSnapshot,
   VirError,
-  type SnapshotDef,
+  type DomainDefinition,
 } from '@virtwire/protocol';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
-import { declaredChain, diskElement, setDiskChain, type ImageChain, type ImageLayer } from './disk-chain.js';
+import { declaredChain, diskElement, setDiskChain, type ImageLayer } from './disk-chain.js';
 import { completeForwardJob } from './forward-job.js';
 import { JobHandle, type DiskStep, type ForwardJob } from './qemu-job.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { snapshotImage } from './snapshot-images.js';
 import { internalTag } from './snapshot-names.js';
 import { persistMetadata } from './snapshot-metadata.js';
 import { formatSnapshotFile, formatStatus } from './state-layout.js';
@@ -22,20 +21,6 @@ import type { FileChange } from './state-change.js';
 
 const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, detail);
 const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
-
-/** The definition a snapshot recorded (its `<domain>`), if it has one with a type. */
-export function snapshotDomain(def: SnapshotDef): DomainDefinition | undefined {
-  if (!def.domain?.attributes.has('type')) return undefined;
-  return DomainDefinition.parse(formatXml(def.domain));
-}
-
-/** The snapshot's image of disk `target` when it was taken (the image that holds its state). */
-export function snapshotImage(def: SnapshotDef, target: string): ImageChain | undefined {
-  const domain = snapshotDomain(def);
-  const disk = domain?.disks().find((d) => d.target === target);
-  if (!domain || !disk) return undefined;
-  return declaredChain(diskElement(domain, target)) ?? (disk.source ? [{ path: disk.source, format: disk.format === 'qcow2' ? 'qcow2' : 'raw' }] : undefined);
-}
 
 /** The snapshots a delete with `flags` removes, children before parents. */
 function snapshotsToDelete(domain: QemuDomain, node: SnapshotNode, flags: number): SnapshotNode[] {

@@ -16,7 +16,7 @@ import { JobHandle, type DiskStep, type ForwardJob } from './qemu-job.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { internalTag } from './snapshot-names.js';
-import { snapshotDomain, snapshotImage } from './snapshot-delete.js';
+import { snapshotDomain, snapshotImage } from './snapshot-images.js';
 import { formatSnapshotFile } from './state-layout.js';
 import type { FileChange } from './state-change.js';
 
