@@ -25,9 +25,24 @@ function works(binary: string): boolean {
 export const hasQemu = works('qemu-system-x86_64') && works('qemu-img');
 if (!hasQemu) console.warn('[qemu driver tests] SKIPPED: qemu-system-x86_64 or qemu-img is not installed (apt-get install qemu-system-x86 qemu-utils)');
 
-/** True when tmpfs can be mounted (root): the read-only and out-of-space cases need it. */
-export const canMount = process.getuid?.() === 0;
-if (hasQemu && !canMount) console.warn('[qemu driver tests] read-only and out-of-space tmpfs cases SKIPPED: mounting tmpfs needs root');
+/** Tries to mount (and unmount) a tiny tmpfs: root in a container may still lack CAP_SYS_ADMIN. */
+function probeMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const dir = mkdtempSync(join(tmpdir(), 'vwq-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** True when tmpfs can be mounted here: the read-only and out-of-space cases need it. */
+export const canMount = hasQemu && probeMount();
+if (hasQemu && !canMount) console.warn('[qemu driver tests] read-only and out-of-space tmpfs cases SKIPPED: mounting tmpfs needs root with CAP_SYS_ADMIN');
 
 export const MiB = 1024 * 1024;
 
