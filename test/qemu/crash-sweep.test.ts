@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredChain, diskElement } from '../../packages/server/src/drivers/qemu/disk-chain.js';
-import { parseSnapshotFile } from '../../packages/server/src/drivers/qemu/state-layout.js';
+import { parseSnapshotFile, StateLayout } from '../../packages/server/src/drivers/qemu/state-layout.js';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
@@ -221,6 +221,9 @@ async function checkInvariants(lane: Lane, dom: Domain, monitor: QmpClient | und
     if (file.startsWith('domains/')) DomainDefinition.parse(text);
     else if (file.startsWith('snapshots/')) parseSnapshotFile(text);
   }
+  const status = new StateLayout(join(lane.root, 'state'), lane.runtime).readStatus(dom.uuid);
+  expect(status !== undefined, `${failpoint}: status file of a running guest`).toBe(lane.mode === 'live');
+  if (status) expect(status.live.disks().map((d) => d.source), failpoint).toEqual(DomainDefinition.parse(await dom.getXMLDesc()).disks().map((d) => d.source));
   const referenced = new Set<string>();
   const xml = await dom.getXMLDesc();
   for (const match of xml.matchAll(/file='([^']+)'/g)) referenced.add(match[1]!);
