@@ -26,6 +26,10 @@ export interface TestDaemon {
   uri(driverPath?: string, query?: string): string;
   /** A node file of the fixtures, as a URI. */
   nodeUri(fileName: string, query?: string): string;
+  /** `qemu+ws://127.0.0.1:PORT/session`. */
+  qemuUri: string;
+  /** The daemon's state directory. */
+  stateDir: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
     readOnlySocket,
     uri,
     nodeUri: (fileName, query) => uri(join(FIXTURE_NODES, fileName), query),
+    qemuUri: `qemu+ws://${hostPort}/session`,
+    stateDir: options.stateDir ?? join(dir, 'state'),
     async close() {
       await daemon.close();
       rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ export interface TlsOptions {
   /** When set, clients must present a certificate signed by this CA (libvirt's `tls_no_verify_certificate = 0`). */
   clientCa?: string | Buffer;
 }
+import type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';
 
 /** A place the daemon accepts WebSocket connections. */
 export type ListenerSpec =
@@ -101,4 +102,6 @@ export interface DaemonOptions {
   logLevel?: string;
   /** Where the log goes (default: stderr). */
   logStream?: DestinationStream;
+  /** The qemu driver's storage roots, runtime directory and binaries. */
+  qemu?: QemuDriverOptions;
 }

@@ -6,6 +6,7 @@ import type { Principal } from './auth/principal.js';
 import { TokenStore } from './auth/token-store.js';
 import { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
+import { QemuDriver } from './drivers/qemu/qemu-driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession } from './rpc/rpc-session.js';
@@ -44,7 +45,14 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
   await tokens.load();
   const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [], storageRoots };
-  const drivers: HypervisorDriver[] = [new TestDriver(environment), ...extraDrivers];
+  const qemuOptions = { ...options.qemu, storageRoots: [...(options.qemu?.storageRoots ?? []), ...(options.storageRoots ?? [])] };
+  const drivers: HypervisorDriver[] = [new TestDriver(environment), new QemuDriver(environment, qemuOptions), ...extraDrivers];
+  try {
+    for (const driver of drivers) await driver.initialize?.();
+  } catch (error) {
+    await Promise.all(drivers.map((d) => d.shutdown()));
+    throw error;
+  }
   const dispatcher = new Dispatcher(drivers);
   const sessions = new Set<RpcSession>();
   const gate = new ConnectionGate(limits, log);
@@ -91,6 +99,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     }
   } catch (error) {
     await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
+    await Promise.all(drivers.map((d) => d.shutdown()));
     throw error;
   }
   const heartbeat = setInterval(() => sessions.forEach((s) => s.heartbeat()), limits.heartbeatIntervalMs);

@@ -4,3 +4,4 @@ export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpe
 export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
 export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';
 export type { TlsOptions } from './daemon-options.js';
+export type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';

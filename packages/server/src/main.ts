@@ -72,8 +72,11 @@ const program = new Command('virtwired')
   .option('--tls-key <file>', 'PEM private key for --tls-cert')
   .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
   .option('--allow-origin <origin>', 'browser origin allowed to connect, repeatable (none by default)', repeatable, [])
-  .option('--storage-root <dir>', 'directory client-named files must lie in, repeatable', repeatable, [])
+  .option('--storage-root <dir>', 'directory client-named files (snapshot overlays) must lie in, repeatable; the qemu driver also allows each domain\'s own disk directories', repeatable, [])
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', repeatable, [])
+  .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
+  .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU, default) or engine')
+  .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info');
 for (const [key, description] of LIMIT_FLAGS) program.option(`${flagOf(key)} <n>`, `${description} (default ${DEFAULT_LIMITS[key]})`, parseCount);
 
@@ -90,6 +93,9 @@ interface DaemonFlags {
   allowOrigin: string[];
   storageRoot: string[];
   nodeDir: string[];
+  qemuRuntimeDir?: string;
+  qemuInspectionMonitor?: boolean;
+  qemuOverlayCreation?: string;
   logLevel: string;
   [limit: string]: unknown;
 }
@@ -130,6 +136,11 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     nodeFileRoots: flags.nodeDir,
     logLevel: flags.logLevel,
     limits,
+    qemu: {
+      inspectionMonitor: flags.qemuInspectionMonitor === true,
+      overlayCreation: flags.qemuOverlayCreation === 'engine' ? 'engine' : 'blockdev-create',
+      ...(flags.qemuRuntimeDir ? { runtimeDir: flags.qemuRuntimeDir } : {}),
+    },
   });
   // A stray rejection in one connection's code must not take every other connection down.
   process.on('unhandledRejection', (reason) => daemon.log.error({ err: reason }, 'unhandled rejection'));

@@ -50,6 +50,11 @@ export interface DriverEnvironment {
 export interface HypervisorDriver {
   /** The URI scheme it answers. */
   readonly scheme: string;
+  /**
+   * Loads state and finishes or undoes interrupted jobs; the daemon awaits it before it listens.
+   * Drivers without persistent state leave it out.
+   */
+  initialize?(): Promise<void>;
   /** Opens a connection for `uri`; throws a VirError when the URI is not for it or cannot be served. */
   open(uri: ConnectionUri, readOnly: boolean): Promise<DriverConnection>;
   /** Releases everything (called once when the daemon stops). */

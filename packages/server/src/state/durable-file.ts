@@ -1,6 +1,6 @@
 // Crash-safe file updates: write a temp file, fsync it, rename it over the target, fsync the directory.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, promises as fsp, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const TEMP_MARK = '.vwtmp-';
@@ -55,4 +55,53 @@ export function removeStaleTempFiles(dir: string): string[] {
   for (const name of stale) unlinkSync(join(dir, name));
   if (stale.length > 0) fsyncDirectory(dir);
   return stale;
+}
+
+/** One file of a batch: new content, or `null` to remove it. */
+export interface FileReplacement {
+  path: string;
+  data: string | null;
+}
+
+/**
+ * Applies several replacements at once with the guarantees of writeFileDurably and
+ * removeFileDurably for each file: temp files are written and fsynced concurrently, renamed
+ * into place, then each directory involved is fsynced once. A crash leaves every file either
+ * old or new (not necessarily all the same), so callers journal the batch first.
+ */
+export async function replaceFilesDurably(files: readonly FileReplacement[], mode = 0o600): Promise<void> {
+  const writes = files.filter((f): f is FileReplacement & { data: string } => f.data !== null);
+  const temps = await Promise.all(
+    writes.map(async (file) => {
+      const temp = join(dirname(file.path), `${TEMP_MARK}${basename(file.path)}.${randomBytes(6).toString('hex')}`);
+      const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      try {
+        await handle.writeFile(file.data, 'utf8');
+        await handle.sync();
+      } catch (error) {
+        await handle.close();
+        await fsp.unlink(temp);
+        throw error;
+      }
+      await handle.close();
+      return { temp, path: file.path };
+    }),
+  );
+  for (const { temp, path } of temps) await fsp.rename(temp, path);
+  for (const file of files) {
+    if (file.data !== null) continue;
+    await fsp.unlink(file.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  await Promise.all(
+    [...new Set(files.map((f) => dirname(f.path)))].map(async (dir) => {
+      try {
+        fsyncDirectory(dir);
+      } catch (error) {
+        // a directory that is gone held only removed files: nothing to flush
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }),
+  );
 }

@@ -124,6 +124,19 @@ describe.skipIf(!hasQemu)('QemuProcess', () => {
     expect(() => buildQemuArgv({ name: 'a,b', disks: [] }, runtimePaths('/run/vw/x'))).toThrow(/invalid guest name/);
   });
 
+  it('attaches IDE/SATA disks and CD-ROMs on the machine controller, and query-block reports them by target', async () => {
+    const iso = await box.image('cd.iso', 1024 * 1024, 'raw');
+    const data = await box.image('sata.qcow2');
+    const guest = await box.launch('p8', [
+      { target: 'sda', path: data, format: 'qcow2', device: { model: 'ide-hd', bus: 'ide.0' } },
+      { target: 'hdc', path: iso, format: 'raw', readOnly: true, device: { model: 'ide-cd', bus: 'ide.2' } },
+    ]);
+    const disks = await readLiveDisks(guest.qmp);
+    expect(disks.get('sda')).toMatchObject({ activeNode: 'sda-fmt', file: data, readOnly: false });
+    expect(disks.get('hdc')).toMatchObject({ activeNode: 'hdc-fmt', file: iso, format: 'raw', readOnly: true });
+    expect(() => buildQemuArgv({ name: 'x', disks: [{ target: 'sdb', path: data, format: 'qcow2', device: { model: 'ide-hd', bus: 'ide,0' } }] }, runtimePaths('/run/vw/x'))).toThrow(/invalid controller bus/);
+  });
+
   it('the guest survives the death of the process that launched it (SIGKILLed daemon)', async () => {
     const build = await compileEngine(box.path('engine-js'));
     const runtimeDir = box.path('run', 'orphan');

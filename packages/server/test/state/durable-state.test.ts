@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../src/state/durable-file.js';
+import { removeFileDurably, removeStaleTempFiles, replaceFilesDurably, writeFileDurably } from '../../src/state/durable-file.js';
 import { JobJournal } from '../../src/state/job-journal.js';
 
 let dir: string;
@@ -11,6 +11,24 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'vw-state-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('replaceFilesDurably', () => {
+  it('writes and removes a batch of files (0600, no temp file left), and replaying it is harmless', async () => {
+    writeFileDurably(join(dir, 'old.xml'), 'old');
+    const sub = join(dir, 'snapshots');
+    const batch = [
+      { path: join(dir, 'a.xml'), data: 'a' },
+      { path: join(dir, 'b.xml'), data: 'b' },
+      { path: join(dir, 'old.xml'), data: null },
+      { path: join(sub, 'gone.xml'), data: null },
+    ];
+    await replaceFilesDurably(batch);
+    await replaceFilesDurably(batch); // recovery replays a batch whose removed files (and their directory) are already gone
+    expect(readdirSync(dir).sort()).toEqual(['a.xml', 'b.xml']);
+    expect(readFileSync(join(dir, 'b.xml'), 'utf8')).toBe('b');
+    expect(statSync(join(dir, 'a.xml')).mode & 0o777).toBe(0o600);
+  });
+});
 
 describe('writeFileDurably', () => {
   it('replaces the content, leaves no temp file and creates the file 0600', () => {

@@ -13,7 +13,7 @@ import {
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
-import { redefineSnapshot } from './snapshot-redefine.js';
+import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { StateReason, type TestDomain } from './test-domain.js';
 
 /** How the driver changes several disks: as one group, or one by one like a hypervisor without `transaction`. */

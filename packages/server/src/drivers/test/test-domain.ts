@@ -1,5 +1,6 @@
 // One domain of the test driver: live and persistent definitions, run state and snapshot tree.
-import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type XmlElement } from '@virtwire/protocol';
+import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type SnapshotDef, type XmlElement } from '@virtwire/protocol';
+import type { RedefineTarget } from '../../conf/snapshot-redefine.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 import { SnapshotImageRefs } from './snapshot-image-refs.js';
 
@@ -32,7 +33,7 @@ const SHARED_DOMAIN_CACHE = 8;
 const STATE_NAMES = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
 
 /** A test-driver domain (libvirt's `virDomainObj`). */
-export class TestDomain {
+export class TestDomain implements RedefineTarget {
   state: DomainStateValue;
   reason: number;
   /** Positive while active, -1 while shut off. */
@@ -103,6 +104,12 @@ export class TestDomain {
     if (this.redefinedDomains.size >= SHARED_DOMAIN_CACHE) this.redefinedDomains.delete(this.redefinedDomains.keys().next().value!);
     this.redefinedDomains.set(text, tree);
     return tree;
+  }
+
+  /** Keeps the image reference counts in step when REDEFINE replaces or adds a snapshot. */
+  snapshotDefinitionChanged(previous: SnapshotDef | undefined, next: SnapshotDef): void {
+    if (previous) this.snapshotImages.remove(previous);
+    this.snapshotImages.add(next);
   }
 
   /** The wire reference (`remote_nonnull_domain`). */

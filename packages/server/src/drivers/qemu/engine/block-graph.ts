@@ -27,10 +27,14 @@ export interface BlockGraphFingerprint {
   nodeNames: string[];
 }
 
-/** The device id inside a qdev path ("/machine/peripheral/vda/virtio-backend" → "vda"). */
+/**
+ * The device id inside a qdev path: virtio devices report "/machine/peripheral/vda/virtio-backend"
+ * (→ "vda"), IDE/SATA devices report their bare id ("hdc").
+ */
 export function targetFromQdev(qdev: string | undefined): string | undefined {
   const match = /^\/machine\/peripheral\/([^/]+)/.exec(qdev ?? '');
-  return match?.[1];
+  if (match) return match[1];
+  return qdev !== undefined && /^[a-z][a-z0-9]{0,11}$/.test(qdev) ? qdev : undefined;
 }
 
 /** Reads every disk that has a medium, keyed by target. */

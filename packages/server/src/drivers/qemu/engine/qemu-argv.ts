@@ -24,6 +24,20 @@ export interface DiskSpec {
    * on its own. Absent or empty: the active layer is opened with `"backing": null`.
    */
   backingChain?: DiskLayer[];
+  /** The guest device; default virtio-blk-pci. */
+  device?: DiskDevice;
+}
+
+/**
+ * A guest device model for a disk: virtio-blk-pci, or an IDE/SATA disk or CD-ROM on the machine's
+ * built-in controller (q35: AHCI buses ide.0 to ide.5; pc: IDE buses ide.0 and ide.1, units 0 and 1).
+ */
+export interface DiskDevice {
+  model: 'virtio-blk-pci' | 'ide-hd' | 'ide-cd';
+  /** Controller bus for IDE/SATA devices, e.g. "ide.2". */
+  bus?: string;
+  /** Unit on an IDE bus (pc machine). */
+  unit?: number;
 }
 
 /** What to run. */
@@ -95,9 +109,21 @@ export function buildQemuArgv(spec: GuestSpec, paths: RuntimePaths): string[] {
   if (spec.uuid) argv.push('-uuid', spec.uuid);
   for (const disk of spec.disks) {
     for (const node of blockdevNodes(disk)) argv.push('-blockdev', JSON.stringify(node));
-    argv.push('-device', `virtio-blk-pci,drive=${activeNodeNames(disk).format},id=${disk.target}`);
+    argv.push('-device', deviceArgument(disk));
   }
   return [...argv, ...(spec.extraArgs ?? [])];
+}
+
+/** The `-device` value of a disk: its model, drive (the active format node), id = target, and bus/unit for IDE. */
+export function deviceArgument(disk: DiskSpec): string {
+  const device = disk.device ?? { model: 'virtio-blk-pci' };
+  const parts = [device.model, `drive=${activeNodeNames(disk).format}`, `id=${disk.target}`];
+  if (device.bus !== undefined) {
+    if (!/^[a-z][a-z0-9.]{0,15}$/.test(device.bus)) throw new PreconditionError('invalid-bus', `invalid controller bus ${JSON.stringify(device.bus)}`);
+    parts.push(`bus=${device.bus}`);
+  }
+  if (device.unit !== undefined) parts.push(`unit=${device.unit}`);
+  return parts.join(',');
 }
 
 /** Node names of a disk's active layer as launched: its generation is the backing chain length. */

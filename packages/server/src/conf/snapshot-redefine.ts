@@ -8,12 +8,21 @@ import {
   isExternalSnapshot,
   VirError,
   type SnapshotDef,
+  type XmlElement,
 } from '@virtwire/protocol';
-import { checkAbiStability } from '../../conf/domain-abi.js';
-import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
-import type { SnapshotNode } from '../../conf/snapshot-tree.js';
-import type { CreatedSnapshot } from './snapshot-create.js';
-import type { TestDomain } from './test-domain.js';
+import { checkAbiStability } from './domain-abi.js';
+import { alignSnapshotDisks } from './snapshot-disk-alignment.js';
+import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
+
+/** The domain a snapshot is redefined on, as any driver keeps it. */
+export interface RedefineTarget {
+  readonly uuid: string;
+  readonly snapshots: SnapshotTree;
+  /** Lets the driver share one copy of identical `<domain>` trees (memory at scale). */
+  shareRedefinedDomain?(tree: XmlElement): XmlElement;
+  /** Tells the driver a snapshot definition was replaced (`previous`) or added, e.g. to track image references. */
+  snapshotDefinitionChanged?(previous: SnapshotDef | undefined, next: SnapshotDef): void;
+}
 
 const invalidArg = (domain: number, detail: string) => VirError.report(ErrorNumber.InvalidArg, domain, detail);
 /** libvirt's redefine check counts a snapshot as online when it holds a running or paused guest. */
@@ -24,7 +33,11 @@ const isOnline = (state: string | undefined) => state === 'running' || state ===
  * keeps its kind; then replaces it in place (children kept) or adds it. Current changes only with CURRENT.
  * No disk is touched.
  */
-export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags: number): CreatedSnapshot {
+export function redefineSnapshot(
+  domain: RedefineTarget,
+  parsed: SnapshotDef,
+  flags: number,
+): { def: SnapshotDef & { name: string }; node: SnapshotNode } {
   const def = parsed as SnapshotDef & { name: string };
   const tree = domain.snapshots;
   const existing = tree.get(def.name);
@@ -46,7 +59,7 @@ export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags:
       throw invalidArg(ErrorDomain.DomainSnapshot, `definition for snapshot ${def.name} must use uuid ${domain.uuid}`);
     }
     if (!def.domain.attributes.has('type')) delete def.domain; // old-style <domain><uuid/></domain>
-    else def.domain = domain.shareRedefinedDomain(def.domain);
+    else if (domain.shareRedefinedDomain) def.domain = domain.shareRedefinedDomain(def.domain);
   }
   if (existing) {
     if (isOnline(existing.def.state) !== isOnline(def.state)) {
@@ -72,15 +85,15 @@ export function redefineSnapshot(domain: TestDomain, parsed: SnapshotDef, flags:
   }
 
   let node: SnapshotNode;
+  const previous = existing?.def;
   if (existing) {
-    domain.snapshotImages.remove(existing.def);
     existing.def = def;
     tree.link(existing, parent);
     node = existing;
   } else {
     node = tree.add(def, parent?.def.name);
   }
-  domain.snapshotImages.add(def);
+  domain.snapshotDefinitionChanged?.(previous, def);
   if (flags & Create.Current) tree.current = node;
   return { def, node };
 }

@@ -1,0 +1,140 @@
+// The subset of libvirt domain XML the qemu driver runs: checked at define time and turned into a QEMU command line.
+import { childElement, childText, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainDisk } from '@virtwire/protocol';
+import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
+import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';
+import type { QemuImgSettings } from './engine/index.js';
+
+const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, detail);
+const xmlError = (detail: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, detail);
+
+/** Largest guest memory accepted (KiB). */
+const MAX_MEMORY_KIB = 64 * 1024 * 1024;
+const MAX_VCPUS = 64;
+const MACHINE = /^(q35|pc|pc-q35-\d+\.\d+|pc-i440fx-\d+\.\d+)$/;
+
+/** The bus a disk target implies when `<target bus>` is absent. */
+function defaultBus(target: string): string {
+  if (target.startsWith('vd')) return 'virtio';
+  if (target.startsWith('sd')) return 'sata';
+  return 'ide';
+}
+
+/** The machine type of `<os><type machine>`, default q35. */
+export function machineOf(definition: DomainDefinition): string {
+  const os = childElement(definition.tree, 'os');
+  return (os && childElement(os, 'type')?.attributes.get('machine')) ?? 'q35';
+}
+
+/** A name that is safe as a file name and in libvirt (no '/', no leading '.', no control characters). */
+export function nameProblem(name: string): string | undefined {
+  if (name.includes('/')) return "name can't contain '/'";
+  if (name.startsWith('.')) return "name can't start with '.'";
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "name can't contain control characters";
+  if (Buffer.byteLength(name) > 200) return 'name is longer than 200 bytes';
+  return undefined;
+}
+
+/**
+ * Checks that a definition stays within what this driver runs: `type='qemu'`, hvm x86_64 on q35 or
+ * pc, bounded memory and vCPUs, and file disks (qcow2 or raw) or CD-ROMs on virtio, SATA or IDE.
+ */
+export function checkDomainConfig(definition: DomainDefinition): void {
+  const problem = nameProblem(definition.name);
+  if (problem) throw xmlError(`domain name '${definition.name}': ${problem}`);
+  if (definition.type !== 'qemu') {
+    throw unsupported(`Emulator 'qemu-system-x86_64' does not support virt type '${definition.type}'`);
+  }
+  const os = childElement(definition.tree, 'os');
+  const osType = os ? childElement(os, 'type') : undefined;
+  const kind = osType ? childText(os!, 'type')?.trim() : 'hvm';
+  if (kind !== 'hvm') throw unsupported(`OS type '${kind}' is not supported`);
+  const arch = osType?.attributes.get('arch') ?? 'x86_64';
+  if (arch !== 'x86_64') throw unsupported(`architecture '${arch}' is not supported`);
+  if (!MACHINE.test(machineOf(definition))) throw unsupported(`machine type '${machineOf(definition)}' is not supported`);
+  const memory = definition.memoryKiB;
+  if (!(memory >= 1024 && memory <= MAX_MEMORY_KIB)) throw unsupported(`memory size ${memory} KiB is outside 1024 to ${MAX_MEMORY_KIB} KiB`);
+  if (definition.vcpus > MAX_VCPUS) throw unsupported(`more than ${MAX_VCPUS} vCPUs are not supported`);
+  for (const disk of definition.disks()) checkDisk(disk, definition);
+  ideSlots(definition);
+}
+
+function checkDisk(disk: DomainDisk, definition: DomainDefinition): void {
+  try {
+    assertDiskTarget(disk.target);
+  } catch {
+    throw unsupported(`disk target '${disk.target}' is not supported`);
+  }
+  if (disk.type !== 'file') throw unsupported(`disk type '${disk.type}' of disk '${disk.target}' is not supported`);
+  if (disk.device !== 'disk' && disk.device !== 'cdrom') throw unsupported(`disk device '${disk.device}' of disk '${disk.target}' is not supported`);
+  const format = disk.format ?? 'raw';
+  if (format !== 'qcow2' && format !== 'raw') throw unsupported(`disk format '${format}' of disk '${disk.target}' is not supported`);
+  const bus = disk.bus ?? defaultBus(disk.target);
+  if (bus !== 'virtio' && bus !== 'sata' && bus !== 'ide') throw unsupported(`disk bus '${bus}' of disk '${disk.target}' is not supported`);
+  if (disk.device === 'cdrom' && bus === 'virtio') throw unsupported(`disk device 'cdrom' of disk '${disk.target}' cannot use bus 'virtio'`);
+  if (disk.device === 'disk' && disk.source === undefined) throw unsupported(`disk '${disk.target}' has no source`);
+  if (disk.source !== undefined && !disk.source.startsWith('/')) throw unsupported(`disk source '${disk.source}' of disk '${disk.target}' must be absolute`);
+  const chain = declaredChain(diskElement(definition, disk.target));
+  for (const layer of chain ?? []) {
+    if (!layer.path.startsWith('/')) throw unsupported(`backing image '${layer.path}' of disk '${disk.target}' must be absolute`);
+  }
+}
+
+/** The IDE/SATA controller slot of each non-virtio disk: q35 AHCI ports ide.0-5, pc IDE buses ide.0-1 with units 0-1. */
+function ideSlots(definition: DomainDefinition): Map<string, DiskDevice> {
+  const pc = machineOf(definition).startsWith('pc') && !machineOf(definition).startsWith('pc-q35');
+  const slots = new Map<string, DiskDevice>();
+  const used = new Set<string>();
+  for (const disk of definition.disks()) {
+    const bus = disk.bus ?? defaultBus(disk.target);
+    if (bus === 'virtio') continue;
+    const index = disk.target.charCodeAt(2) - 97;
+    const model = disk.device === 'cdrom' ? 'ide-cd' : 'ide-hd';
+    const slot: DiskDevice = pc ? { model, bus: `ide.${Math.floor(index / 2)}`, unit: index % 2 } : { model, bus: `ide.${index}` };
+    const key = `${slot.bus}:${slot.unit ?? 0}`;
+    if (!(index >= 0 && index < (pc ? 4 : 6)) || disk.target.length !== 3 || used.has(key)) {
+      throw unsupported(`disk '${disk.target}' does not fit on the ${pc ? 'IDE' : 'SATA'} controller of machine '${machineOf(definition)}'`);
+    }
+    used.add(key);
+    slots.set(disk.target, slot);
+  }
+  return slots;
+}
+
+/** A disk's chain as QEMU will open it; CD-ROMs without media have none. */
+export interface ResolvedDisk {
+  disk: DomainDisk;
+  chain: ImageChain;
+}
+
+/** Resolves every disk's image chain (declared or probed). */
+export async function resolveDisks(definition: DomainDefinition, settings: QemuImgSettings = {}): Promise<ResolvedDisk[]> {
+  return Promise.all(
+    definition.disks().map(async (disk) => ({ disk, chain: disk.source === undefined ? [] : await resolveChain(diskElement(definition, disk.target), settings) })),
+  );
+}
+
+/** The engine's guest description: guest name = UUID (always a safe QEMU `-name`), disks with explicit chains. */
+export function guestSpec(definition: DomainDefinition, disks: readonly ResolvedDisk[]): GuestSpec {
+  const slots = ideSlots(definition);
+  const specs: DiskSpec[] = [];
+  const extraArgs = ['-smp', String(definition.vcpus)];
+  for (const { disk, chain } of disks) {
+    const [top, ...below] = chain;
+    const device = slots.get(disk.target);
+    if (!top) {
+      extraArgs.push('-device', `ide-cd,bus=${device!.bus}${device!.unit === undefined ? '' : `,unit=${device!.unit}`},id=${disk.target}`);
+      continue;
+    }
+    const spec: DiskSpec = { target: disk.target, path: top.path, format: top.format, readOnly: disk.readOnly || disk.device === 'cdrom', backingChain: below };
+    if (device) spec.device = device;
+    specs.push(spec);
+  }
+  return {
+    name: definition.uuid,
+    uuid: definition.uuid,
+    machine: machineOf(definition),
+    memoryMiB: Math.max(1, Math.ceil(definition.memoryKiB / 1024)),
+    disks: specs,
+    extraArgs,
+  };
+}

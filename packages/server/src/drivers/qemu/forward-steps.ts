@@ -1,0 +1,211 @@
+// Runs the disk steps of deletes and reverts; every step is idempotent, so recovery replays a committed job from its start.
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { promises as fs } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fsyncDirectory } from '../../state/durable-file.js';
+import { dirname } from 'node:path';
+import {
+  commitActiveLayerLive,
+  commitOverlayOffline,
+  createImageInReservedFile,
+  deleteLiveCheckpoint,
+  deleteOfflineInternalSnapshot,
+  deleteSnapshot,
+  imageInfo,
+  listSnapshots,
+  loadLiveCheckpoint,
+  readLiveDisks,
+  reserveFile,
+  revertOfflineInternalSnapshot,
+  unlinkReservedFile,
+  type OperationResult,
+  type QmpClient,
+  type QueryJobsEntry,
+  type ReservedFile,
+} from './engine/index.js';
+import { operationError } from './engine-errors.js';
+import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
+import type { Failpoints } from './failpoints.js';
+import type { DiskStep } from './qemu-job.js';
+import type { QemuImgSettings } from './engine/index.js';
+
+/** A step that failed: whether everything it did was undone (then the job may simply be dropped). */
+export class StepError extends Error {
+  constructor(
+    readonly error: VirError,
+    readonly rolledBack: boolean,
+  ) {
+    super(error.message);
+  }
+}
+
+/** What steps run against: the guest's QMP connection while it runs, qemu-img otherwise. */
+export interface StepContext {
+  qmp: QmpClient | undefined;
+  qemuImg: QemuImgSettings;
+  failpoints: Failpoints;
+  /** Failpoint prefix, e.g. `qemu.snapshot-delete`. */
+  operation: string;
+  /** Identities of files the job created so far (journaled). */
+  reserved: readonly ReservedFile[];
+  recordReserved(files: readonly ReservedFile[]): void;
+}
+
+const failed = (detail: string) => VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, detail);
+
+function check(result: OperationResult, action: string, target: string, overlay?: string): void {
+  if (result.ok) return;
+  const error = operationError(result, action, [{ target, ...(overlay === undefined ? {} : { overlayPath: overlay, source: overlay }) }]);
+  throw new StepError(error, result.rolledBack && result.disks.every((d) => d.outcome !== 'done'));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs one step; a step that already happened does nothing. */
+export async function runStep(context: StepContext, step: DiskStep): Promise<void> {
+  switch (step.type) {
+    case 'commit':
+      return context.qmp ? commitLive(context, context.qmp, step) : commitOffline(context, step);
+    case 'delete-tag': {
+      const result = context.qmp
+        ? await deleteLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) })
+        : await deleteOfflineInternalSnapshot(await existing(step.disks), step.tag, { qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation) });
+      check(result, `unable to delete internal snapshot '${step.tag}'`, step.disks[0]?.target ?? '');
+      return;
+    }
+    case 'apply-tag': {
+      const disks = step.disks.map((d) => ({ ...d, format: 'qcow2' as const }));
+      for (const disk of disks) await removeSafetyTags(disk.path, context.qemuImg);
+      const result = await revertOfflineInternalSnapshot(disks, step.tag, { qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation) });
+      check(result, `unable to revert to internal snapshot '${step.tag}'`, step.disks[0]?.target ?? '');
+      return;
+    }
+    case 'load-checkpoint': {
+      if (!context.qmp) throw new StepError(failed('the domain must run to load a checkpoint'), true);
+      const result = await loadLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) });
+      check(result, `unable to load checkpoint '${step.tag}'`, '');
+      return;
+    }
+    case 'create-overlay':
+      return createOverlay(context, step);
+    case 'unlink':
+      await unlinkImage(context, step.path);
+      context.failpoints.reach(`${context.operation}.removed.${step.target}`);
+      return;
+  }
+}
+
+async function existing(disks: ReadonlyArray<{ target: string; path: string }>) {
+  const present = [];
+  for (const disk of disks) if (await exists(disk.path)) present.push({ ...disk, format: 'qcow2' as const });
+  return present;
+}
+
+/** Removes the temporary safety snapshots an interrupted all-or-nothing revert left (`vw-pre-revert-*`). */
+async function removeSafetyTags(path: string, qemuImg: QemuImgSettings): Promise<void> {
+  for (const snapshot of await listSnapshots(path, { format: 'qcow2' }, qemuImg)) {
+    if (snapshot.name.startsWith('vw-pre-revert-')) await deleteSnapshot(path, snapshot.name, qemuImg);
+  }
+}
+
+/**
+ * Merges the active overlay into its base while the guest runs (active block-commit and pivot).
+ * Already pivoted: only leftover nodes are removed. A commit job an earlier daemon left behind is
+ * cancelled first (the overlay still holds everything), then the merge starts over.
+ */
+async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
+  const disk = (await readLiveDisks(qmp)).get(step.target);
+  if (disk?.file === step.overlay) {
+    await clearCommitJobs(qmp, step.target);
+    const result = await commitActiveLayerLive(qmp, { target: step.target }, { failpoint: context.failpoints.engineHook(context.operation, step.target) });
+    check(result, 'unable to merge overlay', step.target, step.overlay);
+  } else if (disk?.file !== step.base.path) {
+    throw new StepError(failed(`disk '${step.target}' uses '${disk?.file ?? 'nothing'}', neither the overlay '${step.overlay}' nor its base '${step.base.path}'`), false);
+  }
+  await clearCommitJobs(qmp, step.target);
+  await deleteNodesOfImages(qmp, new Set([step.overlay])).catch(() => undefined);
+  context.failpoints.reach(`${context.operation}.merged.${step.target}`);
+}
+
+/** Offline merge with `qemu-img commit`; replaying it after a crash writes the same data again. */
+async function commitOffline(context: StepContext, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
+  if (await exists(step.overlay)) {
+    const result = await commitOverlayOffline(step.target, step.overlay, { format: 'qcow2', qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation, step.target) });
+    check(result, 'unable to merge overlay', step.target, step.overlay);
+  }
+  context.failpoints.reach(`${context.operation}.merged.${step.target}`);
+}
+
+/** Cancels (without pivot) or dismisses commit jobs of `target` left from an interrupted merge. */
+async function clearCommitJobs(qmp: QmpClient, target: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const jobs = (await qmp.execute<QueryJobsEntry[]>('query-jobs')).filter((j) => j.id.startsWith(`vw-${target}-commit`));
+    if (jobs.length === 0) return;
+    for (const job of jobs) {
+      if (job.status === 'concluded') await qmp.execute('job-dismiss', { id: job.id }).catch(() => undefined);
+      else if (job.status === 'ready' || job.status === 'running' || job.status === 'paused') await qmp.execute('block-job-cancel', { device: job.id, force: true }).catch(() => undefined);
+      else if (job.status === 'pending') await qmp.execute('job-finalize', { id: job.id }).catch(() => undefined);
+    }
+    if (Date.now() > deadline) throw new StepError(failed(`block jobs of disk '${target}' do not finish`), false);
+    await sleep(5);
+  }
+}
+
+/** Creates a fresh overlay on `base` (revert to an external snapshot); a complete one from an earlier run is kept. */
+async function createOverlay(context: StepContext, step: Extract<DiskStep, { type: 'create-overlay' }>): Promise<void> {
+  const ours = context.reserved.find((f) => f.path === step.overlay);
+  if (await exists(step.overlay)) {
+    const info = await imageInfo(step.overlay, { format: 'qcow2', shareLocks: true }, context.qemuImg).catch(() => undefined);
+    if (info && (info['full-backing-filename'] ?? info['backing-filename']) === step.base.path) return;
+    if (!ours || (await unlinkReservedFile(ours)) !== 'removed') {
+      throw new StepError(failed(`cannot create overlay '${step.overlay}' for disk '${step.target}': the file exists`), true);
+    }
+  }
+  let file: ReservedFile;
+  try {
+    file = await reserveFile(step.overlay);
+  } catch (error) {
+    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), true);
+  }
+  context.recordReserved([file]);
+  try {
+    await createImageInReservedFile(file, { format: 'qcow2', backingFile: step.base.path, backingFormat: step.base.format }, context.qemuImg);
+  } catch (error) {
+    await unlinkReservedFile(file).catch(() => undefined);
+    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), true);
+  }
+}
+
+/** The first bytes of every qcow2 image (`QFI\xfb`). */
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+
+/**
+ * Removes an image the new state no longer uses: only a regular qcow2 file (an overlay; paths
+ * come from client-supplied XML, so nothing else is ever unlinked here), and never one the running
+ * guest still has open.
+ */
+async function unlinkImage(context: StepContext, path: string): Promise<void> {
+  if (context.qmp && (await nodesOfImage(context.qmp, new Set([path]))).length > 0) return;
+  try {
+    const stat = await fs.lstat(path);
+    if (!stat.isFile()) return;
+    const handle = await fs.open(path, 'r');
+    const head = Buffer.alloc(4);
+    try {
+      await handle.read(head, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (!head.equals(QCOW2_MAGIC)) return;
+    await fs.unlink(path);
+    fsyncDirectory(dirname(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

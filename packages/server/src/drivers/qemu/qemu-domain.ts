@@ -1,0 +1,95 @@
+// One domain of the qemu driver: persistent and live definitions, run state, QEMU process and snapshot tree.
+import { DomainState, type DomainDefinition, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
+import { SnapshotTree } from '../../conf/snapshot-tree.js';
+import type { QemuProcess } from './engine/index.js';
+
+/** libvirt's state reasons the qemu driver reports (`virDomainRunningReason` and friends). */
+export const Reason = {
+  Unknown: 0,
+  /** VIR_DOMAIN_RUNNING_BOOTED */
+  RunningBooted: 1,
+  /** VIR_DOMAIN_RUNNING_UNPAUSED */
+  RunningUnpaused: 3,
+  /** VIR_DOMAIN_RUNNING_FROM_SNAPSHOT */
+  RunningFromSnapshot: 4,
+  /** VIR_DOMAIN_PAUSED_USER */
+  PausedUser: 1,
+  /** VIR_DOMAIN_PAUSED_FROM_SNAPSHOT */
+  PausedFromSnapshot: 7,
+  /** VIR_DOMAIN_PAUSED_STARTING_UP */
+  PausedStartingUp: 11,
+  /** VIR_DOMAIN_SHUTOFF_SHUTDOWN */
+  ShutoffShutdown: 1,
+  /** VIR_DOMAIN_SHUTOFF_DESTROYED */
+  ShutoffDestroyed: 2,
+  /** VIR_DOMAIN_SHUTOFF_CRASHED */
+  ShutoffCrashed: 3,
+  /** VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT */
+  ShutoffFromSnapshot: 7,
+} as const;
+
+const STATE_NAMES = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
+
+/** A qemu-driver domain (libvirt's `virDomainObj`). */
+export class QemuDomain {
+  /** The definition while running (libvirt's live `vm->def`); null while shut off. */
+  live: DomainDefinition | null = null;
+  /** The QEMU process while running. */
+  guest: QemuProcess | null = null;
+  state: DomainStateValue = DomainState.Shutoff;
+  reason: number = Reason.Unknown;
+  /** Positive while active, -1 while shut off. */
+  id = -1;
+  readonly snapshots = new SnapshotTree();
+  /** Set while the daemon itself stops or detaches the guest, so its exit is not taken for a crash. */
+  stopping = false;
+
+  constructor(
+    /** The persistent definition (for a transient domain: the definition it was started with). */
+    public definition: DomainDefinition,
+    public persistent: boolean,
+  ) {}
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get uuid(): string {
+    return this.definition.uuid;
+  }
+
+  get active(): boolean {
+    return this.guest !== null;
+  }
+
+  /** The definition in effect: the live one while running, the persistent one otherwise. */
+  get effective(): DomainDefinition {
+    return this.live ?? this.definition;
+  }
+
+  /** The wire reference (`remote_nonnull_domain`). */
+  ref(): DomainRef {
+    return { name: this.name, uuid: this.uuid, id: this.id };
+  }
+
+  /** libvirt's state name, as a snapshot's `<state>` records it. */
+  stateName(): (typeof STATE_NAMES)[number] {
+    return STATE_NAMES[this.state] ?? 'running';
+  }
+
+  /** `virDomainGetXMLDesc`: the live definition with `id='N'` while running, unless INACTIVE. */
+  formatXml(inactive: boolean): string {
+    if (inactive || !this.live) return this.definition.format();
+    return this.live.format().replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
+  }
+
+  /** Marks the domain shut off with `reason`. */
+  markStopped(reason: number): void {
+    this.guest = null;
+    this.live = null;
+    this.state = DomainState.Shutoff;
+    this.reason = reason;
+    this.id = -1;
+    this.stopping = false;
+  }
+}

@@ -1,0 +1,44 @@
+// Options of the qemu driver (storage roots, runtime directory, binaries) and their defaults.
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** How the daemon configures the `qemu` driver. */
+export interface QemuDriverOptions {
+  /**
+   * Directories new image files (snapshot overlays) may be created in, besides the directories
+   * holding each domain's own writable disk images.
+   */
+  storageRoots?: string[];
+  /**
+   * Where each running guest's QMP socket, pidfile, log and status live (`<dir>/<uuid>/`). Unix
+   * socket paths are limited to 107 bytes, so it must be short. Default `<stateDir>/qemu/run`
+   * when that is short enough, otherwise a private directory in the system temp dir.
+   */
+  runtimeDir?: string;
+  /** Default `qemu-system-x86_64` (from PATH). */
+  qemuBinary?: string;
+  /** Default `qemu-img` (from PATH). */
+  qemuImgBinary?: string;
+  /**
+   * Who writes a live external snapshot's new qcow2 overlays: `blockdev-create` (default: QEMU
+   * formats its own images, one job per overlay) or `engine` (the driver writes the empty qcow2
+   * itself before QEMU opens it, saving the job round trips).
+   */
+  overlayCreation?: 'blockdev-create' | 'engine';
+  /**
+   * Gives every guest a second QMP monitor, `<runtimeDir>/<uuid>/monitor.sock`, for inspecting
+   * QEMU from outside the daemon (tests, debugging). It is as powerful as the daemon's own monitor.
+   */
+  inspectionMonitor?: boolean;
+}
+
+/** Longest runtime directory: `<dir>/<36-char uuid>/qmp.sock` must fit a unix socket path (107 bytes). */
+const MAX_RUNTIME_DIR_BYTES = 107 - '/00000000-0000-0000-0000-000000000000/qmp.sock'.length;
+
+/** The runtime directory for `stateDir`: deterministic, so a restarted daemon finds its guests again. */
+export function defaultRuntimeDir(stateDir: string): string {
+  const inState = join(stateDir, 'qemu', 'run');
+  if (Buffer.byteLength(inState) <= MAX_RUNTIME_DIR_BYTES) return inState;
+  return join(tmpdir(), `vwq-${createHash('sha256').update(stateDir).digest('hex').slice(0, 12)}`);
+}

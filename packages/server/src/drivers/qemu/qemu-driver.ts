@@ -1,0 +1,81 @@
+// The `qemu:///session` hypervisor driver: real QEMU over QMP, state in the daemon's state directory, recovery at start-up.
+import { encodeVersion, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { JobJournal } from '../../state/job-journal.js';
+import type { ConnectionUri, DriverConnection, DriverEnvironment, HypervisorDriver } from '../driver.js';
+import { loadDomains } from './domain-loader.js';
+import { Failpoints } from './failpoints.js';
+import { recoverJobs } from './job-recovery.js';
+import { qemuCapabilities } from './qemu-capabilities.js';
+import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options.js';
+import { qemuHandlers } from './qemu-handlers.js';
+import { QemuHost } from './qemu-host.js';
+import { StateLayout } from './state-layout.js';
+import { StorageRoots } from './storage-roots.js';
+
+/** The QEMU version `<binary> --version` prints, encoded as libvirt's virConnectGetVersion does. */
+export async function probeQemuVersion(binary: string): Promise<number> {
+  try {
+    const { stdout } = await promisify(execFile)(binary, ['--version'], { timeout: 10_000 });
+    const match = /version (\d+)\.(\d+)\.(\d+)/.exec(stdout);
+    if (!match) throw new Error(`unexpected output: ${stdout.split('\n')[0]}`);
+    return encodeVersion(Number(match[1]), Number(match[2]), Number(match[3]));
+  } catch (error) {
+    throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `Cannot find QEMU binary ${binary}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The qemu driver (libvirt's `qemu:///session`). One host per daemon, shared by every connection.
+ * `initialize` runs before the daemon listens: it loads the state, re-attaches to running guests
+ * and finishes or undoes every job a crash interrupted. `shutdown` detaches from the guests and
+ * leaves them running.
+ */
+export class QemuDriver implements HypervisorDriver {
+  readonly scheme = 'qemu';
+  private readonly host: QemuHost;
+  private version: Promise<number> | undefined;
+
+  constructor(environment: DriverEnvironment, options: QemuDriverOptions = {}) {
+    const layout = new StateLayout(environment.stateDir, options.runtimeDir ?? defaultRuntimeDir(environment.stateDir));
+    this.host = new QemuHost({
+      log: environment.log.child({ driver: 'qemu' }),
+      layout,
+      journal: new JobJournal(layout.jobsDir),
+      failpoints: Failpoints.fromEnvironment(),
+      roots: new StorageRoots(options.storageRoots ?? []),
+      qemuBinary: options.qemuBinary ?? 'qemu-system-x86_64',
+      qemuImg: { binary: options.qemuImgBinary ?? 'qemu-img' },
+      inspectionMonitor: options.inspectionMonitor ?? false,
+      overlayCreation: options.overlayCreation ?? 'blockdev-create',
+    });
+  }
+
+  async initialize(): Promise<void> {
+    await loadDomains(this.host);
+    await this.host.services.failpoints.whileSuspended(() => recoverJobs(this.host));
+  }
+
+  async open(uri: ConnectionUri): Promise<DriverConnection> {
+    if (uri.path !== '/session') {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `unexpected QEMU URI path '${uri.path}', try qemu:///session`);
+    }
+    this.version ??= probeQemuVersion(this.host.services.qemuBinary).catch((error: unknown) => {
+      this.version = undefined;
+      throw error;
+    });
+    const capabilities = qemuCapabilities(await this.version);
+    return { uri: 'qemu:///session', capabilities, handlers: qemuHandlers(this.host, capabilities), close: async () => undefined };
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(
+      this.host.domains().map(async (domain) => {
+        if (!domain.guest) return;
+        domain.stopping = true;
+        await domain.guest.detach();
+      }),
+    );
+  }
+}

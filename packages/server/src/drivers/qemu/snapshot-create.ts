@@ -1,0 +1,186 @@
+// The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
+import {
+  DomainSnapshotCreateFlags as Create,
+  parseSnapshotXml,
+  type DriverCapabilities,
+} from '@virtwire/protocol';
+import type { SnapshotNode } from '../../conf/snapshot-tree.js';
+import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
+import { stopDomain } from './domain-lifecycle.js';
+import {
+  createLiveExternalSnapshot,
+  createLiveInternalDiskSnapshot,
+  createOfflineExternalSnapshot,
+  createOfflineInternalSnapshot,
+  imageInfo,
+  PreconditionError,
+  saveLiveCheckpoint,
+  type OperationResult,
+} from './engine/index.js';
+import { operationError } from './engine-errors.js';
+import { JobHandle, type CreateJob } from './qemu-job.js';
+import { Reason, type QemuDomain } from './qemu-domain.js';
+import type { QemuHost } from './qemu-host.js';
+import { checkCreateFlags, planSnapshot, type SnapshotPlan } from './snapshot-plan.js';
+import { formatSnapshotFile } from './state-layout.js';
+import { formatStatus } from './state-layout.js';
+import type { FileChange, StateChange } from './state-change.js';
+import { persistMetadata, reloadSnapshots } from './snapshot-metadata.js';
+import { StepTiming } from './step-timing.js';
+
+const OPERATION = 'qemu.snapshot-create';
+
+/** Kinds whose commit point is QEMU switching the disks: recovery asks QEMU, so no journal write marks it. */
+const LIVE_KINDS: ReadonlySet<SnapshotPlan['kind']> = new Set(['live-external', 'live-internal-disk', 'live-checkpoint']);
+
+/**
+ * Creates a snapshot (libvirt's qemuSnapshotCreateXML). Checks everything first; writes a durable
+ * job record before the first side effect; runs one engine operation that is atomic over all disks
+ * (QMP `transaction`, `snapshot-save`, or qemu-img with compensation); then commits: journal phase,
+ * snapshot metadata, domain definitions, in that order. Returns the snapshot's name.
+ */
+export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: string, flags: number, capabilities: DriverCapabilities): Promise<string> {
+  checkCreateFlags(domain, flags);
+  const redefine = (flags & Create.Redefine) !== 0;
+  const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
+  if (redefine) return redefineAndPersist(host, domain, parsed, flags);
+
+  const started = performance.now();
+  const plan = await planSnapshot(host, domain, parsed, flags, capabilities);
+  const job = JobHandle.begin(host.services.journal, host.services.failpoints, createJob(host, domain, plan), plannedFiles(plan));
+  const timing = new StepTiming();
+
+  try {
+    const result = await runEngine(host, domain, plan, job, timing);
+    if (!result.ok) {
+      const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
+      throw operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
+    }
+  } catch (error) {
+    job.finish();
+    throw error;
+  }
+  timing.mark('engine-done');
+  job.reach('disks-switched');
+  await commitCreate(host, domain, plan, job);
+
+  host.services.log.debug(
+    { domain: domain.name, snapshot: plan.def.name, kind: plan.kind, disks: plan.disks.length, totalMs: performance.now() - started, transactionMs: timing.between('transaction', 'engine-done') },
+    'snapshot created',
+  );
+  return plan.def.name;
+}
+
+function plannedFiles(plan: SnapshotPlan): string[] {
+  return plan.reuse ? [] : plan.disks.flatMap((d) => (d.overlay === undefined ? [] : [d.overlay]));
+}
+
+/** The job record of a create: what recovery needs to find out whether it happened, and the state to write if it did. */
+function createJob(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): CreateJob {
+  const job: CreateJob = {
+    operation: 'snapshot-create',
+    kind: plan.kind,
+    domainUuid: domain.uuid,
+    snapshotName: plan.def.name,
+    disks: plan.disks.map((d) => ({ target: d.target, image: d.chain[0]!, ...(d.overlay === undefined ? {} : { overlay: d.overlay }) })),
+    planned: plannedFiles(plan),
+    reserved: [],
+    halt: plan.halt,
+    change: createChange(host, domain, plan),
+  };
+  if (plan.tag !== undefined) job.tag = plan.tag;
+  return job;
+}
+
+/** The files a create writes at its commit point. */
+function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): StateChange {
+  const { layout } = host.services;
+  const metadata: FileChange[] = [];
+  if (plan.keepMetadata) {
+    const previous = domain.snapshots.current;
+    if (previous) plan.def.parent = previous.def.name;
+    metadata.push({ path: layout.snapshotFile(domain.name, plan.def.name), content: formatSnapshotFile(plan.def, true) });
+    if (previous) metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
+  }
+  const definitions: FileChange[] = [];
+  if (plan.newDefinition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.newDefinition.format() });
+  if (plan.newLive) definitions.push({ path: layout.statusFile(domain.uuid), content: formatStatus({ live: plan.newLive, id: domain.id, persistent: domain.persistent }) });
+  return { metadata, definitions };
+}
+
+/** Runs the one engine operation that changes every disk of the plan at once (or none). */
+function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>, timing: StepTiming): Promise<OperationResult> {
+  const { failpoints, qemuImg } = host.services;
+  const hook = failpoints.engineHook(OPERATION);
+  const failpoint = (step: string) => {
+    if (step.endsWith(':before-transaction') || step.endsWith(':before-save')) timing.mark('transaction');
+    return hook(step);
+  };
+  const common = { failpoint, onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => job.recordReserved(files) };
+  const qmp = domain.guest?.qmp;
+  const tag = plan.tag ?? '';
+  switch (plan.kind) {
+    case 'live-external':
+      return createLiveExternalSnapshot(
+        qmp!,
+        plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay!, reuseExisting: plan.reuse })),
+        { ...common, qemuImg, overlayCreation: host.services.overlayCreation },
+      );
+    case 'offline-external':
+      if (plan.reuse) return checkReusedOverlays(host, plan);
+      return createOfflineExternalSnapshot(
+        plan.disks.map((d) => ({ target: d.target, path: d.chain[0]!.path, format: d.chain[0]!.format, overlayPath: d.overlay! })),
+        { ...common, qemuImg },
+      );
+    case 'live-internal-disk':
+      return createLiveInternalDiskSnapshot(qmp!, plan.disks.map((d) => d.target), tag, common);
+    case 'live-checkpoint':
+      return saveLiveCheckpoint(qmp!, tag, common);
+    case 'offline-internal':
+      return createOfflineInternalSnapshot(plan.disks.map((d) => ({ target: d.target, path: d.chain[0]!.path, format: 'qcow2' as const })), tag, { ...common, qemuImg });
+  }
+}
+
+/** REUSE_EXT on a stopped domain: each existing overlay must be qcow2 backed by the disk's current image. */
+async function checkReusedOverlays(host: QemuHost, plan: SnapshotPlan): Promise<OperationResult> {
+  for (const disk of plan.disks) {
+    try {
+      const info = await imageInfo(disk.overlay!, { format: 'qcow2' }, host.services.qemuImg);
+      const backing = info['full-backing-filename'] ?? info['backing-filename'];
+      if (backing !== disk.chain[0]!.path || info['backing-filename-format'] !== disk.chain[0]!.format) {
+        throw new PreconditionError('overlay-mismatch', `${disk.overlay} has backing ${backing ?? '(none)'}, expected ${disk.chain[0]!.path} (${disk.chain[0]!.format})`);
+      }
+    } catch (error) {
+      return { ok: false, error: error as Error, step: 'reuse:check', disks: plan.disks.map((d) => ({ target: d.target, outcome: 'untouched' })), rolledBack: true, rollbackProblems: [] };
+    }
+  }
+  return { ok: true, disks: plan.disks.map((d) => ({ target: d.target, outcome: 'done' })) };
+}
+
+/** The commit point and everything after it: journal, state files, memory, HALT, end of job. */
+async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>): Promise<void> {
+  job.commit(!LIVE_KINDS.has(plan.kind));
+  await job.applyState();
+  if (plan.newDefinition && domain.persistent) domain.definition = plan.newDefinition;
+  if (plan.newLive) domain.live = plan.newLive;
+  if (plan.keepMetadata) {
+    const node: SnapshotNode = domain.snapshots.add(plan.def, plan.def.parent);
+    domain.snapshots.current = node;
+  }
+  if (plan.halt && domain.active) await stopDomain(host, domain, Reason.ShutoffFromSnapshot);
+  job.finish();
+}
+
+/** REDEFINE: metadata only, persisted through a journal record; on a failed write the tree is reloaded from disk. */
+async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
+  const previous = domain.snapshots.current;
+  const { def, node } = redefineSnapshot(domain, parsed, flags);
+  try {
+    const touched = [node!, ...(previous && previous !== domain.snapshots.current ? [previous] : [])];
+    await persistMetadata(host, domain, touched, []);
+  } catch (error) {
+    reloadSnapshots(host, domain);
+    throw error;
+  }
+  return def.name;
+}

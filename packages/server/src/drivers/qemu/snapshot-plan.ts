@@ -1,0 +1,260 @@
+// Plans a DomainSnapshotCreateXML on the qemu driver: libvirt's checks in libvirt's order, then the kind, disks and files.
+import {
+  checkAtomicRequest,
+  checkFlagRules,
+  DomainSnapshotCreateFlags as Create,
+  DomainSnapshotCreateFlagSet,
+  ErrorDomain,
+  ErrorNumber,
+  exclusive,
+  requires,
+  VirError,
+  type AtomicRequest,
+  type DomainDefinition,
+  type DomainDisk,
+  type DriverCapabilities,
+  type SnapshotDef,
+  type SnapshotDiskDef,
+} from '@virtwire/protocol';
+import { lstatSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
+import { diskElement, resolveChain, setDiskChain, type ImageChain } from './disk-chain.js';
+import type { CreateKind } from './qemu-job.js';
+import type { QemuDomain } from './qemu-domain.js';
+import type { QemuHost } from './qemu-host.js';
+import { checkSnapshotName, internalTag } from './snapshot-names.js';
+
+const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
+const unsupported = (detail: string) => qemuError(ErrorNumber.ConfigUnsupported, detail);
+
+/** A disk the snapshot changes. */
+export interface PlannedDisk {
+  target: string;
+  /** The disk's chain before the snapshot, active image first. */
+  chain: ImageChain;
+  /** The new overlay (external), or undefined (internal). */
+  overlay?: string;
+}
+
+/** Everything a snapshot create needs, worked out before anything changes. */
+export interface SnapshotPlan {
+  kind: CreateKind;
+  def: SnapshotDef & { name: string };
+  disks: PlannedDisk[];
+  /** Internal snapshot tag (internal kinds). */
+  tag?: string;
+  keepMetadata: boolean;
+  reuse: boolean;
+  halt: boolean;
+  /** The persistent definition after the snapshot, when it changes (external snapshots). */
+  newDefinition?: DomainDefinition;
+  /** The live definition after the snapshot, when the domain runs and it changes. */
+  newLive?: DomainDefinition;
+}
+
+/** libvirt's refusal of a group snapshot it cannot make atomically (checkAtomicRequest gives the same text). */
+const ATOMIC_REFUSAL = 'atomic live snapshot of multiple disks is unsupported';
+
+/** qemu_snapshot.c:qemuSnapshotCreateXML's flag rules, raised as that function (VIR_FROM_QEMU). */
+const QEMU_CREATE_RULES = [requires(Create.Quiesce, Create.DiskOnly), exclusive(Create.Live, Create.Redefine)];
+
+/** The flag checks of qemuSnapshotCreateXML that come before the XML is parsed. */
+export function checkCreateFlags(domain: QemuDomain, flags: number): void {
+  const ruleError = checkFlagRules(flags, QEMU_CREATE_RULES, { set: DomainSnapshotCreateFlagSet, functionName: 'qemuSnapshotCreateXML', errorDomain: ErrorDomain.Qemu });
+  if (ruleError) throw ruleError;
+  if (flags & Create.Halt && !domain.persistent) throw qemuError(ErrorNumber.OperationInvalid, 'cannot halt after transient domain snapshot');
+}
+
+/** Domain disks as alignment sees them: read-only disks and CD-ROMs default to `snapshot='no'`. */
+function alignmentDisks(definition: DomainDefinition): DomainDisk[] {
+  return definition.disks().map((d) => (d.readOnly || d.device === 'cdrom' ? { ...d, snapshot: d.snapshot ?? 'no' } : d));
+}
+
+const isRegularFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Works out a new (non-REDEFINE) snapshot: parse result `parsed`, the domain's state, the flags
+ * and the host's storage. Every check happens here, before the first side effect.
+ */
+export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: SnapshotDef, flags: number, capabilities: DriverCapabilities): Promise<SnapshotPlan> {
+  const active = domain.active;
+  const diskOnly = (flags & Create.DiskOnly) !== 0;
+  const requestedMemory = parsed.memory?.snapshot;
+  if ((diskOnly || !active) && (requestedMemory === 'internal' || requestedMemory === 'external')) {
+    throw VirError.report(ErrorNumber.XmlError, ErrorDomain.DomainSnapshot, 'memory state cannot be saved with offline or disk-only snapshot');
+  }
+  const creationTime = Math.floor(Date.now() / 1000);
+  const def: SnapshotDef & { name: string } = { ...parsed, name: parsed.name ?? String(creationTime), creationTime };
+  delete def.parent;
+  const keepMetadata = (flags & Create.NoMetadata) === 0;
+  if (keepMetadata) checkSnapshotName(def.name);
+  if (flags & Create.Live && (!active || requestedMemory !== 'external')) {
+    throw qemuError(ErrorNumber.OperationUnsupported, 'live snapshot creation is supported only during full system snapshots');
+  }
+
+  // qemuSnapshotCreateAlignDisks: state, memory, the domain copy, then the disks.
+  const effective = domain.effective;
+  def.domain = effective.clone().tree;
+  if (diskOnly) {
+    def.state = 'disk-snapshot';
+    def.memory = { snapshot: 'no' };
+  } else {
+    def.state = domain.stateName();
+    if (requestedMemory === 'no' && active) {
+      throw qemuError(ErrorNumber.OperationUnsupported, 'internal snapshot of a running VM must include the memory state');
+    }
+    if (requestedMemory !== 'external') def.memory = { snapshot: active ? 'internal' : 'no' };
+  }
+  const defaultMode = diskOnly || def.memory?.snapshot === 'external' ? 'external' : 'internal';
+  def.disks = alignSnapshotDisks(def.disks, alignmentDisks(effective), defaultMode, def.name, { isRegularFile });
+
+  const atomic = (flags & Create.Atomic) !== 0;
+  const kind = checkSelection(def, effective.disks(), { diskOnly, active, atomic }, capabilities);
+  const reuse = (flags & Create.ReuseExt) !== 0;
+  const disks = await planDisks(host, domain, def, reuse);
+
+  if (keepMetadata && domain.snapshots.get(def.name)) {
+    throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain moment ${def.name} already exists`);
+  }
+  if (flags & Create.Quiesce) {
+    // qemuDomainAgentAvailable: a guest that is not running cannot freeze; no guest agent is ever configured here.
+    if (domain.stateName() !== 'running') throw qemuError(ErrorNumber.OperationInvalid, 'domain is not running');
+    throw qemuError(ErrorNumber.ArgumentUnsupported, 'QEMU guest agent is not configured');
+  }
+
+  const plan: SnapshotPlan = { kind, def, disks, keepMetadata, reuse, halt: (flags & Create.Halt) !== 0 };
+  if (kind === 'live-external' || kind === 'offline-external') {
+    plan.newDefinition = switchedDefinition(domain.definition, disks, domain.live);
+    if (domain.live) plan.newLive = switchedDefinition(domain.live, disks, null);
+  } else {
+    plan.tag = internalTag(def.name);
+  }
+  return plan;
+}
+
+/**
+ * qemuSnapshotPrepare's global checks, and the kind of snapshot. Under ATOMIC a kind that cannot
+ * be made as a group (mixed internal and external disks, external memory) is refused with
+ * libvirt's atomic error before anything else.
+ */
+function checkSelection(
+  def: SnapshotDef,
+  domainDisks: readonly DomainDisk[],
+  { diskOnly, active, atomic }: { diskOnly: boolean; active: boolean; atomic: boolean },
+  capabilities: DriverCapabilities,
+): CreateKind {
+  const external = def.disks.filter((d) => d.snapshot === 'external');
+  const internal = def.disks.filter((d) => d.snapshot === 'internal');
+  const memory = def.memory?.snapshot ?? 'no';
+  const mixed = (external.length > 0 || memory === 'external') && (internal.length > 0 || memory === 'internal');
+  if (atomic) {
+    if (mixed) throw unsupported(ATOMIC_REFUSAL);
+    const request: AtomicRequest = { disks: external.length + internal.length, scope: diskOnly ? 'disk-only' : 'full', state: active ? 'live' : 'offline' };
+    request.location = external.length > 0 || memory === 'external' ? 'external' : 'internal';
+    const refusal = checkAtomicRequest(capabilities, request);
+    if (refusal) throw refusal;
+  }
+  for (const disk of def.disks) {
+    if (disk.snapshot === 'manual') throw qemuError(ErrorNumber.OperationUnsupported, `'manual' snapshot mode of disk '${disk.name}' is not supported`);
+  }
+  if (external.length === 0 && internal.length === 0 && memory === 'no') throw unsupported('nothing selected for snapshot');
+  if (diskOnly && external.length === 0 && internal.length === 0) throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
+  if (mixed) throw unsupported('mixing internal and external targets for a snapshot is not yet supported');
+  if (memory === 'external') throw qemuError(ErrorNumber.OperationUnsupported, 'external memory snapshots are not supported by this driver');
+  const excludedWritable = def.disks.some((d) => {
+    const disk = domainDisks.find((x) => x.target === d.name);
+    return d.snapshot === 'no' && disk !== undefined && disk.source !== undefined && !disk.readOnly && disk.device === 'disk';
+  });
+  if ((memory === 'internal' || internal.length > 0) && !diskOnly && (internal.length === 0 || excludedWritable)) {
+    throw unsupported('internal and full system snapshots require all disks to be selected for snapshot');
+  }
+  if (external.length > 0) return active ? 'live-external' : 'offline-external';
+  if (!active) return 'offline-internal';
+  return memory === 'internal' ? 'live-checkpoint' : 'live-internal-disk';
+}
+
+/** qemuSnapshotPrepare's per-disk checks, the disks' current chains, and every overlay target. */
+async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, reuse: boolean): Promise<PlannedDisk[]> {
+  const effective = domain.effective;
+  const domainDisks = new Map(effective.disks().map((d) => [d.target, d]));
+  const chains = new Map<string, ImageChain>();
+  for (const disk of effective.disks()) {
+    if (disk.source !== undefined) chains.set(disk.target, await resolveChain(diskElement(effective, disk.target), host.services.qemuImg));
+  }
+  const chainFiles = new Set([...chains.values()].flatMap((c) => c.map((l) => l.path)));
+  const imageDirs = effective
+    .disks()
+    .filter((d) => !d.readOnly && d.device === 'disk')
+    .flatMap((d) => (chains.get(d.target) ?? []).map((l) => dirname(l.path)));
+  const confine = host.services.roots.confiner(imageDirs);
+  const overlays = new Map<string, string>();
+  const planned: PlannedDisk[] = [];
+  for (const snapDisk of def.disks) {
+    if (snapDisk.snapshot !== 'internal' && snapDisk.snapshot !== 'external') continue;
+    const disk = domainDisks.get(snapDisk.name)!;
+    const chain = chains.get(disk.target) ?? [];
+    if (snapDisk.snapshot === 'internal') {
+      if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `internal snapshot for readonly disk ${disk.target} is not supported`);
+      if (chain[0]?.format !== 'qcow2') throw unsupported(`internal snapshot for disk ${disk.target} unsupported for storage type ${chain[0]?.format ?? 'none'}`);
+      planned.push({ target: disk.target, chain });
+      continue;
+    }
+    planned.push({ target: disk.target, chain, overlay: checkExternalTarget(snapDisk, disk, reuse, { chainFiles, confine, overlays }) });
+  }
+  return planned;
+}
+
+interface TargetContext {
+  chainFiles: ReadonlySet<string>;
+  confine: (path: string, disk: string) => void;
+  overlays: Map<string, string>;
+}
+
+/** qemuSnapshotPrepareDiskExternal for a local file target, plus confinement to the storage roots. */
+function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse: boolean, context: TargetContext): string {
+  const format = snapDisk.driverType ?? 'qcow2';
+  if (format !== 'qcow2') throw unsupported(`external snapshot format for disk ${disk.target} is unsupported: ${format}`);
+  snapDisk.driverType = format;
+  if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
+  if (snapDisk.type === 'block') throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
+  const target = snapDisk.source!;
+  context.confine(target, disk.target);
+  const other = context.overlays.get(target);
+  if (other !== undefined) throw unsupported(`external snapshot file for disk ${disk.target} collides with disk ${other}: ${target}`);
+  context.overlays.set(target, disk.target);
+  if (context.chainFiles.has(target)) throw unsupported(`external snapshot file for disk ${disk.target} is an image the domain already uses: ${target}`);
+  let stat;
+  try {
+    stat = lstatSync(target);
+  } catch {
+    stat = undefined;
+  }
+  if (reuse) {
+    if (!stat) throw qemuError(ErrorNumber.SystemError, `missing existing file for disk ${disk.target}: ${target}: No such file or directory`);
+    if (!stat.isFile()) throw unsupported(`mismatch between configured type for snapshot disk '${disk.target}' and the type of existing file '${target}'`);
+  } else if (stat) {
+    throw unsupported(`external snapshot file for disk ${disk.target} already exists and is not a block device: ${target}`);
+  }
+  return target;
+}
+
+/** A copy of `definition` whose external disks use their new overlays, the old chain below them. */
+function switchedDefinition(definition: DomainDefinition, disks: readonly PlannedDisk[], liveBefore: DomainDefinition | null): DomainDefinition {
+  const copy = definition.clone();
+  for (const disk of disks) {
+    if (disk.overlay === undefined) continue;
+    const before = copy.disks().find((d) => d.target === disk.target);
+    // libvirt updates the persistent definition only where it still names the image the guest uses
+    const liveSource = liveBefore?.disks().find((d) => d.target === disk.target)?.source;
+    if (!before || (liveBefore && before.source !== liveSource)) continue;
+    setDiskChain(diskElement(copy, disk.target), [{ path: disk.overlay, format: 'qcow2' }, ...disk.chain]);
+  }
+  return copy;
+}

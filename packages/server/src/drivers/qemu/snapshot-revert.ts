@@ -1,0 +1,149 @@
+// The qemu driver's DomainRevertToSnapshot: internal tags re-applied (or a checkpoint loaded), external snapshots get a fresh overlay.
+import {
+  DomainSnapshotRevertFlags as Revert,
+  ErrorDomain,
+  ErrorNumber,
+  isExternalSnapshot,
+  VirError,
+  type DomainDefinition,
+} from '@virtwire/protocol';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { SnapshotNode } from '../../conf/snapshot-tree.js';
+import { declaredChain, diskElement, setDiskChain, type ImageChain } from './disk-chain.js';
+import { completeForwardJob } from './forward-job.js';
+import { JobHandle, type DiskStep, type ForwardJob } from './qemu-job.js';
+import { Reason, type QemuDomain } from './qemu-domain.js';
+import type { QemuHost } from './qemu-host.js';
+import { internalTag } from './snapshot-names.js';
+import { snapshotDomain, snapshotImage } from './snapshot-images.js';
+import { formatSnapshotFile } from './state-layout.js';
+import type { FileChange } from './state-change.js';
+
+const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
+
+/** What a revert does to the disks and the definition. */
+interface RevertPlan {
+  definition: DomainDefinition;
+  stopFirst: boolean;
+  startPaused: boolean;
+  steps: DiskStep[];
+  cleanup: DiskStep[];
+}
+
+/**
+ * Reverts to a snapshot (libvirt's qemuSnapshotRevert): the domain's definition becomes the one
+ * the snapshot recorded; a checkpoint (internal, with memory) is loaded into the guest, started
+ * paused if needed; an internal disk snapshot is applied to the stopped domain's images; an external
+ * snapshot gets a new overlay on each of its images (the files of the abandoned state are removed
+ * when no snapshot refers to them). The end state is the snapshot's, or RUNNING/PAUSED.
+ */
+export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number): Promise<void> {
+  const def = node.def;
+  const recorded = snapshotDomain(def);
+  if (!recorded) throw qemuError(ErrorNumber.SnapshotRevertRisky, `snapshot '${def.name}' lacks domain '${domain.name}' rollback info`);
+  const checkpoint = def.memory?.snapshot === 'internal' && (def.state === 'running' || def.state === 'paused');
+  let endState: ForwardJob['endState'] = def.state === 'running' ? 'running' : def.state === 'paused' ? 'paused' : 'shutoff';
+  if (flags & Revert.Running) endState = 'running';
+  if (flags & Revert.Paused) endState = 'paused';
+  const plan = isExternalSnapshot(def) ? planExternalRevert(host, domain, node, recorded) : planInternalRevert(domain, node, recorded, checkpoint);
+
+  const { layout, journal, failpoints } = host.services;
+  const previous = domain.snapshots.current;
+  const metadata: FileChange[] = [{ path: layout.snapshotFile(domain.name, def.name), content: formatSnapshotFile(def, true) }];
+  if (previous && previous !== node) metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
+  const definitions: FileChange[] = domain.persistent ? [{ path: layout.domainFile(domain.name), content: plan.definition.format() }] : [];
+  const job: ForwardJob = {
+    operation: 'snapshot-revert',
+    domainUuid: domain.uuid,
+    snapshotName: def.name,
+    live: domain.active,
+    stopFirst: plan.stopFirst,
+    startPaused: plan.startPaused,
+    steps: plan.steps,
+    cleanup: plan.cleanup,
+    reserved: [],
+    endState,
+    change: { metadata, definitions },
+  };
+  const handle = JobHandle.begin(journal, failpoints, job);
+  handle.commit();
+  await completeForwardJob(host, domain, handle, {
+    onStateApplied: () => {
+      domain.definition = plan.definition;
+      domain.snapshots.current = node;
+    },
+    startReason: Reason.RunningFromSnapshot,
+  });
+}
+
+/** Internal snapshots live inside the disks' images: those must still be the images the disks use. */
+function planInternalRevert(domain: QemuDomain, node: SnapshotNode, recorded: DomainDefinition, checkpoint: boolean): RevertPlan {
+  const tag = internalTag(node.def.name);
+  const disks = node.def.disks
+    .filter((d) => d.snapshot === 'internal')
+    .map((d) => ({ target: d.name, path: snapshotImage(node.def, d.name)?.[0]?.path ?? '' }));
+  for (const disk of disks) {
+    const current = domain.effective.disks().find((d) => d.target === disk.target)?.source;
+    if (disk.path !== current) {
+      throw qemuError(ErrorNumber.OperationUnsupported, `disk image '${disk.path}' for internal snapshot '${node.def.name}' is not the same as disk image currently used by VM`);
+    }
+  }
+  const definition = withCurrentChains(recorded, domain.definition);
+  if (checkpoint) return { definition, stopFirst: false, startPaused: true, steps: [], cleanup: [{ type: 'load-checkpoint', tag }] };
+  return { definition, stopFirst: true, startPaused: false, steps: [{ type: 'apply-tag', tag, disks }], cleanup: [] };
+}
+
+/** The recorded definition, with each disk's chain as the domain declares it now (same images, chains made explicit). */
+function withCurrentChains(recorded: DomainDefinition, current: DomainDefinition): DomainDefinition {
+  const copy = recorded.clone();
+  for (const disk of copy.disks()) {
+    const now = current.disks().find((d) => d.target === disk.target);
+    if (!now || now.source !== disk.source) continue;
+    const chain = declaredChain(diskElement(current, disk.target));
+    if (chain && chain.length > 0) setDiskChain(diskElement(copy, disk.target), chain);
+  }
+  return copy;
+}
+
+/** A fresh overlay on each of the snapshot's images; the abandoned state's images go when unreferenced. */
+function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNode, recorded: DomainDefinition): RevertPlan {
+  const definition = recorded.clone();
+  const steps: DiskStep[] = [];
+  const newPaths = new Set<string>();
+  for (const disk of node.def.disks.filter((d) => d.snapshot === 'external')) {
+    const state: ImageChain | undefined = snapshotImage(node.def, disk.name);
+    const base = state?.[0];
+    if (!state || !base || !existsSync(base.path)) {
+      throw qemuError(ErrorNumber.OperationInvalid, `image of disk '${disk.name}' of snapshot '${node.def.name}' is missing`);
+    }
+    const overlay = freshOverlayPath(base.path, node.def.name);
+    steps.push({ type: 'create-overlay', target: disk.name, overlay, base });
+    setDiskChain(diskElement(definition, disk.name), [{ path: overlay, format: 'qcow2' }, ...state]);
+    for (const layer of state) newPaths.add(layer.path);
+    newPaths.add(overlay);
+  }
+  const referenced = new Set<string>(newPaths);
+  for (const snapshot of domain.snapshots.all()) {
+    for (const disk of snapshot.def.disks) if (disk.source) referenced.add(disk.source);
+    for (const disk of snapshotDomain(snapshot.def)?.disks() ?? []) for (const layer of snapshotImage(snapshot.def, disk.target) ?? []) referenced.add(layer.path);
+  }
+  const cleanup: DiskStep[] = [];
+  for (const disk of domain.effective.disks()) {
+    for (const layer of declaredChain(diskElement(domain.effective, disk.target)) ?? []) {
+      if (!referenced.has(layer.path) && !disk.readOnly && disk.device === 'disk') cleanup.push({ type: 'unlink', target: disk.target, path: layer.path });
+    }
+  }
+  return { definition, stopFirst: true, startPaused: false, steps, cleanup };
+}
+
+/** `<image stem>.<snapshot>-r<N>` next to the snapshot's image, the first N not taken. */
+function freshOverlayPath(image: string, snapshotName: string): string {
+  const name = basename(image);
+  const dot = name.lastIndexOf('.');
+  const stem = join(dirname(image), dot > 0 ? name.slice(0, dot) : name);
+  for (let n = 1; ; n++) {
+    const candidate = `${stem}.${snapshotName}-r${n}`;
+    if (!existsSync(candidate)) return candidate;
+  }
+}

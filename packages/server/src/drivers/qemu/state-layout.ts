@@ -1,0 +1,142 @@
+// Where the qemu driver keeps its state (libvirt-like XML files) and its runtime files, and how they are read and written.
+import {
+  childElement,
+  childText,
+  DomainDefinition,
+  ErrorDomain,
+  formatSnapshotXml,
+  formatXml,
+  parseSnapshotXml,
+  parseXmlDocument,
+  type SnapshotDef,
+} from '@virtwire/protocol';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeStaleTempFiles } from '../../state/durable-file.js';
+
+/** A snapshot as stored: its definition and whether it is the domain's current snapshot. */
+export interface StoredSnapshot {
+  def: SnapshotDef & { name: string };
+  current: boolean;
+}
+
+/** What a running domain's status file holds (libvirt's `/run/libvirt/qemu/<name>.xml`). */
+export interface DomainStatus {
+  live: DomainDefinition;
+  id: number;
+  /** Whether the domain was defined (persistent) when last written. */
+  persistent: boolean;
+}
+
+/**
+ * The driver's files:
+ * `<stateDir>/qemu/domains/<name>.xml` (persistent definitions),
+ * `<stateDir>/qemu/snapshots/<domain>/<snapshot>.xml` (snapshot metadata, `<active>1</active>` on the current one),
+ * `<stateDir>/qemu/jobs/` (the job journal), and per running domain `<runtimeDir>/<uuid>/`
+ * (QMP socket, pidfile, log, `status.xml` with the live definition).
+ */
+export class StateLayout {
+  readonly root: string;
+  readonly domainsDir: string;
+  readonly snapshotsDir: string;
+  readonly jobsDir: string;
+
+  constructor(
+    readonly stateDir: string,
+    readonly runtimeDir: string,
+  ) {
+    this.root = join(stateDir, 'qemu');
+    this.domainsDir = join(this.root, 'domains');
+    this.snapshotsDir = join(this.root, 'snapshots');
+    this.jobsDir = join(this.root, 'jobs');
+  }
+
+  /** Creates the directories (0700) and removes temp files a crash left behind. */
+  prepare(): void {
+    for (const dir of [this.domainsDir, this.snapshotsDir, this.jobsDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    removeStaleTempFiles(this.domainsDir);
+    for (const name of readdirSync(this.snapshotsDir)) removeStaleTempFiles(join(this.snapshotsDir, name));
+  }
+
+  domainFile(name: string): string {
+    return join(this.domainsDir, `${name}.xml`);
+  }
+
+  snapshotDir(domainName: string): string {
+    return join(this.snapshotsDir, domainName);
+  }
+
+  snapshotFile(domainName: string, snapshotName: string): string {
+    return join(this.snapshotsDir, domainName, `${snapshotName}.xml`);
+  }
+
+  /** The per-domain runtime directory (kept short: unix socket paths are limited to 107 bytes). */
+  domainRunDir(uuid: string): string {
+    return join(this.runtimeDir, uuid);
+  }
+
+  statusFile(uuid: string): string {
+    return join(this.domainRunDir(uuid), 'status.xml');
+  }
+
+  /** Every persistent definition, by file. */
+  loadDomains(): DomainDefinition[] {
+    return readdirSync(this.domainsDir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort()
+      .map((f) => DomainDefinition.parse(readFileSync(join(this.domainsDir, f), 'utf8')));
+  }
+
+  /** Every stored snapshot of a domain. */
+  loadSnapshots(domainName: string): StoredSnapshot[] {
+    const dir = this.snapshotDir(domainName);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.xml'))
+      .map((f) => parseSnapshotFile(readFileSync(join(dir, f), 'utf8')));
+  }
+
+  /** UUIDs that have a runtime directory (candidates for re-attaching after a restart). */
+  runtimeUuids(): string[] {
+    if (!existsSync(this.runtimeDir)) return [];
+    return readdirSync(this.runtimeDir).filter((n) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(n));
+  }
+
+  readStatus(uuid: string): DomainStatus | undefined {
+    const file = this.statusFile(uuid);
+    if (!existsSync(file)) return undefined;
+    return parseStatus(readFileSync(file, 'utf8'));
+  }
+}
+
+/** A snapshot file: the snapshot XML, with `<active>1</active>` when it is current (as libvirt stores it). */
+export function formatSnapshotFile(def: SnapshotDef, current: boolean): string {
+  const xml = formatSnapshotXml(def);
+  if (!current) return xml;
+  const at = xml.lastIndexOf('</domainsnapshot>');
+  return `${xml.slice(0, at)}  <active>1</active>\n${xml.slice(at)}`;
+}
+
+/** Reads a snapshot file written by formatSnapshotFile. */
+export function parseSnapshotFile(text: string): StoredSnapshot {
+  const def = parseSnapshotXml(text, { redefine: true }) as SnapshotDef & { name: string };
+  const root = parseXmlDocument(text, { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot });
+  return { def, current: childText(root, 'active')?.trim() === '1' };
+}
+
+/** A status file: `<domstatus id='N' persistent='yes'>` around the live definition. */
+export function formatStatus(status: DomainStatus): string {
+  const root = { name: 'domstatus', attributes: new Map([['id', String(status.id)], ['persistent', status.persistent ? 'yes' : 'no']]), children: [status.live.tree] };
+  return formatXml(root);
+}
+
+function parseStatus(text: string): DomainStatus {
+  const root = parseXmlDocument(text, { label: 'domain_status', root: 'domstatus', errorDomain: ErrorDomain.Qemu });
+  const domain = childElement(root, 'domain');
+  if (!domain) throw new Error('status file without <domain>');
+  return {
+    live: DomainDefinition.parse(formatXml(domain)),
+    id: Number(root.attributes.get('id') ?? -1),
+    persistent: root.attributes.get('persistent') !== 'no',
+  };
+}
