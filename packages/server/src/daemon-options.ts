@@ -1,4 +1,5 @@
 // virtwired's configuration: listeners, directories and every bound, with safe defaults.
+import type { JobTraceEvent } from './jobs/job-trace.js';
 
 /** A place the daemon accepts WebSocket connections. */
 export type ListenerSpec =
@@ -23,6 +24,10 @@ export interface DaemonLimits {
   maxOutboundBytes: number;
   /** Ping interval; a client silent for two intervals is dropped. */
   heartbeatIntervalMs: number;
+  /** Longest wait for a domain's state-change lock (libvirt's `VIR_JOB_WAIT_TIME`); then VIR_ERR_OPERATION_TIMEOUT. */
+  jobWaitMs: number;
+  /** Most state-changing calls on one domain at once, the running one included (libvirt's `max_queued`). */
+  maxQueuedJobsPerDomain: number;
 }
 
 /** Defaults chosen for a management daemon: libvirt-sized messages and generous but finite queues. */
@@ -35,6 +40,8 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxInFlightPerConnection: 64,
   maxOutboundBytes: 16 * 1024 * 1024,
   heartbeatIntervalMs: 15_000,
+  jobWaitMs: 30_000,
+  maxQueuedJobsPerDomain: 256,
 };
 
 /** Everything `createDaemon` needs. */
@@ -49,4 +56,6 @@ export interface DaemonOptions {
   limits?: Partial<DaemonLimits>;
   /** pino level; `silent` for tests. */
   logLevel?: string;
+  /** Receives every domain job's acquire and release (tests and diagnosis; off by default). */
+  jobTrace?: (event: JobTraceEvent) => void;
 }

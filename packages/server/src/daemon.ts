@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
+import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession } from './rpc/rpc-session.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
@@ -31,7 +32,8 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, pino.destination(2));
   const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [] };
   const drivers: HypervisorDriver[] = [new TestDriver(environment), ...extraDrivers];
-  const dispatcher = new Dispatcher(drivers);
+  const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
+  const dispatcher = new Dispatcher(drivers, jobs);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const sessions = new Set<RpcSession>();
   let nextConnection = 1;

@@ -2,3 +2,5 @@
 export { startDaemon, type Daemon } from './daemon.js';
 export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
 export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
+export { DomainJobs, DEFAULT_JOB_LIMITS, type DomainJobLimits, type RunningJob } from './jobs/domain-jobs.js';
+export { JobTraceRecorder, type JobTraceEvent } from './jobs/job-trace.js';

@@ -4,11 +4,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from './daemon.js';
-import type { ListenerSpec } from './daemon-options.js';
+import { DEFAULT_LIMITS, type ListenerSpec } from './daemon-options.js';
 
 function parseListen(value: string, previous: string[]): string[] {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw new InvalidArgumentError('expected HOST:PORT');
   return [...previous, value];
+}
+
+function parseCount(value: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError('expected a positive integer');
+  return Number(value);
 }
 
 function toTcp(value: string): ListenerSpec {
@@ -29,6 +34,8 @@ const program = new Command('virtwired')
   .option('--state-dir <dir>', 'state directory', defaultStateDir)
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', (v: string, p: string[]) => [...p, v], [])
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+  .option('--job-wait-ms <ms>', `longest wait for a domain's state-change lock (default ${DEFAULT_LIMITS.jobWaitMs})`, parseCount)
+  .option('--max-queued-jobs <n>', `most state-changing calls queued on one domain (default ${DEFAULT_LIMITS.maxQueuedJobsPerDomain})`, parseCount)
   .parse();
 
 const options = program.opts<{
@@ -38,6 +45,8 @@ const options = program.opts<{
   stateDir: string;
   nodeDir: string[];
   logLevel: string;
+  jobWaitMs?: number;
+  maxQueuedJobs?: number;
 }>();
 
 const listeners: ListenerSpec[] = options.listen.map(toTcp);
@@ -55,6 +64,10 @@ const daemon = await startDaemon({
   stateDir: options.stateDir,
   nodeFileRoots: options.nodeDir,
   logLevel: options.logLevel,
+  limits: {
+    ...(options.jobWaitMs !== undefined ? { jobWaitMs: options.jobWaitMs } : {}),
+    ...(options.maxQueuedJobs !== undefined ? { maxQueuedJobsPerDomain: options.maxQueuedJobs } : {}),
+  },
 }).catch((error: unknown) => {
   process.stderr.write(`virtwired: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
