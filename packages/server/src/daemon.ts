@@ -9,7 +9,7 @@ import type { HypervisorDriver } from './drivers/driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
 import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
-import { RpcSession } from './rpc/rpc-session.js';
+import { RpcSession, type CorkableStream } from './rpc/rpc-session.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
 
 /** A running daemon. */
@@ -54,7 +54,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const id = `c${nextConnection++}`;
       const session = { id, readOnly: listener.readOnly, driver: null, log: log.child({ connection: id }) };
-      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc));
+      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), socket as Duplex & CorkableStream);
       sessions.add(rpc);
     });
   };

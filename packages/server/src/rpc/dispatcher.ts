@@ -7,6 +7,7 @@ import {
   ConnectFlags,
   ErrorDomain,
   ErrorNumber,
+  isMethodName,
   JsonRpcErrorCode,
   methods,
   VirError,
@@ -16,7 +17,7 @@ import {
   type Params,
   type Result,
 } from '@virtwire/protocol';
-import { createJSONRPCErrorResponse, JSONRPCServer } from 'json-rpc-2.0';
+import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseConnectionUri } from '../drivers/connection-uri.js';
@@ -44,9 +45,8 @@ function domainOf(params: { domain?: { uuid: string }; snapshot?: { domain: { uu
 
 const callContext = (session: Session): CallContext => ({ connectionId: session.id, readOnly: session.readOnly, log: session.log });
 
-/** The daemon's call router: one JSON-RPC server with every protocol method registered. */
+/** The daemon's call router: every protocol method, answered through one pipeline. */
 export class Dispatcher {
-  readonly rpc = new JSONRPCServer<Session>({ errorListener: () => undefined });
   private readonly drivers = new Map<string, HypervisorDriver>();
   /** Each open driver connection's job scope, as a key prefix: `s1`, `s2`... */
   private readonly jobScopes = new WeakMap<DriverConnection, string>();
@@ -59,22 +59,25 @@ export class Dispatcher {
     readonly jobs: DomainJobs = new DomainJobs(),
   ) {
     for (const driver of drivers) this.drivers.set(driver.scheme, driver);
-    this.rpc.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
+  }
+
+  /**
+   * Answers one request that passed the envelope checks: its reply, or null for a notification
+   * (JSON-RPC 2.0 section 4.1). An unknown method is -32601; internal failures are logged and
+   * answered as -32603 with a correlation id.
+   */
+  async receive(request: JSONRPCRequest, session: Session): Promise<JSONRPCResponse | null> {
+    const { id, method } = request;
+    if (!isMethodName(method)) return id === undefined ? null : createJSONRPCErrorResponse(id, JsonRpcErrorCode.MethodNotFound, 'Method not found');
+    try {
+      const result = await this.call(method, request.params, session);
+      return id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
+    } catch (error) {
       const mapped = toVirError(error);
+      if (!VirError.is(error)) session.log.error({ err: error, method, correlationId: mapped.correlationId }, 'internal error');
+      if (id === undefined) return null;
       const wire = mapped.toJsonRpc();
       return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
-    };
-    for (const name of Object.keys(methods) as MethodName[]) {
-      this.rpc.addMethod(name, async (params: unknown, session: Session) => {
-        try {
-          return await this.call(name, params, session);
-        } catch (error) {
-          if (VirError.is(error)) throw error;
-          const internal = toVirError(error);
-          session.log.error({ err: error, method: name, correlationId: internal.correlationId }, 'internal error');
-          throw internal;
-        }
-      });
     }
   }
 

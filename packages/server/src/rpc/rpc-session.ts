@@ -22,11 +22,18 @@ const errorResponse = (id: string | number | null, error: VirError): JSONRPCResp
   return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
 };
 
+/** The byte stream under a WebSocket, whose writes can be held back and then sent as one. */
+export interface CorkableStream {
+  cork(): void;
+  uncork(): void;
+}
+
 /** Serves one WebSocket: reads frames, dispatches calls, writes replies, and cleans up on close. */
 export class RpcSession {
   private inFlight = 0;
   private paused = false;
   private closed = false;
+  private corked = false;
   alive = true;
 
   constructor(
@@ -35,6 +42,8 @@ export class RpcSession {
     private readonly dispatcher: Dispatcher,
     private readonly limits: DaemonLimits,
     private readonly onClosed: () => void,
+    /** The socket under `socket`: replies finished in one turn of the event loop leave in one write. */
+    private readonly stream?: CorkableStream,
   ) {
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
@@ -94,7 +103,7 @@ export class RpcSession {
     if (!check.ok) return errorResponse(check.id, check.error);
     this.track(+1);
     try {
-      return await this.dispatcher.rpc.receive(check.request, this.session);
+      return await this.dispatcher.receive(check.request, this.session);
     } catch (error) {
       this.session.log.error({ err: error }, 'dispatch failed');
       if (!('id' in check.request)) return null;
@@ -124,7 +133,20 @@ export class RpcSession {
       this.socket.terminate();
       return;
     }
+    this.holdWritesUntilTickEnds();
     this.socket.send(JSON.stringify(reply));
+  }
+
+  /** Corks the stream until the current tick's replies are queued, so that one syscall carries them all. */
+  private holdWritesUntilTickEnds(): void {
+    const stream = this.stream;
+    if (stream === undefined || this.corked) return;
+    this.corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   /** Closes the driver connection once the socket is gone. */
