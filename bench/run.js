@@ -3,11 +3,11 @@
 //
 // npm run bench [-- --quick] [-- --runs N] [-- --no-libvirt] [-- --out FILE.json]
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus as cpuList, totalmem, release } from 'node:os';
+import { cpus as cpuList, loadavg, totalmem, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LIBVIRT_HELPER, libvirtMissing, libvirtVersion, PYTHON, startLibvirtd } from './lib/libvirtd.js';
-import { pinProcess, residentMiB, runJson, sleep, startHolder } from './lib/processes.js';
+import { cpuMicros, pinProcess, residentMiB, runJson, sleep, startHolder } from './lib/processes.js';
 import { runQemuSection } from './lib/qemu-section.js';
 import { ratioOf, table } from './lib/report.js';
 import { fmt, summarise } from './lib/stats.js';
@@ -29,24 +29,32 @@ const missing = argv['no-libvirt'] ? 'not requested (--no-libvirt)' : libvirtMis
 const rows = [];
 const log = (text) => process.stderr.write(`${text}\n`);
 
-/** Runs one workload on one system's client (the SDK in Node, or python3-libvirt). */
-function client(system, spec, cpus) {
-  const request = JSON.stringify({ ...spec, uri: system.uri });
+/** Runs one workload on one system's client (the SDK in Node, or python3-libvirt); `unix` picks virtwired's unix socket. */
+function client(system, spec, cpus, unix = false) {
+  const request = JSON.stringify({ ...spec, uri: unix ? (system.unixUri ?? system.uri) : system.uri });
   return system.name === 'virtwired' ? runJson(process.execPath, [CLIENT, request], { cpus }) : runJson(PYTHON, [LIBVIRT_HELPER, request], { cpus });
 }
 
-/** Measures `figure` on each system `plan.runs` times, alternating systems run by run; `pick` takes the number out of a result. */
-async function measure(systems, row, spec, pick, { cpus } = {}) {
+/**
+ * Measures `figure` on each system `plan.runs` times, alternating systems run by run; `pick` takes the
+ * number out of a result. With `cpuRow`, also the daemon's CPU time per operation (`ops` of a run).
+ */
+async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix } = {}) {
   const samples = { virtwired: [], libvirtd: [] };
+  const cpu = { virtwired: [], libvirtd: [] };
   const errors = {};
   for (let run = 0; run < plan.runs; run++) {
     for (const system of systems) {
       if (errors[system.name]) continue;
       if (cpus) await pinProcess(system.pid, cpus);
       try {
-        const result = await client(system, typeof spec === 'function' ? spec(run, system) : spec, cpus);
+        const runSpec = typeof spec === 'function' ? spec(run, system) : spec;
+        const before = cpuMicros(system.pid);
+        const result = await client(system, runSpec, cpus, unix);
+        const used = cpuMicros(system.pid) - before;
         if (result.error) errors[system.name] = result.error;
         else samples[system.name].push(...[pick(result)].flat());
+        if (cpuRow && !result.error) cpu[system.name].push(used / ops(runSpec));
       } finally {
         if (cpus) await pinProcess(system.pid, ALL_CPUS);
       }
@@ -54,6 +62,10 @@ async function measure(systems, row, spec, pick, { cpus } = {}) {
   }
   const summary = (name) => (errors[name] ? { error: errors[name] } : samples[name].length ? summarise(samples[name]) : undefined);
   addRow({ ...row, ours: summary('virtwired'), libvirt: systems.length > 1 ? summary('libvirtd') : undefined });
+  if (cpuRow) {
+    const cpuSummary = (name) => (cpu[name].length ? summarise(cpu[name]) : undefined);
+    addRow({ figure: cpuRow, unit: 'µs', better: 'lower', ours: cpuSummary('virtwired'), libvirt: systems.length > 1 ? cpuSummary('libvirtd') : undefined });
+  }
 }
 
 function addRow(row) {
@@ -71,7 +83,7 @@ const running = new Set();
  * a connection holds it, so a keeper connection stays open until the daemon is stopped.
  */
 async function startBoth() {
-  const ours = await startVirtwired();
+  const ours = await startVirtwired({ withUnixSocket: true });
   running.add(ours);
   if (missing) return [ours];
   const daemon = await startLibvirtd();
@@ -96,24 +108,38 @@ async function stopAll(systems) {
 /** (1) Trivial calls: sequential round trip (same CPU, and placed by the OS) and throughput with 1, 16, 64 in flight. */
 async function callSection(systems) {
   const rt = { workload: 'roundtrip', calls: plan.rtCalls };
-  await measure(systems, { figure: 'ConnectGetVersion round trip, daemon and client on one CPU', unit: 'µs', better: 'lower', target: { max: 0.5 } }, rt, (r) => r.perCallUs, { cpus: '0' });
-  await measure(systems, { figure: 'ConnectGetVersion round trip, placed by the OS', unit: 'µs', better: 'lower', target: { max: 0.5 } }, rt, (r) => r.perCallUs);
+  const target = { max: 0.5 };
+  const name = 'ConnectGetVersion round trip';
+  await measure(systems, { figure: `${name}, TCP, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { cpus: '0' });
+  await measure(systems, { figure: `${name}, TCP, placed by the OS`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs);
+  await measure(systems, { figure: `${name}, unix socket, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { cpus: '0', unix: true });
+  await measure(systems, { figure: `${name}, unix socket, placed by the OS`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { unix: true });
+  const bare = { ...rt, client: 'wire' };
+  await measure(systems, { figure: `${name}, TCP, one CPU, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower', target }, bare, (r) => r.perCallUs, { cpus: '0' });
+  await measure(systems, { figure: `${name}, TCP, placed by the OS, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower', target }, bare, (r) => r.perCallUs);
   for (const inFlight of [1, 16, 64]) {
-    const spec = { workload: 'throughput', calls: plan.throughputCalls, inFlight };
-    await measure(systems, { figure: `ConnectGetVersion throughput, ${inFlight} in flight on one connection`, unit: 'calls/s', better: 'higher' }, spec, (r) => r.callsPerSec);
+    const spec = { workload: 'throughput', calls: plan.throughputCalls, inFlight, warmup: 3000 };
+    const cpuRow = inFlight === 16 ? 'Daemon CPU time per ConnectGetVersion (16 in flight)' : undefined;
+    await measure(systems, { figure: `ConnectGetVersion throughput, ${inFlight} in flight on one connection`, unit: 'calls/s', better: 'higher' }, spec, (r) => r.callsPerSec, { cpuRow, ops: (s) => s.calls + s.warmup });
   }
 }
 
 /** (2) Snapshot create (+ delete, once the test driver implements it) pairs per second, ATOMIC, on test:///default's `test`. */
 async function snapshotSection(systems, canDelete) {
   const what = canDelete ? 'create + delete pairs' : 'creates (delete not implemented yet)';
-  for (const [clients, perClient] of [
-    [1, plan.createOne],
-    [8, plan.createEight],
+  for (const [clients, perClient, client] of [
+    [1, plan.createOne, 'sdk'],
+    [1, plan.createOne, 'wire'],
+    [8, plan.createEight, 'sdk'],
   ]) {
-    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}`, delete: canDelete });
+    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}`, delete: canDelete, warmup: 300, client });
     const target = canDelete && clients === 1 ? { min: 3 } : undefined;
-    await measure(systems, { figure: `Snapshot ${what} (ATOMIC), ${clients} client${clients > 1 ? 's' : ''}`, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec);
+    const cpuRow = clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients)` : undefined;
+    const how = client === 'wire' ? ', virtwire through a bare JSON-RPC client' : '';
+    await measure(systems, { figure: `Snapshot ${what} (ATOMIC), ${clients} client${clients > 1 ? 's' : ''}${how}`, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec, {
+      cpuRow,
+      ops: (s) => s.clients * s.perClient + (s.warmup ?? 300),
+    });
   }
 }
 
@@ -173,6 +199,7 @@ async function scaleSection() {
 
 async function main() {
   const started = new Date();
+  const loadBefore = loadavg()[0];
   log(`virtwire benchmark (${argv.quick ? 'quick' : 'full'}, ${plan.runs} runs per figure); libvirt: ${missing ?? `libvirtd ${libvirtVersion()}`}`);
   const probe = await startVirtwired();
   const { connect } = await import('../packages/client/dist/node.js');
@@ -196,12 +223,13 @@ async function main() {
     command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: `${cpuList()[0]?.model ?? 'unknown CPU'}, ${cpuList().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`,
     node: process.version,
+    load: `1-minute load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`,
     libvirt: missing ? `not measured: ${missing}` : `libvirtd ${libvirtVersion()} (test driver over a private unix socket, python3-libvirt client)`,
   };
   const markdown = [
     `Run ${environment.date} with \`${environment.command}\``,
-    `Machine: ${environment.machine}; Node ${environment.node}; ${environment.libvirt}.`,
-    `Ratios are virtwire's median over libvirt's; medians and ranges over ${plan.runs} runs${argv.quick ? ' (quick)' : ''}.`,
+    `Machine: ${environment.machine}; Node ${environment.node}; ${environment.libvirt}; ${environment.load}.`,
+    `Ratios are virtwire's median over libvirt's; medians and ranges over ${plan.runs} runs${argv.quick ? ' (quick)' : ''}. libvirt is always reached over its unix socket; "TCP" and "unix socket" rows differ only in how virtwire is reached.`,
     '',
     table(rows),
     '',

@@ -3,14 +3,51 @@
 //
 // Usage: node bench/virtwire-client.js '{"workload": "roundtrip", "uri": "test+ws://127.0.0.1:PORT/default", ...}'
 // Every workload mirrors one in libvirt-client.py, call for call.
-import { connect } from '../packages/client/dist/node.js';
+import { connect as sdkConnect, nodeWebSocket } from '../packages/client/dist/node.js';
 
 const ATOMIC = 128;
 const snapshotXml = (name) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
 const seconds = (start) => (performance.now() - start) / 1000;
 
+/**
+ * A bare JSON-RPC 2.0 client over one WebSocket, with only what a workload calls: it shows what the
+ * daemon costs without the SDK's local checks (spec.client === 'wire').
+ */
+async function wireConnect(uri) {
+  const match = /^test\+ws:\/\/([^/]+)(\/[^?]*)/.exec(uri);
+  const ws = nodeWebSocket(`ws://${match[1]}`, ['virtwire.v1']);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  const pending = new Map();
+  let nextId = 1;
+  ws.onmessage = (event) => {
+    const reply = JSON.parse(event.data);
+    const call = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.error) call.reject(new Error(reply.error.message));
+    else call.resolve(reply.result);
+  };
+  const call = (method, params) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    });
+  const opened = await call('ConnectOpen', { uri: `test://${match[2]}`, flags: 0 });
+  const domainLookupByName = async (name) => {
+    const ref = await call('DomainLookupByName', { name });
+    return { ref, connection: { call } };
+  };
+  return { capabilities: opened.capabilities, call, getVersion: () => call('ConnectGetVersion', {}), domainLookupByName, close: async () => ws.close() };
+}
+
+/** Opens a connection with the SDK, or with the bare client when `spec.client` is `wire`. */
+const connectFor = (spec) => (spec.client === 'wire' ? wireConnect : sdkConnect);
+
 async function roundtrip(spec) {
-  const conn = await connect(spec.uri);
+  const conn = await connectFor(spec)(spec.uri);
   for (let i = 0; i < (spec.warmup ?? 3000); i++) await conn.getVersion();
   const start = performance.now();
   for (let i = 0; i < spec.calls; i++) await conn.getVersion();
@@ -21,7 +58,7 @@ async function roundtrip(spec) {
 
 /** `inFlight` loops share one connection, each with one call outstanding at a time. */
 async function throughput(spec) {
-  const conn = await connect(spec.uri);
+  const conn = await sdkConnect(spec.uri);
   for (let i = 0; i < (spec.warmup ?? 3000); i++) await conn.getVersion();
   const perLoop = Math.floor(spec.calls / spec.inFlight);
   const loop = async () => {
@@ -36,7 +73,7 @@ async function throughput(spec) {
 
 /** Each client (own connection) creates `perClient` snapshots, deleting each at once when `delete` and the driver can. */
 async function createDelete(spec) {
-  const conns = await Promise.all(Array.from({ length: spec.clients }, () => connect(spec.uri)));
+  const conns = await Promise.all(Array.from({ length: spec.clients }, () => connectFor(spec)(spec.uri)));
   if (spec.delete && !('DomainSnapshotDelete' in conns[0].capabilities.methods)) {
     await Promise.all(conns.map((c) => c.close()));
     return { error: 'the driver does not implement DomainSnapshotDelete' };
@@ -58,7 +95,7 @@ async function createDelete(spec) {
 
 /** Gives a fresh domain `count` snapshots, 64 calls in flight (setup, not measured). */
 async function populate(spec) {
-  const conn = await connect(spec.uri);
+  const conn = await sdkConnect(spec.uri);
   const dom = await conn.domainDefineXML(spec.domainXml);
   await dom.create();
   let next = 0;
@@ -77,7 +114,7 @@ async function populate(spec) {
 }
 
 async function list(spec) {
-  const conn = await connect(spec.uri);
+  const conn = await sdkConnect(spec.uri);
   const dom = await conn.domainLookupByName(spec.domain);
   await dom.listAllSnapshots();
   const times = [];
@@ -92,7 +129,7 @@ async function list(spec) {
 }
 
 async function lookup(spec) {
-  const conn = await connect(spec.uri);
+  const conn = await sdkConnect(spec.uri);
   const dom = await conn.domainLookupByName(spec.domain);
   const names = Array.from({ length: spec.calls }, (_, k) => `${spec.prefix}${(k * 7919) % spec.count}`);
   for (const name of names.slice(0, spec.warmup ?? 1000)) await dom.snapshotLookupByName(name);
@@ -109,7 +146,7 @@ async function connections(spec) {
   try {
     while (conns.length < spec.count) {
       const batch = Math.min(50, spec.count - conns.length);
-      conns.push(...(await Promise.all(Array.from({ length: batch }, () => connect(spec.uri)))));
+      conns.push(...(await Promise.all(Array.from({ length: batch }, () => sdkConnect(spec.uri)))));
     }
     process.stdout.write(JSON.stringify({ opened: conns.length }) + '\n');
   } catch (error) {

@@ -89,3 +89,10 @@ export function pinProcess(pid, cpus) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU time (user + system, every thread) `pid` has used so far, in µs (from /proc/PID/stat; 100 ticks a second). */
+export function cpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '../../packages/client/dist/node.js';
 import { fmt, summarise } from './stats.js';
-import { startVirtwired } from './virtwired.js';
+import { startVirtwired, virtwiredAccepts } from './virtwired.js';
 
 const DISK_ONLY = 16;
 const ATOMIC = 128;
@@ -55,8 +55,8 @@ async function measureDisks(conn, dir, disks, repeats) {
 export async function runQemuSection(quick) {
   if (!has('qemu-system-x86_64', ['--version'])) return { skipped: 'qemu-system-x86_64 is not installed', text: 'skipped: qemu-system-x86_64 is not installed' };
   if (!has('qemu-img', ['--version'])) return { skipped: 'qemu-img is not installed', text: 'skipped: qemu-img is not installed' };
-  const daemon = await startVirtwired();
   const dir = mkdtempSync(join(tmpdir(), 'virtwire-bench-qemu-'));
+  const daemon = await startVirtwired({ extraArgs: virtwiredAccepts('--storage-root') ? ['--storage-root', dir] : [] });
   try {
     let conn;
     try {

@@ -1,5 +1,5 @@
 // Starts the real built virtwired for the benchmark on a loopback port and measures its start-up to first answer.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,11 @@ function freePort() {
   });
 }
 
+/** Whether this virtwired accepts `option` (options other branches add, such as `--storage-root`). */
+export function virtwiredAccepts(option) {
+  return execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).includes(option);
+}
+
 /** Polls until `uri` answers ConnectGetVersion; resolves with Date.now() of the answer. */
 async function firstAnswer(uri, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -40,12 +45,15 @@ async function firstAnswer(uri, timeoutMs = 30_000) {
 
 /**
  * Spawns `node packages/server/bin/virtwired.js --listen 127.0.0.1:PORT --no-unix` with a fresh state
- * directory; resolves once it answers, with its URI, pid, start-up time and a stop function.
+ * directory (or, `withUnixSocket`, also a unix socket there); resolves once it answers over TCP, with
+ * its URIs, pid, start-up time and a stop function.
  */
-export async function startVirtwired({ cpus, extraArgs = [] } = {}) {
+export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false } = {}) {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
-  const args = [BIN, '--listen', `127.0.0.1:${port}`, '--no-unix', '--state-dir', stateDir, '--log-level', 'silent', ...extraArgs];
+  const unix = join(stateDir, 'sock');
+  const listeners = withUnixSocket ? ['--unix', unix, '--unix-ro', `${unix}-ro`] : ['--no-unix'];
+  const args = [BIN, '--listen', `127.0.0.1:${port}`, ...listeners, '--state-dir', stateDir, '--log-level', 'silent', ...extraArgs];
   const [cmd, argv] = pinned(cpus, process.execPath, args);
   const spawnedAt = Date.now();
   const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -55,6 +63,7 @@ export async function startVirtwired({ cpus, extraArgs = [] } = {}) {
   return {
     name: 'virtwired',
     uri,
+    unixUri: withUnixSocket ? `test+unix:///default?socket=${unix}` : undefined,
     pid: child.pid,
     startupMs: answeredAt - spawnedAt,
     async stop() {
