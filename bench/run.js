@@ -39,7 +39,7 @@ function client(system, spec, cpus, unix = false) {
  * Measures `figure` on each system `plan.runs` times, alternating systems run by run; `pick` takes the
  * number out of a result. With `cpuRow`, also the daemon's CPU time per operation (`ops` of a run).
  */
-async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix } = {}) {
+async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix, cpuUnit = 'µs' } = {}) {
   const samples = { virtwired: [], libvirtd: [] };
   const cpu = { virtwired: [], libvirtd: [] };
   const errors = {};
@@ -54,7 +54,7 @@ async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix } = {
         const used = cpuMicros(system.pid) - before;
         if (result.error) errors[system.name] = result.error;
         else samples[system.name].push(...[pick(result)].flat());
-        if (cpuRow && !result.error) cpu[system.name].push(used / ops(runSpec));
+        if (cpuRow && !result.error) cpu[system.name].push(used / ops(runSpec) / (cpuUnit === 'ms' ? 1000 : 1));
       } finally {
         if (cpus) await pinProcess(system.pid, ALL_CPUS);
       }
@@ -64,7 +64,7 @@ async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix } = {
   addRow({ ...row, ours: summary('virtwired'), libvirt: systems.length > 1 ? summary('libvirtd') : undefined });
   if (cpuRow) {
     const cpuSummary = (name) => (cpu[name].length ? summarise(cpu[name]) : undefined);
-    addRow({ figure: cpuRow, unit: 'µs', better: 'lower', ours: cpuSummary('virtwired'), libvirt: systems.length > 1 ? cpuSummary('libvirtd') : undefined });
+    addRow({ figure: cpuRow, unit: cpuUnit, better: 'lower', ours: cpuSummary('virtwired'), libvirt: systems.length > 1 ? cpuSummary('libvirtd') : undefined });
   }
 }
 
@@ -187,7 +187,12 @@ async function scaleSection() {
       log(`  ${s.name}: ${count} snapshots created in ${result.seconds.toFixed(1)} s`);
     }
     const target = count === 10_000 ? { max: 0.5 } : count > 16_384 ? { oursOnly: true } : undefined;
-    await measure(systems, { figure: `List all of ${count.toLocaleString('en-US')} snapshots`, unit: 'ms', better: 'lower', target }, { workload: 'list', domain, repeats: plan.listRepeats, expect: count }, (r) => r.msPerList);
+    const listed = `${count.toLocaleString('en-US')} snapshots`;
+    await measure(systems, { figure: `List all of ${listed}`, unit: 'ms', better: 'lower', target }, { workload: 'list', domain, repeats: plan.listRepeats, expect: count }, (r) => r.msPerList, {
+      cpuRow: count <= 16_384 ? `Daemon CPU time per list of ${listed}` : undefined,
+      ops: (s) => s.repeats + 1,
+      cpuUnit: 'ms',
+    });
   }
   const memory = {};
   for (const s of systems) memory[s.name] = summarise([residentMiB(s.pid)]);
