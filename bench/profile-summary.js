@@ -8,6 +8,7 @@ if (!file) {
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
+process.stdout.on('error', () => process.exit(0)); // a closed pipe (`| head`) ends the listing
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
