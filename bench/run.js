@@ -70,7 +70,7 @@ async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix, cpuU
 
 function addRow(row) {
   rows.push(row);
-  const show = (s) => (s === undefined ? '—' : s.error ? `fails: ${s.error}` : `${fmt(s.median)} ${row.unit}`);
+  const show = (s) => (s === undefined ? '—' : s.skipped ? `skipped: ${s.skipped}` : s.error ? `fails: ${s.error}` : `${fmt(s.median)} ${row.unit}`);
   const ratio = ratioOf(row);
   log(`  ${row.figure}: virtwire ${show(row.ours)}, libvirt ${show(row.libvirt)}${ratio === undefined ? '' : `, ratio ${ratio.toFixed(2)}`}`);
 }
@@ -221,7 +221,8 @@ async function main() {
   log('(3) lists and lookups, (4) start-up and memory');
   await scaleSection();
   log('(5) qemu driver');
-  const qemu = await runQemuSection(argv.quick);
+  const qemu = await runQemuSection({ quick: argv.quick, withLibvirt: !missing });
+  for (const row of qemu.rows) addRow(row);
 
   const environment = {
     date: started.toISOString(),
@@ -237,8 +238,7 @@ async function main() {
     `Ratios are virtwire's median over libvirt's; medians and ranges over ${plan.runs} runs${argv.quick ? ' (quick)' : ''}. libvirt is always reached over its unix socket; "TCP" and "unix socket" rows differ only in how virtwire is reached.`,
     '',
     table(rows),
-    '',
-    `QEMU driver: ${qemu.text}`,
+    ...(qemu.skipped.length ? ['', `QEMU section: skipped ${qemu.skipped.join('; ')}.`] : []),
   ].join('\n');
   process.stdout.write(`${markdown}\n`);
   const out = argv.out ?? fileURLToPath(new URL(`./results/${argv.quick ? 'quick' : 'latest'}.json`, import.meta.url));

@@ -1,15 +1,19 @@
-// (5) The qemu driver's atomic disk-only snapshot at 1, 4 and 16 disks; skipped, with the reason, when it cannot run.
+// (5) The qemu driver's atomic disk-only snapshot of a running guest at 1, 4 and 16 disks, beside libvirt's qemu driver.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '../../packages/client/dist/node.js';
-import { fmt, summarise } from './stats.js';
+import { connect, ErrorNumber } from '../../packages/client/dist/node.js';
+import { LIBVIRT_HELPER, PYTHON, startLibvirtd } from './libvirtd.js';
+import { runJson } from './processes.js';
+import { summarise } from './stats.js';
 import { startVirtwired, virtwiredAccepts } from './virtwired.js';
 
 const DISK_ONLY = 16;
 const ATOMIC = 128;
-const NO_CONNECT = 38;
+const NOBODY = 65534;
+const DISK_COUNTS = [1, 4, 16];
+const target = (i) => `vd${String.fromCharCode(97 + i)}`;
 
 function has(command, args) {
   try {
@@ -22,24 +26,33 @@ function has(command, args) {
 
 const domainXml = (name, images) => `<domain type='qemu'><name>${name}</name><memory unit='KiB'>131072</memory><vcpu>1</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
-  ${images.map((path, i) => `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${path}'/><target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/></disk>`).join('\n  ')}
+  ${images.map((path, i) => `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${path}'/><target dev='${target(i)}' bus='virtio'/></disk>`).join('\n  ')}
   </devices></domain>`;
 
-const snapshotXml = (name, overlays) =>
-  `<domainsnapshot><name>${name}</name><disks>${overlays.map((path, i) => `<disk name='vd${String.fromCharCode(97 + i)}' snapshot='external'><source file='${path}'/></disk>`).join('')}</disks></domainsnapshot>`;
+/** Snapshot XML with an external overlay beside each image; `@R@` is replaced by the repetition. */
+const snapshotXml = (images) =>
+  `<domainsnapshot><name>s@R@</name><disks>${images.map((image, i) => `<disk name='${target(i)}' snapshot='external'><source file='${image.replace(/\.qcow2$/, '.s@R@')}'/></disk>`).join('')}</disks></domainsnapshot>`;
 
-/** Times `repeats` atomic disk-only snapshots of a running domain with `disks` qcow2 disks. */
-async function measureDisks(conn, dir, disks, repeats) {
+/** `disks` fresh 64 MiB qcow2 images in `dir` (owned by `owner` when given, for an unprivileged libvirtd). */
+function makeImages(dir, disks, owner) {
   const images = Array.from({ length: disks }, (_, i) => join(dir, `d${disks}-${i}.qcow2`));
-  for (const image of images) execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '64M']);
+  for (const image of images) {
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '64M']);
+    if (owner !== undefined) chownSync(image, owner, owner);
+  }
+  return images;
+}
+
+/** virtwire: times `repeats` snapshots of a running guest with `disks` disks through the SDK. */
+async function ours(conn, dir, disks, repeats) {
+  const images = makeImages(dir, disks);
   const dom = await conn.domainDefineXML(domainXml(`bench-q${disks}`, images));
   await dom.create();
   const times = [];
   try {
     for (let r = 0; r < repeats; r++) {
-      const overlays = images.map((image) => image.replace(/\.qcow2$/, `.s${r}`));
       const start = performance.now();
-      await dom.snapshotCreateXML(snapshotXml(`s${r}`, overlays), DISK_ONLY | ATOMIC);
+      await dom.snapshotCreateXML(snapshotXml(images).replaceAll('@R@', String(r)), DISK_ONLY | ATOMIC);
       times.push(performance.now() - start);
     }
   } finally {
@@ -48,37 +61,77 @@ async function measureDisks(conn, dir, disks, repeats) {
   return summarise(times);
 }
 
+/** Why virtwire's qemu driver cannot be measured, or null. */
+async function oursMissing(daemon) {
+  try {
+    const conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
+    await conn.close();
+    return null;
+  } catch (error) {
+    return error?.code === ErrorNumber.NoConnect ? 'this virtwired has no qemu driver (qemu:///session is refused)' : `qemu:///session did not open: ${error?.message ?? error}`;
+  }
+}
+
 /**
- * Runs the section when QEMU, qemu-img and virtwired's qemu driver are all present; otherwise says
- * which is missing. Returns a line of text for the report and the figures.
+ * Runs the section when QEMU and qemu-img are present: virtwire's qemu driver (when the daemon has
+ * one) and libvirt's (`qemu:///session` of the throw-away libvirtd, when libvirt is measured).
+ * Returns table rows, and the reasons for anything skipped.
  */
-export async function runQemuSection(quick) {
-  if (!has('qemu-system-x86_64', ['--version'])) return { skipped: 'qemu-system-x86_64 is not installed', text: 'skipped: qemu-system-x86_64 is not installed' };
-  if (!has('qemu-img', ['--version'])) return { skipped: 'qemu-img is not installed', text: 'skipped: qemu-img is not installed' };
+export async function runQemuSection({ quick, withLibvirt }) {
+  if (!has('qemu-system-x86_64', ['--version'])) return { rows: [], skipped: ['qemu-system-x86_64 is not installed'] };
+  if (!has('qemu-img', ['--version'])) return { rows: [], skipped: ['qemu-img is not installed'] };
+  const repeats = quick ? 3 : 7;
+  const results = Object.fromEntries(DISK_COUNTS.map((n) => [n, {}]));
+  const skipped = [];
+  let oursSkipped;
+
   const dir = mkdtempSync(join(tmpdir(), 'virtwire-bench-qemu-'));
   const daemon = await startVirtwired({ extraArgs: virtwiredAccepts('--storage-root') ? ['--storage-root', dir] : [] });
   try {
-    let conn;
-    try {
-      conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
-    } catch (error) {
-      const reason = error?.code === NO_CONNECT ? "this virtwired has no qemu driver (qemu:///session is refused)" : `qemu:///session did not open: ${error?.message ?? error}`;
-      return { skipped: reason, text: `skipped: ${reason}` };
+    const missing = await oursMissing(daemon);
+    if (missing) {
+      skipped.push(`virtwire: ${missing}`);
+      oursSkipped = missing;
     }
-    const figures = {};
-    try {
-      for (const disks of [1, 4, 16]) figures[disks] = await measureDisks(conn, dir, disks, quick ? 3 : 7);
-    } catch (error) {
-      return { error: String(error?.message ?? error), text: `failed: ${error?.message ?? error}` };
-    } finally {
-      await conn.close();
+    else {
+      const conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
+      try {
+        for (const n of DISK_COUNTS) results[n].ours = await ours(conn, dir, n, repeats).catch((e) => ({ error: String(e?.message ?? e) }));
+      } finally {
+        await conn.close();
+      }
     }
-    const text = Object.entries(figures)
-      .map(([disks, s]) => `${disks} disk${disks === '1' ? '' : 's'}: ${fmt(s.median)} ms (${fmt(s.min)}–${fmt(s.max)})`)
-      .join('; ');
-    return { figures, text: `atomic disk-only snapshot of a running domain, ${text}` };
   } finally {
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+
+  if (withLibvirt) {
+    const lvDir = mkdtempSync(join(tmpdir(), 'libvirt-bench-qemu-'));
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) chownSync(lvDir, NOBODY, NOBODY);
+    chmodSync(lvDir, 0o755);
+    const libvirtd = await startLibvirtd();
+    const uri = libvirtd.uri.replace('test+unix:///default', 'qemu+unix:///session');
+    try {
+      for (const n of DISK_COUNTS) {
+        const images = makeImages(lvDir, n, asRoot ? NOBODY : undefined);
+        const spec = { workload: 'qemuSnapshot', uri, domainXml: domainXml(`bench-q${n}`, images), snapshotXml: snapshotXml(images), repeats };
+        const result = await runJson(PYTHON, [LIBVIRT_HELPER, JSON.stringify(spec)]).catch((e) => ({ error: String(e?.message ?? e) }));
+        results[n].libvirt = result.error ? { error: result.error } : summarise(result.msPerSnapshot);
+        for (const file of readdirSync(lvDir)) rmSync(join(lvDir, file), { force: true });
+      }
+    } finally {
+      await libvirtd.stop();
+      rmSync(lvDir, { recursive: true, force: true });
+    }
+  }
+  const rows = DISK_COUNTS.map((n) => ({
+    figure: `qemu driver: atomic disk-only snapshot of a running guest, ${n} disk${n > 1 ? 's' : ''}`,
+    unit: 'ms',
+    better: 'lower',
+    ours: results[n].ours ?? (oursSkipped ? { skipped: oursSkipped } : undefined),
+    libvirt: withLibvirt ? results[n].libvirt : undefined,
+  }));
+  return { rows: results[1].ours || results[1].libvirt ? rows : [], skipped };
 }

@@ -4,13 +4,14 @@ import { fmt } from './stats.js';
 /** `median (min–max)` of a summary, or the error that stopped it, or a dash. */
 function cell(summary) {
   if (summary === undefined || summary === null) return '—';
+  if (summary.skipped) return `skipped: ${summary.skipped}`;
   if (summary.error) return `fails: ${summary.error}`;
   return `${fmt(summary.median)} (${fmt(summary.min)}–${fmt(summary.max)})`;
 }
 
 /** virtwire's median over libvirt's. */
 export function ratioOf(row) {
-  if (!row.ours || row.ours.error || !row.libvirt || row.libvirt.error) return undefined;
+  if (!row.ours || row.ours.error || row.ours.skipped || !row.libvirt || row.libvirt.error || row.libvirt.skipped) return undefined;
   return row.ours.median / row.libvirt.median;
 }
 

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '../../packages/client/dist/node.js';
 import { pinned, sleep } from './processes.js';
 
-const BIN = fileURLToPath(new URL('../../packages/server/bin/virtwired.js', import.meta.url));
+/** The daemon to measure: this tree's build, or another one named by $VIRTWIRED_BIN. */
+const BIN = process.env.VIRTWIRED_BIN ?? fileURLToPath(new URL('../../packages/server/bin/virtwired.js', import.meta.url));
 
 /** A free loopback TCP port. */
 function freePort() {
