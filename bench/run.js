@@ -21,7 +21,7 @@ const { values: argv } = parseArgs({
 /** Sizes of every workload; `--quick` trades precision for a run of about a minute. */
 const plan = argv.quick
   ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 500, createEight: 100, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250 }
-  : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 5, lookups: 5_000, connections: 1_000 };
+  : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 10, lookups: 5_000, connections: 1_000 };
 if (argv.runs) plan.runs = Number(argv.runs);
 
 const ALL_CPUS = `0-${cpuList().length - 1}`;

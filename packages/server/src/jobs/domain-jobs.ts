@@ -90,6 +90,7 @@ export class DomainJobs {
         slot.waiters.splice(slot.waiters.indexOf(waiter), 1);
         waiter.fail(VirError.report(ErrorNumber.OperationTimeout, ErrorDomain.None, `cannot acquire state change lock${blockerOf(slot)}`));
       }, this.limits.waitMs);
+      waiter.timer.unref(); // a wait alone never keeps the daemon running
       slot.waiters.push(waiter);
     });
   }
