@@ -1,5 +1,5 @@
 // Starts a real virtwired for a test: loopback TCP plus read-write and read-only unix sockets in a temp dir.
-import { generateToken, startDaemon, tokenEntry, type Daemon, type DaemonOptions } from '@virtwire/server';
+import { generateToken, startDaemon, tokenEntry, type Daemon, type DaemonOptions, type HypervisorDriver } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,8 @@ export interface TestDaemon {
   close(): Promise<void>;
 }
 
-/** Starts a daemon on an ephemeral port; `close()` stops it and removes its directories. */
-export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
+/** Starts a daemon on an ephemeral port (with `extraDrivers` beside or instead of the built-in ones); `close()` stops it and removes its directories. */
+export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extraDrivers: HypervisorDriver[] = []): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'virtwired-test-'));
   const socket = join(dir, 'sock');
   const readOnlySocket = join(dir, 'sock-ro');
@@ -49,7 +49,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
     logLevel: 'silent',
     ...options,
     tokens: [tokenEntry(TEST_TOKEN, 'rw', 'test'), ...(options.tokens ?? [])],
-  });
+  }, extraDrivers);
   const wsAddress = daemon.addresses.find((a) => a.startsWith('ws://'))!;
   const hostPort = wsAddress.slice('ws://'.length);
   const uri = (driverPath = '/default', query?: string) => `test+ws://${hostPort}${driverPath}${query ? `?${query}` : ''}`;

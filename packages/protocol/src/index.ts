@@ -15,6 +15,7 @@ export * from './flags/domain-lifecycle-flags.js';
 export * from './methods/define-method.js';
 export * from './methods/method-table.js';
 export * from './methods/storage-methods.js';
+export { DomainJobType, DomainJobInfoSchema, type DomainJobInfo } from './methods/domain-methods.js';
 export * from './xml/xml-limits.js';
 export * from './xml/xml-tree.js';
 export * from './xml/snapshot-xml.js';

@@ -10,6 +10,7 @@ export interface TlsOptions {
   clientCa?: string | Buffer;
 }
 import type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';
+import type { JobTraceEvent } from './jobs/job-trace.js';
 
 /** A place the daemon accepts WebSocket connections. */
 export type ListenerSpec =
@@ -54,6 +55,10 @@ export interface DaemonLimits {
   heartbeatIntervalMs: number;
   /** A connection that sends nothing (no call, no app-level PING) for this long is closed; 0 turns it off. */
   idleTimeoutMs: number;
+  /** Longest wait for a domain's state-change lock (libvirt's `VIR_JOB_WAIT_TIME`); then VIR_ERR_OPERATION_TIMEOUT. */
+  jobWaitMs: number;
+  /** Most state-changing calls on one domain at once, the running one included (libvirt's `max_queued`). */
+  maxQueuedJobsPerDomain: number;
 }
 
 /** Defaults chosen for a management daemon: libvirt-sized budgets, small messages, finite queues. */
@@ -76,6 +81,8 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxOutboundBytes: 16 * 1024 * 1024,
   heartbeatIntervalMs: 15_000,
   idleTimeoutMs: 0,
+  jobWaitMs: 30_000,
+  maxQueuedJobsPerDomain: 256,
 };
 
 /** Everything `startDaemon` needs. */
@@ -104,4 +111,6 @@ export interface DaemonOptions {
   logStream?: DestinationStream;
   /** The qemu driver's storage roots, runtime directory and binaries. */
   qemu?: QemuDriverOptions;
+  /** Receives every domain job's acquire and release (tests and diagnosis; off by default). */
+  jobTrace?: (event: JobTraceEvent) => void;
 }

@@ -1,5 +1,6 @@
 // virtwired: drivers, dispatcher and listeners put together, with admission, authentication, limits and heartbeat.
 import { SUBPROTOCOL } from '@virtwire/protocol';
+import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from './auth/principal.js';
@@ -8,8 +9,9 @@ import { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions } from './daemon-
 import type { HypervisorDriver } from './drivers/driver.js';
 import { QemuDriver } from './drivers/qemu/qemu-driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
+import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
-import { RpcSession } from './rpc/rpc-session.js';
+import { RpcSession, type CorkableStream } from './rpc/rpc-session.js';
 import { resolveStorageRoots } from './storage/confined-path.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
@@ -53,7 +55,8 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     await Promise.all(drivers.map((d) => d.shutdown()));
     throw error;
   }
-  const dispatcher = new Dispatcher(drivers);
+  const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
+  const dispatcher = new Dispatcher(drivers, jobs);
   const sessions = new Set<RpcSession>();
   const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;
@@ -76,11 +79,11 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     maxConnections: limits.maxConnections,
     openConnections: () => sessions.size,
     log,
-    onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket) => {
+    onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => {
       const id = `c${nextConnection++}`;
       const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
       const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
-      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc));
+      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream);
       sessions.add(rpc);
       sessionLog.debug('connected');
     },

@@ -5,3 +5,5 @@ export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri,
 export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';
 export type { TlsOptions } from './daemon-options.js';
 export type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';
+export { DomainJobs, DEFAULT_JOB_LIMITS, type DomainJobLimits, type RunningJob } from './jobs/domain-jobs.js';
+export { JobTraceRecorder, type JobTraceEvent } from './jobs/job-trace.js';

@@ -48,6 +48,8 @@ const LIMIT_FLAGS: ReadonlyArray<[keyof DaemonLimits, string]> = [
   ['maxOutboundBytes', 'bytes queued for a client that is not reading before it is dropped'],
   ['heartbeatIntervalMs', 'ping interval in ms (a silent client is dropped after two)'],
   ['idleTimeoutMs', 'close connections that send nothing for this many ms (0: never)'],
+  ['jobWaitMs', "longest wait in ms for a domain's state-change lock"],
+  ['maxQueuedJobsPerDomain', 'most state-changing calls on one domain at once, the running one included'],
 ];
 
 const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

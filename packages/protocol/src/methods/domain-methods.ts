@@ -14,6 +14,42 @@ import { XML_MAX_LENGTH } from '../xml/xml-limits.js';
 import { defineMethod } from './define-method.js';
 
 const domainOnly = z.strictObject({ domain: DomainRefSchema });
+
+/** `virDomainJobType`: what kind of job a domain is running. */
+export const DomainJobType = {
+  /** `VIR_DOMAIN_JOB_NONE`: no job is active. */
+  None: 0,
+  /** `VIR_DOMAIN_JOB_BOUNDED`: a job with a finite completion time. */
+  Bounded: 1,
+  /** `VIR_DOMAIN_JOB_UNBOUNDED`: a job without a known completion time. */
+  Unbounded: 2,
+  /** `VIR_DOMAIN_JOB_COMPLETED`. */
+  Completed: 3,
+  /** `VIR_DOMAIN_JOB_FAILED`. */
+  Failed: 4,
+  /** `VIR_DOMAIN_JOB_CANCELLED`. */
+  Cancelled: 5,
+} as const;
+
+const count = z.number().int().min(0);
+
+/** `virDomainJobInfo`: the job's type, time elapsed and remaining (ms), and its data, memory and file progress (bytes). */
+export const DomainJobInfoSchema = z.strictObject({
+  type: z.number().int(),
+  timeElapsed: count,
+  timeRemaining: count,
+  dataTotal: count,
+  dataProcessed: count,
+  dataRemaining: count,
+  memTotal: count,
+  memProcessed: count,
+  memRemaining: count,
+  fileTotal: count,
+  fileProcessed: count,
+  fileRemaining: count,
+});
+/** See {@link DomainJobInfoSchema}. */
+export type DomainJobInfo = z.infer<typeof DomainJobInfoSchema>;
 const domainAndFlags = z.strictObject({ domain: DomainRefSchema, flags: FlagsSchema });
 
 /** Domain methods, by wire name. libvirt's domain API raises its generic errors in VIR_FROM_DOMAIN. */
@@ -89,6 +125,18 @@ export const domainMethods = {
     permission: 'read',
     params: domainOnly,
     result: z.boolean(),
+  }),
+  /**
+   * `virDomainGetJobInfo`: the state-changing job the domain is running, answered by the daemon's
+   * job table (`UNBOUNDED` with the time elapsed while a job runs, `NONE` otherwise); never waits.
+   */
+  DomainGetJobInfo: defineMethod({
+    libvirt: 'virDomainGetJobInfo',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'read',
+    handledBy: 'daemon',
+    params: domainOnly,
+    result: DomainJobInfoSchema,
   }),
   /** `virDomainDefineXMLFlags`. */
   DomainDefineXML: defineMethod({

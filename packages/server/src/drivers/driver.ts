@@ -32,6 +32,11 @@ export interface DriverConnection {
   /** The canonical URI of this connection, as `virConnectGetURI` returns it. */
   readonly uri: string;
   readonly handlers: DriverHandlers;
+  /**
+   * The host whose domains this connection manages: connections with the same scope share each
+   * domain's job lock. Left out, every connection of the driver shares one scope.
+   */
+  readonly jobScope?: object;
   close(): Promise<void>;
 }
 

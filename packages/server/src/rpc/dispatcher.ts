@@ -7,6 +7,7 @@ import {
   ConnectFlags,
   ErrorDomain,
   ErrorNumber,
+  isMethodName,
   JsonRpcErrorCode,
   methods,
   VirError,
@@ -16,11 +17,13 @@ import {
   type Params,
   type Result,
 } from '@virtwire/protocol';
-import { createJSONRPCErrorResponse, JSONRPCServer } from 'json-rpc-2.0';
+import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseConnectionUri } from '../drivers/connection-uri.js';
-import type { CallContext, HypervisorDriver } from '../drivers/driver.js';
+import type { CallContext, DriverConnection, HypervisorDriver } from '../drivers/driver.js';
+import { DomainJobs } from '../jobs/domain-jobs.js';
+import { domainJobInfo } from '../jobs/job-info.js';
 import type { Session } from './session.js';
 
 type DaemonHandlers = { [N in DaemonMethodName]: (params: Params<N>, session: Session) => Promise<Result<N>> };
@@ -35,29 +38,46 @@ function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: st
     .join('; ');
 }
 
-/** The daemon's call router: one JSON-RPC server with every protocol method registered. */
-export class Dispatcher {
-  readonly rpc = new JSONRPCServer<Session>({ errorListener: () => undefined });
-  private readonly drivers = new Map<string, HypervisorDriver>();
+/** The UUID of the domain a call names (`params.domain` or `params.snapshot.domain`), lower-cased. */
+function domainOf(params: { domain?: { uuid: string }; snapshot?: { domain: { uuid: string } } }): string | undefined {
+  return (params.domain ?? params.snapshot?.domain)?.uuid.toLowerCase();
+}
 
-  constructor(drivers: HypervisorDriver[]) {
+const callContext = (session: Session): CallContext => ({ connectionId: session.id, readOnly: session.readOnly, log: session.log });
+
+/** The daemon's call router: every protocol method, answered through one pipeline. */
+export class Dispatcher {
+  private readonly drivers = new Map<string, HypervisorDriver>();
+  /** Each open driver connection's job scope, as a key prefix: `s1`, `s2`... */
+  private readonly jobScopes = new WeakMap<DriverConnection, string>();
+  private readonly scopeIds = new WeakMap<object, string>();
+  private nextScope = 1;
+
+  constructor(
+    drivers: HypervisorDriver[],
+    /** The per-domain job table: write calls that name a domain run as that domain's one job. */
+    readonly jobs: DomainJobs = new DomainJobs(),
+  ) {
     for (const driver of drivers) this.drivers.set(driver.scheme, driver);
-    this.rpc.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
+  }
+
+  /**
+   * Answers one request that passed the envelope checks: its reply, or null for a notification
+   * (JSON-RPC 2.0 section 4.1). An unknown method is -32601; internal failures are logged and
+   * answered as -32603 with a correlation id.
+   */
+  async receive(request: JSONRPCRequest, session: Session): Promise<JSONRPCResponse | null> {
+    const { id, method } = request;
+    if (!isMethodName(method)) return id === undefined ? null : createJSONRPCErrorResponse(id, JsonRpcErrorCode.MethodNotFound, 'Method not found');
+    try {
+      const result = await this.call(method, request.params, session);
+      return id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
+    } catch (error) {
       const mapped = toVirError(error);
+      if (!VirError.is(error)) session.log.error({ err: error, method, correlationId: mapped.correlationId }, 'internal error');
+      if (id === undefined) return null;
       const wire = mapped.toJsonRpc();
       return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
-    };
-    for (const name of Object.keys(methods) as MethodName[]) {
-      this.rpc.addMethod(name, async (params: unknown, session: Session) => {
-        try {
-          return await this.call(name, params, session);
-        } catch (error) {
-          if (VirError.is(error)) throw error;
-          const internal = toVirError(error);
-          session.log.error({ err: error, method: name, correlationId: internal.correlationId }, 'internal error');
-          throw internal;
-        }
-      });
     }
   }
 
@@ -83,7 +103,25 @@ export class Dispatcher {
       | ((params: unknown, call: CallContext) => unknown)
       | undefined;
     if (!handler) throw VirError.report(ErrorNumber.NoSupport, definition.errorDomain, definition.libvirt);
-    return handler(params, { connectionId: session.id, readOnly: session.readOnly, log: session.log });
+    const domain = definition.permission === 'write' ? domainOf(parsed.data as Parameters<typeof domainOf>[0]) : undefined;
+    if (domain === undefined) return handler(params, callContext(session));
+    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, callContext(session)));
+  }
+
+  /** The job table's key for a domain of a driver connection: its scope, then the UUID. */
+  private jobKey(connection: DriverConnection, uuid: string): string {
+    return `${this.jobScopes.get(connection)}/${uuid}`;
+  }
+
+  /** Remembers which job scope a newly opened connection belongs to (its host, or else its driver). */
+  private assignJobScope(connection: DriverConnection, driver: HypervisorDriver): void {
+    const scope = connection.jobScope ?? driver;
+    let id = this.scopeIds.get(scope);
+    if (id === undefined) {
+      id = `s${this.nextScope++}`;
+      this.scopeIds.set(scope, id);
+    }
+    this.jobScopes.set(connection, id);
   }
 
   private readonly daemonHandlers: DaemonHandlers = {
@@ -96,6 +134,7 @@ export class Dispatcher {
       const readOnly = session.readOnly || (flags & ConnectFlags.ReadOnly) !== 0;
       session.driver = await driver.open(parsed, readOnly);
       session.readOnly = readOnly;
+      this.assignJobScope(session.driver, driver);
       return { uri: session.driver.uri, readOnly, capabilities: session.driver.capabilities };
     },
     ConnectClose: async (_params, session) => {
@@ -106,6 +145,11 @@ export class Dispatcher {
     },
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
+    DomainGetJobInfo: async ({ domain }, session) => {
+      const connection = session.driver!;
+      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, callContext(session));
+      return domainJobInfo(this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase())));
+    },
   };
 }
 

@@ -26,6 +26,12 @@ const errorResponse = (id: string | number | null, error: VirError): JSONRPCResp
   return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
 };
 
+/** The byte stream under a WebSocket, whose writes can be held back and then sent as one. */
+export interface CorkableStream {
+  cork(): void;
+  uncork(): void;
+}
+
 /**
  * Serves one WebSocket. Order for every request: raw depth scan, JSON.parse, envelope (id,
  * jsonrpc, method), call budget, method permission, params shape, XML bounds, then the dispatcher
@@ -39,6 +45,7 @@ export class RpcSession {
   private closed = false;
   private lastActivity = performance.now();
   private readonly budget: TokenBucket;
+  private corked = false;
   alive = true;
 
   constructor(
@@ -47,6 +54,8 @@ export class RpcSession {
     private readonly dispatcher: Dispatcher,
     private readonly limits: DaemonLimits,
     private readonly onClosed: () => void,
+    /** The socket under `socket`: replies finished in one turn of the event loop leave in one write. */
+    private readonly stream?: CorkableStream,
   ) {
     this.budget = new TokenBucket(limits.maxCallsPerSecond, limits.callBurst);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
@@ -159,7 +168,7 @@ export class RpcSession {
     if ('id' in header) request.id = header.id ?? null;
     this.track(+1);
     try {
-      return await this.dispatcher.rpc.receive(request, this.session);
+      return await this.dispatcher.receive(request, this.session);
     } catch (error) {
       const correlationId = randomUUID();
       this.session.log.error({ err: error, correlationId }, 'dispatch failed');
@@ -235,6 +244,7 @@ export class RpcSession {
       this.socket.terminate();
       return;
     }
+    this.holdWritesUntilTickEnds();
     this.socket.send(text);
   }
 
@@ -242,6 +252,18 @@ export class RpcSession {
   async terminate(): Promise<void> {
     this.socket.terminate();
     await this.close();
+  }
+
+  /** Corks the stream until the current tick's replies are queued, so that one syscall carries them all. */
+  private holdWritesUntilTickEnds(): void {
+    const stream = this.stream;
+    if (stream === undefined || this.corked) return;
+    this.corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   /** Closes the driver connection once the socket is gone. */

@@ -22,7 +22,7 @@ export interface UpgradeContext {
   readonly openConnections: () => number;
   readonly log: Logger;
   /** Called with every accepted WebSocket and who it belongs to. */
-  readonly onOpen: (socket: WebSocket, principal: Principal, admitted: AdmittedSocket) => void;
+  readonly onOpen: (socket: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => void;
 }
 
 const BEARER_CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="virtwired"' };
@@ -60,7 +60,7 @@ export function upgradeHandler(listener: OpenListener, context: UpgradeContext) 
         }
         context.wss.handleUpgrade(request, socket, head, (ws) => {
           admitted.settle();
-          context.onOpen(ws, outcome.principal, admitted);
+          context.onOpen(ws, outcome.principal, admitted, socket);
         });
       },
       (error: unknown) => {

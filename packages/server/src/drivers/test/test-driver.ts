@@ -36,6 +36,7 @@ export class TestDriver implements HypervisorDriver {
       uri: uri.text,
       capabilities: testCapabilities(atomicMode),
       handlers: testHandlers(node, atomicMode),
+      jobScope: node,
       close: async () => undefined,
     };
   }

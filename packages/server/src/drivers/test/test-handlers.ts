@@ -157,7 +157,8 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
     DomainHasCurrentSnapshot: ({ domain }) => node.resolve(domain).snapshots.current !== null,
     DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
       const d = node.resolve(domain);
-      return page(listSnapshots(d.snapshots, flags), offset, limit).map((s) => snapshotRef(d, s));
+      const ref = d.ref(); // one reference for every entry: a domain's name and UUID are read from its XML tree
+      return page(listSnapshots(d.snapshots, flags), offset, limit).map((s) => ({ name: s.def.name, domain: ref }));
     },
     DomainSnapshotNum: ({ domain, flags }) => {
       const tree = node.resolve(domain).snapshots;

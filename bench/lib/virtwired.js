@@ -1,0 +1,76 @@
+// Starts the real built virtwired for the benchmark on a loopback port and measures its start-up to first answer.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '../../packages/client/dist/node.js';
+import { pinned, sleep } from './processes.js';
+
+/** The daemon to measure: this tree's build, or another one named by $VIRTWIRED_BIN. */
+const BIN = process.env.VIRTWIRED_BIN ?? fileURLToPath(new URL('../../packages/server/bin/virtwired.js', import.meta.url));
+
+/** A free loopback TCP port. */
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether this virtwired accepts `option` (options other branches add, such as `--storage-root`). */
+export function virtwiredAccepts(option) {
+  return execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).includes(option);
+}
+
+/** Polls until `uri` answers ConnectGetVersion; resolves with Date.now() of the answer. */
+async function firstAnswer(uri, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const conn = await connect(uri);
+      await conn.getVersion();
+      const at = Date.now();
+      await conn.close();
+      return at;
+    } catch {
+      await sleep(2);
+    }
+  }
+  throw new Error(`virtwired at ${uri} did not answer`);
+}
+
+/**
+ * Spawns `node packages/server/bin/virtwired.js --listen 127.0.0.1:PORT --no-unix` with a fresh state
+ * directory (or, `withUnixSocket`, also a unix socket there); resolves once it answers over TCP, with
+ * its URIs, pid, start-up time and a stop function.
+ */
+export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false } = {}) {
+  const port = await freePort();
+  const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
+  const unix = join(stateDir, 'sock');
+  const listeners = withUnixSocket ? ['--unix', unix, '--unix-ro', `${unix}-ro`] : ['--no-unix'];
+  const args = [BIN, '--listen', `127.0.0.1:${port}`, ...listeners, '--state-dir', stateDir, '--log-level', 'silent', ...extraArgs];
+  const [cmd, argv] = pinned(cpus, process.execPath, args);
+  const spawnedAt = Date.now();
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const uri = `test+ws://127.0.0.1:${port}/default`;
+  const answeredAt = await firstAnswer(uri);
+  return {
+    name: 'virtwired',
+    uri,
+    unixUri: withUnixSocket ? `test+unix:///default?socket=${unix}` : undefined,
+    pid: child.pid,
+    startupMs: answeredAt - spawnedAt,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

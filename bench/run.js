@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+// virtwired against libvirtd, side by side in one run: the same workloads, medians and spread, ratios to libvirt.
+//
+// npm run bench [-- --quick] [-- --runs N] [-- --no-libvirt] [-- --out FILE.json]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus as cpuList, loadavg, totalmem, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LIBVIRT_HELPER, libvirtMissing, libvirtVersion, PYTHON, startLibvirtd } from './lib/libvirtd.js';
+import { cpuMicros, pinProcess, residentMiB, runJson, sleep, startHolder } from './lib/processes.js';
+import { runQemuSection } from './lib/qemu-section.js';
+import { ratioOf, table } from './lib/report.js';
+import { fmt, summarise } from './lib/stats.js';
+import { startVirtwired } from './lib/virtwired.js';
+
+const CLIENT = fileURLToPath(new URL('./virtwire-client.js', import.meta.url));
+const { values: argv } = parseArgs({
+  options: { quick: { type: 'boolean' }, runs: { type: 'string' }, 'no-libvirt': { type: 'boolean' }, out: { type: 'string' } },
+});
+
+/** Sizes of every workload; `--quick` trades precision for a run of about a minute. */
+const plan = argv.quick
+  ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 500, createEight: 100, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250 }
+  : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 10, lookups: 5_000, connections: 1_000 };
+if (argv.runs) plan.runs = Number(argv.runs);
+
+const ALL_CPUS = `0-${cpuList().length - 1}`;
+const missing = argv['no-libvirt'] ? 'not requested (--no-libvirt)' : libvirtMissing();
+const rows = [];
+const log = (text) => process.stderr.write(`${text}\n`);
+
+/** Runs one workload on one system's client (the SDK in Node, or python3-libvirt); `unix` picks virtwired's unix socket. */
+function client(system, spec, cpus, unix = false) {
+  const request = JSON.stringify({ ...spec, uri: unix ? (system.unixUri ?? system.uri) : system.uri });
+  return system.name === 'virtwired' ? runJson(process.execPath, [CLIENT, request], { cpus }) : runJson(PYTHON, [LIBVIRT_HELPER, request], { cpus });
+}
+
+/**
+ * Measures `figure` on each system `plan.runs` times, alternating systems run by run; `pick` takes the
+ * number out of a result. With `cpuRow`, also the daemon's CPU time per operation (`ops` of a run).
+ */
+async function measure(systems, row, spec, pick, { cpus, cpuRow, ops, unix, cpuUnit = 'µs' } = {}) {
+  const samples = { virtwired: [], libvirtd: [] };
+  const cpu = { virtwired: [], libvirtd: [] };
+  const errors = {};
+  for (let run = 0; run < plan.runs; run++) {
+    for (const system of systems) {
+      if (errors[system.name]) continue;
+      if (cpus) await pinProcess(system.pid, cpus);
+      try {
+        const runSpec = typeof spec === 'function' ? spec(run, system) : spec;
+        const before = cpuMicros(system.pid);
+        const result = await client(system, runSpec, cpus, unix);
+        const used = cpuMicros(system.pid) - before;
+        if (result.error) errors[system.name] = result.error;
+        else samples[system.name].push(...[pick(result)].flat());
+        if (cpuRow && !result.error) cpu[system.name].push(used / ops(runSpec) / (cpuUnit === 'ms' ? 1000 : 1));
+      } finally {
+        if (cpus) await pinProcess(system.pid, ALL_CPUS);
+      }
+    }
+  }
+  const summary = (name) => (errors[name] ? { error: errors[name] } : samples[name].length ? summarise(samples[name]) : undefined);
+  addRow({ ...row, ours: summary('virtwired'), libvirt: systems.length > 1 ? summary('libvirtd') : undefined });
+  if (cpuRow) {
+    const cpuSummary = (name) => (cpu[name].length ? summarise(cpu[name]) : undefined);
+    addRow({ figure: cpuRow, unit: cpuUnit, better: 'lower', ours: cpuSummary('virtwired'), libvirt: systems.length > 1 ? cpuSummary('libvirtd') : undefined });
+  }
+}
+
+function addRow(row) {
+  rows.push(row);
+  const show = (s) => (s === undefined ? '—' : s.skipped ? `skipped: ${s.skipped}` : s.error ? `fails: ${s.error}` : `${fmt(s.median)} ${row.unit}`);
+  const ratio = ratioOf(row);
+  log(`  ${row.figure}: virtwire ${show(row.ours)}, libvirt ${show(row.libvirt)}${ratio === undefined ? '' : `, ratio ${ratio.toFixed(2)}`}`);
+}
+
+/** Every daemon this run started, so that a failure stops them too. */
+const running = new Set();
+
+/**
+ * Starts virtwired and, when it can be measured, libvirtd. libvirt's test:///default lives only while
+ * a connection holds it, so a keeper connection stays open until the daemon is stopped.
+ */
+async function startBoth() {
+  const ours = await startVirtwired({ withUnixSocket: true });
+  running.add(ours);
+  if (missing) return [ours];
+  const daemon = await startLibvirtd();
+  const keeper = startHolder(PYTHON, [LIBVIRT_HELPER, JSON.stringify({ workload: 'connections', uri: daemon.uri, count: 1 })]);
+  const theirs = {
+    ...daemon,
+    async stop() {
+      await keeper.stop();
+      await daemon.stop();
+    },
+  };
+  running.add(theirs);
+  await keeper.next();
+  return [ours, theirs];
+}
+
+async function stopAll(systems) {
+  await Promise.all(systems.map((s) => s.stop()));
+  for (const s of systems) running.delete(s);
+}
+
+/** (1) Trivial calls: sequential round trip (same CPU, and placed by the OS) and throughput with 1, 16, 64 in flight. */
+async function callSection(systems) {
+  const rt = { workload: 'roundtrip', calls: plan.rtCalls };
+  const target = { max: 0.5 };
+  const name = 'ConnectGetVersion round trip';
+  await measure(systems, { figure: `${name}, TCP, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { cpus: '0' });
+  await measure(systems, { figure: `${name}, TCP, placed by the OS`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs);
+  await measure(systems, { figure: `${name}, unix socket, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { cpus: '0', unix: true });
+  await measure(systems, { figure: `${name}, unix socket, placed by the OS`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { unix: true });
+  const bare = { ...rt, client: 'wire' };
+  await measure(systems, { figure: `${name}, TCP, one CPU, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower', target }, bare, (r) => r.perCallUs, { cpus: '0' });
+  await measure(systems, { figure: `${name}, TCP, placed by the OS, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower', target }, bare, (r) => r.perCallUs);
+  for (const inFlight of [1, 16, 64]) {
+    const spec = { workload: 'throughput', calls: plan.throughputCalls, inFlight, warmup: 3000 };
+    const cpuRow = inFlight === 16 ? 'Daemon CPU time per ConnectGetVersion (16 in flight)' : undefined;
+    await measure(systems, { figure: `ConnectGetVersion throughput, ${inFlight} in flight on one connection`, unit: 'calls/s', better: 'higher' }, spec, (r) => r.callsPerSec, { cpuRow, ops: (s) => s.calls + s.warmup });
+  }
+}
+
+/** (2) Snapshot create (+ delete, once the test driver implements it) pairs per second, ATOMIC, on test:///default's `test`. */
+async function snapshotSection(systems, canDelete) {
+  const what = canDelete ? 'create + delete pairs' : 'creates (delete not implemented yet)';
+  for (const [clients, perClient, client] of [
+    [1, plan.createOne, 'sdk'],
+    [1, plan.createOne, 'wire'],
+    [8, plan.createEight, 'sdk'],
+  ]) {
+    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}`, delete: canDelete, warmup: 300, client });
+    const target = canDelete && clients === 1 ? { min: 3 } : undefined;
+    const cpuRow = clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients)` : undefined;
+    const how = client === 'wire' ? ', virtwire through a bare JSON-RPC client' : '';
+    await measure(systems, { figure: `Snapshot ${what} (ATOMIC), ${clients} client${clients > 1 ? 's' : ''}${how}`, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec, {
+      cpuRow,
+      ops: (s) => s.clients * s.perClient + (s.warmup ?? 300),
+    });
+  }
+}
+
+const domainXml = (name) =>
+  `<domain type='test'><name>${name}</name><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices><disk type='file' device='disk'><source file='/guest/${name}.img'/><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+
+/** (3) and (4): start-up, memory idle and with idle connections, many snapshots, and listing and looking them up. */
+async function scaleSection() {
+  const startups = { virtwired: [], libvirtd: [] };
+  const idle = { virtwired: [], libvirtd: [] };
+  for (let run = 0; run < plan.runs; run++) {
+    const systems = await startBoth();
+    await sleep(300);
+    for (const s of systems) {
+      startups[s.name].push(s.startupMs);
+      idle[s.name].push(residentMiB(s.pid));
+    }
+    await stopAll(systems);
+  }
+  const both = (series, row) => addRow({ ...row, ours: summarise(series.virtwired), libvirt: series.libvirtd.length ? summarise(series.libvirtd) : undefined });
+  both(startups, { figure: 'Daemon start-up to first answer', unit: 'ms', better: 'lower' });
+  both(idle, { figure: 'Resident memory, idle', unit: 'MiB', better: 'lower', target: { below: 80 } });
+
+  const systems = await startBoth();
+  const single = (figure, unit, better, values, target) =>
+    addRow({ figure, unit, better, target, ours: values.virtwired, libvirt: systems.length > 1 ? values.libvirtd : undefined });
+  const connected = {};
+  for (const s of systems) {
+    const command = s.name === 'virtwired' ? [process.execPath, [CLIENT]] : [PYTHON, [LIBVIRT_HELPER]];
+    const holder = startHolder(command[0], [...command[1], JSON.stringify({ workload: 'connections', uri: s.uri, count: plan.connections })]);
+    const opened = await holder.next();
+    await sleep(300);
+    connected[s.name] = opened.error ? { error: `${opened.error} after ${opened.opened}` } : summarise([residentMiB(s.pid)]);
+    await holder.stop();
+  }
+  single(`Resident memory with ${plan.connections.toLocaleString('en-US')} idle connections`, 'MiB', 'lower', connected);
+
+  // Populate every size first, so that resident memory is read before any list has made garbage.
+  for (const count of plan.lists) {
+    for (const s of systems) {
+      const domain = `list${count}`;
+      const result = await client(s, { workload: 'populate', domain, domainXml: domainXml(domain), count, prefix: 'p' });
+      if (result.snapshots !== count) throw new Error(`${s.name}: populated ${result.snapshots} of ${count} (${result.error ?? ''})`);
+      log(`  ${s.name}: ${count} snapshots created in ${result.seconds.toFixed(1)} s`);
+    }
+  }
+  await sleep(1000);
+  const memory = {};
+  for (const s of systems) memory[s.name] = summarise([residentMiB(s.pid)]);
+  const total = plan.lists.reduce((sum, count) => sum + count, 0);
+  single(`Resident memory with ${total.toLocaleString('en-US')} snapshots`, 'MiB', 'lower', memory);
+  for (const count of plan.lists) {
+    const target = count === 10_000 ? { max: 0.5 } : count > 16_384 ? { oursOnly: true } : undefined;
+    const listed = `${count.toLocaleString('en-US')} snapshots`;
+    await measure(systems, { figure: `List all of ${listed}`, unit: 'ms', better: 'lower', target }, { workload: 'list', domain: `list${count}`, repeats: plan.listRepeats, expect: count }, (r) => r.msPerList, {
+      cpuRow: count <= 16_384 ? `Daemon CPU time per list of ${listed}` : undefined,
+      ops: (s) => s.repeats + 1,
+      cpuUnit: 'ms',
+    });
+  }
+  const largest = plan.lists.at(-1);
+  await measure(systems, { figure: `Snapshot lookup by name among ${largest.toLocaleString('en-US')}`, unit: 'µs', better: 'lower' }, { workload: 'lookup', domain: `list${largest}`, prefix: 'p', count: largest, calls: plan.lookups }, (r) => r.perCallUs);
+  await stopAll(systems);
+}
+
+async function main() {
+  const started = new Date();
+  const loadBefore = loadavg()[0];
+  log(`virtwire benchmark (${argv.quick ? 'quick' : 'full'}, ${plan.runs} runs per figure); libvirt: ${missing ?? `libvirtd ${libvirtVersion()}`}`);
+  const probe = await startVirtwired();
+  const { connect } = await import('../packages/client/dist/node.js');
+  const conn = await connect(probe.uri);
+  const canDelete = 'DomainSnapshotDelete' in conn.capabilities.methods;
+  await conn.close();
+  await probe.stop();
+
+  log('(1) trivial calls, (2) snapshots');
+  const systems = await startBoth();
+  await callSection(systems);
+  await snapshotSection(systems, canDelete);
+  await stopAll(systems);
+  log('(3) lists and lookups, (4) start-up and memory');
+  await scaleSection();
+  log('(5) qemu driver');
+  const qemu = await runQemuSection({ quick: argv.quick, withLibvirt: !missing });
+  for (const row of qemu.rows) addRow(row);
+
+  const environment = {
+    date: started.toISOString(),
+    command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: `${cpuList()[0]?.model ?? 'unknown CPU'}, ${cpuList().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`,
+    node: process.version,
+    load: `1-minute load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`,
+    libvirt: missing ? `not measured: ${missing}` : `libvirtd ${libvirtVersion()} (test driver over a private unix socket, python3-libvirt client)`,
+  };
+  const markdown = [
+    `Run ${environment.date} with \`${environment.command}\``,
+    `Machine: ${environment.machine}; Node ${environment.node}; ${environment.libvirt}; ${environment.load}.`,
+    `Ratios are virtwire's median over libvirt's; medians and ranges over ${plan.runs} runs${argv.quick ? ' (quick)' : ''}. libvirt is always reached over its unix socket; "TCP" and "unix socket" rows differ only in how virtwire is reached.`,
+    '',
+    table(rows),
+    ...(qemu.skipped.length ? ['', `QEMU section: skipped ${qemu.skipped.join('; ')}.`] : []),
+  ].join('\n');
+  process.stdout.write(`${markdown}\n`);
+  const out = argv.out ?? fileURLToPath(new URL(`./results/${argv.quick ? 'quick' : 'latest'}.json`, import.meta.url));
+  mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  writeFileSync(out, JSON.stringify({ environment, plan, rows, qemu }, null, 2) + '\n');
+  writeFileSync(out.replace(/\.json$/, '.md'), markdown + '\n');
+}
+
+try {
+  await main();
+} catch (error) {
+  await Promise.allSettled([...running].map((s) => s.stop()));
+  throw error;
+}

@@ -1,0 +1,117 @@
+// One state-changing job per domain at a time: a bounded wait, a bounded queue, and the table of running jobs.
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import type { JobTraceEvent } from './job-trace.js';
+
+/** How long a job waits for its domain and how many may queue on one domain. */
+export interface DomainJobLimits {
+  /** Longest wait for a domain's job, in ms (libvirt's `VIR_JOB_WAIT_TIME`, 30 s). */
+  readonly waitMs: number;
+  /** Most jobs on one domain at once, the running one included (libvirt's qemu.conf `max_queued`). */
+  readonly maxQueued: number;
+}
+
+/** libvirt's wait (30 s) and a queue long enough for every in-flight call of a few busy clients. */
+export const DEFAULT_JOB_LIMITS: DomainJobLimits = { waitMs: 30_000, maxQueued: 256 };
+
+/** The job a domain is running (libvirt's `virDomainJobObj` active job: its owner API and start). */
+export interface RunningJob {
+  /** The wire method that owns it, e.g. `DomainSnapshotCreateXML`. */
+  readonly owner: string;
+  /** `performance.now()` when it started. */
+  readonly startedAt: number;
+}
+
+interface Waiter {
+  readonly owner: string;
+  readonly start: () => void;
+  readonly fail: (error: VirError) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface DomainSlot {
+  running: RunningJob | null;
+  readonly waiters: Waiter[];
+}
+
+/** libvirt's name for the API holding a job: the RPC dispatcher of the method. */
+const blockerOf = (slot: DomainSlot) => (slot.running ? ` (held by monitor=remoteDispatch${slot.running.owner})` : '');
+
+/**
+ * The per-domain job lock of libvirt's `virDomainObjBeginJob`/`virDomainObjEndJob`: jobs on one
+ * domain run one at a time in arrival order, jobs on different domains run in parallel. A job that
+ * waits longer than `waitMs` fails with VIR_ERR_OPERATION_TIMEOUT, one that would make the queue
+ * longer than `maxQueued` fails at once with VIR_ERR_OPERATION_FAILED, both with libvirt's text.
+ * Domains are opaque keys chosen by the caller.
+ */
+export class DomainJobs {
+  private readonly slots = new Map<string, DomainSlot>();
+
+  constructor(
+    readonly limits: DomainJobLimits = DEFAULT_JOB_LIMITS,
+    private readonly trace?: (event: JobTraceEvent) => void,
+  ) {}
+
+  /** Runs `job` as `domain`'s one state-changing job, once the jobs before it have ended. */
+  async run<T>(domain: string, owner: string, job: () => T | Promise<T>): Promise<Awaited<T>> {
+    let slot = this.slots.get(domain);
+    if (slot === undefined) {
+      slot = { running: null, waiters: [] };
+      this.slots.set(domain, slot);
+    }
+    if (slot.running !== null || slot.waiters.length > 0) await this.wait(domain, slot, owner);
+    else this.start(domain, slot, owner);
+    try {
+      return await job();
+    } finally {
+      this.end(domain, slot);
+    }
+  }
+
+  /** The job `domain` is running, if any (for `virDomainGetJobInfo`). */
+  current(domain: string): RunningJob | undefined {
+    return this.slots.get(domain)?.running ?? undefined;
+  }
+
+  /** Jobs running or waiting on `domain`. */
+  queued(domain: string): number {
+    const slot = this.slots.get(domain);
+    return slot ? (slot.running ? 1 : 0) + slot.waiters.length : 0;
+  }
+
+  private wait(domain: string, slot: DomainSlot, owner: string): Promise<void> {
+    if (this.queued(domain) + 1 > this.limits.maxQueued) {
+      return Promise.reject(
+        VirError.report(ErrorNumber.OperationFailed, ErrorDomain.None, `cannot acquire state change lock${blockerOf(slot)} due to max_queued limit`),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { owner, start: resolve, fail: reject, timer: undefined };
+      waiter.timer = setTimeout(() => {
+        slot.waiters.splice(slot.waiters.indexOf(waiter), 1);
+        waiter.fail(VirError.report(ErrorNumber.OperationTimeout, ErrorDomain.None, `cannot acquire state change lock${blockerOf(slot)}`));
+      }, this.limits.waitMs);
+      waiter.timer.unref(); // a wait alone never keeps the daemon running
+      slot.waiters.push(waiter);
+    });
+  }
+
+  private start(domain: string, slot: DomainSlot, owner: string): void {
+    slot.running = { owner, startedAt: performance.now() };
+    this.trace?.({ kind: 'acquire', domain, owner, at: slot.running.startedAt });
+  }
+
+  /** Ends the running job and hands the domain straight to the next waiter, so no newcomer can overtake it. */
+  private end(domain: string, slot: DomainSlot): void {
+    const ended = slot.running!;
+    slot.running = null;
+    this.trace?.({ kind: 'release', domain, owner: ended.owner, at: performance.now() });
+    const next = slot.waiters.shift();
+    if (next === undefined) {
+      this.slots.delete(domain);
+      return;
+    }
+    clearTimeout(next.timer);
+    this.start(domain, slot, next.owner);
+    next.start();
+  }
+}
