@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
+const { benchTokenArgs } = await import('./lib/bench-token.js');
 const { connect, DomainCreateFlags, DomainSnapshotCreateFlags } = await import(pathToFileURL(path.join(repo, 'packages/client/dist/node.js')).href);
 const runs = Number(process.argv[2] ?? 7);
 const overlayCreation = process.argv[3] ?? 'blockdev-create';
@@ -27,7 +28,7 @@ const targetName = (i) => `vd${i < 26 ? String.fromCharCode(97 + i) : `a${String
 function startDaemon(root) {
   const child = spawn(process.execPath, [
     path.join(repo, 'packages/server/bin/virtwired.js'), '--listen', '127.0.0.1:0', '--no-unix', '--log-level', 'debug',
-    '--state-dir', path.join(root, 'state'), '--storage-root', path.join(root, 'images'), '--qemu-runtime-dir', path.join(root, 'run'),
+    '--state-dir', path.join(root, 'state'), ...benchTokenArgs(root), '--storage-root', path.join(root, 'images'), '--qemu-runtime-dir', path.join(root, 'run'),
     '--qemu-overlay-creation', overlayCreation,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   const log = [];

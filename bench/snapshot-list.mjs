@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../packages/client/dist/node.js';
+import { benchTokenArgs } from './lib/bench-token.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const maxIndex = process.argv.indexOf('--max');
@@ -16,7 +17,7 @@ const PIPELINE = 512;
 
 /** Starts virtwired on an ephemeral loopback port and resolves to its ws:// address. */
 function startDaemon(stateDir) {
-  const child = spawn(process.execPath, [join(root, 'packages/server/bin/virtwired.js'), '--listen', '127.0.0.1:0', '--no-unix', '--state-dir', stateDir, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [join(root, 'packages/server/bin/virtwired.js'), '--listen', '127.0.0.1:0', '--no-unix', '--state-dir', stateDir, ...benchTokenArgs(stateDir), '--log-level', 'info'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolve, reject) => {

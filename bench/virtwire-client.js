@@ -3,7 +3,7 @@
 //
 // Usage: node bench/virtwire-client.js '{"workload": "roundtrip", "uri": "test+ws://127.0.0.1:PORT/default", ...}'
 // Every workload mirrors one in libvirt-client.py, call for call.
-import { connect as sdkConnect, nodeWebSocket } from '../packages/client/dist/node.js';
+import { connect as sdkConnect, nodeWebSocketWith } from '../packages/client/dist/node.js';
 
 const ATOMIC = 128;
 const snapshotXml = (name) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
@@ -15,7 +15,7 @@ const seconds = (start) => (performance.now() - start) / 1000;
  */
 async function wireConnect(uri) {
   const match = /^test\+ws:\/\/([^/]+)(\/[^?]*)/.exec(uri);
-  const ws = nodeWebSocket(`ws://${match[1]}`, ['virtwire.v1']);
+  const ws = nodeWebSocketWith({ authorization: `Bearer ${process.env.VIRTWIRE_TOKEN}` })(`ws://${match[1]}`, ['virtwire.v1']);
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
     ws.onerror = reject;

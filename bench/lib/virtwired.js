@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../packages/client/dist/node.js';
+import { benchTokenArgs } from './bench-token.js';
 import { pinned, sleep } from './processes.js';
 
 /** The daemon to measure: this tree's build, or another one named by $VIRTWIRED_BIN. */
@@ -54,7 +55,10 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
   const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
   const unix = join(stateDir, 'sock');
   const listeners = withUnixSocket ? ['--unix', unix, '--unix-ro', `${unix}-ro`] : ['--no-unix'];
-  const args = [BIN, '--listen', `127.0.0.1:${port}`, ...listeners, '--state-dir', stateDir, '--log-level', 'silent', ...extraArgs];
+  // Every client of the bench comes from 127.0.0.1: raise the per-address and handshake budgets so that the
+  // idle-connections figure can open its 1,000 sockets (the other limits stay at their defaults).
+  const admission = ['--max-connections-per-address', '5000', '--max-pending-connections', '1000'];
+  const args = [BIN, '--listen', `127.0.0.1:${port}`, ...listeners, '--state-dir', stateDir, ...benchTokenArgs(stateDir), ...admission, '--log-level', 'silent', ...extraArgs];
   const [cmd, argv] = pinned(cpus, process.execPath, args);
   const spawnedAt = Date.now();
   const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -2,15 +2,11 @@
 import {
   DomainXMLFlags,
   ErrorDomain,
-  ErrorNumber,
   formatSnapshotXml,
-  VirError,
   type DriverCapabilities,
-  type SnapshotRef,
 } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
-import { listChildren, listSnapshots, page } from '../../conf/snapshot-filter.js';
-import type { SnapshotNode } from '../../conf/snapshot-tree.js';
+import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
   cpuTimeNs,
@@ -28,23 +24,6 @@ import { createSnapshot } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
 
-const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, ErrorDomain.Qemu, detail);
-
-/** The snapshot a wire reference names. */
-function resolveSnapshot(host: QemuHost, ref: SnapshotRef): { domain: QemuDomain; snapshot: SnapshotNode } {
-  const domain = host.resolve(ref.domain);
-  const snapshot = domain.snapshots.get(ref.name);
-  if (!snapshot) throw noSnapshot(`no domain snapshot with matching name '${ref.name}'`);
-  return { domain, snapshot };
-}
-
-const snapshotRef = (domain: QemuDomain, snapshot: SnapshotNode): SnapshotRef => ({ name: snapshot.def.name, domain: domain.ref() });
-
-const count = (items: Iterable<unknown>) => {
-  let n = 0;
-  for (const _ of items) n++;
-  return n;
-};
 
 /** libvirt's host capabilities XML, reduced to what this driver runs. */
 function capabilitiesXml(qemuBinary: string): string {
@@ -70,6 +49,7 @@ function capabilitiesXml(qemuBinary: string): string {
 
 /** The handlers of a `qemu:///session` connection. */
 export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): DriverHandlers {
+  const snapshots: SnapshotHost<QemuDomain> = { resolve: (ref) => host.resolve(ref), errorDomain: ErrorDomain.Qemu };
   return {
     ConnectGetVersion: () => capabilities.version,
     ConnectGetCapabilities: () => capabilitiesXml(host.services.qemuBinary),
@@ -125,51 +105,15 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       const name = await createSnapshot(host, d, xml, flags, capabilities);
       return { name, domain: d.ref() };
     },
-    DomainSnapshotLookupByName: ({ domain, name }) => {
-      const { domain: d, snapshot } = resolveSnapshot(host, { name, domain });
-      return snapshotRef(d, snapshot);
-    },
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => formatSnapshotXml(resolveSnapshot(host, snapshot).snapshot.def),
-    DomainSnapshotCurrent: ({ domain }) => {
-      const d = host.resolve(domain);
-      const current = d.snapshots.current;
-      if (!current) throw noSnapshot('the domain does not have a current snapshot');
-      return snapshotRef(d, current);
-    },
-    DomainHasCurrentSnapshot: ({ domain }) => host.resolve(domain).snapshots.current !== null,
-    DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
-      const d = host.resolve(domain);
-      return page(listSnapshots(d.snapshots, flags), offset, limit).map((s) => snapshotRef(d, s));
-    },
-    DomainSnapshotNum: ({ domain, flags }) => count(listSnapshots(host.resolve(domain).snapshots, flags)),
-    DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return page(listChildren(d.snapshots, s, flags), offset, limit).map((c) => snapshotRef(d, c));
-    },
-    DomainSnapshotNumChildren: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return count(listChildren(d.snapshots, s, flags));
-    },
-    DomainSnapshotGetParent: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
-      return snapshotRef(d, s.parent);
-    },
-    DomainSnapshotIsCurrent: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return d.snapshots.current === s;
-    },
-    DomainSnapshotHasMetadata: ({ snapshot }) => {
-      resolveSnapshot(host, snapshot);
-      return true;
-    },
+    ...snapshotQueryHandlers(snapshots),
+    DomainSnapshotGetXMLDesc: ({ snapshot }) => formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def),
     DomainRevertToSnapshot: async ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       await revertToSnapshot(host, d, s, flags);
       return null;
     },
     DomainSnapshotDelete: async ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       await deleteSnapshot(host, d, s, flags);
       return null;
     },

@@ -1,17 +1,14 @@
 // The test driver's answers to every driver method, over one TestNode.
 import {
   ConnectListAllDomainsFlags as ListDomains,
-  DomainSnapshotListFlags as ListSnapshots,
   DomainState,
   DomainXMLFlags,
   ErrorDomain,
   ErrorNumber,
   formatSnapshotXml,
   VirError,
-  type SnapshotRef,
 } from '@virtwire/protocol';
-import type { SnapshotNode } from '../../conf/snapshot-tree.js';
-import { listChildren, listSnapshots, page } from '../../conf/snapshot-filter.js';
+import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
   defineDomain,
@@ -29,17 +26,6 @@ import { TEST_HYPERVISOR_VERSION } from './test-capabilities.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
 
-const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, ErrorDomain.Test, detail);
-
-/** Finds the snapshot a wire reference names. */
-export function resolveSnapshot(node: TestNode, ref: SnapshotRef): { domain: TestDomain; snapshot: SnapshotNode } {
-  const domain = node.resolve(ref.domain);
-  const snapshot = domain.snapshots.get(ref.name);
-  if (!snapshot) throw noSnapshot(`no domain snapshot with matching name '${ref.name}'`);
-  return { domain, snapshot };
-}
-
-const snapshotRef = (domain: TestDomain, snapshot: SnapshotNode): SnapshotRef => ({ name: snapshot.def.name, domain: domain.ref() });
 
 /** libvirt's ConnectListAllDomains filter groups: a group with neither bit set does not filter. */
 function domainMatches(domain: TestDomain, flags: number): boolean {
@@ -90,6 +76,7 @@ function capabilitiesXml(): string {
 
 /** The handlers of a test-driver connection. Everything is synchronous, so each call is one atomic step. */
 export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHandlers {
+  const snapshots: SnapshotHost<TestDomain> = { resolve: (ref) => node.resolve(ref), errorDomain: ErrorDomain.Test };
   return {
     ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
     ConnectGetCapabilities: () => capabilitiesXml(),
@@ -140,64 +127,18 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
       return { name: def.name, domain: d.ref() };
     },
-    DomainSnapshotLookupByName: ({ domain, name }) => {
-      const { domain: d, snapshot } = resolveSnapshot(node, { name, domain });
-      return snapshotRef(d, snapshot);
-    },
+    ...snapshotQueryHandlers(snapshots),
     DomainSnapshotGetXMLDesc: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       return formatSnapshotXml(s.def, d.uuid);
     },
-    DomainSnapshotCurrent: ({ domain }) => {
-      const d = node.resolve(domain);
-      const current = d.snapshots.current;
-      if (!current) throw noSnapshot('the domain does not have a current snapshot');
-      return snapshotRef(d, current);
-    },
-    DomainHasCurrentSnapshot: ({ domain }) => node.resolve(domain).snapshots.current !== null,
-    DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
-      const d = node.resolve(domain);
-      const ref = d.ref(); // one reference for every entry: a domain's name and UUID are read from its XML tree
-      return page(listSnapshots(d.snapshots, flags), offset, limit).map((s) => ({ name: s.def.name, domain: ref }));
-    },
-    DomainSnapshotNum: ({ domain, flags }) => {
-      const tree = node.resolve(domain).snapshots;
-      if ((flags & ~ListSnapshots.Topological) === 0) return tree.size;
-      if ((flags & ~ListSnapshots.Topological) === ListSnapshots.Roots) return tree.rootCount;
-      let count = 0;
-      for (const _ of listSnapshots(tree, flags)) count++;
-      return count;
-    },
-    DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
-      return page(listChildren(d.snapshots, s, flags), offset, limit).map((c) => snapshotRef(d, c));
-    },
-    DomainSnapshotNumChildren: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
-      let count = 0;
-      for (const _ of listChildren(d.snapshots, s, flags)) count++;
-      return count;
-    },
-    DomainSnapshotGetParent: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
-      if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
-      return snapshotRef(d, s.parent);
-    },
-    DomainSnapshotIsCurrent: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
-      return d.snapshots.current === s;
-    },
-    DomainSnapshotHasMetadata: ({ snapshot }) => {
-      resolveSnapshot(node, snapshot);
-      return true;
-    },
     DomainRevertToSnapshot: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       revertToSnapshot(node, d, s, flags);
       return null;
     },
     DomainSnapshotDelete: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(node, snapshot);
+      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       deleteSnapshot(d, s, flags, node.storage);
       return null;
     },

@@ -1,0 +1,100 @@
+// The snapshot read calls every driver answers the same way from its SnapshotTree: lookup, current, lists, counts, parent.
+import { DomainSnapshotListFlags as List, ErrorNumber, VirError, type DomainRef, type SnapshotRef } from '@virtwire/protocol';
+import type { DriverHandlers } from '../drivers/driver.js';
+import { listChildren, listSnapshots, page } from './snapshot-filter.js';
+import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
+
+/** A domain as the shared handlers see it. */
+export interface SnapshotOwner {
+  readonly snapshots: SnapshotTree;
+  ref(): DomainRef;
+}
+
+/** How a driver finds the domain a wire reference names, and the error domain it reports in. */
+export interface SnapshotHost<D extends SnapshotOwner> {
+  resolve(ref: DomainRef): D;
+  readonly errorDomain: number;
+}
+
+type QueryMethod =
+  | 'DomainSnapshotLookupByName'
+  | 'DomainSnapshotCurrent'
+  | 'DomainHasCurrentSnapshot'
+  | 'DomainListAllSnapshots'
+  | 'DomainSnapshotNum'
+  | 'DomainSnapshotListAllChildren'
+  | 'DomainSnapshotNumChildren'
+  | 'DomainSnapshotGetParent'
+  | 'DomainSnapshotIsCurrent'
+  | 'DomainSnapshotHasMetadata';
+
+const count = (items: Iterable<unknown>): number => {
+  let n = 0;
+  for (const _ of items) n++;
+  return n;
+};
+
+/** Finds the snapshot a wire reference names (libvirt: VIR_ERR_NO_DOMAIN_SNAPSHOT "no domain snapshot with matching name"). */
+export function resolveSnapshot<D extends SnapshotOwner>(host: SnapshotHost<D>, ref: SnapshotRef): { domain: D; snapshot: SnapshotNode } {
+  const domain = host.resolve(ref.domain);
+  const snapshot = domain.snapshots.get(ref.name);
+  if (!snapshot) throw VirError.report(ErrorNumber.NoDomainSnapshot, host.errorDomain, `no domain snapshot with matching name '${ref.name}'`);
+  return { domain, snapshot };
+}
+
+/**
+ * The read handlers of libvirt's snapshot API over a driver's snapshot trees. Lookups, parents and
+ * counts without filters are O(1); lists are linear and built with one domain reference.
+ */
+export function snapshotQueryHandlers<D extends SnapshotOwner>(host: SnapshotHost<D>): Pick<Required<DriverHandlers>, QueryMethod> {
+  const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, host.errorDomain, detail);
+  const refsOf = (domain: D, nodes: SnapshotNode[]): SnapshotRef[] => {
+    const ref = domain.ref();
+    return nodes.map((s) => ({ name: s.def.name, domain: ref }));
+  };
+  return {
+    DomainSnapshotLookupByName: ({ domain, name }) => {
+      const found = resolveSnapshot(host, { name, domain });
+      return { name: found.snapshot.def.name, domain: found.domain.ref() };
+    },
+    DomainSnapshotCurrent: ({ domain }) => {
+      const d = host.resolve(domain);
+      const current = d.snapshots.current;
+      if (!current) throw noSnapshot('the domain does not have a current snapshot');
+      return { name: current.def.name, domain: d.ref() };
+    },
+    DomainHasCurrentSnapshot: ({ domain }) => host.resolve(domain).snapshots.current !== null,
+    DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
+      const d = host.resolve(domain);
+      return refsOf(d, page(listSnapshots(d.snapshots, flags), offset, limit));
+    },
+    DomainSnapshotNum: ({ domain, flags }) => {
+      const tree = host.resolve(domain).snapshots;
+      const filters = flags & ~List.Topological;
+      if (filters === 0) return tree.size;
+      if (filters === List.Roots) return tree.rootCount;
+      return count(listSnapshots(tree, flags));
+    },
+    DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+      return refsOf(d, page(listChildren(d.snapshots, s, flags), offset, limit));
+    },
+    DomainSnapshotNumChildren: ({ snapshot, flags }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+      return count(listChildren(d.snapshots, s, flags));
+    },
+    DomainSnapshotGetParent: ({ snapshot }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+      if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
+      return { name: s.parent.def.name, domain: d.ref() };
+    },
+    DomainSnapshotIsCurrent: ({ snapshot }) => {
+      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+      return d.snapshots.current === s;
+    },
+    DomainSnapshotHasMetadata: ({ snapshot }) => {
+      resolveSnapshot(host, snapshot);
+      return true;
+    },
+  };
+}
