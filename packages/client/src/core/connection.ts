@@ -1,5 +1,6 @@
 // A connection to virtwired: typed calls derived from the protocol table, checked locally before they are sent.
 import {
+  atomicDiskLimit,
   checkAtomicRequest,
   checkDriverCall,
   checkFlagPermissions,
@@ -54,7 +55,12 @@ export class Connection {
     /** What the driver advertised at ConnectOpen. */
     readonly capabilities: DriverCapabilities,
     private readonly callTimeoutMs: number | undefined,
-  ) {}
+  ) {
+    this.atomicAlwaysHonoured = everyAtomicKindUnlimited(capabilities);
+  }
+
+  /** True when the driver makes every kind of snapshot atomically for any number of disks: no ATOMIC check needed. */
+  private readonly atomicAlwaysHonoured: boolean;
 
   /** Connects to the daemon `uri` names and opens its driver. */
   static async open(uri: string, options: ConnectOptions = {}): Promise<Connection> {
@@ -112,7 +118,7 @@ export class Connection {
       checkFlagPermissions(definition, flags, this.readOnly) ??
       checkDriverCall(name, definition, flags, this.capabilities);
     if (denied) return denied;
-    if (name === 'DomainSnapshotCreateXML' && flags & DomainSnapshotCreateFlags.Atomic) {
+    if (name === 'DomainSnapshotCreateXML' && flags & DomainSnapshotCreateFlags.Atomic && !this.atomicAlwaysHonoured) {
       const { domain, xml } = params as ParamsInput<'DomainSnapshotCreateXML'>;
       const request = describeSnapshotRequest(domain, xml, flags);
       if (request) return checkAtomicRequest(this.capabilities, request);
@@ -175,6 +181,18 @@ export class Connection {
     }
     this.channel.close();
   }
+}
+
+/** True when no combination of location, scope and state has a finite atomic disk limit. */
+function everyAtomicKindUnlimited(capabilities: DriverCapabilities): boolean {
+  for (const location of ['internal', 'external'] as const) {
+    for (const scope of ['disk-only', 'full'] as const) {
+      for (const state of ['live', 'offline'] as const) {
+        if (atomicDiskLimit(capabilities, { location, scope, state }) !== null) return false;
+      }
+    }
+  }
+  return true;
 }
 
 const browserWebSocket: WebSocketFactory = (url, protocols) => {
