@@ -86,6 +86,28 @@ describe('per-domain jobs through the daemon (async driver)', () => {
     expect(driver.observed.maxPerDomain).toBe(1);
   });
 
+  it('serialises redefining a domain (DomainDefineXML) with the job running on it', async () => {
+    await start();
+    const a = await client();
+    const b = await client();
+    const test = await a.domainLookupByName('test');
+    const definition = await test.getXMLDesc(2); // VIR_DOMAIN_XML_INACTIVE
+    const held = driver.hold();
+    const first = watch(create(test, 's1'));
+    expect(await held.entered).toBe('DomainSnapshotCreateXML');
+
+    const redefine = watch(b.domainDefineXML(definition.replace('<vcpu>2</vcpu>', '<vcpu>3</vcpu>')));
+    await b.getVersion(); // answered after the define reached the daemon: calls on one socket are read in order
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let a reply already on its way settle (it must not exist)
+    expect(redefine.settled()).toBe(false);
+    const fresh = await b.domainDefineXML(otherDomainXml); // a new domain waits for nothing
+    expect(fresh.name).toBe('other');
+
+    held.release();
+    expect((await first.promise).name).toBe('s1');
+    expect((await redefine.promise).name).toBe('test');
+  });
+
   it("times out a waiting job with libvirt's error and leaves nothing of it behind", async () => {
     await start({ jobWaitMs: 100 });
     const a = await client();

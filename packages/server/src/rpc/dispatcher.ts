@@ -1,5 +1,6 @@
 // Routes each call through the same pipeline: permission, params, flag rules, driver mask, handler.
 import {
+  DomainDefinition,
   checkDriverCall,
   checkFlagPermissions,
   checkMethodPermission,
@@ -41,6 +42,28 @@ function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: st
 /** The UUID of the domain a call names (`params.domain` or `params.snapshot.domain`), lower-cased. */
 function domainOf(params: { domain?: { uuid: string }; snapshot?: { domain: { uuid: string } } }): string | undefined {
   return (params.domain ?? params.snapshot?.domain)?.uuid.toLowerCase();
+}
+
+/**
+ * The existing domain a DomainDefineXML call would redefine (by UUID, else by name), so that the
+ * redefinition waits for that domain's running job; undefined for a new domain or unparsable XML
+ * (the handler then reports the error).
+ */
+async function definedDomainOf(name: MethodName, params: unknown, connection: DriverConnection, call: CallContext): Promise<string | undefined> {
+  if (name !== 'DomainDefineXML') return undefined;
+  let definition: DomainDefinition;
+  try {
+    definition = DomainDefinition.parse((params as { xml: string }).xml, { generateUuid: () => '' });
+  } catch {
+    return undefined;
+  }
+  if (definition.uuid !== '') return definition.uuid;
+  try {
+    const existing = await connection.handlers.DomainLookupByName?.({ name: definition.name }, call);
+    return existing?.uuid.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }
 
 const callContext = (session: Session): CallContext => ({ connectionId: session.id, readOnly: session.readOnly, log: session.log });
@@ -103,7 +126,10 @@ export class Dispatcher {
       | ((params: unknown, call: CallContext) => unknown)
       | undefined;
     if (!handler) throw VirError.report(ErrorNumber.NoSupport, definition.errorDomain, definition.libvirt);
-    const domain = definition.permission === 'write' ? domainOf(parsed.data as Parameters<typeof domainOf>[0]) : undefined;
+    const domain =
+      definition.permission !== 'write'
+        ? undefined
+        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, callContext(session))));
     if (domain === undefined) return handler(params, callContext(session));
     return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, callContext(session)));
   }
