@@ -1,5 +1,12 @@
 // The snapshot read calls every driver answers the same way from its SnapshotTree: lookup, current, lists, counts, parent.
-import { DomainSnapshotListFlags as List, ErrorNumber, VirError, type DomainRef, type SnapshotRef } from '@virtwire/protocol';
+import {
+  DomainSnapshotListFlags as List,
+  DomainSnapshotListFlagSet,
+  ErrorNumber,
+  VirError,
+  type DomainRef,
+  type SnapshotRef,
+} from '@virtwire/protocol';
 import type { DriverHandlers } from '../drivers/driver.js';
 import { listChildren, listSnapshots, page } from './snapshot-filter.js';
 import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
@@ -27,6 +34,20 @@ type QueryMethod =
   | 'DomainSnapshotGetParent'
   | 'DomainSnapshotIsCurrent'
   | 'DomainSnapshotHasMetadata';
+
+/** The flags each shared read method accepts, for a driver's capabilities (libvirt's `virCheckFlags` masks). */
+export const snapshotQueryFlags = {
+  DomainSnapshotLookupByName: 0,
+  DomainSnapshotCurrent: 0,
+  DomainHasCurrentSnapshot: 0,
+  DomainListAllSnapshots: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotNum: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotListAllChildren: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotNumChildren: DomainSnapshotListFlagSet.mask,
+  DomainSnapshotGetParent: 0,
+  DomainSnapshotIsCurrent: 0,
+  DomainSnapshotHasMetadata: 0,
+} satisfies Record<QueryMethod, number>;
 
 const count = (items: Iterable<unknown>): number => {
   let n = 0;

@@ -15,10 +15,10 @@ import { removeFileDurably, writeFileDurably } from '../../state/durable-file.js
 import { diskElement, setDiskChain } from './disk-chain.js';
 import { checkDomainConfig, guestSpec, resolveDisks } from './domain-config.js';
 import { qmpArgument, QemuProcess, type QmpEvent } from './engine/index.js';
-import { JobHandle } from './qemu-job.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { formatStatus } from './state-layout.js';
+import { beginMetadataJob } from './snapshot-metadata.js';
 import type { FileChange } from './state-change.js';
 
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
@@ -53,23 +53,11 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
   if (!domain.persistent) throw invalid('cannot undefine transient domain');
   const count = domain.snapshots.size;
   if (count > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) throw invalid(`cannot delete inactive domain with ${count} snapshots`);
-  const { layout, journal, failpoints } = host.services;
+  const { layout } = host.services;
   const metadata: FileChange[] = [...domain.snapshots.all()].map((s) => ({ path: layout.snapshotFile(domain.name, s.def.name), content: null, pruneDirectory: true }));
   const definitions: FileChange[] = [{ path: layout.domainFile(domain.name), content: null }];
   if (domain.live) definitions.push({ path: layout.statusFile(domain.uuid), content: formatStatus({ live: domain.live, id: domain.id, persistent: false }) });
-  const job = JobHandle.begin(journal, failpoints, {
-    operation: 'metadata',
-    domainUuid: domain.uuid,
-    snapshotName: '',
-    live: false,
-    stopFirst: false,
-    startPaused: false,
-    steps: [],
-    cleanup: [],
-    reserved: [],
-    endState: 'unchanged',
-    change: { metadata, definitions },
-  });
+  const job = beginMetadataJob(host, domain, { metadata, definitions });
   job.commit();
   await job.applyState();
   for (const snapshot of [...domain.snapshots.all()]) domain.snapshots.remove(snapshot);

@@ -7,7 +7,6 @@ import {
   DomainShutdownFlags,
   DomainSnapshotCreateFlagSet,
   DomainSnapshotDeleteFlagSet,
-  DomainSnapshotListFlagSet,
   DomainSnapshotRevertFlags,
   DomainSnapshotXMLFlags,
   DomainUndefineFlags,
@@ -17,6 +16,7 @@ import {
   type DriverCapabilities,
   type DriverMethodName,
 } from '@virtwire/protocol';
+import { snapshotQueryFlags } from '../../conf/snapshot-query-handlers.js';
 
 /** The flags each implemented method accepts (libvirt's qemu driver `virCheckFlags` masks). */
 export const qemuMethodFlags = {
@@ -39,17 +39,8 @@ export const qemuMethodFlags = {
   DomainResume: 0,
   DomainShutdown: DomainShutdownFlags.AcpiPowerBtn,
   DomainSnapshotCreateXML: DomainSnapshotCreateFlagSet.mask,
-  DomainSnapshotLookupByName: 0,
+  ...snapshotQueryFlags,
   DomainSnapshotGetXMLDesc: DomainSnapshotXMLFlags.Secure,
-  DomainSnapshotCurrent: 0,
-  DomainHasCurrentSnapshot: 0,
-  DomainListAllSnapshots: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotNum: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotListAllChildren: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotNumChildren: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotGetParent: 0,
-  DomainSnapshotIsCurrent: 0,
-  DomainSnapshotHasMetadata: 0,
   DomainRevertToSnapshot: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force,
   DomainSnapshotDelete: DomainSnapshotDeleteFlagSet.mask,
 } satisfies Partial<Record<DriverMethodName, number>>;

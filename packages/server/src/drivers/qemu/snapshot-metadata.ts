@@ -16,12 +16,24 @@ export function snapshotFileChange(host: QemuHost, domain: QemuDomain, node: Sna
  * those of `removed` deleted, as one journaled job so a crash never leaves half of them.
  */
 export async function persistMetadata(host: QemuHost, domain: QemuDomain, touched: readonly SnapshotNode[], removed: readonly string[]): Promise<void> {
-  const { journal, failpoints, layout } = host.services;
+  const { layout } = host.services;
   const metadata: FileChange[] = [
     ...removed.map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
     ...touched.map((node) => snapshotFileChange(host, domain, node)),
   ];
-  const job = JobHandle.begin(journal, failpoints, {
+  const job = beginMetadataJob(host, domain, { metadata, definitions: [] });
+  job.commit();
+  await job.applyState();
+  job.finish();
+}
+
+/**
+ * Journals a change of metadata and definition files only (no disk, no QEMU), so that a crash
+ * between the file writes is replayed at start-up; the caller commits, applies and finishes it.
+ */
+export function beginMetadataJob(host: QemuHost, domain: QemuDomain, change: { metadata: FileChange[]; definitions: FileChange[] }): JobHandle {
+  const { journal, failpoints } = host.services;
+  return JobHandle.begin(journal, failpoints, {
     operation: 'metadata',
     domainUuid: domain.uuid,
     snapshotName: '',
@@ -32,11 +44,8 @@ export async function persistMetadata(host: QemuHost, domain: QemuDomain, touche
     cleanup: [],
     reserved: [],
     endState: 'unchanged',
-    change: { metadata, definitions: [] },
+    change,
   });
-  job.commit();
-  await job.applyState();
-  job.finish();
 }
 
 /** Rebuilds a domain's snapshot tree from stored snapshots: parents before children, the one marked active current. */

@@ -5,7 +5,6 @@ import {
   DomainDestroyFlags,
   DomainSnapshotCreateFlagSet,
   DomainSnapshotDeleteFlags,
-  DomainSnapshotListFlagSet,
   DomainSnapshotRevertFlags,
   DomainSnapshotXMLFlags,
   DomainUndefineFlags,
@@ -16,6 +15,7 @@ import {
   type DriverCapabilities,
   type DriverMethodName,
 } from '@virtwire/protocol';
+import { snapshotQueryFlags } from '../../conf/snapshot-query-handlers.js';
 import type { AtomicMode } from './snapshot-create.js';
 
 /** libvirt's test driver reports hypervisor version 2 (`testConnectGetVersion`). */
@@ -44,17 +44,8 @@ export const testMethodFlags = {
   DomainShutdown: 0,
   // libvirt's test driver refuses NO_METADATA, DISK_ONLY and REUSE_EXT; simulated storage makes them possible here.
   DomainSnapshotCreateXML: DomainSnapshotCreateFlagSet.mask,
-  DomainSnapshotLookupByName: 0,
+  ...snapshotQueryFlags,
   DomainSnapshotGetXMLDesc: DomainSnapshotXMLFlags.Secure,
-  DomainSnapshotCurrent: 0,
-  DomainHasCurrentSnapshot: 0,
-  DomainListAllSnapshots: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotNum: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotListAllChildren: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotNumChildren: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotGetParent: 0,
-  DomainSnapshotIsCurrent: 0,
-  DomainSnapshotHasMetadata: 0,
   DomainRevertToSnapshot: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force,
   // libvirt's test driver refuses METADATA_ONLY; here it drops the metadata and keeps the data.
   DomainSnapshotDelete: DomainSnapshotDeleteFlags.Children | DomainSnapshotDeleteFlags.MetadataOnly | DomainSnapshotDeleteFlags.ChildrenOnly,
