@@ -1,7 +1,7 @@
 // @virtwire/client for Node: the core SDK with ws injected, unix sockets, TLS, and the local daemon's socket and token.
 import { localSocketPaths, localTokenPath } from '@virtwire/protocol';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import WebSocket from 'ws';
 import { Connection, type ConnectOptions } from './core/connection.js';
 import type { WebSocketFactory, WebSocketLike } from './core/web-socket-like.js';
@@ -10,6 +10,9 @@ export * from './index.js';
 
 /** Largest reply the SDK accepts (snapshot lists of 100,000 entries are large). */
 const MAX_REPLY_BYTES = 256 * 1024 * 1024;
+
+/** The SDK's default reply-polling window in µs (the daemon's default is the same). */
+export const DEFAULT_REPLY_POLL_MAX_US = 200;
 
 /** TLS settings for `wss://` (PEM text): a private CA, and a client certificate if the daemon asks for one. */
 export interface NodeTlsOptions {
@@ -22,6 +25,12 @@ export interface NodeTlsOptions {
 export interface NodeConnectOptions extends ConnectOptions {
   /** Extra handshake headers. */
   headers?: Record<string, string>;
+  /**
+   * Longest window in µs the SDK keeps the event loop turning while it awaits a reply, instead of
+   * sleeping (adaptive, like the daemon's `--poll-max-us`; {@link DEFAULT_REPLY_POLL_MAX_US}); 0 never
+   * spins. Off on a single CPU.
+   */
+  pollMaxUs?: number;
   tls?: NodeTlsOptions;
 }
 
@@ -71,7 +80,9 @@ export function defaultToken(env: Environment = process.env): string | undefined
  */
 export function connect(uri: string, options: NodeConnectOptions = {}, env: Environment = process.env): Promise<Connection> {
   const sockets = localSockets(env);
-  const { headers = {}, tls, token: given, ...rest } = options;
+  const { headers = {}, tls, token: given, pollMaxUs = DEFAULT_REPLY_POLL_MAX_US, ...withoutNodeOptions } = options;
+  const replyPolling = { maxUs: availableParallelism() > 1 ? pollMaxUs : 0, nextTurn: setImmediate, now: () => performance.now() };
+  const rest = { replyPolling, ...withoutNodeOptions };
   const tcp = /^[a-z][a-z0-9]*\+wss?:/i.test(uri);
   const token = given ?? (tcp ? defaultToken(env) : undefined);
   const defaultSocketPath = options.readOnly ? sockets.readOnly : sockets.readWrite;

@@ -22,3 +22,4 @@ export * from './xml/snapshot-xml.js';
 export * from './xml/domain-xml.js';
 export * from './local-daemon.js';
 export * from './keepalive.js';
+export * from './adaptive-poll.js';

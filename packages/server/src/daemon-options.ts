@@ -85,6 +85,12 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxQueuedJobsPerDomain: 256,
 };
 
+/**
+ * Longest adaptive polling window after traffic, in µs (QEMU's `poll-max-ns`, see AdaptivePoll):
+ * long enough to cover a client's turn-around between calls on this kind of machine.
+ */
+export const DEFAULT_POLL_MAX_US = 200;
+
 /** Everything `startDaemon` needs. */
 export interface DaemonOptions {
   listeners: ListenerSpec[];
@@ -111,6 +117,8 @@ export interface DaemonOptions {
   logStream?: DestinationStream;
   /** The qemu driver's storage roots, runtime directory and binaries. */
   qemu?: QemuDriverOptions;
+  /** Longest adaptive polling window in µs ({@link DEFAULT_POLL_MAX_US}); 0 never spins. Off with one CPU. */
+  pollMaxUs?: number;
   /** Receives every domain job's acquire and release (tests and diagnosis; off by default). */
   jobTrace?: (event: JobTraceEvent) => void;
 }

@@ -1,11 +1,12 @@
 // virtwired: drivers, dispatcher and listeners put together, with admission, authentication, limits and heartbeat.
-import { SUBPROTOCOL } from '@virtwire/protocol';
+import { AdaptivePoll, SUBPROTOCOL } from '@virtwire/protocol';
+import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from './auth/principal.js';
 import { TokenStore } from './auth/token-store.js';
-import { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
+import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
 import { QemuDriver } from './drivers/qemu/qemu-driver.js';
 import { TestDriver } from './drivers/test/test-driver.js';
@@ -57,6 +58,9 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
   const dispatcher = new Dispatcher(drivers, jobs);
+  // With one CPU a spinning daemon would only delay the client it waits for.
+  const pollMaxMs = availableParallelism() > 1 ? (options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000 : 0;
+  const poll = new AdaptivePoll(pollMaxMs, setImmediate, () => performance.now());
   const sessions = new Set<RpcSession>();
   const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;
@@ -83,7 +87,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       const id = `c${nextConnection++}`;
       const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
       const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
-      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream);
+      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
       sessions.add(rpc);
       sessionLog.debug('connected');
     },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureLocalToken } from './auth/local-token.js';
 import { tokenCommand } from './auth/token-command.js';
 import { startDaemon } from './daemon.js';
-import { DEFAULT_LIMITS, type DaemonLimits, type ListenerSpec, type TlsOptions } from './daemon-options.js';
+import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type ListenerSpec, type TlsOptions } from './daemon-options.js';
 
 function parseListen(value: string, previous: string[]): string[] {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw new InvalidArgumentError('expected HOST:PORT');
@@ -79,6 +79,7 @@ const program = new Command('virtwired')
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
   .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU, default) or engine')
   .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
+  .option('--poll-max-us <us>', `longest adaptive polling window after traffic, in µs (0: never spin; default ${DEFAULT_POLL_MAX_US})`, parseCount)
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info');
 for (const [key, description] of LIMIT_FLAGS) program.option(`${flagOf(key)} <n>`, `${description} (default ${DEFAULT_LIMITS[key]})`, parseCount);
 
@@ -99,6 +100,7 @@ interface DaemonFlags {
   qemuInspectionMonitor?: boolean;
   qemuOverlayCreation?: string;
   logLevel: string;
+  pollMaxUs?: number;
   [limit: string]: unknown;
 }
 
@@ -138,6 +140,7 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     nodeFileRoots: flags.nodeDir,
     logLevel: flags.logLevel,
     limits,
+    pollMaxUs: flags.pollMaxUs,
     qemu: {
       inspectionMonitor: flags.qemuInspectionMonitor === true,
       overlayCreation: flags.qemuOverlayCreation === 'engine' ? 'engine' : 'blockdev-create',

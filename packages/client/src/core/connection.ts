@@ -19,7 +19,7 @@ import {
 import { Domain } from './domain.js';
 import type { ConnectionClosedError } from './errors.js';
 import { resolveConnectionUri } from './connection-uri.js';
-import { RpcChannel } from './rpc-channel.js';
+import { RpcChannel, type ReplyPolling } from './rpc-channel.js';
 import { describeSnapshotRequest } from './snapshot-request.js';
 import type { WebSocketFactory } from './web-socket-like.js';
 
@@ -35,6 +35,8 @@ export interface ConnectOptions {
   token?: string;
   /** Default per-call timeout in ms; none by default (a slow snapshot is not a failure). */
   callTimeoutMs?: number;
+  /** Brief event-loop polling while replies are awaited; Node's entry point sets it (see {@link ReplyPolling}). */
+  replyPolling?: ReplyPolling;
 }
 
 /** The prefix of the subprotocol entry that carries a bearer token. */
@@ -76,7 +78,7 @@ export class Connection {
     }
     const protocols = [SUBPROTOCOL];
     if (options.token) protocols.push(TOKEN_SUBPROTOCOL_PREFIX + options.token);
-    const channel = await RpcChannel.open(factory(url, protocols));
+    const channel = await RpcChannel.open(factory(url, protocols), options.replyPolling);
     try {
       const opened = (await channel.call('ConnectOpen', {
         uri: target.driverUri,

@@ -1,5 +1,5 @@
 // One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
-import { APP_PING, APP_PONG, checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { APP_PING, APP_PONG, checkMethodPermission, type AdaptivePoll, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +56,8 @@ export class RpcSession {
     private readonly onClosed: () => void,
     /** The socket under `socket`: replies finished in one turn of the event loop leave in one write. */
     private readonly stream?: CorkableStream,
+    /** The daemon's event-loop poller: told of every message in and out. */
+    private readonly poll?: AdaptivePoll,
   ) {
     this.budget = new TokenBucket(limits.maxCallsPerSecond, limits.callBurst);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
@@ -87,6 +89,7 @@ export class RpcSession {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
+    this.poll?.received();
     this.alive = true;
     this.lastActivity = performance.now();
     if (isBinary) {
@@ -246,6 +249,7 @@ export class RpcSession {
     }
     this.holdWritesUntilTickEnds();
     this.socket.send(text);
+    this.poll?.sent();
   }
 
   /** Drops the client at once (daemon shutdown). */

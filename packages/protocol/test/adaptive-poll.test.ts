@@ -1,0 +1,101 @@
+// AdaptivePoll's window: grows on near misses, drops on long gaps, spins only while wanted and within the window.
+import { describe, expect, it } from 'vitest';
+import { AdaptivePoll } from '../src/adaptive-poll.js';
+
+/** A manual clock and event loop: `turn()` runs what was scheduled for the next turn. */
+function harness(maxMs: number, wanted: () => boolean = () => true) {
+  let clock = 0;
+  let queued: Array<() => void> = [];
+  const poll = new AdaptivePoll(maxMs, (callback) => queued.push(callback), () => clock, wanted);
+  return {
+    poll,
+    advance: (ms: number) => (clock += ms),
+    /** Runs loop turns until nothing is scheduled; returns how many callbacks ran (the spin's turns). */
+    drain(stepMs: number): number {
+      let turns = 0;
+      while (queued.length > 0) {
+        const now = queued;
+        queued = [];
+        for (const callback of now) {
+          turns++;
+          clock += stepMs;
+          callback();
+        }
+      }
+      return turns;
+    },
+  };
+}
+
+describe('AdaptivePoll', () => {
+  it('never spins before it has seen a short gap, and never with a zero maximum', () => {
+    const off = harness(0);
+    off.poll.sent();
+    off.advance(0.01);
+    off.poll.received();
+    off.poll.sent();
+    expect(off.drain(0.001)).toBe(0);
+    expect(off.poll.currentWindowMs).toBe(0);
+
+    const fresh = harness(0.2);
+    fresh.poll.sent();
+    expect(fresh.drain(0.001)).toBe(0);
+  });
+
+  it('doubles the window from 4 µs while gaps are longer than it but under the maximum, then holds it', () => {
+    const { poll, advance } = harness(0.2);
+    const windows: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      poll.sent();
+      advance(0.05); // every reply comes 50 µs after the request
+      poll.received();
+      windows.push(poll.currentWindowMs);
+    }
+    expect(windows.map((w) => Math.round(w * 1000))).toEqual([4, 8, 16, 32, 64, 64, 64, 64]);
+  });
+
+  it('drops the window to zero after a gap longer than the maximum (an idle or busy peer costs no spinning)', () => {
+    const { poll, advance } = harness(0.2);
+    for (let i = 0; i < 6; i++) {
+      poll.sent();
+      advance(0.05);
+      poll.received();
+    }
+    expect(poll.currentWindowMs).toBeGreaterThan(0);
+    advance(5);
+    poll.received();
+    expect(poll.currentWindowMs).toBe(0);
+  });
+
+  it('spins for about the window after the last activity, and stops early when no longer wanted', () => {
+    let wanted = true;
+    const h = harness(0.2, () => wanted);
+    for (let i = 0; i < 7; i++) {
+      h.poll.sent();
+      h.advance(0.1);
+      h.poll.received();
+    }
+    h.drain(0.001);
+    expect(h.poll.currentWindowMs).toBeCloseTo(0.128, 6);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBe(128); // one turn per simulated µs until the window has passed
+
+    h.poll.sent();
+    wanted = false;
+    expect(h.drain(0.001)).toBe(1); // the first turn sees it is not wanted and stops
+  });
+
+  it('keeps a single spin going however many messages pass during it', () => {
+    const h = harness(0.2);
+    for (let i = 0; i < 7; i++) {
+      h.poll.sent();
+      h.advance(0.1);
+      h.poll.received();
+    }
+    h.drain(0.001);
+    h.poll.sent();
+    h.poll.sent();
+    h.poll.received();
+    expect(h.drain(0.001)).toBe(128);
+  });
+});
