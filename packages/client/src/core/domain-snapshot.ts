@@ -41,8 +41,8 @@ export class DomainSnapshot {
 
   /** `virDomainSnapshotListAllChildren`. */
   async listAllChildren(flags = 0, page: ListPage = {}): Promise<DomainSnapshot[]> {
-    const refs = await this.connection.call('DomainSnapshotListAllChildren', { snapshot: this.ref, flags, ...page });
-    return refs.map((r) => new DomainSnapshot(this.domain, r.name));
+    const { names } = await this.connection.call('DomainSnapshotListAllChildren', { snapshot: this.ref, flags, ...page });
+    return names.map((name) => new DomainSnapshot(this.domain, name));
   }
 
   /** `virDomainSnapshotNumChildren`. */

@@ -121,8 +121,8 @@ export class Domain {
 
   /** `virDomainListAllSnapshots`. */
   async listAllSnapshots(flags = 0, page: ListPage = {}): Promise<DomainSnapshot[]> {
-    const refs = await this.connection.call('DomainListAllSnapshots', { domain: this.ref, flags, ...page });
-    return refs.map((r) => new DomainSnapshot(this, r.name));
+    const { names } = await this.connection.call('DomainListAllSnapshots', { domain: this.ref, flags, ...page });
+    return names.map((name) => new DomainSnapshot(this, name));
   }
 
   /** `virDomainSnapshotNum`. */

@@ -13,7 +13,7 @@ import {
   DomainSnapshotXMLFlagSet,
   DomainSnapshotXMLFlags,
 } from '../flags/snapshot-flags.js';
-import { DomainRefSchema, FlagsSchema, NAME_MAX_LENGTH, SnapshotRefSchema } from '../references.js';
+import { DomainRefSchema, FlagsSchema, NAME_MAX_LENGTH, SnapshotListSchema, SnapshotRefSchema } from '../references.js';
 import { XML_MAX_LENGTH } from '../xml/xml-limits.js';
 import { defineMethod } from './define-method.js';
 
@@ -83,7 +83,7 @@ export const snapshotMethods = {
     permission: 'read',
     flags: DomainSnapshotListFlagSet,
     params: z.strictObject({ domain: DomainRefSchema, flags: FlagsSchema, ...PageSchema }),
-    result: z.array(SnapshotRefSchema),
+    result: SnapshotListSchema,
   }),
   /** `virDomainSnapshotNum`. */
   DomainSnapshotNum: defineMethod({
@@ -101,7 +101,7 @@ export const snapshotMethods = {
     permission: 'read',
     flags: DomainSnapshotListFlagSet,
     params: z.strictObject({ snapshot: SnapshotRefSchema, flags: FlagsSchema, ...PageSchema }),
-    result: z.array(SnapshotRefSchema),
+    result: SnapshotListSchema,
   }),
   /** `virDomainSnapshotNumChildren`. */
   DomainSnapshotNumChildren: defineMethod({

@@ -5,6 +5,7 @@ import {
   ErrorNumber,
   VirError,
   type DomainRef,
+  type SnapshotList,
   type SnapshotRef,
 } from '@virtwire/protocol';
 import type { DriverHandlers } from '../drivers/driver.js';
@@ -69,10 +70,7 @@ export function resolveSnapshot<D extends SnapshotOwner>(host: SnapshotHost<D>, 
  */
 export function snapshotQueryHandlers<D extends SnapshotOwner>(host: SnapshotHost<D>): Pick<Required<DriverHandlers>, QueryMethod> {
   const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, host.errorDomain, detail);
-  const refsOf = (domain: D, nodes: SnapshotNode[]): SnapshotRef[] => {
-    const ref = domain.ref();
-    return nodes.map((s) => ({ name: s.def.name, domain: ref }));
-  };
+  const listOf = (domain: D, nodes: SnapshotNode[]): SnapshotList => ({ domain: domain.ref(), names: nodes.map((s) => s.def.name) });
   return {
     DomainSnapshotLookupByName: ({ domain, name }) => {
       const found = resolveSnapshot(host, { name, domain });
@@ -87,7 +85,7 @@ export function snapshotQueryHandlers<D extends SnapshotOwner>(host: SnapshotHos
     DomainHasCurrentSnapshot: ({ domain }) => host.resolve(domain).snapshots.current !== null,
     DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
       const d = host.resolve(domain);
-      return refsOf(d, page(listSnapshots(d.snapshots, flags), offset, limit));
+      return listOf(d, page(listSnapshots(d.snapshots, flags), offset, limit));
     },
     DomainSnapshotNum: ({ domain, flags }) => {
       const tree = host.resolve(domain).snapshots;
@@ -98,7 +96,7 @@ export function snapshotQueryHandlers<D extends SnapshotOwner>(host: SnapshotHos
     },
     DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return refsOf(d, page(listChildren(d.snapshots, s, flags), offset, limit));
+      return listOf(d, page(listChildren(d.snapshots, s, flags), offset, limit));
     },
     DomainSnapshotNumChildren: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
