@@ -38,11 +38,8 @@ export class AdaptivePoll {
   /** A message arrived: tunes the window by the gap since the last activity, then polls again. */
   received(now = this.now()): void {
     const gap = now - this.lastActivity;
-    const st = ((this as any).st ??= { hit: 0, miss: 0, long: 0, gaps: [] as number[] });
-    st[gap > this.maxMs ? 'long' : gap > this.windowMs ? 'miss' : 'hit']++;
-    if (st.gaps.length < 100000) st.gaps.push(gap);
-    if (gap > this.maxMs) this.windowMs = this.windowMs / 2 < MIN_WINDOW_MS ? 0 : this.windowMs / 2;
-    else if (gap > this.windowMs) this.windowMs = Math.min(this.maxMs, 2 * gap);
+    if (gap > this.maxMs) this.windowMs = 0;
+    else if (gap > this.windowMs) this.windowMs = Math.min(this.maxMs, this.windowMs > 0 ? this.windowMs * 2 : MIN_WINDOW_MS);
     this.sent(now);
   }
 
