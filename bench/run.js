@@ -127,17 +127,22 @@ async function callSection(systems) {
 /** (2) Snapshot create (+ delete, once the test driver implements it) pairs per second, ATOMIC, on test:///default's `test`. */
 async function snapshotSection(systems, canDelete) {
   const what = canDelete ? 'create + delete pairs' : 'creates (delete not implemented yet)';
-  for (const [clients, perClient, client] of [
-    [1, plan.createOne, 'sdk'],
-    [1, plan.createOne, 'wire'],
-    [8, plan.createEight, 'sdk'],
+  // libvirt is always reached over its unix socket; virtwire over TCP and over its unix socket.
+  for (const [clients, perClient, client, unix] of [
+    [1, plan.createOne, 'sdk', false],
+    [1, plan.createOne, 'sdk', true],
+    [1, plan.createOne, 'wire', false],
+    [8, plan.createEight, 'sdk', false],
+    [8, plan.createEight, 'sdk', true],
   ]) {
-    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}`, delete: canDelete, warmup: 300, client });
-    const target = canDelete && clients === 1 ? { min: 3 } : undefined;
-    const cpuRow = clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients)` : undefined;
+    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}${unix ? 'u' : 't'}`, delete: canDelete, warmup: 300, client });
+    const target = canDelete && client === 'sdk' ? { min: 3 } : undefined;
+    const cpuRow = clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients, ${unix ? 'unix socket' : 'TCP'})` : undefined;
     const how = client === 'wire' ? ', virtwire through a bare JSON-RPC client' : '';
-    await measure(systems, { figure: `Snapshot ${what} (ATOMIC), ${clients} client${clients > 1 ? 's' : ''}${how}`, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec, {
+    const figure = `Snapshot ${what} (ATOMIC), ${clients} client${clients > 1 ? 's' : ''}, ${unix ? 'unix socket' : 'TCP'}${how}`;
+    await measure(systems, { figure, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec, {
       cpuRow,
+      unix,
       ops: (s) => s.clients * s.perClient + (s.warmup ?? 300),
     });
   }
@@ -194,11 +199,13 @@ async function scaleSection() {
   for (const count of plan.lists) {
     const target = count === 10_000 ? { max: 0.5 } : count > 16_384 ? { oursOnly: true } : undefined;
     const listed = `${count.toLocaleString('en-US')} snapshots`;
-    await measure(systems, { figure: `List all of ${listed}`, unit: 'ms', better: 'lower', target }, { workload: 'list', domain: `list${count}`, repeats: plan.listRepeats, expect: count }, (r) => r.msPerList, {
+    const listSpec = { workload: 'list', domain: `list${count}`, repeats: plan.listRepeats, expect: count };
+    await measure(systems, { figure: `List all of ${listed}, TCP`, unit: 'ms', better: 'lower', target }, listSpec, (r) => r.msPerList, {
       cpuRow: count <= 16_384 ? `Daemon CPU time per list of ${listed}` : undefined,
       ops: (s) => s.repeats + 1,
       cpuUnit: 'ms',
     });
+    await measure(systems, { figure: `List all of ${listed}, unix socket`, unit: 'ms', better: 'lower', target }, listSpec, (r) => r.msPerList, { unix: true });
   }
   const largest = plan.lists.at(-1);
   await measure(systems, { figure: `Snapshot lookup by name among ${largest.toLocaleString('en-US')}`, unit: 'µs', better: 'lower' }, { workload: 'lookup', domain: `list${largest}`, prefix: 'p', count: largest, calls: plan.lookups }, (r) => r.perCallUs);

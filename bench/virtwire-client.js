@@ -44,7 +44,7 @@ async function wireConnect(uri) {
 }
 
 /** Opens a connection with the SDK, or with the bare client when `spec.client` is `wire`. */
-const connectFor = (spec) => (spec.client === 'wire' ? wireConnect : (uri) => sdkConnect(uri, process.env.VW_SDK_POLL ? { pollMaxUs: Number(process.env.VW_SDK_POLL) } : {}));
+const connectFor = (spec) => (spec.client === 'wire' ? wireConnect : (uri) => sdkConnect(uri, spec.pollMaxUs === undefined ? {} : { pollMaxUs: spec.pollMaxUs }));
 
 async function roundtrip(spec) {
   const conn = await connectFor(spec)(spec.uri);

@@ -28,7 +28,7 @@ export interface NodeConnectOptions extends ConnectOptions {
   /**
    * Longest window in µs the SDK keeps the event loop turning while it awaits a reply, instead of
    * sleeping (adaptive, like the daemon's `--poll-max-us`; {@link DEFAULT_REPLY_POLL_MAX_US}); 0 never
-   * spins. Off on a single CPU.
+   * spins. Off while the process may only use one CPU.
    */
   pollMaxUs?: number;
   tls?: NodeTlsOptions;
@@ -81,7 +81,7 @@ export function defaultToken(env: Environment = process.env): string | undefined
 export function connect(uri: string, options: NodeConnectOptions = {}, env: Environment = process.env): Promise<Connection> {
   const sockets = localSockets(env);
   const { headers = {}, tls, token: given, pollMaxUs = DEFAULT_REPLY_POLL_MAX_US, ...withoutNodeOptions } = options;
-  const replyPolling = { maxUs: availableParallelism() > 1 ? pollMaxUs : 0, nextTurn: setImmediate, now: () => performance.now() };
+  const replyPolling = { maxUs: pollMaxUs, nextTurn: setImmediate, now: () => performance.now(), cpus: availableParallelism };
   const rest = { replyPolling, ...withoutNodeOptions };
   const tcp = /^[a-z][a-z0-9]*\+wss?:/i.test(uri);
   const token = given ?? (tcp ? defaultToken(env) : undefined);

@@ -9,24 +9,29 @@
  * The window adapts to the gaps between messages: a gap shorter than the window is a hit; a gap
  * longer than the window but under `maxMs` doubles it (from 4 µs); a gap beyond `maxMs` — polling
  * could not have caught it — drops it to zero. A busy or idle peer therefore costs no spinning.
- * With `maxMs` of zero, or one CPU (a spinning process would only delay the peer it waits for),
- * nothing ever spins.
+ * With `maxMs` of zero, or while the process may run on one CPU only (spinning there would only
+ * delay the peer it waits for; the count is re-read every 100 ms since `taskset` can change it),
+ * nothing spins.
  */
 export class AdaptivePoll {
   private windowMs = 0;
   private lastActivity = -Infinity;
   private spinning = false;
+  private cpusCheckedAt = -Infinity;
+  private severalCpus = false;
 
   /**
    * @param maxMs longest window (QEMU's `poll-max-ns`); 0 disables polling.
    * @param nextTurn runs a callback on the event loop's next turn without sleeping (Node: `setImmediate`).
    * @param now a monotonic clock in ms (`performance.now`).
+   * @param cpus how many CPUs this process may run on (Node: `os.availableParallelism`).
    * @param wanted whether spinning can still pay off (e.g. a client with calls pending).
    */
   constructor(
     private readonly maxMs: number,
     private readonly nextTurn: (callback: () => void) => void,
     private readonly now: () => number,
+    private readonly cpus: () => number,
     private readonly wanted: () => boolean = () => true,
   ) {}
 
@@ -46,10 +51,19 @@ export class AdaptivePoll {
   /** A message left: the answer (or the next request) may follow soon, so poll for the window. */
   sent(now = this.now()): void {
     this.lastActivity = now;
-    if (this.windowMs > 0 && !this.spinning) {
+    if (this.windowMs > 0 && !this.spinning && this.mayRunElsewhere(now)) {
       this.spinning = true;
       this.nextTurn(this.spin);
     }
+  }
+
+  /** True when the process may use more than one CPU (re-read at most every {@link CPU_RECHECK_MS}). */
+  private mayRunElsewhere(now: number): boolean {
+    if (now - this.cpusCheckedAt > CPU_RECHECK_MS) {
+      this.severalCpus = this.cpus() > 1;
+      this.cpusCheckedAt = now;
+    }
+    return this.severalCpus;
   }
 
   private readonly spin = (): void => {
@@ -60,3 +74,6 @@ export class AdaptivePoll {
 
 /** The first non-zero window, as QEMU's first growth step (4 µs). */
 const MIN_WINDOW_MS = 0.004;
+
+/** How often the CPU count is re-read. */
+const CPU_RECHECK_MS = 100;

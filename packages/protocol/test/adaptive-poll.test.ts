@@ -6,9 +6,15 @@ import { AdaptivePoll } from '../src/adaptive-poll.js';
 function harness(maxMs: number, wanted: () => boolean = () => true) {
   let clock = 0;
   let queued: Array<() => void> = [];
-  const poll = new AdaptivePoll(maxMs, (callback) => queued.push(callback), () => clock, wanted);
+  const cpu = { count: 2, reads: 0 };
+  const cpus = () => {
+    cpu.reads++;
+    return cpu.count;
+  };
+  const poll = new AdaptivePoll(maxMs, (callback) => queued.push(callback), () => clock, cpus, wanted);
   return {
     poll,
+    cpu,
     advance: (ms: number) => (clock += ms),
     /** Runs loop turns until nothing is scheduled; returns how many callbacks ran (the spin's turns). */
     drain(stepMs: number): number {
@@ -83,6 +89,29 @@ describe('AdaptivePoll', () => {
     h.poll.sent();
     wanted = false;
     expect(h.drain(0.001)).toBe(1); // the first turn sees it is not wanted and stops
+  });
+
+  it('does not spin while the process may run on one CPU only, and re-reads the count every 100 ms', () => {
+    const h = harness(0.2);
+    for (let i = 0; i < 7; i++) {
+      h.poll.sent();
+      h.advance(0.1);
+      h.poll.received();
+    }
+    h.drain(0.001);
+    expect(h.poll.currentWindowMs).toBeGreaterThan(0);
+    h.cpu.count = 1; // e.g. `taskset -c 0` applied to the running process
+    h.advance(101);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBe(0);
+    const reads = h.cpu.reads;
+    h.poll.sent();
+    h.drain(0.001);
+    expect(h.cpu.reads).toBe(reads); // cached within 100 ms
+    h.cpu.count = 2;
+    h.advance(101);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBeGreaterThan(0);
   });
 
   it('keeps a single spin going however many messages pass during it', () => {

@@ -58,9 +58,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
   const dispatcher = new Dispatcher(drivers, jobs);
-  // With one CPU a spinning daemon would only delay the client it waits for.
-  const pollMaxMs = availableParallelism() > 1 ? (options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000 : 0;
-  const poll = new AdaptivePoll(pollMaxMs, setImmediate, () => performance.now());
+  const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
   const sessions = new Set<RpcSession>();
   const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;

@@ -20,6 +20,8 @@ export interface ReplyPolling {
   nextTurn: (callback: () => void) => void;
   /** Monotonic ms clock (`performance.now`). */
   now: () => number;
+  /** CPUs the process may run on (`os.availableParallelism`). */
+  cpus: () => number;
 }
 
 /** Sends calls on an open WebSocket and routes replies back to their callers. */
@@ -37,7 +39,7 @@ export class RpcChannel {
     private readonly socket: WebSocketLike,
     polling?: ReplyPolling,
   ) {
-    this.poll = polling && polling.maxUs > 0 ? new AdaptivePoll(polling.maxUs / 1000, polling.nextTurn, polling.now, () => this.awaiting > 0) : undefined;
+    this.poll = polling && polling.maxUs > 0 ? new AdaptivePoll(polling.maxUs / 1000, polling.nextTurn, polling.now, polling.cpus, () => this.awaiting > 0) : undefined;
     this.client = new JSONRPCClient(
       (request) => {
         if (this.closedError) throw this.closedError;
