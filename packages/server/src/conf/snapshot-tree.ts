@@ -61,8 +61,7 @@ export class SnapshotTree {
     node.parent = parent;
     if (parent) parent.children.add(node);
     else this.roots.add(node);
-    if (parent) node.def.parent = parent.def.name;
-    else delete node.def.parent;
+    node.def.parent = parent?.def.name; // assigned, never deleted: definitions keep one object shape
   }
 
   get rootCount(): number {

@@ -55,8 +55,20 @@ export function createSnapshot(
   if (redefine) return redefineSnapshot(domain, def, flags);
 
   const creationTime = now();
-  const named: SnapshotDef & { name: string } = { ...def, name: def.name ?? String(creationTime), creationTime };
-  delete named.parent;
+  // Every property in one fixed order (never added later or deleted), so that all snapshot
+  // definitions share one object shape and the code reading them stays fast.
+  const named: SnapshotDef & { name: string } = {
+    name: def.name ?? String(creationTime),
+    description: def.description,
+    state: undefined,
+    creationTime,
+    parent: undefined,
+    memory: def.memory,
+    disks: def.disks,
+    revertDisks: undefined,
+    domain: undefined,
+    inactiveDomain: undefined,
+  };
   const diskOnly = (flags & Create.DiskOnly) !== 0;
   normaliseStateAndMemory(named, domain, diskOnly);
   named.domain = domain.definitionForSnapshot();
@@ -88,7 +100,7 @@ export function createSnapshot(
     node = domain.snapshots.add(named, previous?.def.name);
     domain.snapshotImages.add(named);
     // The previous current snapshot's revert overlays are now the base of this snapshot (qemuSnapshotClearRevertdisks).
-    if (previous) delete previous.def.revertDisks;
+    if (previous) previous.def.revertDisks = undefined;
     domain.snapshots.current = node;
   }
   if (flags & Create.Halt && domain.active) domain.stop(StateReason.ShutoffFromSnapshot);
