@@ -89,7 +89,7 @@ def create_delete(spec):
                     snap.delete(0)
         return body
 
-    make(prefix + "w", spec.get("warmup", 300))(0)
+    make(prefix + "w", spec.get("warmup", 3000))(0)
     body = make(prefix, per_client)
     elapsed, error = run_threads(spec["clients"], body)
     for c in conns:
@@ -125,7 +125,8 @@ def list_all(spec):
     dom = conn.lookupByName(spec["domain"])
     times = []
     try:
-        dom.listAllSnapshots(0)
+        for _ in range(spec.get("warmup", 5)):
+            dom.listAllSnapshots(0)
         for _ in range(spec["repeats"]):
             start = time.perf_counter()
             snaps = dom.listAllSnapshots(0)
@@ -143,8 +144,8 @@ def lookup(spec):
     conn = libvirt.open(spec["uri"])
     dom = conn.lookupByName(spec["domain"])
     names = ["%s%d" % (spec["prefix"], (k * 7919) % spec["count"]) for k in range(spec["calls"])]
-    for name in names[: spec.get("warmup", 1000)]:
-        dom.snapshotLookupByName(name, 0)
+    for k in range(spec.get("warmup", 3000)):
+        dom.snapshotLookupByName(names[k % len(names)], 0)
     start = time.perf_counter()
     for name in names:
         dom.snapshotLookupByName(name, 0)

@@ -20,7 +20,7 @@ const { values: argv } = parseArgs({
 
 /** Sizes of every workload; `--quick` trades precision for a run of about a minute. */
 const plan = argv.quick
-  ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 500, createEight: 100, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250 }
+  ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 2_000, createEight: 250, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250 }
   : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 10, lookups: 5_000, connections: 1_000 };
 if (argv.runs) plan.runs = Number(argv.runs);
 
@@ -135,7 +135,7 @@ async function snapshotSection(systems, canDelete) {
     [8, plan.createEight, 'sdk', false],
     [8, plan.createEight, 'sdk', true],
   ]) {
-    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}${unix ? 'u' : 't'}`, delete: canDelete, warmup: 300, client });
+    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}${unix ? 'u' : 't'}`, delete: canDelete, warmup: 3000, client });
     const target = canDelete && client === 'sdk' ? { min: 3 } : undefined;
     const cpuRow = clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients, ${unix ? 'unix socket' : 'TCP'})` : undefined;
     const how = client === 'wire' ? ', virtwire through a bare JSON-RPC client' : '';
@@ -143,7 +143,7 @@ async function snapshotSection(systems, canDelete) {
     await measure(systems, { figure, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec, {
       cpuRow,
       unix,
-      ops: (s) => s.clients * s.perClient + (s.warmup ?? 300),
+      ops: (s) => s.clients * s.perClient + s.warmup,
     });
   }
 }
@@ -202,7 +202,7 @@ async function scaleSection() {
     const listSpec = { workload: 'list', domain: `list${count}`, repeats: plan.listRepeats, expect: count };
     await measure(systems, { figure: `List all of ${listed}, TCP`, unit: 'ms', better: 'lower', target }, listSpec, (r) => r.msPerList, {
       cpuRow: count <= 16_384 ? `Daemon CPU time per list of ${listed}` : undefined,
-      ops: (s) => s.repeats + 1,
+      ops: (s) => s.repeats + 5, // five warm-up lists, then the measured ones
       cpuUnit: 'ms',
     });
     await measure(systems, { figure: `List all of ${listed}, unix socket`, unit: 'ms', better: 'lower', target }, listSpec, (r) => r.msPerList, { unix: true });

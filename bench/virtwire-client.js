@@ -85,7 +85,7 @@ async function createDelete(spec) {
       if (spec.delete) await dom.connection.call('DomainSnapshotDelete', { snapshot, flags: 0 });
     }
   };
-  await client(domains[0], 0, `${spec.prefix}w`, spec.warmup ?? 300);
+  await client(domains[0], 0, `${spec.prefix}w`, spec.warmup ?? 3000);
   const start = performance.now();
   await Promise.all(domains.map((dom, i) => client(dom, i, spec.prefix, spec.perClient)));
   const elapsed = seconds(start);
@@ -116,7 +116,7 @@ async function populate(spec) {
 async function list(spec) {
   const conn = await sdkConnect(spec.uri);
   const dom = await conn.domainLookupByName(spec.domain);
-  await dom.listAllSnapshots();
+  for (let i = 0; i < (spec.warmup ?? 5); i++) await dom.listAllSnapshots();
   const times = [];
   for (let i = 0; i < spec.repeats; i++) {
     const start = performance.now();
@@ -132,7 +132,7 @@ async function lookup(spec) {
   const conn = await sdkConnect(spec.uri);
   const dom = await conn.domainLookupByName(spec.domain);
   const names = Array.from({ length: spec.calls }, (_, k) => `${spec.prefix}${(k * 7919) % spec.count}`);
-  for (const name of names.slice(0, spec.warmup ?? 1000)) await dom.snapshotLookupByName(name);
+  for (let k = 0; k < (spec.warmup ?? 3000); k++) await dom.snapshotLookupByName(names[k % names.length]);
   const start = performance.now();
   for (const name of names) await dom.snapshotLookupByName(name);
   const elapsed = seconds(start);
