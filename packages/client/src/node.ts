@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import WebSocket from 'ws';
 import { Connection, type ConnectOptions } from './core/connection.js';
+import { ReplyPolling } from './core/reply-polling.js';
 import type { WebSocketFactory, WebSocketLike } from './core/web-socket-like.js';
 
 export * from './index.js';
@@ -71,6 +72,17 @@ export function defaultToken(env: Environment = process.env): string | undefined
   }
 }
 
+/** One reply poller per window size for the whole process: its connections share one event loop. */
+const replyPollers = new Map<number, ReplyPolling>();
+function processReplyPolling(maxUs: number): ReplyPolling {
+  let polling = replyPollers.get(maxUs);
+  if (!polling) {
+    polling = new ReplyPolling(maxUs, setImmediate, () => performance.now(), availableParallelism);
+    replyPollers.set(maxUs, polling);
+  }
+  return polling;
+}
+
 /**
  * Opens a connection from Node: `test:///default` reaches the local daemon's socket (the read-only
  * one with `readOnly`), `test+ws://host:port/default` a TCP daemon. Over TCP the token
@@ -81,8 +93,7 @@ export function defaultToken(env: Environment = process.env): string | undefined
 export function connect(uri: string, options: NodeConnectOptions = {}, env: Environment = process.env): Promise<Connection> {
   const sockets = localSockets(env);
   const { headers = {}, tls, token: given, pollMaxUs = DEFAULT_REPLY_POLL_MAX_US, ...withoutNodeOptions } = options;
-  const replyPolling = { maxUs: pollMaxUs, nextTurn: setImmediate, now: () => performance.now(), cpus: availableParallelism };
-  const rest = { replyPolling, ...withoutNodeOptions };
+  const rest = pollMaxUs > 0 ? { replyPolling: processReplyPolling(pollMaxUs), ...withoutNodeOptions } : withoutNodeOptions;
   const tcp = /^[a-z][a-z0-9]*\+wss?:/i.test(uri);
   const token = given ?? (tcp ? defaultToken(env) : undefined);
   const defaultSocketPath = options.readOnly ? sockets.readOnly : sockets.readWrite;

@@ -19,7 +19,8 @@ import {
 import { Domain } from './domain.js';
 import type { ConnectionClosedError } from './errors.js';
 import { resolveConnectionUri } from './connection-uri.js';
-import { RpcChannel, type ReplyPolling } from './rpc-channel.js';
+import type { ReplyPolling } from './reply-polling.js';
+import { RpcChannel } from './rpc-channel.js';
 import { describeSnapshotRequest } from './snapshot-request.js';
 import type { WebSocketFactory } from './web-socket-like.js';
 
@@ -35,7 +36,7 @@ export interface ConnectOptions {
   token?: string;
   /** Default per-call timeout in ms; none by default (a slow snapshot is not a failure). */
   callTimeoutMs?: number;
-  /** Brief event-loop polling while replies are awaited; Node's entry point sets it (see {@link ReplyPolling}). */
+  /** Event-loop polling while replies are awaited, shared by the process's connections; Node's entry point sets it. */
   replyPolling?: ReplyPolling;
 }
 

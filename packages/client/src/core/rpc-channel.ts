@@ -1,5 +1,5 @@
 // A JSON-RPC 2.0 client over one WebSocket: ids, pending calls, typed errors, and failure of all pending calls on close.
-import { AdaptivePoll, ErrorDomain, ErrorNumber, JsonRpcErrorCode, VirError, type JsonRpcErrorObject } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, JsonRpcErrorCode, VirError, type JsonRpcErrorObject } from '@virtwire/protocol';
 import { createJSONRPCErrorResponse, JSONRPCClient, type JSONRPCResponse } from 'json-rpc-2.0';
 
 /** json-rpc-2.0 answers calls it gave up on (rejectAllPendingRequests) with code 0, which no daemon sends. */
@@ -7,22 +7,8 @@ const PENDING_REJECTED_CODE = 0;
 /** Client-local code for a call the caller stopped waiting for. */
 const TIMEOUT_CODE = -32099;
 import { CallTimeoutError, ConnectionClosedError } from './errors.js';
+import type { ReplyPolling } from './reply-polling.js';
 import { OPEN, type WebSocketLike } from './web-socket-like.js';
-
-/**
- * Spinning the event loop briefly while replies are awaited (see AdaptivePoll): Node's entry point
- * supplies it; browsers have no way to turn the loop without sleeping and go without.
- */
-export interface ReplyPolling {
-  /** Longest window in µs; 0 never spins. */
-  maxUs: number;
-  /** Runs a callback on the loop's next turn without sleeping (`setImmediate`). */
-  nextTurn: (callback: () => void) => void;
-  /** Monotonic ms clock (`performance.now`). */
-  now: () => number;
-  /** CPUs the process may run on (`os.availableParallelism`). */
-  cpus: () => number;
-}
 
 /** Sends calls on an open WebSocket and routes replies back to their callers. */
 export class RpcChannel {
@@ -30,22 +16,19 @@ export class RpcChannel {
   private closedError: ConnectionClosedError | null = null;
   private readonly closeListeners = new Set<(error: ConnectionClosedError) => void>();
   private nextId = 1;
-  private awaiting = 0;
-  private readonly poll: AdaptivePoll | undefined;
   /** Number of requests written to the socket (for tests and diagnostics). */
   sent = 0;
 
   constructor(
     private readonly socket: WebSocketLike,
-    polling?: ReplyPolling,
+    private readonly polling?: ReplyPolling,
   ) {
-    this.poll = polling && polling.maxUs > 0 ? new AdaptivePoll(polling.maxUs / 1000, polling.nextTurn, polling.now, polling.cpus, () => this.awaiting > 0) : undefined;
     this.client = new JSONRPCClient(
       (request) => {
         if (this.closedError) throw this.closedError;
         this.sent++;
         this.socket.send(JSON.stringify(request));
-        this.poll?.sent();
+        this.polling?.requestSent();
       },
       () => this.nextId++,
     );
@@ -73,14 +56,14 @@ export class RpcChannel {
     const requester =
       timeoutMs === undefined ? this.client : this.client.timeout(timeoutMs, (id) => createJSONRPCErrorResponse(id, TIMEOUT_CODE, 'timeout'));
     let response: JSONRPCResponse;
-    this.awaiting++;
+    this.polling?.callStarted();
     try {
       response = await requester.requestAdvanced({ jsonrpc: '2.0', id: this.nextId++, method, params });
     } catch (error) {
       if (VirError.is(error)) throw error;
       throw this.closedError ?? new ConnectionClosedError(error instanceof Error ? error.message : String(error));
     } finally {
-      this.awaiting--;
+      this.polling?.callEnded();
     }
     if ('error' in response && response.error) {
       if (response.error.code === PENDING_REJECTED_CODE) throw this.closedError ?? new ConnectionClosedError(response.error.message);
@@ -102,7 +85,7 @@ export class RpcChannel {
   }
 
   private receive(data: unknown): void {
-    this.poll?.received();
+    this.polling?.messageReceived();
     if (typeof data !== 'string') return;
     let message: unknown;
     try {
