@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptivePoll } from '../src/adaptive-poll.js';
 
-/** A manual clock and event loop: `turn()` runs what was scheduled for the next turn. */
+/** A manual clock and event loop around one AdaptivePoll, with a settable CPU count. */
 function harness(maxMs: number, wanted: () => boolean = () => true) {
   let clock = 0;
   let queued: Array<() => void> = [];
@@ -12,25 +12,30 @@ function harness(maxMs: number, wanted: () => boolean = () => true) {
     return cpu.count;
   };
   const poll = new AdaptivePoll(maxMs, (callback) => queued.push(callback), () => clock, cpus, wanted);
-  return {
-    poll,
-    cpu,
-    advance: (ms: number) => (clock += ms),
-    /** Runs loop turns until nothing is scheduled; returns how many callbacks ran (the spin's turns). */
-    drain(stepMs: number): number {
-      let turns = 0;
-      while (queued.length > 0) {
-        const now = queued;
-        queued = [];
-        for (const callback of now) {
-          turns++;
-          clock += stepMs;
-          callback();
-        }
+  /** Runs loop turns, each `stepMs` long, until nothing is scheduled; returns how many ran (the spin's turns). */
+  const drain = (stepMs: number): number => {
+    let turns = 0;
+    while (queued.length > 0) {
+      const now = queued;
+      queued = [];
+      for (const callback of now) {
+        turns++;
+        clock += stepMs;
+        callback();
       }
-      return turns;
-    },
+    }
+    return turns;
   };
+  /** `count` request/reply exchanges answered `gapMs` later, then the spinning they left running. */
+  const exchange = (count: number, gapMs: number): void => {
+    for (let i = 0; i < count; i++) {
+      poll.sent();
+      clock += gapMs;
+      poll.received();
+    }
+    drain(0.001);
+  };
+  return { poll, cpu, advance: (ms: number) => (clock += ms), drain, exchange };
 }
 
 describe('AdaptivePoll', () => {
@@ -61,12 +66,8 @@ describe('AdaptivePoll', () => {
   });
 
   it('drops the window to zero after a gap longer than the maximum (an idle or busy peer costs no spinning)', () => {
-    const { poll, advance } = harness(0.2);
-    for (let i = 0; i < 6; i++) {
-      poll.sent();
-      advance(0.05);
-      poll.received();
-    }
+    const { poll, advance, exchange } = harness(0.2);
+    exchange(6, 0.05);
     expect(poll.currentWindowMs).toBeGreaterThan(0);
     advance(5);
     poll.received();
@@ -76,12 +77,7 @@ describe('AdaptivePoll', () => {
   it('spins for about the window after the last activity, and stops early when no longer wanted', () => {
     let wanted = true;
     const h = harness(0.2, () => wanted);
-    for (let i = 0; i < 7; i++) {
-      h.poll.sent();
-      h.advance(0.1);
-      h.poll.received();
-    }
-    h.drain(0.001);
+    h.exchange(7, 0.1);
     expect(h.poll.currentWindowMs).toBeCloseTo(0.128, 6);
     h.poll.sent();
     expect(h.drain(0.001)).toBe(128); // one turn per simulated µs until the window has passed
@@ -93,12 +89,7 @@ describe('AdaptivePoll', () => {
 
   it('does not spin while the process may run on one CPU only, and re-reads the count every 100 ms', () => {
     const h = harness(0.2);
-    for (let i = 0; i < 7; i++) {
-      h.poll.sent();
-      h.advance(0.1);
-      h.poll.received();
-    }
-    h.drain(0.001);
+    h.exchange(7, 0.1);
     expect(h.poll.currentWindowMs).toBeGreaterThan(0);
     h.cpu.count = 1; // e.g. `taskset -c 0` applied to the running process
     h.advance(101);
@@ -116,12 +107,7 @@ describe('AdaptivePoll', () => {
 
   it('keeps a single spin going however many messages pass during it', () => {
     const h = harness(0.2);
-    for (let i = 0; i < 7; i++) {
-      h.poll.sent();
-      h.advance(0.1);
-      h.poll.received();
-    }
-    h.drain(0.001);
+    h.exchange(7, 0.1);
     h.poll.sent();
     h.poll.sent();
     h.poll.received();
