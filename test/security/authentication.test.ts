@@ -144,6 +144,38 @@ describe('the token file', () => {
     }
   });
 
+  it('closes open connections whose token was removed or changed role, at the next heartbeat (1008)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtwire-revoke-'));
+    const file = join(dir, 'tokens');
+    const [revoked, kept] = [generateToken(), generateToken()];
+    const write = (entries: Array<[string, 'rw' | 'ro', string]>) =>
+      writeFileSync(file, entries.map(([token, role, name]) => `${formatTokenLine(tokenEntry(token, role, name))}\n`).join(''), { mode: 0o600 });
+    write([
+      [revoked, 'rw', 'revoked'],
+      [kept, 'rw', 'kept'],
+    ]);
+    const daemon = await startDaemon({
+      listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }],
+      stateDir: dir,
+      tokenFile: file,
+      logLevel: 'silent',
+      limits: { heartbeatIntervalMs: 50 },
+    });
+    const url = daemon.addresses[0]!;
+    try {
+      const [gone, staying] = await Promise.all([openRaw(url, bearer(revoked)), openRaw(url, bearer(kept))]);
+      write([[kept, 'rw', 'kept']]);
+      expect(await gone.closed).toEqual({ code: 1008, reason: 'token revoked' });
+      // The same heartbeat checked the other connection: it is still served.
+      expect(resultOf(await staying.call('ConnectOpen', { uri: 'test:///default' }))).toMatchObject({ readOnly: false });
+      write([[kept, 'ro', 'kept']]);
+      expect(await staying.closed).toEqual({ code: 1008, reason: 'token revoked' });
+    } finally {
+      await daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start with a malformed or group-writable token file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'virtwire-tokenfile-'));
     const file = join(dir, 'tokens');

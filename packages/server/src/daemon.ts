@@ -59,7 +59,8 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
   const dispatcher = new Dispatcher(drivers, jobs);
   const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
-  const sessions = new Set<RpcSession>();
+  /** Open connections and who opened them. */
+  const sessions = new Map<RpcSession, Principal>();
   const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;
 
@@ -86,7 +87,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
       const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
       const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
-      sessions.add(rpc);
+      sessions.set(rpc, principal);
       sessionLog.debug('connected');
     },
   };
@@ -107,7 +108,15 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     await Promise.all(drivers.map((d) => d.shutdown()));
     throw error;
   }
-  const heartbeat = setInterval(() => sessions.forEach((s) => s.heartbeat()), limits.heartbeatIntervalMs);
+  /** Ends the connections whose token was removed from the token file (or changed role) since they opened. */
+  const closeRevoked = async () => {
+    await tokens.reload();
+    for (const [rpc, principal] of sessions) if (!tokens.stillAccepts(principal)) rpc.revoke('token revoked');
+  };
+  const heartbeat = setInterval(() => {
+    for (const rpc of sessions.keys()) rpc.heartbeat();
+    closeRevoked().catch((error: unknown) => log.error({ err: error }, 'checking tokens failed'));
+  }, limits.heartbeatIntervalMs);
   heartbeat.unref();
   if (tokens.size === 0 && listeners.some((l) => l.requiresToken)) {
     log.warn('TCP listeners need a token and none is configured: every TCP connection will be refused (see `virtwired token add`)');
@@ -125,7 +134,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
         listener.server.close();
         listener.server.closeAllConnections();
       }
-      await Promise.all([...sessions].map((s) => s.terminate()));
+      await Promise.all([...sessions.keys()].map((s) => s.terminate()));
       await Promise.all(drivers.map((d) => d.shutdown()));
       await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
       log.flush();

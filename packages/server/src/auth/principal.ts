@@ -6,4 +6,6 @@ export interface Principal {
   readonly name: string;
   /** Only read methods may be called (read-only socket or read-only token). */
   readonly readOnly: boolean;
+  /** The digest of the token presented (TCP listeners), so that its revocation can be noticed. */
+  readonly tokenDigest?: Buffer;
 }

@@ -44,7 +44,26 @@ export class TokenStore {
     for (const entry of [...this.fixed, ...this.fileEntries]) {
       if (timingSafeEqual(entry.digest, digest) && match === undefined) match = entry;
     }
-    return match && { name: `token:${match.name}`, readOnly: match.role === 'ro' };
+    return match && { name: `token:${match.name}`, readOnly: match.role === 'ro', tokenDigest: match.digest };
+  }
+
+  /** Re-reads the token file if it changed (a file that fails to parse keeps the previous tokens). */
+  async reload(): Promise<void> {
+    await this.refresh(false);
+  }
+
+  /**
+   * Whether the token a principal presented is still accepted with the same role. False once it
+   * was removed from the token file or its role changed: the connection must end (see the daemon).
+   */
+  stillAccepts(principal: Principal): boolean {
+    const digest = principal.tokenDigest;
+    if (digest === undefined) return true;
+    let accepted = false;
+    for (const entry of [...this.fixed, ...this.fileEntries]) {
+      if (timingSafeEqual(entry.digest, digest) && (entry.role === 'ro') === principal.readOnly) accepted = true;
+    }
+    return accepted;
   }
 
   private async refresh(strict: boolean): Promise<void> {

@@ -252,6 +252,12 @@ export class RpcSession {
     this.poll?.sent();
   }
 
+  /** Ends a connection whose credentials were withdrawn (close 1008 with `reason`). */
+  revoke(reason: string): void {
+    this.session.log.info({ reason }, 'credentials withdrawn; closing');
+    this.socket.close(CloseCode.PolicyViolation, reason);
+  }
+
   /** Drops the client at once (daemon shutdown). */
   async terminate(): Promise<void> {
     this.socket.terminate();
