@@ -2,32 +2,17 @@
 import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection } from '@virtwire/client';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readPidFile, isProcessAlive } from '../../packages/server/src/drivers/qemu/engine/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { domainXml, failure, hasQemu, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import { domainXml, failure, hasQemu, QemuSandbox } from './qemu-fixture.js';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 
 describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
-  let box: QemuSandbox;
-  let server: TestDaemon;
-  let conn: Connection;
-  let stateDir: string;
-  let runtimeDir: string;
-
-  beforeAll(async () => {
-    box = QemuSandbox.create();
-    stateDir = box.mkdir('state');
-    runtimeDir = box.mkdir('run');
-    server = await startTestDaemon({ stateDir, qemu: { runtimeDir } });
-    conn = await connect(server.qemuUri);
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await server?.close();
-    await killGuestsUnder(runtimeDir);
-    box?.cleanup();
-  });
+  const qemu = useQemuDaemon({ confined: false, inspectionMonitor: false });
+  let box: QemuSandbox, server: TestDaemon, conn: Connection, stateDir: string, runtimeDir: string;
+  beforeAll(() => ({ box, server, conn, stateDir, runtimeDir } = qemu));
 
   it('reports QEMU\'s version libvirt-style, minimal capabilities XML, and the driver\'s atomic kinds', async () => {
     const version = await conn.getVersion();

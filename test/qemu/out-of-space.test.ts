@@ -1,11 +1,12 @@
 // Out of space on the storage root (a small tmpfs): a clear error, nothing left behind, and the same request succeeds once space is freed.
-import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { promises as fs, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { blockGraph, canMount, domainXml, expectCleanImage, failure, hasQemu, inspect, killGuestsUnder, listFiles, QemuSandbox } from './qemu-fixture.js';
+import type { TestDaemon } from '../helpers/virtwired.js';
+import { blockGraph, canMount, domainXml, expectCleanImage, failure, hasQemu, inspect, listFiles, QemuSandbox } from './qemu-fixture.js';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 const request = (name: string, a: string, b: string) =>
   `<domainsnapshot><name>${name}</name><disks><disk name='vda' snapshot='external'><source file='${a}'/></disk><disk name='vdb' snapshot='external'><source file='${b}'/></disk></disks></domainsnapshot>`;
@@ -18,27 +19,10 @@ async function fill(dir: string, leaveBytes: number): Promise<void> {
 }
 
 describe.skipIf(!hasQemu || !canMount)('qemu driver: out of space on the storage root', () => {
-  let box: QemuSandbox;
-  let server: TestDaemon;
-  let conn: Connection;
-  let runtimeDir: string;
-  let images: string;
   let small: string;
-
-  beforeAll(async () => {
-    box = QemuSandbox.create();
-    runtimeDir = box.mkdir('run');
-    images = box.mkdir('images');
-    small = box.mountTmpfs(box.path('small'), { sizeBytes: 4 * 1024 * 1024 });
-    server = await startTestDaemon({ stateDir: box.path('state'), qemu: { runtimeDir, storageRoots: [images, small], inspectionMonitor: true } });
-    conn = await connect(server.qemuUri);
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await server?.close();
-    await killGuestsUnder(runtimeDir);
-    box?.cleanup();
-  });
+  const qemu = useQemuDaemon({ extraRoots: (sandbox) => [(small = sandbox.mountTmpfs(sandbox.path('small'), { sizeBytes: 4 * 1024 * 1024 }))] });
+  let box: QemuSandbox, server: TestDaemon, conn: Connection, runtimeDir: string, images: string;
+  beforeAll(() => ({ box, server, conn, runtimeDir, images } = qemu));
 
   async function twoDisks(name: string): Promise<Domain> {
     const a = await box.image(join(images, `${name}-a.qcow2`), 1024 * 1024 * 1024);

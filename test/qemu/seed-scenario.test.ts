@@ -1,11 +1,12 @@
 // The scenario that motivated ATOMIC on real QEMU: a two-disk snapshot whose second overlay is on read-only storage, live and offline.
-import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, failure, fileFingerprint, hasQemu, inspect, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import type { TestDaemon } from '../helpers/virtwired.js';
+import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, failure, fileFingerprint, hasQemu, inspect, QemuSandbox } from './qemu-fixture.js';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 
 const seedXml = (name: string, first: string, second: string) => `<domainsnapshot>
@@ -17,27 +18,10 @@ const seedXml = (name: string, first: string, second: string) => `<domainsnapsho
 </domainsnapshot>`;
 
 describe.skipIf(!hasQemu || !canMount)('qemu driver: two-disk snapshot with the second overlay on read-only storage', () => {
-  let box: QemuSandbox;
-  let server: TestDaemon;
-  let conn: Connection;
-  let runtimeDir: string;
-  let images: string;
   let readOnly: string;
-
-  beforeAll(async () => {
-    box = QemuSandbox.create();
-    runtimeDir = box.mkdir('run');
-    images = box.mkdir('images');
-    readOnly = box.mountTmpfs(box.path('ro'), { readOnly: true });
-    server = await startTestDaemon({ stateDir: box.path('state'), qemu: { runtimeDir, storageRoots: [images, readOnly], inspectionMonitor: true } });
-    conn = await connect(server.qemuUri);
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await server?.close();
-    await killGuestsUnder(runtimeDir);
-    box?.cleanup();
-  });
+  const qemu = useQemuDaemon({ extraRoots: (sandbox) => [(readOnly = sandbox.mountTmpfs(sandbox.path('ro'), { readOnly: true }))] });
+  let box: QemuSandbox, server: TestDaemon, conn: Connection, runtimeDir: string, images: string;
+  beforeAll(() => ({ box, server, conn, runtimeDir, images } = qemu));
 
   async function twoDiskDomain(name: string): Promise<Domain> {
     const a = await box.image(join(images, `${name}-a.qcow2`));

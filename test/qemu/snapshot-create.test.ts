@@ -1,42 +1,27 @@
 // Every snapshot kind and create flag of the qemu driver on real QEMU: internal live and offline, checkpoints, REUSE_EXT, NO_METADATA, HALT, and the refusals.
-import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainState, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainState, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { blockGraph, domainXml, failure, fileFingerprint, hasQemu, imageTags, inspect, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import type { TestDaemon } from '../helpers/virtwired.js';
+import { blockGraph, domainXml, failure, fileFingerprint, hasQemu, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 const disks = (...entries: Array<[string, string, string?]>) =>
   `<disks>${entries.map(([name, mode, file]) => `<disk name='${name}' snapshot='${mode}'>${file ? `<source file='${file}'/>` : ''}</disk>`).join('')}</disks>`;
 const snapshotXml = (name: string, body = '') => `<domainsnapshot><name>${name}</name>${body}</domainsnapshot>`;
 
 describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => {
-  let box: QemuSandbox;
-  let server: TestDaemon;
-  let conn: Connection;
-  let runtimeDir: string;
-  let images: string;
+  const qemu = useQemuDaemon();
+  let box: QemuSandbox, server: TestDaemon, conn: Connection, runtimeDir: string, images: string;
+  beforeAll(() => ({ box, server, conn, runtimeDir, images } = qemu));
   let counter = 0;
   const monitors: QmpClient[] = [];
-
-  beforeAll(async () => {
-    box = QemuSandbox.create();
-    runtimeDir = box.mkdir('run');
-    images = box.mkdir('images');
-    server = await startTestDaemon({ stateDir: box.path('state'), qemu: { runtimeDir, storageRoots: [images], inspectionMonitor: true } });
-    conn = await connect(server.qemuUri);
-  });
   afterEach(async () => {
     await Promise.all(monitors.splice(0).map((m) => m.close()));
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await server?.close();
-    await killGuestsUnder(runtimeDir);
-    box?.cleanup();
   });
 
   /** A fresh two-disk domain, running paused (or running, or shut off). */

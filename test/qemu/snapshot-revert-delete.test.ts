@@ -1,39 +1,24 @@
 // Reverting to and deleting qemu-driver snapshots on real QEMU: internal tags, checkpoints, external overlays merged back or replaced.
-import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainSnapshotDeleteFlags as Delete, DomainSnapshotRevertFlags as Revert, DomainState, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainSnapshotDeleteFlags as Delete, DomainSnapshotRevertFlags as Revert, DomainState, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { backingFiles, blockGraph, domainXml, expectCleanImage, failure, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import type { TestDaemon } from '../helpers/virtwired.js';
+import { backingFiles, blockGraph, domainXml, expectCleanImage, failure, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 const external = (name: string, a: string, b: string) =>
   `<domainsnapshot><name>${name}</name><disks><disk name='vda' snapshot='external'><source file='${a}'/></disk><disk name='vdb' snapshot='external'><source file='${b}'/></disk></disks></domainsnapshot>`;
 
 describe.skipIf(!hasQemu)('qemu driver: revert and delete', () => {
-  let box: QemuSandbox;
-  let server: TestDaemon;
-  let conn: Connection;
-  let runtimeDir: string;
-  let images: string;
+  const qemu = useQemuDaemon();
+  let box: QemuSandbox, server: TestDaemon, conn: Connection, runtimeDir: string, images: string;
+  beforeAll(() => ({ box, server, conn, runtimeDir, images } = qemu));
   let counter = 0;
   const monitors: QmpClient[] = [];
-
-  beforeAll(async () => {
-    box = QemuSandbox.create();
-    runtimeDir = box.mkdir('run');
-    images = box.mkdir('images');
-    server = await startTestDaemon({ stateDir: box.path('state'), qemu: { runtimeDir, storageRoots: [images], inspectionMonitor: true } });
-    conn = await connect(server.qemuUri);
-  });
   afterEach(async () => {
     await Promise.all(monitors.splice(0).map((m) => m.close()));
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await server?.close();
-    await killGuestsUnder(runtimeDir);
-    box?.cleanup();
   });
 
   async function domain(): Promise<{ dom: Domain; name: string; a: string; b: string }> {
