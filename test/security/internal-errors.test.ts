@@ -25,7 +25,6 @@ class FaultyDriver implements HypervisorDriver {
         ConnectGetVersion: () => {
           throw Object.assign(new Error(`ENOENT: no such file or directory, open '${SECRET_PATH}'`), { code: 'ENOENT', path: SECRET_PATH });
         },
-        ConnectGetHostname: undefined,
         ConnectGetCapabilities: () => Promise.reject(`raw string rejection mentioning ${SECRET_PATH}`),
         ConnectListAllDomains: () => [{ name: 'x', uuid: '00000000-0000-0000-0000-000000000000', id: BigInt(1) as unknown as number }],
       },
