@@ -10,12 +10,12 @@ import {
   DomainSnapshotRevertFlags,
   DomainSnapshotXMLFlags,
   DomainUndefineFlags,
-  DomainXMLFlags,
   ErrorDomain,
   type AtomicKind,
   type DriverCapabilities,
   type DriverMethodName,
 } from '@virtwire/protocol';
+import { domainQueryFlags } from '../../conf/domain-query-handlers.js';
 import { snapshotQueryFlags } from '../../conf/snapshot-query-handlers.js';
 
 /** The flags each implemented method accepts (libvirt's qemu driver `virCheckFlags` masks). */
@@ -23,14 +23,8 @@ export const qemuMethodFlags = {
   ConnectGetVersion: 0,
   ConnectGetCapabilities: 0,
   ConnectListAllDomains: ConnectListAllDomainsFlagSet.mask,
-  DomainLookupByName: 0,
-  DomainLookupByUUID: 0,
-  DomainLookupByID: 0,
-  DomainGetXMLDesc: DomainXMLFlags.Secure | DomainXMLFlags.Inactive | DomainXMLFlags.Migratable,
+  ...domainQueryFlags,
   DomainGetInfo: 0,
-  DomainGetState: 0,
-  DomainIsActive: 0,
-  DomainIsPersistent: 0,
   DomainDefineXML: DomainDefineFlags.Validate,
   DomainUndefine: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.KeepNvram,
   DomainCreate: DomainCreateFlags.StartPaused,

@@ -1,11 +1,7 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
-import {
-  DomainXMLFlags,
-  ErrorDomain,
-  formatSnapshotXml,
-  type DriverCapabilities,
-} from '@virtwire/protocol';
+import { ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
+import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
@@ -59,21 +55,12 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
         .filter((d) => domainMatchesFilters({ active: d.active, persistent: d.persistent, state: d.state, snapshotCount: d.snapshots.size }, flags))
         .map((d) => d.ref()),
 
-    DomainLookupByName: ({ name }) => host.lookupByName(name).ref(),
-    DomainLookupByUUID: ({ uuid }) => host.lookupByUuid(uuid).ref(),
-    DomainLookupByID: ({ id }) => host.lookupById(id).ref(),
-    DomainGetXMLDesc: ({ domain, flags }) => host.resolve(domain).formatXml((flags & DomainXMLFlags.Inactive) !== 0),
+    ...domainQueryHandlers(host),
     DomainGetInfo: ({ domain }) => {
       const d = host.resolve(domain);
       const def = d.effective;
       return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
     },
-    DomainGetState: ({ domain }) => {
-      const d = host.resolve(domain);
-      return { state: d.state, reason: d.reason };
-    },
-    DomainIsActive: ({ domain }) => host.resolve(domain).active,
-    DomainIsPersistent: ({ domain }) => host.resolve(domain).persistent,
     DomainDefineXML: ({ xml }) => defineDomain(host, xml).ref(),
     DomainUndefine: async ({ domain, flags }) => {
       await undefineDomain(host, host.resolve(domain), flags);

@@ -8,13 +8,13 @@ import {
   DomainSnapshotRevertFlags,
   DomainSnapshotXMLFlags,
   DomainUndefineFlags,
-  DomainXMLFlags,
   DomainDefineFlags,
   ErrorDomain,
   type AtomicKind,
   type DriverCapabilities,
   type DriverMethodName,
 } from '@virtwire/protocol';
+import { domainQueryFlags } from '../../conf/domain-query-handlers.js';
 import { snapshotQueryFlags } from '../../conf/snapshot-query-handlers.js';
 import type { AtomicMode } from './snapshot-create.js';
 
@@ -26,14 +26,8 @@ export const testMethodFlags = {
   ConnectGetVersion: 0,
   ConnectGetCapabilities: 0,
   ConnectListAllDomains: ConnectListAllDomainsFlagSet.mask,
-  DomainLookupByName: 0,
-  DomainLookupByUUID: 0,
-  DomainLookupByID: 0,
-  DomainGetXMLDesc: DomainXMLFlags.Secure | DomainXMLFlags.Inactive | DomainXMLFlags.Migratable,
+  ...domainQueryFlags,
   DomainGetInfo: 0,
-  DomainGetState: 0,
-  DomainIsActive: 0,
-  DomainIsPersistent: 0,
   DomainDefineXML: DomainDefineFlags.Validate,
   DomainUndefine: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata,
   // libvirt's test driver takes no flags here; START_PAUSED is virtwire's.

@@ -2,12 +2,12 @@
 import {
   ConnectListAllDomainsFlags as ListDomains,
   DomainState,
-  DomainXMLFlags,
   ErrorDomain,
   ErrorNumber,
   formatSnapshotXml,
   VirError,
 } from '@virtwire/protocol';
+import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
@@ -82,20 +82,11 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
     ConnectGetCapabilities: () => capabilitiesXml(),
     ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
 
-    DomainLookupByName: ({ name }) => node.lookupByName(name).ref(),
-    DomainLookupByUUID: ({ uuid }) => node.lookupByUuid(uuid).ref(),
-    DomainLookupByID: ({ id }) => node.lookupById(id).ref(),
-    DomainGetXMLDesc: ({ domain, flags }) => node.resolve(domain).formatXml((flags & DomainXMLFlags.Inactive) !== 0),
+    ...domainQueryHandlers(node),
     DomainGetInfo: ({ domain }) => {
       const d = node.resolve(domain);
       return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.vcpus, cpuTime: 0 };
     },
-    DomainGetState: ({ domain }) => {
-      const d = node.resolve(domain);
-      return { state: d.state, reason: d.reason };
-    },
-    DomainIsActive: ({ domain }) => node.resolve(domain).active,
-    DomainIsPersistent: ({ domain }) => node.resolve(domain).persistent,
     DomainDefineXML: ({ xml }) => defineDomain(node, xml).ref(),
     DomainUndefine: ({ domain, flags }) => {
       undefineDomain(node, node.resolve(domain), flags);

@@ -3,7 +3,7 @@ import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainDefinition,
 import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { SimulatedStorage } from './simulated-storage.js';
-import { StateReason, TestDomain } from './test-domain.js';
+import { TestDomain } from './test-domain.js';
 
 const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Test, detail);
 
