@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
-import type { TestDaemon } from '../helpers/virtwired.js';
 import { backingFiles, blockGraph, domainXml, expectCleanImage, failure, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
@@ -13,8 +12,8 @@ const external = (name: string, a: string, b: string) =>
 
 describe.skipIf(!hasQemu)('qemu driver: revert and delete', () => {
   const qemu = useQemuDaemon();
-  let box: QemuSandbox, server: TestDaemon, conn: Connection, runtimeDir: string, images: string;
-  beforeAll(() => ({ box, server, conn, runtimeDir, images } = qemu));
+  let box: QemuSandbox, conn: Connection, runtimeDir: string, images: string;
+  beforeAll(() => ({ box, conn, runtimeDir, images } = qemu));
   let counter = 0;
   const monitors: QmpClient[] = [];
   afterEach(async () => {
