@@ -2,13 +2,12 @@
 import { ConnectListAllDomainsFlags as ListDomains, DomainXMLFlags, type Domain } from '@virtwire/client';
 import { domainStateName, domainStateReasonName } from '../format/domain-state-names.js';
 import { formatTable } from '../format/vsh-table.js';
-import type { CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
+import { type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
 import { CommandError } from '../shell/shell-errors.js';
 import { domainArgument } from './domain-argument.js';
 import { mapBounded } from './map-bounded.js';
 
 const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
-const flag = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
 
 /** list's filter switches and their ConnectListAllDomains flags. */
 const LIST_FILTERS = [
@@ -44,13 +43,13 @@ export const listCommand: CommandDefinition = {
   summary: 'list domains',
   description: 'List the domains: running ones by default.',
   options: [
-    flag('inactive', 'list inactive domains'),
-    flag('all', 'list inactive and active domains'),
-    ...LIST_FILTERS.map(([name, , help]) => flag(name, help)),
-    flag('uuid', 'list UUIDs only'),
-    flag('name', 'list domain names only'),
-    flag('id', 'list domain ids only'),
-    flag('table', 'list as a table (the default)'),
+    switchOption('inactive', 'list inactive domains'),
+    switchOption('all', 'list inactive and active domains'),
+    ...LIST_FILTERS.map(([name, , help]) => switchOption(name, help)),
+    switchOption('uuid', 'list UUIDs only'),
+    switchOption('name', 'list domain names only'),
+    switchOption('id', 'list domain ids only'),
+    switchOption('table', 'list as a table (the default)'),
   ],
   async run({ connection, out }, options) {
     let flags: number = ListDomains.Active;
@@ -130,7 +129,7 @@ export const domstateCommand: CommandDefinition = {
   group: 'monitor',
   summary: 'domain state',
   description: 'Print the state of a domain.',
-  options: [DOMAIN_OPTION, flag('reason', 'also print the reason for the state')],
+  options: [DOMAIN_OPTION, switchOption('reason', 'also print the reason for the state')],
   async run({ connection, out }, options) {
     const { domain } = await domainArgument(connection, options);
     let state: { state: number; reason: number };
@@ -153,17 +152,18 @@ export const dumpxmlCommand: CommandDefinition = {
   description: "Print a domain's XML definition.",
   options: [
     DOMAIN_OPTION,
-    flag('inactive', 'the persistent definition rather than the running one'),
-    flag('security-info', 'include security-sensitive information'),
-    flag('update-cpu', 'update the guest CPU from the host CPU'),
-    flag('migratable', 'XML suitable for migration'),
+    switchOption('inactive', 'the persistent definition rather than the running one'),
+    switchOption('security-info', 'include security-sensitive information'),
+    switchOption('update-cpu', 'update the guest CPU from the host CPU'),
+    switchOption('migratable', 'XML suitable for migration'),
   ],
   async run({ connection, out }, options) {
-    let flags = 0;
-    if (options.has('inactive')) flags |= DomainXMLFlags.Inactive;
-    if (options.has('security-info')) flags |= DomainXMLFlags.Secure;
-    if (options.has('update-cpu')) flags |= DomainXMLFlags.UpdateCpu;
-    if (options.has('migratable')) flags |= DomainXMLFlags.Migratable;
+    const flags = options.flags({
+      inactive: DomainXMLFlags.Inactive,
+      'security-info': DomainXMLFlags.Secure,
+      'update-cpu': DomainXMLFlags.UpdateCpu,
+      migratable: DomainXMLFlags.Migratable,
+    });
     const { domain } = await domainArgument(connection, options);
     out.print(await domain.getXMLDesc(flags));
   },

@@ -6,14 +6,13 @@ import {
   DomainUndefineFlags,
   type Domain,
 } from '@virtwire/client';
-import type { CommandContext, CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
+import { type CommandContext, type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { CommandError } from '../shell/shell-errors.js';
 import { domainArgument, type LookupKinds } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
 
 const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
-const flag = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
 
 /** Runs `action` on the named domain; on failure prints virsh's `Failed to VERB domain 'NAME'` before the daemon's error. */
 async function onDomain(
@@ -40,7 +39,7 @@ export const defineCommand: CommandDefinition = {
   group: 'domain',
   summary: "define (but don't start) a domain from an XML file",
   description: 'Define a persistent domain from an XML file; an existing definition is replaced.',
-  options: [{ name: 'file', type: 'data', required: true, help: 'file holding the domain XML' }, flag('validate', 'validate the XML against the schema')],
+  options: [{ name: 'file', type: 'data', required: true, help: 'file holding the domain XML' }, switchOption('validate', 'validate the XML against the schema')],
   async run({ connection, out }, options) {
     const file = options.required('file');
     const xml = readXmlFile(file);
@@ -63,19 +62,20 @@ export const undefineCommand: CommandDefinition = {
   description: 'Remove the persistent definition of a domain; a running domain becomes transient.',
   options: [
     DOMAIN_OPTION,
-    flag('managed-save', 'remove the managed save image too'),
-    flag('snapshots-metadata', 'remove the snapshot metadata too'),
-    flag('checkpoints-metadata', 'remove the checkpoint metadata too'),
-    flag('nvram', 'remove the NVRAM file too'),
-    flag('keep-nvram', 'keep the NVRAM file'),
+    switchOption('managed-save', 'remove the managed save image too'),
+    switchOption('snapshots-metadata', 'remove the snapshot metadata too'),
+    switchOption('checkpoints-metadata', 'remove the checkpoint metadata too'),
+    switchOption('nvram', 'remove the NVRAM file too'),
+    switchOption('keep-nvram', 'keep the NVRAM file'),
   ],
   async run(context, options) {
-    let flags = 0;
-    if (options.has('managed-save')) flags |= DomainUndefineFlags.ManagedSave;
-    if (options.has('snapshots-metadata')) flags |= DomainUndefineFlags.SnapshotsMetadata;
-    if (options.has('checkpoints-metadata')) flags |= DomainUndefineFlags.CheckpointsMetadata;
-    if (options.has('nvram')) flags |= DomainUndefineFlags.Nvram;
-    if (options.has('keep-nvram')) flags |= DomainUndefineFlags.KeepNvram;
+    const flags = options.flags({
+      'managed-save': DomainUndefineFlags.ManagedSave,
+      'snapshots-metadata': DomainUndefineFlags.SnapshotsMetadata,
+      'checkpoints-metadata': DomainUndefineFlags.CheckpointsMetadata,
+      nvram: DomainUndefineFlags.Nvram,
+      'keep-nvram': DomainUndefineFlags.KeepNvram,
+    });
     await onDomain(context, options, 'undefine', (d) => d.undefine(flags), (name) => `Domain '${name}' has been undefined\n`);
   },
 };
@@ -88,19 +88,20 @@ export const startCommand: CommandDefinition = {
   description: 'Start a defined domain that is shut off.',
   options: [
     { name: 'domain', type: 'data', required: true, help: 'name or uuid of the inactive domain' },
-    flag('paused', 'leave the guest paused after starting'),
-    flag('autodestroy', 'destroy the guest when vwsh disconnects'),
-    flag('bypass-cache', 'avoid the file system cache when restoring'),
-    flag('force-boot', 'boot even when a managed save image exists'),
-    flag('reset-nvram', 're-initialize NVRAM from its template'),
+    switchOption('paused', 'leave the guest paused after starting'),
+    switchOption('autodestroy', 'destroy the guest when vwsh disconnects'),
+    switchOption('bypass-cache', 'avoid the file system cache when restoring'),
+    switchOption('force-boot', 'boot even when a managed save image exists'),
+    switchOption('reset-nvram', 're-initialize NVRAM from its template'),
   ],
   async run(context, options) {
-    let flags = 0;
-    if (options.has('paused')) flags |= DomainCreateFlags.StartPaused;
-    if (options.has('autodestroy')) flags |= DomainCreateFlags.StartAutodestroy;
-    if (options.has('bypass-cache')) flags |= DomainCreateFlags.StartBypassCache;
-    if (options.has('force-boot')) flags |= DomainCreateFlags.StartForceBoot;
-    if (options.has('reset-nvram')) flags |= DomainCreateFlags.StartResetNvram;
+    const flags = options.flags({
+      paused: DomainCreateFlags.StartPaused,
+      autodestroy: DomainCreateFlags.StartAutodestroy,
+      'bypass-cache': DomainCreateFlags.StartBypassCache,
+      'force-boot': DomainCreateFlags.StartForceBoot,
+      'reset-nvram': DomainCreateFlags.StartResetNvram,
+    });
     const { domain, given } = await domainArgument(context.connection, options, { byName: true, byUuid: true });
     if (domain.id !== -1) throw new CommandError('Domain is already active');
     try {
@@ -119,7 +120,7 @@ export const destroyCommand: CommandDefinition = {
   group: 'domain',
   summary: 'destroy (stop) a domain',
   description: 'Stop a domain at once, like pulling its power cord.',
-  options: [DOMAIN_OPTION, flag('graceful', 'terminate gracefully')],
+  options: [DOMAIN_OPTION, switchOption('graceful', 'terminate gracefully')],
   async run(context, options) {
     const flags = options.has('graceful') ? DomainDestroyFlags.Graceful : 0;
     await onDomain(context, options, 'destroy', (d) => d.destroy(flags), (name) => `Domain '${name}' destroyed\n`);

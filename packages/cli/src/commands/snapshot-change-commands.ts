@@ -1,11 +1,10 @@
 // snapshot-revert and snapshot-delete, with virsh's lazy --force and its "Failed to ..." lines.
 import { DomainSnapshotDeleteFlags as Delete, DomainSnapshotRevertFlags as Revert, ErrorNumber, VirError } from '@virtwire/client';
-import type { CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
+import { type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
 import { domainArgument } from './domain-argument.js';
 import { snapshotArgument } from './snapshot-argument.js';
 
 const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
-const flag = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
 
 /**
  * `snapshot-revert DOMAIN {SNAPSHOTNAME | --current} [--running | --paused] [--force] [--reset-nvram]`.
@@ -20,17 +19,14 @@ export const snapshotRevertCommand: CommandDefinition = {
   options: [
     DOMAIN_OPTION,
     { name: 'snapshotname', type: 'string', help: 'snapshot name' },
-    flag('current', 'revert to the current snapshot'),
-    flag('running', 'leave the domain running after reverting'),
-    flag('paused', 'leave the domain paused after reverting'),
-    flag('force', 'try harder on risky reverts'),
-    flag('reset-nvram', 're-initialize NVRAM from its template'),
+    switchOption('current', 'revert to the current snapshot'),
+    switchOption('running', 'leave the domain running after reverting'),
+    switchOption('paused', 'leave the domain paused after reverting'),
+    switchOption('force', 'try harder on risky reverts'),
+    switchOption('reset-nvram', 're-initialize NVRAM from its template'),
   ],
   async run({ connection, out }, options) {
-    let flags = 0;
-    if (options.has('running')) flags |= Revert.Running;
-    if (options.has('paused')) flags |= Revert.Paused;
-    if (options.has('reset-nvram')) flags |= Revert.ResetNvram;
+    const flags = options.flags({ running: Revert.Running, paused: Revert.Paused, 'reset-nvram': Revert.ResetNvram });
     const force = options.has('force');
     const { domain } = await domainArgument(connection, options);
     const snapshot = await snapshotArgument(domain, options, 'snapshotname', true);
@@ -58,18 +54,15 @@ export const snapshotDeleteCommand: CommandDefinition = {
   options: [
     DOMAIN_OPTION,
     { name: 'snapshotname', type: 'string', help: 'snapshot name' },
-    flag('current', 'delete the current snapshot'),
-    flag('children', 'delete the snapshot and all its descendants'),
-    flag('children-only', 'delete the descendants but not the snapshot'),
-    flag('metadata', 'delete only the metadata, leaving the snapshot data behind'),
+    switchOption('current', 'delete the current snapshot'),
+    switchOption('children', 'delete the snapshot and all its descendants'),
+    switchOption('children-only', 'delete the descendants but not the snapshot'),
+    switchOption('metadata', 'delete only the metadata, leaving the snapshot data behind'),
   ],
   async run({ connection, out }, options) {
     const { domain } = await domainArgument(connection, options);
     const snapshot = await snapshotArgument(domain, options, 'snapshotname', true);
-    let flags = 0;
-    if (options.has('children')) flags |= Delete.Children;
-    if (options.has('children-only')) flags |= Delete.ChildrenOnly;
-    if (options.has('metadata')) flags |= Delete.MetadataOnly;
+    const flags = options.flags({ children: Delete.Children, 'children-only': Delete.ChildrenOnly, metadata: Delete.MetadataOnly });
     try {
       await snapshot.delete(flags);
     } catch (error) {

@@ -1,6 +1,6 @@
 // snapshot-create and snapshot-create-as: every virsh 9 option, mapped one to one onto DomainSnapshotCreateXML flags.
 import { DomainSnapshotCreateFlags as Create, type Domain } from '@virtwire/client';
-import type { CommandDefinition, CommandContext, OptionDefinition } from '../shell/command-definition.js';
+import { type CommandDefinition, type CommandContext, type OptionDefinition, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { domainArgument } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
@@ -8,7 +8,6 @@ import { buildSnapshotXml } from './snapshot-spec.js';
 
 const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 
-const flag = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
 
 /** Switches shared by both commands, and the create flag each one sets. */
 const CREATE_SWITCHES = {
@@ -25,9 +24,7 @@ const CREATE_SWITCHES = {
 } as const;
 
 function createFlags(options: ParsedOptions): number {
-  let flags = 0;
-  for (const [name, bit] of Object.entries(CREATE_SWITCHES)) if (options.has(name)) flags |= bit;
-  return flags;
+  return options.flags(CREATE_SWITCHES);
 }
 
 /**
@@ -48,16 +45,16 @@ export const snapshotCreateCommand: CommandDefinition = {
   options: [
     DOMAIN_OPTION,
     { name: 'xmlfile', type: 'string', help: 'file holding the <domainsnapshot> XML' },
-    flag('redefine', 'install metadata of an existing snapshot instead of taking one'),
-    flag('current', 'with --redefine, make the snapshot current'),
-    flag('no-metadata', 'take the snapshot but keep no metadata'),
-    flag('halt', 'stop the domain once the snapshot is taken'),
-    flag('disk-only', 'capture the disks but not the memory'),
-    flag('reuse-external', 'reuse existing external files'),
-    flag('quiesce', "freeze the guest's file systems around the snapshot"),
-    flag('atomic', 'change every disk or none'),
-    flag('live', 'take the snapshot without pausing the domain'),
-    flag('validate', 'validate the XML against the schema'),
+    switchOption('redefine', 'install metadata of an existing snapshot instead of taking one'),
+    switchOption('current', 'with --redefine, make the snapshot current'),
+    switchOption('no-metadata', 'take the snapshot but keep no metadata'),
+    switchOption('halt', 'stop the domain once the snapshot is taken'),
+    switchOption('disk-only', 'capture the disks but not the memory'),
+    switchOption('reuse-external', 'reuse existing external files'),
+    switchOption('quiesce', "freeze the guest's file systems around the snapshot"),
+    switchOption('atomic', 'change every disk or none'),
+    switchOption('live', 'take the snapshot without pausing the domain'),
+    switchOption('validate', 'validate the XML against the schema'),
   ],
   async run(context, options) {
     const flags = createFlags(options);
@@ -78,15 +75,15 @@ export const snapshotCreateAsCommand: CommandDefinition = {
     DOMAIN_OPTION,
     { name: 'name', type: 'string', help: 'name of the snapshot' },
     { name: 'description', type: 'string', help: 'description of the snapshot' },
-    flag('print-xml', 'print the XML instead of creating the snapshot'),
-    flag('no-metadata', 'take the snapshot but keep no metadata'),
-    flag('halt', 'stop the domain once the snapshot is taken'),
-    flag('disk-only', 'capture the disks but not the memory'),
-    flag('reuse-external', 'reuse existing external files'),
-    flag('quiesce', "freeze the guest's file systems around the snapshot"),
-    flag('atomic', 'change every disk or none'),
-    flag('live', 'take the snapshot without pausing the domain'),
-    flag('validate', 'validate the XML against the schema'),
+    switchOption('print-xml', 'print the XML instead of creating the snapshot'),
+    switchOption('no-metadata', 'take the snapshot but keep no metadata'),
+    switchOption('halt', 'stop the domain once the snapshot is taken'),
+    switchOption('disk-only', 'capture the disks but not the memory'),
+    switchOption('reuse-external', 'reuse existing external files'),
+    switchOption('quiesce', "freeze the guest's file systems around the snapshot"),
+    switchOption('atomic', 'change every disk or none'),
+    switchOption('live', 'take the snapshot without pausing the domain'),
+    switchOption('validate', 'validate the XML against the schema'),
     { name: 'memspec', type: 'string', namedOnly: true, help: 'memory attributes: [file=]name[,snapshot=type]' },
     { name: 'diskspec', type: 'argv', help: 'disk attributes: disk[,snapshot=type][,driver=type][,stype=type][,file=name]' },
   ],

@@ -3,7 +3,7 @@ import { DomainSnapshotListFlags as List, ErrorNumber, VirError, type DomainSnap
 import { formatCreationTime } from '../format/creation-time.js';
 import { formatTable } from '../format/vsh-table.js';
 import { formatTree } from '../format/vsh-tree.js';
-import type { CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
+import { type CommandDefinition, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { CommandError } from '../shell/shell-errors.js';
 import { domainArgument } from './domain-argument.js';
@@ -11,7 +11,6 @@ import { mapBounded } from './map-bounded.js';
 import { snapshotArgument } from './snapshot-argument.js';
 import { snapshotXmlFacts } from './snapshot-xml-facts.js';
 
-const flag = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
 
 /** Pairs virsh refuses together, checked in virsh's order. */
 const EXCLUSIVE_PAIRS = [
@@ -46,10 +45,7 @@ function listFlags(options: ParsedOptions): number {
     if (tree) throw new CommandError(`--${name} and --tree are mutually exclusive`);
     flags |= bit;
   }
-  if (options.has('roots')) flags |= List.Roots;
-  if (options.has('metadata')) flags |= List.Metadata;
-  if (options.has('no-metadata')) flags |= List.NoMetadata;
-  if (options.has('topological')) flags |= List.Topological;
+  flags |= options.flags({ roots: List.Roots, metadata: List.Metadata, 'no-metadata': List.NoMetadata, topological: List.Topological });
   if (options.has('descendants')) {
     if (!options.has('from') && !options.has('current')) throw new CommandError('--descendants requires either --from or --current');
     flags |= List.Descendants;
@@ -81,23 +77,23 @@ export const snapshotListCommand: CommandDefinition = {
   description: 'List the snapshots of a domain, as a table, names only, or a tree.',
   options: [
     { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' },
-    flag('parent', 'add a column with the parent snapshot'),
-    flag('roots', 'list only snapshots without a parent'),
-    flag('leaves', 'list only snapshots without children'),
-    flag('no-leaves', 'list only snapshots with children'),
-    flag('metadata', 'list only snapshots whose metadata would prevent undefine'),
-    flag('no-metadata', 'list only snapshots without libvirt metadata'),
-    flag('inactive', 'list only snapshots taken while the domain was shut off'),
-    flag('active', 'list only snapshots taken while the domain was running'),
-    flag('disk-only', 'list only disk-only snapshots'),
-    flag('internal', 'list only internal snapshots'),
-    flag('external', 'list only external snapshots'),
-    flag('tree', 'draw the snapshots as a tree'),
+    switchOption('parent', 'add a column with the parent snapshot'),
+    switchOption('roots', 'list only snapshots without a parent'),
+    switchOption('leaves', 'list only snapshots without children'),
+    switchOption('no-leaves', 'list only snapshots with children'),
+    switchOption('metadata', 'list only snapshots whose metadata would prevent undefine'),
+    switchOption('no-metadata', 'list only snapshots without libvirt metadata'),
+    switchOption('inactive', 'list only snapshots taken while the domain was shut off'),
+    switchOption('active', 'list only snapshots taken while the domain was running'),
+    switchOption('disk-only', 'list only disk-only snapshots'),
+    switchOption('internal', 'list only internal snapshots'),
+    switchOption('external', 'list only external snapshots'),
+    switchOption('tree', 'draw the snapshots as a tree'),
     { name: 'from', type: 'string', help: 'list only the children of this snapshot' },
-    flag('current', 'list only the children of the current snapshot'),
-    flag('descendants', 'with --from or --current, list all descendants'),
-    flag('name', 'list snapshot names only'),
-    flag('topological', 'sort parents before children instead of by name'),
+    switchOption('current', 'list only the children of the current snapshot'),
+    switchOption('descendants', 'with --from or --current, list all descendants'),
+    switchOption('name', 'list snapshot names only'),
+    switchOption('topological', 'sort parents before children instead of by name'),
   ],
   async run(context, options) {
     const flags = listFlags(options);

@@ -23,6 +23,9 @@ export interface OptionDefinition {
   readonly help: string;
 }
 
+/** A switch (virsh's `VSH_OT_BOOL`): `--name`, no value. */
+export const switchOption = (name: string, help: string): OptionDefinition => ({ name, type: 'bool', help });
+
 /** The command groups `help` lists, with virsh's titles and keywords. */
 export const CommandGroups = {
   domain: { title: 'Domain Management', keyword: 'domain' },

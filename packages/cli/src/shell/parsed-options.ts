@@ -35,6 +35,13 @@ export class ParsedOptions {
     return this.given.filter((o) => o.definition.name === name && o.value !== undefined).map((o) => o.value!);
   }
 
+  /** The OR of the flag bits of the switches given, e.g. `{ paused: DomainCreateFlags.StartPaused }`. */
+  flags(bits: Readonly<Record<string, number>>): number {
+    let flags = 0;
+    for (const [name, bit] of Object.entries(bits)) if (this.has(name)) flags |= bit;
+    return flags;
+  }
+
   /** Like {@link string} for an option the parser already required. */
   required(name: string): string {
     const value = this.string(name);
