@@ -1,6 +1,7 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
 import { ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
+import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -20,35 +21,12 @@ import { createSnapshot } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
 
-
-/** libvirt's host capabilities XML, reduced to what this driver runs. */
-function capabilitiesXml(qemuBinary: string): string {
-  return `<capabilities>
-  <host>
-    <cpu>
-      <arch>x86_64</arch>
-    </cpu>
-  </host>
-  <guest>
-    <os_type>hvm</os_type>
-    <arch name='x86_64'>
-      <wordsize>64</wordsize>
-      <emulator>${qemuBinary}</emulator>
-      <machine>q35</machine>
-      <machine>pc</machine>
-      <domain type='qemu'/>
-    </arch>
-  </guest>
-</capabilities>
-`;
-}
-
 /** The handlers of a `qemu:///session` connection. */
 export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): DriverHandlers {
   const snapshots: SnapshotHost<QemuDomain> = { resolve: (ref) => host.resolve(ref), errorDomain: ErrorDomain.Qemu };
   return {
     ConnectGetVersion: () => capabilities.version,
-    ConnectGetCapabilities: () => capabilitiesXml(host.services.qemuBinary),
+    ConnectGetCapabilities: () => capabilitiesXml({ domainType: 'qemu', emulator: host.services.qemuBinary, machines: ['q35', 'pc'] }),
     ConnectListAllDomains: ({ flags }) =>
       host
         .domains()

@@ -7,6 +7,7 @@ import {
   formatSnapshotXml,
   VirError,
 } from '@virtwire/protocol';
+import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -25,7 +26,6 @@ import { revertToSnapshot } from './snapshot-revert.js';
 import { TEST_HYPERVISOR_VERSION } from './test-capabilities.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
-
 
 /** libvirt's ConnectListAllDomains filter groups: a group with neither bit set does not filter. */
 function domainMatches(domain: TestDomain, flags: number): boolean {
@@ -55,31 +55,12 @@ function volumeRef(path: string) {
   return { pool: path.slice(0, slash) || '/', name: path.slice(slash + 1), key: path };
 }
 
-/** libvirt's host capabilities XML for the test driver. */
-function capabilitiesXml(): string {
-  return `<capabilities>
-  <host>
-    <cpu>
-      <arch>x86_64</arch>
-    </cpu>
-  </host>
-  <guest>
-    <os_type>hvm</os_type>
-    <arch name='x86_64'>
-      <wordsize>64</wordsize>
-      <domain type='test'/>
-    </arch>
-  </guest>
-</capabilities>
-`;
-}
-
 /** The handlers of a test-driver connection. Everything is synchronous, so each call is one atomic step. */
 export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHandlers {
   const snapshots: SnapshotHost<TestDomain> = { resolve: (ref) => node.resolve(ref), errorDomain: ErrorDomain.Test };
   return {
     ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
-    ConnectGetCapabilities: () => capabilitiesXml(),
+    ConnectGetCapabilities: () => capabilitiesXml({ domainType: 'test' }),
     ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
 
     ...domainQueryHandlers(node),
