@@ -93,7 +93,7 @@ describe('define and undefine', () => {
   it('defining a running domain changes its next boot only; the new definition takes over when it stops', async () => {
     const one = await conn.domainLookupByName('one');
     const live = await one.getXMLDesc(DomainXMLFlags.Inactive);
-    const next = live.replace('<vcpu>1</vcpu>', '<vcpu>2</vcpu>');
+    const next = live.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>");
     await conn.domainDefineXML(next);
     expect(await one.getXMLDesc(DomainXMLFlags.Inactive)).toBe(next);
     expect((await one.getInfo()).nrVirtCpu).toBe(1);

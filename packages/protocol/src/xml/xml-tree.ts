@@ -197,19 +197,24 @@ export function cloneElement(el: XmlElement): XmlElement {
   return { name: el.name, attributes: new Map(el.attributes), children: el.children.map((c) => (typeof c === 'string' ? c : cloneElement(c))) };
 }
 
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttribute = (s: string) => escapeText(s).replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+/** libvirt's virBufferEscapeString: the same five entities in text and in attribute values. */
+const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+const escapeAttribute = escapeText;
+
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Formats an element the way libvirt does: two-space indentation, single-quoted attributes,
- * empty elements self-closed, text-only elements on one line.
+ * empty elements self-closed (except those named in `openWhenEmpty`, as libvirt's `<devices>`),
+ * text-only elements on one line.
  */
-export function formatXml(el: XmlElement, indent = 0): string {
+export function formatXml(el: XmlElement, indent = 0, openWhenEmpty: ReadonlySet<string> = NONE): string {
   const pad = ' '.repeat(indent);
   const attrs = [...el.attributes].map(([k, v]) => ` ${k}='${escapeAttribute(v)}'`).join('');
   const elements = childElements(el);
   if (elements.length === 0) {
     const text = textOf(el);
+    if (text === '' && openWhenEmpty.has(el.name)) return `${pad}<${el.name}${attrs}>\n${pad}</${el.name}>\n`;
     return text === '' ? `${pad}<${el.name}${attrs}/>\n` : `${pad}<${el.name}${attrs}>${escapeText(text)}</${el.name}>\n`;
   }
   let body = '';
@@ -217,7 +222,7 @@ export function formatXml(el: XmlElement, indent = 0): string {
     if (typeof child === 'string') {
       if (child.trim() !== '') body += `${pad}  ${escapeText(child.trim())}\n`;
     } else {
-      body += formatXml(child, indent + 2);
+      body += formatXml(child, indent + 2, openWhenEmpty);
     }
   }
   return `${pad}<${el.name}${attrs}>\n${body}${pad}</${el.name}>\n`;

@@ -78,9 +78,9 @@ export class QemuDomain {
   }
 
   /** `virDomainGetXMLDesc`: the live definition with `id='N'` while running, unless INACTIVE. */
-  formatXml(inactive: boolean): string {
-    if (inactive || !this.live) return this.definition.format();
-    return this.live.format().replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
+  formatXml({ inactive, secure }: { inactive: boolean; secure: boolean }): string {
+    if (inactive || !this.live) return this.definition.format({ secure });
+    return this.live.format({ secure, id: this.id });
   }
 
   /** Marks the domain shut off with `reason`. */

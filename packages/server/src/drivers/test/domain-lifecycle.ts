@@ -8,6 +8,7 @@ import {
   ErrorDomain,
   ErrorNumber,
   VirError,
+  TEST_DRIVER_DEFAULTS
 } from '@virtwire/protocol';
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
@@ -24,7 +25,7 @@ export function checkActive(domain: TestDomain): void {
  * definition of an existing one. A running domain keeps its live definition until it stops.
  */
 export function defineDomain(node: TestNode, xml: string): TestDomain {
-  const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid });
+  const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid, defaults: TEST_DRIVER_DEFAULTS });
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${sameUuid.name}' is already defined with uuid ${definition.uuid}`);

@@ -14,6 +14,7 @@ import {
   type DomainStateValue,
   type SnapshotDef,
   type XmlElement,
+  TEST_DRIVER_DEFAULTS
 } from '@virtwire/protocol';
 import type { StorageFault } from './simulated-storage.js';
 
@@ -73,16 +74,16 @@ export const DEFAULT_NODE_XML = `<node>
       <disk type='file' device='disk'>
         <source file='/guest/diskimage1'/>
         <target dev='vda' bus='virtio'/>
-        <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+        <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
       </disk>
       <interface type='network'>
         <mac address='aa:bb:cc:dd:ee:ff'/>
         <source network='default'/>
         <target dev='testnet0'/>
-        <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+        <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
       </interface>
       <memballoon model='virtio'>
-        <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
+        <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
       </memballoon>
     </devices>
   </domain>
@@ -134,7 +135,7 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
       attributes: new Map([...parsedTree.attributes].filter(([k]) => !(k.startsWith('xmlns:') && testElements.has(k.slice(6))))),
       children: parsedTree.children.filter((c) => typeof c === 'string' || ![...testElements].some((p) => c.name.startsWith(`${p}:`))),
     };
-    const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid });
+    const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid, defaults: TEST_DRIVER_DEFAULTS });
     config.domains.push({ definition, state, reason, persistent, snapshots });
   }
   for (const storage of namespaced(root, [root], VIRTWIRE_STORAGE_NS, 'storage')) readStorage(storage, config);

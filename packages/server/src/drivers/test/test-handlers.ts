@@ -5,8 +5,7 @@ import {
   ErrorDomain,
   ErrorNumber,
   formatSnapshotXml,
-  VirError,
-} from '@virtwire/protocol';
+  VirError, DomainSnapshotXMLFlags } from '@virtwire/protocol';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
@@ -100,9 +99,9 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       return { name: def.name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => {
+    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      return formatSnapshotXml(s.def, d.uuid);
+      return formatSnapshotXml(s.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0, domainUuid: d.uuid });
     },
     DomainRevertToSnapshot: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
