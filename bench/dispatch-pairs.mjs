@@ -5,7 +5,7 @@
 // Isolates the daemon's own JavaScript per call from the transport; the full picture is `npm run bench`.
 import { pino } from 'pino';
 import { Dispatcher } from '../packages/server/dist/rpc/dispatcher.js';
-import { TestDriver } from '../packages/server/dist/drivers/test/test-driver.js';
+import { TestDriver } from '../packages/server/dist/drivers/test-driver/test-driver.js';
 
 const pairs = Number(process.argv[2] ?? 20000);
 const log = pino({ level: 'silent' });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCapabilities } from '../../packages/server/src/drivers/test/test-capabilities.js';
+import { testCapabilities } from '../../packages/server/src/drivers/test-driver/test-capabilities.js';
 import { captureLog } from './support/log-capture.js';
 import { errorOf, openRaw, resultOf, unixUrl } from './support/raw-client.js';
 

@@ -37,7 +37,7 @@ export interface CorkableStream {
  * jsonrpc, method), call budget, method permission, params shape, XML bounds, then the dispatcher
  * (which checks the permission again, then params schema, flags and driver).
  */
-export class RpcSession {
+export class ClientConnection {
   private inFlight = 0;
   private readonly backlog: string[] = [];
   private backlogBytes = 0;
