@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@virtwire\/protocol$/, replacement: src('protocol') },
+      { find: /^@virtwire\/runtime$/, replacement: src('runtime') },
       { find: /^@virtwire\/client\/browser$/, replacement: src('client') },
       { find: /^@virtwire\/client$/, replacement: src('client', 'node.ts') },
       { find: /^@virtwire\/server$/, replacement: src('server') },

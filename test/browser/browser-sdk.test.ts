@@ -19,7 +19,7 @@ async function bundleClientCore(): Promise<string> {
   const output = (await build({
     configFile: false,
     logLevel: 'silent',
-    resolve: { alias: { '@virtwire/protocol': source('protocol/src/index.ts') } },
+    resolve: { alias: { '@virtwire/protocol': source('protocol/src/index.ts'), '@virtwire/runtime': source('runtime/src/index.ts') } },
     build: {
       write: false,
       minify: false,

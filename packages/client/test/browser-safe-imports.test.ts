@@ -18,7 +18,7 @@ function sources(dir: string): string[] {
 const nodeOnly = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'ws']);
 
 describe('browser-safe code', () => {
-  const files = [...sources(join(packages, 'protocol/src')), ...sources(join(packages, 'client/src/core')), join(packages, 'client/src/index.ts')];
+  const files = [...sources(join(packages, 'protocol/src')), ...sources(join(packages, 'runtime/src')), ...sources(join(packages, 'client/src/core')), join(packages, 'client/src/index.ts')];
 
   it('covers the files it should', () => {
     expect(files.length).toBeGreaterThan(20);

@@ -20,6 +20,3 @@ export * from './xml/xml-limits.js';
 export * from './xml/xml-tree.js';
 export * from './xml/snapshot-xml.js';
 export * from './xml/domain-xml.js';
-export * from './local-daemon.js';
-export * from './keepalive.js';
-export * from './adaptive-poll.js';

@@ -1,5 +1,6 @@
 // virtwired: drivers, dispatcher and listeners put together, with admission, authentication, limits and heartbeat.
-import { AdaptivePoll, SUBPROTOCOL } from '@virtwire/protocol';
+import { SUBPROTOCOL } from '@virtwire/protocol';
+import { AdaptivePoll } from '@virtwire/runtime';
 import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';

@@ -1,5 +1,6 @@
 // One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
-import { APP_PING, APP_PONG, checkMethodPermission, type AdaptivePoll, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { APP_PING, APP_PONG, type AdaptivePoll } from '@virtwire/runtime';
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
