@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@virtwire\/client\/browser$/, replacement: src('client') },
       { find: /^@virtwire\/client$/, replacement: src('client', 'node.ts') },
       { find: /^@virtwire\/server$/, replacement: src('server') },
+      { find: /^@virtwire\/server\/testing$/, replacement: src('server', 'testing.ts') },
+      { find: /^@virtwire\/server\/qemu-engine$/, replacement: src('server', 'qemu-engine.ts') },
       { find: /^@virtwire\/cli$/, replacement: src('cli') },
     ],
   },

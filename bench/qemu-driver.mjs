@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const { benchTokenArgs } = await import('./lib/bench-token.js');
-const { connect, DomainCreateFlags, DomainSnapshotCreateFlags } = await import(pathToFileURL(path.join(repo, 'packages/client/dist/node.js')).href);
+const { connect, DomainCreateFlags, DomainSnapshotCreateFlags } = await import('@virtwire/client');
 const runs = Number(process.argv[2] ?? 7);
 const overlayCreation = process.argv[3] ?? 'blockdev-create';
 const LIBVIRT_9_0_MS = { 1: 18, 4: 46, 16: 184 };

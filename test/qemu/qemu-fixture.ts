@@ -15,7 +15,7 @@ import {
   readPidFile,
   runtimePaths,
   waitForProcessExit,
-} from '../../packages/server/src/drivers/qemu/engine/index.js';
+} from '@virtwire/server/qemu-engine';
 
 function works(binary: string): boolean {
   return spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
