@@ -101,7 +101,7 @@ describe('the vwsh binary against the virtwired binary', () => {
 
   it("without -c reaches the local daemon's unix socket, and its read-only socket with -r", async () => {
     const t = await npxVwsh(['domstate test --reason ; snapshot-current test --name'], { VIRTWIRE_RUNTIME_DIR: dir });
-    expect(t).toEqual({ stdout: 'running (booted)\n\ns1\n', stderr: '', code: 0 });
+    expect(t).toEqual({ stdout: 'running (unknown)\n\ns1\n', stderr: '', code: 0 });
     const ro = await npxVwsh(['-r', 'snapshot-create-as test s2; snapshot-list test --name'], { VIRTWIRE_RUNTIME_DIR: dir });
     expect(ro).toEqual({ stdout: '\ns1\n\n', stderr: 'error: operation forbidden: read only access prevents virDomainSnapshotCreateXML\n', code: 0 });
   });

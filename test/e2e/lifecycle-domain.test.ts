@@ -38,7 +38,8 @@ const internalError = (message: string) => [ErrorNumber.InternalError, ErrorDoma
 describe('states and reasons', () => {
   it('walks a domain through its lifecycle with libvirt’s reasons', async () => {
     const one = await conn.domainLookupByName('one');
-    expect(await one.getState()).toEqual({ state: DomainState.Running, reason: Reason.Booted });
+    // libvirt 9.0's test driver loads every domain with reason 0 (the recorded corpus: `running (unknown)`).
+    expect(await one.getState()).toEqual({ state: DomainState.Running, reason: 0 });
     await one.suspend();
     expect(await one.getState()).toEqual({ state: DomainState.Paused, reason: Reason.PausedUser });
     await one.resume();
@@ -85,7 +86,7 @@ describe('states and reasons', () => {
       'Requested operation is not valid: cannot halt after transient domain snapshot',
     );
     await fleeting.destroy();
-    await expectVirError(conn.domainLookupByName('fleeting'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'fleeting'");
+    await expectVirError(conn.domainLookupByName('fleeting'), ErrorNumber.NoDomain, ErrorDomain.Test, 'Domain not found');
   });
 });
 
@@ -135,7 +136,7 @@ describe('define and undefine', () => {
     expect(await off.snapshotNum()).toBe(2);
     await expectVirError(off.undefine(4), ErrorNumber.InvalidArg, ErrorDomain.Test, 'unsupported flags (0x4) in function testDomainUndefineFlags');
     await off.undefine(DomainUndefineFlags.SnapshotsMetadata);
-    await expectVirError(conn.domainLookupByName('off'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'off'");
+    await expectVirError(conn.domainLookupByName('off'), ErrorNumber.NoDomain, ErrorDomain.Test, 'Domain not found');
   });
 
   it('undefining a running domain makes it transient; it disappears when it stops', async () => {
@@ -145,7 +146,7 @@ describe('define and undefine', () => {
     expect(await one.isPersistent()).toBe(false);
     expect(await one.snapshotNum()).toBe(1);
     await one.destroy();
-    await expectVirError(conn.domainLookupByName('one'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'one'");
+    await expectVirError(conn.domainLookupByName('one'), ErrorNumber.NoDomain, ErrorDomain.Test, 'Domain not found');
   });
 });
 

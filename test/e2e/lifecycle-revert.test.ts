@@ -245,7 +245,7 @@ describe('external snapshots', () => {
     expect(failedOverlay).not.toBeNull();
     expect(await exists(conn, failedOverlay![1]!.replace('two-b', 'two-a'))).toBe(false);
     expect(await two.getXMLDesc()).toBe(before);
-    expect(await two.getState()).toEqual({ state: DomainState.Running, reason: 1 });
+    expect(await two.getState()).toEqual({ state: DomainState.Running, reason: 0 });
     expect((await two.snapshotCurrent()).name).toBe('e1');
 
     await e1.revert();

@@ -7,6 +7,8 @@ import { buildDomainTree } from './domain/domain-build.js';
 import { formatDomainXml, type DomainFormatOptions } from './domain/domain-format.js';
 import { parseDomainSpec, type DomainParseOptions } from './domain/domain-parse.js';
 import type { DomainSpec } from './domain/domain-spec.js';
+import { DOMAIN_SCHEMA } from './schema/domain-schema.js';
+import { validateDocument } from './schema/xml-schema.js';
 import { childElement, childElements, childText, cloneElement, element, parseXmlDocument, type XmlElement } from './xml-tree.js';
 
 /** One `<disk>` of a domain, read from its element. */
@@ -34,6 +36,8 @@ const kind = { label: 'domain_definition', root: 'domain', errorDomain: ErrorDom
 export interface DomainDefinitionParseOptions extends DomainParseOptions {
   /** The driver's post-parse defaults (TEST_DRIVER_DEFAULTS, QEMU_DRIVER_DEFAULTS); none: the definition as given, canonically ordered. */
   defaults?: DriverDefaults;
+  /** VIR_DOMAIN_DEFINE_VALIDATE: check the document against the domain schema first (error 92). */
+  validate?: boolean;
 }
 
 /**
@@ -46,6 +50,7 @@ export class DomainDefinition {
   /** Parses, checks and completes `<domain>` XML, like libvirt's `virDomainDefParseString` with its post-parse. */
   static parse(xml: string, options: DomainDefinitionParseOptions = {}): DomainDefinition {
     const root = parseXmlDocument(xml, kind);
+    if (options.validate) validateDocument(root, DOMAIN_SCHEMA);
     const spec = parseDomainSpec(root, options);
     if (options.defaults) applyDomainDefaults(spec, options.defaults);
     return new DomainDefinition(buildDomainTree(spec));

@@ -1,5 +1,7 @@
 // Parse and format libvirt's <domainsnapshot> XML with the checks of libvirt's snapshot_conf.c parser.
 import { formatWithDomains } from './domain/domain-format.js';
+import { SNAPSHOT_SCHEMA } from './schema/snapshot-schema.js';
+import { validateDocument } from './schema/xml-schema.js';
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
@@ -55,38 +57,6 @@ export interface SnapshotParseOptions {
   validate?: boolean;
 }
 
-/** Elements `domainsnapshot.rng` allows at the top level. */
-const SCHEMA_CHILDREN = new Set([
-  'name',
-  'description',
-  'state',
-  'creationTime',
-  'parent',
-  'memory',
-  'disks',
-  'revertDisks',
-  'domain',
-  'inactiveDomain',
-  'active',
-  'cookie',
-]);
-
-function validateAgainstSchema(root: XmlElement): void {
-  const fail = (detail: string) =>
-    VirError.report(
-      ErrorNumber.XmlInvalidSchema,
-      ErrorDomain.Xml,
-      `Unable to validate doc against /usr/share/libvirt/schemas/domainsnapshot.rng\n${detail}\n`,
-    );
-  const extra = childElements(root).find((c) => !SCHEMA_CHILDREN.has(c.name));
-  if (extra) throw fail(`Element domainsnapshot has extra content: ${extra.name}`);
-  for (const listName of ['disks', 'revertDisks']) {
-    const list = childElement(root, listName);
-    const notDisk = list ? childElements(list).find((c) => c.name !== 'disk') : undefined;
-    if (notDisk) throw fail(`Element ${listName} has extra content: ${notDisk.name}`);
-  }
-}
-
 const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
 const STORAGE_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
 /** Image formats libvirt's storage layer knows (`virStorageFileFormat`). */
@@ -104,7 +74,7 @@ const invalidValue = (attribute: string, elementName: string, value: string) =>
  */
 export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}): SnapshotDef {
   const root = parseXmlDocument(xml, kind);
-  if (options.validate) validateAgainstSchema(root);
+  if (options.validate) validateDocument(root, SNAPSHOT_SCHEMA);
   const def: SnapshotDef = { disks: [] };
   const name = childText(root, 'name');
   if (name !== undefined && name !== '') def.name = name;

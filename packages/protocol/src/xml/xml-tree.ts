@@ -3,6 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
+import { errorContext, findWellFormednessError, lineAt } from './xml-wellformed.js';
 import { XML_MAX_DEPTH, XML_MAX_ELEMENTS, XML_MAX_LENGTH, XML_MAX_VALUE_LENGTH } from './xml-limits.js';
 
 /** One XML element: its name, attributes in document order, and its element and text children. */
@@ -90,6 +91,8 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
     const line = xml.slice(0, forbidden.index).split('\n').length;
     throw syntaxError(kind, line, `Char 0x${forbidden[0].charCodeAt(0).toString(16).toUpperCase()} out of allowed range`);
   }
+  const wellFormedness = findWellFormednessError(xml);
+  if (wellFormedness) throw syntaxError(kind, lineAt(xml, wellFormedness.at), `${wellFormedness.message}\n${errorContext(xml, wellFormedness.at)}`);
   const validation = XMLValidator.validate(xml, { allowBooleanAttributes: false });
   if (validation !== true) throw syntaxError(kind, validation.err.line ?? 1, validation.err.msg);
 

@@ -57,7 +57,10 @@ const DISK_OWN = new Set(['driver', 'source', 'backingStore', 'target', 'readonl
 function parseDisk(el: XmlElement): DiskSpec {
   const target = childElement(el, 'target');
   const dev = target?.attributes.get('dev');
-  if (!dev) throw xmlError('missing target information for device');
+  if (!dev) {
+    const path = childElement(el, 'source')?.attributes.get('file') ?? childElement(el, 'source')?.attributes.get('dev') ?? '';
+    throw new VirError({ code: ErrorNumber.NoTarget, domain: ErrorDomain.Domain, message: `missing target information for device ${path}`, str1: 'missing target information for device %s', str2: path });
+  }
   const targetAttributes = new Map(target!.attributes);
   targetAttributes.delete('dev');
   const bus = targetAttributes.get('bus') ?? '';

@@ -38,7 +38,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (type === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain type attribute');
   if (!VIRT_TYPES.has(type)) throw unsupported(`invalid domain type ${type}`);
   const name = text(root, 'name')?.trim();
-  if (!name) throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information' });
+  if (!name) throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
   const uuid = parseUuid(root, options);
   const spec: DomainSpec = {
     type,

@@ -7,7 +7,8 @@ import {
   ErrorDomain,
   ErrorNumber,
   VirError,
-  QEMU_DRIVER_DEFAULTS
+  QEMU_DRIVER_DEFAULTS,
+  DomainDefineFlags
 } from '@virtwire/protocol';
 import { randomUUID } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -25,8 +26,9 @@ import type { FileChange } from './state-change.js';
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
 
 /** `virDomainDefineXML`: adds a persistent domain or replaces an existing one's persistent definition. */
-export function defineDomain(host: QemuHost, xml: string): QemuDomain {
-  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS });
+export function defineDomain(host: QemuHost, xml: string, flags = 0): QemuDomain {
+  const validate = (flags & DomainDefineFlags.Validate) !== 0;
+  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
   checkDomainConfig(definition);
   const sameName = host.findByName(definition.name);
   const sameUuid = host.findByUuid(definition.uuid);

@@ -39,7 +39,7 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       const def = d.effective;
       return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
     },
-    DomainDefineXML: ({ xml }) => defineDomain(host, xml).ref(),
+    DomainDefineXML: ({ xml, flags }) => defineDomain(host, xml, flags).ref(),
     DomainUndefine: async ({ domain, flags }) => {
       await undefineDomain(host, host.resolve(domain), flags);
       return null;

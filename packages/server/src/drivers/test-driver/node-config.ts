@@ -116,7 +116,8 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
     const source = file !== undefined ? readDomainFile(file) : formatXml(domainEl);
     const parsedTree = parseXmlDocument(source, { label: 'domain_definition', root: 'domain', errorDomain: ErrorDomain.Domain });
     let state: DomainStateValue = DomainState.Running;
-    let reason = 1; // VIR_DOMAIN_RUNNING_BOOTED
+    // libvirt 9.0's test driver gives every domain it loads reason 0 (`running (unknown)`), test:///default's too.
+    const reason = 0;
     let persistent = true;
     const scope = [root, parsedTree];
     for (const runstate of namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'runstate')) {
@@ -125,7 +126,6 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
         throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Test, `Invalid runstate '${textOf(runstate).trim()}'`);
       }
       state = value;
-      reason = 0;
     }
     if (namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'transient').length > 0) persistent = false;
     const snapshots = namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'domainsnapshot').map(readSnapshot);

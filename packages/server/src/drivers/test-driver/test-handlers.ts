@@ -1,4 +1,5 @@
 // The test driver's answers to every driver method, over one TestNode.
+import { testHostCapabilitiesXml } from './test-host-capabilities.js';
 import {
   ConnectListAllDomainsFlags as ListDomains,
   DomainState,
@@ -6,7 +7,6 @@ import {
   ErrorNumber,
   formatSnapshotXml,
   VirError, DomainSnapshotXMLFlags } from '@virtwire/protocol';
-import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -59,7 +59,7 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
   const snapshots: SnapshotHost<TestDomain> = { resolve: (ref) => node.resolve(ref), errorDomain: ErrorDomain.Test };
   return {
     ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
-    ConnectGetCapabilities: () => capabilitiesXml({ domainType: 'test' }),
+    ConnectGetCapabilities: () => testHostCapabilitiesXml(),
     ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
 
     ...domainQueryHandlers(node),
@@ -67,7 +67,7 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       const d = node.resolve(domain);
       return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.vcpus, cpuTime: 0 };
     },
-    DomainDefineXML: ({ xml }) => defineDomain(node, xml).ref(),
+    DomainDefineXML: ({ xml, flags }) => defineDomain(node, xml, flags).ref(),
     DomainUndefine: ({ domain, flags }) => {
       undefineDomain(node, node.resolve(domain), flags);
       return null;
