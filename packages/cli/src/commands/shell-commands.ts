@@ -73,8 +73,9 @@ export const echoCommand: CommandDefinition = {
       if (options.has('shell')) text = shellQuote(text);
       return text;
     });
-    const text = shown.join(options.has('split') ? '\n' : ' ');
+    // As virsh: no newline of its own (the shell's blank line ends it), but one after each --split piece.
+    const text = options.has('split') ? shown.map((piece) => `${piece}\n`).join('') : shown.join(' ');
     if (options.has('err')) out.error(text);
-    else out.print(`${text}\n`);
+    else out.print(text);
   },
 };

@@ -1,12 +1,11 @@
 // snapshot-create and snapshot-create-as: every virsh 9 option, mapped one to one onto DomainSnapshotCreateXML flags.
 import { DomainSnapshotCreateFlags as Create, type Domain } from '@virtwire/client';
-import { type CommandDefinition, type CommandContext, type OptionDefinition, switchOption } from '../shell/command-definition.js';
+import { type CommandDefinition, type CommandContext, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
-import { domainArgument } from './domain-argument.js';
+import { domainArgument, domainOption } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
 import { buildSnapshotXml } from './snapshot-spec.js';
 
-const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 
 
 /** Switches shared by both commands, and the create flag each one sets. */
@@ -43,7 +42,7 @@ export const snapshotCreateCommand: CommandDefinition = {
   summary: 'Create a snapshot from XML',
   description: 'Create a snapshot (disk and RAM) from an XML file, or an empty definition without one.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'xmlfile', type: 'string', help: 'file holding the <domainsnapshot> XML' },
     switchOption('redefine', 'install metadata of an existing snapshot instead of taking one'),
     switchOption('current', 'with --redefine, make the snapshot current'),
@@ -72,7 +71,7 @@ export const snapshotCreateAsCommand: CommandDefinition = {
   summary: 'Create a snapshot from a set of args',
   description: 'Create a snapshot (disk and RAM) from arguments; --print-xml shows the XML instead.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'name', type: 'string', help: 'name of the snapshot' },
     { name: 'description', type: 'string', help: 'description of the snapshot' },
     switchOption('print-xml', 'print the XML instead of creating the snapshot'),

@@ -3,7 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { element } from '../xml-tree.js';
-import type { CharDeviceSpec, ControllerSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
+import type { CharDeviceSpec, ControllerSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
 
 /** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
 export interface DriverDefaults {
@@ -50,6 +50,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
   for (const device of spec.devices) if (device.kind === 'disk' && !device.target.bus) device.target.bus = busForTarget(device.target.dev);
+  for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
   if (driver.interfaceTarget) {
     let index = 0;
@@ -59,6 +60,20 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
   defaultVideo(spec);
   driver.finish?.(spec);
+}
+
+/** The port a network disk's `<host>` gets when it names none (virStorageSourceNetworkDefaultPort); 0: none. */
+const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
+  ['nbd', 10809], ['sheepdog', 7000], ['gluster', 24007], ['iscsi', 3260], ['http', 80], ['https', 443], ['ftp', 21], ['ftps', 990], ['tftp', 69], ['ssh', 22], ['vxhs', 9999],
+]);
+
+function defaultHostPorts(disk: DiskSpec): void {
+  const port = DEFAULT_PORTS.get(disk.source?.get('protocol') ?? '');
+  if (port === undefined) return;
+  disk.sourceChildren = disk.sourceChildren.map((child) => {
+    if (child.name !== 'host' || child.attributes.has('port') || child.attributes.get('transport') === 'unix') return child;
+    return { name: child.name, attributes: new Map([...child.attributes, ['port', String(port)]]), children: child.children };
+  });
 }
 
 /** Per bus: how many units a controller has (virDomainDiskDefAssignAddress). */

@@ -57,6 +57,8 @@ export interface NodeConfig {
   faults: StorageFault[];
   /** `<storage:root path='/images'/>`: directories new simulated files must lie in (none: anywhere). */
   roots?: string[];
+  /** libvirt's built-in test:///default host, whose capabilities list two NUMA cells (a node file's list none). */
+  builtIn?: boolean;
 }
 
 /** libvirt's built-in `test:///default` node: one running domain `test` with one disk. */

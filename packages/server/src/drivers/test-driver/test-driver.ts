@@ -57,7 +57,7 @@ export class TestDriver implements HypervisorDriver {
   }
 
   private sharedDefault(): TestNode {
-    this.defaultNode ??= this.createNode(parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid));
+    this.defaultNode ??= this.createNode({ ...parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid), builtIn: true });
     return this.defaultNode;
   }
 

@@ -59,7 +59,7 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
   const snapshots: SnapshotHost<TestDomain> = { resolve: (ref) => node.resolve(ref), errorDomain: ErrorDomain.Test };
   return {
     ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
-    ConnectGetCapabilities: () => testHostCapabilitiesXml(),
+    ConnectGetCapabilities: () => testHostCapabilitiesXml(node.builtIn),
     ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
 
     ...domainQueryHandlers(node),

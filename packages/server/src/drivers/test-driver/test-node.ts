@@ -15,7 +15,11 @@ export class TestNode {
   private readonly byName = new Map<string, TestDomain>();
   private nextId = 1;
 
+  /** libvirt's built-in test:///default host (rather than a node file's). */
+  readonly builtIn: boolean;
+
   constructor(config: NodeConfig, confine?: (path: string) => void) {
+    this.builtIn = config.builtIn === true;
     this.storage = new SimulatedStorage(config.faults, confine);
     for (const image of config.images) this.storage.register(image);
     for (const { definition, state, reason, persistent, snapshots } of config.domains) {
