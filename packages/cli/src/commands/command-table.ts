@@ -4,6 +4,8 @@ import { dominfoCommand, domstateCommand, dumpxmlCommand, listCommand } from './
 import {
   defineCommand,
   destroyCommand,
+  rebootCommand,
+  resetCommand,
   resumeCommand,
   shutdownCommand,
   startCommand,
@@ -17,7 +19,7 @@ import { snapshotCreateAsCommand, snapshotCreateCommand } from './snapshot-creat
 import { snapshotListCommand } from './snapshot-list-command.js';
 import { domblklistCommand, domiflistCommand } from './domain-device-commands.js';
 import { domidCommand, domnameCommand, domuuidCommand } from './domain-identity-commands.js';
-import { capabilitiesCommand, hostnameCommand, uriCommand, versionCommand } from './host-commands.js';
+import { capabilitiesCommand, hostnameCommand, nodeinfoCommand, uriCommand, versionCommand } from './host-commands.js';
 import { snapshotEditCommand } from './snapshot-edit-command.js';
 import { connectCommand, echoCommand, exitCommand, quitCommand } from './shell-commands.js';
 
@@ -26,6 +28,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   defineCommand,
   destroyCommand,
   dumpxmlCommand,
+  rebootCommand,
+  resetCommand,
   resumeCommand,
   shutdownCommand,
   startCommand,
@@ -41,6 +45,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   listCommand,
   capabilitiesCommand,
   hostnameCommand,
+  nodeinfoCommand,
   uriCommand,
   versionCommand,
   snapshotCreateCommand,

@@ -107,10 +107,18 @@ export const listCommand: CommandDefinition = {
   },
 };
 
+/** A call's answer, or undefined when it fails (virsh leaves such a line out, or says `unknown`). */
+async function optional<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * `dominfo DOMAIN`, printed as virsh prints it for a daemon without virDomainGetOSType,
- * virDomainGetAutostart, virDomainHasManagedSaveImage and virNodeGetSecurityModel: virsh then
- * leaves out `OS Type:`, `Autostart:` and the security lines, and says `Managed save: unknown`.
+ * `dominfo DOMAIN`, printed as virsh prints it: a line left out when the daemon cannot answer it
+ * (OS Type, Autostart, the security lines), `unknown` for persistence and managed save.
  */
 export const dominfoCommand: CommandDefinition = {
   name: 'dominfo',
@@ -124,6 +132,8 @@ export const dominfoCommand: CommandDefinition = {
     line('Id:', domain.id === -1 ? '-' : domain.id);
     line('Name:', domain.name);
     line('UUID:', domain.uuid);
+    const osType = await optional(() => domain.getOSType());
+    if (osType !== undefined) line('OS Type:', osType);
     const info = await domain.getInfo();
     line('State:', domainStateName(info.state));
     line('CPU(s):', info.nrVirtCpu);
@@ -137,7 +147,17 @@ export const dominfoCommand: CommandDefinition = {
       persistent = 'unknown';
     }
     line('Persistent:', persistent);
-    line('Managed save:', 'unknown');
+    const autostart = await optional(() => domain.getAutostart());
+    if (autostart !== undefined) line('Autostart:', autostart ? 'enable' : 'disable');
+    const managedSave = await optional(() => domain.hasManagedSaveImage());
+    line('Managed save:', managedSave === undefined ? 'unknown' : managedSave ? 'yes' : 'no');
+    const model = await optional(() => connection.getSecurityModel());
+    if (model && model.model !== '') {
+      line('Security model:', model.model);
+      line('Security DOI:', model.doi);
+      const label = await optional(() => domain.getSecurityLabel());
+      if (label && label.label !== '') line('Security label:', `${label.label} (${label.enforcing ? 'enforcing' : 'permissive'})`);
+    }
   },
 };
 

@@ -163,13 +163,14 @@ export const resumeCommand: CommandDefinition = {
 };
 
 /** shutdown's `--mode` words and their flags. */
-const SHUTDOWN_MODES: Readonly<Record<string, number>> = {
-  acpi: DomainShutdownFlags.AcpiPowerBtn,
-  agent: DomainShutdownFlags.GuestAgent,
-  initctl: DomainShutdownFlags.Initctl,
-  signal: DomainShutdownFlags.Signal,
-  paravirt: DomainShutdownFlags.Paravirt,
-};
+/** A Map, so that `--mode constructor` finds nothing (a plain object would answer with its prototype's). */
+const SHUTDOWN_MODES: ReadonlyMap<string, number> = new Map([
+  ['acpi', DomainShutdownFlags.AcpiPowerBtn],
+  ['agent', DomainShutdownFlags.GuestAgent],
+  ['initctl', DomainShutdownFlags.Initctl],
+  ['signal', DomainShutdownFlags.Signal],
+  ['paravirt', DomainShutdownFlags.Paravirt],
+]);
 
 /** `shutdown DOMAIN [--mode acpi,agent,initctl,signal,paravirt]`. */
 export const shutdownCommand: CommandDefinition = {
@@ -182,12 +183,45 @@ export const shutdownCommand: CommandDefinition = {
     let flags = 0;
     const mode = options.string('mode');
     for (const word of mode === undefined ? [] : mode.split(',')) {
-      const bit = SHUTDOWN_MODES[word];
+      const bit = SHUTDOWN_MODES.get(word);
       if (bit === undefined) {
         throw new CommandError(`Unknown mode ${word} value, expecting 'acpi', 'agent', 'initctl', 'signal', or 'paravirt'`);
       }
       flags |= bit;
     }
     await onDomain(context, options, 'shutdown', (d) => d.shutdown(flags), (name) => `Domain '${name}' is being shutdown\n`);
+  },
+};
+
+/** `reboot DOMAIN [--mode MODES]`. */
+export const rebootCommand: CommandDefinition = {
+  name: 'reboot',
+  group: 'domain',
+  summary: 'reboot a domain',
+  description: 'Run a reboot command in the target domain.',
+  options: [domainOption(), { name: 'mode', type: 'string', help: 'shutdown mode: acpi|agent|initctl|signal|paravirt' }],
+  async run(context, options) {
+    let flags = 0;
+    const mode = options.string('mode');
+    for (const word of mode === undefined ? [] : mode.split(',')) {
+      const bit = SHUTDOWN_MODES.get(word);
+      if (bit === undefined) {
+        throw new CommandError(`Unknown mode ${word} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'`);
+      }
+      flags |= bit;
+    }
+    await onDomain(context, options, 'reboot', (d) => d.reboot(flags), (name) => `Domain '${name}' is being rebooted\n`);
+  },
+};
+
+/** `reset DOMAIN`. */
+export const resetCommand: CommandDefinition = {
+  name: 'reset',
+  group: 'domain',
+  summary: 'reset a domain',
+  description: 'Reset the target domain as if by power button',
+  options: [domainOption()],
+  async run(context, options) {
+    await onDomain(context, options, 'reset', (d) => d.reset(), (name) => `Domain '${name}' was reset\n`);
   },
 };

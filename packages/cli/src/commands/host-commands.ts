@@ -62,3 +62,24 @@ export const capabilitiesCommand: CommandDefinition = {
     out.print(`${await connection.getCapabilitiesXML()}\n`);
   },
 };
+
+/** `nodeinfo`: the host's CPU model, topology and memory. */
+export const nodeinfoCommand: CommandDefinition = {
+  name: 'nodeinfo',
+  group: 'host',
+  summary: 'node information',
+  description: 'Returns basic information about the node.',
+  options: [],
+  async run({ connection, out }) {
+    const info = await connection.getNodeInfo();
+    const line = (name: string, value: string | number) => out.print(`${name.padEnd(20)} ${value}\n`);
+    line('CPU model:', info.model);
+    line('CPU(s):', info.cpus);
+    line('CPU frequency:', `${info.mhz} MHz`);
+    line('CPU socket(s):', info.sockets);
+    line('Core(s) per socket:', info.cores);
+    line('Thread(s) per core:', info.threads);
+    line('NUMA cell(s):', info.nodes);
+    line('Memory size:', `${info.memory} KiB`);
+  },
+};

@@ -54,4 +54,10 @@ export const domainSchemas = {
   DomainSuspend: { params: domainOnly, result: z.null() },
   DomainResume: { params: domainOnly, result: z.null() },
   DomainShutdown: { params: domainAndFlags, result: z.null() },
+  DomainReboot: { params: domainAndFlags, result: z.null() },
+  DomainReset: { params: domainAndFlags, result: z.null() },
+  DomainGetOSType: { params: domainOnly, result: z.string() },
+  DomainGetAutostart: { params: domainOnly, result: z.boolean() },
+  DomainHasManagedSaveImage: { params: domainAndFlags, result: z.boolean() },
+  DomainGetSecurityLabel: { params: domainOnly, result: z.strictObject({ label: z.string(), enforcing: z.boolean() }) },
 } satisfies { [N in keyof typeof domainMethods]: MethodSchema };

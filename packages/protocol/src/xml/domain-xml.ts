@@ -95,6 +95,12 @@ export class DomainDefinition {
     return Number.isInteger(n) && n > 0 ? n : 1;
   }
 
+  /** The vCPUs a guest starts with: `<vcpu current>`, else the `<vcpu>` count. */
+  get currentVcpus(): number {
+    const current = Number(childElement(this.tree, 'vcpu')?.attributes.get('current'));
+    return Number.isInteger(current) && current > 0 ? current : this.vcpus;
+  }
+
   /** `<os><type>`: `hvm`, `xen`, `linux` (dominfo's OS Type). */
   get osType(): string {
     const os = childElement(this.tree, 'os');

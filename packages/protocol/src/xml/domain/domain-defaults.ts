@@ -68,7 +68,10 @@ const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
 ]);
 
 function defaultHostPorts(disk: DiskSpec): void {
-  const port = DEFAULT_PORTS.get(disk.source?.get('protocol') ?? '');
+  const protocol = disk.source?.get('protocol') ?? '';
+  // libvirt keeps `<ssl>` only where TLS is spoken.
+  if (protocol !== 'https' && protocol !== 'ftps') disk.sourceChildren = disk.sourceChildren.filter((c) => c.name !== 'ssl');
+  const port = DEFAULT_PORTS.get(protocol);
   if (port === undefined) return;
   disk.sourceChildren = disk.sourceChildren.map((child) => {
     if (child.name !== 'host' || child.attributes.has('port') || child.attributes.get('transport') === 'unix') return child;

@@ -111,3 +111,19 @@ export function resumeDomain(domain: TestDomain): void {
   domain.state = DomainState.Running;
   domain.reason = StateReason.RunningUnpaused;
 }
+
+/** `virDomainReboot` (testDomainReboot): the `<on_reboot>` action, `restart` booting it again at once. */
+export function rebootDomain(node: TestNode, domain: TestDomain): void {
+  checkActive(domain);
+  if (domain.definition.spec().lifecycle.onReboot === 'restart') {
+    domain.state = DomainState.Running;
+    domain.reason = StateReason.RunningBooted;
+  } else {
+    stopDomain(node, domain, StateReason.ShutoffShutdown);
+  }
+}
+
+/** `virDomainReset` (testDomainReset): a running domain stays as it is. */
+export function resetDomain(domain: TestDomain): void {
+  checkActive(domain);
+}

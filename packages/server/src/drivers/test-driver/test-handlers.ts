@@ -18,11 +18,13 @@ import {
   startDomain,
   suspendDomain,
   undefineDomain,
+  rebootDomain,
+  resetDomain,
 } from './domain-lifecycle.js';
 import { createSnapshot, type AtomicMode } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
-import { TEST_HYPERVISOR_VERSION } from './test-capabilities.js';
+import { TEST_HYPERVISOR_VERSION, TEST_NODE_INFO } from './test-capabilities.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
 
@@ -65,7 +67,8 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
     ...domainQueryHandlers(node),
     DomainGetInfo: ({ domain }) => {
       const d = node.resolve(domain);
-      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.vcpus, cpuTime: 0 };
+      // libvirt's test driver reports the wall clock as CPU time (testDomainGetInfo).
+      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.currentVcpus, cpuTime: Date.now() * 1_000_000 };
     },
     DomainDefineXML: ({ xml, flags }) => defineDomain(node, xml, flags).ref(),
     DomainUndefine: ({ domain, flags }) => {
@@ -92,6 +95,22 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       shutdownDomain(node, node.resolve(domain));
       return null;
     },
+    DomainReboot: ({ domain }) => {
+      rebootDomain(node, node.resolve(domain));
+      return null;
+    },
+    DomainReset: ({ domain }) => {
+      resetDomain(node.resolve(domain));
+      return null;
+    },
+    // libvirt's test driver: every guest is `linux`, none autostarts or has a managed save, and
+    // running ones carry the test security driver's label.
+    DomainGetOSType: ({ domain }) => (node.resolve(domain), 'linux'),
+    DomainGetAutostart: ({ domain }) => (node.resolve(domain), false),
+    DomainHasManagedSaveImage: ({ domain }) => (node.resolve(domain), false),
+    DomainGetSecurityLabel: ({ domain }) => (node.resolve(domain).active ? { label: 'libvirt-test', enforcing: true } : { label: '', enforcing: false }),
+    NodeGetSecurityModel: () => ({ model: 'testSecurity', doi: '' }),
+    NodeGetInfo: () => TEST_NODE_INFO,
 
     DomainSnapshotCreateXML: ({ domain, xml, flags }) => {
       const d = node.resolve(domain);
