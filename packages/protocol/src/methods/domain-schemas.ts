@@ -29,7 +29,7 @@ export type DomainJobInfo = z.infer<typeof DomainJobInfoSchema>;
 
 /** Schemas of {@link domainMethods}, by wire name. */
 export const domainSchemas = {
-  DomainLookupByName: { params: z.strictObject({ name: z.string().min(1).max(NAME_MAX_LENGTH) }), result: DomainRefSchema },
+  DomainLookupByName: { params: z.strictObject({ name: z.string().max(NAME_MAX_LENGTH) }), result: DomainRefSchema },
   DomainLookupByUUID: { params: z.strictObject({ uuid: UuidSchema }), result: DomainRefSchema },
   DomainLookupByID: { params: z.strictObject({ id: z.number().int().min(0).max(0x7fffffff) }), result: DomainRefSchema },
   DomainGetXMLDesc: { params: domainAndFlags, result: z.string() },

@@ -40,6 +40,10 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
     },
     DomainDefineXML: ({ xml, flags }) => defineDomain(host, xml, flags).ref(),
+    // Guests are hvm; virtwire's qemu driver has neither autostart nor managed save.
+    DomainGetOSType: ({ domain }) => host.resolve(domain).effective.osType,
+    DomainGetAutostart: ({ domain }) => (host.resolve(domain), false),
+    DomainHasManagedSaveImage: ({ domain }) => (host.resolve(domain), false),
     DomainUndefine: async ({ domain, flags }) => {
       await undefineDomain(host, host.resolve(domain), flags);
       return null;
