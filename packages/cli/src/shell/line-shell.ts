@@ -22,8 +22,16 @@ export function historyFile(env: Readonly<Record<string, string | undefined>>): 
   return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'vwsh', 'history');
 }
 
-/** Completes the command name first, then the options of the command being typed. */
+/** Completes the command name first, then the options of the command being typed; a single match gets its trailing space. */
 export function completer(commands: readonly CommandDefinition[]): Completer {
+  const complete = inner(commands);
+  return (line: string) => {
+    const [matches, word] = complete(line);
+    return [matches.length === 1 ? [`${matches[0]} `] : matches, word];
+  };
+}
+
+function inner(commands: readonly CommandDefinition[]): (line: string) => [string[], string] {
   return (line: string) => {
     const command = line.slice(line.lastIndexOf(';') + 1).trimStart();
     const words = command.split(/\s+/);
