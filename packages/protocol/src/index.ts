@@ -30,3 +30,4 @@ export { buildDomainTree } from './xml/domain/domain-build.js';
 export { formatDomainXml, formatWithDomains, presentableDomain, withoutSecrets, type DomainFormatOptions } from './xml/domain/domain-format.js';
 export { TEST_DRIVER_DEFAULTS, QEMU_DRIVER_DEFAULTS } from './xml/domain/driver-defaults.js';
 export { parseMemoryKiB } from './xml/domain/scaled-memory.js';
+export { qemuDriverDefaults, type QemuHostFacts } from './xml/domain/qemu-defaults.js';

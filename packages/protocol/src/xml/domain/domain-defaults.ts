@@ -50,6 +50,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
   for (const device of spec.devices) if (device.kind === 'disk' && !device.target.bus) device.target.bus = busForTarget(device.target.dev);
+  for (const device of spec.devices) if (device.kind === 'disk' && device.device === 'cdrom') device.readOnly = true;
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
   if (driver.interfaceTarget) {
@@ -132,6 +133,13 @@ function defaultCharDevices(spec: DomainSpec, driver: DriverDefaults): void {
     serial.target = target;
     if (driver.serialTarget === 'isa-serial' && serial.targetChildren.length === 0) serial.targetChildren = [element('model', { name: 'isa-serial' })];
   });
+  // A serial port without a console gets one that mirrors it (virDomainDefAddConsoleCompat).
+  if (consoles.length === 0 && serials[0] && spec.os.type === 'hvm') {
+    const mirror: CharDeviceSpec = { kind: 'console', type: serials[0].type, sourceChildren: serials[0].sourceChildren, target: new Map(), targetChildren: [], extra: [] };
+    if (serials[0].source) mirror.source = new Map(serials[0].source);
+    spec.devices.push(mirror);
+    consoles.push(mirror);
+  }
   for (const [i, console] of consoles.entries()) {
     if (i === 0 && (console.target.get('type') ?? 'serial') === 'serial') {
       console.target = new Map([['type', 'serial'], ['port', console.target.get('port') ?? '0']]);
