@@ -31,3 +31,4 @@ export { formatDomainXml, formatWithDomains, presentableDomain, withoutSecrets, 
 export { TEST_DRIVER_DEFAULTS, QEMU_DRIVER_DEFAULTS } from './xml/domain/driver-defaults.js';
 export { parseMemoryKiB } from './xml/domain/scaled-memory.js';
 export { qemuDriverDefaults, type QemuHostFacts } from './xml/domain/qemu-defaults.js';
+export * from './flags/domain-state-reasons.js';
