@@ -41,7 +41,7 @@ export function errorContext(text: string, at: number): string {
 export function findWellFormednessError(text: string): WellFormednessError | undefined {
   if (text.length === 0) return { message: 'Document is empty', at: 0 };
   let pos = 0;
-  const stack: { name: string; line: number }[] = [];
+  const stack: { name: string; at: number }[] = [];
   const fail = (message: string, at = pos): never => {
     throw { message, at } satisfies WellFormednessError;
   };
@@ -85,8 +85,8 @@ export function findWellFormednessError(text: string): WellFormednessError | und
     }
   };
   const startTag = () => {
-    // at '<' of a start tag
-    const line = lineAt(text, pos);
+    // at '<' of a start tag; its line is counted only if an error names it (counting here would be quadratic)
+    const at = pos;
     pos++;
     const name = readName();
     if (name === '') fail("StartTag: invalid element name");
@@ -99,10 +99,10 @@ export function findWellFormednessError(text: string): WellFormednessError | und
       }
       if (text[pos] === '>') {
         pos++;
-        stack.push({ name, line });
+        stack.push({ name, at });
         return;
       }
-      if (pos >= text.length) fail(`Couldn't find end of Start Tag ${name} line ${line}`);
+      if (pos >= text.length) fail(`Couldn't find end of Start Tag ${name} line ${lineAt(text, at)}`);
       if (pos === before) fail('attributes construct error');
       const attribute = readName();
       if (attribute === '') fail('attributes construct error');
@@ -131,7 +131,7 @@ export function findWellFormednessError(text: string): WellFormednessError | und
     while (stack.length > 0) {
       if (pos >= text.length) {
         const open = stack[stack.length - 1]!;
-        fail(`Premature end of data in tag ${open.name} line ${open.line}`, text.length);
+        fail(`Premature end of data in tag ${open.name} line ${lineAt(text, open.at)}`, text.length);
       }
       const c = text[pos];
       if (c === '&') {
@@ -145,7 +145,7 @@ export function findWellFormednessError(text: string): WellFormednessError | und
         if (text[pos] !== '>') fail('expected \'>\'');
         pos++;
         const open = stack.pop()!;
-        if (name !== open.name) fail(`Opening and ending tag mismatch: ${open.name} line ${open.line} and ${name}`);
+        if (name !== open.name) fail(`Opening and ending tag mismatch: ${open.name} line ${lineAt(text, open.at)} and ${name}`);
       } else if (text.startsWith('<!--', pos)) {
         const end = text.indexOf('-->', pos + 4);
         if (end === -1) fail('Comment not terminated', text.length);
