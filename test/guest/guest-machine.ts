@@ -74,6 +74,9 @@ export function chooseAccel(): Accel {
 /** The kernel command line every boot gets (before BootOptions.kernelArgs). */
 export const GUEST_KERNEL_ARGS = ['console=ttyS0', 'quiet', 'panic=-1'];
 
+/** A value inside a QEMU `key=value,...` option: commas are doubled. */
+const opt = (value: string): string => value.replace(/,/g, ',,');
+
 /** QEMU's command line for a guest whose sockets and files live in `dir` (exported for the driver's tests to compare). */
 export function guestArgv(options: BootOptions, accel: Accel, dir: string, nvram: string | undefined): string[] {
   const { image } = options;
@@ -87,22 +90,22 @@ export function guestArgv(options: BootOptions, accel: Accel, dir: string, nvram
     '-m', String(options.memoryMiB ?? 256),
     '-kernel', kernel, '-initrd', image.initrd,
     '-append', [...GUEST_KERNEL_ARGS, ...(options.kernelArgs ?? [])].join(' '),
-    '-chardev', `socket,id=serial0,path=${join(dir, 'serial.sock')},server=on,wait=off,logfile=${join(dir, 'serial.log')}`,
+    '-chardev', `socket,id=serial0,path=${opt(join(dir, 'serial.sock'))},server=on,wait=off,logfile=${opt(join(dir, 'serial.log'))}`,
     '-serial', 'chardev:serial0',
-    '-chardev', `socket,id=qmp,path=${join(dir, 'qmp.sock')},server=on,wait=off`,
+    '-chardev', `socket,id=qmp,path=${opt(join(dir, 'qmp.sock'))},server=on,wait=off`,
     '-mon', 'chardev=qmp,mode=control',
   ];
   if (options.uefi) {
-    argv.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF.code}`);
-    argv.push('-drive', `if=pflash,format=raw,unit=1,file=${nvram}`);
+    argv.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${opt(OVMF.code)}`);
+    argv.push('-drive', `if=pflash,format=raw,unit=1,file=${opt(nvram!)}`);
   }
   if (options.agent !== false || options.virtioConsole) argv.push('-device', 'virtio-serial-pci,id=vser0');
   if (options.agent !== false) {
-    argv.push('-chardev', `socket,id=qga0,path=${join(dir, 'agent.sock')},server=on,wait=off`);
+    argv.push('-chardev', `socket,id=qga0,path=${opt(join(dir, 'agent.sock'))},server=on,wait=off`);
     argv.push('-device', 'virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0');
   }
   if (options.virtioConsole) {
-    argv.push('-chardev', `socket,id=console1,path=${join(dir, 'hvc0.sock')},server=on,wait=off`);
+    argv.push('-chardev', `socket,id=console1,path=${opt(join(dir, 'hvc0.sock'))},server=on,wait=off`);
     argv.push('-device', 'virtconsole,bus=vser0.0,chardev=console1');
   }
   if (options.network !== false) {
@@ -208,9 +211,10 @@ export class Guest {
 
   /** Waits for QEMU to exit (a shutdown the guest is doing), failing after `timeoutMs`. */
   async waitForExit(timeoutMs = 120_000): Promise<GuestExit> {
-    const timeout = sleep(timeoutMs, 'timeout' as const);
-    const outcome = await Promise.race([this.exited, timeout]);
-    if (outcome === 'timeout') throw new Error(`QEMU did not exit within ${timeoutMs} ms; last console output:\n${this.console.log.slice(-2000)}`);
+    const stopTimer = new AbortController();
+    const timeout = sleep(timeoutMs, 'timeout' as const, { signal: stopTimer.signal }).catch(() => 'stopped' as const);
+    const outcome = await Promise.race([this.exited, timeout]).finally(() => stopTimer.abort());
+    if (outcome === 'timeout' || outcome === 'stopped') throw new Error(`QEMU did not exit within ${timeoutMs} ms; last console output:\n${this.console.log.slice(-2000)}`);
     return outcome;
   }
 
