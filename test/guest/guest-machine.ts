@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import { QmpClient } from '@virtwire/server/qemu-engine';
 import { GuestAgentClient } from './guest-agent-client.js';
 import { GuestConsole, type ConsoleStream, type GuestBanner } from './guest-console.js';
 import { OVMF, type GuestImage } from './guest-image.js';
@@ -289,7 +289,7 @@ async function connectUnix(path: string, deadline: number): Promise<net.Socket> 
         socket.once('error', reject);
       });
     } catch (error) {
-      if (Date.now() >= deadline) throw new Error(`cannot connect to ${path}: ${(error as Error).message}`);
+      if (Date.now() >= deadline) throw new Error(`cannot connect to ${path}: ${(error as Error).message}`, { cause: error });
       await sleep(20);
     }
   }
