@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { connect, type Connection } from '@virtwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,6 +55,8 @@ let dir: string;
 let daemon: ChildProcess;
 let port: number;
 let daemonLog = '';
+/** Holds test:///default open: its host lives only while a connection is (as in libvirt), and these runs build on each other. */
+let keeper: Connection;
 
 beforeAll(async () => {
   await run('npx', ['tsc', '-b'], { cwd: ROOT });
@@ -68,9 +71,11 @@ beforeAll(async () => {
   daemon.stdout!.on('data', (d: Buffer) => (daemonLog += d.toString()));
   daemon.stderr!.on('data', (d: Buffer) => (daemonLog += d.toString()));
   await listening(port, daemon, () => daemonLog);
+  keeper = await connect(`test+ws://127.0.0.1:${port}/default`);
 }, 120_000);
 
 afterAll(async () => {
+  await keeper?.close();
   if (daemon?.pid !== undefined && daemon.exitCode === null) {
     const exited = new Promise((r) => daemon.once('exit', r));
     process.kill(-daemon.pid, 'SIGTERM');
@@ -96,7 +101,7 @@ describe('the vwsh binary against the virtwired binary', () => {
 
   it("without -c reaches the local daemon's unix socket, and its read-only socket with -r", async () => {
     const t = await npxVwsh(['domstate test --reason ; snapshot-current test --name'], { VIRTWIRE_RUNTIME_DIR: dir });
-    expect(t).toEqual({ stdout: 'running (booted)\n\ns1\n', stderr: '', code: 0 });
+    expect(t).toEqual({ stdout: 'running (unknown)\n\ns1\n', stderr: '', code: 0 });
     const ro = await npxVwsh(['-r', 'snapshot-create-as test s2; snapshot-list test --name'], { VIRTWIRE_RUNTIME_DIR: dir });
     expect(ro).toEqual({ stdout: '\ns1\n\n', stderr: 'error: operation forbidden: read only access prevents virDomainSnapshotCreateXML\n', code: 0 });
   });

@@ -11,6 +11,7 @@ let server: TestDaemon;
 let dir: string;
 beforeEach(async () => {
   server = await startTestDaemon();
+  await server.keepDefaultHost();
   dir = mkdtempSync(join(tmpdir(), 'vwsh-domain-'));
 });
 afterEach(async () => {
@@ -97,11 +98,13 @@ describe('domain commands', () => {
     );
   });
 
-  it('dominfo prints what virsh prints for a daemon without OS type, autostart and managed-save calls', async () => {
+  it('dominfo prints what virsh prints on libvirt\'s test driver: OS type, CPU time, autostart, managed save, security', async () => {
     const t = await run('dominfo test; destroy test; dominfo 6695eb01-f6a4-8304-79aa-97f2502e193f');
-    const info = (id: string, state: string) =>
-      `Id:             ${id}\nName:           test\nUUID:           ${TEST_UUID}\nState:          ${state}\nCPU(s):         2\nMax memory:     8388608 KiB\nUsed memory:    2097152 KiB\nPersistent:     yes\nManaged save:   unknown\n\n`;
-    expect(t.stdout).toBe(`${info('1', 'running')}Domain 'test' destroyed\n\n${info('-', 'shut off')}`);
+    const info = (id: string, state: string, label: string) =>
+      `Id:             ${id}\nName:           test\nUUID:           ${TEST_UUID}\nOS Type:        linux\nState:          ${state}\nCPU(s):         2\nCPU time:       TIME\n` +
+      `Max memory:     8388608 KiB\nUsed memory:    2097152 KiB\nPersistent:     yes\nAutostart:      disable\nManaged save:   no\nSecurity model: testSecurity\nSecurity DOI:   \n${label}\n`;
+    const withoutTimes = t.stdout.replace(/^(CPU time: +)\d+\.\ds$/gm, '$1TIME');
+    expect(withoutTimes).toBe(`${info('1', 'running', 'Security label: libvirt-test (enforcing)\n')}Domain 'test' destroyed\n\n${info('-', 'shut off', '')}`);
   });
 
   it("dumpxml prints the daemon's XML, the persistent one with --inactive", async () => {

@@ -7,10 +7,13 @@ describe('vwsh invocation', () => {
     expect(await vwsh(['--bogus', 'list'])).toEqual({ stdout: '', stderr: "error: unsupported option '--bogus'. See --help.\n", code: 1 });
   });
 
-  it('needs a command: interactive mode is not offered', async () => {
-    const t = await vwsh([]);
-    expect(t.code).toBe(1);
-    expect(t.stderr).toBe('error: interactive mode is not supported: give a command, or a ;-separated command string\n');
+  it('without a command connects first, as virsh\'s interactive shell does, and exits 1 without a daemon', async () => {
+    const t = await vwsh([], { VIRTWIRE_RUNTIME_DIR: '/nonexistent/vwsh' }, 'list\n');
+    expect(t).toEqual({
+      stdout: '',
+      stderr: "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/nonexistent/vwsh/virtwired-sock': No such file or directory\n",
+      code: 1,
+    });
   });
 
   it('reports an unusable URI and a missing local daemon as virsh reports a failed connection', async () => {
@@ -26,8 +29,13 @@ describe('vwsh invocation', () => {
     });
   });
 
-  it('prints help pages without connecting, and the usage with -h', async () => {
-    const page = await vwsh(['-c', 'bogus', 'domstate --help']);
+  it('prints help pages without connecting (unless -c names a URI: virsh connects to it first), and the usage with -h', async () => {
+    expect(await vwsh(['-c', 'bogus', 'domstate --help'])).toEqual({
+      stdout: '',
+      stderr: "error: failed to connect to the hypervisor\nerror: cannot parse connection URI 'bogus'\n",
+      code: 1,
+    });
+    const page = await vwsh(['domstate --help'], { VIRTWIRE_RUNTIME_DIR: '/nonexistent/vwsh' });
     expect(page).toEqual({
       stdout:
         '  NAME\n    domstate - domain state\n\n  SYNOPSIS\n    domstate <domain> [--reason]\n\n  DESCRIPTION\n    Print the state of a domain.\n\n' +

@@ -11,6 +11,7 @@ let server: TestDaemon;
 let dir: string;
 beforeEach(async () => {
   server = await startTestDaemon();
+  await server.keepDefaultHost();
   dir = mkdtempSync(join(tmpdir(), 'vwsh-create-'));
 });
 afterEach(async () => {

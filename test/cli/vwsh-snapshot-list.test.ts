@@ -15,6 +15,7 @@ const list = (args: string, env?: Record<string, string>) => vwsh(['-c', server.
  */
 beforeAll(async () => {
   server = await startTestDaemon();
+  await server.keepDefaultHost();
   const made = await vwsh([
     '-c',
     server.uri(),

@@ -6,6 +6,7 @@ import { vwsh } from './helpers/vwsh-transcript.js';
 let server: TestDaemon;
 beforeEach(async () => {
   server = await startTestDaemon();
+  await server.keepDefaultHost();
 });
 afterEach(async () => {
   await server.close();

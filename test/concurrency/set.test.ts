@@ -112,6 +112,7 @@ describe.each(drivers)('set test with %s', (_label, makeDriver) => {
     const driver = makeDriver();
     const trace = new JobTraceRecorder();
     const server = await startTestDaemon({ jobTrace: trace.record }, driver ? [driver as HypervisorDriver] : []);
+    await server.keepDefaultHost();
     try {
       await prepareDomains(server);
       const setupEvents = trace.events.length;
@@ -151,6 +152,7 @@ describe('racing creates of one name', () => {
   it('exactly one of 8 clients succeeds, 50 times over', async () => {
     const driver = new AsyncTestDriver({ maxYields: 3, seed: 11 });
     const server = await startTestDaemon({}, [driver]);
+    await server.keepDefaultHost();
     try {
       await prepareDomains(server);
       const clients = await Promise.all(Array.from({ length: 8 }, () => openClient(server.uri('/default'))));

@@ -38,7 +38,8 @@ const internalError = (message: string) => [ErrorNumber.InternalError, ErrorDoma
 describe('states and reasons', () => {
   it('walks a domain through its lifecycle with libvirt’s reasons', async () => {
     const one = await conn.domainLookupByName('one');
-    expect(await one.getState()).toEqual({ state: DomainState.Running, reason: Reason.Booted });
+    // libvirt 9.0's test driver loads every domain with reason 0 (the recorded corpus: `running (unknown)`).
+    expect(await one.getState()).toEqual({ state: DomainState.Running, reason: 0 });
     await one.suspend();
     expect(await one.getState()).toEqual({ state: DomainState.Paused, reason: Reason.PausedUser });
     await one.resume();
@@ -74,7 +75,11 @@ describe('states and reasons', () => {
 
   it('reports info and persistence', async () => {
     const one = await conn.domainLookupByName('one');
-    expect(await one.getInfo()).toEqual({ state: DomainState.Running, maxMem: 1048576, memory: 1048576, nrVirtCpu: 1, cpuTime: 0 });
+    const before = Date.now() * 1e6;
+    const info = await one.getInfo();
+    // libvirt's test driver reports the wall clock (in ns) as CPU time.
+    expect(info).toEqual({ state: DomainState.Running, maxMem: 1048576, memory: 1048576, nrVirtCpu: 1, cpuTime: info.cpuTime });
+    expect(info.cpuTime).toBeGreaterThanOrEqual(before);
     expect(await one.isPersistent()).toBe(true);
     const fleeting = await conn.domainLookupByName('fleeting');
     expect(await fleeting.isPersistent()).toBe(false);
@@ -85,7 +90,7 @@ describe('states and reasons', () => {
       'Requested operation is not valid: cannot halt after transient domain snapshot',
     );
     await fleeting.destroy();
-    await expectVirError(conn.domainLookupByName('fleeting'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'fleeting'");
+    await expectVirError(conn.domainLookupByName('fleeting'), ErrorNumber.NoDomain, ErrorDomain.Test, 'Domain not found');
   });
 });
 
@@ -93,7 +98,7 @@ describe('define and undefine', () => {
   it('defining a running domain changes its next boot only; the new definition takes over when it stops', async () => {
     const one = await conn.domainLookupByName('one');
     const live = await one.getXMLDesc(DomainXMLFlags.Inactive);
-    const next = live.replace('<vcpu>1</vcpu>', '<vcpu>2</vcpu>');
+    const next = live.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>");
     await conn.domainDefineXML(next);
     expect(await one.getXMLDesc(DomainXMLFlags.Inactive)).toBe(next);
     expect((await one.getInfo()).nrVirtCpu).toBe(1);
@@ -135,7 +140,7 @@ describe('define and undefine', () => {
     expect(await off.snapshotNum()).toBe(2);
     await expectVirError(off.undefine(4), ErrorNumber.InvalidArg, ErrorDomain.Test, 'unsupported flags (0x4) in function testDomainUndefineFlags');
     await off.undefine(DomainUndefineFlags.SnapshotsMetadata);
-    await expectVirError(conn.domainLookupByName('off'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'off'");
+    await expectVirError(conn.domainLookupByName('off'), ErrorNumber.NoDomain, ErrorDomain.Test, 'Domain not found');
   });
 
   it('undefining a running domain makes it transient; it disappears when it stops', async () => {
@@ -145,7 +150,7 @@ describe('define and undefine', () => {
     expect(await one.isPersistent()).toBe(false);
     expect(await one.snapshotNum()).toBe(1);
     await one.destroy();
-    await expectVirError(conn.domainLookupByName('one'), ErrorNumber.NoDomain, ErrorDomain.Test, "Domain not found: no domain with matching name 'one'");
+    await expectVirError(conn.domainLookupByName('one'), ErrorNumber.NoDomain, ErrorDomain.Test, 'Domain not found');
   });
 });
 

@@ -212,7 +212,7 @@ describe('redefine errors', () => {
       'internal error: missing domain in snapshot',
     );
     await expectVirError(
-      redefine(snapshotXml('r1', '', 'running', domainXml.replace('<memory>8388608</memory>', '<memory>4194304</memory>'))),
+      redefine(snapshotXml('r1', '', 'running', domainXml.replace("<memory unit='KiB'>8388608</memory>", "<memory unit='KiB'>4194304</memory>"))),
       ErrorNumber.ConfigUnsupported,
       ErrorDomain.Domain,
       'unsupported configuration: Target domain max memory 4194304 does not match source 8388608',

@@ -120,7 +120,7 @@ describe('revert state transitions', () => {
   it('restores the definition recorded in the snapshot', async () => {
     const original = await off.getXMLDesc();
     const o = await off.snapshotCreateXML(named('o'));
-    const changed = original.replace('<vcpu>1</vcpu>', '<vcpu>1</vcpu>\n  <description>changed</description>');
+    const changed = original.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>1</vcpu>\n  <description>changed</description>");
     await conn.domainDefineXML(changed);
     expect(await off.getXMLDesc()).toContain('<description>changed</description>');
     await o.revert();
@@ -129,12 +129,12 @@ describe('revert state transitions', () => {
 
   it('a running domain with a pending definition records it as <inactiveDomain> and gets both back on revert', async () => {
     const live = await one.getXMLDesc(DomainXMLFlags.Inactive);
-    const next = live.replace('<vcpu>1</vcpu>', '<vcpu>2</vcpu>');
+    const next = live.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>");
     await conn.domainDefineXML(next);
     const s = await one.snapshotCreateXML(named('s'));
     expect(await s.getXMLDesc()).toContain("<inactiveDomain type='test'>");
     await one.destroy(); // the pending definition takes over
-    await conn.domainDefineXML(live.replace('<vcpu>1</vcpu>', '<vcpu>3</vcpu>'));
+    await conn.domainDefineXML(live.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>3</vcpu>"));
     await s.revert();
     expect(await one.getXMLDesc()).toBe(live.replace("<domain type='test'>", `<domain type='test' id='${(await conn.domainLookupByName('one')).id}'>`));
     expect(await one.getXMLDesc(DomainXMLFlags.Inactive)).toBe(next);
@@ -245,7 +245,7 @@ describe('external snapshots', () => {
     expect(failedOverlay).not.toBeNull();
     expect(await exists(conn, failedOverlay![1]!.replace('two-b', 'two-a'))).toBe(false);
     expect(await two.getXMLDesc()).toBe(before);
-    expect(await two.getState()).toEqual({ state: DomainState.Running, reason: 1 });
+    expect(await two.getState()).toEqual({ state: DomainState.Running, reason: 0 });
     expect((await two.snapshotCurrent()).name).toBe('e1');
 
     await e1.revert();

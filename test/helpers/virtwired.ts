@@ -1,4 +1,5 @@
 // Starts a real virtwired for a test: loopback TCP plus read-write and read-only unix sockets in a temp dir.
+import { connect, type Connection } from '@virtwire/client';
 import { generateToken, startDaemon, tokenEntry, type Daemon, type DaemonOptions, type HypervisorDriver } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,11 @@ export interface TestDaemon {
   qemuUri: string;
   /** The daemon's state directory. */
   stateDir: string;
+  /**
+   * Holds a connection to test:///default open until close(): as in libvirt, its host lives only
+   * while a connection is open, so vwsh runs in sequence share one host only while it is held.
+   */
+  keepDefaultHost(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extr
   const wsAddress = daemon.addresses.find((a) => a.startsWith('ws://'))!;
   const hostPort = wsAddress.slice('ws://'.length);
   const uri = (driverPath = '/default', query?: string) => `test+ws://${hostPort}${driverPath}${query ? `?${query}` : ''}`;
+  let keeper: Connection | undefined;
   return {
     daemon,
     wsAddress,
@@ -62,7 +69,11 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extr
     nodeUri: (fileName, query) => uri(join(FIXTURE_NODES, fileName), query),
     qemuUri: `qemu+ws://${hostPort}/session`,
     stateDir: options.stateDir ?? join(dir, 'state'),
+    async keepDefaultHost() {
+      keeper ??= await connect(uri());
+    },
     async close() {
+      await keeper?.close();
       await daemon.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,5 +1,5 @@
 // The qemu driver's domain lifecycle through a real virtwired, the SDK and real QEMU: define, start, pause, stop, re-attach.
-import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection } from '@virtwire/client';
+import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, RunningReason } from '@virtwire/client';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,8 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
 
     expect((await failure(live.create())).message).toBe('Requested operation is not valid: domain is already running');
     await live.resume();
-    expect(await live.getState()).toEqual({ state: DomainState.Running, reason: 3 });
+    // libvirt's qemu driver resumes with VIR_DOMAIN_RUNNING_UNPAUSED (5); 3 would be RESTORED.
+    expect(await live.getState()).toEqual({ state: DomainState.Running, reason: RunningReason.Unpaused });
     await live.shutdown(); // ACPI request; a guest without an OS ignores it, like libvirt the call returns at once
     expect((await live.getState()).state).toBe(DomainState.Running);
     await live.suspend();

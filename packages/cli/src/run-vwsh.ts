@@ -1,13 +1,12 @@
-// runVwsh: parses vwsh's command line, connects once, runs each command of the chain and returns virsh's exit status.
-import { connect, DEFAULT_DRIVER_URI, VirError, type Connection } from '@virtwire/client';
+// runVwsh: parses vwsh's command line, then runs its command chain, or the line shell when none is given; returns virsh's exit status.
+import { DEFAULT_DRIVER_URI } from '@virtwire/client';
 import { COMMANDS } from './commands/command-table.js';
-import { describeConnectionFailure } from './connection-failure.js';
 import { parseGlobalOptions, usage, vwshVersion } from './global-options.js';
-import { CommandGroups, type CommandDefinition, type CommandGroup } from './shell/command-definition.js';
+import { CommandGroups, type CommandGroup } from './shell/command-definition.js';
 import { groupHelp } from './shell/command-help.js';
-import { parseCommandChain, type ParsedCommand } from './shell/command-parser.js';
 import { tokenizeArgv, tokenizeCommandString } from './shell/command-tokens.js';
-import { CommandError, CommandLineError, ReportedFailure } from './shell/shell-errors.js';
+import { runLineShell } from './shell/line-shell.js';
+import { ShellSession } from './shell/shell-session.js';
 import { ShellOutput, type TextSink } from './shell/shell-output.js';
 
 /** Where vwsh writes and what it reads from its environment. */
@@ -16,42 +15,16 @@ export interface VwshIo {
   stderr: TextSink;
   /** `VIRTWIRE_DEFAULT_URI`, `TZ`, and what the SDK reads to find the local daemon; `process.env` by default. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where commands come from when none are given: a terminal (interactive) or a pipe (one command line a line). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
-
-/** Prints a failed command's errors the way virsh's vshReportError and vshError do. */
-function reportFailure(out: ShellOutput, error: unknown): void {
-  if (error instanceof ReportedFailure) return;
-  if (error instanceof CommandError) {
-    for (const line of error.before) out.error(line);
-    out.error(error.message);
-    return;
-  }
-  out.error(VirError.is(error) || error instanceof Error ? error.message : String(error));
-}
-
-/** Opens the connection, printing virsh's two lines when it cannot. */
-async function openConnection(out: ShellOutput, uri: string, readOnly: boolean, env: Readonly<Record<string, string | undefined>>): Promise<Connection | undefined> {
-  try {
-    return await connect(uri, { readOnly }, env);
-  } catch (error) {
-    out.error('failed to connect to the hypervisor');
-    out.error(describeConnectionFailure(error instanceof Error ? error.message : String(error)));
-    return undefined;
-  }
-}
-
-/** A connection for chains that never use one (only `help`): any call would be a bug. */
-const NO_CONNECTION = new Proxy({} as Connection, {
-  get() {
-    throw new Error('this command has no connection');
-  },
-});
 
 /**
  * Runs vwsh as virsh runs: `argv` is what follows the program name. The whole chain is parsed
  * first (a syntax error runs nothing and exits 1); then each command runs in turn, a failed one
  * printing `error: ...` and the chain going on; after every command a blank line is printed unless
- * quiet. The exit status is that of the last command: 0 or 1.
+ * quiet. The exit status is that of the last command: 0 or 1. Without a command, vwsh reads
+ * command lines from stdin (see runLineShell): interactively on a terminal, one a line from a pipe.
  */
 export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<number> {
   const env = io.env ?? process.env;
@@ -68,44 +41,21 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
       io.stdout.write(usage((Object.keys(CommandGroups) as CommandGroup[]).map((g) => groupHelp(g, COMMANDS, false)).join('')));
       return 0;
   }
-  if (request.command.length === 0) {
-    errors.error('interactive mode is not supported: give a command, or a ;-separated command string');
-    return 1;
-  }
   const out = new ShellOutput(io.stdout, io.stderr, request.quiet);
-  const tokens = request.command.length === 1 ? tokenizeCommandString(request.command[0]!) : tokenizeArgv(request.command);
-  let chain: ParsedCommand[];
+  const session = new ShellSession(COMMANDS, out, env, request.uri ?? env.VIRTWIRE_DEFAULT_URI ?? DEFAULT_DRIVER_URI, request.readOnly);
   try {
-    chain = parseCommandChain(tokens, COMMANDS);
-  } catch (error) {
-    if (!(error instanceof CommandLineError)) throw error;
-    for (const line of error.lines) errors.error(line);
-    return 1;
-  }
-
-  let connection: Connection | undefined;
-  if (chain.some((c) => c.definition.needsConnection !== false)) {
-    connection = await openConnection(errors, request.uri ?? env.VIRTWIRE_DEFAULT_URI ?? DEFAULT_DRIVER_URI, request.readOnly, env);
-    if (!connection) return 1;
-  }
-  let ok = true;
-  try {
-    for (const { definition, options } of chain) {
-      ok = await runOne(definition, options, { connection: connection ?? NO_CONNECTION, out, env, commands: COMMANDS });
-      out.printExtra('\n');
+    if (request.command.length === 0) {
+      // As virsh: the interactive shell connects first, and does not start without a connection.
+      if (!(await session.open())) return 1;
+      return await runLineShell(session, { stdin: io.stdin ?? process.stdin, stdout: io.stdout, env }, { quiet: request.quiet, readOnly: request.readOnly, commands: COMMANDS });
     }
+    const tokens = request.command.length === 1 ? tokenizeCommandString(request.command[0]!) : tokenizeArgv(request.command);
+    const chain = session.parse(tokens);
+    if (!chain) return 1;
+    // As virsh: a URI given with -c is connected to first, whatever the commands need.
+    if ((request.uri !== undefined || chain.some((c) => c.definition.needsConnection !== false)) && !(await session.open())) return 1;
+    return (await session.run(chain)) ? 0 : 1;
   } finally {
-    await connection?.close();
-  }
-  return ok ? 0 : 1;
-}
-
-async function runOne(definition: CommandDefinition, options: ParsedCommand['options'], context: Parameters<CommandDefinition['run']>[0]): Promise<boolean> {
-  try {
-    await definition.run(context, options);
-    return true;
-  } catch (error) {
-    reportFailure(context.out, error);
-    return false;
+    await session.close();
   }
 }

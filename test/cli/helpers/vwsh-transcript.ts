@@ -1,5 +1,6 @@
 // Runs vwsh in-process and captures what it prints: stdout, stderr and the exit status, as a transcript.
 import { runVwsh } from '@virtwire/cli';
+import { Readable } from 'node:stream';
 
 /** What one vwsh invocation printed and returned. */
 export interface Transcript {
@@ -8,13 +9,14 @@ export interface Transcript {
   code: number;
 }
 
-/** Runs `vwsh ARGV...` with `env` (TZ=UTC unless given) and collects its output. */
-export async function vwsh(argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<Transcript> {
+/** Runs `vwsh ARGV...` with `env` (TZ=UTC unless given) and `stdin` (a non-terminal, empty unless given), and collects its output. */
+export async function vwsh(argv: readonly string[], env: Record<string, string | undefined> = {}, stdin = ''): Promise<Transcript> {
   let stdout = '';
   let stderr = '';
   const code = await runVwsh(argv, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from([stdin]),
     env: { TZ: 'UTC', VIRTWIRE_RUNTIME_DIR: '/nonexistent/virtwire-test', VIRTWIRE_TOKEN: process.env.VIRTWIRE_TOKEN, ...env },
   });
   return { stdout, stderr, code };

@@ -4,6 +4,8 @@ import { dominfoCommand, domstateCommand, dumpxmlCommand, listCommand } from './
 import {
   defineCommand,
   destroyCommand,
+  rebootCommand,
+  resetCommand,
   resumeCommand,
   shutdownCommand,
   startCommand,
@@ -15,28 +17,50 @@ import { snapshotDeleteCommand, snapshotRevertCommand } from './snapshot-change-
 import { snapshotCurrentCommand, snapshotDumpXmlCommand, snapshotInfoCommand, snapshotParentCommand } from './snapshot-commands.js';
 import { snapshotCreateAsCommand, snapshotCreateCommand } from './snapshot-create-commands.js';
 import { snapshotListCommand } from './snapshot-list-command.js';
+import { domblklistCommand, domiflistCommand } from './domain-device-commands.js';
+import { domidCommand, domnameCommand, domuuidCommand } from './domain-identity-commands.js';
+import { capabilitiesCommand, hostnameCommand, nodeinfoCommand, uriCommand, versionCommand } from './host-commands.js';
+import { snapshotEditCommand } from './snapshot-edit-command.js';
+import { connectCommand, echoCommand, exitCommand, quitCommand } from './shell-commands.js';
 
 /** The commands vwsh knows, grouped and sorted as virsh sorts them. */
 export const COMMANDS: readonly CommandDefinition[] = [
   defineCommand,
   destroyCommand,
   dumpxmlCommand,
+  rebootCommand,
+  resetCommand,
   resumeCommand,
   shutdownCommand,
   startCommand,
   suspendCommand,
   undefineCommand,
+  domidCommand,
+  domnameCommand,
+  domuuidCommand,
+  domblklistCommand,
+  domiflistCommand,
   dominfoCommand,
   domstateCommand,
   listCommand,
+  capabilitiesCommand,
+  hostnameCommand,
+  nodeinfoCommand,
+  uriCommand,
+  versionCommand,
   snapshotCreateCommand,
   snapshotCreateAsCommand,
   snapshotCurrentCommand,
   snapshotDeleteCommand,
   snapshotDumpXmlCommand,
+  snapshotEditCommand,
   snapshotInfoCommand,
   snapshotListCommand,
   snapshotParentCommand,
   snapshotRevertCommand,
+  connectCommand,
+  echoCommand,
+  exitCommand,
   helpCommand,
+  quitCommand,
 ];

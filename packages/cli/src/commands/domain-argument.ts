@@ -1,5 +1,6 @@
 // Resolves a command's <domain> argument by id, UUID or name, as virsh's virshCommandOptDomain does.
 import type { Connection, Domain } from '@virtwire/client';
+import type { OptionDefinition } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { CommandError } from '../shell/shell-errors.js';
 
@@ -45,4 +46,9 @@ export async function domainArgument(
 ): Promise<{ domain: Domain; given: string }> {
   const given = options.required('domain');
   return { domain: await lookupDomain(connection, given, kinds), given };
+}
+
+/** The `<domain>` option every domain command takes (virsh's VIRSH_COMMON_OPT_DOMAIN), with its help text. */
+export function domainOption(help = 'domain name, id or uuid'): OptionDefinition {
+  return { name: 'domain', type: 'data', required: true, help };
 }

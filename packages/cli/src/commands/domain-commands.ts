@@ -2,28 +2,43 @@
 import { ConnectListAllDomainsFlags as ListDomains, DomainXMLFlags, type Domain } from '@virtwire/client';
 import { domainStateName, domainStateReasonName } from '../format/domain-state-names.js';
 import { formatTable } from '../format/vsh-table.js';
-import { type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
+import { type CommandDefinition, switchOption } from '../shell/command-definition.js';
 import { CommandError } from '../shell/shell-errors.js';
-import { domainArgument } from './domain-argument.js';
+import { domainArgument, domainOption } from './domain-argument.js';
 import { mapBounded } from './map-bounded.js';
 
-const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 
-/** list's filter switches and their ConnectListAllDomains flags. */
+/** list's filter switches and their ConnectListAllDomains flags, in virsh's order (after --inactive and --all). */
 const LIST_FILTERS = [
-  ['persistent', ListDomains.Persistent, 'list persistent domains'],
   ['transient', ListDomains.Transient, 'list transient domains'],
-  ['with-managed-save', ListDomains.Managedsave, 'list domains with managed save state'],
-  ['without-managed-save', ListDomains.NoManagedsave, 'list domains without managed save state'],
+  ['persistent', ListDomains.Persistent, 'list persistent domains'],
+  ['with-snapshot', ListDomains.HasSnapshot, 'list domains with existing snapshot'],
+  ['without-snapshot', ListDomains.NoSnapshot, 'list domains without a snapshot'],
+  ['with-checkpoint', ListDomains.HasCheckpoint, 'list domains with existing checkpoint'],
+  ['without-checkpoint', ListDomains.NoCheckpoint, 'list domains without a checkpoint'],
+  ['state-running', ListDomains.Running, 'list domains in running state'],
+  ['state-paused', ListDomains.Paused, 'list domains in paused state'],
+  ['state-shutoff', ListDomains.Shutoff, 'list domains in shutoff state'],
+  ['state-other', ListDomains.Other, 'list domains in other states'],
   ['autostart', ListDomains.Autostart, 'list domains with autostart enabled'],
   ['no-autostart', ListDomains.NoAutostart, 'list domains with autostart disabled'],
-  ['with-snapshot', ListDomains.HasSnapshot, 'list domains with at least one snapshot'],
-  ['without-snapshot', ListDomains.NoSnapshot, 'list domains without snapshots'],
-  ['state-running', ListDomains.Running, 'list running domains'],
-  ['state-paused', ListDomains.Paused, 'list paused domains'],
-  ['state-shutoff', ListDomains.Shutoff, 'list shut off domains'],
-  ['state-other', ListDomains.Other, 'list domains in other states'],
+  ['with-managed-save', ListDomains.Managedsave, 'list domains with managed save state'],
+  ['without-managed-save', ListDomains.NoManagedsave, 'list domains without managed save'],
 ] as const;
+
+/** A domain's `<title>` (its first line), or '' (virsh's virshGetDomainDescription on a daemon without metadata calls). */
+async function domainTitle(domain: Domain): Promise<string> {
+  try {
+    const xml = await domain.getXMLDesc(0);
+    const title = /<title>([^<]*)<\/title>/.exec(xml)?.[1];
+    return title === undefined ? '' : unescapeXml(title).split('\n')[0]!;
+  } catch {
+    return '';
+  }
+}
+
+const unescapeXml = (text: string) =>
+  text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'").replaceAll('&amp;', '&');
 
 /** virsh's domain order: running domains by id, then the others by name, ignoring case. */
 function compareDomains(a: Domain, b: Domain): number {
@@ -41,15 +56,17 @@ export const listCommand: CommandDefinition = {
   name: 'list',
   group: 'monitor',
   summary: 'list domains',
-  description: 'List the domains: running ones by default.',
+  description: 'Returns list of domains.',
   options: [
     switchOption('inactive', 'list inactive domains'),
-    switchOption('all', 'list inactive and active domains'),
+    switchOption('all', 'list inactive & active domains'),
     ...LIST_FILTERS.map(([name, , help]) => switchOption(name, help)),
-    switchOption('uuid', 'list UUIDs only'),
+    switchOption('uuid', "list uuid's only"),
     switchOption('name', 'list domain names only'),
-    switchOption('id', 'list domain ids only'),
-    switchOption('table', 'list as a table (the default)'),
+    switchOption('id', 'list domain IDs only'),
+    switchOption('table', 'list table (default)'),
+    switchOption('managed-save', 'mark inactive domains with managed save state'),
+    switchOption('title', 'show domain title'),
   ],
   async run({ connection, out }, options) {
     let flags: number = ListDomains.Active;
@@ -84,28 +101,39 @@ export const listCommand: CommandDefinition = {
         return undefined;
       }
     });
-    const rows = domains.flatMap((d, i) => (states[i] === undefined ? [] : [[idText(d), d.name, domainStateName(states[i]!)]]));
-    out.print(formatTable(['Id', 'Name', 'State'], rows, !out.quiet));
+    const titles = options.has('title') ? await mapBounded(domains, domainTitle) : [];
+    const rows = domains.flatMap((d, i) => (states[i] === undefined ? [] : [[idText(d), d.name, domainStateName(states[i]!), ...(options.has('title') ? [titles[i] ?? ''] : [])]]));
+    out.print(formatTable(['Id', 'Name', 'State', ...(options.has('title') ? ['Title'] : [])], rows, !out.quiet));
   },
 };
 
+/** A call's answer, or undefined when it fails (virsh leaves such a line out, or says `unknown`). */
+async function optional<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * `dominfo DOMAIN`, printed as virsh prints it for a daemon without virDomainGetOSType,
- * virDomainGetAutostart, virDomainHasManagedSaveImage and virNodeGetSecurityModel: virsh then
- * leaves out `OS Type:`, `Autostart:` and the security lines, and says `Managed save: unknown`.
+ * `dominfo DOMAIN`, printed as virsh prints it: a line left out when the daemon cannot answer it
+ * (OS Type, Autostart, the security lines), `unknown` for persistence and managed save.
  */
 export const dominfoCommand: CommandDefinition = {
   name: 'dominfo',
   group: 'monitor',
   summary: 'domain information',
   description: 'Print basic facts about a domain.',
-  options: [DOMAIN_OPTION],
+  options: [domainOption()],
   async run({ connection, out }, options) {
     const { domain } = await domainArgument(connection, options);
     const line = (name: string, value: string | number) => out.print(`${name.padEnd(15)} ${value}\n`);
     line('Id:', domain.id === -1 ? '-' : domain.id);
     line('Name:', domain.name);
     line('UUID:', domain.uuid);
+    const osType = await optional(() => domain.getOSType());
+    if (osType !== undefined) line('OS Type:', osType);
     const info = await domain.getInfo();
     line('State:', domainStateName(info.state));
     line('CPU(s):', info.nrVirtCpu);
@@ -119,7 +147,17 @@ export const dominfoCommand: CommandDefinition = {
       persistent = 'unknown';
     }
     line('Persistent:', persistent);
-    line('Managed save:', 'unknown');
+    const autostart = await optional(() => domain.getAutostart());
+    if (autostart !== undefined) line('Autostart:', autostart ? 'enable' : 'disable');
+    const managedSave = await optional(() => domain.hasManagedSaveImage());
+    line('Managed save:', managedSave === undefined ? 'unknown' : managedSave ? 'yes' : 'no');
+    const model = await optional(() => connection.getSecurityModel());
+    if (model && model.model !== '') {
+      line('Security model:', model.model);
+      line('Security DOI:', model.doi);
+      const label = await optional(() => domain.getSecurityLabel());
+      if (label && label.label !== '') line('Security label:', `${label.label} (${label.enforcing ? 'enforcing' : 'permissive'})`);
+    }
   },
 };
 
@@ -129,7 +167,7 @@ export const domstateCommand: CommandDefinition = {
   group: 'monitor',
   summary: 'domain state',
   description: 'Print the state of a domain.',
-  options: [DOMAIN_OPTION, switchOption('reason', 'also print the reason for the state')],
+  options: [domainOption(), switchOption('reason', 'also print the reason for the state')],
   async run({ connection, out }, options) {
     const { domain } = await domainArgument(connection, options);
     let state: { state: number; reason: number };
@@ -151,7 +189,7 @@ export const dumpxmlCommand: CommandDefinition = {
   summary: 'domain information in XML',
   description: "Print a domain's XML definition.",
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     switchOption('inactive', 'the persistent definition rather than the running one'),
     switchOption('security-info', 'include security-sensitive information'),
     switchOption('update-cpu', 'update the guest CPU from the host CPU'),

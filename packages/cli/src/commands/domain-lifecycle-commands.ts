@@ -4,15 +4,16 @@ import {
   DomainDestroyFlags,
   DomainShutdownFlags,
   DomainUndefineFlags,
+  ErrorNumber,
+  VirError,
   type Domain,
 } from '@virtwire/client';
-import { type CommandContext, type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
+import { type CommandContext, type CommandDefinition, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { CommandError } from '../shell/shell-errors.js';
-import { domainArgument, type LookupKinds } from './domain-argument.js';
+import { domainArgument, type LookupKinds, domainOption } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
 
-const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 
 /** Runs `action` on the named domain; on failure prints virsh's `Failed to VERB domain 'NAME'` before the daemon's error. */
 async function onDomain(
@@ -54,6 +55,17 @@ export const defineCommand: CommandDefinition = {
   },
 };
 
+/** Runs `call`; if it fails because the driver does not take `optional` (a non-zero flag bit given), runs `fallback` instead. */
+async function retryWithout(call: () => Promise<void>, optional: number, fallback: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    const refused = VirError.is(error) && (error.code === ErrorNumber.NoSupport || error.code === ErrorNumber.InvalidArg);
+    if (optional === 0 || !refused) throw error;
+    await fallback();
+  }
+}
+
 /** `undefine DOMAIN [--managed-save] [--snapshots-metadata] [--checkpoints-metadata] [--nvram] [--keep-nvram]`. */
 export const undefineCommand: CommandDefinition = {
   name: 'undefine',
@@ -61,7 +73,7 @@ export const undefineCommand: CommandDefinition = {
   summary: 'undefine a domain',
   description: 'Remove the persistent definition of a domain; a running domain becomes transient.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     switchOption('managed-save', 'remove the managed save image too'),
     switchOption('snapshots-metadata', 'remove the snapshot metadata too'),
     switchOption('checkpoints-metadata', 'remove the checkpoint metadata too'),
@@ -76,7 +88,9 @@ export const undefineCommand: CommandDefinition = {
       nvram: DomainUndefineFlags.Nvram,
       'keep-nvram': DomainUndefineFlags.KeepNvram,
     });
-    await onDomain(context, options, 'undefine', (d) => d.undefine(flags), (name) => `Domain '${name}' has been undefined\n`);
+    // As virsh: a driver that does not know KEEP_NVRAM has no NVRAM to remove, so it undefines without it.
+    const undefine = (d: Domain) => retryWithout(() => d.undefine(flags), flags & DomainUndefineFlags.KeepNvram, () => d.undefine(flags & ~DomainUndefineFlags.KeepNvram));
+    await onDomain(context, options, 'undefine', undefine, (name) => `Domain '${name}' has been undefined\n`);
   },
 };
 
@@ -87,7 +101,7 @@ export const startCommand: CommandDefinition = {
   summary: 'start a (previously defined) inactive domain',
   description: 'Start a defined domain that is shut off.',
   options: [
-    { name: 'domain', type: 'data', required: true, help: 'name or uuid of the inactive domain' },
+    domainOption('name or uuid of the inactive domain'),
     switchOption('paused', 'leave the guest paused after starting'),
     switchOption('autodestroy', 'destroy the guest when vwsh disconnects'),
     switchOption('bypass-cache', 'avoid the file system cache when restoring'),
@@ -105,7 +119,8 @@ export const startCommand: CommandDefinition = {
     const { domain, given } = await domainArgument(context.connection, options, { byName: true, byUuid: true });
     if (domain.id !== -1) throw new CommandError('Domain is already active');
     try {
-      await domain.create(flags);
+      // As virsh: FORCE_BOOT alone falls back to a plain start on a driver without it (there is no managed save to skip).
+      await retryWithout(() => domain.create(flags), flags === DomainCreateFlags.StartForceBoot ? flags : 0, () => domain.create(0));
     } catch (error) {
       context.out.error(`Failed to start domain '${given}'`);
       throw error;
@@ -120,7 +135,7 @@ export const destroyCommand: CommandDefinition = {
   group: 'domain',
   summary: 'destroy (stop) a domain',
   description: 'Stop a domain at once, like pulling its power cord.',
-  options: [DOMAIN_OPTION, switchOption('graceful', 'terminate gracefully')],
+  options: [domainOption(), switchOption('graceful', 'terminate gracefully')],
   async run(context, options) {
     const flags = options.has('graceful') ? DomainDestroyFlags.Graceful : 0;
     await onDomain(context, options, 'destroy', (d) => d.destroy(flags), (name) => `Domain '${name}' destroyed\n`);
@@ -133,7 +148,7 @@ export const suspendCommand: CommandDefinition = {
   group: 'domain',
   summary: 'suspend a domain',
   description: 'Pause a running domain.',
-  options: [DOMAIN_OPTION],
+  options: [domainOption()],
   run: (context, options) => onDomain(context, options, 'suspend', (d) => d.suspend(), (name) => `Domain '${name}' suspended\n`),
 };
 
@@ -143,18 +158,19 @@ export const resumeCommand: CommandDefinition = {
   group: 'domain',
   summary: 'resume a domain',
   description: 'Resume a paused domain.',
-  options: [DOMAIN_OPTION],
+  options: [domainOption()],
   run: (context, options) => onDomain(context, options, 'resume', (d) => d.resume(), (name) => `Domain '${name}' resumed\n`),
 };
 
 /** shutdown's `--mode` words and their flags. */
-const SHUTDOWN_MODES: Readonly<Record<string, number>> = {
-  acpi: DomainShutdownFlags.AcpiPowerBtn,
-  agent: DomainShutdownFlags.GuestAgent,
-  initctl: DomainShutdownFlags.Initctl,
-  signal: DomainShutdownFlags.Signal,
-  paravirt: DomainShutdownFlags.Paravirt,
-};
+/** A Map, so that `--mode constructor` finds nothing (a plain object would answer with its prototype's). */
+const SHUTDOWN_MODES: ReadonlyMap<string, number> = new Map([
+  ['acpi', DomainShutdownFlags.AcpiPowerBtn],
+  ['agent', DomainShutdownFlags.GuestAgent],
+  ['initctl', DomainShutdownFlags.Initctl],
+  ['signal', DomainShutdownFlags.Signal],
+  ['paravirt', DomainShutdownFlags.Paravirt],
+]);
 
 /** `shutdown DOMAIN [--mode acpi,agent,initctl,signal,paravirt]`. */
 export const shutdownCommand: CommandDefinition = {
@@ -162,17 +178,50 @@ export const shutdownCommand: CommandDefinition = {
   group: 'domain',
   summary: 'gracefully shutdown a domain',
   description: 'Ask a running domain to shut down.',
-  options: [DOMAIN_OPTION, { name: 'mode', type: 'string', help: 'shutdown mode: acpi|agent|initctl|signal|paravirt' }],
+  options: [domainOption(), { name: 'mode', type: 'string', help: 'shutdown mode: acpi|agent|initctl|signal|paravirt' }],
   async run(context, options) {
     let flags = 0;
     const mode = options.string('mode');
     for (const word of mode === undefined ? [] : mode.split(',')) {
-      const bit = SHUTDOWN_MODES[word];
+      const bit = SHUTDOWN_MODES.get(word);
       if (bit === undefined) {
         throw new CommandError(`Unknown mode ${word} value, expecting 'acpi', 'agent', 'initctl', 'signal', or 'paravirt'`);
       }
       flags |= bit;
     }
     await onDomain(context, options, 'shutdown', (d) => d.shutdown(flags), (name) => `Domain '${name}' is being shutdown\n`);
+  },
+};
+
+/** `reboot DOMAIN [--mode MODES]`. */
+export const rebootCommand: CommandDefinition = {
+  name: 'reboot',
+  group: 'domain',
+  summary: 'reboot a domain',
+  description: 'Run a reboot command in the target domain.',
+  options: [domainOption(), { name: 'mode', type: 'string', help: 'shutdown mode: acpi|agent|initctl|signal|paravirt' }],
+  async run(context, options) {
+    let flags = 0;
+    const mode = options.string('mode');
+    for (const word of mode === undefined ? [] : mode.split(',')) {
+      const bit = SHUTDOWN_MODES.get(word);
+      if (bit === undefined) {
+        throw new CommandError(`Unknown mode ${word} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'`);
+      }
+      flags |= bit;
+    }
+    await onDomain(context, options, 'reboot', (d) => d.reboot(flags), (name) => `Domain '${name}' is being rebooted\n`);
+  },
+};
+
+/** `reset DOMAIN`. */
+export const resetCommand: CommandDefinition = {
+  name: 'reset',
+  group: 'domain',
+  summary: 'reset a domain',
+  description: 'Reset the target domain as if by power button',
+  options: [domainOption()],
+  async run(context, options) {
+    await onDomain(context, options, 'reset', (d) => d.reset(), (name) => `Domain '${name}' was reset\n`);
   },
 };

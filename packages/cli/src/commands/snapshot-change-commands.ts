@@ -1,10 +1,9 @@
 // snapshot-revert and snapshot-delete, with virsh's lazy --force and its "Failed to ..." lines.
 import { DomainSnapshotDeleteFlags as Delete, DomainSnapshotRevertFlags as Revert, ErrorNumber, VirError } from '@virtwire/client';
-import { type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
-import { domainArgument } from './domain-argument.js';
+import { type CommandDefinition, switchOption } from '../shell/command-definition.js';
+import { domainArgument, domainOption } from './domain-argument.js';
 import { snapshotArgument } from './snapshot-argument.js';
 
-const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 
 /**
  * `snapshot-revert DOMAIN {SNAPSHOTNAME | --current} [--running | --paused] [--force] [--reset-nvram]`.
@@ -17,7 +16,7 @@ export const snapshotRevertCommand: CommandDefinition = {
   summary: 'Revert a domain to a snapshot',
   description: 'Revert a domain to a snapshot.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'snapshotname', type: 'string', help: 'snapshot name' },
     switchOption('current', 'revert to the current snapshot'),
     switchOption('running', 'leave the domain running after reverting'),
@@ -52,7 +51,7 @@ export const snapshotDeleteCommand: CommandDefinition = {
   summary: 'Delete a domain snapshot',
   description: 'Delete a snapshot, and with --children its descendants too.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'snapshotname', type: 'string', help: 'snapshot name' },
     switchOption('current', 'delete the current snapshot'),
     switchOption('children', 'delete the snapshot and all its descendants'),

@@ -8,11 +8,10 @@ import {
 } from '@virtwire/client';
 import type { CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
 import { CommandError } from '../shell/shell-errors.js';
-import { domainArgument } from './domain-argument.js';
+import { domainArgument, domainOption } from './domain-argument.js';
 import { snapshotArgument } from './snapshot-argument.js';
 import { snapshotXmlFacts } from './snapshot-xml-facts.js';
 
-const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 const SECURITY_INFO: OptionDefinition = { name: 'security-info', type: 'bool', help: 'include security-sensitive information' };
 const label = (name: string, value: string | number) => `${name.padEnd(15)} ${value}\n`;
 
@@ -23,7 +22,7 @@ export const snapshotInfoCommand: CommandDefinition = {
   summary: 'snapshot information',
   description: 'Print basic facts about a snapshot.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'snapshotname', type: 'string', help: 'snapshot name' },
     { name: 'current', type: 'bool', help: 'the current snapshot' },
   ],
@@ -50,7 +49,7 @@ export const snapshotDumpXmlCommand: CommandDefinition = {
   group: 'snapshot',
   summary: 'Dump XML for a domain snapshot',
   description: "Print a snapshot's XML.",
-  options: [DOMAIN_OPTION, { name: 'snapshotname', type: 'data', required: true, help: 'snapshot name' }, SECURITY_INFO],
+  options: [domainOption(), { name: 'snapshotname', type: 'data', required: true, help: 'snapshot name' }, SECURITY_INFO],
   async run({ connection, out }, options) {
     const flags = options.has('security-info') ? DomainSnapshotXMLFlags.Secure : 0;
     const name = options.required('snapshotname');
@@ -67,7 +66,7 @@ export const snapshotParentCommand: CommandDefinition = {
   summary: 'Get the name of the parent of a snapshot',
   description: "Print the name of a snapshot's parent, if it has one.",
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'snapshotname', type: 'string', help: 'snapshot whose parent to print' },
     { name: 'current', type: 'bool', help: 'the parent of the current snapshot' },
   ],
@@ -96,7 +95,7 @@ export const snapshotCurrentCommand: CommandDefinition = {
   summary: 'Get or set the current snapshot',
   description: 'Print the current snapshot (its XML, or its name with --name), or make another snapshot current.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'name', type: 'bool', help: 'print the name rather than the XML' },
     SECURITY_INFO,
     { name: 'snapshotname', type: 'string', help: 'existing snapshot to make current' },

@@ -1,30 +1,32 @@
 // snapshot-create and snapshot-create-as: every virsh 9 option, mapped one to one onto DomainSnapshotCreateXML flags.
 import { DomainSnapshotCreateFlags as Create, type Domain } from '@virtwire/client';
-import { type CommandDefinition, type CommandContext, type OptionDefinition, switchOption } from '../shell/command-definition.js';
+import { type CommandDefinition, type CommandContext, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
-import { domainArgument } from './domain-argument.js';
+import { domainArgument, domainOption } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
 import { buildSnapshotXml } from './snapshot-spec.js';
 
-const DOMAIN_OPTION: OptionDefinition = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
 
+/** The create switches: each one's DomainSnapshotCreateXML flag and help, written once for both commands. */
+const CREATE_SWITCHES = [
+  ['redefine', Create.Redefine, 'install metadata of an existing snapshot instead of taking one'],
+  ['current', Create.Current, 'with --redefine, make the snapshot current'],
+  ['no-metadata', Create.NoMetadata, 'take the snapshot but keep no metadata'],
+  ['halt', Create.Halt, 'stop the domain once the snapshot is taken'],
+  ['disk-only', Create.DiskOnly, 'capture the disks but not the memory'],
+  ['reuse-external', Create.ReuseExt, 'reuse existing external files'],
+  ['quiesce', Create.Quiesce, "freeze the guest's file systems around the snapshot"],
+  ['atomic', Create.Atomic, 'change every disk or none'],
+  ['live', Create.Live, 'take the snapshot without pausing the domain'],
+  ['validate', Create.Validate, 'validate the XML against the schema'],
+] as const;
 
-/** Switches shared by both commands, and the create flag each one sets. */
-const CREATE_SWITCHES = {
-  redefine: Create.Redefine,
-  current: Create.Current,
-  'no-metadata': Create.NoMetadata,
-  halt: Create.Halt,
-  'disk-only': Create.DiskOnly,
-  'reuse-external': Create.ReuseExt,
-  quiesce: Create.Quiesce,
-  atomic: Create.Atomic,
-  live: Create.Live,
-  validate: Create.Validate,
-} as const;
+/** The switches of CREATE_SWITCHES a command takes (snapshot-create-as has no --redefine or --current). */
+const createSwitches = (except: readonly string[] = []) =>
+  CREATE_SWITCHES.filter(([name]) => !except.includes(name)).map(([name, , help]) => switchOption(name, help));
 
 function createFlags(options: ParsedOptions): number {
-  return options.flags(CREATE_SWITCHES);
+  return options.flags(Object.fromEntries(CREATE_SWITCHES.map(([name, flag]) => [name, flag])));
 }
 
 /**
@@ -43,18 +45,9 @@ export const snapshotCreateCommand: CommandDefinition = {
   summary: 'Create a snapshot from XML',
   description: 'Create a snapshot (disk and RAM) from an XML file, or an empty definition without one.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'xmlfile', type: 'string', help: 'file holding the <domainsnapshot> XML' },
-    switchOption('redefine', 'install metadata of an existing snapshot instead of taking one'),
-    switchOption('current', 'with --redefine, make the snapshot current'),
-    switchOption('no-metadata', 'take the snapshot but keep no metadata'),
-    switchOption('halt', 'stop the domain once the snapshot is taken'),
-    switchOption('disk-only', 'capture the disks but not the memory'),
-    switchOption('reuse-external', 'reuse existing external files'),
-    switchOption('quiesce', "freeze the guest's file systems around the snapshot"),
-    switchOption('atomic', 'change every disk or none'),
-    switchOption('live', 'take the snapshot without pausing the domain'),
-    switchOption('validate', 'validate the XML against the schema'),
+    ...createSwitches(),
   ],
   async run(context, options) {
     const flags = createFlags(options);
@@ -72,18 +65,11 @@ export const snapshotCreateAsCommand: CommandDefinition = {
   summary: 'Create a snapshot from a set of args',
   description: 'Create a snapshot (disk and RAM) from arguments; --print-xml shows the XML instead.',
   options: [
-    DOMAIN_OPTION,
+    domainOption(),
     { name: 'name', type: 'string', help: 'name of the snapshot' },
     { name: 'description', type: 'string', help: 'description of the snapshot' },
     switchOption('print-xml', 'print the XML instead of creating the snapshot'),
-    switchOption('no-metadata', 'take the snapshot but keep no metadata'),
-    switchOption('halt', 'stop the domain once the snapshot is taken'),
-    switchOption('disk-only', 'capture the disks but not the memory'),
-    switchOption('reuse-external', 'reuse existing external files'),
-    switchOption('quiesce', "freeze the guest's file systems around the snapshot"),
-    switchOption('atomic', 'change every disk or none'),
-    switchOption('live', 'take the snapshot without pausing the domain'),
-    switchOption('validate', 'validate the XML against the schema'),
+    ...createSwitches(['redefine', 'current']),
     { name: 'memspec', type: 'string', namedOnly: true, help: 'memory attributes: [file=]name[,snapshot=type]' },
     { name: 'diskspec', type: 'argv', help: 'disk attributes: disk[,snapshot=type][,driver=type][,stype=type][,file=name]' },
   ],

@@ -6,7 +6,7 @@ import { formatTree } from '../format/vsh-tree.js';
 import { type CommandDefinition, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { CommandError } from '../shell/shell-errors.js';
-import { domainArgument } from './domain-argument.js';
+import { domainArgument, domainOption } from './domain-argument.js';
 import { mapBounded } from './map-bounded.js';
 import { snapshotArgument } from './snapshot-argument.js';
 import { snapshotXmlFacts } from './snapshot-xml-facts.js';
@@ -76,7 +76,7 @@ export const snapshotListCommand: CommandDefinition = {
   summary: 'List snapshots for a domain',
   description: 'List the snapshots of a domain, as a table, names only, or a tree.',
   options: [
-    { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' },
+    domainOption(),
     switchOption('parent', 'add a column with the parent snapshot'),
     switchOption('roots', 'list only snapshots without a parent'),
     switchOption('leaves', 'list only snapshots without children'),

@@ -30,11 +30,22 @@ export const switchOption = (name: string, help: string): OptionDefinition => ({
 export const CommandGroups = {
   domain: { title: 'Domain Management', keyword: 'domain' },
   monitor: { title: 'Domain Monitoring', keyword: 'monitor' },
+  host: { title: 'Host and Hypervisor', keyword: 'host' },
   snapshot: { title: 'Snapshot', keyword: 'snapshot' },
   shell: { title: 'Virsh itself', keyword: 'virsh' },
 } as const;
 /** A key of {@link CommandGroups}. */
 export type CommandGroup = keyof typeof CommandGroups;
+
+/** What the shell lets commands control (virsh's connect, quit and uri). */
+export interface ShellControl {
+  /** The URI the session connects with, as given. */
+  readonly uri: string;
+  /** Ends the chain and the session after this command. */
+  quit(): void;
+  /** Closes the connection and opens `uri` (or the same one again), read-only or not. */
+  reconnect(uri: string | undefined, readOnly: boolean): Promise<void>;
+}
 
 /** Everything a running command may use. */
 export interface CommandContext {
@@ -45,6 +56,8 @@ export interface CommandContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Every command, for `help`. */
   readonly commands: readonly CommandDefinition[];
+  /** The session the command runs in. */
+  readonly shell: ShellControl;
 }
 
 /** A vwsh command (virsh's `vshCmdDef`): it resolves on success and throws on failure. */

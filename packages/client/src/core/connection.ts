@@ -164,6 +164,21 @@ export class Connection {
     return this.call('ConnectGetHostname', {});
   }
 
+  /** `virConnectGetURI`. */
+  getURI(): Promise<string> {
+    return this.call('ConnectGetURI', {});
+  }
+
+  /** `virNodeGetInfo`. */
+  getNodeInfo(): Promise<Result<'NodeGetInfo'>> {
+    return this.call('NodeGetInfo', {});
+  }
+
+  /** `virNodeGetSecurityModel`. */
+  getSecurityModel(): Promise<Result<'NodeGetSecurityModel'>> {
+    return this.call('NodeGetSecurityModel', {});
+  }
+
   /** `virConnectGetCapabilities`: the host capabilities XML. */
   getCapabilitiesXML(): Promise<string> {
     return this.call('ConnectGetCapabilities', {});

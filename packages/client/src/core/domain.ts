@@ -81,6 +81,36 @@ export class Domain {
     await this.connection.call('DomainShutdown', { domain: this.ref, flags });
   }
 
+  /** `virDomainReboot`. */
+  async reboot(flags = 0): Promise<void> {
+    await this.connection.call('DomainReboot', { domain: this.ref, flags });
+  }
+
+  /** `virDomainReset`. */
+  async reset(flags = 0): Promise<void> {
+    await this.connection.call('DomainReset', { domain: this.ref, flags });
+  }
+
+  /** `virDomainGetOSType`. */
+  getOSType(): Promise<string> {
+    return this.connection.call('DomainGetOSType', { domain: this.ref });
+  }
+
+  /** `virDomainGetAutostart`. */
+  getAutostart(): Promise<boolean> {
+    return this.connection.call('DomainGetAutostart', { domain: this.ref });
+  }
+
+  /** `virDomainHasManagedSaveImage`. */
+  hasManagedSaveImage(flags = 0): Promise<boolean> {
+    return this.connection.call('DomainHasManagedSaveImage', { domain: this.ref, flags });
+  }
+
+  /** `virDomainGetSecurityLabel`. */
+  getSecurityLabel(): Promise<Result<'DomainGetSecurityLabel'>> {
+    return this.connection.call('DomainGetSecurityLabel', { domain: this.ref });
+  }
+
   /** `virDomainSuspend`. */
   async suspend(): Promise<void> {
     await this.connection.call('DomainSuspend', { domain: this.ref });

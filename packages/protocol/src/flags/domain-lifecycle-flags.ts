@@ -61,3 +61,14 @@ export const DomainShutdownFlags = {
 } as const;
 /** The {@link DomainShutdownFlags} enum as a flag set. */
 export const DomainShutdownFlagSet = flagSet('VIR_DOMAIN_SHUTDOWN_', DomainShutdownFlags);
+
+/** `virDomainRebootFlagValues`, the flags of `virDomainReboot`. */
+export const DomainRebootFlags = {
+  AcpiPowerBtn: 1 << 0,
+  GuestAgent: 1 << 1,
+  Initctl: 1 << 2,
+  Signal: 1 << 3,
+  Paravirt: 1 << 4,
+} as const;
+/** The {@link DomainRebootFlags} enum as a flag set. */
+export const DomainRebootFlagSet = flagSet('VIR_DOMAIN_REBOOT_', DomainRebootFlags);

@@ -53,4 +53,16 @@ export const connectMethods = {
     permission: 'read',
     flags: ConnectListAllDomainsFlagSet,
   }),
+  /** `virNodeGetInfo`: the host's CPU model, memory (KiB) and topology. */
+  NodeGetInfo: defineMethod({
+    libvirt: 'virNodeGetInfo',
+    errorDomain: ErrorDomain.None,
+    permission: 'read',
+  }),
+  /** `virNodeGetSecurityModel`: the security driver's model and DOI (empty strings: none). */
+  NodeGetSecurityModel: defineMethod({
+    libvirt: 'virNodeGetSecurityModel',
+    errorDomain: ErrorDomain.None,
+    permission: 'read',
+  }),
 };

@@ -19,4 +19,18 @@ export const connectSchemas = {
   ConnectGetVersion: { params: none, result: z.number().int() },
   ConnectGetCapabilities: { params: none, result: z.string() },
   ConnectListAllDomains: { params: z.strictObject({ flags: FlagsSchema }), result: z.array(DomainRefSchema) },
+  NodeGetInfo: {
+    params: none,
+    result: z.strictObject({
+      model: z.string(),
+      memory: z.number().int(),
+      cpus: z.number().int(),
+      mhz: z.number().int(),
+      nodes: z.number().int(),
+      sockets: z.number().int(),
+      cores: z.number().int(),
+      threads: z.number().int(),
+    }),
+  },
+  NodeGetSecurityModel: { params: none, result: z.strictObject({ model: z.string(), doi: z.string() }) },
 } satisfies { [N in keyof typeof connectMethods]: MethodSchema };

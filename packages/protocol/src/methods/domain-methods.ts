@@ -5,6 +5,7 @@ import {
   DomainCreateFlagSet,
   DomainDefineFlagSet,
   DomainDestroyFlagSet,
+  DomainRebootFlagSet,
   DomainShutdownFlagSet,
   DomainUndefineFlagSet,
 } from '../flags/domain-lifecycle-flags.js';
@@ -134,5 +135,42 @@ export const domainMethods = {
     errorDomain: ErrorDomain.Domain,
     permission: 'write',
     flags: DomainShutdownFlagSet,
+  }),
+  /** `virDomainReboot`. */
+  DomainReboot: defineMethod({
+    libvirt: 'virDomainReboot',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'write',
+    flags: DomainRebootFlagSet,
+  }),
+  /** `virDomainReset`. */
+  DomainReset: defineMethod({
+    libvirt: 'virDomainReset',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'write',
+  }),
+  /** `virDomainGetOSType`: `hvm`, or `linux` on libvirt's test driver. */
+  DomainGetOSType: defineMethod({
+    libvirt: 'virDomainGetOSType',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'read',
+  }),
+  /** `virDomainGetAutostart`. */
+  DomainGetAutostart: defineMethod({
+    libvirt: 'virDomainGetAutostart',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'read',
+  }),
+  /** `virDomainHasManagedSaveImage`. */
+  DomainHasManagedSaveImage: defineMethod({
+    libvirt: 'virDomainHasManagedSaveImage',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'read',
+  }),
+  /** `virDomainGetSecurityLabel`: the running domain's label (empty while it is shut off). */
+  DomainGetSecurityLabel: defineMethod({
+    libvirt: 'virDomainGetSecurityLabel',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'read',
   }),
 };

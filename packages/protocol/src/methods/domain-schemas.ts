@@ -29,7 +29,7 @@ export type DomainJobInfo = z.infer<typeof DomainJobInfoSchema>;
 
 /** Schemas of {@link domainMethods}, by wire name. */
 export const domainSchemas = {
-  DomainLookupByName: { params: z.strictObject({ name: z.string().min(1).max(NAME_MAX_LENGTH) }), result: DomainRefSchema },
+  DomainLookupByName: { params: z.strictObject({ name: z.string().max(NAME_MAX_LENGTH) }), result: DomainRefSchema },
   DomainLookupByUUID: { params: z.strictObject({ uuid: UuidSchema }), result: DomainRefSchema },
   DomainLookupByID: { params: z.strictObject({ id: z.number().int().min(0).max(0x7fffffff) }), result: DomainRefSchema },
   DomainGetXMLDesc: { params: domainAndFlags, result: z.string() },
@@ -54,4 +54,10 @@ export const domainSchemas = {
   DomainSuspend: { params: domainOnly, result: z.null() },
   DomainResume: { params: domainOnly, result: z.null() },
   DomainShutdown: { params: domainAndFlags, result: z.null() },
+  DomainReboot: { params: domainAndFlags, result: z.null() },
+  DomainReset: { params: domainAndFlags, result: z.null() },
+  DomainGetOSType: { params: domainOnly, result: z.string() },
+  DomainGetAutostart: { params: domainOnly, result: z.boolean() },
+  DomainHasManagedSaveImage: { params: domainAndFlags, result: z.boolean() },
+  DomainGetSecurityLabel: { params: domainOnly, result: z.strictObject({ label: z.string(), enforcing: z.boolean() }) },
 } satisfies { [N in keyof typeof domainMethods]: MethodSchema };

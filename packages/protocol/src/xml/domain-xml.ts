@@ -1,9 +1,15 @@
-// The subset of libvirt's <domain> XML virtwire needs (identity and disks), kept as a tree so it formats back unchanged.
+// A domain definition: parsed into the typed model, completed with the driver's defaults, kept as libvirt's canonical tree.
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
-import { UuidSchema } from '../references.js';
-import { childElement, childElements, childText, cloneElement, element, formatXml, parseXmlDocument, textOf, type XmlElement } from './xml-tree.js';
+import { applyDomainDefaults, type DriverDefaults } from './domain/domain-defaults.js';
+import { buildDomainTree } from './domain/domain-build.js';
+import { formatDomainXml, type DomainFormatOptions } from './domain/domain-format.js';
+import { parseDomainSpec, type DomainParseOptions } from './domain/domain-parse.js';
+import type { DomainSpec } from './domain/domain-spec.js';
+import { DOMAIN_SCHEMA } from './schema/domain-schema.js';
+import { validateDocument } from './schema/xml-schema.js';
+import { childElement, childElements, childText, cloneElement, element, parseXmlDocument, type XmlElement } from './xml-tree.js';
 
 /** One `<disk>` of a domain, read from its element. */
 export interface DomainDisk {
@@ -26,42 +32,38 @@ export interface DomainDisk {
 
 const kind = { label: 'domain_definition', root: 'domain', errorDomain: ErrorDomain.Domain };
 
-/** A domain definition: the XML tree plus typed accessors for what drivers need. */
+/** What {@link DomainDefinition.parse} needs: how to make a missing uuid, and the driver's defaults. */
+export interface DomainDefinitionParseOptions extends DomainParseOptions {
+  /** The driver's post-parse defaults (TEST_DRIVER_DEFAULTS, QEMU_DRIVER_DEFAULTS); none: the definition as given, canonically ordered. */
+  defaults?: DriverDefaults;
+  /** VIR_DOMAIN_DEFINE_VALIDATE: check the document against the domain schema first (error 92). */
+  validate?: boolean;
+}
+
+/**
+ * A domain definition (libvirt's virDomainDef): parsed with libvirt's checks, completed with the
+ * driver's defaults and kept as the canonical tree libvirt would format, with typed accessors.
+ */
 export class DomainDefinition {
   private constructor(readonly tree: XmlElement) {}
 
-  /** Parses and checks `<domain>` XML (name, type, uuid), like libvirt's `virDomainDefParseString`. */
-  static parse(xml: string, options: { generateUuid?: () => string } = {}): DomainDefinition {
-    const tree = parseXmlDocument(xml, kind);
-    if (!tree.attributes.get('type')) {
-      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain type attribute');
-    }
-    const name = childText(tree, 'name')?.trim();
-    if (!name) throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information' });
-    const uuid = childText(tree, 'uuid')?.trim();
-    if (uuid === undefined || uuid === '') {
-      if (!options.generateUuid) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain uuid');
-      const uuidEl = element('uuid', {}, [options.generateUuid()]);
-      const at = tree.children.findIndex((c) => typeof c !== 'string' && c.name === 'name');
-      tree.children.splice(at + 1, 0, uuidEl);
-    } else if (!UuidSchema.safeParse(uuid).success) {
-      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, `malformed uuid element`);
-    }
-    const definition = new DomainDefinition(tree);
-    const targets = new Set<string>();
-    for (const disk of definition.disks()) {
-      if (!disk.target) throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, 'missing target information for device');
-      if (targets.has(disk.target)) {
-        throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, `target '${disk.target}' duplicated for disk sources`);
-      }
-      targets.add(disk.target);
-    }
-    return definition;
+  /** Parses, checks and completes `<domain>` XML, like libvirt's `virDomainDefParseString` with its post-parse. */
+  static parse(xml: string, options: DomainDefinitionParseOptions = {}): DomainDefinition {
+    const root = parseXmlDocument(xml, kind);
+    if (options.validate) validateDocument(root, DOMAIN_SCHEMA);
+    const spec = parseDomainSpec(root, options);
+    if (options.defaults) applyDomainDefaults(spec, options.defaults);
+    return new DomainDefinition(buildDomainTree(spec));
   }
 
   /** Wraps an existing tree (already checked) without copying it. */
   static fromTree(tree: XmlElement): DomainDefinition {
     return new DomainDefinition(tree);
+  }
+
+  /** The typed view of the definition. */
+  spec(): DomainSpec {
+    return parseDomainSpec(this.tree);
   }
 
   get name(): string {
@@ -77,20 +79,32 @@ export class DomainDefinition {
     return this.tree.attributes.get('type') ?? '';
   }
 
-  /** `<memory>` in KiB (libvirt's default unit). */
+  /** `<memory>` in KiB (the canonical tree's unit). */
   get memoryKiB(): number {
-    return scaledKiB(childElement(this.tree, 'memory'));
+    return Number(childText(this.tree, 'memory') ?? 0);
   }
 
   /** `<currentMemory>` in KiB, or `<memory>` when absent. */
   get currentMemoryKiB(): number {
-    const current = childElement(this.tree, 'currentMemory');
-    return current ? scaledKiB(current) : this.memoryKiB;
+    const current = childText(this.tree, 'currentMemory');
+    return current === undefined ? this.memoryKiB : Number(current);
   }
 
   get vcpus(): number {
     const n = Number(childText(this.tree, 'vcpu'));
     return Number.isInteger(n) && n > 0 ? n : 1;
+  }
+
+  /** The vCPUs a guest starts with: `<vcpu current>`, else the `<vcpu>` count. */
+  get currentVcpus(): number {
+    const current = Number(childElement(this.tree, 'vcpu')?.attributes.get('current'));
+    return Number.isInteger(current) && current > 0 ? current : this.vcpus;
+  }
+
+  /** `<os><type>`: `hvm`, `xen`, `linux` (dominfo's OS Type). */
+  get osType(): string {
+    const os = childElement(this.tree, 'os');
+    return (os && childText(os, 'type')?.trim()) ?? '';
   }
 
   /** The `<disk>` elements under `<devices>`, in document order. */
@@ -125,9 +139,9 @@ export class DomainDefinition {
     return new DomainDefinition(cloneElement(this.tree));
   }
 
-  /** libvirt-style XML text. */
-  format(): string {
-    return formatXml(this.tree);
+  /** The XML text libvirt formats; see {@link formatDomainXml} for `secure` and `id`. */
+  format(options: DomainFormatOptions): string {
+    return formatDomainXml(this.tree, options);
   }
 }
 
@@ -150,14 +164,4 @@ function readDisk(el: XmlElement): DomainDisk {
   const bus = target?.attributes.get('bus');
   if (bus) disk.bus = bus;
   return disk;
-}
-
-const UNIT_KIB: Readonly<Record<string, number>> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024, g: 1024 ** 2, gib: 1024 ** 2, gb: 1e9 / 1024 };
-
-function scaledKiB(el: XmlElement | undefined): number {
-  if (!el) return 0;
-  const value = Number(textOf(el).trim());
-  const unit = (el.attributes.get('unit') ?? 'KiB').toLowerCase();
-  const factor = UNIT_KIB[unit] ?? 1;
-  return Number.isFinite(value) ? Math.round(value * factor) : 0;
 }

@@ -1,8 +1,11 @@
 // Parse and format libvirt's <domainsnapshot> XML with the checks of libvirt's snapshot_conf.c parser.
+import { formatWithDomains } from './domain/domain-format.js';
+import { SNAPSHOT_SCHEMA } from './schema/snapshot-schema.js';
+import { validateDocument } from './schema/xml-schema.js';
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
-import { childElement, childElements, childText, element, formatXml, parseXmlDocument, type XmlElement, type XmlNode } from './xml-tree.js';
+import { childElement, childElements, childText, element, parseXmlDocument, type XmlElement, type XmlNode } from './xml-tree.js';
 
 /** `virDomainSnapshotState` names as they appear in `<state>`. */
 export const SNAPSHOT_STATES = ['running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended', 'disk-snapshot'] as const;
@@ -54,38 +57,6 @@ export interface SnapshotParseOptions {
   validate?: boolean;
 }
 
-/** Elements `domainsnapshot.rng` allows at the top level. */
-const SCHEMA_CHILDREN = new Set([
-  'name',
-  'description',
-  'state',
-  'creationTime',
-  'parent',
-  'memory',
-  'disks',
-  'revertDisks',
-  'domain',
-  'inactiveDomain',
-  'active',
-  'cookie',
-]);
-
-function validateAgainstSchema(root: XmlElement): void {
-  const fail = (detail: string) =>
-    VirError.report(
-      ErrorNumber.XmlInvalidSchema,
-      ErrorDomain.Xml,
-      `Unable to validate doc against /usr/share/libvirt/schemas/domainsnapshot.rng\n${detail}\n`,
-    );
-  const extra = childElements(root).find((c) => !SCHEMA_CHILDREN.has(c.name));
-  if (extra) throw fail(`Element domainsnapshot has extra content: ${extra.name}`);
-  for (const listName of ['disks', 'revertDisks']) {
-    const list = childElement(root, listName);
-    const notDisk = list ? childElements(list).find((c) => c.name !== 'disk') : undefined;
-    if (notDisk) throw fail(`Element ${listName} has extra content: ${notDisk.name}`);
-  }
-}
-
 const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
 const STORAGE_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
 /** Image formats libvirt's storage layer knows (`virStorageFileFormat`). */
@@ -103,7 +74,7 @@ const invalidValue = (attribute: string, elementName: string, value: string) =>
  */
 export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}): SnapshotDef {
   const root = parseXmlDocument(xml, kind);
-  if (options.validate) validateAgainstSchema(root);
+  if (options.validate) validateDocument(root, SNAPSHOT_SCHEMA);
   const def: SnapshotDef = { disks: [] };
   const name = childText(root, 'name');
   if (name !== undefined && name !== '') def.name = name;
@@ -219,9 +190,11 @@ function formatDisk(disk: SnapshotDiskDef): XmlElement {
  * Formats a snapshot definition as libvirt's `virDomainSnapshotDefFormat`: name, description,
  * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain; two-space
  * indentation. A snapshot without a domain definition shows `<domain><uuid/></domain>` when
- * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5.
+ * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5. The embedded domain's
+ * secrets are held back unless `secure` (VIR_DOMAIN_SNAPSHOT_XML_SECURE), by formatWithDomains.
  */
-export function formatSnapshotXml(def: SnapshotDef, domainUuid?: string): string {
+export function formatSnapshotXml(def: SnapshotDef, options: { secure: boolean; domainUuid?: string }): string {
+  const { domainUuid } = options;
   const children: XmlNode[] = [];
   const text = (name: string, value: string) => element(name, {}, [value]);
   if (def.name !== undefined) children.push(text('name', def.name));
@@ -235,7 +208,7 @@ export function formatSnapshotXml(def: SnapshotDef, domainUuid?: string): string
   if (def.domain !== undefined) children.push(def.domain);
   else if (domainUuid !== undefined) children.push(element('domain', {}, [element('uuid', {}, [domainUuid])]));
   if (def.inactiveDomain !== undefined) children.push(def.inactiveDomain);
-  return formatXml(element('domainsnapshot', {}, children));
+  return formatWithDomains(element('domainsnapshot', {}, children), options.secure);
 }
 
 /** True when a snapshot keeps anything outside the disks' own images (memory file or external disk). */

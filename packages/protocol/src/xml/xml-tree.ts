@@ -3,6 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
+import { errorContext, findWellFormednessError, lineAt } from './xml-wellformed.js';
 import { XML_MAX_DEPTH, XML_MAX_ELEMENTS, XML_MAX_LENGTH, XML_MAX_VALUE_LENGTH } from './xml-limits.js';
 
 /** One XML element: its name, attributes in document order, and its element and text children. */
@@ -90,6 +91,8 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
     const line = xml.slice(0, forbidden.index).split('\n').length;
     throw syntaxError(kind, line, `Char 0x${forbidden[0].charCodeAt(0).toString(16).toUpperCase()} out of allowed range`);
   }
+  const wellFormedness = findWellFormednessError(xml);
+  if (wellFormedness) throw syntaxError(kind, lineAt(xml, wellFormedness.at), `${wellFormedness.message}\n${errorContext(xml, wellFormedness.at)}`);
   const validation = XMLValidator.validate(xml, { allowBooleanAttributes: false });
   if (validation !== true) throw syntaxError(kind, validation.err.line ?? 1, validation.err.msg);
 
@@ -197,19 +200,24 @@ export function cloneElement(el: XmlElement): XmlElement {
   return { name: el.name, attributes: new Map(el.attributes), children: el.children.map((c) => (typeof c === 'string' ? c : cloneElement(c))) };
 }
 
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttribute = (s: string) => escapeText(s).replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+/** libvirt's virBufferEscapeString: the same five entities in text and in attribute values. */
+const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+const escapeAttribute = escapeText;
+
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Formats an element the way libvirt does: two-space indentation, single-quoted attributes,
- * empty elements self-closed, text-only elements on one line.
+ * empty elements self-closed (except those named in `openWhenEmpty`, as libvirt's `<devices>`),
+ * text-only elements on one line.
  */
-export function formatXml(el: XmlElement, indent = 0): string {
+export function formatXml(el: XmlElement, indent = 0, openWhenEmpty: ReadonlySet<string> = NONE): string {
   const pad = ' '.repeat(indent);
   const attrs = [...el.attributes].map(([k, v]) => ` ${k}='${escapeAttribute(v)}'`).join('');
   const elements = childElements(el);
   if (elements.length === 0) {
     const text = textOf(el);
+    if (text === '' && openWhenEmpty.has(el.name)) return `${pad}<${el.name}${attrs}>\n${pad}</${el.name}>\n`;
     return text === '' ? `${pad}<${el.name}${attrs}/>\n` : `${pad}<${el.name}${attrs}>${escapeText(text)}</${el.name}>\n`;
   }
   let body = '';
@@ -217,7 +225,7 @@ export function formatXml(el: XmlElement, indent = 0): string {
     if (typeof child === 'string') {
       if (child.trim() !== '') body += `${pad}  ${escapeText(child.trim())}\n`;
     } else {
-      body += formatXml(child, indent + 2);
+      body += formatXml(child, indent + 2, openWhenEmpty);
     }
   }
   return `${pad}<${el.name}${attrs}>\n${body}${pad}</${el.name}>\n`;

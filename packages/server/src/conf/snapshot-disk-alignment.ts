@@ -52,10 +52,10 @@ export function alignSnapshotDisks(
     }
     const emptyDriveNo = options.acceptNoForEmptyDrive === true && aligned.snapshot === 'no' && disk.source === undefined;
     if (defaultMode === 'internal' && aligned.snapshot !== 'internal' && !(aligned.snapshot === 'no' && disk.snapshot === 'no') && !emptyDriveNo) {
-      throw unsupported(`disk '${disk.target}' must use snapshot mode 'internal'`);
+      throw unsupported(`disk '${request.name}' must use snapshot mode 'internal'`);
     }
     if (aligned.source !== undefined && aligned.snapshot !== 'external') {
-      throw unsupported(`file '${aligned.source}' for disk '${disk.target}' requires use of external snapshot mode`);
+      throw unsupported(`file '${aligned.source}' for disk '${request.name}' requires use of external snapshot mode`);
     }
     byIndex.set(index, aligned);
   }

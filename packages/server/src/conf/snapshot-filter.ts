@@ -7,9 +7,12 @@ const METADATA = List.Metadata | List.NoMetadata;
 const STATUS = List.Inactive | List.Active | List.DiskOnly;
 const LOCATION = List.Internal | List.External;
 
-/** Clears each filter group that has every bit set (libvirt: "all bits == no filter"). */
+/**
+ * Clears each filter group that has every bit set (libvirt: "all bits == no filter"), except the
+ * leaves group: libvirt 9.0 lists nothing for LEAVES | NO_LEAVES.
+ */
 function normalise(flags: number): number {
-  for (const group of [LEAVES, METADATA, STATUS, LOCATION]) if ((flags & group) === group) flags &= ~group;
+  for (const group of [METADATA, STATUS, LOCATION]) if ((flags & group) === group) flags &= ~group;
   return flags;
 }
 

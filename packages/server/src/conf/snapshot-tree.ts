@@ -88,11 +88,17 @@ export class SnapshotTree {
     }
   }
 
-  /** Every snapshot, parents before children. */
+  /**
+   * Every snapshot, parents before children, in libvirt's order (virDomainMomentForEachDescendant):
+   * depth first, the newest root and the newest child first, as libvirt links each new moment
+   * ahead of its siblings.
+   */
   *topological(): IterableIterator<SnapshotNode> {
-    for (const root of this.roots) {
-      yield root;
-      yield* this.descendants(root);
+    const stack: SnapshotNode[] = [...this.roots];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      yield next;
+      stack.push(...next.children);
     }
   }
 

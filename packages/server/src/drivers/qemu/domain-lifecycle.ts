@@ -7,6 +7,8 @@ import {
   ErrorDomain,
   ErrorNumber,
   VirError,
+  QEMU_DRIVER_DEFAULTS,
+  DomainDefineFlags
 } from '@virtwire/protocol';
 import { randomUUID } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -24,8 +26,9 @@ import type { FileChange } from './state-change.js';
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
 
 /** `virDomainDefineXML`: adds a persistent domain or replaces an existing one's persistent definition. */
-export function defineDomain(host: QemuHost, xml: string): QemuDomain {
-  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID });
+export function defineDomain(host: QemuHost, xml: string, flags = 0): QemuDomain {
+  const validate = (flags & DomainDefineFlags.Validate) !== 0;
+  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
   checkDomainConfig(definition);
   const sameName = host.findByName(definition.name);
   const sameUuid = host.findByUuid(definition.uuid);
@@ -36,7 +39,7 @@ export function defineDomain(host: QemuHost, xml: string): QemuDomain {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${definition.name}' already exists with uuid ${sameName.uuid}`);
   }
   const { layout } = host.services;
-  writeFileDurably(layout.domainFile(definition.name), definition.format());
+  writeFileDurably(layout.domainFile(definition.name), definition.format({ secure: true }));
   if (sameName) {
     sameName.definition = definition;
     if (!sameName.persistent && sameName.live) writeStatus(host, sameName);

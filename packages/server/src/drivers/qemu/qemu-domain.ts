@@ -1,32 +1,11 @@
 // One domain of the qemu driver: persistent and live definitions, run state, QEMU process and snapshot tree.
 import { DomainState, type DomainDefinition, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
+import { StateReason } from '../shared/state-reasons.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 import type { QemuProcess } from './engine/index.js';
 
-/** libvirt's state reasons the qemu driver reports (`virDomainRunningReason` and friends). */
-export const Reason = {
-  Unknown: 0,
-  /** VIR_DOMAIN_RUNNING_BOOTED */
-  RunningBooted: 1,
-  /** VIR_DOMAIN_RUNNING_UNPAUSED */
-  RunningUnpaused: 3,
-  /** VIR_DOMAIN_RUNNING_FROM_SNAPSHOT */
-  RunningFromSnapshot: 4,
-  /** VIR_DOMAIN_PAUSED_USER */
-  PausedUser: 1,
-  /** VIR_DOMAIN_PAUSED_FROM_SNAPSHOT */
-  PausedFromSnapshot: 7,
-  /** VIR_DOMAIN_PAUSED_STARTING_UP */
-  PausedStartingUp: 11,
-  /** VIR_DOMAIN_SHUTOFF_SHUTDOWN */
-  ShutoffShutdown: 1,
-  /** VIR_DOMAIN_SHUTOFF_DESTROYED */
-  ShutoffDestroyed: 2,
-  /** VIR_DOMAIN_SHUTOFF_CRASHED */
-  ShutoffCrashed: 3,
-  /** VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT */
-  ShutoffFromSnapshot: 7,
-} as const;
+/** The state reasons, shared with the test driver (libvirt's numbers: unpaused is 5). */
+export const Reason = StateReason;
 
 const STATE_NAMES = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
 
@@ -78,9 +57,9 @@ export class QemuDomain {
   }
 
   /** `virDomainGetXMLDesc`: the live definition with `id='N'` while running, unless INACTIVE. */
-  formatXml(inactive: boolean): string {
-    if (inactive || !this.live) return this.definition.format();
-    return this.live.format().replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
+  formatXml({ inactive, secure }: { inactive: boolean; secure: boolean }): string {
+    if (inactive || !this.live) return this.definition.format({ secure });
+    return this.live.format({ secure, id: this.id });
   }
 
   /** Marks the domain shut off with `reason`. */

@@ -1,5 +1,5 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
-import { ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
+import { ErrorDomain, formatSnapshotXml, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
@@ -39,7 +39,11 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       const def = d.effective;
       return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
     },
-    DomainDefineXML: ({ xml }) => defineDomain(host, xml).ref(),
+    DomainDefineXML: ({ xml, flags }) => defineDomain(host, xml, flags).ref(),
+    // Guests are hvm; virtwire's qemu driver has neither autostart nor managed save.
+    DomainGetOSType: ({ domain }) => host.resolve(domain).effective.osType,
+    DomainGetAutostart: ({ domain }) => (host.resolve(domain), false),
+    DomainHasManagedSaveImage: ({ domain }) => (host.resolve(domain), false),
     DomainUndefine: async ({ domain, flags }) => {
       await undefineDomain(host, host.resolve(domain), flags);
       return null;
@@ -71,7 +75,7 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return { name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def),
+    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) => formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0 }),
     DomainRevertToSnapshot: async ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       await revertToSnapshot(host, d, s, flags);

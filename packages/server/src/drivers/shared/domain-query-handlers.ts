@@ -10,7 +10,8 @@ export interface QueriedDomain {
   readonly persistent: boolean;
   ref(): DomainRef;
   /** The domain XML: the persistent definition with `inactive`, else the one in effect. */
-  formatXml(inactive: boolean): string;
+  /** The domain XML of virDomainGetXMLDesc: the persistent definition with INACTIVE, secrets only with SECURE. */
+  formatXml(options: { inactive: boolean; secure: boolean }): string;
 }
 
 /** How a driver finds its domains; each lookup fails with libvirt's "no domain with matching ..." error. */
@@ -47,7 +48,7 @@ export function domainQueryHandlers<D extends QueriedDomain>(table: DomainTable<
     DomainLookupByName: ({ name }) => table.lookupByName(name).ref(),
     DomainLookupByUUID: ({ uuid }) => table.lookupByUuid(uuid).ref(),
     DomainLookupByID: ({ id }) => table.lookupById(id).ref(),
-    DomainGetXMLDesc: ({ domain, flags }) => table.resolve(domain).formatXml((flags & DomainXMLFlags.Inactive) !== 0),
+    DomainGetXMLDesc: ({ domain, flags }) => table.resolve(domain).formatXml({ inactive: (flags & DomainXMLFlags.Inactive) !== 0, secure: (flags & DomainXMLFlags.Secure) !== 0 }),
     DomainGetState: ({ domain }) => {
       const d = table.resolve(domain);
       return { state: d.state, reason: d.reason };

@@ -8,6 +8,8 @@ import {
   ErrorDomain,
   ErrorNumber,
   VirError,
+  TEST_DRIVER_DEFAULTS,
+  DomainDefineFlags
 } from '@virtwire/protocol';
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
@@ -23,8 +25,9 @@ export function checkActive(domain: TestDomain): void {
  * `virDomainDefineXMLFlags` (testDomainDefineXMLFlags): adds a persistent domain, or replaces the
  * definition of an existing one. A running domain keeps its live definition until it stops.
  */
-export function defineDomain(node: TestNode, xml: string): TestDomain {
-  const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid });
+export function defineDomain(node: TestNode, xml: string, flags = 0): TestDomain {
+  const validate = (flags & DomainDefineFlags.Validate) !== 0;
+  const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid, defaults: TEST_DRIVER_DEFAULTS, validate });
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${sameUuid.name}' is already defined with uuid ${definition.uuid}`);
@@ -107,4 +110,20 @@ export function resumeDomain(domain: TestDomain): void {
   if (domain.state !== DomainState.Paused) throw internal(`domain '${domain.name}' not paused`);
   domain.state = DomainState.Running;
   domain.reason = StateReason.RunningUnpaused;
+}
+
+/** `virDomainReboot` (testDomainReboot): the `<on_reboot>` action, `restart` booting it again at once. */
+export function rebootDomain(node: TestNode, domain: TestDomain): void {
+  checkActive(domain);
+  if (domain.definition.spec().lifecycle.onReboot === 'restart') {
+    domain.state = DomainState.Running;
+    domain.reason = StateReason.RunningBooted;
+  } else {
+    stopDomain(node, domain, StateReason.ShutoffShutdown);
+  }
+}
+
+/** `virDomainReset` (testDomainReset): a running domain stays as it is. */
+export function resetDomain(domain: TestDomain): void {
+  checkActive(domain);
 }

@@ -14,6 +14,7 @@ import {
   type DomainStateValue,
   type SnapshotDef,
   type XmlElement,
+  TEST_DRIVER_DEFAULTS
 } from '@virtwire/protocol';
 import type { StorageFault } from './simulated-storage.js';
 
@@ -56,6 +57,8 @@ export interface NodeConfig {
   faults: StorageFault[];
   /** `<storage:root path='/images'/>`: directories new simulated files must lie in (none: anywhere). */
   roots?: string[];
+  /** libvirt's built-in test:///default host, whose capabilities list two NUMA cells (a node file's list none). */
+  builtIn?: boolean;
 }
 
 /** libvirt's built-in `test:///default` node: one running domain `test` with one disk. */
@@ -73,16 +76,16 @@ export const DEFAULT_NODE_XML = `<node>
       <disk type='file' device='disk'>
         <source file='/guest/diskimage1'/>
         <target dev='vda' bus='virtio'/>
-        <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+        <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
       </disk>
       <interface type='network'>
         <mac address='aa:bb:cc:dd:ee:ff'/>
         <source network='default'/>
         <target dev='testnet0'/>
-        <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+        <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
       </interface>
       <memballoon model='virtio'>
-        <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
+        <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
       </memballoon>
     </devices>
   </domain>
@@ -115,7 +118,8 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
     const source = file !== undefined ? readDomainFile(file) : formatXml(domainEl);
     const parsedTree = parseXmlDocument(source, { label: 'domain_definition', root: 'domain', errorDomain: ErrorDomain.Domain });
     let state: DomainStateValue = DomainState.Running;
-    let reason = 1; // VIR_DOMAIN_RUNNING_BOOTED
+    // libvirt 9.0's test driver gives every domain it loads reason 0 (`running (unknown)`), test:///default's too.
+    const reason = 0;
     let persistent = true;
     const scope = [root, parsedTree];
     for (const runstate of namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'runstate')) {
@@ -124,7 +128,6 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
         throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Test, `Invalid runstate '${textOf(runstate).trim()}'`);
       }
       state = value;
-      reason = 0;
     }
     if (namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'transient').length > 0) persistent = false;
     const snapshots = namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'domainsnapshot').map(readSnapshot);
@@ -134,7 +137,7 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
       attributes: new Map([...parsedTree.attributes].filter(([k]) => !(k.startsWith('xmlns:') && testElements.has(k.slice(6))))),
       children: parsedTree.children.filter((c) => typeof c === 'string' || ![...testElements].some((p) => c.name.startsWith(`${p}:`))),
     };
-    const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid });
+    const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid, defaults: TEST_DRIVER_DEFAULTS });
     config.domains.push({ definition, state, reason, persistent, snapshots });
   }
   for (const storage of namespaced(root, [root], VIRTWIRE_STORAGE_NS, 'storage')) readStorage(storage, config);

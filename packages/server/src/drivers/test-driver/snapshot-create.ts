@@ -53,6 +53,10 @@ export function createSnapshot(
   const redefine = (flags & Create.Redefine) !== 0;
   const def = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
   if (redefine) return redefineSnapshot(domain, def, flags);
+  // libvirt's test driver refuses manual mode before it looks at the disks (testDomainSnapshotCreateXML).
+  if (def.disks.some((d) => d.snapshot === 'manual')) {
+    throw testError(ErrorNumber.OperationUnsupported, "'manual' snapshot mode is not supported by the test driver");
+  }
 
   const creationTime = now();
   // Every property in one fixed order (never added later or deleted), so that all snapshot
@@ -131,11 +135,6 @@ function normaliseStateAndMemory(def: SnapshotDef, domain: TestDomain, diskOnly:
 
 /** qemu's global selection checks, which the test driver applies since it really changes (simulated) disks. */
 function checkSelection(def: SnapshotDef, diskOnly: boolean): void {
-  for (const disk of def.disks) {
-    if (disk.snapshot === 'manual') {
-      throw testError(ErrorNumber.OperationUnsupported, "'manual' snapshot mode is not supported by the test driver");
-    }
-  }
   const external = def.disks.some((d) => d.snapshot === 'external') || def.memory?.snapshot === 'external';
   const internal = def.disks.some((d) => d.snapshot === 'internal') || def.memory?.snapshot === 'internal';
   if (diskOnly && !def.disks.some((d) => d.snapshot === 'external')) {

@@ -3,6 +3,7 @@ import {
   ConnectListAllDomainsFlagSet,
   DomainCreateFlags,
   DomainDestroyFlags,
+  DomainRebootFlagSet,
   DomainSnapshotCreateFlagSet,
   DomainSnapshotDeleteFlags,
   DomainSnapshotRevertFlags,
@@ -21,6 +22,9 @@ import type { AtomicMode } from './snapshot-create.js';
 /** libvirt's test driver reports hypervisor version 2 (`testConnectGetVersion`). */
 export const TEST_HYPERVISOR_VERSION = 2;
 
+/** virNodeGetInfo on libvirt's test host (its defaultNodeInfo). */
+export const TEST_NODE_INFO = { model: 'i686', memory: 3145728, cpus: 16, mhz: 1400, nodes: 2, sockets: 2, cores: 2, threads: 2 };
+
 /** The flags each implemented method accepts (libvirt's `virCheckFlags` masks, widened where virtwire goes further). */
 export const testMethodFlags = {
   ConnectGetVersion: 0,
@@ -36,6 +40,14 @@ export const testMethodFlags = {
   DomainSuspend: 0,
   DomainResume: 0,
   DomainShutdown: 0,
+  DomainReboot: DomainRebootFlagSet.mask,
+  DomainReset: 0,
+  DomainGetOSType: 0,
+  DomainGetAutostart: 0,
+  DomainHasManagedSaveImage: 0,
+  DomainGetSecurityLabel: 0,
+  NodeGetSecurityModel: 0,
+  NodeGetInfo: 0,
   // libvirt's test driver refuses NO_METADATA, DISK_ONLY and REUSE_EXT; simulated storage makes them possible here.
   DomainSnapshotCreateXML: DomainSnapshotCreateFlagSet.mask,
   ...snapshotQueryFlags,

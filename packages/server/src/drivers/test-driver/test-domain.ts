@@ -1,30 +1,12 @@
 // One domain of the test driver: live and persistent definitions, run state and snapshot tree.
 import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type SnapshotDef, type XmlElement } from '@virtwire/protocol';
 import type { RedefineTarget } from '../../conf/snapshot-redefine.js';
+import { StateReason } from '../shared/state-reasons.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 import { SnapshotImageRefs } from './snapshot-image-refs.js';
 
-/** The state reasons the test driver sets (libvirt's `virDomain{Running,Paused,Shutoff}Reason`). */
-export const StateReason = {
-  /** Any state: `VIR_DOMAIN_*_UNKNOWN`, what libvirt's test driver sets for domains from a node file. */
-  Unknown: 0,
-  /** `VIR_DOMAIN_RUNNING_BOOTED`. */
-  RunningBooted: 1,
-  /** `VIR_DOMAIN_RUNNING_FROM_SNAPSHOT`. */
-  RunningFromSnapshot: 4,
-  /** `VIR_DOMAIN_RUNNING_UNPAUSED`. */
-  RunningUnpaused: 5,
-  /** `VIR_DOMAIN_PAUSED_USER`. */
-  PausedUser: 1,
-  /** `VIR_DOMAIN_PAUSED_FROM_SNAPSHOT`. */
-  PausedFromSnapshot: 7,
-  /** `VIR_DOMAIN_SHUTOFF_SHUTDOWN`. */
-  ShutoffShutdown: 1,
-  /** `VIR_DOMAIN_SHUTOFF_DESTROYED`. */
-  ShutoffDestroyed: 2,
-  /** `VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT`. */
-  ShutoffFromSnapshot: 7,
-} as const;
+/** The state reasons, shared with the qemu driver. */
+export { StateReason };
 
 /** How many distinct redefined `<domain>` trees are remembered for sharing. */
 const SHARED_DOMAIN_CACHE = 8;
@@ -147,10 +129,8 @@ export class TestDomain implements RedefineTarget {
    * The domain XML as `virDomainGetXMLDesc` prints it: the live definition with `id='N'` while
    * active, or with INACTIVE the persistent definition.
    */
-  formatXml(inactive: boolean): string {
-    if (inactive) return this.persistentDefinition.format();
-    const xml = this.definition.format();
-    if (!this.active) return xml;
-    return xml.replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
+  formatXml({ inactive, secure }: { inactive: boolean; secure: boolean }): string {
+    if (inactive) return this.persistentDefinition.format({ secure });
+    return this.definition.format(this.active ? { secure, id: this.id } : { secure });
   }
 }

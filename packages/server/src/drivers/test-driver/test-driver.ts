@@ -19,34 +19,45 @@ const within = (root: string, path: string) => {
 };
 
 /**
- * The test driver. `test:///default` is one shared host per daemon, as in libvirt; a node-file URI
- * (`test:///abs/path/node.xml`) gives each connection its own fresh host. `?atomic=none` makes the
- * connection behave like a hypervisor without group snapshots.
+ * The test driver. `test:///default` is one host shared by the connections open at the same time,
+ * as in libvirt: it is made fresh when the first opens and forgotten when the last closes. A
+ * node-file URI (`test:///abs/path/node.xml`) gives each connection its own fresh host.
+ * `?atomic=none` makes the connection behave like a hypervisor without group snapshots.
  */
 export class TestDriver implements HypervisorDriver {
   readonly scheme = 'test';
   private defaultNode: TestNode | undefined;
+  /** Open connections to `test:///default` (libvirt's defaultConnections). */
+  private defaultUsers = 0;
 
   constructor(private readonly environment: DriverEnvironment) {}
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
     const atomicMode = parseAtomicMode(uri);
-    const node = uri.path === '/default' ? this.sharedDefault() : this.loadNodeFile(uri.path);
+    const shared = uri.path === '/default';
+    const node = shared ? this.sharedDefault() : this.loadNodeFile(uri.path);
+    if (shared) this.defaultUsers++;
+    let open = true;
     return {
       uri: uri.text,
       capabilities: testCapabilities(atomicMode),
       handlers: testHandlers(node, atomicMode),
       jobScope: node,
-      close: async () => undefined,
+      close: async () => {
+        if (!open || !shared) return;
+        open = false;
+        if (--this.defaultUsers === 0 && this.defaultNode === node) this.defaultNode = undefined;
+      },
     };
   }
 
   async shutdown(): Promise<void> {
     this.defaultNode = undefined;
+    this.defaultUsers = 0;
   }
 
   private sharedDefault(): TestNode {
-    this.defaultNode ??= this.createNode(parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid));
+    this.defaultNode ??= this.createNode({ ...parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid), builtIn: true });
     return this.defaultNode;
   }
 

@@ -1,13 +1,12 @@
 // The test driver's answers to every driver method, over one TestNode.
+import { testHostCapabilitiesXml } from './test-host-capabilities.js';
 import {
   ConnectListAllDomainsFlags as ListDomains,
   DomainState,
   ErrorDomain,
   ErrorNumber,
   formatSnapshotXml,
-  VirError,
-} from '@virtwire/protocol';
-import { capabilitiesXml } from '../../conf/capabilities-xml.js';
+  VirError, DomainSnapshotXMLFlags } from '@virtwire/protocol';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -19,11 +18,13 @@ import {
   startDomain,
   suspendDomain,
   undefineDomain,
+  rebootDomain,
+  resetDomain,
 } from './domain-lifecycle.js';
 import { createSnapshot, type AtomicMode } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
-import { TEST_HYPERVISOR_VERSION } from './test-capabilities.js';
+import { TEST_HYPERVISOR_VERSION, TEST_NODE_INFO } from './test-capabilities.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
 
@@ -60,15 +61,16 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
   const snapshots: SnapshotHost<TestDomain> = { resolve: (ref) => node.resolve(ref), errorDomain: ErrorDomain.Test };
   return {
     ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
-    ConnectGetCapabilities: () => capabilitiesXml({ domainType: 'test' }),
+    ConnectGetCapabilities: () => testHostCapabilitiesXml(node.builtIn),
     ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
 
     ...domainQueryHandlers(node),
     DomainGetInfo: ({ domain }) => {
       const d = node.resolve(domain);
-      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.vcpus, cpuTime: 0 };
+      // libvirt's test driver reports the wall clock as CPU time (testDomainGetInfo).
+      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.currentVcpus, cpuTime: Date.now() * 1_000_000 };
     },
-    DomainDefineXML: ({ xml }) => defineDomain(node, xml).ref(),
+    DomainDefineXML: ({ xml, flags }) => defineDomain(node, xml, flags).ref(),
     DomainUndefine: ({ domain, flags }) => {
       undefineDomain(node, node.resolve(domain), flags);
       return null;
@@ -93,6 +95,22 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       shutdownDomain(node, node.resolve(domain));
       return null;
     },
+    DomainReboot: ({ domain }) => {
+      rebootDomain(node, node.resolve(domain));
+      return null;
+    },
+    DomainReset: ({ domain }) => {
+      resetDomain(node.resolve(domain));
+      return null;
+    },
+    // libvirt's test driver: every guest is `linux`, none autostarts or has a managed save, and
+    // running ones carry the test security driver's label.
+    DomainGetOSType: ({ domain }) => (node.resolve(domain), 'linux'),
+    DomainGetAutostart: ({ domain }) => (node.resolve(domain), false),
+    DomainHasManagedSaveImage: ({ domain }) => (node.resolve(domain), false),
+    DomainGetSecurityLabel: ({ domain }) => (node.resolve(domain).active ? { label: 'libvirt-test', enforcing: true } : { label: '', enforcing: false }),
+    NodeGetSecurityModel: () => ({ model: 'testSecurity', doi: '' }),
+    NodeGetInfo: () => TEST_NODE_INFO,
 
     DomainSnapshotCreateXML: ({ domain, xml, flags }) => {
       const d = node.resolve(domain);
@@ -100,9 +118,9 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       return { name: def.name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => {
+    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      return formatSnapshotXml(s.def, d.uuid);
+      return formatSnapshotXml(s.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0, domainUuid: d.uuid });
     },
     DomainRevertToSnapshot: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);

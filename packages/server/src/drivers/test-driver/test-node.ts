@@ -5,7 +5,8 @@ import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { SimulatedStorage } from './simulated-storage.js';
 import { TestDomain } from './test-domain.js';
 
-const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Test, detail);
+/** libvirt's test driver reports a failed lookup without detail (testDomObjFromDomain and its lookups): "Domain not found". */
+const noDomain = () => new VirError({ code: ErrorNumber.NoDomain, domain: ErrorDomain.Test, message: 'Domain not found', str1: 'Domain not found' });
 
 /** The in-memory host behind one `test://` URI (libvirt's `testDriver`). */
 export class TestNode {
@@ -14,7 +15,11 @@ export class TestNode {
   private readonly byName = new Map<string, TestDomain>();
   private nextId = 1;
 
+  /** libvirt's built-in test:///default host (rather than a node file's). */
+  readonly builtIn: boolean;
+
   constructor(config: NodeConfig, confine?: (path: string) => void) {
+    this.builtIn = config.builtIn === true;
     this.storage = new SimulatedStorage(config.faults, confine);
     for (const image of config.images) this.storage.register(image);
     for (const { definition, state, reason, persistent, snapshots } of config.domains) {
@@ -70,26 +75,27 @@ export class TestNode {
 
   lookupByName(name: string): TestDomain {
     const domain = this.byName.get(name);
-    if (!domain) throw noDomain(`no domain with matching name '${name}'`);
+    if (!domain) throw noDomain();
     return domain;
   }
 
   lookupByUuid(uuid: string): TestDomain {
     const domain = this.findByUuid(uuid);
-    if (!domain) throw noDomain(`no domain with matching uuid '${uuid.toLowerCase()}'`);
+    if (!domain) throw noDomain();
     return domain;
   }
 
   lookupById(id: number): TestDomain {
     const domain = [...this.byUuid.values()].find((d) => d.active && d.id === id);
-    if (!domain) throw noDomain(`no domain with matching id ${id}`);
+    if (!domain) throw noDomain();
     return domain;
   }
 
   /** The domain a wire reference names, looked up by UUID as libvirt's daemon does. */
   resolve(ref: DomainRef): TestDomain {
     const domain = this.findByUuid(ref.uuid);
-    if (!domain) throw noDomain(`no domain with matching uuid '${ref.uuid.toLowerCase()}' (${ref.name})`);
+    // testDomObjFromDomain names the reference; only the lookups say no more than "Domain not found".
+    if (!domain) throw VirError.report(ErrorNumber.NoDomain, ErrorDomain.Test, `no domain with matching uuid '${ref.uuid.toLowerCase()}' (${ref.name})`);
     return domain;
   }
 

@@ -1,0 +1,162 @@
+// Turns each DeviceSpec back into its element as libvirt 9.0 formats it: libvirt's child and attribute order.
+import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
+import type { AddressSpec, CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
+
+/** Attributes in `order` first (those present), then the rest in their own order. */
+export function ordered(attributes: ReadonlyMap<string, string>, order: readonly string[], drop: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of order) {
+    const value = attributes.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  for (const [name, value] of attributes) if (!(name in out) && !drop.includes(name)) out[name] = value;
+  return out;
+}
+
+/** Children sorted by libvirt's order of their names (stable for equal names; unknown names last). */
+function byRank(children: readonly XmlElement[], order: readonly string[]): XmlElement[] {
+  const rank = (el: XmlElement) => {
+    const at = order.indexOf(el.name);
+    return at === -1 ? order.length : at;
+  };
+  return [...children].sort((a, b) => rank(a) - rank(b));
+}
+
+const hex = (value: string | undefined, width: number) => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) ? `0x${n.toString(16).padStart(width, '0')}` : value;
+};
+
+/** `<address>` with libvirt's attribute order and number format for PCI. */
+export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
+  if (!address) return [];
+  const a = address.attributes;
+  if (address.type === 'pci') {
+    const pci = new Map(a);
+    for (const [name, width] of [['domain', 4], ['bus', 2], ['slot', 2], ['function', 1]] as const) {
+      const value = hex(pci.get(name) ?? '0', width);
+      if (value !== undefined) pci.set(name, value);
+    }
+    return [element('address', { type: 'pci', ...ordered(pci, ['domain', 'bus', 'slot', 'function', 'multifunction']) })];
+  }
+  if (address.type === 'drive') return [element('address', { type: 'drive', ...ordered(a, ['controller', 'bus', 'target', 'unit']) })];
+  if (address.type === 'virtio-serial') return [element('address', { type: 'virtio-serial', ...ordered(a, ['controller', 'bus', 'port']) })];
+  return [element('address', { type: address.type, ...Object.fromEntries(a) })];
+}
+
+const boot = (order: number | undefined) => (order === undefined ? [] : [element('boot', { order: String(order) })]);
+
+const SOURCE_CHILD_ORDER = ['host', 'snapshot', 'config', 'auth', 'encryption', 'reservations', 'initiator', 'address', 'slices', 'ssl', 'cookies', 'readahead', 'timeout', 'seclabel'];
+const DISK_EXTRA_BEFORE_TARGET = ['auth', 'geometry', 'blockio', 'blkiotune'];
+const DISK_EXTRA_AFTER = ['iotune', 'wwn', 'vendor', 'product', 'encryption'];
+
+function buildDisk(disk: DiskSpec): XmlElement {
+  const children: XmlNode[] = [];
+  if (disk.driver) children.push(element('driver', ordered(disk.driver, ['name', 'type', 'cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd', 'event_idx', 'copy_on_read', 'discard', 'detect_zeroes', 'iothread', 'queues'])));
+  children.push(...byRank(disk.extra.filter((e) => e.name === 'auth'), DISK_EXTRA_BEFORE_TARGET));
+  if (disk.source) {
+    const first = disk.type === 'network' ? ['protocol', 'name', 'query', 'tls'] : ['file', 'dev', 'dir', 'pool', 'volume', 'type', 'path'];
+    children.push(element('source', ordered(disk.source, first), byRank(disk.sourceChildren, SOURCE_CHILD_ORDER)));
+  }
+  if (disk.backingStore) children.push(disk.backingStore);
+  children.push(...byRank(disk.extra.filter((e) => DISK_EXTRA_BEFORE_TARGET.includes(e.name) && e.name !== 'auth'), DISK_EXTRA_BEFORE_TARGET));
+  children.push(element('target', { dev: disk.target.dev, bus: disk.target.bus || undefined, ...ordered(disk.target.attributes, ['tray', 'removable', 'rotation_rate']) }));
+  children.push(...byRank(disk.extra.filter((e) => e.name === 'iotune'), DISK_EXTRA_AFTER));
+  if (disk.readOnly) children.push(element('readonly'));
+  if (disk.shareable) children.push(element('shareable'));
+  if (disk.transient) children.push(element('transient'));
+  if (disk.serial !== undefined) children.push(element('serial', {}, [disk.serial]));
+  children.push(...byRank(disk.extra.filter((e) => DISK_EXTRA_AFTER.includes(e.name) && e.name !== 'iotune'), DISK_EXTRA_AFTER));
+  children.push(...disk.extra.filter((e) => !DISK_EXTRA_BEFORE_TARGET.includes(e.name) && !DISK_EXTRA_AFTER.includes(e.name)));
+  children.push(...boot(disk.bootOrder), ...buildAddress(disk.address));
+  return element('disk', { type: disk.type, device: disk.device, snapshot: disk.snapshot }, children);
+}
+
+function buildController(controller: ControllerSpec): XmlElement {
+  return element(
+    'controller',
+    { type: controller.type, index: String(controller.index), model: controller.model, ...Object.fromEntries(controller.attributes) },
+    [...byRank(controller.children, ['model', 'driver', 'target', 'pcihole64']), ...buildAddress(controller.address)],
+  );
+}
+
+function buildInterface(spec: InterfaceSpec): XmlElement {
+  const children: XmlNode[] = [];
+  if (spec.mac !== undefined) children.push(element('mac', { address: spec.mac }));
+  if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
+  children.push(...spec.beforeTarget);
+  if (spec.targetDev !== undefined) children.push(element('target', { dev: spec.targetDev }));
+  if (spec.model !== undefined) children.push(element('model', { type: spec.model }));
+  children.push(...spec.afterModel, ...boot(spec.bootOrder), ...buildAddress(spec.address));
+  return element('interface', { type: spec.type, ...Object.fromEntries(spec.attributes) }, children);
+}
+
+function buildCharDevice(spec: CharDeviceSpec): XmlElement {
+  const children: XmlNode[] = [];
+  if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
+  if (spec.protocol) children.push(element('protocol', Object.fromEntries(spec.protocol)));
+  children.push(...spec.extra.filter((e) => e.name === 'log'));
+  children.push(element('target', ordered(spec.target, ['type', 'name', 'address', 'port', 'state']), spec.targetChildren));
+  children.push(...spec.extra.filter((e) => e.name !== 'log'), ...buildAddress(spec.address));
+  return element(spec.kind, { type: spec.type }, children);
+}
+
+/** libvirt's attribute order of `<graphics>` per type; attributes of other types are not formatted. */
+const GRAPHICS_ORDER: Readonly<Record<string, readonly string[]>> = {
+  vnc: ['socket', 'port', 'autoport', 'websocket', 'listen', 'sharePolicy', 'keymap', 'passwd', 'passwdValidTo', 'connected', 'powerControl'],
+  spice: ['port', 'tlsPort', 'autoport', 'listen', 'keymap', 'defaultMode', 'passwd', 'passwdValidTo', 'connected'],
+  rdp: ['port', 'autoport', 'replaceUser', 'multiUser', 'listen'],
+  sdl: ['display', 'xauth', 'fullscreen'],
+  desktop: ['display', 'fullscreen'],
+  'egl-headless': [],
+  dbus: ['address', 'p2p'],
+};
+
+function buildGraphics(spec: GraphicsSpec): XmlElement {
+  const order = GRAPHICS_ORDER[spec.type] ?? [];
+  const attributes: Record<string, string> = {};
+  for (const name of order) {
+    const value = spec.attributes.get(name);
+    if (value !== undefined) attributes[name] = value;
+  }
+  const listens = spec.listens.map((l) => element('listen', ordered(l, ['type', 'address', 'network', 'socket', 'autoGenerated'])));
+  return element('graphics', { type: spec.type, ...attributes }, [...listens, ...spec.children]);
+}
+
+function buildVideo(spec: VideoSpec): XmlElement {
+  const model = element('model', ordered(spec.model, ['type', 'ram', 'vram', 'vram64', 'vgamem', 'heads', 'primary']), spec.modelChildren);
+  return element('video', {}, [...spec.extra.filter((e) => e.name === 'driver'), model, ...spec.extra.filter((e) => e.name !== 'driver'), ...buildAddress(spec.address)]);
+}
+
+/** The element libvirt formats for a device. */
+export function buildDevice(device: DeviceSpec): XmlElement {
+  switch (device.kind) {
+    case 'disk':
+      return buildDisk(device);
+    case 'controller':
+      return buildController(device);
+    case 'interface':
+      return buildInterface(device);
+    case 'graphics':
+      return buildGraphics(device);
+    case 'video':
+      return buildVideo(device);
+    case 'other':
+      return device.element;
+    default:
+      return buildCharDevice(device);
+  }
+}
+
+/** libvirt's order of device kinds under `<devices>` (virDomainDefFormatInternal). */
+export const DEVICE_ORDER = [
+  'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel', 'console', 'channel', 'input', 'tpm', 'graphics',
+  'sound', 'audio', 'video', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'panic', 'shmem', 'memory', 'iommu',
+  'vsock', 'crypto',
+] as const;
+
+/** The element name of a device (its kind, or the kept element's name). */
+export function deviceName(device: DeviceSpec): string {
+  return device.kind === 'other' ? device.element.name : device.kind;
+}

@@ -1,0 +1,200 @@
+// Reads one element under `<devices>` into its DeviceSpec; elements libvirt does not know are dropped, as libvirt drops them.
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import type { AddressSpec, CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
+
+const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
+
+/** Devices libvirt knows that the model keeps as elements. */
+const OTHER_DEVICES = new Set([
+  'lease', 'filesystem', 'smartcard', 'input', 'tpm', 'sound', 'audio', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'nvram',
+  'rng', 'panic', 'shmem', 'memory', 'iommu', 'vsock', 'crypto',
+]);
+
+const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
+
+/** The device an element describes, or undefined for an element libvirt ignores. */
+export function parseDevice(el: XmlElement): DeviceSpec | undefined {
+  switch (el.name) {
+    case 'disk':
+      return parseDisk(el);
+    case 'controller':
+      return parseController(el);
+    case 'interface':
+      return parseInterface(el);
+    case 'graphics':
+      return parseGraphics(el);
+    case 'video':
+      return parseVideo(el);
+    default:
+      if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el);
+      return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
+  }
+}
+
+/** `<address>`, if any. */
+export function parseAddress(el: XmlElement): AddressSpec | undefined {
+  const address = childElement(el, 'address');
+  if (!address) return undefined;
+  const attributes = new Map(address.attributes);
+  const type = attributes.get('type') ?? '';
+  attributes.delete('type');
+  return { type, attributes };
+}
+
+function bootOrder(el: XmlElement): number | undefined {
+  const order = childElement(el, 'boot')?.attributes.get('order');
+  if (order === undefined) return undefined;
+  if (!/^\d+$/.test(order) || Number(order) === 0) throw xmlError(`incorrect boot order '${order}', expecting positive integer`);
+  return Number(order);
+}
+
+/** Disk children the model reads itself; the others are kept as elements. */
+const DISK_OWN = new Set(['driver', 'source', 'backingStore', 'target', 'readonly', 'shareable', 'transient', 'serial', 'boot', 'address', 'alias']);
+
+function parseDisk(el: XmlElement): DiskSpec {
+  const target = childElement(el, 'target');
+  const dev = target?.attributes.get('dev');
+  if (!dev) {
+    const path = childElement(el, 'source')?.attributes.get('file') ?? childElement(el, 'source')?.attributes.get('dev') ?? '';
+    throw new VirError({ code: ErrorNumber.NoTarget, domain: ErrorDomain.Domain, message: `missing target information for device ${path}`, str1: 'missing target information for device %s', str2: path });
+  }
+  const targetAttributes = new Map(target!.attributes);
+  targetAttributes.delete('dev');
+  const bus = targetAttributes.get('bus') ?? '';
+  targetAttributes.delete('bus');
+  const source = childElement(el, 'source');
+  const disk: DiskSpec = {
+    kind: 'disk',
+    type: el.attributes.get('type') ?? 'file',
+    device: el.attributes.get('device') ?? 'disk',
+    sourceChildren: source ? childElements(source) : [],
+    target: { dev, bus, attributes: targetAttributes },
+    readOnly: childElement(el, 'readonly') !== undefined,
+    shareable: childElement(el, 'shareable') !== undefined,
+    transient: childElement(el, 'transient') !== undefined,
+    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name)),
+  };
+  const snapshot = el.attributes.get('snapshot');
+  if (snapshot !== undefined) disk.snapshot = snapshot;
+  const driver = childElement(el, 'driver');
+  if (driver) disk.driver = new Map(driver.attributes);
+  if (source && (source.attributes.size > 0 || disk.sourceChildren.length > 0)) disk.source = new Map(source.attributes);
+  const backingStore = childElement(el, 'backingStore');
+  if (backingStore) disk.backingStore = backingStore;
+  const serial = childElement(el, 'serial');
+  if (serial) disk.serial = textOf(serial);
+  const order = bootOrder(el);
+  if (order !== undefined) disk.bootOrder = order;
+  const address = parseAddress(el);
+  if (address) disk.address = address;
+  return disk;
+}
+
+function parseController(el: XmlElement): DeviceSpec {
+  const attributes = new Map(el.attributes);
+  const type = attributes.get('type') ?? 'pci';
+  const index = attributes.get('index');
+  attributes.delete('type');
+  attributes.delete('index');
+  const model = attributes.get('model');
+  attributes.delete('model');
+  const spec: DeviceSpec = {
+    kind: 'controller',
+    type,
+    index: index === undefined ? -1 : Number(index),
+    attributes,
+    children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
+  };
+  if (model !== undefined) spec.model = model;
+  const address = parseAddress(el);
+  if (address) spec.address = address;
+  return spec;
+}
+
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+
+function parseInterface(el: XmlElement): InterfaceSpec {
+  const attributes = new Map(el.attributes);
+  const type = attributes.get('type') ?? 'user';
+  attributes.delete('type');
+  const source = childElement(el, 'source');
+  const spec: InterfaceSpec = {
+    kind: 'interface',
+    type,
+    attributes,
+    sourceChildren: source ? childElements(source) : [],
+    beforeTarget: [],
+    afterModel: [],
+  };
+  const mac = childElement(el, 'mac')?.attributes.get('address');
+  if (mac !== undefined) {
+    if (!MAC.test(mac)) throw xmlError(`unable to parse mac address '${mac}'`);
+    spec.mac = mac.toLowerCase();
+  }
+  if (source) spec.source = new Map(source.attributes);
+  const targetDev = childElement(el, 'target')?.attributes.get('dev');
+  if (targetDev !== undefined) spec.targetDev = targetDev;
+  const model = childElement(el, 'model')?.attributes.get('type');
+  if (model !== undefined) spec.model = model;
+  let afterTarget = false;
+  for (const child of childElements(el)) {
+    if (['mac', 'source', 'target', 'model', 'boot', 'address', 'alias'].includes(child.name)) {
+      if (child.name === 'target' || child.name === 'model') afterTarget = true;
+      continue;
+    }
+    (afterTarget || ['driver', 'filterref', 'tune', 'link', 'mtu', 'bandwidth', 'coalesce', 'rom', 'teaming', 'guest'].includes(child.name) ? spec.afterModel : spec.beforeTarget).push(child);
+  }
+  const order = bootOrder(el);
+  if (order !== undefined) spec.bootOrder = order;
+  const address = parseAddress(el);
+  if (address) spec.address = address;
+  return spec;
+}
+
+function parseCharDevice(el: XmlElement): CharDeviceSpec {
+  const source = childElement(el, 'source');
+  const target = childElement(el, 'target');
+  const protocol = childElement(el, 'protocol');
+  const spec: CharDeviceSpec = {
+    kind: el.name as CharDeviceSpec['kind'],
+    type: el.attributes.get('type') ?? 'pty',
+    sourceChildren: source ? childElements(source) : [],
+    target: new Map(target?.attributes ?? []),
+    targetChildren: target ? childElements(target) : [],
+    extra: childElements(el).filter((c) => !['source', 'target', 'protocol', 'address', 'alias'].includes(c.name)),
+  };
+  if (source) spec.source = new Map(source.attributes);
+  if (protocol) spec.protocol = new Map(protocol.attributes);
+  const address = parseAddress(el);
+  if (address) spec.address = address;
+  return spec;
+}
+
+function parseGraphics(el: XmlElement): GraphicsSpec {
+  const attributes = new Map(el.attributes);
+  const type = attributes.get('type') ?? '';
+  attributes.delete('type');
+  return {
+    kind: 'graphics',
+    type,
+    attributes,
+    listens: childElements(el, 'listen').map((l) => new Map(l.attributes)),
+    children: childElements(el).filter((c) => c.name !== 'listen'),
+  };
+}
+
+function parseVideo(el: XmlElement): VideoSpec {
+  const model = childElement(el, 'model');
+  const spec: VideoSpec = {
+    kind: 'video',
+    model: new Map(model?.attributes ?? []),
+    modelChildren: model ? childElements(model) : [],
+    extra: childElements(el).filter((c) => !['model', 'address', 'alias'].includes(c.name)),
+  };
+  const address = parseAddress(el);
+  if (address) spec.address = address;
+  return spec;
+}

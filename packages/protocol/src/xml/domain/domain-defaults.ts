@@ -1,0 +1,196 @@
+// What libvirt fills in after parsing (virDomainDefPostParse): common defaults, then the driver's through a DriverDefaults profile.
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import { element } from '../xml-tree.js';
+import type { CharDeviceSpec, ControllerSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
+
+/** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
+export interface DriverDefaults {
+  /** `<type arch>` when none is given, by OS type (the capabilities' first guest of that type). */
+  defaultArch(osType: string): string | undefined;
+  /** `<serial><target>` as the driver fills it: the test driver only numbers ports, QEMU names an ISA serial. */
+  serialTarget: 'port' | 'isa-serial';
+  /** Names each interface's `<target dev>`, replacing any given (the test driver's `testnetN`). */
+  interfaceTarget?(index: number): string;
+  /** Adds drive addresses and their controllers to IDE, SATA and SCSI disks. */
+  assignDriveAddresses: boolean;
+  /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
+  finish?(spec: DomainSpec): void;
+}
+
+const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
+
+/** The bus a disk target's name implies (virDomainDiskDefAssignAddress's callers, virDiskNameToBus). */
+export function busForTarget(dev: string): string {
+  if (dev.startsWith('hd')) return 'ide';
+  if (dev.startsWith('sd')) return 'scsi';
+  if (dev.startsWith('vd')) return 'virtio';
+  if (dev.startsWith('xvd')) return 'xen';
+  if (dev.startsWith('ubd')) return 'uml';
+  if (dev.startsWith('fd')) return 'fdc';
+  return 'ide';
+}
+
+/** `vda` -> 0, `hdc` -> 2, `sdaa` -> 26 (virDiskNameToIndex). */
+export function targetIndex(dev: string): number {
+  const letters = /^(?:hd|sd|vd|xvd|ubd|fd)([a-z]+)$/.exec(dev)?.[1];
+  if (!letters) return -1;
+  let index = 0;
+  for (const c of letters) index = index * 26 + (c.charCodeAt(0) - 96);
+  return index - 1;
+}
+
+/** Fills libvirt's defaults into a parsed spec, common ones first, then the driver's. */
+export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): void {
+  if (spec.memoryKiB === 0) throw xmlError('Memory size must be specified via <memory> or in the <numa> configuration');
+  if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
+  spec.os.arch ??= driver.defaultArch(spec.os.type);
+  const bootOrders = spec.devices.some((d) => (d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined);
+  if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
+  if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
+  for (const device of spec.devices) if (device.kind === 'disk' && !device.target.bus) device.target.bus = busForTarget(device.target.dev);
+  for (const device of spec.devices) if (device.kind === 'disk' && device.device === 'cdrom') device.readOnly = true;
+  for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
+  if (driver.assignDriveAddresses) assignDriveAddresses(spec);
+  if (driver.interfaceTarget) {
+    let index = 0;
+    for (const device of spec.devices) if (device.kind === 'interface') device.targetDev = driver.interfaceTarget(index++);
+  }
+  defaultCharDevices(spec, driver);
+  for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
+  defaultVideo(spec);
+  driver.finish?.(spec);
+}
+
+/** The port a network disk's `<host>` gets when it names none (virStorageSourceNetworkDefaultPort); 0: none. */
+const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
+  ['nbd', 10809], ['sheepdog', 7000], ['gluster', 24007], ['iscsi', 3260], ['http', 80], ['https', 443], ['ftp', 21], ['ftps', 990], ['tftp', 69], ['ssh', 22], ['vxhs', 9999],
+]);
+
+function defaultHostPorts(disk: DiskSpec): void {
+  const protocol = disk.source?.get('protocol') ?? '';
+  // libvirt keeps `<ssl>` only where TLS is spoken.
+  if (protocol !== 'https' && protocol !== 'ftps') disk.sourceChildren = disk.sourceChildren.filter((c) => c.name !== 'ssl');
+  const port = DEFAULT_PORTS.get(protocol);
+  if (port === undefined) return;
+  disk.sourceChildren = disk.sourceChildren.map((child) => {
+    if (child.name !== 'host' || child.attributes.has('port') || child.attributes.get('transport') === 'unix') return child;
+    return { name: child.name, attributes: new Map([...child.attributes, ['port', String(port)]]), children: child.children };
+  });
+}
+
+/** Per bus: how many units a controller has (virDomainDiskDefAssignAddress). */
+const DRIVE_BUSES: Readonly<Record<string, { perController: number; perBus: number }>> = {
+  ide: { perController: 4, perBus: 2 },
+  sata: { perController: 6, perBus: 6 },
+  scsi: { perController: 7, perBus: 7 },
+  fdc: { perController: 2, perBus: 2 },
+};
+
+function assignDriveAddresses(spec: DomainSpec): void {
+  const needed = new Map<string, Set<number>>();
+  for (const device of spec.devices) {
+    if (device.kind !== 'disk') continue;
+    const layout = DRIVE_BUSES[device.target.bus];
+    if (!layout) continue;
+    if (!device.address) {
+      const index = Math.max(targetIndex(device.target.dev), 0);
+      const controller = Math.floor(index / layout.perController);
+      const within = index % layout.perController;
+      const bus = device.target.bus === 'ide' || device.target.bus === 'fdc' ? Math.floor(within / layout.perBus) : 0;
+      const unit = device.target.bus === 'ide' || device.target.bus === 'fdc' ? within % layout.perBus : within;
+      device.address = { type: 'drive', attributes: new Map([['controller', String(controller)], ['bus', String(bus)], ['target', '0'], ['unit', String(unit)]]) };
+    }
+    if (device.address.type !== 'drive') continue;
+    const indexes = needed.get(device.target.bus) ?? new Set<number>();
+    indexes.add(Number(device.address.attributes.get('controller') ?? 0));
+    needed.set(device.target.bus, indexes);
+  }
+  for (const [type, indexes] of needed) {
+    for (const index of [...indexes].sort((a, b) => a - b)) {
+      if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === index)) continue;
+      const controller: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children: [] };
+      spec.devices.push(controller);
+    }
+  }
+}
+
+/** A console without a serial gets one (x86), and serial ports and consoles are numbered as libvirt numbers them. */
+function defaultCharDevices(spec: DomainSpec, driver: DriverDefaults): void {
+  const serials = spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'serial');
+  const consoles = spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console');
+  const first = consoles[0];
+  if (first && serials.length === 0 && (first.target.get('type') ?? 'serial') === 'serial') {
+    const serial: CharDeviceSpec = { ...first, kind: 'serial', target: new Map(), targetChildren: [], extra: [] };
+    spec.devices.push(serial);
+    serials.push(serial);
+  }
+  serials.forEach((serial, port) => {
+    const target = new Map<string, string>();
+    if (driver.serialTarget === 'isa-serial') target.set('type', serial.target.get('type') ?? 'isa-serial');
+    target.set('port', serial.target.get('port') ?? String(port));
+    serial.target = target;
+    if (driver.serialTarget === 'isa-serial' && serial.targetChildren.length === 0) serial.targetChildren = [element('model', { name: 'isa-serial' })];
+  });
+  // A serial port without a console gets one that mirrors it (virDomainDefAddConsoleCompat).
+  if (consoles.length === 0 && serials[0] && spec.os.type === 'hvm') {
+    const mirror: CharDeviceSpec = { kind: 'console', type: serials[0].type, sourceChildren: serials[0].sourceChildren, target: new Map(), targetChildren: [], extra: [] };
+    if (serials[0].source) mirror.source = new Map(serials[0].source);
+    spec.devices.push(mirror);
+    consoles.push(mirror);
+  }
+  for (const [i, console] of consoles.entries()) {
+    if (i === 0 && (console.target.get('type') ?? 'serial') === 'serial') {
+      console.target = new Map([['type', 'serial'], ['port', console.target.get('port') ?? '0']]);
+      if (serials[0] && !console.source && serials[0].source) console.source = new Map(serials[0].source);
+    }
+  }
+}
+
+function defaultGraphics(graphics: GraphicsSpec): void {
+  const a = graphics.attributes;
+  if (graphics.type === 'rdp' || graphics.type === 'dbus') a.delete('passwd');
+  if (graphics.type !== 'vnc' && graphics.type !== 'spice' && graphics.type !== 'rdp') return;
+  const socket = a.get('socket');
+  if (graphics.type === 'vnc' && socket !== undefined) {
+    if (graphics.listens.length === 0) graphics.listens.push(new Map([['type', 'socket'], ['socket', socket]]));
+    return;
+  }
+  const port = a.get('port');
+  if (graphics.type !== 'spice' && (port === undefined || port === '-1')) {
+    a.set('port', '-1');
+    a.set('autoport', 'yes');
+  } else if (a.get('autoport') === undefined && port !== undefined) {
+    a.set('autoport', port === '-1' ? 'yes' : 'no');
+  }
+  if (graphics.type === 'rdp' && a.get('autoport') === 'no') a.delete('autoport');
+  const listen = a.get('listen');
+  if (graphics.listens.length === 0) graphics.listens.push(new Map(listen === undefined ? [['type', 'address']] : [['type', 'address'], ['address', listen]]));
+  const address = graphics.listens[0]?.get('address');
+  if (address !== undefined && listen === undefined) a.set('listen', address);
+}
+
+/** Graphics without video get libvirt's default card; each model gets its default sizes; the first is primary. */
+function defaultVideo(spec: DomainSpec): void {
+  const hasGraphics = spec.devices.some((d) => d.kind === 'graphics');
+  let videos = spec.devices.filter((d) => d.kind === 'video');
+  if (hasGraphics && videos.length === 0) {
+    spec.devices.push({ kind: 'video', model: new Map([['type', 'cirrus']]), modelChildren: [], extra: [] });
+    videos = spec.devices.filter((d) => d.kind === 'video');
+  }
+  videos.forEach((video, i) => {
+    if (video.kind !== 'video') return;
+    const model = video.model;
+    const type = model.get('type') ?? 'cirrus';
+    model.set('type', type);
+    if (['cirrus', 'vga', 'vmvga', 'xen', 'bochs'].includes(type) && !model.has('vram')) model.set('vram', '16384');
+    if (type === 'qxl') {
+      if (!model.has('ram')) model.set('ram', '65536');
+      if (!model.has('vram')) model.set('vram', '65536');
+      if (!model.has('vgamem')) model.set('vgamem', '16384');
+    }
+    if (type !== 'none' && !model.has('heads')) model.set('heads', '1');
+    if (i === 0 && type !== 'none') model.set('primary', 'yes');
+  });
+}

@@ -1,0 +1,181 @@
+// Reads a `<domain>` element tree into a DomainSpec with libvirt's checks, in libvirt's order, and its words.
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import { parseDevice } from './device-parse.js';
+import type { DeviceSpec, DomainSpec, OsSpec } from './domain-spec.js';
+import { parseMemoryKiB } from './scaled-memory.js';
+
+/** The virt types libvirt knows (virDomainVirt). */
+const VIRT_TYPES = new Set(['none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp', 'parallels', 'bhyve', 'vz', 'ch']);
+
+/** Top-level elements libvirt knows but the model keeps as elements; anything else is dropped, as libvirt drops it. */
+export const KEPT_TOP_LEVEL = [
+  'genid', 'metadata', 'maxMemory', 'blkiotune', 'memtune', 'memoryBacking', 'vcpus', 'iothreads', 'iothreadids', 'cputune', 'numatune',
+  'resource', 'sysinfo', 'bootloader', 'bootloader_args', 'idmap', 'features', 'cpu', 'on_lockfailure', 'pm', 'perf', 'seclabel', 'keywrap',
+  'launchSecurity', 'throttlegroups',
+] as const;
+
+const ACTIONS = new Set(['destroy', 'restart', 'rename-restart', 'preserve']);
+const CRASH_ACTIONS = new Set([...ACTIONS, 'coredump-destroy', 'coredump-restart']);
+
+const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
+const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
+
+/** What parsing needs from the caller. */
+export interface DomainParseOptions {
+  /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
+  generateUuid?: () => string;
+}
+
+/**
+ * Parses a `<domain>` root (libvirt's virDomainDefParseXML): the checks in libvirt's order with
+ * its error numbers and texts. Defaults are the caller's (see domain-defaults.ts).
+ */
+export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = {}): DomainSpec {
+  const type = root.attributes.get('type');
+  if (type === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain type attribute');
+  if (!VIRT_TYPES.has(type)) throw unsupported(`invalid domain type ${type}`);
+  const name = text(root, 'name')?.trim();
+  if (!name) throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
+  const uuid = parseUuid(root, options);
+  const spec: DomainSpec = {
+    type,
+    name,
+    uuid,
+    memoryKiB: 0,
+    currentMemoryKiB: 0,
+    vcpu: { count: 1, placement: 'static' },
+    os: { type: '', boot: [], extra: [] },
+    clock: { attributes: new Map(), children: [] },
+    lifecycle: { onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'destroy' },
+    devices: [],
+    extra: new Map(),
+  };
+  const title = text(root, 'title');
+  if (title !== undefined) {
+    if (title.includes('\n')) throw xmlError('Domain title can\'t contain newlines');
+    spec.title = title;
+  }
+  const description = text(root, 'description');
+  if (description !== undefined) spec.description = description;
+  const memory = childElement(root, 'memory');
+  if (memory) spec.memoryKiB = parseMemoryKiB(textOf(memory), memory.attributes.get('unit'), './memory[1]');
+  const current = childElement(root, 'currentMemory');
+  if (current) spec.currentMemoryKiB = parseMemoryKiB(textOf(current), current.attributes.get('unit'), './currentMemory[1]');
+  parseVcpu(root, spec);
+  spec.os = parseOs(root);
+  const clock = childElement(root, 'clock');
+  if (clock) spec.clock = { attributes: new Map(clock.attributes), children: childElements(clock, 'timer') };
+  spec.lifecycle = {
+    onPoweroff: action(root, 'on_poweroff', 'destroy', ACTIONS),
+    onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
+    onCrash: action(root, 'on_crash', 'destroy', CRASH_ACTIONS),
+  };
+  const devices = childElement(root, 'devices');
+  if (devices) {
+    const emulator = text(devices, 'emulator')?.trim();
+    if (emulator) spec.emulator = emulator;
+    for (const el of childElements(devices)) {
+      const device: DeviceSpec | undefined = parseDevice(el);
+      if (device) spec.devices.push(device);
+    }
+  }
+  for (const name of KEPT_TOP_LEVEL) {
+    const found = childElements(root, name);
+    if (found.length > 0) spec.extra.set(name, found);
+  }
+  checkDiskTargets(spec);
+  return spec;
+}
+
+function text(parent: XmlElement, name: string): string | undefined {
+  const el = childElement(parent, name);
+  return el ? textOf(el) : undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+function parseUuid(root: XmlElement, options: DomainParseOptions): string {
+  const given = text(root, 'uuid')?.trim();
+  if (given === undefined || given === '') {
+    if (!options.generateUuid) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain uuid');
+    return options.generateUuid();
+  }
+  if (!UUID.test(given)) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
+  const hex = given.replaceAll('-', '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function parseVcpu(root: XmlElement, spec: DomainSpec): void {
+  const vcpu = childElement(root, 'vcpu');
+  if (!vcpu) return;
+  const count = positiveInteger(textOf(vcpu).trim() || '1', './vcpu[1]');
+  spec.vcpu = { count, placement: vcpu.attributes.get('placement') ?? 'static' };
+  const cpuset = vcpu.attributes.get('cpuset');
+  if (cpuset !== undefined) spec.vcpu.cpuset = cpuset;
+  const current = vcpu.attributes.get('current');
+  if (current !== undefined) {
+    const n = positiveInteger(current, './vcpu[1]/@current');
+    if (n !== count) spec.vcpu.current = n;
+  }
+}
+
+function positiveInteger(value: string, xpath: string): number {
+  if (!/^\d+$/.test(value)) throw xmlError(`Invalid value '${value}' for element or attribute '${xpath}'`);
+  return Number(value);
+}
+
+function parseOs(root: XmlElement): OsSpec {
+  const os = childElement(root, 'os');
+  const type = os ? childElement(os, 'type') : undefined;
+  if (!os || !type) throw xmlError('an os <type> must be specified');
+  const spec: OsSpec = { type: textOf(type).trim(), boot: [], extra: [] };
+  const firmware = os.attributes.get('firmware');
+  if (firmware !== undefined) spec.firmware = firmware;
+  const arch = type.attributes.get('arch');
+  if (arch !== undefined) spec.arch = arch;
+  const machine = type.attributes.get('machine');
+  if (machine !== undefined) spec.machine = machine;
+  for (const child of childElements(os)) {
+    switch (child.name) {
+      case 'type':
+        break;
+      case 'boot': {
+        const dev = child.attributes.get('dev');
+        if (dev === undefined) throw xmlError('missing boot device');
+        spec.boot.push(dev);
+        break;
+      }
+      case 'loader':
+        spec.loader = { attributes: new Map(child.attributes), path: textOf(child).trim() };
+        break;
+      case 'nvram':
+        spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim() };
+        break;
+      default:
+        spec.extra.push(child);
+    }
+  }
+  return spec;
+}
+
+function action(root: XmlElement, name: string, fallback: string, allowed: ReadonlySet<string>): string {
+  const value = text(root, name)?.trim();
+  if (value === undefined) return fallback;
+  if (!allowed.has(value)) throw unsupported(`unknown ${name} action: ${value}`);
+  return value;
+}
+
+/** libvirt refuses two disks with the same target, naming both sources. */
+function checkDiskTargets(spec: DomainSpec): void {
+  const seen = new Map<string, string>();
+  for (const device of spec.devices) {
+    if (device.kind !== 'disk') continue;
+    const source = device.source?.get('file') ?? device.source?.get('dev') ?? device.source?.get('name') ?? '';
+    const earlier = seen.get(device.target.dev);
+    if (earlier !== undefined) throw xmlError(`target '${device.target.dev}' duplicated for disk sources '${earlier}' and '${source}'`);
+    seen.set(device.target.dev, source);
+  }
+}

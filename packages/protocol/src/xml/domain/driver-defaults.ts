@@ -1,0 +1,17 @@
+// The defaults libvirt 9.0's test and QEMU drivers fill into a definition, as DriverDefaults profiles.
+import type { DriverDefaults } from './domain-defaults.js';
+
+/** libvirt's test driver: i686 guests, `testnetN` interface targets, drive addresses and their controllers. */
+export const TEST_DRIVER_DEFAULTS: DriverDefaults = {
+  defaultArch: (osType) => (osType === 'hvm' || osType === 'xen' ? 'i686' : undefined),
+  serialTarget: 'port',
+  interfaceTarget: (index) => `testnet${index}`,
+  assignDriveAddresses: true,
+};
+
+/** libvirt's QEMU driver on an x86_64 host, before its machine-specific devices and PCI addresses. */
+export const QEMU_DRIVER_DEFAULTS: DriverDefaults = {
+  defaultArch: () => 'x86_64',
+  serialTarget: 'isa-serial',
+  assignDriveAddresses: true,
+};

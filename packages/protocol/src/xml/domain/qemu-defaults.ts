@@ -1,0 +1,167 @@
+// What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
+import { element, type XmlElement } from '../xml-tree.js';
+import type { DriverDefaults } from './domain-defaults.js';
+import type { AddressSpec, ControllerSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
+
+/** Facts about the host's QEMU the defaults depend on. */
+export interface QemuHostFacts {
+  /** `<emulator>`: the QEMU binary, e.g. `/usr/bin/qemu-system-x86_64`. */
+  emulator: string;
+  /** Machine aliases and their versioned names, e.g. `q35` -> `pc-q35-7.2` (from `-machine help`). */
+  machineAliases: ReadonlyMap<string, string>;
+}
+
+const pci = (bus: number, slot: number, fn = 0, multifunction = false): AddressSpec => ({
+  type: 'pci',
+  attributes: new Map([
+    ['domain', '0x0000'],
+    ['bus', `0x${bus.toString(16).padStart(2, '0')}`],
+    ['slot', `0x${slot.toString(16).padStart(2, '0')}`],
+    ['function', `0x${fn.toString(16)}`],
+    ...(multifunction ? ([['multifunction', 'on']] as [string, string][]) : []),
+  ]),
+});
+
+const controller = (type: string, index: number, model?: string, children: XmlElement[] = []): ControllerSpec => {
+  const spec: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children };
+  if (model !== undefined) spec.model = model;
+  return spec;
+};
+
+const other = (el: XmlElement): DeviceSpec => ({ kind: 'other', element: el });
+const isOther = (d: DeviceSpec, name: string): d is { kind: 'other'; element: XmlElement } => d.kind === 'other' && d.element.name === name;
+
+/** The QEMU driver's defaults for a host with these facts (libvirt's qemuDomainDefPostParse and qemuDomainAssignAddresses). */
+export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
+  return {
+    defaultArch: () => 'x86_64',
+    serialTarget: 'isa-serial',
+    assignDriveAddresses: true,
+    finish: (spec) => finishQemu(spec, host),
+  };
+}
+
+function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
+  const machine = spec.os.machine ?? 'pc';
+  spec.os.machine = host.machineAliases.get(machine) ?? machine;
+  const q35 = spec.os.machine.startsWith('pc-q35') || spec.os.machine === 'q35';
+  spec.emulator ??= host.emulator;
+  const cpu = spec.extra.get('cpu')?.[0];
+  if (cpu && cpu.attributes.get('mode') === 'host-model' && !cpu.attributes.has('check')) {
+    spec.extra.set('cpu', [{ ...cpu, attributes: new Map([...cpu.attributes, ['check', 'partial']]) }]);
+  }
+  if (!spec.extra.has('cpu') && spec.type === 'qemu') {
+    spec.extra.set('cpu', [element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [element('model', { fallback: 'forbid' }, ['qemu64'])])]);
+  }
+  for (const disk of spec.devices.filter((d): d is DiskSpec => d.kind === 'disk')) {
+    const driver = disk.driver ?? new Map<string, string>();
+    disk.driver = new Map([['name', driver.get('name') ?? 'qemu'], ['type', driver.get('type') ?? 'raw'], ...[...driver].filter(([k]) => k !== 'name' && k !== 'type')]);
+  }
+  implicitControllers(spec, q35);
+  if (!spec.devices.some((d) => isOther(d, 'input'))) {
+    spec.devices.push(other(element('input', { type: 'mouse', bus: 'ps2' })), other(element('input', { type: 'keyboard', bus: 'ps2' })));
+  }
+  const graphics = spec.devices.filter((d) => d.kind === 'graphics');
+  if (!spec.devices.some((d) => isOther(d, 'audio')) && !graphics.some((g) => g.kind === 'graphics' && g.type === 'sdl')) {
+    const spice = graphics.some((g) => g.kind === 'graphics' && g.type === 'spice');
+    spec.devices.push(other(element('audio', { id: '1', type: spice ? 'spice' : 'none' })));
+  }
+  if (!spec.devices.some((d) => isOther(d, 'memballoon'))) spec.devices.push(other(element('memballoon', { model: 'virtio' })));
+  virtioSerialAddresses(spec);
+  if (q35) assignQ35Addresses(spec);
+  else assignI440fxAddresses(spec);
+}
+
+/** usb, then sata (q35) or nothing, the PCI root, ide (pc, for IDE disks), virtio-serial (for virtio channels), in that order. */
+function implicitControllers(spec: DomainSpec, q35: boolean): void {
+  const given = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller');
+  const has = (type: string) => given.find((c) => c.type === type && c.index === 0);
+  const ordered: ControllerSpec[] = [];
+  ordered.push(has('usb') ?? controller('usb', 0, q35 ? 'qemu-xhci' : 'piix3-uhci'));
+  if (q35) ordered.push(has('sata') ?? controller('sata', 0));
+  ordered.push(has('pci') ?? controller('pci', 0, q35 ? 'pcie-root' : 'pci-root'));
+  if (!q35 && spec.devices.some((d) => d.kind === 'disk' && d.target.bus === 'ide')) ordered.push(has('ide') ?? controller('ide', 0));
+  const virtioChannels = spec.devices.some((d) => d.kind === 'channel' && (d.target.get('type') ?? 'virtio') === 'virtio');
+  if (virtioChannels) ordered.push(has('virtio-serial') ?? controller('virtio-serial', 0));
+  const rest = given.filter((c) => !ordered.includes(c));
+  spec.devices = [...spec.devices.filter((d) => d.kind !== 'controller'), ...ordered, ...rest];
+}
+
+function virtioSerialAddresses(spec: DomainSpec): void {
+  let port = 1;
+  for (const device of spec.devices) {
+    if (device.kind !== 'channel' || (device.target.get('type') ?? 'virtio') !== 'virtio') continue;
+    device.target = new Map([['type', 'virtio'], ...[...device.target].filter(([k]) => k !== 'type')]);
+    device.address ??= { type: 'virtio-serial', attributes: new Map([['controller', '0'], ['bus', '0'], ['port', String(port++)]]) };
+  }
+}
+
+/** Devices that sit on a PCI slot of their own, in the order libvirt hands out addresses (qemuDomainAssignDevicePCISlots). */
+function pciDevices(spec: DomainSpec): { address?: AddressSpec }[] {
+  const out: { address?: AddressSpec }[] = [];
+  for (const d of spec.devices) if (d.kind === 'interface') out.push(d);
+  for (const d of spec.devices) if (d.kind === 'controller' && (d.type === 'usb' || d.type === 'virtio-serial' || d.type === 'scsi')) out.push(d);
+  for (const d of spec.devices) if (d.kind === 'disk' && d.target.bus === 'virtio') out.push(d);
+  for (const name of ['memballoon', 'rng']) {
+    for (const d of spec.devices) {
+      if (d.kind !== 'other' || d.element.name !== name) continue;
+      if (name === 'memballoon' && d.element.attributes.get('model') === 'none') continue;
+      out.push(addressHolder(d));
+    }
+  }
+  return out;
+}
+
+/** A kept element (memballoon, rng) whose `<address>` child the assigner may set. */
+function addressHolder(device: { kind: 'other'; element: XmlElement }): { address?: AddressSpec } {
+  return {
+    get address() {
+      const el = device.element.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'address');
+      return el ? { type: el.attributes.get('type') ?? '', attributes: el.attributes } : undefined;
+    },
+    set address(address: AddressSpec | undefined) {
+      if (!address) return;
+      const attributes: Record<string, string> = { type: address.type, ...Object.fromEntries(address.attributes) };
+      device.element = { ...device.element, children: [...device.element.children.filter((c) => typeof c === 'string' || c.name !== 'address'), element('address', attributes)] };
+    },
+  };
+}
+
+function primaryVideo(spec: DomainSpec): VideoSpec | undefined {
+  return spec.devices.find((d): d is VideoSpec => d.kind === 'video' && d.model.get('type') !== 'none');
+}
+
+/** q35: video at 00:01.0, SATA at 00:1f.2, each other device behind its own pcie-root-port, plus one spare port. */
+function assignQ35Addresses(spec: DomainSpec): void {
+  const video = primaryVideo(spec);
+  if (video) video.address ??= pci(0, 1);
+  const sata = spec.devices.find((d) => d.kind === 'controller' && d.type === 'sata' && d.index === 0);
+  if (sata && sata.kind === 'controller') sata.address ??= pci(0, 0x1f, 2);
+  const devices = pciDevices(spec).filter((d) => !d.address);
+  const ports = devices.length + 1;
+  const firstSlot = video ? 2 : 1;
+  for (let i = 1; i <= ports; i++) {
+    const slot = firstSlot + Math.floor((i - 1) / 8);
+    const fn = (i - 1) % 8;
+    const port = controller('pci', i, 'pcie-root-port', [
+      element('model', { name: 'pcie-root-port' }),
+      element('target', { chassis: String(i), port: `0x${((slot << 3) | fn).toString(16)}` }),
+    ]);
+    port.address = pci(0, slot, fn, fn === 0 && ports > 1);
+    spec.devices.push(port);
+  }
+  devices.forEach((device, i) => (device.address = pci(i + 1, 0)));
+}
+
+/** i440fx: IDE and USB on the PIIX3 (00:01.1, 00:01.2), the primary video at slot 2, the rest on the next slots. */
+function assignI440fxAddresses(spec: DomainSpec): void {
+  for (const device of spec.devices) {
+    if (device.kind !== 'controller' || device.index !== 0) continue;
+    if (device.type === 'ide') device.address ??= pci(0, 1, 1);
+    if (device.type === 'usb' && device.model === 'piix3-uhci') device.address ??= pci(0, 1, 2);
+  }
+  let slot = 2;
+  const video = primaryVideo(spec);
+  if (video && !video.address) video.address = pci(0, slot++);
+  for (const device of pciDevices(spec)) if (!device.address) device.address = pci(0, slot++);
+}

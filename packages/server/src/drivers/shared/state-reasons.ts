@@ -1,0 +1,18 @@
+// The state reasons both drivers set, named once from libvirt's vocabulary (RunningReason, PausedReason, ShutoffReason).
+import { PausedReason, RunningReason, ShutoffReason } from '@virtwire/protocol';
+
+/** The reasons the test and qemu drivers give their domains' states. */
+export const StateReason = {
+  /** Any state: `VIR_DOMAIN_*_UNKNOWN`, what libvirt's test driver gives every domain it loads. */
+  Unknown: 0,
+  RunningBooted: RunningReason.Booted,
+  RunningFromSnapshot: RunningReason.FromSnapshot,
+  RunningUnpaused: RunningReason.Unpaused,
+  PausedUser: PausedReason.User,
+  PausedFromSnapshot: PausedReason.FromSnapshot,
+  PausedStartingUp: PausedReason.StartingUp,
+  ShutoffShutdown: ShutoffReason.Shutdown,
+  ShutoffDestroyed: ShutoffReason.Destroyed,
+  ShutoffCrashed: ShutoffReason.Crashed,
+  ShutoffFromSnapshot: ShutoffReason.FromSnapshot,
+} as const;
