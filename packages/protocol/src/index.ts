@@ -16,6 +16,8 @@ export * from './methods/method-spec.js';
 export * from './methods/method-schema.js';
 export * from './methods/method-table.js';
 export { methodSchemas } from './methods/method-schemas.js';
+export { OpenRpcDocumentSchema, type OpenRpcDocument } from './methods/discovery-schemas.js';
+export { openRpcDocument, OPENRPC_VERSION } from './methods/openrpc-document.js';
 export { DomainJobType } from './methods/domain-methods.js';
 export { DomainJobInfoSchema, type DomainJobInfo } from './methods/domain-schemas.js';
 export { StorageVolRefSchema, type StorageVolRef } from './methods/storage-schemas.js';

@@ -9,6 +9,11 @@ export const DEFAULT_TCP_PORT = 16520;
 /** virtwire's own version, encoded as libvirt encodes versions (major * 1e6 + minor * 1e3 + micro). */
 export const LIB_VERSION = 1_000;
 
+/** Writes libvirt's version number as `major.minor.micro`: 1000 is `0.1.0`. */
+export function formatVersion(encoded: number): string {
+  return `${Math.floor(encoded / 1_000_000)}.${Math.floor(encoded / 1_000) % 1_000}.${encoded % 1_000}`;
+}
+
 /** Encodes `major.minor.micro` as libvirt's version number. */
 export function encodeVersion(major: number, minor: number, micro: number): number {
   return major * 1_000_000 + minor * 1_000 + micro;
