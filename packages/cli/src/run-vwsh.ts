@@ -2,7 +2,7 @@
 import { connect, DEFAULT_DRIVER_URI, VirError, type Connection } from '@virtwire/client';
 import { COMMANDS } from './commands/command-table.js';
 import { describeConnectionFailure } from './connection-failure.js';
-import { parseGlobalOptions, usage, vwshVersion } from './global-options.js';
+import { parseGlobalOptions, usage, vwshLongVersion, vwshVersion } from './global-options.js';
 import { CommandGroups, type CommandDefinition, type CommandGroup } from './shell/command-definition.js';
 import { groupHelp } from './shell/command-help.js';
 import { parseCommandChain, type ParsedCommand } from './shell/command-parser.js';
@@ -62,7 +62,7 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
       errors.error(request.message);
       return 1;
     case 'version':
-      io.stdout.write(`${vwshVersion()}\n`);
+      io.stdout.write(request.long ? vwshLongVersion() : `${vwshVersion()}\n`);
       return 0;
     case 'help':
       io.stdout.write(usage((Object.keys(CommandGroups) as CommandGroup[]).map((g) => groupHelp(g, COMMANDS, false)).join('')));

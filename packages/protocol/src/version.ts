@@ -3,6 +3,9 @@
 /** The WebSocket subprotocol every virtwire peer must offer and the daemon selects. */
 export const SUBPROTOCOL = 'virtwire.v1';
 
+/** Where virtwire lives: its source, documentation and issue tracker. */
+export const PROJECT_URL = 'https://github.com/virtwire/virtwire';
+
 /** The default TCP port of virtwired (libvirt's is 16509; 16520 keeps clear of it). */
 export const DEFAULT_TCP_PORT = 16520;
 
