@@ -44,7 +44,7 @@ describe('virtwired --version and --help', () => {
 
   it('names each default once, the repeatable options included', async () => {
     const { stdout } = await virtwired(['--help']);
-    const options = stdout.split(/\n(?= {2}-)/).filter((entry) => entry.startsWith("  --"));
+    const options = stdout.split(/\n(?= {2}-)/).filter((entry) => entry.startsWith('  --'));
     expect(options.length).toBeGreaterThan(30);
     for (const entry of options) expect(entry.match(/default/g)?.length ?? 0, entry).toBeLessThanOrEqual(1);
     for (const repeatable of ['--listen', '--allow-origin', '--storage-root', '--node-dir']) {
