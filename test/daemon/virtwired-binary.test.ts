@@ -18,6 +18,7 @@ const freshEnvironment = () => ({
   XDG_CONFIG_HOME: join(dir, 'config'),
   XDG_STATE_HOME: join(dir, 'state-home'),
   VIRTWIRE_RUNTIME_DIR: join(dir, 'run'),
+  VIRTWIRE_STATE_DIR: join(dir, 'state'),
 });
 
 beforeAll(() => {
@@ -58,6 +59,7 @@ describe('virtwired --version and --help', () => {
     for (const uri of ['test:///default', 'test:///DIR/node.xml', 'qemu:///session', 'test+ws://127.0.0.1:16520/default']) expect(stdout).toContain(uri);
     expect(stdout).toContain(join(dir, 'run', 'virtwired-sock'));
     expect(stdout).toContain(join(dir, 'config', 'virtwire', 'token'));
+    expect(stdout).toContain(`state           ${join(dir, 'state')}`);
   });
 });
 

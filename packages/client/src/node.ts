@@ -1,4 +1,8 @@
 // @virtwire/client for Node: the core SDK with ws injected, unix sockets, TLS, and the local daemon's socket and token.
+/**
+ * The SDK for Node: the browser build plus `ws`, unix sockets, TLS, and the local daemon's socket and token.
+ * @module @virtwire/client
+ */
 import { ErrorNumber, VirError } from '@virtwire/protocol';
 import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,8 @@
 // @virtwire/protocol: the contract shared by virtwired, the SDK and vwsh. Browser-safe: no Node imports.
+/**
+ * The contract: libvirt flags and error numbers, the method table and its schemas, safe XML, the OpenRPC document.
+ * @module @virtwire/protocol
+ */
 export * from './version.js';
 export * from './references.js';
 export * from './capabilities.js';

@@ -58,7 +58,9 @@ const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerC
 
 const uid = process.getuid?.() ?? 1000;
 const sockets = localSocketPaths({ runtimeDirOverride: process.env.VIRTWIRE_RUNTIME_DIR, xdgRuntimeDir: process.env.XDG_RUNTIME_DIR, uid });
-const defaultStateDir = uid === 0 ? '/var/lib/virtwire' : join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'virtwire');
+/** Like libvirt's: /var/lib for root, the XDG state directory otherwise; `$VIRTWIRE_STATE_DIR` overrides both (as `$VIRTWIRE_RUNTIME_DIR` does for the sockets). */
+const defaultStateDir =
+  process.env.VIRTWIRE_STATE_DIR || (uid === 0 ? '/var/lib/virtwire' : join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'virtwire'));
 const clientTokenFile = localTokenPath({ xdgConfigHome: process.env.XDG_CONFIG_HOME, home: homedir() });
 
 /** What `--help` says after the options: the URIs clients open, and where the daemon keeps things. */
@@ -71,7 +73,7 @@ qemu+unix:///session; without one, vwsh and the SDK use the local unix socket):
 
 Default paths:
   sockets         ${sockets.readWrite} (0600), ${sockets.readOnly} (0666)
-  state           ${defaultStateDir}
+  state           ${defaultStateDir} ($VIRTWIRE_STATE_DIR overrides)
   tokens          <state-dir>/tokens (SHA-256 only; manage with \`virtwired token\`)
   client token    ${clientTokenFile} (written on first start)
 `;
