@@ -194,7 +194,7 @@ describe('the token file', () => {
 describe('listeners off loopback', () => {
   it('refuses plain ws:// on a non-loopback address', async () => {
     await expect(
-      startDaemon({ listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0 }], stateDir: tmpdir(), logLevel: 'silent' }),
+      startDaemon({ listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0 }], stateDir: join(tmpdir(), 'virtwire-never-created'), logLevel: 'silent' }),
     ).rejects.toThrow('refusing plain ws:// on non-loopback address 0.0.0.0; listen on 127.0.0.1 or configure TLS');
   });
 });
@@ -203,18 +203,20 @@ describe('TLS', () => {
   let tls: TlsFixtures;
   let daemon: Daemon;
   let verifying: Daemon;
+  let stateDir: string;
   beforeAll(async () => {
     tls = makeTlsFixtures();
+    stateDir = mkdtempSync(join(tmpdir(), 'virtwire-tls-state-'));
     const tokens = [tokenEntry(rwToken, 'rw', 'admin')];
     daemon = await startDaemon({
       listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey } }],
-      stateDir: tmpdir(),
+      stateDir,
       tokens,
       logLevel: 'silent',
     });
     verifying = await startDaemon({
       listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey, clientCa: tls.ca } }],
-      stateDir: tmpdir(),
+      stateDir: join(stateDir, 'verifying'),
       tokens,
       logLevel: 'silent',
     });
@@ -222,6 +224,7 @@ describe('TLS', () => {
   afterAll(async () => {
     await daemon?.close();
     await verifying?.close();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   const port = (d: Daemon) => d.addresses[0]!.split(':').pop()!;
