@@ -2,7 +2,7 @@
 import { connect, TOKEN_SUBPROTOCOL_PREFIX as CLIENT_PREFIX } from '@virtwire/client';
 import { ErrorNumber } from '@virtwire/protocol';
 import { formatTokenLine, generateToken, parseTokenFile, startDaemon, tokenEntry, type Daemon } from '@virtwire/server';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,8 +147,11 @@ describe('the token file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'virtwire-revoke-'));
     const file = join(dir, 'tokens');
     const [revoked, kept] = [generateToken(), generateToken()];
-    const write = (entries: Array<[string, 'rw' | 'ro', string]>) =>
-      writeFileSync(file, entries.map(([token, role, name]) => `${formatTokenLine(tokenEntry(token, role, name))}\n`).join(''), { mode: 0o600 });
+    // Replaced whole (write, then rename), as `virtwired token` does: a heartbeat must never read a half-written file.
+    const write = (entries: Array<[string, 'rw' | 'ro', string]>) => {
+      writeFileSync(`${file}.new`, entries.map(([token, role, name]) => `${formatTokenLine(tokenEntry(token, role, name))}\n`).join(''), { mode: 0o600 });
+      renameSync(`${file}.new`, file);
+    };
     write([
       [revoked, 'rw', 'revoked'],
       [kept, 'rw', 'kept'],
