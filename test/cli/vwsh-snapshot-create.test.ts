@@ -35,7 +35,7 @@ async function creationTimes(uri: string, domainName: string): Promise<Map<strin
 }
 
 describe('snapshot-create-as', () => {
-  it('prints the observed virsh session of the reference (§4.3): duplicate error, --halt, parent column', async () => {
+  it('prints the virsh session observed on libvirt 9.0: duplicate error, --halt, parent column', async () => {
     const uri = server.uri();
     const run = await vwsh(['-c', uri, 'snapshot-create-as test s1; snapshot-create-as test s1; snapshot-create-as test s2 --halt; domstate test; snapshot-list test --parent']);
     const times = await creationTimes(uri, 'test');

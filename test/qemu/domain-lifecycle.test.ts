@@ -2,7 +2,7 @@
 import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, RunningReason } from '@virtwire/client';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPidFile, isProcessAlive } from '@virtwire/server/qemu-engine';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { domainXml, failure, hasQemu, QemuSandbox } from './qemu-fixture.js';
@@ -13,6 +13,12 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
   const qemu = useQemuDaemon({ confined: false, inspectionMonitor: false });
   let box: QemuSandbox, server: TestDaemon, conn: Connection, stateDir: string, runtimeDir: string;
   beforeAll(() => ({ box, server, conn, stateDir, runtimeDir } = qemu));
+  // The restart tests replace the fixture's daemon with their own: the last of those is closed here (the fixture closes its own).
+  afterAll(async () => {
+    if (server === qemu.server) return;
+    await conn.close();
+    await server.close();
+  });
 
   it('reports QEMU\'s version libvirt-style, minimal capabilities XML, and the driver\'s atomic kinds', async () => {
     const version = await conn.getVersion();

@@ -2,7 +2,7 @@
 import { connect, TOKEN_SUBPROTOCOL_PREFIX as CLIENT_PREFIX } from '@virtwire/client';
 import { ErrorNumber } from '@virtwire/protocol';
 import { formatTokenLine, generateToken, parseTokenFile, startDaemon, tokenEntry, type Daemon } from '@virtwire/server';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,8 +147,11 @@ describe('the token file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'virtwire-revoke-'));
     const file = join(dir, 'tokens');
     const [revoked, kept] = [generateToken(), generateToken()];
-    const write = (entries: Array<[string, 'rw' | 'ro', string]>) =>
-      writeFileSync(file, entries.map(([token, role, name]) => `${formatTokenLine(tokenEntry(token, role, name))}\n`).join(''), { mode: 0o600 });
+    // Replaced whole (write, then rename), as `virtwired token` does: a heartbeat must never read a half-written file.
+    const write = (entries: Array<[string, 'rw' | 'ro', string]>) => {
+      writeFileSync(`${file}.new`, entries.map(([token, role, name]) => `${formatTokenLine(tokenEntry(token, role, name))}\n`).join(''), { mode: 0o600 });
+      renameSync(`${file}.new`, file);
+    };
     write([
       [revoked, 'rw', 'revoked'],
       [kept, 'rw', 'kept'],
@@ -194,7 +197,7 @@ describe('the token file', () => {
 describe('listeners off loopback', () => {
   it('refuses plain ws:// on a non-loopback address', async () => {
     await expect(
-      startDaemon({ listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0 }], stateDir: tmpdir(), logLevel: 'silent' }),
+      startDaemon({ listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0 }], stateDir: join(tmpdir(), 'virtwire-never-created'), logLevel: 'silent' }),
     ).rejects.toThrow('refusing plain ws:// on non-loopback address 0.0.0.0; listen on 127.0.0.1 or configure TLS');
   });
 });
@@ -203,18 +206,20 @@ describe('TLS', () => {
   let tls: TlsFixtures;
   let daemon: Daemon;
   let verifying: Daemon;
+  let stateDir: string;
   beforeAll(async () => {
     tls = makeTlsFixtures();
+    stateDir = mkdtempSync(join(tmpdir(), 'virtwire-tls-state-'));
     const tokens = [tokenEntry(rwToken, 'rw', 'admin')];
     daemon = await startDaemon({
       listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey } }],
-      stateDir: tmpdir(),
+      stateDir,
       tokens,
       logLevel: 'silent',
     });
     verifying = await startDaemon({
       listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey, clientCa: tls.ca } }],
-      stateDir: tmpdir(),
+      stateDir: join(stateDir, 'verifying'),
       tokens,
       logLevel: 'silent',
     });
@@ -222,6 +227,7 @@ describe('TLS', () => {
   afterAll(async () => {
     await daemon?.close();
     await verifying?.close();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   const port = (d: Daemon) => d.addresses[0]!.split(':').pop()!;

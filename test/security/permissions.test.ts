@@ -25,8 +25,8 @@ describe('the method table', () => {
     }
   });
 
-  it('lets only ConnectOpen be called before a connection is open', () => {
-    expect(entries.filter(([, d]) => d.permission === 'connect').map(([n]) => n)).toEqual(['ConnectOpen']);
+  it("lets only ConnectOpen and rpc.discover (the protocol's own description) be called before a connection is open", () => {
+    expect(entries.filter(([, d]) => d.permission === 'connect').map(([n]) => n)).toEqual(['ConnectOpen', 'rpc.discover']);
   });
 
   it('marks every method whose name says it changes something as write', () => {

@@ -1,17 +1,27 @@
 // vwsh's own options (virsh's -c, -r, -q, -h, -v), parsed with commander; the command chain is passed through.
-import { LIB_VERSION } from '@virtwire/client';
+import { formatVersion, LIB_VERSION, PROJECT_URL, SUBPROTOCOL } from '@virtwire/client';
 import { Command, CommanderError } from 'commander';
 
 /** What the options before the command ask for. */
 export type GlobalRequest =
   | { kind: 'run'; uri: string | undefined; readOnly: boolean; quiet: boolean; command: string[] }
   | { kind: 'help' }
-  | { kind: 'version' }
+  | { kind: 'version'; long: boolean }
   | { kind: 'error'; message: string };
 
 /** vwsh's version, from virtwire's libvirt-style version number. */
 export function vwshVersion(): string {
-  return `${Math.floor(LIB_VERSION / 1_000_000)}.${Math.floor(LIB_VERSION / 1_000) % 1_000}.${LIB_VERSION % 1_000}`;
+  return formatVersion(LIB_VERSION);
+}
+
+/** `vwsh -V`, laid out like virsh's long version. */
+export function vwshLongVersion(): string {
+  return `vwsh command line tool of virtwire ${vwshVersion()}
+See web site at ${PROJECT_URL}
+
+Speaks to virtwired over:
+ Transports: unix ws wss (WebSocket subprotocol ${SUBPROTOCOL})
+`;
 }
 
 /** `vwsh --help`, laid out like virsh's. */
@@ -25,7 +35,9 @@ vwsh [options]... <command> [args...]
     -h | --help             this help
     -q | --quiet            quiet mode
     -r | --readonly         connect readonly
-    -v | --version          short version
+    -v                      short version
+    -V                      long version
+         --version[=TYPE]   version, TYPE is short or long (default short)
 
   commands (non interactive mode):
 
@@ -47,7 +59,9 @@ export function parseGlobalOptions(argv: readonly string[]): GlobalRequest {
     .option('-r, --readonly', 'connect readonly')
     .option('-q, --quiet', 'quiet mode')
     .option('-h, --help', 'this help')
-    .option('-v, --version', 'short version')
+    .option('-v', 'short version')
+    .option('-V', 'long version')
+    .option('--version [type]', 'version, TYPE is short or long (default short)')
     .argument('[command...]')
     .helpOption(false)
     .passThroughOptions()
@@ -64,8 +78,10 @@ export function parseGlobalOptions(argv: readonly string[]): GlobalRequest {
     }
     throw error;
   }
-  const options = program.opts<{ connect?: string; readonly?: boolean; quiet?: boolean; help?: boolean; version?: boolean }>();
+  const options = program.opts<{ connect?: string; readonly?: boolean; quiet?: boolean; help?: boolean; v?: boolean; V?: boolean; version?: string | boolean }>();
   if (options.help) return { kind: 'help' };
-  if (options.version) return { kind: 'version' };
+  // virsh: -V and --version=long print the long version; -v, --version and any other TYPE the short one.
+  if (options.V || options.version === 'long') return { kind: 'version', long: true };
+  if (options.v || options.version !== undefined) return { kind: 'version', long: false };
   return { kind: 'run', uri: options.connect, readOnly: options.readonly === true, quiet: options.quiet === true, command: program.args };
 }

@@ -1,7 +1,7 @@
 // runVwsh: parses vwsh's command line, then runs its command chain, or the line shell when none is given; returns virsh's exit status.
 import { DEFAULT_DRIVER_URI } from '@virtwire/client';
 import { COMMANDS } from './commands/command-table.js';
-import { parseGlobalOptions, usage, vwshVersion } from './global-options.js';
+import { parseGlobalOptions, usage, vwshLongVersion, vwshVersion } from './global-options.js';
 import { CommandGroups, type CommandGroup } from './shell/command-definition.js';
 import { groupHelp } from './shell/command-help.js';
 import { tokenizeArgv, tokenizeCommandString } from './shell/command-tokens.js';
@@ -35,7 +35,7 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
       errors.error(request.message);
       return 1;
     case 'version':
-      io.stdout.write(`${vwshVersion()}\n`);
+      io.stdout.write(request.long ? vwshLongVersion() : `${vwshVersion()}\n`);
       return 0;
     case 'help':
       io.stdout.write(usage((Object.keys(CommandGroups) as CommandGroup[]).map((g) => groupHelp(g, COMMANDS, false)).join('')));

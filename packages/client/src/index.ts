@@ -1,4 +1,8 @@
 // @virtwire/client core: runtime-neutral SDK (browsers pass nothing; Node's entry point injects ws). No Node imports.
+/**
+ * The SDK without Node: what browsers and bundlers get from `@virtwire/client` (native WebSocket, token in the subprotocol).
+ * @module @virtwire/client/browser
+ */
 export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
 export { Domain, type ListPage } from './core/domain.js';
 export { DomainSnapshot } from './core/domain-snapshot.js';

@@ -1,4 +1,9 @@
 // @virtwire/client for Node: the core SDK with ws injected, unix sockets, TLS, and the local daemon's socket and token.
+/**
+ * The SDK for Node: the browser build plus `ws`, unix sockets, TLS, and the local daemon's socket and token.
+ * @module @virtwire/client
+ */
+import { ErrorNumber, VirError } from '@virtwire/protocol';
 import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
@@ -59,17 +64,45 @@ export function localSockets(env: Environment = process.env): { readWrite: strin
   });
 }
 
+/** The user's client token file: `$XDG_CONFIG_HOME/virtwire/token`, else `~/.config/virtwire/token`. */
+export function tokenFilePath(env: Environment = process.env): string {
+  return localTokenPath({ xdgConfigHome: env.XDG_CONFIG_HOME, home: env.HOME ?? homedir() });
+}
+
+/** A token the SDK found by itself, and where: `$VIRTWIRE_TOKEN` or the token file's path. */
+export interface FoundToken {
+  token: string;
+  source: string;
+}
+
+/** The token in `$VIRTWIRE_TOKEN`, or in the {@link tokenFilePath} file, with where it was found. */
+export function findToken(env: Environment = process.env): FoundToken | undefined {
+  if (env.VIRTWIRE_TOKEN) return { token: env.VIRTWIRE_TOKEN, source: '$VIRTWIRE_TOKEN' };
+  const path = tokenFilePath(env);
+  try {
+    const token = readFileSync(path, 'utf8').trim();
+    return token ? { token, source: path } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The token in `$VIRTWIRE_TOKEN`, or in `~/.config/virtwire/token` (a 0600 file that virtwired
  * writes on first start, as kubectl and docker keep theirs).
  */
 export function defaultToken(env: Environment = process.env): string | undefined {
-  if (env.VIRTWIRE_TOKEN) return env.VIRTWIRE_TOKEN;
-  try {
-    return readFileSync(localTokenPath({ xdgConfigHome: env.XDG_CONFIG_HOME, home: env.HOME ?? homedir() }), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return findToken(env)?.token;
+}
+
+/** Says where the SDK looked for the token the daemon refused (or found none), in libvirt's VIR_ERR_AUTH_FAILED. */
+function explainRefusedToken(error: unknown, found: FoundToken | undefined, env: Environment): unknown {
+  if (!VirError.is(error) || error.code !== ErrorNumber.AuthFailed) return error;
+  const detail = found
+    ? `the daemon did not accept the token from ${found.source} (unknown or revoked)`
+    : `no token: none in options.token, $VIRTWIRE_TOKEN is not set, and ${tokenFilePath(env)} does not exist or is empty ` +
+      '(virtwired writes it on its first start; `virtwired token add` makes more)';
+  return VirError.report(ErrorNumber.AuthFailed, error.domain, detail);
 }
 
 /** One reply poller per window size for the whole process: its connections share one event loop. */
@@ -95,12 +128,15 @@ export function connect(uri: string, options: NodeConnectOptions = {}, env: Envi
   const { headers = {}, tls, token: given, pollMaxUs = DEFAULT_REPLY_POLL_MAX_US, ...withoutNodeOptions } = options;
   const rest = pollMaxUs > 0 ? { replyPolling: processReplyPolling(pollMaxUs), ...withoutNodeOptions } : withoutNodeOptions;
   const tcp = /^[a-z][a-z0-9]*\+wss?:/i.test(uri);
-  const token = given ?? (tcp ? defaultToken(env) : undefined);
+  const found = given !== undefined || !tcp ? undefined : findToken(env);
+  const token = given ?? found?.token;
   const defaultSocketPath = options.readOnly ? sockets.readOnly : sockets.readWrite;
+  // A refused token the SDK chose itself (or the lack of one) is explained: where it looked.
+  const explained = (opening: Promise<Connection>) => (given !== undefined || !tcp ? opening : opening.catch((error: unknown) => Promise.reject(explainRefusedToken(error, found, env))));
   if (rest.webSocket) {
     // A caller-supplied factory cannot be given headers: the token goes in the subprotocol instead.
-    return Connection.open(uri, { defaultSocketPath, ...rest, ...(token ? { token } : {}) });
+    return explained(Connection.open(uri, { defaultSocketPath, ...rest, ...(token ? { token } : {}) }));
   }
   const allHeaders = token ? { ...headers, authorization: `Bearer ${token}` } : headers;
-  return Connection.open(uri, { webSocket: nodeWebSocketWith(allHeaders, tls), defaultSocketPath, ...rest });
+  return explained(Connection.open(uri, { webSocket: nodeWebSocketWith(allHeaders, tls), defaultSocketPath, ...rest }));
 }

@@ -1,4 +1,8 @@
 // @virtwire/protocol: the contract shared by virtwired, the SDK and vwsh. Browser-safe: no Node imports.
+/**
+ * The contract: libvirt flags and error numbers, the method table and its schemas, safe XML, the OpenRPC document.
+ * @module @virtwire/protocol
+ */
 export * from './version.js';
 export * from './references.js';
 export * from './capabilities.js';
@@ -16,6 +20,8 @@ export * from './methods/method-spec.js';
 export * from './methods/method-schema.js';
 export * from './methods/method-table.js';
 export { methodSchemas } from './methods/method-schemas.js';
+export { OpenRpcDocumentSchema, type OpenRpcDocument } from './methods/discovery-schemas.js';
+export { openRpcDocument, OPENRPC_VERSION } from './methods/openrpc-document.js';
 export { DomainJobType } from './methods/domain-methods.js';
 export { DomainJobInfoSchema, type DomainJobInfo } from './methods/domain-schemas.js';
 export { StorageVolRefSchema, type StorageVolRef } from './methods/storage-schemas.js';

@@ -4,8 +4,8 @@ import { z } from 'zod';
 /** Bounds on identifiers carried in references. */
 export const NAME_MAX_LENGTH = 1024;
 
-/** A UUID in libvirt's canonical text form. */
-export const UuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID');
+/** A UUID in libvirt's canonical text form, either case (spelled out: a JSON Schema pattern, as rpc.discover shows it, has no `i` flag). */
+export const UuidSchema = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID');
 
 /** `remote_nonnull_domain`: a domain's name, UUID and id (-1 when inactive). */
 export const DomainRefSchema = z.strictObject({

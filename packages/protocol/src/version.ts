@@ -3,11 +3,19 @@
 /** The WebSocket subprotocol every virtwire peer must offer and the daemon selects. */
 export const SUBPROTOCOL = 'virtwire.v1';
 
+/** Where virtwire lives: its source, documentation and issue tracker. */
+export const PROJECT_URL = 'https://github.com/virtwire/virtwire';
+
 /** The default TCP port of virtwired (libvirt's is 16509; 16520 keeps clear of it). */
 export const DEFAULT_TCP_PORT = 16520;
 
 /** virtwire's own version, encoded as libvirt encodes versions (major * 1e6 + minor * 1e3 + micro). */
 export const LIB_VERSION = 1_000;
+
+/** Writes libvirt's version number as `major.minor.micro`: 1000 is `0.1.0`. */
+export function formatVersion(encoded: number): string {
+  return `${Math.floor(encoded / 1_000_000)}.${Math.floor(encoded / 1_000) % 1_000}.${encoded % 1_000}`;
+}
 
 /** Encodes `major.minor.micro` as libvirt's version number. */
 export function encodeVersion(major: number, minor: number, micro: number): number {

@@ -106,6 +106,12 @@ export interface DaemonOptions {
   storageRoots?: string[];
   /** A token file (`sha256:<hex> <ro|rw> <name>` lines), re-read when it changes. */
   tokenFile?: string;
+  /**
+   * A client token file for the local user (virtwired's `~/.config/virtwire/token`). When set, and the
+   * token file does not exist yet while a TCP listener needs tokens, the first start creates the
+   * token file with one read-write token named `local` and writes that token here (0600).
+   */
+  localTokenFile?: string;
   /** Tokens given directly (embedding, tests); used together with the token file. */
   tokens?: TokenEntry[];
   /** Browser origins allowed to connect (exact `scheme://host[:port]`); none by default. */

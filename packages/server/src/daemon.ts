@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ensureLocalToken } from './auth/local-token.js';
 import type { Principal } from './auth/principal.js';
 import { TokenStore } from './auth/token-store.js';
 import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
@@ -17,6 +18,7 @@ import { ClientConnection, type CorkableStream } from './rpc/client-connection.j
 import { resolveStorageRoots } from './storage/confined-path.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
+import { refuseUpgrade } from './transport/http-reject.js';
 import { upgradeHandler } from './transport/upgrade-handler.js';
 
 /** A running daemon. */
@@ -31,6 +33,11 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
+/** The answer to an upgrade that arrives before the drivers are ready: try again shortly. */
+function refuseWhileStarting(_request: unknown, socket: Duplex): void {
+  refuseUpgrade(socket, 503, 'Service Unavailable (starting)');
+}
+
 function checkLimits(limits: DaemonLimits): void {
   for (const [name, value] of Object.entries(limits)) {
     const allowZero = name === 'idleTimeoutMs';
@@ -40,21 +47,49 @@ function checkLimits(limits: DaemonLimits): void {
   }
 }
 
-/** Starts virtwired with `options`; resolves once every listener accepts connections. */
+/**
+ * Starts virtwired with `options`; resolves once every listener accepts connections. The listeners
+ * are bound first, before anything is written: a start that cannot listen (address in use, a live
+ * socket, a bad TLS key) fails without creating a state directory or a token. Upgrades that arrive
+ * while the drivers still initialize are answered 503.
+ */
 export async function startDaemon(options: DaemonOptions, extraDrivers: HypervisorDriver[] = []): Promise<Daemon> {
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, options.logStream ?? pino.destination(2));
+  const gate = new ConnectionGate(limits, log);
+  const listeners: OpenListener[] = [];
+  const closeListeners = () => Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
+  try {
+    for (const spec of options.listeners) {
+      const listener = await openListener(spec);
+      listener.server.headersTimeout = limits.handshakeTimeoutMs;
+      listener.server.requestTimeout = limits.handshakeTimeoutMs;
+      gate.watch(listener);
+      listener.server.on('upgrade', refuseWhileStarting);
+      listener.server.on('tlsClientError', (error: Error) => log.info({ reason: error.message }, 'TLS handshake failed'));
+      listeners.push(listener);
+    }
+  } catch (error) {
+    await closeListeners();
+    throw error;
+  }
+
   const storageRoots = resolveStorageRoots(options.storageRoots ?? [], (warning) => log.warn(warning));
-  const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
-  await tokens.load();
   const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [], storageRoots };
   const qemuOptions = { ...options.qemu, storageRoots: [...(options.qemu?.storageRoots ?? []), ...(options.storageRoots ?? [])] };
   const drivers: HypervisorDriver[] = [new TestDriver(environment), new QemuDriver(environment, qemuOptions), ...extraDrivers];
+  const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
   try {
+    if (options.localTokenFile && options.tokenFile && listeners.some((l) => l.requiresToken)) {
+      const outcome = await ensureLocalToken(options.tokenFile, options.localTokenFile);
+      if (outcome !== 'kept') log.info(`read-write token 'local' ${outcome === 'created' ? 'created in' : 'registered from'} ${options.localTokenFile}`);
+    }
+    await tokens.load();
     for (const driver of drivers) await driver.initialize?.();
   } catch (error) {
     await Promise.all(drivers.map((d) => d.shutdown()));
+    await closeListeners();
     throw error;
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
@@ -62,7 +97,6 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
   /** Open connections and who opened them. */
   const sessions = new Map<ClientConnection, Principal>();
-  const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;
 
   const wss = new WebSocketServer({
@@ -93,21 +127,9 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     },
   };
 
-  const listeners: OpenListener[] = [];
-  try {
-    for (const spec of options.listeners) {
-      const listener = await openListener(spec);
-      listener.server.headersTimeout = limits.handshakeTimeoutMs;
-      listener.server.requestTimeout = limits.handshakeTimeoutMs;
-      gate.watch(listener);
-      listener.server.on('upgrade', upgradeHandler(listener, context));
-      listener.server.on('tlsClientError', (error: Error) => log.info({ reason: error.message }, 'TLS handshake failed'));
-      listeners.push(listener);
-    }
-  } catch (error) {
-    await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
-    await Promise.all(drivers.map((d) => d.shutdown()));
-    throw error;
+  for (const listener of listeners) {
+    listener.server.off('upgrade', refuseWhileStarting);
+    listener.server.on('upgrade', upgradeHandler(listener, context));
   }
   /** Ends the connections whose token was removed from the token file (or changed role) since they opened. */
   const closeRevoked = async () => {

@@ -1,6 +1,10 @@
 // @virtwire/server: start virtwired from code (tests, embedding) and implement drivers.
+/**
+ * virtwired from code: start a daemon, implement a driver, manage tokens.
+ * @module @virtwire/server
+ */
 export { startDaemon, type Daemon } from './daemon.js';
-export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
+export { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
 export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
 export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';
 export type { TlsOptions } from './daemon-options.js';

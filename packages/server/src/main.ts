@@ -1,16 +1,16 @@
 // virtwired's command line: parse options, start the daemon, stop cleanly on SIGINT/SIGTERM; `token` manages tokens.
-import { DEFAULT_TCP_PORT } from '@virtwire/protocol';
+import { DEFAULT_DRIVER_URI, DEFAULT_TCP_PORT, formatVersion, LIB_VERSION } from '@virtwire/protocol';
 import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLocalToken } from './auth/local-token.js';
 import { tokenCommand } from './auth/token-command.js';
 import { startDaemon } from './daemon.js';
+import { logStream, parseLogFormat, type LogFormat } from './log-format.js';
 import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type ListenerSpec, type TlsOptions } from './daemon-options.js';
 
-function parseListen(value: string, previous: string[]): string[] {
+function parseListen(value: string, previous: string[] = []): string[] {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw new InvalidArgumentError('expected HOST:PORT');
   return [...previous, value];
 }
@@ -21,7 +21,8 @@ function toTcp(value: string, tls: TlsOptions | undefined): ListenerSpec {
   return tls ? { ...spec, tls } : spec;
 }
 
-const repeatable = (value: string, previous: string[]) => [...previous, value];
+/** Collects a repeatable option's values (commander passes undefined before the first). */
+const repeatable = (value: string, previous: string[] = []) => [...previous, value];
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -57,50 +58,72 @@ const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerC
 
 const uid = process.getuid?.() ?? 1000;
 const sockets = localSocketPaths({ runtimeDirOverride: process.env.VIRTWIRE_RUNTIME_DIR, xdgRuntimeDir: process.env.XDG_RUNTIME_DIR, uid });
-const defaultStateDir = uid === 0 ? '/var/lib/virtwire' : join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'virtwire');
+/** Like libvirt's: /var/lib for root, the XDG state directory otherwise; `$VIRTWIRE_STATE_DIR` overrides both (as `$VIRTWIRE_RUNTIME_DIR` does for the sockets). */
+const defaultStateDir =
+  process.env.VIRTWIRE_STATE_DIR || (uid === 0 ? '/var/lib/virtwire' : join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'virtwire'));
 const clientTokenFile = localTokenPath({ xdgConfigHome: process.env.XDG_CONFIG_HOME, home: homedir() });
+
+/** What `--help` says after the options: the URIs clients open, and where the daemon keeps things. */
+const HELP_AFTER = `
+Connection URIs it serves (a client adds the transport: test+ws://127.0.0.1:${DEFAULT_TCP_PORT}/default,
+qemu+unix:///session; without one, vwsh and the SDK use the local unix socket):
+  ${DEFAULT_DRIVER_URI}           libvirt's test host: one running domain 'test' (the default)
+  test:///DIR/node.xml      a libvirt test-driver node file, in a --node-dir directory
+  qemu:///session           real QEMU guests, owned by this daemon
+
+Default paths:
+  sockets         ${sockets.readWrite} (0600), ${sockets.readOnly} (0666)
+  state           ${defaultStateDir} ($VIRTWIRE_STATE_DIR overrides)
+  tokens          <state-dir>/tokens (SHA-256 only; manage with \`virtwired token\`)
+  client token    ${clientTokenFile} (written on first start)
+`;
 
 const program = new Command('virtwired')
   .description('virtwire daemon: libvirt-compatible VM management over JSON-RPC 2.0 and WebSocket')
+  .version(`virtwired (virtwire) ${formatVersion(LIB_VERSION)}`, '-V, --version', 'print the version and exit')
   // Daemon options only before a subcommand, so `virtwired token --token-file F add` reaches `token`.
   .enablePositionalOptions()
-  .option('--listen <host:port>', `TCP listener, repeatable (default 127.0.0.1:${DEFAULT_TCP_PORT} when no listener is given)`, parseListen, [])
-  .option('--unix <path>', `read-write unix socket (default ${sockets.readWrite})`)
-  .option('--unix-ro <path>', `read-only unix socket (default ${sockets.readOnly})`)
+  // Every default is named once, in its option's description (commander would print a second one for values it holds).
+  .option('--listen <host:port>', `TCP listener, repeatable (default: 127.0.0.1:${DEFAULT_TCP_PORT}, unless --unix or --unix-ro is given)`, parseListen)
+  .option('--unix <path>', `read-write unix socket (default: ${sockets.readWrite})`)
+  .option('--unix-ro <path>', `read-only unix socket (default: ${sockets.readOnly})`)
   .option('--no-unix', 'do not listen on unix sockets')
-  .option('--state-dir <dir>', 'state directory', defaultStateDir)
-  .option('--token-file <file>', 'bearer tokens for TCP listeners (default <state-dir>/tokens; see `virtwired token`)')
+  .option('--state-dir <dir>', `state directory (default: ${defaultStateDir})`)
+  .option('--token-file <file>', 'bearer tokens for TCP listeners (default: <state-dir>/tokens; see `virtwired token`)')
   .option('--no-local-token', `on first start, do not create a read-write token for this user in ${clientTokenFile}`)
   .option('--tls-cert <file>', 'PEM certificate for TCP listeners (required on non-loopback addresses)')
   .option('--tls-key <file>', 'PEM private key for --tls-cert')
   .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
-  .option('--allow-origin <origin>', 'browser origin allowed to connect, repeatable (none by default)', repeatable, [])
-  .option('--storage-root <dir>', 'directory client-named files (snapshot overlays) must lie in, repeatable; the qemu driver also allows each domain\'s own disk directories', repeatable, [])
-  .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable', repeatable, [])
+  .option('--allow-origin <origin>', 'browser origin allowed to connect, e.g. https://app.example:8443, repeatable (default: none)', repeatable)
+  .option('--storage-root <dir>', "directory client-named files (snapshot overlays) must lie in, repeatable; the qemu driver also allows each domain's own disk directories (default: none)", repeatable)
+  .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable (default: none)', repeatable)
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
-  .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU, default) or engine')
+  .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU) or engine (default: blockdev-create)')
   .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
-  .option('--poll-max-us <us>', `longest adaptive polling window after traffic, in µs (0: never spin; default ${DEFAULT_POLL_MAX_US})`, parseCount)
-  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info');
-for (const [key, description] of LIMIT_FLAGS) program.option(`${flagOf(key)} <n>`, `${description} (default ${DEFAULT_LIMITS[key]})`, parseCount);
+  .option('--poll-max-us <us>', `longest adaptive polling window after traffic, in µs; 0 never spins (default: ${DEFAULT_POLL_MAX_US})`, parseCount)
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
+  .option('--log-format <format>', 'json (one pino object a line) or pretty (default: pretty when stderr is a terminal, else json)', parseLogFormat)
+  .addHelpText('after', HELP_AFTER);
+for (const [key, description] of LIMIT_FLAGS) program.option(`${flagOf(key)} <n>`, `${description} (default: ${DEFAULT_LIMITS[key]})`, parseCount);
 
 interface DaemonFlags {
-  listen: string[];
+  listen?: string[];
   unix: string | boolean;
   unixRo?: string;
-  stateDir: string;
+  stateDir?: string;
   tokenFile?: string;
   localToken: boolean;
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
-  allowOrigin: string[];
-  storageRoot: string[];
-  nodeDir: string[];
+  allowOrigin?: string[];
+  storageRoot?: string[];
+  nodeDir?: string[];
   qemuRuntimeDir?: string;
   qemuInspectionMonitor?: boolean;
   qemuOverlayCreation?: string;
-  logLevel: string;
+  logLevel?: string;
+  logFormat?: LogFormat;
   pollMaxUs?: number;
   [limit: string]: unknown;
 }
@@ -114,12 +137,12 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
         ...(flags.tlsClientCa ? { clientCa: readFileSync(flags.tlsClientCa) } : {}),
       }
     : undefined;
-  const listeners: ListenerSpec[] = flags.listen.map((l) => toTcp(l, tls));
+  const listeners: ListenerSpec[] = (flags.listen ?? []).map((l) => toTcp(l, tls));
   if (flags.unix !== false) {
     listeners.push({ kind: 'unix', path: typeof flags.unix === 'string' ? flags.unix : sockets.readWrite, readOnly: false });
     listeners.push({ kind: 'unix', path: flags.unixRo ?? sockets.readOnly, readOnly: true });
   }
-  if (flags.listen.length === 0 && process.argv.every((a) => !a.startsWith('--unix'))) {
+  if (!flags.listen && process.argv.every((a) => !a.startsWith('--unix'))) {
     listeners.unshift(toTcp(`127.0.0.1:${DEFAULT_TCP_PORT}`, tls));
   }
   const limits: Partial<DaemonLimits> = {};
@@ -127,19 +150,21 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     const value = flags[key];
     if (typeof value === 'number') limits[key] = value;
   }
-  const tokenFile = flags.tokenFile ?? join(flags.stateDir, 'tokens');
-  if (flags.localToken && listeners.some((l) => l.kind === 'tcp')) {
-    const outcome = await ensureLocalToken(tokenFile, clientTokenFile);
-    if (outcome !== 'kept') process.stderr.write(`virtwired: read-write token 'local' ${outcome === 'created' ? 'created in' : 'registered from'} ${clientTokenFile}\n`);
-  }
+  const stateDir = flags.stateDir ?? defaultStateDir;
+  // Listened for before the start, so a signal that arrives while it runs stops the daemon cleanly once it is up.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
+  });
   const daemon = await startDaemon({
     listeners,
-    stateDir: flags.stateDir,
-    tokenFile,
-    allowedOrigins: flags.allowOrigin,
-    storageRoots: flags.storageRoot,
-    nodeFileRoots: flags.nodeDir,
-    logLevel: flags.logLevel,
+    stateDir,
+    tokenFile: flags.tokenFile ?? join(stateDir, 'tokens'),
+    ...(flags.localToken ? { localTokenFile: clientTokenFile } : {}),
+    allowedOrigins: flags.allowOrigin ?? [],
+    storageRoots: flags.storageRoot ?? [],
+    nodeFileRoots: flags.nodeDir ?? [],
+    logLevel: flags.logLevel ?? 'info',
+    logStream: await logStream(flags.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json')),
     limits,
     pollMaxUs: flags.pollMaxUs,
     qemu: {
@@ -150,15 +175,11 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
   });
   // A stray rejection in one connection's code must not take every other connection down.
   process.on('unhandledRejection', (reason) => daemon.log.error({ err: reason }, 'unhandled rejection'));
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      daemon.log.info({ signal }, 'stopping');
-      void daemon.close().then(() => process.exit(0));
-    });
-  }
+  void stopSignal.then(async (signal) => {
+    daemon.log.info({ signal }, 'stopping');
+    await daemon.close();
+    process.exit(0);
+  });
 }
 
 program.addCommand(tokenCommand(join(defaultStateDir, 'tokens')));

@@ -7,11 +7,15 @@ import {
   checkMethodPermission,
   ConnectFlags,
   DomainSnapshotCreateFlags,
+  isMethodName,
+  JsonRpcErrorCode,
+  jsonRpcErrorMessage,
   methods,
   SUBPROTOCOL,
   type DriverCapabilities,
   type MethodSpec,
   type MethodName,
+  type OpenRpcDocument,
   type ParamsInput,
   type Result,
   type VirError,
@@ -20,7 +24,7 @@ import { Domain } from './domain.js';
 import type { ConnectionClosedError } from './errors.js';
 import { resolveConnectionUri } from './connection-uri.js';
 import type { ReplyPolling } from './reply-polling.js';
-import { RpcChannel } from './rpc-channel.js';
+import { RpcChannel, toClientError } from './rpc-channel.js';
 import { describeSnapshotRequest } from './snapshot-request.js';
 import type { WebSocketFactory } from './web-socket-like.js';
 
@@ -112,10 +116,14 @@ export class Connection {
     return (await this.channel.call(name, params, timeoutMs)) as Result<N>;
   }
 
-  /** The error the daemon would give for this call before reaching the driver, if any. */
+  /**
+   * The error the daemon would give for this call before reaching the driver, if any. A name the
+   * protocol table lacks (from untyped code) is refused as the daemon refuses it: method not found.
+   */
   refusal<N extends MethodName>(name: N, params: ParamsInput<N>): VirError | undefined {
+    if (!isMethodName(name)) return toClientError({ code: JsonRpcErrorCode.MethodNotFound, message: jsonRpcErrorMessage[JsonRpcErrorCode.MethodNotFound] });
     const definition: MethodSpec = methods[name];
-    const flags = (params as { flags?: number }).flags ?? 0;
+    const flags = (params as { flags?: number } | undefined)?.flags ?? 0;
     const denied =
       checkMethodPermission(definition, this.readOnly) ??
       checkFlagPermissions(definition, flags, this.readOnly) ??
@@ -182,6 +190,11 @@ export class Connection {
   /** `virConnectGetCapabilities`: the host capabilities XML. */
   getCapabilitiesXML(): Promise<string> {
     return this.call('ConnectGetCapabilities', {});
+  }
+
+  /** OpenRPC's `rpc.discover`: the daemon's protocol as an OpenRPC document (methods, schemas, libvirt names, permissions, flags). */
+  discover(): Promise<OpenRpcDocument> {
+    return this.call('rpc.discover', {});
   }
 
   /** Calls `listener` once if the connection drops or is closed. */

@@ -19,7 +19,17 @@ export function flagSet<Values extends Record<string, number>>(prefix: string, v
 export function flagConstantName(set: FlagSet, bit: number): string {
   const key = Object.keys(set.values).find((k) => set.values[k] === bit);
   if (key === undefined) return `0x${bit.toString(16)}`;
-  return set.prefix + key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  return constantName(set.prefix, key);
+}
+
+/** Every constant of the enum by its C name, in declaration order (two names may share a bit, as libvirt's do). */
+export function flagConstants(set: FlagSet): Record<string, number> {
+  return Object.fromEntries(Object.entries(set.values).map(([key, bit]) => [constantName(set.prefix, key), bit]));
+}
+
+/** `DiskOnly` under `VIR_DOMAIN_SNAPSHOT_CREATE_` is `VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY`. */
+function constantName(prefix: string, key: string): string {
+  return prefix + key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
 /** Bits of `flags` that `allowed` does not contain, as libvirt's `virCheckFlags` computes them. */

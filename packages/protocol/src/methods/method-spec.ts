@@ -21,7 +21,10 @@ export interface FlagPermission {
  * the group's `*-schemas.ts` file: the SDK never runs them, so a browser bundle leaves them out.
  */
 export interface MethodSpec {
-  /** The libvirt public function this mirrors, e.g. `virDomainSnapshotCreateXML`. */
+  /**
+   * The libvirt public function this mirrors, e.g. `virDomainSnapshotCreateXML`; for a JSON-RPC system
+   * extension, which libvirt has no counterpart of, its own `rpc.` name.
+   */
   readonly libvirt: string;
   /** The `VIR_FROM_THIS` of libvirt's public API file that raises its generic errors. */
   readonly errorDomain: number;

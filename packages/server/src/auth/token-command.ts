@@ -43,7 +43,7 @@ export function tokenCommand(defaultTokenFile: string): Command {
 
   command
     .command('remove')
-    .description('revoke a token by name (open connections keep running)')
+    .description('revoke a token by name (connections open with it are closed at the next heartbeat)')
     .argument('<name>', 'token name', parseName)
     .action(async (name: string) => {
       const entries = await readTokenFile(file());

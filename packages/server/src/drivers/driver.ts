@@ -56,8 +56,8 @@ export interface HypervisorDriver {
   /** The URI scheme it answers. */
   readonly scheme: string;
   /**
-   * Loads state and finishes or undoes interrupted jobs; the daemon awaits it before it listens.
-   * Drivers without persistent state leave it out.
+   * Loads state and finishes or undoes interrupted jobs; the daemon awaits it before it serves (its
+   * listeners are bound, and answer 503, meanwhile). Drivers without persistent state leave it out.
    */
   initialize?(): Promise<void>;
   /** Opens a connection for `uri`; throws a VirError when the URI is not for it or cannot be served. */

@@ -14,6 +14,7 @@ import {
   VirError,
   type DaemonMethodName,
   methodSchemas,
+  openRpcDocument,
   type MethodSpec,
   type MethodName,
   type Params,
@@ -172,12 +173,20 @@ export class Dispatcher {
     },
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
+    'rpc.discover': async () => discoveryDocument(),
     DomainGetJobInfo: async ({ domain }, session) => {
       const connection = session.driver!;
       await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, callContext(session));
       return domainJobInfo(this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase())));
     },
   };
+}
+
+/** The OpenRPC document, generated on first use and shared by every call (it is the same for every caller). */
+let discovery: Result<'rpc.discover'> | undefined;
+function discoveryDocument(): Result<'rpc.discover'> {
+  discovery ??= openRpcDocument();
+  return discovery;
 }
 
 /** Maps anything thrown to a VirError; unexpected exceptions become -32603 with a correlation id, logged by the caller. */

@@ -49,7 +49,9 @@ export function upgradeHandler(listener: OpenListener, context: UpgradeContext) 
       (outcome) => {
         if (socket.destroyed) return;
         if ('refuse' in outcome) {
-          log.info({ peer: admitted.peer, listener: listener.address, status: outcome.refuse[0] }, 'upgrade refused');
+          const fields = { peer: admitted.peer, listener: listener.address, status: outcome.refuse[0] };
+          if (outcome.origin === undefined) log.info(fields, 'upgrade refused');
+          else log.warn({ ...fields, origin: outcome.origin }, refusedOriginMessage(outcome.origin));
           refuseUpgrade(socket, ...outcome.refuse);
           return;
         }
@@ -71,14 +73,24 @@ export function upgradeHandler(listener: OpenListener, context: UpgradeContext) 
   };
 }
 
-type Outcome = { principal: Principal } | { refuse: [number, string, Record<string, string>?] };
+/** A refusal names the browser origin it refused, for the log. */
+type Outcome = { principal: Principal } | { refuse: [number, string, Record<string, string>?]; origin?: string };
+
+/** Longest origin quoted in the log (the header is the client's text). */
+const MAX_LOGGED_ORIGIN = 256;
+
+/** The 403 log line: which origin, and how the administrator lets a page of theirs in. */
+function refusedOriginMessage(origin: string): string {
+  const shown = JSON.stringify(origin.slice(0, MAX_LOGGED_ORIGIN));
+  return `upgrade refused: origin ${shown} is not allowed (if a page of yours runs there, start virtwired with --allow-origin ${shown})`;
+}
 
 async function authorize(listener: OpenListener, context: UpgradeContext, request: IncomingMessage): Promise<Outcome> {
   if (!offeredSubprotocols(request).includes(SUBPROTOCOL)) {
     return { refuse: [400, `Bad Request (subprotocol ${SUBPROTOCOL} required)`] };
   }
   const origin = request.headers.origin;
-  if (origin !== undefined && !context.allowedOrigins.has(origin)) return { refuse: [403, 'Forbidden (origin not allowed)'] };
+  if (origin !== undefined && !context.allowedOrigins.has(origin)) return { refuse: [403, 'Forbidden (origin not allowed)'], origin };
   if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
   const presented = presentedToken(request);
   if (presented.kind !== 'token') return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };

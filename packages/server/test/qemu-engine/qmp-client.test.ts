@@ -13,7 +13,7 @@ type Handler = (command: { execute: string; id?: unknown; arguments?: Record<str
 
 /** A fake QEMU monitor: sends the greeting, answers qmp_capabilities, passes other commands to `handler`. */
 async function fakeQmp(handler: Handler, options: { greet?: boolean } = {}): Promise<{ socketPath: string; server: net.Server; sockets: net.Socket[] }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vw-qmp-'));
+  const dir = await tempDir();
   const socketPath = path.join(dir, 'qmp.sock');
   const sockets: net.Socket[] = [];
   const server = net.createServer((socket) => {
@@ -39,10 +39,19 @@ async function fakeQmp(handler: Handler, options: { greet?: boolean } = {}): Pro
 
 const servers: net.Server[] = [];
 const clients: QmpClient[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  for (const server of servers.splice(0)) server.close();
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(dirs.splice(0).map((dir) => fs.rm(dir, { recursive: true, force: true })));
 });
+
+/** A directory for one test's sockets, removed after the test. */
+async function tempDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vw-qmp-'));
+  dirs.push(dir);
+  return dir;
+}
 
 async function connect(socketPath: string, options: Parameters<typeof QmpClient.connect>[1] = {}): Promise<QmpClient> {
   const client = await QmpClient.connect(socketPath, { connectTimeoutMs: 2_000, ...options });
@@ -69,7 +78,7 @@ describe('LineSplitter', () => {
 
 describe('QmpClient', () => {
   it('connects with retry before the socket exists, negotiates, and reads the version', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vw-qmp-'));
+    const dir = await tempDir();
     const socketPath = path.join(dir, 'late.sock');
     const pending = QmpClient.connect(socketPath, { connectTimeoutMs: 2_000 });
     await new Promise((r) => setTimeout(r, 50));

@@ -43,7 +43,7 @@ export const qemuMethodFlags = {
 } satisfies Partial<Record<DriverMethodName, number>>;
 
 /**
- * The snapshot kinds made atomically, for any number of disks (qemu-qmp-recipe §9.6): live external
+ * The snapshot kinds made atomically, for any number of disks (docs/qemu-qmp-notes.md §9.6): live external
  * disk-only (one QMP `transaction` of blockdev-snapshot), live internal disk-only (`transaction` of
  * blockdev-snapshot-internal-sync), live internal with VM state (`snapshot-save`, verified and
  * cleaned after a failure), offline internal and external (qemu-img, undone on failure). Not listed,

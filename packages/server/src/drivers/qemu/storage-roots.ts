@@ -27,7 +27,7 @@ function realDirectory(path: string): string | undefined {
 const inside = (root: string, dir: string) => dir === root || dir.startsWith(root.endsWith('/') ? root : `${root}/`);
 
 /**
- * The directories new images may be created in (security-reliability §3.3): the daemon's
+ * The directories new images may be created in (SECURITY.md, "Files"): the daemon's
  * configured roots plus, per domain, the directories holding its writable disks' images. Roots are
  * resolved through symlinks; a new file's parent directory must resolve to a root or below one.
  */

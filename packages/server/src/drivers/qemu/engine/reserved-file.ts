@@ -15,7 +15,7 @@ export const IMAGE_FILE_MODE = 0o600;
 
 /**
  * Validates that `filePath` is an absolute, normalized path without control characters.
- * Confinement to storage roots is the caller's job (see security-reliability.md §3.3).
+ * Confinement to storage roots is the caller's job (see SECURITY.md, "Files").
  */
 export function assertSafeImagePath(filePath: string): void {
   const problem = imagePathProblem(filePath);
