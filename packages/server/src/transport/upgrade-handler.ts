@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { offeredSubprotocols, presentedToken } from '../auth/bearer-credentials.js';
+import { offeredSubprotocols, presentedOrigin, presentedToken } from '../auth/bearer-credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { AdmittedSocket, ConnectionGate } from './connection-gate.js';
@@ -77,8 +77,8 @@ async function authorize(listener: OpenListener, context: UpgradeContext, reques
   if (!offeredSubprotocols(request).includes(SUBPROTOCOL)) {
     return { refuse: [400, `Bad Request (subprotocol ${SUBPROTOCOL} required)`] };
   }
-  const origin = request.headers.origin;
-  if (origin !== undefined && !context.allowedOrigins.has(origin)) return { refuse: [403, 'Forbidden (origin not allowed)'] };
+  const origin = presentedOrigin(request);
+  if (origin !== undefined && (origin === 'conflict' || !context.allowedOrigins.has(origin))) return { refuse: [403, 'Forbidden (origin not allowed)'] };
   if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
   const presented = presentedToken(request);
   if (presented.kind !== 'token') return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };
