@@ -13,6 +13,7 @@ import { TestDriver } from './drivers/test/test-driver.js';
 import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession, type CorkableStream } from './rpc/rpc-session.js';
+import type { Session } from './rpc/session.js';
 import { resolveStorageRoots } from './storage/confined-path.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
@@ -85,7 +86,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => {
       const id = `c${nextConnection++}`;
       const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
-      const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
+      const session: Session = { id, readOnly: principal.readOnly, driver: null, opening: false, closed: false, log: sessionLog };
       const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
       sessions.set(rpc, principal);
       sessionLog.debug('connected');

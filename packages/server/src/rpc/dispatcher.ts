@@ -152,16 +152,27 @@ export class Dispatcher {
 
   private readonly daemonHandlers: DaemonHandlers = {
     ConnectOpen: async ({ uri, flags }, session) => {
-      if (session.driver) throw rpcError('connection already open');
-      const text = uri ?? DEFAULT_DRIVER_URI;
-      const parsed = parseConnectionUri(text);
-      const driver = this.drivers.get(parsed.scheme);
-      if (!driver) throw VirError.report(ErrorNumber.NoConnect, ErrorDomain.None, text);
-      const readOnly = session.readOnly || (flags & ConnectFlags.ReadOnly) !== 0;
-      session.driver = await driver.open(parsed, readOnly);
-      session.readOnly = readOnly;
-      this.assignJobScope(session.driver, driver);
-      return { uri: session.driver.uri, readOnly, capabilities: session.driver.capabilities };
+      // One driver connection per socket: a second ConnectOpen, even one racing the first in a batch, is refused.
+      if (session.driver || session.opening) throw rpcError('connection already open');
+      session.opening = true;
+      try {
+        const text = uri ?? DEFAULT_DRIVER_URI;
+        const parsed = parseConnectionUri(text);
+        const driver = this.drivers.get(parsed.scheme);
+        if (!driver) throw VirError.report(ErrorNumber.NoConnect, ErrorDomain.None, text);
+        const readOnly = session.readOnly || (flags & ConnectFlags.ReadOnly) !== 0;
+        const connection = await driver.open(parsed, readOnly);
+        if (session.closed) {
+          await connection.close();
+          throw rpcError('connection closed while opening');
+        }
+        session.driver = connection;
+        session.readOnly = readOnly;
+        this.assignJobScope(connection, driver);
+        return { uri: connection.uri, readOnly, capabilities: connection.capabilities };
+      } finally {
+        session.opening = false;
+      }
     },
     ConnectClose: async (_params, session) => {
       const driver = session.driver;

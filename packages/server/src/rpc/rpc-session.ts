@@ -280,6 +280,7 @@ export class RpcSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.session.closed = true;
     const driver = this.session.driver;
     this.session.driver = null;
     try {
