@@ -6,12 +6,13 @@
 import { pino } from 'pino';
 import { Dispatcher } from '../packages/server/dist/rpc/dispatcher.js';
 import { TestDriver } from '../packages/server/dist/drivers/test/test-driver.js';
+import { confinementPolicy } from '../packages/server/dist/storage/confinement-policy.js';
 
 const pairs = Number(process.argv[2] ?? 20000);
 const log = pino({ level: 'silent' });
-const driver = new TestDriver({ log, stateDir: '/nonexistent', nodeFileRoots: [], storageRoots: [] });
+const driver = new TestDriver({ log, stateDir: '/nonexistent', confinement: confinementPolicy({}) });
 const dispatcher = new Dispatcher([driver]);
-const session = { id: 'c1', readOnly: false, driver: null, log };
+const session = { id: 'c1', readOnly: false, driver: null, opening: false, closed: false, log };
 const call = (method, params) => dispatcher.call(method, params, session);
 
 await call('ConnectOpen', { uri: 'test:///default', flags: 0 });

@@ -14,7 +14,7 @@ import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession, type CorkableStream } from './rpc/rpc-session.js';
 import type { Session } from './rpc/session.js';
-import { resolveStorageRoots } from './storage/confined-path.js';
+import { confinementPolicy } from './storage/confinement-policy.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
 import { upgradeHandler } from './transport/upgrade-handler.js';
@@ -45,12 +45,15 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, options.logStream ?? pino.destination(2));
-  const storageRoots = resolveStorageRoots(options.storageRoots ?? [], (warning) => log.warn(warning));
+  // One policy for every driver: the daemon's roots and the qemu driver's are resolved and vetted alike.
+  const confinement = confinementPolicy(
+    { storageRoots: [...(options.storageRoots ?? []), ...(options.qemu?.storageRoots ?? [])], nodeFileRoots: options.nodeFileRoots ?? [] },
+    (warning) => log.warn(warning),
+  );
   const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
   await tokens.load();
-  const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [], storageRoots };
-  const qemuOptions = { ...options.qemu, storageRoots: [...(options.qemu?.storageRoots ?? []), ...(options.storageRoots ?? [])] };
-  const drivers: HypervisorDriver[] = [new TestDriver(environment), new QemuDriver(environment, qemuOptions), ...extraDrivers];
+  const environment = { log, stateDir: options.stateDir, confinement };
+  const drivers: HypervisorDriver[] = [new TestDriver(environment), new QemuDriver(environment, options.qemu), ...extraDrivers];
   try {
     for (const driver of drivers) await driver.initialize?.();
   } catch (error) {

@@ -7,3 +7,4 @@ export type { TlsOptions } from './daemon-options.js';
 export type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';
 export { DomainJobs, DEFAULT_JOB_LIMITS, type DomainJobLimits, type RunningJob } from './jobs/domain-jobs.js';
 export { JobTraceRecorder, type JobTraceEvent } from './jobs/job-trace.js';
+export { ConfinementPolicy, confinementPolicy, type ConfinementOptions, type PathKind } from './storage/confinement-policy.js';

@@ -1,8 +1,10 @@
 // The test driver made asynchronous, as the qemu driver is: its write calls yield to the event loop and can be held.
 import { methods, type MethodName } from '@virtwire/protocol';
-import type { ConnectionUri, DriverConnection, DriverEnvironment, DriverHandlers, HypervisorDriver } from '@virtwire/server';
+import type { ConnectionUri, DriverConnection, DriverHandlers, HypervisorDriver } from '@virtwire/server';
+import type { DriverEnvironment } from '../../../packages/server/src/drivers/driver.js';
 import { pino } from 'pino';
 import { TestDriver } from '../../../packages/server/src/drivers/test/test-driver.js';
+import { confinementPolicy } from '../../../packages/server/src/storage/confinement-policy.js';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
 
 type AnyHandler = (params: unknown, call: unknown) => unknown;
@@ -51,7 +53,7 @@ export class AsyncTestDriver implements HypervisorDriver {
   private readonly random: () => number;
 
   constructor(options: { maxYields?: number; seed?: number } = {}) {
-    const environment: DriverEnvironment = { log: pino({ level: 'silent' }), stateDir: '/nonexistent', nodeFileRoots: [FIXTURE_NODES] };
+    const environment: DriverEnvironment = { log: pino({ level: 'silent' }), stateDir: '/nonexistent', confinement: confinementPolicy({ nodeFileRoots: [FIXTURE_NODES] }) };
     this.inner = new TestDriver(environment);
     this.maxYields = options.maxYields ?? 3;
     this.random = seededRandom(options.seed ?? 1);

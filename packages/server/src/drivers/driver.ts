@@ -1,7 +1,7 @@
 // The interface every hypervisor driver implements: open a connection by URI, then answer driver methods.
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
-import type { StorageRoot } from '../storage/confined-path.js';
+import type { ConfinementPolicy } from '../storage/confinement-policy.js';
 
 /** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
 export interface ConnectionUri {
@@ -45,10 +45,8 @@ export interface DriverEnvironment {
   readonly log: Logger;
   /** The daemon's state directory. */
   readonly stateDir: string;
-  /** Directories a test-driver node file may be read from. */
-  readonly nodeFileRoots: readonly string[];
-  /** Directories every file created or opened for a client must lie in (storage/confined-path.ts); empty: no roots configured. */
-  readonly storageRoots?: readonly StorageRoot[];
+  /** The daemon's one confinement policy: every path a driver is given, opens or creates goes through it. */
+  readonly confinement: ConfinementPolicy;
 }
 
 /** A hypervisor driver (libvirt's `virConnectDriver`), registered by URI scheme. */

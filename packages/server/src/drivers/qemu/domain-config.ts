@@ -2,6 +2,7 @@
 import { childElement, childText, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainDisk } from '@virtwire/protocol';
 import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
 import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';
+import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import type { QemuImgSettings } from './engine/index.js';
 
 const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, detail);
@@ -106,11 +107,26 @@ export interface ResolvedDisk {
   chain: ImageChain;
 }
 
-/** Resolves every disk's image chain (declared or probed). */
-export async function resolveDisks(definition: DomainDefinition, settings: QemuImgSettings = {}): Promise<ResolvedDisk[]> {
+/**
+ * Resolves every disk's image chain (declared or probed), each image confined by the daemon's
+ * policy before it is opened: the top one as the disk's kind, the rest as backing images. Every
+ * image must exist as a regular file.
+ */
+export async function resolveDisks(definition: DomainDefinition, settings: QemuImgSettings, confinement: ConfinementPolicy): Promise<ResolvedDisk[]> {
   return Promise.all(
-    definition.disks().map(async (disk) => ({ disk, chain: disk.source === undefined ? [] : await resolveChain(diskElement(definition, disk.target), settings) })),
+    definition.disks().map(async (disk) => ({
+      disk,
+      chain: disk.source === undefined ? [] : await resolveChain(diskElement(definition, disk.target), settings, diskConfinement(disk, confinement)),
+    })),
   );
+}
+
+/** How each image of `disk`'s chain is confined before it is opened. */
+export function diskConfinement(disk: DomainDisk, confinement: ConfinementPolicy) {
+  return (path: string, role: 'top' | 'backing') => {
+    const kind = role === 'backing' ? 'backing' : disk.device === 'cdrom' || disk.device === 'floppy' ? 'cdrom' : 'disk';
+    confinement.existing(path, kind, ErrorDomain.Qemu);
+  };
 }
 
 /** The engine's guest description: guest name = UUID (always a safe QEMU `-name`), disks with explicit chains. */

@@ -9,6 +9,7 @@ import {
   ErrorNumber,
   VirError,
 } from '@virtwire/protocol';
+import { confineDefinition } from '../../storage/definition-paths.js';
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
 
@@ -25,6 +26,7 @@ export function checkActive(domain: TestDomain): void {
  */
 export function defineDomain(node: TestNode, xml: string): TestDomain {
   const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid });
+  confineDefinition(definition, node.confinement, ErrorDomain.Test);
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${sameUuid.name}' is already defined with uuid ${definition.uuid}`);

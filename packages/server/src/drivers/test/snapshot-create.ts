@@ -14,6 +14,7 @@ import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
+import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
 import { StateReason, type TestDomain } from './test-domain.js';
 
 /** How the driver changes several disks: as one group, or one by one like a hypervisor without `transaction`. */
@@ -52,7 +53,10 @@ export function createSnapshot(
   }
   const redefine = (flags & Create.Redefine) !== 0;
   const def = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
-  if (redefine) return redefineSnapshot(domain, def, flags);
+  if (redefine) {
+    confineSnapshotDefinition(def, storage.confinement, ErrorDomain.Test);
+    return redefineSnapshot(domain, def, flags);
+  }
 
   const creationTime = now();
   // Every property in one fixed order (never added later or deleted), so that all snapshot

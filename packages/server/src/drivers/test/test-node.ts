@@ -2,6 +2,7 @@
 import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainRef } from '@virtwire/protocol';
 import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
+import { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { SimulatedStorage } from './simulated-storage.js';
 import { TestDomain } from './test-domain.js';
 
@@ -14,8 +15,12 @@ export class TestNode {
   private readonly byName = new Map<string, TestDomain>();
   private nextId = 1;
 
-  constructor(config: NodeConfig, confine?: (path: string) => void) {
-    this.storage = new SimulatedStorage(config.faults, confine);
+  constructor(
+    config: NodeConfig,
+    /** The daemon's confinement policy, with the node file's simulated roots. */
+    readonly confinement: ConfinementPolicy = new ConfinementPolicy([], []),
+  ) {
+    this.storage = new SimulatedStorage(config.faults, confinement);
     for (const image of config.images) this.storage.register(image);
     for (const { definition, state, reason, persistent, snapshots } of config.domains) {
       const domain = new TestDomain(definition, persistent, state, reason);
