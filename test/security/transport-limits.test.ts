@@ -78,14 +78,14 @@ describe('a client that stops reading during a flood of replies', () => {
   const log = captureLog();
   beforeAll(async () => {
     server = await startTestDaemon({
-      limits: { maxOutboundBytes: 256 * 1024, maxCallsPerSecond: 1_000_000, callBurst: 1_000_000 },
+      limits: { maxOutboundBytes: 256 * 1024, maxCallsPerSecond: 1_000_000, callBurst: 1_000_000, heartbeatIntervalMs: 300 },
       logLevel: 'info',
       logStream: log.stream,
     });
   });
   afterAll(async () => server.close());
 
-  it('is dropped at the buffer cap while another client is served throughout', async () => {
+  it('is held back (no more of its calls are read) while another client is served throughout, then dropped by the heartbeat', async () => {
     const open = async () => {
       const c = await openRaw(unixUrl(server.socket));
       resultOf(await c.call('ConnectOpen', { uri: 'test:///default' }));
@@ -104,7 +104,8 @@ describe('a client that stops reading during a flood of replies', () => {
       served++;
     }
     expect(server.daemon.connectionCount()).toBe(before - 1);
-    expect(log.text()).toContain('client is not reading; dropping it');
+    expect(log.text()).toContain('client missed a heartbeat; dropping it');
+    expect(log.text()).not.toContain('outbound queue over its bound');
     expect(served).toBeGreaterThan(0);
     expect(resultOf(await reader.call('ConnectGetHostname', {}))).toEqual(expect.any(String));
     reader.close();
