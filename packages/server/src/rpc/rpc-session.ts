@@ -178,18 +178,19 @@ export class RpcSession {
     }
     // Each reply is serialised as it comes, within what is left of the outbound bound: a batch
     // never builds more than the connection may queue, and a reply past it becomes an error.
-    let room = this.outbound.room;
-    const parts: string[] = [];
+    let room = this.outbound.room - 2;
+    const parts: Array<string | undefined> = Array.from({ length: batch.length });
     await Promise.all(
-      batch.map(async (item) => {
+      batch.map(async (item, index) => {
         const reply = await this.receiveOne(item);
         if (reply === null) return;
-        const text = this.serialise(reply, room - parts.length);
-        room -= text.length;
-        parts.push(text);
+        const text = this.serialise(reply, room - 1);
+        room -= text.length + 1;
+        parts[index] = text;
       }),
     );
-    if (parts.length > 0) this.sendText(`[${parts.join(',')}]`);
+    const answered = parts.filter((p): p is string => p !== undefined);
+    if (answered.length > 0) this.sendText(`[${answered.join(',')}]`);
   }
 
   /** Checks and dispatches one request; resolves to its reply, or null for a notification. */
