@@ -33,8 +33,10 @@ export interface DaemonLimits {
   maxXmlBytes: number;
   /** Deepest element nesting in any `xml` parameter. */
   maxXmlDepth: number;
-  /** Most `<disk>` elements in one snapshot definition. */
+  /** Most disks one snapshot covers: `<disk>` elements in its XML, and the domain disks it aligns with. */
   maxSnapshotDisks: number;
+  /** Most `<disk>` elements in one domain definition (DomainDefineXML, and a redefined snapshot's `<domain>`). */
+  maxDomainDisks: number;
   /** Open WebSocket connections in total. */
   maxConnections: number;
   /** Connections (pending and open) from one peer: one IP address, or one unix socket. */
@@ -71,6 +73,7 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxXmlBytes: 256 * 1024,
   maxXmlDepth: 32,
   maxSnapshotDisks: 64,
+  maxDomainDisks: 64,
   maxConnections: 1000,
   maxConnectionsPerAddress: 100,
   maxPendingConnections: 20,

@@ -61,7 +61,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     throw error;
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
-  const dispatcher = new Dispatcher(drivers, jobs);
+  const dispatcher = new Dispatcher(drivers, jobs, { maxSnapshotDisks: limits.maxSnapshotDisks });
   const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
   /** Open connections and who opened them. */
   const sessions = new Map<RpcSession, Principal>();

@@ -1,7 +1,7 @@
 // @virtwire/server: start virtwired from code (tests, embedding) and implement drivers.
 export { startDaemon, type Daemon } from './daemon.js';
 export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
-export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
+export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment, DriverLimits } from './drivers/driver.js';
 export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';
 export type { TlsOptions } from './daemon-options.js';
 export type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';

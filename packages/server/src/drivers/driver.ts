@@ -19,6 +19,14 @@ export interface CallContext {
   readonly connectionId: string;
   readonly readOnly: boolean;
   readonly log: Logger;
+  /** The daemon's bounds a driver enforces itself (what a generic check before parsing cannot see). */
+  readonly limits: DriverLimits;
+}
+
+/** Bounds checked inside drivers. */
+export interface DriverLimits {
+  /** Most disks one snapshot covers once aligned with its domain's disks (`maxSnapshotDisks`). */
+  readonly maxSnapshotDisks: number;
 }
 
 /** One handler per driver method; a driver leaves out what it does not implement (VIR_ERR_NO_SUPPORT). */

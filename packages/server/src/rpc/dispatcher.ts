@@ -22,7 +22,8 @@ import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse }
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseConnectionUri } from '../drivers/connection-uri.js';
-import type { CallContext, DriverConnection, HypervisorDriver } from '../drivers/driver.js';
+import { DEFAULT_LIMITS } from '../daemon-options.js';
+import type { CallContext, DriverConnection, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
 import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
 import type { Session } from './session.js';
@@ -66,7 +67,6 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
   }
 }
 
-const callContext = (session: Session): CallContext => ({ connectionId: session.id, readOnly: session.readOnly, log: session.log });
 
 /** The daemon's call router: every protocol method, answered through one pipeline. */
 export class Dispatcher {
@@ -80,6 +80,8 @@ export class Dispatcher {
     drivers: HypervisorDriver[],
     /** The per-domain job table: write calls that name a domain run as that domain's one job. */
     readonly jobs: DomainJobs = new DomainJobs(),
+    /** The bounds drivers enforce themselves. */
+    private readonly limits: DriverLimits = { maxSnapshotDisks: DEFAULT_LIMITS.maxSnapshotDisks },
   ) {
     for (const driver of drivers) this.drivers.set(driver.scheme, driver);
   }
@@ -129,9 +131,13 @@ export class Dispatcher {
     const domain =
       definition.permission !== 'write'
         ? undefined
-        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, callContext(session))));
-    if (domain === undefined) return handler(params, callContext(session));
-    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, callContext(session)));
+        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, this.callContext(session))));
+    if (domain === undefined) return handler(params, this.callContext(session));
+    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)));
+  }
+
+  private callContext(session: Session): CallContext {
+    return { connectionId: session.id, readOnly: session.readOnly, log: session.log, limits: this.limits };
   }
 
   /** The job table's key for a domain of a driver connection: its scope, then the UUID. */
@@ -184,7 +190,7 @@ export class Dispatcher {
     ConnectGetHostname: async () => hostname(),
     DomainGetJobInfo: async ({ domain }, session) => {
       const connection = session.driver!;
-      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, callContext(session));
+      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
       return domainJobInfo(this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase())));
     },
   };

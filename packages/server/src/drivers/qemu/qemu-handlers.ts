@@ -2,6 +2,7 @@
 import { ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
+import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -65,8 +66,9 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return null;
     },
 
-    DomainSnapshotCreateXML: async ({ domain, xml, flags }) => {
+    DomainSnapshotCreateXML: async ({ domain, xml, flags }, call) => {
       const d = host.resolve(domain);
+      checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
       const name = await createSnapshot(host, d, xml, flags, capabilities);
       return { name, domain: d.ref() };
     },

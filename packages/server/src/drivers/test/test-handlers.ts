@@ -8,6 +8,7 @@ import {
   VirError,
 } from '@virtwire/protocol';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
+import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -94,8 +95,9 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       return null;
     },
 
-    DomainSnapshotCreateXML: ({ domain, xml, flags }) => {
+    DomainSnapshotCreateXML: ({ domain, xml, flags }, call) => {
       const d = node.resolve(domain);
+      checkAlignedDiskCount(d.definition.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
       const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
       return { name: def.name, domain: d.ref() };
     },
