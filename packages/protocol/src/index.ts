@@ -1,6 +1,7 @@
 // @virtwire/protocol: the contract shared by virtwired, the SDK and vwsh. Browser-safe: no Node imports.
 export * from './version.js';
 export * from './references.js';
+export * from './own-key.js';
 export * from './capabilities.js';
 export * from './call-checks.js';
 export * from './errors/error-number.js';

@@ -4,6 +4,7 @@ import {
   DomainDestroyFlags,
   DomainShutdownFlags,
   DomainUndefineFlags,
+  ownValue,
   type Domain,
 } from '@virtwire/client';
 import { type CommandContext, type CommandDefinition, type OptionDefinition, switchOption } from '../shell/command-definition.js';
@@ -167,7 +168,7 @@ export const shutdownCommand: CommandDefinition = {
     let flags = 0;
     const mode = options.string('mode');
     for (const word of mode === undefined ? [] : mode.split(',')) {
-      const bit = SHUTDOWN_MODES[word];
+      const bit = ownValue(SHUTDOWN_MODES, word);
       if (bit === undefined) {
         throw new CommandError(`Unknown mode ${word} value, expecting 'acpi', 'agent', 'initctl', 'signal', or 'paravirt'`);
       }

@@ -2,6 +2,7 @@
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
+import { ownValue } from '../own-key.js';
 import { UuidSchema } from '../references.js';
 import { childElement, childElements, childText, cloneElement, element, formatXml, parseXmlDocument, textOf, type XmlElement } from './xml-tree.js';
 
@@ -48,6 +49,8 @@ export class DomainDefinition {
       throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, `malformed uuid element`);
     }
     const definition = new DomainDefinition(tree);
+    void definition.memoryKiB;
+    void definition.currentMemoryKiB;
     const targets = new Set<string>();
     for (const disk of definition.disks()) {
       if (!disk.target) throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, 'missing target information for device');
@@ -152,12 +155,31 @@ function readDisk(el: XmlElement): DomainDisk {
   return disk;
 }
 
-const UNIT_KIB: Readonly<Record<string, number>> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024, g: 1024 ** 2, gib: 1024 ** 2, gb: 1e9 / 1024 };
+/** libvirt's scaled-integer suffixes (virScaleInteger), lower-cased, as KiB factors: powers of 1024, and of 1000 for `KB`, `MB`, ... */
+const UNIT_KIB: Readonly<Record<string, number>> = (() => {
+  const table: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024 };
+  ['k', 'm', 'g', 't', 'p', 'e'].forEach((letter, i) => {
+    table[letter] = table[`${letter}ib`] = 1024 ** i;
+    table[`${letter}b`] = 1000 ** (i + 1) / 1024;
+  });
+  return table;
+})();
 
+/**
+ * A scaled size in KiB, checked as libvirt's virDomainParseScaledValue does: a non-negative
+ * integer, and a unit libvirt knows (empty means KiB). An unknown unit, `__proto__` included, is
+ * VIR_ERR_INVALID_ARG "unknown suffix"; a bad value VIR_ERR_XML_ERROR "Invalid value".
+ */
 function scaledKiB(el: XmlElement | undefined): number {
   if (!el) return 0;
-  const value = Number(textOf(el).trim());
-  const unit = (el.attributes.get('unit') ?? 'KiB').toLowerCase();
-  const factor = UNIT_KIB[unit] ?? 1;
-  return Number.isFinite(value) ? Math.round(value * factor) : 0;
+  const text = textOf(el).trim();
+  if (!/^\d{1,20}$/.test(text)) {
+    throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, `Invalid value '${text}' for element or attribute './${el.name}[1]'`);
+  }
+  const unit = el.attributes.get('unit') || 'KiB';
+  const factor = ownValue(UNIT_KIB, unit.toLowerCase());
+  if (factor === undefined) throw VirError.report(ErrorNumber.InvalidArg, ErrorDomain.None, `unknown suffix '${unit}'`);
+  const kib = Math.round(Number(text) * factor);
+  if (!Number.isSafeInteger(kib)) throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, `Invalid value '${text}' for element or attribute './${el.name}[1]'`);
+  return kib;
 }
