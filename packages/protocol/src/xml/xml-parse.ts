@@ -91,6 +91,7 @@ class ParseFailure extends Error {
  */
 export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement {
   if (xml.length > XML_MAX_LENGTH) throw syntaxError(kind, 1, `document is larger than ${XML_MAX_LENGTH} characters`);
+  if (xml.trim() === '') throw syntaxError(kind, 1, 'Document is empty');
   const declaration = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.exec(xml);
   if (declaration) throw syntaxError(kind, lineAt(xml, declaration.index), 'DOCTYPE and entity declarations are not allowed');
   const forbidden = FORBIDDEN_CHAR.exec(xml);
@@ -104,6 +105,8 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
 
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: XmlElement[] = [];
+  /** The line each open element started on (libxml2 names it in "Premature end of data"). */
+  const lines: number[] = [];
   const roots: XmlElement[] = [];
   let elements = 0;
   let failure: ParseFailure | undefined;
@@ -121,7 +124,12 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
     else parent.children.push(text);
   };
 
-  parser.on('error', (error) => fail(libxml2Wording(error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, ''), referenceBefore(xml, parser.position))));
+  parser.on('error', (error) => {
+    const message = error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '');
+    const open = stack[stack.length - 1];
+    if (message.startsWith('unclosed tag') && open) fail(`Premature end of data in tag ${open.name} line ${lines[lines.length - 1]}`);
+    fail(libxml2Wording(message, referenceBefore(xml, parser.position)));
+  });
   parser.on('xmldecl', (decl) => {
     if (decl.encoding !== undefined && !KNOWN_ENCODING.test(decl.encoding)) fail(`Unsupported encoding ${decl.encoding}`);
     if (decl.standalone !== undefined && decl.standalone !== 'yes' && decl.standalone !== 'no') fail("standalone accepts only 'yes' or 'no'");
@@ -141,10 +149,15 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
     else roots.push(el);
-    if (!tag.isSelfClosing) stack.push(el);
+    if (!tag.isSelfClosing) {
+      stack.push(el);
+      lines.push(parser.line);
+    }
   });
   parser.on('closetag', (tag) => {
-    if (!tag.isSelfClosing) stack.pop();
+    if (tag.isSelfClosing) return;
+    stack.pop();
+    lines.pop();
   });
   parser.on('text', addText);
   parser.on('cdata', addText);
