@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testCapabilities } from '../../packages/server/src/drivers/test/test-capabilities.js';
+import { testCapabilities } from '@virtwire/server/testing';
 import { openRaw, resultOf, unixUrl, type RawEvent } from './support/raw-client.js';
 
 /** A driver whose open takes a while, counting the connections it opened and closed. */

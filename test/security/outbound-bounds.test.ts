@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGE_OVERHEAD_BYTES, OutboundQueue, SOCKET_MESSAGES } from '../../packages/server/src/rpc/outbound-queue.js';
+import { MESSAGE_OVERHEAD_BYTES, OutboundQueue, SOCKET_MESSAGES } from '@virtwire/server/testing';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { captureLog } from './support/log-capture.js';
 import { manySnapshotsNode } from './support/many-snapshots.js';

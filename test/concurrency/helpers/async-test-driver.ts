@@ -1,10 +1,8 @@
 // The test driver made asynchronous, as the qemu driver is: its write calls yield to the event loop and can be held.
 import { methods, type MethodName } from '@virtwire/protocol';
-import type { ConnectionUri, DriverConnection, DriverHandlers, HypervisorDriver } from '@virtwire/server';
-import type { DriverEnvironment } from '../../../packages/server/src/drivers/driver.js';
+import { confinementPolicy, type ConnectionUri, type DriverConnection, type DriverEnvironment, type DriverHandlers, type HypervisorDriver } from '@virtwire/server';
 import { pino } from 'pino';
-import { TestDriver } from '../../../packages/server/src/drivers/test/test-driver.js';
-import { confinementPolicy } from '../../../packages/server/src/storage/confinement-policy.js';
+import { TestDriver } from '@virtwire/server/testing';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
 
 type AnyHandler = (params: unknown, call: unknown) => unknown;

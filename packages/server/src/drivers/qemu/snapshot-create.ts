@@ -19,7 +19,7 @@ import {
   saveLiveCheckpoint,
   type OperationResult,
 } from './engine/index.js';
-import { operationError } from './engine-errors.js';
+import { operationError } from './vir-error-from-engine.js';
 import { JobHandle, type CreateJob } from './qemu-job.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';

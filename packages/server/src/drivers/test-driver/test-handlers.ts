@@ -9,8 +9,8 @@ import {
 } from '@virtwire/protocol';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
-import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
-import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
+import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
+import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
   defineDomain,
