@@ -72,7 +72,7 @@ describe('a daemon with a small outbound bound', () => {
   const maxOutboundBytes = 256 * 1024;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'virtwire-outbound-'));
-    writeFileSync(join(dir, 'big.xml'), manySnapshotsNode(400, 1000));
+    writeFileSync(join(dir, 'big.xml'), manySnapshotsNode(2000, 200));
     server = await startTestDaemon({
       nodeFileRoots: [dir],
       limits: { maxOutboundBytes, maxCallsPerSecond: 1_000_000, callBurst: 1_000_000 },

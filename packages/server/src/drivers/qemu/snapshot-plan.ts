@@ -94,7 +94,7 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
   const def: SnapshotDef & { name: string } = { ...parsed, name: parsed.name ?? String(creationTime), creationTime };
   delete def.parent;
   const keepMetadata = (flags & Create.NoMetadata) === 0;
-  if (keepMetadata) checkSnapshotName(def.name);
+  checkSnapshotName(def.name);
   if (flags & Create.Live && (!active || requestedMemory !== 'external')) {
     throw qemuError(ErrorNumber.OperationUnsupported, 'live snapshot creation is supported only during full system snapshots');
   }

@@ -10,6 +10,7 @@ import {
   VirError,
 } from '@virtwire/protocol';
 import { confineDefinition } from '../../storage/definition-paths.js';
+import { checkDomainName } from '../shared/object-names.js';
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
 
@@ -26,6 +27,7 @@ export function checkActive(domain: TestDomain): void {
  */
 export function defineDomain(node: TestNode, xml: string): TestDomain {
   const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid });
+  checkDomainName(definition.name);
   confineDefinition(definition, node.confinement, ErrorDomain.Test);
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {

@@ -16,6 +16,7 @@ import {
   type SnapshotDef,
   type XmlElement,
 } from '@virtwire/protocol';
+import { checkDomainName, checkSnapshotName } from '../shared/object-names.js';
 import type { StorageFault } from './simulated-storage.js';
 
 /** libvirt's test-driver domain namespace (`<test:runstate>`, `<test:transient/>`). */
@@ -156,6 +157,8 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
       children: parsedTree.children.filter((c) => typeof c === 'string' || ![...testElements].some((p) => c.name.startsWith(`${p}:`))),
     };
     const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid });
+    checkDomainName(definition.name);
+    for (const { def } of snapshots) checkSnapshotName(def.name, ErrorDomain.Test);
     config.domains.push({ definition, state, reason, persistent, snapshots });
   }
   for (const storage of namespaced(root, [root], VIRTWIRE_STORAGE_NS, 'storage')) readStorage(storage, config);
