@@ -37,12 +37,18 @@ export interface DaemonLimits {
   maxSnapshotDisks: number;
   /** Most `<disk>` elements in one domain definition (DomainDefineXML, and a redefined snapshot's `<domain>`). */
   maxDomainDisks: number;
-  /** Open WebSocket connections in total. */
+  /** Open WebSocket connections in total, on the TCP listeners and the read-only socket (the read-write socket's owner has its own). */
   maxConnections: number;
-  /** Connections (pending and open) from one peer: one IP address, or one unix socket. */
+  /** Open connections of one principal: one token, the read-only socket's users together, the read-write socket's owner. */
+  maxConnectionsPerPrincipal: number;
+  /** Connections (pending and open) from one remote IP address (not loopback: locally an address says nothing). */
   maxConnectionsPerAddress: number;
-  /** Accepted sockets that have not finished the WebSocket upgrade, per listener (libvirt's max_anonymous_clients). */
+  /** Accepted sockets that have not finished the WebSocket upgrade, per listener (libvirt's max_anonymous_clients); when full, the busiest peer's oldest is closed. */
   maxPendingConnections: number;
+  /** Pending sockets of one remote IP address. */
+  maxPendingPerPeer: number;
+  /** A socket that sends no byte within this time after accept is closed. */
+  silentSocketTimeoutMs: number;
   /** Time from accept to a completed, authenticated upgrade; slower sockets are destroyed. */
   handshakeTimeoutMs: number;
   /** Calls being handled at once per connection; past it the daemon stops reading that socket. */
@@ -75,8 +81,11 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxSnapshotDisks: 64,
   maxDomainDisks: 64,
   maxConnections: 1000,
+  maxConnectionsPerPrincipal: 100,
   maxConnectionsPerAddress: 100,
   maxPendingConnections: 20,
+  maxPendingPerPeer: 5,
+  silentSocketTimeoutMs: 2_000,
   handshakeTimeoutMs: 10_000,
   maxInFlightPerConnection: 64,
   maxCallsPerSecond: 50_000,

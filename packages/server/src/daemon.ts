@@ -18,7 +18,8 @@ import type { Session } from './rpc/session.js';
 import { confinementPolicy } from './storage/confinement-policy.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
-import { upgradeHandler } from './transport/upgrade-handler.js';
+import { principalKey, upgradeHandler } from './transport/upgrade-handler.js';
+import { rateLimitedLogger } from './rpc/rate-limited-log.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -85,11 +86,14 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     tokens,
     allowedOrigins: new Set(options.allowedOrigins ?? []),
     maxConnections: limits.maxConnections,
-    openConnections: () => sessions.size,
+    maxConnectionsPerPrincipal: limits.maxConnectionsPerPrincipal,
+    openConnections: () => [...sessions.values()].filter((p) => p.name !== 'unix').length,
+    openConnectionsOf: (key: string) => [...sessions.values()].filter((p) => principalKey(p) === key).length,
     log,
     onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => {
       const id = `c${nextConnection++}`;
-      const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
+      // Everything logged for this connection (drivers' call.log included) is rate-limited: a client cannot flood the log.
+      const sessionLog = rateLimitedLogger(log.child({ connection: id, principal: principal.name, peer: admitted.peer }));
       const session: Session = { id, readOnly: principal.readOnly, driver: null, opening: false, closed: false, log: sessionLog };
       const rpc = new ClientConnection(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
       sessions.set(rpc, principal);
@@ -105,7 +109,9 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       listener.server.requestTimeout = limits.handshakeTimeoutMs;
       gate.watch(listener);
       listener.server.on('upgrade', upgradeHandler(listener, context));
-      listener.server.on('tlsClientError', (error: Error) => log.info({ reason: error.message }, 'TLS handshake failed'));
+      listener.server.on('tlsClientError', (error: Error, socket: { remoteAddress?: string }) =>
+        gate.logFor(socket.remoteAddress ?? 'unknown').info({ reason: error.message }, 'TLS handshake failed'),
+      );
       listeners.push(listener);
     }
   } catch (error) {
