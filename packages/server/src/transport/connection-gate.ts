@@ -107,11 +107,6 @@ export class ConnectionGate {
         socket.destroy();
       }, this.limits.silentSocketTimeoutMs);
       silence.unref();
-      let entry: PendingSocket;
-      socket.once('data', () => {
-        clearTimeout(silence);
-        entry.spoke = true;
-      });
       const admitted: AdmittedSocket = {
         peer,
         pending: true,
@@ -127,7 +122,11 @@ export class ConnectionGate {
           else pendingPerPeer.set(peer, left);
         },
       };
-      entry = { socket, peer, admitted, spoke: false };
+      const entry: PendingSocket = { socket, peer, admitted, spoke: false };
+      socket.once('data', () => {
+        clearTimeout(silence);
+        entry.spoke = true;
+      });
       pending.push(entry);
       this.admitted.set(socket, admitted);
       socket.once('close', () => {
