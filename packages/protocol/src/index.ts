@@ -23,5 +23,6 @@ export { DomainJobInfoSchema, type DomainJobInfo } from './methods/domain-schema
 export { StorageVolRefSchema, type StorageVolRef } from './methods/storage-schemas.js';
 export * from './xml/xml-limits.js';
 export * from './xml/xml-tree.js';
+export * from './xml/secure-data.js';
 export * from './xml/snapshot-xml.js';
 export * from './xml/domain-xml.js';

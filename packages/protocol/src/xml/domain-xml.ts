@@ -4,6 +4,7 @@ import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
 import { ownValue } from '../own-key.js';
 import { UuidSchema } from '../references.js';
+import { presentable } from './secure-data.js';
 import { childElement, childElements, childText, cloneElement, element, formatXml, parseXmlDocument, textOf, type XmlElement } from './xml-tree.js';
 
 /** One `<disk>` of a domain, read from its element. */
@@ -128,9 +129,13 @@ export class DomainDefinition {
     return new DomainDefinition(cloneElement(this.tree));
   }
 
-  /** libvirt-style XML text. */
-  format(): string {
-    return formatXml(this.tree);
+  /**
+   * libvirt-style XML text. `secure` (VIR_DOMAIN_XML_SECURE) keeps the secure data (graphics
+   * passwords, cookies); without it they are left out (secure-data.ts). Every caller decides:
+   * state files keep them, what a client reads has them only when it asked and may ask.
+   */
+  format(options: { secure: boolean }): string {
+    return formatXml(presentable(this.tree, options.secure));
   }
 }
 

@@ -2,6 +2,7 @@
 import { ErrorDomain } from '../errors/error-domain.js';
 import { ErrorNumber } from '../errors/error-number.js';
 import { VirError } from '../errors/vir-error.js';
+import { presentable } from './secure-data.js';
 import { childElement, childElements, childText, element, formatXml, parseXmlDocument, type XmlElement, type XmlNode } from './xml-tree.js';
 
 /** `virDomainSnapshotState` names as they appear in `<state>`. */
@@ -219,9 +220,11 @@ function formatDisk(disk: SnapshotDiskDef): XmlElement {
  * Formats a snapshot definition as libvirt's `virDomainSnapshotDefFormat`: name, description,
  * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain; two-space
  * indentation. A snapshot without a domain definition shows `<domain><uuid/></domain>` when
- * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5.
+ * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5. Secure data of the
+ * embedded definitions only with `secure` (VIR_DOMAIN_SNAPSHOT_XML_SECURE).
  */
-export function formatSnapshotXml(def: SnapshotDef, domainUuid?: string): string {
+export function formatSnapshotXml(def: SnapshotDef, options: { secure: boolean; domainUuid?: string }): string {
+  const domainUuid = options.domainUuid;
   const children: XmlNode[] = [];
   const text = (name: string, value: string) => element(name, {}, [value]);
   if (def.name !== undefined) children.push(text('name', def.name));
@@ -235,7 +238,8 @@ export function formatSnapshotXml(def: SnapshotDef, domainUuid?: string): string
   if (def.domain !== undefined) children.push(def.domain);
   else if (domainUuid !== undefined) children.push(element('domain', {}, [element('uuid', {}, [domainUuid])]));
   if (def.inactiveDomain !== undefined) children.push(def.inactiveDomain);
-  return formatXml(element('domainsnapshot', {}, children));
+  // The <domain> and <inactiveDomain> keep their secure data only with VIR_DOMAIN_SNAPSHOT_XML_SECURE.
+  return formatXml(presentable(element('domainsnapshot', {}, children), options.secure));
 }
 
 /** True when a snapshot keeps anything outside the disks' own images (memory file or external disk). */

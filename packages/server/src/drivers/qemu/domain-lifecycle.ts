@@ -38,7 +38,7 @@ export function defineDomain(host: QemuHost, xml: string): QemuDomain {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${definition.name}' already exists with uuid ${sameName.uuid}`);
   }
   const { layout } = host.services;
-  writeFileDurably(layout.domainFile(definition.name), definition.format());
+  writeFileDurably(layout.domainFile(definition.name), definition.format({ secure: true }));
   if (sameName) {
     sameName.definition = definition;
     if (!sameName.persistent && sameName.live) writeStatus(host, sameName);

@@ -77,10 +77,10 @@ export class QemuDomain {
     return STATE_NAMES[this.state] ?? 'running';
   }
 
-  /** `virDomainGetXMLDesc`: the live definition with `id='N'` while running, unless INACTIVE. */
-  formatXml(inactive: boolean): string {
-    if (inactive || !this.live) return this.definition.format();
-    return this.live.format().replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
+  /** `virDomainGetXMLDesc`: the live definition with `id='N'` while running, unless INACTIVE; secure data only with `secure`. */
+  formatXml(inactive: boolean, secure: boolean): string {
+    if (inactive || !this.live) return this.definition.format({ secure });
+    return this.live.format({ secure }).replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
   }
 
   /** Marks the domain shut off with `reason`. */

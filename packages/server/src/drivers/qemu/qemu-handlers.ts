@@ -1,5 +1,5 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
-import { ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
+import { DomainSnapshotXMLFlags, ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
@@ -73,7 +73,8 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return { name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def),
+    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) =>
+      formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0 }),
     DomainRevertToSnapshot: async ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       await revertToSnapshot(host, d, s, flags);

@@ -106,7 +106,7 @@ function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): S
     if (previous) metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
   }
   const definitions: FileChange[] = [];
-  if (plan.newDefinition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.newDefinition.format() });
+  if (plan.newDefinition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.newDefinition.format({ secure: true }) });
   if (plan.newLive) definitions.push({ path: layout.statusFile(domain.uuid), content: formatStatus({ live: plan.newLive, id: domain.id, persistent: domain.persistent }) });
   return { metadata, definitions };
 }

@@ -57,7 +57,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
     ...survivorFiles(host, domain, doomedNames, newCurrent),
   ];
   const definitions: FileChange[] = [];
-  if (plan.definition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.definition.format() });
+  if (plan.definition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.definition.format({ secure: true }) });
   if (plan.live) definitions.push({ path: layout.statusFile(domain.uuid), content: formatStatus({ live: plan.live, id: domain.id, persistent: domain.persistent }) });
   const job: ForwardJob = {
     operation: 'snapshot-delete',

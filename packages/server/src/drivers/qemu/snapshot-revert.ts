@@ -52,7 +52,7 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
   const previous = domain.snapshots.current;
   const metadata: FileChange[] = [{ path: layout.snapshotFile(domain.name, def.name), content: formatSnapshotFile(def, true) }];
   if (previous && previous !== node) metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
-  const definitions: FileChange[] = domain.persistent ? [{ path: layout.domainFile(domain.name), content: plan.definition.format() }] : [];
+  const definitions: FileChange[] = domain.persistent ? [{ path: layout.domainFile(domain.name), content: plan.definition.format({ secure: true }) }] : [];
   const job: ForwardJob = {
     operation: 'snapshot-revert',
     domainUuid: domain.uuid,

@@ -111,7 +111,7 @@ export class StateLayout {
 
 /** A snapshot file: the snapshot XML, with `<active>1</active>` when it is current (as libvirt stores it). */
 export function formatSnapshotFile(def: SnapshotDef, current: boolean): string {
-  const xml = formatSnapshotXml(def);
+  const xml = formatSnapshotXml(def, { secure: true });
   if (!current) return xml;
   const at = xml.lastIndexOf('</domainsnapshot>');
   return `${xml.slice(0, at)}  <active>1</active>\n${xml.slice(at)}`;

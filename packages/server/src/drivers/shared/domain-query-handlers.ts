@@ -10,7 +10,7 @@ export interface QueriedDomain {
   readonly persistent: boolean;
   ref(): DomainRef;
   /** The domain XML: the persistent definition with `inactive`, else the one in effect. */
-  formatXml(inactive: boolean): string;
+  formatXml(inactive: boolean, secure: boolean): string;
 }
 
 /** How a driver finds its domains; each lookup fails with libvirt's "no domain with matching ..." error. */
@@ -47,7 +47,8 @@ export function domainQueryHandlers<D extends QueriedDomain>(table: DomainTable<
     DomainLookupByName: ({ name }) => table.lookupByName(name).ref(),
     DomainLookupByUUID: ({ uuid }) => table.lookupByUuid(uuid).ref(),
     DomainLookupByID: ({ id }) => table.lookupById(id).ref(),
-    DomainGetXMLDesc: ({ domain, flags }) => table.resolve(domain).formatXml((flags & DomainXMLFlags.Inactive) !== 0),
+    // Secure data only with VIR_DOMAIN_XML_SECURE, which the dispatcher grants read-write callers only.
+    DomainGetXMLDesc: ({ domain, flags }) => table.resolve(domain).formatXml((flags & DomainXMLFlags.Inactive) !== 0, (flags & DomainXMLFlags.Secure) !== 0),
     DomainGetState: ({ domain }) => {
       const d = table.resolve(domain);
       return { state: d.state, reason: d.reason };

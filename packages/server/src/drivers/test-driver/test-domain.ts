@@ -147,9 +147,9 @@ export class TestDomain implements RedefineTarget {
    * The domain XML as `virDomainGetXMLDesc` prints it: the live definition with `id='N'` while
    * active, or with INACTIVE the persistent definition.
    */
-  formatXml(inactive: boolean): string {
-    if (inactive) return this.persistentDefinition.format();
-    const xml = this.definition.format();
+  formatXml(inactive: boolean, secure: boolean): string {
+    if (inactive) return this.persistentDefinition.format({ secure });
+    const xml = this.definition.format({ secure });
     if (!this.active) return xml;
     return xml.replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
   }

@@ -4,6 +4,7 @@ import {
   DomainState,
   ErrorDomain,
   ErrorNumber,
+  DomainSnapshotXMLFlags,
   formatSnapshotXml,
   VirError,
 } from '@virtwire/protocol';
@@ -102,9 +103,9 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
       return { name: def.name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot }) => {
+    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      return formatSnapshotXml(s.def, d.uuid);
+      return formatSnapshotXml(s.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0, domainUuid: d.uuid });
     },
     DomainRevertToSnapshot: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
