@@ -185,6 +185,9 @@ export class ClientConnection {
       batch.map(async (item, index) => {
         const reply = await this.receiveOne(item);
         if (reply === null) return;
+        // Each reply is serialised in a turn of its own, so other connections are served between them.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) return;
         const text = this.serialise(reply, room - 1);
         room -= text.length + 1;
         parts[index] = text;
