@@ -85,7 +85,7 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxConnectionsPerAddress: 100,
   maxPendingConnections: 20,
   maxPendingPerPeer: 5,
-  silentSocketTimeoutMs: 2_000,
+  silentSocketTimeoutMs: 5_000,
   handshakeTimeoutMs: 10_000,
   maxInFlightPerConnection: 64,
   maxCallsPerSecond: 50_000,
