@@ -4,13 +4,14 @@
 // Usage: npm run build && node bench/dispatch-pairs.mjs [PAIRS]   (add --cpu-prof to node for a profile)
 // Isolates the daemon's own JavaScript per call from the transport; the full picture is `npm run bench`.
 import { pino } from 'pino';
+import { confinementPolicy } from '@virtwire/server';
 import { Dispatcher, TestDriver } from '@virtwire/server/testing';
 
 const pairs = Number(process.argv[2] ?? 20000);
 const log = pino({ level: 'silent' });
-const driver = new TestDriver({ log, stateDir: '/nonexistent', nodeFileRoots: [], storageRoots: [] });
+const driver = new TestDriver({ log, stateDir: '/nonexistent', confinement: confinementPolicy({}) });
 const dispatcher = new Dispatcher([driver]);
-const session = { id: 'c1', readOnly: false, driver: null, log };
+const session = { id: 'c1', readOnly: false, driver: null, opening: false, closed: false, log };
 const call = (method, params) => dispatcher.call(method, params, session);
 
 await call('ConnectOpen', { uri: 'test:///default', flags: 0 });

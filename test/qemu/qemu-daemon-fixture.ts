@@ -21,7 +21,7 @@ export interface QemuTestDaemon {
 export interface QemuTestDaemonOptions {
   /** Storage roots besides `images`, made in the sandbox (e.g. a small or read-only tmpfs). */
   extraRoots?: (box: QemuSandbox) => string[];
-  /** With false, no storage roots: the driver keeps its own policy (each domain's disk directories). */
+  /** With false, no storage roots: the confinement policy checks path syntax only. */
   confined?: boolean;
   /** A second QMP socket per guest for the tests to inspect it (default true). */
   inspectionMonitor?: boolean;

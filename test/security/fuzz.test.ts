@@ -99,6 +99,20 @@ function snapshotXml(vars: Record<string, string>) {
   return fc.oneof({ weight: 3, arbitrary: document }, { weight: 1, arbitrary: broken });
 }
 
+/** Connection URIs: schemes, hosts, %-escapes (valid, truncated, overlong, encoded separators), traversal, NUL, queries. */
+function connectionUri(nodeDir: string): fc.Arbitrary<string> {
+  const piece = fc.oneof(
+    fc.constantFrom('etc', 'passwd', '..', '.', '', 'default', 'proc', 'self', 'root', 'dev', 'zero', 'node.xml', 'tmp', nodeDir.slice(1)),
+    fc.constantFrom('%2F', '%2E%2E', '%00', '%0A', '%ZZ', '%', '%2', '%E0%A4', '%C0%AF', '%ED%A0%80', '%FF', '%25', '%20'),
+    fc.string({ maxLength: 8 }),
+  );
+  const path = fc.array(piece, { maxLength: 6 }).map((parts) => `/${parts.join('/')}`);
+  const scheme = fc.constantFrom('test', 'TEST', 'qemu', 'tEsT', 'nope', '', 'test+unix');
+  const host = fc.constantFrom('', '', '', 'localhost', 'evil.example', '127.0.0.1');
+  const query = fc.constantFrom('', '?atomic=none', '?atomic=__proto__', '?atomic=constructor', '#frag', '?a=%ZZ');
+  return fc.tuple(scheme, host, path, query).map(([s, h, p, q]) => `${s}://${h}${p}${q}`);
+}
+
 describe('fuzzing', () => {
   let server: TestDaemon;
   let storage: HostileStorage;
@@ -121,6 +135,29 @@ describe('fuzzing', () => {
     await fc.assert(
       fc.asyncProperty(frames, async (frame) => {
         checkReplies(frame, await exchange(client, frame));
+      }),
+      { numRuns: RUNS },
+    );
+    client.close();
+  }, 120_000);
+
+  it(`answers ${RUNS} generated connection URIs with libvirt's errors, never an internal error, and the same refusal wherever it points outside`, async () => {
+    const client = await openRaw(unixUrl(server.readOnlySocket));
+    await fc.assert(
+      fc.asyncProperty(connectionUri(storage.nodeDir), async (uri) => {
+        const frame = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ConnectOpen', params: { uri } });
+        const replies = await exchange(client, frame);
+        checkReplies(frame, replies);
+        const reply = replies[0]?.kind === 'message' ? (replies[0].json as { result?: unknown; error?: { code: number; message: string } }) : undefined;
+        if (reply?.result) {
+          resultOf(await client.call('ConnectClose', {}));
+          return;
+        }
+        // A node-file path outside the node directories is refused by its text alone, whether or not it exists.
+        const refused = reply?.error?.code === 88 ? /^access denied: path '(.*)' ([^']*)$/s.exec(reply.error.message) : null;
+        if (refused && !refused[1]!.startsWith(`${storage.nodeDir}/`)) {
+          expect(refused[2]).toMatch(/^(is not in a directory this daemon serves test configurations from|is not absolute|contains a control character|is not normalized .*|is on a special filesystem .*|is longer than 4096 characters)$/);
+        }
       }),
       { numRuns: RUNS },
     );

@@ -91,5 +91,5 @@ describe('the virtwired binary under the hostile corpora', () => {
     expect(Math.max(...samples)).toBeLessThanOrEqual(baseline + 64 * MIB);
     expect(storage.listing()).toEqual(listing);
     expect(daemon.child.exitCode).toBeNull();
-  }, 180_000);
+  }, 300_000);
 });

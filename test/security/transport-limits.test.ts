@@ -78,14 +78,14 @@ describe('a client that stops reading during a flood of replies', () => {
   const log = captureLog();
   beforeAll(async () => {
     server = await startTestDaemon({
-      limits: { maxOutboundBytes: 256 * 1024, maxCallsPerSecond: 1_000_000, callBurst: 1_000_000 },
+      limits: { maxOutboundBytes: 256 * 1024, maxCallsPerSecond: 1_000_000, callBurst: 1_000_000, heartbeatIntervalMs: 300 },
       logLevel: 'info',
       logStream: log.stream,
     });
   });
   afterAll(async () => server.close());
 
-  it('is dropped at the buffer cap while another client is served throughout', async () => {
+  it('is held back (no more of its calls are read) while another client is served throughout, then dropped by the heartbeat', async () => {
     const open = async () => {
       const c = await openRaw(unixUrl(server.socket));
       resultOf(await c.call('ConnectOpen', { uri: 'test:///default' }));
@@ -104,7 +104,8 @@ describe('a client that stops reading during a flood of replies', () => {
       served++;
     }
     expect(server.daemon.connectionCount()).toBe(before - 1);
-    expect(log.text()).toContain('client is not reading; dropping it');
+    expect(log.text()).toContain('client missed a heartbeat; dropping it');
+    expect(log.text()).not.toContain('outbound queue over its bound');
     expect(served).toBeGreaterThan(0);
     expect(resultOf(await reader.call('ConnectGetHostname', {}))).toEqual(expect.any(String));
     reader.close();
@@ -112,15 +113,17 @@ describe('a client that stops reading during a flood of replies', () => {
 });
 
 describe('admission before the upgrade', () => {
-  it('bounds handshake slowloris: over-budget sockets are cut at once, dribblers at the deadline, then service resumes', async () => {
+  it('bounds handshake slowloris: past the pending budget the oldest silent socket is cut, dribblers at the deadline, then service resumes', async () => {
     const server = await startTestDaemon({ limits: { maxPendingConnections: 4, handshakeTimeoutMs: 300 } });
     try {
       const port = tcpPort(server);
       const request = `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${'X-Pad: y\r\n'.repeat(200)}\r\n`;
-      const dribblers = await Promise.all(Array.from({ length: 4 }, () => rawSocket(port)));
+      const first = await rawSocket(port);
+      const dribblers = await Promise.all(Array.from({ length: 3 }, () => rawSocket(port)));
       const extra = await rawSocket(port);
-      expect(await eventually(() => extra.closed())).toBe(true);
-      expect(extra.received()).toBe('');
+      expect(await eventually(() => first.closed())).toBe(true);
+      expect(extra.closed()).toBe(false);
+      dribblers.push(extra);
       let sent = 0;
       while (sent < request.length && !dribblers.every((d) => d.closed())) {
         for (const d of dribblers) if (!d.closed()) d.socket.write(request[sent]!);
@@ -148,11 +151,11 @@ describe('admission before the upgrade', () => {
     }
   });
 
-  it('caps connections per peer address, and frees the slot when one closes', async () => {
-    const server = await startTestDaemon({ limits: { maxConnectionsPerAddress: 3 } });
+  it('caps connections per principal (not per loopback address), and frees the slot when one closes', async () => {
+    const server = await startTestDaemon({ limits: { maxConnectionsPerPrincipal: 3 } });
     try {
       const clients = await Promise.all([1, 2, 3].map(() => openRaw(server.wsAddress, bearer)));
-      expect(await refusal(openRaw(server.wsAddress, bearer))).toHaveProperty('error');
+      expect(await refusal(openRaw(server.wsAddress, bearer))).toMatchObject({ status: 503 });
       const other = await openRaw(unixUrl(server.socket));
       clients[0]!.close();
       await clients[0]!.closed;
@@ -166,14 +169,16 @@ describe('admission before the upgrade', () => {
     }
   });
 
-  it('answers 503 past maxConnections', async () => {
+  it('answers 503 past maxConnections, which the read-write socket\'s owner does not count against', async () => {
     const server = await startTestDaemon({ limits: { maxConnections: 2 } });
     try {
       const a = await openRaw(server.wsAddress, bearer);
-      const b = await openRaw(unixUrl(server.socket));
+      const b = await openRaw(unixUrl(server.readOnlySocket));
       expect(await refusal(openRaw(server.wsAddress, bearer))).toMatchObject({ status: 503 });
+      const owner = await openRaw(unixUrl(server.socket));
       a.close();
       b.close();
+      owner.close();
     } finally {
       await server.close();
     }

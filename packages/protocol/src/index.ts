@@ -5,6 +5,8 @@
  */
 export * from './version.js';
 export * from './references.js';
+export * from './own-key.js';
+export * from './object-name.js';
 export * from './capabilities.js';
 export * from './call-checks.js';
 export * from './errors/error-number.js';

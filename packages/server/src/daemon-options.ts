@@ -33,14 +33,22 @@ export interface DaemonLimits {
   maxXmlBytes: number;
   /** Deepest element nesting in any `xml` parameter. */
   maxXmlDepth: number;
-  /** Most `<disk>` elements in one snapshot definition. */
+  /** Most disks one snapshot covers: `<disk>` elements in its XML, and the domain disks it aligns with. */
   maxSnapshotDisks: number;
-  /** Open WebSocket connections in total. */
+  /** Most `<disk>` elements in one domain definition (DomainDefineXML, and a redefined snapshot's `<domain>`). */
+  maxDomainDisks: number;
+  /** Open WebSocket connections in total, on the TCP listeners and the read-only socket (the read-write socket's owner has its own). */
   maxConnections: number;
-  /** Connections (pending and open) from one peer: one IP address, or one unix socket. */
+  /** Open connections of one principal: one token, the read-only socket's users together, the read-write socket's owner. */
+  maxConnectionsPerPrincipal: number;
+  /** Connections (pending and open) from one remote IP address (not loopback: locally an address says nothing). */
   maxConnectionsPerAddress: number;
-  /** Accepted sockets that have not finished the WebSocket upgrade, per listener (libvirt's max_anonymous_clients). */
+  /** Accepted sockets that have not finished the WebSocket upgrade, per listener (libvirt's max_anonymous_clients); when full, the busiest peer's oldest is closed. */
   maxPendingConnections: number;
+  /** Pending sockets of one remote IP address. */
+  maxPendingPerPeer: number;
+  /** A socket that sends no byte within this time after accept is closed. */
+  silentSocketTimeoutMs: number;
   /** Time from accept to a completed, authenticated upgrade; slower sockets are destroyed. */
   handshakeTimeoutMs: number;
   /** Calls being handled at once per connection; past it the daemon stops reading that socket. */
@@ -71,9 +79,13 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxXmlBytes: 256 * 1024,
   maxXmlDepth: 32,
   maxSnapshotDisks: 64,
+  maxDomainDisks: 64,
   maxConnections: 1000,
+  maxConnectionsPerPrincipal: 100,
   maxConnectionsPerAddress: 100,
   maxPendingConnections: 20,
+  maxPendingPerPeer: 5,
+  silentSocketTimeoutMs: 5_000,
   handshakeTimeoutMs: 10_000,
   maxInFlightPerConnection: 64,
   maxCallsPerSecond: 50_000,

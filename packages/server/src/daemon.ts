@@ -15,11 +15,13 @@ import { TestDriver } from './drivers/test-driver/test-driver.js';
 import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { ClientConnection, type CorkableStream } from './rpc/client-connection.js';
-import { resolveStorageRoots } from './storage/confined-path.js';
+import type { Session } from './rpc/session.js';
+import { confinementPolicy } from './storage/confinement-policy.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
 import { refuseUpgrade } from './transport/http-reject.js';
-import { upgradeHandler } from './transport/upgrade-handler.js';
+import { principalKey, upgradeHandler } from './transport/upgrade-handler.js';
+import { rateLimitedLogger } from './rpc/rate-limited-log.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -67,7 +69,9 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       listener.server.requestTimeout = limits.handshakeTimeoutMs;
       gate.watch(listener);
       listener.server.on('upgrade', refuseWhileStarting);
-      listener.server.on('tlsClientError', (error: Error) => log.info({ reason: error.message }, 'TLS handshake failed'));
+      listener.server.on('tlsClientError', (error: Error, socket: { remoteAddress?: string }) =>
+        gate.logFor(socket.remoteAddress ?? 'unknown').info({ reason: error.message }, 'TLS handshake failed'),
+      );
       listeners.push(listener);
     }
   } catch (error) {
@@ -75,12 +79,16 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     throw error;
   }
 
-  const storageRoots = resolveStorageRoots(options.storageRoots ?? [], (warning) => log.warn(warning));
-  const environment = { log, stateDir: options.stateDir, nodeFileRoots: options.nodeFileRoots ?? [], storageRoots };
-  const qemuOptions = { ...options.qemu, storageRoots: [...(options.qemu?.storageRoots ?? []), ...(options.storageRoots ?? [])] };
-  const drivers: HypervisorDriver[] = [new TestDriver(environment), new QemuDriver(environment, qemuOptions), ...extraDrivers];
   const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
+  const drivers: HypervisorDriver[] = [];
   try {
+    // One policy for every driver: the daemon's roots and the qemu driver's are resolved and vetted alike.
+    const confinement = confinementPolicy(
+      { storageRoots: [...(options.storageRoots ?? []), ...(options.qemu?.storageRoots ?? [])], nodeFileRoots: options.nodeFileRoots ?? [] },
+      (warning) => log.warn(warning),
+    );
+    const environment = { log, stateDir: options.stateDir, confinement };
+    drivers.push(new TestDriver(environment), new QemuDriver(environment, options.qemu), ...extraDrivers);
     if (options.localTokenFile && options.tokenFile && listeners.some((l) => l.requiresToken)) {
       const outcome = await ensureLocalToken(options.tokenFile, options.localTokenFile);
       if (outcome !== 'kept') log.info(`read-write token 'local' ${outcome === 'created' ? 'created in' : 'registered from'} ${options.localTokenFile}`);
@@ -93,7 +101,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     throw error;
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
-  const dispatcher = new Dispatcher(drivers, jobs);
+  const dispatcher = new Dispatcher(drivers, jobs, { maxSnapshotDisks: limits.maxSnapshotDisks });
   const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
   /** Open connections and who opened them. */
   const sessions = new Map<ClientConnection, Principal>();
@@ -115,12 +123,15 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     tokens,
     allowedOrigins: new Set(options.allowedOrigins ?? []),
     maxConnections: limits.maxConnections,
-    openConnections: () => sessions.size,
+    maxConnectionsPerPrincipal: limits.maxConnectionsPerPrincipal,
+    openConnections: () => [...sessions.values()].filter((p) => p.name !== 'unix').length,
+    openConnectionsOf: (key: string) => [...sessions.values()].filter((p) => principalKey(p) === key).length,
     log,
     onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => {
       const id = `c${nextConnection++}`;
-      const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
-      const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
+      // Everything logged for this connection (drivers' call.log included) is rate-limited: a client cannot flood the log.
+      const sessionLog = rateLimitedLogger(log.child({ connection: id, principal: principal.name, peer: admitted.peer }));
+      const session: Session = { id, readOnly: principal.readOnly, driver: null, opening: false, closed: false, log: sessionLog };
       const rpc = new ClientConnection(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
       sessions.set(rpc, principal);
       sessionLog.debug('connected');

@@ -39,10 +39,14 @@ const LIMIT_FLAGS: ReadonlyArray<[keyof DaemonLimits, string]> = [
   ['maxIdLength', 'longest string id of a request'],
   ['maxXmlBytes', 'largest XML document in characters'],
   ['maxXmlDepth', 'deepest XML element nesting'],
-  ['maxSnapshotDisks', 'most disks in one snapshot'],
-  ['maxConnections', 'open connections in total'],
-  ['maxConnectionsPerAddress', 'connections from one IP address or on one unix socket'],
+  ['maxSnapshotDisks', 'most disks one snapshot covers (given, and aligned with the domain)'],
+  ['maxDomainDisks', 'most disks in one domain definition'],
+  ['maxConnections', 'open connections in total on TCP and the read-only socket'],
+  ['maxConnectionsPerPrincipal', 'open connections of one token (or of the read-only socket, or of the read-write socket)'],
+  ['maxConnectionsPerAddress', 'connections from one remote IP address'],
   ['maxPendingConnections', 'connections per listener still in their handshake'],
+  ['maxPendingPerPeer', 'connections from one remote IP address still in their handshake'],
+  ['silentSocketTimeoutMs', 'ms a new socket may stay silent before it is closed'],
   ['handshakeTimeoutMs', 'ms from accept to a completed, authenticated upgrade'],
   ['maxInFlightPerConnection', 'calls handled at once per connection'],
   ['maxCallsPerSecond', 'sustained calls per second per connection'],
@@ -95,7 +99,11 @@ const program = new Command('virtwired')
   .option('--tls-key <file>', 'PEM private key for --tls-cert')
   .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
   .option('--allow-origin <origin>', 'browser origin allowed to connect, e.g. https://app.example:8443, repeatable (default: none)', repeatable)
-  .option('--storage-root <dir>', "directory client-named files (snapshot overlays) must lie in, repeatable; the qemu driver also allows each domain's own disk directories (default: none)", repeatable)
+  .option(
+    '--storage-root <dir>',
+    'directory every file a client names or makes the daemon open or create (disks, backing images, boot files, overlays) must lie in, repeatable; without one, any path the daemon user can reach, see SECURITY.md (default: none)',
+    repeatable,
+  )
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable (default: none)', repeatable)
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
   .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU) or engine (default: blockdev-create)')

@@ -9,3 +9,4 @@ export { checkLexicalConfinement, confinePath, PathConfinementError, resolveStor
 export { releaseReservedFile, reserveFile } from './storage/reserve-file.js';
 export { declaredChain, diskElement } from './drivers/qemu/disk-chain.js';
 export { parseSnapshotFile, StateLayout } from './drivers/qemu/state-layout.js';
+export { MESSAGE_OVERHEAD_BYTES, OutboundQueue, SOCKET_MESSAGES } from './rpc/outbound-queue.js';

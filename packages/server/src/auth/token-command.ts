@@ -43,7 +43,7 @@ export function tokenCommand(defaultTokenFile: string): Command {
 
   command
     .command('remove')
-    .description('revoke a token by name (connections open with it are closed at the next heartbeat)')
+    .description('revoke a token by name: new connections with it are refused at once, open ones are closed (1008 token revoked) at the next heartbeat')
     .argument('<name>', 'token name', parseName)
     .action(async (name: string) => {
       const entries = await readTokenFile(file());

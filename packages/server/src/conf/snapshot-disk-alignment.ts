@@ -10,6 +10,17 @@ import {
 
 const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.DomainSnapshot, detail);
 
+/**
+ * Refuses a snapshot that would cover more than `maxSnapshotDisks` disks once aligned: alignment
+ * gives every disk of the domain an entry, so the domain's disk count is what is bounded, before
+ * any per-disk work (VIR_ERR_XML_ERROR, as the bound on the disks a snapshot lists).
+ */
+export function checkAlignedDiskCount(domainDisks: number, maxSnapshotDisks: number, errorDomain: number): void {
+  if (domainDisks > maxSnapshotDisks) {
+    throw VirError.report(ErrorNumber.XmlError, errorDomain, `snapshot would cover the domain's ${domainDisks} disks; this daemon accepts at most ${maxSnapshotDisks}`);
+  }
+}
+
 /** What alignment needs to know about the host's storage. */
 export interface AlignmentStorage {
   /** True when `path` exists and is a regular file (external names are only generated for those). */

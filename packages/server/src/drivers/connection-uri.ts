@@ -12,5 +12,12 @@ export function parseConnectionUri(text: string): ConnectionUri {
   if (host !== '') {
     throw VirError.report(ErrorNumber.NoConnect, ErrorDomain.None, `${text}: remote host in a driver URI; connect to that host's daemon instead`);
   }
-  return { text, scheme: scheme.toLowerCase(), path: decodeURIComponent(path), query: new URLSearchParams(query) };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A bad %-escape (`%ZZ`, a truncated UTF-8 sequence) is the client's mistake, not an internal error.
+    throw VirError.report(ErrorNumber.InvalidArg, ErrorDomain.Uri, `Unable to parse URI ${text}`);
+  }
+  return { text, scheme: scheme.toLowerCase(), path: decoded, query: new URLSearchParams(query) };
 }

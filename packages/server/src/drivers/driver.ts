@@ -1,7 +1,7 @@
 // The interface every hypervisor driver implements: open a connection by URI, then answer driver methods.
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
-import type { StorageRoot } from '../storage/confined-path.js';
+import type { ConfinementPolicy } from '../storage/confinement-policy.js';
 
 /** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
 export interface ConnectionUri {
@@ -19,6 +19,14 @@ export interface CallContext {
   readonly connectionId: string;
   readonly readOnly: boolean;
   readonly log: Logger;
+  /** The daemon's bounds a driver enforces itself (what a generic check before parsing cannot see). */
+  readonly limits: DriverLimits;
+}
+
+/** Bounds checked inside drivers. */
+export interface DriverLimits {
+  /** Most disks one snapshot covers once aligned with its domain's disks (`maxSnapshotDisks`). */
+  readonly maxSnapshotDisks: number;
 }
 
 /** One handler per driver method; a driver leaves out what it does not implement (VIR_ERR_NO_SUPPORT). */
@@ -45,10 +53,8 @@ export interface DriverEnvironment {
   readonly log: Logger;
   /** The daemon's state directory. */
   readonly stateDir: string;
-  /** Directories a test-driver node file may be read from. */
-  readonly nodeFileRoots: readonly string[];
-  /** Directories every file created or opened for a client must lie in (storage/confined-path.ts); empty: no roots configured. */
-  readonly storageRoots?: readonly StorageRoot[];
+  /** The daemon's one confinement policy: every path a driver is given, opens or creates goes through it. */
+  readonly confinement: ConfinementPolicy;
 }
 
 /** A hypervisor driver (libvirt's `virConnectDriver`), registered by URI scheme. */

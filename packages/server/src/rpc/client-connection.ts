@@ -1,5 +1,5 @@
 // One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
-import { checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { checkMethodPermission, ErrorDomain, ErrorNumber, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
 import { APP_PING, APP_PONG, type AdaptivePoll } from '@virtwire/runtime';
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,8 @@ import { TokenBucket } from '../transport/token-bucket.js';
 import type { Dispatcher } from './dispatcher.js';
 import { checkEnvelope, checkParamsShape, jsonTextTooDeep, type RequestHeader } from './json-envelope.js';
 import type { Session } from './session.js';
+import { jsonSizeAtLeast } from './json-size.js';
+import { OutboundQueue, type OutboundKind } from './outbound-queue.js';
 import { checkXmlBounds } from './xml-guard.js';
 
 /** WebSocket close codes the daemon uses. */
@@ -26,6 +28,17 @@ const errorResponse = (id: string | number | null, error: VirError): JSONRPCResp
   const wire = error.toJsonRpc();
   return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
 };
+
+/** How long a connection closed for a full outbound queue may take to finish its close handshake. */
+const OVERFLOW_CLOSE_GRACE_MS = 2_000;
+
+/** The error that replaces a reply that does not fit what is left of the connection's outbound bound. */
+const tooLarge = (size: number, room: number) =>
+  VirError.report(
+    ErrorNumber.Rpc,
+    ErrorDomain.Rpc,
+    `reply of at least ${size} bytes does not fit the ${room} bytes left of this connection's outbound bound; ask for less (offset and limit) or read the replies already sent`,
+  );
 
 /** The byte stream under a WebSocket, whose writes can be held back and then sent as one. */
 export interface CorkableStream {
@@ -44,6 +57,9 @@ export class ClientConnection {
   private backlogBytes = 0;
   private paused = false;
   private closed = false;
+  /** Set while the outbound queue is over half its bound: no new work is read until it drains. */
+  private outboundPressure = false;
+  private readonly outbound: OutboundQueue;
   private lastActivity = performance.now();
   private readonly budget: TokenBucket;
   private corked = false;
@@ -61,6 +77,17 @@ export class ClientConnection {
     private readonly poll?: AdaptivePoll,
   ) {
     this.budget = new TokenBucket(limits.maxCallsPerSecond, limits.callBurst);
+    this.outbound = new OutboundQueue({ send: (text, done) => socket.send(text, done) }, limits.maxOutboundBytes, {
+      pause: () => {
+        this.outboundPressure = true;
+        this.updateReading();
+      },
+      resume: () => {
+        this.outboundPressure = false;
+        this.pump();
+      },
+      overflow: (reason) => this.closeForOverflow(reason),
+    });
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => void this.close());
@@ -102,7 +129,7 @@ export class ClientConnection {
       this.sendText(APP_PONG);
       return;
     }
-    if (this.backlog.length > 0 || this.inFlight >= this.limits.maxInFlightPerConnection) {
+    if (this.backlog.length > 0 || !this.mayStartCall()) {
       this.queue(text);
       return;
     }
@@ -138,7 +165,7 @@ export class ClientConnection {
       return;
     }
     if (Array.isArray(message)) void this.receiveBatch(message);
-    else void this.receiveOne(message).then((reply) => reply && this.send(reply));
+    else void this.receiveOne(message).then((reply) => reply && this.sendText(this.serialise(reply, this.outbound.room)));
   }
 
   private async receiveBatch(batch: unknown[]): Promise<void> {
@@ -150,9 +177,24 @@ export class ClientConnection {
       this.send(errorResponse(null, VirError.protocol(JsonRpcErrorCode.InvalidRequest, `batch longer than ${this.limits.maxBatchLength}`)));
       return;
     }
-    const replies = await Promise.all(batch.map((item) => this.receiveOne(item)));
-    const answered = replies.filter((r): r is JSONRPCResponse => r !== null);
-    if (answered.length > 0) this.send(answered);
+    // Each reply is serialised as it comes, within what is left of the outbound bound: a batch
+    // never builds more than the connection may queue, and a reply past it becomes an error.
+    let room = this.outbound.room - 2;
+    const parts: Array<string | undefined> = Array.from({ length: batch.length });
+    await Promise.all(
+      batch.map(async (item, index) => {
+        const reply = await this.receiveOne(item);
+        if (reply === null) return;
+        // Each reply is serialised in a turn of its own, so other connections are served between them.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) return;
+        const text = this.serialise(reply, room - 1);
+        room -= text.length + 1;
+        parts[index] = text;
+      }),
+    );
+    const answered = parts.filter((p): p is string => p !== undefined);
+    if (answered.length > 0) this.sendText(`[${answered.join(',')}]`);
   }
 
   /** Checks and dispatches one request; resolves to its reply, or null for a notification. */
@@ -204,7 +246,18 @@ export class ClientConnection {
    */
   private track(delta: number): void {
     this.inFlight += delta;
-    while (delta < 0 && !this.closed && this.backlog.length > 0 && this.inFlight < this.limits.maxInFlightPerConnection) {
+    if (delta < 0) this.pump();
+    else this.updateReading();
+  }
+
+  /** A new call may start: fewer than the in-flight bound run, and the outbound queue is not backed up. */
+  private mayStartCall(): boolean {
+    return this.inFlight < this.limits.maxInFlightPerConnection && !this.outboundPressure;
+  }
+
+  /** Handles what waits in the backlog, in order, while calls may start; then reads again if nothing waits. */
+  private pump(): void {
+    while (!this.closed && this.backlog.length > 0 && this.mayStartCall()) {
       const next = this.backlog.shift()!;
       this.backlogBytes -= next.length;
       this.handle(next);
@@ -213,7 +266,7 @@ export class ClientConnection {
   }
 
   private updateReading(): void {
-    const full = this.inFlight >= this.limits.maxInFlightPerConnection || this.backlog.length > 0;
+    const full = !this.mayStartCall() || this.backlog.length > 0;
     if (full && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -224,33 +277,57 @@ export class ClientConnection {
   }
 
   /**
-   * Writes a reply; a client whose unread replies pass the bound is disconnected. A reply that
-   * cannot be serialised (a driver returned a BigInt or a cycle) becomes -32603, never a crash.
+   * The text of a reply, within `room` characters: a result that cannot fit is refused before it
+   * is built (its size is estimated first), and one that turns out larger is replaced by the
+   * same VIR_ERR_RPC error. A reply that cannot be serialised (a driver returned a BigInt or a
+   * cycle) becomes -32603, never a crash.
    */
-  private send(reply: JSONRPCResponse | JSONRPCResponse[]): void {
+  private serialise(reply: JSONRPCResponse, room: number): string {
+    const id = reply.id ?? null;
+    const estimate = 'result' in reply ? jsonSizeAtLeast(reply.result, room) : 0;
+    if (estimate > room) return JSON.stringify(errorResponse(id, tooLarge(room + 1, room)));
     let text: string;
     try {
       text = JSON.stringify(reply);
     } catch (error) {
       const correlationId = randomUUID();
       this.session.log.error({ err: error, correlationId }, 'reply could not be serialised');
-      const ids = (Array.isArray(reply) ? reply : [reply]).map((r) => r.id ?? null);
-      const failed = ids.map((id) => errorResponse(id, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId })));
-      text = JSON.stringify(Array.isArray(reply) ? failed : failed[0]);
+      return JSON.stringify(errorResponse(id, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId })));
     }
-    this.sendText(text);
+    return text.length > room ? JSON.stringify(errorResponse(id, tooLarge(text.length, room))) : text;
   }
 
-  private sendText(text: string): void {
+  private send(reply: JSONRPCResponse): void {
+    this.sendText(this.serialise(reply, this.outbound.room));
+  }
+
+  private sendText(text: string, kind: OutboundKind = 'reply'): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    if (this.socket.bufferedAmount > this.limits.maxOutboundBytes) {
-      this.session.log.warn({ buffered: this.socket.bufferedAmount }, 'client is not reading; dropping it');
-      this.socket.terminate();
-      return;
-    }
     this.holdWritesUntilTickEnds();
-    this.socket.send(text);
-    this.poll?.sent();
+    if (this.outbound.push(text, kind)) this.poll?.sent();
+  }
+
+  /**
+   * Sends a JSON-RPC notification (an event) through the same bounded queue as replies; a
+   * subscriber whose queue overflows is disconnected (close 1008 `subscriber too slow: ...`).
+   */
+  notify(method: string, params: unknown): void {
+    this.sendText(JSON.stringify({ jsonrpc: '2.0', method, params }), 'notification');
+  }
+
+  /**
+   * The outbound queue passed its bound: what it held is already discarded; stop reading, send
+   * the close frame behind what the socket already has, and cut the connection if the client
+   * does not finish the close handshake soon (one that does not read never will).
+   */
+  private closeForOverflow(reason: string): void {
+    this.session.log.warn({ limit: this.limits.maxOutboundBytes }, 'outbound queue over its bound; closing');
+    this.outboundPressure = true;
+    this.updateReading();
+    this.backlog.length = 0;
+    this.backlogBytes = 0;
+    this.socket.close(CloseCode.PolicyViolation, reason);
+    setTimeout(() => this.socket.terminate(), OVERFLOW_CLOSE_GRACE_MS).unref();
   }
 
   /** Ends a connection whose credentials were withdrawn (close 1008 with `reason`). */
@@ -281,6 +358,10 @@ export class ClientConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.session.closed = true;
+    this.outbound.discard();
+    this.backlog.length = 0;
+    this.backlogBytes = 0;
     const driver = this.session.driver;
     this.session.driver = null;
     try {

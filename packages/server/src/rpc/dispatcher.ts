@@ -24,7 +24,8 @@ import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse }
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseConnectionUri } from '../drivers/connection-uri.js';
-import type { CallContext, DriverConnection, HypervisorDriver } from '../drivers/driver.js';
+import { DEFAULT_LIMITS } from '../daemon-options.js';
+import type { CallContext, DriverConnection, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
 import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
 import type { Session } from './session.js';
@@ -68,7 +69,6 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
   }
 }
 
-const callContext = (session: Session): CallContext => ({ connectionId: session.id, readOnly: session.readOnly, log: session.log });
 
 /** The daemon's call router: every protocol method, answered through one pipeline. */
 export class Dispatcher {
@@ -82,6 +82,8 @@ export class Dispatcher {
     drivers: HypervisorDriver[],
     /** The per-domain job table: write calls that name a domain run as that domain's one job. */
     readonly jobs: DomainJobs = new DomainJobs(),
+    /** The bounds drivers enforce themselves. */
+    private readonly limits: DriverLimits = { maxSnapshotDisks: DEFAULT_LIMITS.maxSnapshotDisks },
   ) {
     for (const driver of drivers) this.drivers.set(driver.scheme, driver);
   }
@@ -131,9 +133,13 @@ export class Dispatcher {
     const domain =
       definition.permission !== 'write'
         ? undefined
-        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, callContext(session))));
-    if (domain === undefined) return handler(params, callContext(session));
-    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, callContext(session)));
+        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, this.callContext(session))));
+    if (domain === undefined) return handler(params, this.callContext(session));
+    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)));
+  }
+
+  private callContext(session: Session): CallContext {
+    return { connectionId: session.id, readOnly: session.readOnly, log: session.log, limits: this.limits };
   }
 
   /** The job table's key for a domain of a driver connection: its scope, then the UUID. */
@@ -154,16 +160,27 @@ export class Dispatcher {
 
   private readonly daemonHandlers: DaemonHandlers = {
     ConnectOpen: async ({ uri, flags }, session) => {
-      if (session.driver) throw rpcError('connection already open');
-      const text = uri ?? DEFAULT_DRIVER_URI;
-      const parsed = parseConnectionUri(text);
-      const driver = this.drivers.get(parsed.scheme);
-      if (!driver) throw VirError.report(ErrorNumber.NoConnect, ErrorDomain.None, text);
-      const readOnly = session.readOnly || (flags & ConnectFlags.ReadOnly) !== 0;
-      session.driver = await driver.open(parsed, readOnly);
-      session.readOnly = readOnly;
-      this.assignJobScope(session.driver, driver);
-      return { uri: session.driver.uri, readOnly, capabilities: session.driver.capabilities };
+      // One driver connection per socket: a second ConnectOpen, even one racing the first in a batch, is refused.
+      if (session.driver || session.opening) throw rpcError('connection already open');
+      session.opening = true;
+      try {
+        const text = uri ?? DEFAULT_DRIVER_URI;
+        const parsed = parseConnectionUri(text);
+        const driver = this.drivers.get(parsed.scheme);
+        if (!driver) throw VirError.report(ErrorNumber.NoConnect, ErrorDomain.None, text);
+        const readOnly = session.readOnly || (flags & ConnectFlags.ReadOnly) !== 0;
+        const connection = await driver.open(parsed, readOnly);
+        if (session.closed) {
+          await connection.close();
+          throw rpcError('connection closed while opening');
+        }
+        session.driver = connection;
+        session.readOnly = readOnly;
+        this.assignJobScope(connection, driver);
+        return { uri: connection.uri, readOnly, capabilities: connection.capabilities };
+      } finally {
+        session.opening = false;
+      }
     },
     ConnectClose: async (_params, session) => {
       const driver = session.driver;
@@ -176,7 +193,7 @@ export class Dispatcher {
     'rpc.discover': async () => discoveryDocument(),
     DomainGetJobInfo: async ({ domain }, session) => {
       const connection = session.driver!;
-      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, callContext(session));
+      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
       return domainJobInfo(this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase())));
     },
   };

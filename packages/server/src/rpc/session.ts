@@ -9,5 +9,9 @@ export interface Session {
   readOnly: boolean;
   /** The driver connection ConnectOpen opened, null before it and after ConnectClose. */
   driver: DriverConnection | null;
+  /** True while a ConnectOpen is under way: a second one is refused, not run beside it. */
+  opening: boolean;
+  /** True once the socket is gone: a driver connection that finishes opening after it is closed at once. */
+  closed: boolean;
   readonly log: Logger;
 }

@@ -1,4 +1,4 @@
-// Bounds an `xml` parameter before any XML parser sees it: size, element depth, and disks per snapshot.
+// Bounds an `xml` parameter before any XML parser sees it: size, element depth, disks per snapshot and per domain.
 import { ErrorNumber, VirError, type MethodSpec } from '@virtwire/protocol';
 
 /** The XML bounds of {@link DaemonLimits}. */
@@ -6,6 +6,7 @@ export interface XmlBounds {
   maxXmlBytes: number;
   maxXmlDepth: number;
   maxSnapshotDisks: number;
+  maxDomainDisks: number;
 }
 
 /** What a linear scan of a document found (the real parser still checks well-formedness). */
@@ -13,6 +14,14 @@ export interface XmlShape {
   depth: number;
   /** `<disk>` elements directly below the root's `<disks>` (a snapshot's disk list). */
   snapshotDisks: number;
+  /** The most `<disk>` elements in one `<devices>` of a domain: the root's, or a snapshot's `<domain>` or `<inactiveDomain>`. */
+  domainDisks: number;
+}
+
+/** True for the `<devices>` of a domain definition: `/domain/devices`, `/domainsnapshot/domain/devices`, `/domainsnapshot/inactiveDomain/devices`. */
+function isDomainDevices(path: readonly string[]): boolean {
+  if (path.length === 2) return path[0] === 'domain' && path[1] === 'devices';
+  return path.length === 3 && path[0] === 'domainsnapshot' && (path[1] === 'domain' || path[1] === 'inactiveDomain') && path[2] === 'devices';
 }
 
 /**
@@ -24,6 +33,8 @@ export function scanXmlShape(xml: string, stopAtDepth: number): XmlShape {
   const path: string[] = [];
   let depth = 0;
   let snapshotDisks = 0;
+  let domainDisks = 0;
+  const devicesDisks: number[] = [];
   let i = 0;
   while (i < xml.length) {
     const open = xml.indexOf('<', i);
@@ -60,21 +71,28 @@ export function scanXmlShape(xml: string, stopAtDepth: number): XmlShape {
     const selfClosing = xml[j - 1] === '/';
     const name = /^[^\s/>]*/.exec(xml.slice(open + (closing ? 2 : 1), Math.min(j, open + 130)))![0];
     if (closing) {
+      if (isDomainDevices(path)) devicesDisks.pop();
       path.pop();
       depth = Math.max(0, depth - 1);
     } else {
       if (path.length === 2 && path[1] === 'disks' && name === 'disk') snapshotDisks++;
+      if (name === 'disk' && isDomainDevices(path)) {
+        const count = (devicesDisks[devicesDisks.length - 1] ?? 0) + 1;
+        devicesDisks[devicesDisks.length - 1] = count;
+        domainDisks = Math.max(domainDisks, count);
+      }
       if (!selfClosing) {
         path.push(name);
+        if (isDomainDevices(path)) devicesDisks.push(0);
         depth++;
-        if (depth > stopAtDepth) return { depth, snapshotDisks };
+        if (depth > stopAtDepth) return { depth, snapshotDisks, domainDisks };
       } else if (depth + 1 > stopAtDepth) {
-        return { depth: depth + 1, snapshotDisks };
+        return { depth: depth + 1, snapshotDisks, domainDisks };
       }
     }
     i = j + 1;
   }
-  return { depth: Math.max(depth, path.length), snapshotDisks };
+  return { depth: Math.max(depth, path.length), snapshotDisks, domainDisks };
 }
 
 /**
@@ -98,6 +116,13 @@ export function checkXmlBounds(definition: MethodSpec, params: unknown, bounds: 
       ErrorNumber.XmlError,
       definition.errorDomain,
       `snapshot lists ${shape.snapshotDisks} disks; this daemon accepts at most ${bounds.maxSnapshotDisks}`,
+    );
+  }
+  if (shape.domainDisks > bounds.maxDomainDisks) {
+    return VirError.report(
+      ErrorNumber.XmlError,
+      definition.errorDomain,
+      `domain definition has ${shape.domainDisks} disks; this daemon accepts at most ${bounds.maxDomainDisks}`,
     );
   }
   return undefined;

@@ -1,6 +1,6 @@
 // Confines client-named paths to the daemon's storage roots: syntax, special filesystems, and symlink-free parents.
 import { ErrorNumber, VirError } from '@virtwire/protocol';
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 
 /** A configured storage root: as given, and with its symlinks resolved (at startup). */
@@ -17,9 +17,11 @@ export type ConfinementProblem =
   | 'not-normalized'
   | 'special-filesystem'
   | 'outside-roots'
+  | 'outside-node-directories'
   | 'parent-missing'
   | 'symlinked-parent'
-  | 'symlink';
+  | 'symlink'
+  | 'not-regular-file';
 
 const PROBLEM_TEXT: Readonly<Record<ConfinementProblem, string>> = {
   'not-absolute': 'is not absolute',
@@ -28,9 +30,11 @@ const PROBLEM_TEXT: Readonly<Record<ConfinementProblem, string>> = {
   'not-normalized': "is not normalized (empty, '.' or '..' components, or a trailing '/')",
   'special-filesystem': 'is on a special filesystem (/dev, /proc, /sys)',
   'outside-roots': 'is outside the storage roots of this daemon',
+  'outside-node-directories': 'is not in a directory this daemon serves test configurations from',
   'parent-missing': 'has no existing parent directory',
   'symlinked-parent': 'has a symbolic link among its parent directories',
   'symlink': 'is a symbolic link',
+  'not-regular-file': 'is not a regular file',
 };
 
 /** A refused path; {@link confinementError} turns it into the error a client sees. */
@@ -80,6 +84,11 @@ export function checkLexicalConfinement(path: string, roots: readonly string[]):
   }
 }
 
+/** The root `path` lies strictly below, by name (as given or as resolved), or undefined. */
+export function rootOf(path: string, roots: readonly StorageRoot[]): StorageRoot | undefined {
+  return roots.find((r) => inside(r.given, path) || inside(r.real, path));
+}
+
 /**
  * Confines `path` on the real filesystem: valid syntax; the parent directory exists; resolving
  * its symlinks lands strictly inside a root; and the part below the root contains no symlink
@@ -114,6 +123,24 @@ export function confinePath(path: string, roots: readonly StorageRoot[]): string
 }
 
 /**
+ * Confines a path the daemon is about to open: {@link confinePath}, and an existing final
+ * component must be a regular file (not a directory, device, FIFO or socket). Returns the
+ * resolved path and the file's status, or undefined status when it does not exist (the caller
+ * reports that in its own words: the path is inside the roots, so its existence is no secret).
+ */
+export function confineExistingPath(path: string, roots: readonly StorageRoot[]): { resolved: string; stat: Stats | undefined } {
+  const resolved = confinePath(path, roots);
+  let stat: Stats | undefined;
+  try {
+    stat = lstatSync(resolved);
+  } catch {
+    return { resolved, stat: undefined };
+  }
+  if (!stat.isFile()) throw new PathConfinementError(path, 'not-regular-file');
+  return { resolved, stat };
+}
+
+/**
  * Resolves the configured roots once, at startup: each must be an existing absolute directory,
  * not `/` nor on a special filesystem, and not writable by others (a world-writable root would let
  * anyone plant symlinks); group-writable roots are reported through `warn`.
@@ -129,6 +156,22 @@ export function resolveStorageRoots(given: readonly string[], warn: (message: st
     if (stat.mode & 0o002) throw new Error(`storage root ${dir} is writable by everyone; refusing it`);
     if (stat.mode & 0o020) warn(`storage root ${dir} is writable by its group`);
     return { given: normalized, real };
+  });
+}
+
+/**
+ * Resolves the node-file directories once, at startup. Unlike storage roots they are only read
+ * from; one that does not exist (yet) is kept by name and matches nothing on disk until it does.
+ */
+export function resolveNodeFileRoots(given: readonly string[]): StorageRoot[] {
+  return given.map((dir) => {
+    if (!dir.startsWith('/')) throw new Error(`node-file directory ${dir} must be an absolute path`);
+    const normalized = posix.normalize(dir).replace(/(.)\/$/, '$1');
+    try {
+      return { given: normalized, real: realpathSync(normalized) };
+    } catch {
+      return { given: normalized, real: normalized };
+    }
   });
 }
 

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { offeredSubprotocols, presentedToken } from '../auth/bearer-credentials.js';
+import { offeredSubprotocols, presentedOrigin, presentedToken } from '../auth/bearer-credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { AdmittedSocket, ConnectionGate } from './connection-gate.js';
@@ -19,13 +19,22 @@ export interface UpgradeContext {
   /** Exact origins browsers may connect from. */
   readonly allowedOrigins: ReadonlySet<string>;
   readonly maxConnections: number;
+  readonly maxConnectionsPerPrincipal: number;
+  /** Open connections counted against `maxConnections` (every listener but the read-write socket). */
   readonly openConnections: () => number;
+  /** Open connections of one principal (by {@link principalKey}). */
+  readonly openConnectionsOf: (key: string) => number;
   readonly log: Logger;
   /** Called with every accepted WebSocket and who it belongs to. */
   readonly onOpen: (socket: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => void;
 }
 
 const BEARER_CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="virtwired"' };
+
+/** What per-principal caps count by: the token (by digest), or the unix socket's kind of principal. */
+export function principalKey(principal: Principal): string {
+  return principal.tokenDigest ? `token:${principal.tokenDigest.toString('hex')}` : principal.name;
+}
 
 /** The principal of a unix-socket connection: the socket's file mode already decided who may connect. */
 function unixPrincipal(listener: OpenListener): Principal {
@@ -38,13 +47,14 @@ function unixPrincipal(listener: OpenListener): Principal {
  * are never logged and never echoed: the daemon selects only `virtwire.v1`.
  */
 export function upgradeHandler(listener: OpenListener, context: UpgradeContext) {
-  const { gate, log } = context;
+  const { gate } = context;
   return (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const admitted = gate.lookup(socket);
     if (!admitted) {
       socket.destroy();
       return;
     }
+    const log = gate.logFor(admitted.peer);
     void authorize(listener, context, request).then(
       (outcome) => {
         if (socket.destroyed) return;
@@ -55,9 +65,16 @@ export function upgradeHandler(listener: OpenListener, context: UpgradeContext) 
           refuseUpgrade(socket, ...outcome.refuse);
           return;
         }
-        if (context.openConnections() >= context.maxConnections) {
+        // The read-write socket (0600: its owner only) is outside the shared total, so nobody can lock its owner out.
+        const ownerSocket = listener.spec.kind === 'unix' && !listener.readOnly;
+        if (!ownerSocket && context.openConnections() >= context.maxConnections) {
           log.warn({ peer: admitted.peer, limit: context.maxConnections }, 'connection limit reached; refusing');
           refuseUpgrade(socket, 503, 'Service Unavailable');
+          return;
+        }
+        if (context.openConnectionsOf(principalKey(outcome.principal)) >= context.maxConnectionsPerPrincipal) {
+          log.warn({ peer: admitted.peer, principal: outcome.principal.name, limit: context.maxConnectionsPerPrincipal }, 'connection limit of this principal reached; refusing');
+          refuseUpgrade(socket, 503, 'Service Unavailable (too many connections for these credentials)');
           return;
         }
         context.wss.handleUpgrade(request, socket, head, (ws) => {
@@ -89,7 +106,8 @@ async function authorize(listener: OpenListener, context: UpgradeContext, reques
   if (!offeredSubprotocols(request).includes(SUBPROTOCOL)) {
     return { refuse: [400, `Bad Request (subprotocol ${SUBPROTOCOL} required)`] };
   }
-  const origin = request.headers.origin;
+  const origin = presentedOrigin(request);
+  if (origin === 'conflict') return { refuse: [403, 'Forbidden (origin not allowed)'] };
   if (origin !== undefined && !context.allowedOrigins.has(origin)) return { refuse: [403, 'Forbidden (origin not allowed)'], origin };
   if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
   const presented = presentedToken(request);

@@ -15,22 +15,25 @@ export interface DomainFormatOptions {
 /** Elements libvirt writes open and closed even when empty. */
 const OPEN_WHEN_EMPTY: ReadonlySet<string> = new Set(['devices']);
 
-/** Graphics types whose `passwd` libvirt treats as secure (the others do not keep one). */
-const PASSWORD_GRAPHICS = new Set(['vnc', 'spice']);
-
-/** A copy of `<domain>` without its secure parts (the original is never changed). */
+/**
+ * A copy of `<domain>` (or `<inactiveDomain>`) without what libvirt 9.0 formats only with
+ * VIR_DOMAIN_XML_SECURE, measured against libvirtd: the `passwd` of `<graphics>` (VNC and SPICE
+ * keep one; libvirt keeps none for the other types, so none is ever shown), and the `<cookies>` of
+ * a network disk's `<source>`, in its `<backingStore>` chain too. `passwdValidTo` and
+ * `<auth>`/`<secret>` references are not secret and stay. The original is never changed.
+ */
 export function withoutSecrets(domain: XmlElement): XmlElement {
-  const strip = (el: XmlElement, path: string): XmlElement => {
+  const strip = (el: XmlElement): XmlElement => {
     const attributes = new Map(el.attributes);
-    if (path === 'domain/devices/graphics' && PASSWORD_GRAPHICS.has(attributes.get('type') ?? '')) attributes.delete('passwd');
+    if (el.name === 'graphics') attributes.delete('passwd');
     const children: XmlNode[] = [];
     for (const child of el.children) {
       if (typeof child === 'string') children.push(child);
-      else if (!(child.name === 'cookies' && path === 'domain/devices/disk/source')) children.push(strip(child, `${path}/${child.name}`));
+      else if (!(child.name === 'cookies' && el.name === 'source')) children.push(strip(child));
     }
     return { name: el.name, attributes, children };
   };
-  return strip(domain, 'domain');
+  return strip(domain);
 }
 
 /** The `<domain>` element as it may be shown: with `id` when running, and without secrets unless `secure`. */

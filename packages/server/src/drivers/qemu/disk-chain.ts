@@ -1,6 +1,6 @@
 // A disk's image chain as libvirt writes it (<source> plus nested <backingStore>), and probing it when undeclared.
 import { childElement, childElements, element, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type XmlElement } from '@virtwire/protocol';
-import { imageBackingChain, type ImageFormat, type QemuImgSettings } from './engine/index.js';
+import { imageInfo, type ImageFormat, type QemuImgSettings } from './engine/index.js';
 
 /** One image of a chain. */
 export interface ImageLayer {
@@ -74,31 +74,49 @@ export function setDiskChain(disk: XmlElement, chain: ImageChain): void {
 }
 
 /**
- * The disk's chain: as declared, or probed with `qemu-img info --backing-chain` (sharing locks, so
- * it works on images a QEMU holds). Every backing format must be recorded in the image; only
- * qcow2 and raw are accepted.
+ * Checks one image of a chain against the confinement policy right before it is opened (the
+ * top with the disk's kind, the rest as `backing`); throws the client's error to refuse it.
  */
-export async function resolveChain(disk: XmlElement, settings: QemuImgSettings = {}): Promise<ImageChain> {
+export type LayerConfinement = (path: string, role: 'top' | 'backing') => void;
+
+/**
+ * The disk's chain: as declared, or probed one image at a time with `qemu-img info` (sharing
+ * locks, so it works on images a QEMU holds). Every image is confined before anything opens it:
+ * a backing file named in an image's header is checked before qemu-img reads it, so an image
+ * inside the storage roots cannot lead the daemon to a file outside them. Every backing format
+ * must be recorded in the image; only qcow2 and raw are accepted.
+ */
+export async function resolveChain(disk: XmlElement, settings: QemuImgSettings, confine: LayerConfinement): Promise<ImageChain> {
   const declared = declaredChain(disk);
-  if (declared !== undefined) return declared;
-  const top = childElement(disk, 'source')?.attributes.get('file') ?? '';
-  let infos;
-  try {
-    infos = await imageBackingChain(top, { shareLocks: true, format: 'qcow2' }, settings);
-  } catch (error) {
-    const reason = (error as Error).message.split(': ').pop() ?? (error as Error).message;
-    throw VirError.report(ErrorNumber.SystemError, ErrorDomain.Qemu, `Cannot access storage file '${top}': ${reason}`);
+  if (declared !== undefined) {
+    declared.forEach((layer, index) => confine(layer.path, index === 0 ? 'top' : 'backing'));
+    return declared;
   }
+  const top = childElement(disk, 'source')?.attributes.get('file') ?? '';
+  confine(top, 'top');
   const chain: ImageChain = [];
-  for (const [index, info] of infos.entries()) {
-    if (info.format !== 'qcow2' && info.format !== 'raw') throw unsupported(`image '${info.filename}' has unsupported format '${info.format}'`);
-    const path = index === 0 ? top : infos[index - 1]?.['full-backing-filename'];
-    if (path === undefined) throw unsupported(`cannot resolve the backing chain of '${top}'`);
-    if (index > 0 && infos[index - 1]?.['backing-filename-format'] === undefined) {
-      throw unsupported(`format of backing image '${path}' of image '${infos[index - 1]?.filename}' was not specified in the image metadata`);
+  let path = top;
+  let format: ImageFormat = 'qcow2';
+  for (;;) {
+    let info;
+    try {
+      info = await imageInfo(path, { shareLocks: true, format }, settings);
+    } catch (error) {
+      const reason = (error as Error).message.split(': ').pop() ?? (error as Error).message;
+      throw VirError.report(ErrorNumber.SystemError, ErrorDomain.Qemu, `Cannot access storage file '${path}': ${reason}`);
     }
+    if (info.format !== 'qcow2' && info.format !== 'raw') throw unsupported(`image '${info.filename}' has unsupported format '${info.format}'`);
     chain.push({ path, format: info.format });
     if (chain.length > MAX_CHAIN_DEPTH) throw unsupported(`backing chain of '${top}' is deeper than ${MAX_CHAIN_DEPTH}`);
+    const backing = info['full-backing-filename'] ?? info['backing-filename'];
+    if (backing === undefined) return chain;
+    const backingFormat = info['backing-filename-format'];
+    if (backingFormat === undefined) {
+      throw unsupported(`format of backing image '${backing}' of image '${info.filename}' was not specified in the image metadata`);
+    }
+    if (backingFormat !== 'qcow2' && backingFormat !== 'raw') throw unsupported(`image '${backing}' has unsupported format '${backingFormat}'`);
+    confine(backing, 'backing');
+    path = backing;
+    format = backingFormat;
   }
-  return chain;
 }

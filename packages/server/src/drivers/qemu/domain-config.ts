@@ -1,11 +1,12 @@
 // The subset of libvirt domain XML the qemu driver runs: checked at define time and turned into a QEMU command line.
 import { childElement, childText, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainDisk } from '@virtwire/protocol';
+import { checkDomainName } from '../shared/object-names.js';
 import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
 import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';
+import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import type { QemuImgSettings } from './engine/index.js';
 
 const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, detail);
-const xmlError = (detail: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, detail);
 
 /** Largest guest memory accepted (KiB). */
 const MAX_MEMORY_KIB = 64 * 1024 * 1024;
@@ -25,22 +26,12 @@ export function machineOf(definition: DomainDefinition): string {
   return (os && childElement(os, 'type')?.attributes.get('machine')) ?? 'q35';
 }
 
-/** A name that is safe as a file name and in libvirt (no '/', no leading '.', no control characters). */
-export function nameProblem(name: string): string | undefined {
-  if (name.includes('/')) return "name can't contain '/'";
-  if (name.startsWith('.')) return "name can't start with '.'";
-  if (/[\u0000-\u001f\u007f]/.test(name)) return "name can't contain control characters";
-  if (Buffer.byteLength(name) > 200) return 'name is longer than 200 bytes';
-  return undefined;
-}
-
 /**
  * Checks that a definition stays within what this driver runs: `type='qemu'`, hvm x86_64 on q35 or
  * pc, bounded memory and vCPUs, and file disks (qcow2 or raw) or CD-ROMs on virtio, SATA or IDE.
  */
 export function checkDomainConfig(definition: DomainDefinition): void {
-  const problem = nameProblem(definition.name);
-  if (problem) throw xmlError(`domain name '${definition.name}': ${problem}`);
+  checkDomainName(definition.name);
   if (definition.type !== 'qemu') {
     throw unsupported(`Emulator 'qemu-system-x86_64' does not support virt type '${definition.type}'`);
   }
@@ -106,11 +97,26 @@ export interface ResolvedDisk {
   chain: ImageChain;
 }
 
-/** Resolves every disk's image chain (declared or probed). */
-export async function resolveDisks(definition: DomainDefinition, settings: QemuImgSettings = {}): Promise<ResolvedDisk[]> {
+/**
+ * Resolves every disk's image chain (declared or probed), each image confined by the daemon's
+ * policy before it is opened: the top one as the disk's kind, the rest as backing images. Every
+ * image must exist as a regular file.
+ */
+export async function resolveDisks(definition: DomainDefinition, settings: QemuImgSettings, confinement: ConfinementPolicy): Promise<ResolvedDisk[]> {
   return Promise.all(
-    definition.disks().map(async (disk) => ({ disk, chain: disk.source === undefined ? [] : await resolveChain(diskElement(definition, disk.target), settings) })),
+    definition.disks().map(async (disk) => ({
+      disk,
+      chain: disk.source === undefined ? [] : await resolveChain(diskElement(definition, disk.target), settings, diskConfinement(disk, confinement)),
+    })),
   );
+}
+
+/** How each image of `disk`'s chain is confined before it is opened. */
+export function diskConfinement(disk: DomainDisk, confinement: ConfinementPolicy) {
+  return (path: string, role: 'top' | 'backing') => {
+    const kind = role === 'backing' ? 'backing' : disk.device === 'cdrom' || disk.device === 'floppy' ? 'cdrom' : 'disk';
+    confinement.existing(path, kind, ErrorDomain.Qemu);
+  };
 }
 
 /** The engine's guest description: guest name = UUID (always a safe QEMU `-name`), disks with explicit chains. */

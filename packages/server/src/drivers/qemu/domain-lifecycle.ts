@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeFileDurably, writeFileDurably } from '../../state/durable-file.js';
+import { confineDefinition } from '../../storage/definition-paths.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
 import { checkDomainConfig, guestSpec, resolveDisks } from './domain-config.js';
 import { qmpArgument, QemuProcess, type QmpEvent } from './engine/index.js';
@@ -29,6 +30,7 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
 export function defineDomain(host: QemuHost, xml: string, flags = 0): QemuDomain {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
+  confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu);
   checkDomainConfig(definition);
   const sameName = host.findByName(definition.name);
   const sameUuid = host.findByUuid(definition.uuid);
@@ -81,9 +83,9 @@ export function writeStatus(host: QemuHost, domain: QemuDomain): void {
  */
 export async function startDomain(host: QemuHost, domain: QemuDomain, flags: number, reason?: number): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
-  const { layout, qemuBinary, qemuImg, inspectionMonitor } = host.services;
+  const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement } = host.services;
   const live = domain.definition.clone();
-  const disks = await resolveDisks(live, qemuImg);
+  const disks = await resolveDisks(live, qemuImg, confinement);
   for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
   const paused = (flags & DomainCreateFlags.StartPaused) !== 0;
   const spec = guestSpec(live, disks);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 /** How the daemon configures the `qemu` driver. */
 export interface QemuDriverOptions {
   /**
-   * Directories new image files (snapshot overlays) may be created in, besides the directories
-   * holding each domain's own writable disk images.
+   * Storage roots for this driver, added to the daemon's (`storageRoots`): resolved, vetted and
+   * enforced by the same confinement policy (storage/confinement-policy.ts).
    */
   storageRoots?: string[];
   /**

@@ -12,7 +12,6 @@ import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options
 import { qemuHandlers } from './qemu-handlers.js';
 import { QemuHost } from './qemu-host.js';
 import { StateLayout } from './state-layout.js';
-import { StorageRoots } from './storage-roots.js';
 
 /** The QEMU version `<binary> --version` prints, encoded as libvirt's virConnectGetVersion does. */
 export async function probeQemuVersion(binary: string): Promise<number> {
@@ -44,7 +43,7 @@ export class QemuDriver implements HypervisorDriver {
       layout,
       journal: new JobJournal(layout.jobsDir),
       failpoints: Failpoints.fromEnvironment(),
-      roots: new StorageRoots(options.storageRoots ?? []),
+      confinement: environment.confinement,
       qemuBinary: options.qemuBinary ?? 'qemu-system-x86_64',
       qemuImg: { binary: options.qemuImgBinary ?? 'qemu-img' },
       inspectionMonitor: options.inspectionMonitor ?? false,

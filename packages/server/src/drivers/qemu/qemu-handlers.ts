@@ -2,6 +2,7 @@
 import { ErrorDomain, formatSnapshotXml, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
+import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -69,13 +70,15 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return null;
     },
 
-    DomainSnapshotCreateXML: async ({ domain, xml, flags }) => {
+    DomainSnapshotCreateXML: async ({ domain, xml, flags }, call) => {
       const d = host.resolve(domain);
+      checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
       const name = await createSnapshot(host, d, xml, flags, capabilities);
       return { name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) => formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0 }),
+    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) =>
+      formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0 }),
     DomainRevertToSnapshot: async ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       await revertToSnapshot(host, d, s, flags);

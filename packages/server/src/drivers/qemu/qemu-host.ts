@@ -1,4 +1,4 @@
-// The qemu driver's host: its domains and lookups, plus the services every operation uses (state files, journal, roots, failpoints).
+// The qemu driver's host: its domains and lookups, plus the services every operation uses (state files, journal, confinement, failpoints).
 import { ErrorDomain, ErrorNumber, VirError, type DomainRef } from '@virtwire/protocol';
 import type { Logger } from 'pino';
 import type { JobJournal } from '../../state/job-journal.js';
@@ -6,7 +6,7 @@ import type { QemuImgSettings } from './engine/index.js';
 import type { Failpoints } from './failpoints.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { StateLayout } from './state-layout.js';
-import type { StorageRoots } from './storage-roots.js';
+import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 
 const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Qemu, detail);
 
@@ -16,7 +16,8 @@ export interface HostServices {
   readonly layout: StateLayout;
   readonly journal: JobJournal;
   readonly failpoints: Failpoints;
-  readonly roots: StorageRoots;
+  /** The daemon's one confinement policy: every image the driver is named, opens or creates. */
+  readonly confinement: ConfinementPolicy;
   readonly qemuBinary: string;
   readonly qemuImg: QemuImgSettings;
   /** Who formats new overlays of live external snapshots. */

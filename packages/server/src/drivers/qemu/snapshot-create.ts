@@ -1,11 +1,14 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
 import {
   DomainSnapshotCreateFlags as Create,
+  ErrorDomain,
   parseSnapshotXml,
   type DriverCapabilities,
 } from '@virtwire/protocol';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
+import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
+import { checkSnapshotName } from './snapshot-names.js';
 import { stopDomain } from './domain-lifecycle.js';
 import {
   createLiveExternalSnapshot,
@@ -173,6 +176,8 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
 
 /** REDEFINE: metadata only, persisted through a journal record; on a failed write the tree is reloaded from disk. */
 async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
+  checkSnapshotName(parsed.name ?? '');
+  confineSnapshotDefinition(parsed, host.services.confinement, ErrorDomain.Qemu);
   const previous = domain.snapshots.current;
   const { def, node } = redefineSnapshot(domain, parsed, flags);
   try {

@@ -49,7 +49,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
 
   const external = doomed.filter((s) => isExternalSnapshot(s.def));
   if (external.length > 0 && doomed.length > 1) throw unsupported('deletion of external disk snapshots with children not supported');
-  const plan = external.length > 0 ? planExternalDelete(domain, node, doomedNames) : { steps: doomed.flatMap((s) => internalSteps(domain, s)), cleanup: [], definition: undefined, live: undefined };
+  const plan = external.length > 0 ? planExternalDelete(host, domain, node, doomedNames) : { steps: doomed.flatMap((s) => internalSteps(domain, s)), cleanup: [], definition: undefined, live: undefined };
 
   const { layout, journal, failpoints } = host.services;
   const metadata: FileChange[] = [
@@ -145,7 +145,7 @@ function internalSteps(domain: QemuDomain, snapshot: SnapshotNode): DiskStep[] {
  * image with the snapshot's image right below it, and no other snapshot may depend on the overlay.
  * Then: merge each overlay down (commit steps), switch the definitions, remove the overlays.
  */
-function planExternalDelete(domain: QemuDomain, node: SnapshotNode, doomed: ReadonlySet<string>) {
+function planExternalDelete(host: QemuHost, domain: QemuDomain, node: SnapshotNode, doomed: ReadonlySet<string>) {
   const steps: DiskStep[] = [];
   const cleanup: DiskStep[] = [];
   const definition = domain.definition.clone();
@@ -164,6 +164,9 @@ function planExternalDelete(domain: QemuDomain, node: SnapshotNode, doomed: Read
       }
     }
     const base: ImageLayer = chain[1];
+    // The merge writes the base and removes the overlay: both are confined first, as everything the driver opens.
+    host.services.confinement.existing(overlay, 'overlay', ErrorDomain.Qemu);
+    host.services.confinement.existing(base.path, 'backing', ErrorDomain.Qemu);
     steps.push({ type: 'commit', target: disk.name, overlay, base });
     cleanup.push({ type: 'unlink', target: disk.name, path: overlay });
     dropTopLayer(definition, disk.name, overlay);

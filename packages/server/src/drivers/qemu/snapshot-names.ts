@@ -1,17 +1,13 @@
 // Snapshot names as the qemu driver accepts them, and the QEMU tag an internal snapshot is stored under.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { nameProblem } from './domain-config.js';
+import { checkSnapshotName as checkName } from '../shared/object-names.js';
 
 /** Longest internal snapshot tag QEMU and qemu-img handle here. */
 const MAX_TAG_LENGTH = 128;
 
-/**
- * libvirt's qemuSnapshotCreateXMLValidateDef name checks (`VIR_ERR_XML_DETAIL`, VIR_FROM_QEMU), plus
- * what a file name needs: no control characters, at most 200 bytes.
- */
+/** libvirt's qemuSnapshotCreateXMLValidateDef name checks, through the daemon's one name policy (VIR_ERR_XML_DETAIL, VIR_FROM_QEMU). */
 export function checkSnapshotName(name: string): void {
-  const problem = nameProblem(name);
-  if (problem) throw VirError.report(ErrorNumber.XmlDetail, ErrorDomain.Qemu, `invalid snapshot name '${name}': ${problem}`);
+  checkName(name, ErrorDomain.Qemu);
 }
 
 /**

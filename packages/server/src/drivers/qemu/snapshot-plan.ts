@@ -17,9 +17,9 @@ import {
   type SnapshotDiskDef,
 } from '@virtwire/protocol';
 import { lstatSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import { diskElement, resolveChain, setDiskChain, type ImageChain } from './disk-chain.js';
+import { diskConfinement } from './domain-config.js';
 import type { CreateKind } from './qemu-job.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -94,7 +94,7 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
   const def: SnapshotDef & { name: string } = { ...parsed, name: parsed.name ?? String(creationTime), creationTime };
   delete def.parent;
   const keepMetadata = (flags & Create.NoMetadata) === 0;
-  if (keepMetadata) checkSnapshotName(def.name);
+  checkSnapshotName(def.name);
   if (flags & Create.Live && (!active || requestedMemory !== 'external')) {
     throw qemuError(ErrorNumber.OperationUnsupported, 'live snapshot creation is supported only during full system snapshots');
   }
@@ -184,16 +184,16 @@ function checkSelection(
 async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, reuse: boolean): Promise<PlannedDisk[]> {
   const effective = domain.effective;
   const domainDisks = new Map(effective.disks().map((d) => [d.target, d]));
+  const { confinement, qemuImg } = host.services;
   const chains = new Map<string, ImageChain>();
   for (const disk of effective.disks()) {
-    if (disk.source !== undefined) chains.set(disk.target, await resolveChain(diskElement(effective, disk.target), host.services.qemuImg));
+    if (disk.source !== undefined) chains.set(disk.target, await resolveChain(diskElement(effective, disk.target), qemuImg, diskConfinement(disk, confinement)));
   }
   const chainFiles = new Set([...chains.values()].flatMap((c) => c.map((l) => l.path)));
-  const imageDirs = effective
-    .disks()
-    .filter((d) => !d.readOnly && d.device === 'disk')
-    .flatMap((d) => (chains.get(d.target) ?? []).map((l) => dirname(l.path)));
-  const confine = host.services.roots.confiner(imageDirs);
+  const confine = (path: string, reuse: boolean) => {
+    if (reuse) confinement.existing(path, 'overlay', ErrorDomain.Qemu);
+    else confinement.creatable(path, 'overlay', ErrorDomain.Qemu);
+  };
   const overlays = new Map<string, string>();
   const planned: PlannedDisk[] = [];
   for (const snapDisk of def.disks) {
@@ -213,7 +213,8 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
 
 interface TargetContext {
   chainFiles: ReadonlySet<string>;
-  confine: (path: string, disk: string) => void;
+  /** The confinement policy's check of an overlay target (an existing file with REUSE_EXT). */
+  confine: (path: string, reuse: boolean) => void;
   overlays: Map<string, string>;
 }
 
@@ -225,7 +226,7 @@ function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse:
   if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
   if (snapDisk.type === 'block') throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
   const target = snapDisk.source!;
-  context.confine(target, disk.target);
+  context.confine(target, reuse);
   const other = context.overlays.get(target);
   if (other !== undefined) throw unsupported(`external snapshot file for disk ${disk.target} collides with disk ${other}: ${target}`);
   context.overlays.set(target, disk.target);

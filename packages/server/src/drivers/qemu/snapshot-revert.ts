@@ -117,7 +117,10 @@ function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNo
     if (!state || !base || !existsSync(base.path)) {
       throw qemuError(ErrorNumber.OperationInvalid, `image of disk '${disk.name}' of snapshot '${node.def.name}' is missing`);
     }
-    const overlay = freshOverlayPath(base.path, node.def.name);
+    const { confinement } = host.services;
+    confinement.existing(base.path, 'backing', ErrorDomain.Qemu);
+    for (const layer of state.slice(1)) confinement.existing(layer.path, 'backing', ErrorDomain.Qemu);
+    const overlay = confinement.creatable(freshOverlayPath(base.path, node.def.name), 'revert-overlay', ErrorDomain.Qemu);
     steps.push({ type: 'create-overlay', target: disk.name, overlay, base });
     setDiskChain(diskElement(definition, disk.name), [{ path: overlay, format: 'qcow2' }, ...state]);
     for (const layer of state) newPaths.add(layer.path);

@@ -11,6 +11,8 @@ import {
   TEST_DRIVER_DEFAULTS,
   DomainDefineFlags
 } from '@virtwire/protocol';
+import { confineDefinition } from '../../storage/definition-paths.js';
+import { checkDomainName } from '../shared/object-names.js';
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
 
@@ -28,6 +30,8 @@ export function checkActive(domain: TestDomain): void {
 export function defineDomain(node: TestNode, xml: string, flags = 0): TestDomain {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid, defaults: TEST_DRIVER_DEFAULTS, validate });
+  checkDomainName(definition.name);
+  confineDefinition(definition, node.confinement, ErrorDomain.Test);
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${sameUuid.name}' is already defined with uuid ${definition.uuid}`);

@@ -7,6 +7,7 @@ import {
   ErrorDomain,
   ErrorNumber,
   formatXml,
+  ownValue,
   parseSnapshotXml,
   parseXmlDocument,
   textOf,
@@ -16,6 +17,7 @@ import {
   type XmlElement,
   TEST_DRIVER_DEFAULTS
 } from '@virtwire/protocol';
+import { checkDomainName, checkSnapshotName } from '../shared/object-names.js';
 import type { StorageFault } from './simulated-storage.js';
 
 /** libvirt's test-driver domain namespace (`<test:runstate>`, `<test:transient/>`). */
@@ -106,6 +108,26 @@ const RUNSTATES: Readonly<Record<string, DomainStateValue>> = Object.fromEntries
   Object.values(DomainState).map((v) => [String(v), v]),
 ) as Record<string, DomainStateValue>;
 
+/** The prefixes used in element and attribute names anywhere in `el`'s subtree. */
+function usedPrefixes(el: XmlElement, into = new Set<string>()): Set<string> {
+  for (const name of [el.name, ...el.attributes.keys()]) {
+    const colon = name.indexOf(':');
+    if (colon > 0 && !name.startsWith('xmlns:')) into.add(name.slice(0, colon));
+  }
+  for (const child of el.children) if (typeof child !== 'string') usedPrefixes(child, into);
+  return into;
+}
+
+/**
+ * A `<domain>` of a node file as a document of its own: the namespace declarations it uses from
+ * the `<node>` root (`xmlns:test='...'`) are copied onto it, so it is well-formed on its own.
+ */
+function withInheritedNamespaces(domain: XmlElement, root: XmlElement): XmlElement {
+  const used = usedPrefixes(domain);
+  const inherited = [...root.attributes].filter(([k]) => k.startsWith('xmlns:') && used.has(k.slice(6)) && !domain.attributes.has(k));
+  return inherited.length === 0 ? domain : { ...domain, attributes: new Map([...inherited, ...domain.attributes]) };
+}
+
 /**
  * Parses a node file. `readDomainFile` resolves `<domain file='x.xml'/>` references (confined by the caller).
  * Test-driver namespace elements are removed from the domain definitions they configure.
@@ -115,7 +137,7 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
   const config: NodeConfig = { domains: [], images: [], faults: [] };
   for (const domainEl of childElements(root, 'domain')) {
     const file = domainEl.attributes.get('file');
-    const source = file !== undefined ? readDomainFile(file) : formatXml(domainEl);
+    const source = file !== undefined ? readDomainFile(file) : formatXml(withInheritedNamespaces(domainEl, root));
     const parsedTree = parseXmlDocument(source, { label: 'domain_definition', root: 'domain', errorDomain: ErrorDomain.Domain });
     let state: DomainStateValue = DomainState.Running;
     // libvirt 9.0's test driver gives every domain it loads reason 0 (`running (unknown)`), test:///default's too.
@@ -123,7 +145,7 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
     let persistent = true;
     const scope = [root, parsedTree];
     for (const runstate of namespaced(parsedTree, scope, LIBVIRT_TEST_NS, 'runstate')) {
-      const value = RUNSTATES[textOf(runstate).trim()];
+      const value = ownValue(RUNSTATES, textOf(runstate).trim());
       if (value === undefined || value === DomainState.NoState) {
         throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Test, `Invalid runstate '${textOf(runstate).trim()}'`);
       }
@@ -138,6 +160,8 @@ export function parseNodeConfig(xml: string, readDomainFile: (name: string) => s
       children: parsedTree.children.filter((c) => typeof c === 'string' || ![...testElements].some((p) => c.name.startsWith(`${p}:`))),
     };
     const definition = DomainDefinition.parse(formatXml(cleaned), { generateUuid, defaults: TEST_DRIVER_DEFAULTS });
+    checkDomainName(definition.name);
+    for (const { def } of snapshots) checkSnapshotName(def.name, ErrorDomain.Test);
     config.domains.push({ definition, state, reason, persistent, snapshots });
   }
   for (const storage of namespaced(root, [root], VIRTWIRE_STORAGE_NS, 'storage')) readStorage(storage, config);

@@ -1,4 +1,6 @@
 // The test driver's simulated storage: image files with sizes, backing chains, internal snapshots and injectable faults.
+import { ErrorDomain } from '@virtwire/protocol';
+import { ConfinementPolicy } from '../../storage/confinement-policy.js';
 
 /** One simulated image file. */
 export interface SimulatedImage {
@@ -64,15 +66,15 @@ export class SimulatedStorage {
   /** backing path -> paths of the overlays on top of it. */
   private readonly overlays = new Map<string, Set<string>>();
 
-  /** `confine` throws for paths outside the storage roots (storage/path-policy.ts); the default allows all. */
   constructor(
     private readonly faults: readonly StorageFault[] = [],
-    private readonly confine: (path: string) => void = () => undefined,
+    /** The daemon's policy (with the node file's simulated roots): every file created here is checked by it. */
+    readonly confinement: ConfinementPolicy = new ConfinementPolicy([], []),
   ) {}
 
-  /** Throws the client-facing error when `path` lies outside the storage roots. */
+  /** Throws the client-facing error (VIR_ERR_ACCESS_DENIED) when `path` may not be created. */
   checkConfined(path: string): void {
-    this.confine(path);
+    this.confinement.creatable(path, 'overlay', ErrorDomain.Test);
   }
 
   get(path: string): SimulatedImage | undefined {
@@ -102,7 +104,7 @@ export class SimulatedStorage {
 
   /** Creates a new file exclusively (O_EXCL): an overlay of `backing`, or a plain file such as a memory image. */
   create(path: string, size: number, format: string, backing?: string): SimulatedImage {
-    this.confine(path);
+    this.checkConfined(path);
     if (this.images.has(path)) throw new StorageError('EEXIST', path);
     this.write(path, size);
     const image: SimulatedImage = { path, size, format, internalSnapshots: new Set() };

@@ -14,6 +14,8 @@ import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
+import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
+import { checkSnapshotName } from '../shared/object-names.js';
 import { StateReason, type TestDomain } from './test-domain.js';
 
 /** How the driver changes several disks: as one group, or one by one like a hypervisor without `transaction`. */
@@ -52,7 +54,11 @@ export function createSnapshot(
   }
   const redefine = (flags & Create.Redefine) !== 0;
   const def = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
-  if (redefine) return redefineSnapshot(domain, def, flags);
+  if (redefine) {
+    checkSnapshotName(def.name ?? '', ErrorDomain.Test);
+    confineSnapshotDefinition(def, storage.confinement, ErrorDomain.Test);
+    return redefineSnapshot(domain, def, flags);
+  }
   // libvirt's test driver refuses manual mode before it looks at the disks (testDomainSnapshotCreateXML).
   if (def.disks.some((d) => d.snapshot === 'manual')) {
     throw testError(ErrorNumber.OperationUnsupported, "'manual' snapshot mode is not supported by the test driver");
@@ -73,6 +79,7 @@ export function createSnapshot(
     domain: undefined,
     inactiveDomain: undefined,
   };
+  checkSnapshotName(named.name, ErrorDomain.Test);
   const diskOnly = (flags & Create.DiskOnly) !== 0;
   normaliseStateAndMemory(named, domain, diskOnly);
   named.domain = domain.definitionForSnapshot();

@@ -1,8 +1,8 @@
 // The `test` hypervisor driver: libvirt's test:///default and node-file URIs over simulated hosts.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { pathPolicy } from '../../storage/path-policy.js';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import type { ConnectionUri, DriverConnection, DriverEnvironment, HypervisorDriver } from '../driver.js';
 import { DEFAULT_NODE_XML, parseNodeConfig, type NodeConfig } from './node-config.js';
 import type { AtomicMode } from './snapshot-create.js';
@@ -12,11 +12,6 @@ import { TestNode } from './test-node.js';
 
 /** Largest node file read (libvirt test configs are a few KiB). */
 const NODE_FILE_MAX_BYTES = 4 * 1024 * 1024;
-
-const within = (root: string, path: string) => {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
-};
 
 /**
  * The test driver. `test:///default` is one host shared by the connections open at the same time,
@@ -61,41 +56,44 @@ export class TestDriver implements HypervisorDriver {
     return this.defaultNode;
   }
 
-  /** Reads a node file, only from the configured directories (after resolving symlinks). */
+  /**
+   * Reads a node file, only from the node-file directories: the confinement policy checks the
+   * path by name first, so a path outside them gets one refusal whatever exists there.
+   */
   private loadNodeFile(path: string): TestNode {
-    const denied = () =>
-      VirError.report(ErrorNumber.OperationDenied, ErrorDomain.Test, `node file '${path}' is not in a directory this daemon serves test configurations from`);
-    const read = (file: string): string => {
-      let real: string;
-      try {
-        real = realpathSync(file);
-      } catch {
-        throw VirError.report(ErrorNumber.OpenFailed, ErrorDomain.Test, `Failed to open file '${file}': No such file or directory`);
-      }
-      if (!this.environment.nodeFileRoots.some((root) => within(safeRealpath(root), real))) throw denied();
-      const text = readFileSync(real, 'utf8');
-      if (text.length > NODE_FILE_MAX_BYTES) {
-        throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Test, `node file '${file}' is too large`);
-      }
-      return text;
-    };
-    if (!path.startsWith('/')) throw denied();
-    const xml = read(path);
-    const config = parseNodeConfig(xml, (name) => read(resolve(dirname(path), name)), TestNode.generateUuid);
+    const xml = readNodeFile(path, this.environment.confinement);
+    const config = parseNodeConfig(xml, (name) => readNodeFile(posix.resolve(posix.dirname(path), name), this.environment.confinement), TestNode.generateUuid);
     return this.createNode(config);
   }
 
   /** A host whose simulated storage creates files only inside the daemon's and the node file's storage roots. */
   private createNode(config: NodeConfig): TestNode {
-    return new TestNode(config, pathPolicy(this.environment.storageRoots ?? [], config.roots ?? [], ErrorDomain.Test));
+    return new TestNode(config, this.environment.confinement.withSimulatedRoots(config.roots ?? []));
   }
 }
 
-function safeRealpath(path: string): string {
+const openFailed = (path: string, reason: string) => VirError.report(ErrorNumber.OpenFailed, ErrorDomain.Test, `Failed to open file '${path}': ${reason}`);
+
+/**
+ * Reads one node file (or a domain file it includes): confined to the node-file directories,
+ * opened without following a final symlink and without blocking (a FIFO would hang the daemon),
+ * a regular file of at most 4 MiB. Anything else is VIR_ERR_OPEN_FAILED with the reason.
+ */
+function readNodeFile(path: string, confinement: ConfinementPolicy): string {
+  const { path: resolved } = confinement.existing(path, 'node-file', ErrorDomain.Test);
+  let fd: number;
   try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
+    fd = openSync(resolved, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    throw openFailed(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : 'Permission denied');
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw openFailed(path, stat.isDirectory() ? 'Is a directory' : 'Not a regular file');
+    if (stat.size > NODE_FILE_MAX_BYTES) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Test, `node file '${path}' is too large`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

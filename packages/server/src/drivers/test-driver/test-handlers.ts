@@ -5,8 +5,11 @@ import {
   DomainState,
   ErrorDomain,
   ErrorNumber,
+  DomainSnapshotXMLFlags,
   formatSnapshotXml,
-  VirError, DomainSnapshotXMLFlags } from '@virtwire/protocol';
+  VirError,
+} from '@virtwire/protocol';
+import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
@@ -112,8 +115,9 @@ export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHand
     NodeGetSecurityModel: () => ({ model: 'testSecurity', doi: '' }),
     NodeGetInfo: () => TEST_NODE_INFO,
 
-    DomainSnapshotCreateXML: ({ domain, xml, flags }) => {
+    DomainSnapshotCreateXML: ({ domain, xml, flags }, call) => {
       const d = node.resolve(domain);
+      checkAlignedDiskCount(d.definition.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
       const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
       return { name: def.name, domain: d.ref() };
     },

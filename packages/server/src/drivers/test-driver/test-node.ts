@@ -2,6 +2,7 @@
 import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainRef } from '@virtwire/protocol';
 import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
+import { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { SimulatedStorage } from './simulated-storage.js';
 import { TestDomain } from './test-domain.js';
 
@@ -18,9 +19,13 @@ export class TestNode {
   /** libvirt's built-in test:///default host (rather than a node file's). */
   readonly builtIn: boolean;
 
-  constructor(config: NodeConfig, confine?: (path: string) => void) {
+  constructor(
+    config: NodeConfig,
+    /** The daemon's confinement policy, with the node file's simulated roots. */
+    readonly confinement: ConfinementPolicy = new ConfinementPolicy([], []),
+  ) {
     this.builtIn = config.builtIn === true;
-    this.storage = new SimulatedStorage(config.faults, confine);
+    this.storage = new SimulatedStorage(config.faults, confinement);
     for (const image of config.images) this.storage.register(image);
     for (const { definition, state, reason, persistent, snapshots } of config.domains) {
       const domain = new TestDomain(definition, persistent, state, reason);
