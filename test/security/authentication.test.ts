@@ -192,10 +192,15 @@ describe('the token file', () => {
   });
 });
 
+/** A state directory of its own (each daemon locks its state directory), removed after the file's tests. */
+const stateDirs: string[] = [];
+const freshStateDir = () => stateDirs[stateDirs.push(mkdtempSync(join(tmpdir(), 'virtwire-state-'))) - 1]!;
+afterAll(() => stateDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 describe('listeners off loopback', () => {
   it('refuses plain ws:// on a non-loopback address', async () => {
     await expect(
-      startDaemon({ listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0 }], stateDir: tmpdir(), logLevel: 'silent' }),
+      startDaemon({ listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0 }], stateDir: freshStateDir(), logLevel: 'silent' }),
     ).rejects.toThrow('refusing plain ws:// on non-loopback address 0.0.0.0; listen on 127.0.0.1 or configure TLS');
   });
 });
@@ -209,13 +214,13 @@ describe('TLS', () => {
     const tokens = [tokenEntry(rwToken, 'rw', 'admin')];
     daemon = await startDaemon({
       listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey } }],
-      stateDir: tmpdir(),
+      stateDir: freshStateDir(),
       tokens,
       logLevel: 'silent',
     });
     verifying = await startDaemon({
       listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey, clientCa: tls.ca } }],
-      stateDir: tmpdir(),
+      stateDir: freshStateDir(),
       tokens,
       logLevel: 'silent',
     });

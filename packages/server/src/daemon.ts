@@ -13,6 +13,7 @@ import { TestDriver } from './drivers/test/test-driver.js';
 import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { RpcSession, type CorkableStream } from './rpc/rpc-session.js';
+import { StateDirectoryLock } from './state/state-directory-lock.js';
 import { resolveStorageRoots } from './storage/confined-path.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
@@ -39,10 +40,23 @@ function checkLimits(limits: DaemonLimits): void {
   }
 }
 
-/** Starts virtwired with `options`; resolves once every listener accepts connections. */
+/**
+ * Starts virtwired with `options`; resolves once every listener accepts connections. The state
+ * directory's lock comes first (or is handed in, already held): nothing is read or changed before it.
+ */
 export async function startDaemon(options: DaemonOptions, extraDrivers: HypervisorDriver[] = []): Promise<Daemon> {
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
+  const stateLock = options.stateLock ?? StateDirectoryLock.acquire(options.stateDir);
+  try {
+    return await startLocked(options, limits, stateLock, extraDrivers);
+  } catch (error) {
+    stateLock.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: DaemonOptions, limits: DaemonLimits, stateLock: StateDirectoryLock, extraDrivers: HypervisorDriver[]): Promise<Daemon> {
   const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, options.logStream ?? pino.destination(2));
   const storageRoots = resolveStorageRoots(options.storageRoots ?? [], (warning) => log.warn(warning));
   const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
@@ -137,6 +151,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       await Promise.all([...sessions.keys()].map((s) => s.terminate()));
       await Promise.all(drivers.map((d) => d.shutdown()));
       await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
+      stateLock.release();
       log.flush();
     },
   };

@@ -1,5 +1,6 @@
 // @virtwire/server: start virtwired from code (tests, embedding) and implement drivers.
 export { startDaemon, type Daemon } from './daemon.js';
+export { StateDirectoryLock } from './state/state-directory-lock.js';
 export { DEFAULT_LIMITS, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
 export type { HypervisorDriver, DriverConnection, DriverHandlers, ConnectionUri, CallContext, DriverEnvironment } from './drivers/driver.js';
 export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ensureLocalToken } from './auth/local-token.js';
 import { tokenCommand } from './auth/token-command.js';
 import { startDaemon } from './daemon.js';
+import { StateDirectoryLock } from './state/state-directory-lock.js';
 import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type ListenerSpec, type TlsOptions } from './daemon-options.js';
 
 function parseListen(value: string, previous: string[]): string[] {
@@ -126,6 +127,8 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     const value = flags[key];
     if (typeof value === 'number') limits[key] = value;
   }
+  // the state directory's lock before anything touches it (the first-start token file lives there)
+  const stateLock = StateDirectoryLock.acquire(flags.stateDir);
   const tokenFile = flags.tokenFile ?? join(flags.stateDir, 'tokens');
   if (flags.localToken && listeners.some((l) => l.kind === 'tcp')) {
     const outcome = await ensureLocalToken(tokenFile, clientTokenFile);
@@ -134,6 +137,7 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
   const daemon = await startDaemon({
     listeners,
     stateDir: flags.stateDir,
+    stateLock,
     tokenFile,
     allowedOrigins: flags.allowOrigin,
     storageRoots: flags.storageRoot,
