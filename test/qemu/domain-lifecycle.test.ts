@@ -58,7 +58,7 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
 
     expect((await failure(live.create())).message).toBe('Requested operation is not valid: domain is already running');
     await live.resume();
-    expect(await live.getState()).toEqual({ state: DomainState.Running, reason: 3 });
+    expect(await live.getState()).toEqual({ state: DomainState.Running, reason: 5 });
     await live.shutdown(); // ACPI request; a guest without an OS ignores it, like libvirt the call returns at once
     expect((await live.getState()).state).toBe(DomainState.Running);
     await live.suspend();

@@ -1,4 +1,4 @@
-// Runs the disk steps of deletes and reverts; every step is idempotent, so recovery replays a committed job from its start.
+// Runs the disk steps of deletes and reverts; every step is idempotent, so recovery replays a committed change's steps.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { promises as fs } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,13 +11,11 @@ import {
   deleteLiveCheckpoint,
   deleteOfflineInternalSnapshot,
   deleteSnapshot,
-  imageInfo,
   listSnapshots,
   loadLiveCheckpoint,
   readLiveDisks,
   reserveFile,
   revertOfflineInternalSnapshot,
-  unlinkReservedFile,
   type OperationResult,
   type QmpClient,
   type QueryJobsEntry,
@@ -25,11 +23,12 @@ import {
 } from './engine/index.js';
 import { operationError } from './engine-errors.js';
 import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
+import { reservedAt } from './intent-files.js';
 import type { Failpoints } from './failpoints.js';
-import type { DiskStep } from './qemu-job.js';
+import type { DiskStep, IntentFiles } from './qemu-intent.js';
 import type { QemuImgSettings } from './engine/index.js';
 
-/** A step that failed: whether everything it did was undone (then the job may simply be dropped). */
+/** A step that failed: whether everything it did was undone (then the change may simply be dropped). */
 export class StepError extends Error {
   constructor(
     readonly error: VirError,
@@ -46,9 +45,9 @@ export interface StepContext {
   failpoints: Failpoints;
   /** Failpoint prefix, e.g. `qemu.snapshot-delete`. */
   operation: string;
-  /** Identities of files the job created so far (journaled). */
-  reserved: readonly ReservedFile[];
-  recordReserved(files: readonly ReservedFile[]): void;
+  /** The files the change creates, with the identities recorded so far. */
+  files: IntentFiles;
+  recordFiles(files: readonly ReservedFile[]): void;
 }
 
 const failed = (detail: string) => VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, detail);
@@ -157,29 +156,24 @@ async function clearCommitJobs(qmp: QmpClient, target: string): Promise<void> {
   }
 }
 
-/** Creates a fresh overlay on `base` (revert to an external snapshot); a complete one from an earlier run is kept. */
+/**
+ * Writes a fresh overlay on `base` into the file the change reserved (and recorded) at
+ * `step.overlay` before it committed. Until the change's state files are written no guest has
+ * opened that file, so a replay simply writes it again, whatever an interrupted attempt left in it.
+ * A reserved file that disappeared is reserved again; a file there that is not ours is never touched.
+ */
 async function createOverlay(context: StepContext, step: Extract<DiskStep, { type: 'create-overlay' }>): Promise<void> {
-  const ours = context.reserved.find((f) => f.path === step.overlay);
-  if (await exists(step.overlay)) {
-    const info = await imageInfo(step.overlay, { format: 'qcow2', shareLocks: true }, context.qemuImg).catch(() => undefined);
-    if (info && (info['full-backing-filename'] ?? info['backing-filename']) === step.base.path) return;
-    if (!ours || (await unlinkReservedFile(ours)) !== 'removed') {
-      throw new StepError(failed(`cannot create overlay '${step.overlay}' for disk '${step.target}': the file exists`), true);
+  let file = reservedAt(context.files, step.overlay);
+  try {
+    if (!file || !(await exists(step.overlay))) {
+      file = await reserveFile(step.overlay);
+      context.recordFiles([file]);
     }
-  }
-  let file: ReservedFile;
-  try {
-    file = await reserveFile(step.overlay);
-  } catch (error) {
-    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), true);
-  }
-  context.recordReserved([file]);
-  try {
     await createImageInReservedFile(file, { format: 'qcow2', backingFile: step.base.path, backingFormat: step.base.format }, context.qemuImg);
   } catch (error) {
-    await unlinkReservedFile(file).catch(() => undefined);
-    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), true);
+    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), false);
   }
+  context.failpoints.reach(`${context.operation}.overlay-written.${step.target}`);
 }
 
 /** The first bytes of every qcow2 image (`QFI\xfb`). */

@@ -1,4 +1,4 @@
-// One domain of the qemu driver: persistent and live definitions, run state, QEMU process and snapshot tree.
+// One domain of the qemu driver: persistent and live definitions, run state, QEMU process, snapshot tree, change in flight.
 import { DomainState, type DomainDefinition, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 import type { QemuProcess } from './engine/index.js';
@@ -9,9 +9,11 @@ export const Reason = {
   /** VIR_DOMAIN_RUNNING_BOOTED */
   RunningBooted: 1,
   /** VIR_DOMAIN_RUNNING_UNPAUSED */
-  RunningUnpaused: 3,
+  RunningUnpaused: 5,
   /** VIR_DOMAIN_RUNNING_FROM_SNAPSHOT */
   RunningFromSnapshot: 4,
+  /** VIR_DOMAIN_PAUSED_UNKNOWN */
+  PausedUnknown: 0,
   /** VIR_DOMAIN_PAUSED_USER */
   PausedUser: 1,
   /** VIR_DOMAIN_PAUSED_FROM_SNAPSHOT */
@@ -24,8 +26,12 @@ export const Reason = {
   ShutoffDestroyed: 2,
   /** VIR_DOMAIN_SHUTOFF_CRASHED */
   ShutoffCrashed: 3,
+  /** VIR_DOMAIN_SHUTOFF_FAILED: the domain failed to start */
+  ShutoffFailed: 6,
   /** VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT */
   ShutoffFromSnapshot: 7,
+  /** VIR_DOMAIN_SHUTOFF_DAEMON: the daemon stopped a guest it could not manage (no monitor after a restart) */
+  ShutoffDaemon: 8,
 } as const;
 
 const STATE_NAMES = ['running', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
@@ -41,8 +47,12 @@ export class QemuDomain {
   /** Positive while active, -1 while shut off. */
   id = -1;
   readonly snapshots = new SnapshotTree();
-  /** Set while the daemon itself stops or detaches the guest, so its exit is not taken for a crash. */
-  stopping = false;
+  /** State changes (intents) in flight on this domain; a QEMU exit meanwhile waits for them (guest-lifecycle.ts). */
+  changing = 0;
+  /** The guest whose QEMU exited while a change was in flight, settled when the change ends. */
+  pendingExit: QemuProcess | null = null;
+  /** The guest the daemon itself stops or detaches from: its exit is no crash. */
+  expectedExit: QemuProcess | null = null;
 
   constructor(
     /** The persistent definition (for a transient domain: the definition it was started with). */
@@ -83,13 +93,14 @@ export class QemuDomain {
     return this.live.format().replace(/^<domain type='([^']*)'/, `<domain type='$1' id='${this.id}'`);
   }
 
-  /** Marks the domain shut off with `reason`. */
+  /** Marks the domain shut off with `reason` (guest-lifecycle.ts decides when). */
   markStopped(reason: number): void {
     this.guest = null;
     this.live = null;
     this.state = DomainState.Shutoff;
     this.reason = reason;
     this.id = -1;
-    this.stopping = false;
+    this.pendingExit = null;
+    this.expectedExit = null;
   }
 }

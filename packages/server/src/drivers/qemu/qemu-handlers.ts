@@ -39,7 +39,7 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       const def = d.effective;
       return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
     },
-    DomainDefineXML: ({ xml }) => defineDomain(host, xml).ref(),
+    DomainDefineXML: async ({ xml }) => (await defineDomain(host, xml)).ref(),
     DomainUndefine: async ({ domain, flags }) => {
       await undefineDomain(host, host.resolve(domain), flags);
       return null;
@@ -53,11 +53,11 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return null;
     },
     DomainSuspend: async ({ domain }) => {
-      await suspendDomain(host.resolve(domain));
+      await suspendDomain(host, host.resolve(domain));
       return null;
     },
     DomainResume: async ({ domain }) => {
-      await resumeDomain(host.resolve(domain));
+      await resumeDomain(host, host.resolve(domain));
       return null;
     },
     DomainShutdown: async ({ domain }) => {
