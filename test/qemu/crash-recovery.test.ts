@@ -1,13 +1,25 @@
 // Targeted crash cases of the qemu driver (issue 17), each on the real virtwired binary: a second daemon, kills at named points, QEMU dying mid-operation.
-import { connect, DomainCreateFlags, type Connection } from '@virtwire/client';
+import {
+  connect,
+  DomainCreateFlags,
+  DomainSnapshotCreateFlags as Create,
+  DomainSnapshotRevertFlags as Revert,
+  DomainState,
+  DomainXMLFlags,
+  type Connection,
+  type Domain,
+} from '@virtwire/client';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isProcessAlive, readPidFile } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import { isProcessAlive, readLiveDisks, readPidFile, waitForProcessExit, type QueryJobsEntry } from '../../packages/server/src/drivers/qemu/engine/index.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { domainXml, hasQemu, killGuestsUnder, QemuSandbox, target } from './qemu-fixture.js';
+import { domainXml, expectCleanImage, hasQemu, imageTags, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
+import { qemuProcesses } from './random-kill/invariants.js';
+import { Random } from './random-kill/random.js';
 
 const exec = promisify(execFile);
 
@@ -54,6 +66,51 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     return conn.domainDefineXML(domainXml(name, images));
   };
 
+  /** Waits for the daemon to die at its failpoint. */
+  const died = async (daemon: DaemonProcess, call: Promise<unknown>) => {
+    const outcome = await call.then(
+      () => 'returned',
+      () => 'failed',
+    );
+    expect(`${outcome} / ${String(await daemon.exited)}`).toBe('failed / SIGKILL');
+  };
+
+  /** SIGKILLs the domain's QEMU and waits until it is gone. */
+  const killQemu = async (paths: Case, uuid: string) => {
+    const pid = await readPidFile(join(paths.runtime, uuid, 'qemu.pid'));
+    process.kill(pid!, 'SIGKILL');
+    await waitForProcessExit(pid!, 10_000);
+  };
+
+  /** Waits until a paused failpoint wrote its marker. */
+  const paused = async (marker: string) => {
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(marker)) {
+      if (Date.now() > deadline) throw new Error(`failpoint marker ${marker} never appeared`);
+      await sleep(10);
+    }
+  };
+
+  /** No intent record, no temp file, every file of the storage root referenced by the domain or its snapshots. */
+  const expectNothingLeft = async (paths: Case, dom: Domain) => {
+    expect(readdirSync(join(paths.state, 'qemu', 'intents'))).toEqual([]);
+    expect([...listFiles(paths.state), ...listFiles(paths.runtime)].filter((f) => f.includes('.vwtmp-'))).toEqual([]);
+    const referenced = new Set<string>();
+    for (const xml of [await dom.getXMLDesc(), await dom.getXMLDesc(DomainXMLFlags.Inactive), ...(await Promise.all((await dom.listAllSnapshots()).map((s) => s.getXMLDesc())))]) {
+      for (const match of xml.matchAll(/file='([^']+)'/g)) referenced.add(match[1]!);
+    }
+    expect(listFiles(paths.images).map((f) => join(paths.images, f)).filter((f) => !referenced.has(f))).toEqual([]);
+  };
+
+  /** Waits until the daemon reports the domain shut off (it notices a QEMU death at once). */
+  const shutOff = async (dom: Domain) => {
+    const deadline = Date.now() + 10_000;
+    while (await dom.isActive()) {
+      if (Date.now() > deadline) throw new Error(`${dom.name} still reported active`);
+      await sleep(20);
+    }
+  };
+
   it('a second daemon on the same state directory fails before it touches anything: the guest stays managed', async () => {
     const paths = newCase();
     const { daemon, conn } = await start(paths);
@@ -79,5 +136,215 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
     daemon.child.kill('SIGTERM');
     await daemon.exited;
+  });
+
+  it('defect 1: a revert interrupted before or after it committed is undone or completed; its overlay file is reused, never in the way', async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths);
+    const dom = await define(paths, conn, 'rev', 2);
+    await dom.create();
+    const overlays = ['vda', 'vdb'].map((t) => `<disk name='${t}' snapshot='external'><source file='${join(paths.images, `rev-${t}.e1`)}'/></disk>`);
+    await dom.snapshotCreateXML(`<domainsnapshot><name>e1</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic);
+    const fresh = ['vda', 'vdb'].map((t) => join(paths.images, `rev-${t}.e1-r1`));
+    /** What a kill between reserving an overlay and journaling its identity leaves: an empty 0600 file. */
+    const plantReservations = () => fresh.forEach((f) => existsSync(f) || writeFileSync(f, '', { mode: 0o600 }));
+    const pid = await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'));
+
+    // killed before it committed: undone, the guest untouched, the reservations gone
+    await conn.close();
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
+    ({ daemon, conn } = await start(paths, 'qemu.snapshot-revert.journaled'));
+    await died(daemon, conn.domainLookupByName('rev').then((d) => d.snapshotLookupByName('e1')).then((s) => s.revert(Revert.Running)));
+    plantReservations();
+    ({ daemon, conn } = await start(paths, 'qemu.snapshot-revert.committed'));
+    let again = await conn.domainLookupByName('rev');
+    expect(await again.getState()).toMatchObject({ state: DomainState.Running });
+    expect(await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'))).toBe(pid);
+    for (const file of fresh) expect(existsSync(file), file).toBe(false);
+    await expectNothingLeft(paths, again);
+
+    // killed once committed: completed on a fresh overlay, the guest running again, and a later restart leaves it running
+    await died(daemon, again.snapshotLookupByName('e1').then((s) => s.revert(Revert.Running)));
+    plantReservations();
+    ({ daemon, conn } = await start(paths));
+    again = await conn.domainLookupByName('rev');
+    expect(await again.getState()).toMatchObject({ state: DomainState.Running });
+    expect((await again.snapshotCurrent()).name).toBe('e1');
+    expect(await again.getXMLDesc()).toContain(`file='${fresh[0]}'`);
+    await expectNothingLeft(paths, again);
+    const revertedPid = await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'));
+    await conn.close();
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    ({ daemon, conn } = await start(paths));
+    again = await conn.domainLookupByName('rev');
+    expect(await again.getState()).toMatchObject({ state: DomainState.Running });
+    expect(await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'))).toBe(revertedPid);
+    await again.destroy();
+    await conn.close();
+  });
+
+  it('defect 2: QEMU dying in the middle of an ATOMIC internal snapshot leaves the tag on every disk or none, and clean images', async () => {
+    const paths = newCase();
+    const marker = join(paths.state, '..', 'paused');
+    const { conn } = await start(paths, `qemu.snapshot-create.live-internal.before-transaction=pause:${marker}`);
+    const dom = await define(paths, conn, 'atomic', 3);
+    await dom.create();
+    const images = ['vda', 'vdb', 'vdc'].map((t) => join(paths.images, `atomic-${t}.qcow2`));
+    const disks = ['vda', 'vdb', 'vdc'].map((t) => `<disk name='${t}' snapshot='internal'/>`).join('');
+    const call = dom.snapshotCreateXML(`<domainsnapshot><name>a1</name><disks>${disks}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic).then(
+      () => 'created',
+      (error: Error) => error.message,
+    );
+    await paused(marker);
+    // what QEMU dying inside the transaction leaves: the first disk got the tag, the others not
+    const monitor = await inspect(paths.runtime, dom.uuid);
+    const vda = (await readLiveDisks(monitor)).get('vda')!;
+    await monitor.execute('blockdev-snapshot-internal-sync', { device: vda.activeNode, name: 'a1' });
+    await monitor.close();
+    await killQemu(paths, dom.uuid);
+    await import('node:fs/promises').then((fs) => fs.rm(marker));
+    const outcome = await call;
+    await shutOff(dom);
+    const present = await dom.snapshotLookupByName('a1').then(
+      () => true,
+      () => false,
+    );
+    expect(outcome === 'created', outcome).toBe(present);
+    for (const image of images) {
+      expect(await imageTags(image), image).toEqual(present ? ['a1'] : []);
+      await expectCleanImage(image);
+    }
+    await expectNothingLeft(paths, dom);
+
+    // and QEMU killed at random moments of ATOMIC checkpoints (snapshot-save): every disk or none, no refcount error or leak
+    const random = new Random(17);
+    for (let i = 0; i < 6; i++) {
+      await dom.create();
+      const name = `c${i}`;
+      const save = dom.snapshotCreateXML(`<domainsnapshot><name>${name}</name></domainsnapshot>`, Create.Atomic).then(
+        () => true,
+        () => false,
+      );
+      await sleep(random.next() * 40);
+      await killQemu(paths, dom.uuid);
+      const created = await save;
+      await shutOff(dom);
+      const kept = await dom.snapshotLookupByName(name).then(
+        () => true,
+        () => false,
+      );
+      if (created) expect(kept, name).toBe(true);
+      for (const image of images) {
+        expect((await imageTags(image)).includes(name), `${name} on ${image}`).toBe(kept);
+        await expectCleanImage(image);
+      }
+    }
+    await expectNothingLeft(paths, dom);
+    await conn.close();
+  });
+
+  it('defect 3: QEMU dying while a live external snapshot prepares its overlays leaves no orphan overlay', async () => {
+    const paths = newCase();
+    const marker = join(paths.state, '..', 'paused');
+    const { conn } = await start(paths, `qemu.snapshot-create.live-external.before-format-overlays=pause:${marker}`);
+    const dom = await define(paths, conn, 'orphans', 2);
+    await dom.create();
+    const overlays = ['vda', 'vdb'].map((t) => `<disk name='${t}' snapshot='external'><source file='${join(paths.images, `orphans-${t}.x1`)}'/></disk>`);
+    const call = dom.snapshotCreateXML(`<domainsnapshot><name>x1</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic).then(
+      () => 'created',
+      (error: Error) => error.message,
+    );
+    await paused(marker);
+    await killQemu(paths, dom.uuid);
+    await import('node:fs/promises').then((fs) => fs.rm(marker));
+    expect(await call).not.toBe('created');
+    await shutOff(dom);
+    expect(await dom.snapshotNum()).toBe(0);
+    await expectNothingLeft(paths, dom);
+    await conn.close();
+  });
+
+  it('defect 5: a start killed after QEMU launched is undone: no unaccounted QEMU, and the domain starts again with a stable id', async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths, 'qemu.guest.launched');
+    const dom = await define(paths, conn, 'half');
+    await died(daemon, dom.create());
+    ({ daemon, conn } = await start(paths));
+    let again = await conn.domainLookupByName('half');
+    expect(await again.getState()).toEqual({ state: DomainState.Shutoff, reason: 6 }); // VIR_DOMAIN_SHUTOFF_FAILED
+    expect(qemuProcesses(paths.runtime).get(dom.uuid) ?? []).toEqual([]);
+    expect(listFiles(join(paths.runtime, dom.uuid)).filter((f) => f !== 'qemu.log')).toEqual([]);
+    await expectNothingLeft(paths, again);
+    await again.create();
+    const id = (await conn.domainLookupByName('half')).id;
+    await conn.close();
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    ({ daemon, conn } = await start(paths));
+    again = await conn.domainLookupByName('half');
+    expect(again.id).toBe(id);
+    expect(await again.getState()).toEqual({ state: DomainState.Running, reason: 1 });
+    await again.destroy();
+    await conn.close();
+  });
+
+  it('defect 6: no status file for a guest that died with the daemon, no temp status file, no QEMU job left, no abandoned revert layer', async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths, 'qemu.snapshot-create.disks-switched');
+    const dom = await define(paths, conn, 'six');
+    await dom.create();
+    const overlay = join(paths.images, 'six-vda.s1');
+    await died(daemon, dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`, Create.DiskOnly));
+    await killQemu(paths, dom.uuid);
+    ({ daemon, conn } = await start(paths));
+    let again = await conn.domainLookupByName('six');
+    expect(await again.isActive()).toBe(false);
+    expect(existsSync(join(paths.runtime, dom.uuid, 'status.xml'))).toBe(false);
+    expect((await again.snapshotCurrent()).name).toBe('s1');
+    await expectNothingLeft(paths, again);
+
+    // a temp file of a status write the daemon died in
+    await again.create();
+    await conn.close();
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    writeFileSync(join(paths.runtime, dom.uuid, '.vwtmp-status.xml.0123456789ab'), '<domstatus', { mode: 0o600 });
+    ({ daemon, conn } = await start(paths));
+    again = await conn.domainLookupByName('six');
+    await expectNothingLeft(paths, again);
+
+    // a checkpoint delete whose QEMU job concluded after the daemon died
+    await again.snapshotCreateXML('<domainsnapshot><name>cp</name></domainsnapshot>', 0);
+    await conn.close();
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
+    ({ daemon, conn } = await start(paths, 'qemu.snapshot-delete.committed'));
+    again = await conn.domainLookupByName('six');
+    await died(daemon, again.snapshotLookupByName('cp').then((s) => s.delete()));
+    const monitor = await inspect(paths.runtime, dom.uuid);
+    const devices = [...(await readLiveDisks(monitor)).values()].map((d) => d.activeNode);
+    await monitor.execute('snapshot-delete', { 'job-id': 'vw-del-left', tag: 'cp', devices });
+    while (!(await monitor.execute<QueryJobsEntry[]>('query-jobs')).some((j) => j.status === 'concluded')) await sleep(10);
+    await monitor.close();
+    ({ daemon, conn } = await start(paths));
+    again = await conn.domainLookupByName('six');
+    const after = await inspect(paths.runtime, dom.uuid);
+    expect(await after.execute<QueryJobsEntry[]>('query-jobs')).toEqual([]);
+    await after.close();
+    expect((await again.listAllSnapshots()).map((s) => s.name)).toEqual(['s1']);
+    await again.destroy();
+
+    // a layer a revert abandoned goes once the last snapshot that refers to it is deleted
+    const stem = join(paths.images, 'six-vda');
+    await again.snapshotLookupByName('s1').then((s) => s.revert()); // fresh overlay six-vda.s1-r1 on six-vda.qcow2
+    await again.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>', 0); // internal: its tag lives in s1-r1
+    await again.snapshotLookupByName('s1').then((s) => s.revert()); // s1-r2; s1-r1 stays, i1 refers to it
+    expect(existsSync(`${stem}.s1-r1`)).toBe(true);
+    await again.snapshotLookupByName('i1').then((s) => s.delete());
+    expect(existsSync(`${stem}.s1-r1`)).toBe(false);
+    await expectNothingLeft(paths, again);
+    await conn.close();
   });
 });

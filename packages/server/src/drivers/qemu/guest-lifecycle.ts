@@ -75,6 +75,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   domain.id = host.allocateId();
   domain.state = options.paused ? DomainState.Paused : DomainState.Running;
   domain.reason = options.reason;
+  host.services.failpoints.reach('qemu.guest.launched');
   try {
     writeStatus(host, domain);
   } catch (error) {
