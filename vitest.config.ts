@@ -8,9 +8,12 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@virtwire\/protocol$/, replacement: src('protocol') },
+      { find: /^@virtwire\/runtime$/, replacement: src('runtime') },
       { find: /^@virtwire\/client\/browser$/, replacement: src('client') },
       { find: /^@virtwire\/client$/, replacement: src('client', 'node.ts') },
       { find: /^@virtwire\/server$/, replacement: src('server') },
+      { find: /^@virtwire\/server\/testing$/, replacement: src('server', 'testing.ts') },
+      { find: /^@virtwire\/server\/qemu-engine$/, replacement: src('server', 'qemu-engine.ts') },
       { find: /^@virtwire\/cli$/, replacement: src('cli') },
     ],
   },

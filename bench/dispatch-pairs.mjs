@@ -4,8 +4,7 @@
 // Usage: npm run build && node bench/dispatch-pairs.mjs [PAIRS]   (add --cpu-prof to node for a profile)
 // Isolates the daemon's own JavaScript per call from the transport; the full picture is `npm run bench`.
 import { pino } from 'pino';
-import { Dispatcher } from '../packages/server/dist/rpc/dispatcher.js';
-import { TestDriver } from '../packages/server/dist/drivers/test/test-driver.js';
+import { Dispatcher, TestDriver } from '@virtwire/server/testing';
 
 const pairs = Number(process.argv[2] ?? 20000);
 const log = pino({ level: 'silent' });

@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const { benchTokenArgs } = await import('./lib/bench-token.js');
-const { connect, DomainCreateFlags, DomainSnapshotCreateFlags } = await import(pathToFileURL(path.join(repo, 'packages/client/dist/node.js')).href);
+const { connect, DomainCreateFlags, DomainSnapshotCreateFlags } = await import('@virtwire/client');
 const runs = Number(process.argv[2] ?? 7);
 const overlayCreation = process.argv[3] ?? 'blockdev-create';
 const LIBVIRT_9_0_MS = { 1: 18, 4: 46, 16: 184 };

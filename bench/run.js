@@ -218,7 +218,7 @@ async function main() {
   const loadBefore = loadavg()[0];
   log(`virtwire benchmark (${argv.quick ? 'quick' : 'full'}, ${plan.runs} runs per figure); libvirt: ${missing ?? `libvirtd ${libvirtVersion()}`}`);
   const probe = await startVirtwired();
-  const { connect } = await import('../packages/client/dist/node.js');
+  const { connect } = await import('@virtwire/client');
   const conn = await connect(probe.uri);
   const canDelete = 'DomainSnapshotDelete' in conn.capabilities.methods;
   await conn.close();

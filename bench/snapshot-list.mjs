@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../packages/client/dist/node.js';
+import { connect } from '@virtwire/client';
 import { benchTokenArgs } from './lib/bench-token.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -3,7 +3,7 @@
 //
 // Usage: node bench/virtwire-client.js '{"workload": "roundtrip", "uri": "test+ws://127.0.0.1:PORT/default", ...}'
 // Every workload mirrors one in libvirt-client.py, call for call.
-import { connect as sdkConnect, nodeWebSocketWith } from '../packages/client/dist/node.js';
+import { connect as sdkConnect, nodeWebSocketWith } from '@virtwire/client';
 
 const ATOMIC = 128;
 const snapshotXml = (name) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;

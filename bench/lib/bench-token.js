@@ -1,7 +1,7 @@
 // A read-write token for a benchmark's daemon: written to a token file for virtwired, exported for the clients.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatTokenLine, generateToken, tokenEntry } from '../../packages/server/dist/index.js';
+import { formatTokenLine, generateToken, tokenEntry } from '@virtwire/server';
 
 /**
  * Writes `<stateDir>/tokens` with one rw token, puts the token in `$VIRTWIRE_TOKEN` (where the SDK and

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, ErrorNumber } from '../../packages/client/dist/node.js';
+import { connect, ErrorNumber } from '@virtwire/client';
 import { LIBVIRT_HELPER, PYTHON, startLibvirtd } from './libvirtd.js';
 import { runJson } from './processes.js';
 import { summarise } from './stats.js';

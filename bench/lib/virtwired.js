@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../../packages/client/dist/node.js';
+import { connect } from '@virtwire/client';
 import { benchTokenArgs } from './bench-token.js';
 import { pinned, sleep } from './processes.js';
 

@@ -1,17 +1,17 @@
 // Benchmark: latency of the engine's atomic live external disk-only snapshot on a paused q35/TCG guest (1, 4, 16 disks).
 //
-// Usage (after `npm run build`, or point VW_ENGINE_DIR at any compiled copy of the engine):
+// Usage (after `npm run build`, or point VW_ENGINE_DIR at any compiled copy of the engine's directory):
 //   node bench/qemu-engine/atomic-disk-only.mjs [runs=7] [blockdev-create|engine]
 // Reports medians of: QEMU launch to paused, preparation (validate, reserve files, blockdev-add,
 // blockdev-create jobs, blockdev-add), and the transaction alone (the only time guest I/O is held).
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const engineDir = process.env.VW_ENGINE_DIR ?? path.join(repo, 'packages/server/dist/drivers/qemu/engine');
-const engine = await import(pathToFileURL(path.join(engineDir, 'index.js')).href);
+const engine = process.env.VW_ENGINE_DIR
+  ? await import(pathToFileURL(path.join(process.env.VW_ENGINE_DIR, 'index.js')).href)
+  : await import('@virtwire/server/qemu-engine');
 const runs = Number(process.argv[2] ?? 7);
 const overlayCreation = process.argv[3] ?? 'blockdev-create';
 const LIBVIRT_9_0_MS = { 1: 18, 4: 46, 16: 184 };

@@ -12,6 +12,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[browser] ${CHROMIUM} is missing (Debian package chromium): browser tests skipped`);
 
+/** What the test page puts on `window`: the bundled SDK, and flags the test waits for. */
+interface TestWindow {
+  sdk: typeof import('@virtwire/client/browser');
+  ready?: boolean;
+  connected?: boolean;
+}
+
 const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url));
 
 /** Bundles the client core (no Node entry point) as one ES module, as a web app's bundler would. */
@@ -19,7 +26,7 @@ async function bundleClientCore(): Promise<string> {
   const output = (await build({
     configFile: false,
     logLevel: 'silent',
-    resolve: { alias: { '@virtwire/protocol': source('protocol/src/index.ts') } },
+    resolve: { alias: { '@virtwire/protocol': source('protocol/src/index.ts'), '@virtwire/runtime': source('runtime/src/index.ts') } },
     build: {
       write: false,
       minify: false,
@@ -75,7 +82,7 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
   it('connects, looks up a domain and takes an atomic snapshot', async () => {
     const tab = await openPage();
     const result = await tab.evaluate(async ({ uri, token }) => {
-      const { connect, DomainSnapshotCreateFlags } = (window as any).sdk;
+      const { connect, DomainSnapshotCreateFlags } = (window as unknown as TestWindow).sdk;
       const conn = await connect(uri, { token });
       const dom = await conn.domainLookupByName('test');
       const snap = await dom.snapshotCreateXML('<domainsnapshot><name>from-browser</name></domainsnapshot>', DomainSnapshotCreateFlags.Atomic);
@@ -91,12 +98,15 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
   it('refuses locally what the driver cannot honour, with the daemon\'s error and nothing sent', async () => {
     const tab = await openPage();
     const result = await tab.evaluate(async ({ uri, token }) => {
-      const { connect, DomainSnapshotCreateFlags: F } = (window as any).sdk;
+      const { connect, DomainSnapshotCreateFlags: F } = (window as unknown as TestWindow).sdk;
       const conn = await connect(uri, { token });
       const dom = await conn.domainLookupByName('vm2');
       const before = conn.requestsSent;
       const xml = `<domainsnapshot><disks><disk name='vda' snapshot='external'/><disk name='vdb' snapshot='external'/></disks></domainsnapshot>`;
-      const error = await dom.snapshotCreateXML(xml, F.DiskOnly | F.Atomic).catch((e: any) => e);
+      const error = (await dom.snapshotCreateXML(xml, F.DiskOnly | F.Atomic).then(
+        () => ({ code: 0, domain: 0, message: 'created' }),
+        (e: unknown) => e,
+      )) as { code: number; domain: number; message: string };
       const sent = conn.requestsSent - before;
       await conn.close();
       return { code: error.code, domain: error.domain, message: error.message, sent };
@@ -109,14 +119,14 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
     const tab = await openPage();
     const other = await startTestDaemon({ allowedOrigins: [origin] });
     const pending = tab.evaluate(async ({ uri, token }) => {
-      const { connect, ConnectionClosedError } = (window as any).sdk;
+      const { connect, ConnectionClosedError } = (window as unknown as TestWindow).sdk;
       const conn = await connect(uri, { token });
-      (window as any).connected = true;
+      (window as unknown as TestWindow).connected = true;
       const error = await new Promise((resolve) => {
-        const loop = () => conn.getVersion().then(loop, resolve);
+        const loop = (): Promise<void> => conn.getVersion().then(loop, resolve);
         loop();
       });
-      return { closed: ConnectionClosedError.isInstance(error), code: (error as any).code };
+      return { closed: ConnectionClosedError.isInstance(error), code: (error as { code: number }).code };
     }, { uri: other.uri(), token: TEST_TOKEN });
     await tab.waitForFunction(() => (window as unknown as { connected?: boolean }).connected === true);
     await other.close();
@@ -128,7 +138,7 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
     const strict = await startTestDaemon();
     const tab = await openPage();
     const failed = await tab.evaluate(async ({ uri, token }) => {
-      const { connect } = (window as any).sdk;
+      const { connect } = (window as unknown as TestWindow).sdk;
       return connect(uri, { token }).then(
         () => false,
         () => true,

@@ -1,9 +1,10 @@
 // Per-domain jobs over real sockets: one write per domain at a time, reads never wait, bounded wait and queue, job info.
-import { connect, DomainJobType, ErrorDomain, ErrorNumber, VirError, type Connection, type Domain } from '@virtwire/client';
+import { connect, DomainJobType, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
 import { DomainJobs } from '@virtwire/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { AsyncTestDriver } from './helpers/async-test-driver.js';
+import { failure } from '../helpers/errors.js';
 
 const ATOMIC = 128;
 const snapshotXml = (name: string) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
@@ -18,15 +19,6 @@ function watch<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => bo
     () => (done = true),
   );
   return { promise, settled: () => done };
-}
-
-async function failure(promise: Promise<unknown>): Promise<VirError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!VirError.is(outcome)) throw new Error(`expected a VirError, got ${String(outcome)}`);
-  return outcome;
 }
 
 const create = (dom: Domain, name: string) =>

@@ -2,6 +2,7 @@
 import { connect, DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type Connection } from '@virtwire/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
+import { failure } from '../helpers/errors.js';
 
 const seedXml = (name: string, second = '/ro/vm2-b.ovl') => `<domainsnapshot>
   <name>${name}</name>
@@ -10,15 +11,6 @@ const seedXml = (name: string, second = '/ro/vm2-b.ovl') => `<domainsnapshot>
     <disk name='vdb' snapshot='external'><source file='${second}'/></disk>
   </disks>
 </domainsnapshot>`;
-
-async function failure(promise: Promise<unknown>): Promise<VirError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!VirError.is(outcome)) throw new Error(`expected a VirError, got ${String(outcome)}`);
-  return outcome;
-}
 
 async function volumeExists(conn: Connection, path: string): Promise<boolean> {
   try {

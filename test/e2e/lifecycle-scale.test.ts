@@ -1,7 +1,7 @@
 // Scale without timing: with 10,000 snapshots, single-snapshot calls never walk the tree; lists are linear and page correctly.
 import { connect, DomainSnapshotListFlags as List, type Connection, type Domain } from '@virtwire/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SnapshotTree } from '../../packages/server/src/conf/snapshot-tree.js';
+import { SnapshotTree } from '@virtwire/server/testing';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 const COUNT = 10_000;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isProcessAlive, readLiveDisks, readPidFile, waitForProcessExit, type QueryJobsEntry } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import { isProcessAlive, readLiveDisks, readPidFile, waitForProcessExit, type QueryJobsEntry } from '@virtwire/server/qemu-engine';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { domainXml, expectCleanImage, hasQemu, imageTags, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
 import { qemuProcesses } from './random-kill/invariants.js';
@@ -177,7 +177,7 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
     daemon.child.kill('SIGKILL');
     await daemon.exited;
-    ({ daemon, conn } = await start(paths));
+    ({ conn } = await start(paths));
     again = await conn.domainLookupByName('rev');
     expect(await again.getState()).toMatchObject({ state: DomainState.Running });
     expect(await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'))).toBe(revertedPid);
@@ -282,7 +282,7 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
     daemon.child.kill('SIGKILL');
     await daemon.exited;
-    ({ daemon, conn } = await start(paths));
+    ({ conn } = await start(paths));
     again = await conn.domainLookupByName('half');
     expect(again.id).toBe(id);
     expect(await again.getState()).toEqual({ state: DomainState.Running, reason: 1 });
@@ -328,7 +328,7 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await monitor.execute('snapshot-delete', { 'job-id': 'vw-del-left', tag: 'cp', devices });
     while (!(await monitor.execute<QueryJobsEntry[]>('query-jobs')).some((j) => j.status === 'concluded')) await sleep(10);
     await monitor.close();
-    ({ daemon, conn } = await start(paths));
+    ({ conn } = await start(paths));
     again = await conn.domainLookupByName('six');
     const after = await inspect(paths.runtime, dom.uuid);
     expect(await after.execute<QueryJobsEntry[]>('query-jobs')).toEqual([]);

@@ -6,9 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declaredChain, diskElement } from '../../packages/server/src/drivers/qemu/disk-chain.js';
-import { parseSnapshotFile, StateLayout } from '../../packages/server/src/drivers/qemu/state-layout.js';
-import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import { declaredChain, diskElement, parseSnapshotFile, StateLayout } from '@virtwire/server/testing';
+import type { QmpClient } from '@virtwire/server/qemu-engine';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
 

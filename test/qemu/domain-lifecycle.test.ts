@@ -3,7 +3,7 @@ import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, E
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readPidFile, isProcessAlive } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import { readPidFile, isProcessAlive } from '@virtwire/server/qemu-engine';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { domainXml, failure, hasQemu, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';

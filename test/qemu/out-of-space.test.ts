@@ -3,7 +3,7 @@ import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags,
 import { promises as fs, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import type { QmpClient } from '@virtwire/server/qemu-engine';
 import type { TestDaemon } from '../helpers/virtwired.js';
 import { blockGraph, canMount, domainXml, expectCleanImage, failure, hasQemu, inspect, listFiles, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';

@@ -1,5 +1,4 @@
 // Shared fixtures of the qemu driver tests: images, domain XML, tmpfs mounts, and killing every QEMU a test started.
-import { VirError } from '@virtwire/client';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import {
   readPidFile,
   runtimePaths,
   waitForProcessExit,
-} from '../../packages/server/src/drivers/qemu/engine/index.js';
+} from '@virtwire/server/qemu-engine';
 
 function works(binary: string): boolean {
   return spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -213,12 +212,4 @@ export async function imageTags(path: string): Promise<string[]> {
   return ((await imageBackingChain(path, { shareLocks: true }))[0]?.snapshots ?? []).map((s) => s.name);
 }
 
-/** Awaits a promise that must reject with a VirError, and returns it. */
-export async function failure(promise: Promise<unknown>): Promise<VirError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!VirError.is(outcome)) throw new Error(`expected a VirError, got ${String(outcome)}`);
-  return outcome;
-}
+export { failure } from '../helpers/errors.js';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import type { QmpClient } from '@virtwire/server/qemu-engine';
 import { RawClient } from '../helpers/raw-client.js';
 import type { TestDaemon } from '../helpers/virtwired.js';
 import { blockGraph, domainXml, failure, fileFingerprint, hasQemu, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';

@@ -3,7 +3,7 @@ import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainSnapshotD
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { QmpClient } from '../../packages/server/src/drivers/qemu/engine/index.js';
+import type { QmpClient } from '@virtwire/server/qemu-engine';
 import { backingFiles, blockGraph, domainXml, expectCleanImage, failure, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 

@@ -1,13 +1,12 @@
 // Authentication at the upgrade: tokens (header or subprotocol), Origin, subprotocol, TLS and client certificates.
 import { connect, TOKEN_SUBPROTOCOL_PREFIX as CLIENT_PREFIX } from '@virtwire/client';
 import { ErrorNumber } from '@virtwire/protocol';
-import { generateToken, startDaemon, tokenEntry, type Daemon } from '@virtwire/server';
+import { formatTokenLine, generateToken, parseTokenFile, startDaemon, tokenEntry, type Daemon } from '@virtwire/server';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_SUBPROTOCOL_PREFIX as SERVER_PREFIX } from '../../packages/server/src/auth/bearer-credentials.js';
-import { formatTokenLine, parseTokenFile } from '../../packages/server/src/auth/token-format.js';
+import { TOKEN_SUBPROTOCOL_PREFIX as SERVER_PREFIX } from '@virtwire/server/testing';
 import { errorOf, openRaw, refusal, resultOf, unixUrl } from './support/raw-client.js';
 import { captureLog } from './support/log-capture.js';
 import { makeTlsFixtures, type TlsFixtures } from './support/tls-fixtures.js';

@@ -1,12 +1,11 @@
 // Internal failures reach the client as -32603 with a correlation id: no stack trace, no host path, no crash.
 import { JsonRpcErrorCode, type DriverCapabilities } from '@virtwire/protocol';
-import type { DriverConnection, HypervisorDriver } from '@virtwire/server';
-import { startDaemon, type Daemon } from '@virtwire/server';
+import { startDaemon, type Daemon, type DriverConnection, type HypervisorDriver } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCapabilities } from '../../packages/server/src/drivers/test/test-capabilities.js';
+import { testCapabilities } from '@virtwire/server/testing';
 import { captureLog } from './support/log-capture.js';
 import { errorOf, openRaw, resultOf, unixUrl } from './support/raw-client.js';
 

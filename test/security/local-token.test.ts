@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTokenLine, tokenEntry } from '../../packages/server/src/auth/token-format.js';
+import { formatTokenLine, tokenEntry } from '@virtwire/server';
 import { openRaw, refusal } from './support/raw-client.js';
 import { spawnVirtwired, VIRTWIRED_BIN, type SpawnedDaemon } from './support/spawned-virtwired.js';
 

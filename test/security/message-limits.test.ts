@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCapabilities } from '../../packages/server/src/drivers/test/test-capabilities.js';
+import { testCapabilities } from '@virtwire/server/testing';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
 

@@ -1,12 +1,12 @@
 // Every method declares its permission, and every mutating one is refused to read-only principals before its params are read.
-import { ConnectFlags, DomainXMLFlags, ErrorDomain, ErrorNumber, methods, type MethodDefinition } from '@virtwire/protocol';
+import { ConnectFlags, DomainXMLFlags, ErrorDomain, ErrorNumber, methods, type MethodSpec } from '@virtwire/protocol';
 import { generateToken, tokenEntry } from '@virtwire/server';
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
 import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
 
-const entries = Object.entries(methods) as Array<[string, MethodDefinition]>;
+const entries = Object.entries(methods) as Array<[string, MethodSpec]>;
 const writeMethods = entries.filter(([, d]) => d.permission === 'write');
 const readOnlyToken = generateToken();
 

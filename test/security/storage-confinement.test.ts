@@ -10,9 +10,10 @@ import {
   PathConfinementError,
   resolveStorageRoots,
   type ConfinementProblem,
+  releaseReservedFile,
+  reserveFile,
   type StorageRoot,
-} from '../../packages/server/src/storage/confined-path.js';
-import { releaseReservedFile, reserveFile } from '../../packages/server/src/storage/reserve-file.js';
+} from '@virtwire/server/testing';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 function problemOf(run: () => unknown): ConfinementProblem | 'accepted' {

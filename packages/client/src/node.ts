@@ -1,5 +1,5 @@
 // @virtwire/client for Node: the core SDK with ws injected, unix sockets, TLS, and the local daemon's socket and token.
-import { localSocketPaths, localTokenPath } from '@virtwire/protocol';
+import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import WebSocket from 'ws';

@@ -4,13 +4,13 @@ import { ErrorNumber } from './errors/error-number.js';
 import { VirError } from './errors/vir-error.js';
 import { checkFlagRules, unsupportedFlagsError } from './flags/flag-rules.js';
 import { unsupportedBits } from './flags/flag-set.js';
-import type { MethodDefinition } from './methods/define-method.js';
+import type { MethodSpec } from './methods/method-spec.js';
 
 /**
  * Method-level permission, checked before any parameter is read (libvirt's `virCheckReadOnlyGoto`):
  * a read-only principal may call only `connect` and `read` methods.
  */
-export function checkMethodPermission(definition: MethodDefinition, readOnly: boolean): VirError | undefined {
+export function checkMethodPermission(definition: MethodSpec, readOnly: boolean): VirError | undefined {
   if (readOnly && definition.permission === 'write') {
     return VirError.report(ErrorNumber.OperationDenied, definition.errorDomain, `read only access prevents ${definition.libvirt}`);
   }
@@ -18,7 +18,7 @@ export function checkMethodPermission(definition: MethodDefinition, readOnly: bo
 }
 
 /** Permissions that flags add (`read_secure`, `fs_freeze`), checked once the flags are known. */
-export function checkFlagPermissions(definition: MethodDefinition, flags: number, readOnly: boolean): VirError | undefined {
+export function checkFlagPermissions(definition: MethodSpec, flags: number, readOnly: boolean): VirError | undefined {
   if (!readOnly) return undefined;
   for (const { flag, permission } of definition.flagPermissions) {
     if (flags & flag) {
@@ -30,7 +30,7 @@ export function checkFlagPermissions(definition: MethodDefinition, flags: number
 }
 
 /** The driver function name libvirt would print, e.g. `testDomainSnapshotCreateXML`. */
-export function driverFunctionName(definition: MethodDefinition, capabilities: DriverCapabilities): string {
+export function driverFunctionName(definition: MethodSpec, capabilities: DriverCapabilities): string {
   return capabilities.functionPrefix + definition.libvirt.replace(/^vir/, '');
 }
 
@@ -40,7 +40,7 @@ export function driverFunctionName(definition: MethodDefinition, capabilities: D
  */
 export function checkDriverCall(
   name: string,
-  definition: MethodDefinition,
+  definition: MethodSpec,
   flags: number,
   capabilities: DriverCapabilities,
 ): VirError | undefined {

@@ -1,4 +1,4 @@
-// Protocol identity: the WebSocket subprotocol, default port and the daemon's version.
+// Protocol identity: the WebSocket subprotocol, default port, default driver URI and the daemon's version.
 
 /** The WebSocket subprotocol every virtwire peer must offer and the daemon selects. */
 export const SUBPROTOCOL = 'virtwire.v1';
@@ -13,3 +13,6 @@ export const LIB_VERSION = 1_000;
 export function encodeVersion(major: number, minor: number, micro: number): number {
   return major * 1_000_000 + minor * 1_000 + micro;
 }
+
+/** The URI the daemon opens when a client asks for its default (libvirt's NULL URI). */
+export const DEFAULT_DRIVER_URI = 'test:///default';

@@ -1,5 +1,6 @@
 // virtwired: drivers, dispatcher and listeners put together, with admission, authentication, limits and heartbeat.
-import { AdaptivePoll, SUBPROTOCOL } from '@virtwire/protocol';
+import { SUBPROTOCOL } from '@virtwire/protocol';
+import { AdaptivePoll } from '@virtwire/runtime';
 import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -9,10 +10,10 @@ import { TokenStore } from './auth/token-store.js';
 import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
 import { QemuDriver } from './drivers/qemu/qemu-driver.js';
-import { TestDriver } from './drivers/test/test-driver.js';
+import { TestDriver } from './drivers/test-driver/test-driver.js';
 import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
-import { RpcSession, type CorkableStream } from './rpc/rpc-session.js';
+import { ClientConnection, type CorkableStream } from './rpc/client-connection.js';
 import { StateDirectoryLock } from './state/state-directory-lock.js';
 import { resolveStorageRoots } from './storage/confined-path.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
@@ -74,7 +75,7 @@ async function startLocked(options: DaemonOptions, limits: DaemonLimits, stateLo
   const dispatcher = new Dispatcher(drivers, jobs);
   const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
   /** Open connections and who opened them. */
-  const sessions = new Map<RpcSession, Principal>();
+  const sessions = new Map<ClientConnection, Principal>();
   const gate = new ConnectionGate(limits, log);
   let nextConnection = 1;
 
@@ -100,7 +101,7 @@ async function startLocked(options: DaemonOptions, limits: DaemonLimits, stateLo
       const id = `c${nextConnection++}`;
       const sessionLog = log.child({ connection: id, principal: principal.name, peer: admitted.peer });
       const session = { id, readOnly: principal.readOnly, driver: null, log: sessionLog };
-      const rpc = new RpcSession(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
+      const rpc = new ClientConnection(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
       sessions.set(rpc, principal);
       sessionLog.debug('connected');
     },

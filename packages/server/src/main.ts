@@ -1,5 +1,6 @@
 // virtwired's command line: parse options, start the daemon, stop cleanly on SIGINT/SIGTERM; `token` manages tokens.
-import { DEFAULT_TCP_PORT, localSocketPaths, localTokenPath } from '@virtwire/protocol';
+import { DEFAULT_TCP_PORT } from '@virtwire/protocol';
+import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';

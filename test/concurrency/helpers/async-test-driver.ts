@@ -2,7 +2,7 @@
 import { methods, type MethodName } from '@virtwire/protocol';
 import type { ConnectionUri, DriverConnection, DriverEnvironment, DriverHandlers, HypervisorDriver } from '@virtwire/server';
 import { pino } from 'pino';
-import { TestDriver } from '../../../packages/server/src/drivers/test/test-driver.js';
+import { TestDriver } from '@virtwire/server/testing';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
 
 type AnyHandler = (params: unknown, call: unknown) => unknown;

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isOurGuest, readPidFile, runtimePaths, waitForProcessExit } from '../../../packages/server/src/drivers/qemu/engine/index.js';
+import { isOurGuest, readPidFile, runtimePaths, waitForProcessExit } from '@virtwire/server/qemu-engine';
 import { spawnDaemon, type DaemonProcess } from '../../helpers/daemon-process.js';
 import { canMount, domainXml, killGuestsUnder, QemuSandbox, target } from '../qemu-fixture.js';
 import { checkInvariants, observe, type KillPaths, type ObservedDomain } from './invariants.js';

@@ -3,8 +3,8 @@ import { DomainXMLFlags, type Connection, type Domain } from '@virtwire/client';
 import { parseSnapshotXml } from '@virtwire/protocol';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkImage, imageInfo, QmpClient, readPidFile, type QueryJobsEntry } from '../../../packages/server/src/drivers/qemu/engine/index.js';
-import { snapshotImage } from '../../../packages/server/src/drivers/qemu/snapshot-images.js';
+import { checkImage, imageInfo, QmpClient, readPidFile, type QueryJobsEntry } from '@virtwire/server/qemu-engine';
+import { snapshotImage } from '@virtwire/server/testing';
 import { blockGraph, listFiles } from '../qemu-fixture.js';
 import type { DomainModel, SnapshotModel } from './operations.js';
 

@@ -10,7 +10,7 @@ import {
   methods,
   SUBPROTOCOL,
   type DriverCapabilities,
-  type MethodDefinition,
+  type MethodSpec,
   type MethodName,
   type ParamsInput,
   type Result,
@@ -114,7 +114,7 @@ export class Connection {
 
   /** The error the daemon would give for this call before reaching the driver, if any. */
   refusal<N extends MethodName>(name: N, params: ParamsInput<N>): VirError | undefined {
-    const definition: MethodDefinition = methods[name];
+    const definition: MethodSpec = methods[name];
     const flags = (params as { flags?: number }).flags ?? 0;
     const denied =
       checkMethodPermission(definition, this.readOnly) ??

@@ -1,5 +1,5 @@
 // Spinning the event loop while this process awaits replies, shared by all its connections.
-import { AdaptivePoll } from '@virtwire/protocol';
+import { AdaptivePoll } from '@virtwire/runtime';
 
 /**
  * Keeps the event loop turning for an adaptive window while any call of any connection is

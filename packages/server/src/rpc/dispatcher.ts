@@ -13,7 +13,8 @@ import {
   methods,
   VirError,
   type DaemonMethodName,
-  type MethodDefinition,
+  methodSchemas,
+  type MethodSpec,
   type MethodName,
   type Params,
   type Result,
@@ -106,12 +107,12 @@ export class Dispatcher {
 
   /** Runs one call through the pipeline. Every failure is a VirError with libvirt's number and text. */
   async call(name: MethodName, rawParams: unknown, session: Session): Promise<unknown> {
-    const definition: MethodDefinition = methods[name];
+    const definition: MethodSpec = methods[name];
     const denied = checkMethodPermission(definition, session.readOnly);
     if (denied) throw denied;
     if (definition.permission !== 'connect' && session.driver === null) throw rpcError('connection not open');
 
-    const parsed = definition.params.safeParse(rawParams ?? {});
+    const parsed = methodSchemas[name].params.safeParse(rawParams ?? {});
     if (!parsed.success) throw VirError.protocol(JsonRpcErrorCode.InvalidParams, describeIssues(parsed.error.issues));
     const params = parsed.data as { flags?: number };
     const flags = params.flags ?? 0;

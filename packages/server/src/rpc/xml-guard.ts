@@ -1,5 +1,5 @@
 // Bounds an `xml` parameter before any XML parser sees it: size, element depth, and disks per snapshot.
-import { ErrorNumber, VirError, type MethodDefinition } from '@virtwire/protocol';
+import { ErrorNumber, VirError, type MethodSpec } from '@virtwire/protocol';
 
 /** The XML bounds of {@link DaemonLimits}. */
 export interface XmlBounds {
@@ -82,7 +82,7 @@ export function scanXmlShape(xml: string, stopAtDepth: number): XmlShape {
  * unparseable document (VIR_ERR_XML_DETAIL in the method's error domain). Runs after the
  * permission check and before any parsing.
  */
-export function checkXmlBounds(definition: MethodDefinition, params: unknown, bounds: XmlBounds): VirError | undefined {
+export function checkXmlBounds(definition: MethodSpec, params: unknown, bounds: XmlBounds): VirError | undefined {
   if (typeof params !== 'object' || params === null) return undefined;
   const xml = (params as { xml?: unknown }).xml;
   if (typeof xml !== 'string') return undefined;

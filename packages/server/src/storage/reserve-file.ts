@@ -7,7 +7,7 @@ import {
   unlinkReservedFile,
   type ReservedFile,
   type UnlinkOutcome,
-} from '../drivers/qemu/engine/reserved-file.js';
+} from '../drivers/qemu/engine/index.js';
 import { confinePath, PathConfinementError, type StorageRoot } from './confined-path.js';
 
 /** A file this daemon created; `dev`/`ino` prove identity, so cleanup never removes someone else's file. */

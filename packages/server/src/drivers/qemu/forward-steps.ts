@@ -21,7 +21,7 @@ import {
   type QueryJobsEntry,
   type ReservedFile,
 } from './engine/index.js';
-import { operationError } from './engine-errors.js';
+import { operationError } from './vir-error-from-engine.js';
 import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
 import { reservedAt } from './intent-files.js';
 import type { Failpoints } from './failpoints.js';

@@ -15,8 +15,8 @@ import {
   type DriverCapabilities,
   type DriverMethodName,
 } from '@virtwire/protocol';
-import { domainQueryFlags } from '../../conf/domain-query-handlers.js';
-import { snapshotQueryFlags } from '../../conf/snapshot-query-handlers.js';
+import { domainQueryFlags } from '../shared/domain-query-handlers.js';
+import { snapshotQueryFlags } from '../shared/snapshot-query-handlers.js';
 
 /** The flags each implemented method accepts (libvirt's qemu driver `virCheckFlags` masks). */
 export const qemuMethodFlags = {

@@ -2,8 +2,8 @@
 import { ErrorDomain, formatSnapshotXml, type DriverCapabilities } from '@virtwire/protocol';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
-import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
-import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
+import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
+import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
   cpuTimeNs,

@@ -16,10 +16,10 @@ import {
   saveLiveCheckpoint,
   type OperationResult,
 } from './engine/index.js';
-import { operationError } from './engine-errors.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { runIntent } from './intent-runner.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
+import { operationError } from './vir-error-from-engine.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { checkCreateFlags, planSnapshot, type SnapshotPlan } from './snapshot-plan.js';

@@ -27,7 +27,7 @@ export async function createLiveInternalDiskSnapshot(
   options: OperationOptions = {},
 ): Promise<OperationResult> {
   let step = 'live-internal:validate';
-  let disks: LiveDisk[] = [];
+  let disks: LiveDisk[];
   try {
     assertSnapshotTag(tag);
     disks = await requireDisks(qmp, targets);
@@ -180,7 +180,7 @@ async function failAndRemoveLeftovers(
   if (!touched) return { ok: false, error, step, disks: reportAll(targets, 'untouched'), rolledBack: true, rollbackProblems: [] };
   const problems: string[] = [];
   const reports: DiskReport[] = [];
-  let disks: LiveDisk[] = [];
+  let disks: LiveDisk[];
   try {
     disks = await requireDisks(qmp, targets);
   } catch (e) {

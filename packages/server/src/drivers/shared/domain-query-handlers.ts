@@ -1,6 +1,6 @@
 // The domain read calls every driver answers the same way from its domain table: lookups, XML, state, active, persistent.
 import { DomainXMLFlags, type DomainRef } from '@virtwire/protocol';
-import type { DriverHandlers } from '../drivers/driver.js';
+import type { DriverHandlers } from '../driver.js';
 
 /** A domain as the shared handlers see it. */
 export interface QueriedDomain {

@@ -1,5 +1,6 @@
 // One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
-import { APP_PING, APP_PONG, checkMethodPermission, type AdaptivePoll, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { APP_PING, APP_PONG, type AdaptivePoll } from '@virtwire/runtime';
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -37,7 +38,7 @@ export interface CorkableStream {
  * jsonrpc, method), call budget, method permission, params shape, XML bounds, then the dispatcher
  * (which checks the permission again, then params schema, flags and driver).
  */
-export class RpcSession {
+export class ClientConnection {
   private inFlight = 0;
   private readonly backlog: string[] = [];
   private backlogBytes = 0;

@@ -14,8 +14,8 @@ import {
   type DriverCapabilities,
   type DriverMethodName,
 } from '@virtwire/protocol';
-import { domainQueryFlags } from '../../conf/domain-query-handlers.js';
-import { snapshotQueryFlags } from '../../conf/snapshot-query-handlers.js';
+import { domainQueryFlags } from '../shared/domain-query-handlers.js';
+import { snapshotQueryFlags } from '../shared/snapshot-query-handlers.js';
 import type { AtomicMode } from './snapshot-create.js';
 
 /** libvirt's test driver reports hypervisor version 2 (`testConnectGetVersion`). */

@@ -1,5 +1,4 @@
-// The shape of one method definition: wire name, schemas, permissions, flags and the libvirt function it mirrors.
-import type { z } from 'zod';
+// The shape of one method's specification: wire name, permissions, flags, rules and the libvirt function it mirrors.
 import type { FlagRule } from '../flags/flag-rules.js';
 import type { FlagSet } from '../flags/flag-set.js';
 
@@ -16,8 +15,12 @@ export interface FlagPermission {
   readonly permission: 'read_secure' | 'fs_freeze';
 }
 
-/** One method of the protocol, declared once; the server and the client both derive from it. */
-export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+/**
+ * One method of the protocol, as both ends need it at run time (libvirt's remote_protocol.x
+ * annotations). Its parameter and result schemas are declared beside it, by the same wire name, in
+ * the group's `*-schemas.ts` file: the SDK never runs them, so a browser bundle leaves them out.
+ */
+export interface MethodSpec {
   /** The libvirt public function this mirrors, e.g. `virDomainSnapshotCreateXML`. */
   readonly libvirt: string;
   /** The `VIR_FROM_THIS` of libvirt's public API file that raises its generic errors. */
@@ -30,12 +33,10 @@ export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.Z
   readonly rules: readonly FlagRule[];
   /** Who answers: the daemon itself, or the hypervisor driver of the connection. */
   readonly handledBy: 'daemon' | 'driver';
-  readonly params: P;
-  readonly result: R;
 }
 
-/** Declares one method; optional parts default to "none". */
-export function defineMethod<P extends z.ZodType, R extends z.ZodType, H extends 'daemon' | 'driver' = 'driver'>(definition: {
+/** Declares one method's specification; optional parts default to "none". */
+export function defineMethod<H extends 'daemon' | 'driver' = 'driver'>(spec: {
   libvirt: string;
   errorDomain: number;
   permission: Permission;
@@ -43,14 +44,12 @@ export function defineMethod<P extends z.ZodType, R extends z.ZodType, H extends
   flags?: FlagSet;
   rules?: readonly FlagRule[];
   handledBy?: H;
-  params: P;
-  result: R;
-}): MethodDefinition<P, R> & { readonly handledBy: H } {
+}): MethodSpec & { readonly handledBy: H } {
   return {
     flagPermissions: [],
     flags: null,
     rules: [],
     handledBy: 'driver',
-    ...definition,
-  } as MethodDefinition<P, R> & { readonly handledBy: H };
+    ...spec,
+  } as MethodSpec & { readonly handledBy: H };
 }

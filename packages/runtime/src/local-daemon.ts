@@ -24,9 +24,6 @@ export function localSocketPaths(env: LocalEnvironment): { readWrite: string; re
   return { readWrite: `${dir}/virtwired-sock`, readOnly: `${dir}/virtwired-sock-ro` };
 }
 
-/** The URI the daemon opens when a client asks for its default (libvirt's NULL URI). */
-export const DEFAULT_DRIVER_URI = 'test:///default';
-
 /** Where a user's client token lives (`$XDG_CONFIG_HOME/virtwire/token`, else `~/.config/virtwire/token`). */
 export function localTokenPath(env: { xdgConfigHome?: string | undefined; home: string }): string {
   return `${env.xdgConfigHome || `${env.home}/.config`}/virtwire/token`;

@@ -8,9 +8,9 @@ import {
   type SnapshotList,
   type SnapshotRef,
 } from '@virtwire/protocol';
-import type { DriverHandlers } from '../drivers/driver.js';
-import { listChildren, listSnapshots, page } from './snapshot-filter.js';
-import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
+import type { DriverHandlers } from '../driver.js';
+import { listChildren, listSnapshots, page } from '../../conf/snapshot-filter.js';
+import type { SnapshotNode, SnapshotTree } from '../../conf/snapshot-tree.js';
 
 /** A domain as the shared handlers see it. */
 export interface SnapshotOwner {

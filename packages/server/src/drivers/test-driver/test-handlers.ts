@@ -8,8 +8,8 @@ import {
   VirError,
 } from '@virtwire/protocol';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
-import { domainQueryHandlers } from '../../conf/domain-query-handlers.js';
-import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../../conf/snapshot-query-handlers.js';
+import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
+import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
 import type { DriverHandlers } from '../driver.js';
 import {
   defineDomain,

@@ -1,0 +1,57 @@
+// Parameter and result schemas of the domain methods (see domain-methods.ts).
+import { z } from 'zod';
+import { DomainRefSchema, FlagsSchema, NAME_MAX_LENGTH, UuidSchema } from '../references.js';
+import { XML_MAX_LENGTH } from '../xml/xml-limits.js';
+import type { domainMethods } from './domain-methods.js';
+import type { MethodSchema } from './method-schema.js';
+
+const domainOnly = z.strictObject({ domain: DomainRefSchema });
+const domainAndFlags = z.strictObject({ domain: DomainRefSchema, flags: FlagsSchema });
+const count = z.number().int().min(0);
+
+/** `virDomainJobInfo`: the job's type, time elapsed and remaining (ms), and its data, memory and file progress (bytes). */
+export const DomainJobInfoSchema = z.strictObject({
+  type: z.number().int(),
+  timeElapsed: count,
+  timeRemaining: count,
+  dataTotal: count,
+  dataProcessed: count,
+  dataRemaining: count,
+  memTotal: count,
+  memProcessed: count,
+  memRemaining: count,
+  fileTotal: count,
+  fileProcessed: count,
+  fileRemaining: count,
+});
+/** See {@link DomainJobInfoSchema}. */
+export type DomainJobInfo = z.infer<typeof DomainJobInfoSchema>;
+
+/** Schemas of {@link domainMethods}, by wire name. */
+export const domainSchemas = {
+  DomainLookupByName: { params: z.strictObject({ name: z.string().min(1).max(NAME_MAX_LENGTH) }), result: DomainRefSchema },
+  DomainLookupByUUID: { params: z.strictObject({ uuid: UuidSchema }), result: DomainRefSchema },
+  DomainLookupByID: { params: z.strictObject({ id: z.number().int().min(0).max(0x7fffffff) }), result: DomainRefSchema },
+  DomainGetXMLDesc: { params: domainAndFlags, result: z.string() },
+  DomainGetInfo: {
+    params: domainOnly,
+    result: z.strictObject({
+      state: z.number().int(),
+      maxMem: z.number().int(),
+      memory: z.number().int(),
+      nrVirtCpu: z.number().int(),
+      cpuTime: z.number().int(),
+    }),
+  },
+  DomainGetState: { params: domainAndFlags, result: z.strictObject({ state: z.number().int(), reason: z.number().int() }) },
+  DomainIsActive: { params: domainOnly, result: z.boolean() },
+  DomainIsPersistent: { params: domainOnly, result: z.boolean() },
+  DomainGetJobInfo: { params: domainOnly, result: DomainJobInfoSchema },
+  DomainDefineXML: { params: z.strictObject({ xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema }), result: DomainRefSchema },
+  DomainUndefine: { params: domainAndFlags, result: z.null() },
+  DomainCreate: { params: domainAndFlags, result: z.null() },
+  DomainDestroy: { params: domainAndFlags, result: z.null() },
+  DomainSuspend: { params: domainOnly, result: z.null() },
+  DomainResume: { params: domainOnly, result: z.null() },
+  DomainShutdown: { params: domainAndFlags, result: z.null() },
+} satisfies { [N in keyof typeof domainMethods]: MethodSchema };

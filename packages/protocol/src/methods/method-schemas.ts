@@ -1,0 +1,13 @@
+// Every method's parameter and result schemas, by wire name: what the daemon validates calls with.
+import { connectSchemas } from './connect-schemas.js';
+import { domainSchemas } from './domain-schemas.js';
+import type { MethodSchema } from './method-schema.js';
+import type { MethodName } from './method-table.js';
+import { snapshotSchemas } from './snapshot-schemas.js';
+import { storageSchemas } from './storage-schemas.js';
+
+/**
+ * The schemas of every method in the method table, and of nothing else: each group's `satisfies`
+ * refuses a missing or a stray name at compile time.
+ */
+export const methodSchemas = { ...connectSchemas, ...domainSchemas, ...snapshotSchemas, ...storageSchemas } satisfies Record<MethodName, MethodSchema>;
