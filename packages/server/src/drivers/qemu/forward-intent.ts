@@ -60,6 +60,10 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
       throw error instanceof StepError ? error.error : error;
     }
   }
+  if (payload.resumeAfter && domain.guest && domain.state === DomainState.Paused) {
+    await domain.guest.resume();
+    guestResumed(host, domain, payload.resumeAfter.reason);
+  }
   await reachEndState(host, domain, payload.endState, options.startReason ?? Reason.RunningFromSnapshot);
 }
 
@@ -72,6 +76,19 @@ function stepContext(host: QemuHost, domain: QemuDomain, intent: Intent<ForwardI
     operation: intent.operation,
     files: intent.payload.files,
     recordFiles: (files) => intent.recordFiles(files),
+    pivot: {
+      done: (target) => intent.payload.pivoted?.includes(target) ?? false,
+      before: async () => {
+        if (!domain.guest || domain.state !== DomainState.Running) return;
+        intent.payload.resumeAfter ??= { reason: domain.reason };
+        intent.persist();
+        await domain.guest.pause();
+      },
+      after: (target) => {
+        intent.payload.pivoted = [...(intent.payload.pivoted ?? []), target];
+        intent.persist();
+      },
+    },
   };
 }
 

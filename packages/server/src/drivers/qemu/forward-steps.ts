@@ -48,6 +48,19 @@ export interface StepContext {
   /** The files the change creates, with the identities recorded so far. */
   files: IntentFiles;
   recordFiles(files: readonly ReservedFile[]): void;
+  /** Around a live merge's pivot: what was already pivoted, and what to do just before and after one. */
+  pivot: PivotGuard;
+}
+
+/**
+ * Keeps a live merge safe to replay: before the pivot the guest is paused (and that it must be
+ * resumed is recorded), after it the pivot is recorded; so a replay never merges the overlay again
+ * into a base the guest has written to since (which would bring back older data).
+ */
+export interface PivotGuard {
+  done(target: string): boolean;
+  before(target: string): Promise<void>;
+  after(target: string): void;
 }
 
 const failed = (detail: string) => VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, detail);
@@ -113,16 +126,18 @@ async function removeSafetyTags(path: string, qemuImg: QemuImgSettings): Promise
 }
 
 /**
- * Merges the active overlay into its base while the guest runs (active block-commit and pivot).
- * Already pivoted: only leftover nodes are removed. A commit job an earlier daemon left behind is
- * cancelled first (the overlay still holds everything), then the merge starts over.
+ * Merges the active overlay into its base while the guest runs (active block-commit and pivot,
+ * the guest paused around the pivot). Already pivoted: only leftover nodes are removed. A commit
+ * job an earlier daemon left behind is cancelled first (the overlay still holds everything), then
+ * the merge starts over.
  */
 async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
   const disk = (await readLiveDisks(qmp)).get(step.target);
-  if (disk?.file === step.overlay) {
+  if (disk?.file === step.overlay && !context.pivot.done(step.target)) {
     await clearCommitJobs(qmp, step.target);
-    const result = await commitActiveLayerLive(qmp, { target: step.target }, { failpoint: context.failpoints.engineHook(context.operation, step.target) });
+    const result = await commitActiveLayerLive(qmp, { target: step.target }, { failpoint: context.failpoints.engineHook(context.operation, step.target), beforePivot: () => context.pivot.before(step.target) });
     check(result, 'unable to merge overlay', step.target, step.overlay);
+    context.pivot.after(step.target);
   } else if (disk?.file !== step.base.path) {
     throw new StepError(failed(`disk '${step.target}' uses '${disk?.file ?? 'nothing'}', neither the overlay '${step.overlay}' nor its base '${step.base.path}'`), false);
   }
@@ -131,9 +146,12 @@ async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<Di
   context.failpoints.reach(`${context.operation}.merged.${step.target}`);
 }
 
-/** Offline merge with `qemu-img commit`; replaying it after a crash writes the same data again. */
+/**
+ * Offline merge with `qemu-img commit`; replaying it after a crash writes the same data again,
+ * except after a live pivot (QEMU died since): then the base is already the newer image.
+ */
 async function commitOffline(context: StepContext, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
-  if (await exists(step.overlay)) {
+  if (!context.pivot.done(step.target) && (await exists(step.overlay))) {
     const result = await commitOverlayOffline(step.target, step.overlay, { format: 'qcow2', qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation, step.target) });
     check(result, 'unable to merge overlay', step.target, step.overlay);
   }

@@ -84,6 +84,10 @@ export interface ForwardIntent {
   /** How the domain should run afterwards (revert): unchanged, shut off, paused or running. */
   endState: 'unchanged' | 'shutoff' | 'paused' | 'running';
   change: StateChange;
+  /** Disks whose live merge pivoted to the base: their commit step is never replayed (the guest writes to the base since). */
+  pivoted?: string[];
+  /** Set while the change holds a running guest paused around a pivot: its reason, to resume it with at the end. */
+  resumeAfter?: { reason: number };
 }
 
 /** `virDomainCreate`: committed once QEMU runs in its start state and the status file is written. */
@@ -179,6 +183,11 @@ export class Intent<P extends QemuIntent = QemuIntent> {
    */
   committedInQemu(): void {
     this.reach('committed');
+  }
+
+  /** Writes the record as it is now (the payload changed), durably. */
+  persist(): void {
+    this.journal.write(this.record);
   }
 
   /** Records the identities of files just created, before anything is written into them. */
