@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readLiveDisks, readPidFile, waitForProcessExit, type QueryJobsEntry } from '@virtwire/server/qemu-engine';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { domainXml, expectCleanImage, hasQemu, imageTags, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
+import { domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
 import { qemuProcesses } from './random-kill/invariants.js';
 import { Random } from './random-kill/random.js';
 
@@ -344,6 +344,37 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     expect(existsSync(`${stem}.s1-r1`)).toBe(true);
     await again.snapshotLookupByName('i1').then((s) => s.delete());
     expect(existsSync(`${stem}.s1-r1`)).toBe(false);
+    await expectNothingLeft(paths, again);
+    await conn.close();
+  });
+
+  it('a delete replayed after its live merge pivoted never merges the overlay again over what the guest wrote since', async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths);
+    const dom = await define(paths, conn, 'pivot');
+    await dom.create();
+    const overlay = join(paths.images, 'pivot-vda.p1');
+    await dom.snapshotCreateXML(`<domainsnapshot><name>p1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`, Create.DiskOnly);
+    let monitor = await inspect(paths.runtime, dom.uuid);
+    await guestWrite(monitor, 'vda', 0x41); // lands in the overlay
+    await monitor.close();
+    await conn.close();
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
+    ({ daemon, conn } = await start(paths, 'qemu.snapshot-delete.merged.vda'));
+    await died(daemon, conn.domainLookupByName('pivot').then((d) => d.snapshotLookupByName('p1')).then((s) => s.delete()));
+    // the disk now runs on its base: what the guest writes goes there; then QEMU dies too
+    monitor = await inspect(paths.runtime, dom.uuid);
+    await guestWrite(monitor, 'vda', 0x42);
+    await monitor.close();
+    await killQemu(paths, dom.uuid);
+    ({ conn } = await start(paths));
+    const again = await conn.domainLookupByName('pivot');
+    expect(await again.snapshotNum()).toBe(0);
+    const base = join(paths.images, 'pivot-vda.qcow2');
+    expect(await again.getXMLDesc(DomainXMLFlags.Inactive)).toContain(`file='${base}'`);
+    expect(imageHasPattern(base, 0x42)).toBe(true);
+    await expectCleanImage(base);
     await expectNothingLeft(paths, again);
     await conn.close();
   });
