@@ -80,13 +80,25 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
   let conn: Connection | undefined;
 
   const args = ['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime, '--qemu-inspection-monitor'];
-  /** Starts the daemon; `recoveryKills` times it is SIGKILLed at a random moment of its start-up first. */
+  /**
+   * Starts the daemon; `recoveryKills` times it is SIGKILLed during its start-up first: at a random
+   * moment of its recovery once it says it recovers something, else at a random moment of its start.
+   */
   const startDaemon = async (recoveryKills: number): Promise<void> => {
     for (let kill = 0; kill < recoveryKills; kill++) {
-      const delay = random.next() * startupMs;
+      const startupDelay = random.next() * startupMs;
+      const recoveryDelay = random.next() * 400;
       let child: ChildProcess | undefined;
-      const attempt = spawnDaemon(args, {}, 60_000, (c) => (child = c));
-      await sleep(delay);
+      let recovering: () => void = () => undefined;
+      const recoveryStarted = new Promise<void>((resolve) => (recovering = resolve));
+      const attempt = spawnDaemon(args, {}, 60_000, (c) => {
+        child = c;
+        c.stderr!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('recovering interrupted changes')) recovering();
+        });
+      });
+      const moment = await Promise.race([recoveryStarted.then(() => 'recovery' as const), sleep(startupDelay).then(() => 'start' as const)]);
+      if (moment === 'recovery') await sleep(recoveryDelay);
       child?.kill('SIGKILL');
       await attempt.then(
         (d) => d.exited,

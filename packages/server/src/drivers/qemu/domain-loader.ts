@@ -2,7 +2,7 @@
 import { DomainDefinition } from '@virtwire/protocol';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { isOurGuest, QemuProcess, readPidFile, runtimePaths, waitForProcessExit } from './engine/index.js';
-import { attachGuest, removeRuntimeFiles } from './guest-lifecycle.js';
+import { attachGuest, guestStopped, removeRuntimeFiles } from './guest-lifecycle.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -80,7 +80,14 @@ async function loadGuest(host: QemuHost, uuid: string): Promise<void> {
     buildSnapshotTree(owner, layout.loadSnapshots(owner.name));
     host.add(owner);
   }
-  await attachGuest(host, owner, guest, status);
+  try {
+    await attachGuest(host, owner, guest, status);
+  } catch (error) {
+    log.error({ uuid, pid: guest.pid, err: error }, 'a QEMU guest whose monitor does not answer: stopped');
+    owner.expectedExit = guest;
+    await guest.kill();
+    await guestStopped(host, owner, Reason.ShutoffDaemon);
+  }
 }
 
 /** SIGKILLs the guest of `uuid` if its pidfile still names a live QEMU of ours; true if it did. */

@@ -96,7 +96,9 @@ async function recoverRunState(host: QemuHost, domain: QemuDomain | undefined, i
  */
 export async function recoverIntents(host: QemuHost): Promise<void> {
   const { journal, log } = host.services;
-  for (const record of journal.pending() as Array<IntentRecord<QemuIntent>>) {
+  const pending = journal.pending() as Array<IntentRecord<QemuIntent>>;
+  if (pending.length > 0) log.info({ intents: pending.length }, 'recovering interrupted changes');
+  for (const record of pending) {
     const domain = host.findByUuid(record.domainUuid);
     if (domain) domain.changing += 1;
     try {

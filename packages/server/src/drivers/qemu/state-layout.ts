@@ -103,7 +103,9 @@ export class StateLayout {
   /** UUIDs that have a runtime directory (candidates for re-attaching after a restart). */
   runtimeUuids(): string[] {
     if (!existsSync(this.runtimeDir)) return [];
-    return readdirSync(this.runtimeDir).filter((n) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(n));
+    return readdirSync(this.runtimeDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(entry.name))
+      .map((entry) => entry.name);
   }
 
   readStatus(uuid: string): DomainStatus | undefined {
