@@ -186,11 +186,10 @@ export async function settleGuestExit(host: QemuHost, domain: QemuDomain): Promi
   const guest = domain.pendingExit ?? domain.guest;
   domain.pendingExit = null;
   if (!guest || domain.guest !== guest || !guest.qmp.isClosed) return;
-  if (await guest.isAlive()) {
+  // a QEMU that exits closes its monitor a moment before it is gone
+  if (!(await waitForProcessExit(guest.pid, 1_000)) && (await guest.isAlive())) {
     host.services.log.error({ domain: domain.name, pid: guest.pid }, 'lost the QMP connection to a running guest: stopping it');
     await guest.kill();
-  } else {
-    await waitForProcessExit(guest.pid, 10_000);
   }
   const reason = watches.get(guest)?.poweredOff ? Reason.ShutoffShutdown : Reason.ShutoffCrashed;
   host.services.log.warn({ domain: domain.name, pid: guest.pid, reason }, 'QEMU exited');

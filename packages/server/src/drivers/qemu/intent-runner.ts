@@ -48,7 +48,7 @@ export async function runIntent<P extends QemuIntent, T>(
     }
   } finally {
     domain.changing -= 1;
-    if (domain.changing === 0 && domain.pendingExit) {
+    if (domain.changing === 0 && exitNoticed(domain)) {
       await settleGuestExit(host, domain).catch((error: unknown) => host.services.log.error({ domain: domain.name, err: error }, 'settling the exit of QEMU failed'));
     }
   }
@@ -58,12 +58,12 @@ export async function runIntent<P extends QemuIntent, T>(
 async function recoverFailed(host: QemuHost, domain: QemuDomain, intent: Intent, error: unknown): Promise<RecoveryOutcome> {
   let lastError: unknown;
   for (let attempt = 0; attempt < RECOVERY_ATTEMPTS; attempt++) {
-    if (domain.pendingExit) await settleGuestExit(host, domain);
+    if (exitNoticed(domain)) await settleGuestExit(host, domain);
     try {
       return await recoverIntent(host, intent);
     } catch (recoveryError) {
       lastError = recoveryError;
-      if (!domain.pendingExit) break; // only a guest dying under the recovery is worth another attempt
+      if (!exitNoticed(domain)) break; // only a guest dying under the recovery is worth another attempt
     }
   }
   host.services.log.error({ intent: intent.record.id, kind: intent.record.kind, err: lastError }, 'recovering a failed change failed; its record is kept and retried');
@@ -71,6 +71,11 @@ async function recoverFailed(host: QemuHost, domain: QemuDomain, intent: Intent,
   const cause = VirError.is(error) ? error : undefined;
   const detail = cause?.message ?? (error instanceof Error ? error.message : String(error));
   throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, `${detail}; the daemon completes this change before the domain's next change or when it restarts`, cause?.disks ? { disks: cause.disks } : {});
+}
+
+/** Whether the domain's QEMU exited (its monitor closed) and that is not settled yet. */
+function exitNoticed(domain: QemuDomain): boolean {
+  return domain.pendingExit !== null || (domain.guest !== null && domain.guest.qmp.isClosed && domain.expectedExit !== domain.guest);
 }
 
 /** Intents of `domain` whose recovery failed earlier: they are recovered before anything else changes the domain. */
