@@ -1,5 +1,4 @@
 // Recovery of a snapshot create: forward once its disks switched (QEMU's block graph, or the images when QEMU is gone), back otherwise; every disk or none.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { reloadDomain } from './domain-loader.js';
 import {
   checkImage,
@@ -9,8 +8,8 @@ import {
   listSnapshots,
   readLiveDisks,
   type QmpClient,
-  type QueryJobsEntry,
 } from './engine/index.js';
+import { CREATE_JOBS, liveMonitor, waitForQemuJobs } from './guest-monitor.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { deleteNodesOfImages } from './image-nodes.js';
 import { repairImages } from './image-repair.js';
@@ -19,12 +18,6 @@ import type { RecoveryOutcome } from './intent-recovery.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
-
-/** The guest's monitor, while its QEMU runs. */
-export function liveMonitor(domain: QemuDomain | undefined): QmpClient | undefined {
-  const qmp = domain?.guest?.qmp;
-  return qmp && !qmp.isClosed ? qmp : undefined;
-}
 
 /**
  * A create is rolled forward once its commit point passed: the record says `committed` (offline
@@ -67,7 +60,7 @@ async function createHappened(host: QemuHost, payload: CreateIntent, qmp: QmpCli
     case 'live-internal-disk':
     case 'live-checkpoint': {
       if (qmp) {
-        await waitForQemuJobs(qmp, 'vw-save');
+        await waitForQemuJobs(qmp, CREATE_JOBS);
         const disks = await readLiveDisks(qmp);
         return payload.disks.every((d) => disks.get(d.target)?.snapshots.some((s) => s.name === payload.tag));
       }
@@ -101,7 +94,7 @@ async function rollBackCreate(host: QemuHost, payload: CreateIntent, qmp: QmpCli
   if (payload.tag !== undefined) {
     const tag = payload.tag;
     if (qmp) {
-      await waitForQemuJobs(qmp, 'vw-');
+      await waitForQemuJobs(qmp, CREATE_JOBS);
       const result = await deleteLiveCheckpoint(qmp, tag);
       if (!result.ok) throw result.error;
       const left = [...(await readLiveDisks(qmp)).values()].filter((d) => d.snapshots.some((s) => s.name === tag));
@@ -116,7 +109,7 @@ async function rollBackCreate(host: QemuHost, payload: CreateIntent, qmp: QmpCli
     return;
   }
   if (qmp) {
-    await waitForQemuJobs(qmp, 'vw-');
+    await waitForQemuJobs(qmp, CREATE_JOBS);
     await deleteNodesOfImages(qmp, new Set(payload.disks.flatMap((d) => (d.overlay ? [d.overlay] : []))));
   }
   await rollBackFiles(payload.files);
@@ -126,17 +119,4 @@ async function rollBackCreate(host: QemuHost, payload: CreateIntent, qmp: QmpCli
 async function expectClean(host: QemuHost, images: readonly string[]): Promise<void> {
   const problems = await repairImages(host, images);
   if (problems.length > 0) throw new Error(`images not clean: ${problems.join('; ')}`);
-}
-
-/** Waits (bounded) until QEMU jobs whose id starts with `prefix` concluded, and dismisses them. */
-export async function waitForQemuJobs(qmp: QmpClient, prefix: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const jobs = (await qmp.execute<QueryJobsEntry[]>('query-jobs')).filter((j) => j.id.startsWith(prefix));
-    const running = jobs.filter((j) => j.status !== 'concluded' && j.status !== 'null');
-    for (const job of jobs.filter((j) => j.status === 'concluded')) await qmp.execute('job-dismiss', { id: job.id }).catch(() => undefined);
-    if (running.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`QEMU jobs ${running.map((j) => j.id).join(', ')} do not finish`);
-    await sleep(5);
-  }
 }

@@ -1,6 +1,6 @@
 // Completes a committed delete, revert or state-file change in phases: stop, steps, state files, start, cleanup, end state; replayable after a crash.
 import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { liveMonitor } from './create-recovery.js';
+import { liveMonitor } from './guest-monitor.js';
 import { runStep, StepError, type StepContext } from './forward-steps.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import type { ForwardIntent, Intent } from './qemu-intent.js';

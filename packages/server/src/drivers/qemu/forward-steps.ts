@@ -22,6 +22,7 @@ import {
   type ReservedFile,
 } from './engine/index.js';
 import { operationError } from './vir-error-from-engine.js';
+import { SNAPSHOT_JOBS, waitForQemuJobs } from './guest-monitor.js';
 import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
 import { reservedAt } from './intent-files.js';
 import type { Failpoints } from './failpoints.js';
@@ -84,6 +85,7 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     case 'commit':
       return context.qmp ? commitLive(context, context.qmp, step) : commitOffline(context, step);
     case 'delete-tag': {
+      if (context.qmp) await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS); // a job an earlier daemon started finishes first
       const result = context.qmp
         ? await deleteLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) })
         : await deleteOfflineInternalSnapshot(await existing(step.disks), step.tag, { qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation) });
@@ -99,6 +101,7 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     }
     case 'load-checkpoint': {
       if (!context.qmp) throw new StepError(failed('the domain must run to load a checkpoint'), true);
+      await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS);
       const result = await loadLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) });
       check(result, `unable to load checkpoint '${step.tag}'`, '');
       return;

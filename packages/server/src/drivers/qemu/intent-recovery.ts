@@ -1,10 +1,9 @@
 // Recovery of interrupted state changes: each intent rolled forward or back, at start-up and at once after a failure; then no QEMU job of ours is left.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { IntentRecord } from '../../state/intent-journal.js';
 import { recoverCreate } from './create-recovery.js';
 import { loadRecoveredDefinition, reloadDomain } from './domain-loader.js';
-import type { QmpClient, QueryJobsEntry } from './engine/index.js';
 import { completeForward, rollBackFiles } from './forward-intent.js';
+import { endLeftoverQemuJobs } from './guest-monitor.js';
 import { guestPaused, guestResumed, stopGuest } from './guest-lifecycle.js';
 import { Intent, type CreateIntent, type ForwardIntent, type QemuIntent, type RunStateIntent, type StopIntent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -114,26 +113,5 @@ export async function recoverIntents(host: QemuHost): Promise<void> {
   for (const domain of host.domains()) {
     if (!domain.guest) continue;
     await endLeftoverQemuJobs(domain.guest.qmp).catch((error: unknown) => log.error({ domain: domain.name, err: error }, 'ending leftover QEMU jobs failed'));
-  }
-}
-
-/**
- * Ends every QEMU job an earlier daemon started (ids `vw-...`) and nobody will finish now that
- * every intent is recovered: running ones are cancelled (a block-commit without pivot, so its
- * overlay keeps everything), then every concluded one is dismissed. Bounded in time.
- */
-export async function endLeftoverQemuJobs(qmp: QmpClient): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const jobs = (await qmp.execute<QueryJobsEntry[]>('query-jobs')).filter((j) => j.id.startsWith('vw-'));
-    if (jobs.length === 0) return;
-    for (const job of jobs) {
-      if (job.status === 'concluded' || job.status === 'null') await qmp.execute('job-dismiss', { id: job.id }).catch(() => undefined);
-      else if (job.status === 'pending') await qmp.execute('job-finalize', { id: job.id }).catch(() => undefined);
-      else if (job.type === 'commit' || job.type === 'mirror' || job.type === 'stream') await qmp.execute('block-job-cancel', { device: job.id, force: true }).catch(() => undefined);
-      else if (job.status !== 'aborting') await qmp.execute('job-cancel', { id: job.id }).catch(() => undefined);
-    }
-    if (Date.now() > deadline) throw new Error(`QEMU jobs ${jobs.map((j) => j.id).join(', ')} do not end`);
-    await sleep(5);
   }
 }
