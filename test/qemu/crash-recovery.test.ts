@@ -37,7 +37,7 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await Promise.all([...daemons].map((d) => d.exited));
   });
   afterAll(async () => {
-    await killGuestsUnder(box.path());
+    for (let i = 0; i < caseIndex; i++) await killGuestsUnder(box.path(`case-${i}`, 'run'));
     box?.cleanup();
   });
 
