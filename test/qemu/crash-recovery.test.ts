@@ -290,61 +290,81 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
   });
 
-  it('defect 6: no status file for a guest that died with the daemon, no temp status file, no QEMU job left, no abandoned revert layer', async () => {
+  it('defect 6a: recovery writes no status file for a guest whose QEMU died with the daemon', async () => {
     const paths = newCase();
-    let { daemon, conn } = await start(paths, 'qemu.snapshot-create.disks-switched');
-    const dom = await define(paths, conn, 'six');
+    const { daemon, conn } = await start(paths, 'qemu.snapshot-create.disks-switched');
+    const dom = await define(paths, conn, 'dead');
     await dom.create();
-    const overlay = join(paths.images, 'six-vda.s1');
+    const overlay = join(paths.images, 'dead-vda.s1');
     await died(daemon, dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`, Create.DiskOnly));
     await killQemu(paths, dom.uuid);
-    ({ daemon, conn } = await start(paths));
-    let again = await conn.domainLookupByName('six');
+    const restarted = await start(paths);
+    const again = await restarted.conn.domainLookupByName('dead');
     expect(await again.isActive()).toBe(false);
     expect(existsSync(join(paths.runtime, dom.uuid, 'status.xml'))).toBe(false);
     expect((await again.snapshotCurrent()).name).toBe('s1');
     await expectNothingLeft(paths, again);
+    await restarted.conn.close();
+  });
 
-    // a temp file of a status write the daemon died in
-    await again.create();
+  it('defect 6b: a status write the daemon died in leaves no temp file behind', async () => {
+    const paths = newCase();
+    const { daemon, conn } = await start(paths);
+    const dom = await define(paths, conn, 'temp');
+    await dom.create();
     await conn.close();
     daemon.child.kill('SIGKILL');
     await daemon.exited;
     writeFileSync(join(paths.runtime, dom.uuid, '.vwtmp-status.xml.0123456789ab'), '<domstatus', { mode: 0o600 });
-    ({ daemon, conn } = await start(paths));
-    again = await conn.domainLookupByName('six');
+    const restarted = await start(paths);
+    const again = await restarted.conn.domainLookupByName('temp');
+    expect(await again.isActive()).toBe(true);
     await expectNothingLeft(paths, again);
+    await again.destroy();
+    await restarted.conn.close();
+  });
 
-    // a checkpoint delete whose QEMU job concluded after the daemon died
-    await again.snapshotCreateXML('<domainsnapshot><name>cp</name></domainsnapshot>', 0);
+  it('defect 6c: a QEMU job that concluded after the daemon died is dismissed by recovery', async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths);
+    const dom = await define(paths, conn, 'jobs', 2);
+    await dom.create();
+    await dom.snapshotCreateXML('<domainsnapshot><name>cp</name></domainsnapshot>', 0);
     await conn.close();
     daemon.child.kill('SIGTERM');
     await daemon.exited;
     ({ daemon, conn } = await start(paths, 'qemu.snapshot-delete.committed'));
-    again = await conn.domainLookupByName('six');
-    await died(daemon, again.snapshotLookupByName('cp').then((s) => s.delete()));
+    await died(daemon, conn.domainLookupByName('jobs').then((d) => d.snapshotLookupByName('cp')).then((s) => s.delete()));
+    // the snapshot-delete job the killed daemon would have started, concluded and never dismissed
     const monitor = await inspect(paths.runtime, dom.uuid);
     const devices = [...(await readLiveDisks(monitor)).values()].map((d) => d.activeNode);
     await monitor.execute('snapshot-delete', { 'job-id': 'vw-del-left', tag: 'cp', devices });
     while (!(await monitor.execute<QueryJobsEntry[]>('query-jobs')).some((j) => j.status === 'concluded')) await sleep(10);
     await monitor.close();
     ({ conn } = await start(paths));
-    again = await conn.domainLookupByName('six');
+    const again = await conn.domainLookupByName('jobs');
     const after = await inspect(paths.runtime, dom.uuid);
     expect(await after.execute<QueryJobsEntry[]>('query-jobs')).toEqual([]);
     await after.close();
-    expect((await again.listAllSnapshots()).map((s) => s.name)).toEqual(['s1']);
-    await again.destroy();
-
-    // a layer a revert abandoned goes once the last snapshot that refers to it is deleted
-    const stem = join(paths.images, 'six-vda');
-    await again.snapshotLookupByName('s1').then((s) => s.revert()); // fresh overlay six-vda.s1-r1 on six-vda.qcow2
-    await again.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>', 0); // internal: its tag lives in s1-r1
-    await again.snapshotLookupByName('s1').then((s) => s.revert()); // s1-r2; s1-r1 stays, i1 refers to it
-    expect(existsSync(`${stem}.s1-r1`)).toBe(true);
-    await again.snapshotLookupByName('i1').then((s) => s.delete());
-    expect(existsSync(`${stem}.s1-r1`)).toBe(false);
+    expect(await again.snapshotNum()).toBe(0);
     await expectNothingLeft(paths, again);
+    await again.destroy();
+    await conn.close();
+  });
+
+  it('defect 6d: a layer a revert abandoned is removed once the last snapshot that refers to it is deleted', async () => {
+    const paths = newCase();
+    const { conn } = await start(paths);
+    const dom = await define(paths, conn, 'layers');
+    const stem = join(paths.images, 'layers-vda');
+    await dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${stem}.s1'/></disk></disks></domainsnapshot>`, Create.DiskOnly);
+    await dom.snapshotLookupByName('s1').then((s) => s.revert()); // a fresh overlay layers-vda.s1-r1 on layers-vda.qcow2
+    await dom.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>', 0); // internal: its tag lives in s1-r1
+    await dom.snapshotLookupByName('s1').then((s) => s.revert()); // s1-r2; s1-r1 stays, i1 refers to it
+    expect(existsSync(`${stem}.s1-r1`)).toBe(true);
+    await dom.snapshotLookupByName('i1').then((s) => s.delete());
+    expect(existsSync(`${stem}.s1-r1`)).toBe(false);
+    await expectNothingLeft(paths, dom);
     await conn.close();
   });
 
