@@ -138,37 +138,45 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await daemon.exited;
   });
 
-  it('defect 1: a revert interrupted before or after it committed is undone or completed; its overlay file is reused, never in the way', async () => {
+  /** A running 2-disk domain `rev` with external snapshot e1, and the paths a revert to e1 gives its fresh overlays. */
+  const revertCase = async () => {
     const paths = newCase();
-    let { daemon, conn } = await start(paths);
+    const { daemon, conn } = await start(paths);
     const dom = await define(paths, conn, 'rev', 2);
     await dom.create();
     const overlays = ['vda', 'vdb'].map((t) => `<disk name='${t}' snapshot='external'><source file='${join(paths.images, `rev-${t}.e1`)}'/></disk>`);
     await dom.snapshotCreateXML(`<domainsnapshot><name>e1</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic);
-    const fresh = ['vda', 'vdb'].map((t) => join(paths.images, `rev-${t}.e1-r1`));
-    /** What a kill between reserving an overlay and journaling its identity leaves: an empty 0600 file. */
-    const plantReservations = () => fresh.forEach((f) => existsSync(f) || writeFileSync(f, '', { mode: 0o600 }));
-    const pid = await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'));
-
-    // killed before it committed: undone, the guest untouched, the reservations gone
     await conn.close();
     daemon.child.kill('SIGTERM');
     await daemon.exited;
-    ({ daemon, conn } = await start(paths, 'qemu.snapshot-revert.journaled'));
+    const fresh = ['vda', 'vdb'].map((t) => join(paths.images, `rev-${t}.e1-r1`));
+    /** What a kill between reserving an overlay and journaling its identity leaves: an empty 0600 file. */
+    const plantReservations = () => fresh.forEach((f) => existsSync(f) || writeFileSync(f, '', { mode: 0o600 }));
+    return { paths, dom, fresh, plantReservations, pid: await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid')) };
+  };
+
+  it('defect 1a: a revert killed before it committed is undone: the guest untouched, its overlay reservations gone', async () => {
+    const { paths, dom, fresh, plantReservations, pid } = await revertCase();
+    const { daemon, conn } = await start(paths, 'qemu.snapshot-revert.journaled');
     await died(daemon, conn.domainLookupByName('rev').then((d) => d.snapshotLookupByName('e1')).then((s) => s.revert(Revert.Running)));
     plantReservations();
-    ({ daemon, conn } = await start(paths, 'qemu.snapshot-revert.committed'));
-    let again = await conn.domainLookupByName('rev');
+    const restarted = await start(paths);
+    const again = await restarted.conn.domainLookupByName('rev');
     expect(await again.getState()).toMatchObject({ state: DomainState.Running });
     expect(await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid'))).toBe(pid);
     for (const file of fresh) expect(existsSync(file), file).toBe(false);
     await expectNothingLeft(paths, again);
+    await again.destroy();
+    await restarted.conn.close();
+  });
 
-    // killed once committed: completed on a fresh overlay, the guest running again, and a later restart leaves it running
-    await died(daemon, again.snapshotLookupByName('e1').then((s) => s.revert(Revert.Running)));
+  it('defect 1b: a revert killed once committed is completed on its overlay file, and a later restart leaves the guest running', async () => {
+    const { paths, dom, fresh, plantReservations } = await revertCase();
+    let { daemon, conn } = await start(paths, 'qemu.snapshot-revert.committed');
+    await died(daemon, conn.domainLookupByName('rev').then((d) => d.snapshotLookupByName('e1')).then((s) => s.revert(Revert.Running)));
     plantReservations();
     ({ daemon, conn } = await start(paths));
-    again = await conn.domainLookupByName('rev');
+    let again = await conn.domainLookupByName('rev');
     expect(await again.getState()).toMatchObject({ state: DomainState.Running });
     expect((await again.snapshotCurrent()).name).toBe('e1');
     expect(await again.getXMLDesc()).toContain(`file='${fresh[0]}'`);
