@@ -141,12 +141,14 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
         (error: unknown): Outcome => (VirError.is(error) && !ConnectionClosedError.isInstance(error) ? { type: 'failed', error } : { type: 'lost', error }),
       );
       let qemuKilled: string | undefined;
+      let killedPid: number | undefined;
       if (kill.type === 'daemon') {
         await Promise.race([sleep(kill.delayMs), call]);
         daemon!.child.kill('SIGKILL');
       } else if (kill.type === 'qemu') {
         await Promise.race([sleep(kill.delayMs), call]);
-        if (await killQemu(paths, before.get(kill.victim)!)) qemuKilled = kill.victim;
+        killedPid = await killQemu(paths, before.get(kill.victim)!);
+        if (killedPid !== undefined) qemuKilled = kill.victim;
       }
       const outcome = await call;
       if (outcome.type !== 'lost') durations.set(op.kind, 0.7 * (durations.get(op.kind) ?? 400) + 0.3 * (performance.now() - callStart));
@@ -161,7 +163,7 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
       report.outcomes[`${op.kind} ${outcomeName}`] = (report.outcomes[`${op.kind} ${outcomeName}`] ?? 0) + 1;
 
       const problems: string[] = [];
-      if (qemuKilled && !(await noticedDeath(conn!, qemuKilled))) problems.push(`the death of ${qemuKilled}'s QEMU was not noticed within 10 s`);
+      if (qemuKilled && !(await noticedDeath(conn!, paths, qemuKilled, killedPid!))) problems.push(`the death of ${qemuKilled}'s QEMU (pid ${killedPid}) was not noticed within 10 s`);
       if (op.creates && outcome.type !== 'failed') kinds.set(`${domainName}/${op.creates[0]}`, op.creates[1]);
       const after = await observe(conn!, paths, names, kinds);
       problems.push(...compare(op, outcome, deferred, qemuKilled, kill, before, after));
@@ -215,22 +217,27 @@ function chooseKill(random: Random, before: ReadonlyMap<string, ObservedDomain>,
   return { type: 'none' };
 }
 
-/** SIGKILLs the QEMU of a domain (after checking the pid is still its guest); false if it was not running. */
-async function killQemu(paths: KillPaths, domain: ObservedDomain): Promise<boolean> {
+/** SIGKILLs the QEMU of a domain (after checking the pid is still its guest); its pid, or undefined if it was not running. */
+async function killQemu(paths: KillPaths, domain: ObservedDomain): Promise<number | undefined> {
   const runtime = runtimePaths(join(paths.runtime, domain.uuid));
   const pid = await readPidFile(runtime.pidFile).catch(() => undefined);
-  if (pid === undefined || !(await isOurGuest(pid, domain.uuid, runtime))) return false;
+  if (pid === undefined || !(await isOurGuest(pid, domain.uuid, runtime))) return undefined;
   process.kill(pid, 'SIGKILL');
   await waitForProcessExit(pid, 10_000);
-  return true;
+  return pid;
 }
 
-/** Waits until the daemon reports the domain whose QEMU was killed as shut off (it must notice at once, not at its next start). */
-async function noticedDeath(conn: Connection, name: string): Promise<boolean> {
+/**
+ * Waits until the daemon no longer counts the killed QEMU as the domain's: it reports the domain
+ * shut off, or running on another QEMU (a start or revert in flight replaced it). It must notice
+ * at once, not at its next start.
+ */
+async function noticedDeath(conn: Connection, paths: KillPaths, name: string, pid: number): Promise<boolean> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const dom = await conn.domainLookupByName(name).catch(() => undefined);
     if (!dom || !(await dom.isActive())) return true;
+    if ((await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid')).catch(() => undefined)) !== pid) return true;
     await sleep(20);
   }
   return false;
