@@ -19,13 +19,15 @@ export interface DaemonProcess {
 /**
  * Spawns `node bin/virtwired.js` listening on 127.0.0.1 (ephemeral port, no unix sockets) with
  * `args` and `env` added, and resolves once it logged its address. Rejects with its stderr tail
- * if it exits first or takes longer than `timeoutMs`.
+ * if it exits first or takes longer than `timeoutMs`. `onSpawn` gets the process at once (to kill
+ * it during its start-up).
  */
-export function spawnDaemon(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<DaemonProcess> {
+export function spawnDaemon(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, onSpawn?: (child: ChildProcess) => void): Promise<DaemonProcess> {
   const child = spawn(process.execPath, [VIRTWIRED_BIN, '--listen', '127.0.0.1:0', '--no-unix', '--log-level', 'info', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
   });
+  onSpawn?.(child);
   const log: string[] = [];
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   return new Promise((resolve, reject) => {

@@ -212,7 +212,7 @@ async function writeIntoOverlays(lane: Lane, monitor: QmpClient | undefined, tar
  */
 async function checkInvariants(lane: Lane, dom: Domain, monitor: QmpClient | undefined, targets: readonly string[], failpoint: string) {
   const state = join(lane.root, 'state', 'qemu');
-  expect(readdirSync(join(state, 'jobs')), failpoint).toEqual([]);
+  expect(readdirSync(join(state, 'intents')), failpoint).toEqual([]);
   const stateFiles = listFiles(state);
   expect(stateFiles.filter((f) => f.includes('.vwtmp-')), failpoint).toEqual([]);
   for (const file of stateFiles) {

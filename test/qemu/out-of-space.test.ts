@@ -57,7 +57,7 @@ describe.skipIf(!hasQemu || !canMount)('qemu driver: out of space on the storage
         expect(await dom.getXMLDesc(DomainXMLFlags.Inactive)).toBe(xmlBefore);
         if (qmp) expect(await blockGraph(qmp)).toEqual(graphBefore);
         expect(await dom.snapshotNum()).toBe(0);
-        expect(readdirSync(join(server.stateDir, 'qemu', 'jobs'))).toEqual([]);
+        expect(readdirSync(join(server.stateDir, 'qemu', 'intents'))).toEqual([]);
 
         await fs.rm(join(small, 'filler'));
         await dom.snapshotCreateXML(request('s1', oa, ob), Create.DiskOnly | Create.Atomic);

@@ -29,7 +29,7 @@ describe.skipIf(!hasQemu || !canMount)('qemu driver: two-disk snapshot with the 
     return conn.domainDefineXML(domainXml(name, [{ target: 'vda', path: a }, { target: 'vdb', path: b }]));
   }
 
-  /** Everything that must stay as it was: domain XML (live and inactive), files, snapshots, job records. */
+  /** Everything that must stay as it was: domain XML (live and inactive), files, snapshots, intent records. */
   async function observable(dom: Domain) {
     return {
       xml: await dom.getXMLDesc(),
@@ -37,7 +37,7 @@ describe.skipIf(!hasQemu || !canMount)('qemu driver: two-disk snapshot with the 
       files: fileFingerprint(images),
       readOnlyFiles: fileFingerprint(readOnly),
       snapshots: await dom.snapshotNum(),
-      jobs: readdirSync(join(server.stateDir, 'qemu', 'jobs')),
+      intents: readdirSync(join(server.stateDir, 'qemu', 'intents')),
     };
   }
 

@@ -57,7 +57,7 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
       expect(await dom.snapshotNum()).toBe(0);
       if (qmp) expect((await blockGraph(qmp)).disks.vda!.chain).toEqual([a]);
     }
-    expect(readdirSync(join(server.stateDir, 'qemu', 'jobs'))).toEqual([]);
+    expect(readdirSync(join(server.stateDir, 'qemu', 'intents'))).toEqual([]);
   });
 
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
@@ -195,6 +195,6 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect([duplicate.code, duplicate.domain, duplicate.message]).toEqual([ErrorNumber.OperationFailed, ErrorDomain.Domain, 'operation failed: domain moment x1 already exists']);
     const badName = await failure(dom.snapshotCreateXML(snapshotXml('a/b'), 0));
     expect([badName.code, badName.domain, badName.message]).toEqual([ErrorNumber.XmlDetail, ErrorDomain.Qemu, "invalid snapshot name 'a/b': name can't contain '/'"]);
-    expect(readdirSync(join(server.stateDir, 'qemu', 'jobs'))).toEqual([]);
+    expect(readdirSync(join(server.stateDir, 'qemu', 'intents'))).toEqual([]);
   });
 });

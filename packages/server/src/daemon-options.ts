@@ -11,6 +11,7 @@ export interface TlsOptions {
 }
 import type { QemuDriverOptions } from './drivers/qemu/qemu-driver-options.js';
 import type { JobTraceEvent } from './jobs/job-trace.js';
+import type { StateDirectoryLock } from './state/state-directory-lock.js';
 
 /** A place the daemon accepts WebSocket connections. */
 export type ListenerSpec =
@@ -106,8 +107,10 @@ export const DEFAULT_POLL_MAX_US = 200;
 /** Everything `startDaemon` needs. */
 export interface DaemonOptions {
   listeners: ListenerSpec[];
-  /** The daemon's state directory (domain definitions, snapshot metadata, job records). */
+  /** The daemon's state directory (domain definitions, snapshot metadata, intent records). */
   stateDir: string;
+  /** The state directory's lock, when the caller took it first (virtwired does, before its token file); else startDaemon takes it. */
+  stateLock?: StateDirectoryLock;
   /** Directories test-driver node files may be read from. */
   nodeFileRoots?: string[];
   /**

@@ -16,6 +16,7 @@ import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { ClientConnection, type CorkableStream } from './rpc/client-connection.js';
 import type { Session } from './rpc/session.js';
+import { StateDirectoryLock } from './state/state-directory-lock.js';
 import { confinementPolicy } from './storage/confinement-policy.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
 import { openListener, type OpenListener } from './transport/listeners.js';
@@ -52,8 +53,10 @@ function checkLimits(limits: DaemonLimits): void {
 /**
  * Starts virtwired with `options`; resolves once every listener accepts connections. The listeners
  * are bound first, before anything is written: a start that cannot listen (address in use, a live
- * socket, a bad TLS key) fails without creating a state directory or a token. Upgrades that arrive
- * while the drivers still initialize are answered 503.
+ * socket, a bad TLS key) fails without creating a state directory or a token. Then the state
+ * directory's lock (or one handed in, already held): one daemon per state directory, and nothing of
+ * it is read or changed before the lock is held. Upgrades that arrive while the drivers still
+ * initialize are answered 503.
  */
 export async function startDaemon(options: DaemonOptions, extraDrivers: HypervisorDriver[] = []): Promise<Daemon> {
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -78,6 +81,13 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     await closeListeners();
     throw error;
   }
+  let stateLock: StateDirectoryLock;
+  try {
+    stateLock = options.stateLock ?? StateDirectoryLock.acquire(options.stateDir);
+  } catch (error) {
+    await closeListeners();
+    throw error;
+  }
 
   const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
   const drivers: HypervisorDriver[] = [];
@@ -98,6 +108,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   } catch (error) {
     await Promise.all(drivers.map((d) => d.shutdown()));
     await closeListeners();
+    stateLock.release();
     throw error;
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
@@ -171,6 +182,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       await Promise.all([...sessions.keys()].map((s) => s.terminate()));
       await Promise.all(drivers.map((d) => d.shutdown()));
       await Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
+      stateLock.release();
       log.flush();
     },
   };

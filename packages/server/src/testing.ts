@@ -10,3 +10,4 @@ export { releaseReservedFile, reserveFile } from './storage/reserve-file.js';
 export { declaredChain, diskElement } from './drivers/qemu/disk-chain.js';
 export { parseSnapshotFile, StateLayout } from './drivers/qemu/state-layout.js';
 export { MESSAGE_OVERHEAD_BYTES, OutboundQueue, SOCKET_MESSAGES } from './rpc/outbound-queue.js';
+export { snapshotImage } from './drivers/qemu/snapshot-images.js';

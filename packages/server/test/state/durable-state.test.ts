@@ -1,10 +1,10 @@
-// Unit tests of durable file writes and the job journal, on a real filesystem.
+// Unit tests of durable file writes and the intent journal, on a real filesystem.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeFileDurably, removeStaleTempFiles, replaceFilesDurably, writeFileDurably } from '../../src/state/durable-file.js';
-import { JobJournal } from '../../src/state/job-journal.js';
+import { IntentJournal } from '../../src/state/intent-journal.js';
 
 let dir: string;
 beforeEach(() => {
@@ -57,20 +57,20 @@ describe('writeFileDurably', () => {
   });
 });
 
-describe('JobJournal', () => {
-  it('records, updates and finishes jobs', () => {
-    const journal = new JobJournal(join(dir, 'jobs'));
-    const record = { id: 'j1', kind: 'snapshot-create', domainUuid: 'u', phase: 'prepared' as const, createdFiles: ['/a'], payload: { n: 1 } };
+describe('IntentJournal', () => {
+  it('records, advances and finishes intents', () => {
+    const journal = new IntentJournal(join(dir, 'intents'));
+    const record = { id: 'j1', kind: 'snapshot-create', domainUuid: 'u', phase: 'prepared', payload: { n: 1 } };
     journal.write(record);
     expect(journal.pending()).toEqual([record]);
     journal.write({ ...record, phase: 'committed' });
-    expect(new JobJournal(join(dir, 'jobs')).pending()[0]?.phase).toBe('committed');
+    expect(new IntentJournal(join(dir, 'intents')).pending()[0]?.phase).toBe('committed');
     journal.finish('j1');
     expect(journal.pending()).toEqual([]);
   });
 
   it('refuses ids that could name another path', () => {
-    const journal = new JobJournal(join(dir, 'jobs'));
-    expect(() => journal.finish('../x')).toThrow(/invalid job id/);
+    const journal = new IntentJournal(join(dir, 'intents'));
+    expect(() => journal.finish('../x')).toThrow(/invalid intent id/);
   });
 });

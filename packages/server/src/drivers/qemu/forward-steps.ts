@@ -1,4 +1,4 @@
-// Runs the disk steps of deletes and reverts; every step is idempotent, so recovery replays a committed job from its start.
+// Runs the disk steps of deletes and reverts; every step is idempotent, so recovery replays a committed change's steps.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { promises as fs } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,25 +11,25 @@ import {
   deleteLiveCheckpoint,
   deleteOfflineInternalSnapshot,
   deleteSnapshot,
-  imageInfo,
   listSnapshots,
   loadLiveCheckpoint,
   readLiveDisks,
   reserveFile,
   revertOfflineInternalSnapshot,
-  unlinkReservedFile,
   type OperationResult,
   type QmpClient,
   type QueryJobsEntry,
   type ReservedFile,
 } from './engine/index.js';
 import { operationError } from './vir-error-from-engine.js';
+import { SNAPSHOT_JOBS, waitForQemuJobs } from './guest-monitor.js';
 import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
+import { reservedAt } from './intent-files.js';
 import type { Failpoints } from './failpoints.js';
-import type { DiskStep } from './qemu-job.js';
+import type { DiskStep, IntentFiles } from './qemu-intent.js';
 import type { QemuImgSettings } from './engine/index.js';
 
-/** A step that failed: whether everything it did was undone (then the job may simply be dropped). */
+/** A step that failed: whether everything it did was undone (then the change may simply be dropped). */
 export class StepError extends Error {
   constructor(
     readonly error: VirError,
@@ -46,9 +46,22 @@ export interface StepContext {
   failpoints: Failpoints;
   /** Failpoint prefix, e.g. `qemu.snapshot-delete`. */
   operation: string;
-  /** Identities of files the job created so far (journaled). */
-  reserved: readonly ReservedFile[];
-  recordReserved(files: readonly ReservedFile[]): void;
+  /** The files the change creates, with the identities recorded so far. */
+  files: IntentFiles;
+  recordFiles(files: readonly ReservedFile[]): void;
+  /** Around a live merge's pivot: what was already pivoted, and what to do just before and after one. */
+  pivot: PivotGuard;
+}
+
+/**
+ * Keeps a live merge safe to replay: before the pivot the guest is paused (and that it must be
+ * resumed is recorded), after it the pivot is recorded; so a replay never merges the overlay again
+ * into a base the guest has written to since (which would bring back older data).
+ */
+export interface PivotGuard {
+  done(target: string): boolean;
+  before(target: string): Promise<void>;
+  after(target: string): void;
 }
 
 const failed = (detail: string) => VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, detail);
@@ -72,6 +85,7 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     case 'commit':
       return context.qmp ? commitLive(context, context.qmp, step) : commitOffline(context, step);
     case 'delete-tag': {
+      if (context.qmp) await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS); // a job an earlier daemon started finishes first
       const result = context.qmp
         ? await deleteLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) })
         : await deleteOfflineInternalSnapshot(await existing(step.disks), step.tag, { qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation) });
@@ -87,6 +101,7 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     }
     case 'load-checkpoint': {
       if (!context.qmp) throw new StepError(failed('the domain must run to load a checkpoint'), true);
+      await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS);
       const result = await loadLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) });
       check(result, `unable to load checkpoint '${step.tag}'`, '');
       return;
@@ -114,16 +129,18 @@ async function removeSafetyTags(path: string, qemuImg: QemuImgSettings): Promise
 }
 
 /**
- * Merges the active overlay into its base while the guest runs (active block-commit and pivot).
- * Already pivoted: only leftover nodes are removed. A commit job an earlier daemon left behind is
- * cancelled first (the overlay still holds everything), then the merge starts over.
+ * Merges the active overlay into its base while the guest runs (active block-commit and pivot,
+ * the guest paused around the pivot). Already pivoted: only leftover nodes are removed. A commit
+ * job an earlier daemon left behind is cancelled first (the overlay still holds everything), then
+ * the merge starts over.
  */
 async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
   const disk = (await readLiveDisks(qmp)).get(step.target);
-  if (disk?.file === step.overlay) {
+  if (disk?.file === step.overlay && !context.pivot.done(step.target)) {
     await clearCommitJobs(qmp, step.target);
-    const result = await commitActiveLayerLive(qmp, { target: step.target }, { failpoint: context.failpoints.engineHook(context.operation, step.target) });
+    const result = await commitActiveLayerLive(qmp, { target: step.target }, { failpoint: context.failpoints.engineHook(context.operation, step.target), beforePivot: () => context.pivot.before(step.target) });
     check(result, 'unable to merge overlay', step.target, step.overlay);
+    context.pivot.after(step.target);
   } else if (disk?.file !== step.base.path) {
     throw new StepError(failed(`disk '${step.target}' uses '${disk?.file ?? 'nothing'}', neither the overlay '${step.overlay}' nor its base '${step.base.path}'`), false);
   }
@@ -132,9 +149,12 @@ async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<Di
   context.failpoints.reach(`${context.operation}.merged.${step.target}`);
 }
 
-/** Offline merge with `qemu-img commit`; replaying it after a crash writes the same data again. */
+/**
+ * Offline merge with `qemu-img commit`; replaying it after a crash writes the same data again,
+ * except after a live pivot (QEMU died since): then the base is already the newer image.
+ */
 async function commitOffline(context: StepContext, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
-  if (await exists(step.overlay)) {
+  if (!context.pivot.done(step.target) && (await exists(step.overlay))) {
     const result = await commitOverlayOffline(step.target, step.overlay, { format: 'qcow2', qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation, step.target) });
     check(result, 'unable to merge overlay', step.target, step.overlay);
   }
@@ -157,29 +177,24 @@ async function clearCommitJobs(qmp: QmpClient, target: string): Promise<void> {
   }
 }
 
-/** Creates a fresh overlay on `base` (revert to an external snapshot); a complete one from an earlier run is kept. */
+/**
+ * Writes a fresh overlay on `base` into the file the change reserved (and recorded) at
+ * `step.overlay` before it committed. Until the change's state files are written no guest has
+ * opened that file, so a replay simply writes it again, whatever an interrupted attempt left in it.
+ * A reserved file that disappeared is reserved again; a file there that is not ours is never touched.
+ */
 async function createOverlay(context: StepContext, step: Extract<DiskStep, { type: 'create-overlay' }>): Promise<void> {
-  const ours = context.reserved.find((f) => f.path === step.overlay);
-  if (await exists(step.overlay)) {
-    const info = await imageInfo(step.overlay, { format: 'qcow2', shareLocks: true }, context.qemuImg).catch(() => undefined);
-    if (info && (info['full-backing-filename'] ?? info['backing-filename']) === step.base.path) return;
-    if (!ours || (await unlinkReservedFile(ours)) !== 'removed') {
-      throw new StepError(failed(`cannot create overlay '${step.overlay}' for disk '${step.target}': the file exists`), true);
+  let file = reservedAt(context.files, step.overlay);
+  try {
+    if (!file || !(await exists(step.overlay))) {
+      file = await reserveFile(step.overlay);
+      context.recordFiles([file]);
     }
-  }
-  let file: ReservedFile;
-  try {
-    file = await reserveFile(step.overlay);
-  } catch (error) {
-    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), true);
-  }
-  context.recordReserved([file]);
-  try {
     await createImageInReservedFile(file, { format: 'qcow2', backingFile: step.base.path, backingFormat: step.base.format }, context.qemuImg);
   } catch (error) {
-    await unlinkReservedFile(file).catch(() => undefined);
-    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), true);
+    throw new StepError(failed(`unable to create overlay '${step.overlay}' for disk '${step.target}': ${(error as Error).message}`), false);
   }
+  context.failpoints.reach(`${context.operation}.overlay-written.${step.target}`);
 }
 
 /** The first bytes of every qcow2 image (`QFI\xfb`). */

@@ -1,4 +1,4 @@
-// One domain of the qemu driver: persistent and live definitions, run state, QEMU process and snapshot tree.
+// One domain of the qemu driver: persistent and live definitions, run state, QEMU process, snapshot tree, change in flight.
 import { DomainState, type DomainDefinition, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
 import { StateReason } from '../shared/state-reasons.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
@@ -20,8 +20,12 @@ export class QemuDomain {
   /** Positive while active, -1 while shut off. */
   id = -1;
   readonly snapshots = new SnapshotTree();
-  /** Set while the daemon itself stops or detaches the guest, so its exit is not taken for a crash. */
-  stopping = false;
+  /** State changes (intents) in flight on this domain; a QEMU exit meanwhile waits for them (guest-lifecycle.ts). */
+  changing = 0;
+  /** The guest whose QEMU exited while a change was in flight, settled when the change ends. */
+  pendingExit: QemuProcess | null = null;
+  /** The guest the daemon itself stops or detaches from: its exit is no crash. */
+  expectedExit: QemuProcess | null = null;
 
   constructor(
     /** The persistent definition (for a transient domain: the definition it was started with). */
@@ -62,13 +66,14 @@ export class QemuDomain {
     return this.live.format({ secure, id: this.id });
   }
 
-  /** Marks the domain shut off with `reason`. */
+  /** Marks the domain shut off with `reason` (guest-lifecycle.ts decides when). */
   markStopped(reason: number): void {
     this.guest = null;
     this.live = null;
     this.state = DomainState.Shutoff;
     this.reason = reason;
     this.id = -1;
-    this.stopping = false;
+    this.pendingExit = null;
+    this.expectedExit = null;
   }
 }

@@ -2,11 +2,12 @@
 import { encodeVersion, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { JobJournal } from '../../state/job-journal.js';
+import { IntentJournal } from '../../state/intent-journal.js';
 import type { ConnectionUri, DriverConnection, DriverEnvironment, HypervisorDriver } from '../driver.js';
 import { loadDomains } from './domain-loader.js';
 import { Failpoints } from './failpoints.js';
-import { recoverJobs } from './job-recovery.js';
+import { detachGuest } from './guest-lifecycle.js';
+import { recoverIntents } from './intent-recovery.js';
 import { qemuCapabilities } from './qemu-capabilities.js';
 import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options.js';
 import { qemuHandlers } from './qemu-handlers.js';
@@ -27,9 +28,10 @@ export async function probeQemuVersion(binary: string): Promise<number> {
 
 /**
  * The qemu driver (libvirt's `qemu:///session`). One host per daemon, shared by every connection.
- * `initialize` runs before the daemon listens: it loads the state, re-attaches to running guests
- * and finishes or undoes every job a crash interrupted. `shutdown` detaches from the guests and
- * leaves them running.
+ * `initialize` runs before the daemon listens (the daemon holds the state directory's lock): it
+ * loads the state, accounts for every QEMU (re-attached, or stopped when its start never
+ * completed) and finishes or undoes every change a crash interrupted. `shutdown` detaches from
+ * the guests and leaves them running.
  */
 export class QemuDriver implements HypervisorDriver {
   readonly scheme = 'qemu';
@@ -41,7 +43,7 @@ export class QemuDriver implements HypervisorDriver {
     this.host = new QemuHost({
       log: environment.log.child({ driver: 'qemu' }),
       layout,
-      journal: new JobJournal(layout.jobsDir),
+      journal: new IntentJournal(layout.intentsDir),
       failpoints: Failpoints.fromEnvironment(),
       confinement: environment.confinement,
       qemuBinary: options.qemuBinary ?? 'qemu-system-x86_64',
@@ -53,7 +55,7 @@ export class QemuDriver implements HypervisorDriver {
 
   async initialize(): Promise<void> {
     await loadDomains(this.host);
-    await this.host.services.failpoints.whileSuspended(() => recoverJobs(this.host));
+    await this.host.services.failpoints.whileSuspended(() => recoverIntents(this.host));
   }
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
@@ -69,12 +71,6 @@ export class QemuDriver implements HypervisorDriver {
   }
 
   async shutdown(): Promise<void> {
-    await Promise.all(
-      this.host.domains().map(async (domain) => {
-        if (!domain.guest) return;
-        domain.stopping = true;
-        await domain.guest.detach();
-      }),
-    );
+    await Promise.all(this.host.domains().map((domain) => detachGuest(domain)));
   }
 }

@@ -40,7 +40,7 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       const def = d.effective;
       return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
     },
-    DomainDefineXML: ({ xml, flags }) => defineDomain(host, xml, flags).ref(),
+    DomainDefineXML: async ({ xml, flags }) => (await defineDomain(host, xml, flags)).ref(),
     // Guests are hvm; virtwire's qemu driver has neither autostart nor managed save.
     DomainGetOSType: ({ domain }) => host.resolve(domain).effective.osType,
     DomainGetAutostart: ({ domain }) => (host.resolve(domain), false),
@@ -58,11 +58,11 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       return null;
     },
     DomainSuspend: async ({ domain }) => {
-      await suspendDomain(host.resolve(domain));
+      await suspendDomain(host, host.resolve(domain));
       return null;
     },
     DomainResume: async ({ domain }) => {
-      await resumeDomain(host.resolve(domain));
+      await resumeDomain(host, host.resolve(domain));
       return null;
     },
     DomainShutdown: async ({ domain }) => {

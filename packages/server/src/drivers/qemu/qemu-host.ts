@@ -1,7 +1,7 @@
 // The qemu driver's host: its domains and lookups, plus the services every operation uses (state files, journal, confinement, failpoints).
 import { ErrorDomain, ErrorNumber, VirError, type DomainRef } from '@virtwire/protocol';
 import type { Logger } from 'pino';
-import type { JobJournal } from '../../state/job-journal.js';
+import type { IntentJournal } from '../../state/intent-journal.js';
 import type { QemuImgSettings } from './engine/index.js';
 import type { Failpoints } from './failpoints.js';
 import type { QemuDomain } from './qemu-domain.js';
@@ -14,7 +14,7 @@ const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, Error
 export interface HostServices {
   readonly log: Logger;
   readonly layout: StateLayout;
-  readonly journal: JobJournal;
+  readonly journal: IntentJournal;
   readonly failpoints: Failpoints;
   /** The daemon's one confinement policy: every image the driver is named, opens or creates. */
   readonly confinement: ConfinementPolicy;
@@ -31,6 +31,8 @@ export class QemuHost {
   private readonly byUuid = new Map<string, QemuDomain>();
   private readonly byName = new Map<string, QemuDomain>();
   private nextId = 1;
+  /** Ids of intents whose recovery failed: retried before their domain's next change (and at the next start). */
+  readonly leftIntents = new Set<string>();
 
   constructor(readonly services: HostServices) {}
 

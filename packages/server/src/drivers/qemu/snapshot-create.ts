@@ -9,7 +9,6 @@ import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
 import { checkSnapshotName } from './snapshot-names.js';
-import { stopDomain } from './domain-lifecycle.js';
 import {
   createLiveExternalSnapshot,
   createLiveInternalDiskSnapshot,
@@ -20,27 +19,30 @@ import {
   saveLiveCheckpoint,
   type OperationResult,
 } from './engine/index.js';
+import { stopGuest } from './guest-lifecycle.js';
+import { runIntent } from './intent-runner.js';
+import type { CreateIntent, Intent } from './qemu-intent.js';
 import { operationError } from './vir-error-from-engine.js';
-import { JobHandle, type CreateJob } from './qemu-job.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { checkCreateFlags, planSnapshot, type SnapshotPlan } from './snapshot-plan.js';
 import { formatSnapshotFile } from './state-layout.js';
-import { formatStatus } from './state-layout.js';
 import type { FileChange, StateChange } from './state-change.js';
 import { persistMetadata, reloadSnapshots } from './snapshot-metadata.js';
 import { StepTiming } from './step-timing.js';
 
 const OPERATION = 'qemu.snapshot-create';
 
-/** Kinds whose commit point is QEMU switching the disks: recovery asks QEMU, so no journal write marks it. */
+/** Kinds whose commit point is QEMU switching the disks: recovery asks QEMU (or the images), so no journal write marks it. */
 const LIVE_KINDS: ReadonlySet<SnapshotPlan['kind']> = new Set(['live-external', 'live-internal-disk', 'live-checkpoint']);
 
 /**
  * Creates a snapshot (libvirt's qemuSnapshotCreateXML). Checks everything first; writes a durable
- * job record before the first side effect; runs one engine operation that is atomic over all disks
- * (QMP `transaction`, `snapshot-save`, or qemu-img with compensation); then commits: journal phase,
- * snapshot metadata, domain definitions, in that order. Returns the snapshot's name.
+ * intent record before the first side effect; runs one engine operation that is atomic over all
+ * disks (QMP `transaction`, `snapshot-save`, or qemu-img with compensation); then commits: journal
+ * phase, snapshot metadata, domain definitions, in that order. An operation that failed without
+ * undoing itself completely (QEMU died under it) is recovered at once: every disk or none.
+ * Returns the snapshot's name.
  */
 export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: string, flags: number, capabilities: DriverCapabilities): Promise<string> {
   checkCreateFlags(domain, flags);
@@ -50,22 +52,19 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
 
   const started = performance.now();
   const plan = await planSnapshot(host, domain, parsed, flags, capabilities);
-  const job = JobHandle.begin(host.services.journal, host.services.failpoints, createJob(host, domain, plan), plannedFiles(plan));
   const timing = new StepTiming();
-
-  try {
-    const result = await runEngine(host, domain, plan, job, timing);
+  await runIntent(host, domain, createIntent(host, domain, plan), async (intent) => {
+    const result = await runEngine(host, domain, plan, intent, timing);
     if (!result.ok) {
       const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
-      throw operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
+      const error = operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
+      if (result.rolledBack) intent.finish(); // the engine undid (and verified) everything: nothing to recover
+      throw error;
     }
-  } catch (error) {
-    job.finish();
-    throw error;
-  }
-  timing.mark('engine-done');
-  job.reach('disks-switched');
-  await commitCreate(host, domain, plan, job);
+    timing.mark('engine-done');
+    intent.reach('disks-switched');
+    await commitCreate(host, domain, plan, intent);
+  });
 
   host.services.log.debug(
     { domain: domain.name, snapshot: plan.def.name, kind: plan.kind, disks: plan.disks.length, totalMs: performance.now() - started, transactionMs: timing.between('transaction', 'engine-done') },
@@ -78,21 +77,19 @@ function plannedFiles(plan: SnapshotPlan): string[] {
   return plan.reuse ? [] : plan.disks.flatMap((d) => (d.overlay === undefined ? [] : [d.overlay]));
 }
 
-/** The job record of a create: what recovery needs to find out whether it happened, and the state to write if it did. */
-function createJob(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): CreateJob {
-  const job: CreateJob = {
-    operation: 'snapshot-create',
-    kind: plan.kind,
-    domainUuid: domain.uuid,
+/** The intent of a create: what recovery needs to find out whether it happened, and the state to write if it did. */
+function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): CreateIntent {
+  const intent: CreateIntent = {
+    kind: 'snapshot-create',
+    createKind: plan.kind,
     snapshotName: plan.def.name,
     disks: plan.disks.map((d) => ({ target: d.target, image: d.chain[0]!, ...(d.overlay === undefined ? {} : { overlay: d.overlay }) })),
-    planned: plannedFiles(plan),
-    reserved: [],
+    files: { planned: plannedFiles(plan), reserved: [] },
     halt: plan.halt,
     change: createChange(host, domain, plan),
   };
-  if (plan.tag !== undefined) job.tag = plan.tag;
-  return job;
+  if (plan.tag !== undefined) intent.tag = plan.tag;
+  return intent;
 }
 
 /** The files a create writes at its commit point. */
@@ -107,19 +104,20 @@ function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): S
   }
   const definitions: FileChange[] = [];
   if (plan.newDefinition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.newDefinition.format({ secure: true }) });
-  if (plan.newLive) definitions.push({ path: layout.statusFile(domain.uuid), content: formatStatus({ live: plan.newLive, id: domain.id, persistent: domain.persistent }) });
-  return { metadata, definitions };
+  const change: StateChange = { metadata, definitions };
+  if (plan.newLive) change.status = { live: plan.newLive.format({ secure: true }) };
+  return change;
 }
 
 /** Runs the one engine operation that changes every disk of the plan at once (or none). */
-function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>, timing: StepTiming): Promise<OperationResult> {
+function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>, timing: StepTiming): Promise<OperationResult> {
   const { failpoints, qemuImg } = host.services;
   const hook = failpoints.engineHook(OPERATION);
   const failpoint = (step: string) => {
     if (step.endsWith(':before-transaction') || step.endsWith(':before-save')) timing.mark('transaction');
     return hook(step);
   };
-  const common = { failpoint, onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => job.recordReserved(files) };
+  const common = { failpoint, onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => intent.recordFiles(files) };
   const qmp = domain.guest?.qmp;
   const tag = plan.tag ?? '';
   switch (plan.kind) {
@@ -160,21 +158,21 @@ async function checkReusedOverlays(host: QemuHost, plan: SnapshotPlan): Promise<
   return { ok: true, disks: plan.disks.map((d) => ({ target: d.target, outcome: 'done' })) };
 }
 
-/** The commit point and everything after it: journal, state files, memory, HALT, end of job. */
-async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, job: JobHandle<CreateJob>): Promise<void> {
-  job.commit(!LIVE_KINDS.has(plan.kind));
-  await job.applyState();
+/** The commit point and everything after it: journal, state files, memory, HALT (the runner ends the intent). */
+async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>): Promise<void> {
+  if (LIVE_KINDS.has(plan.kind)) intent.committedInQemu();
+  else intent.advance('committed');
+  await intent.applyState(domain);
   if (plan.newDefinition && domain.persistent) domain.definition = plan.newDefinition;
   if (plan.newLive) domain.live = plan.newLive;
   if (plan.keepMetadata) {
     const node: SnapshotNode = domain.snapshots.add(plan.def, plan.def.parent);
     domain.snapshots.current = node;
   }
-  if (plan.halt && domain.active) await stopDomain(host, domain, Reason.ShutoffFromSnapshot);
-  job.finish();
+  if (plan.halt && domain.active) await stopGuest(host, domain, Reason.ShutoffFromSnapshot);
 }
 
-/** REDEFINE: metadata only, persisted through a journal record; on a failed write the tree is reloaded from disk. */
+/** REDEFINE: metadata only, persisted under an intent; on a failed write the tree is reloaded from disk. */
 async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
   checkSnapshotName(parsed.name ?? '');
   confineSnapshotDefinition(parsed, host.services.confinement, ErrorDomain.Qemu);

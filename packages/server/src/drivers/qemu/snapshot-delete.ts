@@ -9,15 +9,17 @@ import {
 } from '@virtwire/protocol';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageLayer } from './disk-chain.js';
-import { completeForwardJob } from './forward-job.js';
-import { JobHandle, type DiskStep, type ForwardJob } from './qemu-job.js';
+import { completeForward } from './forward-intent.js';
+import { abandonedOverlaySteps, imageReferences } from './image-references.js';
+import { runIntent } from './intent-runner.js';
+import type { DiskStep, ForwardIntent } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { snapshotImage } from './snapshot-images.js';
 import { internalTag } from './snapshot-names.js';
 import { persistMetadata } from './snapshot-metadata.js';
-import { formatSnapshotFile, formatStatus } from './state-layout.js';
-import type { FileChange } from './state-change.js';
+import { formatSnapshotFile } from './state-layout.js';
+import type { FileChange, StateChange } from './state-change.js';
 
 const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, detail);
 const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
@@ -32,8 +34,9 @@ function snapshotsToDelete(domain: QemuDomain, node: SnapshotNode, flags: number
 /**
  * Deletes a snapshot (libvirt's qemuSnapshotDelete): METADATA_ONLY drops metadata; otherwise an
  * internal snapshot's tag is removed from its images, and an external snapshot's overlays, which
- * must be the disks' active images, are merged into the images below them and then removed. The
- * job is committed (journaled) before the first disk changes and completed by recovery after a crash.
+ * must be the disks' active images, are merged into the images below them and then removed; so
+ * are overlays only the deleted snapshots still referred to (layers a revert abandoned). The
+ * change is committed (journaled) before the first disk changes and completed by recovery after a crash.
  */
 export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number): Promise<void> {
   const doomed = snapshotsToDelete(domain, node, flags);
@@ -49,37 +52,40 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
 
   const external = doomed.filter((s) => isExternalSnapshot(s.def));
   if (external.length > 0 && doomed.length > 1) throw unsupported('deletion of external disk snapshots with children not supported');
-  const plan = external.length > 0 ? planExternalDelete(host, domain, node, doomedNames) : { steps: doomed.flatMap((s) => internalSteps(domain, s)), cleanup: [], definition: undefined, live: undefined };
+  const plan = external.length > 0 ? planExternalDelete(host, domain, node, doomedNames) : { steps: doomed.flatMap((s) => internalSteps(domain, s)), definition: undefined, live: undefined };
 
-  const { layout, journal, failpoints } = host.services;
+  const { layout } = host.services;
   const metadata: FileChange[] = [
     ...[...doomedNames].map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
     ...survivorFiles(host, domain, doomedNames, newCurrent),
   ];
   const definitions: FileChange[] = [];
   if (plan.definition && domain.persistent) definitions.push({ path: layout.domainFile(domain.name), content: plan.definition.format({ secure: true }) });
-  if (plan.live) definitions.push({ path: layout.statusFile(domain.uuid), content: formatStatus({ live: plan.live, id: domain.id, persistent: domain.persistent }) });
-  const job: ForwardJob = {
-    operation: 'snapshot-delete',
-    domainUuid: domain.uuid,
+  const change: StateChange = { metadata, definitions };
+  if (plan.live) change.status = { live: plan.live.format({ secure: true }) };
+  const all = [...domain.snapshots.all()].map((s) => s.def);
+  const before = imageReferences([domain.definition, domain.live], all);
+  const after = imageReferences([plan.definition ?? domain.definition, plan.live ?? domain.live], all.filter((def) => !doomedNames.has(def.name)));
+  const payload: ForwardIntent = {
+    kind: 'snapshot-delete',
     snapshotName: node.def.name,
-    live: domain.active,
     stopFirst: false,
     startPaused: false,
     steps: plan.steps,
-    cleanup: plan.cleanup,
-    reserved: [],
+    cleanup: abandonedOverlaySteps(before, after),
+    files: { planned: [], reserved: [] },
     endState: 'unchanged',
-    change: { metadata, definitions },
+    change,
   };
-  const handle = JobHandle.begin(journal, failpoints, job);
-  handle.commit();
-  await completeForwardJob(host, domain, handle, {
-    onStateApplied: () => {
-      if (plan.definition && domain.persistent) domain.definition = plan.definition;
-      if (plan.live) domain.live = plan.live;
-      applyTreeChange(domain, doomed, newCurrent);
-    },
+  await runIntent(host, domain, payload, async (intent) => {
+    intent.advance('committed');
+    await completeForward(host, domain, intent, {
+      onStateApplied: () => {
+        if (plan.definition && domain.persistent) domain.definition = plan.definition;
+        if (plan.live) domain.live = plan.live;
+        applyTreeChange(domain, doomed, newCurrent);
+      },
+    });
   });
 }
 
@@ -143,11 +149,11 @@ function internalSteps(domain: QemuDomain, snapshot: SnapshotNode): DiskStep[] {
 /**
  * An external snapshot's delete: for each external disk its overlay must be the disk's active
  * image with the snapshot's image right below it, and no other snapshot may depend on the overlay.
- * Then: merge each overlay down (commit steps), switch the definitions, remove the overlays.
+ * Then: merge each overlay down (commit steps), switch the definitions; the overlays, referred to
+ * by nothing then, are removed as abandoned.
  */
 function planExternalDelete(host: QemuHost, domain: QemuDomain, node: SnapshotNode, doomed: ReadonlySet<string>) {
   const steps: DiskStep[] = [];
-  const cleanup: DiskStep[] = [];
   const definition = domain.definition.clone();
   const live = domain.live?.clone();
   for (const disk of node.def.disks.filter((d) => d.snapshot === 'external')) {
@@ -168,11 +174,10 @@ function planExternalDelete(host: QemuHost, domain: QemuDomain, node: SnapshotNo
     host.services.confinement.existing(overlay, 'overlay', ErrorDomain.Qemu);
     host.services.confinement.existing(base.path, 'backing', ErrorDomain.Qemu);
     steps.push({ type: 'commit', target: disk.name, overlay, base });
-    cleanup.push({ type: 'unlink', target: disk.name, path: overlay });
     dropTopLayer(definition, disk.name, overlay);
     if (live) dropTopLayer(live, disk.name, overlay);
   }
-  return { steps, cleanup, definition, live };
+  return { steps, definition, live };
 }
 
 /** Makes the layer below `overlay` the disk's active image in `definition` (when it uses `overlay`). */

@@ -1,10 +1,11 @@
-// Snapshot metadata files: the tree rebuilt from them, and metadata-only changes written through the journal.
+// Snapshot metadata files: the tree rebuilt from them, and changes of state files only (metadata, definitions) written under an intent.
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
-import { JobHandle } from './qemu-job.js';
+import { completeForward } from './forward-intent.js';
+import { runIntent } from './intent-runner.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { formatSnapshotFile, type StoredSnapshot } from './state-layout.js';
-import type { FileChange } from './state-change.js';
+import type { FileChange, StateChange } from './state-change.js';
 
 /** The file change that stores `node` as it is now (with `<active>` if it is current). */
 export function snapshotFileChange(host: QemuHost, domain: QemuDomain, node: SnapshotNode): FileChange {
@@ -13,7 +14,7 @@ export function snapshotFileChange(host: QemuHost, domain: QemuDomain, node: Sna
 
 /**
  * Writes metadata-only changes (REDEFINE, METADATA_ONLY deletes): the files of `touched` rewritten,
- * those of `removed` deleted, as one journaled job so a crash never leaves half of them.
+ * those of `removed` deleted, as one journaled change so a crash never leaves half of them.
  */
 export async function persistMetadata(host: QemuHost, domain: QemuDomain, touched: readonly SnapshotNode[], removed: readonly string[]): Promise<void> {
   const { layout } = host.services;
@@ -21,31 +22,16 @@ export async function persistMetadata(host: QemuHost, domain: QemuDomain, touche
     ...removed.map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
     ...touched.map((node) => snapshotFileChange(host, domain, node)),
   ];
-  const job = beginMetadataJob(host, domain, { metadata, definitions: [] });
-  job.commit();
-  await job.applyState();
-  job.finish();
+  await changeStateFiles(host, domain, { metadata, definitions: [] });
 }
 
 /**
- * Journals a change of metadata and definition files only (no disk, no QEMU), so that a crash
- * between the file writes is replayed at start-up; the caller commits, applies and finishes it.
+ * Writes a change of state files only (no disk, no QEMU: define, undefine, metadata) under an
+ * intent committed from the start, so a crash between the file writes is completed at start-up.
  */
-export function beginMetadataJob(host: QemuHost, domain: QemuDomain, change: { metadata: FileChange[]; definitions: FileChange[] }): JobHandle {
-  const { journal, failpoints } = host.services;
-  return JobHandle.begin(journal, failpoints, {
-    operation: 'metadata',
-    domainUuid: domain.uuid,
-    snapshotName: '',
-    live: false,
-    stopFirst: false,
-    startPaused: false,
-    steps: [],
-    cleanup: [],
-    reserved: [],
-    endState: 'unchanged',
-    change,
-  });
+export async function changeStateFiles(host: QemuHost, domain: QemuDomain, change: StateChange): Promise<void> {
+  const payload = { kind: 'state-files' as const, snapshotName: '', stopFirst: false, startPaused: false, steps: [], cleanup: [], files: { planned: [], reserved: [] }, endState: 'unchanged' as const, change };
+  await runIntent(host, domain, payload, (intent) => completeForward(host, domain, intent, { onStateApplied: () => undefined }), { phase: 'committed' });
 }
 
 /** Rebuilds a domain's snapshot tree from stored snapshots: parents before children, the one marked active current. */

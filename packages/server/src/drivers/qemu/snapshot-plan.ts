@@ -20,7 +20,8 @@ import { lstatSync, statSync } from 'node:fs';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import { diskElement, resolveChain, setDiskChain, type ImageChain } from './disk-chain.js';
 import { diskConfinement } from './domain-config.js';
-import type { CreateKind } from './qemu-job.js';
+import { listSnapshots, readLiveDisks } from './engine/index.js';
+import type { CreateKind } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { checkSnapshotName, internalTag } from './snapshot-names.js';
@@ -135,8 +136,26 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
     if (domain.live) plan.newLive = switchedDefinition(domain.live, disks, null);
   } else {
     plan.tag = internalTag(def.name);
+    await checkTagAbsent(host, domain, disks, plan.tag);
   }
   return plan;
+}
+
+/**
+ * An internal snapshot's tag must be on no disk yet (a NO_METADATA snapshot leaves one without
+ * metadata): then every disk that carries it after a crash got it from this create, and recovery
+ * may remove it.
+ */
+async function checkTagAbsent(host: QemuHost, domain: QemuDomain, disks: readonly PlannedDisk[], tag: string): Promise<void> {
+  const live = domain.guest ? await readLiveDisks(domain.guest.qmp) : undefined;
+  for (const disk of disks) {
+    const tags = live
+      ? (live.get(disk.target)?.snapshots ?? [])
+      : await listSnapshots(disk.chain[0]!.path, { format: 'qcow2', shareLocks: true }, host.services.qemuImg).catch(() => []);
+    if (tags.some((s) => s.name === tag)) {
+      throw qemuError(ErrorNumber.OperationFailed, `unable to create internal snapshot '${tag}' for disk '${disk.target}': disk ${disk.target} already has a snapshot named ${tag}`);
+    }
+  }
 }
 
 /**

@@ -11,8 +11,11 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageChain } from './disk-chain.js';
-import { completeForwardJob } from './forward-job.js';
-import { JobHandle, type DiskStep, type ForwardJob } from './qemu-job.js';
+import { completeForward } from './forward-intent.js';
+import { abandonedOverlaySteps, imageReferences } from './image-references.js';
+import { reservePlannedFiles } from './intent-files.js';
+import { runIntent } from './intent-runner.js';
+import type { DiskStep, ForwardIntent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { internalTag } from './snapshot-names.js';
@@ -29,6 +32,8 @@ interface RevertPlan {
   startPaused: boolean;
   steps: DiskStep[];
   cleanup: DiskStep[];
+  /** New overlays (external snapshots), reserved before the revert commits. */
+  overlays: string[];
 }
 
 /**
@@ -36,44 +41,46 @@ interface RevertPlan {
  * the snapshot recorded; a checkpoint (internal, with memory) is loaded into the guest, started
  * paused if needed; an internal disk snapshot is applied to the stopped domain's images; an external
  * snapshot gets a new overlay on each of its images (the files of the abandoned state are removed
- * when no snapshot refers to them). The end state is the snapshot's, or RUNNING/PAUSED.
+ * when no snapshot refers to them). The end state is the snapshot's, or RUNNING/PAUSED. The new
+ * overlays are reserved (and their identities journaled) before the revert commits, so every
+ * later step, replayed after a crash, works on files known to be its own.
  */
 export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number): Promise<void> {
   const def = node.def;
   const recorded = snapshotDomain(def);
   if (!recorded) throw qemuError(ErrorNumber.SnapshotRevertRisky, `snapshot '${def.name}' lacks domain '${domain.name}' rollback info`);
   const checkpoint = def.memory?.snapshot === 'internal' && (def.state === 'running' || def.state === 'paused');
-  let endState: ForwardJob['endState'] = def.state === 'running' ? 'running' : def.state === 'paused' ? 'paused' : 'shutoff';
+  let endState: ForwardIntent['endState'] = def.state === 'running' ? 'running' : def.state === 'paused' ? 'paused' : 'shutoff';
   if (flags & Revert.Running) endState = 'running';
   if (flags & Revert.Paused) endState = 'paused';
   const plan = isExternalSnapshot(def) ? planExternalRevert(host, domain, node, recorded) : planInternalRevert(domain, node, recorded, checkpoint);
 
-  const { layout, journal, failpoints } = host.services;
+  const { layout } = host.services;
   const previous = domain.snapshots.current;
   const metadata: FileChange[] = [{ path: layout.snapshotFile(domain.name, def.name), content: formatSnapshotFile(def, true) }];
   if (previous && previous !== node) metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
   const definitions: FileChange[] = domain.persistent ? [{ path: layout.domainFile(domain.name), content: plan.definition.format({ secure: true }) }] : [];
-  const job: ForwardJob = {
-    operation: 'snapshot-revert',
-    domainUuid: domain.uuid,
+  const payload: ForwardIntent = {
+    kind: 'snapshot-revert',
     snapshotName: def.name,
-    live: domain.active,
     stopFirst: plan.stopFirst,
     startPaused: plan.startPaused,
     steps: plan.steps,
     cleanup: plan.cleanup,
-    reserved: [],
+    files: { planned: plan.overlays, reserved: [] },
     endState,
     change: { metadata, definitions },
   };
-  const handle = JobHandle.begin(journal, failpoints, job);
-  handle.commit();
-  await completeForwardJob(host, domain, handle, {
-    onStateApplied: () => {
-      domain.definition = plan.definition;
-      domain.snapshots.current = node;
-    },
-    startReason: Reason.RunningFromSnapshot,
+  await runIntent(host, domain, payload, async (intent) => {
+    await reservePlannedFiles(intent, intent.payload.files);
+    intent.advance('committed');
+    await completeForward(host, domain, intent, {
+      onStateApplied: () => {
+        domain.definition = plan.definition;
+        domain.snapshots.current = node;
+      },
+      startReason: Reason.RunningFromSnapshot,
+    });
   });
 }
 
@@ -90,8 +97,8 @@ function planInternalRevert(domain: QemuDomain, node: SnapshotNode, recorded: Do
     }
   }
   const definition = withCurrentChains(recorded, domain.definition);
-  if (checkpoint) return { definition, stopFirst: false, startPaused: true, steps: [], cleanup: [{ type: 'load-checkpoint', tag }] };
-  return { definition, stopFirst: true, startPaused: false, steps: [{ type: 'apply-tag', tag, disks }], cleanup: [] };
+  if (checkpoint) return { definition, stopFirst: false, startPaused: true, steps: [], cleanup: [{ type: 'load-checkpoint', tag }], overlays: [] };
+  return { definition, stopFirst: true, startPaused: false, steps: [{ type: 'apply-tag', tag, disks }], cleanup: [], overlays: [] };
 }
 
 /** The recorded definition, with each disk's chain as the domain declares it now (same images, chains made explicit). */
@@ -106,11 +113,11 @@ function withCurrentChains(recorded: DomainDefinition, current: DomainDefinition
   return copy;
 }
 
-/** A fresh overlay on each of the snapshot's images; the abandoned state's images go when unreferenced. */
+/** A fresh overlay on each of the snapshot's images; the abandoned state's overlays go when nothing refers to them. */
 function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNode, recorded: DomainDefinition): RevertPlan {
   const definition = recorded.clone();
   const steps: DiskStep[] = [];
-  const newPaths = new Set<string>();
+  const overlays: string[] = [];
   for (const disk of node.def.disks.filter((d) => d.snapshot === 'external')) {
     const state: ImageChain | undefined = snapshotImage(node.def, disk.name);
     const base = state?.[0];
@@ -123,21 +130,11 @@ function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNo
     const overlay = confinement.creatable(freshOverlayPath(base.path, node.def.name), 'revert-overlay', ErrorDomain.Qemu);
     steps.push({ type: 'create-overlay', target: disk.name, overlay, base });
     setDiskChain(diskElement(definition, disk.name), [{ path: overlay, format: 'qcow2' }, ...state]);
-    for (const layer of state) newPaths.add(layer.path);
-    newPaths.add(overlay);
+    overlays.push(overlay);
   }
-  const referenced = new Set<string>(newPaths);
-  for (const snapshot of domain.snapshots.all()) {
-    for (const disk of snapshot.def.disks) if (disk.source) referenced.add(disk.source);
-    for (const disk of snapshotDomain(snapshot.def)?.disks() ?? []) for (const layer of snapshotImage(snapshot.def, disk.target) ?? []) referenced.add(layer.path);
-  }
-  const cleanup: DiskStep[] = [];
-  for (const disk of domain.effective.disks()) {
-    for (const layer of declaredChain(diskElement(domain.effective, disk.target)) ?? []) {
-      if (!referenced.has(layer.path) && !disk.readOnly && disk.device === 'disk') cleanup.push({ type: 'unlink', target: disk.target, path: layer.path });
-    }
-  }
-  return { definition, stopFirst: true, startPaused: false, steps, cleanup };
+  const snapshots = [...domain.snapshots.all()].map((s) => s.def);
+  const cleanup = abandonedOverlaySteps(imageReferences([domain.definition, domain.live], snapshots), imageReferences([definition], snapshots));
+  return { definition, stopFirst: true, startPaused: false, steps, cleanup, overlays };
 }
 
 /** `<image stem>.<snapshot>-r<N>` next to the snapshot's image, the first N not taken. */

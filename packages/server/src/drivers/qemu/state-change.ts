@@ -1,10 +1,9 @@
-// The state files a job writes at its commit point, recorded in its journal entry so recovery can write them again.
+// The state files an intent writes at its commit point, recorded in its journal entry so recovery can write them again.
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { replaceFilesDurably } from '../../state/durable-file.js';
-import type { Failpoints } from './failpoints.js';
 
-/** One state file a job writes (`content`) or removes (`content: null`). */
+/** One state file an intent writes (`content`) or removes (`content: null`). */
 export interface FileChange {
   path: string;
   content: string | null;
@@ -12,17 +11,24 @@ export interface FileChange {
   pruneDirectory?: boolean;
 }
 
+/** What a running domain's status file says after a change (unset fields stay as they are). */
+export interface StatusChange {
+  /** The new live definition (XML). */
+  live?: string;
+  persistent?: boolean;
+}
+
 /**
- * Every state file a job changes, in two groups applied in order: snapshot metadata first, then
- * domain definitions (persistent file and live status). Applying is idempotent.
+ * Every state file an intent changes, in two groups applied in order: snapshot metadata first,
+ * then persistent domain definitions; then the running domain's status file, written only while
+ * its QEMU still runs (never recorded as a file, so a dead guest never gets one back). Applying
+ * is idempotent.
  */
 export interface StateChange {
   metadata: FileChange[];
   definitions: FileChange[];
+  status?: StatusChange;
 }
-
-/** An empty change. */
-export const noStateChange = (): StateChange => ({ metadata: [], definitions: [] });
 
 /** Writes and removes a group of files concurrently, each durable before this resolves. */
 async function applyGroup(changes: readonly FileChange[]): Promise<void> {
@@ -39,13 +45,9 @@ function removeDirectoryIfEmpty(dir: string): void {
   }
 }
 
-/**
- * Writes a job's state files durably, reaching `<operation>.metadata-written` and
- * `<operation>.definitions-written` after each group (crash tests stop there).
- */
-export async function applyStateChange(change: StateChange, failpoints: Failpoints, operation: string): Promise<void> {
+/** Writes a change's metadata, then (after `afterMetadata`, a failpoint) its definitions, each group durable. */
+export async function applyStateFiles(change: StateChange, afterMetadata: () => void): Promise<void> {
   await applyGroup(change.metadata);
-  failpoints.reach(`${operation}.metadata-written`);
+  afterMetadata();
   await applyGroup(change.definitions);
-  failpoints.reach(`${operation}.definitions-written`);
 }

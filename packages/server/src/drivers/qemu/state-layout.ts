@@ -26,20 +26,23 @@ export interface DomainStatus {
   id: number;
   /** Whether the domain was defined (persistent) when last written. */
   persistent: boolean;
+  /** The run state (`running` or `paused`) and its reason as last reported, so a restart keeps the reason. */
+  state?: 'running' | 'paused';
+  reason?: number;
 }
 
 /**
  * The driver's files:
  * `<stateDir>/qemu/domains/<name>.xml` (persistent definitions),
  * `<stateDir>/qemu/snapshots/<domain>/<snapshot>.xml` (snapshot metadata, `<active>1</active>` on the current one),
- * `<stateDir>/qemu/jobs/` (the job journal), and per running domain `<runtimeDir>/<uuid>/`
+ * `<stateDir>/qemu/intents/` (the intent journal), and per running domain `<runtimeDir>/<uuid>/`
  * (QMP socket, pidfile, log, `status.xml` with the live definition).
  */
 export class StateLayout {
   readonly root: string;
   readonly domainsDir: string;
   readonly snapshotsDir: string;
-  readonly jobsDir: string;
+  readonly intentsDir: string;
 
   constructor(
     readonly stateDir: string,
@@ -48,14 +51,15 @@ export class StateLayout {
     this.root = join(stateDir, 'qemu');
     this.domainsDir = join(this.root, 'domains');
     this.snapshotsDir = join(this.root, 'snapshots');
-    this.jobsDir = join(this.root, 'jobs');
+    this.intentsDir = join(this.root, 'intents');
   }
 
-  /** Creates the directories (0700) and removes temp files a crash left behind. */
+  /** Creates the directories (0700) and removes temp files a crash left behind (status files' too). */
   prepare(): void {
-    for (const dir of [this.domainsDir, this.snapshotsDir, this.jobsDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [this.domainsDir, this.snapshotsDir, this.intentsDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
     removeStaleTempFiles(this.domainsDir);
     for (const name of readdirSync(this.snapshotsDir)) removeStaleTempFiles(join(this.snapshotsDir, name));
+    for (const uuid of this.runtimeUuids()) removeStaleTempFiles(this.domainRunDir(uuid));
   }
 
   domainFile(name: string): string {
@@ -99,7 +103,9 @@ export class StateLayout {
   /** UUIDs that have a runtime directory (candidates for re-attaching after a restart). */
   runtimeUuids(): string[] {
     if (!existsSync(this.runtimeDir)) return [];
-    return readdirSync(this.runtimeDir).filter((n) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(n));
+    return readdirSync(this.runtimeDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(entry.name))
+      .map((entry) => entry.name);
   }
 
   readStatus(uuid: string): DomainStatus | undefined {
@@ -124,19 +130,26 @@ export function parseSnapshotFile(text: string): StoredSnapshot {
   return { def, current: childText(root, 'active')?.trim() === '1' };
 }
 
-/** A status file: `<domstatus id='N' persistent='yes'>` around the live definition. */
+/** A status file: `<domstatus id='N' persistent='yes' state='running' reason='1'>` around the live definition. */
 export function formatStatus(status: DomainStatus): string {
-  const root = { name: 'domstatus', attributes: new Map([['id', String(status.id)], ['persistent', status.persistent ? 'yes' : 'no']]), children: [status.live.tree] };
-  return formatXml(root);
+  const attributes = new Map([['id', String(status.id)], ['persistent', status.persistent ? 'yes' : 'no']]);
+  if (status.state !== undefined) attributes.set('state', status.state);
+  if (status.reason !== undefined) attributes.set('reason', String(status.reason));
+  return formatXml({ name: 'domstatus', attributes, children: [status.live.tree] });
 }
 
 function parseStatus(text: string): DomainStatus {
   const root = parseXmlDocument(text, { label: 'domain_status', root: 'domstatus', errorDomain: ErrorDomain.Qemu });
   const domain = childElement(root, 'domain');
   if (!domain) throw new Error('status file without <domain>');
-  return {
+  const status: DomainStatus = {
     live: DomainDefinition.parse(formatXml(domain)),
     id: Number(root.attributes.get('id') ?? -1),
     persistent: root.attributes.get('persistent') !== 'no',
   };
+  const state = root.attributes.get('state');
+  if (state === 'running' || state === 'paused') status.state = state;
+  const reason = Number(root.attributes.get('reason'));
+  if (Number.isSafeInteger(reason)) status.reason = reason;
+  return status;
 }

@@ -15,4 +15,8 @@ export const StateReason = {
   ShutoffDestroyed: ShutoffReason.Destroyed,
   ShutoffCrashed: ShutoffReason.Crashed,
   ShutoffFromSnapshot: ShutoffReason.FromSnapshot,
+  /** The domain failed to start (a start a crash interrupted, undone at recovery). */
+  ShutoffFailed: ShutoffReason.Failed,
+  /** The daemon stopped a guest it could not manage (no monitor after a restart). */
+  ShutoffDaemon: ShutoffReason.Daemon,
 } as const;

@@ -16,13 +16,19 @@ export interface LiveCommitRequest {
   baseNode?: string;
 }
 
+/** Options of commitActiveLayerLive. */
+export interface LiveCommitOptions extends OperationOptions {
+  /** Runs once the base caught up, just before the pivot (the caller may pause the guest so that it writes nothing to the base before it recorded the pivot). */
+  beforePivot?: () => Promise<void>;
+}
+
 /**
  * Merges the active layer of disk `target` into the layer below it while the guest runs (active
  * block-commit: the job reaches "ready", job-complete pivots the disk to the base). The merged
  * overlay's nodes are then deleted with blockdev-del; its file is left for the caller to remove
  * (report.overlayPath). Not reversible once job-complete ran.
  */
-export async function commitActiveLayerLive(qmp: QmpClient, request: LiveCommitRequest, options: OperationOptions = {}): Promise<OperationResult> {
+export async function commitActiveLayerLive(qmp: QmpClient, request: LiveCommitRequest, options: LiveCommitOptions = {}): Promise<OperationResult> {
   let step = 'live-commit:validate';
   const report: DiskReport = { target: request.target, outcome: 'untouched' };
   try {
@@ -38,7 +44,12 @@ export async function commitActiveLayerLive(qmp: QmpClient, request: LiveCommitR
     const jobId = newJobId(`vw-${request.target}-commit`);
     await runJob(
       qmp,
-      { command: 'block-commit', args: { 'job-id': jobId, device: disk.activeNode, 'base-node': baseNode, 'auto-finalize': true, 'auto-dismiss': false }, completeWhenReady: true },
+      {
+        command: 'block-commit',
+        args: { 'job-id': jobId, device: disk.activeNode, 'base-node': baseNode, 'auto-finalize': true, 'auto-dismiss': false },
+        completeWhenReady: true,
+        ...(options.beforePivot ? { beforeComplete: options.beforePivot } : {}),
+      },
       options.jobTimeoutMs === undefined ? {} : { timeoutMs: options.jobTimeoutMs },
     );
     report.outcome = 'done';

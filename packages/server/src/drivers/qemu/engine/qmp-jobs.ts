@@ -9,6 +9,8 @@ export interface JobRequest {
   args: Record<string, unknown> & { 'job-id': string };
   /** For jobs that pause in "ready" (active block-commit, mirror): send job-complete when ready. */
   completeWhenReady?: boolean;
+  /** Runs when the job is ready, just before job-complete (e.g. to pause the guest around a pivot). */
+  beforeComplete?: () => Promise<void>;
 }
 
 /** How one job ended. `error` is QEMU's text from query-jobs (or the QMP error that refused to start it). */
@@ -135,7 +137,10 @@ function armJobWaits(qmp: QmpClient, job: JobRequest, timeoutMs: number): JobWai
     async untilConcluded(client) {
       if (readyOrConcluded) {
         const event = await readyOrConcluded.promise;
-        if (event.data?.status === 'ready') await client.execute('job-complete', { id: jobId });
+        if (event.data?.status === 'ready') {
+          await job.beforeComplete?.();
+          await client.execute('job-complete', { id: jobId });
+        }
       }
       await concluded.promise;
     },

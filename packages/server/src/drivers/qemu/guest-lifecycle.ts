@@ -1,0 +1,208 @@
+// The one place a domain's run state changes: QEMU started, attached, paused, resumed, stopped by the daemon, or found dead.
+import { DomainDefinition, DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
+import { diskElement, setDiskChain } from './disk-chain.js';
+import { guestSpec, resolveDisks } from './domain-config.js';
+import { qmpArgument, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { Reason, type QemuDomain } from './qemu-domain.js';
+import type { QemuHost } from './qemu-host.js';
+import { repairImages, writableQcow2Images } from './image-repair.js';
+import { formatStatus, type DomainStatus } from './state-layout.js';
+import type { StatusChange } from './state-change.js';
+
+const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
+
+/**
+ * Writes the running domain's status file: live definition, id, persistence, run state and reason
+ * (with `change` applied on top). Its presence marks a started guest: a QEMU without one is a
+ * start that never completed.
+ */
+export function writeStatus(host: QemuHost, domain: QemuDomain, change: StatusChange = {}): void {
+  if (!domain.live) return;
+  const status: DomainStatus = {
+    live: change.live !== undefined ? DomainDefinition.parse(change.live) : domain.live,
+    id: domain.id,
+    persistent: change.persistent ?? domain.persistent,
+    state: domain.state === DomainState.Paused ? 'paused' : 'running',
+    reason: domain.reason,
+  };
+  writeFileDurably(host.services.layout.statusFile(domain.uuid), formatStatus(status));
+}
+
+/** Removes a stopped guest's sockets, pidfile, status file and leftover temp files (its log stays). */
+export async function removeRuntimeFiles(host: QemuHost, uuid: string): Promise<void> {
+  const dir = host.services.layout.domainRunDir(uuid);
+  await Promise.all(['qmp.sock', 'monitor.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
+  removeFileDurably(host.services.layout.statusFile(uuid));
+  try {
+    removeStaleTempFiles(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** How a guest is started. */
+export interface LaunchOptions {
+  paused: boolean;
+  /** The state reason once started. */
+  reason: number;
+}
+
+/**
+ * Starts the domain's QEMU: resolves every disk's backing chain (the live definition records it
+ * explicitly), launches QEMU detached so it outlives the daemon, brings it to its start state, and
+ * only then writes the status file (the commit point of a start). A failure before that kills it.
+ */
+export async function launchGuest(host: QemuHost, domain: QemuDomain, options: LaunchOptions): Promise<void> {
+  if (domain.active) throw invalid('domain is already running');
+  const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement } = host.services;
+  const live = domain.definition.clone();
+  const disks = await resolveDisks(live, qemuImg, confinement);
+  for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
+  const spec = guestSpec(live, disks);
+  if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
+  let guest: QemuProcess;
+  try {
+    guest = await QemuProcess.launch({ ...spec, runtimeDir: layout.domainRunDir(domain.uuid), qemuBinary, startState: options.paused ? 'paused' : 'running' });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `qemu unexpectedly closed the monitor: ${detail}`);
+  }
+  domain.guest = guest;
+  domain.live = live;
+  domain.id = host.allocateId();
+  domain.state = options.paused ? DomainState.Paused : DomainState.Running;
+  domain.reason = options.reason;
+  host.services.failpoints.reach('qemu.guest.launched');
+  try {
+    writeStatus(host, domain);
+  } catch (error) {
+    domain.expectedExit = guest;
+    await guest.kill().catch(() => undefined);
+    await guestStopped(host, domain, Reason.ShutoffFailed);
+    throw error;
+  }
+  watchGuest(host, domain, guest);
+}
+
+/** Re-attaches to a guest an earlier daemon started (its status file names it); never kills it. */
+export async function attachGuest(host: QemuHost, domain: QemuDomain, guest: QemuProcess, status: DomainStatus): Promise<void> {
+  domain.guest = guest;
+  domain.live = status.live;
+  domain.id = status.id > 0 ? status.id : host.allocateId();
+  host.reserveId(domain.id);
+  const running = (await guest.queryStatus()).running;
+  domain.state = running ? DomainState.Running : DomainState.Paused;
+  // the reason survives the restart unless the run state changed meanwhile (an interrupted suspend or resume)
+  const same = status.state === (running ? 'running' : 'paused');
+  domain.reason = same && status.reason !== undefined ? status.reason : running ? Reason.RunningUnpaused : Reason.Unknown;
+  watchGuest(host, domain, guest);
+}
+
+/** The guest's vCPUs stopped (`virDomainSuspend`, or a paused start); the status file follows. */
+export function guestPaused(host: QemuHost, domain: QemuDomain, reason: number): void {
+  domain.state = DomainState.Paused;
+  domain.reason = reason;
+  writeStatus(host, domain);
+}
+
+/** The guest's vCPUs run again (`virDomainResume`); the status file follows. */
+export function guestResumed(host: QemuHost, domain: QemuDomain, reason: number): void {
+  domain.state = DomainState.Running;
+  domain.reason = reason;
+  writeStatus(host, domain);
+}
+
+/** Stops the guest (QMP quit, then SIGKILL) and marks the domain shut off with `reason`. */
+export async function stopGuest(host: QemuHost, domain: QemuDomain, reason: number): Promise<void> {
+  const guest = domain.guest;
+  if (!guest) throw invalid('domain is not running');
+  domain.expectedExit = guest;
+  await guest.quit({ graceMs: 2_000 });
+  await guestStopped(host, domain, reason);
+}
+
+/**
+ * The domain's QEMU is gone (stopped by the daemon or found dead): its runtime files are removed,
+ * the domain is shut off with `reason`, a transient domain disappears. Every stop goes through
+ * here, so this is where a lifecycle event (STOPPED with its detail) belongs.
+ */
+export async function guestStopped(host: QemuHost, domain: QemuDomain, reason: number): Promise<void> {
+  await removeRuntimeFiles(host, domain.uuid);
+  domain.markStopped(reason);
+  if (!domain.persistent) host.remove(domain);
+}
+
+/** What the watcher saw of one guest. */
+interface Watch {
+  /** The guest asked to power off (QMP SHUTDOWN with `guest: true`): its exit is a shutdown, not a crash. */
+  poweredOff: boolean;
+}
+const watches = new WeakMap<QemuProcess, Watch>();
+
+/** Follows the guest's run state from QMP events, and notices at once when QEMU exits (its QMP socket closes). */
+export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProcess): void {
+  const watch: Watch = { poweredOff: false };
+  watches.set(guest, watch);
+  guest.qmp.onEvent((event: QmpEvent) => {
+    if (domain.guest !== guest) return;
+    if (event.event === 'STOP' && domain.state === DomainState.Running) {
+      domain.state = DomainState.Paused;
+      domain.reason = Reason.PausedUser;
+    } else if (event.event === 'RESUME' && domain.state === DomainState.Paused) {
+      domain.state = DomainState.Running;
+      domain.reason = Reason.RunningUnpaused;
+    } else if (event.event === 'SHUTDOWN') {
+      watch.poweredOff = (event.data as { guest?: boolean } | undefined)?.guest === true;
+    }
+  });
+  void guest.qmp.closed.then(() =>
+    guestExited(host, domain, guest).catch((error: unknown) => host.services.log.error({ domain: domain.name, err: error }, 'handling the exit of QEMU failed')),
+  );
+}
+
+/**
+ * QEMU's monitor closed. Unless the daemon stopped or left the guest itself, the guest is gone:
+ * settled now, or, while a state change runs on the domain, when that change ends (its own
+ * recovery then sees the guest stopped).
+ */
+async function guestExited(host: QemuHost, domain: QemuDomain, guest: QemuProcess): Promise<void> {
+  if (domain.guest !== guest || domain.expectedExit === guest) return;
+  if (domain.changing > 0) {
+    domain.pendingExit = guest;
+    return;
+  }
+  await settleGuestExit(host, domain);
+}
+
+/**
+ * Decides a guest exit noticed earlier: a QEMU that still runs without its monitor cannot be
+ * managed and is killed (as libvirt does), then the domain is stopped: SHUTDOWN when the guest
+ * powered itself off, CRASHED otherwise. Returns once the process is gone, so its images are free.
+ */
+export async function settleGuestExit(host: QemuHost, domain: QemuDomain): Promise<void> {
+  const guest = domain.pendingExit ?? domain.guest;
+  domain.pendingExit = null;
+  if (!guest || domain.guest !== guest || !guest.qmp.isClosed) return;
+  // a QEMU that exits closes its monitor a moment before it is gone
+  if (!(await waitForProcessExit(guest.pid, 1_000)) && (await guest.isAlive())) {
+    host.services.log.error({ domain: domain.name, pid: guest.pid }, 'lost the QMP connection to a running guest: stopping it');
+    await guest.kill();
+  }
+  const reason = watches.get(guest)?.poweredOff ? Reason.ShutoffShutdown : Reason.ShutoffCrashed;
+  host.services.log.warn({ domain: domain.name, pid: guest.pid, reason }, 'QEMU exited');
+  if (domain.live) {
+    const problems = await repairImages(host, writableQcow2Images(domain.live));
+    if (problems.length > 0) host.services.log.error({ domain: domain.name, problems }, 'images of a dead guest are not clean');
+  }
+  await guestStopped(host, domain, reason);
+}
+
+/** Leaves the guest running and closes the monitor (daemon shutdown): its exit is not ours to judge. */
+export async function detachGuest(domain: QemuDomain): Promise<void> {
+  if (!domain.guest) return;
+  domain.expectedExit = domain.guest;
+  await domain.guest.detach();
+}
