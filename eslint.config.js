@@ -64,7 +64,7 @@ export default tseslint.config(
     }),
   },
   {
-    files: ['packages/client/src/core/**', 'packages/client/src/index.ts'],
+    files: ['packages/client/src/core/**', 'packages/client/src/index.ts', 'packages/client/src/xml.ts'],
     rules: restrict({
       ...browserSafe("the SDK's core runs in browsers: Node-only code belongs in packages/client/src/node.ts"),
       patterns: [reachIns, { group: ['@virtwire/server', '@virtwire/server/*', '@virtwire/cli', '@virtwire/cli/*'], message: 'the SDK depends on protocol and runtime only' }],

@@ -8,8 +8,11 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@virtwire\/protocol$/, replacement: src('protocol') },
+      { find: /^@virtwire\/protocol\/schemas$/, replacement: src('protocol', 'schemas.ts') },
+      { find: /^@virtwire\/protocol\/xml$/, replacement: src('protocol', 'xml.ts') },
       { find: /^@virtwire\/runtime$/, replacement: src('runtime') },
       { find: /^@virtwire\/client\/browser$/, replacement: src('client') },
+      { find: /^@virtwire\/client\/xml$/, replacement: src('client', 'xml.ts') },
       { find: /^@virtwire\/client$/, replacement: src('client', 'node.ts') },
       { find: /^@virtwire\/server$/, replacement: src('server') },
       { find: /^@virtwire\/server\/testing$/, replacement: src('server', 'testing.ts') },

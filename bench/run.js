@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // virtwired against libvirtd, side by side in one run: the same workloads, medians and spread, ratios to libvirt.
 //
-// npm run bench [-- --quick] [-- --runs N] [-- --no-libvirt] [-- --out FILE.json]
+// npm run bench [-- --quick] [-- --runs N] [-- --no-libvirt] [-- --out FILE.json] [-- --only calls,snapshots,scale,commands,sdk,qemu]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus as cpuList, loadavg, totalmem, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundleBrowserSdk } from '../scripts/browser-sdk-bundle.mjs';
+import { timeCommand } from './lib/command-timing.js';
 import { LIBVIRT_HELPER, libvirtMissing, libvirtVersion, PYTHON, startLibvirtd } from './lib/libvirtd.js';
 import { cpuMicros, pinProcess, residentMiB, runJson, sleep, startHolder } from './lib/processes.js';
 import { runQemuSection } from './lib/qemu-section.js';
@@ -14,14 +16,25 @@ import { fmt, summarise } from './lib/stats.js';
 import { startVirtwired } from './lib/virtwired.js';
 
 const CLIENT = fileURLToPath(new URL('./virtwire-client.js', import.meta.url));
+const VWSH = fileURLToPath(new URL('../packages/cli/bin/vwsh.js', import.meta.url));
+const SECTIONS = ['calls', 'snapshots', 'scale', 'commands', 'sdk', 'qemu'];
 const { values: argv } = parseArgs({
-  options: { quick: { type: 'boolean' }, runs: { type: 'string' }, 'no-libvirt': { type: 'boolean' }, out: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    runs: { type: 'string' },
+    'no-libvirt': { type: 'boolean' },
+    out: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
+/** The sections to run (`--only calls,commands`), all by default. */
+const only = new Set(argv.only ? argv.only.split(',') : SECTIONS);
+for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`unknown section '${name}' (sections: ${SECTIONS.join(', ')})`);
 
 /** Sizes of every workload; `--quick` trades precision for a run of about a minute. */
 const plan = argv.quick
-  ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 2_000, createEight: 250, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250 }
-  : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 10, lookups: 5_000, connections: 1_000 };
+  ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 2_000, createEight: 250, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250, commands: 10 }
+  : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 10, lookups: 5_000, connections: 1_000, commands: 20 };
 if (argv.runs) plan.runs = Number(argv.runs);
 
 const ALL_CPUS = `0-${cpuList().length - 1}`;
@@ -166,8 +179,8 @@ async function scaleSection() {
     await stopAll(systems);
   }
   const both = (series, row) => addRow({ ...row, ours: summarise(series.virtwired), libvirt: series.libvirtd.length ? summarise(series.libvirtd) : undefined });
-  both(startups, { figure: 'Daemon start-up to first answer', unit: 'ms', better: 'lower' });
-  both(idle, { figure: 'Resident memory, idle', unit: 'MiB', better: 'lower', target: { below: 80 } });
+  both(startups, { figure: 'Daemon start-up to first answer', unit: 'ms', better: 'lower', target: { max: 3 } });
+  both(idle, { figure: 'Resident memory, idle', unit: 'MiB', better: 'lower', target: { atMost: 45 } });
 
   const systems = await startBoth();
   const single = (figure, unit, better, values, target) =>
@@ -213,6 +226,46 @@ async function scaleSection() {
   await stopAll(systems);
 }
 
+/**
+ * (6) One command from a shell, spawn to exit: `vwsh list --all` over virtwired's unix socket beside
+ * `virsh list --all` over libvirtd's, and `node -e 0` (what any Node program pays before its first
+ * line) measured in between as the floor vwsh is held to. Each run takes the median of
+ * `plan.commands` of each, interleaved.
+ */
+async function commandSection(systems) {
+  const ours = systems.find((s) => s.name === 'virtwired');
+  const theirs = systems.find((s) => s.name === 'libvirtd');
+  const perRun = { node: [], vwsh: [], virsh: [] };
+  for (let run = 0; run < plan.runs; run++) {
+    const samples = { node: [], vwsh: [], virsh: [] };
+    for (let i = 0; i < plan.commands; i++) {
+      samples.node.push(await timeCommand(process.execPath, ['-e', '0']));
+      samples.vwsh.push(await timeCommand(process.execPath, [VWSH, '-c', ours.unixUri, 'list', '--all']));
+      if (theirs) samples.virsh.push(await timeCommand('virsh', ['-c', theirs.uri, 'list', '--all']));
+    }
+    for (const name of Object.keys(samples)) if (samples[name].length) perRun[name].push(summarise(samples[name]).median);
+  }
+  const floor = summarise(perRun.node);
+  addRow({ figure: '`node -e 0`, spawn to exit (the floor of any Node command)', unit: 'ms', better: 'lower', ours: floor });
+  addRow({
+    figure: 'One vwsh command (`list --all`, unix socket), spawn to exit; libvirt: the same virsh command',
+    unit: 'ms',
+    better: 'lower',
+    ours: summarise(perRun.vwsh),
+    libvirt: perRun.virsh.length ? summarise(perRun.virsh) : undefined,
+    target: { maxTimesFloor: 1.5, floorName: 'node -e 0', floor: floor.median },
+  });
+}
+
+/** (7) The SDK's browser bundle (`@virtwire/client/browser`), built as a web app would with esbuild, minified. */
+async function sdkSection() {
+  const { upFront, lazy, tool } = await bundleBrowserSdk();
+  const kb = (bytes) => ({ median: bytes / 1000, min: bytes / 1000, max: bytes / 1000, runs: 1 });
+  addRow({ figure: `SDK core for browsers, loaded up front (${tool}, minified + gzip)`, unit: 'KB', better: 'lower', ours: kb(upFront.gzipBytes), target: { atMost: 20 } });
+  const xml = lazy.filter((chunk) => chunk.packages.includes('saxes'));
+  addRow({ figure: 'SDK XML parser chunk, loaded on demand (only for finite atomic disk limits)', unit: 'KB', better: 'lower', ours: kb(xml.reduce((sum, f) => sum + f.gzipBytes, 0)) });
+}
+
 async function main() {
   const started = new Date();
   const loadBefore = loadavg()[0];
@@ -224,16 +277,25 @@ async function main() {
   await conn.close();
   await probe.stop();
 
-  log('(1) trivial calls, (2) snapshots');
-  const systems = await startBoth();
-  await callSection(systems);
-  await snapshotSection(systems, canDelete);
-  await stopAll(systems);
-  log('(3) lists and lookups, (4) start-up and memory');
-  await scaleSection();
-  log('(5) qemu driver');
-  const qemu = await runQemuSection({ quick: argv.quick, withLibvirt: !missing });
+  if (only.has('calls') || only.has('snapshots') || only.has('commands')) {
+    log('(1) trivial calls, (2) snapshots, (6) one command');
+    const systems = await startBoth();
+    if (only.has('calls')) await callSection(systems);
+    if (only.has('snapshots')) await snapshotSection(systems, canDelete);
+    if (only.has('commands')) await commandSection(systems);
+    await stopAll(systems);
+  }
+  if (only.has('scale')) {
+    log('(3) lists and lookups, (4) start-up and memory');
+    await scaleSection();
+  }
+  if (only.has('qemu')) log('(5) qemu driver');
+  const qemu = only.has('qemu') ? await runQemuSection({ quick: argv.quick, withLibvirt: !missing }) : { rows: [], skipped: [] };
   for (const row of qemu.rows) addRow(row);
+  if (only.has('sdk')) {
+    log('(7) SDK bundle');
+    await sdkSection();
+  }
 
   const environment = {
     date: started.toISOString(),

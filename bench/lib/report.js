@@ -15,20 +15,32 @@ export function ratioOf(row) {
   return row.ours.median / row.libvirt.median;
 }
 
-/** Whether a row meets its target (`{ max }` or `{ min }` on the ratio, or `{ below }` on our figure). */
+/**
+ * Whether a row meets its target: `{ max }` or `{ min }` on the ratio to libvirt, `{ below }` or
+ * `{ atMost }` on our figure, or `{ maxTimesFloor, floor }` on our figure over another measured one.
+ */
 export function meetsTarget(row) {
   const t = row.target;
   if (!t) return undefined;
-  if (t.below !== undefined) return row.ours && !row.ours.error ? row.ours.median < t.below : false;
+  const ours = row.ours && !row.ours.error ? row.ours.median : undefined;
+  if (t.below !== undefined) return ours !== undefined && ours < t.below;
+  if (t.atMost !== undefined) return ours !== undefined && ours <= t.atMost;
+  if (t.maxTimesFloor !== undefined) return ours !== undefined && ours <= t.maxTimesFloor * t.floor;
   if (t.oursOnly) return row.ours && !row.ours.error && Boolean(row.libvirt?.error);
   const ratio = ratioOf(row);
   if (ratio === undefined) return undefined;
   return t.max !== undefined ? ratio <= t.max : ratio >= t.min;
 }
 
-function targetText(t) {
+function targetText(row) {
+  const t = row.target;
   if (!t) return '';
   if (t.below !== undefined) return `< ${fmt(t.below)}`;
+  if (t.atMost !== undefined) return `≤ ${fmt(t.atMost)}`;
+  if (t.maxTimesFloor !== undefined) {
+    const times = row.ours && !row.ours.error ? ` (here ${(row.ours.median / t.floor).toFixed(2)}×)` : '';
+    return `≤ ${t.maxTimesFloor}× ${t.floorName}${times}`;
+  }
   if (t.oursOnly) return 'listed at all';
   return t.max !== undefined ? `ratio ≤ ${t.max}` : `ratio ≥ ${t.min}`;
 }
@@ -46,7 +58,7 @@ export function table(rows) {
       cell(row.ours),
       cell(row.libvirt),
       ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
-      targetText(row.target),
+      targetText(row),
       met === undefined ? '' : met ? 'yes' : 'no',
     ]);
   }

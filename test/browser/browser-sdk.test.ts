@@ -21,20 +21,29 @@ interface TestWindow {
 
 const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url));
 
-/** Bundles the client core (no Node entry point) as one ES module, as a web app's bundler would. */
-async function bundleClientCore(): Promise<string> {
+/**
+ * Bundles the client core (no Node entry point) as ES modules, as a web app's bundler would: the
+ * entry `sdk.js`, and the chunks it imports on demand (the XML parser), by file name.
+ */
+async function bundleClientCore(): Promise<Map<string, string>> {
   const output = (await build({
     configFile: false,
     logLevel: 'silent',
-    resolve: { alias: { '@virtwire/protocol': source('protocol/src/index.ts'), '@virtwire/runtime': source('runtime/src/index.ts') } },
+    resolve: {
+      alias: [
+        { find: /^@virtwire\/protocol$/, replacement: source('protocol/src/index.ts') },
+        { find: /^@virtwire\/protocol\/xml$/, replacement: source('protocol/src/xml.ts') },
+        { find: /^@virtwire\/runtime$/, replacement: source('runtime/src/index.ts') },
+      ],
+    },
     build: {
       write: false,
       minify: false,
       lib: { entry: source('client/src/index.ts'), formats: ['es'], fileName: 'sdk' },
     },
   })) as Rollup.RollupOutput[];
-  const chunk = output[0]!.output.find((o) => o.type === 'chunk');
-  return (chunk as Rollup.OutputChunk).code;
+  const chunks = output[0]!.output.filter((o): o is Rollup.OutputChunk => o.type === 'chunk');
+  return new Map(chunks.map((chunk) => [`/${chunk.fileName}`, chunk.code]));
 }
 
 const page = `<!doctype html><meta charset="utf-8"><title>virtwire</title>
@@ -52,9 +61,11 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
 
   beforeAll(async () => {
     const sdk = await bundleClientCore();
-    expect(sdk).not.toMatch(/from ['"](node:|ws['"])/);
+    expect(sdk.has('/sdk.js')).toBe(true);
+    for (const code of sdk.values()) expect(code).not.toMatch(/from ['"](node:|ws['"])/);
     web = createServer((request, response) => {
-      if (request.url === '/sdk.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(sdk);
+      const code = sdk.get(request.url ?? '');
+      if (code !== undefined) response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
       else response.writeHead(200, { 'content-type': 'text/html' }).end(page);
     });
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
@@ -69,7 +80,7 @@ describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await new Promise((resolve) => web?.close(resolve));
+    if (web) await new Promise((resolve) => web.close(resolve));
   });
 
   async function openPage() {

@@ -59,8 +59,8 @@ let daemonLog = '';
 let keeper: Connection;
 
 beforeAll(async () => {
-  await run('npx', ['tsc', '-b'], { cwd: ROOT });
-  expect(existsSync(join(ROOT, 'packages/cli/dist/main.js'))).toBe(true);
+  await run('npm', ['run', '--silent', 'build'], { cwd: ROOT });
+  expect(existsSync(join(ROOT, 'packages/cli/dist/bundle/vwsh.js'))).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'vwsh-binary-'));
   port = await freePort();
   daemon = spawn(
@@ -71,7 +71,16 @@ beforeAll(async () => {
   daemon.stdout!.on('data', (d: Buffer) => (daemonLog += d.toString()));
   daemon.stderr!.on('data', (d: Buffer) => (daemonLog += d.toString()));
   await listening(port, daemon, () => daemonLog);
-  keeper = await connect(`test+ws://127.0.0.1:${port}/default`);
+  // Bound is not ready: until its drivers are initialized the daemon answers upgrades 503.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      keeper = await connect(`test+ws://127.0.0.1:${port}/default`);
+      break;
+    } catch (error) {
+      if (attempt >= 200 || !String((error as Error).message).includes('503')) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }, 120_000);
 
 afterAll(async () => {

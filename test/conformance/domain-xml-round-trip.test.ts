@@ -1,5 +1,6 @@
 // Domain XML round trips: libvirt's own formatting of every node-file domain and qemu definition, reproduced by the domain model.
-import { DomainDefinition, qemuDriverDefaults, TEST_DRIVER_DEFAULTS, VirError } from '@virtwire/client';
+import { VirError } from '@virtwire/client';
+import { DomainDefinition, qemuDriverDefaults, TEST_DRIVER_DEFAULTS } from '@virtwire/client/xml';
 import { describe, expect, it } from 'vitest';
 import { qemuDefinitionCases, virshCases } from './replay/corpus.js';
 import deviations from './qemu-deviations.json' with { type: 'json' };

@@ -10,12 +10,11 @@ import {
   formatVersion,
   LIB_VERSION,
   methods,
-  methodSchemas,
-  openRpcDocument,
   type MethodName,
   type MethodSpec,
   type OpenRpcDocument,
 } from '@virtwire/protocol';
+import { methodSchemas, openRpcDocument } from '@virtwire/protocol/schemas';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 // Crash sweep: the real virtwired binary SIGKILLs itself at every failpoint of snapshot create and delete (1, 2, 4 disks, live and offline); after a restart the snapshot is wholly there or wholly gone.
-import { connect, DomainCreateFlags, DomainDefinition, DomainSnapshotCreateFlags as Create, DomainXMLFlags, type Connection, type Domain } from '@virtwire/client';
+import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, type Connection, type Domain } from '@virtwire/client';
+import { DomainDefinition } from '@virtwire/client/xml';
 import { execFileSync } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -67,7 +68,7 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
   let sweepStart = 0;
 
   beforeAll(async () => {
-    await exec(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-b'], { cwd: process.cwd() });
+    await exec('npm', ['run', '--silent', 'build'], { cwd: process.cwd() });
     box = QemuSandbox.create();
     // tmpfs when we may mount one: this host's ext4 discards synchronously, so each fsync after an unlink costs 100+ ms
     const base = canMount ? box.mountTmpfs(box.path('t'), { sizeBytes: 512 * 1024 * 1024 }) : box.root;

@@ -1,7 +1,8 @@
 // Unit tests of safe XML parsing and libvirt-style formatting.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatSnapshotXml, formatXml, parseSnapshotXml, parseXmlDocument, VirError, type SnapshotDef } from '../src/index.js';
+import { VirError } from '../src/index.js';
+import { formatSnapshotXml, formatXml, parseSnapshotXml, parseXmlDocument, type SnapshotDef } from '../src/xml.js';
 
 const kind = { label: 'doc', root: 'a', errorDomain: 35 };
 const parseError = (xml: string) => {

@@ -12,6 +12,12 @@
  * With `maxMs` of zero, or while the process may run on one CPU only (spinning there would only
  * delay the peer it waits for; the count is re-read every 100 ms since `taskset` can change it),
  * nothing spins.
+ *
+ * Spinning pays only while a CPU is free for it. On a busy machine a spinning process competes
+ * with the peer it waits for and is preempted itself, which turns a saved wake-up into a lost time
+ * slice. So when one turn of the spin took longer than 1 ms (the process did not run meanwhile:
+ * the CPUs are contended), the window drops to zero and polling pauses for 100 ms; then it starts
+ * over from the smallest window.
  */
 export class AdaptivePoll {
   private windowMs = 0;
@@ -19,6 +25,10 @@ export class AdaptivePoll {
   private spinning = false;
   private cpusCheckedAt = -Infinity;
   private severalCpus = false;
+  /** When the spin's last turn ran. */
+  private lastTurn = 0;
+  /** Until when polling pauses after the spin was preempted. */
+  private pausedUntil = -Infinity;
 
   /**
    * @param maxMs longest window (QEMU's `poll-max-ns`); 0 disables polling.
@@ -43,7 +53,7 @@ export class AdaptivePoll {
   /** A message arrived: tunes the window by the gap since the last activity, then polls again. */
   received(now = this.now()): void {
     const gap = now - this.lastActivity;
-    if (gap > this.maxMs) this.windowMs = 0;
+    if (gap > this.maxMs || now < this.pausedUntil) this.windowMs = 0;
     else if (gap > this.windowMs) this.windowMs = Math.min(this.maxMs, this.windowMs > 0 ? this.windowMs * 2 : MIN_WINDOW_MS);
     this.sent(now);
   }
@@ -53,6 +63,7 @@ export class AdaptivePoll {
     this.lastActivity = now;
     if (this.windowMs > 0 && !this.spinning && this.mayRunElsewhere(now)) {
       this.spinning = true;
+      this.lastTurn = now;
       this.nextTurn(this.spin);
     }
   }
@@ -67,7 +78,13 @@ export class AdaptivePoll {
   }
 
   private readonly spin = (): void => {
-    if (this.wanted() && this.now() - this.lastActivity < this.windowMs) this.nextTurn(this.spin);
+    const now = this.now();
+    if (now - this.lastTurn > PREEMPTED_MS) {
+      this.windowMs = 0;
+      this.pausedUntil = now + CONTENDED_PAUSE_MS;
+    }
+    this.lastTurn = now;
+    if (this.wanted() && now - this.lastActivity < this.windowMs) this.nextTurn(this.spin);
     else this.spinning = false;
   };
 }
@@ -77,3 +94,12 @@ const MIN_WINDOW_MS = 0.004;
 
 /** How often the CPU count is re-read. */
 const CPU_RECHECK_MS = 100;
+
+/**
+ * A turn of the spin longer than this means the process was preempted (a turn is a few µs; a
+ * scheduler time slice given to another task is a millisecond or more).
+ */
+const PREEMPTED_MS = 1;
+
+/** How long polling pauses once the spin was preempted. */
+const CONTENDED_PAUSE_MS = 100;

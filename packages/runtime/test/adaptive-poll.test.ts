@@ -105,6 +105,20 @@ describe('AdaptivePoll', () => {
     expect(h.drain(0.001)).toBeGreaterThan(0);
   });
 
+  it('stops and pauses for 100 ms when a turn of the spin took over 1 ms (preempted: the CPUs are contended), then starts over', () => {
+    const h = harness(0.2);
+    h.exchange(7, 0.1);
+    expect(h.poll.currentWindowMs).toBeCloseTo(0.128, 6);
+    h.poll.sent();
+    expect(h.drain(2)).toBe(1); // the process did not run for 2 ms: stop at once
+    expect(h.poll.currentWindowMs).toBe(0);
+    h.exchange(5, 0.1);
+    expect(h.poll.currentWindowMs).toBe(0); // paused: quick gaps do not grow the window
+    h.advance(100);
+    h.exchange(1, 0.1);
+    expect(h.poll.currentWindowMs).toBeCloseTo(0.004, 6);
+  });
+
   it('keeps a single spin going however many messages pass during it', () => {
     const h = harness(0.2);
     h.exchange(7, 0.1);

@@ -10,8 +10,7 @@ import type { Principal } from './auth/principal.js';
 import { TokenStore } from './auth/token-store.js';
 import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type DaemonOptions } from './daemon-options.js';
 import type { HypervisorDriver } from './drivers/driver.js';
-import { QemuDriver } from './drivers/qemu/qemu-driver.js';
-import { TestDriver } from './drivers/test-driver/test-driver.js';
+import { builtinDrivers } from './drivers/builtin-drivers.js';
 import { DomainJobs } from './jobs/domain-jobs.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { ClientConnection, type CorkableStream } from './rpc/client-connection.js';
@@ -98,7 +97,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       (warning) => log.warn(warning),
     );
     const environment = { log, stateDir: options.stateDir, confinement };
-    drivers.push(new TestDriver(environment), new QemuDriver(environment, options.qemu), ...extraDrivers);
+    drivers.push(...builtinDrivers(environment, options.qemu ?? {}), ...extraDrivers);
     if (options.localTokenFile && options.tokenFile && listeners.some((l) => l.requiresToken)) {
       const outcome = await ensureLocalToken(options.tokenFile, options.localTokenFile);
       if (outcome !== 'kept') log.info(`read-write token 'local' ${outcome === 'created' ? 'created in' : 'registered from'} ${options.localTokenFile}`);

@@ -1,6 +1,6 @@
 // What must hold after every round of the random-kill test, whoever was killed: observed from the daemon, the files, /proc and QEMU itself.
 import { DomainXMLFlags, type Connection, type Domain } from '@virtwire/client';
-import { parseSnapshotXml } from '@virtwire/protocol';
+import { parseSnapshotXml } from '@virtwire/protocol/xml';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkImage, imageInfo, QmpClient, readPidFile, type QueryJobsEntry } from '@virtwire/server/qemu-engine';

@@ -9,14 +9,14 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const VIRTWIRED_BIN = join(REPO, 'packages/server/bin/virtwired.js');
 
 /**
- * Brings the compiled packages up to date with `tsc -b` (a no-op when nothing changed), so the binary
- * under test is this source tree and not an older build.
+ * Brings the compiled packages and the binaries' bundles up to date with `npm run build` (a no-op
+ * when nothing changed), so the binary under test is this source tree and not an older build.
  */
 let built = false;
 export function assertBuilt(): void {
   if (built) return;
   built = true;
-  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: REPO, stdio: 'pipe' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'pipe' });
 }
 
 /** A running virtwired process. */

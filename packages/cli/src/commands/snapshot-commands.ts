@@ -32,7 +32,7 @@ export const snapshotInfoCommand: CommandDefinition = {
     out.print(label('Name:', snapshot.name));
     out.print(label('Domain:', domain.name));
     out.print(label('Current:', (await snapshot.isCurrent()) ? 'yes' : 'no'));
-    const facts = snapshotXmlFacts(await snapshot.getXMLDesc(0));
+    const facts = await snapshotXmlFacts(await snapshot.getXMLDesc(0));
     if (!facts || facts.state === undefined) throw new CommandError('unexpected problem reading snapshot xml');
     out.print(label('State:', facts.state));
     out.print(label('Location:', facts.external ? 'external' : 'internal'));

@@ -122,7 +122,7 @@ export const snapshotListCommand: CommandDefinition = {
       } catch {
         return undefined;
       }
-      const facts = snapshotXmlFacts(xml);
+      const facts = await snapshotXmlFacts(xml);
       if (!facts || facts.state === undefined || facts.creationTime === undefined) return undefined;
       const row = [snapshot.name, formatCreationTime(facts.creationTime, context.env.TZ), facts.state];
       if (withParent) row.push(facts.parent ?? '');

@@ -1,5 +1,6 @@
 // Reads what virsh reads from a snapshot's XML (state, creation time, parent, memory and disk locations).
-import { childElement, childElements, childText, ErrorDomain, parseXmlDocument, type XmlElement } from '@virtwire/client';
+import { ErrorDomain } from '@virtwire/client';
+import type { XmlElement } from '@virtwire/client/xml';
 
 /** The facts virsh's snapshot-list and snapshot-info take from `<domainsnapshot>`. */
 export interface SnapshotXmlFacts {
@@ -12,8 +13,12 @@ export interface SnapshotXmlFacts {
 
 const KIND = { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot };
 
-/** Parses the facts; undefined when the XML does not parse (virsh then skips the snapshot). */
-export function snapshotXmlFacts(xml: string): SnapshotXmlFacts | undefined {
+/**
+ * Parses the facts; undefined when the XML does not parse (virsh then skips the snapshot). The XML
+ * parser is loaded on first use: most commands never read XML, and vwsh starts faster without it.
+ */
+export async function snapshotXmlFacts(xml: string): Promise<SnapshotXmlFacts | undefined> {
+  const { childElement, childElements, childText, parseXmlDocument } = await import('@virtwire/client/xml');
   let root: XmlElement;
   try {
     root = parseXmlDocument(xml, KIND);

@@ -111,7 +111,7 @@ export class Connection {
    * rejects with the daemon's error and sends nothing.
    */
   async call<N extends MethodName>(name: N, params: ParamsInput<N>, timeoutMs = this.callTimeoutMs): Promise<Result<N>> {
-    const refusal = this.refusal(name, params);
+    const refusal = this.immediateRefusal(name, params) ?? (this.needsAtomicCheck(name, params) ? await this.atomicRefusal(params) : undefined);
     if (refusal) throw refusal;
     return (await this.channel.call(name, params, timeoutMs)) as Result<N>;
   }
@@ -120,21 +120,33 @@ export class Connection {
    * The error the daemon would give for this call before reaching the driver, if any. A name the
    * protocol table lacks (from untyped code) is refused as the daemon refuses it: method not found.
    */
-  refusal<N extends MethodName>(name: N, params: ParamsInput<N>): VirError | undefined {
+  async refusal<N extends MethodName>(name: N, params: ParamsInput<N>): Promise<VirError | undefined> {
+    return this.immediateRefusal(name, params) ?? (this.needsAtomicCheck(name, params) ? await this.atomicRefusal(params) : undefined);
+  }
+
+  /** The checks that need nothing but the method table and the capabilities: name, permission, flag rules, driver support and mask. */
+  private immediateRefusal(name: MethodName, params: unknown): VirError | undefined {
     if (!isMethodName(name)) return toClientError({ code: JsonRpcErrorCode.MethodNotFound, message: jsonRpcErrorMessage[JsonRpcErrorCode.MethodNotFound] });
     const definition: MethodSpec = methods[name];
     const flags = (params as { flags?: number } | undefined)?.flags ?? 0;
-    const denied =
+    return (
       checkMethodPermission(definition, this.readOnly) ??
       checkFlagPermissions(definition, flags, this.readOnly) ??
-      checkDriverCall(name, definition, flags, this.capabilities);
-    if (denied) return denied;
-    if (name === 'DomainSnapshotCreateXML' && flags & DomainSnapshotCreateFlags.Atomic && !this.atomicAlwaysHonoured) {
-      const { domain, xml } = params as ParamsInput<'DomainSnapshotCreateXML'>;
-      const request = describeSnapshotRequest(domain, xml, flags);
-      if (request) return checkAtomicRequest(this.capabilities, request);
-    }
-    return undefined;
+      checkDriverCall(name, definition, flags, this.capabilities)
+    );
+  }
+
+  /** True for an ATOMIC snapshot create on a driver with a finite atomic disk limit for some kind: its XML must be read. */
+  private needsAtomicCheck(name: MethodName, params: unknown): boolean {
+    const flags = (params as { flags?: number } | undefined)?.flags ?? 0;
+    return name === 'DomainSnapshotCreateXML' && !this.atomicAlwaysHonoured && (flags & DomainSnapshotCreateFlags.Atomic) !== 0;
+  }
+
+  /** libvirt's refusal of an atomic snapshot of more disks than the driver changes as a group (reads the XML). */
+  private async atomicRefusal(params: unknown): Promise<VirError | undefined> {
+    const { domain, xml, flags = 0 } = params as ParamsInput<'DomainSnapshotCreateXML'>;
+    const request = await describeSnapshotRequest(domain, xml, flags);
+    return request ? checkAtomicRequest(this.capabilities, request) : undefined;
   }
 
   /** `virDomainLookupByName`. */

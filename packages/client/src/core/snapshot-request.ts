@@ -1,14 +1,17 @@
 // Works out, from the request alone, what kind of snapshot DomainSnapshotCreateXML asks for and how many disks it changes.
-import { DomainSnapshotCreateFlags as Create, parseSnapshotXml, type AtomicRequest, type DomainRef } from '@virtwire/protocol';
+import { DomainSnapshotCreateFlags as Create, type AtomicRequest, type DomainRef } from '@virtwire/protocol';
 
 /**
  * Describes an atomic snapshot request as far as the client can tell: location and scope from the
  * XML and flags, state from the domain reference (its id is -1 when it was inactive at lookup), disk
- * count from the disks the XML names explicitly (a lower bound: unnamed disks may change too). Returns undefined when the XML does not say how many disks change
- * (or cannot be parsed: then the daemon reports the error).
+ * count from the disks the XML names explicitly (a lower bound: unnamed disks may change too). Returns
+ * undefined when the XML does not say how many disks change (or cannot be parsed: then the daemon
+ * reports the error). The XML parser is loaded on first use: only drivers with a finite atomic disk
+ * limit need it, and the SDK's main bundle leaves it out.
  */
-export function describeSnapshotRequest(domain: DomainRef, xml: string, flags: number): AtomicRequest | undefined {
+export async function describeSnapshotRequest(domain: DomainRef, xml: string, flags: number): Promise<AtomicRequest | undefined> {
   if (flags & Create.Redefine) return undefined;
+  const { parseSnapshotXml } = await import('@virtwire/protocol/xml');
   let def;
   try {
     def = parseSnapshotXml(xml);

@@ -1,7 +1,7 @@
 // Parameter and result schemas of the connection-level methods (see connect-methods.ts).
-import { z } from 'zod';
-import { DriverCapabilitiesSchema } from '../capabilities.js';
-import { DomainRefSchema, FlagsSchema } from '../references.js';
+import * as z from 'zod';
+import { DriverCapabilitiesSchema } from '../capabilities-schema.js';
+import { DomainRefSchema, FlagsSchema } from '../reference-schemas.js';
 import type { MethodSchema } from './method-schema.js';
 import type { connectMethods } from './connect-methods.js';
 

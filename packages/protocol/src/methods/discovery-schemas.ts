@@ -1,5 +1,5 @@
 // Parameter and result schemas of the discovery method (see discovery-methods.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { discoveryMethods } from './discovery-methods.js';
 import type { MethodSchema } from './method-schema.js';
 
@@ -12,7 +12,7 @@ export const OpenRpcDocumentSchema = z.looseObject({
   info: z.looseObject({ title: z.string(), version: z.string() }),
   methods: z.array(z.looseObject({ name: z.string() })),
 });
-/** An OpenRPC document; see {@link OpenRpcDocumentSchema}. */
+/** An OpenRPC document, as `rpc.discover` answers it; its schema is OpenRpcDocumentSchema in `@virtwire/protocol/schemas`. */
 export type OpenRpcDocument = z.infer<typeof OpenRpcDocumentSchema>;
 
 /** Schemas of {@link discoveryMethods}, by wire name. */

@@ -1,6 +1,7 @@
 // Parameter and result schemas of the domain methods (see domain-methods.ts).
-import { z } from 'zod';
-import { DomainRefSchema, FlagsSchema, NAME_MAX_LENGTH, UuidSchema } from '../references.js';
+import * as z from 'zod';
+import { DomainRefSchema, FlagsSchema, UuidSchema } from '../reference-schemas.js';
+import { NAME_MAX_LENGTH } from '../references.js';
 import { XML_MAX_LENGTH } from '../xml/xml-limits.js';
 import type { domainMethods } from './domain-methods.js';
 import type { MethodSchema } from './method-schema.js';
@@ -24,7 +25,7 @@ export const DomainJobInfoSchema = z.strictObject({
   fileProcessed: count,
   fileRemaining: count,
 });
-/** See {@link DomainJobInfoSchema}. */
+/** A domain job's progress (`virDomainJobInfo`); its schema is DomainJobInfoSchema in `@virtwire/protocol/schemas`. */
 export type DomainJobInfo = z.infer<typeof DomainJobInfoSchema>;
 
 /** Schemas of {@link domainMethods}, by wire name. */

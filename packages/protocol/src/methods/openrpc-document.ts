@@ -1,5 +1,5 @@
 // The OpenRPC document of the protocol (what `rpc.discover` answers), generated from the method table and its zod schemas.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorDomain } from '../errors/error-domain.js';
 import { flagConstants } from '../flags/flag-set.js';
 import { formatVersion, LIB_VERSION, SUBPROTOCOL } from '../version.js';

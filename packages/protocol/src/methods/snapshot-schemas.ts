@@ -1,6 +1,7 @@
 // Parameter and result schemas of the domain snapshot methods (see snapshot-methods.ts).
-import { z } from 'zod';
-import { DomainRefSchema, FlagsSchema, NAME_MAX_LENGTH, SnapshotListSchema, SnapshotRefSchema } from '../references.js';
+import * as z from 'zod';
+import { DomainRefSchema, FlagsSchema, SnapshotListSchema, SnapshotRefSchema } from '../reference-schemas.js';
+import { NAME_MAX_LENGTH } from '../references.js';
 import { XML_MAX_LENGTH } from '../xml/xml-limits.js';
 import type { MethodSchema } from './method-schema.js';
 import type { snapshotMethods } from './snapshot-methods.js';

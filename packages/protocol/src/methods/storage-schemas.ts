@@ -1,12 +1,12 @@
 // Parameter and result schemas of the storage volume methods (see storage-methods.ts).
-import { z } from 'zod';
-import { FlagsSchema } from '../references.js';
+import * as z from 'zod';
+import { FlagsSchema } from '../reference-schemas.js';
 import type { MethodSchema } from './method-schema.js';
 import type { storageMethods } from './storage-methods.js';
 
 /** `remote_nonnull_storage_vol`: a volume's pool, name and key (its path). */
 export const StorageVolRefSchema = z.strictObject({ pool: z.string(), name: z.string(), key: z.string() });
-/** See {@link StorageVolRefSchema}. */
+/** A storage volume reference (`remote_nonnull_storage_vol`); its schema is StorageVolRefSchema in `@virtwire/protocol/schemas`. */
 export type StorageVolRef = z.infer<typeof StorageVolRefSchema>;
 
 /** Schemas of {@link storageMethods}, by wire name. */

@@ -1,5 +1,5 @@
 // The host capabilities XML of virConnectGetCapabilities, as far as virtwire's drivers describe it: an x86_64 host and its one guest type.
-import { element, formatXml } from '@virtwire/protocol';
+import { element, formatXml } from '@virtwire/protocol/xml';
 
 /** The guest a driver runs: libvirt's `<guest><arch>` entry. */
 export interface GuestCapabilities {

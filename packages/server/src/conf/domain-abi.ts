@@ -1,5 +1,6 @@
 // libvirt's virDomainDefCheckABIStability for the parts virtwire models: type, memory and disks.
-import { ErrorDomain, ErrorNumber, VirError, type DomainDefinition } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import type { DomainDefinition } from '@virtwire/protocol/xml';
 
 const mismatch = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, detail);
 

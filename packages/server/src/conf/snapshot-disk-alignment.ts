@@ -1,12 +1,6 @@
 // libvirt's virDomainSnapshotAlignDisks: match requested disks to the domain's, default their modes, name overlays.
-import {
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-  type DomainDisk,
-  type SnapshotDiskDef,
-  type DiskSnapshotMode,
-} from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { type DomainDisk, type SnapshotDiskDef, type DiskSnapshotMode } from '@virtwire/protocol/xml';
 
 const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.DomainSnapshot, detail);
 

@@ -1,5 +1,6 @@
 // libvirt's snapshot list filters (virDomainSnapshotObjListGetNames): groups of flags where none set means all.
-import { DomainSnapshotListFlags as List, isExternalSnapshot } from '@virtwire/protocol';
+import { DomainSnapshotListFlags as List } from '@virtwire/protocol';
+import { isExternalSnapshot } from '@virtwire/protocol/xml';
 import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
 
 const LEAVES = List.Leaves | List.NoLeaves;

@@ -1,15 +1,17 @@
 // REDEFINE: install or replace snapshot metadata from dumped XML (libvirt's virDomainSnapshotRedefinePrep).
 import {
-  childText,
-  DomainDefinition,
   DomainSnapshotCreateFlags as Create,
   ErrorDomain,
   ErrorNumber,
-  isExternalSnapshot,
   VirError,
+} from '@virtwire/protocol';
+import {
+  childText,
+  DomainDefinition,
+  isExternalSnapshot,
   type SnapshotDef,
   type XmlElement,
-} from '@virtwire/protocol';
+} from '@virtwire/protocol/xml';
 import { checkAbiStability } from './domain-abi.js';
 import { alignSnapshotDisks } from './snapshot-disk-alignment.js';
 import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';

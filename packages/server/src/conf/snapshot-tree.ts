@@ -1,5 +1,6 @@
 // A domain's snapshot tree (libvirt's virDomainMomentObjList): O(1) lookup, parent, children and current.
-import { ErrorDomain, ErrorNumber, VirError, type SnapshotDef } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import type { SnapshotDef } from '@virtwire/protocol/xml';
 
 /** One snapshot in the tree, with links to its parent and children. */
 export interface SnapshotNode {

@@ -1,6 +1,5 @@
 // Routes each call through the same pipeline: permission, params, flag rules, driver mask, handler.
 import {
-  DomainDefinition,
   checkDriverCall,
   checkFlagPermissions,
   checkMethodPermission,
@@ -13,13 +12,13 @@ import {
   methods,
   VirError,
   type DaemonMethodName,
-  methodSchemas,
-  openRpcDocument,
   type MethodSpec,
   type MethodName,
   type Params,
   type Result,
 } from '@virtwire/protocol';
+import { methodSchemas, openRpcDocument } from '@virtwire/protocol/schemas';
+import { DomainDefinition } from '@virtwire/protocol/xml';
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';

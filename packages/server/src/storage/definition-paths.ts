@@ -1,5 +1,5 @@
 // Every host path a domain definition names, with its kind, so a definition is confined in one call at define time.
-import { childElement, childElements, DomainDefinition, textOf, type SnapshotDef, type XmlElement } from '@virtwire/protocol';
+import { childElement, childElements, DomainDefinition, textOf, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
 import type { ConfinementPolicy, PathKind } from './confinement-policy.js';
 
 /** One path a definition names, and where. */

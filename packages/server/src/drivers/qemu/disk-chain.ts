@@ -1,5 +1,6 @@
 // A disk's image chain as libvirt writes it (<source> plus nested <backingStore>), and probing it when undeclared.
-import { childElement, childElements, element, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type XmlElement } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { childElement, childElements, element, type DomainDefinition, type XmlElement } from '@virtwire/protocol/xml';
 import { imageInfo, type ImageFormat, type QemuImgSettings } from './engine/index.js';
 
 /** One image of a chain. */

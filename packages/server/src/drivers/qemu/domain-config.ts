@@ -1,5 +1,6 @@
 // The subset of libvirt domain XML the qemu driver runs: checked at define time and turned into a QEMU command line.
-import { childElement, childText, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainDisk } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { childElement, childText, type DomainDefinition, type DomainDisk } from '@virtwire/protocol/xml';
 import { checkDomainName } from '../shared/object-names.js';
 import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
 import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';

@@ -1,15 +1,15 @@
 // The qemu driver's domain lifecycle calls: define, undefine, start, destroy, suspend, resume, shutdown; each state change under an intent.
 import {
   DomainCreateFlags,
-  DomainDefinition,
   DomainState,
   DomainUndefineFlags,
   ErrorDomain,
   ErrorNumber,
   VirError,
-  QEMU_DRIVER_DEFAULTS,
-  DomainDefineFlags
+  DomainDefineFlags,
 } from '@virtwire/protocol';
+import { QEMU_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
+import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';

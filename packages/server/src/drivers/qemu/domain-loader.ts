@@ -1,5 +1,5 @@
 // Loads the qemu driver's domains at start-up and re-attaches to the QEMU processes that outlived the previous daemon.
-import { DomainDefinition } from '@virtwire/protocol';
+import { DomainDefinition } from '@virtwire/protocol/xml';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { isOurGuest, QemuProcess, readPidFile, runtimePaths, waitForProcessExit } from './engine/index.js';
 import { attachGuest, guestStopped, removeRuntimeFiles } from './guest-lifecycle.js';

@@ -1,5 +1,6 @@
 // The one place a domain's run state changes: QEMU started, attached, paused, resumed, stopped by the daemon, or found dead.
-import { DomainDefinition, DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { DomainDefinition } from '@virtwire/protocol/xml';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';

@@ -1,5 +1,5 @@
 // Which image files a domain's state refers to, and which overlays a change abandons (referred to before, by nothing after).
-import type { DomainDefinition, SnapshotDef } from '@virtwire/protocol';
+import type { DomainDefinition, SnapshotDef } from '@virtwire/protocol/xml';
 import { declaredChain, diskElement, type ImageChain } from './disk-chain.js';
 import type { DiskStep } from './qemu-intent.js';
 import { snapshotDomain, snapshotImage } from './snapshot-images.js';

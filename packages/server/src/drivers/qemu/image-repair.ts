@@ -1,5 +1,5 @@
 // Images a QEMU killed mid-write leaves unclean (leaked clusters, refcounts above their references): found with qemu-img check, repaired.
-import type { DomainDefinition } from '@virtwire/protocol';
+import type { DomainDefinition } from '@virtwire/protocol/xml';
 import { existsSync } from 'node:fs';
 import { declaredChain, diskElement } from './disk-chain.js';
 import { checkImage, isCleanCheck, repairImage } from './engine/index.js';

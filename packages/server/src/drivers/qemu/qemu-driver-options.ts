@@ -1,5 +1,6 @@
 // Options of the qemu driver (storage roots, runtime directory, binaries) and their defaults.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,4 +42,12 @@ export function defaultRuntimeDir(stateDir: string): string {
   const inState = join(stateDir, 'qemu', 'run');
   if (Buffer.byteLength(inState) <= MAX_RUNTIME_DIR_BYTES) return inState;
   return join(tmpdir(), `vwq-${createHash('sha256').update(stateDir).digest('hex').slice(0, 12)}`);
+}
+
+/**
+ * True when the qemu driver has state a previous daemon left (`<stateDir>/qemu`, or its runtime
+ * directory): it must then load it, re-attach to guests and finish interrupted jobs at start-up.
+ */
+export function qemuStateExists(stateDir: string, options: QemuDriverOptions = {}): boolean {
+  return existsSync(join(stateDir, 'qemu')) || existsSync(options.runtimeDir ?? defaultRuntimeDir(stateDir));
 }

@@ -1,5 +1,6 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
-import { ErrorDomain, formatSnapshotXml, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
+import { ErrorDomain, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
+import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';

@@ -1,10 +1,6 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
-import {
-  DomainSnapshotCreateFlags as Create,
-  ErrorDomain,
-  parseSnapshotXml,
-  type DriverCapabilities,
-} from '@virtwire/protocol';
+import { DomainSnapshotCreateFlags as Create, ErrorDomain, type DriverCapabilities } from '@virtwire/protocol';
+import { parseSnapshotXml } from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';

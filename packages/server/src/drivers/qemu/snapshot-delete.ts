@@ -3,10 +3,9 @@ import {
   DomainSnapshotDeleteFlags as Delete,
   ErrorDomain,
   ErrorNumber,
-  isExternalSnapshot,
   VirError,
-  type DomainDefinition,
 } from '@virtwire/protocol';
+import { isExternalSnapshot, type DomainDefinition } from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageLayer } from './disk-chain.js';
 import { completeForward } from './forward-intent.js';

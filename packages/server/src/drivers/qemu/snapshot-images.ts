@@ -1,5 +1,5 @@
 // The images a snapshot recorded: its <domain> definition and, per disk, the chain that holds its state.
-import { DomainDefinition, type SnapshotDef } from '@virtwire/protocol';
+import { DomainDefinition, type SnapshotDef } from '@virtwire/protocol/xml';
 import { declaredChain, diskElement, type ImageChain } from './disk-chain.js';
 
 /** The definition a snapshot recorded (its `<domain>`), if it has one with a type. */

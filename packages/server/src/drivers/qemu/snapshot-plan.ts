@@ -10,12 +10,14 @@ import {
   requires,
   VirError,
   type AtomicRequest,
+  type DriverCapabilities,
+} from '@virtwire/protocol';
+import {
   type DomainDefinition,
   type DomainDisk,
-  type DriverCapabilities,
   type SnapshotDef,
   type SnapshotDiskDef,
-} from '@virtwire/protocol';
+} from '@virtwire/protocol/xml';
 import { lstatSync, statSync } from 'node:fs';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import { diskElement, resolveChain, setDiskChain, type ImageChain } from './disk-chain.js';

@@ -3,10 +3,9 @@ import {
   DomainSnapshotRevertFlags as Revert,
   ErrorDomain,
   ErrorNumber,
-  isExternalSnapshot,
   VirError,
-  type DomainDefinition,
 } from '@virtwire/protocol';
+import { isExternalSnapshot, type DomainDefinition } from '@virtwire/protocol/xml';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';

@@ -1,15 +1,15 @@
 // Where the qemu driver keeps its state (libvirt-like XML files) and its runtime files, and how they are read and written.
+import { ErrorDomain } from '@virtwire/protocol';
 import {
   childElement,
   childText,
   DomainDefinition,
-  ErrorDomain,
   formatSnapshotXml,
   formatXml,
   parseSnapshotXml,
   parseXmlDocument,
   type SnapshotDef,
-} from '@virtwire/protocol';
+} from '@virtwire/protocol/xml';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeStaleTempFiles } from '../../state/durable-file.js';

@@ -1,5 +1,6 @@
 // Deleting one external snapshot on simulated storage: libvirt's refusals, then a merge or a plain unlink, prepared before it is applied.
-import { DomainDefinition, ErrorDomain, ErrorNumber, isExternalSnapshot, VirError, cloneElement } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { DomainDefinition, isExternalSnapshot, cloneElement } from '@virtwire/protocol/xml';
 import type { SnapshotNode, SnapshotTree } from '../../conf/snapshot-tree.js';
 import type { SimulatedStorage } from './simulated-storage.js';
 import type { TestDomain } from './test-domain.js';

@@ -1,16 +1,14 @@
 // The test driver's domain lifecycle: define, undefine, start, destroy, suspend, resume, shutdown, with libvirt's texts.
 import {
-  childText,
   DomainCreateFlags,
-  DomainDefinition,
   DomainState,
   DomainUndefineFlags,
   ErrorDomain,
   ErrorNumber,
   VirError,
-  TEST_DRIVER_DEFAULTS,
-  DomainDefineFlags
+  DomainDefineFlags,
 } from '@virtwire/protocol';
+import { childText, DomainDefinition, TEST_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
 import { confineDefinition } from '../../storage/definition-paths.js';
 import { checkDomainName } from '../shared/object-names.js';
 import { StateReason, TestDomain } from './test-domain.js';

@@ -1,22 +1,24 @@
 // Reads libvirt's test-driver node XML (<node> with <domain>s), plus virtwire's simulated storage in its own namespace.
 import {
-  childElement,
-  childElements,
-  DomainDefinition,
   DomainState,
   ErrorDomain,
   ErrorNumber,
-  formatXml,
   ownValue,
+  VirError,
+  type DomainStateValue,
+} from '@virtwire/protocol';
+import {
+  childElement,
+  childElements,
+  DomainDefinition,
+  formatXml,
   parseSnapshotXml,
   parseXmlDocument,
   textOf,
-  VirError,
-  type DomainStateValue,
   type SnapshotDef,
   type XmlElement,
-  TEST_DRIVER_DEFAULTS
-} from '@virtwire/protocol';
+  TEST_DRIVER_DEFAULTS,
+} from '@virtwire/protocol/xml';
 import { checkDomainName, checkSnapshotName } from '../shared/object-names.js';
 import type { StorageFault } from './simulated-storage.js';
 

@@ -1,13 +1,11 @@
 // What a revert does to the disks: fresh overlays for external snapshots, checks for internal ones, cleanup after.
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import {
-  ErrorDomain,
-  ErrorNumber,
   isExternalSnapshot,
-  VirError,
   type DomainDefinition,
   type SnapshotDef,
   type SnapshotDiskDef,
-} from '@virtwire/protocol';
+} from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
 

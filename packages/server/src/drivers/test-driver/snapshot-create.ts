@@ -3,13 +3,15 @@ import {
   DomainSnapshotCreateFlags as Create,
   ErrorDomain,
   ErrorNumber,
-  parseSnapshotXml,
   VirError,
   type DiskOutcome,
+} from '@virtwire/protocol';
+import {
+  parseSnapshotXml,
   type SnapshotDef,
   type SnapshotDiskDef,
   type XmlElement,
-} from '@virtwire/protocol';
+} from '@virtwire/protocol/xml';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';

@@ -1,12 +1,11 @@
 // The test driver's DomainSnapshotDelete: one snapshot, its children, or only its metadata, with libvirt's current-snapshot rules.
 import {
-  DomainDefinition,
   DomainSnapshotDeleteFlags as Delete,
   ErrorDomain,
   ErrorNumber,
-  isExternalSnapshot,
   VirError,
 } from '@virtwire/protocol';
+import { DomainDefinition, isExternalSnapshot } from '@virtwire/protocol/xml';
 import type { SnapshotNode, SnapshotTree } from '../../conf/snapshot-tree.js';
 import { checkExternalDelete, prepareExternalDelete, type ExternalDeletePlan } from './delete-external.js';
 import type { SimulatedStorage } from './simulated-storage.js';

@@ -1,5 +1,5 @@
 // Which images a domain's snapshots were taken on: counted, so "does any snapshot still need this image" is O(1).
-import { DomainDefinition, type SnapshotDef } from '@virtwire/protocol';
+import { DomainDefinition, type SnapshotDef } from '@virtwire/protocol/xml';
 
 /**
  * Counts, per image path, the snapshots whose `<domain>` names it as a disk source: the image

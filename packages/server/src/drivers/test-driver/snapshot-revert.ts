@@ -1,16 +1,18 @@
 // The test driver's DomainRevertToSnapshot: libvirt's checks, state transitions and definitions, external reverts on simulated storage.
 import {
-  childElement,
-  cloneElement,
-  DomainDefinition,
   DomainSnapshotRevertFlags as Revert,
   DomainState,
   ErrorDomain,
   ErrorNumber,
-  isExternalSnapshot,
   VirError,
-  type XmlElement,
 } from '@virtwire/protocol';
+import {
+  childElement,
+  cloneElement,
+  DomainDefinition,
+  isExternalSnapshot,
+  type XmlElement,
+} from '@virtwire/protocol/xml';
 import { checkAbiStability } from '../../conf/domain-abi.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { discardLeftovers, prepareRevertDisks, revertLeftovers, switchToOverlays } from './revert-disks.js';

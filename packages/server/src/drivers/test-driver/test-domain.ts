@@ -1,5 +1,6 @@
 // One domain of the test driver: live and persistent definitions, run state and snapshot tree.
-import { DomainState, formatXml, type DomainDefinition, type DomainRef, type DomainStateValue, type SnapshotDef, type XmlElement } from '@virtwire/protocol';
+import { DomainState, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
+import { formatXml, type DomainDefinition, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
 import type { RedefineTarget } from '../../conf/snapshot-redefine.js';
 import { StateReason } from '../shared/state-reasons.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';

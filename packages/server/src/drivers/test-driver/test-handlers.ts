@@ -5,10 +5,10 @@ import {
   DomainState,
   ErrorDomain,
   ErrorNumber,
-  DomainSnapshotXMLFlags,
-  formatSnapshotXml,
   VirError,
+  DomainSnapshotXMLFlags,
 } from '@virtwire/protocol';
+import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';

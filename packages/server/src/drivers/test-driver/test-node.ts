@@ -1,5 +1,6 @@
 // The test driver's whole simulated host: its domains, their lookups, and its simulated storage.
-import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainDefinition, type DomainRef } from '@virtwire/protocol';
+import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainRef } from '@virtwire/protocol';
+import type { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { ConfinementPolicy } from '../../storage/confinement-policy.js';

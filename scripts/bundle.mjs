@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Bundles each binary (vwsh, virtwired) with esbuild into one start-up file plus lazily loaded chunks, after `tsc -b`.
+//
+// `npm run build` runs `tsc -b` and then this. The bins (packages/*/bin/*.js) import the bundles; the
+// packages' library entry points stay the compiled dist/ modules. Third-party code is bundled too, and
+// its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons stay
+// in node_modules (EXTERNAL_PACKAGES).
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The binaries: entry module (tsc's output) and the directory its bundle goes to. */
+export const BINARIES = [
+  { name: 'vwsh', entry: 'packages/cli/dist/main.js', outdir: 'packages/cli/dist/bundle' },
+  { name: 'virtwired', entry: 'packages/server/dist/main.js', outdir: 'packages/server/dist/bundle' },
+];
+
+/**
+ * Packages left out of the bundles and imported from node_modules at run time: native addons, whose
+ * compiled binding is found relative to their own package directory (the state-directory lock's flock).
+ */
+export const EXTERNAL_PACKAGES = ['fs-native-extensions'];
+
+/** The start of every bundle: a `require` for the CommonJS libraries inside it (esbuild's ESM output has none). */
+const banner = `import { createRequire as __createRequire } from 'node:module';
+const require = __createRequire(import.meta.url);`;
+
+/** One line per bundled third-party package, followed by its licence text. */
+function thirdPartyLicences(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match && !packages.has(match[1])) packages.set(match[1], join(ROOT, match[1]));
+  }
+  const sections = [];
+  for (const dir of [...packages.values()].sort()) {
+    const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const text = licenceFile ? readFileSync(join(dir, licenceFile), 'utf8').trim() : `(no licence file; package.json says ${meta.license})`;
+    sections.push(`${meta.name}@${meta.version} (${meta.license})\n\n${text}\n`);
+  }
+  return `Third-party code bundled into this directory, with its licences:\n\n${sections.join('\n' + '-'.repeat(72) + '\n\n')}`;
+}
+
+/**
+ * Writes `contents` to `path` unless it holds them already; a changed file is written beside it and
+ * renamed over it, so a process starting the binary meanwhile reads the old file or the new one,
+ * never half of one. Returns true when it wrote.
+ */
+function replaceIfChanged(path, contents) {
+  if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+  return true;
+}
+
+/**
+ * Bundles one binary into `outdir` (relative to the repository, or absolute). Only files whose
+ * contents changed are rewritten and files of earlier builds are removed, so a rebuild of unchanged
+ * sources writes nothing (tests that rebuild before spawning a binary do not disturb each other).
+ * Resolves with esbuild's metafile and whether anything changed.
+ */
+export async function bundleBinary({ name, entry, outdir }) {
+  const out = resolve(ROOT, outdir);
+  const result = await build({
+    entryPoints: { [name]: join(ROOT, entry) },
+    outdir: out,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: banner },
+    external: EXTERNAL_PACKAGES,
+    // Identifiers and line structure are kept, so that a stack trace still reads.
+    legalComments: 'none',
+    sourcemap: 'linked',
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  const files = new Map(result.outputFiles.map((file) => [file.path, file.contents]));
+  files.set(join(out, 'THIRD-PARTY-LICENSES.txt'), Buffer.from(thirdPartyLicences(result.metafile)));
+  let changed = false;
+  for (const [path, contents] of files) changed = replaceIfChanged(path, contents) || changed;
+  for (const path of filesUnder(out)) {
+    if (!files.has(path)) {
+      rmSync(path, { force: true });
+      changed = true;
+    }
+  }
+  return { metafile: result.metafile, changed };
+}
+
+/** Every file below `dir` (none if it does not exist). */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const binary of BINARIES) {
+    if (!existsSync(join(ROOT, binary.entry))) {
+      process.stderr.write(`bundle: ${binary.entry} is missing: run \`tsc -b\` first (\`npm run build\` does both)\n`);
+      process.exit(1);
+    }
+    const { metafile, changed } = await bundleBinary(binary);
+    const bytes = Object.entries(metafile.outputs).reduce((sum, [path, o]) => sum + (path.endsWith('.map') ? 0 : o.bytes), 0);
+    const state = changed ? 'written' : 'up to date';
+    process.stderr.write(`bundle: ${binary.name} -> ${binary.outdir}/ (${(bytes / 1024).toFixed(0)} KiB of JavaScript, ${state})\n`);
+  }
+}
