@@ -24,6 +24,20 @@ export const BINARIES = [
  */
 export const EXTERNAL_PACKAGES = ['fs-native-extensions'];
 
+/**
+ * Maps third-party code to the JavaScript it ships: packages whose own source maps name sources they do
+ * not ship (saxes, xmlchars) would otherwise leave links to nowhere in ours.
+ */
+const thirdPartyWithoutSourceMaps = {
+  name: 'third-party-without-source-maps',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/gm, ''),
+      loader: 'js',
+    }));
+  },
+};
+
 /** The start of every bundle: a `require` for the CommonJS libraries inside it (esbuild's ESM output has none). */
 const banner = `import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);`;
@@ -78,6 +92,7 @@ export async function bundleBinary({ name, entry, outdir }) {
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: banner },
     external: EXTERNAL_PACKAGES,
+    plugins: [thirdPartyWithoutSourceMaps],
     // Identifiers and line structure are kept, so that a stack trace still reads.
     legalComments: 'none',
     sourcemap: 'linked',
