@@ -10,10 +10,9 @@ import {
   PathConfinementError,
   resolveStorageRoots,
   type ConfinementProblem,
-  releaseReservedFile,
-  reserveFile,
   type StorageRoot,
 } from '@virtwire/server/testing';
+import { reserveFile as reserveConfinedFile, unlinkReservedFile } from '@virtwire/server/qemu-engine';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 function problemOf(run: () => unknown): ConfinementProblem | 'accepted' {
@@ -25,6 +24,10 @@ function problemOf(run: () => unknown): ConfinementProblem | 'accepted' {
     throw error;
   }
 }
+
+/** What the qemu driver does with a client-named new file: confine the path, then create it exclusively. */
+const reserveFile = async (path: string, roots: readonly StorageRoot[]) => reserveConfinedFile(confinePath(path, roots));
+const releaseReservedFile = unlinkReservedFile;
 
 describe('confinePath and reserveFile', () => {
   let top: string;

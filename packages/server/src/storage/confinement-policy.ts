@@ -117,11 +117,6 @@ export class ConfinementPolicy {
     return this.refusing(errorDomain, () => confinePath(path, roots));
   }
 
-  /** The storage roots (resolved) for `reserveFile`, which checks again right after creating. */
-  get roots(): readonly StorageRoot[] {
-    return this.storageRoots;
-  }
-
   /** The roots that confine `kind`, or undefined when nothing does (storage without roots). */
   private rootsFor(kind: PathKind): readonly StorageRoot[] | undefined {
     if (kind === 'node-file') return this.nodeFileRoots;

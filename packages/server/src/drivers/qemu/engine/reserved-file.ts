@@ -32,18 +32,31 @@ function imagePathProblem(filePath: string): string | undefined {
 
 /**
  * Creates an empty file that must not exist yet (a symlink, even dangling, counts as existing),
- * forces mode 0600 regardless of umask, and returns its identity.
+ * forces mode 0600 regardless of umask, and returns its identity. O_NOFOLLOW guards only the last
+ * component, so the parent directory is resolved before and after creating: if it moved meanwhile (a
+ * directory swapped for a symbolic link after the caller confined the path), the file is refused, and
+ * removed when it is still where the path says.
  */
 export async function reserveFile(filePath: string): Promise<ReservedFile> {
   assertSafeImagePath(filePath);
+  const parent = path.posix.dirname(filePath);
+  const parentBefore = await fs.realpath(parent);
   const handle = await fs.open(filePath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, IMAGE_FILE_MODE);
+  let reserved: ReservedFile;
   try {
     await handle.chmod(IMAGE_FILE_MODE);
     const stat = await handle.stat();
-    return { path: filePath, dev: stat.dev, ino: stat.ino };
+    reserved = { path: filePath, dev: stat.dev, ino: stat.ino };
   } finally {
     await handle.close();
   }
+  const parentAfter = await fs.realpath(parent).catch(() => undefined);
+  const there = parentAfter === undefined ? undefined : await fs.lstat(path.posix.join(parentAfter, path.posix.basename(filePath))).catch(() => undefined);
+  if (parentAfter !== parentBefore || there?.dev !== reserved.dev || there?.ino !== reserved.ino) {
+    await unlinkReservedFile(reserved);
+    throw new PreconditionError('file-replaced', `${filePath}: its directory changed while the file was created`);
+  }
+  return reserved;
 }
 
 /**
