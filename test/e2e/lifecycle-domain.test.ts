@@ -175,3 +175,23 @@ describe('ConnectListAllDomains', () => {
     expect(await names(List.NoManagedsave | List.Inactive)).toEqual(['off']);
   });
 });
+
+describe('explicit resource management', () => {
+  it('closes a connection, then its daemon, when their `await using` scopes end', async () => {
+    let held: Connection;
+    let daemon: TestDaemon;
+    {
+      await using scopedDaemon = await startTestDaemon();
+      daemon = scopedDaemon;
+      {
+        await using scoped = await connect(scopedDaemon.uri());
+        held = scoped;
+        expect(await scoped.getVersion()).toBe(2);
+        expect(scopedDaemon.daemon.connectionCount()).toBe(1);
+      }
+      await expect(held.getVersion()).rejects.toThrow(/closed/);
+      await expect.poll(() => scopedDaemon.daemon.connectionCount()).toBe(0);
+    }
+    await expect(connect(daemon.uri())).rejects.toThrow();
+  });
+});

@@ -17,7 +17,7 @@ export const TEST_TOKEN = generateToken();
 process.env.VIRTWIRE_TOKEN = TEST_TOKEN;
 
 /** A daemon under test and the URIs that reach it. */
-export interface TestDaemon {
+export interface TestDaemon extends AsyncDisposable {
   daemon: Daemon;
   /** `ws://127.0.0.1:PORT`. */
   wsAddress: string;
@@ -39,7 +39,10 @@ export interface TestDaemon {
   close(): Promise<void>;
 }
 
-/** Starts a daemon on an ephemeral port (with `extraDrivers` beside or instead of the built-in ones); `close()` stops it and removes its directories. */
+/**
+ * Starts a daemon on an ephemeral port (with `extraDrivers` beside or instead of the built-in ones);
+ * `close()`, or the end of an `await using` scope, stops it and removes its directories.
+ */
 export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extraDrivers: HypervisorDriver[] = []): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'virtwired-test-'));
   const socket = join(dir, 'sock');
@@ -60,6 +63,11 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extr
   const hostPort = wsAddress.slice('ws://'.length);
   const uri = (driverPath = '/default', query?: string) => `test+ws://${hostPort}${driverPath}${query ? `?${query}` : ''}`;
   let keeper: Connection | undefined;
+  const close = async () => {
+    await keeper?.close();
+    await daemon.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
   return {
     daemon,
     wsAddress,
@@ -72,10 +80,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extr
     async keepDefaultHost() {
       keeper ??= await connect(uri());
     },
-    async close() {
-      await keeper?.close();
-      await daemon.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

@@ -224,6 +224,11 @@ export class Connection {
     }
     this.channel.close();
   }
+
+  /** `await using conn = await connect(uri)`: {@link close} when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 /** True when no combination of location, scope and state has a finite atomic disk limit. */
