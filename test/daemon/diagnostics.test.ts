@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectVirError } from '../helpers/errors.js';
 import { captureLog } from '../security/support/log-capture.js';
-import { openRaw, refusal } from '../security/support/raw-client.js';
+import { openRaw, refusal } from '../helpers/raw-client.js';
 
 let daemon: Daemon;
 let dir: string;

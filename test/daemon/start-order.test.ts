@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openRaw, refusal, unixUrl } from '../security/support/raw-client.js';
+import { openRaw, refusal, unixUrl } from '../helpers/raw-client.js';
 
 let dir: string;
 beforeAll(() => {

@@ -20,7 +20,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectVirError } from '../helpers/errors.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { errorOf, openRaw, resultOf, unixUrl } from '../security/support/raw-client.js';
+import { errorOf, openRaw, resultOf, unixUrl } from '../helpers/raw-client.js';
 
 /** Validates documents against OpenRPC's meta-schema, whose content descriptors refer to json-schema.tools' draft-07 meta-schema. */
 function openRpcValidator() {

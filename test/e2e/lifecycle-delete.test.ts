@@ -10,7 +10,7 @@ import {
 } from '@virtwire/client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectVirError } from '../helpers/errors.js';
-import { openRaw } from '../helpers/raw-rpc.js';
+import { openRawConnection } from '../helpers/raw-client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 const INTERNAL_SNAPSHOT_BYTES = 65_536;
@@ -223,7 +223,7 @@ describe('external snapshots', () => {
 describe('delete errors', () => {
   it('refuses exclusive and unknown flags, unknown snapshots and read-only connections, on the client and on the daemon alike', async () => {
     const s = await one.snapshotCreateXML(named('s'));
-    const raw = await openRaw(server.wsAddress, conn.uri);
+    const raw = await openRawConnection(server.wsAddress, conn.uri);
     const both = async (flags: number, code: number, domain: number, message: string) => {
       const sent = conn.requestsSent;
       await expectVirError(s.delete(flags), code, domain, message);
@@ -244,7 +244,7 @@ describe('delete errors', () => {
       "Domain snapshot not found: no domain snapshot with matching name 'gone'",
     );
     raw.close();
-    const readOnly = await openRaw(`ws+unix:${server.readOnlySocket}:/`, conn.uri);
+    const readOnly = await openRawConnection(`ws+unix:${server.readOnlySocket}:/`, conn.uri);
     await expectVirError(
       readOnly.call('DomainSnapshotDelete', { snapshot: s.ref, flags: 0 }),
       ErrorNumber.OperationDenied,

@@ -2,7 +2,7 @@
 import { connect, DomainSnapshotXMLFlags, ErrorDomain, ErrorNumber, type Connection, type MethodName } from '@virtwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectVirError } from '../helpers/errors.js';
-import { openRaw, type RawConnection } from '../helpers/raw-rpc.js';
+import { openRawConnection, type RawConnection } from '../helpers/raw-client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 let server: TestDaemon;
@@ -11,7 +11,7 @@ let raw: RawConnection;
 beforeAll(async () => {
   server = await startTestDaemon();
   conn = await connect(server.nodeUri('lifecycle.xml'));
-  raw = await openRaw(server.wsAddress, conn.uri);
+  raw = await openRawConnection(server.wsAddress, conn.uri);
 });
 afterAll(async () => {
   raw.close();
@@ -69,7 +69,7 @@ describe('read-side snapshot errors', () => {
       "Domain not found: no domain with matching uuid '00000000-0000-4000-8000-000000000000' (off)",
     );
     const legacy = await conn.domainLookupByName('legacy');
-    const readOnly = await openRaw(`ws+unix:${server.readOnlySocket}:/`, conn.uri);
+    const readOnly = await openRawConnection(`ws+unix:${server.readOnlySocket}:/`, conn.uri);
     const snapshot = { name: 'old', domain: legacy.ref };
     expect(await readOnly.call('DomainSnapshotGetXMLDesc', { snapshot, flags: 0 })).toContain('<name>old</name>');
     await expectVirError(

@@ -11,7 +11,7 @@ import {
 } from '@virtwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectVirError } from '../helpers/errors.js';
-import { openRaw } from '../helpers/raw-rpc.js';
+import { openRawConnection } from '../helpers/raw-client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 const named = (name: string) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
@@ -227,7 +227,7 @@ describe('redefine errors', () => {
   });
 
   it('applies libvirt’s flag rules on the client and on the daemon alike', async () => {
-    const raw = await openRaw(server.wsAddress, conn.uri);
+    const raw = await openRawConnection(server.wsAddress, conn.uri);
     const both = async (flags: number, message: string) => {
       const sent = conn.requestsSent;
       await expectVirError(dom.snapshotCreateXML(named('z'), flags), ErrorNumber.InvalidArg, ErrorDomain.DomainSnapshot, message);

@@ -12,7 +12,7 @@ import {
 } from '@virtwire/client';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { expectVirError, failure } from '../helpers/errors.js';
-import { openRaw } from '../helpers/raw-rpc.js';
+import { openRawConnection } from '../helpers/raw-client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 const RUNNING_FROM_SNAPSHOT = 4;
@@ -330,7 +330,7 @@ describe('revert errors', () => {
   it('refuses unknown flags, exclusive flags, unknown snapshots and read-only connections, on the client and on the daemon alike', async () => {
     const one = await conn.domainLookupByName('one');
     const s = await one.snapshotCreateXML(named('s'));
-    const raw = await openRaw(server.wsAddress, conn.uri);
+    const raw = await openRawConnection(server.wsAddress, conn.uri);
     const both = async (flags: number, code: number, domain: number, message: string) => {
       const sent = conn.requestsSent;
       await expectVirError(s.revert(flags), code, domain, message);
@@ -352,7 +352,7 @@ describe('revert errors', () => {
     );
     raw.close();
 
-    const readOnly = await openRaw(`ws+unix:${server.readOnlySocket}:/`, conn.uri);
+    const readOnly = await openRawConnection(`ws+unix:${server.readOnlySocket}:/`, conn.uri);
     await expectVirError(
       readOnly.call('DomainRevertToSnapshot', { snapshot: s.ref, flags: 0 }),
       ErrorNumber.OperationDenied,

@@ -1,7 +1,7 @@
 // DomainSnapshotCreateXML conformance: every flag alone, libvirt's flag rules and XML errors, identical from SDK and raw wire.
 import { connect, DomainSnapshotCreateFlags as Create, VirError, type DomainRef } from '@virtwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from '../helpers/raw-client.js';
+import { errorOf, openRaw, tokenHeaders, unixUrl } from '../helpers/raw-client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 interface Expected {
@@ -123,13 +123,12 @@ describe('DomainSnapshotCreateXML errors are libvirt\'s, and identical from the 
 
   for (const c of cases) {
     it(c.name, async () => {
-      const raw = await RawClient.open(server.wsAddress);
+      const raw = await openRaw(server.wsAddress, { headers: tokenHeaders(server.wsAddress) });
       await raw.result('ConnectOpen', { uri: server.nodeUri(c.node).replace(/^test\+ws:\/\/[^/]+/, 'test://') });
       const ref = (await raw.result('DomainLookupByName', { name: c.domain })) as DomainRef;
-      const reply = await raw.call('DomainSnapshotCreateXML', { domain: ref, xml: c.xml, flags: c.flags });
+      const error = errorOf(await raw.call('DomainSnapshotCreateXML', { domain: ref, xml: c.xml, flags: c.flags }));
       raw.close();
-      expect(reply.error).toBeDefined();
-      expect({ code: reply.error!.code, domain: reply.error!.data?.domain, message: reply.error!.message }).toEqual(c.expected);
+      expect({ code: error.code, domain: error.data?.domain, message: error.message }).toEqual(c.expected);
 
       const conn = await connect(server.nodeUri(c.node));
       const dom = await conn.domainLookupByName(c.domain);
@@ -139,7 +138,7 @@ describe('DomainSnapshotCreateXML errors are libvirt\'s, and identical from the 
       );
       await conn.close();
       expect(VirError.is(sdk)).toBe(true);
-      expect((sdk as VirError).toJsonRpc()).toEqual({ code: reply.error!.code, message: reply.error!.message, data: reply.error!.data });
+      expect((sdk as VirError).toJsonRpc()).toEqual({ code: error.code, message: error.message, data: error.data });
     });
   }
 
@@ -169,11 +168,11 @@ describe('DomainSnapshotCreateXML errors are libvirt\'s, and identical from the 
     expect(ro.requestsSent).toBe(sent);
     await ro.close();
 
-    const raw = await RawClient.open(`ws+unix:${server.readOnlySocket}:/`);
+    const raw = await openRaw(unixUrl(server.readOnlySocket));
     await raw.result('ConnectOpen', { uri: 'test:///default' });
     const ref = await raw.result('DomainLookupByName', { name: 'test' });
-    const reply = await raw.call('DomainSnapshotCreateXML', { domain: ref, xml: snap(), flags: 0 });
-    expect({ code: reply.error?.code, domain: reply.error?.data?.domain, message: reply.error?.message }).toEqual(expected);
+    const error = errorOf(await raw.call('DomainSnapshotCreateXML', { domain: ref, xml: snap(), flags: 0 }));
+    expect({ code: error.code, domain: error.data?.domain, message: error.message }).toEqual(expected);
     raw.close();
   });
 });

@@ -1,70 +1,155 @@
-// A bare WebSocket JSON-RPC peer for tests: sends exactly what it is told, with no local checks.
-import { SUBPROTOCOL } from '@virtwire/protocol';
-import WebSocket from 'ws';
+// The tests' one raw WebSocket JSON-RPC client: arbitrary frames, headers and subprotocols, no SDK checks, every message and the close recorded.
+import { SUBPROTOCOL, VirError, type JsonRpcErrorObject } from '@virtwire/protocol';
+import WebSocket, { type ClientOptions } from 'ws';
 
-/** A raw JSON-RPC response or error object as the daemon sent it. */
-export interface RawReply {
-  id?: unknown;
-  result?: unknown;
-  error?: { code: number; message: string; data?: Record<string, unknown> };
+/** How a connection attempt ended before it opened. */
+export type Refusal = { status: number; headers: Record<string, string | string[] | undefined> } | { error: string };
+
+/** An open raw connection. */
+export interface RawClient {
+  readonly ws: WebSocket;
+  /** The subprotocol the daemon selected. */
+  readonly protocol: string;
+  /** Next text message (parsed as JSON when it is JSON), or the close that came instead. */
+  next(): Promise<RawEvent>;
+  /** Sends a JSON-RPC request and resolves with its reply (skipping nothing: the next event must be it). */
+  call(method: string, params?: unknown, id?: string | number): Promise<RawEvent>;
+  /** Calls and resolves with the result; rejects with the daemon's error as a VirError. */
+  result(method: string, params?: unknown): Promise<unknown>;
+  sendText(text: string): void;
+  /** Resolves with the close code once the socket is closed. */
+  closed: Promise<{ code: number; reason: string }>;
+  /** WebSocket pings received since the socket was created. */
+  pings(): number;
+  close(): void;
 }
 
-function defaultHeaders(address: string): Record<string, string> {
+/** A reply, a raw text message, or the close of the socket. */
+export type RawEvent = { kind: 'message'; text: string; json: unknown } | { kind: 'close'; code: number; reason: string };
+
+/** The URL of a unix socket for `ws`. */
+export const unixUrl = (path: string) => `ws+unix://${path}:/`;
+
+/** `Authorization: Bearer $VIRTWIRE_TOKEN` (the test daemons' token) for a TCP address; none for a unix socket. */
+export function tokenHeaders(url: string): Record<string, string> {
   const token = process.env.VIRTWIRE_TOKEN;
-  return address.startsWith('ws://') && token ? { authorization: `Bearer ${token}` } : {};
+  return url.startsWith('ws://') && token ? { authorization: `Bearer ${token}` } : {};
 }
 
-/** A raw connection: `call` sends one request and resolves with the reply object. */
-export class RawClient {
-  private nextId = 1;
-  private readonly waiting = new Map<unknown, (reply: RawReply) => void>();
-  readonly unmatched: unknown[] = [];
+/** Options of {@link openRaw}. */
+export interface RawOptions extends ClientOptions {
+  protocols?: string[];
+}
 
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as RawReply | RawReply[];
-      for (const reply of Array.isArray(message) ? message : [message]) {
-        const resolve = this.waiting.get(reply.id);
-        if (resolve) {
-          this.waiting.delete(reply.id);
-          resolve(reply);
-        } else {
-          this.unmatched.push(reply);
-        }
+/** Opens a connection; rejects with a {@link Refusal} when the daemon refuses the upgrade. */
+export function openRaw(url: string, options: RawOptions = {}): Promise<RawClient> {
+  const { protocols = [SUBPROTOCOL], ...rest } = options;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { perMessageDeflate: false, ...rest });
+    let pings = 0;
+    ws.on('ping', () => pings++);
+    const queue: RawEvent[] = [];
+    const waiters: Array<(event: RawEvent) => void> = [];
+    const push = (event: RawEvent) => {
+      const waiter = waiters.shift();
+      if (waiter) waiter(event);
+      else queue.push(event);
+    };
+    let closeInfo: { code: number; reason: string } | undefined;
+    const closed = new Promise<{ code: number; reason: string }>((done) => {
+      ws.on('close', (code, reason) => {
+        closeInfo = { code, reason: reason.toString() };
+        push({ kind: 'close', ...closeInfo });
+        done(closeInfo);
+      });
+    });
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? `<binary ${(data as Buffer).length}>` : (data as Buffer).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
       }
+      push({ kind: 'message', text, json });
     });
-  }
-
-  /**
-   * Connects to `address` (`ws://host:port` or `ws+unix:/path:/`) with the virtwire subprotocol;
-   * over TCP with the test token of `$VIRTWIRE_TOKEN` unless `headers` say otherwise.
-   */
-  static open(address: string, protocols: string[] = [SUBPROTOCOL], headers: Record<string, string> = defaultHeaders(address)): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(address, protocols, { headers, perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
-      socket.once('open', () => resolve(new RawClient(socket)));
-      socket.once('error', reject);
-      socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.on('unexpected-response', (_request, response) => {
+      reject({ status: response.statusCode ?? 0, headers: response.headers } satisfies Refusal);
+      response.resume();
+      ws.terminate();
     });
-  }
-
-  /** Sends a request and waits for its reply. */
-  call(method: string, params?: unknown): Promise<RawReply> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+    ws.on('error', (error) => reject({ error: error.message } satisfies Refusal));
+    ws.on('open', () => {
+      const next = () =>
+        new Promise<RawEvent>((done) => {
+          const queued = queue.shift();
+          if (queued) done(queued);
+          else if (closeInfo && ws.readyState === WebSocket.CLOSED) done({ kind: 'close', ...closeInfo });
+          else waiters.push(done);
+        });
+      let nextId = 1;
+      const call = (method: string, params?: unknown, id: string | number = nextId++) => {
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+        return next();
+      };
+      resolve({
+        ws,
+        protocol: ws.protocol,
+        next,
+        call,
+        async result(method, params) {
+          const reply = await call(method, params);
+          if (reply.kind === 'message' && typeof reply.json === 'object' && reply.json !== null && 'error' in reply.json) {
+            throw VirError.fromJsonRpc((reply.json as { error: JsonRpcErrorObject }).error);
+          }
+          return resultOf(reply);
+        },
+        sendText: (text) => ws.send(text),
+        closed,
+        pings: () => pings,
+        close: () => ws.close(),
+      });
     });
-  }
+  });
+}
 
-  /** Calls and returns the result, throwing the raw error object if there is one. */
-  async result(method: string, params?: unknown): Promise<unknown> {
-    const reply = await this.call(method, params);
-    if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error);
-    return reply.result;
+/** The reply's `error` object, or throws when the event is not an error reply. */
+export function errorOf(event: RawEvent): { code: number; message: string; data?: Record<string, unknown> } {
+  if (event.kind !== 'message' || typeof event.json !== 'object' || event.json === null || !('error' in event.json)) {
+    throw new Error(`expected an error reply, got ${JSON.stringify(event)}`);
   }
+  return (event.json as { error: { code: number; message: string; data?: Record<string, unknown> } }).error;
+}
 
-  close(): void {
-    this.socket.close();
+/** The reply's `result`, or throws when the event is not a successful reply. */
+export function resultOf(event: RawEvent): unknown {
+  if (event.kind !== 'message' || typeof event.json !== 'object' || event.json === null || !('result' in event.json)) {
+    throw new Error(`expected a result, got ${JSON.stringify(event).slice(0, 500)}`);
   }
+  return (event.json as { result: unknown }).result;
+}
+
+/** Resolves with the refusal of an upgrade that must fail (throws if it opened). */
+export async function refusal(attempt: Promise<RawClient>): Promise<Refusal> {
+  try {
+    const client = await attempt;
+    client.ws.terminate();
+  } catch (error) {
+    return error as Refusal;
+  }
+  throw new Error('the upgrade was accepted');
+}
+
+/** A driver connection opened over a raw client: calls go out exactly as given (no SDK pre-checks). */
+export interface RawConnection {
+  /** Sends one call; resolves to its result, rejects with the daemon's error as a VirError. */
+  call(method: string, params: unknown): Promise<unknown>;
+  close(): void;
+}
+
+/** Opens `url` (`ws://host:port` with the test token, or `ws+unix:/path:/`) and the driver `uri`, bypassing the SDK. */
+export async function openRawConnection(url: string, uri: string): Promise<RawConnection> {
+  const client = await openRaw(url, { headers: tokenHeaders(url) });
+  await client.result('ConnectOpen', { uri, flags: 0 });
+  return { call: (method, params) => client.result(method, params), close: () => client.close() };
 }

@@ -5,7 +5,7 @@ import { readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '@virtwire/server/qemu-engine';
-import { RawClient } from '../helpers/raw-client.js';
+import { errorOf, openRaw, tokenHeaders } from '../helpers/raw-client.js';
 import type { TestDaemon } from '../helpers/virtwired.js';
 import { blockGraph, domainXml, failure, fileFingerprint, hasQemu, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
@@ -160,11 +160,11 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     const sent = conn.requestsSent;
     const local = await failure(dom.snapshotCreateXML(memory, Create.Atomic));
     expect(conn.requestsSent).toBe(sent);
-    const raw = await RawClient.open(server.wsAddress);
+    const raw = await openRaw(server.wsAddress, { headers: tokenHeaders(server.wsAddress) });
     try {
       await raw.call('ConnectOpen', { uri: 'qemu:///session' });
-      const reply = await raw.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: memory, flags: Create.Atomic });
-      expect([reply.error?.code, reply.error?.message, reply.error?.data?.domain]).toEqual([local.code, local.message, local.domain]);
+      const error = errorOf(await raw.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: memory, flags: Create.Atomic }));
+      expect([error.code, error.message, error.data?.domain]).toEqual([local.code, local.message, local.domain]);
     } finally {
       raw.close();
     }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
 import { captureLog } from './support/log-capture.js';
-import { openRaw, refusal, resultOf, unixUrl } from './support/raw-client.js';
+import { openRaw, refusal, resultOf, unixUrl } from '../helpers/raw-client.js';
 
 const bearer = (token: string, localAddress?: string) => ({ headers: { authorization: `Bearer ${token}` }, ...(localAddress ? { localAddress } : {}) });
 

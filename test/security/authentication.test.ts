@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_SUBPROTOCOL_PREFIX as SERVER_PREFIX } from '@virtwire/server/testing';
-import { errorOf, openRaw, refusal, resultOf, unixUrl } from './support/raw-client.js';
+import { errorOf, openRaw, refusal, resultOf, unixUrl } from '../helpers/raw-client.js';
 import { captureLog } from './support/log-capture.js';
 import { makeTlsFixtures, type TlsFixtures } from './support/tls-fixtures.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testCapabilities } from '@virtwire/server/testing';
-import { openRaw, resultOf, unixUrl, type RawEvent } from './support/raw-client.js';
+import { openRaw, resultOf, unixUrl, type RawEvent } from '../helpers/raw-client.js';
 
 /** A driver whose open takes a while, counting the connections it opened and closed. */
 class SlowOpenDriver implements HypervisorDriver {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
+import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
 const disk = (i: number) => `<disk type='file' device='disk'><source file='/images/d${i}.img'/><target dev='vd${String.fromCharCode(97 + (i % 26))}${i >= 26 ? i : ''}'/></disk>`;
 const domainXml = (name: string, disks: number, between = '') =>

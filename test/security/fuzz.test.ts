@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { loadJsonRpcCases, expandFrame } from './support/hostile-corpus.js';
 import { prepareHostileStorage, type HostileStorage } from './support/hostile-storage.js';
-import { openRaw, resultOf, unixUrl, type RawClient, type RawEvent } from './support/raw-client.js';
+import { openRaw, resultOf, unixUrl, type RawClient, type RawEvent } from '../helpers/raw-client.js';
 
 /** Runs per property; `FUZZ_RUNS=20000 npx vitest run test/security/fuzz.test.ts` for a long session. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5000);

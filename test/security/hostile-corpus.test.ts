@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
 import { loadJsonRpcCases, loadXmlCases, runJsonRpcCase, runXmlCase, type XmlTarget } from './support/hostile-corpus.js';
 import { prepareHostileStorage, type HostileStorage } from './support/hostile-storage.js';
-import { openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
+import { openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
 const jsonRpcCases = loadJsonRpcCases();
 const xmlCases = loadXmlCases();

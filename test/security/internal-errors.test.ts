@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCapabilities } from '@virtwire/server/testing';
 import { captureLog } from './support/log-capture.js';
-import { errorOf, openRaw, resultOf, unixUrl } from './support/raw-client.js';
+import { errorOf, openRaw, resultOf, unixUrl } from '../helpers/raw-client.js';
 
 const SECRET_PATH = '/var/lib/virtwire/secret/domain-keys.xml';
 

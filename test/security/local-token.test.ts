@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTokenLine, tokenEntry } from '@virtwire/server';
-import { openRaw, refusal } from './support/raw-client.js';
+import { openRaw, refusal } from '../helpers/raw-client.js';
 import { spawnVirtwired, VIRTWIRED_BIN, type SpawnedDaemon } from './support/spawned-virtwired.js';
 
 describe('virtwired on first start, and its token subcommand', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCapabilities } from '@virtwire/server/testing';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
+import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
 const limits = { maxFragments: 64, maxXmlBytes: 4096, maxXmlDepth: 8, maxSnapshotDisks: 2, maxBatchLength: 8, maxJsonDepth: 16, maxIdLength: 16 };
 

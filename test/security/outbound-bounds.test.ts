@@ -10,7 +10,7 @@ import { MESSAGE_OVERHEAD_BYTES, OutboundQueue, SOCKET_MESSAGES } from '@virtwir
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { captureLog } from './support/log-capture.js';
 import { manySnapshotsNode } from './support/many-snapshots.js';
-import { openRaw, resultOf, unixUrl, type RawClient, type RawEvent } from './support/raw-client.js';
+import { openRaw, resultOf, unixUrl, type RawClient, type RawEvent } from '../helpers/raw-client.js';
 
 /** A socket that never finishes a write (a client that does not read), recording what it got. */
 function stuckSocket() {

@@ -4,7 +4,7 @@ import { generateToken, tokenEntry } from '@virtwire/server';
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
-import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
+import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
 const entries = Object.entries(methods) as Array<[string, MethodSpec]>;
 const writeMethods = entries.filter(([, d]) => d.permission === 'write');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
 import { hasQemu } from '../qemu/qemu-fixture.js';
-import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from './support/raw-client.js';
+import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
 const SECRETS = ['VNC-SECRET', 'SPICE-SECRET', 'RDP-SECRET', 'COOKIE-SECRET', 'BACKING-COOKIE-SECRET'];
 const XML_SECURE = 1; // VIR_DOMAIN_XML_SECURE, and VIR_DOMAIN_SNAPSHOT_XML_SECURE

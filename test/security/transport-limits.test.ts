@@ -4,7 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
 import { captureLog } from './support/log-capture.js';
-import { errorOf, openRaw, refusal, resultOf, unixUrl } from './support/raw-client.js';
+import { errorOf, openRaw, refusal, resultOf, unixUrl } from '../helpers/raw-client.js';
 
 const bearer = { headers: { authorization: `Bearer ${TEST_TOKEN}` } };
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
-import { openRaw, unixUrl, type RawClient, type RawEvent } from './raw-client.js';
+import { openRaw, unixUrl, type RawClient, type RawEvent } from '../../helpers/raw-client.js';
 
 /** A frame, written literally or with repeated runs (`{"repeat": "[", "times": 100000}`) to keep huge cases small on disk. */
 export type Frame = string | Array<string | { repeat: string; times: number }>;
