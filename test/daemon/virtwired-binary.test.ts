@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, spawnVirtwired, VIRTWIRED_BIN } from '../security/support/spawned-virtwired.js';
+import { assertBuilt, spawnVirtwired, VIRTWIRED_BIN } from '../helpers/daemon-process.js';
 
 const run = promisify(execFile);
 
@@ -84,7 +84,7 @@ describe('a start that cannot listen', () => {
   });
 
   it('stops cleanly on SIGTERM even right after it said it was listening', async () => {
-    const daemon = await spawnVirtwired(['--listen', '127.0.0.1:0', '--no-unix', '--state-dir', join(dir, 'state-quick-stop')], freshEnvironment());
+    const daemon = await spawnVirtwired(['--listen', '127.0.0.1:0', '--no-unix', '--state-dir', join(dir, 'state-quick-stop')], { env: freshEnvironment() });
     expect(await daemon.stop()).toBe(0);
   });
 });
@@ -93,7 +93,7 @@ describe('its log', () => {
   const startArgs = (name: string) => ['--listen', '127.0.0.1:0', '--no-unix', '--no-local-token', '--state-dir', join(dir, name)];
 
   it('is JSON lines when stderr is not a terminal', async () => {
-    const daemon = await spawnVirtwired(startArgs('state-json'), freshEnvironment());
+    const daemon = await spawnVirtwired(startArgs('state-json'), { env: freshEnvironment() });
     await daemon.stop();
     const lines = daemon.stderr().trim().split('\n');
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();

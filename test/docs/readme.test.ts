@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../security/support/spawned-virtwired.js';
+import { assertBuilt } from '../helpers/daemon-process.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');

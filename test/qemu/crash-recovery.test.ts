@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readLiveDisks, readPidFile, waitForProcessExit, type QueryJobsEntry } from '@virtwire/server/qemu-engine';
-import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
 import { domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
 import { qemuProcesses } from './random-kill/invariants.js';
 import { Random } from './random-kill/random.js';
@@ -26,7 +26,7 @@ const exec = promisify(execFile);
 describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
   let box: QemuSandbox;
   let caseIndex = 0;
-  const daemons = new Set<DaemonProcess>();
+  const daemons = new Set<SpawnedDaemon>();
 
   beforeAll(async () => {
     await exec(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-b'], { cwd: process.cwd() });
@@ -50,7 +50,7 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
   };
   type Case = ReturnType<typeof newCase>;
 
-  const start = async (paths: Case, failpoints = ''): Promise<{ daemon: DaemonProcess; conn: Connection }> => {
+  const start = async (paths: Case, failpoints = ''): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
     const daemon = await spawnDaemon(['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime, '--qemu-inspection-monitor'], {
       VIRTWIRE_FAILPOINTS: failpoints,
     });
@@ -67,7 +67,7 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
   };
 
   /** Waits for the daemon to die at its failpoint. */
-  const died = async (daemon: DaemonProcess, call: Promise<unknown>) => {
+  const died = async (daemon: SpawnedDaemon, call: Promise<unknown>) => {
     const outcome = await call.then(
       () => 'returned',
       () => 'failed',

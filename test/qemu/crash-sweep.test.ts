@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredChain, diskElement, parseSnapshotFile, StateLayout } from '@virtwire/server/testing';
 import type { QmpClient } from '@virtwire/server/qemu-engine';
-import { spawnDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
 import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
 
 type Mode = 'live' | 'offline';
@@ -64,7 +64,7 @@ const exec = promisify(execFile);
 describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint of create and delete, restart, check', () => {
   let box: QemuSandbox;
   const lanes: Lane[] = [];
-  const daemons = new Set<DaemonProcess>();
+  const daemons = new Set<SpawnedDaemon>();
   let sweepStart = 0;
 
   beforeAll(async () => {
@@ -101,7 +101,7 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
     box?.cleanup();
   });
 
-  const startDaemon = async (lane: Lane, failpoint: string | undefined): Promise<{ daemon: DaemonProcess; conn: Connection }> => {
+  const startDaemon = async (lane: Lane, failpoint: string | undefined): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
     const daemon = await spawnDaemon(
       ['--state-dir', join(lane.root, 'state'), '--storage-root', lane.images, '--qemu-runtime-dir', lane.runtime, '--qemu-inspection-monitor'],
       { VIRTWIRE_FAILPOINTS: failpoint ?? '' },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJsonRpcCases, loadXmlCases, runJsonRpcCase, runXmlCase, type XmlTarget } from './support/hostile-corpus.js';
 import { prepareHostileStorage, type HostileStorage } from './support/hostile-storage.js';
 import { openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
-import { spawnVirtwired, type SpawnedDaemon } from './support/spawned-virtwired.js';
+import { spawnVirtwired, type SpawnedDaemon } from '../helpers/daemon-process.js';
 
 /** Measured passes, after one warm-up pass that sets the baseline. */
 const PASSES = Number(process.env.HOSTILE_PASSES ?? 10);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTokenLine, tokenEntry } from '@virtwire/server';
 import { openRaw, refusal } from '../helpers/raw-client.js';
-import { spawnVirtwired, VIRTWIRED_BIN, type SpawnedDaemon } from './support/spawned-virtwired.js';
+import { spawnVirtwired, VIRTWIRED_BIN, type SpawnedDaemon } from '../helpers/daemon-process.js';
 
 describe('virtwired on first start, and its token subcommand', () => {
   let dir: string;
@@ -38,7 +38,7 @@ describe('virtwired on first start, and its token subcommand', () => {
   const uriOf = (daemon: SpawnedDaemon) => `test+ws://${daemon.addresses.find((a) => a.startsWith('ws://'))!.slice(5)}/default`;
 
   it('creates a 0600 read-write token the SDK finds by itself, storing only its hash', async () => {
-    const daemon = await spawnVirtwired(args(), env);
+    const daemon = await spawnVirtwired(args(), { env });
     try {
       expect(daemon.stderr()).toContain(`read-write token 'local' created in ${clientTokenFile()}`);
       const token = readFileSync(clientTokenFile(), 'utf8').trim();
@@ -57,7 +57,7 @@ describe('virtwired on first start, and its token subcommand', () => {
 
   it('keeps the token file on the next start, and the same token still works', async () => {
     const before = readFileSync(tokenFile(), 'utf8');
-    const daemon = await spawnVirtwired(args(), env);
+    const daemon = await spawnVirtwired(args(), { env });
     try {
       expect(daemon.stderr()).not.toContain("token 'local'");
       expect(readFileSync(tokenFile(), 'utf8')).toBe(before);
@@ -68,7 +68,7 @@ describe('virtwired on first start, and its token subcommand', () => {
   });
 
   it('adds, lists and removes tokens while the daemon runs', async () => {
-    const daemon = await spawnVirtwired(args(), env);
+    const daemon = await spawnVirtwired(args(), { env });
     try {
       const token = tokenCli('add', '--role', 'ro', '--name', 'ci').trim();
       expect(token).toMatch(/^vwt_[A-Za-z0-9_-]{43}$/);
@@ -91,7 +91,7 @@ describe('virtwired on first start, and its token subcommand', () => {
   });
 
   it('refuses to start on a non-loopback address without TLS', async () => {
-    await expect(spawnVirtwired(['--listen', '0.0.0.0:0', '--no-unix', '--state-dir', join(dir, 'state')], env)).rejects.toThrow(
+    await expect(spawnVirtwired(['--listen', '0.0.0.0:0', '--no-unix', '--state-dir', join(dir, 'state')], { env })).rejects.toThrow(
       /refusing plain ws:\/\/ on non-loopback address 0\.0\.0\.0/,
     );
   });

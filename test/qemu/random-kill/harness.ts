@@ -6,7 +6,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isOurGuest, readPidFile, runtimePaths, waitForProcessExit } from '@virtwire/server/qemu-engine';
-import { spawnDaemon, type DaemonProcess } from '../../helpers/daemon-process.js';
+import { spawnDaemon, type SpawnedDaemon } from '../../helpers/daemon-process.js';
 import { canMount, domainXml, killGuestsUnder, QemuSandbox, target } from '../qemu-fixture.js';
 import { checkInvariants, observe, type KillPaths, type ObservedDomain } from './invariants.js';
 import { chooseOperation, type DomainModel, type Operation, type SnapshotModel } from './operations.js';
@@ -76,7 +76,7 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
   const savedXml = new Map<string, string>();
   const durations = new Map<string, number>();
   let startupMs = 800;
-  let daemon: DaemonProcess | undefined;
+  let daemon: SpawnedDaemon | undefined;
   let conn: Connection | undefined;
 
   const args = ['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime, '--qemu-inspection-monitor'];
