@@ -182,6 +182,7 @@ export class Dispatcher {
       }
     },
     ConnectClose: async (_params, session) => {
+      session.events?.close();
       const driver = session.driver;
       session.driver = null;
       await driver?.close();
@@ -190,6 +191,19 @@ export class Dispatcher {
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
     'rpc.discover': async () => discoveryDocument(),
+    ConnectDomainEventRegisterAny: async ({ eventID, domain }, session) => {
+      const connection = session.driver!;
+      if (!session.events) throw rpcError('this connection cannot receive events');
+      if (!connection.events) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Domain, 'virConnectDomainEventRegisterAny');
+      // A domain filter names an existing domain (libvirt's remote driver sends a resolved virDomainPtr).
+      if (domain !== null) await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      return session.events.register(connection.events, eventID, domain);
+    },
+    ConnectDomainEventDeregisterAny: async ({ callbackID }, session) => {
+      if (!session.events) throw rpcError('this connection cannot receive events');
+      session.events.deregister(callbackID);
+      return null;
+    },
     DomainGetJobInfo: async ({ domain }, session) => {
       const connection = session.driver!;
       await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
