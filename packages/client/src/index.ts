@@ -6,6 +6,7 @@
 export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
 export { Domain, type ListPage } from './core/domain.js';
 export { DomainSnapshot } from './core/domain-snapshot.js';
+export { DomainEventSubscription, DomainEventMessage, EventBufferOverflowError, MAX_BUFFERED_EVENTS } from './core/domain-event-subscription.js';
 export { ConnectionClosedError, CallTimeoutError } from './core/errors.js';
 export { resolveConnectionUri, type ResolvedUri } from './core/connection-uri.js';
 export type { WebSocketFactory, WebSocketLike } from './core/web-socket-like.js';

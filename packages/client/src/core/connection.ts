@@ -12,6 +12,9 @@ import {
   jsonRpcErrorMessage,
   methods,
   SUBPROTOCOL,
+  domainEventNames,
+  type DomainEventParams,
+  type DomainRef,
   type DriverCapabilities,
   type MethodSpec,
   type MethodName,
@@ -26,6 +29,8 @@ import { resolveConnectionUri } from './connection-uri.js';
 import type { ReplyPolling } from './reply-polling.js';
 import { RpcChannel, toClientError } from './rpc-channel.js';
 import { describeSnapshotRequest } from './snapshot-request.js';
+import { DomainEventSubscription } from './domain-event-subscription.js';
+import { EventRouter } from './event-router.js';
 import type { WebSocketFactory } from './web-socket-like.js';
 
 /** Options of {@link connect}. */
@@ -64,7 +69,12 @@ export class Connection {
     private readonly callTimeoutMs: number | undefined,
   ) {
     this.atomicAlwaysHonoured = everyAtomicKindUnlimited(capabilities);
+    channel.onNotification = (method, params) => this.events.receive(method, params);
+    channel.onClose((error) => this.events.endAll(error));
   }
+
+  /** The connection's event subscriptions, by callback id. */
+  private readonly events = new EventRouter();
 
   /** True when the driver makes every kind of snapshot atomically for any number of disks: no ATOMIC check needed. */
   private readonly atomicAlwaysHonoured: boolean;
@@ -209,6 +219,38 @@ export class Connection {
     return this.call('rpc.discover', {});
   }
 
+  /**
+   * `virConnectDomainEventRegisterAny`: subscribes to events of `eventID` (a `DomainEventId`),
+   * about `domain` only when given. The subscription is an `EventTarget` (`'event'`, see
+   * `DomainEventMessage`) and an async iterator; `close()` deregisters it.
+   */
+  async domainEventRegisterAny(eventID: number, domain: { ref: DomainRef } | DomainRef | null = null): Promise<DomainEventSubscription> {
+    const ref = domain === null ? null : 'ref' in domain ? domain.ref : domain;
+    return this.events.register(async () => {
+      const callbackID = await this.call('ConnectDomainEventRegisterAny', { eventID, domain: ref });
+      return new DomainEventSubscription(callbackID, eventID, (id) => this.domainEventDeregisterAny(id));
+    });
+  }
+
+  /** `virConnectDomainEventDeregisterAny`: ends the subscription with this callback id. */
+  async domainEventDeregisterAny(callbackID: number): Promise<void> {
+    this.events.forget(callbackID);
+    await this.call('ConnectDomainEventDeregisterAny', { callbackID });
+  }
+
+  /**
+   * Subscribes `listener` to the events virsh names `name` (`lifecycle`, `reboot`, ... and virtwire's
+   * `snapshot`), about `options.domain` only when given; resolves to the subscription (close it to
+   * stop).
+   */
+  async on(name: string, listener: (event: DomainEventParams) => void, options: { domain?: { ref: DomainRef } | DomainRef } = {}): Promise<DomainEventSubscription> {
+    const id = domainEventNames.find(([n]) => n === name)?.[1];
+    if (id === undefined) throw new TypeError(`unknown event type ${name}`);
+    const subscription = await this.domainEventRegisterAny(id, options.domain ?? null);
+    subscription.on(listener);
+    return subscription;
+  }
+
   /** Calls `listener` once if the connection drops or is closed. */
   onClose(listener: (error: ConnectionClosedError) => void): () => void {
     return this.channel.onClose(listener);
@@ -217,6 +259,7 @@ export class Connection {
   /** `virConnectClose`: closes the driver connection and the socket. */
   async close(): Promise<void> {
     if (this.channel.closed) return;
+    this.events.endAll();
     try {
       await this.channel.call('ConnectClose', {}, 5_000);
     } catch {
