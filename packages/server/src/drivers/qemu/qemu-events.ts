@@ -35,15 +35,16 @@ export function resumedDetail(reason: number): number {
   return reason === Reason.RunningFromSnapshot ? Resumed.FromSnapshot : Resumed.Unpaused;
 }
 
-/** The STOPPED detail of a stop with this shut-off reason (libvirt's virDomainShutoffReason to virDomainEventStoppedDetailType). */
+/**
+ * The STOPPED detail of a stop with this shut-off reason. As libvirt's qemuProcessHandleMonitorEOF:
+ * QEMU gone without a SHUTDOWN event (state reason CRASHED) is STOPPED FAILED.
+ */
 export function stoppedDetail(reason: number): number {
   switch (reason) {
     case Reason.ShutoffShutdown:
       return Stopped.Shutdown;
     case Reason.ShutoffDestroyed:
       return Stopped.Destroyed;
-    case Reason.ShutoffCrashed:
-      return Stopped.Crashed;
     case Reason.ShutoffFromSnapshot:
       return Stopped.FromSnapshot;
     default:

@@ -1,0 +1,71 @@
+// The qemu driver's events through a real virtwired and real QEMU (TCG): lifecycle from its calls, from QMP STOP/RESUME, from QEMU's death, and snapshot events.
+import { connect, DomainEventId, DomainSnapshotCreateFlags, DomainSnapshotDeleteFlags, type DomainEventParams } from '@virtwire/client';
+import { readPidFile, waitForProcessExit } from '@virtwire/server/qemu-engine';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
+import { domainXml, hasQemu, inspect } from './qemu-fixture.js';
+
+/** An event as `virsh event` names it: `Started Booted`, `snapshot created s1`. */
+function describeEvent(e: DomainEventParams): string {
+  if (e.eventID === DomainEventId.Lifecycle) return `${e.event}/${e.detail}`;
+  if (e.eventID === DomainEventId.Snapshot) return `snapshot ${e.action} ${e.snapshot}`;
+  return `event ${e.eventID}`;
+}
+
+describe.skipIf(!hasQemu)('qemu driver: events', () => {
+  const qemu = useQemuDaemon({ inspectionMonitor: true });
+
+  it('sends lifecycle events for start, suspend, resume, a pause from the monitor, snapshots, destroy and QEMU dying', async () => {
+    const watcher = await connect(qemu.server.qemuUri);
+    const seen: string[] = [];
+    const record = (e: DomainEventParams) => seen.push(describeEvent(e));
+    await watcher.on('lifecycle', record);
+    await watcher.on('snapshot', record);
+    const { conn, box, runtimeDir } = qemu;
+    const disk = await box.image(join(qemu.images, 'ev.qcow2'));
+    const dom = await conn.domainDefineXML(domainXml('ev', [{ target: 'vda', path: disk }]));
+    await dom.create();
+    await dom.suspend();
+    await dom.resume();
+    // a pause and a resume QEMU reports itself (QMP STOP and RESUME), not asked for through the daemon
+    const monitor = await inspect(runtimeDir, dom.uuid);
+    await monitor.execute('stop');
+    await vi.waitFor(() => expect(seen.at(-1)).toBe('3/0'), { timeout: 10_000, interval: 20 });
+    await monitor.execute('cont');
+    await vi.waitFor(() => expect(seen.at(-1)).toBe('4/0'), { timeout: 10_000, interval: 20 });
+    await monitor.close();
+    const snap = await dom.snapshotCreateXML(
+      `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${join(qemu.images, 'ev.s1.qcow2')}'/></disk></disks></domainsnapshot>`,
+      DomainSnapshotCreateFlags.DiskOnly,
+    );
+    await snap.delete(DomainSnapshotDeleteFlags.MetadataOnly);
+    await dom.destroy();
+    await dom.create();
+    const live = await conn.domainLookupByName('ev');
+    const pid = await readPidFile(join(runtimeDir, live.uuid, 'qemu.pid'));
+    process.kill(pid!, 'SIGKILL');
+    await waitForProcessExit(pid!, 10_000);
+    await vi.waitFor(() => expect(seen.at(-1)).toBe('5/5'), { timeout: 10_000, interval: 20 });
+    await dom.undefine();
+    await watcher.getVersion();
+
+    expect(seen).toEqual([
+      '0/0', // Defined Added
+      '2/0', // Started Booted
+      '3/0', // Suspended Paused
+      '4/0', // Resumed Unpaused
+      '3/0', // Suspended Paused (QMP STOP)
+      '4/0', // Resumed Unpaused (QMP RESUME)
+      'snapshot created s1',
+      'snapshot current-changed s1',
+      'snapshot deleted s1',
+      'snapshot current-changed null',
+      '5/1', // Stopped Destroyed
+      '2/0', // Started Booted
+      '5/5', // Stopped Failed: QEMU gone without a SHUTDOWN event, as libvirt's qemuProcessHandleMonitorEOF
+      '1/0', // Undefined Removed
+    ]);
+    await watcher.close();
+  });
+});
