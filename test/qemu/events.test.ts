@@ -16,12 +16,15 @@ function describeEvent(e: DomainEventParams): string {
 describe.skipIf(!hasQemu)('qemu driver: events', () => {
   const qemu = useQemuDaemon({ inspectionMonitor: true });
 
-  it('sends lifecycle events for start, suspend, resume, a pause from the monitor, snapshots, destroy and QEMU dying', async () => {
+  it('sends lifecycle events for start, suspend, resume, a pause and a reset from the monitor, snapshots, destroy and QEMU dying', async () => {
     const watcher = await connect(qemu.server.qemuUri);
     const seen: string[] = [];
     const record = (e: DomainEventParams) => seen.push(describeEvent(e));
     await watcher.on('lifecycle', record);
     await watcher.on('snapshot', record);
+    // a guest without an operating system may reset itself again after the reset asked for: count them apart
+    let reboots = 0;
+    await watcher.on('reboot', () => reboots++);
     const { conn, box, runtimeDir } = qemu;
     const disk = await box.image(join(qemu.images, 'ev.qcow2'));
     const dom = await conn.domainDefineXML(domainXml('ev', [{ target: 'vda', path: disk }]));
@@ -34,6 +37,9 @@ describe.skipIf(!hasQemu)('qemu driver: events', () => {
     await vi.waitFor(() => expect(seen.at(-1)).toBe('3/0'), { timeout: 10_000, interval: 20 });
     await monitor.execute('cont');
     await vi.waitFor(() => expect(seen.at(-1)).toBe('4/0'), { timeout: 10_000, interval: 20 });
+    // a reset of the guest (QMP RESET) is libvirt's REBOOT event
+    await monitor.execute('system_reset');
+    await vi.waitFor(() => expect(reboots).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
     await monitor.close();
     const snap = await dom.snapshotCreateXML(
       `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${join(qemu.images, 'ev.s1.qcow2')}'/></disk></disks></domainsnapshot>`,

@@ -13,7 +13,7 @@ import { repairImages, writableQcow2Images } from './image-repair.js';
 import { formatStatus, type DomainStatus } from './state-layout.js';
 import type { StatusChange } from './state-change.js';
 import { DomainEventShutdownDetail, DomainEventType } from '@virtwire/protocol';
-import { emitLifecycle, resumedDetail, startedDetail, stoppedDetail, suspendedDetail } from './qemu-events.js';
+import { emitLifecycle, emitReboot, resumedDetail, startedDetail, stoppedDetail, suspendedDetail } from './qemu-events.js';
 
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
 
@@ -166,6 +166,9 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
       domain.state = DomainState.Running;
       domain.reason = Reason.RunningUnpaused;
       emitLifecycle(host, domain.ref(), DomainEventType.Resumed, resumedDetail(domain.reason));
+    } else if (event.event === 'RESET') {
+      // libvirt's qemuProcessHandleReset: the guest was reset (it rebooted), VIR_DOMAIN_EVENT_ID_REBOOT
+      emitReboot(host, domain.ref());
     } else if (event.event === 'SHUTDOWN') {
       watch.poweredOff = (event.data as { guest?: boolean } | undefined)?.guest === true;
       // libvirt's SHUTDOWN event: the guest (or the host, by a signal) finished shutting down; the daemon's own quit is not one.

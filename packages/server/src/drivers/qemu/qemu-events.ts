@@ -20,6 +20,11 @@ export function emitLifecycle(host: QemuHost, domain: DomainRef, event: number, 
   host.events.emit(domain, { eventID: DomainEventId.Lifecycle, event, detail });
 }
 
+/** Emits one `VIR_DOMAIN_EVENT_ID_REBOOT` event about `domain`. */
+export function emitReboot(host: QemuHost, domain: DomainRef): void {
+  host.events.emit(domain, { eventID: DomainEventId.Reboot });
+}
+
 /** The STARTED detail of a start with this state reason. */
 export function startedDetail(reason: number): number {
   return reason === Reason.RunningFromSnapshot || reason === Reason.PausedFromSnapshot ? Started.FromSnapshot : Started.Booted;
