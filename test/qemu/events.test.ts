@@ -1,5 +1,14 @@
 // The qemu driver's events through a real virtwired and real QEMU (TCG): lifecycle from its calls, from QMP STOP/RESUME, from QEMU's death, and snapshot events.
-import { connect, DomainEventId, DomainSnapshotCreateFlags, DomainSnapshotDeleteFlags, type DomainEventParams } from '@virtwire/client';
+import {
+  connect,
+  DomainEventId,
+  DomainGetJobStatsFlags,
+  DomainJobOperation,
+  DomainJobType,
+  DomainSnapshotCreateFlags,
+  DomainSnapshotDeleteFlags,
+  type DomainEventParams,
+} from '@virtwire/client';
 import { readPidFile, waitForProcessExit } from '@virtwire/server/qemu-engine';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -16,7 +25,7 @@ function describeEvent(e: DomainEventParams): string {
 describe.skipIf(!hasQemu)('qemu driver: events', () => {
   const qemu = useQemuDaemon({ inspectionMonitor: true });
 
-  it('sends lifecycle events for start, suspend, resume, a pause and a reset from the monitor, snapshots, destroy and QEMU dying', async () => {
+  it('sends lifecycle and job-completed events for start, suspend, resume, a pause and a reset from the monitor, snapshots, destroy and QEMU dying', async () => {
     const watcher = await connect(qemu.server.qemuUri);
     const seen: string[] = [];
     const record = (e: DomainEventParams) => seen.push(describeEvent(e));
@@ -25,6 +34,9 @@ describe.skipIf(!hasQemu)('qemu driver: events', () => {
     // a guest without an operating system may reset itself again after the reset asked for: count them apart
     let reboots = 0;
     await watcher.on('reboot', () => reboots++);
+    await watcher.on('job-completed', (e) => {
+      if (e.eventID === DomainEventId.JobCompleted) seen.push(`job ${e.params.operation} ${e.params.success} ${typeof e.params.time_elapsed}`);
+    });
     const { conn, box, runtimeDir } = qemu;
     const disk = await box.image(join(qemu.images, 'ev.qcow2'));
     const dom = await conn.domainDefineXML(domainXml('ev', [{ target: 'vda', path: disk }]));
@@ -45,6 +57,9 @@ describe.skipIf(!hasQemu)('qemu driver: events', () => {
       `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${join(qemu.images, 'ev.s1.qcow2')}'/></disk></disks></domainsnapshot>`,
       DomainSnapshotCreateFlags.DiskOnly,
     );
+    const stats = await conn.call('DomainGetJobStats', { domain: dom.ref, flags: DomainGetJobStatsFlags.Completed });
+    expect(stats).toEqual({ type: DomainJobType.Completed, params: { operation: DomainJobOperation.Snapshot, time_elapsed: expect.any(Number), success: true } });
+    expect(await conn.call('DomainGetJobStats', { domain: dom.ref, flags: 0 })).toEqual({ type: DomainJobType.None, params: {} });
     await snap.delete(DomainSnapshotDeleteFlags.MetadataOnly);
     await dom.destroy();
     await dom.create();
@@ -65,8 +80,10 @@ describe.skipIf(!hasQemu)('qemu driver: events', () => {
       '4/0', // Resumed Unpaused (QMP RESUME)
       'snapshot created s1',
       'snapshot current-changed s1',
+      'job 6 true number', // JOB_COMPLETED, operation SNAPSHOT
       'snapshot deleted s1',
       'snapshot current-changed null',
+      'job 10 true number', // JOB_COMPLETED, operation SNAPSHOT_DELETE
       '5/1', // Stopped Destroyed
       '2/0', // Started Booted
       '5/5', // Stopped Failed: QEMU gone without a SHUTDOWN event, as libvirt's qemuProcessHandleMonitorEOF

@@ -32,3 +32,4 @@ export * from './events/domain-event-id.js';
 export * from './events/lifecycle-event.js';
 export * from './events/domain-event.js';
 export { MAX_EVENT_CALLBACKS_PER_CONNECTION } from './methods/event-methods.js';
+export * from './flags/domain-job-flags.js';

@@ -19,7 +19,7 @@ const DETAIL_NAMES: readonly (readonly string[])[] = [
 
 /**
  * One event as `virsh event` prints it, with its newline: `event 'lifecycle' for domain 'test':
- * Suspended Paused`; events virsh prints without a payload as `event 'NAME' for domain 'D'`; and
+ * Suspended Paused`; `job-completed` with a `\tFIELD: VALUE` line per statistic; events virsh prints without a payload as `event 'NAME' for domain 'D'`; and
  * virtwire's snapshot events as `event 'snapshot' for domain 'D': <what> <snapshot>` (`<what>`
  * alone when no snapshot is current after `current-changed`).
  */
@@ -31,6 +31,11 @@ export function formatDomainEvent(event: DomainEventParams, name: string): strin
       const detail = DETAIL_NAMES[event.event]?.[event.detail] ?? 'unknown';
       return `${head}: ${type} ${detail}\n`;
     }
+    case 21:
+      // virTypedParameterToString: booleans as yes/no
+      return `${head}:\n${Object.entries(event.params)
+        .map(([field, value]) => `\t${field}: ${typeof value === 'boolean' ? (value ? 'yes' : 'no') : value}\n`)
+        .join('')}`;
     case 1000:
       return event.snapshot === null ? `${head}: ${event.action}\n` : `${head}: ${event.action} ${event.snapshot}\n`;
     default:

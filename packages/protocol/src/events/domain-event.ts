@@ -34,6 +34,12 @@ export interface RebootEventBody {
   eventID: 1;
 }
 
+/** `VIR_DOMAIN_EVENT_ID_JOB_COMPLETED`: the completed job's statistics, as `virDomainGetJobStats` gives them. */
+export interface JobCompletedEventBody {
+  eventID: 21;
+  params: Record<string, number | boolean | string>;
+}
+
 /**
  * virtwire's snapshot event. `snapshot` names the snapshot (for `current-changed`: the new current
  * one, or null when none is current); `failed` carries libvirt's error number and message and the
@@ -47,7 +53,7 @@ export interface SnapshotEventBody {
 }
 
 /** What a driver emits: an event about one domain, before it is addressed to a callback. */
-export type DomainEventBody = LifecycleEventBody | RebootEventBody | SnapshotEventBody;
+export type DomainEventBody = LifecycleEventBody | RebootEventBody | JobCompletedEventBody | SnapshotEventBody;
 
 /** The params of one `DomainEvent` notification. */
 export type DomainEventParams = DomainEventCommon & DomainEventBody;

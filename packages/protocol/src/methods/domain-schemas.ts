@@ -25,6 +25,9 @@ export const DomainJobInfoSchema = z.strictObject({
   fileProcessed: count,
   fileRemaining: count,
 });
+/** Typed job statistics by libvirt's field name (`operation`, `time_elapsed`, `success`, `errmsg`). */
+export const JobStatsFieldsSchema = z.record(z.string().max(80), z.union([z.number(), z.boolean(), z.string().max(1024)]));
+
 /** A domain job's progress (`virDomainJobInfo`); its schema is DomainJobInfoSchema in `@virtwire/protocol/schemas`. */
 export type DomainJobInfo = z.infer<typeof DomainJobInfoSchema>;
 
@@ -48,6 +51,7 @@ export const domainSchemas = {
   DomainIsActive: { params: domainOnly, result: z.boolean() },
   DomainIsPersistent: { params: domainOnly, result: z.boolean() },
   DomainGetJobInfo: { params: domainOnly, result: DomainJobInfoSchema },
+  DomainGetJobStats: { params: domainAndFlags, result: z.strictObject({ type: z.number().int(), params: JobStatsFieldsSchema }) },
   DomainDefineXML: { params: z.strictObject({ xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema }), result: DomainRefSchema },
   DomainUndefine: { params: domainAndFlags, result: z.null() },
   DomainCreate: { params: domainAndFlags, result: z.null() },

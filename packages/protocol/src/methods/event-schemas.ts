@@ -1,6 +1,7 @@
 // Parameter and result schemas of the event methods (see event-methods.ts), and the schema of the event notification itself.
 import * as z from 'zod';
 import { DomainRefSchema } from '../reference-schemas.js';
+import { JobStatsFieldsSchema } from './domain-schemas.js';
 import type { eventMethods } from './event-methods.js';
 import type { MethodSchema } from './method-schema.js';
 
@@ -31,6 +32,7 @@ const common = { callbackID: CallbackIdSchema, seq: z.number().int().min(1), dom
 export const DomainEventParamsSchema = z.discriminatedUnion('eventID', [
   z.strictObject({ ...common, eventID: z.literal(0), event: z.number().int(), detail: z.number().int() }),
   z.strictObject({ ...common, eventID: z.literal(1) }),
+  z.strictObject({ ...common, eventID: z.literal(21), params: JobStatsFieldsSchema }),
   z.strictObject({
     ...common,
     eventID: z.literal(1000),

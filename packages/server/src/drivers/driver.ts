@@ -51,6 +51,11 @@ export interface DriverConnection {
    * share it. A driver without events leaves it out (registering is then VIR_ERR_NO_SUPPORT).
    */
   readonly events?: DomainEventBus;
+  /**
+   * True when its jobs end with `VIR_DOMAIN_EVENT_ID_JOB_COMPLETED` (snapshot create, revert and
+   * delete, as libvirt's qemu driver's asynchronous jobs); libvirt's test driver has none.
+   */
+  readonly jobCompletedEvents?: boolean;
   close(): Promise<void>;
 }
 

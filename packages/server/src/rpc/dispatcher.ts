@@ -1,9 +1,15 @@
 // Routes each call through the same pipeline: permission, params, flag rules, driver mask, handler.
 import {
   checkDriverCall,
+  driverFunctionName,
+  unsupportedFlagsError,
   checkFlagPermissions,
   checkMethodPermission,
   DEFAULT_DRIVER_URI,
+  DomainEventId,
+  DomainGetJobStatsFlags,
+  DomainJobOperation,
+  type DomainRef,
   ConnectFlags,
   ErrorDomain,
   ErrorNumber,
@@ -27,6 +33,8 @@ import { DEFAULT_LIMITS } from '../daemon-options.js';
 import type { CallContext, DriverConnection, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
 import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
+import { completedJobFields, domainJobStats, jobOperation } from '../jobs/job-stats.js';
+import type { CompletedJob } from '../jobs/domain-jobs.js';
 import type { Session } from './session.js';
 
 type DaemonHandlers = { [N in DaemonMethodName]: (params: Params<N>, session: Session) => Promise<Result<N>> };
@@ -68,6 +76,9 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
   }
 }
 
+
+/** The jobs whose end a driver with `jobCompletedEvents` announces: libvirt's qemu snapshot jobs. */
+const SNAPSHOT_JOBS: ReadonlySet<number> = new Set([DomainJobOperation.Snapshot, DomainJobOperation.SnapshotRevert, DomainJobOperation.SnapshotDelete]);
 
 /** The daemon's call router: every protocol method, answered through one pipeline. */
 export class Dispatcher {
@@ -134,7 +145,22 @@ export class Dispatcher {
         ? undefined
         : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, this.callContext(session))));
     if (domain === undefined) return handler(params, this.callContext(session));
-    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)));
+    let completed: CompletedJob | undefined;
+    const result = await this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)), (job) => (completed = job));
+    if (driver.jobCompletedEvents && completed && SNAPSHOT_JOBS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
+    return result;
+  }
+
+  /** Emits `VIR_DOMAIN_EVENT_ID_JOB_COMPLETED` with the job's statistics, for the domain as it now is (gone: nothing). */
+  private async announceJob(connection: DriverConnection, uuid: string, job: CompletedJob, session: Session): Promise<void> {
+    if (!connection.events || !job.success) return;
+    let ref: DomainRef | undefined;
+    try {
+      ref = await connection.handlers.DomainLookupByUUID?.({ uuid }, this.callContext(session));
+    } catch {
+      return;
+    }
+    if (ref) connection.events.emit(ref, { eventID: DomainEventId.JobCompleted, params: completedJobFields(job) });
   }
 
   private callContext(session: Session): CallContext {
@@ -191,6 +217,15 @@ export class Dispatcher {
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
     'rpc.discover': async () => discoveryDocument(),
+    DomainGetJobStats: async ({ domain, flags }, session) => {
+      const connection = session.driver!;
+      // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats
+      const unknown = flags & ~DomainGetJobStatsFlags.Completed;
+      if (unknown) throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
+      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      const key = this.jobKey(connection, domain.uuid.toLowerCase());
+      return domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), (flags & DomainGetJobStatsFlags.Completed) !== 0);
+    },
     ConnectDomainEventRegisterAny: async ({ eventID, domain }, session) => {
       const connection = session.driver!;
       if (!session.events) throw rpcError('this connection cannot receive events');

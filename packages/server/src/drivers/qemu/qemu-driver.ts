@@ -73,6 +73,7 @@ export class QemuDriver implements HypervisorDriver {
       capabilities,
       handlers: withQemuEvents(this.host, qemuHandlers(this.host, capabilities)),
       events: this.host.events,
+      jobCompletedEvents: true,
       close: async () => undefined,
     };
   }
