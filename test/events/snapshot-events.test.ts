@@ -94,7 +94,7 @@ describe('snapshot events', () => {
     await dom.snapshotCreateXML('<domainsnapshot><name>e3</name></domainsnapshot>');
     await events();
     await (await dom.snapshotLookupByName('e1')).delete(Delete.Children);
-    expect((await events()).map((e) => `${e.action} ${e.snapshot}`)).toEqual(['deleted e1', 'deleted e3', 'current-changed null']);
+    expect((await events()).map((e) => `${e.action} ${e.snapshot}`)).toEqual(['deleted e3', 'deleted e1', 'current-changed null']);
     await conn.close();
   });
 });

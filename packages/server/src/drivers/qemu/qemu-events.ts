@@ -69,10 +69,10 @@ export function withQemuEvents(host: QemuHost, handlers: DriverHandlers): Driver
     const before = snapshotView(domain.snapshots);
     try {
       const result = await change();
-      for (const event of snapshotChanges(before, snapshotView(domain.snapshots), reverted ? (name ?? undefined) : undefined)) host.events.emit(domain.ref(), event);
+      for (const event of snapshotChanges(before, domain.snapshots, reverted ? (name ?? undefined) : undefined)) host.events.emit(domain.ref(), event);
       return result;
     } catch (error) {
-      for (const event of snapshotChanges(before, snapshotView(domain.snapshots))) host.events.emit(domain.ref(), event);
+      for (const event of snapshotChanges(before, domain.snapshots)) host.events.emit(domain.ref(), event);
       const failed = snapshotFailure(error, name);
       if (failed) host.events.emit(domain.ref(), failed);
       throw error;

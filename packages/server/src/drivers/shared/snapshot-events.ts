@@ -1,34 +1,45 @@
 // virtwire's snapshot events, derived from what a call changed in a domain's snapshot tree: one rule for both drivers and every path.
 import { DomainEventId, VirError, type SnapshotEventBody } from '@virtwire/protocol';
 import { parseSnapshotXml } from '@virtwire/protocol/xml';
-import type { SnapshotTree } from '../../conf/snapshot-tree.js';
+import type { SnapshotRecording, SnapshotTree } from '../../conf/snapshot-tree.js';
 
-/** A domain's snapshot metadata at one moment: each snapshot's definition object, and the current one. */
+/** A call's view of a domain's snapshots: the current one when it began, and what changed since. */
 export interface SnapshotView {
-  readonly defs: ReadonlyMap<string, object>;
   readonly current: string | null;
+  readonly recording: SnapshotRecording;
 }
 
-/** Takes a {@link SnapshotView} of `tree` (O(snapshots); called before and after each snapshot-changing call). */
+/** Starts watching `tree` for one call (O(1): the tree records its own changes). */
 export function snapshotView(tree: SnapshotTree): SnapshotView {
-  const defs = new Map<string, object>();
-  for (const node of tree.all()) defs.set(node.def.name, node.def);
-  return { defs, current: tree.current?.def.name ?? null };
+  return { current: tree.current?.def.name ?? null, recording: tree.record() };
 }
 
 /**
- * The snapshot events between two views, in this order: `deleted` (each snapshot gone, metadata-only
- * deletes and deleted children included), `created` (each new snapshot, and each whose definition
- * was replaced: REDEFINE), `reverted` (when `reverted` names the snapshot a revert reached), then
- * `current-changed` when the current snapshot is another one (or none).
+ * Ends a {@link SnapshotView} and gives its snapshot events, in this order: `deleted` (each snapshot
+ * gone, metadata-only deletes and deleted children included), `created` (each new snapshot, and
+ * each whose definition was replaced: REDEFINE), `reverted` (when `reverted` names the snapshot a
+ * revert reached), then `current-changed` when the current snapshot is another one (or none). A
+ * snapshot added and removed within the call (an undone step) is neither.
  */
-export function snapshotChanges(before: SnapshotView, after: SnapshotView, reverted?: string): SnapshotEventBody[] {
+export function snapshotChanges(view: SnapshotView, tree: SnapshotTree, reverted?: string): SnapshotEventBody[] {
+  view.recording.stop();
+  const net = new Map<string, 'added' | 'replaced' | 'deleted'>();
+  for (const { kind, name } of view.recording.changes) {
+    const before = net.get(name);
+    net.delete(name); // re-inserted: the order is that of each snapshot's last change
+    if (kind === 'removed') {
+      if (before !== 'added') net.set(name, 'deleted');
+    } else {
+      net.set(name, kind === 'added' && before === undefined ? 'added' : 'replaced');
+    }
+  }
   const events: SnapshotEventBody[] = [];
   const event = (action: SnapshotEventBody['action'], snapshot: string | null): SnapshotEventBody => ({ eventID: DomainEventId.Snapshot, action, snapshot });
-  for (const name of before.defs.keys()) if (!after.defs.has(name)) events.push(event('deleted', name));
-  for (const [name, def] of after.defs) if (before.defs.get(name) !== def) events.push(event('created', name));
+  for (const [name, what] of net) if (what === 'deleted') events.push(event('deleted', name));
+  for (const [name, what] of net) if (what !== 'deleted') events.push(event('created', name));
   if (reverted !== undefined) events.push(event('reverted', reverted));
-  if (before.current !== after.current) events.push(event('current-changed', after.current));
+  const current = tree.current?.def.name ?? null;
+  if (view.current !== current) events.push(event('current-changed', current));
   return events;
 }
 

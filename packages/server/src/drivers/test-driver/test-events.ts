@@ -41,7 +41,7 @@ export function withTestEvents(node: TestNode, handlers: DriverHandlers): Driver
     try {
       result = change();
     } catch (error) {
-      for (const event of snapshotChanges(before, snapshotView(domain.snapshots))) bus.emit(domain.ref(), event);
+      for (const event of snapshotChanges(before, domain.snapshots)) bus.emit(domain.ref(), event);
       const failed = snapshotFailure(error, name);
       if (failed) bus.emit(domain.ref(), failed);
       throw error;
@@ -55,7 +55,7 @@ export function withTestEvents(node: TestNode, handlers: DriverHandlers): Driver
     } else if (wasActive && !domain.active) {
       lifecycle(domain.ref(), Type.Stopped, Stopped.FromSnapshot);
     }
-    for (const event of snapshotChanges(before, snapshotView(domain.snapshots), options.revert ? (name ?? undefined) : undefined)) bus.emit(domain.ref(), event);
+    for (const event of snapshotChanges(before, domain.snapshots, options.revert ? (name ?? undefined) : undefined)) bus.emit(domain.ref(), event);
     return result;
   };
   const h = handlers as Required<DriverHandlers>;
