@@ -35,6 +35,7 @@ import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
 import { completedJobFields, domainJobStats, jobOperation } from '../jobs/job-stats.js';
 import type { CompletedJob } from '../jobs/domain-jobs.js';
+import { RequestLog } from './request-log.js';
 import type { Session } from './session.js';
 
 type DaemonHandlers = { [N in DaemonMethodName]: (params: Params<N>, session: Session) => Promise<Result<N>> };
@@ -87,6 +88,8 @@ export class Dispatcher {
   private readonly jobScopes = new WeakMap<DriverConnection, string>();
   private readonly scopeIds = new WeakMap<object, string>();
   private nextScope = 1;
+  /** Outcomes of calls made with a request key. */
+  private readonly requests = new RequestLog();
 
   constructor(
     drivers: HypervisorDriver[],
@@ -144,6 +147,23 @@ export class Dispatcher {
       definition.permission !== 'write'
         ? undefined
         : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, this.callContext(session))));
+    const requestKey = (params as { requestKey?: string }).requestKey;
+    if (requestKey === undefined) return this.runDriverCall(name, params, session, driver, handler, domain);
+    // the same key from the same principal on the same host: one run, one outcome
+    const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
+    const { requestKey: _key, ...call } = params as Record<string, unknown>;
+    return this.requests.run(scope, requestKey, JSON.stringify([name, call]), () => this.runDriverCall(name, params, session, driver, handler, domain));
+  }
+
+  /** A driver method's run: as the domain's job when it changes one, then its JOB_COMPLETED event. */
+  private async runDriverCall(
+    name: MethodName,
+    params: unknown,
+    session: Session,
+    driver: DriverConnection,
+    handler: (params: unknown, call: CallContext) => unknown,
+    domain: string | undefined,
+  ): Promise<unknown> {
     if (domain === undefined) return handler(params, this.callContext(session));
     let completed: CompletedJob | undefined;
     const result = await this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)), (job) => (completed = job));

@@ -15,6 +15,8 @@ export interface Session {
   /** True once the socket is gone: a driver connection that finishes opening after it is closed at once. */
   closed: boolean;
   readonly log: Logger;
+  /** Who is calling (the token's or the socket's principal): request keys are remembered per principal. */
+  readonly principal?: string;
   /** The connection's event callbacks; set by its ClientConnection (absent where nothing can be sent, e.g. unit tests). */
   events?: EventSubscriptions;
 }
