@@ -4,6 +4,7 @@
  * @module @virtwire/client/browser
  */
 export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
+export type { ReconnectInfo, ReconnectOptions } from './core/reconnect.js';
 export { Domain, type ListPage } from './core/domain.js';
 export { DomainSnapshot } from './core/domain-snapshot.js';
 export { DomainEventSubscription, DomainEventMessage, EventBufferOverflowError, MAX_BUFFERED_EVENTS } from './core/domain-event-subscription.js';

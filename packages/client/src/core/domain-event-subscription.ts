@@ -1,5 +1,5 @@
 // One registered event callback on the SDK side: an EventTarget of its events and an async iterator over them, deregistered by close().
-import type { DomainEventParams } from '@virtwire/protocol';
+import type { DomainEventParams, DomainRef } from '@virtwire/protocol';
 
 /** Most events an async iterator holds for a consumer that has not pulled them yet (then it fails rather than grow). */
 export const MAX_BUFFERED_EVENTS = 10_000;
@@ -31,13 +31,28 @@ export class DomainEventSubscription extends EventTarget implements AsyncIterabl
 
   /** @internal */
   constructor(
-    /** The id the daemon gave this callback. */
-    readonly callbackID: number,
+    private id: number,
     /** The `virDomainEventID` (or virtwire's snapshot id, 1000) it listens to. */
     readonly eventID: number,
+    /** The one domain it is about, or null for every domain. */
+    readonly domain: DomainRef | null,
     private readonly deregister: (callbackID: number) => Promise<void>,
   ) {
     super();
+  }
+
+  /** The id the daemon gave this callback (a new one after a reconnection). */
+  get callbackID(): number {
+    return this.id;
+  }
+
+  /**
+   * @internal Registered again after a reconnection: it now has `id`, and dispatches a plain
+   * `'reconnect'` Event, since the events of the gap are lost (refetch).
+   */
+  rebind(id: number): void {
+    this.id = id;
+    this.dispatchEvent(new Event('reconnect'));
   }
 
   /** True once closed or once its connection closed. */

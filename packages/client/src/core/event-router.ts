@@ -1,5 +1,5 @@
 // Routes the daemon's DomainEvent notifications to the connection's subscriptions by callback id, holding those that outrun their registration's reply.
-import { DOMAIN_EVENT_NOTIFICATION, type DomainEventParams } from '@virtwire/protocol';
+import { DOMAIN_EVENT_NOTIFICATION, type DomainEventParams, type DomainRef } from '@virtwire/protocol';
 import type { DomainEventSubscription } from './domain-event-subscription.js';
 
 /** Most notifications held while a registration's reply is awaited (the daemon can send a callback's first event just before the reply). */
@@ -37,6 +37,33 @@ export class EventRouter {
       if (mine.length > 0) this.early = this.early.filter((e) => e.callbackID !== subscription.callbackID);
       for (const event of mine) subscription.deliver(event);
       return subscription;
+    } finally {
+      if (--this.registering === 0) this.early = [];
+    }
+  }
+
+  /**
+   * Registers every subscription again on a new socket (after a reconnection), each under its new
+   * id; one the daemon refuses now ends with that error.
+   */
+  async reregister(register: (eventID: number, domain: DomainRef | null) => Promise<number>): Promise<void> {
+    const previous = [...this.subscriptions.values()];
+    this.subscriptions.clear();
+    this.early = [];
+    this.registering++;
+    try {
+      for (const subscription of previous) {
+        try {
+          const id = await register(subscription.eventID, subscription.domain);
+          this.subscriptions.set(id, subscription);
+          subscription.rebind(id);
+          const mine = this.early.filter((e) => e.callbackID === id);
+          if (mine.length > 0) this.early = this.early.filter((e) => e.callbackID !== id);
+          for (const event of mine) subscription.deliver(event);
+        } catch (error) {
+          subscription.end(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
     } finally {
       if (--this.registering === 0) this.early = [];
     }
