@@ -80,4 +80,31 @@ describe('reconnect', () => {
     expect(await next).toMatchObject({ name: 'ConnectionClosedError' });
     expect(subscription.closed).toBe(true);
   });
+
+  it('comes back across a daemon restart on the same address, with its subscriptions', async () => {
+    const first = await startTestDaemon();
+    const port = Number(new URL(first.wsAddress).port);
+    const conn = await connect(first.uri(), { reconnect: { initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 400 } });
+    const seen: string[] = [];
+    await conn.on('lifecycle', (e) => {
+      if (e.eventID === 0) seen.push(`${e.domain.name} ${e.event}/${e.detail}`);
+    });
+    const reconnected = new Promise<ReconnectInfo>((resolve) => conn.onReconnect(resolve));
+    await first.close();
+    const second = await startTestDaemon({ listeners: [{ kind: 'tcp', host: '127.0.0.1', port }] });
+    try {
+      const info = await reconnected;
+      expect(info.attempt).toBeGreaterThanOrEqual(1);
+      const actor = await connect(second.uri());
+      const test = await actor.domainLookupByName('test');
+      await test.suspend();
+      await test.resume();
+      await conn.getVersion();
+      expect(seen).toEqual(['test 3/0', 'test 4/0']);
+      await actor.close();
+      await conn.close();
+    } finally {
+      await second.close();
+    }
+  });
 });
