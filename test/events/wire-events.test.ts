@@ -80,6 +80,23 @@ describe('ConnectDomainEventRegisterAny', () => {
     watcher.close();
   });
 
+  it('tells a new definition from an updated one, and an undefine', async () => {
+    const client = await open();
+    await client.result('ConnectDomainEventRegisterAny', { eventID: 0 });
+    const fresh = (await client.result('DomainDefineXML', { xml: '<domain type="test"><name>fresh</name><memory>1024</memory><os><type>hvm</type></os></domain>', flags: 0 })) as { uuid: string };
+    const xml = (await client.result('DomainGetXMLDesc', { domain: fresh, flags: 0 })) as string;
+    await client.result('DomainDefineXML', { xml, flags: 0 });
+    await client.result('DomainUndefine', { domain: fresh, flags: 0 });
+    // refused: no event
+    await expect(client.result('DomainUndefine', { domain: fresh, flags: 0 })).rejects.toMatchObject({ code: ErrorNumber.NoDomain });
+    expect((await notifications(client)).map((e) => [(e.domain as { name: string }).name, e.event, e.detail])).toEqual([
+      ['fresh', 0, 0], // Defined Added
+      ['fresh', 0, 1], // Defined Updated
+      ['fresh', 1, 0], // Undefined Removed
+    ]);
+    client.close();
+  });
+
   it('lets read-only principals subscribe (they see what read-write callers do)', async () => {
     const reader = await open(`ws+unix:${server.readOnlySocket}:/`);
     const writer = await open();

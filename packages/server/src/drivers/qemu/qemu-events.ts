@@ -81,9 +81,10 @@ export function withQemuEvents(host: QemuHost, handlers: DriverHandlers): Driver
   return {
     ...handlers,
     DomainDefineXML: async (params, call) => {
-      const countBefore = host.domains().length;
+      // the call runs under its domain's job: no other define of the same domain runs meanwhile
+      const existing = new Set(host.domains().map((d) => d.uuid));
       const ref = await h.DomainDefineXML(params, call);
-      emitLifecycle(host, ref, Type.Defined, host.domains().length > countBefore ? Defined.Added : Defined.Updated);
+      emitLifecycle(host, ref, Type.Defined, existing.has(ref.uuid) ? Defined.Updated : Defined.Added);
       return ref;
     },
     DomainUndefine: async (params, call) => {

@@ -62,9 +62,9 @@ export function withTestEvents(node: TestNode, handlers: DriverHandlers): Driver
   return {
     ...handlers,
     DomainDefineXML: (params, call) => {
-      const countBefore = node.domains().length;
+      const existing = new Set(node.domains().map((d) => d.uuid));
       const ref = h.DomainDefineXML(params, call) as DomainRef;
-      lifecycle(ref, Type.Defined, node.domains().length > countBefore ? Defined.Added : Defined.Updated);
+      lifecycle(ref, Type.Defined, existing.has(ref.uuid) ? Defined.Updated : Defined.Added);
       return ref;
     },
     DomainUndefine: (params, call) => {
