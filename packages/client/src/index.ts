@@ -4,8 +4,10 @@
  * @module @virtwire/client/browser
  */
 export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
+export type { ReconnectInfo, ReconnectOptions } from './core/reconnect.js';
 export { Domain, type ListPage } from './core/domain.js';
 export { DomainSnapshot } from './core/domain-snapshot.js';
+export { DomainEventSubscription, DomainEventMessage, EventBufferOverflowError, MAX_BUFFERED_EVENTS } from './core/domain-event-subscription.js';
 export { ConnectionClosedError, CallTimeoutError } from './core/errors.js';
 export { resolveConnectionUri, type ResolvedUri } from './core/connection-uri.js';
 export type { WebSocketFactory, WebSocketLike } from './core/web-socket-like.js';

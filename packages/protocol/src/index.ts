@@ -28,3 +28,8 @@ export type { DomainJobInfo } from './methods/domain-schemas.js';
 export type { StorageVolRef } from './methods/storage-schemas.js';
 export * from './xml/xml-limits.js';
 export * from './flags/domain-state-reasons.js';
+export * from './events/domain-event-id.js';
+export * from './events/lifecycle-event.js';
+export * from './events/domain-event.js';
+export { MAX_EVENT_CALLBACKS_PER_CONNECTION } from './methods/event-methods.js';
+export * from './flags/domain-job-flags.js';

@@ -31,3 +31,15 @@ export const SnapshotListSchema = z.strictObject({
 
 /** Flags as libvirt's `unsigned int`; omitted means 0. */
 export const FlagsSchema = z.number().int().min(0).max(0xffffffff).default(0);
+
+/**
+ * An optional request key on a state-changing call (virtwire extension): a retry with the same key
+ * (from the same principal, on the same host) gets the first call's outcome, or joins it while it
+ * runs, instead of running twice. 1 to 128 characters of `A-Z a-z 0-9 . _ : -`.
+ */
+export const RequestKeySchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/)
+  .optional();

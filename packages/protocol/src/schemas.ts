@@ -8,3 +8,4 @@ export { DomainJobInfoSchema } from './methods/domain-schemas.js';
 export { StorageVolRefSchema } from './methods/storage-schemas.js';
 export { OpenRpcDocumentSchema } from './methods/discovery-schemas.js';
 export { openRpcDocument, OPENRPC_VERSION } from './methods/openrpc-document.js';
+export { DomainEventParamsSchema } from './methods/event-schemas.js';

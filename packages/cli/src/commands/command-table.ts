@@ -12,6 +12,7 @@ import {
   suspendCommand,
   undefineCommand,
 } from './domain-lifecycle-commands.js';
+import { eventCommand } from './event-command.js';
 import { helpCommand } from './help-command.js';
 import { snapshotDeleteCommand, snapshotRevertCommand } from './snapshot-change-commands.js';
 import { snapshotCurrentCommand, snapshotDumpXmlCommand, snapshotInfoCommand, snapshotParentCommand } from './snapshot-commands.js';
@@ -42,6 +43,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   domiflistCommand,
   dominfoCommand,
   domstateCommand,
+  eventCommand,
   listCommand,
   capabilitiesCommand,
   hostnameCommand,

@@ -30,6 +30,7 @@ export const switchOption = (name: string, help: string): OptionDefinition => ({
 export const CommandGroups = {
   domain: { title: 'Domain Management', keyword: 'domain' },
   monitor: { title: 'Domain Monitoring', keyword: 'monitor' },
+  events: { title: 'Domain Events', keyword: 'events' },
   host: { title: 'Host and Hypervisor', keyword: 'host' },
   snapshot: { title: 'Snapshot', keyword: 'snapshot' },
   shell: { title: 'Virsh itself', keyword: 'virsh' },

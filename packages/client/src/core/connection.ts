@@ -12,6 +12,9 @@ import {
   jsonRpcErrorMessage,
   methods,
   SUBPROTOCOL,
+  domainEventNames,
+  type DomainEventParams,
+  type DomainRef,
   type DriverCapabilities,
   type MethodSpec,
   type MethodName,
@@ -26,6 +29,10 @@ import { resolveConnectionUri } from './connection-uri.js';
 import type { ReplyPolling } from './reply-polling.js';
 import { RpcChannel, toClientError } from './rpc-channel.js';
 import { describeSnapshotRequest } from './snapshot-request.js';
+import { DomainEventSubscription } from './domain-event-subscription.js';
+import { EventRouter } from './event-router.js';
+import { ConnectionClosedError as ClosedError } from './errors.js';
+import { reopen, type ReconnectInfo, type ReconnectOptions, type ReopenTarget } from './reconnect.js';
 import type { WebSocketFactory } from './web-socket-like.js';
 
 /** Options of {@link connect}. */
@@ -42,6 +49,12 @@ export interface ConnectOptions {
   callTimeoutMs?: number;
   /** Event-loop polling while replies are awaited, shared by the process's connections; Node's entry point sets it. */
   replyPolling?: ReplyPolling;
+  /**
+   * Opt-in reconnection after the socket drops: back-off, ConnectOpen again with the same URI and
+   * flags, subscriptions registered again, calls with a `requestKey` sent again, other calls failed
+   * with ConnectionClosedError, and `onReconnect` listeners told to refetch. `true` for the defaults.
+   */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 /** The prefix of the subprotocol entry that carries a bearer token. */
@@ -54,42 +67,112 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'bearer.virtwire.';
  */
 export class Connection {
   private constructor(
-    private readonly channel: RpcChannel,
+    private channel: RpcChannel,
     /** The driver URI the daemon opened, e.g. `test:///default`. */
     readonly uri: string,
     /** True when every mutating call is refused. */
     readonly readOnly: boolean,
-    /** What the driver advertised at ConnectOpen. */
-    readonly capabilities: DriverCapabilities,
+    private currentCapabilities: DriverCapabilities,
     private readonly callTimeoutMs: number | undefined,
+    private readonly target: ReopenTarget,
+    private readonly reconnectOptions: ReconnectOptions | undefined,
   ) {
-    this.atomicAlwaysHonoured = everyAtomicKindUnlimited(capabilities);
+    this.atomicAlwaysHonoured = everyAtomicKindUnlimited(currentCapabilities);
+    this.attach(channel);
   }
+
+  /** What the driver advertised at ConnectOpen (at the last one, after a reconnection). */
+  get capabilities(): DriverCapabilities {
+    return this.currentCapabilities;
+  }
+
+  private readonly closeListeners = new Set<(error: ConnectionClosedError) => void>();
+  private readonly reconnectListeners = new Set<(info: ReconnectInfo) => void>();
+  /** Set while a reconnection runs: keyed calls wait for it. */
+  private reconnecting: Promise<boolean> | null = null;
+  private closedByApp = false;
+  private finalError: ConnectionClosedError | null = null;
+
+  /** Routes a channel's notifications and its close to this connection. */
+  private attach(channel: RpcChannel): void {
+    channel.onNotification = (method, params) => this.events.receive(method, params);
+    channel.onClose((error) => {
+      if (channel !== this.channel) return;
+      if (this.reconnectOptions && !this.closedByApp) this.reconnecting = this.reconnect(error);
+      else this.finish(error);
+    });
+  }
+
+  /** The connection is gone for good: subscriptions end, `onClose` listeners are told once. */
+  private finish(error: ConnectionClosedError): void {
+    if (this.finalError) return;
+    this.finalError = error;
+    this.events.endAll(error);
+    for (const listener of this.closeListeners) listener(error);
+  }
+
+  /** Opens the connection again; true once subscriptions are back and listeners told. */
+  private async reconnect(cause: ConnectionClosedError): Promise<boolean> {
+    try {
+      const { channel, capabilities, attempt } = await reopen(this.target, this.currentCapabilities, this.reconnectOptions!, () => this.closedByApp);
+      if (this.closedByApp) {
+        channel.close();
+        return false;
+      }
+      this.channel = channel;
+      this.currentCapabilities = capabilities;
+      this.attach(channel);
+      await this.events.reregister((eventID, domain) => this.channel.call('ConnectDomainEventRegisterAny', { eventID, domain }) as Promise<number>);
+      this.reconnecting = null;
+      const info: ReconnectInfo = { attempt, reason: cause.str2 ?? cause.message };
+      for (const listener of this.reconnectListeners) listener(info);
+      return true;
+    } catch (error) {
+      this.reconnecting = null;
+      this.finish(ClosedError.isInstance(error) ? error : cause);
+      return false;
+    }
+  }
+
+  /**
+   * Calls `listener` after each reconnection (with `ConnectOptions.reconnect`): subscriptions are
+   * registered again, but events of the gap are lost, so refetch what you show.
+   */
+  onReconnect(listener: (info: ReconnectInfo) => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** The connection's event subscriptions, by callback id. */
+  private readonly events = new EventRouter();
 
   /** True when the driver makes every kind of snapshot atomically for any number of disks: no ATOMIC check needed. */
   private readonly atomicAlwaysHonoured: boolean;
 
   /** Connects to the daemon `uri` names and opens its driver. */
   static async open(uri: string, options: ConnectOptions = {}): Promise<Connection> {
-    const target = resolveConnectionUri(uri);
+    const target0 = resolveConnectionUri(uri);
     const factory = options.webSocket ?? browserWebSocket;
     let url: string;
-    if (target.transport === 'unix') {
-      const path = target.address ?? options.defaultSocketPath;
+    if (target0.transport === 'unix') {
+      const path = target0.address ?? options.defaultSocketPath;
       if (!path) throw new TypeError('unix sockets need the Node entry point (@virtwire/client) or a ws:// URI');
       url = `ws+unix://${path}:/`;
     } else {
-      url = target.address!;
+      url = target0.address!;
     }
     const protocols = [SUBPROTOCOL];
     if (options.token) protocols.push(TOKEN_SUBPROTOCOL_PREFIX + options.token);
     const channel = await RpcChannel.open(factory(url, protocols), options.replyPolling);
     try {
       const opened = (await channel.call('ConnectOpen', {
-        uri: target.driverUri,
+        uri: target0.driverUri,
         flags: options.readOnly ? ConnectFlags.ReadOnly : 0,
       })) as Result<'ConnectOpen'>;
-      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs);
+      const flags = options.readOnly ? ConnectFlags.ReadOnly : 0;
+      const target: ReopenTarget = { url, protocols, factory, polling: options.replyPolling, driverUri: target0.driverUri, flags };
+      const reconnect = options.reconnect === true ? {} : options.reconnect || undefined;
+      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs, target, reconnect);
     } catch (error) {
       channel.close();
       throw error;
@@ -113,7 +196,18 @@ export class Connection {
   async call<N extends MethodName>(name: N, params: ParamsInput<N>, timeoutMs = this.callTimeoutMs): Promise<Result<N>> {
     const refusal = this.immediateRefusal(name, params) ?? (this.needsAtomicCheck(name, params) ? await this.atomicRefusal(params) : undefined);
     if (refusal) throw refusal;
-    return (await this.channel.call(name, params, timeoutMs)) as Result<N>;
+    const keyed = this.reconnectOptions !== undefined && typeof (params as { requestKey?: unknown } | undefined)?.requestKey === 'string';
+    for (;;) {
+      if (keyed && this.reconnecting && !(await this.reconnecting)) throw this.finalError ?? new ClosedError('reconnection failed');
+      try {
+        return (await this.channel.call(name, params, timeoutMs)) as Result<N>;
+      } catch (error) {
+        // a call with a request key is sent again once reconnected: the daemon answers it once
+        if (!keyed || !ClosedError.isInstance(error) || this.closedByApp || this.finalError) throw error;
+        await Promise.resolve();
+        if (!this.reconnecting) throw error;
+      }
+    }
   }
 
   /**
@@ -209,14 +303,52 @@ export class Connection {
     return this.call('rpc.discover', {});
   }
 
-  /** Calls `listener` once if the connection drops or is closed. */
+  /**
+   * `virConnectDomainEventRegisterAny`: subscribes to events of `eventID` (a `DomainEventId`),
+   * about `domain` only when given. The subscription is an `EventTarget` (`'event'`, see
+   * `DomainEventMessage`) and an async iterator; `close()` deregisters it.
+   */
+  async domainEventRegisterAny(eventID: number, domain: { ref: DomainRef } | DomainRef | null = null): Promise<DomainEventSubscription> {
+    const ref = domain === null ? null : 'ref' in domain ? domain.ref : domain;
+    return this.events.register(async () => {
+      const callbackID = await this.call('ConnectDomainEventRegisterAny', { eventID, domain: ref });
+      return new DomainEventSubscription(callbackID, eventID, ref, (id) => this.domainEventDeregisterAny(id));
+    });
+  }
+
+  /** `virConnectDomainEventDeregisterAny`: ends the subscription with this callback id. */
+  async domainEventDeregisterAny(callbackID: number): Promise<void> {
+    this.events.forget(callbackID);
+    await this.call('ConnectDomainEventDeregisterAny', { callbackID });
+  }
+
+  /**
+   * Subscribes `listener` to the events virsh names `name` (`lifecycle`, `reboot`, ... and virtwire's
+   * `snapshot`), about `options.domain` only when given; resolves to the subscription (close it to
+   * stop).
+   */
+  async on(name: string, listener: (event: DomainEventParams) => void, options: { domain?: { ref: DomainRef } | DomainRef } = {}): Promise<DomainEventSubscription> {
+    const id = domainEventNames.find(([n]) => n === name)?.[1];
+    if (id === undefined) throw new TypeError(`unknown event type ${name}`);
+    const subscription = await this.domainEventRegisterAny(id, options.domain ?? null);
+    subscription.on(listener);
+    return subscription;
+  }
+
+  /** Calls `listener` once if the connection drops (for good, with `reconnect`: once it gave up) or is closed. */
   onClose(listener: (error: ConnectionClosedError) => void): () => void {
-    return this.channel.onClose(listener);
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
   }
 
   /** `virConnectClose`: closes the driver connection and the socket. */
   async close(): Promise<void> {
-    if (this.channel.closed) return;
+    this.closedByApp = true;
+    if (this.channel.closed) {
+      this.finish(new ClosedError('closed by the client'));
+      return;
+    }
+    this.events.endAll();
     try {
       await this.channel.call('ConnectClose', {}, 5_000);
     } catch {

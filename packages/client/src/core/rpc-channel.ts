@@ -23,6 +23,8 @@ export class RpcChannel {
   private nextId = 1;
   /** Number of requests written to the socket (for tests and diagnostics). */
   sent = 0;
+  /** Receives each id-less message (a JSON-RPC notification from the daemon: an event), in arrival order. */
+  onNotification: ((method: string, params: unknown) => void) | undefined;
 
   constructor(
     private readonly socket: WebSocketLike,
@@ -100,9 +102,14 @@ export class RpcChannel {
     else this.answer(message);
   }
 
-  /** Ends the pending call a reply names; anything else (unknown ids, notifications) is ignored. */
+  /** Ends the pending call a reply names, or hands a notification to {@link onNotification}; anything else (unknown ids) is ignored. */
   private answer(item: unknown): void {
     if (typeof item !== 'object' || item === null) return;
+    const notification = item as { id?: unknown; method?: unknown; params?: unknown };
+    if (notification.id === undefined && typeof notification.method === 'string') {
+      this.onNotification?.(notification.method, notification.params);
+      return;
+    }
     const reply = item as { id?: unknown; result?: unknown; error?: JsonRpcErrorObject | null };
     if (typeof reply.id !== 'number' || !('result' in reply || 'error' in reply)) return;
     const call = this.settle(reply.id);

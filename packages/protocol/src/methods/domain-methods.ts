@@ -9,6 +9,7 @@ import {
   DomainShutdownFlagSet,
   DomainUndefineFlagSet,
 } from '../flags/domain-lifecycle-flags.js';
+import { DomainGetJobStatsFlagSet } from '../flags/domain-job-flags.js';
 import { defineMethod } from './method-spec.js';
 
 /** `virDomainJobType`: what kind of job a domain is running. */
@@ -87,6 +88,18 @@ export const domainMethods = {
     libvirt: 'virDomainGetJobInfo',
     errorDomain: ErrorDomain.Domain,
     permission: 'read',
+    handledBy: 'daemon',
+  }),
+  /**
+   * `virDomainGetJobStats`: the running job's statistics as libvirt's typed fields (`operation`,
+   * `time_elapsed`), or with VIR_DOMAIN_JOB_STATS_COMPLETED the domain's last completed job's
+   * (type COMPLETED or FAILED, with `success` and `errmsg`); answered by the daemon's job table.
+   */
+  DomainGetJobStats: defineMethod({
+    libvirt: 'virDomainGetJobStats',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'read',
+    flags: DomainGetJobStatsFlagSet,
     handledBy: 'daemon',
   }),
   /** `virDomainDefineXMLFlags`. */

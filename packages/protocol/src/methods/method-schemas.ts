@@ -2,6 +2,7 @@
 import { connectSchemas } from './connect-schemas.js';
 import { discoverySchemas } from './discovery-schemas.js';
 import { domainSchemas } from './domain-schemas.js';
+import { eventSchemas } from './event-schemas.js';
 import type { MethodSchema } from './method-schema.js';
 import type { MethodName } from './method-table.js';
 import { snapshotSchemas } from './snapshot-schemas.js';
@@ -11,4 +12,4 @@ import { storageSchemas } from './storage-schemas.js';
  * The schemas of every method in the method table, and of nothing else: each group's `satisfies`
  * refuses a missing or a stray name at compile time.
  */
-export const methodSchemas = { ...connectSchemas, ...domainSchemas, ...snapshotSchemas, ...storageSchemas, ...discoverySchemas } satisfies Record<MethodName, MethodSchema>;
+export const methodSchemas = { ...connectSchemas, ...domainSchemas, ...snapshotSchemas, ...storageSchemas, ...eventSchemas, ...discoverySchemas } satisfies Record<MethodName, MethodSchema>;

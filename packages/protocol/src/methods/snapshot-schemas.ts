@@ -1,6 +1,6 @@
 // Parameter and result schemas of the domain snapshot methods (see snapshot-methods.ts).
 import * as z from 'zod';
-import { DomainRefSchema, FlagsSchema, SnapshotListSchema, SnapshotRefSchema } from '../reference-schemas.js';
+import { DomainRefSchema, FlagsSchema, RequestKeySchema, SnapshotListSchema, SnapshotRefSchema } from '../reference-schemas.js';
 import { NAME_MAX_LENGTH } from '../references.js';
 import { XML_MAX_LENGTH } from '../xml/xml-limits.js';
 import type { MethodSchema } from './method-schema.js';
@@ -8,6 +8,7 @@ import type { snapshotMethods } from './snapshot-methods.js';
 
 const snapshotAndFlags = z.strictObject({ snapshot: SnapshotRefSchema, flags: FlagsSchema });
 const domainAndFlags = z.strictObject({ domain: DomainRefSchema, flags: FlagsSchema });
+const snapshotChange = z.strictObject({ snapshot: SnapshotRefSchema, flags: FlagsSchema, requestKey: RequestKeySchema });
 
 /**
  * Optional paging of snapshot lists (virtwire extension; libvirt caps lists at 16,384 instead).
@@ -21,7 +22,7 @@ export const PageSchema = {
 /** Schemas of {@link snapshotMethods}, by wire name. */
 export const snapshotSchemas = {
   DomainSnapshotCreateXML: {
-    params: z.strictObject({ domain: DomainRefSchema, xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema }),
+    params: z.strictObject({ domain: DomainRefSchema, xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema, requestKey: RequestKeySchema }),
     result: SnapshotRefSchema,
   },
   DomainSnapshotLookupByName: {
@@ -41,6 +42,6 @@ export const snapshotSchemas = {
   DomainSnapshotGetParent: { params: snapshotAndFlags, result: SnapshotRefSchema },
   DomainSnapshotIsCurrent: { params: snapshotAndFlags, result: z.boolean() },
   DomainSnapshotHasMetadata: { params: snapshotAndFlags, result: z.boolean() },
-  DomainRevertToSnapshot: { params: snapshotAndFlags, result: z.null() },
-  DomainSnapshotDelete: { params: snapshotAndFlags, result: z.null() },
+  DomainRevertToSnapshot: { params: snapshotChange, result: z.null() },
+  DomainSnapshotDelete: { params: snapshotChange, result: z.null() },
 } satisfies { [N in keyof typeof snapshotMethods]: MethodSchema };

@@ -90,6 +90,7 @@ export function redefineSnapshot(
   const previous = existing?.def;
   if (existing) {
     existing.def = def;
+    tree.replaced(existing);
     tree.link(existing, parent);
     node = existing;
   } else {

@@ -10,9 +10,17 @@ export interface SnapshotNode {
   readonly children: Set<SnapshotNode>;
 }
 
+/** What happened to the tree's snapshots while a recording ran, in order: for snapshot events, without walking the tree. */
+export interface SnapshotRecording {
+  readonly changes: Array<{ readonly kind: 'added' | 'removed' | 'replaced'; readonly name: string }>;
+  /** Ends the recording. */
+  stop(): void;
+}
+
 /** The snapshots of one domain. Creating, looking up and re-linking do not grow with the tree's size. */
 export class SnapshotTree {
   private readonly byName = new Map<string, SnapshotNode>();
+  private readonly recordings = new Set<SnapshotRecording>();
   private readonly roots = new Set<SnapshotNode>();
   private currentNode: SnapshotNode | null = null;
 
@@ -26,6 +34,22 @@ export class SnapshotTree {
 
   set current(node: SnapshotNode | null) {
     this.currentNode = node;
+  }
+
+  /** Starts recording additions, removals and replaced definitions (O(1) per change). */
+  record(): SnapshotRecording {
+    const recording: SnapshotRecording = { changes: [], stop: () => this.recordings.delete(recording) };
+    this.recordings.add(recording);
+    return recording;
+  }
+
+  /** Notes that `node`'s definition was replaced (REDEFINE of an existing snapshot). */
+  replaced(node: SnapshotNode): void {
+    this.note('replaced', node.def.name);
+  }
+
+  private note(kind: 'added' | 'removed' | 'replaced', name: string): void {
+    for (const recording of this.recordings) recording.changes.push({ kind, name });
   }
 
   get(name: string): SnapshotNode | undefined {
@@ -52,6 +76,7 @@ export class SnapshotTree {
     const node: SnapshotNode = { def, parent: null, children: new Set() };
     this.byName.set(def.name, node);
     this.link(node, parentName === undefined ? null : (this.byName.get(parentName) ?? null));
+    this.note('added', def.name);
     return node;
   }
 
@@ -76,6 +101,7 @@ export class SnapshotTree {
     else this.roots.delete(node);
     this.byName.delete(node.def.name);
     if (this.currentNode === node) this.currentNode = null;
+    this.note('removed', node.def.name);
   }
 
   /** Every descendant of `node`, parents before children (iterative: no recursion depth limit). */

@@ -1,6 +1,7 @@
 // The interface every hypervisor driver implements: open a connection by URI, then answer driver methods.
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
+import type { DomainEventBus } from '../events/domain-event-bus.js';
 import type { ConfinementPolicy } from '../storage/confinement-policy.js';
 
 /** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
@@ -45,6 +46,16 @@ export interface DriverConnection {
    * domain's job lock. Left out, every connection of the driver shares one scope.
    */
   readonly jobScope?: object;
+  /**
+   * The events of this connection's host (libvirt's driver event state); connections to one host
+   * share it. A driver without events leaves it out (registering is then VIR_ERR_NO_SUPPORT).
+   */
+  readonly events?: DomainEventBus;
+  /**
+   * True when its jobs end with `VIR_DOMAIN_EVENT_ID_JOB_COMPLETED` (snapshot create, revert and
+   * delete, as libvirt's qemu driver's asynchronous jobs); libvirt's test driver has none.
+   */
+  readonly jobCompletedEvents?: boolean;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,18 @@ export interface RunningJob {
   readonly startedAt: number;
 }
 
+/** A job that ended: its owner, when it ran, and how it ended (for `VIR_DOMAIN_JOB_STATS_COMPLETED`). */
+export interface CompletedJob extends RunningJob {
+  /** `performance.now()` when it ended. */
+  readonly endedAt: number;
+  readonly success: boolean;
+  /** libvirt's message of the error it failed with. */
+  readonly errorMessage?: string;
+}
+
+/** Most domains whose last completed job is remembered (the oldest is forgotten first). */
+const MAX_COMPLETED = 4096;
+
 interface Waiter {
   readonly owner: string;
   readonly start: () => void;
@@ -45,14 +57,18 @@ const blockerOf = (slot: DomainSlot) => (slot.running ? ` (held by monitor=remot
  */
 export class DomainJobs {
   private readonly slots = new Map<string, DomainSlot>();
+  private readonly completedJobs = new Map<string, CompletedJob>();
 
   constructor(
     readonly limits: DomainJobLimits = DEFAULT_JOB_LIMITS,
     private readonly trace?: (event: JobTraceEvent) => void,
   ) {}
 
-  /** Runs `job` as `domain`'s one state-changing job, once the jobs before it have ended. */
-  async run<T>(domain: string, owner: string, job: () => T | Promise<T>): Promise<Awaited<T>> {
+  /**
+   * Runs `job` as `domain`'s one state-changing job, once the jobs before it have ended;
+   * `onCompleted` is told how it ended before the next job on the domain starts.
+   */
+  async run<T>(domain: string, owner: string, job: () => T | Promise<T>, onCompleted?: (job: CompletedJob) => void): Promise<Awaited<T>> {
     let slot = this.slots.get(domain);
     if (slot === undefined) {
       slot = { running: null, waiters: [] };
@@ -61,10 +77,30 @@ export class DomainJobs {
     if (slot.running !== null || slot.waiters.length > 0) await this.wait(domain, slot, owner);
     else this.start(domain, slot, owner);
     try {
-      return await job();
+      const result = await job();
+      onCompleted?.(this.complete(domain, slot, true));
+      return result;
+    } catch (error) {
+      onCompleted?.(this.complete(domain, slot, false, error));
+      throw error;
     } finally {
       this.end(domain, slot);
     }
+  }
+
+  /** The last job `domain` completed, if remembered (for `virDomainGetJobStats` with COMPLETED). */
+  lastCompleted(domain: string): CompletedJob | undefined {
+    return this.completedJobs.get(domain);
+  }
+
+  private complete(domain: string, slot: DomainSlot, success: boolean, error?: unknown): CompletedJob {
+    const running = slot.running!;
+    const job: CompletedJob = { owner: running.owner, startedAt: running.startedAt, endedAt: performance.now(), success };
+    const done = success ? job : { ...job, errorMessage: error instanceof Error ? error.message : String(error) };
+    this.completedJobs.delete(domain);
+    this.completedJobs.set(domain, done);
+    if (this.completedJobs.size > MAX_COMPLETED) this.completedJobs.delete(this.completedJobs.keys().next().value!);
+    return done;
   }
 
   /** The job `domain` is running, if any (for `virDomainGetJobInfo`). */

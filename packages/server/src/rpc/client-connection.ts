@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { DaemonLimits } from '../daemon-options.js';
+import { EventSubscriptions } from '../events/event-subscriptions.js';
 import { TokenBucket } from '../transport/token-bucket.js';
 import type { Dispatcher } from './dispatcher.js';
 import { checkEnvelope, checkParamsShape, jsonTextTooDeep, type RequestHeader } from './json-envelope.js';
@@ -88,6 +89,7 @@ export class ClientConnection {
       },
       overflow: (reason) => this.closeForOverflow(reason),
     });
+    session.events = new EventSubscriptions((method, params) => this.notify(method, params));
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => void this.close());
@@ -359,6 +361,7 @@ export class ClientConnection {
     if (this.closed) return;
     this.closed = true;
     this.session.closed = true;
+    this.session.events?.close();
     this.outbound.discard();
     this.backlog.length = 0;
     this.backlogBytes = 0;

@@ -1,9 +1,15 @@
 // Routes each call through the same pipeline: permission, params, flag rules, driver mask, handler.
 import {
   checkDriverCall,
+  driverFunctionName,
+  unsupportedFlagsError,
   checkFlagPermissions,
   checkMethodPermission,
   DEFAULT_DRIVER_URI,
+  DomainEventId,
+  DomainGetJobStatsFlags,
+  DomainJobOperation,
+  type DomainRef,
   ConnectFlags,
   ErrorDomain,
   ErrorNumber,
@@ -27,6 +33,9 @@ import { DEFAULT_LIMITS } from '../daemon-options.js';
 import type { CallContext, DriverConnection, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
 import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
+import { completedJobFields, domainJobStats, jobOperation } from '../jobs/job-stats.js';
+import type { CompletedJob } from '../jobs/domain-jobs.js';
+import { RequestLog } from './request-log.js';
 import type { Session } from './session.js';
 
 type DaemonHandlers = { [N in DaemonMethodName]: (params: Params<N>, session: Session) => Promise<Result<N>> };
@@ -69,6 +78,9 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
 }
 
 
+/** The jobs whose end a driver with `jobCompletedEvents` announces: libvirt's qemu snapshot jobs. */
+const SNAPSHOT_JOBS: ReadonlySet<number> = new Set([DomainJobOperation.Snapshot, DomainJobOperation.SnapshotRevert, DomainJobOperation.SnapshotDelete]);
+
 /** The daemon's call router: every protocol method, answered through one pipeline. */
 export class Dispatcher {
   private readonly drivers = new Map<string, HypervisorDriver>();
@@ -76,6 +88,8 @@ export class Dispatcher {
   private readonly jobScopes = new WeakMap<DriverConnection, string>();
   private readonly scopeIds = new WeakMap<object, string>();
   private nextScope = 1;
+  /** Outcomes of calls made with a request key. */
+  private readonly requests = new RequestLog();
 
   constructor(
     drivers: HypervisorDriver[],
@@ -133,8 +147,40 @@ export class Dispatcher {
       definition.permission !== 'write'
         ? undefined
         : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, this.callContext(session))));
+    const requestKey = (params as { requestKey?: string }).requestKey;
+    if (requestKey === undefined) return this.runDriverCall(name, params, session, driver, handler, domain);
+    // the same key from the same principal on the same host: one run, one outcome
+    const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
+    const { requestKey: _key, ...call } = params as Record<string, unknown>;
+    return this.requests.run(scope, requestKey, JSON.stringify([name, call]), () => this.runDriverCall(name, params, session, driver, handler, domain));
+  }
+
+  /** A driver method's run: as the domain's job when it changes one, then its JOB_COMPLETED event. */
+  private async runDriverCall(
+    name: MethodName,
+    params: unknown,
+    session: Session,
+    driver: DriverConnection,
+    handler: (params: unknown, call: CallContext) => unknown,
+    domain: string | undefined,
+  ): Promise<unknown> {
     if (domain === undefined) return handler(params, this.callContext(session));
-    return this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)));
+    let completed: CompletedJob | undefined;
+    const result = await this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)), (job) => (completed = job));
+    if (driver.jobCompletedEvents && completed && SNAPSHOT_JOBS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
+    return result;
+  }
+
+  /** Emits `VIR_DOMAIN_EVENT_ID_JOB_COMPLETED` with the job's statistics, for the domain as it now is (gone: nothing). */
+  private async announceJob(connection: DriverConnection, uuid: string, job: CompletedJob, session: Session): Promise<void> {
+    if (!connection.events || !job.success) return;
+    let ref: DomainRef | undefined;
+    try {
+      ref = await connection.handlers.DomainLookupByUUID?.({ uuid }, this.callContext(session));
+    } catch {
+      return;
+    }
+    if (ref) connection.events.emit(ref, { eventID: DomainEventId.JobCompleted, params: completedJobFields(job) });
   }
 
   private callContext(session: Session): CallContext {
@@ -182,6 +228,7 @@ export class Dispatcher {
       }
     },
     ConnectClose: async (_params, session) => {
+      session.events?.close();
       const driver = session.driver;
       session.driver = null;
       await driver?.close();
@@ -190,6 +237,28 @@ export class Dispatcher {
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
     'rpc.discover': async () => discoveryDocument(),
+    DomainGetJobStats: async ({ domain, flags }, session) => {
+      const connection = session.driver!;
+      // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats
+      const unknown = flags & ~DomainGetJobStatsFlags.Completed;
+      if (unknown) throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
+      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      const key = this.jobKey(connection, domain.uuid.toLowerCase());
+      return domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), (flags & DomainGetJobStatsFlags.Completed) !== 0);
+    },
+    ConnectDomainEventRegisterAny: async ({ eventID, domain }, session) => {
+      const connection = session.driver!;
+      if (!session.events) throw rpcError('this connection cannot receive events');
+      if (!connection.events) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Domain, 'virConnectDomainEventRegisterAny');
+      // A domain filter names an existing domain (libvirt's remote driver sends a resolved virDomainPtr).
+      if (domain !== null) await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      return session.events.register(connection.events, eventID, domain);
+    },
+    ConnectDomainEventDeregisterAny: async ({ callbackID }, session) => {
+      if (!session.events) throw rpcError('this connection cannot receive events');
+      session.events.deregister(callbackID);
+      return null;
+    },
     DomainGetJobInfo: async ({ domain }, session) => {
       const connection = session.driver!;
       await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));

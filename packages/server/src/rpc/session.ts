@@ -1,6 +1,7 @@
 // The state of one client connection that calls see: who is calling and which driver connection is open.
 import type { Logger } from 'pino';
 import type { DriverConnection } from '../drivers/driver.js';
+import type { EventSubscriptions } from '../events/event-subscriptions.js';
 
 /** One WebSocket client, as the dispatcher sees it. */
 export interface Session {
@@ -14,4 +15,8 @@ export interface Session {
   /** True once the socket is gone: a driver connection that finishes opening after it is closed at once. */
   closed: boolean;
   readonly log: Logger;
+  /** Who is calling (the token's or the socket's principal): request keys are remembered per principal. */
+  readonly principal?: string;
+  /** The connection's event callbacks; set by its ClientConnection (absent where nothing can be sent, e.g. unit tests). */
+  events?: EventSubscriptions;
 }

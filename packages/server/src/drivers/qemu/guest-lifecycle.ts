@@ -12,6 +12,8 @@ import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
 import { formatStatus, type DomainStatus } from './state-layout.js';
 import type { StatusChange } from './state-change.js';
+import { DomainEventShutdownDetail, DomainEventType } from '@virtwire/protocol';
+import { emitLifecycle, emitReboot, resumedDetail, startedDetail, stoppedDetail, suspendedDetail } from './qemu-events.js';
 
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
 
@@ -82,9 +84,11 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   } catch (error) {
     domain.expectedExit = guest;
     await guest.kill().catch(() => undefined);
-    await guestStopped(host, domain, Reason.ShutoffFailed);
+    await guestStopped(host, domain, Reason.ShutoffFailed, { announce: false });
     throw error;
   }
+  emitLifecycle(host, domain.ref(), DomainEventType.Started, startedDetail(options.reason));
+  if (options.paused) emitLifecycle(host, domain.ref(), DomainEventType.Suspended, suspendedDetail(options.reason));
   watchGuest(host, domain, guest);
 }
 
@@ -104,6 +108,8 @@ export async function attachGuest(host: QemuHost, domain: QemuDomain, guest: Qem
 
 /** The guest's vCPUs stopped (`virDomainSuspend`, or a paused start); the status file follows. */
 export function guestPaused(host: QemuHost, domain: QemuDomain, reason: number): void {
+  // QEMU's STOP event may have been seen first (watchGuest): one event per change of state.
+  if (domain.state !== DomainState.Paused) emitLifecycle(host, domain.ref(), DomainEventType.Suspended, suspendedDetail(reason));
   domain.state = DomainState.Paused;
   domain.reason = reason;
   writeStatus(host, domain);
@@ -111,6 +117,7 @@ export function guestPaused(host: QemuHost, domain: QemuDomain, reason: number):
 
 /** The guest's vCPUs run again (`virDomainResume`); the status file follows. */
 export function guestResumed(host: QemuHost, domain: QemuDomain, reason: number): void {
+  if (domain.state !== DomainState.Running) emitLifecycle(host, domain.ref(), DomainEventType.Resumed, resumedDetail(reason));
   domain.state = DomainState.Running;
   domain.reason = reason;
   writeStatus(host, domain);
@@ -130,10 +137,12 @@ export async function stopGuest(host: QemuHost, domain: QemuDomain, reason: numb
  * the domain is shut off with `reason`, a transient domain disappears. Every stop goes through
  * here, so this is where a lifecycle event (STOPPED with its detail) belongs.
  */
-export async function guestStopped(host: QemuHost, domain: QemuDomain, reason: number): Promise<void> {
+export async function guestStopped(host: QemuHost, domain: QemuDomain, reason: number, options: { announce?: boolean } = {}): Promise<void> {
   await removeRuntimeFiles(host, domain.uuid);
   domain.markStopped(reason);
   if (!domain.persistent) host.remove(domain);
+  // A start that never committed was never announced, so its undoing is not either.
+  if (options.announce !== false) emitLifecycle(host, domain.ref(), DomainEventType.Stopped, stoppedDetail(reason));
 }
 
 /** What the watcher saw of one guest. */
@@ -152,11 +161,21 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
     if (event.event === 'STOP' && domain.state === DomainState.Running) {
       domain.state = DomainState.Paused;
       domain.reason = Reason.PausedUser;
+      emitLifecycle(host, domain.ref(), DomainEventType.Suspended, suspendedDetail(domain.reason));
     } else if (event.event === 'RESUME' && domain.state === DomainState.Paused) {
       domain.state = DomainState.Running;
       domain.reason = Reason.RunningUnpaused;
+      emitLifecycle(host, domain.ref(), DomainEventType.Resumed, resumedDetail(domain.reason));
+    } else if (event.event === 'RESET') {
+      // libvirt's qemuProcessHandleReset: the guest was reset (it rebooted), VIR_DOMAIN_EVENT_ID_REBOOT
+      emitReboot(host, domain.ref());
     } else if (event.event === 'SHUTDOWN') {
       watch.poweredOff = (event.data as { guest?: boolean } | undefined)?.guest === true;
+      // libvirt's SHUTDOWN event: the guest (or the host, by a signal) finished shutting down; the daemon's own quit is not one.
+      if (domain.expectedExit !== guest) {
+        const detail = watch.poweredOff ? DomainEventShutdownDetail.Guest : DomainEventShutdownDetail.Host;
+        emitLifecycle(host, domain.ref(), DomainEventType.Shutdown, detail);
+      }
     }
   });
   void guest.qmp.closed.then(() =>

@@ -10,6 +10,7 @@ import { detachGuest } from './guest-lifecycle.js';
 import { recoverIntents } from './intent-recovery.js';
 import { qemuCapabilities } from './qemu-capabilities.js';
 import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options.js';
+import { withQemuEvents } from './qemu-events.js';
 import { qemuHandlers } from './qemu-handlers.js';
 import { QemuHost } from './qemu-host.js';
 import { StateLayout } from './state-layout.js';
@@ -67,7 +68,14 @@ export class QemuDriver implements HypervisorDriver {
       throw error;
     });
     const capabilities = qemuCapabilities(await this.version);
-    return { uri: 'qemu:///session', capabilities, handlers: qemuHandlers(this.host, capabilities), close: async () => undefined };
+    return {
+      uri: 'qemu:///session',
+      capabilities,
+      handlers: withQemuEvents(this.host, qemuHandlers(this.host, capabilities)),
+      events: this.host.events,
+      jobCompletedEvents: true,
+      close: async () => undefined,
+    };
   }
 
   async shutdown(): Promise<void> {

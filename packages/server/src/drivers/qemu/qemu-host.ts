@@ -7,6 +7,7 @@ import type { Failpoints } from './failpoints.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { StateLayout } from './state-layout.js';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
+import { DomainEventBus } from '../../events/domain-event-bus.js';
 
 const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Qemu, detail);
 
@@ -33,6 +34,8 @@ export class QemuHost {
   private nextId = 1;
   /** Ids of intents whose recovery failed: retried before their domain's next change (and at the next start). */
   readonly leftIntents = new Set<string>();
+  /** This host's domain events, heard by every connection to `qemu:///session`. */
+  readonly events = new DomainEventBus();
 
   constructor(readonly services: HostServices) {}
 

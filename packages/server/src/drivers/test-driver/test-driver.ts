@@ -7,6 +7,7 @@ import type { ConnectionUri, DriverConnection, DriverEnvironment, HypervisorDriv
 import { DEFAULT_NODE_XML, parseNodeConfig, type NodeConfig } from './node-config.js';
 import type { AtomicMode } from './snapshot-create.js';
 import { testCapabilities } from './test-capabilities.js';
+import { withTestEvents } from './test-events.js';
 import { testHandlers } from './test-handlers.js';
 import { TestNode } from './test-node.js';
 
@@ -36,8 +37,9 @@ export class TestDriver implements HypervisorDriver {
     return {
       uri: uri.text,
       capabilities: testCapabilities(atomicMode),
-      handlers: testHandlers(node, atomicMode),
+      handlers: withTestEvents(node, testHandlers(node, atomicMode)),
       jobScope: node,
+      events: node.events,
       close: async () => {
         if (!open || !shared) return;
         open = false;

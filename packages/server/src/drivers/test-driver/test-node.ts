@@ -4,6 +4,7 @@ import type { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { ConfinementPolicy } from '../../storage/confinement-policy.js';
+import { DomainEventBus } from '../../events/domain-event-bus.js';
 import { SimulatedStorage } from './simulated-storage.js';
 import { TestDomain } from './test-domain.js';
 
@@ -13,6 +14,8 @@ const noDomain = () => new VirError({ code: ErrorNumber.NoDomain, domain: ErrorD
 /** The in-memory host behind one `test://` URI (libvirt's `testDriver`). */
 export class TestNode {
   readonly storage: SimulatedStorage;
+  /** This host's domain events, heard by every connection to it. */
+  readonly events = new DomainEventBus();
   private readonly byUuid = new Map<string, TestDomain>();
   private readonly byName = new Map<string, TestDomain>();
   private nextId = 1;

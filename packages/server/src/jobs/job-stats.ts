@@ -1,0 +1,50 @@
+// The answer to virDomainGetJobStats and the JOB_COMPLETED event's fields, built from the daemon's job table.
+import { DomainJobField as Field, DomainJobOperation, DomainJobType } from '@virtwire/protocol';
+import type { CompletedJob, RunningJob } from './domain-jobs.js';
+
+/** Typed job statistics by libvirt's field name. */
+export type JobStatsFields = Record<string, number | boolean | string>;
+
+/** The `virDomainJobOperation` of a job, by the wire method that owns it. */
+export function jobOperation(owner: string): number {
+  switch (owner) {
+    case 'DomainSnapshotCreateXML':
+      return DomainJobOperation.Snapshot;
+    case 'DomainRevertToSnapshot':
+      return DomainJobOperation.SnapshotRevert;
+    case 'DomainSnapshotDelete':
+      return DomainJobOperation.SnapshotDelete;
+    case 'DomainCreate':
+      return DomainJobOperation.Start;
+    default:
+      return DomainJobOperation.Unknown;
+  }
+}
+
+/** The fields of a completed job: operation, whole ms it took, success, and the error's message when it failed. */
+export function completedJobFields(job: CompletedJob): JobStatsFields {
+  const fields: JobStatsFields = {
+    [Field.Operation]: jobOperation(job.owner),
+    [Field.TimeElapsed]: Math.max(0, Math.floor(job.endedAt - job.startedAt)),
+    [Field.Success]: job.success,
+  };
+  if (!job.success && job.errorMessage !== undefined) fields[Field.ErrorMessage] = job.errorMessage.slice(0, 1024);
+  return fields;
+}
+
+/**
+ * `virDomainGetJobStats`: the running job (UNBOUNDED: its operation and the ms elapsed; virtwire's
+ * jobs report no progress figures) or NONE without fields; with `completed`, the last completed
+ * job (COMPLETED or FAILED) or NONE when none is remembered.
+ */
+export function domainJobStats(running: RunningJob | undefined, completed: CompletedJob | undefined, wantCompleted: boolean, now = performance.now()): { type: number; params: JobStatsFields } {
+  if (wantCompleted) {
+    if (!completed) return { type: DomainJobType.None, params: {} };
+    return { type: completed.success ? DomainJobType.Completed : DomainJobType.Failed, params: completedJobFields(completed) };
+  }
+  if (!running) return { type: DomainJobType.None, params: {} };
+  return {
+    type: DomainJobType.Unbounded,
+    params: { [Field.Operation]: jobOperation(running.owner), [Field.TimeElapsed]: Math.max(0, Math.floor(now - running.startedAt)) },
+  };
+}
