@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { captureLog } from '../security/support/log-capture.js';
-import { openRaw, resultOf, unixUrl, type RawClient } from '../security/support/raw-client.js';
+import { openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
 const MAX_OUTBOUND_BYTES = 256 * 1024;
 /** Most suspend/resume pairs the writer makes waiting for the slow subscriber to be cut off. */

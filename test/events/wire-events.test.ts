@@ -2,7 +2,7 @@
 import { DomainEventId, ErrorNumber, MAX_EVENT_CALLBACKS_PER_CONNECTION } from '@virtwire/protocol';
 import { DomainEventParamsSchema } from '@virtwire/protocol/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from '../helpers/raw-client.js';
+import { openRaw, tokenHeaders, type RawClient } from '../helpers/raw-client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 let server: TestDaemon;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 async function open(address = server.wsAddress, uri = 'test:///default'): Promise<RawClient> {
-  const client = await RawClient.open(address);
+  const client = await openRaw(address, { headers: tokenHeaders(address) });
   await client.result('ConnectOpen', { uri, flags: 0 });
   return client;
 }
@@ -20,7 +20,7 @@ async function open(address = server.wsAddress, uri = 'test:///default'): Promis
 /** Notifications received so far (after a round trip, every event emitted before it has arrived: one ordered socket). */
 async function notifications(client: RawClient): Promise<Array<Record<string, unknown>>> {
   await client.result('ConnectGetVersion', {});
-  return client.unmatched.filter((m) => (m as { method?: string }).method === 'DomainEvent').map((m) => (m as { params: Record<string, unknown> }).params);
+  return client.received.filter((m) => (m as { method?: string }).method === 'DomainEvent').map((m) => (m as { params: Record<string, unknown> }).params);
 }
 
 describe('ConnectDomainEventRegisterAny', () => {

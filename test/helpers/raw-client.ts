@@ -10,10 +10,16 @@ export interface RawClient {
   readonly ws: WebSocket;
   /** The subprotocol the daemon selected. */
   readonly protocol: string;
-  /** Next text message (parsed as JSON when it is JSON), or the close that came instead. */
+  /** Next message not taken as a call's reply (parsed as JSON when it is JSON), or the close that came instead. */
   next(): Promise<RawEvent>;
-  /** Sends a JSON-RPC request and resolves with its reply (skipping nothing: the next event must be it). */
+  /**
+   * Sends a JSON-RPC request and resolves with its reply: the reply with its id, or one with id null
+   * (the daemon could not read the request), or the close. Other messages (notifications, replies to
+   * text sent by hand) stay for {@link next}. Calls may be in flight together.
+   */
   call(method: string, params?: unknown, id?: string | number): Promise<RawEvent>;
+  /** Every message received so far, parsed (undefined where not JSON), replies and notifications alike. */
+  readonly received: unknown[];
   /** Calls and resolves with the result; rejects with the daemon's error as a VirError. */
   result(method: string, params?: unknown): Promise<unknown>;
   sendText(text: string): void;
@@ -50,7 +56,21 @@ export function openRaw(url: string, options: RawOptions = {}): Promise<RawClien
     ws.on('ping', () => pings++);
     const queue: RawEvent[] = [];
     const waiters: Array<(event: RawEvent) => void> = [];
+    const received: unknown[] = [];
+    /** Calls awaiting their reply, by id, in the order they were sent. */
+    const pending = new Map<string | number, (event: RawEvent) => void>();
+    const answer = (id: string | number, event: RawEvent) => {
+      const resolveCall = pending.get(id)!;
+      pending.delete(id);
+      resolveCall(event);
+    };
     const push = (event: RawEvent) => {
+      if (event.kind === 'message' && typeof event.json === 'object' && event.json !== null && !Array.isArray(event.json) && 'id' in event.json) {
+        const id = (event.json as { id: unknown }).id;
+        if ((typeof id === 'string' || typeof id === 'number') && pending.has(id)) return answer(id, event);
+        if (id === null && pending.size > 0) return answer(pending.keys().next().value!, event);
+      }
+      if (event.kind === 'close') for (const id of [...pending.keys()]) answer(id, event);
       const waiter = waiters.shift();
       if (waiter) waiter(event);
       else queue.push(event);
@@ -71,6 +91,7 @@ export function openRaw(url: string, options: RawOptions = {}): Promise<RawClien
       } catch {
         json = undefined;
       }
+      received.push(json);
       push({ kind: 'message', text, json });
     });
     ws.on('unexpected-response', (_request, response) => {
@@ -88,15 +109,18 @@ export function openRaw(url: string, options: RawOptions = {}): Promise<RawClien
           else waiters.push(done);
         });
       let nextId = 1;
-      const call = (method: string, params?: unknown, id: string | number = nextId++) => {
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
-        return next();
-      };
+      const call = (method: string, params?: unknown, id: string | number = nextId++) =>
+        new Promise<RawEvent>((done) => {
+          if (closeInfo) return done({ kind: 'close', ...closeInfo });
+          pending.set(id, done);
+          ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+        });
       resolve({
         ws,
         protocol: ws.protocol,
         next,
         call,
+        received,
         async result(method, params) {
           const reply = await call(method, params);
           if (reply.kind === 'message' && typeof reply.json === 'object' && reply.json !== null && 'error' in reply.json) {
