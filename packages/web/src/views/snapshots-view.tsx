@@ -1,0 +1,66 @@
+// A domain's snapshots: the tree with the current snapshot marked, revert and delete on each, and the create form.
+import { DomainSnapshot, type Connection, type Domain } from '@virtwire/client';
+import { useState } from 'preact/hooks';
+import type { DomainDetail } from '../data/queries.js';
+import { snapshotNodes } from '../data/queries.js';
+import { snapshotTree, type SnapshotBranch } from '../data/snapshot-tree.js';
+import type { LiveSource } from '../data/live-source.js';
+import { useLive } from '../data/use-live.js';
+import { ErrorView } from '../format/error-view.js';
+import { SnapshotActions } from './snapshot-actions.js';
+import { SnapshotCreateForm } from './snapshot-create-form.js';
+
+function Branch({ branch, domain, readOnly, onChanged }: { branch: SnapshotBranch; domain: Domain; readOnly: boolean; onChanged: () => void }) {
+  const { node } = branch;
+  const [open, setOpen] = useState(false);
+  return (
+    <li data-snapshot={node.name} aria-current={node.current ? 'true' : undefined}>
+      <div class={`snapshot${node.current ? ' current' : ''}`}>
+        <span class="snapshot-name">{node.name}</span>
+        {node.current ? <span class="badge" title="the current snapshot">current</span> : null}
+        <span class="snapshot-state">{node.state ?? ''}</span>
+        {node.creationTime !== undefined ? <time dateTime={new Date(node.creationTime * 1000).toISOString()}>{new Date(node.creationTime * 1000).toLocaleString()}</time> : null}
+        {node.description ? <span class="snapshot-description">{node.description}</span> : null}
+        {readOnly ? null : (
+          <button type="button" aria-expanded={open} aria-label={`Actions for snapshot ${node.name}`} onClick={() => setOpen(!open)}>
+            {open ? 'Close' : 'Revert / delete…'}
+          </button>
+        )}
+      </div>
+      {open && !readOnly ? <SnapshotActions snapshot={new DomainSnapshot(domain, node.name)} hasChildren={branch.children.length > 0} onChanged={onChanged} /> : null}
+      {branch.children.length ? (
+        <ul>
+          {branch.children.map((child) => (
+            <Branch key={child.node.name} branch={child} domain={domain} readOnly={readOnly} onChanged={onChanged} />
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+export function SnapshotsView({ conn, source, domain, detail }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail }) {
+  const live = useLive(source, () => snapshotNodes(domain), [conn, detail.name, detail.uuid, detail.id]);
+  const changed = () => source.changed();
+  const nodes = live.data;
+  return (
+    <section aria-labelledby="snapshots-heading">
+      <h3 id="snapshots-heading">Snapshots{nodes ? ` (${nodes.length})` : ''}</h3>
+      <ErrorView error={live.error} />
+      {nodes ? (
+        nodes.length ? (
+          <ul class="snapshot-tree" aria-label="Snapshot tree">
+            {snapshotTree(nodes).map((b) => (
+              <Branch key={b.node.name} branch={b} domain={domain} readOnly={conn.readOnly} onChanged={changed} />
+            ))}
+          </ul>
+        ) : (
+          <p>No snapshots.</p>
+        )
+      ) : live.loading ? (
+        <p aria-busy="true">Loading…</p>
+      ) : null}
+      {conn.readOnly ? null : <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} />}
+    </section>
+  );
+}
