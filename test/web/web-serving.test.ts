@@ -81,13 +81,16 @@ describe('the web console served by virtwired', () => {
     const assets = readdirSync(join(WEB_ROOT, 'assets'));
     expect(assets.length).toBeGreaterThan(1);
     for (const name of assets) {
-      expect(name).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css)$/);
+      expect(name).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css|svg)$/);
       const plain = await get(base, `/assets/${name}`);
       expect(plain.status).toBe(200);
       expect(plain.headers['cache-control']).toContain('immutable');
       const zipped = await get(base, `/assets/${name}`, { 'accept-encoding': 'gzip' });
-      expect(zipped.headers['content-encoding']).toBe('gzip');
-      expect(zipped.body.length).toBeLessThan(plain.body.length);
+      // Files too small to shrink (the icon) go as they are.
+      if (plain.body.length > 1024) {
+        expect(zipped.headers['content-encoding'], name).toBe('gzip');
+        expect(zipped.body.length).toBeLessThan(plain.body.length);
+      }
       expect((await get(base, `/assets/${name}`, { 'if-none-match': String(plain.headers.etag) })).status).toBe(304);
     }
     expect((await get(base, '/assets/../../package.json')).status).toBe(404);

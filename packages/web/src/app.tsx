@@ -62,7 +62,12 @@ export function App() {
 
   useEffect(() => {
     if (initial) void login(initial);
-    const onHash = () => setRoute(currentRoute());
+    const onHash = () => {
+      // A #token= link opened in a tab that is already on the console: log in with it, and erase it at once.
+      const fromFragment = takeFragmentCredentials(location, history);
+      if (fromFragment) void login(fromFragment);
+      setRoute(currentRoute());
+    };
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);

@@ -56,7 +56,7 @@ export class PollingSource implements LiveSource {
   watch<T>(fetch: () => Promise<T>, listener: (state: LiveState<T>) => void): () => void {
     const watcher: Watcher = { fetch, listener: listener as (state: LiveState<unknown>) => void };
     this.watchers.add(watcher);
-    listener({ loading: true });
+    // No 'loading' state here: a view that watches anew (its domain's id changed) keeps showing what it had until the new value arrives.
     void this.refresh(watcher);
     return () => this.watchers.delete(watcher);
   }

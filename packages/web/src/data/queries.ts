@@ -88,7 +88,8 @@ export async function snapshotNodes(domain: Domain): Promise<SnapshotNode[]> {
   const { parseSnapshotXml } = await import('@virtwire/client/xml');
   return Promise.all(
     snapshots.map(async (snapshot) => {
-      const def = parseSnapshotXml(await snapshot.getXMLDesc());
+      // As libvirt parses a redefinition: the daemon's own output carries state, parent and creation time, which a create request may not set.
+      const def = parseSnapshotXml(await snapshot.getXMLDesc(), { redefine: true });
       return {
         name: snapshot.name,
         ...(def.parent ? { parent: def.parent } : {}),
