@@ -175,18 +175,41 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     expect(reason).toBe('Not available for this request: unsupported configuration: atomic live snapshot of multiple disks is unsupported (error 67)');
     expect(await atomic.getAttribute('aria-describedby')).toBe('create-snapshot-atomic-reason');
     // One disk left out: a single-disk snapshot is atomic by nature, so ATOMIC comes back, checked.
-    await page.getByLabel('vdb').selectOption('no');
+    await page.getByLabel('vdb', { exact: true }).selectOption('no');
     await expect.poll(() => atomic.isDisabled()).toBe(false);
     expect(await atomic.isChecked()).toBe(true);
     await page.getByLabel('Name', { exact: true }).fill('one-disk');
     await page.getByRole('button', { name: 'Create snapshot' }).click();
     await page.getByRole('status').filter({ hasText: 'Snapshot one-disk created atomically.' }).waitFor();
     // Both disks again, without ATOMIC (it cannot be asked for): the snapshot is taken, not atomically.
-    await page.getByLabel('vdb').selectOption('external');
+    await page.getByLabel('vdb', { exact: true }).selectOption('external');
     await expect.poll(() => atomic.isDisabled()).toBe(true);
     await page.getByLabel('Name', { exact: true }).fill('two-disks');
     await page.getByRole('button', { name: 'Create snapshot' }).click();
     await page.getByRole('status').filter({ hasText: 'Snapshot two-disks created.' }).waitFor();
+  });
+
+  it('shows a failed snapshot\'s per-disk report, in libvirt\'s words with the error number', async () => {
+    const page = await openWithFragment(TEST_TOKEN, `test://${FIXTURE_NODES}two-disks.xml`);
+    await openDomain(page, 'vm2');
+    await page.getByLabel('disks only').check();
+    await page.getByLabel('New image for vdb').fill('/ro/vdb-overlay.qcow2');
+    await page.getByLabel('Name', { exact: true }).fill('doomed');
+    await page.getByRole('button', { name: 'Create snapshot' }).click();
+    const alert = page.locator('form.create-snapshot').getByRole('alert');
+    await alert.waitFor();
+    const daemon = await vwsh(['-c', `test://${FIXTURE_NODES}two-disks.xml`.replace('test://', `test+ws://${new URL(origin).host}`), 'snapshot-create-as vm2 doomed --disk-only --atomic --diskspec vda,snapshot=external --diskspec vdb,snapshot=external,file=/ro/vdb-overlay.qcow2']);
+    const message = daemon.stderr.replace(/^error: /, '').trim().split('\n')[0]!;
+    expect(message.length).toBeGreaterThan(0);
+    expect(await alert.locator('.error-message').textContent()).toBe(message);
+    expect(await alert.locator('.error-code').textContent()).toMatch(/^ \(error \d+\)$/);
+    const rows = await alert.locator('table.disk-report tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).slice(0, 2)));
+    expect(rows).toEqual([
+      ['vda', 'rolled-back'],
+      ['vdb', expect.stringMatching(/rolled-back|untouched/)],
+    ]);
+    expect(await alert.locator('table.disk-report tbody tr', { hasText: 'vdb' }).locator('td').nth(3).textContent()).not.toBe('');
+    expect(await snapshotItem(page, 'doomed').count()).toBe(0);
   });
 
   it('shows a snapshot made with vwsh while the page is open, without a reload', async () => {

@@ -7,7 +7,8 @@ export type DiskChoice = 'internal' | 'external' | 'no';
 export interface SnapshotRequest {
   name: string;
   description: string;
-  disks: { target: string; choice: DiskChoice }[];
+  /** Per disk: how it takes part, and for an external one optionally the new image's path (else the driver picks it). */
+  disks: { target: string; choice: DiskChoice; source?: string }[];
 }
 
 function escape(text: string): string {
@@ -21,7 +22,10 @@ export function snapshotXml(request: SnapshotRequest): string {
   if (request.description) parts.push(`<description>${escape(request.description)}</description>`);
   if (request.disks.length) {
     parts.push('<disks>');
-    for (const d of request.disks) parts.push(`<disk name="${escape(d.target)}" snapshot="${d.choice}"/>`);
+    for (const d of request.disks) {
+      const source = d.choice === 'external' && d.source ? `<source file="${escape(d.source)}"/>` : '';
+      parts.push(source ? `<disk name="${escape(d.target)}" snapshot="external">${source}</disk>` : `<disk name="${escape(d.target)}" snapshot="${d.choice}"/>`);
+    }
     parts.push('</disks>');
   }
   parts.push('</domainsnapshot>');

@@ -25,6 +25,7 @@ export function SnapshotCreateForm({ conn, domain, detail, onCreated }: { conn: 
   const [description, setDescription] = useState('');
   const [scope, setScope] = useState<Scope>('full');
   const [choices, setChoices] = useState<Record<string, DiskChoice>>({});
+  const [sources, setSources] = useState<Record<string, string>>({});
   const [wantAtomic, setWantAtomic] = useState(true);
   const [refusal, setRefusal] = useState<VirError>();
   const [error, setError] = useState<unknown>();
@@ -32,7 +33,7 @@ export function SnapshotCreateForm({ conn, domain, detail, onCreated }: { conn: 
   const [busy, setBusy] = useState(false);
 
   const choiceOf = (target: string): DiskChoice => choices[target] ?? (scope === 'disk-only' ? 'external' : 'internal');
-  const xml = snapshotXml({ name: name.trim(), description: description.trim(), disks: disks.map((d) => ({ target: d.target, choice: choiceOf(d.target) })) });
+  const xml = snapshotXml({ name: name.trim(), description: description.trim(), disks: disks.map((d) => ({ target: d.target, choice: choiceOf(d.target), source: sources[d.target]?.trim() ?? '' })) });
   const baseFlags = scope === 'disk-only' ? Create.DiskOnly : 0;
 
   useEffect(() => {
@@ -110,6 +111,15 @@ export function SnapshotCreateForm({ conn, domain, detail, onCreated }: { conn: 
                 <option value="external">external (new overlay)</option>
                 <option value="no">not included</option>
               </select>
+              {choiceOf(d.target) === 'external' ? (
+                <input
+                  type="text"
+                  aria-label={`New image for ${d.target}`}
+                  placeholder="new image path (the driver picks one)"
+                  value={sources[d.target] ?? ''}
+                  onInput={(e) => setSources({ ...sources, [d.target]: e.currentTarget.value })}
+                />
+              ) : null}
             </div>
           ))}
         </fieldset>
