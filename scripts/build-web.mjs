@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Builds the web console (packages/web) with Vite after `tsc -b`, skipped when nothing it is built from changed since its last build.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const WEB = join(ROOT, 'packages/web');
-const STAMP = join(WEB, 'dist/.built-from');
+/** What the last build was made from, outside dist/ so it is never served or packed. */
+const STAMP = join(ROOT, 'node_modules/.cache/virtwire-web-build');
 
 /** What the console is built from: its own sources and the SDK's browser build (protocol and runtime included). */
 const INPUTS = ['packages/web/src', 'packages/web/index.html', 'packages/web/vite.config.ts', 'packages/web/package.json', 'packages/client/dist', 'packages/protocol/dist', 'packages/runtime/dist'];
@@ -30,4 +31,5 @@ if (existsSync(STAMP) && existsSync(join(WEB, 'dist/index.html')) && readFileSyn
   process.exit(0);
 }
 await build({ configFile: join(WEB, 'vite.config.ts') });
+mkdirSync(dirname(STAMP), { recursive: true });
 writeFileSync(STAMP, now);

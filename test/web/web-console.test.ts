@@ -212,6 +212,27 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     expect(await snapshotItem(page, 'doomed').count()).toBe(0);
   });
 
+  it('says when the connection drops, reconnects by itself and fetches everything again', async () => {
+    const first = await startTestDaemon({ web: { root: WEB_ROOT } });
+    const port = Number(new URL(first.wsAddress).port);
+    let second: TestDaemon | undefined;
+    try {
+      tab = await openTab(browser);
+      const { page } = tab;
+      await page.goto(`${first.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}`);
+      await page.locator('tr[data-domain="test"]').waitFor();
+      await first.close();
+      await page.getByRole('status').filter({ hasText: 'Connection to the daemon lost; reconnecting…' }).waitFor();
+      second = await startTestDaemon({ web: { root: WEB_ROOT }, listeners: [{ kind: 'tcp', host: '127.0.0.1', port }] });
+      await page.getByRole('status').filter({ hasText: 'Reconnected; everything shown was fetched again.' }).waitFor({ timeout: 20_000 });
+      await page.locator('tr[data-domain="test"]').waitFor();
+      // While the daemon was away, Chromium logged each refused reconnection attempt; nothing else may have gone wrong.
+      tab.problems.splice(0, tab.problems.length, ...tab.problems.filter((p) => !/WebSocket connection to '.*' failed/.test(p)));
+    } finally {
+      await second?.close();
+    }
+  }, 60_000);
+
   it('shows a snapshot made with vwsh while the page is open, without a reload', async () => {
     const page = await openWithFragment(TEST_TOKEN, undefined, { width: 390, height: 844 });
     await openDomain(page, 'test');

@@ -94,7 +94,7 @@ describe('the web console served by virtwired', () => {
       expect((await get(base, `/assets/${name}`, { 'if-none-match': String(plain.headers.etag) })).status).toBe(304);
     }
     expect((await get(base, '/assets/../../package.json')).status).toBe(404);
-    expect((await get(base, '/dist/.built-from')).status).toBe(404);
+    expect((await get(base, '/src/main.tsx')).status).toBe(404);
     expect((await get(base, '/', {}, 'POST')).status).toBe(405);
   });
 
