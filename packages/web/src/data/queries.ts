@@ -1,5 +1,5 @@
 // What each view shows, fetched through the SDK's public API: host facts, domains with state, one domain's disks and definition, its snapshots.
-import { DomainSnapshotListFlags, DomainState, formatVersion, type Connection, type Domain, type DriverCapabilities } from '@virtwire/client';
+import { DomainState, formatVersion, type Connection, type DriverCapabilities } from '@virtwire/client';
 
 /** The host view: `virConnectGetURI`, `virConnectGetHostname`, `virConnectGetVersion`, `virNodeGetInfo` and the driver's capabilities. */
 export interface HostFacts {
@@ -79,28 +79,6 @@ export interface SnapshotNode {
   /** Disk-only (external disks, no memory). */
   diskOnly: boolean;
   current: boolean;
-}
-
-/** The snapshots of a domain, parents before children, with the current one marked. */
-export async function snapshotNodes(domain: Domain): Promise<SnapshotNode[]> {
-  const snapshots = await domain.listAllSnapshots(DomainSnapshotListFlags.Topological);
-  const current = (await domain.hasCurrentSnapshot()) ? (await domain.snapshotCurrent()).name : undefined;
-  const { parseSnapshotXml } = await import('@virtwire/client/xml');
-  return Promise.all(
-    snapshots.map(async (snapshot) => {
-      // As libvirt parses a redefinition: the daemon's own output carries state, parent and creation time, which a create request may not set.
-      const def = parseSnapshotXml(await snapshot.getXMLDesc(), { redefine: true });
-      return {
-        name: snapshot.name,
-        ...(def.parent ? { parent: def.parent } : {}),
-        ...(def.description ? { description: def.description } : {}),
-        ...(def.state ? { state: def.state } : {}),
-        ...(def.creationTime !== undefined ? { creationTime: def.creationTime } : {}),
-        diskOnly: def.state === 'disk-snapshot',
-        current: snapshot.name === current,
-      };
-    }),
-  );
 }
 
 /** Human words for `virDomainState`, as virsh prints them. */

@@ -1,8 +1,8 @@
 // A domain's snapshots: the tree with the current snapshot marked, revert and delete on each, and the create form.
 import { DomainSnapshot, type Connection, type Domain } from '@virtwire/client';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { DomainDetail } from '../data/queries.js';
-import { snapshotNodes } from '../data/queries.js';
+import { SnapshotDetails } from '../data/snapshot-details.js';
 import { snapshotTree, type SnapshotBranch } from '../data/snapshot-tree.js';
 import type { LiveSource } from '../data/live-source.js';
 import { useLive } from '../data/use-live.js';
@@ -40,7 +40,8 @@ function Branch({ branch, domain, readOnly, onChanged }: { branch: SnapshotBranc
 }
 
 export function SnapshotsView({ conn, source, domain, detail }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail }) {
-  const live = useLive(source, () => snapshotNodes(domain), [conn, detail.name, detail.uuid, detail.id]);
+  const details = useMemo(() => new SnapshotDetails(), [conn, detail.uuid]);
+  const live = useLive(source, () => details.nodes(domain), [details, detail.name, detail.id]);
   const changed = () => source.changed();
   const nodes = live.data;
   return (

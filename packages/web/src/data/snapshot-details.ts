@@ -1,0 +1,48 @@
+// A domain's snapshots for the tree, each snapshot's XML read once: a poll costs two or three calls, not one per snapshot.
+import { DomainSnapshotListFlags, type Domain, type DomainSnapshot } from '@virtwire/client';
+import type { SnapshotNode } from './queries.js';
+
+/** How many snapshot XMLs are read at once (the rest wait): a tree of thousands never floods the connection. */
+const CONCURRENT_READS = 32;
+
+/**
+ * Every this many polls everything is read again, in case a snapshot was redefined in place
+ * (VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE keeps its name); a removed snapshot forces it at once, since
+ * removing one gives its children a new parent.
+ */
+const FULL_READ_EVERY = 30;
+
+type Detail = Omit<SnapshotNode, 'current'>;
+
+/** Remembers what each snapshot's XML said, for one domain. */
+export class SnapshotDetails {
+  private readonly known = new Map<string, Detail>();
+  private polls = 0;
+
+  /** The snapshots, parents before children (`VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL`), with the current one marked. */
+  async nodes(domain: Domain): Promise<SnapshotNode[]> {
+    const snapshots = await domain.listAllSnapshots(DomainSnapshotListFlags.Topological);
+    const current = (await domain.hasCurrentSnapshot()) ? (await domain.snapshotCurrent()).name : undefined;
+    const names = new Set(snapshots.map((s) => s.name));
+    const removed = [...this.known.keys()].some((name) => !names.has(name));
+    if (removed || ++this.polls % FULL_READ_EVERY === 0) this.known.clear();
+    const missing = snapshots.filter((s) => !this.known.has(s.name));
+    if (missing.length) {
+      const { parseSnapshotXml } = await import('@virtwire/client/xml');
+      const read = async (snapshot: DomainSnapshot) => {
+        // As libvirt parses a redefinition: the daemon's own output carries state, parent and creation time, which a create request may not set.
+        const def = parseSnapshotXml(await snapshot.getXMLDesc(), { redefine: true });
+        this.known.set(snapshot.name, {
+          name: snapshot.name,
+          ...(def.parent ? { parent: def.parent } : {}),
+          ...(def.description ? { description: def.description } : {}),
+          ...(def.state ? { state: def.state } : {}),
+          ...(def.creationTime !== undefined ? { creationTime: def.creationTime } : {}),
+          diskOnly: def.state === 'disk-snapshot',
+        });
+      };
+      for (let i = 0; i < missing.length; i += CONCURRENT_READS) await Promise.all(missing.slice(i, i + CONCURRENT_READS).map(read));
+    }
+    return snapshots.map((s) => ({ ...this.known.get(s.name)!, current: s.name === current }));
+  }
+}
