@@ -1,5 +1,5 @@
 // What each view shows, fetched through the SDK's public API: host facts, domains with state, one domain's disks and definition, its snapshots.
-import { DomainState, formatVersion, type Connection, type DriverCapabilities } from '@virtwire/client';
+import { ConnectListAllDomainsFlags, DomainState, formatVersion, type Connection, type DriverCapabilities } from '@virtwire/client';
 
 /** The host view: `virConnectGetURI`, `virConnectGetHostname`, `virConnectGetVersion`, `virNodeGetInfo` and the driver's capabilities. */
 export interface HostFacts {
@@ -31,11 +31,30 @@ export interface DomainRow {
   state: number;
 }
 
-/** `virConnectListAllDomains` with each domain's `virDomainGetState`, by name. */
+/**
+ * `virConnectListAllDomains`, with each domain's state. The state comes from three more lists
+ * filtered by state (`VIR_CONNECT_LIST_DOMAINS_RUNNING`, `_PAUSED`, `_SHUTOFF`): four calls
+ * whatever the number of domains; only domains in another state (blocked, shutting down, crashed,
+ * pmsuspended) are asked one by one (`virDomainGetState`). A driver without the filters gets
+ * `virDomainGetState` for every domain.
+ */
 export async function domainRows(conn: Connection): Promise<DomainRow[]> {
+  const F = ConnectListAllDomainsFlags;
   const domains = await conn.listAllDomains();
-  const states = await Promise.all(domains.map((d) => d.getState().then((s) => s.state, () => DomainState.NoState)));
-  return domains.map((d, i) => ({ name: d.name, uuid: d.uuid, id: d.id, state: states[i]! })).sort((a, b) => a.name.localeCompare(b.name));
+  const states = new Map<string, number>();
+  if (!(await conn.refusal('ConnectListAllDomains', { flags: F.Running | F.Paused | F.Shutoff }))) {
+    const filters = [
+      [F.Running, DomainState.Running],
+      [F.Paused, DomainState.Paused],
+      [F.Shutoff, DomainState.Shutoff],
+    ] as const;
+    const lists = await Promise.all(filters.map(([flag]) => conn.listAllDomains(flag)));
+    lists.forEach((list, i) => list.forEach((d) => states.set(d.uuid, filters[i]![1])));
+  }
+  const others = domains.filter((d) => !states.has(d.uuid));
+  const otherStates = await Promise.all(others.map((d) => d.getState().then((s) => s.state, () => DomainState.NoState)));
+  others.forEach((d, i) => states.set(d.uuid, otherStates[i]!));
+  return domains.map((d) => ({ name: d.name, uuid: d.uuid, id: d.id, state: states.get(d.uuid)! })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** One disk of a domain, from its definition. */
