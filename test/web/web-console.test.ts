@@ -108,7 +108,11 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     await create('s2');
     await create('s3');
     // s2 and s3 are children of s1 and s2; s3 is current.
-    expect(await snapshotItem(page, 's1').locator('li[data-snapshot="s2"] li[data-snapshot="s3"]').count()).toBe(1);
+    expect(await page.locator('li[data-snapshot]').evaluateAll((items) => items.map((li) => [li.getAttribute('data-snapshot'), li.getAttribute('data-depth')]))).toEqual([
+      ['s1', '0'],
+      ['s2', '1'],
+      ['s3', '2'],
+    ]);
     expect(await page.locator('li[aria-current="true"]').getAttribute('data-snapshot')).toBe('s3');
     expect(await snapshotItem(page, 's1').locator('.snapshot-description').first().textContent()).toBe('before the upgrade');
 

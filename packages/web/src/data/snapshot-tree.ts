@@ -17,3 +17,25 @@ export function snapshotTree(nodes: readonly SnapshotNode[]): SnapshotBranch[] {
   }
   return roots;
 }
+
+/** One row of the tree as drawn: the snapshot, how deep it is, and whether it has children. */
+export interface SnapshotRow {
+  node: SnapshotNode;
+  depth: number;
+  hasChildren: boolean;
+}
+
+/**
+ * The tree in drawing order (each snapshot, then its subtree), walked without recursion: a chain of
+ * thousands of snapshots (libvirt's usual linear history) is as deep as it is long.
+ */
+export function snapshotRows(roots: readonly SnapshotBranch[]): SnapshotRow[] {
+  const rows: SnapshotRow[] = [];
+  const stack: { branch: SnapshotBranch; depth: number }[] = [...roots].reverse().map((branch) => ({ branch, depth: 0 }));
+  while (stack.length) {
+    const { branch, depth } = stack.pop()!;
+    rows.push({ node: branch.node, depth, hasChildren: branch.children.length > 0 });
+    for (let i = branch.children.length - 1; i >= 0; i--) stack.push({ branch: branch.children[i]!, depth: depth + 1 });
+  }
+  return rows;
+}

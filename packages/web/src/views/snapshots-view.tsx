@@ -3,20 +3,27 @@ import { DomainSnapshot, type Connection, type Domain } from '@virtwire/client';
 import { useMemo, useState } from 'preact/hooks';
 import type { DomainDetail } from '../data/queries.js';
 import { SnapshotDetails } from '../data/snapshot-details.js';
-import { snapshotTree, type SnapshotBranch } from '../data/snapshot-tree.js';
+import { snapshotRows, snapshotTree, type SnapshotRow } from '../data/snapshot-tree.js';
 import type { LiveSource } from '../data/live-source.js';
 import { useLive } from '../data/use-live.js';
 import { ErrorView } from '../format/error-view.js';
 import { SnapshotActions } from './snapshot-actions.js';
 import { SnapshotCreateForm } from './snapshot-create-form.js';
 
-function Branch({ branch, domain, readOnly, onChanged }: { branch: SnapshotBranch; domain: Domain; readOnly: boolean; onChanged: () => void }) {
-  const { node } = branch;
+/** Deepest indentation drawn; deeper snapshots say their level instead. */
+const MAX_INDENT = 24;
+
+function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: Domain; readOnly: boolean; onChanged: () => void }) {
+  const { node, depth } = row;
   const [open, setOpen] = useState(false);
+  // Set through the CSSOM (not a style attribute), which the console's CSP allows.
+  const indent = { paddingLeft: `${Math.min(depth, MAX_INDENT) * 1.1}rem` };
   return (
-    <li data-snapshot={node.name} aria-current={node.current ? 'true' : undefined}>
+    <li data-snapshot={node.name} data-depth={depth} aria-current={node.current ? 'true' : undefined} class={depth ? 'child' : undefined} style={indent}>
       <div class={`snapshot${node.current ? ' current' : ''}`}>
         <span class="snapshot-name">{node.name}</span>
+        {node.parent ? <span class="visually-hidden">, child of {node.parent}</span> : null}
+        {depth > MAX_INDENT ? <span class="snapshot-level">level {depth + 1}</span> : null}
         {node.current ? <span class="badge" title="the current snapshot">current</span> : null}
         <span class="snapshot-state">{node.state ?? ''}</span>
         {node.creationTime !== undefined ? <time dateTime={new Date(node.creationTime * 1000).toISOString()}>{new Date(node.creationTime * 1000).toLocaleString()}</time> : null}
@@ -27,14 +34,7 @@ function Branch({ branch, domain, readOnly, onChanged }: { branch: SnapshotBranc
           </button>
         )}
       </div>
-      {open && !readOnly ? <SnapshotActions snapshot={new DomainSnapshot(domain, node.name)} hasChildren={branch.children.length > 0} onChanged={onChanged} /> : null}
-      {branch.children.length ? (
-        <ul>
-          {branch.children.map((child) => (
-            <Branch key={child.node.name} branch={child} domain={domain} readOnly={readOnly} onChanged={onChanged} />
-          ))}
-        </ul>
-      ) : null}
+      {open && !readOnly ? <SnapshotActions snapshot={new DomainSnapshot(domain, node.name)} hasChildren={row.hasChildren} onChanged={onChanged} /> : null}
     </li>
   );
 }
@@ -51,8 +51,8 @@ export function SnapshotsView({ conn, source, domain, detail }: { conn: Connecti
       {nodes ? (
         nodes.length ? (
           <ul class="snapshot-tree" aria-label="Snapshot tree">
-            {snapshotTree(nodes).map((b) => (
-              <Branch key={b.node.name} branch={b} domain={domain} readOnly={conn.readOnly} onChanged={changed} />
+            {snapshotRows(snapshotTree(nodes)).map((row) => (
+              <Row key={row.node.name} row={row} domain={domain} readOnly={conn.readOnly} onChanged={changed} />
             ))}
           </ul>
         ) : (
