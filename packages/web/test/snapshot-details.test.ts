@@ -61,4 +61,17 @@ describe('SnapshotDetails', () => {
     expect(tree[0]!.children.map((t) => t.node.name)).toEqual(['c']);
     expect(tree[0]!.children[0]!.children.map((t) => t.node.name)).toEqual(['d']);
   });
+
+  it('reports its progress while reading a large tree, 32 at a time', async () => {
+    for (let i = 0; i < 250; i++) await take(`p${i}`);
+    const details = new SnapshotDetails();
+    const seen: Array<[number, number]> = [];
+    details.onProgress = (read, total) => seen.push([read, total]);
+    const nodes = await details.nodes(domain);
+    const total = nodes.length;
+    expect(total).toBeGreaterThan(250);
+    expect(seen[0]).toEqual([0, total]);
+    expect(seen.at(-1)).toEqual([total, total]);
+    expect(seen.slice(1, -1).every(([read], i) => read === (i + 1) * 32)).toBe(true);
+  });
 });

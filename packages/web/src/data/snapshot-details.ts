@@ -12,12 +12,18 @@ const CONCURRENT_READS = 32;
  */
 const FULL_READ_EVERY = 30;
 
+/** Reads of fewer XMLs than this report no progress (they are quick). */
+const PROGRESS_FROM = 200;
+
 type Detail = Omit<SnapshotNode, 'current'>;
 
 /** Remembers what each snapshot's XML said, for one domain. */
 export class SnapshotDetails {
   private readonly known = new Map<string, Detail>();
   private polls = 0;
+
+  /** Told how many XMLs of how many are read while a large read is under way (the first read of a big tree takes seconds). */
+  onProgress?: (read: number, total: number) => void;
 
   /** The snapshots, parents before children (`VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL`), with the current one marked. */
   async nodes(domain: Domain): Promise<SnapshotNode[]> {
@@ -41,7 +47,11 @@ export class SnapshotDetails {
           diskOnly: def.state === 'disk-snapshot',
         });
       };
-      for (let i = 0; i < missing.length; i += CONCURRENT_READS) await Promise.all(missing.slice(i, i + CONCURRENT_READS).map(read));
+      for (let i = 0; i < missing.length; i += CONCURRENT_READS) {
+        if (missing.length > PROGRESS_FROM) this.onProgress?.(i, missing.length);
+        await Promise.all(missing.slice(i, i + CONCURRENT_READS).map(read));
+      }
+      if (missing.length > PROGRESS_FROM) this.onProgress?.(missing.length, missing.length);
     }
     return snapshots.map((s) => ({ ...this.known.get(s.name)!, current: s.name === current }));
   }

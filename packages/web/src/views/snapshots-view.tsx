@@ -41,6 +41,8 @@ function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: D
 
 export function SnapshotsView({ conn, source, domain, detail }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail }) {
   const details = useMemo(() => new SnapshotDetails(), [conn, detail.uuid]);
+  const [progress, setProgress] = useState<[number, number]>();
+  details.onProgress = (read, total) => setProgress(read < total ? [read, total] : undefined);
   const live = useLive(source, () => details.nodes(domain), [details, detail.name, detail.id]);
   const changed = () => source.changed();
   const nodes = live.data;
@@ -60,6 +62,11 @@ export function SnapshotsView({ conn, source, domain, detail }: { conn: Connecti
         )
       ) : live.loading ? (
         <p aria-busy="true">Loading…</p>
+      ) : null}
+      {progress ? (
+        <p role="status" class="progress">
+          Reading snapshots: {progress[0]} of {progress[1]}… <progress max={progress[1]} value={progress[0]} aria-label="Snapshots read" />
+        </p>
       ) : null}
       {conn.readOnly ? null : <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} />}
     </section>
