@@ -3,7 +3,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const WEB = join(ROOT, 'packages/web');
@@ -30,6 +29,8 @@ const now = fingerprint();
 if (existsSync(STAMP) && existsSync(join(WEB, 'dist/index.html')) && readFileSync(STAMP, 'utf8') === now) {
   process.exit(0);
 }
+// Vite is loaded only when there is something to build: an up-to-date build costs a directory walk.
+const { build } = await import('vite');
 await build({ configFile: join(WEB, 'vite.config.ts') });
 mkdirSync(dirname(STAMP), { recursive: true });
 writeFileSync(STAMP, now);
