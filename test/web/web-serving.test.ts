@@ -1,11 +1,14 @@
 // virtwired serves the web console: static files without a token and with a strict CSP, its own origin let in, foreign origins and missing tokens kept out, --no-web.
+import { startDaemon, tokenEntry } from '@virtwire/server';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { spawnDaemon } from '../helpers/daemon-process.js';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
+import { makeTlsFixtures } from '../security/support/tls-fixtures.js';
 import { WEB_ROOT } from './console-browser.js';
 
 interface Answer {
@@ -27,10 +30,10 @@ function get(base: string, path: string, headers: Record<string, string> = {}, m
 }
 
 /** The HTTP status of a WebSocket upgrade with this Origin and token (101 when it opened). */
-function upgradeStatus(wsAddress: string, origin: string, token?: string): Promise<number> {
+function upgradeStatus(wsAddress: string, origin: string, token?: string, ca?: string | Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const protocols = ['virtwire.v1', ...(token ? [`bearer.virtwire.${token}`] : [])];
-    const socket = new WebSocket(wsAddress, protocols, { origin });
+    const socket = new WebSocket(wsAddress, protocols, { origin, ...(ca ? { ca } : {}) });
     socket.once('open', () => {
       socket.close();
       resolve(101);
@@ -134,6 +137,37 @@ describe('the web console served by virtwired', () => {
         daemon.child.kill('SIGTERM');
         await daemon.exited;
       }
+    }
+  });
+
+  it('on TLS, its own origin is https:// with the Host the browser asked for', async () => {
+    const tls = makeTlsFixtures();
+    const secure = await startDaemon({
+      listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0, tls: { cert: tls.serverCert, key: tls.serverKey } }],
+      stateDir: join(server.stateDir, '..', 'tls-state'),
+      tokens: [tokenEntry(TEST_TOKEN, 'rw', 'test')],
+      web: { root: WEB_ROOT },
+      logLevel: 'silent',
+    });
+    try {
+      const address = secure.addresses[0]!;
+      expect(address).toMatch(/^wss:\/\//);
+      const origin = address.replace(/^wss:/, 'https:');
+      const page = await new Promise<{ status: number; csp: string }>((resolve, reject) => {
+        httpsRequest(`${origin}/`, { ca: tls.ca }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, csp: String(res.headers['content-security-policy']) });
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(page).toEqual({ status: 200, csp: expect.stringContaining("script-src 'self'") });
+      expect(await upgradeStatus(address, origin, TEST_TOKEN, tls.ca)).toBe(101);
+      expect(await upgradeStatus(address, origin, undefined, tls.ca)).toBe(401);
+      expect(await upgradeStatus(address, origin.replace('https:', 'http:'), TEST_TOKEN, tls.ca)).toBe(403);
+      expect(await upgradeStatus(address, 'https://evil.example', TEST_TOKEN, tls.ca)).toBe(403);
+    } finally {
+      await secure.close();
     }
   });
 });
