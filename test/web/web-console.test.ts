@@ -237,6 +237,26 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     }
   }, 60_000);
 
+  it('shows what another browser did, without a reload', async () => {
+    const page = await openWithFragment(TEST_TOKEN);
+    await openDomain(page, 'test');
+    const other = await openTab(browser);
+    try {
+      await other.page.goto(`${origin}/#token=${encodeURIComponent(TEST_TOKEN)}`);
+      await other.page.getByRole('link', { name: 'test', exact: true }).click();
+      await other.page.getByRole('group', { name: 'Domain actions' }).getByRole('button', { name: 'Suspend' }).click();
+      await other.page.getByLabel('Name', { exact: true }).fill('from-the-other-tab');
+      await other.page.getByRole('button', { name: 'Create snapshot' }).click();
+      await other.page.getByRole('status').filter({ hasText: 'Snapshot from-the-other-tab created' }).waitFor();
+      await snapshotItem(page, 'from-the-other-tab').waitFor({ timeout: 10_000 });
+      await page.getByTestId('domain-state').filter({ hasText: 'paused' }).waitFor({ timeout: 10_000 });
+      await page.getByRole('group', { name: 'Domain actions' }).getByRole('button', { name: 'Resume' }).waitFor();
+      expect(other.problems).toEqual([]);
+    } finally {
+      await other.page.close();
+    }
+  });
+
   it('shows a snapshot made with vwsh while the page is open, without a reload', async () => {
     const page = await openWithFragment(TEST_TOKEN, undefined, { width: 390, height: 844 });
     await openDomain(page, 'test');
