@@ -12,6 +12,12 @@ const CONCURRENT_READS = 32;
  */
 const FULL_READ_EVERY = 30;
 
+/**
+ * Trees larger than this are not re-read periodically (10,000 snapshots would cost 10,000 calls a
+ * minute): only a removal reads them again. Events (snapshot redefined) will close that gap.
+ */
+const PERIODIC_READ_MAX = 1_000;
+
 /** Reads of fewer XMLs than this report no progress (they are quick). */
 const PROGRESS_FROM = 200;
 
@@ -31,7 +37,8 @@ export class SnapshotDetails {
     const current = (await domain.hasCurrentSnapshot()) ? (await domain.snapshotCurrent()).name : undefined;
     const names = new Set(snapshots.map((s) => s.name));
     const removed = [...this.known.keys()].some((name) => !names.has(name));
-    if (removed || ++this.polls % FULL_READ_EVERY === 0) this.known.clear();
+    const periodic = ++this.polls % FULL_READ_EVERY === 0 && snapshots.length <= PERIODIC_READ_MAX;
+    if (removed || periodic) this.known.clear();
     const missing = snapshots.filter((s) => !this.known.has(s.name));
     if (missing.length) {
       const { parseSnapshotXml } = await import('@virtwire/client/xml');
