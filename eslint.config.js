@@ -80,6 +80,17 @@ export default tseslint.config(
       ],
     }),
   },
+  // The web console: a browser page on the SDK's public API (and Preact), nothing of the daemon, the shell or Node.
+  {
+    files: ['packages/web/src/**'],
+    rules: restrict({
+      ...browserSafe('the web console runs in browsers: no Node built-ins'),
+      patterns: [
+        reachIns,
+        { group: ['@virtwire/*', '!@virtwire/client', '!@virtwire/client/xml'], message: 'the web console uses the SDK\'s public API only (@virtwire/client, @virtwire/client/xml)' },
+      ],
+    }),
+  },
   // The daemon: never the SDK or the shell; the QEMU engine only through its index.
   {
     files: ['packages/server/src/**'],

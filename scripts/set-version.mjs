@@ -26,7 +26,9 @@ for (const workspace of workspaces) {
   const file = join(root, workspace, 'package.json');
   const manifest = readJson(file);
   manifest.version = version;
-  for (const name of Object.keys(manifest.dependencies ?? {})) if (names.has(name)) manifest.dependencies[name] = version;
+  for (const field of ['dependencies', 'devDependencies']) {
+    for (const name of Object.keys(manifest[field] ?? {})) if (names.has(name)) manifest[field][name] = version;
+  }
   writeJson(file, manifest);
 }
 

@@ -43,8 +43,8 @@ afterAll(() => {
 });
 
 describe('the packed tarballs', () => {
-  it('are the five packages, each with its README, LICENSE and MIT licence', () => {
-    expect(packed.map((p) => p.name).sort()).toEqual(['@virtwire/cli', '@virtwire/client', '@virtwire/protocol', '@virtwire/runtime', '@virtwire/server']);
+  it('are the six packages, each with its README, LICENSE and MIT licence', () => {
+    expect(packed.map((p) => p.name).sort()).toEqual(['@virtwire/cli', '@virtwire/client', '@virtwire/protocol', '@virtwire/runtime', '@virtwire/server', '@virtwire/web']);
     for (const p of packed) {
       const paths = p.files.map((f) => f.path);
       expect(paths, p.name).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
@@ -125,6 +125,13 @@ await conn.close();
     expect(result.names).toContain('from-a-tarball');
     expect(result.openrpc).toMatch(/^1\.\d+\.\d+$/);
     expect(result.methods).toContain('DomainSnapshotCreateXML');
+  });
+
+  it('serves the web console from the installed @virtwire/web at /', async () => {
+    const response = await fetch(`http://${new URL(uri.replace(/^test\+ws:/, 'http:')).host}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await response.text()).toMatch(/<script type="module" crossorigin src="\/assets\/index-[A-Za-z0-9_-]{8}\.js">/);
   });
 
   it('runs vwsh from there against the same daemon', async () => {

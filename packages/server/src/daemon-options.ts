@@ -131,6 +131,12 @@ export interface DaemonOptions {
   tokens?: TokenEntry[];
   /** Browser origins allowed to connect (exact `scheme://host[:port]`); none by default. */
   allowedOrigins?: string[];
+  /**
+   * The web console: its built files (`root`, holding index.html and assets/) are served at `/` on
+   * every TCP listener, and pages of the listener's own origin may connect without `allowedOrigins`.
+   * Absent: no console, plain HTTP is answered 426 as before.
+   */
+  web?: { root: string };
   limits?: Partial<DaemonLimits>;
   /** pino level; `silent` for tests. */
   logLevel?: string;

@@ -18,7 +18,9 @@ import type { Session } from './rpc/session.js';
 import { StateDirectoryLock } from './state/state-directory-lock.js';
 import { confinementPolicy } from './storage/confinement-policy.js';
 import { ConnectionGate, type AdmittedSocket } from './transport/connection-gate.js';
-import { openListener, type OpenListener } from './transport/listeners.js';
+import { answerPlainHttp, openListener, type OpenListener } from './transport/listeners.js';
+import { isOwnOrigin } from './transport/own-origin.js';
+import { StaticSite } from './web/static-site.js';
 import { refuseUpgrade } from './transport/http-reject.js';
 import { principalKey, upgradeHandler } from './transport/upgrade-handler.js';
 import { rateLimitedLogger } from './rpc/rate-limited-log.js';
@@ -62,6 +64,8 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   checkLimits(limits);
   const log = pino({ level: options.logLevel ?? 'info', base: { service: 'virtwired' } }, options.logStream ?? pino.destination(2));
   const gate = new ConnectionGate(limits, log);
+  // Read before anything is bound: a console that cannot be read stops the start, not the first page load.
+  const site = options.web ? StaticSite.load(options.web.root) : undefined;
   const listeners: OpenListener[] = [];
   const closeListeners = () => Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve))));
   try {
@@ -71,6 +75,10 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       listener.server.requestTimeout = limits.handshakeTimeoutMs;
       gate.watch(listener);
       listener.server.on('upgrade', refuseWhileStarting);
+      if (site && listener.spec.kind === 'tcp') {
+        listener.server.off('request', answerPlainHttp);
+        listener.server.on('request', (request, response) => site.answer(request, response));
+      }
       listener.server.on('tlsClientError', (error: Error, socket: { remoteAddress?: string }) =>
         gate.logFor(socket.remoteAddress ?? 'unknown').info({ reason: error.message }, 'TLS handshake failed'),
       );
@@ -132,6 +140,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     gate,
     tokens,
     allowedOrigins: new Set(options.allowedOrigins ?? []),
+    ...(site ? { ownOrigin: isOwnOrigin } : {}),
     maxConnections: limits.maxConnections,
     maxConnectionsPerPrincipal: limits.maxConnectionsPerPrincipal,
     openConnections: () => [...sessions.values()].filter((p) => p.name !== 'unix').length,
@@ -165,7 +174,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   if (tokens.size === 0 && listeners.some((l) => l.requiresToken)) {
     log.warn('TCP listeners need a token and none is configured: every TCP connection will be refused (see `virtwired token add`)');
   }
-  log.info({ addresses: listeners.map((l) => l.address), tokens: tokens.size }, 'virtwired listening');
+  log.info({ addresses: listeners.map((l) => l.address), tokens: tokens.size, ...(site ? { webConsoleFiles: site.size } : {}) }, 'virtwired listening');
 
   return {
     addresses: listeners.map((l) => l.address),

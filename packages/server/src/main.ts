@@ -9,6 +9,7 @@ import { tokenCommand } from './auth/token-command.js';
 import { startDaemon } from './daemon.js';
 import { logStream, parseLogFormat, type LogFormat } from './log-format.js';
 import { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type ListenerSpec, type TlsOptions } from './daemon-options.js';
+import { defaultWebRoot } from './web/web-root.js';
 
 function parseListen(value: string, previous: string[] = []): string[] {
   if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw new InvalidArgumentError('expected HOST:PORT');
@@ -99,6 +100,8 @@ const program = new Command('virtwired')
   .option('--tls-key <file>', 'PEM private key for --tls-cert')
   .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
   .option('--allow-origin <origin>', 'browser origin allowed to connect, e.g. https://app.example:8443, repeatable (default: none)', repeatable)
+  .option('--no-web', 'do not serve the web console at / on TCP listeners')
+  .option('--web-dir <dir>', 'serve the web console from this directory (index.html and assets/) (default: the installed @virtwire/web)')
   .option(
     '--storage-root <dir>',
     'directory every file a client names or makes the daemon open or create (disks, backing images, boot files, overlays) must lie in, repeatable; without one, any path the daemon user can reach, see SECURITY.md (default: none)',
@@ -125,6 +128,8 @@ interface DaemonFlags {
   tlsKey?: string;
   tlsClientCa?: string;
   allowOrigin?: string[];
+  web: boolean;
+  webDir?: string;
   storageRoot?: string[];
   nodeDir?: string[];
   qemuRuntimeDir?: string;
@@ -159,6 +164,8 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     if (typeof value === 'number') limits[key] = value;
   }
   const stateDir = flags.stateDir ?? defaultStateDir;
+  const webRoot = flags.web ? (flags.webDir ?? defaultWebRoot()) : undefined;
+  if (flags.web && !webRoot) process.stderr.write('virtwired: the web console (@virtwire/web) is not installed or not built; serving none\n');
   // Listened for before the start, so a signal that arrives while it runs stops the daemon cleanly once it is up.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
@@ -169,6 +176,7 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     tokenFile: flags.tokenFile ?? join(stateDir, 'tokens'),
     ...(flags.localToken ? { localTokenFile: clientTokenFile } : {}),
     allowedOrigins: flags.allowOrigin ?? [],
+    ...(webRoot ? { web: { root: webRoot } } : {}),
     storageRoots: flags.storageRoot ?? [],
     nodeFileRoots: flags.nodeDir ?? [],
     logLevel: flags.logLevel ?? 'info',

@@ -28,7 +28,8 @@ export function isLoopback(host: string): boolean {
 /** Headers a WebSocket upgrade needs, with room to spare; CVE-2024-37890 was a flood of them. */
 const MAX_HEADERS_COUNT = 100;
 
-function answerPlainHttp(_request: IncomingMessage, response: ServerResponse): void {
+/** The answer to plain HTTP where no web console is served: WebSocket only. */
+export function answerPlainHttp(_request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('virtwire speaks WebSocket only\n');
 }
 

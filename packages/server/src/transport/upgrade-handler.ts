@@ -18,6 +18,8 @@ export interface UpgradeContext {
   readonly tokens: TokenStore;
   /** Exact origins browsers may connect from. */
   readonly allowedOrigins: ReadonlySet<string>;
+  /** True for the origin of a page the listener serves itself (the web console); absent when it serves none. */
+  readonly ownOrigin?: (listener: OpenListener, request: IncomingMessage, origin: string) => boolean;
   readonly maxConnections: number;
   readonly maxConnectionsPerPrincipal: number;
   /** Open connections counted against `maxConnections` (every listener but the read-write socket). */
@@ -108,7 +110,7 @@ async function authorize(listener: OpenListener, context: UpgradeContext, reques
   }
   const origin = presentedOrigin(request);
   if (origin === 'conflict') return { refuse: [403, 'Forbidden (origin not allowed)'] };
-  if (origin !== undefined && !context.allowedOrigins.has(origin)) return { refuse: [403, 'Forbidden (origin not allowed)'], origin };
+  if (origin !== undefined && !context.allowedOrigins.has(origin) && !context.ownOrigin?.(listener, request, origin)) return { refuse: [403, 'Forbidden (origin not allowed)'], origin };
   if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
   const presented = presentedToken(request);
   if (presented.kind !== 'token') return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };
