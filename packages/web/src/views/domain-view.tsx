@@ -2,6 +2,7 @@
 import { Domain, DomainState, type Connection } from '@virtwire/client';
 import { domainDetail, stateName, type DomainDetail } from '../data/queries.js';
 import type { LiveSource } from '../data/live-source.js';
+import { domainPage } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
 import { ErrorView } from '../format/error-view.js';
 import { ActionButton } from './action-button.js';
@@ -20,7 +21,7 @@ function lifecycleActions(detail: DomainDetail, domain: Domain): { name: string;
 }
 
 export function DomainView({ conn, source, name }: { conn: Connection; source: LiveSource; name: string }) {
-  const live = useLive(source, () => domainDetail(conn, name), [conn, name]);
+  const live = useLive(source, () => domainDetail(conn, name), [conn, name], domainPage(name));
   const detail = live.data;
   const domain = detail ? new Domain(conn, { name: detail.name, uuid: detail.uuid, id: detail.id }) : undefined;
   return (

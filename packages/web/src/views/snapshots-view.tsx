@@ -5,6 +5,7 @@ import type { DomainDetail } from '../data/queries.js';
 import { SnapshotDetails } from '../data/snapshot-details.js';
 import { snapshotRows, snapshotTree, type SnapshotRow } from '../data/snapshot-tree.js';
 import type { LiveSource } from '../data/live-source.js';
+import { snapshotTreeOf } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
 import { ErrorView } from '../format/error-view.js';
 import { SnapshotActions } from './snapshot-actions.js';
@@ -43,7 +44,7 @@ export function SnapshotsView({ conn, source, domain, detail }: { conn: Connecti
   const details = useMemo(() => new SnapshotDetails(), [conn, detail.uuid]);
   const [progress, setProgress] = useState<[number, number]>();
   details.onProgress = (read, total) => setProgress(read < total ? [read, total] : undefined);
-  const live = useLive(source, () => details.nodes(domain), [details, detail.name, detail.id]);
+  const live = useLive(source, (changes) => details.nodes(domain, changes), [details, detail.name, detail.id], snapshotTreeOf(detail.uuid));
   const changed = () => source.changed();
   const nodes = live.data;
   return (
