@@ -2,6 +2,13 @@
 import { DomainEventId, type Connection, type DomainEventParams, type DomainEventSubscription } from '@virtwire/client';
 import { ANY_CHANGE, type Changes, type Interest, type LiveChange, type LiveSource, type LiveState } from './live-source.js';
 
+/**
+ * How long after an event its watchers wait before fetching, in ms: the daemon writes a call's
+ * events together (a revert: stopped, started, reverted, current-changed), but the browser hands
+ * each over as its own task, and one fetch for all of them is cheaper than one per event.
+ */
+const BATCH_MS = 25;
+
 /** Past this many changes waiting for one watcher, it is simply fetched whole ('all'): memory stays bounded whatever the burst. */
 const MAX_PENDING_CHANGES = 256;
 
@@ -30,8 +37,8 @@ export function changeOf(event: DomainEventParams): LiveChange | undefined {
  * lifecycle (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`) and snapshot events. Nothing is polled: each watcher
  * is fetched once, then again only when an event it is interested in arrives, and told which
  * changes those were. Events that arrive while a watcher's fetch runs make it fetch once more
- * afterwards (never two fetches of one watcher at once); events of one call arrive together and
- * are fetched for together.
+ * afterwards (never two fetches of one watcher at once); events arriving within {@link BATCH_MS}
+ * of each other (those of one call) are fetched for together.
  */
 export class EventSource implements LiveSource {
   readonly mode = 'events';
@@ -95,10 +102,10 @@ export class EventSource implements LiveSource {
         watcher.pending.push(change);
         if (watcher.pending.length > MAX_PENDING_CHANGES) watcher.pending = 'all';
       }
-      // After the current task: the other events of the same call (sent together) join this fetch.
+      // A moment later: the other events of the same call (sent together) join this fetch.
       if (!watcher.running) {
         watcher.running = true;
-        setTimeout(() => void this.run(watcher, true), 0);
+        setTimeout(() => void this.run(watcher, true), BATCH_MS);
       }
     }
   }
