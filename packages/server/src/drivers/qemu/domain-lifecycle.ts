@@ -13,7 +13,7 @@ import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';
-import { checkDomainConfig } from './domain-config.js';
+import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { runIntent } from './intent-runner.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
@@ -28,7 +28,8 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
   confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu);
-  checkDomainConfig(definition);
+  checkDomainConfig(definition, host.services);
+  assignMacAddresses(definition);
   const sameName = host.findByName(definition.name);
   const sameUuid = host.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {

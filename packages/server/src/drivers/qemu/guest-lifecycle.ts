@@ -5,8 +5,10 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
-import { guestSpec, resolveDisks } from './domain-config.js';
-import { qmpArgument, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { checkDomainConfig, guestSpec, resolveDisks } from './domain-config.js';
+import { qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { kvmUsable } from './host-acceleration.js';
+import { prepareFirmware } from './uefi-firmware.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
@@ -58,17 +60,36 @@ export interface LaunchOptions {
  */
 export async function launchGuest(host: QemuHost, domain: QemuDomain, options: LaunchOptions): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
-  const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement } = host.services;
+  const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
   const live = domain.definition.clone();
+  if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
+    throw VirError.report(
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      'Domain requires KVM, but it is not available. Check that virtualization is enabled in the host BIOS, and host configuration is setup to load the kvm modules.',
+    );
+  }
+  checkDomainConfig(live, { qemuBinary, kvmDevice });
   const disks = await resolveDisks(live, qemuImg, confinement);
   for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
-  const spec = guestSpec(live, disks);
+  const runDir = layout.domainRunDir(domain.uuid);
+  const firmware = await prepareFirmware(live, layout.stateDir, confinement);
+  const { prelaunch, ...spec } = guestSpec(live, disks, { accel: live.type === 'kvm' ? 'kvm' : 'tcg', runDir, ...(firmware ? { firmware } : {}) });
   if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
   let guest: QemuProcess;
   try {
-    guest = await QemuProcess.launch({ ...spec, runtimeDir: layout.domainRunDir(domain.uuid), qemuBinary, startState: options.paused ? 'paused' : 'running' });
+    guest = await QemuProcess.launch({
+      ...spec,
+      runtimeDir: runDir,
+      qemuBinary,
+      startState: options.paused ? 'paused' : 'running',
+      beforeStart: async (qmp) => {
+        for (const { command, args } of prelaunch) await qmp.execute(command, args);
+      },
+    });
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    // libvirt reports what QEMU itself printed during this launch
+    const detail = error instanceof QemuLaunchError && error.logTail !== '' ? error.logTail : error instanceof Error ? error.message : String(error);
     throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `qemu unexpectedly closed the monitor: ${detail}`);
   }
   domain.guest = guest;

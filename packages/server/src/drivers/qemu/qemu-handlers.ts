@@ -3,6 +3,7 @@ import { ErrorDomain, type DriverCapabilities, DomainSnapshotXMLFlags } from '@v
 import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
+import { kvmUsable } from './host-acceleration.js';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
@@ -28,7 +29,12 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
   const snapshots: SnapshotHost<QemuDomain> = { resolve: (ref) => host.resolve(ref), errorDomain: ErrorDomain.Qemu };
   return {
     ConnectGetVersion: () => capabilities.version,
-    ConnectGetCapabilities: () => capabilitiesXml({ domainType: 'qemu', emulator: host.services.qemuBinary, machines: ['q35', 'pc'] }),
+    ConnectGetCapabilities: () => capabilitiesXml({
+        domainType: 'qemu',
+        moreDomainTypes: kvmUsable(host.services.kvmDevice) ? ['kvm'] : [],
+        emulator: host.services.qemuBinary,
+        machines: ['q35', 'pc'],
+      }),
     ConnectListAllDomains: ({ flags }) =>
       host
         .domains()

@@ -24,6 +24,8 @@ export interface HostServices {
   readonly overlayCreation: 'blockdev-create' | 'engine';
   /** Give guests a second QMP monitor socket for inspection. */
   readonly inspectionMonitor: boolean;
+  /** The KVM device `type='kvm'` needs (host-acceleration.ts). */
+  readonly kvmDevice: string;
 }
 
 /** Every domain of the `qemu:///session` driver, shared by all its connections (libvirt's `virQEMUDriver`). */
