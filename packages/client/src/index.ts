@@ -5,6 +5,7 @@
  */
 export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
 export { Domain, type ListPage } from './core/domain.js';
+export { ByteStream } from './core/byte-stream.js';
 export { DomainSnapshot } from './core/domain-snapshot.js';
 export { ConnectionClosedError, CallTimeoutError } from './core/errors.js';
 export { resolveConnectionUri, type ResolvedUri } from './core/connection-uri.js';

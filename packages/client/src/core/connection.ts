@@ -1,5 +1,7 @@
 // A connection to virtwired: typed calls derived from the protocol table, checked locally before they are sent.
 import {
+  STREAM_PATH_PREFIX,
+  STREAM_TICKET_PATTERN,
   atomicDiskLimit,
   checkAtomicRequest,
   checkDriverCall,
@@ -26,7 +28,8 @@ import { resolveConnectionUri } from './connection-uri.js';
 import type { ReplyPolling } from './reply-polling.js';
 import { RpcChannel, toClientError } from './rpc-channel.js';
 import { describeSnapshotRequest } from './snapshot-request.js';
-import type { WebSocketFactory } from './web-socket-like.js';
+import type { WebSocketFactory, WebSocketLike } from './web-socket-like.js';
+import { ByteStream } from './byte-stream.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -62,6 +65,8 @@ export class Connection {
     /** What the driver advertised at ConnectOpen. */
     readonly capabilities: DriverCapabilities,
     private readonly callTimeoutMs: number | undefined,
+    /** Opens a second WebSocket to the same daemon with the same credentials, at another path. */
+    private readonly openSocketAt: (path: string) => WebSocketLike,
   ) {
     this.atomicAlwaysHonoured = everyAtomicKindUnlimited(capabilities);
   }
@@ -89,11 +94,21 @@ export class Connection {
         uri: target.driverUri,
         flags: options.readOnly ? ConnectFlags.ReadOnly : 0,
       })) as Result<'ConnectOpen'>;
-      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs);
+      const openSocketAt = (path: string) => factory(withPath(url, path), protocols);
+      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs, openSocketAt);
     } catch (error) {
       channel.close();
       throw error;
     }
+  }
+
+  /**
+   * Opens the byte stream a call returned a ticket for (`DomainOpenConsole`): a second WebSocket
+   * to the same daemon, same credentials, at `STREAM_PATH_PREFIX + ticket`.
+   */
+  openStream(ticket: string): Promise<ByteStream> {
+    if (!STREAM_TICKET_PATTERN.test(ticket)) return Promise.reject(new TypeError('not a stream ticket'));
+    return ByteStream.open(this.openSocketAt(STREAM_PATH_PREFIX + ticket));
   }
 
   /** Requests written to the socket so far (local refusals send nothing). */
@@ -236,6 +251,15 @@ function everyAtomicKindUnlimited(capabilities: DriverCapabilities): boolean {
     }
   }
   return true;
+}
+
+/** `url` with its path replaced (`ws+unix:///run/x.sock:/` keeps the socket path before the colon). */
+function withPath(url: string, path: string): string {
+  if (url.startsWith('ws+unix:')) return url.replace(/:\/[^:]*$/, `:${path}`);
+  const parsed = new URL(url);
+  parsed.pathname = path;
+  parsed.search = '';
+  return parsed.toString();
 }
 
 const browserWebSocket: WebSocketFactory = (url, protocols) => {

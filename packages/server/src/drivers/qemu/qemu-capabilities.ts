@@ -1,6 +1,7 @@
 // What the qemu driver advertises: every method it implements with its flag mask, and exactly which snapshot kinds are atomic.
 import {
   ConnectListAllDomainsFlagSet,
+  DomainConsoleFlags,
   DomainCreateFlags,
   DomainDefineFlags,
   DomainDestroyFlags,
@@ -32,6 +33,7 @@ export const qemuMethodFlags = {
   DomainSuspend: 0,
   DomainResume: 0,
   DomainShutdown: DomainShutdownFlags.AcpiPowerBtn,
+  DomainOpenConsole: DomainConsoleFlags.Force | DomainConsoleFlags.Safe,
   DomainGetOSType: 0,
   DomainGetAutostart: 0,
   DomainHasManagedSaveImage: 0,

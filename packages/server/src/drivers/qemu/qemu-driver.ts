@@ -51,6 +51,7 @@ export class QemuDriver implements HypervisorDriver {
       qemuImg: { binary: options.qemuImgBinary ?? 'qemu-img' },
       inspectionMonitor: options.inspectionMonitor ?? false,
       kvmDevice: options.kvmDevice ?? DEFAULT_KVM_DEVICE,
+      ...(environment.streams ? { streams: environment.streams } : {}),
       overlayCreation: options.overlayCreation ?? 'blockdev-create',
     });
   }

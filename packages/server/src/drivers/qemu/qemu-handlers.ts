@@ -1,5 +1,5 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
-import { ErrorDomain, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
 import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
@@ -20,6 +20,7 @@ import {
 } from './domain-lifecycle.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { consoleOpener } from './guest-console.js';
 import { createSnapshot } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
@@ -71,6 +72,11 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
     DomainResume: async ({ domain }) => {
       await resumeDomain(host, host.resolve(domain));
       return null;
+    },
+    DomainOpenConsole: ({ domain, devName, flags }, call) => {
+      const opener = consoleOpener(host.resolve(domain), devName, flags);
+      if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenConsole');
+      return { ticket: host.services.streams.issue(call.connectionId, opener) };
     },
     DomainShutdown: async ({ domain }) => {
       await shutdownDomain(host.resolve(domain));

@@ -1,0 +1,119 @@
+// The real test guest run by virtwired's qemu driver: user networking, the guest agent's channel, and its serial console through the SDK.
+import { connect, DomainConsoleFlags, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../helpers/errors.js';
+import { hasQemu } from '../qemu/qemu-fixture.js';
+import { useQemuDaemon } from '../qemu/qemu-daemon-fixture.js';
+import { createDataDisk } from './data-disk.js';
+import { GuestConsole } from './guest-console.js';
+import { guestImage, guestSkipReason } from './guest-image.js';
+import { GUEST_KERNEL_ARGS } from './guest-machine.js';
+
+/** The test guest as a libvirt domain: direct kernel boot, one ext4 data disk, user networking, a pty serial console, the agent channel. */
+export function guestDomainXml(name: string, disk: string): string {
+  const image = guestImage();
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>${image.vmlinux ?? image.kernel}</kernel>
+    <initrd>${image.initrd}</initrd>
+    <cmdline>${GUEST_KERNEL_ARGS.join(' ')}</cmdline>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='maximum'/>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='user'><model type='virtio'/><rom enabled='no'/></interface>
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+  </devices>
+</domain>`;
+}
+
+/** A guest console over a byte stream of the SDK. */
+export function consoleOver(stream: ByteStream): GuestConsole {
+  return new GuestConsole({ write: (text) => stream.write(text), onData: (listener) => void stream.onData(listener) });
+}
+
+const BOOT_MS = 180_000;
+
+describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under the qemu driver', () => {
+  const qemu = useQemuDaemon({ extraRoots: () => [guestImage().dir] });
+  let dom: Domain;
+  let stream: ByteStream;
+  let console: GuestConsole;
+
+  beforeAll(async () => {
+    const disk = await createDataDisk(`${qemu.images}/vda.qcow2`, { sizeMiB: 32, label: 'vda', files: { marker: 'from the host\n' } });
+    dom = await qemu.conn.domainDefineXML(guestDomainXml('guest', disk));
+    await dom.create();
+    stream = await dom.openConsole();
+    console = consoleOver(stream);
+    // the banner comes once at boot, and again on demand (the pty drops what QEMU writes before anyone reads it)
+    const ready = console.waitForBanner(BOOT_MS);
+    const poke = setInterval(() => console.write('\n'), 2_000);
+    try {
+      await console.waitFor(/virtwire-guest# /, BOOT_MS);
+    } finally {
+      clearInterval(poke);
+    }
+    void ready.catch(() => undefined);
+  }, BOOT_MS + 30_000);
+  afterAll(async () => {
+    stream?.close();
+    await dom?.destroy().catch(() => undefined);
+  });
+
+  it('answers on its serial console through DomainOpenConsole: the banner, with the network up and the agent started', async () => {
+    const from = console.position;
+    console.write('banner\n');
+    const banner = await console.waitForBanner(60_000, from);
+    expect(banner).toMatchObject({ firmware: 'bios', ip: '10.0.2.15', disks: ['vda'], agent: true, consoles: ['ttyS0'] });
+    expect(await console.sh('cat /mnt/vda/marker')).toBe('from the host\n');
+  });
+
+  it('reaches the network through type=user (DHCP lease, gateway, DNS)', async () => {
+    expect(await console.sh('ip route show default')).toContain('via 10.0.2.2 dev eth0');
+    expect(await console.sh('cat /etc/resolv.conf')).toContain('nameserver 10.0.2.3');
+  });
+
+  it('keeps one console session unless FORCE takes it over', async () => {
+    const busy = await failure(dom.openConsole());
+    expect([busy.code, busy.message]).toEqual([ErrorNumber.OperationFailed, 'operation failed: Active console session exists for this domain']);
+    const taken = await dom.openConsole(null, DomainConsoleFlags.Force);
+    expect((await stream.closed).code).toBe(1000);
+    stream = taken;
+    console = consoleOver(stream);
+    const from = console.position;
+    console.write('banner\n');
+    expect((await console.waitForBanner(60_000, from)).ip).toBe('10.0.2.15');
+  });
+
+  it('refuses an unknown console, an unknown ticket, and a ticket presented by other credentials', async () => {
+    const missing = await failure(dom.openConsole('serial7'));
+    expect(missing.message).toBe('internal error: cannot find character device serial7');
+    const unknown = await qemu.conn.openStream('0'.repeat(32));
+    expect((await unknown.closed).code).toBe(1008);
+    const { ticket } = await qemu.conn.call('DomainOpenConsole', { domain: dom.ref, devName: null, flags: DomainConsoleFlags.Force });
+    const readOnly = await connect(`qemu+unix:///session?socket=${qemu.server.readOnlySocket}`, { readOnly: true });
+    try {
+      expect((await (await readOnly.openStream(ticket)).closed).code).toBe(1008);
+      // the ticket was consumed by that attempt
+      expect((await (await qemu.conn.openStream(ticket)).closed).code).toBe(1008);
+    } finally {
+      await readOnly.close();
+    }
+    // the session in use was not disturbed
+    const from = console.position;
+    console.write('banner\n');
+    expect((await console.waitForBanner(60_000, from)).agent).toBe(true);
+  });
+});
