@@ -1,5 +1,7 @@
 // The real test guest run by virtwired's qemu driver: user networking, the guest agent's channel, and its serial console through the SDK.
 import { connect, DomainConsoleFlags, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../helpers/errors.js';
 import { hasQemu } from '../qemu/qemu-fixture.js';
@@ -44,6 +46,7 @@ export function consoleOver(stream: ByteStream): GuestConsole {
 }
 
 const BOOT_MS = 180_000;
+const VWSH = fileURLToPath(new URL('../../packages/cli/bin/vwsh.js', import.meta.url));
 
 describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under the qemu driver', () => {
   const qemu = useQemuDaemon({ extraRoots: () => [guestImage().dir] });
@@ -95,6 +98,27 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     const from = console.position;
     console.write('banner\n');
     expect((await console.waitForBanner(60_000, from)).ip).toBe('10.0.2.15');
+  });
+
+  it('vwsh console: the same console on a terminal-less stdin, ended by Ctrl+]', async () => {
+    const vwsh = spawn(process.execPath, [VWSH, '-c', `qemu+unix:///session?socket=${qemu.server.socket}`, 'console', 'guest', '--force'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const seen = new Promise<void>((resolve) =>
+      vwsh.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/virtwire-guest ready:[^\n]*ip=10\.0\.2\.15/.test(output)) resolve();
+        else if (output.includes('Escape character')) vwsh.stdin.write('banner\n');
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => vwsh.once('exit', resolve));
+    await seen;
+    vwsh.stdin.write(Buffer.from([0x1d]));
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/^Connected to domain 'guest'\nEscape character is \^\] \(Ctrl \+ \]\)\n/);
+    // vwsh took the console over (--force): the test's own session was closed
+    expect((await stream.closed).code).toBe(1000);
+    stream = await dom.openConsole();
+    console = consoleOver(stream);
   });
 
   it('refuses an unknown console, an unknown ticket, and a ticket presented by other credentials', async () => {
