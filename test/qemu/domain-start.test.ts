@@ -1,7 +1,7 @@
 // Starting guests for real: KVM where its device is usable and refused where not, TCG for type='qemu', and QEMU's own error when a launch fails.
 import { connect, DomainCreateFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
 import { QmpClient } from '@virtwire/server/qemu-engine';
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
@@ -21,7 +21,10 @@ const kvmHere = (() => {
 const REQUIRES_KVM =
   'unsupported configuration: Domain requires KVM, but it is not available. Check that virtualization is enabled in the host BIOS, and host configuration is setup to load the kvm modules.';
 
-describe.skipIf(!hasQemu)('qemu driver: acceleration and start failures', () => {
+const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', () => {
   const qemu = useQemuDaemon({ inspectionMonitor: true });
   let other: TestDaemon | undefined;
   afterAll(async () => other?.close());
@@ -98,4 +101,44 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration and start failures', () => 
     expect(second.message).not.toContain('qcow2 format');
     expect(await dom.isActive()).toBe(false);
   });
+
+  it.skipIf(!existsSync(OVMF_CODE))("UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used", async () => {
+    const efi = await qemu.conn.domainDefineXML(domainXml('efi', []).replace('<os>', "<os firmware='efi'>"));
+    await efi.create(DomainCreateFlags.StartPaused);
+    const nvram = join(qemu.stateDir, 'qemu', 'nvram', 'efi_VARS.fd');
+    expect(statSync(nvram).mode & 0o777).toBe(0o600);
+    expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
+    const live = await efi.getXMLDesc();
+    expect(live).toContain(`<loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`);
+    expect(live).toContain(`<nvram template='${OVMF_VARS}'>${nvram}</nvram>`);
+    const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
+    expect(pflash).toEqual([OVMF_CODE, nvram]);
+    await efi.destroy();
+    // named files: the loader and template must sit in a storage root, the NVRAM is created from the template there
+    const code = join(qemu.images, 'code.fd');
+    const vars = join(qemu.images, 'vars.fd');
+    copyFileSync(OVMF_CODE, code);
+    copyFileSync(OVMF_VARS, vars);
+    const own = join(qemu.images, 'own_VARS.fd');
+    const named = await qemu.conn.domainDefineXML(
+      domainXml('efi-named', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${code}</loader><nvram template='${vars}'>${own}</nvram>`),
+    );
+    await named.create(DomainCreateFlags.StartPaused);
+    expect(await pflashFiles(qemu.runtimeDir, named.uuid)).toEqual([code, own]);
+    expect(statSync(own).mode & 0o777).toBe(0o600);
+    await named.destroy();
+    const outside = await failure(qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`)));
+    expect(outside.code).toBe(ErrorNumber.AccessDenied);
+  });
 });
+
+/** The files behind QEMU's pflash units 0 and 1. */
+async function pflashFiles(runtimeDir: string, uuid: string): Promise<string[]> {
+  const qmp = await inspect(runtimeDir, uuid);
+  try {
+    const blocks = await qmp.execute<Array<{ device: string; inserted?: { file: string } }>>('query-block');
+    return ['pflash0', 'pflash1'].map((id) => blocks.find((b) => b.device === id)?.inserted?.file ?? '');
+  } finally {
+    await qmp.close();
+  }
+}
