@@ -1,12 +1,13 @@
 // The real test guest run by virtwired's qemu driver: user networking, the guest agent's channel, and its serial console through the SDK.
-import { connect, DomainConsoleFlags, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
+import { connect, DomainConsoleFlags, DomainSnapshotCreateFlags as Create, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../helpers/errors.js';
 import { hasQemu } from '../qemu/qemu-fixture.js';
 import { useQemuDaemon } from '../qemu/qemu-daemon-fixture.js';
-import { createDataDisk } from './data-disk.js';
+import { createDataDisk, dataDiskNeedsRecovery, readDataDiskFile } from './data-disk.js';
 import { GuestConsole } from './guest-console.js';
 import { guestImage, guestSkipReason } from './guest-image.js';
 import { GUEST_KERNEL_ARGS } from './guest-machine.js';
@@ -103,15 +104,22 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
   it('vwsh console: the same console on a terminal-less stdin, ended by Ctrl+]', async () => {
     const vwsh = spawn(process.execPath, [VWSH, '-c', `qemu+unix:///session?socket=${qemu.server.socket}`, 'console', 'guest', '--force'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
+    let asked = false;
     const seen = new Promise<void>((resolve) =>
       vwsh.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (/virtwire-guest ready:[^\n]*ip=10\.0\.2\.15/.test(output)) resolve();
-        else if (output.includes('Escape character')) vwsh.stdin.write('banner\n');
+        else if (!asked && output.includes('Escape character')) {
+          asked = true;
+          vwsh.stdin.write('banner\n');
+        }
       }),
     );
+    let errors = '';
+    vwsh.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => vwsh.once('exit', resolve));
-    await seen;
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no banner from vwsh console; stdout:\n${output}\nstderr:\n${errors}`)), 20_000));
+    await Promise.race([seen, timeout]);
     vwsh.stdin.write(Buffer.from([0x1d]));
     expect(await exited).toBe(0);
     expect(output).toMatch(/^Connected to domain 'guest'\nEscape character is \^\] \(Ctrl \+ \]\)\n/);
@@ -119,6 +127,33 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     expect((await stream.closed).code).toBe(1000);
     stream = await dom.openConsole();
     console = consoleOver(stream);
+  });
+
+  it('QUIESCE freezes the guest through its agent for the snapshot (the captured disk is clean) and thaws it after', async () => {
+    // a write the guest has not checkpointed: the live filesystem's journal needs recovery until it is frozen
+    await console.sh('echo A > /mnt/vda/a && sync', 20_000);
+    const overlay = `${qemu.images}/vda.quiesced.qcow2`;
+    const base = `${qemu.images}/vda.qcow2`;
+    const xml = `<domainsnapshot><name>q1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+    await dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce);
+    expect(await dataDiskNeedsRecovery(base)).toBe(false);
+    expect(await readDataDiskFile(base, '/a')).toBe('A\n');
+    // thawed: a write completes
+    await console.sh('echo B > /mnt/vda/b && sync', 20_000);
+    expect(await readDataDiskFile(overlay, '/b')).toBe('B\n');
+    // without QUIESCE the same capture is of a mounted filesystem
+    const plain = `<domainsnapshot><name>q2</name><disks><disk name='vda' snapshot='external'><source file='${qemu.images}/vda.plain.qcow2'/></disk></disks></domainsnapshot>`;
+    await dom.snapshotCreateXML(plain, Create.DiskOnly | Create.Atomic);
+    expect(await dataDiskNeedsRecovery(overlay)).toBe(true);
+  });
+
+  it('QUIESCE without a running agent fails with VIR_ERR_AGENT_UNRESPONSIVE and changes nothing', async () => {
+    await console.sh('killall qemu-ga; sleep 1');
+    const xml = `<domainsnapshot><name>q3</name><disks><disk name='vda' snapshot='external'><source file='${qemu.images}/vda.q3.qcow2'/></disk></disks></domainsnapshot>`;
+    const error = await failure(dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Quiesce));
+    expect([error.code, error.message]).toEqual([ErrorNumber.AgentUnresponsive, 'Guest agent is not responding: QEMU guest agent is not connected']);
+    expect(existsSync(`${qemu.images}/vda.q3.qcow2`)).toBe(false);
+    expect((await dom.listAllSnapshots()).map((s) => s.name).sort()).toEqual(['q1', 'q2']);
   });
 
   it('refuses an unknown console, an unknown ticket, and a ticket presented by other credentials', async () => {

@@ -85,7 +85,11 @@ export function consoleOpener(domain: QemuDomain, devName: string | null, flags:
   return async () => {
     const previous = sessions.get(key);
     if (previous && !force) throw failed('Active console session exists for this domain');
-    previous?.destroy();
+    if (previous) {
+      const closed = new Promise((resolve) => previous.once('close', resolve));
+      previous.destroy();
+      await closed;
+    }
     const stream = await openChardev(domain, device.chardev);
     sessions.set(key, stream);
     stream.once('close', () => {
