@@ -1,11 +1,11 @@
 // The real test guest run by virtwired's qemu driver: user networking, the guest agent's channel, and its serial console through the SDK.
 import { connect, DomainConsoleFlags, DomainSnapshotCreateFlags as Create, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../helpers/errors.js';
-import { hasQemu } from '../qemu/qemu-fixture.js';
+import { canMount, hasQemu } from '../qemu/qemu-fixture.js';
 import { useQemuDaemon } from '../qemu/qemu-daemon-fixture.js';
 import { createDataDisk, dataDiskNeedsRecovery, readDataDiskFile } from './data-disk.js';
 import { GuestConsole } from './guest-console.js';
@@ -50,7 +50,8 @@ const BOOT_MS = 180_000;
 const VWSH = fileURLToPath(new URL('../../packages/cli/bin/vwsh.js', import.meta.url));
 
 describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under the qemu driver', () => {
-  const qemu = useQemuDaemon({ extraRoots: () => [guestImage().dir] });
+  let small = '';
+  const qemu = useQemuDaemon({ extraRoots: (box) => [guestImage().dir, ...(canMount ? [(small = box.mountTmpfs(box.path('small'), { sizeBytes: 256 * 1024 }))] : [])] });
   let dom: Domain;
   let stream: ByteStream;
   let console: GuestConsole;
@@ -145,6 +146,19 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     const plain = `<domainsnapshot><name>q2</name><disks><disk name='vda' snapshot='external'><source file='${qemu.images}/vda.plain.qcow2'/></disk></disks></domainsnapshot>`;
     await dom.snapshotCreateXML(plain, Create.DiskOnly | Create.Atomic);
     expect(await dataDiskNeedsRecovery(overlay)).toBe(true);
+  });
+
+  it.skipIf(!canMount)('a quiesced snapshot that fails after the freeze still thaws the guest, and changes nothing', async () => {
+    // room for the reservation, not for the overlay QEMU formats into it
+    writeFileSync(`${small}/filler`, Buffer.alloc(220 * 1024));
+    const overlay = `${small}/vda.full.qcow2`;
+    const xml = `<domainsnapshot><name>q-full</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+    const error = await failure(dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce));
+    expect(error.message).toMatch(/No space left on device/);
+    expect(existsSync(overlay)).toBe(false);
+    // thawed: a write completes
+    await console.sh('echo C > /mnt/vda/c && sync', 20_000);
+    expect((await dom.listAllSnapshots()).map((s) => s.name).sort()).toEqual(['q1', 'q2']);
   });
 
   it('QUIESCE without a running agent fails with VIR_ERR_AGENT_UNRESPONSIVE and changes nothing', async () => {
