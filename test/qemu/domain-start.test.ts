@@ -1,5 +1,5 @@
 // Starting guests for real: KVM where its device is usable and refused where not, TCG for type='qemu', and QEMU's own error when a launch fails.
-import { connect, DomainCreateFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
+import { connect, DomainCreateFlags, DomainUndefineFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
 import { QmpClient } from '@virtwire/server/qemu-engine';
 import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,6 +114,11 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
     expect(pflash).toEqual([OVMF_CODE, nvram]);
     await efi.destroy();
+    // libvirt's rule: a domain with an NVRAM file is undefined only with UNDEFINE_NVRAM or KEEP_NVRAM
+    const keep = await failure(efi.undefine());
+    expect([keep.code, keep.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: cannot undefine domain with nvram']);
+    await efi.undefine(DomainUndefineFlags.Nvram);
+    expect(existsSync(nvram)).toBe(false);
     // named files: the loader and template must sit in a storage root, the NVRAM is created from the template there
     const code = join(qemu.images, 'code.fd');
     const vars = join(qemu.images, 'vars.fd');
@@ -127,6 +132,8 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     expect(await pflashFiles(qemu.runtimeDir, named.uuid)).toEqual([code, own]);
     expect(statSync(own).mode & 0o777).toBe(0o600);
     await named.destroy();
+    await named.undefine(DomainUndefineFlags.KeepNvram);
+    expect(existsSync(own)).toBe(true);
     const outside = await failure(qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`)));
     expect(outside.code).toBe(ErrorNumber.AccessDenied);
   });

@@ -8,14 +8,15 @@ import {
   VirError,
   DomainDefineFlags,
 } from '@virtwire/protocol';
-import { QEMU_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
+import { childElement, QEMU_DRIVER_DEFAULTS, textOf } from '@virtwire/protocol/xml';
 import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';
 import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { runIntent } from './intent-runner.js';
+import { bootsUefi, defaultNvramPath } from './uefi-firmware.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { changeStateFiles } from './snapshot-metadata.js';
@@ -59,11 +60,29 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
   const { layout } = host.services;
   const metadata: FileChange[] = [...domain.snapshots.all()].map((s) => ({ path: layout.snapshotFile(domain.name, s.def.name), content: null, pruneDirectory: true }));
   const change: StateChange = { metadata, definitions: [{ path: layout.domainFile(domain.name), content: null }] };
+  const nvram = nvramToRemove(domain, layout.stateDir, flags);
+  if (nvram !== undefined) change.definitions.push({ path: nvram, content: null });
   if (domain.live) change.status = { persistent: false };
   await changeStateFiles(host, domain, change);
   for (const snapshot of [...domain.snapshots.all()]) domain.snapshots.remove(snapshot);
   if (domain.active) domain.persistent = false;
   else host.remove(domain);
+}
+
+/**
+ * libvirt's NVRAM rule of `virDomainUndefineFlags`: a UEFI domain whose NVRAM file exists is
+ * undefined only with UNDEFINE_NVRAM (the file is removed with the definition) or KEEP_NVRAM.
+ */
+function nvramToRemove(domain: QemuDomain, stateDir: string, flags: number): string | undefined {
+  if (flags & DomainUndefineFlags.Nvram && flags & DomainUndefineFlags.KeepNvram) throw invalid('cannot both keep and delete nvram');
+  if (!bootsUefi(domain.definition)) return undefined;
+  const os = childElement(domain.definition.tree, 'os');
+  const named = os && childElement(os, 'nvram') ? textOf(childElement(os, 'nvram')!).trim() : '';
+  const path = named !== '' ? named : defaultNvramPath(stateDir, domain.name);
+  if (!existsSync(path)) return undefined;
+  if (flags & DomainUndefineFlags.Nvram) return path;
+  if (!(flags & DomainUndefineFlags.KeepNvram)) throw invalid('cannot undefine domain with nvram');
+  return undefined;
 }
 
 /**
