@@ -56,6 +56,17 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     expect(await console.sh('cat /etc/resolv.conf')).toContain('nameserver 10.0.2.3');
   });
 
+  it('delivers bytes written at once after the console opened', async () => {
+    // FORCE: the daemon may not have finished closing the session this client just ended
+    stream.close();
+    await stream.closed;
+    stream = await dom.openConsole(null, DomainConsoleFlags.Force);
+    console = consoleOver(stream);
+    const from = console.position;
+    console.write('banner\n');
+    expect((await console.waitForBanner(20_000, from)).ip).toBe('10.0.2.15');
+  });
+
   it('keeps one console session unless FORCE takes it over', async () => {
     const busy = await failure(dom.openConsole());
     expect([busy.code, busy.message]).toEqual([ErrorNumber.OperationFailed, 'operation failed: Active console session exists for this domain']);
@@ -94,6 +105,9 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     expect((await stream.closed).code).toBe(1000);
     stream = await dom.openConsole();
     console = consoleOver(stream);
+    const from = console.position;
+    console.write('banner\n');
+    expect((await console.waitForBanner(60_000, from)).ip).toBe('10.0.2.15');
   });
 
   it('QUIESCE freezes the guest through its agent for the snapshot (the captured disk is clean) and thaws it after', async () => {

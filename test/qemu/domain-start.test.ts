@@ -1,7 +1,7 @@
 // Starting guests for real: KVM where its device is usable and refused where not, TCG for type='qemu', and QEMU's own error when a launch fails.
 import { connect, DomainCreateFlags, DomainUndefineFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
 import { QmpClient } from '@virtwire/server/qemu-engine';
-import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
@@ -100,6 +100,16 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     expect(second.message).not.toContain('older error');
     expect(second.message).not.toContain('qcow2 format');
     expect(await dom.isActive()).toBe(false);
+  });
+
+  it('confines boot files and sockets again right before QEMU opens them: a symbolic link out of the root is refused', async () => {
+    const kernel = join(qemu.images, 'kernel-link');
+    symlinkSync('/etc/hostname', kernel);
+    const dom = await qemu.conn.domainDefineXML(domainXml('escape', []).replace('</type>', `</type><kernel>${kernel}</kernel>`));
+    const error = await failure(dom.create());
+    expect(error.code).toBe(ErrorNumber.AccessDenied);
+    expect(await dom.isActive()).toBe(false);
+    await dom.undefine();
   });
 
   it.skipIf(!existsSync(OVMF_CODE))("UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used", async () => {

@@ -61,6 +61,8 @@ export class StreamTickets {
       return;
     }
     this.active++;
+    // bytes the client sends before the device is open wait in the socket, not lost
+    ws.pause();
     let device: Duplex;
     try {
       device = await entry.open();
@@ -71,6 +73,7 @@ export class StreamTickets {
       return;
     }
     pipe(ws, device, () => this.active--);
+    ws.resume();
   }
 }
 

@@ -8,6 +8,7 @@ import { checkDomainName } from '../shared/object-names.js';
 import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
 import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
+import { definitionPaths } from '../../storage/definition-paths.js';
 import type { QemuImgSettings } from './engine/index.js';
 import { checkSupportedXml } from './domain-shape.js';
 import { trimmedText } from './device-table.js';
@@ -234,5 +235,17 @@ export function assignMacAddresses(definition: DomainDefinition): void {
     if (childElement(nic, 'mac')) continue;
     const bytes = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
     nic.children.unshift(element('mac', { address: `52:54:00:${bytes.join(':')}` }));
+  }
+}
+
+/**
+ * Right before QEMU opens them: boot files must exist below a storage root as regular files (no
+ * symbolic link), and the sockets QEMU creates for serial ports, consoles, channels and VNC must
+ * go below one. Disks are confined as their chains resolve, firmware in uefi-firmware.ts.
+ */
+export function confineLaunchPaths(definition: DomainDefinition, confinement: ConfinementPolicy): void {
+  for (const { path, kind } of definitionPaths(definition)) {
+    if (kind === 'kernel' || kind === 'initrd' || kind === 'dtb') confinement.existing(path, kind, ErrorDomain.Qemu);
+    else if (kind === 'chardev') confinement.creatable(path, kind, ErrorDomain.Qemu);
   }
 }

@@ -81,10 +81,14 @@ export function consoleOpener(domain: QemuDomain, devName: string | null, flags:
   const device = findConsole(domain, devName);
   const key = `${domain.uuid}/${device.chardev}`;
   const force = (flags & DomainConsoleFlags.Force) !== 0;
-  if (sessions.has(key) && !force) throw failed('Active console session exists for this domain');
+  const active = () => {
+    const session = sessions.get(key);
+    return session && !session.destroyed ? session : undefined;
+  };
+  if (active() && !force) throw failed('Active console session exists for this domain');
   return async () => {
     const previous = sessions.get(key);
-    if (previous && !force) throw failed('Active console session exists for this domain');
+    if (active() && !force) throw failed('Active console session exists for this domain');
     if (previous) {
       const closed = new Promise((resolve) => previous.once('close', resolve));
       previous.destroy();

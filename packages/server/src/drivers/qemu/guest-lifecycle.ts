@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
-import { checkDomainConfig, guestSpec, resolveDisks } from './domain-config.js';
+import { checkDomainConfig, confineLaunchPaths, guestSpec, resolveDisks } from './domain-config.js';
 import { qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
 import { kvmUsable } from './host-acceleration.js';
 import { prepareFirmware } from './uefi-firmware.js';
@@ -70,6 +70,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
     );
   }
   checkDomainConfig(live, { qemuBinary, kvmDevice });
+  confineLaunchPaths(live, confinement);
   const disks = await resolveDisks(live, qemuImg, confinement);
   for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
   const runDir = layout.domainRunDir(domain.uuid);
