@@ -140,7 +140,7 @@ const serial: DeviceEntry = {
 
 /** `<console>`: the first serial port (the same character device), or a virtio console. */
 const console: DeviceEntry = {
-  shape: { attributes: { type: ['pty', 'unix'] }, children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['serial', 'virtio'], port: DIGITS } } } },
+  shape: { attributes: { type: ['pty', 'unix'], tty: /^\/dev\/pts\/\d+$/ }, children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['serial', 'virtio'], port: DIGITS } } } },
   check(el, all) {
     checkChardevSource(el, 'console');
     const target = childElement(el, 'target');
@@ -240,7 +240,8 @@ export const DEVICE_TABLE: Readonly<Record<string, DeviceEntry>> = {
 /** A character device's source: a pty has none, a unix socket names a path QEMU listens on (channels may leave it to the driver). */
 function checkChardevSource(el: XmlElement, kind: string): void {
   const source = childElement(el, 'source');
-  if (attr(el, 'type') === 'pty' && source) throw unsupported(`a pty <${kind}> takes no <source>`);
+  // a pty's <source path> (and a console's tty=) are what the live XML reports: accepted, replaced at start
+  if (attr(el, 'type') === 'pty' && source && [...source.attributes.keys()].some((k) => k !== 'path')) throw unsupported(`a pty <${kind}> takes no <source> but its reported path`);
   if (attr(el, 'type') === 'unix' && !attr(source, 'path')) throw unsupported(`a unix <${kind}> needs <source mode='bind' path=...>`);
 }
 

@@ -56,7 +56,8 @@ export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInp
     args.push('-drive', `if=pflash,format=raw,unit=0,file=${input.firmware.loader},readonly=on`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${input.firmware.nvram}`);
   }
-  if (textOf(childElement(tree, 'on_reboot') ?? { name: '', attributes: new Map(), children: [] }).trim() === 'destroy') args.push('-no-reboot');
+  const onReboot = childElement(tree, 'on_reboot');
+  if (onReboot && textOf(onReboot).trim() === 'destroy') args.push('-no-reboot');
   const ctx: DeviceContext = { pc: input.pc, runDir: input.runDir, counters: new Map(), prelaunch: [] };
   const all = deviceElements(childElement(tree, 'devices'));
   if (needsImplicitUsb(all)) args.push('-device', `${input.pc ? 'piix3-usb-uhci' : 'qemu-xhci'},id=usb`);

@@ -1,10 +1,11 @@
 // virDomainOpenConsole for the qemu driver: the guest's serial or virtio console (pty or unix socket) as a byte stream.
 import { DomainConsoleFlags, DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { childElement, childElements } from '@virtwire/protocol/xml';
+import { childElement, childElements, element, type DomainDefinition } from '@virtwire/protocol/xml';
 import { constants, openSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ReadStream } from 'node:tty';
+import type { QmpClient } from './engine/index.js';
 import type { QemuDomain } from './qemu-domain.js';
 
 /** One console's QEMU character device and where the daemon reaches it. */
@@ -101,4 +102,47 @@ export function consoleOpener(domain: QemuDomain, devName: string | null, flags:
     });
     return stream;
   };
+}
+
+const PTY_DEVICES = ['serial', 'console'];
+
+/**
+ * The live XML's pty paths (libvirt's `<source path='/dev/pts/N'/>`, and `tty=` on a console) are
+ * output only: dropped from a definition before it starts (a snapshot's copy carries old ones).
+ */
+export function clearPtyPaths(definition: DomainDefinition): void {
+  const devices = childElement(definition.tree, 'devices');
+  for (const name of PTY_DEVICES) {
+    for (const el of devices ? childElements(devices, name) : []) {
+      if (el.attributes.get('type') !== 'pty') continue;
+      el.attributes.delete('tty');
+      for (let i = el.children.length - 1; i >= 0; i--) {
+        const child = el.children[i]!;
+        if (typeof child !== 'string' && child.name === 'source') el.children.splice(i, 1);
+      }
+    }
+  }
+}
+
+/** Records where QEMU put each pty (query-chardev) in the live definition, as libvirt shows it. */
+export async function recordPtyPaths(definition: DomainDefinition, qmp: QmpClient): Promise<void> {
+  const list = await qmp.execute<Array<{ label: string; filename: string }>>('query-chardev');
+  const ptyOf = (label: string) => /^pty:(\/dev\/pts\/\d+)$/.exec(list.find((c) => c.label === label)?.filename ?? '')?.[1];
+  const devices = childElement(definition.tree, 'devices');
+  const serialPaths = new Map<string, string>();
+  for (const el of devices ? childElements(devices, 'serial') : []) {
+    const port = childElement(el, 'target')?.attributes.get('port') ?? '0';
+    const path = el.attributes.get('type') === 'pty' ? ptyOf(`charserial${port}`) : undefined;
+    if (!path) continue;
+    serialPaths.set(port, path);
+    el.children.unshift(element('source', { path }));
+  }
+  let virtio = 0;
+  for (const el of devices ? childElements(devices, 'console') : []) {
+    const target = childElement(el, 'target');
+    const path = target?.attributes.get('type') === 'virtio' ? ptyOf(`charconsole${virtio++}`) : serialPaths.get(target?.attributes.get('port') ?? '0');
+    if (el.attributes.get('type') !== 'pty' || !path) continue;
+    el.attributes.set('tty', path);
+    el.children.unshift(element('source', { path }));
+  }
 }

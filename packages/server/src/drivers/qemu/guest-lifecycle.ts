@@ -9,6 +9,7 @@ import { checkDomainConfig, confineLaunchPaths, guestSpec, resolveDisks } from '
 import { qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
 import { kvmUsable } from './host-acceleration.js';
 import { prepareFirmware } from './uefi-firmware.js';
+import { clearPtyPaths, recordPtyPaths } from './guest-console.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
@@ -62,6 +63,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   if (domain.active) throw invalid('domain is already running');
   const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
   const live = domain.definition.clone();
+  clearPtyPaths(live);
   if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
     throw VirError.report(
       ErrorNumber.ConfigUnsupported,
@@ -93,6 +95,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
     const detail = error instanceof QemuLaunchError && error.logTail !== '' ? error.logTail : error instanceof Error ? error.message : String(error);
     throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `qemu unexpectedly closed the monitor: ${detail}`);
   }
+  await recordPtyPaths(live, guest.qmp).catch((error: unknown) => host.services.log.warn({ domain: domain.name, err: error }, 'reading the pty paths failed'));
   domain.guest = guest;
   domain.live = live;
   domain.id = host.allocateId();
