@@ -1,5 +1,5 @@
 // The real test guest run by virtwired's qemu driver: user networking, the guest agent's channel, and its serial console through the SDK.
-import { connect, DomainConsoleFlags, DomainSnapshotCreateFlags as Create, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
+import { connect, DomainConsoleFlags, DomainShutdownFlags, DomainSnapshotCreateFlags as Create, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +147,9 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     const error = await failure(dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Quiesce));
     expect([error.code, error.message]).toEqual([ErrorNumber.AgentUnresponsive, 'Guest agent is not responding: QEMU guest agent is not connected']);
     expect(existsSync(`${qemu.images}/vda.q3.qcow2`)).toBe(false);
+    const shutdown = await failure(dom.shutdown(DomainShutdownFlags.GuestAgent));
+    expect([shutdown.code, shutdown.message]).toEqual([ErrorNumber.AgentUnresponsive, 'Guest agent is not responding: QEMU guest agent is not connected']);
+    expect(await dom.isActive()).toBe(true);
     expect((await dom.listAllSnapshots()).map((s) => s.name).sort()).toEqual(['q1', 'q2']);
   });
 

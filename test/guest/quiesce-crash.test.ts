@@ -1,5 +1,6 @@
 // The daemon killed while a quiesced snapshot holds the real guest frozen: the next daemon's recovery thaws it and undoes the snapshot.
-import { connect, DomainSnapshotCreateFlags as Create, type Connection } from '@virtwire/client';
+import { connect, DomainShutdownFlags, DomainSnapshotCreateFlags as Create, DomainState, ShutoffReason, type Connection } from '@virtwire/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +73,9 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('a quiesced snapshot 
     } finally {
       after.close();
     }
-    await again.destroy();
+    // and the thawed agent obeys DomainShutdown's GUEST_AGENT mode: the guest powers itself off
+    await again.shutdown(DomainShutdownFlags.GuestAgent);
+    for (let i = 0; i < 600 && (await again.isActive()); i++) await sleep(100);
+    expect(await again.getState()).toEqual({ state: DomainState.Shutoff, reason: ShutoffReason.Shutdown });
   }, 300_000);
 });

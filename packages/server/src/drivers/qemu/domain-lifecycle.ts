@@ -7,6 +7,7 @@ import {
   ErrorNumber,
   VirError,
   DomainDefineFlags,
+  DomainShutdownFlags,
 } from '@virtwire/protocol';
 import { childElement, QEMU_DRIVER_DEFAULTS, textOf } from '@virtwire/protocol/xml';
 import { DomainDefinition } from '@virtwire/protocol/xml';
@@ -17,6 +18,7 @@ import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { runIntent } from './intent-runner.js';
 import { bootsUefi, defaultNvramPath } from './uefi-firmware.js';
+import { agentSocketPath, GuestAgentSession } from './guest-agent.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { changeStateFiles } from './snapshot-metadata.js';
@@ -139,14 +141,32 @@ export async function resumeDomain(host: QemuHost, domain: QemuDomain): Promise<
 }
 
 /**
- * `virDomainShutdownFlags`: like libvirt, asks the guest to power off (ACPI power button through
- * QMP system_powerdown) and returns at once; the domain stays running until the guest acts, and
+ * `virDomainShutdownFlags`: like libvirt, asks the guest to power off (the guest agent's
+ * guest-shutdown with GUEST_AGENT, or by default when the domain has an agent channel; the ACPI
+ * power button through QMP system_powerdown with ACPI_POWER_BTN, by default, and when the agent
+ * fails unless only GUEST_AGENT was given) and returns at once; the domain stays running until the guest acts, and
  * a guest without an operating system never does: use DomainDestroy for those. Nothing of the
  * daemon's state changes here, so nothing is journaled; the guest's own power-off, when it comes,
  * is decided in guest-lifecycle.ts (SHUTOFF_SHUTDOWN).
  */
-export async function shutdownDomain(domain: QemuDomain): Promise<void> {
+export async function shutdownDomain(domain: QemuDomain, flags = 0): Promise<void> {
   if (!domain.guest || domain.state !== DomainState.Running) throw invalid('domain is not running');
+  // libvirt's qemuDomainShutdownFlags: the agent when asked (or, with no flags, when it is configured), ACPI otherwise or as the fallback
+  const agentAsked = (flags & DomainShutdownFlags.GuestAgent) !== 0;
+  const acpiAllowed = flags === 0 || (flags & DomainShutdownFlags.AcpiPowerBtn) !== 0;
+  if (agentAsked || (flags === 0 && agentSocketPath(domain) !== undefined)) {
+    try {
+      const agent = await GuestAgentSession.open(domain);
+      try {
+        await agent.shutdown();
+      } finally {
+        agent.close();
+      }
+      return;
+    } catch (error) {
+      if (!acpiAllowed) throw error;
+    }
+  }
   await domain.guest.qmp.execute('system_powerdown');
 }
 

@@ -11,6 +11,8 @@ export const AGENT_CHANNEL = 'org.qemu.guest_agent.0';
 const SYNC_TIMEOUT_MS = 5_000;
 /** A freeze syncs every filesystem: allowed longer, but bounded. */
 const COMMAND_TIMEOUT_MS = 60_000;
+/** How long a guest-shutdown's error (it answers nothing on success) is waited for. */
+const SHUTDOWN_ERROR_WAIT_MS = 1_000;
 /** Longest reply read from the agent. */
 const MAX_REPLY_BYTES = 1024 * 1024;
 
@@ -77,6 +79,16 @@ export class GuestAgentSession {
   /** `guest-fsfreeze-thaw`: the number of filesystems thawed. */
   thaw(): Promise<number> {
     return this.execute<number>('guest-fsfreeze-thaw');
+  }
+
+  /**
+   * `guest-shutdown` (mode `powerdown`): the agent answers nothing when it obeys, so the command
+   * is sent, and an error it reports at once is raised.
+   */
+  async shutdown(): Promise<void> {
+    this.socket.write(`${JSON.stringify({ execute: 'guest-shutdown', arguments: { mode: 'powerdown' } })}\n`);
+    const reply = await this.readLine(SHUTDOWN_ERROR_WAIT_MS, false).then(parse, () => undefined);
+    if (reply?.error) throw agentError(ErrorNumber.InternalError, `unable to execute QEMU agent command 'guest-shutdown': ${reply.error.desc ?? reply.error.class ?? 'failed'}`);
   }
 
   close(): void {

@@ -32,7 +32,7 @@ export const qemuMethodFlags = {
   DomainDestroy: DomainDestroyFlags.Graceful,
   DomainSuspend: 0,
   DomainResume: 0,
-  DomainShutdown: DomainShutdownFlags.AcpiPowerBtn,
+  DomainShutdown: DomainShutdownFlags.AcpiPowerBtn | DomainShutdownFlags.GuestAgent,
   DomainOpenConsole: DomainConsoleFlags.Force | DomainConsoleFlags.Safe,
   DomainGetOSType: 0,
   DomainGetAutostart: 0,

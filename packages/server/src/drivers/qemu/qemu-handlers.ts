@@ -78,8 +78,8 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenConsole');
       return { ticket: host.services.streams.issue(call.connectionId, opener) };
     },
-    DomainShutdown: async ({ domain }) => {
-      await shutdownDomain(host.resolve(domain));
+    DomainShutdown: async ({ domain, flags }) => {
+      await shutdownDomain(host.resolve(domain), flags);
       return null;
     },
 
