@@ -102,6 +102,13 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     expect(await dom.isActive()).toBe(false);
   });
 
+  it.skipIf(process.getuid?.() !== 0)("a bridge (the daemon runs as root) goes to QEMU's bridge helper, whose own refusal is the start's error", async () => {
+    const dom = await qemu.conn.domainDefineXML(domainXml('bridged', []).replace('<devices>', "<devices><interface type='bridge'><source bridge='vwnobr0'/></interface>"));
+    const error = await failure(dom.create());
+    expect(error.message).toMatch(/^internal error: qemu unexpectedly closed the monitor: .*qemu-system-x86_64: -netdev bridge,id=hostnet0,br=vwnobr0: bridge helper failed$/s);
+    await dom.undefine();
+  });
+
   it('confines boot files and sockets again right before QEMU opens them: a symbolic link out of the root is refused', async () => {
     const kernel = join(qemu.images, 'kernel-link');
     symlinkSync('/etc/hostname', kernel);
