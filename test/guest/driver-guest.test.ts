@@ -172,4 +172,12 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     console.write('banner\n');
     expect((await console.waitForBanner(60_000, from)).agent).toBe(true);
   });
+
+  it('a console ends with the connection that opened it, as libvirt\'s streams do', async () => {
+    const other = await connect(`qemu+unix:///session?socket=${qemu.server.socket}`);
+    const taken = await (await other.domainLookupByName('guest')).openConsole(null, DomainConsoleFlags.Force);
+    expect((await stream.closed).code).toBe(1000);
+    await other.close();
+    expect((await taken.closed).code).toBe(1000);
+  });
 });

@@ -161,6 +161,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
         () => {
           sessions.delete(rpc);
           connectionPrincipals.delete(id);
+          streams.connectionClosed(id);
         },
         stream as Duplex & CorkableStream,
         poll,

@@ -29,6 +29,8 @@ interface Ticket {
 export class StreamTickets {
   private readonly tickets = new Map<string, Ticket>();
   private active = 0;
+  /** Open streams by the call connection they belong to: they end with it, as libvirt's do. */
+  private readonly byConnection = new Map<string, Set<WebSocket>>();
 
   constructor(
     /** The credentials (principal key) of an open connection, undefined once it closed. */
@@ -46,6 +48,16 @@ export class StreamTickets {
     timer.unref();
     this.tickets.set(ticket, { connectionId, open, expires: Date.now() + STREAM_TICKET_TTL_MS, timer });
     return ticket;
+  }
+
+  /** The call connection `connectionId` closed: its tickets are void and its streams end (1000). */
+  connectionClosed(connectionId: string): void {
+    for (const [ticket, entry] of this.tickets) {
+      if (entry.connectionId !== connectionId) continue;
+      clearTimeout(entry.timer);
+      this.tickets.delete(ticket);
+    }
+    for (const ws of this.byConnection.get(connectionId) ?? []) ws.close(1000, 'connection closed');
   }
 
   /**
@@ -72,7 +84,14 @@ export class StreamTickets {
       ws.close(1011, 'stream device did not open');
       return;
     }
-    pipe(ws, device, () => this.active--);
+    const owned = this.byConnection.get(entry.connectionId) ?? new Set<WebSocket>();
+    this.byConnection.set(entry.connectionId, owned);
+    owned.add(ws);
+    pipe(ws, device, () => {
+      this.active--;
+      owned.delete(ws);
+      if (owned.size === 0 && this.byConnection.get(entry.connectionId) === owned) this.byConnection.delete(entry.connectionId);
+    });
     ws.resume();
   }
 }
