@@ -1,5 +1,5 @@
 // Nothing accepted and dropped: each element of libvirt's domain format the qemu driver accepts is realised in a real QEMU, every other one is refused.
-import { DomainCreateFlags, ErrorNumber, type Domain } from '@virtwire/client';
+import { DomainCreateFlags, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
 import { DOMAIN_SCHEMA, type ElementRule } from '@virtwire/protocol/xml';
 import { QmpClient } from '@virtwire/server/qemu-engine';
 import { readFileSync } from 'node:fs';
@@ -206,6 +206,19 @@ function domainXml(name: string, parts: { devices?: string; top?: string; os?: s
   <devices>${parts.devices ?? ''}</devices></domain>`;
 }
 
+/** The first 12 bytes a VNC server sends (its protocol version); closes the stream. */
+async function rfbGreeting(stream: ByteStream): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  await new Promise<void>((resolve) =>
+    stream.onData((chunk) => {
+      chunks.push(chunk);
+      if (chunks.reduce((n, c) => n + c.length, 0) >= 12) resolve();
+    }),
+  );
+  stream.close();
+  return Buffer.concat(chunks).subarray(0, 12).toString('latin1');
+}
+
 /** The device elements of libvirt's domain schema (domain.rng, as the model knows it). */
 function libvirtDeviceElements(): string[] {
   const devices = DOMAIN_SCHEMA.rule.children!['devices'] as ElementRule;
@@ -259,6 +272,12 @@ describe.skipIf(!hasQemu)('qemu driver: every element is realised or refused', (
     expect(libvirtDeviceElements().filter((name) => !covered.has(name))).toEqual([]);
   });
 
+  it("DomainOpenGraphics: the VNC server's RFB greeting through the SDK, on its unix socket", async () => {
+    expect(await rfbGreeting(await dom.openGraphics(0))).toBe('RFB 003.008\n');
+    const missing = await failure(dom.openGraphics(1));
+    expect(missing.message).toBe('internal error: No graphics backend with index 1');
+  });
+
   it('realises VNC on a loopback port chosen by autoport', async () => {
     const vnc = await qemu.conn.domainDefineXML(domainXml('vnc-port', { devices: "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>" }));
     await vnc.create(DomainCreateFlags.StartPaused);
@@ -267,6 +286,7 @@ describe.skipIf(!hasQemu)('qemu driver: every element is realised or refused', (
       const info = await qmp.execute<{ enabled: boolean; host: string; service: string; auth: string }>('query-vnc');
       expect(info).toMatchObject({ enabled: true, host: '127.0.0.1', auth: 'none' });
       expect(Number(info.service)).toBeGreaterThanOrEqual(5900);
+      expect(await rfbGreeting(await vnc.openGraphics())).toBe('RFB 003.008\n');
     } finally {
       await qmp.close();
       await vnc.destroy();

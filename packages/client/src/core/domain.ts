@@ -72,6 +72,12 @@ export class Domain {
     return this.connection.openStream(ticket);
   }
 
+  /** `virDomainOpenGraphics`: the display server (VNC) of `<graphics>` number `idx` as a byte stream. */
+  async openGraphics(idx = 0, flags = 0): Promise<ByteStream> {
+    const { ticket } = await this.connection.call('DomainOpenGraphics', { domain: this.ref, idx, flags });
+    return this.connection.openStream(ticket);
+  }
+
   /** `virDomainCreateWithFlags`: start the domain. */
   async create(flags = 0): Promise<void> {
     await this.connection.call('DomainCreate', { domain: this.ref, flags });

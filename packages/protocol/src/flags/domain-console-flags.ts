@@ -11,6 +11,14 @@ export const DomainConsoleFlags = {
 /** The {@link DomainConsoleFlags} enum as a flag set. */
 export const DomainConsoleFlagSet = flagSet('VIR_DOMAIN_CONSOLE_', DomainConsoleFlags);
 
+/** `virDomainOpenGraphicsFlags`, the flags of `virDomainOpenGraphics`. */
+export const DomainOpenGraphicsFlags = {
+  /** `VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH`: skip the display's authentication. */
+  SkipAuth: 1 << 0,
+} as const;
+/** The {@link DomainOpenGraphicsFlags} enum as a flag set. */
+export const DomainOpenGraphicsFlagSet = flagSet('VIR_DOMAIN_OPEN_GRAPHICS_', DomainOpenGraphicsFlags);
+
 /**
  * A byte stream (libvirt's `virStreamPtr`) is a second WebSocket on the same listener, same
  * subprotocol and credentials, opened at `STREAM_PATH_PREFIX + ticket` within

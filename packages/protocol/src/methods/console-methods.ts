@@ -1,6 +1,6 @@
-// Methods that open byte streams to a guest's devices: its serial console (virDomainOpenConsole).
+// Methods that open byte streams to a guest's devices: its serial console (virDomainOpenConsole) and its display (virDomainOpenGraphics).
 import { ErrorDomain } from '../errors/error-domain.js';
-import { DomainConsoleFlagSet } from '../flags/domain-console-flags.js';
+import { DomainConsoleFlagSet, DomainOpenGraphicsFlagSet } from '../flags/domain-console-flags.js';
 import { defineMethod } from './method-spec.js';
 
 /** The console methods, by wire name. */
@@ -14,5 +14,15 @@ export const consoleMethods = {
     errorDomain: ErrorDomain.Domain,
     permission: 'write',
     flags: DomainConsoleFlagSet,
+  }),
+  /**
+   * `virDomainOpenGraphics`: the display server of `<graphics>` number `idx` (VNC) as a byte
+   * stream (libvirt hands over a file descriptor; here it is a stream ticket, like a console's).
+   */
+  DomainOpenGraphics: defineMethod({
+    libvirt: 'virDomainOpenGraphics',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'write',
+    flags: DomainOpenGraphicsFlagSet,
   }),
 };

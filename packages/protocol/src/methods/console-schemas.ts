@@ -12,4 +12,8 @@ export const consoleSchemas = {
     params: z.strictObject({ domain: DomainRefSchema, devName: z.string().max(64).nullable().default(null), flags: FlagsSchema }),
     result: z.strictObject({ ticket: z.string().regex(STREAM_TICKET_PATTERN) }),
   },
+  DomainOpenGraphics: {
+    params: z.strictObject({ domain: DomainRefSchema, idx: z.number().int().min(0).max(15).default(0), flags: FlagsSchema }),
+    result: z.strictObject({ ticket: z.string().regex(STREAM_TICKET_PATTERN) }),
+  },
 } satisfies Record<keyof typeof consoleMethods, MethodSchema>;

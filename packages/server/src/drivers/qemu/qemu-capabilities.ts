@@ -34,6 +34,8 @@ export const qemuMethodFlags = {
   DomainResume: 0,
   DomainShutdown: DomainShutdownFlags.AcpiPowerBtn | DomainShutdownFlags.GuestAgent,
   DomainOpenConsole: DomainConsoleFlags.Force | DomainConsoleFlags.Safe,
+  // SKIPAUTH would need QEMU to take a client the daemon hands over (add_client): not offered
+  DomainOpenGraphics: 0,
   DomainGetOSType: 0,
   DomainGetAutostart: 0,
   DomainHasManagedSaveImage: 0,

@@ -20,7 +20,7 @@ import {
 } from './domain-lifecycle.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
-import { consoleOpener } from './guest-console.js';
+import { consoleOpener, graphicsOpener } from './guest-console.js';
 import { createSnapshot } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
@@ -76,6 +76,11 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
     DomainOpenConsole: ({ domain, devName, flags }, call) => {
       const opener = consoleOpener(host.resolve(domain), devName, flags);
       if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenConsole');
+      return { ticket: host.services.streams.issue(call.connectionId, opener) };
+    },
+    DomainOpenGraphics: ({ domain, idx }, call) => {
+      const opener = graphicsOpener(host.resolve(domain), idx);
+      if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenGraphics');
       return { ticket: host.services.streams.issue(call.connectionId, opener) };
     },
     DomainShutdown: async ({ domain, flags }) => {
