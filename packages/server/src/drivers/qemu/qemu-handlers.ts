@@ -20,7 +20,8 @@ import {
 } from './domain-lifecycle.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
-import { consoleOpener, graphicsOpener } from './guest-console.js';
+import { consoleOpener } from './guest-console.js';
+import { graphicsOpener } from './guest-graphics-stream.js';
 import { createSnapshot } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
