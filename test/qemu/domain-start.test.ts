@@ -131,6 +131,15 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
     expect(pflash).toEqual([OVMF_CODE, nvram]);
     await efi.destroy();
+    // the NVRAM is the domain's own: kept across starts, from the template again with START_RESET_NVRAM
+    writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
+    await efi.create(DomainCreateFlags.StartPaused);
+    await efi.destroy();
+    expect(readFileSync(nvram).equals(Buffer.alloc(statSync(nvram).size, 1))).toBe(true);
+    await efi.create(DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram);
+    expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
+    expect(statSync(nvram).mode & 0o777).toBe(0o600);
+    await efi.destroy();
     // libvirt's rule: a domain with an NVRAM file is undefined only with UNDEFINE_NVRAM or KEEP_NVRAM
     const keep = await failure(efi.undefine());
     expect([keep.code, keep.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: cannot undefine domain with nvram']);

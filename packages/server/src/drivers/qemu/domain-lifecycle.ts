@@ -96,7 +96,8 @@ export async function startDomain(host: QemuHost, domain: QemuDomain, flags: num
   if (domain.active) throw invalid('domain is already running');
   const paused = (flags & DomainCreateFlags.StartPaused) !== 0;
   const reason = paused ? Reason.PausedUser : Reason.RunningBooted;
-  await runIntent(host, domain, { kind: 'domain-start', paused, reason }, () => launchGuest(host, domain, { paused, reason }));
+  const resetNvram = (flags & DomainCreateFlags.StartResetNvram) !== 0;
+  await runIntent(host, domain, { kind: 'domain-start', paused, reason }, () => launchGuest(host, domain, { paused, reason, resetNvram }));
 }
 
 /** `virDomainDestroyFlags`: stops QEMU (quit, then SIGKILL); completed by recovery once journaled. */

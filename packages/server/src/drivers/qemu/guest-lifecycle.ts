@@ -52,6 +52,8 @@ export interface LaunchOptions {
   paused: boolean;
   /** The state reason once started. */
   reason: number;
+  /** VIR_DOMAIN_START_RESET_NVRAM: a UEFI guest's NVRAM starts again from its template. */
+  resetNvram?: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   const disks = await resolveDisks(live, qemuImg, confinement);
   for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
   const runDir = layout.domainRunDir(domain.uuid);
-  const firmware = await prepareFirmware(live, layout.stateDir, confinement);
+  const firmware = await prepareFirmware(live, layout.stateDir, confinement, options.resetNvram === true);
   const { prelaunch, ...spec } = guestSpec(live, disks, { accel: live.type === 'kvm' ? 'kvm' : 'tcg', runDir, ...(firmware ? { firmware } : {}) });
   if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
   let guest: QemuProcess;

@@ -28,7 +28,7 @@ export const qemuMethodFlags = {
   DomainGetInfo: 0,
   DomainDefineXML: DomainDefineFlags.Validate,
   DomainUndefine: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.KeepNvram,
-  DomainCreate: DomainCreateFlags.StartPaused,
+  DomainCreate: DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram,
   DomainDestroy: DomainDestroyFlags.Graceful,
   DomainSuspend: 0,
   DomainResume: 0,

@@ -1,6 +1,7 @@
 // UEFI guests: OVMF code on pflash unit 0 and a per-domain NVRAM copy on unit 1, chosen (firmware='efi') or named (<loader>, <nvram>).
 import { ErrorDomain } from '@virtwire/protocol';
 import { childElement, element, textOf, type DomainDefinition, type XmlElement } from '@virtwire/protocol/xml';
+import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
@@ -43,9 +44,10 @@ export function defaultNvramPath(stateDir: string, name: string): string {
 /**
  * Resolves a UEFI guest's firmware before launch and records it in the live definition: the
  * loader (named: confined; chosen: Debian's OVMF), the NVRAM (named: confined; chosen: in the
- * state directory), created 0600 from its template (named: confined; chosen: OVMF's) when missing.
+ * state directory), created 0600 from its template (named: confined; chosen: OVMF's) when missing,
+ * or anew with `reset` (VIR_DOMAIN_START_RESET_NVRAM).
  */
-export async function prepareFirmware(live: DomainDefinition, stateDir: string, confinement: ConfinementPolicy): Promise<FirmwareFiles | undefined> {
+export async function prepareFirmware(live: DomainDefinition, stateDir: string, confinement: ConfinementPolicy, reset = false): Promise<FirmwareFiles | undefined> {
   if (!bootsUefi(live)) return undefined;
   const os = childElement(live.tree, 'os')!;
   const loaderEl = childElement(os, 'loader');
@@ -57,13 +59,20 @@ export async function prepareFirmware(live: DomainDefinition, stateDir: string, 
   const namedNvram = nvramEl ? textOf(nvramEl).trim() : '';
   const namedTemplate = nvramEl?.attributes.get('template');
   const nvram = namedNvram !== '' ? namedNvram : defaultNvramPath(stateDir, live.name);
-  if (!existsSync(nvram)) {
+  if (!existsSync(nvram) || reset) {
     const template = namedTemplate ? confinement.existing(namedTemplate, 'nvram-template', ErrorDomain.Qemu).path : loader === OVMF.code ? OVMF.vars : undefined;
-    if (template === undefined) throw unsupported(`NVRAM '${nvram}' does not exist and <nvram> names no template`);
+    if (template === undefined) throw unsupported(`NVRAM '${nvram}' ${reset ? 'cannot be reset' : 'does not exist'}: <nvram> names no template`);
     if (namedNvram !== '') confinement.creatable(nvram, 'nvram', ErrorDomain.Qemu);
     await fs.mkdir(dirname(nvram), { recursive: true, mode: 0o700 });
-    await fs.copyFile(template, nvram, constants.COPYFILE_EXCL);
-    await fs.chmod(nvram, 0o600);
+    // a fresh copy appears whole or not at all (START_RESET_NVRAM replaces the old one in one rename)
+    const temp = `${nvram}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await fs.copyFile(template, temp, constants.COPYFILE_EXCL);
+      await fs.chmod(temp, 0o600);
+      await fs.rename(temp, nvram);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
   } else if (namedNvram !== '') {
     confinement.existing(nvram, 'nvram', ErrorDomain.Qemu);
   }
