@@ -1,6 +1,7 @@
 // What the qemu driver advertises: every method it implements with its flag mask, and exactly which snapshot kinds are atomic.
 import {
   ConnectListAllDomainsFlagSet,
+  DomainConsoleFlags,
   DomainCreateFlags,
   DomainDefineFlags,
   DomainDestroyFlags,
@@ -27,11 +28,14 @@ export const qemuMethodFlags = {
   DomainGetInfo: 0,
   DomainDefineXML: DomainDefineFlags.Validate,
   DomainUndefine: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.KeepNvram,
-  DomainCreate: DomainCreateFlags.StartPaused,
+  DomainCreate: DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram,
   DomainDestroy: DomainDestroyFlags.Graceful,
   DomainSuspend: 0,
   DomainResume: 0,
-  DomainShutdown: DomainShutdownFlags.AcpiPowerBtn,
+  DomainShutdown: DomainShutdownFlags.AcpiPowerBtn | DomainShutdownFlags.GuestAgent,
+  DomainOpenConsole: DomainConsoleFlags.Force | DomainConsoleFlags.Safe,
+  // SKIPAUTH would need QEMU to take a client the daemon hands over (add_client): not offered
+  DomainOpenGraphics: 0,
   DomainGetOSType: 0,
   DomainGetAutostart: 0,
   DomainHasManagedSaveImage: 0,

@@ -1,8 +1,9 @@
 // The qemu driver's answers to every driver method it implements, over one QemuHost.
-import { ErrorDomain, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
+import { ErrorDomain, ErrorNumber, VirError, type DriverCapabilities, DomainSnapshotXMLFlags } from '@virtwire/protocol';
 import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { domainMatchesFilters } from '../../conf/domain-list-filter.js';
 import { capabilitiesXml } from '../../conf/capabilities-xml.js';
+import { kvmUsable } from './host-acceleration.js';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
 import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
@@ -19,6 +20,8 @@ import {
 } from './domain-lifecycle.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { consoleOpener } from './guest-console.js';
+import { graphicsOpener } from './guest-graphics-stream.js';
 import { createSnapshot } from './snapshot-create.js';
 import { deleteSnapshot } from './snapshot-delete.js';
 import { revertToSnapshot } from './snapshot-revert.js';
@@ -28,7 +31,12 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
   const snapshots: SnapshotHost<QemuDomain> = { resolve: (ref) => host.resolve(ref), errorDomain: ErrorDomain.Qemu };
   return {
     ConnectGetVersion: () => capabilities.version,
-    ConnectGetCapabilities: () => capabilitiesXml({ domainType: 'qemu', emulator: host.services.qemuBinary, machines: ['q35', 'pc'] }),
+    ConnectGetCapabilities: () => capabilitiesXml({
+        domainType: 'qemu',
+        moreDomainTypes: kvmUsable(host.services.kvmDevice) ? ['kvm'] : [],
+        emulator: host.services.qemuBinary,
+        machines: ['q35', 'pc'],
+      }),
     ConnectListAllDomains: ({ flags }) =>
       host
         .domains()
@@ -66,8 +74,18 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
       await resumeDomain(host, host.resolve(domain));
       return null;
     },
-    DomainShutdown: async ({ domain }) => {
-      await shutdownDomain(host.resolve(domain));
+    DomainOpenConsole: ({ domain, devName, flags }, call) => {
+      const opener = consoleOpener(host.resolve(domain), devName, flags);
+      if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenConsole');
+      return { ticket: host.services.streams.issue(call.connectionId, opener) };
+    },
+    DomainOpenGraphics: ({ domain, idx }, call) => {
+      const opener = graphicsOpener(host.resolve(domain), idx);
+      if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenGraphics');
+      return { ticket: host.services.streams.issue(call.connectionId, opener) };
+    },
+    DomainShutdown: async ({ domain, flags }) => {
+      await shutdownDomain(host.resolve(domain), flags);
       return null;
     },
 

@@ -46,6 +46,8 @@ export interface CreateIntent {
   files: IntentFiles;
   /** HALT: stop the domain once committed. */
   halt: boolean;
+  /** QUIESCE: the guest may be frozen while this create runs; recovery thaws it, whatever the outcome. */
+  quiesce?: boolean;
   change: StateChange;
 }
 
