@@ -4,6 +4,7 @@ import { domainDetail, stateName, type DomainDetail } from '../data/queries.js';
 import type { LiveSource } from '../data/live-source.js';
 import { domainPage } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
+import { SerialConsoleView } from './serial-console-view.js';
 import { ErrorView } from '../format/error-view.js';
 import { ActionButton } from './action-button.js';
 import { SnapshotsView } from './snapshots-view.js';
@@ -52,6 +53,7 @@ export function DomainView({ conn, source, name }: { conn: Connection; source: L
               ))}
             </div>
           )}
+          {detail.id !== -1 ? <SerialConsoleView key={`${detail.uuid}/${detail.id}`} conn={conn} domain={domain} /> : null}
           <h3>Disks</h3>
           <table class="disks">
             <thead>
