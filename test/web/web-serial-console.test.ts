@@ -89,6 +89,10 @@ describe.skipIf(!hasChromium || !hasQemu || guestSkipReason !== undefined)('the 
     }));
     expect(styles).toEqual({ textarea: 'absolute', cell: 'inline-block', inlineStyleElements: 0 });
 
+    // At phone width the terminal scrolls sideways inside its region; the page itself is no wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+
     // Closing it frees the console for another client.
     await page.getByRole('button', { name: 'Close console' }).click();
     await rows(page).waitFor({ state: 'hidden' });
