@@ -137,6 +137,36 @@ describe.skipIf(!hasChromium)('the web console follows daemon events', () => {
     expect(sent.take()).toEqual(AFTER_SNAPSHOT_CREATED);
   }, 60_000);
 
+  it('shows a failed snapshot attempt beside the tree from its failed event, with the per-disk report', async () => {
+    // A node file's host is private to its connection (as in libvirt's test driver), so the attempt is made by this page's form;
+    // what the tree shows comes from the daemon's failed event, not from the form's error.
+    await using server = await startTestDaemon({ web: { root: WEB_ROOT } });
+    tab = await openTab(browser);
+    const { page } = tab;
+    const sent = new SentCalls(page);
+    await page.goto(`${server.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}&uri=${encodeURIComponent(`test://${FIXTURE_NODES}two-disks.xml`)}`);
+    await page.getByRole('link', { name: 'vm2', exact: true }).click();
+    await page.getByText('No snapshots.').waitFor();
+    expect(await page.getByTestId('failed-snapshot').count()).toBe(0);
+    await page.getByLabel('disks only').check();
+    await page.getByLabel('New image for vdb').fill('/ro/vdb-overlay.qcow2');
+    await page.getByLabel('Name', { exact: true }).fill('doomed');
+    sent.take();
+    await page.getByRole('button', { name: 'Create snapshot' }).click();
+    const alert = page.locator('form.create-snapshot').getByRole('alert');
+    await alert.waitFor();
+    const report = page.getByTestId('failed-snapshot').getByRole('status');
+    await report.waitFor();
+    expect(await report.locator('strong').textContent()).toBe('Snapshot doomed failed: ');
+    expect(await report.locator('.error-message').textContent()).toBe(await alert.locator('.error-message').textContent());
+    expect(await report.locator('.error-code').textContent()).toBe(await alert.locator('.error-code').textContent());
+    const disks = (where: typeof report) => where.locator('table.disk-report tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
+    expect(await disks(report)).toEqual(await disks(alert));
+    expect((await disks(report)).map((row) => row[0])).toEqual(['vda', 'vdb']);
+    // Only the create call and the page's definition (a failure may touch the disks): the tree asked nothing.
+    expect(sent.take()).toEqual(['DomainGetState', 'DomainGetXMLDesc', 'DomainIsPersistent', 'DomainLookupByName', 'DomainSnapshotCreateXML']);
+  }, 60_000);
+
   it('registers its callbacks again after the daemon restarts, and follows the new daemon\'s events', async () => {
     const first = await startTestDaemon({ web: { root: WEB_ROOT } });
     const port = Number(new URL(first.wsAddress).port);

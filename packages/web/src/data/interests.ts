@@ -16,6 +16,11 @@ export function domainPage(name: string): Interest {
   return (change) => change.domain.name === name && (change.kind === 'lifecycle' || change.action !== 'current-changed');
 }
 
+/** Failed snapshot attempts on one domain (whoever made them): its `failed` snapshot events. */
+export function snapshotFailuresOf(uuid: string): Interest {
+  return (change) => change.kind === 'snapshot' && change.action === 'failed' && change.domain.uuid === uuid;
+}
+
 /** One domain's snapshot tree: its snapshot events. */
 export function snapshotTreeOf(uuid: string): Interest {
   return (change) => change.kind === 'snapshot' && change.domain.uuid === uuid;

@@ -1,5 +1,5 @@
 // The console's one source of live data: every view watches through it; EventSource follows daemon events, PollingSource is the fallback for a daemon or driver without them.
-import type { DomainRef, SnapshotEventAction } from '@virtwire/client';
+import type { DomainRef, SnapshotEventAction, SnapshotEventBody } from '@virtwire/client';
 
 /** What a watcher sees: the latest value, or the error of the latest fetch (the last good value is kept). */
 export interface LiveState<T> {
@@ -14,7 +14,7 @@ export interface LiveState<T> {
  */
 export type LiveChange =
   | { kind: 'lifecycle'; domain: DomainRef; event: number; detail: number }
-  | { kind: 'snapshot'; domain: DomainRef; action: SnapshotEventAction; snapshot: string | null };
+  | { kind: 'snapshot'; domain: DomainRef; action: SnapshotEventAction; snapshot: string | null; error?: SnapshotEventBody['error'] };
 
 /** What a fetch is told: anything may have changed (the first fetch, a poll), or only these changes did. */
 export type Changes = 'all' | readonly LiveChange[];
