@@ -120,7 +120,8 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
   });
 
   it.skipIf(!existsSync(OVMF_CODE))("UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used", async () => {
-    const efi = await qemu.conn.domainDefineXML(domainXml('efi', []).replace('<os>', "<os firmware='efi'>"));
+    const efiDisk = await qemu.box.image(join(qemu.images, 'efi.qcow2'));
+    const efi = await qemu.conn.domainDefineXML(domainXml('efi', [{ target: 'vda', path: efiDisk }]).replace('<os>', "<os firmware='efi'>"));
     await efi.create(DomainCreateFlags.StartPaused);
     const nvram = join(qemu.stateDir, 'qemu', 'nvram', 'efi_VARS.fd');
     expect(statSync(nvram).mode & 0o777).toBe(0o600);
@@ -130,6 +131,9 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     expect(live).toContain(`<nvram template='${OVMF_VARS}'>${nvram}</nvram>`);
     const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
     expect(pflash).toEqual([OVMF_CODE, nvram]);
+    // as libvirt: the pflash NVRAM keeps a running UEFI guest out of internal snapshots
+    const internal = await failure(efi.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>'));
+    expect([internal.code, internal.message]).toEqual([ErrorNumber.OperationUnsupported, 'Operation not supported: internal snapshots of a VM with pflash based firmware are not supported']);
     await efi.destroy();
     // the NVRAM is the domain's own: kept across starts, from the template again with START_RESET_NVRAM
     writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
