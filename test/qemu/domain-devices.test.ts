@@ -187,6 +187,7 @@ const REFUSED: Refused[] = [
   { element: 'clock timer', at: 'clock', xml: "<timer name='rtc' tickpolicy='catchup'/>", names: 'clock/timer' },
   { element: 'cpu feature', at: 'cpu', xml: "<feature policy='require' name='vmx'/>", names: 'cpu/feature' },
   { element: 'cpu host-model', at: 'top', xml: "<cpu mode='host-model'/>", names: "'host-model'" },
+  { element: 'cpu host-passthrough without KVM', at: 'top', xml: "<cpu mode='host-passthrough'/>", names: "CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor" },
   { element: 'os bootmenu', at: 'os', xml: "<bootmenu enable='yes'/>", names: 'os/bootmenu' },
   { element: 'os smbios', at: 'os', xml: "<smbios mode='sysinfo'/>", names: 'os/smbios' },
   { element: 'loader as a ROM', at: 'os', xml: "<loader>@IMAGES@/bios.bin</loader>", names: "<loader type='pflash'>" },

@@ -1,5 +1,5 @@
 // Starting guests for real: KVM where its device is usable and refused where not, TCG for type='qemu', and QEMU's own error when a launch fails.
-import { connect, DomainCreateFlags, DomainUndefineFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
+import { connect, DomainCreateFlags, DomainSnapshotRevertFlags, DomainUndefineFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
 import { QmpClient } from '@virtwire/server/qemu-engine';
 import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,7 +120,8 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
   });
 
   it.skipIf(!existsSync(OVMF_CODE))("UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used", async () => {
-    const efi = await qemu.conn.domainDefineXML(domainXml('efi', []).replace('<os>', "<os firmware='efi'>"));
+    const efiDisk = await qemu.box.image(join(qemu.images, 'efi.qcow2'));
+    const efi = await qemu.conn.domainDefineXML(domainXml('efi', [{ target: 'vda', path: efiDisk }]).replace('<os>', "<os firmware='efi'>"));
     await efi.create(DomainCreateFlags.StartPaused);
     const nvram = join(qemu.stateDir, 'qemu', 'nvram', 'efi_VARS.fd');
     expect(statSync(nvram).mode & 0o777).toBe(0o600);
@@ -130,6 +131,9 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     expect(live).toContain(`<nvram template='${OVMF_VARS}'>${nvram}</nvram>`);
     const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
     expect(pflash).toEqual([OVMF_CODE, nvram]);
+    // as libvirt: the pflash NVRAM keeps a running UEFI guest out of internal snapshots
+    const internal = await failure(efi.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>'));
+    expect([internal.code, internal.message]).toEqual([ErrorNumber.OperationUnsupported, 'Operation not supported: internal snapshots of a VM with pflash based firmware are not supported']);
     await efi.destroy();
     // the NVRAM is the domain's own: kept across starts, from the template again with START_RESET_NVRAM
     writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
@@ -140,6 +144,14 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
     expect(statSync(nvram).mode & 0o777).toBe(0o600);
     await efi.destroy();
+    // and a revert that starts the guest with REVERT_RESET_NVRAM (an offline snapshot: a running UEFI guest takes no internal one)
+    const offline = await efi.snapshotCreateXML('<domainsnapshot><name>off</name></domainsnapshot>');
+    writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
+    await offline.revert(DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.ResetNvram);
+    expect(await efi.isActive()).toBe(true);
+    expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
+    await efi.destroy();
+    await offline.delete();
     // libvirt's rule: a domain with an NVRAM file is undefined only with UNDEFINE_NVRAM or KEEP_NVRAM
     const keep = await failure(efi.undefine());
     expect([keep.code, keep.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: cannot undefine domain with nvram']);

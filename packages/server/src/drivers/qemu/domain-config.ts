@@ -203,7 +203,7 @@ export interface LaunchFacts {
 export function guestSpec(definition: DomainDefinition, disks: readonly ResolvedDisk[], facts: LaunchFacts): GuestSpec & { prelaunch: GuestArgv['prelaunch'] } {
   const slots = ideSlots(definition);
   const specs: DiskSpec[] = [];
-  const built = buildGuestArgv(definition, { accel: facts.accel, pc: isPcMachine(definition), runDir: facts.runDir, ...(facts.firmware ? { firmware: facts.firmware } : {}) });
+  const built = buildGuestArgv(definition, { pc: isPcMachine(definition), runDir: facts.runDir, ...(facts.firmware ? { firmware: facts.firmware } : {}) });
   const extraArgs = [...built.args];
   for (const { disk, chain } of disks) {
     const [top, ...below] = chain;

@@ -5,8 +5,6 @@ import type { FirmwareFiles } from './uefi-firmware.js';
 
 /** What the arguments depend on besides the definition. */
 export interface GuestArgvInput {
-  /** `-accel` value: `kvm` or `tcg`. */
-  accel: 'kvm' | 'tcg';
   pc: boolean;
   runDir: string;
   /** The firmware files when the guest boots UEFI. */

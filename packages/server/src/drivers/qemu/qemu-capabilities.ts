@@ -42,7 +42,7 @@ export const qemuMethodFlags = {
   DomainSnapshotCreateXML: DomainSnapshotCreateFlagSet.mask,
   ...snapshotQueryFlags,
   DomainSnapshotGetXMLDesc: DomainSnapshotXMLFlags.Secure,
-  DomainRevertToSnapshot: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force,
+  DomainRevertToSnapshot: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force | DomainSnapshotRevertFlags.ResetNvram,
   DomainSnapshotDelete: DomainSnapshotDeleteFlagSet.mask,
 } satisfies Partial<Record<DriverMethodName, number>>;
 

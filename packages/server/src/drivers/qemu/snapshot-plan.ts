@@ -27,6 +27,7 @@ import type { CreateKind } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { agentSocketPath } from './guest-agent.js';
+import { bootsUefi } from './uefi-firmware.js';
 import { checkSnapshotName, internalTag } from './snapshot-names.js';
 
 const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
@@ -123,6 +124,10 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
 
   const atomic = (flags & Create.Atomic) !== 0;
   const kind = checkSelection(def, effective.disks(), { diskOnly, active, atomic }, capabilities);
+  // qemuSnapshotPrepare: the NVRAM on pflash cannot take part in an internal snapshot of a running guest
+  if (active && (kind === 'live-internal-disk' || kind === 'live-checkpoint') && bootsUefi(effective)) {
+    throw qemuError(ErrorNumber.OperationUnsupported, 'internal snapshots of a VM with pflash based firmware are not supported');
+  }
   const reuse = (flags & Create.ReuseExt) !== 0;
   const disks = await planDisks(host, domain, def, reuse);
 
