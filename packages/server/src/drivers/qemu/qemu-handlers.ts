@@ -74,7 +74,7 @@ export function qemuHandlers(host: QemuHost, capabilities: DriverCapabilities): 
     DomainSnapshotCreateXML: async ({ domain, xml, flags }, call) => {
       const d = host.resolve(domain);
       checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
-      const name = await createSnapshot(host, d, xml, flags, capabilities);
+      const name = await createSnapshot(host, d, xml, flags, capabilities, call.job);
       return { name, domain: d.ref() };
     },
     ...snapshotQueryHandlers(snapshots),
