@@ -1,4 +1,5 @@
-// The SDK's events in a real headless Chromium: the browser bundle subscribes, iterates and listens to a real virtwired.
+// The SDK's events in a real headless Chromium: the browser bundle subscribes, iterates, listens and reconnects to a real virtwired.
+import { connect } from '@virtwire/client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
@@ -63,5 +64,38 @@ describe.skipIf(!hasChromium)('SDK events in headless Chromium', () => {
       ended: true,
     });
     await tab.close();
+  });
+
+  it('reconnects after a daemon restart: the subscription is back and the page is told to refetch', async () => {
+    const first = await startTestDaemon({ allowedOrigins: [origin] });
+    const port = Number(new URL(first.wsAddress).port);
+    const tab = await browser.newPage();
+    await loadSdk(tab, origin);
+    await tab.evaluate(async ({ uri, token }) => {
+      const { connect, DomainEventId } = (window as unknown as TestWindow).sdk;
+      const conn = await connect(uri, { token, reconnect: { initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 400 } });
+      const state = window as unknown as { heard: string[]; reconnected: number };
+      state.heard = [];
+      state.reconnected = 0;
+      conn.onReconnect(() => state.reconnected++);
+      await conn.on('lifecycle', (e) => {
+        if (e.eventID === DomainEventId.Lifecycle) state.heard.push(`${e.seq}:${e.event}/${e.detail}`);
+      });
+    }, { uri: first.uri(), token: TEST_TOKEN });
+    await first.close();
+    const second = await startTestDaemon({ allowedOrigins: [origin], listeners: [{ kind: 'tcp', host: '127.0.0.1', port }] });
+    try {
+      await tab.waitForFunction(() => (window as unknown as { reconnected: number }).reconnected === 1, undefined, { timeout: 20_000 });
+      const actor = await connect(second.uri());
+      const test = await actor.domainLookupByName('test');
+      await test.suspend();
+      await test.resume();
+      await tab.waitForFunction(() => (window as unknown as { heard: string[] }).heard.length === 2, undefined, { timeout: 20_000 });
+      expect(await tab.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['1:3/0', '2:4/0']);
+      await actor.close();
+    } finally {
+      await tab.close();
+      await second.close();
+    }
   });
 });

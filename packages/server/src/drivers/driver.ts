@@ -2,6 +2,7 @@
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
 import type { DomainEventBus } from '../events/domain-event-bus.js';
+import type { JobControl } from '../jobs/job-control.js';
 import type { ConfinementPolicy } from '../storage/confinement-policy.js';
 
 /** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
@@ -22,6 +23,8 @@ export interface CallContext {
   readonly log: Logger;
   /** The daemon's bounds a driver enforces itself (what a generic check before parsing cannot see). */
   readonly limits: DriverLimits;
+  /** The domain job this call runs as (state-changing calls naming a domain): its side of virDomainAbortJob. */
+  readonly job?: JobControl;
 }
 
 /** Bounds checked inside drivers. */

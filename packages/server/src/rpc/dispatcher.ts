@@ -164,7 +164,7 @@ export class Dispatcher {
   ): Promise<unknown> {
     if (domain === undefined) return handler(params, this.callContext(session));
     let completed: CompletedJob | undefined;
-    const result = await this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)), (job) => (completed = job));
+    const result = await this.jobs.run(this.jobKey(driver, domain), name, (job) => handler(params, { ...this.callContext(session), job }), (job) => (completed = job));
     if (driver.jobCompletedEvents && completed && SNAPSHOT_JOBS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
     return result;
   }
@@ -235,6 +235,14 @@ export class Dispatcher {
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
     'rpc.discover': async () => discoveryDocument(),
+    DomainAbortJob: async ({ domain }, session) => {
+      const connection = session.driver!;
+      await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
+      const running = this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase()));
+      if (!running?.control) throw VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Domain, 'no job is active on the domain');
+      await running.control.requestAbort();
+      return null;
+    },
     DomainGetJobStats: async ({ domain, flags }, session) => {
       const connection = session.driver!;
       // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats

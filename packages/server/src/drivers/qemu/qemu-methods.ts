@@ -91,7 +91,7 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
     DomainSnapshotCreateXML: { flags: DomainSnapshotCreateFlagSet.mask, handle: async ({ domain, xml, flags }, call) => {
       const d = host.resolve(domain);
       checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
-      const name = await createSnapshot(host, d, xml, flags, capabilities());
+      const name = await createSnapshot(host, d, xml, flags, capabilities(), call.job);
       return { name, domain: d.ref() };
     } },
     ...snapshotQueryMethods(snapshots),
