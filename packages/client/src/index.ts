@@ -6,6 +6,7 @@
 export { connect, Connection, TOKEN_SUBPROTOCOL_PREFIX, type ConnectOptions } from './core/connection.js';
 export type { ReconnectInfo, ReconnectOptions } from './core/reconnect.js';
 export { Domain, type ListPage } from './core/domain.js';
+export { ByteStream } from './core/byte-stream.js';
 export { DomainSnapshot } from './core/domain-snapshot.js';
 export { DomainEventSubscription, DomainEventMessage, EventBufferOverflowError, MAX_BUFFERED_EVENTS } from './core/domain-event-subscription.js';
 export { ConnectionClosedError, CallTimeoutError } from './core/errors.js';

@@ -20,6 +20,7 @@ export * from './flags/flag-rules.js';
 export * from './flags/snapshot-flags.js';
 export * from './flags/domain-flags.js';
 export * from './flags/domain-lifecycle-flags.js';
+export * from './flags/domain-console-flags.js';
 export * from './methods/method-spec.js';
 export * from './methods/method-table.js';
 export type { OpenRpcDocument } from './methods/discovery-schemas.js';

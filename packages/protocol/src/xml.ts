@@ -10,3 +10,5 @@ export { formatDomainXml, formatWithDomains, presentableDomain, withoutSecrets, 
 export { TEST_DRIVER_DEFAULTS, QEMU_DRIVER_DEFAULTS } from './xml/domain/driver-defaults.js';
 export { parseMemoryKiB } from './xml/domain/scaled-memory.js';
 export { qemuDriverDefaults, type QemuHostFacts } from './xml/domain/qemu-defaults.js';
+export { DOMAIN_SCHEMA } from './xml/schema/domain-schema.js';
+export type { DocumentSchema, ElementRule } from './xml/schema/xml-schema.js';

@@ -24,6 +24,8 @@ import { StaticSite } from './web/static-site.js';
 import { refuseUpgrade } from './transport/http-reject.js';
 import { principalKey, upgradeHandler } from './transport/upgrade-handler.js';
 import { rateLimitedLogger } from './rpc/rate-limited-log.js';
+import { StreamTickets } from './streams/stream-tickets.js';
+import { StreamPaths } from './transport/stream-paths.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -96,6 +98,10 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     throw error;
   }
 
+  /** The credentials of each open call connection, by connection id: a stream ticket is only good for them. */
+  const connectionPrincipals = new Map<string, string>();
+  const streams = new StreamTickets((id) => connectionPrincipals.get(id), log);
+  const streamPaths = new StreamPaths();
   const tokens = new TokenStore(options.tokenFile, options.tokens ?? [], (problem) => log.error({ problem }, 'token file'));
   const drivers: HypervisorDriver[] = [];
   try {
@@ -104,7 +110,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       { storageRoots: [...(options.storageRoots ?? []), ...(options.qemu?.storageRoots ?? [])], nodeFileRoots: options.nodeFileRoots ?? [] },
       (warning) => log.warn(warning),
     );
-    const environment = { log, stateDir: options.stateDir, confinement };
+    const environment = { log, stateDir: options.stateDir, confinement, streams };
     drivers.push(...builtinDrivers(environment, options.qemu ?? {}), ...extraDrivers);
     if (options.localTokenFile && options.tokenFile && listeners.some((l) => l.requiresToken)) {
       const outcome = await ensureLocalToken(options.tokenFile, options.localTokenFile);
@@ -147,18 +153,37 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     openConnectionsOf: (key: string) => [...sessions.values()].filter((p) => principalKey(p) === key).length,
     log,
     onOpen: (ws: WebSocket, principal: Principal, admitted: AdmittedSocket, stream: Duplex) => {
+      const ticket = streamPaths.ticketFor(stream);
+      if (ticket !== undefined) {
+        void streams.attach(ticket, principalKey(principal), ws);
+        return;
+      }
       const id = `c${nextConnection++}`;
       // Everything logged for this connection (drivers' call.log included) is rate-limited: a client cannot flood the log.
       const sessionLog = rateLimitedLogger(log.child({ connection: id, principal: principal.name, peer: admitted.peer }));
       const session: Session = { id, readOnly: principal.readOnly, principal: principalKey(principal), driver: null, opening: false, closed: false, log: sessionLog };
-      const rpc = new ClientConnection(ws, session, dispatcher, limits, () => sessions.delete(rpc), stream as Duplex & CorkableStream, poll);
+      const rpc = new ClientConnection(
+        ws,
+        session,
+        dispatcher,
+        limits,
+        () => {
+          sessions.delete(rpc);
+          connectionPrincipals.delete(id);
+          streams.connectionClosed(id);
+        },
+        stream as Duplex & CorkableStream,
+        poll,
+      );
       sessions.set(rpc, principal);
+      connectionPrincipals.set(id, principalKey(principal));
       sessionLog.debug('connected');
     },
   };
 
   for (const listener of listeners) {
     listener.server.off('upgrade', refuseWhileStarting);
+    listener.server.on('upgrade', streamPaths.note);
     listener.server.on('upgrade', upgradeHandler(listener, context));
   }
   /** Ends the connections whose token was removed from the token file (or changed role) since they opened. */

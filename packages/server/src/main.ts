@@ -111,6 +111,7 @@ const program = new Command('virtwired')
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
   .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU) or engine (default: blockdev-create)')
   .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
+  .option('--qemu-kvm-device <path>', "the KVM device whose read-write access lets <domain type='kvm'> run (default: /dev/kvm)")
   .option('--poll-max-us <us>', `longest adaptive polling window after traffic, in µs; 0 never spins (default: ${DEFAULT_POLL_MAX_US})`, parseCount)
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
   .option('--log-format <format>', 'json (one pino object a line) or pretty (default: pretty when stderr is a terminal, else json)', parseLogFormat)
@@ -134,6 +135,7 @@ interface DaemonFlags {
   nodeDir?: string[];
   qemuRuntimeDir?: string;
   qemuInspectionMonitor?: boolean;
+  qemuKvmDevice?: string;
   qemuOverlayCreation?: string;
   logLevel?: string;
   logFormat?: LogFormat;
@@ -187,6 +189,7 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
       inspectionMonitor: flags.qemuInspectionMonitor === true,
       overlayCreation: flags.qemuOverlayCreation === 'engine' ? 'engine' : 'blockdev-create',
       ...(flags.qemuRuntimeDir ? { runtimeDir: flags.qemuRuntimeDir } : {}),
+      ...(flags.qemuKvmDevice ? { kvmDevice: flags.qemuKvmDevice } : {}),
     },
   });
   // A stray rejection in one connection's code must not take every other connection down.

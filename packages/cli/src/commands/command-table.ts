@@ -13,6 +13,7 @@ import {
   undefineCommand,
 } from './domain-lifecycle-commands.js';
 import { eventCommand } from './event-command.js';
+import { consoleCommand } from './console-command.js';
 import { helpCommand } from './help-command.js';
 import { snapshotDeleteCommand, snapshotRevertCommand } from './snapshot-change-commands.js';
 import { snapshotCurrentCommand, snapshotDumpXmlCommand, snapshotInfoCommand, snapshotParentCommand } from './snapshot-commands.js';
@@ -26,6 +27,7 @@ import { connectCommand, echoCommand, exitCommand, quitCommand } from './shell-c
 
 /** The commands vwsh knows, grouped and sorted as virsh sorts them. */
 export const COMMANDS: readonly CommandDefinition[] = [
+  consoleCommand,
   defineCommand,
   destroyCommand,
   dumpxmlCommand,

@@ -1,5 +1,7 @@
 // A connection to virtwired: typed calls derived from the protocol table, checked locally before they are sent.
 import {
+  STREAM_PATH_PREFIX,
+  STREAM_TICKET_PATTERN,
   atomicDiskLimit,
   checkAtomicRequest,
   checkDriverCall,
@@ -33,7 +35,8 @@ import { DomainEventSubscription } from './domain-event-subscription.js';
 import { EventRouter } from './event-router.js';
 import { ConnectionClosedError as ClosedError } from './errors.js';
 import { reopen, type ReconnectInfo, type ReconnectOptions, type ReopenTarget } from './reconnect.js';
-import type { WebSocketFactory } from './web-socket-like.js';
+import type { WebSocketFactory, WebSocketLike } from './web-socket-like.js';
+import { ByteStream } from './byte-stream.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -76,6 +79,8 @@ export class Connection {
     private readonly callTimeoutMs: number | undefined,
     private readonly target: ReopenTarget,
     private readonly reconnectOptions: ReconnectOptions | undefined,
+    /** Opens a second WebSocket to the same daemon with the same credentials, at another path. */
+    private readonly openSocketAt: (path: string) => WebSocketLike,
   ) {
     this.atomicAlwaysHonoured = everyAtomicKindUnlimited(currentCapabilities);
     this.attach(channel);
@@ -172,11 +177,21 @@ export class Connection {
       const flags = options.readOnly ? ConnectFlags.ReadOnly : 0;
       const target: ReopenTarget = { url, protocols, factory, polling: options.replyPolling, driverUri: target0.driverUri, flags };
       const reconnect = options.reconnect === true ? {} : options.reconnect || undefined;
-      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs, target, reconnect);
+      const openSocketAt = (path: string) => factory(withPath(url, path), protocols);
+      return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs, target, reconnect, openSocketAt);
     } catch (error) {
       channel.close();
       throw error;
     }
+  }
+
+  /**
+   * Opens the byte stream a call returned a ticket for (`DomainOpenConsole`): a second WebSocket
+   * to the same daemon, same credentials, at `STREAM_PATH_PREFIX + ticket`.
+   */
+  openStream(ticket: string): Promise<ByteStream> {
+    if (!STREAM_TICKET_PATTERN.test(ticket)) return Promise.reject(new TypeError('not a stream ticket'));
+    return ByteStream.open(this.openSocketAt(STREAM_PATH_PREFIX + ticket));
   }
 
   /** Requests written to the socket so far (local refusals send nothing). */
@@ -373,6 +388,15 @@ function everyAtomicKindUnlimited(capabilities: DriverCapabilities): boolean {
     }
   }
   return true;
+}
+
+/** `url` with its path replaced (`ws+unix:///run/x.sock:/` keeps the socket path before the colon). */
+function withPath(url: string, path: string): string {
+  if (url.startsWith('ws+unix:')) return url.replace(/:\/[^:]*$/, `:${path}`);
+  const parsed = new URL(url);
+  parsed.pathname = path;
+  parsed.search = '';
+  return parsed.toString();
 }
 
 const browserWebSocket: WebSocketFactory = (url, protocols) => {

@@ -1,5 +1,6 @@
 // A domain handle (libvirt's virDomainPtr): its reference plus typed methods that call through the connection.
 import type { DomainRef, Result } from '@virtwire/protocol';
+import type { ByteStream } from './byte-stream.js';
 import type { Connection } from './connection.js';
 import { DomainSnapshot } from './domain-snapshot.js';
 
@@ -60,6 +61,21 @@ export class Domain {
   /** `virDomainIsPersistent`. */
   isPersistent(): Promise<boolean> {
     return this.connection.call('DomainIsPersistent', { domain: this.ref });
+  }
+
+  /**
+   * `virDomainOpenConsole`: the guest's console (`devName` `serial0`, `console0`...; default the
+   * first) as a byte stream. With `DomainConsoleFlags.Force` it takes over another session.
+   */
+  async openConsole(devName: string | null = null, flags = 0): Promise<ByteStream> {
+    const { ticket } = await this.connection.call('DomainOpenConsole', { domain: this.ref, devName, flags });
+    return this.connection.openStream(ticket);
+  }
+
+  /** `virDomainOpenGraphics`: the display server (VNC) of `<graphics>` number `idx` as a byte stream. */
+  async openGraphics(idx = 0, flags = 0): Promise<ByteStream> {
+    const { ticket } = await this.connection.call('DomainOpenGraphics', { domain: this.ref, idx, flags });
+    return this.connection.openStream(ticket);
   }
 
   /** `virDomainCreateWithFlags`: start the domain. */

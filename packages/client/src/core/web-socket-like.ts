@@ -4,7 +4,9 @@
 export interface WebSocketLike {
   readonly readyState: number;
   readonly protocol: string;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
+  /** Set to `arraybuffer` for byte streams. */
+  binaryType?: string;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;

@@ -1,5 +1,6 @@
 // Every method's parameter and result schemas, by wire name: what the daemon validates calls with.
 import { connectSchemas } from './connect-schemas.js';
+import { consoleSchemas } from './console-schemas.js';
 import { discoverySchemas } from './discovery-schemas.js';
 import { domainSchemas } from './domain-schemas.js';
 import { eventSchemas } from './event-schemas.js';
@@ -12,4 +13,4 @@ import { storageSchemas } from './storage-schemas.js';
  * The schemas of every method in the method table, and of nothing else: each group's `satisfies`
  * refuses a missing or a stray name at compile time.
  */
-export const methodSchemas = { ...connectSchemas, ...domainSchemas, ...snapshotSchemas, ...storageSchemas, ...eventSchemas, ...discoverySchemas } satisfies Record<MethodName, MethodSchema>;
+export const methodSchemas = { ...connectSchemas, ...domainSchemas, ...snapshotSchemas, ...storageSchemas, ...eventSchemas, ...discoverySchemas, ...consoleSchemas } satisfies Record<MethodName, MethodSchema>;

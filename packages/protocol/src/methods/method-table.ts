@@ -1,6 +1,7 @@
 // The protocol's method table: every method declared once (its spec here, its schemas by the same name), and the types derived from it.
 import type { z } from 'zod';
 import { connectMethods } from './connect-methods.js';
+import { consoleMethods } from './console-methods.js';
 import { discoveryMethods } from './discovery-methods.js';
 import { eventMethods } from './event-methods.js';
 import { domainMethods } from './domain-methods.js';
@@ -10,7 +11,7 @@ import { snapshotMethods } from './snapshot-methods.js';
 import { storageMethods } from './storage-methods.js';
 
 /** Every method virtwire speaks, by wire name (the libvirt API name without `vir`); zod-free, so the SDK can carry it. */
-export const methods = { ...connectMethods, ...domainMethods, ...snapshotMethods, ...storageMethods, ...eventMethods, ...discoveryMethods } satisfies Record<string, MethodSpec>;
+export const methods = { ...connectMethods, ...domainMethods, ...snapshotMethods, ...storageMethods, ...eventMethods, ...discoveryMethods, ...consoleMethods } satisfies Record<string, MethodSpec>;
 
 /** A method's wire name. */
 export type MethodName = keyof typeof methods;

@@ -7,6 +7,8 @@ export interface GuestCapabilities {
   domainType: string;
   /** The emulator binary, when the driver runs one. */
   emulator?: string;
+  /** Further `<domain type>` entries the guest runs under (`kvm` when the host offers it). */
+  moreDomainTypes?: readonly string[];
   /** Machine types, preferred first. */
   machines?: readonly string[];
 }
@@ -19,6 +21,7 @@ export function capabilitiesXml(guest: GuestCapabilities): string {
     ...(guest.emulator === undefined ? [] : [text('emulator', guest.emulator)]),
     ...(guest.machines ?? []).map((machine) => text('machine', machine)),
     element('domain', { type: guest.domainType }),
+    ...(guest.moreDomainTypes ?? []).map((type) => element('domain', { type })),
   ]);
   const host = element('host', {}, [element('cpu', {}, [text('arch', 'x86_64')])]);
   return formatXml(element('capabilities', {}, [host, element('guest', {}, [text('os_type', 'hvm'), arch])]));

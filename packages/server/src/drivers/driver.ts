@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DomainEventBus } from '../events/domain-event-bus.js';
 import type { JobControl } from '../jobs/job-control.js';
 import type { ConfinementPolicy } from '../storage/confinement-policy.js';
+import type { StreamTickets } from '../streams/stream-tickets.js';
 
 /** A connection URI split the way libvirt's `virURIParse` does, after the transport was stripped. */
 export interface ConnectionUri {
@@ -99,6 +100,8 @@ export interface DriverEnvironment {
   readonly stateDir: string;
   /** The daemon's one confinement policy: every path a driver is given, opens or creates goes through it. */
   readonly confinement: ConfinementPolicy;
+  /** Byte streams (consoles): tickets for a second WebSocket of the calling connection. Absent: no streams. */
+  readonly streams?: StreamTickets;
 }
 
 /** A hypervisor driver (libvirt's `virConnectDriver`), registered by URI scheme. */

@@ -51,7 +51,7 @@ function bootPaths(os: XmlElement | undefined): NamedPath[] {
   return paths;
 }
 
-/** Every host path `definition` names: disks and their backing chains, boot files, file-backed character devices. */
+/** Every host path `definition` names: disks and their backing chains, boot files, file-backed character devices, VNC sockets. */
 export function definitionPaths(definition: DomainDefinition): NamedPath[] {
   const paths = [...definition.diskElements().flatMap(diskPaths), ...bootPaths(childElement(definition.tree, 'os'))];
   const devices = childElement(definition.tree, 'devices');
@@ -61,6 +61,10 @@ export function definitionPaths(definition: DomainDefinition): NamedPath[] {
       const path = childElement(device, 'source')?.attributes.get('path');
       if ((type === 'file' || type === 'unix') && path) paths.push({ path, kind: 'chardev' });
     }
+  }
+  for (const graphics of devices ? childElements(devices, 'graphics') : []) {
+    const sockets = [graphics.attributes.get('socket'), ...childElements(graphics, 'listen').map((l) => l.attributes.get('socket'))];
+    for (const path of new Set(sockets)) if (path) paths.push({ path, kind: 'chardev' });
   }
   return paths;
 }

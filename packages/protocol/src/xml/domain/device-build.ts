@@ -152,7 +152,7 @@ export function buildDevice(device: DeviceSpec): XmlElement {
 /** libvirt's order of device kinds under `<devices>` (virDomainDefFormatInternal). */
 export const DEVICE_ORDER = [
   'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel', 'console', 'channel', 'input', 'tpm', 'graphics',
-  'sound', 'audio', 'video', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'panic', 'shmem', 'memory', 'iommu',
+  'sound', 'audio', 'video', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu',
   'vsock', 'crypto',
 ] as const;
 

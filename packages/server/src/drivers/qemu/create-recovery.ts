@@ -14,6 +14,7 @@ import { stopGuest } from './guest-lifecycle.js';
 import { deleteNodesOfImages } from './image-nodes.js';
 import { repairImages } from './image-repair.js';
 import { rollBackFiles } from './intent-files.js';
+import { thawQuietly } from './guest-agent.js';
 import type { RecoveryOutcome } from './intent-recovery.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -26,6 +27,8 @@ import type { QemuHost } from './qemu-host.js';
  */
 export async function recoverCreate(host: QemuHost, domain: QemuDomain | undefined, intent: Intent<CreateIntent>): Promise<RecoveryOutcome> {
   const payload = intent.payload;
+  // a quiesced create may have left the guest frozen: thawed whatever the outcome (a no-op when it is not frozen)
+  if (payload.quiesce && domain?.guest) await thawQuietly(domain);
   const qmp = liveMonitor(domain);
   const forward = intent.phase !== 'prepared' || (await createHappened(host, payload, qmp));
   if (!forward) {

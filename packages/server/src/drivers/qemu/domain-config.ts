@@ -1,13 +1,57 @@
 // The subset of libvirt domain XML the qemu driver runs: checked at define time and turned into a QEMU command line.
-import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { childElement, childText, type DomainDefinition, type DomainDisk } from '@virtwire/protocol/xml';
+import { ErrorDomain } from '@virtwire/protocol';
+import { childElement, childElements, childText, element, type DomainDefinition, type DomainDisk } from '@virtwire/protocol/xml';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { checkDomainName } from '../shared/object-names.js';
 import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
 import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
+import { definitionPaths } from '../../storage/definition-paths.js';
 import type { QemuImgSettings } from './engine/index.js';
+import { checkSupportedXml } from './domain-shape.js';
+import { trimmedText } from './device-table.js';
+import { buildGuestArgv, type GuestArgv } from './guest-argv.js';
+import { kvmUsable } from './host-acceleration.js';
+import { checkFirmware, type FirmwareFiles } from './uefi-firmware.js';
+import { unsupported } from './xml-shape.js';
 
-const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, detail);
+/** What the driver's checks need of the host. */
+export interface HostFacts {
+  /** The QEMU binary the driver runs. */
+  qemuBinary: string;
+  /** The KVM device (host-acceleration.ts). */
+  kvmDevice: string;
+}
+
+/** QEMU's bridge helper: attaching a guest to a host bridge needs it set-uid root, or a root daemon. */
+const BRIDGE_HELPER = '/usr/lib/qemu/qemu-bridge-helper';
+
+/** True when QEMU may attach this daemon's guests to host bridges. */
+export function bridgeAllowed(): boolean {
+  if (process.geteuid?.() === 0) return true;
+  try {
+    const stat = statSync(BRIDGE_HELPER);
+    return (stat.mode & 0o4000) !== 0 && stat.uid === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The file a binary name runs (through PATH when it has no slash), resolved; undefined when not found. */
+function resolveBinary(binary: string): string | undefined {
+  const candidates = binary.includes('/') ? [binary] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, binary));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return realpathSync(candidate);
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
 
 /** Largest guest memory accepted (KiB). */
 const MAX_MEMORY_KIB = 64 * 1024 * 1024;
@@ -31,10 +75,16 @@ export function machineOf(definition: DomainDefinition): string {
  * Checks that a definition stays within what this driver runs: `type='qemu'`, hvm x86_64 on q35 or
  * pc, bounded memory and vCPUs, and file disks (qcow2 or raw) or CD-ROMs on virtio, SATA or IDE.
  */
-export function checkDomainConfig(definition: DomainDefinition): void {
+export function checkDomainConfig(definition: DomainDefinition, host: HostFacts): void {
   checkDomainName(definition.name);
-  if (definition.type !== 'qemu') {
-    throw unsupported(`Emulator 'qemu-system-x86_64' does not support virt type '${definition.type}'`);
+  if (definition.type !== 'qemu' && !(definition.type === 'kvm' && kvmUsable(host.kvmDevice))) {
+    throw unsupported(`Emulator '${host.qemuBinary}' does not support virt type '${definition.type}'`);
+  }
+  checkSupportedXml(definition, { pc: isPcMachine(definition), bridgeAllowed: bridgeAllowed() });
+  checkFirmware(definition);
+  const emulator = trimmedText(childElement(childElement(definition.tree, 'devices') ?? definition.tree, 'emulator'));
+  if (emulator !== undefined && emulator !== host.qemuBinary && resolveBinary(emulator) !== resolveBinary(host.qemuBinary)) {
+    throw unsupported(`<emulator> '${emulator}' is not the daemon's QEMU ('${host.qemuBinary}')`);
   }
   const os = childElement(definition.tree, 'os');
   const osType = os ? childElement(os, 'type') : undefined;
@@ -62,6 +112,11 @@ function checkDisk(disk: DomainDisk, definition: DomainDefinition): void {
   if (format !== 'qcow2' && format !== 'raw') throw unsupported(`disk format '${format}' of disk '${disk.target}' is not supported`);
   const bus = disk.bus ?? defaultBus(disk.target);
   if (bus !== 'virtio' && bus !== 'sata' && bus !== 'ide') throw unsupported(`disk bus '${bus}' of disk '${disk.target}' is not supported`);
+  const address = childElement(diskElement(definition, disk.target), 'address');
+  if (address && bus === 'virtio') throw unsupported(`a drive <address> on virtio disk '${disk.target}' is not supported by the qemu driver`);
+  if (address && !driveAddressMatches(address.attributes, disk.target, bus)) {
+    throw unsupported(`drive <address> of disk '${disk.target}' must be the one its target implies on the ${bus.toUpperCase()} controller`);
+  }
   if (disk.device === 'cdrom' && bus === 'virtio') throw unsupported(`disk device 'cdrom' of disk '${disk.target}' cannot use bus 'virtio'`);
   if (disk.device === 'disk' && disk.source === undefined) throw unsupported(`disk '${disk.target}' has no source`);
   if (disk.source !== undefined && !disk.source.startsWith('/')) throw unsupported(`disk source '${disk.source}' of disk '${disk.target}' must be absolute`);
@@ -71,9 +126,21 @@ function checkDisk(disk: DomainDisk, definition: DomainDefinition): void {
   }
 }
 
+/** libvirt's drive address for a target (virDomainDiskDefAssignAddress): SATA bus 0 unit = index; IDE bus = index/2, unit = index%2. */
+function driveAddressMatches(address: ReadonlyMap<string, string>, target: string, bus: string): boolean {
+  const index = target.charCodeAt(2) - 97;
+  const expected = bus === 'ide' ? { bus: Math.floor(index / 2), unit: index % 2 } : { bus: 0, unit: index };
+  return Number(address.get('bus') ?? 0) === expected.bus && Number(address.get('unit') ?? 0) === expected.unit;
+}
+
+/** True for i440fx machines (`pc`, `pc-i440fx-*`). */
+export function isPcMachine(definition: DomainDefinition): boolean {
+  return machineOf(definition).startsWith('pc') && !machineOf(definition).startsWith('pc-q35');
+}
+
 /** The IDE/SATA controller slot of each non-virtio disk: q35 AHCI ports ide.0-5, pc IDE buses ide.0-1 with units 0-1. */
 function ideSlots(definition: DomainDefinition): Map<string, DiskDevice> {
-  const pc = machineOf(definition).startsWith('pc') && !machineOf(definition).startsWith('pc-q35');
+  const pc = isPcMachine(definition);
   const slots = new Map<string, DiskDevice>();
   const used = new Set<string>();
   for (const disk of definition.disks()) {
@@ -120,11 +187,24 @@ export function diskConfinement(disk: DomainDisk, confinement: ConfinementPolicy
   };
 }
 
-/** The engine's guest description: guest name = UUID (always a safe QEMU `-name`), disks with explicit chains. */
-export function guestSpec(definition: DomainDefinition, disks: readonly ResolvedDisk[]): GuestSpec {
+/** How a guest is launched besides its definition. */
+export interface LaunchFacts {
+  accel: 'kvm' | 'tcg';
+  /** The guest's runtime directory. */
+  runDir: string;
+  firmware?: FirmwareFiles;
+}
+
+/**
+ * The engine's guest description: guest name = UUID (always a safe QEMU `-name`), disks with
+ * explicit chains, and every other accepted element as arguments (guest-argv.ts); with the QMP
+ * commands to run before the guest's vCPUs start.
+ */
+export function guestSpec(definition: DomainDefinition, disks: readonly ResolvedDisk[], facts: LaunchFacts): GuestSpec & { prelaunch: GuestArgv['prelaunch'] } {
   const slots = ideSlots(definition);
   const specs: DiskSpec[] = [];
-  const extraArgs = ['-smp', String(definition.vcpus)];
+  const built = buildGuestArgv(definition, { pc: isPcMachine(definition), runDir: facts.runDir, ...(facts.firmware ? { firmware: facts.firmware } : {}) });
+  const extraArgs = [...built.args];
   for (const { disk, chain } of disks) {
     const [top, ...below] = chain;
     const device = slots.get(disk.target);
@@ -139,9 +219,33 @@ export function guestSpec(definition: DomainDefinition, disks: readonly Resolved
   return {
     name: definition.uuid,
     uuid: definition.uuid,
-    machine: machineOf(definition),
+    machine: [machineOf(definition), ...built.machineOptions].join(','),
+    accel: facts.accel,
     memoryMiB: Math.max(1, Math.ceil(definition.memoryKiB / 1024)),
     disks: specs,
     extraArgs,
+    prelaunch: built.prelaunch,
   };
+}
+
+/** Gives each `<interface>` without a `<mac>` one in QEMU's range 52:54:00 (libvirt's virDomainNetGenerateMAC), first in the element. */
+export function assignMacAddresses(definition: DomainDefinition): void {
+  const devices = childElement(definition.tree, 'devices');
+  for (const nic of devices ? childElements(devices, 'interface') : []) {
+    if (childElement(nic, 'mac')) continue;
+    const bytes = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
+    nic.children.unshift(element('mac', { address: `52:54:00:${bytes.join(':')}` }));
+  }
+}
+
+/**
+ * Right before QEMU opens them: boot files must exist below a storage root as regular files (no
+ * symbolic link), and the sockets QEMU creates for serial ports, consoles, channels and VNC must
+ * go below one. Disks are confined as their chains resolve, firmware in uefi-firmware.ts.
+ */
+export function confineLaunchPaths(definition: DomainDefinition, confinement: ConfinementPolicy): void {
+  for (const { path, kind } of definitionPaths(definition)) {
+    if (kind === 'kernel' || kind === 'initrd' || kind === 'dtb') confinement.existing(path, kind, ErrorDomain.Qemu);
+    else if (kind === 'chardev') confinement.creatable(path, kind, ErrorDomain.Qemu);
+  }
 }

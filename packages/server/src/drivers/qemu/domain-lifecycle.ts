@@ -7,15 +7,18 @@ import {
   ErrorNumber,
   VirError,
   DomainDefineFlags,
+  DomainShutdownFlags,
 } from '@virtwire/protocol';
-import { QEMU_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
+import { childElement, QEMU_DRIVER_DEFAULTS, textOf } from '@virtwire/protocol/xml';
 import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';
-import { checkDomainConfig } from './domain-config.js';
+import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { runIntent } from './intent-runner.js';
+import { bootsUefi, defaultNvramPath } from './uefi-firmware.js';
+import { agentSocketPath, GuestAgentSession } from './guest-agent.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { changeStateFiles } from './snapshot-metadata.js';
@@ -28,7 +31,8 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
   confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu);
-  checkDomainConfig(definition);
+  checkDomainConfig(definition, host.services);
+  assignMacAddresses(definition);
   const sameName = host.findByName(definition.name);
   const sameUuid = host.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
@@ -58,11 +62,29 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
   const { layout } = host.services;
   const metadata: FileChange[] = [...domain.snapshots.all()].map((s) => ({ path: layout.snapshotFile(domain.name, s.def.name), content: null, pruneDirectory: true }));
   const change: StateChange = { metadata, definitions: [{ path: layout.domainFile(domain.name), content: null }] };
+  const nvram = nvramToRemove(domain, layout.stateDir, flags);
+  if (nvram !== undefined) change.definitions.push({ path: nvram, content: null });
   if (domain.live) change.status = { persistent: false };
   await changeStateFiles(host, domain, change);
   for (const snapshot of [...domain.snapshots.all()]) domain.snapshots.remove(snapshot);
   if (domain.active) domain.persistent = false;
   else host.remove(domain);
+}
+
+/**
+ * libvirt's NVRAM rule of `virDomainUndefineFlags`: a UEFI domain whose NVRAM file exists is
+ * undefined only with UNDEFINE_NVRAM (the file is removed with the definition) or KEEP_NVRAM.
+ */
+function nvramToRemove(domain: QemuDomain, stateDir: string, flags: number): string | undefined {
+  if (flags & DomainUndefineFlags.Nvram && flags & DomainUndefineFlags.KeepNvram) throw invalid('cannot both keep and delete nvram');
+  if (!bootsUefi(domain.definition)) return undefined;
+  const os = childElement(domain.definition.tree, 'os');
+  const named = os && childElement(os, 'nvram') ? textOf(childElement(os, 'nvram')!).trim() : '';
+  const path = named !== '' ? named : defaultNvramPath(stateDir, domain.name);
+  if (!existsSync(path)) return undefined;
+  if (flags & DomainUndefineFlags.Nvram) return path;
+  if (!(flags & DomainUndefineFlags.KeepNvram)) throw invalid('cannot undefine domain with nvram');
+  return undefined;
 }
 
 /**
@@ -74,7 +96,8 @@ export async function startDomain(host: QemuHost, domain: QemuDomain, flags: num
   if (domain.active) throw invalid('domain is already running');
   const paused = (flags & DomainCreateFlags.StartPaused) !== 0;
   const reason = paused ? Reason.PausedUser : Reason.RunningBooted;
-  await runIntent(host, domain, { kind: 'domain-start', paused, reason }, () => launchGuest(host, domain, { paused, reason }));
+  const resetNvram = (flags & DomainCreateFlags.StartResetNvram) !== 0;
+  await runIntent(host, domain, { kind: 'domain-start', paused, reason }, () => launchGuest(host, domain, { paused, reason, resetNvram }));
 }
 
 /** `virDomainDestroyFlags`: stops QEMU (quit, then SIGKILL); completed by recovery once journaled. */
@@ -119,14 +142,32 @@ export async function resumeDomain(host: QemuHost, domain: QemuDomain): Promise<
 }
 
 /**
- * `virDomainShutdownFlags`: like libvirt, asks the guest to power off (ACPI power button through
- * QMP system_powerdown) and returns at once; the domain stays running until the guest acts, and
+ * `virDomainShutdownFlags`: like libvirt, asks the guest to power off (the guest agent's
+ * guest-shutdown with GUEST_AGENT, or by default when the domain has an agent channel; the ACPI
+ * power button through QMP system_powerdown with ACPI_POWER_BTN, by default, and when the agent
+ * fails unless only GUEST_AGENT was given) and returns at once; the domain stays running until the guest acts, and
  * a guest without an operating system never does: use DomainDestroy for those. Nothing of the
  * daemon's state changes here, so nothing is journaled; the guest's own power-off, when it comes,
  * is decided in guest-lifecycle.ts (SHUTOFF_SHUTDOWN).
  */
-export async function shutdownDomain(domain: QemuDomain): Promise<void> {
+export async function shutdownDomain(domain: QemuDomain, flags = 0): Promise<void> {
   if (!domain.guest || domain.state !== DomainState.Running) throw invalid('domain is not running');
+  // libvirt's qemuDomainShutdownFlags: the agent when asked (or, with no flags, when it is configured), ACPI otherwise or as the fallback
+  const agentAsked = (flags & DomainShutdownFlags.GuestAgent) !== 0;
+  const acpiAllowed = flags === 0 || (flags & DomainShutdownFlags.AcpiPowerBtn) !== 0;
+  if (agentAsked || (flags === 0 && agentSocketPath(domain) !== undefined)) {
+    try {
+      const agent = await GuestAgentSession.open(domain);
+      try {
+        await agent.shutdown();
+      } finally {
+        agent.close();
+      }
+      return;
+    } catch (error) {
+      if (!acpiAllowed) throw error;
+    }
+  }
   await domain.guest.qmp.execute('system_powerdown');
 }
 

@@ -52,7 +52,8 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
     if (!more) return;
     intent.advance('state-applied');
   }
-  if (payload.startPaused && !domain.active) await launchGuest(host, domain, { paused: true, reason: Reason.PausedFromSnapshot });
+  const resetNvram = payload.resetNvram === true;
+  if (payload.startPaused && !domain.active) await launchGuest(host, domain, { paused: true, reason: Reason.PausedFromSnapshot, resetNvram });
   for (const step of payload.cleanup) {
     try {
       await runStep(stepContext(host, domain, intent), step);
@@ -64,7 +65,7 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
     await domain.guest.resume();
     guestResumed(host, domain, payload.resumeAfter.reason);
   }
-  await reachEndState(host, domain, payload.endState, options.startReason ?? Reason.RunningFromSnapshot);
+  await reachEndState(host, domain, payload.endState, options.startReason ?? Reason.RunningFromSnapshot, resetNvram);
 }
 
 /** What the steps of `intent` run against: the guest's monitor while its QEMU runs, qemu-img otherwise. */
@@ -97,7 +98,7 @@ function internal(error: unknown): VirError {
 }
 
 /** Brings the guest to the change's end state: stopped, paused, running, or as it is. */
-async function reachEndState(host: QemuHost, domain: QemuDomain, endState: ForwardIntent['endState'], startReason: number): Promise<void> {
+async function reachEndState(host: QemuHost, domain: QemuDomain, endState: ForwardIntent['endState'], startReason: number, resetNvram = false): Promise<void> {
   switch (endState) {
     case 'unchanged':
       return;
@@ -105,12 +106,12 @@ async function reachEndState(host: QemuHost, domain: QemuDomain, endState: Forwa
       if (domain.active) await stopGuest(host, domain, Reason.ShutoffFromSnapshot);
       return;
     case 'paused':
-      if (!domain.active) return launchGuest(host, domain, { paused: true, reason: Reason.PausedFromSnapshot });
+      if (!domain.active) return launchGuest(host, domain, { paused: true, reason: Reason.PausedFromSnapshot, resetNvram });
       if (domain.state !== DomainState.Paused) await domain.guest!.pause();
       guestPaused(host, domain, Reason.PausedFromSnapshot);
       return;
     case 'running':
-      if (!domain.active) return launchGuest(host, domain, { paused: false, reason: startReason });
+      if (!domain.active) return launchGuest(host, domain, { paused: false, reason: startReason, resetNvram });
       if (domain.state !== DomainState.Running) await domain.guest!.resume();
       guestResumed(host, domain, startReason);
       return;

@@ -5,8 +5,11 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
-import { guestSpec, resolveDisks } from './domain-config.js';
-import { qmpArgument, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { checkDomainConfig, confineLaunchPaths, guestSpec, resolveDisks } from './domain-config.js';
+import { qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { kvmUsable } from './host-acceleration.js';
+import { prepareFirmware } from './uefi-firmware.js';
+import { clearPtyPaths, recordPtyPaths } from './guest-console.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
@@ -51,6 +54,8 @@ export interface LaunchOptions {
   paused: boolean;
   /** The state reason once started. */
   reason: number;
+  /** VIR_DOMAIN_START_RESET_NVRAM: a UEFI guest's NVRAM starts again from its template. */
+  resetNvram?: boolean;
 }
 
 /**
@@ -60,19 +65,41 @@ export interface LaunchOptions {
  */
 export async function launchGuest(host: QemuHost, domain: QemuDomain, options: LaunchOptions): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
-  const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement } = host.services;
+  const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
   const live = domain.definition.clone();
+  clearPtyPaths(live);
+  if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
+    throw VirError.report(
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      'Domain requires KVM, but it is not available. Check that virtualization is enabled in the host BIOS, and host configuration is setup to load the kvm modules.',
+    );
+  }
+  checkDomainConfig(live, { qemuBinary, kvmDevice });
+  confineLaunchPaths(live, confinement);
   const disks = await resolveDisks(live, qemuImg, confinement);
   for (const { disk, chain } of disks) if (chain.length > 0) setDiskChain(diskElement(live, disk.target), chain);
-  const spec = guestSpec(live, disks);
+  const runDir = layout.domainRunDir(domain.uuid);
+  const firmware = await prepareFirmware(live, layout.stateDir, confinement, options.resetNvram === true);
+  const { prelaunch, ...spec } = guestSpec(live, disks, { accel: live.type === 'kvm' ? 'kvm' : 'tcg', runDir, ...(firmware ? { firmware } : {}) });
   if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
   let guest: QemuProcess;
   try {
-    guest = await QemuProcess.launch({ ...spec, runtimeDir: layout.domainRunDir(domain.uuid), qemuBinary, startState: options.paused ? 'paused' : 'running' });
+    guest = await QemuProcess.launch({
+      ...spec,
+      runtimeDir: runDir,
+      qemuBinary,
+      startState: options.paused ? 'paused' : 'running',
+      beforeStart: async (qmp) => {
+        for (const { command, args } of prelaunch) await qmp.execute(command, args);
+      },
+    });
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    // libvirt reports what QEMU itself printed during this launch
+    const detail = error instanceof QemuLaunchError && error.logTail !== '' ? error.logTail : error instanceof Error ? error.message : String(error);
     throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `qemu unexpectedly closed the monitor: ${detail}`);
   }
+  await recordPtyPaths(live, guest.qmp).catch((error: unknown) => host.services.log.warn({ domain: domain.name, err: error }, 'reading the pty paths failed'));
   domain.guest = guest;
   domain.live = live;
   domain.id = host.allocateId();

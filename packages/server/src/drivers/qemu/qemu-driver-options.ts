@@ -32,6 +32,11 @@ export interface QemuDriverOptions {
    * QEMU from outside the daemon (tests, debugging). It is as powerful as the daemon's own monitor.
    */
   inspectionMonitor?: boolean;
+  /**
+   * The KVM device whose read-write access decides whether `<domain type='kvm'>` runs (default
+   * `/dev/kvm`); a path that does not open makes the driver refuse KVM as libvirt does.
+   */
+  kvmDevice?: string;
 }
 
 /** Longest runtime directory: `<dir>/<36-char uuid>/qmp.sock` must fit a unix socket path (107 bytes). */

@@ -8,6 +8,7 @@ import { loadDomains } from './domain-loader.js';
 import { Failpoints } from './failpoints.js';
 import { detachGuest } from './guest-lifecycle.js';
 import { recoverIntents } from './intent-recovery.js';
+import { DEFAULT_KVM_DEVICE } from './host-acceleration.js';
 import { qemuCapabilities } from './qemu-capabilities.js';
 import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options.js';
 import { withQemuEvents } from './qemu-events.js';
@@ -50,6 +51,8 @@ export class QemuDriver implements HypervisorDriver {
       qemuBinary: options.qemuBinary ?? 'qemu-system-x86_64',
       qemuImg: { binary: options.qemuImgBinary ?? 'qemu-img' },
       inspectionMonitor: options.inspectionMonitor ?? false,
+      kvmDevice: options.kvmDevice ?? DEFAULT_KVM_DEVICE,
+      ...(environment.streams ? { streams: environment.streams } : {}),
       overlayCreation: options.overlayCreation ?? 'blockdev-create',
     });
   }

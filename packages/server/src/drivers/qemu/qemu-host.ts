@@ -8,6 +8,7 @@ import type { QemuDomain } from './qemu-domain.js';
 import type { StateLayout } from './state-layout.js';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { DomainEventBus } from '../../events/domain-event-bus.js';
+import type { StreamTickets } from '../../streams/stream-tickets.js';
 
 const noDomain = (detail: string) => VirError.report(ErrorNumber.NoDomain, ErrorDomain.Qemu, detail);
 
@@ -25,6 +26,10 @@ export interface HostServices {
   readonly overlayCreation: 'blockdev-create' | 'engine';
   /** Give guests a second QMP monitor socket for inspection. */
   readonly inspectionMonitor: boolean;
+  /** The KVM device `type='kvm'` needs (host-acceleration.ts). */
+  readonly kvmDevice: string;
+  /** The daemon's byte streams (consoles), when it has them. */
+  readonly streams?: StreamTickets;
 }
 
 /** Every domain of the `qemu:///session` driver, shared by all its connections (libvirt's `virQEMUDriver`). */

@@ -46,6 +46,8 @@ export interface CreateIntent {
   files: IntentFiles;
   /** HALT: stop the domain once committed. */
   halt: boolean;
+  /** QUIESCE: the guest may be frozen while this create runs; recovery thaws it, whatever the outcome. */
+  quiesce?: boolean;
   change: StateChange;
 }
 
@@ -76,6 +78,8 @@ export interface ForwardIntent {
   stopFirst: boolean;
   /** Start the guest (paused) once the state files are written, before the cleanup steps (revert to a running state). */
   startPaused: boolean;
+  /** REVERT_RESET_NVRAM: a guest this change starts gets its NVRAM from the template again. */
+  resetNvram?: boolean;
   /** Disk steps before the state files are written. */
   steps: DiskStep[];
   /** Steps after the state files are written (removing images the new state no longer uses). */

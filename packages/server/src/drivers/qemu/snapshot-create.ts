@@ -16,6 +16,7 @@ import {
   saveLiveCheckpoint,
   type OperationResult,
 } from './engine/index.js';
+import { GuestAgentSession } from './guest-agent.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { runIntent } from './intent-runner.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
@@ -54,7 +55,7 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
   job?.abortable();
   job?.checkpoint();
   await runIntent(host, domain, createIntent(host, domain, plan), async (intent) => {
-    const result = await runEngine(host, domain, plan, intent, timing, job);
+    const result = plan.quiesce ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job)) : await runEngine(host, domain, plan, intent, timing, job);
     if (!result.ok) {
       const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
       const error = operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
@@ -93,6 +94,7 @@ function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): C
     change: createChange(host, domain, plan),
   };
   if (plan.tag !== undefined) intent.tag = plan.tag;
+  if (plan.quiesce) intent.quiesce = true;
   return intent;
 }
 
@@ -148,6 +150,38 @@ function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, inten
       return saveLiveCheckpoint(qmp!, tag, common);
     case 'offline-internal':
       return createOfflineInternalSnapshot(plan.disks.map((d) => ({ target: d.target, path: d.chain[0]!.path, format: 'qcow2' as const })), tag, { ...common, qemuImg });
+  }
+}
+
+/**
+ * QUIESCE (libvirt's qemuSnapshotFSFreeze/Thaw): the guest agent freezes every filesystem, the
+ * operation runs, and the filesystems are thawed whatever happened (the intent's recovery thaws
+ * them too, should the daemon die in between). A failed freeze fails the create before any disk
+ * changed; a failed thaw after a successful operation fails the call as libvirt does.
+ */
+async function frozen(host: QemuHost, domain: QemuDomain, operation: () => Promise<OperationResult>): Promise<OperationResult> {
+  const agent = await GuestAgentSession.open(domain);
+  try {
+    let result: OperationResult | undefined;
+    try {
+      await agent.freeze();
+      host.services.failpoints.reach('qemu.snapshot-create.frozen');
+      result = await operation();
+    } finally {
+      const thawed = await agent.thaw().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (thawed !== undefined) {
+        host.services.log.error({ domain: domain.name, err: thawed }, 'thawing the guest after a snapshot failed');
+        // an operation that succeeded is reported with the thaw's failure; a failed one keeps its own error
+        // eslint-disable-next-line no-unsafe-finally
+        if (result?.ok) throw thawed;
+      }
+    }
+    return result;
+  } finally {
+    agent.close();
   }
 }
 

@@ -26,6 +26,8 @@ import { listSnapshots, readLiveDisks } from './engine/index.js';
 import type { CreateKind } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { agentSocketPath } from './guest-agent.js';
+import { bootsUefi } from './uefi-firmware.js';
 import { checkSnapshotName, internalTag } from './snapshot-names.js';
 
 const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
@@ -54,6 +56,8 @@ export interface SnapshotPlan {
   newDefinition?: DomainDefinition;
   /** The live definition after the snapshot, when the domain runs and it changes. */
   newLive?: DomainDefinition;
+  /** QUIESCE: the guest agent freezes the guest's filesystems around the engine operation. */
+  quiesce?: boolean;
 }
 
 /** libvirt's refusal of a group snapshot it cannot make atomically (checkAtomicRequest gives the same text). */
@@ -120,6 +124,10 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
 
   const atomic = (flags & Create.Atomic) !== 0;
   const kind = checkSelection(def, effective.disks(), { diskOnly, active, atomic }, capabilities);
+  // qemuSnapshotPrepare: the NVRAM on pflash cannot take part in an internal snapshot of a running guest
+  if (active && (kind === 'live-internal-disk' || kind === 'live-checkpoint') && bootsUefi(effective)) {
+    throw qemuError(ErrorNumber.OperationUnsupported, 'internal snapshots of a VM with pflash based firmware are not supported');
+  }
   const reuse = (flags & Create.ReuseExt) !== 0;
   const disks = await planDisks(host, domain, def, reuse);
 
@@ -127,12 +135,13 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain moment ${def.name} already exists`);
   }
   if (flags & Create.Quiesce) {
-    // qemuDomainAgentAvailable: a guest that is not running cannot freeze; no guest agent is ever configured here.
+    // qemuDomainAgentAvailable: a guest that is not running cannot freeze; the agent needs its channel
     if (domain.stateName() !== 'running') throw qemuError(ErrorNumber.OperationInvalid, 'domain is not running');
-    throw qemuError(ErrorNumber.ArgumentUnsupported, 'QEMU guest agent is not configured');
+    if (agentSocketPath(domain) === undefined) throw qemuError(ErrorNumber.ArgumentUnsupported, 'QEMU guest agent is not configured');
   }
 
   const plan: SnapshotPlan = { kind, def, disks, keepMetadata, reuse, halt: (flags & Create.Halt) !== 0 };
+  if (flags & Create.Quiesce) plan.quiesce = true;
   if (kind === 'live-external' || kind === 'offline-external') {
     plan.newDefinition = switchedDefinition(domain.definition, disks, domain.live);
     if (domain.live) plan.newLive = switchedDefinition(domain.live, disks, null);

@@ -70,6 +70,7 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
     endState,
     change: { metadata, definitions },
   };
+  if (flags & Revert.ResetNvram) payload.resetNvram = true;
   await runIntent(host, domain, payload, async (intent) => {
     await reservePlannedFiles(intent, intent.payload.files);
     intent.advance('committed');

@@ -22,6 +22,8 @@ export interface LaunchOptions extends GuestSpec {
    */
   startState?: 'paused' | 'prelaunch' | 'running';
   qmp?: QmpClientOptions;
+  /** Runs once QMP is up, before the start state is applied (the vCPUs have not run yet): e.g. passwords. */
+  beforeStart?: (qmp: QmpClient) => Promise<void>;
 }
 
 /** How to re-attach to a guest started by an earlier daemon. */
@@ -51,6 +53,7 @@ export class QemuProcess {
     const paths = runtimePaths(options.runtimeDir);
     const argv = buildQemuArgv(options, paths);
     await prepareRuntimeDir(paths, options.name);
+    const logStart = await fileSize(paths.logFile);
     const { child, exited } = await spawnDetached(options.qemuBinary ?? 'qemu-system-x86_64', argv, paths);
     const pid = child.pid ?? 0;
     let qmp: QmpClient;
@@ -58,11 +61,13 @@ export class QemuProcess {
       qmp = await QmpClient.connect(paths.qmpSocket, { ...options.qmp, signal: exited });
     } catch (error) {
       if (!exited.aborted) child.kill('SIGKILL');
-      throw new QemuLaunchError(`QEMU for ${options.name} did not become ready (${asError(error).message})`, await readLogTail(paths), { cause: error });
+      if (!exited.aborted) await waitForProcessExit(pid, 2_000);
+      throw new QemuLaunchError(`QEMU for ${options.name} did not become ready (${asError(error).message})`, await readLaunchOutput(paths, logStart), { cause: error });
     }
     const guest = new QemuProcess(options.name, pid, paths, qmp);
     try {
       await guest.assertPidFileMatches();
+      await options.beforeStart?.(qmp);
       await guest.applyStartState(options.startState ?? 'paused');
       return guest;
     } catch (error) {
@@ -202,12 +207,29 @@ async function spawnDetached(binary: string, argv: string[], paths: RuntimePaths
   return { child, exited: exitedController.signal };
 }
 
-async function readLogTail(paths: RuntimePaths, maxBytes = 4096): Promise<string> {
+async function fileSize(file: string): Promise<number> {
   try {
-    const text = await fs.readFile(paths.logFile, 'utf8');
-    return text.slice(-maxBytes).trim();
+    return (await fs.stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What QEMU wrote to its log during this launch (from `start`, the log's size before it), without our header, at most 4 KiB. */
+async function readLaunchOutput(paths: RuntimePaths, start: number, maxBytes = 4096): Promise<string> {
+  let handle;
+  try {
+    handle = await fs.open(paths.logFile, 'r');
+    const size = (await handle.stat()).size;
+    const length = Math.min(Math.max(0, size - start), maxBytes * 4);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, start);
+    const lines = buffer.toString('utf8').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('--- '));
+    return lines.join('\n').slice(0, maxBytes).trim();
   } catch {
     return '';
+  } finally {
+    await handle?.close();
   }
 }
 

@@ -1,0 +1,67 @@
+// The QEMU arguments of a definition beyond its disks: CPU, clock, boot, firmware, lifecycle and every device of the device table.
+import { childElement, childElements, textOf, type DomainDefinition } from '@virtwire/protocol/xml';
+import { DEVICE_TABLE, deviceElements, needsImplicitUsb, needsImplicitVirtioSerial, type DeviceContext } from './device-table.js';
+import type { FirmwareFiles } from './uefi-firmware.js';
+
+/** What the arguments depend on besides the definition. */
+export interface GuestArgvInput {
+  pc: boolean;
+  runDir: string;
+  /** The firmware files when the guest boots UEFI. */
+  firmware?: FirmwareFiles;
+}
+
+/** The arguments, the machine options, and the QMP commands to run before the vCPUs start. */
+export interface GuestArgv {
+  args: string[];
+  machineOptions: string[];
+  prelaunch: DeviceContext['prelaunch'];
+}
+
+const BOOT_LETTERS: Readonly<Record<string, string>> = { hd: 'c', cdrom: 'd', network: 'n' };
+
+/**
+ * Builds the arguments realising every accepted element of `definition` (checked before by
+ * `checkSupportedXml`). The live definition may gain what the driver fills in (channel sockets).
+ */
+export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInput): GuestArgv {
+  const tree = definition.tree;
+  const args: string[] = [];
+  const machineOptions: string[] = [];
+  const features = childElement(tree, 'features');
+  if (!features || !childElement(features, 'acpi')) machineOptions.push('acpi=off');
+  const cpu = childElement(tree, 'cpu');
+  const mode = cpu?.attributes.get('mode') ?? 'custom';
+  const model = cpu && childElement(cpu, 'model') ? textOf(childElement(cpu, 'model')!).trim() : undefined;
+  if (mode === 'host-passthrough') args.push('-cpu', 'host');
+  else if (mode === 'maximum') args.push('-cpu', 'max');
+  else if (model) args.push('-cpu', model);
+  const topology = cpu ? childElement(cpu, 'topology') : undefined;
+  const smp = [String(definition.vcpus)];
+  if (topology) for (const key of ['sockets', 'cores', 'threads']) smp.push(`${key}=${topology.attributes.get(key) ?? 1}`);
+  args.push('-smp', smp.join(','));
+  args.push('-rtc', `base=${childElement(tree, 'clock')?.attributes.get('offset') ?? 'utc'}`);
+  const os = childElement(tree, 'os');
+  if (os) {
+    const order = childElements(os, 'boot').map((b) => BOOT_LETTERS[b.attributes.get('dev') ?? 'hd']).join('');
+    if (order) args.push('-boot', `order=${order}`);
+    for (const [name, option] of [['kernel', '-kernel'], ['initrd', '-initrd'], ['cmdline', '-append']] as const) {
+      const el = childElement(os, name);
+      if (el) args.push(option, textOf(el).trim());
+    }
+  }
+  if (input.firmware) {
+    args.push('-drive', `if=pflash,format=raw,unit=0,file=${input.firmware.loader},readonly=on`);
+    args.push('-drive', `if=pflash,format=raw,unit=1,file=${input.firmware.nvram}`);
+  }
+  const onReboot = childElement(tree, 'on_reboot');
+  if (onReboot && textOf(onReboot).trim() === 'destroy') args.push('-no-reboot');
+  const ctx: DeviceContext = { pc: input.pc, runDir: input.runDir, counters: new Map(), prelaunch: [] };
+  const all = deviceElements(childElement(tree, 'devices'));
+  if (needsImplicitUsb(all)) args.push('-device', `${input.pc ? 'piix3-usb-uhci' : 'qemu-xhci'},id=usb`);
+  if (needsImplicitVirtioSerial(all)) args.push('-device', 'virtio-serial-pci,id=virtio-serial0');
+  // controllers first, so the buses the other devices name exist
+  const ordered = [...all.filter((d) => d.name === 'controller'), ...all.filter((d) => d.name !== 'controller')];
+  for (const el of ordered) args.push(...DEVICE_TABLE[el.name]!.argv(el, ctx, all));
+  return { args, machineOptions, prelaunch: ctx.prelaunch };
+}

@@ -1,0 +1,95 @@
+// UEFI guests: OVMF code on pflash unit 0 and a per-domain NVRAM copy on unit 1, chosen (firmware='efi') or named (<loader>, <nvram>).
+import { ErrorDomain } from '@virtwire/protocol';
+import { childElement, element, textOf, type DomainDefinition, type XmlElement } from '@virtwire/protocol/xml';
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
+import { unsupported } from './xml-shape.js';
+
+/** Debian's `ovmf` package: 4 MiB OVMF code and its variable-store template. */
+export const OVMF = { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' } as const;
+
+/** The pflash files of a UEFI guest. */
+export interface FirmwareFiles {
+  /** Read-only firmware code (pflash unit 0). */
+  loader: string;
+  /** The domain's own variable store (pflash unit 1). */
+  nvram: string;
+}
+
+/** True when the definition boots UEFI (`<os firmware='efi'>` or a pflash `<loader>`). */
+export function bootsUefi(definition: DomainDefinition): boolean {
+  const os = childElement(definition.tree, 'os');
+  return os !== undefined && (os.attributes.get('firmware') === 'efi' || childElement(os, 'loader') !== undefined);
+}
+
+/** libvirt's checks of `<loader>`/`<nvram>` as far as this driver realises them: pflash, read-only code, NVRAM only with UEFI. */
+export function checkFirmware(definition: DomainDefinition): void {
+  const os = childElement(definition.tree, 'os');
+  const loader = os ? childElement(os, 'loader') : undefined;
+  const nvram = os ? childElement(os, 'nvram') : undefined;
+  for (const el of [loader, nvram]) if (el && textOf(el).includes(',')) throw unsupported(`firmware path '${textOf(el).trim()}' must not contain commas`);
+  if (loader && loader.attributes.get('type') !== 'pflash') throw unsupported("only <loader type='pflash'> is supported by the qemu driver");
+  if (loader && loader.attributes.get('readonly') === 'no') throw unsupported("a pflash <loader readonly='no'> is not supported by the qemu driver");
+  if (loader && textOf(loader).trim() === '' && os?.attributes.get('firmware') !== 'efi') throw unsupported('<loader> needs a path');
+  if (nvram && !bootsUefi(definition)) throw unsupported('<nvram> needs UEFI (<os firmware=\'efi\'> or a pflash <loader>)');
+}
+
+/** Where a domain's NVRAM lives when its definition names none (libvirt: `<nvramDir>/<name>_VARS.fd`). */
+export function defaultNvramPath(stateDir: string, name: string): string {
+  return join(stateDir, 'qemu', 'nvram', `${name}_VARS.fd`);
+}
+
+/**
+ * Resolves a UEFI guest's firmware before launch and records it in the live definition: the
+ * loader (named: confined; chosen: Debian's OVMF), the NVRAM (named: confined; chosen: in the
+ * state directory), created 0600 from its template (named: confined; chosen: OVMF's) when missing,
+ * or anew with `reset` (VIR_DOMAIN_START_RESET_NVRAM).
+ */
+export async function prepareFirmware(live: DomainDefinition, stateDir: string, confinement: ConfinementPolicy, reset = false): Promise<FirmwareFiles | undefined> {
+  if (!bootsUefi(live)) return undefined;
+  const os = childElement(live.tree, 'os')!;
+  const loaderEl = childElement(os, 'loader');
+  const namedLoader = loaderEl ? textOf(loaderEl).trim() : '';
+  let loader: string = OVMF.code;
+  if (namedLoader !== '') loader = confinement.existing(namedLoader, 'loader', ErrorDomain.Qemu).path;
+  else if (!existsSync(OVMF.code)) throw unsupported(`UEFI needs Debian's ovmf package (${OVMF.code} is missing)`);
+  const nvramEl = childElement(os, 'nvram');
+  const namedNvram = nvramEl ? textOf(nvramEl).trim() : '';
+  const namedTemplate = nvramEl?.attributes.get('template');
+  const nvram = namedNvram !== '' ? namedNvram : defaultNvramPath(stateDir, live.name);
+  if (!existsSync(nvram) || reset) {
+    const template = namedTemplate ? confinement.existing(namedTemplate, 'nvram-template', ErrorDomain.Qemu).path : loader === OVMF.code ? OVMF.vars : undefined;
+    if (template === undefined) throw unsupported(`NVRAM '${nvram}' ${reset ? 'cannot be reset' : 'does not exist'}: <nvram> names no template`);
+    if (namedNvram !== '') confinement.creatable(nvram, 'nvram', ErrorDomain.Qemu);
+    await fs.mkdir(dirname(nvram), { recursive: true, mode: 0o700 });
+    // a fresh copy appears whole or not at all (START_RESET_NVRAM replaces the old one in one rename)
+    const temp = `${nvram}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await fs.copyFile(template, temp, constants.COPYFILE_EXCL);
+      await fs.chmod(temp, 0o600);
+      await fs.rename(temp, nvram);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  } else if (namedNvram !== '') {
+    confinement.existing(nvram, 'nvram', ErrorDomain.Qemu);
+  }
+  setOsChild(os, 'loader', element('loader', { readonly: 'yes', type: 'pflash' }, [loader]));
+  const nvramAttributes: Record<string, string> = {};
+  if (namedTemplate ?? (loader === OVMF.code ? OVMF.vars : undefined)) nvramAttributes.template = namedTemplate ?? OVMF.vars;
+  setOsChild(os, 'nvram', element('nvram', nvramAttributes, [nvram]));
+  return { loader, nvram };
+}
+
+/** Puts `el` in place of `<os>`'s child of that name, or after `<type>`. */
+function setOsChild(os: XmlElement, name: string, el: XmlElement): void {
+  const index = os.children.findIndex((c) => typeof c !== 'string' && c.name === name);
+  if (index >= 0) {
+    os.children[index] = el;
+    return;
+  }
+  const after = os.children.findIndex((c) => typeof c !== 'string' && (c.name === (name === 'nvram' ? 'loader' : 'type')));
+  os.children.splice(after + 1, 0, el);
+}

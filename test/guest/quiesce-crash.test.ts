@@ -1,0 +1,81 @@
+// The daemon killed while a quiesced snapshot holds the real guest frozen: the next daemon's recovery thaws it and undoes the snapshot.
+import { connect, DomainShutdownFlags, DomainSnapshotCreateFlags as Create, DomainState, ShutoffReason, type Connection } from '@virtwire/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
+import { hasQemu, killGuestsUnder, QemuSandbox } from '../qemu/qemu-fixture.js';
+import { createDataDisk } from './data-disk.js';
+import { consoleOver, guestDomainXml } from './driver-guest-domain.js';
+import { GuestAgentClient } from './guest-agent-client.js';
+import { guestImage, guestSkipReason } from './guest-image.js';
+
+describe.skipIf(!hasQemu || guestSkipReason !== undefined)('a quiesced snapshot interrupted by the daemon\'s death', () => {
+  const box = QemuSandbox.create();
+  const paths = { state: box.path('state'), images: box.path('images'), runtime: box.path('run') };
+  for (const dir of Object.values(paths)) mkdirSync(dir, { recursive: true });
+  const daemons: SpawnedDaemon[] = [];
+  const connections: Connection[] = [];
+  afterAll(async () => {
+    for (const conn of connections) await conn.close().catch(() => undefined);
+    for (const daemon of daemons) daemon.child.kill('SIGKILL');
+    await Promise.all(daemons.map((d) => d.exited));
+    await killGuestsUnder(paths.runtime);
+    box.cleanup();
+  });
+
+  const start = async (failpoints = '') => {
+    const args = ['--state-dir', paths.state, '--storage-root', paths.images, '--storage-root', guestImage().dir, '--qemu-runtime-dir', paths.runtime];
+    const daemon = await spawnDaemon(args, { VIRTWIRE_FAILPOINTS: failpoints });
+    daemons.push(daemon);
+    const conn = await connect(`qemu+${daemon.wsAddress}/session`);
+    connections.push(conn);
+    return { daemon, conn };
+  };
+
+  it('recovery at the next start thaws the guest and removes the overlay', async () => {
+    const first = await start('qemu.snapshot-create.frozen');
+    const disk = await createDataDisk(join(paths.images, 'vda.qcow2'), { sizeMiB: 32, label: 'vda' });
+    const dom = await first.conn.domainDefineXML(guestDomainXml('frozen', disk));
+    await dom.create();
+    const console = consoleOver(await dom.openConsole());
+    const poke = setInterval(() => console.write('\n'), 2_000);
+    try {
+      await console.waitFor(/virtwire-guest# /, 180_000);
+    } finally {
+      clearInterval(poke);
+    }
+    const live = await dom.getXMLDesc();
+    const agentSocket = /<source mode='bind' path='([^']+)'\/>\s*<target type='virtio' name='org\.qemu\.guest_agent\.0'\/>/.exec(live)![1]!;
+    const overlay = join(paths.images, 'vda.s1.qcow2');
+    const xml = `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+    const call = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce);
+    expect(await call.then(() => 'returned', () => 'failed')).toBe('failed');
+    expect(await first.daemon.exited).toBe('SIGKILL');
+
+    // the daemon died with the guest frozen
+    const agent = await GuestAgentClient.connect(agentSocket);
+    try {
+      expect(await agent.fsfreezeStatus()).toBe('frozen');
+    } finally {
+      agent.close();
+    }
+
+    const second = await start();
+    const again = await second.conn.domainLookupByName('frozen');
+    expect(await again.isActive()).toBe(true);
+    expect(await again.listAllSnapshots()).toEqual([]);
+    expect(existsSync(overlay)).toBe(false);
+    const after = await GuestAgentClient.connect(agentSocket);
+    try {
+      expect(await after.fsfreezeStatus()).toBe('thawed');
+    } finally {
+      after.close();
+    }
+    // and the thawed agent obeys DomainShutdown's GUEST_AGENT mode: the guest powers itself off
+    await again.shutdown(DomainShutdownFlags.GuestAgent);
+    for (let i = 0; i < 600 && (await again.isActive()); i++) await sleep(100);
+    expect(await again.getState()).toEqual({ state: DomainState.Shutoff, reason: ShutoffReason.Shutdown });
+  }, 300_000);
+});
