@@ -1,92 +1,34 @@
 // The SDK's core in a real headless Chromium: bundled for the browser, talking to a real virtwired over WebSocket.
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { build, type Rollup } from 'vite';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../helpers/virtwired.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[browser] ${CHROMIUM} is missing (Debian package chromium): browser tests skipped`);
-
-/** What the test page puts on `window`: the bundled SDK, and flags the test waits for. */
-interface TestWindow {
-  sdk: typeof import('@virtwire/client/browser');
-  ready?: boolean;
-  connected?: boolean;
-}
-
-const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url));
-
-/**
- * Bundles the client core (no Node entry point) as ES modules, as a web app's bundler would: the
- * entry `sdk.js`, and the chunks it imports on demand (the XML parser), by file name.
- */
-async function bundleClientCore(): Promise<Map<string, string>> {
-  const output = (await build({
-    configFile: false,
-    logLevel: 'silent',
-    resolve: {
-      alias: [
-        { find: /^@virtwire\/protocol$/, replacement: source('protocol/src/index.ts') },
-        { find: /^@virtwire\/protocol\/xml$/, replacement: source('protocol/src/xml.ts') },
-        { find: /^@virtwire\/runtime$/, replacement: source('runtime/src/index.ts') },
-      ],
-    },
-    build: {
-      write: false,
-      minify: false,
-      lib: { entry: source('client/src/index.ts'), formats: ['es'], fileName: 'sdk' },
-    },
-  })) as Rollup.RollupOutput[];
-  const chunks = output[0]!.output.filter((o): o is Rollup.OutputChunk => o.type === 'chunk');
-  return new Map(chunks.map((chunk) => [`/${chunk.fileName}`, chunk.code]));
-}
-
-const page = `<!doctype html><meta charset="utf-8"><title>virtwire</title>
-<script type="module">
-  import * as sdk from '/sdk.js';
-  window.sdk = sdk;
-  window.ready = true;
-</script>`;
+import { loadSdk, serveSdkPage, type SdkPage, type TestWindow } from './sdk-page.js';
 
 describe.skipIf(!hasChromium)('the SDK in headless Chromium', () => {
-  let web: Server;
+  let web: SdkPage;
   let origin: string;
   let server: TestDaemon;
   let browser: Browser;
 
   beforeAll(async () => {
-    const sdk = await bundleClientCore();
-    expect(sdk.has('/sdk.js')).toBe(true);
-    for (const code of sdk.values()) expect(code).not.toMatch(/from ['"](node:|ws['"])/);
-    web = createServer((request, response) => {
-      const code = sdk.get(request.url ?? '');
-      if (code !== undefined) response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
-      else response.writeHead(200, { 'content-type': 'text/html' }).end(page);
-    });
-    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    web = await serveSdkPage();
+    expect(web.bundle.has('/sdk.js')).toBe(true);
+    for (const code of web.bundle.values()) expect(code).not.toMatch(/from ['"](node:|ws['"])/);
+    origin = web.origin;
     server = await startTestDaemon({ allowedOrigins: [origin] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (web) await new Promise((resolve) => web.close(resolve));
+    await web?.close();
   });
 
   async function openPage() {
     const tab = await browser.newPage();
-    await tab.goto(origin);
-    await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    await loadSdk(tab, origin);
     return tab;
   }
 

@@ -49,6 +49,20 @@ describe('DomainGetJobStats', () => {
     expect((await stats(DomainGetJobStatsFlags.Completed)).params.operation).toBe(DomainJobOperation.SnapshotDelete);
   });
 
+  it('DomainAbortJob: refused with no job, and for a job that cannot be aborted (the test driver\'s)', async () => {
+    const test = await a.domainLookupByName('test');
+    const idle = await failure(b.call('DomainAbortJob', { domain: test.ref }));
+    expect([idle.code, idle.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: no job is active on the domain']);
+    const held = driver.hold();
+    const creating = test.snapshotCreateXML('<domainsnapshot><name>j2</name></domainsnapshot>');
+    expect(await held.entered).toBe('DomainSnapshotCreateXML');
+    const refused = await failure(b.call('DomainAbortJob', { domain: test.ref }));
+    expect(refused.code).toBe(ErrorNumber.OperationInvalid);
+    expect(refused.message).toContain('cannot be aborted');
+    held.release();
+    expect((await creating).name).toBe('j2');
+  });
+
   it("refuses unknown flags and unknown domains with libvirt's errors", async () => {
     const test = await a.domainLookupByName('test');
     expect((await failure(a.call('DomainGetJobStats', { domain: test.ref, flags: 4 }))).code).toBe(ErrorNumber.InvalidArg);

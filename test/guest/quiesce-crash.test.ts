@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnDaemon, type SpawnedDaemon as DaemonProcess } from '../helpers/daemon-process.js';
+import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
 import { hasQemu, killGuestsUnder, QemuSandbox } from '../qemu/qemu-fixture.js';
 import { createDataDisk } from './data-disk.js';
 import { consoleOver, guestDomainXml } from './driver-guest-domain.js';
@@ -15,7 +15,7 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('a quiesced snapshot 
   const box = QemuSandbox.create();
   const paths = { state: box.path('state'), images: box.path('images'), runtime: box.path('run') };
   for (const dir of Object.values(paths)) mkdirSync(dir, { recursive: true });
-  const daemons: DaemonProcess[] = [];
+  const daemons: SpawnedDaemon[] = [];
   const connections: Connection[] = [];
   afterAll(async () => {
     for (const conn of connections) await conn.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 // Nobody locks others out before or after authenticating: idle sockets evict themselves, caps per principal, the read-write socket's owner always gets in, the log cannot be flooded.
 import { type DriverCapabilities } from '@virtwire/protocol';
-import { generateToken, tokenEntry, type DriverConnection, type HypervisorDriver } from '@virtwire/server';
+import { generateToken, tokenEntry, type DriverConnection, type DriverMethods, type HypervisorDriver } from '@virtwire/server';
 import { testCapabilities } from '@virtwire/server/testing';
 import { connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,16 +97,20 @@ describe('admission', () => {
 class FailingDriver implements HypervisorDriver {
   readonly scheme = 'failing';
   async open(): Promise<DriverConnection> {
-    const capabilities: DriverCapabilities = { ...testCapabilities('group') };
+    const methods: DriverMethods = {
+      ConnectGetVersion: {
+        flags: 0,
+        handle: () => {
+          throw new Error('boom '.repeat(200));
+        },
+      },
+    };
+    const capabilities: DriverCapabilities = testCapabilities('group', methods);
     return {
       uri: 'failing:///',
       capabilities,
       close: async () => undefined,
-      handlers: {
-        ConnectGetVersion: () => {
-          throw new Error('boom '.repeat(200));
-        },
-      },
+      methods,
     };
   }
   async shutdown(): Promise<void> {}

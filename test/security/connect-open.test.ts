@@ -17,8 +17,8 @@ class SlowOpenDriver implements HypervisorDriver {
   async open(): Promise<DriverConnection> {
     await sleep(50);
     this.opened++;
-    const capabilities: DriverCapabilities = { ...testCapabilities('group') };
-    return { uri: 'slow:///', capabilities, handlers: {}, close: async () => void this.closed++ };
+    const capabilities: DriverCapabilities = testCapabilities('group', {});
+    return { uri: 'slow:///', capabilities, methods: {}, close: async () => void this.closed++ };
   }
   async shutdown(): Promise<void> {}
 }

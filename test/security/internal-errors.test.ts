@@ -1,6 +1,6 @@
 // Internal failures reach the client as -32603 with a correlation id: no stack trace, no host path, no crash.
 import { JsonRpcErrorCode, type DriverCapabilities } from '@virtwire/protocol';
-import { startDaemon, type Daemon, type DriverConnection, type HypervisorDriver } from '@virtwire/server';
+import { startDaemon, type Daemon, type DriverConnection, type DriverMethods, type HypervisorDriver } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,18 +15,22 @@ const SECRET_PATH = '/var/lib/virtwire/secret/domain-keys.xml';
 class FaultyDriver implements HypervisorDriver {
   readonly scheme = 'faulty';
   async open(): Promise<DriverConnection> {
-    const capabilities: DriverCapabilities = { ...testCapabilities('group') };
+    const methods: DriverMethods = {
+      ConnectGetVersion: {
+        flags: 0,
+        handle: () => {
+          throw Object.assign(new Error(`ENOENT: no such file or directory, open '${SECRET_PATH}'`), { code: 'ENOENT', path: SECRET_PATH });
+        },
+      },
+      ConnectGetCapabilities: { flags: 0, handle: () => Promise.reject(`raw string rejection mentioning ${SECRET_PATH}`) },
+      ConnectListAllDomains: { flags: 0, handle: () => [{ name: 'x', uuid: '00000000-0000-0000-0000-000000000000', id: BigInt(1) as unknown as number }] },
+    };
+    const capabilities: DriverCapabilities = testCapabilities('group', methods);
     return {
       uri: 'faulty:///',
       capabilities,
       close: async () => undefined,
-      handlers: {
-        ConnectGetVersion: () => {
-          throw Object.assign(new Error(`ENOENT: no such file or directory, open '${SECRET_PATH}'`), { code: 'ENOENT', path: SECRET_PATH });
-        },
-        ConnectGetCapabilities: () => Promise.reject(`raw string rejection mentioning ${SECRET_PATH}`),
-        ConnectListAllDomains: () => [{ name: 'x', uuid: '00000000-0000-0000-0000-000000000000', id: BigInt(1) as unknown as number }],
-      },
+      methods,
     };
   }
   async shutdown(): Promise<void> {}

@@ -1,6 +1,6 @@
 // Per-message bounds over a real daemon: size, fragments, batch, depth, ids, call budget, XML bounds, app-level ping.
 import { ErrorDomain, ErrorNumber, JsonRpcErrorCode } from '@virtwire/protocol';
-import { startDaemon, type DriverConnection, type HypervisorDriver } from '@virtwire/server';
+import { startDaemon, type DriverConnection, type DriverMethods, type HypervisorDriver } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,12 +167,10 @@ describe('calls in flight per connection', () => {
       for (const go of this.waiting.splice(0)) go();
     }
     async open(): Promise<DriverConnection> {
-      return {
-        uri: 'gated:///',
-        capabilities: testCapabilities('group'),
-        close: async () => undefined,
-        handlers: {
-          ConnectGetVersion: async () => {
+      const methods: DriverMethods = {
+        ConnectGetVersion: {
+          flags: 0,
+          handle: async () => {
             this.running++;
             this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
             await new Promise<void>((go) => this.waiting.push(go));
@@ -181,6 +179,7 @@ describe('calls in flight per connection', () => {
           },
         },
       };
+      return { uri: 'gated:///', capabilities: testCapabilities('group', methods), close: async () => undefined, methods };
     }
     async shutdown(): Promise<void> {}
   }

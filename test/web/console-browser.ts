@@ -1,22 +1,12 @@
 // Headless Chromium for the web console tests: launched as test/browser does, each tab recording page errors, console errors and CSP reports.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[web] ${CHROMIUM} is missing (Debian package chromium): web console tests skipped`);
+export { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 
 /** The built console (`npm run build` builds it), found as virtwired finds it: through @virtwire/web's package. */
 export const WEB_ROOT = join(dirname(createRequire(import.meta.url).resolve('@virtwire/web/package.json')), 'dist');
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 /** A tab and everything that went wrong in it: uncaught errors, console errors (CSP violations are logged there too). */
 export interface ConsoleTab {

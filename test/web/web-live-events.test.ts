@@ -15,7 +15,7 @@ class NoEventsTestDriver implements HypervisorDriver {
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
     const c = await this.inner.open(uri);
-    return { capabilities: c.capabilities, uri: c.uri, handlers: c.handlers, ...(c.jobScope ? { jobScope: c.jobScope } : {}), close: () => c.close() };
+    return { capabilities: c.capabilities, uri: c.uri, methods: c.methods, ...(c.jobScope ? { jobScope: c.jobScope } : {}), close: () => c.close() };
   }
 
   shutdown(): Promise<void> {

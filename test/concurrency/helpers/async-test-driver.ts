@@ -1,6 +1,6 @@
 // The test driver made asynchronous, as the qemu driver is: its write calls yield to the event loop and can be held.
 import { methods, type MethodName } from '@virtwire/protocol';
-import { confinementPolicy, type ConnectionUri, type DriverConnection, type DriverEnvironment, type DriverHandlers, type HypervisorDriver } from '@virtwire/server';
+import { confinementPolicy, type ConnectionUri, type DriverConnection, type DriverEnvironment, type DriverMethods, type HypervisorDriver } from '@virtwire/server';
 import { pino } from 'pino';
 import { TestDriver } from '@virtwire/server/testing';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
@@ -71,12 +71,12 @@ export class AsyncTestDriver implements HypervisorDriver {
 
   async open(uri: ConnectionUri, readOnly: boolean): Promise<DriverConnection> {
     const connection = await this.inner.open(uri);
-    const handlers: Record<string, AnyHandler> = {};
-    for (const [name, handler] of Object.entries(connection.handlers) as Array<[MethodName, AnyHandler]>) {
-      handlers[name] = methods[name].permission === 'write' ? this.slowed(name, handler) : handler;
+    const table: Record<string, { flags: number; handle: AnyHandler }> = {};
+    for (const [name, method] of Object.entries(connection.methods) as Array<[MethodName, { flags: number; handle: AnyHandler }]>) {
+      table[name] = methods[name].permission === 'write' ? { flags: method.flags, handle: this.slowed(name, method.handle) } : method;
     }
     void readOnly;
-    return { ...connection, handlers: handlers as DriverHandlers };
+    return { ...connection, methods: table as DriverMethods };
   }
 
   async shutdown(): Promise<void> {

@@ -12,8 +12,8 @@ import {
   suspendCommand,
   undefineCommand,
 } from './domain-lifecycle-commands.js';
-import { consoleCommand } from './console-command.js';
 import { eventCommand } from './event-command.js';
+import { consoleCommand } from './console-command.js';
 import { helpCommand } from './help-command.js';
 import { snapshotDeleteCommand, snapshotRevertCommand } from './snapshot-change-commands.js';
 import { snapshotCurrentCommand, snapshotDumpXmlCommand, snapshotInfoCommand, snapshotParentCommand } from './snapshot-commands.js';

@@ -176,8 +176,8 @@ export class Connection {
       })) as Result<'ConnectOpen'>;
       const flags = options.readOnly ? ConnectFlags.ReadOnly : 0;
       const target: ReopenTarget = { url, protocols, factory, polling: options.replyPolling, driverUri: target0.driverUri, flags };
-      const openSocketAt = (path: string) => factory(withPath(url, path), protocols);
       const reconnect = options.reconnect === true ? {} : options.reconnect || undefined;
+      const openSocketAt = (path: string) => factory(withPath(url, path), protocols);
       return new Connection(channel, opened.uri, opened.readOnly, opened.capabilities, options.callTimeoutMs, target, reconnect, openSocketAt);
     } catch (error) {
       channel.close();

@@ -138,6 +138,7 @@ export const errorMessageFormat: Readonly<Partial<Record<number, string>>> = {
   [ErrorNumber.NoDomain]: 'Domain not found: %s',
   [ErrorNumber.NoStorageVol]: 'Storage volume not found: %s',
   [ErrorNumber.OperationInvalid]: 'Requested operation is not valid: %s',
+  [ErrorNumber.OperationAborted]: 'operation aborted: %s',
   [ErrorNumber.ConfigUnsupported]: 'unsupported configuration: %s',
   [ErrorNumber.OperationTimeout]: 'Timed out during operation: %s',
   [ErrorNumber.InvalidDomainSnapshot]: 'Invalid domain snapshot: %s',

@@ -102,6 +102,18 @@ export const domainMethods = {
     flags: DomainGetJobStatsFlagSet,
     handledBy: 'daemon',
   }),
+  /**
+   * `virDomainAbortJob`: asks the domain's running job to stop. Honoured by a snapshot creation of
+   * the qemu driver up to its commit point (the job then fails with VIR_ERR_OPERATION_ABORTED and
+   * changes nothing); refused with VIR_ERR_OPERATION_INVALID when no job runs, the job cannot be
+   * aborted, or it passed its commit point. Answers once the job honoured or refused it.
+   */
+  DomainAbortJob: defineMethod({
+    libvirt: 'virDomainAbortJob',
+    errorDomain: ErrorDomain.Domain,
+    permission: 'write',
+    handledBy: 'daemon',
+  }),
   /** `virDomainDefineXMLFlags`. */
   DomainDefineXML: defineMethod({
     libvirt: 'virDomainDefineXMLFlags',

@@ -54,6 +54,7 @@ export const domainSchemas = {
   DomainIsActive: { params: domainOnly, result: z.boolean() },
   DomainIsPersistent: { params: domainOnly, result: z.boolean() },
   DomainGetJobInfo: { params: domainOnly, result: DomainJobInfoSchema },
+  DomainAbortJob: { params: domainOnly, result: z.null() },
   DomainGetJobStats: { params: domainAndFlags, result: z.strictObject({ type: z.number().int(), params: JobStatsFieldsSchema }) },
   DomainDefineXML: { params: z.strictObject({ xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema, requestKey: RequestKeySchema }), result: DomainRefSchema },
   DomainUndefine: { params: domainChange, result: z.null() },

@@ -2,6 +2,7 @@
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
 import type { DomainEventBus } from '../events/domain-event-bus.js';
+import type { JobControl } from '../jobs/job-control.js';
 import type { ConfinementPolicy } from '../storage/confinement-policy.js';
 import type { StreamTickets } from '../streams/stream-tickets.js';
 
@@ -23,6 +24,8 @@ export interface CallContext {
   readonly log: Logger;
   /** The daemon's bounds a driver enforces itself (what a generic check before parsing cannot see). */
   readonly limits: DriverLimits;
+  /** The domain job this call runs as (state-changing calls naming a domain): its side of virDomainAbortJob. */
+  readonly job?: JobControl;
 }
 
 /** Bounds checked inside drivers. */
@@ -31,17 +34,47 @@ export interface DriverLimits {
   readonly maxSnapshotDisks: number;
 }
 
-/** One handler per driver method; a driver leaves out what it does not implement (VIR_ERR_NO_SUPPORT). */
-export type DriverHandlers = {
-  [N in DriverMethodName]?: (params: Params<N>, call: CallContext) => Promise<Result<N>> | Result<N>;
-};
+/** How a driver answers one method. */
+export type DriverHandler<N extends DriverMethodName> = (params: Params<N>, call: CallContext) => Promise<Result<N>> | Result<N>;
+
+/**
+ * One method as a driver implements it, a row of libvirt's `virHypervisorDriver` table: the flags
+ * its handler accepts (libvirt's `virCheckFlags` mask, refused before the handler runs) and the handler.
+ */
+export interface DriverMethod<N extends DriverMethodName> {
+  readonly flags: number;
+  readonly handle: DriverHandler<N>;
+}
+
+/**
+ * A driver's one table of methods. What it advertises (`DriverCapabilities.methods`) is derived
+ * from it ({@link advertisedMethods}); a method left out is VIR_ERR_NO_SUPPORT.
+ */
+export type DriverMethods = { [N in DriverMethodName]?: DriverMethod<N> };
+
+/** The flag mask of every method in `table`: `DriverCapabilities.methods`, derived, never kept by hand. */
+export function advertisedMethods(table: DriverMethods): Partial<Record<DriverMethodName, number>> {
+  const masks: Partial<Record<DriverMethodName, number>> = {};
+  for (const [name, method] of Object.entries(table) as Array<[DriverMethodName, DriverMethod<DriverMethodName> | undefined]>) {
+    if (method) masks[name] = method.flags;
+  }
+  return masks;
+}
+
+/** `table[name]` with its handler wrapped by `wrap` (events around a change); the flags stay the table's. */
+export function wrapMethod<N extends DriverMethodName>(table: DriverMethods, name: N, wrap: (handle: DriverHandler<N>) => DriverHandler<N>): DriverMethod<N> {
+  const method = table[name] as DriverMethod<N> | undefined;
+  if (!method) throw new Error(`wrapMethod: the table has no ${name}`);
+  return { flags: method.flags, handle: wrap(method.handle) };
+}
 
 /** An open connection to a driver (libvirt's `virConnectPtr` on the daemon side). */
 export interface DriverConnection {
   readonly capabilities: DriverCapabilities;
   /** The canonical URI of this connection, as `virConnectGetURI` returns it. */
   readonly uri: string;
-  readonly handlers: DriverHandlers;
+  /** The driver's methods for this connection; `capabilities.methods` is derived from it. */
+  readonly methods: DriverMethods;
   /**
    * The host whose domains this connection manages: connections with the same scope share each
    * domain's job lock. Left out, every connection of the driver shares one scope.

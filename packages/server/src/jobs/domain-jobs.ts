@@ -1,5 +1,6 @@
 // One state-changing job per domain at a time: a bounded wait, a bounded queue, and the table of running jobs.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { JobControl } from './job-control.js';
 import type { JobTraceEvent } from './job-trace.js';
 
 /** How long a job waits for its domain and how many may queue on one domain. */
@@ -19,6 +20,8 @@ export interface RunningJob {
   readonly owner: string;
   /** `performance.now()` when it started. */
   readonly startedAt: number;
+  /** Its side of virDomainAbortJob (absent in the record of a completed job). */
+  readonly control?: JobControl;
 }
 
 /** A job that ended: its owner, when it ran, and how it ended (for `VIR_DOMAIN_JOB_STATS_COMPLETED`). */
@@ -45,6 +48,11 @@ interface DomainSlot {
   readonly waiters: Waiter[];
 }
 
+/** libvirt's name of an asynchronous job, as its abort message says it (`snapshot job: canceled by client`). */
+function jobName(owner: string): string {
+  return owner.startsWith('DomainSnapshot') || owner === 'DomainRevertToSnapshot' ? 'snapshot' : 'domain';
+}
+
 /** libvirt's name for the API holding a job: the RPC dispatcher of the method. */
 const blockerOf = (slot: DomainSlot) => (slot.running ? ` (held by monitor=remoteDispatch${slot.running.owner})` : '');
 
@@ -68,7 +76,7 @@ export class DomainJobs {
    * Runs `job` as `domain`'s one state-changing job, once the jobs before it have ended;
    * `onCompleted` is told how it ended before the next job on the domain starts.
    */
-  async run<T>(domain: string, owner: string, job: () => T | Promise<T>, onCompleted?: (job: CompletedJob) => void): Promise<Awaited<T>> {
+  async run<T>(domain: string, owner: string, job: (control: JobControl) => T | Promise<T>, onCompleted?: (job: CompletedJob) => void): Promise<Awaited<T>> {
     let slot = this.slots.get(domain);
     if (slot === undefined) {
       slot = { running: null, waiters: [] };
@@ -76,14 +84,16 @@ export class DomainJobs {
     }
     if (slot.running !== null || slot.waiters.length > 0) await this.wait(domain, slot, owner);
     else this.start(domain, slot, owner);
+    const control = slot.running!.control!;
     try {
-      const result = await job();
+      const result = await job(control);
       onCompleted?.(this.complete(domain, slot, true));
       return result;
     } catch (error) {
       onCompleted?.(this.complete(domain, slot, false, error));
       throw error;
     } finally {
+      control.end();
       this.end(domain, slot);
     }
   }
@@ -132,7 +142,7 @@ export class DomainJobs {
   }
 
   private start(domain: string, slot: DomainSlot, owner: string): void {
-    slot.running = { owner, startedAt: performance.now() };
+    slot.running = { owner, startedAt: performance.now(), control: new JobControl(jobName(owner)) };
     this.trace?.({ kind: 'acquire', domain, owner, at: slot.running.startedAt });
   }
 

@@ -70,7 +70,7 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
   }
   if (definition.uuid !== '') return definition.uuid;
   try {
-    const existing = await connection.handlers.DomainLookupByName?.({ name: definition.name }, call);
+    const existing = await connection.methods.DomainLookupByName?.handle({ name: definition.name }, call);
     return existing?.uuid.toLowerCase();
   } catch {
     return undefined;
@@ -139,9 +139,7 @@ export class Dispatcher {
     const driver = session.driver!;
     const refused = checkDriverCall(name, definition, flags, driver.capabilities);
     if (refused) throw refused;
-    const handler = driver.handlers[name as keyof typeof driver.handlers] as
-      | ((params: unknown, call: CallContext) => unknown)
-      | undefined;
+    const handler = driver.methods[name as keyof typeof driver.methods]?.handle as ((params: unknown, call: CallContext) => unknown) | undefined;
     if (!handler) throw VirError.report(ErrorNumber.NoSupport, definition.errorDomain, definition.libvirt);
     const domain =
       definition.permission !== 'write'
@@ -166,7 +164,7 @@ export class Dispatcher {
   ): Promise<unknown> {
     if (domain === undefined) return handler(params, this.callContext(session));
     let completed: CompletedJob | undefined;
-    const result = await this.jobs.run(this.jobKey(driver, domain), name, () => handler(params, this.callContext(session)), (job) => (completed = job));
+    const result = await this.jobs.run(this.jobKey(driver, domain), name, (job) => handler(params, { ...this.callContext(session), job }), (job) => (completed = job));
     if (driver.jobCompletedEvents && completed && SNAPSHOT_JOBS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
     return result;
   }
@@ -176,7 +174,7 @@ export class Dispatcher {
     if (!connection.events || !job.success) return;
     let ref: DomainRef | undefined;
     try {
-      ref = await connection.handlers.DomainLookupByUUID?.({ uuid }, this.callContext(session));
+      ref = await connection.methods.DomainLookupByUUID?.handle({ uuid }, this.callContext(session));
     } catch {
       return;
     }
@@ -237,12 +235,20 @@ export class Dispatcher {
     ConnectGetURI: async (_params, session) => session.driver!.uri,
     ConnectGetHostname: async () => hostname(),
     'rpc.discover': async () => discoveryDocument(),
+    DomainAbortJob: async ({ domain }, session) => {
+      const connection = session.driver!;
+      await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
+      const running = this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase()));
+      if (!running?.control) throw VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Domain, 'no job is active on the domain');
+      await running.control.requestAbort();
+      return null;
+    },
     DomainGetJobStats: async ({ domain, flags }, session) => {
       const connection = session.driver!;
       // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats
       const unknown = flags & ~DomainGetJobStatsFlags.Completed;
       if (unknown) throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
-      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       const key = this.jobKey(connection, domain.uuid.toLowerCase());
       return domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), (flags & DomainGetJobStatsFlags.Completed) !== 0);
     },
@@ -251,7 +257,7 @@ export class Dispatcher {
       if (!session.events) throw rpcError('this connection cannot receive events');
       if (!connection.events) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Domain, 'virConnectDomainEventRegisterAny');
       // A domain filter names an existing domain (libvirt's remote driver sends a resolved virDomainPtr).
-      if (domain !== null) await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      if (domain !== null) await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       return session.events.register(connection.events, eventID, domain);
     },
     ConnectDomainEventDeregisterAny: async ({ callbackID }, session) => {
@@ -261,7 +267,7 @@ export class Dispatcher {
     },
     DomainGetJobInfo: async ({ domain }, session) => {
       const connection = session.driver!;
-      await connection.handlers.DomainLookupByUUID?.({ uuid: domain.uuid }, this.callContext(session));
+      await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       return domainJobInfo(this.jobs.current(this.jobKey(connection, domain.uuid.toLowerCase())));
     },
   };

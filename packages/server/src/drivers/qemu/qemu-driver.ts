@@ -12,7 +12,7 @@ import { DEFAULT_KVM_DEVICE } from './host-acceleration.js';
 import { qemuCapabilities } from './qemu-capabilities.js';
 import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options.js';
 import { withQemuEvents } from './qemu-events.js';
-import { qemuHandlers } from './qemu-handlers.js';
+import { qemuMethods } from './qemu-methods.js';
 import { QemuHost } from './qemu-host.js';
 import { StateLayout } from './state-layout.js';
 
@@ -70,11 +70,12 @@ export class QemuDriver implements HypervisorDriver {
       this.version = undefined;
       throw error;
     });
-    const capabilities = qemuCapabilities(await this.version);
+    const version = await this.version;
+    const methods = withQemuEvents(this.host, qemuMethods(this.host, version));
     return {
       uri: 'qemu:///session',
-      capabilities,
-      handlers: withQemuEvents(this.host, qemuHandlers(this.host, capabilities)),
+      capabilities: qemuCapabilities(version, methods),
+      methods,
       events: this.host.events,
       jobCompletedEvents: true,
       close: async () => undefined,

@@ -10,7 +10,7 @@ import {
   DomainEventUndefinedDetail as Undefined,
   type DomainRef,
 } from '@virtwire/protocol';
-import type { DriverHandlers } from '../driver.js';
+import { wrapMethod, type DriverMethods } from '../driver.js';
 import { requestedName, snapshotChanges, snapshotFailure, snapshotView } from '../shared/snapshot-events.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -63,8 +63,7 @@ export function stoppedDetail(reason: number): number {
  * its per-disk report). Run-state events come from guest-lifecycle.ts, where every run-state
  * change happens.
  */
-export function withQemuEvents(host: QemuHost, handlers: DriverHandlers): DriverHandlers {
-  const h = handlers as Required<DriverHandlers>;
+export function withQemuEvents(host: QemuHost, methods: DriverMethods): DriverMethods {
   const snapshotCall = async <T>(domain: QemuDomain, name: string | null, change: () => Promise<T>, reverted: boolean): Promise<T> => {
     const before = snapshotView(domain.snapshots);
     try {
@@ -79,24 +78,24 @@ export function withQemuEvents(host: QemuHost, handlers: DriverHandlers): Driver
     }
   };
   return {
-    ...handlers,
-    DomainDefineXML: async (params, call) => {
+    ...methods,
+    DomainDefineXML: wrapMethod(methods, 'DomainDefineXML', (handle) => async (params, call) => {
       // the call runs under its domain's job: no other define of the same domain runs meanwhile
       const existing = new Set(host.domains().map((d) => d.uuid));
-      const ref = await h.DomainDefineXML(params, call);
+      const ref = await handle(params, call);
       emitLifecycle(host, ref, Type.Defined, existing.has(ref.uuid) ? Defined.Updated : Defined.Added);
       return ref;
-    },
-    DomainUndefine: async (params, call) => {
+    }),
+    DomainUndefine: wrapMethod(methods, 'DomainUndefine', (handle) => async (params, call) => {
       const domain = host.resolve(params.domain);
-      const result = await h.DomainUndefine(params, call);
+      const result = await handle(params, call);
       emitLifecycle(host, domain.ref(), Type.Undefined, Undefined.Removed);
       return result;
-    },
-    DomainSnapshotCreateXML: (params, call) => snapshotCall(host.resolve(params.domain), requestedName(params.xml), () => Promise.resolve(h.DomainSnapshotCreateXML(params, call)), false),
-    DomainRevertToSnapshot: (params, call) =>
-      snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(h.DomainRevertToSnapshot(params, call)), true),
-    DomainSnapshotDelete: (params, call) =>
-      snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(h.DomainSnapshotDelete(params, call)), false),
+    }),
+    DomainSnapshotCreateXML: wrapMethod(methods, 'DomainSnapshotCreateXML', (handle) => (params, call) => snapshotCall(host.resolve(params.domain), requestedName(params.xml), () => Promise.resolve(handle(params, call)), false)),
+    DomainRevertToSnapshot: wrapMethod(methods, 'DomainRevertToSnapshot', (handle) => (params, call) =>
+      snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), true)),
+    DomainSnapshotDelete: wrapMethod(methods, 'DomainSnapshotDelete', (handle) => (params, call) =>
+      snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), false)),
   };
 }

@@ -1,5 +1,6 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
-import { DomainSnapshotCreateFlags as Create, ErrorDomain, type DriverCapabilities } from '@virtwire/protocol';
+import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DriverCapabilities } from '@virtwire/protocol';
+import type { JobControl } from '../../jobs/job-control.js';
 import { parseSnapshotXml } from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
@@ -41,7 +42,7 @@ const LIVE_KINDS: ReadonlySet<SnapshotPlan['kind']> = new Set(['live-external', 
  * undoing itself completely (QEMU died under it) is recovered at once: every disk or none.
  * Returns the snapshot's name.
  */
-export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: string, flags: number, capabilities: DriverCapabilities): Promise<string> {
+export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: string, flags: number, capabilities: DriverCapabilities, job?: JobControl): Promise<string> {
   checkCreateFlags(domain, flags);
   const redefine = (flags & Create.Redefine) !== 0;
   const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
@@ -50,14 +51,21 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
   const started = performance.now();
   const plan = await planSnapshot(host, domain, parsed, flags, capabilities);
   const timing = new StepTiming();
+  // virDomainAbortJob is honoured between the engine's steps, up to the commit point
+  job?.abortable();
+  job?.checkpoint();
   await runIntent(host, domain, createIntent(host, domain, plan), async (intent) => {
-    const result = plan.quiesce ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing)) : await runEngine(host, domain, plan, intent, timing);
+    const result = plan.quiesce ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job)) : await runEngine(host, domain, plan, intent, timing, job);
     if (!result.ok) {
       const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
       const error = operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
       if (result.rolledBack) intent.finish(); // the engine undid (and verified) everything: nothing to recover
+      if (VirError.is(result.error) && result.error.code === ErrorNumber.OperationAborted) {
+        throw VirError.report(ErrorNumber.OperationAborted, ErrorDomain.Qemu, result.error.str2 ?? 'snapshot job: canceled by client', { disks: error.disks });
+      }
       throw error;
     }
+    job?.commit();
     timing.mark('engine-done');
     intent.reach('disks-switched');
     await commitCreate(host, domain, plan, intent);
@@ -108,12 +116,17 @@ function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): S
 }
 
 /** Runs the one engine operation that changes every disk of the plan at once (or none). */
-function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>, timing: StepTiming): Promise<OperationResult> {
+function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>, timing: StepTiming, job?: JobControl): Promise<OperationResult> {
   const { failpoints, qemuImg } = host.services;
   const hook = failpoints.engineHook(OPERATION);
-  const failpoint = (step: string) => {
-    if (step.endsWith(':before-transaction') || step.endsWith(':before-save')) timing.mark('transaction');
-    return hook(step);
+  const failpoint = async (step: string) => {
+    const commitNext = step.endsWith(':before-transaction') || step.endsWith(':before-save');
+    if (commitNext) timing.mark('transaction');
+    // a paused test point stops waiting when an abort is asked for (production points never wait)
+    await (job ? Promise.race([hook(step), job.abortRequested]) : hook(step));
+    // an abort stops the operation here (the engine undoes what it prepared); the step after this one commits
+    job?.checkpoint();
+    if (commitNext) job?.commit();
   };
   const common = { failpoint, onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => intent.recordFiles(files) };
   const qmp = domain.guest?.qmp;

@@ -8,7 +8,7 @@ import { DEFAULT_NODE_XML, parseNodeConfig, type NodeConfig } from './node-confi
 import type { AtomicMode } from './snapshot-create.js';
 import { testCapabilities } from './test-capabilities.js';
 import { withTestEvents } from './test-events.js';
-import { testHandlers } from './test-handlers.js';
+import { testMethods } from './test-methods.js';
 import { TestNode } from './test-node.js';
 
 /** Largest node file read (libvirt test configs are a few KiB). */
@@ -34,10 +34,11 @@ export class TestDriver implements HypervisorDriver {
     const node = shared ? this.sharedDefault() : this.loadNodeFile(uri.path);
     if (shared) this.defaultUsers++;
     let open = true;
+    const methods = withTestEvents(node, testMethods(node, atomicMode));
     return {
       uri: uri.text,
-      capabilities: testCapabilities(atomicMode),
-      handlers: withTestEvents(node, testHandlers(node, atomicMode)),
+      capabilities: testCapabilities(atomicMode, methods),
+      methods,
       jobScope: node,
       events: node.events,
       close: async () => {

@@ -12,7 +12,7 @@ import {
   DomainState,
   type DomainRef,
 } from '@virtwire/protocol';
-import type { DriverHandlers } from '../driver.js';
+import { wrapMethod, type DriverMethods } from '../driver.js';
 import { requestedName, snapshotChanges, snapshotFailure, snapshotView } from '../shared/snapshot-events.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
@@ -23,7 +23,7 @@ import type { TestNode } from './test-node.js';
  * none, except a snapshot `failed` event with its per-disk report). Every handler is synchronous,
  * so the events of one call are emitted together, before its reply.
  */
-export function withTestEvents(node: TestNode, handlers: DriverHandlers): DriverHandlers {
+export function withTestEvents(node: TestNode, methods: DriverMethods): DriverMethods {
   const bus = node.events;
   const lifecycle = (domain: DomainRef, event: number, detail: number) => bus.emit(domain, { eventID: DomainEventId.Lifecycle, event, detail });
   /** Runs `change` on `domain`, then emits what it did to the domain's run state (Stopped `stopped` when it stopped). */
@@ -58,47 +58,46 @@ export function withTestEvents(node: TestNode, handlers: DriverHandlers): Driver
     for (const event of snapshotChanges(before, domain.snapshots, options.revert ? (name ?? undefined) : undefined)) bus.emit(domain.ref(), event);
     return result;
   };
-  const h = handlers as Required<DriverHandlers>;
   return {
-    ...handlers,
-    DomainDefineXML: (params, call) => {
+    ...methods,
+    DomainDefineXML: wrapMethod(methods, 'DomainDefineXML', (handle) => (params, call) => {
       const existing = new Set(node.domains().map((d) => d.uuid));
-      const ref = h.DomainDefineXML(params, call) as DomainRef;
+      const ref = handle(params, call) as DomainRef;
       lifecycle(ref, Type.Defined, existing.has(ref.uuid) ? Defined.Updated : Defined.Added);
       return ref;
-    },
-    DomainUndefine: (params, call) => {
+    }),
+    DomainUndefine: wrapMethod(methods, 'DomainUndefine', (handle) => (params, call) => {
       const domain = node.resolve(params.domain);
       const ref = domain.ref();
-      const result = h.DomainUndefine(params, call);
+      const result = handle(params, call);
       lifecycle(domain.active ? domain.ref() : ref, Type.Undefined, Undefined.Removed);
       return result;
-    },
-    DomainCreate: (params, call) => {
+    }),
+    DomainCreate: wrapMethod(methods, 'DomainCreate', (handle) => (params, call) => {
       const domain = node.resolve(params.domain);
-      const result = h.DomainCreate(params, call);
+      const result = handle(params, call);
       lifecycle(domain.ref(), Type.Started, Started.Booted);
       if (params.flags & DomainCreateFlags.StartPaused) lifecycle(domain.ref(), Type.Suspended, Suspended.Paused);
       return result;
-    },
-    DomainDestroy: (params, call) => stateChange(node.resolve(params.domain), Stopped.Destroyed, () => h.DomainDestroy(params, call)),
-    DomainShutdown: (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => h.DomainShutdown(params, call)),
-    DomainReboot: (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => h.DomainReboot(params, call)),
-    DomainSuspend: (params, call) => {
+    }),
+    DomainDestroy: wrapMethod(methods, 'DomainDestroy', (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Destroyed, () => handle(params, call))),
+    DomainShutdown: wrapMethod(methods, 'DomainShutdown', (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => handle(params, call))),
+    DomainReboot: wrapMethod(methods, 'DomainReboot', (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => handle(params, call))),
+    DomainSuspend: wrapMethod(methods, 'DomainSuspend', (handle) => (params, call) => {
       const domain = node.resolve(params.domain);
-      const result = h.DomainSuspend(params, call);
+      const result = handle(params, call);
       lifecycle(domain.ref(), Type.Suspended, Suspended.Paused);
       return result;
-    },
-    DomainResume: (params, call) => {
+    }),
+    DomainResume: wrapMethod(methods, 'DomainResume', (handle) => (params, call) => {
       const domain = node.resolve(params.domain);
-      const result = h.DomainResume(params, call);
+      const result = handle(params, call);
       lifecycle(domain.ref(), Type.Resumed, Resumed.Unpaused);
       return result;
-    },
-    DomainSnapshotCreateXML: (params, call) => snapshotCall(node.resolve(params.domain), requestedName(params.xml), () => h.DomainSnapshotCreateXML(params, call)),
-    DomainRevertToSnapshot: (params, call) =>
-      snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => h.DomainRevertToSnapshot(params, call), { revert: true }),
-    DomainSnapshotDelete: (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => h.DomainSnapshotDelete(params, call)),
+    }),
+    DomainSnapshotCreateXML: wrapMethod(methods, 'DomainSnapshotCreateXML', (handle) => (params, call) => snapshotCall(node.resolve(params.domain), requestedName(params.xml), () => handle(params, call))),
+    DomainRevertToSnapshot: wrapMethod(methods, 'DomainRevertToSnapshot', (handle) => (params, call) =>
+      snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call), { revert: true })),
+    DomainSnapshotDelete: wrapMethod(methods, 'DomainSnapshotDelete', (handle) => (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call))),
   };
 }

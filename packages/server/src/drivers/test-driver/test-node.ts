@@ -1,10 +1,11 @@
 // The test driver's whole simulated host: its domains, their lookups, and its simulated storage.
-import { DomainState, ErrorDomain, ErrorNumber, VirError, type DomainRef } from '@virtwire/protocol';
+import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import type { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { DomainEventBus } from '../../events/domain-event-bus.js';
+import { DomainList } from '../shared/domain-list.js';
 import { SimulatedStorage } from './simulated-storage.js';
 import { TestDomain } from './test-domain.js';
 
@@ -12,13 +13,10 @@ import { TestDomain } from './test-domain.js';
 const noDomain = () => new VirError({ code: ErrorNumber.NoDomain, domain: ErrorDomain.Test, message: 'Domain not found', str1: 'Domain not found' });
 
 /** The in-memory host behind one `test://` URI (libvirt's `testDriver`). */
-export class TestNode {
+export class TestNode extends DomainList<TestDomain> {
   readonly storage: SimulatedStorage;
   /** This host's domain events, heard by every connection to it. */
   readonly events = new DomainEventBus();
-  private readonly byUuid = new Map<string, TestDomain>();
-  private readonly byName = new Map<string, TestDomain>();
-  private nextId = 1;
 
   /** libvirt's built-in test:///default host (rather than a node file's). */
   readonly builtIn: boolean;
@@ -28,6 +26,7 @@ export class TestNode {
     /** The daemon's confinement policy, with the node file's simulated roots. */
     readonly confinement: ConfinementPolicy = new ConfinementPolicy([], []),
   ) {
+    super({ errorDomain: ErrorDomain.Test, lookupFailed: noDomain });
     this.builtIn = config.builtIn === true;
     this.storage = new SimulatedStorage(config.faults, confinement);
     for (const image of config.images) this.storage.register(image);
@@ -44,20 +43,10 @@ export class TestNode {
     return randomUUID();
   }
 
-  allocateId(): number {
-    return this.nextId++;
-  }
-
   /** Adds a domain and makes its disk images exist in storage. */
-  add(domain: TestDomain): void {
-    this.byUuid.set(domain.uuid, domain);
-    this.byName.set(domain.name, domain);
+  override add(domain: TestDomain): void {
+    super.add(domain);
     this.registerDiskImages(domain.definition);
-  }
-
-  remove(domain: TestDomain): void {
-    this.byUuid.delete(domain.uuid);
-    this.byName.delete(domain.name);
   }
 
   /** Disk sources a definition names exist on the simulated host (the test driver has no real files). */
@@ -67,45 +56,6 @@ export class TestNode {
         this.storage.register({ path: disk.source, size: 0, format: disk.format ?? 'raw' });
       }
     }
-  }
-
-  /** Every domain, in definition order. */
-  domains(): TestDomain[] {
-    return [...this.byUuid.values()];
-  }
-
-  findByName(name: string): TestDomain | undefined {
-    return this.byName.get(name);
-  }
-
-  findByUuid(uuid: string): TestDomain | undefined {
-    return this.byUuid.get(uuid.toLowerCase());
-  }
-
-  lookupByName(name: string): TestDomain {
-    const domain = this.byName.get(name);
-    if (!domain) throw noDomain();
-    return domain;
-  }
-
-  lookupByUuid(uuid: string): TestDomain {
-    const domain = this.findByUuid(uuid);
-    if (!domain) throw noDomain();
-    return domain;
-  }
-
-  lookupById(id: number): TestDomain {
-    const domain = [...this.byUuid.values()].find((d) => d.active && d.id === id);
-    if (!domain) throw noDomain();
-    return domain;
-  }
-
-  /** The domain a wire reference names, looked up by UUID as libvirt's daemon does. */
-  resolve(ref: DomainRef): TestDomain {
-    const domain = this.findByUuid(ref.uuid);
-    // testDomObjFromDomain names the reference; only the lookups say no more than "Domain not found".
-    if (!domain) throw VirError.report(ErrorNumber.NoDomain, ErrorDomain.Test, `no domain with matching uuid '${ref.uuid.toLowerCase()}' (${ref.name})`);
-    return domain;
   }
 
   /** Forgets a transient domain that stopped (libvirt's `virDomainObjListRemove`). */

@@ -8,7 +8,7 @@ import {
   type SnapshotList,
   type SnapshotRef,
 } from '@virtwire/protocol';
-import type { DriverHandlers } from '../driver.js';
+import type { DriverMethods } from '../driver.js';
 import { listChildren, listSnapshots, page } from '../../conf/snapshot-filter.js';
 import type { SnapshotNode, SnapshotTree } from '../../conf/snapshot-tree.js';
 
@@ -36,20 +36,6 @@ type QueryMethod =
   | 'DomainSnapshotIsCurrent'
   | 'DomainSnapshotHasMetadata';
 
-/** The flags each shared read method accepts, for a driver's capabilities (libvirt's `virCheckFlags` masks). */
-export const snapshotQueryFlags = {
-  DomainSnapshotLookupByName: 0,
-  DomainSnapshotCurrent: 0,
-  DomainHasCurrentSnapshot: 0,
-  DomainListAllSnapshots: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotNum: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotListAllChildren: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotNumChildren: DomainSnapshotListFlagSet.mask,
-  DomainSnapshotGetParent: 0,
-  DomainSnapshotIsCurrent: 0,
-  DomainSnapshotHasMetadata: 0,
-} satisfies Record<QueryMethod, number>;
-
 const count = (items: Iterable<unknown>): number => {
   let n = 0;
   for (const _ of items) n++;
@@ -65,55 +51,56 @@ export function resolveSnapshot<D extends SnapshotOwner>(host: SnapshotHost<D>, 
 }
 
 /**
- * The read handlers of libvirt's snapshot API over a driver's snapshot trees. Lookups, parents and
- * counts without filters are O(1); lists are linear and built with one domain reference.
+ * The read methods of libvirt's snapshot API over a driver's snapshot trees, with their flag masks
+ * (libvirt's `virCheckFlags`). Lookups, parents and counts without filters are O(1); lists are
+ * linear and built with one domain reference.
  */
-export function snapshotQueryHandlers<D extends SnapshotOwner>(host: SnapshotHost<D>): Pick<Required<DriverHandlers>, QueryMethod> {
+export function snapshotQueryMethods<D extends SnapshotOwner>(host: SnapshotHost<D>): Pick<Required<DriverMethods>, QueryMethod> {
   const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, host.errorDomain, detail);
   const listOf = (domain: D, nodes: SnapshotNode[]): SnapshotList => ({ domain: domain.ref(), names: nodes.map((s) => s.def.name) });
   return {
-    DomainSnapshotLookupByName: ({ domain, name }) => {
+    DomainSnapshotLookupByName: { flags: 0, handle: ({ domain, name }) => {
       const found = resolveSnapshot(host, { name, domain });
       return { name: found.snapshot.def.name, domain: found.domain.ref() };
-    },
-    DomainSnapshotCurrent: ({ domain }) => {
+    } },
+    DomainSnapshotCurrent: { flags: 0, handle: ({ domain }) => {
       const d = host.resolve(domain);
       const current = d.snapshots.current;
       if (!current) throw noSnapshot('the domain does not have a current snapshot');
       return { name: current.def.name, domain: d.ref() };
-    },
-    DomainHasCurrentSnapshot: ({ domain }) => host.resolve(domain).snapshots.current !== null,
-    DomainListAllSnapshots: ({ domain, flags, offset, limit }) => {
+    } },
+    DomainHasCurrentSnapshot: { flags: 0, handle: ({ domain }) => host.resolve(domain).snapshots.current !== null },
+    DomainListAllSnapshots: { flags: DomainSnapshotListFlagSet.mask, handle: ({ domain, flags, offset, limit }) => {
       const d = host.resolve(domain);
       return listOf(d, page(listSnapshots(d.snapshots, flags), offset, limit));
-    },
-    DomainSnapshotNum: ({ domain, flags }) => {
+    } },
+    DomainSnapshotNum: { flags: DomainSnapshotListFlagSet.mask, handle: ({ domain, flags }) => {
       const tree = host.resolve(domain).snapshots;
       const filters = flags & ~List.Topological;
       if (filters === 0) return tree.size;
       if (filters === List.Roots) return tree.rootCount;
       return count(listSnapshots(tree, flags));
-    },
-    DomainSnapshotListAllChildren: ({ snapshot, flags, offset, limit }) => {
+    } },
+    DomainSnapshotListAllChildren: { flags: DomainSnapshotListFlagSet.mask, handle: ({ snapshot, flags, offset, limit }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
       return listOf(d, page(listChildren(d.snapshots, s, flags), offset, limit));
-    },
-    DomainSnapshotNumChildren: ({ snapshot, flags }) => {
+    } },
+    DomainSnapshotNumChildren: { flags: DomainSnapshotListFlagSet.mask, handle: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
       return count(listChildren(d.snapshots, s, flags));
-    },
-    DomainSnapshotGetParent: ({ snapshot }) => {
+    } },
+    DomainSnapshotGetParent: { flags: 0, handle: ({ snapshot }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
       if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
       return { name: s.parent.def.name, domain: d.ref() };
-    },
-    DomainSnapshotIsCurrent: ({ snapshot }) => {
+    } },
+    DomainSnapshotIsCurrent: { flags: 0, handle: ({ snapshot }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
       return d.snapshots.current === s;
-    },
-    DomainSnapshotHasMetadata: ({ snapshot }) => {
+    } },
+    DomainSnapshotHasMetadata: { flags: 0, handle: ({ snapshot }) => {
       resolveSnapshot(host, snapshot);
       return true;
-    },
+    } },
   };
 }

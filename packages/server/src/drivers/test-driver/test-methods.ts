@@ -1,7 +1,16 @@
-// The test driver's answers to every driver method, over one TestNode.
+// The test driver's one table of methods: each method's flag mask (libvirt's virCheckFlags, widened where virtwire goes further) and its handler, over one TestNode.
 import { testHostCapabilitiesXml } from './test-host-capabilities.js';
 import {
   ConnectListAllDomainsFlags as ListDomains,
+  ConnectListAllDomainsFlagSet,
+  DomainCreateFlags,
+  DomainDefineFlags,
+  DomainDestroyFlags,
+  DomainRebootFlagSet,
+  DomainSnapshotCreateFlagSet,
+  DomainSnapshotDeleteFlags,
+  DomainSnapshotRevertFlags,
+  DomainUndefineFlags,
   DomainState,
   ErrorDomain,
   ErrorNumber,
@@ -10,9 +19,9 @@ import {
 } from '@virtwire/protocol';
 import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
-import { domainQueryHandlers } from '../shared/domain-query-handlers.js';
-import { resolveSnapshot, snapshotQueryHandlers, type SnapshotHost } from '../shared/snapshot-query-handlers.js';
-import type { DriverHandlers } from '../driver.js';
+import { domainQueryMethods } from '../shared/domain-query-methods.js';
+import { resolveSnapshot, snapshotQueryMethods, type SnapshotHost } from '../shared/snapshot-query-methods.js';
+import type { DriverMethods } from '../driver.js';
 import {
   defineDomain,
   destroyDomain,
@@ -59,94 +68,97 @@ function volumeRef(path: string) {
   return { pool: path.slice(0, slash) || '/', name: path.slice(slash + 1), key: path };
 }
 
-/** The handlers of a test-driver connection. Everything is synchronous, so each call is one atomic step. */
-export function testHandlers(node: TestNode, atomicMode: AtomicMode): DriverHandlers {
+/** The methods of a test-driver connection. Everything is synchronous, so each call is one atomic step. */
+export function testMethods(node: TestNode, atomicMode: AtomicMode): DriverMethods {
   const snapshots: SnapshotHost<TestDomain> = { resolve: (ref) => node.resolve(ref), errorDomain: ErrorDomain.Test };
   return {
-    ConnectGetVersion: () => TEST_HYPERVISOR_VERSION,
-    ConnectGetCapabilities: () => testHostCapabilitiesXml(node.builtIn),
-    ConnectListAllDomains: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()),
+    ConnectGetVersion: { flags: 0, handle: () => TEST_HYPERVISOR_VERSION },
+    ConnectGetCapabilities: { flags: 0, handle: () => testHostCapabilitiesXml(node.builtIn) },
+    ConnectListAllDomains: { flags: ConnectListAllDomainsFlagSet.mask, handle: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()) },
 
-    ...domainQueryHandlers(node),
-    DomainGetInfo: ({ domain }) => {
+    ...domainQueryMethods(node),
+    DomainGetInfo: { flags: 0, handle: ({ domain }) => {
       const d = node.resolve(domain);
       // libvirt's test driver reports the wall clock as CPU time (testDomainGetInfo).
       return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.currentVcpus, cpuTime: Date.now() * 1_000_000 };
-    },
-    DomainDefineXML: ({ xml, flags }) => defineDomain(node, xml, flags).ref(),
-    DomainUndefine: ({ domain, flags }) => {
+    } },
+    DomainDefineXML: { flags: DomainDefineFlags.Validate, handle: ({ xml, flags }) => defineDomain(node, xml, flags).ref() },
+    DomainUndefine: { flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata, handle: ({ domain, flags }) => {
       undefineDomain(node, node.resolve(domain), flags);
       return null;
-    },
-    DomainCreate: ({ domain, flags }) => {
+    } },
+    // libvirt's test driver takes no flags here; START_PAUSED is virtwire's.
+    DomainCreate: { flags: DomainCreateFlags.StartPaused, handle: ({ domain, flags }) => {
       startDomain(node, node.resolve(domain), flags);
       return null;
-    },
-    DomainDestroy: ({ domain }) => {
+    } },
+    DomainDestroy: { flags: DomainDestroyFlags.Graceful, handle: ({ domain }) => {
       destroyDomain(node, node.resolve(domain));
       return null;
-    },
-    DomainSuspend: ({ domain }) => {
+    } },
+    DomainSuspend: { flags: 0, handle: ({ domain }) => {
       suspendDomain(node.resolve(domain));
       return null;
-    },
-    DomainResume: ({ domain }) => {
+    } },
+    DomainResume: { flags: 0, handle: ({ domain }) => {
       resumeDomain(node.resolve(domain));
       return null;
-    },
-    DomainShutdown: ({ domain }) => {
+    } },
+    DomainShutdown: { flags: 0, handle: ({ domain }) => {
       shutdownDomain(node, node.resolve(domain));
       return null;
-    },
-    DomainReboot: ({ domain }) => {
+    } },
+    DomainReboot: { flags: DomainRebootFlagSet.mask, handle: ({ domain }) => {
       rebootDomain(node, node.resolve(domain));
       return null;
-    },
-    DomainReset: ({ domain }) => {
+    } },
+    DomainReset: { flags: 0, handle: ({ domain }) => {
       resetDomain(node.resolve(domain));
       return null;
-    },
+    } },
     // libvirt's test driver: every guest is `linux`, none autostarts or has a managed save, and
     // running ones carry the test security driver's label.
-    DomainGetOSType: ({ domain }) => (node.resolve(domain), 'linux'),
-    DomainGetAutostart: ({ domain }) => (node.resolve(domain), false),
-    DomainHasManagedSaveImage: ({ domain }) => (node.resolve(domain), false),
-    DomainGetSecurityLabel: ({ domain }) => (node.resolve(domain).active ? { label: 'libvirt-test', enforcing: true } : { label: '', enforcing: false }),
-    NodeGetSecurityModel: () => ({ model: 'testSecurity', doi: '' }),
-    NodeGetInfo: () => TEST_NODE_INFO,
+    DomainGetOSType: { flags: 0, handle: ({ domain }) => (node.resolve(domain), 'linux') },
+    DomainGetAutostart: { flags: 0, handle: ({ domain }) => (node.resolve(domain), false) },
+    DomainHasManagedSaveImage: { flags: 0, handle: ({ domain }) => (node.resolve(domain), false) },
+    DomainGetSecurityLabel: { flags: 0, handle: ({ domain }) => (node.resolve(domain).active ? { label: 'libvirt-test', enforcing: true } : { label: '', enforcing: false }) },
+    NodeGetSecurityModel: { flags: 0, handle: () => ({ model: 'testSecurity', doi: '' }) },
+    NodeGetInfo: { flags: 0, handle: () => TEST_NODE_INFO },
 
-    DomainSnapshotCreateXML: ({ domain, xml, flags }, call) => {
+    // libvirt's test driver refuses NO_METADATA, DISK_ONLY and REUSE_EXT; simulated storage makes them possible here.
+    DomainSnapshotCreateXML: { flags: DomainSnapshotCreateFlagSet.mask, handle: ({ domain, xml, flags }, call) => {
       const d = node.resolve(domain);
       checkAlignedDiskCount(d.definition.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
       const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
       return { name: def.name, domain: d.ref() };
-    },
-    ...snapshotQueryHandlers(snapshots),
-    DomainSnapshotGetXMLDesc: ({ snapshot, flags }) => {
+    } },
+    ...snapshotQueryMethods(snapshots),
+    DomainSnapshotGetXMLDesc: { flags: DomainSnapshotXMLFlags.Secure, handle: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       return formatSnapshotXml(s.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0, domainUuid: d.uuid });
-    },
-    DomainRevertToSnapshot: ({ snapshot, flags }) => {
+    } },
+    DomainRevertToSnapshot: { flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force, handle: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       revertToSnapshot(node, d, s, flags);
       return null;
-    },
-    DomainSnapshotDelete: ({ snapshot, flags }) => {
+    } },
+    // libvirt's test driver refuses METADATA_ONLY; here it drops the metadata and keeps the data.
+    DomainSnapshotDelete: { flags: DomainSnapshotDeleteFlags.Children | DomainSnapshotDeleteFlags.MetadataOnly | DomainSnapshotDeleteFlags.ChildrenOnly, handle: ({ snapshot, flags }) => {
       const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
       deleteSnapshot(d, s, flags, node.storage);
       return null;
-    },
+    } },
 
-    StorageVolLookupByPath: ({ path }) => {
+    StorageVolLookupByPath: { flags: 0, handle: ({ path }) => {
       const image = node.storage.get(path);
       if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${path}'`);
       return volumeRef(image.path);
-    },
-    StorageVolGetInfo: ({ volume }) => {
+    } },
+    StorageVolGetInfo: { flags: 0, handle: ({ volume }) => {
       const image = node.storage.get(volume.key);
       if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${volume.key}'`);
       return { type: 0, capacity: image.size, allocation: image.size };
-    },
+    } },
   };
 }
 
