@@ -52,7 +52,7 @@ function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: D
   );
 }
 
-export function SnapshotsView({ conn, source, domain, detail }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail }) {
+export function SnapshotsView({ conn, source, domain, detail, onJobStarted }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail; onJobStarted?: () => void }) {
   const details = useMemo(() => new SnapshotDetails(), [conn, detail.uuid]);
   const [progress, setProgress] = useState<[number, number]>();
   details.onProgress = (read, total) => setProgress(read < total ? [read, total] : undefined);
@@ -88,7 +88,7 @@ export function SnapshotsView({ conn, source, domain, detail }: { conn: Connecti
           Reading snapshots: {progress[0]} of {progress[1]}… <progress max={progress[1]} value={progress[0]} aria-label="Snapshots read" />
         </p>
       ) : null}
-      {conn.readOnly ? null : <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} />}
+      {conn.readOnly ? null : <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} {...(onJobStarted ? { onStarted: onJobStarted } : {})} />}
     </section>
   );
 }
