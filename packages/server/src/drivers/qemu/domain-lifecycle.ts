@@ -49,7 +49,7 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
     host.add(domain);
     return domain;
   }
-  sameName.definition = definition;
+  sameName.persistentDefinition = definition;
   sameName.persistent = true;
   return sameName;
 }
@@ -77,8 +77,8 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
  */
 function nvramToRemove(domain: QemuDomain, stateDir: string, flags: number): string | undefined {
   if (flags & DomainUndefineFlags.Nvram && flags & DomainUndefineFlags.KeepNvram) throw invalid('cannot both keep and delete nvram');
-  if (!bootsUefi(domain.definition)) return undefined;
-  const os = childElement(domain.definition.tree, 'os');
+  if (!bootsUefi(domain.persistentDefinition)) return undefined;
+  const os = childElement(domain.persistentDefinition.tree, 'os');
   const named = os && childElement(os, 'nvram') ? textOf(childElement(os, 'nvram')!).trim() : '';
   const path = named !== '' ? named : defaultNvramPath(stateDir, domain.name);
   if (!existsSync(path)) return undefined;

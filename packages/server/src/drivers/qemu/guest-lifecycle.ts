@@ -66,7 +66,7 @@ export interface LaunchOptions {
 export async function launchGuest(host: QemuHost, domain: QemuDomain, options: LaunchOptions): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
   const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
-  const live = domain.definition.clone();
+  const live = domain.persistentDefinition.clone();
   clearPtyPaths(live);
   if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
     throw VirError.report(

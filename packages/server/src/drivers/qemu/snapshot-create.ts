@@ -206,7 +206,7 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
   if (LIVE_KINDS.has(plan.kind)) intent.committedInQemu();
   else intent.advance('committed');
   await intent.applyState(domain);
-  if (plan.newDefinition && domain.persistent) domain.definition = plan.newDefinition;
+  if (plan.newDefinition && domain.persistent) domain.persistentDefinition = plan.newDefinition;
   if (plan.newLive) domain.live = plan.newLive;
   if (plan.keepMetadata) {
     const node: SnapshotNode = domain.snapshots.add(plan.def, plan.def.parent);

@@ -63,8 +63,8 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
   const change: StateChange = { metadata, definitions };
   if (plan.live) change.status = { live: plan.live.format({ secure: true }) };
   const all = [...domain.snapshots.all()].map((s) => s.def);
-  const before = imageReferences([domain.definition, domain.live], all);
-  const after = imageReferences([plan.definition ?? domain.definition, plan.live ?? domain.live], all.filter((def) => !doomedNames.has(def.name)));
+  const before = imageReferences([domain.persistentDefinition, domain.live], all);
+  const after = imageReferences([plan.definition ?? domain.persistentDefinition, plan.live ?? domain.live], all.filter((def) => !doomedNames.has(def.name)));
   const payload: ForwardIntent = {
     kind: 'snapshot-delete',
     snapshotName: node.def.name,
@@ -80,7 +80,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
     intent.advance('committed');
     await completeForward(host, domain, intent, {
       onStateApplied: () => {
-        if (plan.definition && domain.persistent) domain.definition = plan.definition;
+        if (plan.definition && domain.persistent) domain.persistentDefinition = plan.definition;
         if (plan.live) domain.live = plan.live;
         applyTreeChange(domain, doomed, newCurrent);
       },
@@ -153,7 +153,7 @@ function internalSteps(domain: QemuDomain, snapshot: SnapshotNode): DiskStep[] {
  */
 function planExternalDelete(host: QemuHost, domain: QemuDomain, node: SnapshotNode, doomed: ReadonlySet<string>) {
   const steps: DiskStep[] = [];
-  const definition = domain.definition.clone();
+  const definition = domain.persistentDefinition.clone();
   const live = domain.live?.clone();
   for (const disk of node.def.disks.filter((d) => d.snapshot === 'external')) {
     const overlay = disk.source!;

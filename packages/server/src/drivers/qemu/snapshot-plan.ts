@@ -143,7 +143,7 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
   const plan: SnapshotPlan = { kind, def, disks, keepMetadata, reuse, halt: (flags & Create.Halt) !== 0 };
   if (flags & Create.Quiesce) plan.quiesce = true;
   if (kind === 'live-external' || kind === 'offline-external') {
-    plan.newDefinition = switchedDefinition(domain.definition, disks, domain.live);
+    plan.newDefinition = switchedDefinition(domain.persistentDefinition, disks, domain.live);
     if (domain.live) plan.newLive = switchedDefinition(domain.live, disks, null);
   } else {
     plan.tag = internalTag(def.name);

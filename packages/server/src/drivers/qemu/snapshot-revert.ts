@@ -76,7 +76,7 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
     intent.advance('committed');
     await completeForward(host, domain, intent, {
       onStateApplied: () => {
-        domain.definition = plan.definition;
+        domain.persistentDefinition = plan.definition;
         domain.snapshots.current = node;
       },
       startReason: Reason.RunningFromSnapshot,
@@ -96,7 +96,7 @@ function planInternalRevert(domain: QemuDomain, node: SnapshotNode, recorded: Do
       throw qemuError(ErrorNumber.OperationUnsupported, `disk image '${disk.path}' for internal snapshot '${node.def.name}' is not the same as disk image currently used by VM`);
     }
   }
-  const definition = withCurrentChains(recorded, domain.definition);
+  const definition = withCurrentChains(recorded, domain.persistentDefinition);
   if (checkpoint) return { definition, stopFirst: false, startPaused: true, steps: [], cleanup: [{ type: 'load-checkpoint', tag }], overlays: [] };
   return { definition, stopFirst: true, startPaused: false, steps: [{ type: 'apply-tag', tag, disks }], cleanup: [], overlays: [] };
 }
@@ -133,7 +133,7 @@ function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNo
     overlays.push(overlay);
   }
   const snapshots = [...domain.snapshots.all()].map((s) => s.def);
-  const cleanup = abandonedOverlaySteps(imageReferences([domain.definition, domain.live], snapshots), imageReferences([definition], snapshots));
+  const cleanup = abandonedOverlaySteps(imageReferences([domain.persistentDefinition, domain.live], snapshots), imageReferences([definition], snapshots));
   return { definition, stopFirst: true, startPaused: false, steps, cleanup, overlays };
 }
 

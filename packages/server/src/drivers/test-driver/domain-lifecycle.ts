@@ -40,7 +40,7 @@ export function defineDomain(node: TestNode, xml: string, flags = 0): TestDomain
   }
   if (sameName) {
     if (sameName.active) sameName.pendingDefinition = definition;
-    else sameName.definition = definition;
+    else sameName.effective = definition;
     sameName.persistent = true;
     node.registerDiskImages(definition);
     return sameName;
@@ -89,7 +89,7 @@ export function destroyDomain(node: TestNode, domain: TestDomain): void {
 /** `virDomainShutdownFlags`: the guest obeys at once, doing what `<on_poweroff>` says (destroy by default). */
 export function shutdownDomain(node: TestNode, domain: TestDomain): void {
   if (domain.state === DomainState.Shutoff) throw internal(`domain '${domain.name}' not running`);
-  const action = childText(domain.definition.tree, 'on_poweroff')?.trim();
+  const action = childText(domain.effective.tree, 'on_poweroff')?.trim();
   if (action === 'restart' || action === 'rename-restart') {
     domain.state = DomainState.Running;
     domain.reason = StateReason.RunningBooted;
@@ -117,7 +117,7 @@ export function resumeDomain(domain: TestDomain): void {
 /** `virDomainReboot` (testDomainReboot): the `<on_reboot>` action, `restart` booting it again at once. */
 export function rebootDomain(node: TestNode, domain: TestDomain): void {
   checkActive(domain);
-  if (domain.definition.spec().lifecycle.onReboot === 'restart') {
+  if (domain.effective.spec().lifecycle.onReboot === 'restart') {
     domain.state = DomainState.Running;
     domain.reason = StateReason.RunningBooted;
   } else {

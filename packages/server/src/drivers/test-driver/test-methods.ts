@@ -80,7 +80,7 @@ export function testMethods(node: TestNode, atomicMode: AtomicMode): DriverMetho
     DomainGetInfo: { flags: 0, handle: ({ domain }) => {
       const d = node.resolve(domain);
       // libvirt's test driver reports the wall clock as CPU time (testDomainGetInfo).
-      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.currentVcpus, cpuTime: Date.now() * 1_000_000 };
+      return { state: d.state, maxMem: d.effective.memoryKiB, memory: d.effective.currentMemoryKiB, nrVirtCpu: d.effective.currentVcpus, cpuTime: Date.now() * 1_000_000 };
     } },
     DomainDefineXML: { flags: DomainDefineFlags.Validate, handle: ({ xml, flags }) => defineDomain(node, xml, flags).ref() },
     DomainUndefine: { flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata, handle: ({ domain, flags }) => {
@@ -128,7 +128,7 @@ export function testMethods(node: TestNode, atomicMode: AtomicMode): DriverMetho
     // libvirt's test driver refuses NO_METADATA, DISK_ONLY and REUSE_EXT; simulated storage makes them possible here.
     DomainSnapshotCreateXML: { flags: DomainSnapshotCreateFlagSet.mask, handle: ({ domain, xml, flags }, call) => {
       const d = node.resolve(domain);
-      checkAlignedDiskCount(d.definition.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
+      checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
       const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
       return { name: def.name, domain: d.ref() };
     } },
