@@ -24,9 +24,15 @@ function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: D
         <span class="snapshot-name">{node.name}</span>
         {node.parent ? <span class="visually-hidden">, child of {node.parent}</span> : null}
         {depth > MAX_INDENT ? <span class="snapshot-level">level {depth + 1}</span> : null}
-        {node.current ? <span class="badge" title="the current snapshot">current</span> : null}
+        {node.current ? (
+          <span class="badge" title="the current snapshot">
+            current
+          </span>
+        ) : null}
         <span class="snapshot-state">{node.state ?? ''}</span>
-        {node.creationTime !== undefined ? <time dateTime={new Date(node.creationTime * 1000).toISOString()}>{new Date(node.creationTime * 1000).toLocaleString()}</time> : null}
+        {node.creationTime !== undefined ? (
+          <time dateTime={new Date(node.creationTime * 1000).toISOString()}>{new Date(node.creationTime * 1000).toLocaleString()}</time>
+        ) : null}
         {node.description ? <span class="snapshot-description">{node.description}</span> : null}
         {readOnly ? null : (
           <button type="button" aria-expanded={open} aria-label={`Actions for snapshot ${node.name}`} onClick={() => setOpen(!open)}>

@@ -206,7 +206,9 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
     }
   });
   void guest.qmp.closed.then(() =>
-    guestExited(host, domain, guest).catch((error: unknown) => host.services.log.error({ domain: domain.name, err: error }, 'handling the exit of QEMU failed')),
+    guestExited(host, domain, guest).catch((error: unknown) =>
+      host.services.log.error({ domain: domain.name, err: error }, 'handling the exit of QEMU failed'),
+    ),
   );
 }
 

@@ -1,13 +1,5 @@
 // The test driver's domain lifecycle: define, undefine, start, destroy, suspend, resume, shutdown, with libvirt's texts.
-import {
-  DomainCreateFlags,
-  DomainState,
-  DomainUndefineFlags,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-  DomainDefineFlags,
-} from '@virtwire/protocol';
+import { DomainCreateFlags, DomainState, DomainUndefineFlags, ErrorDomain, ErrorNumber, VirError, DomainDefineFlags } from '@virtwire/protocol';
 import { childText, DomainDefinition, TEST_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
 import { confineDefinition } from '../../storage/definition-paths.js';
 import { checkDomainName } from '../shared/object-names.js';

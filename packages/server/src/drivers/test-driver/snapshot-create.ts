@@ -1,17 +1,6 @@
 // The test driver's DomainSnapshotCreateXML: check everything, prepare on simulated storage, commit in one step.
-import {
-  DomainSnapshotCreateFlags as Create,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-  type DiskOutcome,
-} from '@virtwire/protocol';
-import {
-  parseSnapshotXml,
-  type SnapshotDef,
-  type SnapshotDiskDef,
-  type XmlElement,
-} from '@virtwire/protocol/xml';
+import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
+import { parseSnapshotXml, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';

@@ -1,18 +1,6 @@
 // The test driver's DomainRevertToSnapshot: libvirt's checks, state transitions and definitions, external reverts on simulated storage.
-import {
-  DomainSnapshotRevertFlags as Revert,
-  DomainState,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/protocol';
-import {
-  childElement,
-  cloneElement,
-  DomainDefinition,
-  isExternalSnapshot,
-  type XmlElement,
-} from '@virtwire/protocol/xml';
+import { DomainSnapshotRevertFlags as Revert, DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { childElement, cloneElement, DomainDefinition, isExternalSnapshot, type XmlElement } from '@virtwire/protocol/xml';
 import { checkAbiStability } from '../../conf/domain-abi.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { discardLeftovers, prepareRevertDisks, revertLeftovers, switchToOverlays } from './revert-disks.js';
@@ -37,7 +25,13 @@ function definitionFrom(tree: XmlElement, domainName: string): DomainDefinition 
  * the snapshot becomes current. The domain ends running (RUNNING_FROM_SNAPSHOT), paused
  * (PAUSED_FROM_SNAPSHOT) or shut off (SHUTOFF_FROM_SNAPSHOT when it was running).
  */
-export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: SnapshotNode, flags: number, now: () => number = () => Math.floor(Date.now() / 1000)): void {
+export function revertToSnapshot(
+  node: TestNode,
+  domain: TestDomain,
+  snapshot: SnapshotNode,
+  flags: number,
+  now: () => number = () => Math.floor(Date.now() / 1000),
+): void {
   const def = snapshot.def;
   const online = def.state === 'running' || def.state === 'paused';
   const startRequested = (flags & (Revert.Running | Revert.Paused)) !== 0;
