@@ -38,7 +38,20 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setImmediate: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
   // @virtwire/protocol: the contract. Browser-safe, and it imports no other virtwire package.
   {
@@ -60,14 +73,20 @@ export default tseslint.config(
   {
     files: ['packages/client/src/**'],
     rules: restrict({
-      patterns: [reachIns, { group: ['@virtwire/server', '@virtwire/server/*', '@virtwire/cli', '@virtwire/cli/*'], message: 'the SDK depends on protocol and runtime only' }],
+      patterns: [
+        reachIns,
+        { group: ['@virtwire/server', '@virtwire/server/*', '@virtwire/cli', '@virtwire/cli/*'], message: 'the SDK depends on protocol and runtime only' },
+      ],
     }),
   },
   {
     files: ['packages/client/src/core/**', 'packages/client/src/index.ts', 'packages/client/src/xml.ts'],
     rules: restrict({
       ...browserSafe("the SDK's core runs in browsers: Node-only code belongs in packages/client/src/node.ts"),
-      patterns: [reachIns, { group: ['@virtwire/server', '@virtwire/server/*', '@virtwire/cli', '@virtwire/cli/*'], message: 'the SDK depends on protocol and runtime only' }],
+      patterns: [
+        reachIns,
+        { group: ['@virtwire/server', '@virtwire/server/*', '@virtwire/cli', '@virtwire/cli/*'], message: 'the SDK depends on protocol and runtime only' },
+      ],
     }),
   },
   // vwsh talks to daemons through the SDK only, as virsh does through libvirt's public API.
@@ -76,7 +95,10 @@ export default tseslint.config(
     rules: restrict({
       patterns: [
         reachIns,
-        { group: ['@virtwire/*', '!@virtwire/client', '!@virtwire/client/*'], message: 'vwsh imports @virtwire/client only (it re-exports what vwsh needs of the protocol)' },
+        {
+          group: ['@virtwire/*', '!@virtwire/client', '!@virtwire/client/*'],
+          message: 'vwsh imports @virtwire/client only (it re-exports what vwsh needs of the protocol)',
+        },
       ],
     }),
   },
@@ -87,7 +109,10 @@ export default tseslint.config(
       ...browserSafe('the web console runs in browsers: no Node built-ins'),
       patterns: [
         reachIns,
-        { group: ['@virtwire/*', '!@virtwire/client', '!@virtwire/client/xml'], message: 'the web console uses the SDK\'s public API only (@virtwire/client, @virtwire/client/xml)' },
+        {
+          group: ['@virtwire/*', '!@virtwire/client', '!@virtwire/client/xml'],
+          message: "the web console uses the SDK's public API only (@virtwire/client, @virtwire/client/xml)",
+        },
       ],
     }),
   },

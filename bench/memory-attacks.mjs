@@ -22,12 +22,32 @@ const NAME_LENGTH = 200; // the longest name the name policy accepts
 
 function nodeFile(count) {
   const name = (i) => `s${i}-`.padEnd(NAME_LENGTH, 'x');
-  const snapshots = Array.from({ length: count }, (_, i) => `<test:domainsnapshot><name>${name(i)}</name><state>shutoff</state><creationTime>${1_600_000_000 + i}</creationTime><active>0</active></test:domainsnapshot>`).join('\n');
+  const snapshots = Array.from(
+    { length: count },
+    (_, i) =>
+      `<test:domainsnapshot><name>${name(i)}</name><state>shutoff</state><creationTime>${1_600_000_000 + i}</creationTime><active>0</active></test:domainsnapshot>`,
+  ).join('\n');
   return `<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><domain type='test'><name>big</name><uuid>0b1c2d3e-4f50-4a6b-9c8d-7e6f5a4b3c2d</uuid><memory unit='KiB'>1048576</memory><os><type>hvm</type></os><test:runstate>5</test:runstate>${snapshots}</domain></node>`;
 }
 
 async function startDaemon(dir) {
-  const child = spawn(process.execPath, [join(REPO, 'packages/server/bin/virtwired.js'), '--unix', join(dir, 'sock'), '--unix-ro', join(dir, 'sock-ro'), '--state-dir', join(dir, 'state'), '--node-dir', join(dir, 'nodes'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, 'packages/server/bin/virtwired.js'),
+      '--unix',
+      join(dir, 'sock'),
+      '--unix-ro',
+      join(dir, 'sock-ro'),
+      '--state-dir',
+      join(dir, 'state'),
+      '--node-dir',
+      join(dir, 'nodes'),
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   for (let i = 0; i < 200; i++) {
@@ -61,11 +81,12 @@ async function runClient(socketPath) {
     pending.get(reply.id)?.(reply);
     pending.delete(reply.id);
   });
-  const call = (method, params) => new Promise((resolve) => {
-    const n = ++id;
-    pending.set(n, resolve);
-    ws.send(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }));
-  });
+  const call = (method, params) =>
+    new Promise((resolve) => {
+      const n = ++id;
+      pending.set(n, resolve);
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }));
+    });
   await call('ConnectOpen', { uri: 'test:///default' });
   let worst = 0;
   let started = performance.now();
@@ -92,10 +113,11 @@ async function runClient(socketPath) {
 async function wellBehaved(socketPath) {
   const child = fork(fileURLToPath(import.meta.url), ['--client', socketPath]);
   await new Promise((resolve) => child.once('message', resolve));
-  const ask = (message) => new Promise((resolve) => {
-    child.once('message', (m) => resolve(m.worst));
-    child.send(message);
-  });
+  const ask = (message) =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.worst));
+      child.send(message);
+    });
   return { takeWorst: () => ask('take'), stop: () => ask('stop') };
 }
 
@@ -124,7 +146,13 @@ async function pingFlood(dir, { connections, read }) {
     if (!read) ws._socket.pause();
     attackers.push(ws);
   }
-  return { attackers, fire: () => attackers.forEach((ws) => { for (let i = 0; i < 2000 && ws.readyState === ws.OPEN && ws.bufferedAmount < 4e6; i++) ws.send('PING'); }) };
+  return {
+    attackers,
+    fire: () =>
+      attackers.forEach((ws) => {
+        for (let i = 0; i < 2000 && ws.readyState === ws.OPEN && ws.bufferedAmount < 4e6; i++) ws.send('PING');
+      }),
+  };
 }
 
 const VARIANTS = [
@@ -183,7 +211,10 @@ const lines = [
   '',
   '| attack | RSS before | RSS peak | over | other client worst wait during | after | attackers closed |',
   '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.label} | ${mib(r.baseline)} MiB | ${mib(r.peak)} MiB | +${mib(r.peak - r.baseline)} MiB | ${r.during.toFixed(0)} ms | ${r.afterWait.toFixed(0)} ms | ${r.dropped}/${r.attackers} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${mib(r.baseline)} MiB | ${mib(r.peak)} MiB | +${mib(r.peak - r.baseline)} MiB | ${r.during.toFixed(0)} ms | ${r.afterWait.toFixed(0)} ms | ${r.dropped}/${r.attackers} |`,
+  ),
   '',
 ];
 process.stdout.write(lines.join('\n'));

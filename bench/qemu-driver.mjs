@@ -26,11 +26,27 @@ const targetName = (i) => `vd${i < 26 ? String.fromCharCode(97 + i) : `a${String
 
 /** Starts the real daemon binary and resolves with its address and a way to read its log. */
 function startDaemon(root) {
-  const child = spawn(process.execPath, [
-    path.join(repo, 'packages/server/bin/virtwired.js'), '--listen', '127.0.0.1:0', '--no-unix', '--log-level', 'debug',
-    '--state-dir', path.join(root, 'state'), ...benchTokenArgs(root), '--storage-root', path.join(root, 'images'), '--qemu-runtime-dir', path.join(root, 'run'),
-    '--qemu-overlay-creation', overlayCreation,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repo, 'packages/server/bin/virtwired.js'),
+      '--listen',
+      '127.0.0.1:0',
+      '--no-unix',
+      '--log-level',
+      'debug',
+      '--state-dir',
+      path.join(root, 'state'),
+      ...benchTokenArgs(root),
+      '--storage-root',
+      path.join(root, 'images'),
+      '--qemu-runtime-dir',
+      path.join(root, 'run'),
+      '--qemu-overlay-creation',
+      overlayCreation,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const log = [];
   let buffered = '';
   return new Promise((resolve, reject) => {
@@ -49,7 +65,9 @@ function startDaemon(root) {
 }
 
 function domainXml(name, disks) {
-  const devices = disks.map((d) => `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${d.path}'/><target dev='${d.target}' bus='virtio'/></disk>`).join('');
+  const devices = disks
+    .map((d) => `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${d.path}'/><target dev='${d.target}' bus='virtio'/></disk>`)
+    .join('');
   return `<domain type='qemu'><name>${name}</name><memory unit='KiB'>131072</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>${devices}</devices></domain>`;
 }
 
@@ -88,7 +106,9 @@ await fs.mkdir(path.join(root, 'images'));
 const daemon = await startDaemon(root);
 const conn = await connect(`qemu+${daemon.address}/session`);
 try {
-  console.log(`atomic live external disk-only snapshot through virtwired (separate process) and the SDK, overlays formatted by ${overlayCreation}, paused q35/TCG guest, median of ${runs} fresh guests`);
+  console.log(
+    `atomic live external disk-only snapshot through virtwired (separate process) and the SDK, overlays formatted by ${overlayCreation}, paused q35/TCG guest, median of ${runs} fresh guests`,
+  );
   console.log('disks | client latency ms | daemon ms | transaction ms (I/O held) | libvirt 9.0 ms | aim (1/3)');
   for (const diskCount of [1, 4, 16]) {
     await oneRun(conn, daemon, root, diskCount, 'warmup');
@@ -96,7 +116,9 @@ try {
     for (let run = 0; run < runs; run++) samples.push(await oneRun(conn, daemon, root, diskCount, run));
     const m = (key) => median(samples.map((s) => s[key])).toFixed(1);
     const libvirt = LIBVIRT_9_0_MS[diskCount];
-    console.log(`${String(diskCount).padStart(5)} | ${m('latencyMs').padStart(17)} | ${m('daemonMs').padStart(9)} | ${m('transactionMs').padStart(25)} | ${String(libvirt).padStart(14)} | ${(libvirt / 3).toFixed(1).padStart(9)}`);
+    console.log(
+      `${String(diskCount).padStart(5)} | ${m('latencyMs').padStart(17)} | ${m('daemonMs').padStart(9)} | ${m('transactionMs').padStart(25)} | ${String(libvirt).padStart(14)} | ${(libvirt / 3).toFixed(1).padStart(9)}`,
+    );
   }
 } finally {
   await conn.close();

@@ -33,8 +33,30 @@ for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`unknown 
 
 /** Sizes of every workload; `--quick` trades precision for a run of about a minute. */
 const plan = argv.quick
-  ? { runs: 3, rtCalls: 3_000, throughputCalls: 6_000, createOne: 2_000, createEight: 250, lists: [10_000], listRepeats: 3, lookups: 1_000, connections: 250, commands: 10 }
-  : { runs: 5, rtCalls: 20_000, throughputCalls: 40_000, createOne: 2_000, createEight: 500, lists: [10_000, 100_000], listRepeats: 10, lookups: 5_000, connections: 1_000, commands: 20 };
+  ? {
+      runs: 3,
+      rtCalls: 3_000,
+      throughputCalls: 6_000,
+      createOne: 2_000,
+      createEight: 250,
+      lists: [10_000],
+      listRepeats: 3,
+      lookups: 1_000,
+      connections: 250,
+      commands: 10,
+    }
+  : {
+      runs: 5,
+      rtCalls: 20_000,
+      throughputCalls: 40_000,
+      createOne: 2_000,
+      createEight: 500,
+      lists: [10_000, 100_000],
+      listRepeats: 10,
+      lookups: 5_000,
+      connections: 1_000,
+      commands: 20,
+    };
 if (argv.runs) plan.runs = Number(argv.runs);
 
 const ALL_CPUS = `0-${cpuList().length - 1}`;
@@ -125,16 +147,32 @@ async function callSection(systems) {
   const name = 'ConnectGetVersion round trip';
   await measure(systems, { figure: `${name}, TCP, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { cpus: '0' });
   await measure(systems, { figure: `${name}, TCP, placed by the OS`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs);
-  await measure(systems, { figure: `${name}, unix socket, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { cpus: '0', unix: true });
+  await measure(systems, { figure: `${name}, unix socket, daemon and client on one CPU`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, {
+    cpus: '0',
+    unix: true,
+  });
   await measure(systems, { figure: `${name}, unix socket, placed by the OS`, unit: 'µs', better: 'lower', target }, rt, (r) => r.perCallUs, { unix: true });
   // Diagnostic rows (no target): the daemon through a minimal client that neither checks nor polls.
   const bare = { ...rt, client: 'wire' };
-  await measure(systems, { figure: `${name}, TCP, one CPU, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower' }, bare, (r) => r.perCallUs, { cpus: '0' });
-  await measure(systems, { figure: `${name}, TCP, placed by the OS, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower' }, bare, (r) => r.perCallUs);
+  await measure(systems, { figure: `${name}, TCP, one CPU, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower' }, bare, (r) => r.perCallUs, {
+    cpus: '0',
+  });
+  await measure(
+    systems,
+    { figure: `${name}, TCP, placed by the OS, virtwire through a bare JSON-RPC client`, unit: 'µs', better: 'lower' },
+    bare,
+    (r) => r.perCallUs,
+  );
   for (const inFlight of [1, 16, 64]) {
     const spec = { workload: 'throughput', calls: plan.throughputCalls, inFlight, warmup: 3000 };
     const cpuRow = inFlight === 16 ? 'Daemon CPU time per ConnectGetVersion (16 in flight)' : undefined;
-    await measure(systems, { figure: `ConnectGetVersion throughput, ${inFlight} in flight on one connection`, unit: 'calls/s', better: 'higher' }, spec, (r) => r.callsPerSec, { cpuRow, ops: (s) => s.calls + s.warmup });
+    await measure(
+      systems,
+      { figure: `ConnectGetVersion throughput, ${inFlight} in flight on one connection`, unit: 'calls/s', better: 'higher' },
+      spec,
+      (r) => r.callsPerSec,
+      { cpuRow, ops: (s) => s.calls + s.warmup },
+    );
   }
 }
 
@@ -149,9 +187,19 @@ async function snapshotSection(systems, canDelete) {
     [8, plan.createEight, 'sdk', false],
     [8, plan.createEight, 'sdk', true],
   ]) {
-    const spec = (run) => ({ workload: 'createDelete', domain: 'test', clients, perClient, prefix: `r${run}c${clients}${client}${unix ? 'u' : 't'}`, delete: canDelete, warmup: 3000, client });
+    const spec = (run) => ({
+      workload: 'createDelete',
+      domain: 'test',
+      clients,
+      perClient,
+      prefix: `r${run}c${clients}${client}${unix ? 'u' : 't'}`,
+      delete: canDelete,
+      warmup: 3000,
+      client,
+    });
     const target = canDelete && client === 'sdk' ? { min: 3 } : undefined;
-    const cpuRow = clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients, ${unix ? 'unix socket' : 'TCP'})` : undefined;
+    const cpuRow =
+      clients === 8 ? `Daemon CPU time per snapshot ${canDelete ? 'create + delete pair' : 'create'} (8 clients, ${unix ? 'unix socket' : 'TCP'})` : undefined;
     const how = client === 'wire' ? ', virtwire through a bare JSON-RPC client' : '';
     const figure = `Snapshot ${what} (ATOMIC), ${clients} client${clients > 1 ? 's' : ''}, ${unix ? 'unix socket' : 'TCP'}${how}`;
     await measure(systems, { figure, unit: '/s', better: 'higher', target }, spec, (r) => r.perSec, {
@@ -222,7 +270,12 @@ async function scaleSection() {
     await measure(systems, { figure: `List all of ${listed}, unix socket`, unit: 'ms', better: 'lower', target }, listSpec, (r) => r.msPerList, { unix: true });
   }
   const largest = plan.lists.at(-1);
-  await measure(systems, { figure: `Snapshot lookup by name among ${largest.toLocaleString('en-US')}`, unit: 'µs', better: 'lower' }, { workload: 'lookup', domain: `list${largest}`, prefix: 'p', count: largest, calls: plan.lookups }, (r) => r.perCallUs);
+  await measure(
+    systems,
+    { figure: `Snapshot lookup by name among ${largest.toLocaleString('en-US')}`, unit: 'µs', better: 'lower' },
+    { workload: 'lookup', domain: `list${largest}`, prefix: 'p', count: largest, calls: plan.lookups },
+    (r) => r.perCallUs,
+  );
   await stopAll(systems);
 }
 
@@ -261,9 +314,20 @@ async function commandSection(systems) {
 async function sdkSection() {
   const { upFront, lazy, tool } = await bundleBrowserSdk();
   const kb = (bytes) => ({ median: bytes / 1000, min: bytes / 1000, max: bytes / 1000, runs: 1 });
-  addRow({ figure: `SDK core for browsers, loaded up front (${tool}, minified + gzip)`, unit: 'KB', better: 'lower', ours: kb(upFront.gzipBytes), target: { atMost: 20 } });
+  addRow({
+    figure: `SDK core for browsers, loaded up front (${tool}, minified + gzip)`,
+    unit: 'KB',
+    better: 'lower',
+    ours: kb(upFront.gzipBytes),
+    target: { atMost: 20 },
+  });
   const xml = lazy.filter((chunk) => chunk.packages.includes('saxes'));
-  addRow({ figure: 'SDK XML parser chunk, loaded on demand (only for finite atomic disk limits)', unit: 'KB', better: 'lower', ours: kb(xml.reduce((sum, f) => sum + f.gzipBytes, 0)) });
+  addRow({
+    figure: 'SDK XML parser chunk, loaded on demand (only for finite atomic disk limits)',
+    unit: 'KB',
+    better: 'lower',
+    ours: kb(xml.reduce((sum, f) => sum + f.gzipBytes, 0)),
+  });
 }
 
 async function main() {

@@ -17,9 +17,23 @@ const PIPELINE = 512;
 
 /** Starts virtwired on an ephemeral loopback port and resolves to its ws:// address. */
 function startDaemon(stateDir) {
-  const child = spawn(process.execPath, [join(root, 'packages/server/bin/virtwired.js'), '--listen', '127.0.0.1:0', '--no-unix', '--state-dir', stateDir, ...benchTokenArgs(stateDir), '--log-level', 'info'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'packages/server/bin/virtwired.js'),
+      '--listen',
+      '127.0.0.1:0',
+      '--no-unix',
+      '--state-dir',
+      stateDir,
+      ...benchTokenArgs(stateDir),
+      '--log-level',
+      'info',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stderr.on('data', (chunk) => {
@@ -127,9 +141,7 @@ try {
   for (const inFlight of [2, 4]) {
     const probe = await connect(`test+ws://${address.slice('ws://'.length)}/default`);
     const probeDom = await probe.domainLookupByName('test');
-    const settled = await Promise.allSettled(
-      Array.from({ length: inFlight }, () => probe.call('DomainListAllSnapshots', { domain: probeDom.ref, flags: 0 })),
-    );
+    const settled = await Promise.allSettled(Array.from({ length: inFlight }, () => probe.call('DomainListAllSnapshots', { domain: probeDom.ref, flags: 0 })));
     const ok = settled.filter((r) => r.status === 'fulfilled').length;
     const failure = settled.find((r) => r.status === 'rejected');
     concurrent.push(`${inFlight} at once: ${ok} answered${failure ? `, then ${failure.reason.message}` : ''}`);
@@ -140,7 +152,9 @@ try {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; daemon and client in separate processes over ws://127.0.0.1`);
   console.log('');
-  console.log('| snapshots | creates/s (512 in flight) | full list: time | full list: JSON size | create+delete pairs/s, one at a time | pairs/s, 512 calls in flight | daemon RSS |');
+  console.log(
+    '| snapshots | creates/s (512 in flight) | full list: time | full list: JSON size | create+delete pairs/s, one at a time | pairs/s, 512 calls in flight | daemon RSS |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     console.log(

@@ -44,7 +44,8 @@ async function wireConnect(uri) {
 }
 
 /** Opens a connection with the SDK, or with the bare client when `spec.client` is `wire`. */
-const connectFor = (spec) => (spec.client === 'wire' ? wireConnect : (uri) => sdkConnect(uri, spec.pollMaxUs === undefined ? {} : { pollMaxUs: spec.pollMaxUs }));
+const connectFor = (spec) =>
+  spec.client === 'wire' ? wireConnect : (uri) => sdkConnect(uri, spec.pollMaxUs === undefined ? {} : { pollMaxUs: spec.pollMaxUs });
 
 async function roundtrip(spec) {
   const conn = await connectFor(spec)(spec.uri);

@@ -40,7 +40,10 @@ try {
     ({ domains, snapshots }) => {
       window.__marks = {};
       window.__longTasks = [];
-      new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => ({ start: e.startTime, duration: e.duration })))).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => ({ start: e.startTime, duration: e.duration })))).observe({
+        type: 'longtask',
+        buffered: true,
+      });
       new MutationObserver(() => {
         if (window.__marks.list === undefined && document.querySelectorAll('tr[data-domain]').length === domains) window.__marks.list = performance.now();
         if (window.__marks.tree === undefined && document.querySelectorAll('li[data-snapshot]').length === snapshots) window.__marks.tree = performance.now();
@@ -57,19 +60,32 @@ try {
 
   t = await page.evaluate(() => performance.now());
   await page.getByRole('link', { name: 'test', exact: true }).click();
-  await page.waitForFunction(() => window.__marks.tree !== undefined, undefined, { timeout: 180_000 }).catch(async (error) => {
-    console.error(await page.evaluate(() => [document.querySelectorAll('li[data-snapshot]').length, document.querySelector('main')?.innerText.slice(0, 2000)]));
-    throw error;
-  });
-  rows.push([`Snapshot tree of ${SNAPSHOTS} shown, ms after the click on the domain`, (await page.evaluate((start) => window.__marks.tree - start, t)).toFixed(0)]);
+  await page
+    .waitForFunction(() => window.__marks.tree !== undefined, undefined, { timeout: 180_000 })
+    .catch(async (error) => {
+      console.error(
+        await page.evaluate(() => [document.querySelectorAll('li[data-snapshot]').length, document.querySelector('main')?.innerText.slice(0, 2000)]),
+      );
+      throw error;
+    });
+  rows.push([
+    `Snapshot tree of ${SNAPSHOTS} shown, ms after the click on the domain`,
+    (await page.evaluate((start) => window.__marks.tree - start, t)).toFixed(0),
+  ]);
 
   // Idle with the page open: how much of the main thread do long tasks take, and how many calls does the page send (events: none; polling: a few a round)?
   const idleFrom = await page.evaluate(() => performance.now());
   const callsBefore = pageCalls;
   await page.waitForTimeout(IDLE_MS);
-  rows.push([`Calls the page sent during ${IDLE_MS / 1000} s idle on the tree page (it follows events; a polling page would send a few a round)`, String(pageCalls - callsBefore)]);
+  rows.push([
+    `Calls the page sent during ${IDLE_MS / 1000} s idle on the tree page (it follows events; a polling page would send a few a round)`,
+    String(pageCalls - callsBefore),
+  ]);
   const idle = await page.evaluate((from) => window.__longTasks.filter((task) => task.start >= from), idleFrom);
-  rows.push([`Long tasks (> 50 ms) during ${IDLE_MS / 1000} s idle on the tree page: count / longest ms / total ms`, `${idle.length} / ${Math.max(0, ...idle.map((x) => x.duration)).toFixed(0)} / ${idle.reduce((a, x) => a + x.duration, 0).toFixed(0)}`]);
+  rows.push([
+    `Long tasks (> 50 ms) during ${IDLE_MS / 1000} s idle on the tree page: count / longest ms / total ms`,
+    `${idle.length} / ${Math.max(0, ...idle.map((x) => x.duration)).toFixed(0)} / ${idle.reduce((a, x) => a + x.duration, 0).toFixed(0)}`,
+  ]);
 
   // A click's response on the big page, measured inside it: open one snapshot's actions, until the panel is painted (median of 5).
   const clicks = [];

@@ -10,7 +10,15 @@ const WEB = join(ROOT, 'packages/web');
 const STAMP = join(ROOT, 'node_modules/.cache/virtwire-web-build');
 
 /** What the console is built from: its own sources and the SDK's browser build (protocol and runtime included). */
-const INPUTS = ['packages/web/src', 'packages/web/index.html', 'packages/web/vite.config.ts', 'packages/web/package.json', 'packages/client/dist', 'packages/protocol/dist', 'packages/runtime/dist'];
+const INPUTS = [
+  'packages/web/src',
+  'packages/web/index.html',
+  'packages/web/vite.config.ts',
+  'packages/web/package.json',
+  'packages/client/dist',
+  'packages/protocol/dist',
+  'packages/runtime/dist',
+];
 
 /** Every input file with its size and modification time, as one string. */
 function fingerprint() {

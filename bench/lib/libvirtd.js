@@ -59,7 +59,15 @@ export async function startLibvirtd() {
     { mode: 0o644 },
   );
   const uri = `test+unix:///default?socket=${join(dir, 'libvirt-sock')}`;
-  const environment = ['env', '-i', `HOME=${dir}`, `XDG_RUNTIME_DIR=${dir}`, `XDG_CONFIG_HOME=${join(dir, 'config')}`, `XDG_CACHE_HOME=${join(dir, 'cache')}`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin'];
+  const environment = [
+    'env',
+    '-i',
+    `HOME=${dir}`,
+    `XDG_RUNTIME_DIR=${dir}`,
+    `XDG_CONFIG_HOME=${join(dir, 'config')}`,
+    `XDG_CACHE_HOME=${join(dir, 'cache')}`,
+    'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+  ];
   const daemon = ['libvirtd', '--config', config, '--pid-file', join(dir, 'libvirtd.pid')];
   const command = asRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...environment, ...daemon] : [...environment, ...daemon];
 

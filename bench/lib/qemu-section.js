@@ -68,7 +68,9 @@ async function oursMissing(daemon) {
     await conn.close();
     return null;
   } catch (error) {
-    return error?.code === ErrorNumber.NoConnect ? 'this virtwired has no qemu driver (qemu:///session is refused)' : `qemu:///session did not open: ${error?.message ?? error}`;
+    return error?.code === ErrorNumber.NoConnect
+      ? 'this virtwired has no qemu driver (qemu:///session is refused)'
+      : `qemu:///session did not open: ${error?.message ?? error}`;
   }
 }
 
@@ -92,8 +94,7 @@ export async function runQemuSection({ quick, withLibvirt }) {
     if (missing) {
       skipped.push(`virtwire: ${missing}`);
       oursSkipped = missing;
-    }
-    else {
+    } else {
       const conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
       try {
         for (const n of DISK_COUNTS) results[n].ours = await ours(conn, dir, n, repeats).catch((e) => ({ error: String(e?.message ?? e) }));

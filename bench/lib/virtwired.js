@@ -58,7 +58,19 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
   // Every client of the bench comes from 127.0.0.1: raise the per-address and handshake budgets so that the
   // idle-connections figure can open its 1,000 sockets (the other limits stay at their defaults).
   const admission = ['--max-connections-per-address', '5000', '--max-pending-connections', '1000'];
-  const args = [BIN, '--listen', `127.0.0.1:${port}`, ...listeners, '--state-dir', stateDir, ...benchTokenArgs(stateDir), ...admission, '--log-level', 'silent', ...extraArgs];
+  const args = [
+    BIN,
+    '--listen',
+    `127.0.0.1:${port}`,
+    ...listeners,
+    '--state-dir',
+    stateDir,
+    ...benchTokenArgs(stateDir),
+    ...admission,
+    '--log-level',
+    'silent',
+    ...extraArgs,
+  ];
   const [cmd, argv] = pinned(cpus, process.execPath, args);
   const spawnedAt = Date.now();
   const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -42,7 +42,12 @@ async function oneRun(root, diskCount, run) {
     const result = await engine.createLiveExternalSnapshot(
       guest.qmp,
       disks.map((d, i) => ({ target: d.target, overlayPath: path.join(dir, `ov${i}.qcow2`) })),
-      { overlayCreation, failpoint: (step) => { if (step === 'live-external:before-transaction') beforeTransaction = now(); } },
+      {
+        overlayCreation,
+        failpoint: (step) => {
+          if (step === 'live-external:before-transaction') beforeTransaction = now();
+        },
+      },
     );
     const end = now();
     if (!result.ok) throw result.error;
@@ -62,7 +67,9 @@ try {
     for (let run = 0; run < runs; run++) samples.push(await oneRun(root, diskCount, run));
     const m = (key) => median(samples.map((s) => s[key])).toFixed(1);
     const libvirt = LIBVIRT_9_0_MS[diskCount];
-    console.log(`${String(diskCount).padStart(5)} | ${m('launchMs').padStart(9)} | ${m('prepMs').padStart(7)} | ${m('transactionMs').padStart(14)} | ${m('totalMs').padStart(8)} | ${String(libvirt).padStart(17)} | ${(libvirt / 3).toFixed(1).padStart(9)}`);
+    console.log(
+      `${String(diskCount).padStart(5)} | ${m('launchMs').padStart(9)} | ${m('prepMs').padStart(7)} | ${m('transactionMs').padStart(14)} | ${m('totalMs').padStart(8)} | ${String(libvirt).padStart(17)} | ${(libvirt / 3).toFixed(1).padStart(9)}`,
+    );
   }
 } finally {
   await fs.rm(root, { recursive: true, force: true });

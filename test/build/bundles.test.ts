@@ -54,7 +54,18 @@ describe('the binaries run from their bundles alone', () => {
     const socket = join(dir, 'sock');
     const daemon = spawn(
       process.execPath,
-      [join(dir, 'virtwired/virtwired.js'), '--unix', socket, '--unix-ro', `${socket}-ro`, '--state-dir', join(dir, 'state'), '--no-local-token', '--log-level', 'info'],
+      [
+        join(dir, 'virtwired/virtwired.js'),
+        '--unix',
+        socket,
+        '--unix-ro',
+        `${socket}-ro`,
+        '--state-dir',
+        join(dir, 'state'),
+        '--no-local-token',
+        '--log-level',
+        'info',
+      ],
       { cwd: tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';

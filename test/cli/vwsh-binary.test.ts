@@ -65,7 +65,20 @@ beforeAll(async () => {
   port = await freePort();
   daemon = spawn(
     'npx',
-    ['--no-install', 'virtwired', '--listen', `127.0.0.1:${port}`, '--unix', join(dir, 'virtwired-sock'), '--unix-ro', join(dir, 'virtwired-sock-ro'), '--state-dir', join(dir, 'state'), '--log-level', 'warn'],
+    [
+      '--no-install',
+      'virtwired',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--unix',
+      join(dir, 'virtwired-sock'),
+      '--unix-ro',
+      join(dir, 'virtwired-sock-ro'),
+      '--state-dir',
+      join(dir, 'state'),
+      '--log-level',
+      'warn',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   daemon.stdout!.on('data', (d: Buffer) => (daemonLog += d.toString()));
@@ -95,7 +108,11 @@ afterAll(async () => {
 
 describe('the vwsh binary against the virtwired binary', () => {
   it("runs a ;-chain given as one argument over TCP, printing virsh's output", async () => {
-    const t = await npxVwsh(['-c', `test+ws://127.0.0.1:${port}/default`, 'list --all ; snapshot-create-as test s1 "first snap" --atomic ; snapshot-list test --name ; snapshot-create-as test s1']);
+    const t = await npxVwsh([
+      '-c',
+      `test+ws://127.0.0.1:${port}/default`,
+      'list --all ; snapshot-create-as test s1 "first snap" --atomic ; snapshot-list test --name ; snapshot-create-as test s1',
+    ]);
     expect(t.stdout).toBe(' Id   Name   State\n----------------------\n 1    test   running\n\nDomain snapshot s1 created\ns1\n\n\n');
     expect(t.stderr).toBe('error: operation failed: domain moment s1 already exists\n');
     expect(t.code).toBe(1);
@@ -115,7 +132,7 @@ describe('the vwsh binary against the virtwired binary', () => {
     expect(ro).toEqual({ stdout: '\ns1\n\n', stderr: 'error: operation forbidden: read only access prevents virDomainSnapshotCreateXML\n', code: 0 });
   });
 
-  it('exits 1 with virsh\'s two lines when no daemon listens, and on a syntax error runs nothing', async () => {
+  it("exits 1 with virsh's two lines when no daemon listens, and on a syntax error runs nothing", async () => {
     const none = await npxVwsh(['list'], { VIRTWIRE_RUNTIME_DIR: join(dir, 'nowhere') });
     expect(none).toEqual({
       stdout: '',
@@ -128,7 +145,9 @@ describe('the vwsh binary against the virtwired binary', () => {
 
   it('prints help and its version without a daemon', async () => {
     const help = await npxVwsh(['help', 'snapshot-create-as'], { VIRTWIRE_RUNTIME_DIR: join(dir, 'nowhere') });
-    expect(help.stdout).toMatch(/^ {2}NAME\n {4}snapshot-create-as - Create a snapshot from a set of args\n\n {2}SYNOPSIS\n {4}snapshot-create-as <domain> \[--name <string>\]/);
+    expect(help.stdout).toMatch(
+      /^ {2}NAME\n {4}snapshot-create-as - Create a snapshot from a set of args\n\n {2}SYNOPSIS\n {4}snapshot-create-as <domain> \[--name <string>\]/,
+    );
     expect(help.code).toBe(0);
     const version = await npxVwsh(['--version']);
     expect(version).toEqual({ stdout: '0.1.0\n', stderr: '', code: 0 });

@@ -37,7 +37,9 @@ const TEST_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 describe('domain commands', () => {
   it('list sizes its table to the names and lists running domains by id, then the others by name', async () => {
     const file = domainFile(LONG, LONG_UUID);
-    const t = await run(`define ${file}; list; list --all; list --inactive; list --name --all; list --uuid --all; list --uuid --name --all; list --table --name`);
+    const t = await run(
+      `define ${file}; list; list --all; list --inactive; list --name --all; list --uuid --all; list --uuid --name --all; list --table --name`,
+    );
     expect(t.stdout).toBe(
       `Domain '${LONG}' defined from ${file}\n\n` +
         ' Id   Name   State\n----------------------\n 1    test   running\n\n' +
@@ -54,9 +56,16 @@ describe('domain commands', () => {
 
   it('list filters by state and ids, and sorts names ignoring case', async () => {
     const defs = ['Zeta', 'alpha', 'beta'].map((n, i) => `define ${domainFile(n, `00000000-0000-0000-0000-00000000000${i}`)}`).join('; ');
-    const t = await run(`${defs}; start beta; list --all; list --all --id; list --all --id --name; list --state-shutoff --name; list --all --state-running --name`, '-q');
+    const t = await run(
+      `${defs}; start beta; list --all; list --all --id; list --all --id --name; list --state-shutoff --name; list --all --state-running --name`,
+      '-q',
+    );
     expect(t.stdout).toBe(
-      ' 1   test    running\n 2   beta    running\n -   alpha   shut off\n -   Zeta    shut off\n' + '1\n2\n' + '1 test\n2 beta\n- alpha\n- Zeta\n' + 'alpha\nZeta\n' + 'test\nbeta\n',
+      ' 1   test    running\n 2   beta    running\n -   alpha   shut off\n -   Zeta    shut off\n' +
+        '1\n2\n' +
+        '1 test\n2 beta\n- alpha\n- Zeta\n' +
+        'alpha\nZeta\n' +
+        'test\nbeta\n',
     );
   });
 
@@ -89,8 +98,12 @@ describe('domain commands', () => {
   });
 
   it('define, undefine (refused with snapshots unless --snapshots-metadata) and file errors', async () => {
-    const t = await run(`snapshot-create-as test x; destroy test; undefine test; undefine test --snapshots-metadata; list --all; define ${join(dir, 'nonexist.xml')}`);
-    expect(t.stdout).toBe("Domain snapshot x created\nDomain 'test' destroyed\n\n\nDomain 'test' has been undefined\n\n Id   Name   State\n--------------------\n\n\n");
+    const t = await run(
+      `snapshot-create-as test x; destroy test; undefine test; undefine test --snapshots-metadata; list --all; define ${join(dir, 'nonexist.xml')}`,
+    );
+    expect(t.stdout).toBe(
+      "Domain snapshot x created\nDomain 'test' destroyed\n\n\nDomain 'test' has been undefined\n\n Id   Name   State\n--------------------\n\n\n",
+    );
     expect(t.stderr).toBe(
       "error: Failed to undefine domain 'test'\n" +
         'error: Requested operation is not valid: cannot delete inactive domain with 1 snapshots\n' +
@@ -98,7 +111,7 @@ describe('domain commands', () => {
     );
   });
 
-  it('dominfo prints what virsh prints on libvirt\'s test driver: OS type, CPU time, autostart, managed save, security', async () => {
+  it("dominfo prints what virsh prints on libvirt's test driver: OS type, CPU time, autostart, managed save, security", async () => {
     const t = await run('dominfo test; destroy test; dominfo 6695eb01-f6a4-8304-79aa-97f2502e193f');
     const info = (id: string, state: string, label: string) =>
       `Id:             ${id}\nName:           test\nUUID:           ${TEST_UUID}\nOS Type:        linux\nState:          ${state}\nCPU(s):         2\nCPU time:       TIME\n` +

@@ -54,11 +54,17 @@ describe('vwsh event', () => {
   it("prints libvirt's lifecycle lines for the chain, plus a snapshot event for each snapshot change, until interrupted", async () => {
     const watcher = watch(['--all', '--loop']);
     await untilListening(watcher);
-    const chain = await run('suspend test ; resume test ; snapshot-create-as test s1 ; snapshot-revert test s1 ; snapshot-delete test s1 ; destroy test ; start test');
+    const chain = await run(
+      'suspend test ; resume test ; snapshot-create-as test s1 ; snapshot-revert test s1 ; snapshot-delete test s1 ; destroy test ; start test',
+    );
     expect(chain.code).toBe(0);
     const more = await run('shutdown test ; start test ; reboot test');
     expect(more.code).toBe(0);
-    const testLines = () => watcher.stdout().split('\n').filter((l) => l.includes("for domain 'test'"));
+    const testLines = () =>
+      watcher
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes("for domain 'test'"));
     await vi.waitFor(() => expect(testLines()).toHaveLength(13), { timeout: 20_000, interval: 50 });
     watcher.child.kill('SIGINT');
     expect(await watcher.exited).toBe(0);
@@ -78,7 +84,10 @@ describe('vwsh event', () => {
       "event 'lifecycle' for domain 'test': Started Snapshot",
       "event 'snapshot' for domain 'test': reverted s1",
     ]);
-    const total = watcher.stdout().split('\n').filter((l) => l.startsWith("event '")).length;
+    const total = watcher
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith("event '")).length;
     expect(watcher.stdout().endsWith(`\nevent loop interrupted\nevents received: ${total}\n\n`)).toBe(true);
     expect(watcher.stderr()).toBe('');
   });
@@ -114,7 +123,10 @@ describe('vwsh event', () => {
     expect(await lines('event --list --all')).toEqual({ stderr: 'error: Options --list and --all are mutually exclusive\n', code: 1 });
     expect(await lines('event --list --event lifecycle')).toEqual({ stderr: 'error: Options --list and --event are mutually exclusive\n', code: 1 });
     expect(await lines('event --all --timeout 0')).toEqual({ stderr: "error: Numeric value '0' for <timeout> option is malformed or out of range\n", code: 1 });
-    expect(await lines('event --all --timeout abc')).toEqual({ stderr: "error: Numeric value 'abc' for <timeout> option is malformed or out of range\n", code: 1 });
+    expect(await lines('event --all --timeout abc')).toEqual({
+      stderr: "error: Numeric value 'abc' for <timeout> option is malformed or out of range\n",
+      code: 1,
+    });
   });
 
   it('times out with no event: exit 1 and the count, as virsh', async () => {

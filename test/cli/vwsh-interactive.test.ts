@@ -55,33 +55,32 @@ describe('vwsh interactive', () => {
   });
 
   it('prompts on a terminal, completes commands and options from the command table, and keeps a history', async () => {
-    const session = await run(
-      PYTHON,
-      [
-        PTY,
-        JSON.stringify({
-          argv: [process.execPath, VWSH, '-c', server.uri()],
-          steps: [
-            { waitFor: 'vwsh # ', send: 'li\t' },
-            { waitFor: 'list', send: '--al\t' },
-            { waitFor: '--all', send: '\r' },
-            { waitFor: 'vwsh # ', send: 'domstate test --reason\r' },
-            { waitFor: 'vwsh # ', send: '\x1b[A\x1b[A\r' },
-            { waitFor: 'vwsh # ', send: 'quit\r' },
-          ],
-          timeout: 25,
-        }),
-      ],
-    );
+    const session = await run(PYTHON, [
+      PTY,
+      JSON.stringify({
+        argv: [process.execPath, VWSH, '-c', server.uri()],
+        steps: [
+          { waitFor: 'vwsh # ', send: 'li\t' },
+          { waitFor: 'list', send: '--al\t' },
+          { waitFor: '--all', send: '\r' },
+          { waitFor: 'vwsh # ', send: 'domstate test --reason\r' },
+          { waitFor: 'vwsh # ', send: '\x1b[A\x1b[A\r' },
+          { waitFor: 'vwsh # ', send: 'quit\r' },
+        ],
+        timeout: 25,
+      }),
+    ]);
     expect(session.code, session.stderr).toBe(0);
     const { output, status } = JSON.parse(session.stdout) as { output: string; status: number };
     expect(status).toBe(0);
-    expect(output).toContain("Welcome to vwsh, the virtualization interactive terminal.");
+    expect(output).toContain('Welcome to vwsh, the virtualization interactive terminal.');
     // `li<TAB>` became `list `, `--al<TAB>` became `--all `: the table ran twice (the second time from history).
     expect(output).toContain('list --all');
     expect(output.match(/ 1 {4}test {3}running/g)?.length).toBe(2);
     expect(output).toContain('running (unknown)');
-    const history = readFileSync(join(cache, 'vwsh', 'history'), 'utf8').split('\n').filter(Boolean);
+    const history = readFileSync(join(cache, 'vwsh', 'history'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     expect(history).toEqual(['list --all ', 'domstate test --reason', 'list --all ', 'quit']);
   });
 });

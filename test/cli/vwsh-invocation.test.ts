@@ -7,7 +7,7 @@ describe('vwsh invocation', () => {
     expect(await vwsh(['--bogus', 'list'])).toEqual({ stdout: '', stderr: "error: unsupported option '--bogus'. See --help.\n", code: 1 });
   });
 
-  it('without a command connects first, as virsh\'s interactive shell does, and exits 1 without a daemon', async () => {
+  it("without a command connects first, as virsh's interactive shell does, and exits 1 without a daemon", async () => {
     const t = await vwsh([], { VIRTWIRE_RUNTIME_DIR: '/nonexistent/vwsh' }, 'list\n');
     expect(t).toEqual({
       stdout: '',
@@ -46,6 +46,6 @@ describe('vwsh invocation', () => {
     expect((await vwsh(['help', 'nosuch'])).stderr).toBe("error: command or command group 'nosuch' doesn't exist\n");
     const usage = await vwsh(['-h']);
     expect(usage.stdout).toContain('vwsh [options]... <command> [args...]');
-    expect(usage.stdout).toContain(' Snapshot (help keyword \'snapshot\')\n    snapshot-create                Create a snapshot from XML\n');
+    expect(usage.stdout).toContain(" Snapshot (help keyword 'snapshot')\n    snapshot-create                Create a snapshot from XML\n");
   });
 });

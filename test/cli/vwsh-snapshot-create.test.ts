@@ -37,7 +37,11 @@ async function creationTimes(uri: string, domainName: string): Promise<Map<strin
 describe('snapshot-create-as', () => {
   it('prints the virsh session observed on libvirt 9.0: duplicate error, --halt, parent column', async () => {
     const uri = server.uri();
-    const run = await vwsh(['-c', uri, 'snapshot-create-as test s1; snapshot-create-as test s1; snapshot-create-as test s2 --halt; domstate test; snapshot-list test --parent']);
+    const run = await vwsh([
+      '-c',
+      uri,
+      'snapshot-create-as test s1; snapshot-create-as test s1; snapshot-create-as test s2 --halt; domstate test; snapshot-list test --parent',
+    ]);
     const times = await creationTimes(uri, 'test');
     const [t1, t2] = [utcTime(times.get('s1')!), utcTime(times.get('s2')!)];
     expect(run.stderr).toBe('error: operation failed: domain moment s1 already exists\n');
@@ -70,7 +74,11 @@ describe('snapshot-create-as', () => {
   it('takes a single command from argv without splitting at ; and keeps quoted words whole', async () => {
     const run = await vwsh(['-c', server.uri(), 'snapshot-create-as', 'test', 'a b', 'desc;x']);
     expect(run).toEqual({ stdout: 'Domain snapshot a b created\n', stderr: '', code: 0 });
-    const listed = await vwsh(['-c', server.uri(), `snapshot-create-as test 'q\\w'; snapshot-create-as test "x\\"y"; snapshot-create-as test a\\ c; snapshot-list test --name`]);
+    const listed = await vwsh([
+      '-c',
+      server.uri(),
+      `snapshot-create-as test 'q\\w'; snapshot-create-as test "x\\"y"; snapshot-create-as test a\\ c; snapshot-list test --name`,
+    ]);
     expect(listed.stdout).toBe('Domain snapshot q\\w created\nDomain snapshot x"y created\nDomain snapshot a c created\na b\na c\nq\\w\nx"y\n\n');
   });
 
@@ -128,7 +136,11 @@ describe('snapshot-create-as', () => {
   });
 
   it('maps every switch onto its create flag: --current without --redefine is the API error, and --quiesce --live --validate --atomic pass', async () => {
-    const run = await vwsh(['-c', server.uri(), 'snapshot-create test --current; snapshot-create test --redefine; snapshot-create-as test q1 --quiesce; snapshot-create-as test q2 --live --validate --atomic']);
+    const run = await vwsh([
+      '-c',
+      server.uri(),
+      'snapshot-create test --current; snapshot-create test --redefine; snapshot-create-as test q1 --quiesce; snapshot-create-as test q2 --live --validate --atomic',
+    ]);
     expect(run.stderr).toBe(
       "error: Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'\n" +
         'error: XML error: a redefined snapshot must have a name\n',
@@ -149,7 +161,11 @@ describe('snapshot-create-as', () => {
   it('creates from a file and reports unreadable files as virsh does', async () => {
     const file = join(dir, 'f1.xml');
     writeFileSync(file, '<domainsnapshot><name>f1</name><description>from file</description></domainsnapshot>');
-    const run = await vwsh(['-c', server.uri(), `snapshot-create test ${file}; snapshot-create test ${join(dir, 'nonexist.xml')}; snapshot-create test ${dir}`]);
+    const run = await vwsh([
+      '-c',
+      server.uri(),
+      `snapshot-create test ${file}; snapshot-create test ${join(dir, 'nonexist.xml')}; snapshot-create test ${dir}`,
+    ]);
     expect(run.stdout).toBe(`Domain snapshot f1 created from '${file}'\n\n\n`);
     expect(run.stderr).toBe(
       `error: Failed to open file '${join(dir, 'nonexist.xml')}': No such file or directory\n` + `error: Failed to read file '${dir}': Is a directory\n`,

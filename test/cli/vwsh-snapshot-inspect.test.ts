@@ -26,7 +26,9 @@ async function snapshotXml(name: string, flags = 0): Promise<string> {
 
 describe('snapshot inspection', () => {
   it('snapshot-info prints virsh labels padded to 15 columns, by name or --current', async () => {
-    const t = await run('snapshot-create-as test s1; snapshot-create-as test s2; snapshot-info test s1; snapshot-info test --current; snapshot-info test; snapshot-info test s1 --current');
+    const t = await run(
+      'snapshot-create-as test s1; snapshot-create-as test s2; snapshot-info test s1; snapshot-info test --current; snapshot-info test; snapshot-info test s1 --current',
+    );
     const info = (name: string, current: string, parent: string, children: number) =>
       `Name:           ${name}\nDomain:         test\nCurrent:        ${current}\nState:          running\nLocation:       internal\nParent:         ${parent}\nChildren:       ${children}\nDescendants:    ${children}\nMetadata:       yes\n\n`;
     expect(t.stdout).toBe(`Domain snapshot s1 created\nDomain snapshot s2 created\n${info('s1', 'no', '-', 1)}${info('s2', 'yes', 's1', 0)}\n\n`);
@@ -35,7 +37,9 @@ describe('snapshot inspection', () => {
   });
 
   it("snapshot-dumpxml prints the daemon's XML as it is, secure with --security-info", async () => {
-    const t = await run('snapshot-create-as test s2 two; snapshot-dumpxml test s2; snapshot-dumpxml test s2 --security-info; snapshot-dumpxml test nosuch; snapshot-dumpxml nosuch s2');
+    const t = await run(
+      'snapshot-create-as test s2 two; snapshot-dumpxml test s2; snapshot-dumpxml test s2 --security-info; snapshot-dumpxml test nosuch; snapshot-dumpxml nosuch s2',
+    );
     const xml = await snapshotXml('s2');
     expect(xml).toContain('<description>two</description>');
     expect(t.stdout).toBe(`Domain snapshot s2 created\n${xml}\n${await snapshotXml('s2', 1)}\n\n\n`);
@@ -43,7 +47,9 @@ describe('snapshot inspection', () => {
   });
 
   it('snapshot-parent prints the parent or says there is none', async () => {
-    const t = await run('snapshot-create-as test s1; snapshot-create-as test s2; snapshot-parent test s2; snapshot-parent test --current; snapshot-parent test s1; snapshot-parent test');
+    const t = await run(
+      'snapshot-create-as test s1; snapshot-create-as test s2; snapshot-parent test s2; snapshot-parent test --current; snapshot-parent test s1; snapshot-parent test',
+    );
     expect(t.stdout).toBe('Domain snapshot s1 created\nDomain snapshot s2 created\ns1\ns1\n\n\n');
     expect(t.stderr).toBe("error: snapshot 's1' has no parent\nerror: --snapshotname or --current is required\n");
   });

@@ -63,7 +63,9 @@ describe('snapshot-list', () => {
   });
 
   it('filters roots, leaves, children and descendants, and lists names', async () => {
-    expect((await list('--roots')).stdout).toBe(` Name   Creation Time               State\n---------------------------------------------\n s1     ${time.get('s1')}   running\n\n`);
+    expect((await list('--roots')).stdout).toBe(
+      ` Name   Creation Time               State\n---------------------------------------------\n s1     ${time.get('s1')}   running\n\n`,
+    );
     expect((await list('--leaves --name')).stdout).toBe('b0\ns2\n\n');
     expect((await list('--from s1 --name')).stdout).toBe('s2\ns3\n\n');
     expect((await list('s1 --descendants --name')).stdout).toBe('b0\ns2\ns3\ns4\n\n');

@@ -17,7 +17,9 @@ const CREATED = 'Domain snapshot s1 created\nDomain snapshot s2 created\nDomain 
 
 describe('snapshot-revert and snapshot-delete: argument errors and API flag rules', () => {
   it('need a snapshot name or --current, but not both, and report unknown snapshots and domains', async () => {
-    const t = await run(`${THREE}snapshot-revert test; snapshot-revert test s1 --current; snapshot-delete test; snapshot-delete test nosuch; snapshot-revert nosuch s1`);
+    const t = await run(
+      `${THREE}snapshot-revert test; snapshot-revert test s1 --current; snapshot-delete test; snapshot-delete test nosuch; snapshot-revert nosuch s1`,
+    );
     expect(t.stdout).toBe(`${CREATED}\n\n\n\n\n`);
     expect(t.stderr).toBe(
       'error: --snapshotname or --current is required\n' +
@@ -45,7 +47,9 @@ describe('snapshot-revert and snapshot-delete: argument errors and API flag rule
 // branch; these transcripts (virsh 9.0's output for the same command lines) run once it lands.
 describe('snapshot-revert and snapshot-delete against a daemon that implements them', () => {
   it('revert prints "Domain snapshot NAME reverted" and the domain takes the requested state', async () => {
-    const t = await run(`${THREE}snapshot-revert test s1; snapshot-revert test --current; snapshot-revert test s1 --paused; domstate test --reason; snapshot-current test --name; snapshot-revert test s2 --force; domstate test --reason`);
+    const t = await run(
+      `${THREE}snapshot-revert test s1; snapshot-revert test --current; snapshot-revert test s1 --paused; domstate test --reason; snapshot-current test --name; snapshot-revert test s2 --force; domstate test --reason`,
+    );
     expect(t.stderr).toBe('');
     expect(t.stdout).toBe(
       `${CREATED}Domain snapshot s1 reverted\n\nDomain snapshot s1 reverted\n\nDomain snapshot s1 reverted\n\npaused (from snapshot)\n\ns1\nDomain snapshot s2 reverted\n\nrunning (from snapshot)\n\n`,

@@ -16,13 +16,17 @@ describe('vwsh version options', () => {
     for (const argv of [['-V'], ['--version=long'], ['-c', 'test+ws://127.0.0.1:1/default', '-V']]) {
       const run = await vwsh(argv);
       expect(run.code, argv.join(' ')).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^vwsh command line tool of virtwire ${formatVersion(LIB_VERSION).replace(/\./g, '\\.')}\nSee web site at https://`));
+      expect(run.stdout).toMatch(
+        new RegExp(`^vwsh command line tool of virtwire ${formatVersion(LIB_VERSION).replace(/\./g, '\\.')}\nSee web site at https://`),
+      );
       expect(run.stdout).toContain('virtwire.v1');
     }
   });
 
   it("lists them in the usage as virsh's does", async () => {
     const { stdout } = await vwsh(['--help']);
-    expect(stdout).toContain('    -v                      short version\n    -V                      long version\n         --version[=TYPE]   version, TYPE is short or long (default short)\n');
+    expect(stdout).toContain(
+      '    -v                      short version\n    -V                      long version\n         --version[=TYPE]   version, TYPE is short or long (default short)\n',
+    );
   });
 });

@@ -21,8 +21,7 @@ function watch<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => bo
   return { promise, settled: () => done };
 }
 
-const create = (dom: Domain, name: string) =>
-  dom.connection.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: snapshotXml(name), flags: ATOMIC });
+const create = (dom: Domain, name: string) => dom.connection.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: snapshotXml(name), flags: ATOMIC });
 
 describe('per-domain jobs through the daemon (async driver)', () => {
   let server: TestDaemon;
@@ -49,7 +48,20 @@ describe('per-domain jobs through the daemon (async driver)', () => {
     const test = await a.domainLookupByName('test');
     const other = await a.domainDefineXML(otherDomainXml);
     const idle = await a.call('DomainGetJobInfo', { domain: test.ref });
-    expect(idle).toEqual({ type: DomainJobType.None, timeElapsed: 0, timeRemaining: 0, dataTotal: 0, dataProcessed: 0, dataRemaining: 0, memTotal: 0, memProcessed: 0, memRemaining: 0, fileTotal: 0, fileProcessed: 0, fileRemaining: 0 });
+    expect(idle).toEqual({
+      type: DomainJobType.None,
+      timeElapsed: 0,
+      timeRemaining: 0,
+      dataTotal: 0,
+      dataProcessed: 0,
+      dataRemaining: 0,
+      memTotal: 0,
+      memProcessed: 0,
+      memRemaining: 0,
+      fileTotal: 0,
+      fileProcessed: 0,
+      fileRemaining: 0,
+    });
 
     const held = driver.hold();
     const first = watch(create(test, 's1'));

@@ -166,7 +166,11 @@ describe('racing creates of one name', () => {
           if (o.status === 'fulfilled') continue;
           const error = o.reason as VirError;
           expect(VirError.is(error)).toBe(true);
-          expect([error.code, error.domain, error.message]).toEqual([ErrorNumber.OperationFailed, ErrorDomain.Domain, `operation failed: domain moment ${name} already exists`]);
+          expect([error.code, error.domain, error.message]).toEqual([
+            ErrorNumber.OperationFailed,
+            ErrorDomain.Domain,
+            `operation failed: domain moment ${name} already exists`,
+          ]);
         }
       }
       const names = (await clients[0]!.conn.call('DomainListAllSnapshots', { domain: clients[0]!.refs.get('test')!, flags: 0 })).names;

@@ -20,7 +20,9 @@ afterAll(async () => {
 const int = (b: boolean) => (b ? 1 : 0);
 /** JSON with object keys sorted, as the recorder writes them. */
 const stable = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 const names = (list: { names: string[] }) => [...list.names].sort();
 const refOf = (ref: DomainRef) => ({ id: ref.id, name: ref.name, uuid: ref.uuid });
 
@@ -68,17 +70,24 @@ const OPS: Readonly<Record<string, Op>> = {
   virDomainSnapshotLookupByName: async (conn, t, args) =>
     (await call(conn, 'DomainSnapshotLookupByName', { domain: await domain(conn, t), name: args[0] as string, flags: flags(args, 1) })).name,
   virDomainSnapshotCurrent: async (conn, t, args) => (await call(conn, 'DomainSnapshotCurrent', { domain: await domain(conn, t), flags: flags(args) })).name,
-  virDomainHasCurrentSnapshot: async (conn, t, args) => int(await call(conn, 'DomainHasCurrentSnapshot', { domain: await domain(conn, t), flags: flags(args) })),
+  virDomainHasCurrentSnapshot: async (conn, t, args) =>
+    int(await call(conn, 'DomainHasCurrentSnapshot', { domain: await domain(conn, t), flags: flags(args) })),
   virDomainListAllSnapshots: async (conn, t, args) => names(await call(conn, 'DomainListAllSnapshots', { domain: await domain(conn, t), flags: flags(args) })),
   virDomainSnapshotNum: async (conn, t, args) => call(conn, 'DomainSnapshotNum', { domain: await domain(conn, t), flags: flags(args) }),
   virDomainSnapshotGetXMLDesc: async (conn, t, args) => call(conn, 'DomainSnapshotGetXMLDesc', { snapshot: await snapshot(conn, t), flags: flags(args) }),
-  virDomainSnapshotGetParent: async (conn, t, args) => (await call(conn, 'DomainSnapshotGetParent', { snapshot: await snapshot(conn, t), flags: flags(args) })).name,
-  virDomainSnapshotIsCurrent: async (conn, t, args) => int(await call(conn, 'DomainSnapshotIsCurrent', { snapshot: await snapshot(conn, t), flags: flags(args) })),
-  virDomainSnapshotHasMetadata: async (conn, t, args) => int(await call(conn, 'DomainSnapshotHasMetadata', { snapshot: await snapshot(conn, t), flags: flags(args) })),
+  virDomainSnapshotGetParent: async (conn, t, args) =>
+    (await call(conn, 'DomainSnapshotGetParent', { snapshot: await snapshot(conn, t), flags: flags(args) })).name,
+  virDomainSnapshotIsCurrent: async (conn, t, args) =>
+    int(await call(conn, 'DomainSnapshotIsCurrent', { snapshot: await snapshot(conn, t), flags: flags(args) })),
+  virDomainSnapshotHasMetadata: async (conn, t, args) =>
+    int(await call(conn, 'DomainSnapshotHasMetadata', { snapshot: await snapshot(conn, t), flags: flags(args) })),
   virDomainSnapshotListAllChildren: async (conn, t, args) =>
     names(await call(conn, 'DomainSnapshotListAllChildren', { snapshot: await snapshot(conn, t), flags: flags(args) })),
   virDomainSnapshotNumChildren: async (conn, t, args) => call(conn, 'DomainSnapshotNumChildren', { snapshot: await snapshot(conn, t), flags: flags(args) }),
-  virDomainRevertToSnapshot: async (conn, t, args) => (await call(conn, 'DomainRevertToSnapshot', { snapshot: await snapshot(conn, t), flags: flags(args) }), 0),
+  virDomainRevertToSnapshot: async (conn, t, args) => (
+    await call(conn, 'DomainRevertToSnapshot', { snapshot: await snapshot(conn, t), flags: flags(args) }),
+    0
+  ),
   virDomainSnapshotDelete: async (conn, t, args) => (await call(conn, 'DomainSnapshotDelete', { snapshot: await snapshot(conn, t), flags: flags(args) }), 0),
 };
 
@@ -86,7 +95,9 @@ const OPS: Readonly<Record<string, Op>> = {
 function errorRecord(error: unknown): Outcome {
   if (!VirError.is(error)) throw error;
   const e = error as VirError;
-  return { error: { code: e.code, domain: e.domain, level: e.level, message: e.message, str1: e.str1, str2: e.str2, str3: e.str3, int1: e.int1, int2: e.int2 } };
+  return {
+    error: { code: e.code, domain: e.domain, level: e.level, message: e.message, str1: e.str1, str2: e.str2, str3: e.str3, int1: e.int1, int2: e.int2 },
+  };
 }
 
 async function replay(conn: Connection, steps: readonly RawStep[]): Promise<Outcome[]> {
@@ -123,7 +134,8 @@ describe('raw-flag corpus replayed through the SDK', () => {
     const identical = stable(got) === stable(c.outcomes);
     const v = verdict(identical, deviation);
     tally.add(v);
-    if (v === 'undocumented' && process.env.REPLAY_DUMP) appendFileSync(process.env.REPLAY_DUMP, `${JSON.stringify({ id: c.id, steps: c.steps, got, want: c.outcomes })}\n`);
+    if (v === 'undocumented' && process.env.REPLAY_DUMP)
+      appendFileSync(process.env.REPLAY_DUMP, `${JSON.stringify({ id: c.id, steps: c.steps, got, want: c.outcomes })}\n`);
     if (v === 'undocumented') expect(got).toEqual(c.outcomes);
     expect(v, 'listed in deviations.json but now identical: remove the entry').not.toBe('stale');
   });

@@ -44,7 +44,10 @@ describe('a refused browser origin', () => {
   it('is quoted and cut short in the message, whatever the client sent', async () => {
     const origin = `https://${'x'.repeat(1000)}.example`;
     await refusal(openRaw(`ws://${hostPort}`, { headers: { authorization: `Bearer ${token}` }, origin }));
-    const line = log.lines().filter((l) => l.status === 403).at(-1)!;
+    const line = log
+      .lines()
+      .filter((l) => l.status === 403)
+      .at(-1)!;
     expect((line.msg as string).length).toBeLessThan(700);
   });
 });

@@ -34,7 +34,9 @@ function slowDriver(): { driver: HypervisorDriver; finish: () => void; started: 
 it('answers 503 while a driver initializes, then serves on the same socket', async () => {
   const socket = join(dir, 'sock');
   const slow = slowDriver();
-  const starting = startDaemon({ listeners: [{ kind: 'unix', path: socket, readOnly: false }], stateDir: join(dir, 'state'), logLevel: 'silent' }, [slow.driver]);
+  const starting = startDaemon({ listeners: [{ kind: 'unix', path: socket, readOnly: false }], stateDir: join(dir, 'state'), logLevel: 'silent' }, [
+    slow.driver,
+  ]);
   await slow.started;
   expect(await refusal(openRaw(unixUrl(socket)))).toMatchObject({ status: 503 });
   slow.finish();

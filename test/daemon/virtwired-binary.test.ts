@@ -101,12 +101,18 @@ describe('its log', () => {
 
   it('is readable lines with --log-format pretty, and refuses an unknown format', async () => {
     const env = freshEnvironment();
-    const child = spawn(process.execPath, [VIRTWIRED_BIN, ...startArgs('state-pretty'), '--log-format', 'pretty'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [VIRTWIRED_BIN, ...startArgs('state-pretty'), '--log-format', 'pretty'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const text = await readUntil(child, /virtwired listening/);
     child.kill('SIGTERM');
     expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: virtwired listening/m);
     expect(text).not.toMatch(/^\{/m);
-    expect(await virtwired([...startArgs('state-bad'), '--log-format', 'xml'])).toMatchObject({ code: 1, stderr: expect.stringContaining("expected 'json' or 'pretty'") });
+    expect(await virtwired([...startArgs('state-bad'), '--log-format', 'xml'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("expected 'json' or 'pretty'"),
+    });
   });
 
   it.skipIf(!existsSync('/usr/bin/script'))('is readable lines by itself when stderr is a terminal (under script(1))', async () => {

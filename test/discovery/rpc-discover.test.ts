@@ -87,7 +87,7 @@ describe('the OpenRPC document', () => {
     expect(create['x-flag-rules']).toContainEqual({ exclusive: ['VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE', 'VIR_DOMAIN_SNAPSHOT_CREATE_HALT'] });
   });
 
-  it("describes parameters the way the daemon validates them: the schemas accept and refuse what zod does", async () => {
+  it('describes parameters the way the daemon validates them: the schemas accept and refuse what zod does', async () => {
     const ajv = new Ajv({ strict: false });
     const dom = await conn.domainLookupByName('test');
     const samples: Array<[MethodName, Record<string, unknown>]> = [
@@ -151,7 +151,12 @@ describe('a method the table lacks, through conn.call()', () => {
 
   it('is refused the same way for inherited names and missing params', async () => {
     for (const name of ['__proto__', 'toString', 'constructor']) {
-      await expectVirError(conn.call(name as MethodName, undefined as never), ErrorNumber.NoSupport, ErrorDomain.Remote, 'this function is not supported by the connection driver: Method not found');
+      await expectVirError(
+        conn.call(name as MethodName, undefined as never),
+        ErrorNumber.NoSupport,
+        ErrorDomain.Remote,
+        'this function is not supported by the connection driver: Method not found',
+      );
     }
   });
 
@@ -164,7 +169,12 @@ describe('a method the table lacks, through conn.call()', () => {
 async function remoteRefusal(name: string) {
   const bypass = Object.create(conn) as Connection;
   (bypass as unknown as { refusal: () => undefined }).refusal = () => undefined;
-  return expectVirError(bypass.call(name as MethodName, {} as never), ErrorNumber.NoSupport, ErrorDomain.Remote, 'this function is not supported by the connection driver: Method not found');
+  return expectVirError(
+    bypass.call(name as MethodName, {} as never),
+    ErrorNumber.NoSupport,
+    ErrorDomain.Remote,
+    'this function is not supported by the connection driver: Method not found',
+  );
 }
 
 function errorFields(error: { code: number; domain: number; message: string; str1: string | null; str2: string | null; int1: number; int2: number }) {

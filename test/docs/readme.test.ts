@@ -111,7 +111,12 @@ function shell(command: string): Promise<string> {
 
 describe("README's examples, in order", () => {
   it('has the two commands, and npm start runs virtwired with the test driver', () => {
-    expect(blocks('Two commands', 'sh')[0]!.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean)).toEqual(['npm install && npm start', 'npm test']);
+    expect(
+      blocks('Two commands', 'sh')[0]!
+        .split('\n')
+        .map((line) => line.replace(/#.*/, '').trim())
+        .filter(Boolean),
+    ).toEqual(['npm install && npm start', 'npm test']);
     expect(daemonLog).toMatch(/read-write token 'local' created in/);
   });
 

@@ -20,7 +20,12 @@ function exampleLines(): Array<{ direction: '->' | '<-'; text: string }> {
 
 /** `{...}` in a shown message stands for any JSON object there. */
 function wildcard(text: string): RegExp {
-  return new RegExp(`^${text.split('{...}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\{.*\\}')}$`);
+  return new RegExp(
+    `^${text
+      .split('{...}')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('\\{.*\\}')}$`,
+  );
 }
 
 let server: TestDaemon;

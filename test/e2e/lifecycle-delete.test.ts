@@ -56,7 +56,13 @@ async function build(domain: Domain, edges: [string, string | null][], flags = 0
 
 describe('internal snapshots', () => {
   it('flags 0: children move to the parent, the data leaves the image, the current one hands over to its parent', async () => {
-    await build(one, [['a', null], ['b', 'a'], ['c', 'b'], ['d', 'b'], ['e', 'a']]);
+    await build(one, [
+      ['a', null],
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'b'],
+      ['e', 'a'],
+    ]);
     const base = await imageBytes('/images/one.qcow2');
     const b = await one.snapshotLookupByName('b');
     await b.delete();
@@ -75,7 +81,10 @@ describe('internal snapshots', () => {
   });
 
   it('METADATA_ONLY forgets the snapshot but leaves its data in the image', async () => {
-    await build(one, [['a', null], ['b', 'a']]);
+    await build(one, [
+      ['a', null],
+      ['b', 'a'],
+    ]);
     const base = await imageBytes('/images/one.qcow2');
     await (await one.snapshotLookupByName('b')).delete(Delete.MetadataOnly);
     expect(await imageBytes('/images/one.qcow2')).toBe(base);
@@ -84,7 +93,13 @@ describe('internal snapshots', () => {
   });
 
   it('CHILDREN removes the subtree; a current snapshot inside it hands over to the subtree root’s parent', async () => {
-    await build(one, [['a', null], ['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'a']]);
+    await build(one, [
+      ['a', null],
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'a'],
+    ]);
     await (await one.snapshotLookupByName('d')).revert();
     const base = await imageBytes('/images/one.qcow2');
     await (await one.snapshotLookupByName('b')).delete(Delete.Children);
@@ -94,13 +109,23 @@ describe('internal snapshots', () => {
   });
 
   it('CHILDREN with the current snapshot elsewhere leaves it current', async () => {
-    await build(one, [['a', null], ['b', 'a'], ['c', 'b'], ['e', 'a']]);
+    await build(one, [
+      ['a', null],
+      ['b', 'a'],
+      ['c', 'b'],
+      ['e', 'a'],
+    ]);
     await (await one.snapshotLookupByName('b')).delete(Delete.Children);
     expect((await one.snapshotCurrent()).name).toBe('e');
   });
 
   it('CHILDREN_ONLY keeps the snapshot and makes it current when the current one was below it', async () => {
-    await build(one, [['a', null], ['b', 'a'], ['c', 'b'], ['d', 'c']]);
+    await build(one, [
+      ['a', null],
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+    ]);
     const b = await one.snapshotLookupByName('b');
     await b.delete(Delete.ChildrenOnly);
     expect(sorted(await one.listAllSnapshots())).toEqual(['a', 'b']);

@@ -55,7 +55,10 @@ describe('read-side snapshot errors', () => {
     await notFound(off.snapshotCurrent(), 'the domain does not have a current snapshot');
     const legacy = await conn.domainLookupByName('legacy');
     await notFound((await legacy.snapshotLookupByName('old')).getParent(), "snapshot 'old' does not have a parent");
-    await notFound(raw.call('DomainSnapshotGetXMLDesc', { snapshot: { name: 'gone', domain: off.ref }, flags: 0 }), "no domain snapshot with matching name 'gone'");
+    await notFound(
+      raw.call('DomainSnapshotGetXMLDesc', { snapshot: { name: 'gone', domain: off.ref }, flags: 0 }),
+      "no domain snapshot with matching name 'gone'",
+    );
     expect(await off.hasCurrentSnapshot()).toBe(false);
   });
 

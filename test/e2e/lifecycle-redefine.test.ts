@@ -88,7 +88,12 @@ describe('a moved external snapshot whose memory image stayed behind', () => {
     const copy = await to.domainLookupByName('test');
     const moved = await copy.snapshotCreateXML(xml, Create.Redefine | Create.Current);
     const before = await copy.getXMLDesc();
-    await expectVirError(moved.revert(), ErrorNumber.SystemError, ErrorDomain.Test, "Failed to open domain image file '/guest/test.mem': No such file or directory");
+    await expectVirError(
+      moved.revert(),
+      ErrorNumber.SystemError,
+      ErrorDomain.Test,
+      "Failed to open domain image file '/guest/test.mem': No such file or directory",
+    );
     expect(await copy.getXMLDesc()).toBe(before);
     // On its own daemon the memory image is there.
     await (await dom.snapshotLookupByName('mem')).revert();
@@ -204,7 +209,10 @@ describe('redefine errors', () => {
     await invalid(redefine(snapshotXml('r1', '', 'shutoff')), 'cannot change between online and offline snapshot state in snapshot r1');
     await dom.snapshotCreateXML(snapshotXml('off1', '', 'shutoff'), Create.Redefine);
     await invalid(redefine(snapshotXml('off1', '', 'disk-snapshot')), 'cannot change between disk only and full system in snapshot off1');
-    await invalid(redefine(snapshotXml('off1', '', 'shutoff'), Create.Redefine | Create.DiskOnly), 'disk-only flag for snapshot off1 requires disk-snapshot state');
+    await invalid(
+      redefine(snapshotXml('off1', '', 'shutoff'), Create.Redefine | Create.DiskOnly),
+      'disk-only flag for snapshot off1 requires disk-snapshot state',
+    );
     await expectVirError(
       redefine(snapshotXml('x', '', 'running', `<domain><uuid>${TEST_UUID}</uuid></domain>`)),
       ErrorNumber.InternalError,
@@ -232,13 +240,26 @@ describe('redefine errors', () => {
       const sent = conn.requestsSent;
       await expectVirError(dom.snapshotCreateXML(named('z'), flags), ErrorNumber.InvalidArg, ErrorDomain.DomainSnapshot, message);
       expect(conn.requestsSent).toBe(sent);
-      await expectVirError(raw.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: named('z'), flags }), ErrorNumber.InvalidArg, ErrorDomain.DomainSnapshot, message);
+      await expectVirError(
+        raw.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: named('z'), flags }),
+        ErrorNumber.InvalidArg,
+        ErrorDomain.DomainSnapshot,
+        message,
+      );
     };
     await both(Create.Current, "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'");
-    await both(Create.Redefine | Create.NoMetadata, "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA' are mutually exclusive");
+    await both(
+      Create.Redefine | Create.NoMetadata,
+      "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA' are mutually exclusive",
+    );
     await both(Create.Redefine | Create.Halt, "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_HALT' are mutually exclusive");
     raw.close();
     await dom.snapshotCreateXML(named('dup'));
-    await expectVirError(dom.snapshotCreateXML(named('dup')), ErrorNumber.OperationFailed, ErrorDomain.Domain, 'operation failed: domain moment dup already exists');
+    await expectVirError(
+      dom.snapshotCreateXML(named('dup')),
+      ErrorNumber.OperationFailed,
+      ErrorDomain.Domain,
+      'operation failed: domain moment dup already exists',
+    );
   });
 });

@@ -173,7 +173,12 @@ describe('revert state transitions', () => {
       ErrorDomain.Test,
       'Requested operation is not valid: transient domain needs to request run or pause to revert to inactive snapshot',
     );
-    await expectVirError(disk.revert(Revert.Paused), ErrorNumber.SnapshotRevertRisky, ErrorDomain.Test, 'revert requires force: must respawn guest to start inactive snapshot');
+    await expectVirError(
+      disk.revert(Revert.Paused),
+      ErrorNumber.SnapshotRevertRisky,
+      ErrorDomain.Test,
+      'revert requires force: must respawn guest to start inactive snapshot',
+    );
     await disk.revert(Revert.Paused | Revert.Force);
     expect(await fleeting.getState()).toEqual({ state: DomainState.Paused, reason: PAUSED_FROM_SNAPSHOT });
     expect(await fleeting.isPersistent()).toBe(false);
@@ -190,7 +195,12 @@ describe('snapshots without a domain definition (libvirt < 0.9.5, from a node fi
     const old = await legacy.snapshotLookupByName('old');
     expect(await old.getXMLDesc()).toContain('  <domain>\n    <uuid>1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9</uuid>\n  </domain>\n');
     const before = await legacy.getXMLDesc();
-    await expectVirError(old.revert(), ErrorNumber.SnapshotRevertRisky, ErrorDomain.Test, "revert requires force: snapshot 'old' lacks domain 'legacy' rollback info");
+    await expectVirError(
+      old.revert(),
+      ErrorNumber.SnapshotRevertRisky,
+      ErrorDomain.Test,
+      "revert requires force: snapshot 'old' lacks domain 'legacy' rollback info",
+    );
     expect((await legacy.snapshotCurrent()).name).toBe('newer');
     await old.revert(Revert.Force);
     expect((await legacy.snapshotCurrent()).name).toBe('old');
@@ -223,7 +233,13 @@ describe('branches after a revert', () => {
     expect(names(await one.listAllSnapshots(1))).toEqual(['s1']);
     const topological = (await one.listAllSnapshots(1024)).map((s) => s.name);
     expect(topological).toHaveLength(6);
-    for (const [child, parent] of [['s2', 's1'], ['s3', 's2'], ['b1', 's1'], ['b2', 'b1'], ['c1', 's2']]) {
+    for (const [child, parent] of [
+      ['s2', 's1'],
+      ['s3', 's2'],
+      ['b1', 's1'],
+      ['b2', 'b1'],
+      ['c1', 's2'],
+    ]) {
       expect(topological.indexOf(parent!)).toBeLessThan(topological.indexOf(child!));
     }
     await conn.close();
@@ -276,7 +292,8 @@ describe('an external snapshot of a domain whose persistent definition differs',
     const conn = await connect(server.nodeUri('lifecycle.xml'));
     const one = await conn.domainLookupByName('one');
     const oneDisk = await one.getXMLDesc(DomainXMLFlags.Inactive);
-    const secondDisk = "<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source file='/images/one-b.qcow2'/>\n      <target dev='vdb' bus='virtio'/>\n    </disk>\n  </devices>";
+    const secondDisk =
+      "<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source file='/images/one-b.qcow2'/>\n      <target dev='vdb' bus='virtio'/>\n    </disk>\n  </devices>";
     await one.destroy();
     await conn.domainDefineXML(oneDisk.replace('</devices>', secondDisk));
     await one.create();

@@ -1,5 +1,13 @@
 // The SDK's opt-in reconnection over real sockets: the socket is cut, the connection comes back, subscriptions resume, a keyed call is answered once, others fail, the app is told to refetch.
-import { connect, ConnectionClosedError, nodeWebSocket, type Connection, type DomainEventParams, type ReconnectInfo, type WebSocketFactory } from '@virtwire/client';
+import {
+  connect,
+  ConnectionClosedError,
+  nodeWebSocket,
+  type Connection,
+  type DomainEventParams,
+  type ReconnectInfo,
+  type WebSocketFactory,
+} from '@virtwire/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AsyncTestDriver } from '../concurrency/helpers/async-test-driver.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
@@ -43,7 +51,12 @@ describe('reconnect', () => {
     conn.onClose((e) => closed.push(e));
 
     const held = driver.hold();
-    const keyed = conn.call('DomainSnapshotCreateXML', { domain: test.ref, xml: '<domainsnapshot><name>r1</name></domainsnapshot>', flags: 0, requestKey: 'r1' });
+    const keyed = conn.call('DomainSnapshotCreateXML', {
+      domain: test.ref,
+      xml: '<domainsnapshot><name>r1</name></domainsnapshot>',
+      flags: 0,
+      requestKey: 'r1',
+    });
     expect(await held.entered).toBe('DomainSnapshotCreateXML');
     const plain = conn.getVersion();
     cut();

@@ -95,7 +95,11 @@ describe.each(drivers)('snapshot events with %s', (_label, makeDriver) => {
       // round trip on each subscriber after the writers are done brings in everything sent before it
       for (const { conn } of subscribers) await conn.getVersion();
 
-      const acked = (kind: Call['kind']) => calls.filter((c) => c.kind === kind && c.acked).map((c) => `${c.domain}/${c.name}`).sort();
+      const acked = (kind: Call['kind']) =>
+        calls
+          .filter((c) => c.kind === kind && c.acked)
+          .map((c) => `${c.domain}/${c.name}`)
+          .sort();
       expect(acked('create').length).toBeGreaterThan(WRITERS * OPS_PER_WRITER * 0.3);
       expect(acked('delete').length).toBeGreaterThan(WRITERS * 5);
       expect(calls.filter((c) => !c.acked).length).toBeGreaterThan(WRITERS);
@@ -104,7 +108,11 @@ describe.each(drivers)('snapshot events with %s', (_label, makeDriver) => {
       for (const { events } of subscribers) {
         expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
         const snapshotEvents = events.filter((e): e is Extract<DomainEventParams, { eventID: 1000 }> => e.eventID === DomainEventId.Snapshot);
-        const of = (action: string) => snapshotEvents.filter((e) => e.action === action).map((e) => `${e.domain.name}/${e.snapshot}`).sort();
+        const of = (action: string) =>
+          snapshotEvents
+            .filter((e) => e.action === action)
+            .map((e) => `${e.domain.name}/${e.snapshot}`)
+            .sort();
         expect(of('created')).toEqual(acked('create'));
         expect(of('deleted')).toEqual(acked('delete'));
         expect(of('failed')).toEqual([]);
@@ -113,7 +121,8 @@ describe.each(drivers)('snapshot events with %s', (_label, makeDriver) => {
           const mine = snapshotEvents.filter((e) => e.domain.name === domain);
           const position = new Map<string, number>();
           mine.forEach((e, i) => position.set(`${e.action}/${e.snapshot}`, i));
-          for (const e of mine.filter((x) => x.action === 'deleted')) expect(position.get(`created/${e.snapshot}`)!).toBeLessThan(position.get(`deleted/${e.snapshot}`)!);
+          for (const e of mine.filter((x) => x.action === 'deleted'))
+            expect(position.get(`created/${e.snapshot}`)!).toBeLessThan(position.get(`deleted/${e.snapshot}`)!);
         }
         expect(events.some((e) => e.eventID === DomainEventId.Lifecycle)).toBe(false);
       }

@@ -49,7 +49,7 @@ describe('DomainGetJobStats', () => {
     expect((await stats(DomainGetJobStatsFlags.Completed)).params.operation).toBe(DomainJobOperation.SnapshotDelete);
   });
 
-  it('DomainAbortJob: refused with no job, and for a job that cannot be aborted (the test driver\'s)', async () => {
+  it("DomainAbortJob: refused with no job, and for a job that cannot be aborted (the test driver's)", async () => {
     const test = await a.domainLookupByName('test');
     const idle = await failure(b.call('DomainAbortJob', { domain: test.ref }));
     expect([idle.code, idle.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: no job is active on the domain']);

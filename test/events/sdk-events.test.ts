@@ -19,7 +19,9 @@ describe('SDK events', () => {
     const snapshots = await watcher.domainEventRegisterAny(DomainEventId.Snapshot, test);
     const iterator = snapshots[Symbol.asyncIterator]();
     const dispatched: string[] = [];
-    snapshots.addEventListener('event', (event) => dispatched.push((event as unknown as { detail: DomainEventParams }).detail.eventID === 1000 ? 'snapshot' : 'other'));
+    snapshots.addEventListener('event', (event) =>
+      dispatched.push((event as unknown as { detail: DomainEventParams }).detail.eventID === 1000 ? 'snapshot' : 'other'),
+    );
 
     await test.suspend();
     await test.resume();

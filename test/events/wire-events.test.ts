@@ -67,7 +67,10 @@ describe('ConnectDomainEventRegisterAny', () => {
   it('filters by domain, and sends nothing for a callback once it is deregistered', async () => {
     const watcher = await open();
     const domain = (await watcher.result('DomainLookupByName', { name: 'test' })) as { name: string; uuid: string; id: number };
-    const other = (await watcher.result('DomainDefineXML', { xml: '<domain type="test"><name>other</name><memory>1024</memory><os><type>hvm</type></os></domain>', flags: 0 })) as { uuid: string };
+    const other = (await watcher.result('DomainDefineXML', {
+      xml: '<domain type="test"><name>other</name><memory>1024</memory><os><type>hvm</type></os></domain>',
+      flags: 0,
+    })) as { uuid: string };
     const id = (await watcher.result('ConnectDomainEventRegisterAny', { eventID: 0, domain: other })) as number;
     await watcher.result('DomainSuspend', { domain });
     await watcher.result('DomainResume', { domain });
@@ -83,7 +86,10 @@ describe('ConnectDomainEventRegisterAny', () => {
   it('tells a new definition from an updated one, and an undefine', async () => {
     const client = await open();
     await client.result('ConnectDomainEventRegisterAny', { eventID: 0 });
-    const fresh = (await client.result('DomainDefineXML', { xml: '<domain type="test"><name>fresh</name><memory>1024</memory><os><type>hvm</type></os></domain>', flags: 0 })) as { uuid: string };
+    const fresh = (await client.result('DomainDefineXML', {
+      xml: '<domain type="test"><name>fresh</name><memory>1024</memory><os><type>hvm</type></os></domain>',
+      flags: 0,
+    })) as { uuid: string };
     const xml = (await client.result('DomainGetXMLDesc', { domain: fresh, flags: 0 })) as string;
     await client.result('DomainDefineXML', { xml, flags: 0 });
     await client.result('DomainUndefine', { domain: fresh, flags: 0 });
@@ -104,7 +110,10 @@ describe('ConnectDomainEventRegisterAny', () => {
     const domain = await writer.result('DomainLookupByName', { name: 'test' });
     await writer.result('DomainSuspend', { domain });
     await writer.result('DomainResume', { domain });
-    expect((await notifications(reader)).map((e) => [e.event, e.detail])).toEqual([[3, 0], [4, 0]]);
+    expect((await notifications(reader)).map((e) => [e.event, e.detail])).toEqual([
+      [3, 0],
+      [4, 0],
+    ]);
     reader.close();
     writer.close();
   });

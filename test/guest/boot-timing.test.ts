@@ -29,14 +29,28 @@ describe.skipIf(!runs || guestSkipReason)(`test guest timings (${runs} runs)`, (
       return performance.now() - started;
     };
     try {
-      rows.push(summary('image build, cold (--force)', Array.from({ length: runs }, () => build(true)), 'ms'));
-      rows.push(summary('image build, cached', Array.from({ length: runs }, () => build(false)), 'ms'));
+      rows.push(
+        summary(
+          'image build, cold (--force)',
+          Array.from({ length: runs }, () => build(true)),
+          'ms',
+        ),
+      );
+      rows.push(
+        summary(
+          'image build, cached',
+          Array.from({ length: runs }, () => build(false)),
+          'ms',
+        ),
+      );
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
     const accel = chooseAccel();
     for (const uefi of uefiSkipReason ? [false] : [false, true]) {
-      const boot: number[] = [], uptime: number[] = [], shutdown: number[] = [];
+      const boot: number[] = [],
+        uptime: number[] = [],
+        shutdown: number[] = [];
       for (let i = 0; i < runs; i++) {
         const guest = await bootGuest({ image: guestImage(), accel, uefi, disks: [] });
         try {

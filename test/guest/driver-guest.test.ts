@@ -1,5 +1,13 @@
 // The real test guest run by virtwired's qemu driver: user networking, the guest agent's channel, and its serial console through the SDK.
-import { connect, DomainConsoleFlags, DomainShutdownFlags, DomainSnapshotCreateFlags as Create, ErrorNumber, type ByteStream, type Domain } from '@virtwire/client';
+import {
+  connect,
+  DomainConsoleFlags,
+  DomainShutdownFlags,
+  DomainSnapshotCreateFlags as Create,
+  ErrorNumber,
+  type ByteStream,
+  type Domain,
+} from '@virtwire/client';
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +25,9 @@ const VWSH = fileURLToPath(new URL('../../packages/cli/bin/vwsh.js', import.meta
 
 describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under the qemu driver', () => {
   let small = '';
-  const qemu = useQemuDaemon({ extraRoots: (box) => [guestImage().dir, ...(canMount ? [(small = box.mountTmpfs(box.path('small'), { sizeBytes: 256 * 1024 }))] : [])] });
+  const qemu = useQemuDaemon({
+    extraRoots: (box) => [guestImage().dir, ...(canMount ? [(small = box.mountTmpfs(box.path('small'), { sizeBytes: 256 * 1024 }))] : [])],
+  });
   let dom: Domain;
   let stream: ByteStream;
   let console: GuestConsole;
@@ -80,7 +90,9 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
   });
 
   it('vwsh console: the same console on a terminal-less stdin, ended by Ctrl+]', async () => {
-    const vwsh = spawn(process.execPath, [VWSH, '-c', `qemu+unix:///session?socket=${qemu.server.socket}`, 'console', 'guest', '--force'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const vwsh = spawn(process.execPath, [VWSH, '-c', `qemu+unix:///session?socket=${qemu.server.socket}`, 'console', 'guest', '--force'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     let asked = false;
     const seen = new Promise<void>((resolve) =>
@@ -96,7 +108,9 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     let errors = '';
     vwsh.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => vwsh.once('exit', resolve));
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no banner from vwsh console; stdout:\n${output}\nstderr:\n${errors}`)), 20_000));
+    const timeout = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`no banner from vwsh console; stdout:\n${output}\nstderr:\n${errors}`)), 20_000),
+    );
     await Promise.race([seen, timeout]);
     vwsh.stdin.write(Buffer.from([0x1d]));
     expect(await exited).toBe(0);
@@ -173,7 +187,7 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     expect((await console.waitForBanner(60_000, from)).agent).toBe(true);
   });
 
-  it('a console ends with the connection that opened it, as libvirt\'s streams do', async () => {
+  it("a console ends with the connection that opened it, as libvirt's streams do", async () => {
     const other = await connect(`qemu+unix:///session?socket=${qemu.server.socket}`);
     const taken = await (await other.domainLookupByName('guest')).openConsole(null, DomainConsoleFlags.Force);
     expect((await stream.closed).code).toBe(1000);

@@ -141,7 +141,10 @@ export class GuestAgentClient {
     this.buffer = Buffer.concat([this.buffer, chunk]);
     for (let end = this.buffer.indexOf(0x0a); end !== -1; end = this.buffer.indexOf(0x0a)) {
       // guest-sync-delimited's 0xFF sentinel and anything before it is not part of a reply.
-      const line = this.buffer.subarray(this.buffer.lastIndexOf(0xff, end) + 1, end).toString('utf8').trim();
+      const line = this.buffer
+        .subarray(this.buffer.lastIndexOf(0xff, end) + 1, end)
+        .toString('utf8')
+        .trim();
       this.buffer = this.buffer.subarray(end + 1);
       if (line === '') continue;
       let reply: Reply;

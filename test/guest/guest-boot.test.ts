@@ -44,7 +44,7 @@ describe.skipIf(guestSkipReason)('test guest: BIOS boot, console, network, agent
 
   it('mounts each ext4 data disk on /mnt/<name>: the host-made files are there, and a write reaches the image', async () => {
     expect(await guest.console.sh('cat /mnt/vdb/greeting.txt /mnt/vdb/dir/nested.txt')).toBe(`${greeting}nested\n`);
-    expect(await guest.console.sh("awk '$2 ~ \"^/mnt/\" { print $1, $2, $3 }' /proc/mounts")).toBe('/dev/vda /mnt/vda ext4\n/dev/vdb /mnt/vdb ext4\n');
+    expect(await guest.console.sh('awk \'$2 ~ "^/mnt/" { print $1, $2, $3 }\' /proc/mounts')).toBe('/dev/vda /mnt/vda ext4\n/dev/vdb /mnt/vdb ext4\n');
     const marker = randomBytes(8).toString('hex');
     await guest.console.sh(`echo ${marker} > /mnt/vda/written-in-guest && sync`);
     expect(await readDataDiskFile(vda, '/written-in-guest')).toBe(`${marker}\n`);
@@ -64,7 +64,7 @@ describe.skipIf(guestSkipReason)('test guest: BIOS boot, console, network, agent
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     it('gets 10.0.2.15 from DHCP, with QEMU as gateway and DNS server', async () => {
-      expect(await guest.console.sh('ip -4 -o addr show dev eth0 | awk \'{ print $4 }\'')).toBe('10.0.2.15/24\n');
+      expect(await guest.console.sh("ip -4 -o addr show dev eth0 | awk '{ print $4 }'")).toBe('10.0.2.15/24\n');
       expect(await guest.console.sh('ip route show default')).toMatch(/^default via 10\.0\.2\.2 dev eth0/);
       expect(await guest.console.sh('cat /etc/resolv.conf')).toBe('nameserver 10.0.2.3\n');
     });
@@ -77,7 +77,7 @@ describe.skipIf(guestSkipReason)('test guest: BIOS boot, console, network, agent
   });
 
   describe('guest agent', () => {
-    it('answers guest-ping and reports unknown commands with the agent\'s error class', async () => {
+    it("answers guest-ping and reports unknown commands with the agent's error class", async () => {
       await guest.agent!.ping();
       const error = await guest.agent!.execute('guest-no-such-command').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GuestAgentError);

@@ -111,7 +111,10 @@ export class GuestConsole {
         from,
         resolve,
         reject,
-        timer: setTimeout(() => this.settle(waiter, new Error(`guest console: no ${pattern} within ${timeoutMs} ms; last output:\n${this.text.slice(-2000)}`)), timeoutMs),
+        timer: setTimeout(
+          () => this.settle(waiter, new Error(`guest console: no ${pattern} within ${timeoutMs} ms; last output:\n${this.text.slice(-2000)}`)),
+          timeoutMs,
+        ),
       };
       this.waiters.add(waiter);
       if (this.closedReason) this.settle(waiter, this.closedReason);

@@ -83,17 +83,34 @@ export function guestArgv(options: BootOptions, accel: Accel, dir: string, nvram
   // SeaBIOS boots the uncompressed kernel through its PVH entry (no decompressor); OVMF needs the EFI stub.
   const kernel = options.uefi || !image.vmlinux ? image.kernel : image.vmlinux;
   const argv = [
-    '-name', 'virtwire-test-guest',
-    '-nodefaults', '-no-user-config', '-display', 'none', '-S', '-no-reboot',
-    '-machine', `q35,accel=${accel}`,
-    '-cpu', accel === 'kvm' ? 'host' : 'max',
-    '-m', String(options.memoryMiB ?? 256),
-    '-kernel', kernel, '-initrd', image.initrd,
-    '-append', [...GUEST_KERNEL_ARGS, ...(options.kernelArgs ?? [])].join(' '),
-    '-chardev', `socket,id=serial0,path=${opt(join(dir, 'serial.sock'))},server=on,wait=off,logfile=${opt(join(dir, 'serial.log'))}`,
-    '-serial', 'chardev:serial0',
-    '-chardev', `socket,id=qmp,path=${opt(join(dir, 'qmp.sock'))},server=on,wait=off`,
-    '-mon', 'chardev=qmp,mode=control',
+    '-name',
+    'virtwire-test-guest',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-S',
+    '-no-reboot',
+    '-machine',
+    `q35,accel=${accel}`,
+    '-cpu',
+    accel === 'kvm' ? 'host' : 'max',
+    '-m',
+    String(options.memoryMiB ?? 256),
+    '-kernel',
+    kernel,
+    '-initrd',
+    image.initrd,
+    '-append',
+    [...GUEST_KERNEL_ARGS, ...(options.kernelArgs ?? [])].join(' '),
+    '-chardev',
+    `socket,id=serial0,path=${opt(join(dir, 'serial.sock'))},server=on,wait=off,logfile=${opt(join(dir, 'serial.log'))}`,
+    '-serial',
+    'chardev:serial0',
+    '-chardev',
+    `socket,id=qmp,path=${opt(join(dir, 'qmp.sock'))},server=on,wait=off`,
+    '-mon',
+    'chardev=qmp,mode=control',
   ];
   if (options.uefi) {
     argv.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${opt(OVMF.code)}`);
@@ -214,7 +231,8 @@ export class Guest {
     const stopTimer = new AbortController();
     const timeout = sleep(timeoutMs, 'timeout' as const, { signal: stopTimer.signal }).catch(() => 'stopped' as const);
     const outcome = await Promise.race([this.exited, timeout]).finally(() => stopTimer.abort());
-    if (outcome === 'timeout' || outcome === 'stopped') throw new Error(`QEMU did not exit within ${timeoutMs} ms; last console output:\n${this.console.log.slice(-2000)}`);
+    if (outcome === 'timeout' || outcome === 'stopped')
+      throw new Error(`QEMU did not exit within ${timeoutMs} ms; last console output:\n${this.console.log.slice(-2000)}`);
     return outcome;
   }
 

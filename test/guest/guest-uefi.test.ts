@@ -31,7 +31,7 @@ describe.skipIf(uefiSkipReason)('test guest: UEFI boot', () => {
     expect(await guest.virtioConsole!.sh('tty; banner')).toBe(`/dev/hvc0\n${guest.banner.line}\n`);
   });
 
-  it('writes an EFI variable into the guest\'s own NVRAM copy, never into OVMF\'s template', async () => {
+  it("writes an EFI variable into the guest's own NVRAM copy, never into OVMF's template", async () => {
     const value = `nv-${randomBytes(6).toString('hex')}`;
     // efivarfs: 4 bytes of attributes (non-volatile, boot service, runtime access), then the data.
     await guest.console.sh(`printf '\\007\\000\\000\\000${value}' > /sys/firmware/efi/efivars/VirtwireTest-${VENDOR}`);

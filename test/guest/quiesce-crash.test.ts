@@ -11,7 +11,7 @@ import { consoleOver, guestDomainXml } from './driver-guest-domain.js';
 import { GuestAgentClient } from './guest-agent-client.js';
 import { guestImage, guestSkipReason } from './guest-image.js';
 
-describe.skipIf(!hasQemu || guestSkipReason !== undefined)('a quiesced snapshot interrupted by the daemon\'s death', () => {
+describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot interrupted by the daemon's death", () => {
   const box = QemuSandbox.create();
   const paths = { state: box.path('state'), images: box.path('images'), runtime: box.path('run') };
   for (const dir of Object.values(paths)) mkdirSync(dir, { recursive: true });
@@ -51,7 +51,12 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('a quiesced snapshot 
     const overlay = join(paths.images, 'vda.s1.qcow2');
     const xml = `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
     const call = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce);
-    expect(await call.then(() => 'returned', () => 'failed')).toBe('failed');
+    expect(
+      await call.then(
+        () => 'returned',
+        () => 'failed',
+      ),
+    ).toBe('failed');
     expect(await first.daemon.exited).toBe('SIGKILL');
 
     // the daemon died with the guest frozen

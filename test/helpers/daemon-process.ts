@@ -101,6 +101,15 @@ export function spawnVirtwired(args: string[], options: SpawnOptions = {}): Prom
  * Starts virtwired on loopback only (ephemeral port, no unix sockets, JSON log at info) with `args`
  * and `env` added to this process's environment: the crash tests' daemon.
  */
-export function spawnDaemon(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, onSpawn?: (child: ChildProcess) => void): Promise<SpawnedDaemon> {
-  return spawnVirtwired(['--listen', '127.0.0.1:0', '--no-unix', '--log-level', 'info', ...args], { env: { ...process.env, ...env }, timeoutMs, ...(onSpawn ? { onSpawn } : {}) });
+export function spawnDaemon(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<SpawnedDaemon> {
+  return spawnVirtwired(['--listen', '127.0.0.1:0', '--no-unix', '--log-level', 'info', ...args], {
+    env: { ...process.env, ...env },
+    timeoutMs,
+    ...(onSpawn ? { onSpawn } : {}),
+  });
 }

@@ -47,18 +47,21 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}, extr
   const dir = mkdtempSync(join(tmpdir(), 'virtwired-test-'));
   const socket = join(dir, 'sock');
   const readOnlySocket = join(dir, 'sock-ro');
-  const daemon = await startDaemon({
-    listeners: [
-      { kind: 'tcp', host: '127.0.0.1', port: 0 },
-      { kind: 'unix', path: socket, readOnly: false },
-      { kind: 'unix', path: readOnlySocket, readOnly: true },
-    ],
-    stateDir: join(dir, 'state'),
-    nodeFileRoots: [FIXTURE_NODES, dir],
-    logLevel: 'silent',
-    ...options,
-    tokens: [tokenEntry(TEST_TOKEN, 'rw', 'test'), ...(options.tokens ?? [])],
-  }, extraDrivers);
+  const daemon = await startDaemon(
+    {
+      listeners: [
+        { kind: 'tcp', host: '127.0.0.1', port: 0 },
+        { kind: 'unix', path: socket, readOnly: false },
+        { kind: 'unix', path: readOnlySocket, readOnly: true },
+      ],
+      stateDir: join(dir, 'state'),
+      nodeFileRoots: [FIXTURE_NODES, dir],
+      logLevel: 'silent',
+      ...options,
+      tokens: [tokenEntry(TEST_TOKEN, 'rw', 'test'), ...(options.tokens ?? [])],
+    },
+    extraDrivers,
+  );
   const wsAddress = daemon.addresses.find((a) => a.startsWith('ws://'))!;
   const hostPort = wsAddress.slice('ws://'.length);
   const uri = (driverPath = '/default', query?: string) => `test+ws://${hostPort}${driverPath}${query ? `?${query}` : ''}`;

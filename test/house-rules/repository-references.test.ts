@@ -16,7 +16,17 @@ function textFiles(): string[] {
 }
 
 /** Paths and names of documents that lived outside the repository while it was young. */
-const OUTSIDE = [/\.\.\/shared\/\S*\.md/, /shared\/DESIGN\.md/, /\/work\//, /\breference\/[\w-]+\.md/, /security-reliability(\.md)?/, /qemu-qmp-recipe/, /libvirt-snapshot-semantics/, /\baesthetics\.md/, /\becosystem\.md/];
+const OUTSIDE = [
+  /\.\.\/shared\/\S*\.md/,
+  /shared\/DESIGN\.md/,
+  /\/work\//,
+  /\breference\/[\w-]+\.md/,
+  /security-reliability(\.md)?/,
+  /qemu-qmp-recipe/,
+  /libvirt-snapshot-semantics/,
+  /\baesthetics\.md/,
+  /\becosystem\.md/,
+];
 
 describe('references', () => {
   it('never name a document or path outside the repository', () => {

@@ -29,7 +29,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'virtwire-pack-'));
   app = join(dir, 'app');
   mkdirSync(app);
-  env = { ...process.env, HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'config'), VIRTWIRE_RUNTIME_DIR: join(dir, 'run'), npm_config_update_notifier: 'false' };
+  env = {
+    ...process.env,
+    HOME: join(dir, 'home'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    VIRTWIRE_RUNTIME_DIR: join(dir, 'run'),
+    npm_config_update_notifier: 'false',
+  };
   delete env.VIRTWIRE_TOKEN;
   const { stdout } = await run('npm', ['pack', '--workspaces', '--pack-destination', dir, '--json'], { cwd: REPO, env, maxBuffer: 64 * 1024 * 1024 });
   packed = JSON.parse(stdout) as Packed[];
@@ -44,11 +50,21 @@ afterAll(() => {
 
 describe('the packed tarballs', () => {
   it('are the six packages, each with its README, LICENSE and MIT licence', () => {
-    expect(packed.map((p) => p.name).sort()).toEqual(['@virtwire/cli', '@virtwire/client', '@virtwire/protocol', '@virtwire/runtime', '@virtwire/server', '@virtwire/web']);
+    expect(packed.map((p) => p.name).sort()).toEqual([
+      '@virtwire/cli',
+      '@virtwire/client',
+      '@virtwire/protocol',
+      '@virtwire/runtime',
+      '@virtwire/server',
+      '@virtwire/web',
+    ]);
     for (const p of packed) {
       const paths = p.files.map((f) => f.path);
       expect(paths, p.name).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
-      expect(paths.filter((path) => /(^|\/)test\//.test(path)), p.name).toEqual([]);
+      expect(
+        paths.filter((path) => /(^|\/)test\//.test(path)),
+        p.name,
+      ).toEqual([]);
       const installed = join(app, 'node_modules', p.name);
       expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).license, p.name).toBe('MIT');
       expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toBe(readFileSync(join(REPO, 'LICENSE'), 'utf8'));
@@ -80,7 +96,11 @@ describe('used from the scratch project', () => {
   let daemon: ChildProcess;
   let uri: string;
   beforeAll(async () => {
-    daemon = spawn(join(app, 'node_modules/.bin/virtwired'), ['--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')], { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    daemon = spawn(join(app, 'node_modules/.bin/virtwired'), ['--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')], {
+      cwd: app,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const address = await new Promise<string>((resolve, reject) => {
       let log = '';
       daemon.stderr!.on('data', (chunk: Buffer) => {
@@ -136,7 +156,10 @@ await conn.close();
 
   it('runs vwsh from there against the same daemon', async () => {
     // As libvirt's test:///default, the host lives while a connection holds it: one vwsh chain creates and lists.
-    const { stdout } = await run(join(app, 'node_modules/.bin/vwsh'), ['-c', uri, 'snapshot-create-as test from-vwsh ; snapshot-list test --name'], { cwd: app, env });
+    const { stdout } = await run(join(app, 'node_modules/.bin/vwsh'), ['-c', uri, 'snapshot-create-as test from-vwsh ; snapshot-list test --name'], {
+      cwd: app,
+      env,
+    });
     expect(stdout).toContain('from-vwsh');
   });
 });
@@ -147,7 +170,16 @@ describe('a browser TypeScript project (moduleResolution bundler, types: [])', (
     writeFileSync(
       join(app, name),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', types: [], lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: true },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          types: [],
+          lib: ['ES2022', 'DOM'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
         files: [`${entry}.ts`],
       }),
     );

@@ -25,9 +25,14 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 it('sets the version of every package, their sibling dependencies and LIB_VERSION', async () => {
   await run(process.execPath, [SCRIPT, '2.13.7', '--root', root, '--no-lock']);
   for (const workspace of WORKSPACES) {
-    const manifest = JSON.parse(readFileSync(join(root, 'packages', workspace, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(root, 'packages', workspace, 'package.json'), 'utf8')) as {
+      version: string;
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     expect(manifest.version, workspace).toBe('2.13.7');
-    for (const [name, range] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies })) if (name.startsWith('@virtwire/')) expect(range, `${workspace} -> ${name}`).toBe('2.13.7');
+    for (const [name, range] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies }))
+      if (name.startsWith('@virtwire/')) expect(range, `${workspace} -> ${name}`).toBe('2.13.7');
   }
   expect(readFileSync(join(root, 'packages/protocol/src/version.ts'), 'utf8')).toContain('export const LIB_VERSION = 2_013_007;');
 });

@@ -81,7 +81,11 @@ async function verify(model: SnapshotModel, { dom }: Real, p: Probe): Promise<vo
     checks.push(
       dom.listAllSnapshots(flags).then((list) => {
         expect(sortedNames(list)).toEqual(model.list(null, flags));
-        if (flags & L.Topological) expectTopological(model, list.map((s) => s.name));
+        if (flags & L.Topological)
+          expectTopological(
+            model,
+            list.map((s) => s.name),
+          );
       }),
     );
     checks.push(dom.snapshotNum(flags).then((n) => void expect(n).toBe(model.list(null, flags).length)));
@@ -100,7 +104,11 @@ async function verify(model: SnapshotModel, { dom }: Real, p: Probe): Promise<vo
       checks.push(
         handle.listAllChildren(flags).then((list) => {
           expect(sortedNames(list)).toEqual(model.list(target.name, flags));
-          if (flags & L.Topological) expectTopological(model, list.map((s) => s.name));
+          if (flags & L.Topological)
+            expectTopological(
+              model,
+              list.map((s) => s.name),
+            );
         }),
       );
       checks.push(handle.numChildren(flags).then((n) => void expect(n).toBe(model.list(target.name, flags).length)));
@@ -157,7 +165,7 @@ class RevertCommand implements Command {
     const online = target.state === 'running' || target.state === 'paused';
     const start = (this.flags & (Revert.Running | Revert.Paused)) !== 0;
     let expected: ExpectedError | null = null;
-    if ((this.flags & Revert.Running) && (this.flags & Revert.Paused)) {
+    if (this.flags & Revert.Running && this.flags & Revert.Paused) {
       expected = invalidFlags("Flags 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING' and 'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED' are mutually exclusive");
     } else if (!(this.flags & Revert.Force) && m.active && !online && start) {
       expected = testError(ErrorNumber.SnapshotRevertRisky, 'revert requires force: must respawn guest to start inactive snapshot');
@@ -266,7 +274,9 @@ class LifecycleCommand implements Command {
       suspend: () => (m.state === DomainState.Running ? [DomainState.Paused, 1] : internal("domain 'pt' not running")),
       resume: () => (m.state === DomainState.Paused ? [DomainState.Running, 5] : internal("domain 'pt' not paused")),
       destroy: () =>
-        m.active ? [DomainState.Shutoff, 2] : { code: ErrorNumber.OperationInvalid, domain: ErrorDomain.Domain, message: 'Requested operation is not valid: domain is not running' },
+        m.active
+          ? [DomainState.Shutoff, 2]
+          : { code: ErrorNumber.OperationInvalid, domain: ErrorDomain.Domain, message: 'Requested operation is not valid: domain is not running' },
       start: () => (m.active ? internal("Domain 'pt' is already running") : [DomainState.Running, 1]),
     }[this.action]();
     const act = { suspend: () => r.dom.suspend(), resume: () => r.dom.resume(), destroy: () => r.dom.destroy(), start: () => r.dom.create() }[this.action]();
@@ -308,7 +318,11 @@ async function verifyFilterCombinations(model: SnapshotModel, { dom }: Real, par
     checks.push(
       dom.listAllSnapshots(flags).then((list) => {
         expect(sortedNames(list), `flags 0x${flags.toString(16)}`).toEqual(model.list(null, flags));
-        if (flags & L.Topological) expectTopological(model, list.map((s) => s.name));
+        if (flags & L.Topological)
+          expectTopological(
+            model,
+            list.map((s) => s.name),
+          );
       }),
     );
     if (groups % 4 === 0) checks.push(dom.snapshotNum(flags).then((n) => void expect(n, `num 0x${flags.toString(16)}`).toBe(model.list(null, flags).length)));

@@ -31,15 +31,24 @@ describe.skipIf(!hasQemu)('qemu driver: DomainAbortJob', () => {
     const { conn, box, images } = qemu;
     const other: Connection = await connect(qemu.server.qemuUri);
     const disks = await Promise.all([0, 1, 2, 3].map((i) => box.image(join(images, `ab-${target(i)}.qcow2`), 8 * 1024 * 1024)));
-    const dom = await conn.domainDefineXML(domainXml('ab', disks.map((path, i) => ({ target: target(i), path }))));
+    const dom = await conn.domainDefineXML(
+      domainXml(
+        'ab',
+        disks.map((path, i) => ({ target: target(i), path })),
+      ),
+    );
     await dom.create();
     const before = await dom.getXMLDesc();
     const imagesBefore = readdirSync(images).sort();
 
     for (const [round, abortAt] of POINTS.entries()) {
       const name = `s${round}`;
-      const overlays = [0, 1, 2, 3].map((i) => `<disk name='${target(i)}' snapshot='external'><source file='${join(images, `ab-${target(i)}.${name}`)}'/></disk>`);
-      const creating = failure(dom.snapshotCreateXML(`<domainsnapshot><name>${name}</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic));
+      const overlays = [0, 1, 2, 3].map(
+        (i) => `<disk name='${target(i)}' snapshot='external'><source file='${join(images, `ab-${target(i)}.${name}`)}'/></disk>`,
+      );
+      const creating = failure(
+        dom.snapshotCreateXML(`<domainsnapshot><name>${name}</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic),
+      );
       const settled = creating.then((e) => `settled: ${e.code} ${e.message}`);
       for (;;) {
         const point = await Promise.race([pausedAt(), settled]);

@@ -17,7 +17,19 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readLiveDisks, readPidFile, waitForProcessExit, type QueryJobsEntry } from '@virtwire/server/qemu-engine';
 import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
-import { domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
+import {
+  domainXml,
+  expectCleanImage,
+  guestWrite,
+  hasQemu,
+  imageHasPattern,
+  imageTags,
+  inspect,
+  killGuestsUnder,
+  listFiles,
+  QemuSandbox,
+  target,
+} from './qemu-fixture.js';
 import { qemuProcesses } from './random-kill/invariants.js';
 import { Random } from './random-kill/random.js';
 
@@ -51,9 +63,12 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
   type Case = ReturnType<typeof newCase>;
 
   const start = async (paths: Case, failpoints = ''): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
-    const daemon = await spawnDaemon(['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime, '--qemu-inspection-monitor'], {
-      VIRTWIRE_FAILPOINTS: failpoints,
-    });
+    const daemon = await spawnDaemon(
+      ['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime, '--qemu-inspection-monitor'],
+      {
+        VIRTWIRE_FAILPOINTS: failpoints,
+      },
+    );
     daemons.add(daemon);
     void daemon.exited.then(() => daemons.delete(daemon));
     return { daemon, conn: await connect(`qemu+${daemon.wsAddress}/session`) };
@@ -96,10 +111,18 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     expect(readdirSync(join(paths.state, 'qemu', 'intents'))).toEqual([]);
     expect([...listFiles(paths.state), ...listFiles(paths.runtime)].filter((f) => f.includes('.vwtmp-'))).toEqual([]);
     const referenced = new Set<string>();
-    for (const xml of [await dom.getXMLDesc(), await dom.getXMLDesc(DomainXMLFlags.Inactive), ...(await Promise.all((await dom.listAllSnapshots()).map((s) => s.getXMLDesc())))]) {
+    for (const xml of [
+      await dom.getXMLDesc(),
+      await dom.getXMLDesc(DomainXMLFlags.Inactive),
+      ...(await Promise.all((await dom.listAllSnapshots()).map((s) => s.getXMLDesc()))),
+    ]) {
       for (const match of xml.matchAll(/file='([^']+)'/g)) referenced.add(match[1]!);
     }
-    expect(listFiles(paths.images).map((f) => join(paths.images, f)).filter((f) => !referenced.has(f))).toEqual([]);
+    expect(
+      listFiles(paths.images)
+        .map((f) => join(paths.images, f))
+        .filter((f) => !referenced.has(f)),
+    ).toEqual([]);
   };
 
   /** Waits until the daemon reports the domain shut off (it notices a QEMU death at once). */
@@ -158,7 +181,13 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
   it('defect 1a: a revert killed before it committed is undone: the guest untouched, its overlay reservations gone', async () => {
     const { paths, dom, fresh, plantReservations, pid } = await revertCase();
     const { daemon, conn } = await start(paths, 'qemu.snapshot-revert.journaled');
-    await died(daemon, conn.domainLookupByName('rev').then((d) => d.snapshotLookupByName('e1')).then((s) => s.revert(Revert.Running)));
+    await died(
+      daemon,
+      conn
+        .domainLookupByName('rev')
+        .then((d) => d.snapshotLookupByName('e1'))
+        .then((s) => s.revert(Revert.Running)),
+    );
     plantReservations();
     const restarted = await start(paths);
     const again = await restarted.conn.domainLookupByName('rev');
@@ -173,7 +202,13 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
   it('defect 1b: a revert killed once committed is completed on its overlay file, and a later restart leaves the guest running', async () => {
     const { paths, dom, fresh, plantReservations } = await revertCase();
     let { daemon, conn } = await start(paths, 'qemu.snapshot-revert.committed');
-    await died(daemon, conn.domainLookupByName('rev').then((d) => d.snapshotLookupByName('e1')).then((s) => s.revert(Revert.Running)));
+    await died(
+      daemon,
+      conn
+        .domainLookupByName('rev')
+        .then((d) => d.snapshotLookupByName('e1'))
+        .then((s) => s.revert(Revert.Running)),
+    );
     plantReservations();
     ({ daemon, conn } = await start(paths));
     let again = await conn.domainLookupByName('rev');
@@ -260,10 +295,12 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     const dom = await define(paths, conn, 'orphans', 2);
     await dom.create();
     const overlays = ['vda', 'vdb'].map((t) => `<disk name='${t}' snapshot='external'><source file='${join(paths.images, `orphans-${t}.x1`)}'/></disk>`);
-    const call = dom.snapshotCreateXML(`<domainsnapshot><name>x1</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic).then(
-      () => 'created',
-      (error: Error) => error.message,
-    );
+    const call = dom
+      .snapshotCreateXML(`<domainsnapshot><name>x1</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic)
+      .then(
+        () => 'created',
+        (error: Error) => error.message,
+      );
     await paused(marker);
     await killQemu(paths, dom.uuid);
     await import('node:fs/promises').then((fs) => fs.rm(marker));
@@ -304,7 +341,13 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     const dom = await define(paths, conn, 'dead');
     await dom.create();
     const overlay = join(paths.images, 'dead-vda.s1');
-    await died(daemon, dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`, Create.DiskOnly));
+    await died(
+      daemon,
+      dom.snapshotCreateXML(
+        `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`,
+        Create.DiskOnly,
+      ),
+    );
     await killQemu(paths, dom.uuid);
     const restarted = await start(paths);
     const again = await restarted.conn.domainLookupByName('dead');
@@ -342,7 +385,13 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     daemon.child.kill('SIGTERM');
     await daemon.exited;
     ({ daemon, conn } = await start(paths, 'qemu.snapshot-delete.committed'));
-    await died(daemon, conn.domainLookupByName('jobs').then((d) => d.snapshotLookupByName('cp')).then((s) => s.delete()));
+    await died(
+      daemon,
+      conn
+        .domainLookupByName('jobs')
+        .then((d) => d.snapshotLookupByName('cp'))
+        .then((s) => s.delete()),
+    );
     // the snapshot-delete job the killed daemon would have started, concluded and never dismissed
     const monitor = await inspect(paths.runtime, dom.uuid);
     const devices = [...(await readLiveDisks(monitor)).values()].map((d) => d.activeNode);
@@ -365,7 +414,10 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     const { conn } = await start(paths);
     const dom = await define(paths, conn, 'layers');
     const stem = join(paths.images, 'layers-vda');
-    await dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${stem}.s1'/></disk></disks></domainsnapshot>`, Create.DiskOnly);
+    await dom.snapshotCreateXML(
+      `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${stem}.s1'/></disk></disks></domainsnapshot>`,
+      Create.DiskOnly,
+    );
     await dom.snapshotLookupByName('s1').then((s) => s.revert()); // a fresh overlay layers-vda.s1-r1 on layers-vda.qcow2
     await dom.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>', 0); // internal: its tag lives in s1-r1
     await dom.snapshotLookupByName('s1').then((s) => s.revert()); // s1-r2; s1-r1 stays, i1 refers to it
@@ -382,7 +434,10 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     const dom = await define(paths, conn, 'pivot');
     await dom.create();
     const overlay = join(paths.images, 'pivot-vda.p1');
-    await dom.snapshotCreateXML(`<domainsnapshot><name>p1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`, Create.DiskOnly);
+    await dom.snapshotCreateXML(
+      `<domainsnapshot><name>p1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`,
+      Create.DiskOnly,
+    );
     let monitor = await inspect(paths.runtime, dom.uuid);
     await guestWrite(monitor, 'vda', 0x41); // lands in the overlay
     await monitor.close();
@@ -390,7 +445,13 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     daemon.child.kill('SIGTERM');
     await daemon.exited;
     ({ daemon, conn } = await start(paths, 'qemu.snapshot-delete.merged.vda'));
-    await died(daemon, conn.domainLookupByName('pivot').then((d) => d.snapshotLookupByName('p1')).then((s) => s.delete()));
+    await died(
+      daemon,
+      conn
+        .domainLookupByName('pivot')
+        .then((d) => d.snapshotLookupByName('p1'))
+        .then((s) => s.delete()),
+    );
     // the disk now runs on its base: what the guest writes goes there; then QEMU dies too
     monitor = await inspect(paths.runtime, dom.uuid);
     await guestWrite(monitor, 'vda', 0x42);

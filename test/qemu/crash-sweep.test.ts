@@ -10,7 +10,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredChain, diskElement, parseSnapshotFile, StateLayout } from '@virtwire/server/testing';
 import type { QmpClient } from '@virtwire/server/qemu-engine';
 import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
-import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, guestWrite, hasQemu, imageHasPattern, inspect, killGuestsUnder, listFiles, QemuSandbox, target } from './qemu-fixture.js';
+import {
+  backingFiles,
+  blockGraph,
+  canMount,
+  domainXml,
+  expectCleanImage,
+  guestWrite,
+  hasQemu,
+  imageHasPattern,
+  inspect,
+  killGuestsUnder,
+  listFiles,
+  QemuSandbox,
+  target,
+} from './qemu-fixture.js';
 
 type Mode = 'live' | 'offline';
 type Path = 'create' | 'delete';
@@ -21,9 +35,13 @@ function failpoints(path: Path, mode: Mode, disks: number): string[] {
   if (path === 'create') {
     const engine =
       mode === 'live'
-        ? ['before-reserve-files', 'before-add-file-nodes', 'before-format-overlays', 'before-add-format-nodes', 'before-transaction'].map((s) => `live-external.${s}`)
+        ? ['before-reserve-files', 'before-add-file-nodes', 'before-format-overlays', 'before-add-format-nodes', 'before-transaction'].map(
+            (s) => `live-external.${s}`,
+          )
         : ['offline-external.before-reserve-files', ...targets.map((t) => `offline-external.before-create.${t}`)];
-    return ['journaled', engine[0]!, 'files-journaled', ...engine.slice(1), 'disks-switched', 'committed', 'metadata-written', 'definitions-written'].map((p) => `qemu.snapshot-create.${p}`);
+    return ['journaled', engine[0]!, 'files-journaled', ...engine.slice(1), 'disks-switched', 'committed', 'metadata-written', 'definitions-written'].map(
+      (p) => `qemu.snapshot-create.${p}`,
+    );
   }
   const commit = mode === 'live' ? 'live-commit' : 'offline-commit';
   return [
@@ -134,7 +152,8 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
           const pattern = 0x10 + (index % 200);
           if (sweepCase.path === 'delete') await writeIntoOverlays(lane, monitor, targets, before.chains, pattern);
 
-          const attempt = sweepCase.path === 'create' ? createSnapshot(dom, lane, snapshotName, targets) : dom.snapshotLookupByName(current).then((s) => s.delete());
+          const attempt =
+            sweepCase.path === 'create' ? createSnapshot(dom, lane, snapshotName, targets) : dom.snapshotLookupByName(current).then((s) => s.delete());
           const outcome = await attempt.then(
             () => 'returned',
             () => 'failed',
@@ -153,7 +172,8 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
           const chains = chainsOf(xml, targets);
           if (sweepCase.path === 'create') {
             expect(present, sweepCase.failpoint).toBe(expectPresentAfterCreate(lane.mode, sweepCase.failpoint));
-            if (present) for (const t of targets) expect(chains[t], sweepCase.failpoint).toEqual([join(lane.images, `${t}.${snapshotName}`), ...before.chains[t]!]);
+            if (present)
+              for (const t of targets) expect(chains[t], sweepCase.failpoint).toEqual([join(lane.images, `${t}.${snapshotName}`), ...before.chains[t]!]);
             else expect(xml, sweepCase.failpoint).toBe(before.xml);
             for (const t of targets) expect(existsSync(join(lane.images, `${t}.${snapshotName}`)), sweepCase.failpoint).toBe(present);
           } else {
@@ -175,7 +195,11 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
         throw error;
       } finally {
         await monitor?.close().catch(() => undefined);
-        if (lane.mode === 'live') await conn.domainLookupByName(lane.name).then((d) => d.destroy()).catch(() => undefined);
+        if (lane.mode === 'live')
+          await conn
+            .domainLookupByName(lane.name)
+            .then((d) => d.destroy())
+            .catch(() => undefined);
         await conn.close().catch(() => undefined);
         daemon.child.kill('SIGTERM');
         await daemon.exited;
@@ -215,7 +239,10 @@ async function checkInvariants(lane: Lane, dom: Domain, monitor: QmpClient | und
   const state = join(lane.root, 'state', 'qemu');
   expect(readdirSync(join(state, 'intents')), failpoint).toEqual([]);
   const stateFiles = listFiles(state);
-  expect(stateFiles.filter((f) => f.includes('.vwtmp-')), failpoint).toEqual([]);
+  expect(
+    stateFiles.filter((f) => f.includes('.vwtmp-')),
+    failpoint,
+  ).toEqual([]);
   for (const file of stateFiles) {
     const text = readFileSync(join(state, file), 'utf8');
     if (file.startsWith('domains/')) DomainDefinition.parse(text);
@@ -223,7 +250,15 @@ async function checkInvariants(lane: Lane, dom: Domain, monitor: QmpClient | und
   }
   const status = new StateLayout(join(lane.root, 'state'), lane.runtime).readStatus(dom.uuid);
   expect(status !== undefined, `${failpoint}: status file of a running guest`).toBe(lane.mode === 'live');
-  if (status) expect(status.live.disks().map((d) => d.source), failpoint).toEqual(DomainDefinition.parse(await dom.getXMLDesc()).disks().map((d) => d.source));
+  if (status)
+    expect(
+      status.live.disks().map((d) => d.source),
+      failpoint,
+    ).toEqual(
+      DomainDefinition.parse(await dom.getXMLDesc())
+        .disks()
+        .map((d) => d.source),
+    );
   const referenced = new Set<string>();
   const xml = await dom.getXMLDesc();
   for (const match of xml.matchAll(/file='([^']+)'/g)) referenced.add(match[1]!);

@@ -34,12 +34,24 @@ const device = (g: Started, id: string, type: string) => expect(g.peripheral.get
 
 /** Every accepted element, with the evidence a real QEMU gives of it. */
 const ACCEPTED: Accepted[] = [
-  { element: 'disk', xml: "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='@IMAGES@/vda.qcow2'/><target dev='vda' bus='virtio'/></disk>", shows: (g) => device(g, 'vda', 'virtio-blk-pci') },
-  { element: 'disk (cdrom, sata)', xml: "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><readonly/></disk>", shows: (g) => device(g, 'sdc', 'ide-cd') },
+  {
+    element: 'disk',
+    xml: "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='@IMAGES@/vda.qcow2'/><target dev='vda' bus='virtio'/></disk>",
+    shows: (g) => device(g, 'vda', 'virtio-blk-pci'),
+  },
+  {
+    element: 'disk (cdrom, sata)',
+    xml: "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><readonly/></disk>",
+    shows: (g) => device(g, 'sdc', 'ide-cd'),
+  },
   { element: 'controller usb', xml: "<controller type='usb' index='0' model='qemu-xhci'/>", shows: (g) => device(g, 'usb', 'qemu-xhci') },
   { element: 'controller virtio-serial', xml: "<controller type='virtio-serial' index='0'/>", shows: (g) => device(g, 'virtio-serial0', 'virtio-serial-pci') },
-  { element: 'controller sata (the machine\'s AHCI)', xml: "<controller type='sata' index='0'/>", shows: (g) => expect(g.qtree).toContain('ich9-ahci') },
-  { element: 'controller pci (the machine\'s root)', xml: "<controller type='pci' index='0' model='pcie-root'/>", shows: (g) => expect(g.qtree).toContain('bus: pcie.0') },
+  { element: "controller sata (the machine's AHCI)", xml: "<controller type='sata' index='0'/>", shows: (g) => expect(g.qtree).toContain('ich9-ahci') },
+  {
+    element: "controller pci (the machine's root)",
+    xml: "<controller type='pci' index='0' model='pcie-root'/>",
+    shows: (g) => expect(g.qtree).toContain('bus: pcie.0'),
+  },
   {
     element: 'interface user (virtio by default, a generated MAC)',
     xml: "<interface type='user'/>",
@@ -72,9 +84,21 @@ const ACCEPTED: Accepted[] = [
       expect(live).toContain(`<console type='pty' tty='${pty}'>\n      <source path='${pty}'/>`);
     },
   },
-  { element: 'serial unix', xml: "<serial type='unix'><source mode='bind' path='@RUN@/serial1.sock'/><target port='1'/></serial>", shows: (g) => (device(g, 'serial1', 'isa-serial'), expect(g.chardevs.get('charserial1')).toMatch(/^disconnected:unix:.*serial1\.sock,server=on$/)) },
-  { element: 'console on the serial port', xml: "<console type='pty'><target type='serial' port='0'/></console>", shows: (g) => expect(g.argv.filter((a) => a.startsWith('pty,id=charserial0'))).toHaveLength(1) },
-  { element: 'console virtio', xml: "<console type='unix'><source mode='bind' path='@RUN@/hvc.sock'/><target type='virtio' port='1'/></console>", shows: (g) => (device(g, 'console0', 'virtconsole'), expect(g.chardevs.get('charconsole0')).toContain('hvc.sock')) },
+  {
+    element: 'serial unix',
+    xml: "<serial type='unix'><source mode='bind' path='@RUN@/serial1.sock'/><target port='1'/></serial>",
+    shows: (g) => (device(g, 'serial1', 'isa-serial'), expect(g.chardevs.get('charserial1')).toMatch(/^disconnected:unix:.*serial1\.sock,server=on$/)),
+  },
+  {
+    element: 'console on the serial port',
+    xml: "<console type='pty'><target type='serial' port='0'/></console>",
+    shows: (g) => expect(g.argv.filter((a) => a.startsWith('pty,id=charserial0'))).toHaveLength(1),
+  },
+  {
+    element: 'console virtio',
+    xml: "<console type='unix'><source mode='bind' path='@RUN@/hvc.sock'/><target type='virtio' port='1'/></console>",
+    shows: (g) => (device(g, 'console0', 'virtconsole'), expect(g.chardevs.get('charconsole0')).toContain('hvc.sock')),
+  },
   {
     element: 'channel unix, the guest agent',
     xml: "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
@@ -94,17 +118,37 @@ const ACCEPTED: Accepted[] = [
       expect(g.argv.join(' ')).not.toContain('s3cret');
     },
   },
-  { element: 'video vga', xml: "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>", shows: async (g) => (device(g, 'video0', 'VGA'), expect(await g.qmp.execute('qom-get', { path: '/machine/peripheral/video0', property: 'vgamem_mb' })).toBe(16)) },
-  { element: 'input ps2 (the machine\'s i8042)', xml: "<input type='keyboard' bus='ps2'/><input type='mouse' bus='ps2'/>", shows: (g) => expect(g.qtree).toContain('dev: i8042') },
+  {
+    element: 'video vga',
+    xml: "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>",
+    shows: async (g) => (
+      device(g, 'video0', 'VGA'),
+      expect(await g.qmp.execute('qom-get', { path: '/machine/peripheral/video0', property: 'vgamem_mb' })).toBe(16)
+    ),
+  },
+  {
+    element: "input ps2 (the machine's i8042)",
+    xml: "<input type='keyboard' bus='ps2'/><input type='mouse' bus='ps2'/>",
+    shows: (g) => expect(g.qtree).toContain('dev: i8042'),
+  },
   { element: 'input tablet usb', xml: "<input type='tablet' bus='usb'/>", shows: (g) => device(g, 'input0', 'usb-tablet') },
   { element: 'memballoon virtio', xml: "<memballoon model='virtio'/>", shows: (g) => device(g, 'balloon0', 'virtio-balloon-pci') },
   { element: 'emulator', xml: '<emulator>qemu-system-x86_64</emulator>', shows: (g) => expect(g.argv.length).toBeGreaterThan(0) },
-  { element: 'features acpi', at: 'top', xml: '<features><acpi/><apic/><pae/></features>', shows: (g) => expect(g.argv[g.argv.indexOf('-machine') + 1]).toBe('q35') },
+  {
+    element: 'features acpi',
+    at: 'top',
+    xml: '<features><acpi/><apic/><pae/></features>',
+    shows: (g) => expect(g.argv[g.argv.indexOf('-machine') + 1]).toBe('q35'),
+  },
   {
     element: 'cpu model and topology',
     at: 'top',
     xml: "<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>",
-    shows: async (g) => (argvHas(g, '-cpu', 'qemu64'), argvHas(g, '-smp', '2,sockets=1,cores=2,threads=1'), expect(await g.qmp.execute<unknown[]>('query-cpus-fast')).toHaveLength(2)),
+    shows: async (g) => (
+      argvHas(g, '-cpu', 'qemu64'),
+      argvHas(g, '-smp', '2,sockets=1,cores=2,threads=1'),
+      expect(await g.qmp.execute<unknown[]>('query-cpus-fast')).toHaveLength(2)
+    ),
   },
   { element: 'clock localtime', at: 'top', xml: "<clock offset='localtime'/>", shows: (g) => argvHas(g, '-rtc', 'base=localtime') },
   { element: 'on_reboot destroy', at: 'top', xml: '<on_reboot>destroy</on_reboot>', shows: (g) => argvHas(g, '-no-reboot') },
@@ -148,7 +192,11 @@ interface Refused {
 
 /** Every device element of libvirt's domain format the driver does not realise, and refused variants of the ones it does. */
 const REFUSED: Refused[] = [
-  { element: 'hostdev', xml: "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>", names: 'hostdev' },
+  {
+    element: 'hostdev',
+    xml: "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>",
+    names: 'hostdev',
+  },
   { element: 'sound', xml: "<sound model='ich9'/>", names: 'sound' },
   { element: 'audio', xml: "<audio id='1' type='none'/>", names: 'audio' },
   { element: 'rng', xml: "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>", names: 'rng' },
@@ -165,15 +213,31 @@ const REFUSED: Refused[] = [
   { element: 'iommu', xml: "<iommu model='intel'/>", names: 'iommu' },
   { element: 'vsock', xml: "<vsock model='virtio'><cid auto='yes'/></vsock>", names: 'vsock' },
   { element: 'crypto', xml: "<crypto model='virtio' type='qemu'><backend model='builtin'/></crypto>", names: 'crypto' },
-  { element: 'lease', xml: '<lease><lockspace>a</lockspace><key>k</key><target path=\'/srv/lease\'/></lease>', names: 'lease' },
+  { element: 'lease', xml: "<lease><lockspace>a</lockspace><key>k</key><target path='/srv/lease'/></lease>", names: 'lease' },
   { element: 'nvram', xml: '<nvram/>', names: 'nvram' },
   { element: 'parallel', xml: "<parallel type='pty'/>", names: 'parallel' },
   { element: 'interface network', xml: "<interface type='network'><source network='default'/></interface>", names: "interface type 'network'" },
-  { element: 'interface with a PCI address', xml: "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface>", names: 'interface/address' },
+  {
+    element: 'interface with a PCI address',
+    xml: "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface>",
+    names: 'interface/address',
+  },
   { element: 'interface link state', xml: "<interface type='user'><link state='down'/></interface>", names: 'interface/link' },
-  { element: 'disk type block', xml: "<disk type='block' device='disk'><source dev='@IMAGES@/sdz'/><target dev='vdz' bus='virtio'/></disk>", names: "'type' of element <domain/devices/disk>" },
-  { element: 'disk cache mode', xml: "<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='@IMAGES@/x.img'/><target dev='vdz' bus='virtio'/></disk>", names: "'cache'" },
-  { element: 'disk boot order', xml: "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='@IMAGES@/x.img'/><target dev='vdz' bus='virtio'/><boot order='1'/></disk>", names: 'disk/boot' },
+  {
+    element: 'disk type block',
+    xml: "<disk type='block' device='disk'><source dev='@IMAGES@/sdz'/><target dev='vdz' bus='virtio'/></disk>",
+    names: "'type' of element <domain/devices/disk>",
+  },
+  {
+    element: 'disk cache mode',
+    xml: "<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='@IMAGES@/x.img'/><target dev='vdz' bus='virtio'/></disk>",
+    names: "'cache'",
+  },
+  {
+    element: 'disk boot order',
+    xml: "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='@IMAGES@/x.img'/><target dev='vdz' bus='virtio'/><boot order='1'/></disk>",
+    names: 'disk/boot',
+  },
   { element: 'controller scsi', xml: "<controller type='scsi' index='0' model='virtio-scsi'/>", names: "'scsi'" },
   { element: 'graphics spice', xml: "<graphics type='spice' port='-1'/>", names: "'spice'" },
   { element: 'graphics vnc on every address', xml: "<graphics type='vnc' port='5905' listen='0.0.0.0'/>", names: "'0.0.0.0'" },
@@ -187,20 +251,49 @@ const REFUSED: Refused[] = [
   { element: 'clock timer', at: 'clock', xml: "<timer name='rtc' tickpolicy='catchup'/>", names: 'clock/timer' },
   { element: 'cpu feature', at: 'cpu', xml: "<feature policy='require' name='vmx'/>", names: 'cpu/feature' },
   { element: 'cpu host-model', at: 'top', xml: "<cpu mode='host-model'/>", names: "'host-model'" },
-  { element: 'cpu host-passthrough without KVM', at: 'top', xml: "<cpu mode='host-passthrough'/>", names: "CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor" },
+  {
+    element: 'cpu host-passthrough without KVM',
+    at: 'top',
+    xml: "<cpu mode='host-passthrough'/>",
+    names: "CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor",
+  },
   { element: 'os bootmenu', at: 'os', xml: "<bootmenu enable='yes'/>", names: 'os/bootmenu' },
   { element: 'os smbios', at: 'os', xml: "<smbios mode='sysinfo'/>", names: 'os/smbios' },
-  { element: 'loader as a ROM', at: 'os', xml: "<loader>@IMAGES@/bios.bin</loader>", names: "<loader type='pflash'>" },
+  { element: 'loader as a ROM', at: 'os', xml: '<loader>@IMAGES@/bios.bin</loader>', names: "<loader type='pflash'>" },
   { element: 'vcpu cpuset', at: 'vcpu', xml: "<vcpu cpuset='0'>1</vcpu>", names: "'cpuset'" },
   { element: 'on_crash restart', at: 'top', xml: '<on_crash>restart</on_crash>', names: 'on_crash' },
   { element: 'currentMemory below memory', at: 'top', xml: "<currentMemory unit='MiB'>64</currentMemory>", names: '<currentMemory>' },
   { element: "domain type 'xen'", at: 'top', xml: '', type: 'xen', names: "virt type 'xen'" },
-  ...['memoryBacking', 'cputune', 'numatune', 'sysinfo', 'pm', 'seclabel', 'iothreads', 'memtune', 'blkiotune', 'resource', 'perf', 'idmap', 'keywrap', 'genid', 'maxMemory', 'vcpus', 'iothreadids', 'bootloader', 'bootloader_args', 'on_lockfailure', 'launchSecurity', 'throttlegroups'].map(
-    (name): Refused => ({ element: name, at: 'top', xml: TOP_LEVEL_SAMPLES[name] ?? `<${name}/>`, names: `<domain/${name}>` }),
-  ),
+  ...[
+    'memoryBacking',
+    'cputune',
+    'numatune',
+    'sysinfo',
+    'pm',
+    'seclabel',
+    'iothreads',
+    'memtune',
+    'blkiotune',
+    'resource',
+    'perf',
+    'idmap',
+    'keywrap',
+    'genid',
+    'maxMemory',
+    'vcpus',
+    'iothreadids',
+    'bootloader',
+    'bootloader_args',
+    'on_lockfailure',
+    'launchSecurity',
+    'throttlegroups',
+  ].map((name): Refused => ({ element: name, at: 'top', xml: TOP_LEVEL_SAMPLES[name] ?? `<${name}/>`, names: `<domain/${name}>` })),
 ];
 
-function domainXml(name: string, parts: { devices?: string; top?: string; os?: string; features?: string; clock?: string; cpu?: string; type?: string; vcpus?: number; vcpu?: string }): string {
+function domainXml(
+  name: string,
+  parts: { devices?: string; top?: string; os?: string; features?: string; clock?: string; cpu?: string; type?: string; vcpus?: number; vcpu?: string },
+): string {
   return `<domain type='${parts.type ?? 'qemu'}'><name>${name}</name><memory unit='MiB'>128</memory>${parts.vcpu ?? `<vcpu>${parts.vcpus ?? 1}</vcpu>`}
   <os><type arch='x86_64' machine='q35'>hvm</type>${parts.os ?? ''}</os>
   ${parts.features !== undefined ? `<features>${parts.features}</features>` : ''}${parts.clock !== undefined ? `<clock offset='utc'>${parts.clock}</clock>` : ''}${parts.cpu !== undefined ? `<cpu mode='custom'><model>qemu64</model>${parts.cpu}</cpu>` : ''}${parts.top ?? ''}
@@ -235,9 +328,15 @@ describe.skipIf(!hasQemu)('qemu driver: every element is realised or refused', (
   beforeAll(async () => {
     const fill = (xml: string) => xml.replaceAll('@IMAGES@', qemu.images).replaceAll('@RUN@', qemu.images);
     await qemu.box.image(`${qemu.images}/vda.qcow2`);
-    const devices = ACCEPTED.filter((a) => (a.at ?? 'devices') === 'devices').map((a) => fill(a.xml)).join('');
-    const top = ACCEPTED.filter((a) => a.at === 'top').map((a) => a.xml).join('');
-    const os = ACCEPTED.filter((a) => a.at === 'os').map((a) => a.xml).join('');
+    const devices = ACCEPTED.filter((a) => (a.at ?? 'devices') === 'devices')
+      .map((a) => fill(a.xml))
+      .join('');
+    const top = ACCEPTED.filter((a) => a.at === 'top')
+      .map((a) => a.xml)
+      .join('');
+    const os = ACCEPTED.filter((a) => a.at === 'os')
+      .map((a) => a.xml)
+      .join('');
     dom = await qemu.conn.domainDefineXML(domainXml('everything', { devices, top, os, vcpus: 2 }));
     await dom.create(DomainCreateFlags.StartPaused);
     liveXml = await dom.getXMLDesc();
@@ -245,7 +344,9 @@ describe.skipIf(!hasQemu)('qemu driver: every element is realised or refused', (
     const pid = Number(readFileSync(`${qemu.runtimeDir}/${uuid}/qemu.pid`, 'utf8').trim());
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const qmp = await inspect(qemu.runtimeDir, uuid);
-    const peripheral = new Map((await qmp.execute<Array<{ name: string; type: string }>>('qom-list', { path: '/machine/peripheral' })).map((p) => [p.name, p.type]));
+    const peripheral = new Map(
+      (await qmp.execute<Array<{ name: string; type: string }>>('qom-list', { path: '/machine/peripheral' })).map((p) => [p.name, p.type]),
+    );
     const chardevs = new Map((await qmp.execute<Array<{ label: string; filename: string }>>('query-chardev')).map((c) => [c.label, c.filename]));
     const qtree = await qmp.execute<string>('human-monitor-command', { 'command-line': 'info qtree' });
     guest = { argv, qmp, peripheral, chardevs, qtree };

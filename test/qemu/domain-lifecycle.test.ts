@@ -8,7 +8,6 @@ import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { domainXml, failure, hasQemu, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
-
 describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
   const qemu = useQemuDaemon({ confined: false, inspectionMonitor: false });
   let box: QemuSandbox, server: TestDaemon, conn: Connection, stateDir: string, runtimeDir: string;
@@ -20,7 +19,7 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
     await server.close();
   });
 
-  it('reports QEMU\'s version libvirt-style, minimal capabilities XML, and the driver\'s atomic kinds', async () => {
+  it("reports QEMU's version libvirt-style, minimal capabilities XML, and the driver's atomic kinds", async () => {
     const version = await conn.getVersion();
     expect(version).toBeGreaterThanOrEqual(6_000_000);
     expect(conn.capabilities.driver).toBe('qemu');
@@ -88,17 +87,27 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
   it('refuses what it cannot run with libvirt-style errors', async () => {
     // type='kvm' with and without a usable KVM: domain-acceleration.test.ts
     const xen = await failure(conn.domainDefineXML(domainXml('k', []).replace("type='qemu'", "type='xen'")));
-    expect([xen.code, xen.domain, xen.message]).toEqual([ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, "unsupported configuration: Emulator 'qemu-system-x86_64' does not support virt type 'xen'"]);
+    expect([xen.code, xen.domain, xen.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      "unsupported configuration: Emulator 'qemu-system-x86_64' does not support virt type 'xen'",
+    ]);
     const slash = await failure(conn.domainDefineXML(domainXml('a/b', [])));
     expect(slash.message).toBe("XML error: domain name 'a/b': name can't contain '/'");
     const relative = await failure(conn.domainDefineXML(domainXml('rel', [{ target: 'vda', path: 'x.qcow2' }])));
     expect([relative.code, relative.message]).toEqual([ErrorNumber.AccessDenied, "access denied: path 'x.qcow2' is not absolute"]);
     const missing = await conn.domainDefineXML(domainXml('missing', [{ target: 'vda', path: box.path('nope.qcow2') }]));
     const start = await failure(missing.create());
-    expect([start.code, start.domain, start.message]).toEqual([ErrorNumber.SystemError, ErrorDomain.Qemu, `Cannot access storage file '${box.path('nope.qcow2')}': No such file or directory`]);
+    expect([start.code, start.domain, start.message]).toEqual([
+      ErrorNumber.SystemError,
+      ErrorDomain.Qemu,
+      `Cannot access storage file '${box.path('nope.qcow2')}': No such file or directory`,
+    ]);
     expect(await missing.isActive()).toBe(false);
     await missing.undefine();
-    expect((await failure(connect(server.qemuUri.replace('/session', '/system')))).message).toBe("internal error: unexpected QEMU URI path '/system', try qemu:///session");
+    expect((await failure(connect(server.qemuUri.replace('/session', '/system')))).message).toBe(
+      "internal error: unexpected QEMU URI path '/system', try qemu:///session",
+    );
   });
 
   it('undefining a running domain makes it transient: it runs on, and is gone once destroyed, also across a restart', async () => {

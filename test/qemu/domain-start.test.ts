@@ -73,7 +73,10 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
       expect([start.code, start.domain, start.message]).toEqual([ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, REQUIRES_KVM]);
       expect(await dom.isActive()).toBe(false);
       const define = await failure(conn.domainDefineXML(domainXml('kvm2', []).replace("type='qemu'", "type='kvm'")));
-      expect([define.code, define.message]).toEqual([ErrorNumber.ConfigUnsupported, "unsupported configuration: Emulator 'qemu-system-x86_64' does not support virt type 'kvm'"]);
+      expect([define.code, define.message]).toEqual([
+        ErrorNumber.ConfigUnsupported,
+        "unsupported configuration: Emulator 'qemu-system-x86_64' does not support virt type 'kvm'",
+      ]);
     } finally {
       await conn.close();
     }
@@ -87,14 +90,20 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     const dom = await qemu.conn.domainDefineXML(xml);
     const first = await failure(dom.create());
     expect([first.code, first.domain]).toEqual([ErrorNumber.InternalError, ErrorDomain.Qemu]);
-    expect(first.message).toMatch(/^internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: -blockdev \{"node-name":"vda-fmt".*: Image is not in qcow2 format$/s);
+    expect(first.message).toMatch(
+      /^internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: -blockdev \{"node-name":"vda-fmt".*: Image is not in qcow2 format$/s,
+    );
     const log = join(qemu.runtimeDir, dom.uuid, 'qemu.log');
     expect(existsSync(log)).toBe(true);
     // the image is made valid and the CPU model is one QEMU does not know: a different error, from the second launch only
     appendFileSync(log, 'qemu-system-x86_64: an older error that must not be reported\n');
     rmSync(bad);
     await qemu.box.image(bad);
-    await qemu.conn.domainDefineXML(xml.replace('<name>broken</name>', `<name>broken</name><uuid>${dom.uuid}</uuid>`).replace('<vcpu>1</vcpu>', '<vcpu>1</vcpu><cpu mode=\'custom\'><model>no-such-cpu</model></cpu>'));
+    await qemu.conn.domainDefineXML(
+      xml
+        .replace('<name>broken</name>', `<name>broken</name><uuid>${dom.uuid}</uuid>`)
+        .replace('<vcpu>1</vcpu>', "<vcpu>1</vcpu><cpu mode='custom'><model>no-such-cpu</model></cpu>"),
+    );
     const second = await failure(dom.create());
     expect(second.message).toMatch(/^internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: .*no-such-cpu/s);
     expect(second.message).not.toContain('older error');
@@ -103,9 +112,13 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
   });
 
   it.skipIf(process.getuid?.() !== 0)("a bridge (the daemon runs as root) goes to QEMU's bridge helper, whose own refusal is the start's error", async () => {
-    const dom = await qemu.conn.domainDefineXML(domainXml('bridged', []).replace('<devices>', "<devices><interface type='bridge'><source bridge='vwnobr0'/></interface>"));
+    const dom = await qemu.conn.domainDefineXML(
+      domainXml('bridged', []).replace('<devices>', "<devices><interface type='bridge'><source bridge='vwnobr0'/></interface>"),
+    );
     const error = await failure(dom.create());
-    expect(error.message).toMatch(/^internal error: qemu unexpectedly closed the monitor: .*qemu-system-x86_64: -netdev bridge,id=hostnet0,br=vwnobr0: bridge helper failed$/s);
+    expect(error.message).toMatch(
+      /^internal error: qemu unexpectedly closed the monitor: .*qemu-system-x86_64: -netdev bridge,id=hostnet0,br=vwnobr0: bridge helper failed$/s,
+    );
     await dom.undefine();
   });
 
@@ -119,62 +132,70 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     await dom.undefine();
   });
 
-  it.skipIf(!existsSync(OVMF_CODE))("UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used", async () => {
-    const efiDisk = await qemu.box.image(join(qemu.images, 'efi.qcow2'));
-    const efi = await qemu.conn.domainDefineXML(domainXml('efi', [{ target: 'vda', path: efiDisk }]).replace('<os>', "<os firmware='efi'>"));
-    await efi.create(DomainCreateFlags.StartPaused);
-    const nvram = join(qemu.stateDir, 'qemu', 'nvram', 'efi_VARS.fd');
-    expect(statSync(nvram).mode & 0o777).toBe(0o600);
-    expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
-    const live = await efi.getXMLDesc();
-    expect(live).toContain(`<loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`);
-    expect(live).toContain(`<nvram template='${OVMF_VARS}'>${nvram}</nvram>`);
-    const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
-    expect(pflash).toEqual([OVMF_CODE, nvram]);
-    // as libvirt: the pflash NVRAM keeps a running UEFI guest out of internal snapshots
-    const internal = await failure(efi.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>'));
-    expect([internal.code, internal.message]).toEqual([ErrorNumber.OperationUnsupported, 'Operation not supported: internal snapshots of a VM with pflash based firmware are not supported']);
-    await efi.destroy();
-    // the NVRAM is the domain's own: kept across starts, from the template again with START_RESET_NVRAM
-    writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
-    await efi.create(DomainCreateFlags.StartPaused);
-    await efi.destroy();
-    expect(readFileSync(nvram).equals(Buffer.alloc(statSync(nvram).size, 1))).toBe(true);
-    await efi.create(DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram);
-    expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
-    expect(statSync(nvram).mode & 0o777).toBe(0o600);
-    await efi.destroy();
-    // and a revert that starts the guest with REVERT_RESET_NVRAM (an offline snapshot: a running UEFI guest takes no internal one)
-    const offline = await efi.snapshotCreateXML('<domainsnapshot><name>off</name></domainsnapshot>');
-    writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
-    await offline.revert(DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.ResetNvram);
-    expect(await efi.isActive()).toBe(true);
-    expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
-    await efi.destroy();
-    await offline.delete();
-    // libvirt's rule: a domain with an NVRAM file is undefined only with UNDEFINE_NVRAM or KEEP_NVRAM
-    const keep = await failure(efi.undefine());
-    expect([keep.code, keep.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: cannot undefine domain with nvram']);
-    await efi.undefine(DomainUndefineFlags.Nvram);
-    expect(existsSync(nvram)).toBe(false);
-    // named files: the loader and template must sit in a storage root, the NVRAM is created from the template there
-    const code = join(qemu.images, 'code.fd');
-    const vars = join(qemu.images, 'vars.fd');
-    copyFileSync(OVMF_CODE, code);
-    copyFileSync(OVMF_VARS, vars);
-    const own = join(qemu.images, 'own_VARS.fd');
-    const named = await qemu.conn.domainDefineXML(
-      domainXml('efi-named', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${code}</loader><nvram template='${vars}'>${own}</nvram>`),
-    );
-    await named.create(DomainCreateFlags.StartPaused);
-    expect(await pflashFiles(qemu.runtimeDir, named.uuid)).toEqual([code, own]);
-    expect(statSync(own).mode & 0o777).toBe(0o600);
-    await named.destroy();
-    await named.undefine(DomainUndefineFlags.KeepNvram);
-    expect(existsSync(own)).toBe(true);
-    const outside = await failure(qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`)));
-    expect(outside.code).toBe(ErrorNumber.AccessDenied);
-  });
+  it.skipIf(!existsSync(OVMF_CODE))(
+    "UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used",
+    async () => {
+      const efiDisk = await qemu.box.image(join(qemu.images, 'efi.qcow2'));
+      const efi = await qemu.conn.domainDefineXML(domainXml('efi', [{ target: 'vda', path: efiDisk }]).replace('<os>', "<os firmware='efi'>"));
+      await efi.create(DomainCreateFlags.StartPaused);
+      const nvram = join(qemu.stateDir, 'qemu', 'nvram', 'efi_VARS.fd');
+      expect(statSync(nvram).mode & 0o777).toBe(0o600);
+      expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
+      const live = await efi.getXMLDesc();
+      expect(live).toContain(`<loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`);
+      expect(live).toContain(`<nvram template='${OVMF_VARS}'>${nvram}</nvram>`);
+      const pflash = await pflashFiles(qemu.runtimeDir, efi.uuid);
+      expect(pflash).toEqual([OVMF_CODE, nvram]);
+      // as libvirt: the pflash NVRAM keeps a running UEFI guest out of internal snapshots
+      const internal = await failure(efi.snapshotCreateXML('<domainsnapshot><name>i1</name></domainsnapshot>'));
+      expect([internal.code, internal.message]).toEqual([
+        ErrorNumber.OperationUnsupported,
+        'Operation not supported: internal snapshots of a VM with pflash based firmware are not supported',
+      ]);
+      await efi.destroy();
+      // the NVRAM is the domain's own: kept across starts, from the template again with START_RESET_NVRAM
+      writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
+      await efi.create(DomainCreateFlags.StartPaused);
+      await efi.destroy();
+      expect(readFileSync(nvram).equals(Buffer.alloc(statSync(nvram).size, 1))).toBe(true);
+      await efi.create(DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram);
+      expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
+      expect(statSync(nvram).mode & 0o777).toBe(0o600);
+      await efi.destroy();
+      // and a revert that starts the guest with REVERT_RESET_NVRAM (an offline snapshot: a running UEFI guest takes no internal one)
+      const offline = await efi.snapshotCreateXML('<domainsnapshot><name>off</name></domainsnapshot>');
+      writeFileSync(nvram, Buffer.alloc(statSync(nvram).size, 1));
+      await offline.revert(DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.ResetNvram);
+      expect(await efi.isActive()).toBe(true);
+      expect(readFileSync(nvram).equals(readFileSync(OVMF_VARS))).toBe(true);
+      await efi.destroy();
+      await offline.delete();
+      // libvirt's rule: a domain with an NVRAM file is undefined only with UNDEFINE_NVRAM or KEEP_NVRAM
+      const keep = await failure(efi.undefine());
+      expect([keep.code, keep.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: cannot undefine domain with nvram']);
+      await efi.undefine(DomainUndefineFlags.Nvram);
+      expect(existsSync(nvram)).toBe(false);
+      // named files: the loader and template must sit in a storage root, the NVRAM is created from the template there
+      const code = join(qemu.images, 'code.fd');
+      const vars = join(qemu.images, 'vars.fd');
+      copyFileSync(OVMF_CODE, code);
+      copyFileSync(OVMF_VARS, vars);
+      const own = join(qemu.images, 'own_VARS.fd');
+      const named = await qemu.conn.domainDefineXML(
+        domainXml('efi-named', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${code}</loader><nvram template='${vars}'>${own}</nvram>`),
+      );
+      await named.create(DomainCreateFlags.StartPaused);
+      expect(await pflashFiles(qemu.runtimeDir, named.uuid)).toEqual([code, own]);
+      expect(statSync(own).mode & 0o777).toBe(0o600);
+      await named.destroy();
+      await named.undefine(DomainUndefineFlags.KeepNvram);
+      expect(existsSync(own)).toBe(true);
+      const outside = await failure(
+        qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`)),
+      );
+      expect(outside.code).toBe(ErrorNumber.AccessDenied);
+    },
+  );
 });
 
 /** The files behind QEMU's pflash units 0 and 1. */

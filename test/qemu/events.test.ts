@@ -58,7 +58,10 @@ describe.skipIf(!hasQemu)('qemu driver: events', () => {
       DomainSnapshotCreateFlags.DiskOnly,
     );
     const stats = await conn.call('DomainGetJobStats', { domain: dom.ref, flags: DomainGetJobStatsFlags.Completed });
-    expect(stats).toEqual({ type: DomainJobType.Completed, params: { operation: DomainJobOperation.Snapshot, time_elapsed: expect.any(Number), success: true } });
+    expect(stats).toEqual({
+      type: DomainJobType.Completed,
+      params: { operation: DomainJobOperation.Snapshot, time_elapsed: expect.any(Number), success: true },
+    });
     expect(await conn.call('DomainGetJobStats', { domain: dom.ref, flags: 0 })).toEqual({ type: DomainJobType.None, params: {} });
     await snap.delete(DomainSnapshotDeleteFlags.MetadataOnly);
     await dom.destroy();

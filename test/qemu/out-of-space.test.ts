@@ -1,5 +1,13 @@
 // Out of space on the storage root (a small tmpfs): a clear error, nothing left behind, and the same request succeeds once space is freed.
-import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import {
+  DomainCreateFlags,
+  DomainSnapshotCreateFlags as Create,
+  DomainXMLFlags,
+  ErrorDomain,
+  ErrorNumber,
+  type Connection,
+  type Domain,
+} from '@virtwire/client';
 import { promises as fs, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +35,12 @@ describe.skipIf(!hasQemu || !canMount)('qemu driver: out of space on the storage
   async function twoDisks(name: string): Promise<Domain> {
     const a = await box.image(join(images, `${name}-a.qcow2`), 1024 * 1024 * 1024);
     const b = await box.image(join(images, `${name}-b.qcow2`), 1024 * 1024 * 1024);
-    return conn.domainDefineXML(domainXml(name, [{ target: 'vda', path: a }, { target: 'vdb', path: b }]));
+    return conn.domainDefineXML(
+      domainXml(name, [
+        { target: 'vda', path: a },
+        { target: 'vdb', path: b },
+      ]),
+    );
   }
 
   for (const mode of ['live', 'offline'] as const) {

@@ -196,7 +196,9 @@ export async function blockGraph(qmp: QmpClient): Promise<{ disks: Record<string
 
 /** Writes `pattern` at the start of disk `target` from inside QEMU (HMP qemu-io on the device's backend). */
 export async function guestWrite(qmp: QmpClient, target: string, pattern: number, length = '64k'): Promise<void> {
-  const output = await qmp.execute<string>('human-monitor-command', { 'command-line': `qemu-io -d /machine/peripheral/${target}/virtio-backend "write -P 0x${pattern.toString(16)} 0 ${length}"` });
+  const output = await qmp.execute<string>('human-monitor-command', {
+    'command-line': `qemu-io -d /machine/peripheral/${target}/virtio-backend "write -P 0x${pattern.toString(16)} 0 ${length}"`,
+  });
   if (output.trim() !== '') throw new Error(`qemu-io write failed: ${output}`);
 }
 

@@ -12,10 +12,14 @@ const rounds = Number(process.env.VW_RANDOM_KILL_ROUNDS ?? 30);
 const seed = Number(process.env.VW_RANDOM_KILL_SEED ?? newSeed());
 
 describe.skipIf(!hasQemu)('qemu driver under random kills of the daemon and of QEMU', () => {
-  it(`${rounds} rounds: every acknowledged change present, every interrupted one wholly done or undone, nothing orphaned (seed ${seed})`, { timeout: 60_000 + rounds * 30_000 }, async () => {
-    await promisify(execFile)(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-b'], { cwd: process.cwd() });
-    const report = await runRandomKill({ rounds, seed, stopOnViolation: process.env.VW_RANDOM_KILL_KEEP_GOING === undefined });
-    expect(report.violations, `seed ${seed}`).toEqual([]);
-    expect(report.rounds).toBe(rounds);
-  });
+  it(
+    `${rounds} rounds: every acknowledged change present, every interrupted one wholly done or undone, nothing orphaned (seed ${seed})`,
+    { timeout: 60_000 + rounds * 30_000 },
+    async () => {
+      await promisify(execFile)(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-b'], { cwd: process.cwd() });
+      const report = await runRandomKill({ rounds, seed, stopOnViolation: process.env.VW_RANDOM_KILL_KEEP_GOING === undefined });
+      expect(report.violations, `seed ${seed}`).toEqual([]);
+      expect(report.rounds).toBe(rounds);
+    },
+  );
 });

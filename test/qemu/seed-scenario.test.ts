@@ -1,5 +1,13 @@
 // The scenario that motivated ATOMIC on real QEMU: a two-disk snapshot whose second overlay is on read-only storage, live and offline.
-import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import {
+  DomainCreateFlags,
+  DomainSnapshotCreateFlags as Create,
+  DomainXMLFlags,
+  ErrorDomain,
+  ErrorNumber,
+  type Connection,
+  type Domain,
+} from '@virtwire/client';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +15,6 @@ import type { QmpClient } from '@virtwire/server/qemu-engine';
 import type { TestDaemon } from '../helpers/virtwired.js';
 import { backingFiles, blockGraph, canMount, domainXml, expectCleanImage, failure, fileFingerprint, hasQemu, inspect, QemuSandbox } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
-
 
 const seedXml = (name: string, first: string, second: string) => `<domainsnapshot>
   <name>${name}</name>
@@ -26,7 +33,12 @@ describe.skipIf(!hasQemu || !canMount)('qemu driver: two-disk snapshot with the 
   async function twoDiskDomain(name: string): Promise<Domain> {
     const a = await box.image(join(images, `${name}-a.qcow2`));
     const b = await box.image(join(images, `${name}-b.qcow2`));
-    return conn.domainDefineXML(domainXml(name, [{ target: 'vda', path: a }, { target: 'vdb', path: b }]));
+    return conn.domainDefineXML(
+      domainXml(name, [
+        { target: 'vda', path: a },
+        { target: 'vdb', path: b },
+      ]),
+    );
   }
 
   /** Everything that must stay as it was: domain XML (live and inactive), files, snapshots, intent records. */
@@ -89,7 +101,11 @@ describe.skipIf(!hasQemu || !canMount)('qemu driver: two-disk snapshot with the 
       const before = await observable(dom);
       const second = join(readOnly, 'off-b.s1');
       const error = await failure(dom.snapshotCreateXML(seedXml('s1', join(images, 'off-a.s1'), second), flags));
-      expect([error.code, error.domain, error.message]).toEqual([ErrorNumber.SystemError, ErrorDomain.Qemu, `unable to create overlay '${second}' for disk 'vdb': Read-only file system`]);
+      expect([error.code, error.domain, error.message]).toEqual([
+        ErrorNumber.SystemError,
+        ErrorDomain.Qemu,
+        `unable to create overlay '${second}' for disk 'vdb': Read-only file system`,
+      ]);
       expect(error.disks?.map((d) => [d.disk, d.outcome])).toEqual([
         ['vda', 'rolled-back'],
         ['vdb', 'untouched'],

@@ -29,7 +29,12 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     const name = `d${++counter}`;
     const a = await box.image(join(images, `${name}-a.qcow2`));
     const b = await box.image(join(images, `${name}-b.qcow2`));
-    const defined = await conn.domainDefineXML(domainXml(name, [{ target: 'vda', path: a }, { target: 'vdb', path: b }]));
+    const defined = await conn.domainDefineXML(
+      domainXml(name, [
+        { target: 'vda', path: a },
+        { target: 'vdb', path: b },
+      ]),
+    );
     if (state === 'off') return { dom: defined, a, b };
     await defined.create(state === 'paused' ? DomainCreateFlags.StartPaused : 0);
     const dom = await conn.domainLookupByName(name);
@@ -99,10 +104,14 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     const ob = join(images, 'reuse-b.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', a, '-F', 'qcow2', oa]);
     const before = await blockGraph(qmp!);
-    const missing = await failure(dom.snapshotCreateXML(snapshotXml('r1', disks(['vda', 'external', oa], ['vdb', 'external', ob])), Create.DiskOnly | Create.ReuseExt | Create.Atomic));
+    const missing = await failure(
+      dom.snapshotCreateXML(snapshotXml('r1', disks(['vda', 'external', oa], ['vdb', 'external', ob])), Create.DiskOnly | Create.ReuseExt | Create.Atomic),
+    );
     expect([missing.code, missing.message]).toEqual([ErrorNumber.SystemError, `missing existing file for disk vdb: ${ob}: No such file or directory`]);
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', a, '-F', 'qcow2', ob]); // backed by the wrong disk's image
-    const foreign = await failure(dom.snapshotCreateXML(snapshotXml('r1', disks(['vda', 'external', oa], ['vdb', 'external', ob])), Create.DiskOnly | Create.ReuseExt | Create.Atomic));
+    const foreign = await failure(
+      dom.snapshotCreateXML(snapshotXml('r1', disks(['vda', 'external', oa], ['vdb', 'external', ob])), Create.DiskOnly | Create.ReuseExt | Create.Atomic),
+    );
     expect(foreign.code).toBe(ErrorNumber.ConfigUnsupported);
     expect(foreign.message).toContain(`${ob} has backing ${a}`);
     expect(await blockGraph(qmp!)).toEqual(before);
@@ -122,7 +131,7 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect(await dom.getXMLDesc()).toContain(`<source file='${join(images, 'h1-a')}'/>`);
   });
 
-  it('QUIESCE needs DISK_ONLY and a guest agent; LIVE only fits external memory snapshots: libvirt\'s errors, nothing changed', async () => {
+  it("QUIESCE needs DISK_ONLY and a guest agent; LIVE only fits external memory snapshots: libvirt's errors, nothing changed", async () => {
     const paused = await domain();
     const running = await domain('running');
     const filesBefore = fileFingerprint(images);
@@ -137,11 +146,18 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     const notRunning = await failure(paused.dom.snapshotCreateXML(request, Create.Quiesce | Create.DiskOnly));
     expect([notRunning.code, notRunning.message]).toEqual([ErrorNumber.OperationInvalid, 'Requested operation is not valid: domain is not running']);
     const noAgent = await failure(running.dom.snapshotCreateXML(request, Create.Quiesce | Create.DiskOnly | Create.Atomic));
-    expect([noAgent.code, noAgent.domain, noAgent.message]).toEqual([ErrorNumber.ArgumentUnsupported, ErrorDomain.Qemu, 'argument unsupported: QEMU guest agent is not configured']);
+    expect([noAgent.code, noAgent.domain, noAgent.message]).toEqual([
+      ErrorNumber.ArgumentUnsupported,
+      ErrorDomain.Qemu,
+      'argument unsupported: QEMU guest agent is not configured',
+    ]);
     const liveRedefine = await failure(paused.dom.snapshotCreateXML(request, Create.Live | Create.Redefine));
     expect(liveRedefine.message).toBe("Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_LIVE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' are mutually exclusive");
     const liveDiskOnly = await failure(paused.dom.snapshotCreateXML(request, Create.Live | Create.DiskOnly));
-    expect([liveDiskOnly.code, liveDiskOnly.message]).toEqual([ErrorNumber.OperationUnsupported, 'Operation not supported: live snapshot creation is supported only during full system snapshots']);
+    expect([liveDiskOnly.code, liveDiskOnly.message]).toEqual([
+      ErrorNumber.OperationUnsupported,
+      'Operation not supported: live snapshot creation is supported only during full system snapshots',
+    ]);
     expect(fileFingerprint(images)).toEqual(filesBefore);
     expect(await paused.dom.snapshotNum()).toBe(0);
     await running.dom.destroy();
@@ -152,7 +168,11 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     const before = await blockGraph(qmp!);
     const mixed = snapshotXml('m1', disks(['vda', 'internal'], ['vdb', 'external', join(images, 'm1-b')]));
     const atomicMixed = await failure(dom.snapshotCreateXML(mixed, Create.DiskOnly | Create.Atomic));
-    expect([atomicMixed.code, atomicMixed.domain, atomicMixed.message]).toEqual([ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu, 'unsupported configuration: atomic live snapshot of multiple disks is unsupported']);
+    expect([atomicMixed.code, atomicMixed.domain, atomicMixed.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      'unsupported configuration: atomic live snapshot of multiple disks is unsupported',
+    ]);
     const plainMixed = await failure(dom.snapshotCreateXML(mixed, Create.DiskOnly));
     expect(plainMixed.message).toBe('unsupported configuration: mixing internal and external targets for a snapshot is not yet supported');
 
@@ -176,25 +196,45 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
 
   it('refuses existing targets, paths outside the storage roots, and duplicate names before anything changes', async () => {
     const { dom, a } = await domain('off');
-    const existing = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', a.replace('-a.qcow2', '-b.qcow2')], ['vdb', 'no'])), Create.DiskOnly));
+    const existing = await failure(
+      dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', a.replace('-a.qcow2', '-b.qcow2')], ['vdb', 'no'])), Create.DiskOnly),
+    );
     expect(existing.message).toContain('is an image the domain already uses');
     const taken = join(images, 'taken');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', taken, '1M']);
     const exists = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', taken], ['vdb', 'no'])), Create.DiskOnly));
-    expect([exists.code, exists.message]).toEqual([ErrorNumber.ConfigUnsupported, `unsupported configuration: external snapshot file for disk vda already exists and is not a block device: ${taken}`]);
+    expect([exists.code, exists.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      `unsupported configuration: external snapshot file for disk vda already exists and is not a block device: ${taken}`,
+    ]);
     const outside = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', '/var/tmp/x1-a'], ['vdb', 'no'])), Create.DiskOnly));
-    expect([outside.code, outside.domain, outside.message]).toEqual([ErrorNumber.AccessDenied, ErrorDomain.Qemu, "access denied: path '/var/tmp/x1-a' is outside the storage roots of this daemon"]);
+    expect([outside.code, outside.domain, outside.message]).toEqual([
+      ErrorNumber.AccessDenied,
+      ErrorDomain.Qemu,
+      "access denied: path '/var/tmp/x1-a' is outside the storage roots of this daemon",
+    ]);
     const link = join(images, 'elsewhere');
     symlinkSync('/var/tmp', link);
     const throughLink = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', join(link, 'x1-a')], ['vdb', 'no'])), Create.DiskOnly));
-    expect([throughLink.code, throughLink.message]).toEqual([ErrorNumber.AccessDenied, `access denied: path '${join(link, 'x1-a')}' has a symbolic link among its parent directories`]);
+    expect([throughLink.code, throughLink.message]).toEqual([
+      ErrorNumber.AccessDenied,
+      `access denied: path '${join(link, 'x1-a')}' has a symbolic link among its parent directories`,
+    ]);
     const dotdot = await failure(dom.snapshotCreateXML(snapshotXml('x1', disks(['vda', 'external', `${images}/../x1-a`], ['vdb', 'no'])), Create.DiskOnly));
     expect(dotdot.code).toBe(ErrorNumber.AccessDenied);
     await dom.snapshotCreateXML(snapshotXml('x1'), 0);
     const duplicate = await failure(dom.snapshotCreateXML(snapshotXml('x1'), 0));
-    expect([duplicate.code, duplicate.domain, duplicate.message]).toEqual([ErrorNumber.OperationFailed, ErrorDomain.Domain, 'operation failed: domain moment x1 already exists']);
+    expect([duplicate.code, duplicate.domain, duplicate.message]).toEqual([
+      ErrorNumber.OperationFailed,
+      ErrorDomain.Domain,
+      'operation failed: domain moment x1 already exists',
+    ]);
     const badName = await failure(dom.snapshotCreateXML(snapshotXml('a/b'), 0));
-    expect([badName.code, badName.domain, badName.message]).toEqual([ErrorNumber.XmlDetail, ErrorDomain.Qemu, "invalid snapshot name 'a/b': name can't contain '/'"]);
+    expect([badName.code, badName.domain, badName.message]).toEqual([
+      ErrorNumber.XmlDetail,
+      ErrorDomain.Qemu,
+      "invalid snapshot name 'a/b': name can't contain '/'",
+    ]);
     expect(readdirSync(join(server.stateDir, 'qemu', 'intents'))).toEqual([]);
   });
 });

@@ -1,10 +1,31 @@
 // Reverting to and deleting qemu-driver snapshots on real QEMU: internal tags, checkpoints, external overlays merged back or replaced.
-import { DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainSnapshotDeleteFlags as Delete, DomainSnapshotRevertFlags as Revert, DomainState, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import {
+  DomainCreateFlags,
+  DomainSnapshotCreateFlags as Create,
+  DomainSnapshotDeleteFlags as Delete,
+  DomainSnapshotRevertFlags as Revert,
+  DomainState,
+  ErrorNumber,
+  type Connection,
+  type Domain,
+} from '@virtwire/client';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QmpClient } from '@virtwire/server/qemu-engine';
-import { backingFiles, blockGraph, domainXml, expectCleanImage, failure, guestWrite, hasQemu, imageHasPattern, imageTags, inspect, QemuSandbox } from './qemu-fixture.js';
+import {
+  backingFiles,
+  blockGraph,
+  domainXml,
+  expectCleanImage,
+  failure,
+  guestWrite,
+  hasQemu,
+  imageHasPattern,
+  imageTags,
+  inspect,
+  QemuSandbox,
+} from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 const external = (name: string, a: string, b: string) =>
@@ -24,7 +45,12 @@ describe.skipIf(!hasQemu)('qemu driver: revert and delete', () => {
     const name = `d${++counter}`;
     const a = await box.image(join(images, `${name}-a.qcow2`));
     const b = await box.image(join(images, `${name}-b.qcow2`));
-    const dom = await conn.domainDefineXML(domainXml(name, [{ target: 'vda', path: a }, { target: 'vdb', path: b }]));
+    const dom = await conn.domainDefineXML(
+      domainXml(name, [
+        { target: 'vda', path: a },
+        { target: 'vdb', path: b },
+      ]),
+    );
     return { dom, name, a, b };
   }
 
@@ -92,7 +118,7 @@ describe.skipIf(!hasQemu)('qemu driver: revert and delete', () => {
     expect(await imageTags(b)).toEqual([]);
   });
 
-  it('reverts a running guest to a checkpoint (snapshot-load) and keeps the snapshot\'s run state unless told otherwise', async () => {
+  it("reverts a running guest to a checkpoint (snapshot-load) and keeps the snapshot's run state unless told otherwise", async () => {
     const { dom, a } = await domain();
     const { live, qmp } = await start(dom);
     await guestWrite(qmp, 'vda', 0x31);

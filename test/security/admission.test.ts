@@ -19,7 +19,10 @@ async function eventually(predicate: () => boolean, tries = 300): Promise<boolea
 /** Opens a raw socket that sends nothing, and reports whether the daemon closed it. */
 function idleSocket(target: { port: number; localAddress?: string } | { path: string }): Promise<{ socket: Socket; closed: () => boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = 'path' in target ? netConnect({ path: target.path }) : netConnect({ port: target.port, host: '127.0.0.1', ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
+    const socket =
+      'path' in target
+        ? netConnect({ path: target.path })
+        : netConnect({ port: target.port, host: '127.0.0.1', ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
     let closed = false;
     socket.on('close', () => (closed = true));
     socket.on('error', () => undefined);
@@ -68,10 +71,13 @@ describe('admission', () => {
     talking.socket.destroy();
   });
 
-  it('caps one token\'s connections whatever loopback address they come from; other tokens and the owner\'s socket still get in', async () => {
+  it("caps one token's connections whatever loopback address they come from; other tokens and the owner's socket still get in", async () => {
     const roToken = generateToken();
     const otherToken = generateToken();
-    const server = await start({ tokens: [tokenEntry(roToken, 'ro', 'viewer'), tokenEntry(otherToken, 'ro', 'other')], limits: { maxConnectionsPerPrincipal: 5 } });
+    const server = await start({
+      tokens: [tokenEntry(roToken, 'ro', 'viewer'), tokenEntry(otherToken, 'ro', 'other')],
+      limits: { maxConnectionsPerPrincipal: 5 },
+    });
     const held = [];
     for (let i = 0; i < 5; i++) held.push(await openRaw(server.wsAddress, bearer(roToken, `127.0.0.${2 + i}`)));
     expect(await refusal(openRaw(server.wsAddress, bearer(roToken, '127.0.0.11')))).toMatchObject({ status: 503 });

@@ -242,7 +242,9 @@ describe('TLS', () => {
 
   it('does not speak plain ws:// on a TLS port, and a client that does not trust the certificate fails', async () => {
     expect(await refusal(openRaw(`ws://127.0.0.1:${port(daemon)}`, bearer(rwToken)))).toHaveProperty('error');
-    expect(await refusal(openRaw(`wss://127.0.0.1:${port(daemon)}`, bearer(rwToken)))).toMatchObject({ error: expect.stringMatching(/self.signed|certificate/i) });
+    expect(await refusal(openRaw(`wss://127.0.0.1:${port(daemon)}`, bearer(rwToken)))).toMatchObject({
+      error: expect.stringMatching(/self.signed|certificate/i),
+    });
   });
 
   it('works through the SDK (test+wss://) with the CA and the token', async () => {

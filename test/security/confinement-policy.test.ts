@@ -55,7 +55,12 @@ describe('the confinement policy', () => {
       await expect(connect(server.uri(join(nodes, 'link-out.xml')))).rejects.toMatchObject({ code: ErrorNumber.AccessDenied, domain: ErrorDomain.Test });
       const refusals = [];
       for (const path of ['/etc/hostname', '/etc/no-such-file', '/etc', join(outside, 'victim.img'), join(outside, 'nothing.xml')]) {
-        refusals.push(await connect(server.uri(path)).then(() => 'opened', (e: { code: number; message: string }) => [e.code, e.message.replace(path, 'P')]));
+        refusals.push(
+          await connect(server.uri(path)).then(
+            () => 'opened',
+            (e: { code: number; message: string }) => [e.code, e.message.replace(path, 'P')],
+          ),
+        );
       }
       expect(new Set(refusals.map((r) => JSON.stringify(r))).size).toBe(1);
       expect(refusals[0]).toEqual([ErrorNumber.AccessDenied, "access denied: path 'P' is not in a directory this daemon serves test configurations from"]);
@@ -184,11 +189,14 @@ describe.skipIf(!hasQemu)('the confinement policy in the qemu driver', () => {
     }
   });
 
-  it('refuses overlays outside the roots, even next to one of the domain\'s own images (88)', async () => {
+  it("refuses overlays outside the roots, even next to one of the domain's own images (88)", async () => {
     chmodSync(root, 0o700);
     const dom = await conn.domainDefineXML(domainXml('snap', [{ target: 'vda', path: join(root, 'inside.qcow2') }]));
     const xml = `<domainsnapshot><name>s</name><disks><disk name='vda' snapshot='external'><source file='${outside}/s.qcow2'/></disk></disks></domainsnapshot>`;
-    expect(await failure(dom.snapshotCreateXML(xml, DomainSnapshotCreateFlags.DiskOnly))).toMatchObject({ code: ErrorNumber.AccessDenied, domain: ErrorDomain.Qemu });
+    expect(await failure(dom.snapshotCreateXML(xml, DomainSnapshotCreateFlags.DiskOnly))).toMatchObject({
+      code: ErrorNumber.AccessDenied,
+      domain: ErrorDomain.Qemu,
+    });
     await dom.undefine();
   });
 
@@ -201,7 +209,7 @@ describe.skipIf(!hasQemu)('the confinement policy in the qemu driver', () => {
   });
 });
 
-describe('storage roots of the qemu driver are vetted like the daemon\'s', () => {
+describe("storage roots of the qemu driver are vetted like the daemon's", () => {
   it('refuses a world-writable qemu root at start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'virtwire-ww-'));
     chmodSync(dir, 0o777);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { errorOf, openRaw, resultOf, unixUrl, type RawClient } from '../helpers/raw-client.js';
 
-const disk = (i: number) => `<disk type='file' device='disk'><source file='/images/d${i}.img'/><target dev='vd${String.fromCharCode(97 + (i % 26))}${i >= 26 ? i : ''}'/></disk>`;
+const disk = (i: number) =>
+  `<disk type='file' device='disk'><source file='/images/d${i}.img'/><target dev='vd${String.fromCharCode(97 + (i % 26))}${i >= 26 ? i : ''}'/></disk>`;
 const domainXml = (name: string, disks: number, between = '') =>
   `<domain type='test'><name>${name}</name><uuid>${'0b1c2d3e-4f50-4a6b-9c8d-7e6f5a4b3c2d'}</uuid><memory>1024</memory><os><type>hvm</type></os><devices>${Array.from({ length: disks }, (_, i) => disk(i)).join(between)}</devices></domain>`;
 
@@ -60,7 +61,7 @@ describe('disk bounds', () => {
         message: "XML error: snapshot would cover the domain's 6 disks; this daemon accepts at most 4",
       });
     }
-    expect((resultOf(await client.call('DomainSnapshotNum', { domain })) as number)).toBe(0);
+    expect(resultOf(await client.call('DomainSnapshotNum', { domain })) as number).toBe(0);
     resultOf(await client.call('ConnectClose', {}));
   });
 });

@@ -62,7 +62,11 @@ const mutated = fc
   .map(([frame, edits]) =>
     edits.reduce((text, [at, kind, insert]) => {
       const i = text.length === 0 ? 0 : at % text.length;
-      return kind === 0 ? text.slice(0, i) + text.slice(i + 1) : kind === 1 ? text.slice(0, i) + insert + text.slice(i + 1) : text.slice(0, i) + insert + text.slice(i);
+      return kind === 0
+        ? text.slice(0, i) + text.slice(i + 1)
+        : kind === 1
+          ? text.slice(0, i) + insert + text.slice(i + 1)
+          : text.slice(0, i) + insert + text.slice(i);
     }, frame),
   );
 const frames = fc.oneof(
@@ -75,10 +79,51 @@ const frames = fc.oneof(
 
 /** Snapshot XML built from libvirt's vocabulary, prototype names and hostile values, sometimes broken on purpose. */
 function snapshotXml(vars: Record<string, string>) {
-  const names = fc.constantFrom('name', 'description', 'disks', 'disk', 'source', 'driver', 'memory', 'state', 'creationTime', 'parent', 'domain', '__proto__', 'constructor', 'toString', 'a', 'x:y');
+  const names = fc.constantFrom(
+    'name',
+    'description',
+    'disks',
+    'disk',
+    'source',
+    'driver',
+    'memory',
+    'state',
+    'creationTime',
+    'parent',
+    'domain',
+    '__proto__',
+    'constructor',
+    'toString',
+    'a',
+    'x:y',
+  );
   const attributeNames = fc.constantFrom('name', 'snapshot', 'file', 'dev', 'type', '__proto__', 'constructor', 'xmlns:x');
   const values = fc.oneof(
-    fc.constantFrom('vda', 'vdb', 'external', 'internal', 'no', 'manual', 'file', 'block', 'qcow2', '1e3', '__proto__', `${vars.root}/o.ovl`, `${vars.escape}/o`, `${vars.inner}/o`, `${vars.outside}/o`, '/dev/sda', '/proc/self/mem', `${vars.root}/../x`, 'rel/x', '&amp;', '&#0;', '&x;', '<'),
+    fc.constantFrom(
+      'vda',
+      'vdb',
+      'external',
+      'internal',
+      'no',
+      'manual',
+      'file',
+      'block',
+      'qcow2',
+      '1e3',
+      '__proto__',
+      `${vars.root}/o.ovl`,
+      `${vars.escape}/o`,
+      `${vars.inner}/o`,
+      `${vars.outside}/o`,
+      '/dev/sda',
+      '/proc/self/mem',
+      `${vars.root}/../x`,
+      'rel/x',
+      '&amp;',
+      '&#0;',
+      '&x;',
+      '<',
+    ),
     fc.string({ maxLength: 12 }),
   );
   const escapeAttr = (v: string) => v.replace(/'/g, '&apos;');
@@ -156,7 +201,9 @@ describe('fuzzing', () => {
         // A node-file path outside the node directories is refused by its text alone, whether or not it exists.
         const refused = reply?.error?.code === 88 ? /^access denied: path '(.*)' ([^']*)$/s.exec(reply.error.message) : null;
         if (refused && !refused[1]!.startsWith(`${storage.nodeDir}/`)) {
-          expect(refused[2]).toMatch(/^(is not in a directory this daemon serves test configurations from|is not absolute|contains a control character|is not normalized .*|is on a special filesystem .*|is longer than 4096 characters)$/);
+          expect(refused[2]).toMatch(
+            /^(is not in a directory this daemon serves test configurations from|is not absolute|contains a control character|is not normalized .*|is on a special filesystem .*|is longer than 4096 characters)$/,
+          );
         }
       }),
       { numRuns: RUNS },

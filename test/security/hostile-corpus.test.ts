@@ -25,7 +25,14 @@ describe('the hostile corpora', () => {
       storageRoots: [storage.root],
       nodeFileRoots: [storage.nodeDir],
     });
-    target = { tcpUrl: server.wsAddress, token: TEST_TOKEN, readOnlyToken, readOnlySocket: server.readOnlySocket, nodeUri: `test://${storage.nodeFile}`, vars: storage.vars };
+    target = {
+      tcpUrl: server.wsAddress,
+      token: TEST_TOKEN,
+      readOnlyToken,
+      readOnlySocket: server.readOnlySocket,
+      nodeUri: `test://${storage.nodeFile}`,
+      vars: storage.vars,
+    };
     health = await openRaw(unixUrl(server.socket));
     resultOf(await health.call('ConnectOpen', { uri: 'test:///default' }));
   });

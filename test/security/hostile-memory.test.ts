@@ -34,18 +34,28 @@ describe('the virtwired binary under the hostile corpora', () => {
   beforeAll(async () => {
     storage = prepareHostileStorage();
     const tokenFile = join(storage.top, 'tokens');
-    writeFileSync(tokenFile, `${formatTokenLine(tokenEntry(token, 'rw', 'admin'))}\n${formatTokenLine(tokenEntry(readOnlyToken, 'ro', 'viewer'))}\n`, { mode: 0o600 });
+    writeFileSync(tokenFile, `${formatTokenLine(tokenEntry(token, 'rw', 'admin'))}\n${formatTokenLine(tokenEntry(readOnlyToken, 'ro', 'viewer'))}\n`, {
+      mode: 0o600,
+    });
     const socket = join(storage.top, 'sock');
     daemon = await spawnVirtwired([
-      '--listen', '127.0.0.1:0',
-      '--unix', socket,
-      '--unix-ro', `${socket}-ro`,
-      '--state-dir', join(storage.top, 'state'),
-      '--token-file', tokenFile,
+      '--listen',
+      '127.0.0.1:0',
+      '--unix',
+      socket,
+      '--unix-ro',
+      `${socket}-ro`,
+      '--state-dir',
+      join(storage.top, 'state'),
+      '--token-file',
+      tokenFile,
       '--no-local-token',
-      '--storage-root', storage.root,
-      '--node-dir', storage.nodeDir,
-      '--log-level', 'info',
+      '--storage-root',
+      storage.root,
+      '--node-dir',
+      storage.nodeDir,
+      '--log-level',
+      'info',
     ]);
     target = {
       tcpUrl: daemon.addresses.find((a) => a.startsWith('ws://'))!,

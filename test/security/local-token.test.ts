@@ -18,7 +18,11 @@ describe('virtwired on first start, and its token subcommand', () => {
   const clientTokenFile = () => join(dir, 'config', 'virtwire', 'token');
   const tokenFile = () => join(dir, 'state', 'tokens');
   const tokenCli = (...rest: string[]) =>
-    execFileSync(process.execPath, [VIRTWIRED_BIN, 'token', '--token-file', tokenFile(), ...rest], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [VIRTWIRED_BIN, 'token', '--token-file', tokenFile(), ...rest], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'virtwire-first-start-'));
@@ -76,7 +80,10 @@ describe('virtwired on first start, and its token subcommand', () => {
       const conn = await connect(uriOf(daemon), { token });
       expect(conn.readOnly).toBe(true);
       const dom = await conn.domainLookupByName('test');
-      const denied = await dom.suspend().then(() => undefined, (e: unknown) => e);
+      const denied = await dom.suspend().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(VirError.is(denied) && denied.code).toBe(ErrorNumber.OperationDenied);
       await conn.close();
       expect(() => tokenCli('add', '--role', 'rw', '--name', 'ci')).toThrow(/already exists/);

@@ -202,7 +202,7 @@ describe('calls in flight per connection', () => {
         expect(gated.running).toBe(Math.min(3, 10 - answered.length));
         const batchSize = gated.running;
         gated.release();
-        for (let i = 0; i < batchSize; i++) answered.push((await client.next() as { json: { id: number } }).json.id);
+        for (let i = 0; i < batchSize; i++) answered.push(((await client.next()) as { json: { id: number } }).json.id);
       }
       expect(gated.mostAtOnce).toBe(3);
       expect(answered.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

@@ -11,7 +11,8 @@ const writeMethods = entries.filter(([, d]) => d.permission === 'write');
 const readOnlyToken = generateToken();
 
 /** Verbs that change something; a method whose name has one must need a read-write principal. */
-const MUTATING = /(Create|Define|Undefine|Delete|Destroy|Revert|Suspend|Resume|Shutdown|Reboot|Reset|Set|Save|Restore|Attach|Detach|Update|Migrate|Abort|Block|Upload|Download|Wipe|Resize|Pin|Inject|Send|Start|Stop|Kill|Commit|Pivot|Rename|Import|Export|Backup|Freeze|Thaw)/;
+const MUTATING =
+  /(Create|Define|Undefine|Delete|Destroy|Revert|Suspend|Resume|Shutdown|Reboot|Reset|Set|Save|Restore|Attach|Detach|Update|Migrate|Abort|Block|Upload|Download|Wipe|Resize|Pin|Inject|Send|Start|Stop|Kill|Commit|Pivot|Rename|Import|Export|Backup|Freeze|Thaw)/;
 
 describe('the method table', () => {
   it('declares a permission for every method, and flag permissions only with known kinds', () => {
@@ -32,7 +33,9 @@ describe('the method table', () => {
   it('marks every method whose name says it changes something as write', () => {
     // A question (DomainHasManagedSaveImage, DomainGetSecurityLabel) is not a change, whatever noun it asks about.
     const question = /^(Domain|Node|Connect)?(Get|Has|Is|List|Lookup|Num)/;
-    const lax = entries.filter(([name, d]) => d.permission !== 'write' && !question.test(name) && MUTATING.test(name.replace(/^Connect/, '')) && name !== 'ConnectOpen');
+    const lax = entries.filter(
+      ([name, d]) => d.permission !== 'write' && !question.test(name) && MUTATING.test(name.replace(/^Connect/, '')) && name !== 'ConnectOpen',
+    );
     expect(lax.map(([n]) => n)).toEqual([]);
   });
 });

@@ -92,7 +92,10 @@ describe('secure data and read-only callers', () => {
           }
           if (label !== 'a read-write caller without SECURE') {
             expect(errorOf(await client.call('DomainGetXMLDesc', { domain, flags: XML_SECURE })).code).toBe(ErrorNumber.OperationDenied);
-            if (names[0]) expect(errorOf(await client.call('DomainSnapshotGetXMLDesc', { snapshot: { name: names[0], domain }, flags: XML_SECURE })).code).toBe(ErrorNumber.OperationDenied);
+            if (names[0])
+              expect(errorOf(await client.call('DomainSnapshotGetXMLDesc', { snapshot: { name: names[0], domain }, flags: XML_SECURE })).code).toBe(
+                ErrorNumber.OperationDenied,
+              );
           }
           client.close();
         });

@@ -184,7 +184,9 @@ describe('the test driver with storage roots', () => {
       const v = error as VirError;
       expect(v.code).toBe(ErrorNumber.AccessDenied);
       expect(v.domain).toBe(ErrorDomain.Test);
-      expect(v.message).toMatch(/^access denied: path '.*' (has a symbolic link among its parent directories|is outside the storage roots of this daemon|is on a special filesystem \(\/dev, \/proc, \/sys\))$/);
+      expect(v.message).toMatch(
+        /^access denied: path '.*' (has a symbolic link among its parent directories|is outside the storage roots of this daemon|is on a special filesystem \(\/dev, \/proc, \/sys\))$/,
+      );
       expect(await dom.getXMLDesc()).toBe(before);
       expect(await dom.snapshotNum()).toBe(0);
       expect(readdirSync(join(top, 'outside'))).toEqual([]);
@@ -204,16 +206,23 @@ describe('the test driver with storage roots', () => {
     const lexical = join(top, 'nodes', 'lexical.xml');
     writeFileSync(
       lexical,
-      readFileSync(nodeFile, 'utf8')
-        .replaceAll(`${top}/images/`, '/images/')
-        .replace('<vw:storage>', "<vw:storage><vw:root path='/images'/>"),
+      readFileSync(nodeFile, 'utf8').replaceAll(`${top}/images/`, '/images/').replace('<vw:storage>', "<vw:storage><vw:root path='/images'/>"),
     );
     const plain = await startTestDaemon({ nodeFileRoots: [join(top, 'nodes')] });
     const conn = await connect(plain.uri(lexical));
     const dom = await conn.domainLookupByName('vm');
-    const outside = await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/elsewhere/b.ovl'), 16).then(() => undefined, (e: unknown) => e);
-    expect(outside).toMatchObject({ code: ErrorNumber.AccessDenied, message: "access denied: path '/elsewhere/b.ovl' is outside the storage roots of this daemon" });
-    const traversal = await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/images/../b.ovl'), 16).then(() => undefined, (e: unknown) => e);
+    const outside = await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/elsewhere/b.ovl'), 16).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(outside).toMatchObject({
+      code: ErrorNumber.AccessDenied,
+      message: "access denied: path '/elsewhere/b.ovl' is outside the storage roots of this daemon",
+    });
+    const traversal = await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/images/../b.ovl'), 16).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(traversal).toMatchObject({ code: ErrorNumber.AccessDenied });
     expect(await dom.snapshotCreateXML(snapshotXml('/images/a.ovl', '/images/b.ovl'), 16)).toMatchObject({ name: 's' });
     await conn.close();

@@ -172,7 +172,7 @@ describe('admission before the upgrade', () => {
     }
   });
 
-  it('answers 503 past maxConnections, which the read-write socket\'s owner does not count against', async () => {
+  it("answers 503 past maxConnections, which the read-write socket's owner does not count against", async () => {
     const server = await startTestDaemon({ limits: { maxConnections: 2 } });
     try {
       const a = await openRaw(server.wsAddress, bearer);

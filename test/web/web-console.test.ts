@@ -101,14 +101,19 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
       await page.getByLabel('Description').fill(description);
       expect(await page.getByRole('checkbox', { name: /Atomic: every disk/ }).isChecked()).toBe(true);
       await page.getByRole('button', { name: 'Create snapshot' }).click();
-      await page.getByRole('status').filter({ hasText: `Snapshot ${name} created atomically.` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Snapshot ${name} created atomically.` })
+        .waitFor();
       await snapshotItem(page, name).waitFor();
     };
     await create('s1', 'before the upgrade');
     await create('s2');
     await create('s3');
     // s2 and s3 are children of s1 and s2; s3 is current.
-    expect(await page.locator('li[data-snapshot]').evaluateAll((items) => items.map((li) => [li.getAttribute('data-snapshot'), li.getAttribute('data-depth')]))).toEqual([
+    expect(
+      await page.locator('li[data-snapshot]').evaluateAll((items) => items.map((li) => [li.getAttribute('data-snapshot'), li.getAttribute('data-depth')])),
+    ).toEqual([
       ['s1', '0'],
       ['s2', '1'],
       ['s3', '2'],
@@ -168,7 +173,7 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     await page.locator('li[aria-current="true"][data-snapshot="cold"]').waitFor();
   });
 
-  it('disables ATOMIC with libvirt\'s reason where the driver cannot promise it, and only there', async () => {
+  it("disables ATOMIC with libvirt's reason where the driver cannot promise it, and only there", async () => {
     const page = await openWithFragment(TEST_TOKEN, `test://${FIXTURE_NODES}two-disks.xml?atomic=none`);
     await openDomain(page, 'vm2');
     const atomic = page.getByRole('checkbox', { name: /Atomic: every disk/ });
@@ -193,7 +198,7 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Snapshot two-disks created.' }).waitFor();
   });
 
-  it('shows a failed snapshot\'s per-disk report, in libvirt\'s words with the error number', async () => {
+  it("shows a failed snapshot's per-disk report, in libvirt's words with the error number", async () => {
     const page = await openWithFragment(TEST_TOKEN, `test://${FIXTURE_NODES}two-disks.xml`);
     await openDomain(page, 'vm2');
     await page.getByLabel('disks only').check();
@@ -202,12 +207,21 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Create snapshot' }).click();
     const alert = page.locator('form.create-snapshot').getByRole('alert');
     await alert.waitFor();
-    const daemon = await vwsh(['-c', `test://${FIXTURE_NODES}two-disks.xml`.replace('test://', `test+ws://${new URL(origin).host}`), 'snapshot-create-as vm2 doomed --disk-only --atomic --diskspec vda,snapshot=external --diskspec vdb,snapshot=external,file=/ro/vdb-overlay.qcow2']);
-    const message = daemon.stderr.replace(/^error: /, '').trim().split('\n')[0]!;
+    const daemon = await vwsh([
+      '-c',
+      `test://${FIXTURE_NODES}two-disks.xml`.replace('test://', `test+ws://${new URL(origin).host}`),
+      'snapshot-create-as vm2 doomed --disk-only --atomic --diskspec vda,snapshot=external --diskspec vdb,snapshot=external,file=/ro/vdb-overlay.qcow2',
+    ]);
+    const message = daemon.stderr
+      .replace(/^error: /, '')
+      .trim()
+      .split('\n')[0]!;
     expect(message.length).toBeGreaterThan(0);
     expect(await alert.locator('.error-message').textContent()).toBe(message);
     expect(await alert.locator('.error-code').textContent()).toMatch(/^ \(error \d+\)$/);
-    const rows = await alert.locator('table.disk-report tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).slice(0, 2)));
+    const rows = await alert
+      .locator('table.disk-report tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).slice(0, 2)));
     expect(rows).toEqual([
       ['vda', 'rolled-back'],
       ['vdb', expect.stringMatching(/rolled-back|untouched/)],

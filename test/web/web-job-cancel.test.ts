@@ -17,7 +17,7 @@ const PAUSE = join(markers, 'before-transaction');
 // Read by the qemu driver when this file's daemon starts (in this process): the live external snapshot waits before its transaction while the marker exists.
 process.env.VIRTWIRE_FAILPOINTS = `qemu.snapshot-create.live-external.before-transaction=pause:${PAUSE}`;
 
-describe.skipIf(!hasChromium || !hasQemu)('the web console\'s running job, on real QEMU', () => {
+describe.skipIf(!hasChromium || !hasQemu)("the web console's running job, on real QEMU", () => {
   const qemu = useQemuDaemon({ daemon: { web: { root: WEB_ROOT } } });
   let browser: Browser;
 
@@ -30,14 +30,21 @@ describe.skipIf(!hasChromium || !hasQemu)('the web console\'s running job, on re
     rmSync(markers, { recursive: true, force: true });
   });
 
-  it('shows a snapshot job another client started, and cancels it: aborted in libvirt\'s words, nothing changed', async () => {
+  it("shows a snapshot job another client started, and cancels it: aborted in libvirt's words, nothing changed", async () => {
     const { conn, box, images } = qemu;
     const disks = await Promise.all([0, 1].map((i) => box.image(join(images, `job-${target(i)}.qcow2`), 8 * 1024 * 1024)));
-    const dom = await conn.domainDefineXML(domainXml('jobs', disks.map((path, i) => ({ target: target(i), path }))));
+    const dom = await conn.domainDefineXML(
+      domainXml(
+        'jobs',
+        disks.map((path, i) => ({ target: target(i), path })),
+      ),
+    );
     await dom.create();
     const imagesBefore = readdirSync(images).sort();
     const overlays = [0, 1].map((i) => `<disk name='${target(i)}' snapshot='external'><source file='${join(images, `job-${target(i)}.s1`)}'/></disk>`).join('');
-    const creating = failure(dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks>${overlays}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic));
+    const creating = failure(
+      dom.snapshotCreateXML(`<domainsnapshot><name>s1</name><disks>${overlays}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic),
+    );
     while (!existsSync(PAUSE)) await sleep(10);
 
     const tab = await openTab(browser);
@@ -57,7 +64,9 @@ describe.skipIf(!hasChromium || !hasQemu)('the web console\'s running job, on re
       });
     });
     try {
-      await page.goto(`${qemu.server.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}&uri=${encodeURIComponent('qemu:///session')}`);
+      await page.goto(
+        `${qemu.server.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}&uri=${encodeURIComponent('qemu:///session')}`,
+      );
       await page.getByRole('link', { name: 'jobs', exact: true }).click();
       const job = page.getByTestId('job');
       await job.waitFor();

@@ -11,7 +11,11 @@ import { hasChromium, launchChromium, openTab, WEB_ROOT, type ConsoleTab } from 
 /** The test driver as a driver without events would be: its connections have no event bus (registering is VIR_ERR_NO_SUPPORT). */
 class NoEventsTestDriver implements HypervisorDriver {
   readonly scheme = 'test';
-  private readonly inner = new TestDriver({ log: pino({ level: 'silent' }), stateDir: '/nonexistent', confinement: confinementPolicy({ nodeFileRoots: [FIXTURE_NODES] }) });
+  private readonly inner = new TestDriver({
+    log: pino({ level: 'silent' }),
+    stateDir: '/nonexistent',
+    confinement: confinementPolicy({ nodeFileRoots: [FIXTURE_NODES] }),
+  });
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
     const c = await this.inner.open(uri);
@@ -85,7 +89,14 @@ describe.skipIf(!hasChromium)('the web console follows daemon events', () => {
   }
 
   /** What one vwsh snapshot makes the open domain page fetch: its definition (an event may change it) and the one new snapshot's XML; the current snapshot comes with the event. */
-  const AFTER_SNAPSHOT_CREATED = ['DomainGetState', 'DomainGetXMLDesc', 'DomainIsPersistent', 'DomainListAllSnapshots', 'DomainLookupByName', 'DomainSnapshotGetXMLDesc'];
+  const AFTER_SNAPSHOT_CREATED = [
+    'DomainGetState',
+    'DomainGetXMLDesc',
+    'DomainIsPersistent',
+    'DomainListAllSnapshots',
+    'DomainLookupByName',
+    'DomainSnapshotGetXMLDesc',
+  ];
 
   it('shows a vwsh snapshot and suspend through events, fetching only what each event says changed, and polls nothing', async () => {
     await using server = await startTestDaemon({ web: { root: WEB_ROOT } });
@@ -144,7 +155,9 @@ describe.skipIf(!hasChromium)('the web console follows daemon events', () => {
     tab = await openTab(browser);
     const { page } = tab;
     const sent = new SentCalls(page);
-    await page.goto(`${server.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}&uri=${encodeURIComponent(`test://${FIXTURE_NODES}two-disks.xml`)}`);
+    await page.goto(
+      `${server.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}&uri=${encodeURIComponent(`test://${FIXTURE_NODES}two-disks.xml`)}`,
+    );
     await page.getByRole('link', { name: 'vm2', exact: true }).click();
     await page.getByText('No snapshots.').waitFor();
     expect(await page.getByTestId('failed-snapshot').count()).toBe(0);
@@ -160,14 +173,22 @@ describe.skipIf(!hasChromium)('the web console follows daemon events', () => {
     expect(await report.locator('strong').textContent()).toBe('Snapshot doomed failed: ');
     expect(await report.locator('.error-message').textContent()).toBe(await alert.locator('.error-message').textContent());
     expect(await report.locator('.error-code').textContent()).toBe(await alert.locator('.error-code').textContent());
-    const disks = (where: typeof report) => where.locator('table.disk-report tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
+    const disks = (where: typeof report) =>
+      where.locator('table.disk-report tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
     expect(await disks(report)).toEqual(await disks(alert));
     expect((await disks(report)).map((row) => row[0])).toEqual(['vda', 'vdb']);
     // Only the create call, the job it started (asked once), and the page's definition (a failure may touch the disks): the tree asked nothing.
-    expect(sent.take()).toEqual(['DomainGetJobStats', 'DomainGetState', 'DomainGetXMLDesc', 'DomainIsPersistent', 'DomainLookupByName', 'DomainSnapshotCreateXML']);
+    expect(sent.take()).toEqual([
+      'DomainGetJobStats',
+      'DomainGetState',
+      'DomainGetXMLDesc',
+      'DomainIsPersistent',
+      'DomainLookupByName',
+      'DomainSnapshotCreateXML',
+    ]);
   }, 60_000);
 
-  it('registers its callbacks again after the daemon restarts, and follows the new daemon\'s events', async () => {
+  it("registers its callbacks again after the daemon restarts, and follows the new daemon's events", async () => {
     const first = await startTestDaemon({ web: { root: WEB_ROOT } });
     const port = Number(new URL(first.wsAddress).port);
     let second: TestDaemon | undefined;

@@ -12,7 +12,7 @@ import { hasChromium, launchChromium, openTab, WEB_ROOT, type ConsoleTab } from 
 
 const BOOT_MS = 180_000;
 
-describe.skipIf(!hasChromium || !hasQemu || guestSkipReason !== undefined)('the web console\'s serial console on a real guest', () => {
+describe.skipIf(!hasChromium || !hasQemu || guestSkipReason !== undefined)("the web console's serial console on a real guest", () => {
   const qemu = useQemuDaemon({ extraRoots: () => [guestImage().dir], daemon: { web: { root: WEB_ROOT } } });
   let browser: Browser;
   let dom: Domain;
@@ -79,7 +79,9 @@ describe.skipIf(!hasChromium || !hasQemu || guestSkipReason !== undefined)('the 
     await rows(page).filter({ hasText: '42-from-the-browser' }).waitFor({ timeout: 30_000 });
     await rows(page).filter({ hasText: 'from the host' }).waitFor({ timeout: 30_000 });
     await page.keyboard.type('banner\n');
-    await rows(page).filter({ hasText: /virtwire-guest ready:.*ip=10\.0\.2\.15/ }).waitFor({ timeout: 30_000 });
+    await rows(page)
+      .filter({ hasText: /virtwire-guest ready:.*ip=10\.0\.2\.15/ })
+      .waitFor({ timeout: 30_000 });
 
     // xterm's own rules applied under the strict CSP: its stylesheet (the helper textarea off-screen) and the rules it writes at run time (cells inline-block).
     const styles = await page.evaluate(() => ({

@@ -126,7 +126,10 @@ describe('the web console served by virtwired', () => {
   });
 
   it('virtwired serves it by default and not with --no-web', async () => {
-    for (const [args, status] of [[[], 200], [['--no-web'], 426]] as const) {
+    for (const [args, status] of [
+      [[], 200],
+      [['--no-web'], 426],
+    ] as const) {
       const dir = `${server.stateDir}-bin-${status}`;
       const daemon = await spawnDaemon(['--state-dir', dir, '--no-local-token', ...args]);
       try {

@@ -78,7 +78,15 @@ export function parseGlobalOptions(argv: readonly string[]): GlobalRequest {
     }
     throw error;
   }
-  const options = program.opts<{ connect?: string; readonly?: boolean; quiet?: boolean; help?: boolean; v?: boolean; V?: boolean; version?: string | boolean }>();
+  const options = program.opts<{
+    connect?: string;
+    readonly?: boolean;
+    quiet?: boolean;
+    help?: boolean;
+    v?: boolean;
+    V?: boolean;
+    version?: string | boolean;
+  }>();
   if (options.help) return { kind: 'help' };
   // virsh: -V and --version=long print the long version; -v, --version and any other TYPE the short one.
   if (options.V || options.version === 'long') return { kind: 'version', long: true };

@@ -47,7 +47,11 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
     if (request.command.length === 0) {
       // As virsh: the interactive shell connects first, and does not start without a connection.
       if (!(await session.open())) return 1;
-      return await runLineShell(session, { stdin: io.stdin ?? process.stdin, stdout: io.stdout, env }, { quiet: request.quiet, readOnly: request.readOnly, commands: COMMANDS });
+      return await runLineShell(
+        session,
+        { stdin: io.stdin ?? process.stdin, stdout: io.stdout, env },
+        { quiet: request.quiet, readOnly: request.readOnly, commands: COMMANDS },
+      );
     }
     const tokens = request.command.length === 1 ? tokenizeCommandString(request.command[0]!) : tokenizeArgv(request.command);
     const chain = session.parse(tokens);

@@ -7,7 +7,10 @@ import { CommandLineError } from '../src/shell/shell-errors.js';
 
 const words = (input: string) => [...tokenizeCommandString(input)].map((t: CommandToken) => (t.kind === 'word' ? t.text : ';'));
 const parse = (input: string) =>
-  parseCommandChain(tokenizeCommandString(input), COMMANDS).map((c) => [c.definition.name, ...c.options.given.map((g) => `${g.definition.name}=${g.value ?? ''}`)]);
+  parseCommandChain(tokenizeCommandString(input), COMMANDS).map((c) => [
+    c.definition.name,
+    ...c.options.given.map((g) => `${g.definition.name}=${g.value ?? ''}`),
+  ]);
 const syntaxError = (input: string) => {
   try {
     parseCommandChain(tokenizeCommandString(input), COMMANDS);
@@ -23,7 +26,7 @@ describe('tokenizeCommandString', () => {
     expect(words('list --all;snapshot-list  test\tx\nfoo')).toEqual(['list', '--all', ';', 'snapshot-list', 'test', 'x', ';', 'foo']);
   });
 
-  it("quotes as virsh: '...' literally (even unterminated), \"...\" and \\ with escapes", () => {
+  it('quotes as virsh: \'...\' literally (even unterminated), "..." and \\ with escapes', () => {
     expect(words(`a 'b"c' "d\\"e" f\\ g 'h\\i' ab'cd'ef 'open`)).toEqual(['a', 'b"c', 'd"e', 'f g', 'h\\i', 'abcdef', 'open']);
     expect(words('"a;b" c')).toEqual(['a;b', 'c']);
   });
@@ -44,7 +47,9 @@ describe('tokenizeCommandString', () => {
 
 describe('parseCommandChain', () => {
   it('fills positional options in declaration order, skipping the named ones and named-only memspec', () => {
-    expect(parse('snapshot-create-as test n d vda vdb')).toEqual([['snapshot-create-as', 'domain=test', 'name=n', 'description=d', 'diskspec=vda', 'diskspec=vdb']]);
+    expect(parse('snapshot-create-as test n d vda vdb')).toEqual([
+      ['snapshot-create-as', 'domain=test', 'name=n', 'description=d', 'diskspec=vda', 'diskspec=vdb'],
+    ]);
     expect(parse('snapshot-create-as --diskspec vda --diskspec vdb x')).toEqual([['snapshot-create-as', 'diskspec=vda', 'diskspec=vdb', 'domain=x']]);
     expect(parse('snapshot-create-as --name=n test --memspec /m d')).toEqual([['snapshot-create-as', 'name=n', 'domain=test', 'memspec=/m', 'description=d']]);
   });
@@ -68,7 +73,10 @@ describe('parseCommandChain', () => {
     expect(syntaxError('snapshot-list test --from ; list')).toEqual(['expected syntax: --from <string>']);
     expect(syntaxError('snapshot-list test --tree=1')).toEqual(["invalid '=' after option --tree"]);
     expect(syntaxError('domstate test x')).toEqual(["unexpected data 'x'"]);
-    expect(syntaxError('snapshot-dumpxml')).toEqual(["command 'snapshot-dumpxml' requires <domain> option", "command 'snapshot-dumpxml' requires <snapshotname> option"]);
+    expect(syntaxError('snapshot-dumpxml')).toEqual([
+      "command 'snapshot-dumpxml' requires <domain> option",
+      "command 'snapshot-dumpxml' requires <snapshotname> option",
+    ]);
   });
 
   it('reports the first error in input order, before a later quoting error', () => {

@@ -14,7 +14,16 @@ describe('formatTable', () => {
   });
 
   it('sizes columns from the rows alone without a header (-q)', () => {
-    expect(formatTable(['Id', 'Name', 'State'], [['1', 'test', 'running'], ['-', 'alpha', 'shut off']], false)).toBe(' 1   test    running\n -   alpha   shut off\n');
+    expect(
+      formatTable(
+        ['Id', 'Name', 'State'],
+        [
+          ['1', 'test', 'running'],
+          ['-', 'alpha', 'shut off'],
+        ],
+        false,
+      ),
+    ).toBe(' 1   test    running\n -   alpha   shut off\n');
   });
 });
 
@@ -28,10 +37,20 @@ describe('formatTree', () => {
       { name: 's4', parent: 's3' },
     ];
     expect(formatTree(entries)).toBe('s1\n  |\n  +- s2\n  +- s3\n      |\n      +- s4\n          |\n          +- b0\n            \n');
-    expect(formatTree([{ name: 'a', parent: undefined }, { name: 'b', parent: 'a' }, { name: 'c', parent: 'b' }, { name: 'd', parent: 'a' }])).toBe(
-      'a\n  |\n  +- b\n  |   |\n  |   +- c\n  |     \n  +- d\n    \n',
-    );
-    expect(formatTree([{ name: 'x', parent: undefined }, { name: 'y', parent: undefined }])).toBe('x\n\ny\n\n');
+    expect(
+      formatTree([
+        { name: 'a', parent: undefined },
+        { name: 'b', parent: 'a' },
+        { name: 'c', parent: 'b' },
+        { name: 'd', parent: 'a' },
+      ]),
+    ).toBe('a\n  |\n  +- b\n  |   |\n  |   +- c\n  |     \n  +- d\n    \n');
+    expect(
+      formatTree([
+        { name: 'x', parent: undefined },
+        { name: 'y', parent: undefined },
+      ]),
+    ).toBe('x\n\ny\n\n');
   });
 });
 
@@ -67,6 +86,8 @@ describe('snapshot-create-as XML', () => {
     expect(() => buildSnapshotXml({ memspec: 'file=/a,file=/b' })).toThrow('unable to parse memspec: file=/a,file=/b');
     expect(() => buildSnapshotXml({ memspec: '/a,/b' })).toThrow('unable to parse memspec: /a,/b');
     expect(() => buildSnapshotXml({ diskspecs: ['vda,snapshot=no,snapshot=internal'] })).toThrow('unable to parse diskspec: vda,snapshot=no,snapshot=internal');
-    expect(() => buildSnapshotXml({ diskspecs: ['vda,stype=dir'] })).toThrow(expect.objectContaining({ message: 'unable to parse diskspec: vda,stype=dir', before: ["Unknown storage type: 'dir'"] }));
+    expect(() => buildSnapshotXml({ diskspecs: ['vda,stype=dir'] })).toThrow(
+      expect.objectContaining({ message: 'unable to parse diskspec: vda,stype=dir', before: ["Unknown storage type: 'dir'"] }),
+    );
   });
 });

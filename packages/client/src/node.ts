@@ -132,7 +132,8 @@ export function connect(uri: string, options: NodeConnectOptions = {}, env: Envi
   const token = given ?? found?.token;
   const defaultSocketPath = options.readOnly ? sockets.readOnly : sockets.readWrite;
   // A refused token the SDK chose itself (or the lack of one) is explained: where it looked.
-  const explained = (opening: Promise<Connection>) => (given !== undefined || !tcp ? opening : opening.catch((error: unknown) => Promise.reject(explainRefusedToken(error, found, env))));
+  const explained = (opening: Promise<Connection>) =>
+    given !== undefined || !tcp ? opening : opening.catch((error: unknown) => Promise.reject(explainRefusedToken(error, found, env)));
   if (rest.webSocket) {
     // A caller-supplied factory cannot be given headers: the token goes in the subprotocol instead.
     return explained(Connection.open(uri, { defaultSocketPath, ...rest, ...(token ? { token } : {}) }));

@@ -38,12 +38,7 @@ export function driverFunctionName(definition: MethodSpec, capabilities: DriverC
  * The generic checks of libvirt's public API layer, then the driver's: flag rules, whether the
  * driver implements the method at all (VIR_ERR_NO_SUPPORT), and its flag mask (`virCheckFlags`).
  */
-export function checkDriverCall(
-  name: string,
-  definition: MethodSpec,
-  flags: number,
-  capabilities: DriverCapabilities,
-): VirError | undefined {
+export function checkDriverCall(name: string, definition: MethodSpec, flags: number, capabilities: DriverCapabilities): VirError | undefined {
   if (definition.flags) {
     const ruleError = checkFlagRules(flags, definition.rules, {
       set: definition.flags,

@@ -31,9 +31,18 @@ describe('flag constant names', () => {
     expect(flagConstantName(DomainSnapshotCreateFlagSet, Create.Atomic)).toBe('VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC');
   });
 
-  it('has libvirt\'s values', () => {
+  it("has libvirt's values", () => {
     expect(Create).toEqual({
-      Redefine: 1, Current: 2, NoMetadata: 4, Halt: 8, DiskOnly: 16, ReuseExt: 32, Quiesce: 64, Atomic: 128, Live: 256, Validate: 512,
+      Redefine: 1,
+      Current: 2,
+      NoMetadata: 4,
+      Halt: 8,
+      DiskOnly: 16,
+      ReuseExt: 32,
+      Quiesce: 64,
+      Atomic: 128,
+      Live: 256,
+      Validate: 512,
     });
     expect(DomainSnapshotCreateFlagSet.mask).toBe(0x3ff);
   });
@@ -66,8 +75,7 @@ describe('virDomainSnapshotCreateXML public-API rules', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0x3ff }), (flags) => {
         const redefine = (flags & Create.Redefine) !== 0;
-        const valid =
-          (!(flags & Create.Current) || redefine) && !(redefine && flags & Create.NoMetadata) && !(redefine && flags & Create.Halt);
+        const valid = (!(flags & Create.Current) || redefine) && !(redefine && flags & Create.NoMetadata) && !(redefine && flags & Create.Halt);
         expect(checkFlagRules(flags, createRules, context) === undefined).toBe(valid);
       }),
     );
@@ -76,8 +84,17 @@ describe('virDomainSnapshotCreateXML public-API rules', () => {
 
 describe('driver checks', () => {
   it('names only the unsupported bits, in lower-case hex', () => {
-    const error = checkDriverCall('DomainSnapshotCreateXML', methods.DomainSnapshotCreateXML, 0x10 | 0xc00, { ...caps, methods: { DomainSnapshotCreateXML: 0x3ef } });
-    expect(error).toMatchObject({ code: 8, domain: 12, message: 'unsupported flags (0xc10) in function testDomainSnapshotCreateXML', str1: 'testDomainSnapshotCreateXML', str2: 'flags' });
+    const error = checkDriverCall('DomainSnapshotCreateXML', methods.DomainSnapshotCreateXML, 0x10 | 0xc00, {
+      ...caps,
+      methods: { DomainSnapshotCreateXML: 0x3ef },
+    });
+    expect(error).toMatchObject({
+      code: 8,
+      domain: 12,
+      message: 'unsupported flags (0xc10) in function testDomainSnapshotCreateXML',
+      str1: 'testDomainSnapshotCreateXML',
+      str2: 'flags',
+    });
   });
 
   it('reports a method the driver lacks as VIR_ERR_NO_SUPPORT', () => {

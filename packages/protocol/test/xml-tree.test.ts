@@ -17,8 +17,11 @@ const parseError = (xml: string) => {
 
 describe('parseXmlDocument', () => {
   it('keeps values as strings, attributes in order, and decodes only XML entities', () => {
-    const tree = parseXmlDocument("<a x='007' y=\"1e3\">&lt;b&gt; &amp; &#65;&#x42;</a>", kind);
-    expect([...tree.attributes]).toEqual([['x', '007'], ['y', '1e3']]);
+    const tree = parseXmlDocument('<a x=\'007\' y="1e3">&lt;b&gt; &amp; &#65;&#x42;</a>', kind);
+    expect([...tree.attributes]).toEqual([
+      ['x', '007'],
+      ['y', '1e3'],
+    ]);
     expect(tree.children).toEqual(['<b> & AB']);
   });
 
@@ -45,7 +48,10 @@ describe('parseXmlDocument', () => {
 
   it('keeps prototype-named attributes as plain data', () => {
     const tree = parseXmlDocument("<a __proto__='1' toString='2'/>", kind);
-    expect([...tree.attributes]).toEqual([['__proto__', '1'], ['toString', '2']]);
+    expect([...tree.attributes]).toEqual([
+      ['__proto__', '1'],
+      ['toString', '2'],
+    ]);
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
   });
 

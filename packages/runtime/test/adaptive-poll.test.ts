@@ -11,7 +11,13 @@ function harness(maxMs: number, wanted: () => boolean = () => true) {
     cpu.reads++;
     return cpu.count;
   };
-  const poll = new AdaptivePoll(maxMs, (callback) => queued.push(callback), () => clock, cpus, wanted);
+  const poll = new AdaptivePoll(
+    maxMs,
+    (callback) => queued.push(callback),
+    () => clock,
+    cpus,
+    wanted,
+  );
   /** Runs loop turns, each `stepMs` long, until nothing is scheduled; returns how many ran (the spin's turns). */
   const drain = (stepMs: number): number => {
     let turns = 0;

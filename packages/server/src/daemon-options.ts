@@ -14,9 +14,7 @@ import type { JobTraceEvent } from './jobs/job-trace.js';
 import type { StateDirectoryLock } from './state/state-directory-lock.js';
 
 /** A place the daemon accepts WebSocket connections. */
-export type ListenerSpec =
-  | { kind: 'tcp'; host: string; port: number; tls?: TlsOptions }
-  | { kind: 'unix'; path: string; readOnly: boolean };
+export type ListenerSpec = { kind: 'tcp'; host: string; port: number; tls?: TlsOptions } | { kind: 'unix'; path: string; readOnly: boolean };
 
 /** Every bound the daemon enforces; all configurable, each with a safe default in {@link DEFAULT_LIMITS}. */
 export interface DaemonLimits {

@@ -161,7 +161,15 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       const id = `c${nextConnection++}`;
       // Everything logged for this connection (drivers' call.log included) is rate-limited: a client cannot flood the log.
       const sessionLog = rateLimitedLogger(log.child({ connection: id, principal: principal.name, peer: admitted.peer }));
-      const session: Session = { id, readOnly: principal.readOnly, principal: principalKey(principal), driver: null, opening: false, closed: false, log: sessionLog };
+      const session: Session = {
+        id,
+        readOnly: principal.readOnly,
+        principal: principalKey(principal),
+        driver: null,
+        opening: false,
+        closed: false,
+        log: sessionLog,
+      };
       const rpc = new ClientConnection(
         ws,
         session,

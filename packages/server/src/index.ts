@@ -6,7 +6,17 @@
 export { startDaemon, type Daemon } from './daemon.js';
 export { StateDirectoryLock } from './state/state-directory-lock.js';
 export { DEFAULT_LIMITS, DEFAULT_POLL_MAX_US, type DaemonLimits, type DaemonOptions, type ListenerSpec } from './daemon-options.js';
-export type { HypervisorDriver, DriverConnection, DriverHandler, DriverMethod, DriverMethods, ConnectionUri, CallContext, DriverEnvironment, DriverLimits } from './drivers/driver.js';
+export type {
+  HypervisorDriver,
+  DriverConnection,
+  DriverHandler,
+  DriverMethod,
+  DriverMethods,
+  ConnectionUri,
+  CallContext,
+  DriverEnvironment,
+  DriverLimits,
+} from './drivers/driver.js';
 export { advertisedMethods } from './drivers/driver.js';
 export { generateToken, tokenEntry, formatTokenLine, parseTokenFile, type TokenEntry, type TokenRole } from './auth/token-format.js';
 export type { TlsOptions } from './daemon-options.js';

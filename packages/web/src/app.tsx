@@ -134,7 +134,7 @@ export function App() {
           virtwire
         </a>
         <span class="uri">{conn.uri}</span>
-        <span class="badge live" data-testid="live-mode" title={pollingBecause ? `No events: ${pollingBecause}` : 'Views follow the daemon\'s events'}>
+        <span class="badge live" data-testid="live-mode" title={pollingBecause ? `No events: ${pollingBecause}` : "Views follow the daemon's events"}>
           {source.mode === 'events' ? 'live' : 'polling'}
         </span>
         {conn.readOnly ? (

@@ -15,7 +15,12 @@ describe('domainRows', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'virtwire-web-'));
     const token = generateToken();
-    daemon = await startDaemon({ listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }], stateDir: join(dir, 'state'), tokens: [tokenEntry(token, 'rw', 't')], logLevel: 'silent' });
+    daemon = await startDaemon({
+      listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }],
+      stateDir: join(dir, 'state'),
+      tokens: [tokenEntry(token, 'rw', 't')],
+      logLevel: 'silent',
+    });
     conn = await connect(`test+${daemon.addresses[0]}/default`, { token });
   });
   afterAll(async () => {

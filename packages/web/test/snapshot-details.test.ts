@@ -17,7 +17,12 @@ describe('SnapshotDetails', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'virtwire-web-'));
     const token = generateToken();
-    daemon = await startDaemon({ listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }], stateDir: join(dir, 'state'), tokens: [tokenEntry(token, 'rw', 't')], logLevel: 'silent' });
+    daemon = await startDaemon({
+      listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }],
+      stateDir: join(dir, 'state'),
+      tokens: [tokenEntry(token, 'rw', 't')],
+      logLevel: 'silent',
+    });
     conn = await connect(`test+${daemon.addresses[0]}/default`, { token });
     domain = await conn.domainLookupByName('test');
   });
@@ -27,7 +32,8 @@ describe('SnapshotDetails', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const take = (name: string, description = '') => domain.snapshotCreateXML(`<domainsnapshot><name>${name}</name><description>${description}</description></domainsnapshot>`);
+  const take = (name: string, description = '') =>
+    domain.snapshotCreateXML(`<domainsnapshot><name>${name}</name><description>${description}</description></domainsnapshot>`);
 
   it('reads parents, descriptions and the current snapshot, then only what changed', async () => {
     for (const name of ['a', 'b', 'c']) await take(name, `about ${name}`);

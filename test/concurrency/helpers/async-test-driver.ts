@@ -1,6 +1,13 @@
 // The test driver made asynchronous, as the qemu driver is: its write calls yield to the event loop and can be held.
 import { methods, type MethodName } from '@virtwire/protocol';
-import { confinementPolicy, type ConnectionUri, type DriverConnection, type DriverEnvironment, type DriverMethods, type HypervisorDriver } from '@virtwire/server';
+import {
+  confinementPolicy,
+  type ConnectionUri,
+  type DriverConnection,
+  type DriverEnvironment,
+  type DriverMethods,
+  type HypervisorDriver,
+} from '@virtwire/server';
 import { pino } from 'pino';
 import { TestDriver } from '@virtwire/server/testing';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
@@ -51,7 +58,11 @@ export class AsyncTestDriver implements HypervisorDriver {
   private readonly random: () => number;
 
   constructor(options: { maxYields?: number; seed?: number } = {}) {
-    const environment: DriverEnvironment = { log: pino({ level: 'silent' }), stateDir: '/nonexistent', confinement: confinementPolicy({ nodeFileRoots: [FIXTURE_NODES] }) };
+    const environment: DriverEnvironment = {
+      log: pino({ level: 'silent' }),
+      stateDir: '/nonexistent',
+      confinement: confinementPolicy({ nodeFileRoots: [FIXTURE_NODES] }),
+    };
     this.inner = new TestDriver(environment);
     this.maxYields = options.maxYields ?? 3;
     this.random = seededRandom(options.seed ?? 1);

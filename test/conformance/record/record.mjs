@@ -129,7 +129,9 @@ try {
         id: d.id,
         xml: d.xml,
         flags: d.validate ? 1 : 0,
-        ...(define.error ? { error: normaliseValue(define.error, ctx) } : { formatted: Object.fromEntries(rest.slice(0, 4).map((s, f) => [f, normaliseValue(s.result ?? s.error, ctx)])) }),
+        ...(define.error
+          ? { error: normaliseValue(define.error, ctx) }
+          : { formatted: Object.fromEntries(rest.slice(0, 4).map((s, f) => [f, normaliseValue(s.result ?? s.error, ctx)])) }),
       };
     });
     write('qemu-definitions.json', { ...meta, driver: 'qemu:///session', cases: out });
@@ -137,7 +139,12 @@ try {
 
   if (wanted('events')) {
     const results = python('events', pythonEventCases);
-    const pythonOut = pythonEventCases.map((c, i) => ({ id: c.id, host: c.host, steps: c.steps, outcomes: normaliseValue(results[i].steps, context(null, JSON.stringify(c.steps))) }));
+    const pythonOut = pythonEventCases.map((c, i) => ({
+      id: c.id,
+      host: c.host,
+      steps: c.steps,
+      outcomes: normaliseValue(results[i].steps, context(null, JSON.stringify(c.steps))),
+    }));
     const virshOut = [];
     for (const c of virshEventCases) virshOut.push(await recordVirshEvents(c, hostUri('default'), caseFiles(c.id, c.files), context));
     write('events.json', { ...meta, python: pythonOut, virsh: virshOut });
@@ -193,7 +200,13 @@ async function recordVirshEvents(c, uri, dir, context) {
     const run = spawnSync('virsh', ['-c', uri, command.replaceAll('@FILES@', dir)], { env: ENV, encoding: 'utf8' });
     await pause(500);
     const ctx = context(dir, command, ...Object.values(c.files ?? {}));
-    steps.push({ command, stdout: normalise(run.stdout, ctx), stderr: normalise(run.stderr, ctx), code: run.status, events: normalise(printed.slice(before), ctx) });
+    steps.push({
+      command,
+      stdout: normalise(run.stdout, ctx),
+      stderr: normalise(run.stderr, ctx),
+      code: run.status,
+      events: normalise(printed.slice(before), ctx),
+    });
   }
   listener.kill('SIGINT');
   const code = await exited;

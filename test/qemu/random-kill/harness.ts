@@ -61,7 +61,15 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
   const log = options.log ?? ((line: string) => console.info(line));
   const random = new Random(options.seed);
   const started = performance.now();
-  const report: RandomKillReport = { seed: options.seed, rounds: 0, durationMs: 0, violations: [], kills: { none: 0, daemon: 0, recovery: 0, qemu: 0 }, outcomes: {}, load: [loadavg()[0]!, 0] };
+  const report: RandomKillReport = {
+    seed: options.seed,
+    rounds: 0,
+    durationMs: 0,
+    violations: [],
+    kills: { none: 0, daemon: 0, recovery: 0, qemu: 0 },
+    outcomes: {},
+    load: [loadavg()[0]!, 0],
+  };
   log(`[random-kill] seed ${options.seed}, ${options.rounds} rounds (replay: VW_RANDOM_KILL_SEED=${options.seed} VW_RANDOM_KILL_ROUNDS=${options.rounds})`);
 
   const box = QemuSandbox.create('vwk-');
@@ -163,15 +171,23 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
       report.outcomes[`${op.kind} ${outcomeName}`] = (report.outcomes[`${op.kind} ${outcomeName}`] ?? 0) + 1;
 
       const problems: string[] = [];
-      if (qemuKilled && !(await noticedDeath(conn!, paths, qemuKilled, killedPid!))) problems.push(`the death of ${qemuKilled}'s QEMU (pid ${killedPid}) was not noticed within 10 s`);
+      if (qemuKilled && !(await noticedDeath(conn!, paths, qemuKilled, killedPid!)))
+        problems.push(`the death of ${qemuKilled}'s QEMU (pid ${killedPid}) was not noticed within 10 s`);
       if (op.creates && outcome.type !== 'failed') kinds.set(`${domainName}/${op.creates[0]}`, op.creates[1]);
       const after = await observe(conn!, paths, names, kinds);
       problems.push(...compare(op, outcome, deferred, qemuKilled, kill, before, after));
       problems.push(...(await checkInvariants(conn!, paths, names, baseImages)));
 
       const describe = `${domainName} ${op.kind} ${op.detail}`.trim();
-      const killText = kill.type === 'none' ? 'no kill' : kill.type === 'daemon' ? `daemon @${Math.round(kill.delayMs)} ms${kill.recoveryKills ? ` +${kill.recoveryKills} during recovery` : ''}` : `qemu of ${kill.victim} @${Math.round(kill.delayMs)} ms${qemuKilled ? '' : ' (not running)'}`;
-      log(`[random-kill] ${round}/${options.rounds} ${describe} | ${killText} | ${outcomeName}${outcome.type === 'failed' ? `: ${outcome.error.message.slice(0, 120)}` : ''} | ${((performance.now() - roundStart) / 1000).toFixed(1)} s`);
+      const killText =
+        kill.type === 'none'
+          ? 'no kill'
+          : kill.type === 'daemon'
+            ? `daemon @${Math.round(kill.delayMs)} ms${kill.recoveryKills ? ` +${kill.recoveryKills} during recovery` : ''}`
+            : `qemu of ${kill.victim} @${Math.round(kill.delayMs)} ms${qemuKilled ? '' : ' (not running)'}`;
+      log(
+        `[random-kill] ${round}/${options.rounds} ${describe} | ${killText} | ${outcomeName}${outcome.type === 'failed' ? `: ${outcome.error.message.slice(0, 120)}` : ''} | ${((performance.now() - roundStart) / 1000).toFixed(1)} s`,
+      );
       report.rounds = round;
       if (problems.length > 0) {
         report.violations.push({ round, operation: describe, kill: killText, problems });
@@ -212,7 +228,16 @@ function chooseKill(random: Random, before: ReadonlyMap<string, ObservedDomain>,
     ['qemu', victims.length > 0 ? 3 : 0],
   ] as const);
   const delayMs = random.next() * usualMs;
-  if (type === 'daemon') return { type, delayMs, recoveryKills: random.weighted([[0, 6], [1, 3], [2, 1]] as const) };
+  if (type === 'daemon')
+    return {
+      type,
+      delayMs,
+      recoveryKills: random.weighted([
+        [0, 6],
+        [1, 3],
+        [2, 1],
+      ] as const),
+    };
   if (type === 'qemu') return { type, delayMs, victim: victims.includes(op.domain) && random.chance(0.8) ? op.domain : random.pick(victims) };
   return { type: 'none' };
 }
@@ -259,14 +284,24 @@ function shape(m: DomainModel, options: { state?: boolean } = {}): string {
  * did not change; a guest that was running and was not itself killed (nor replaced by the call)
  * runs on with the same QEMU.
  */
-function compare(op: Operation, outcome: Outcome, deferred: boolean, qemuKilled: string | undefined, kill: Kill, before: ReadonlyMap<string, ObservedDomain>, after: ReadonlyMap<string, ObservedDomain>): string[] {
+function compare(
+  op: Operation,
+  outcome: Outcome,
+  deferred: boolean,
+  qemuKilled: string | undefined,
+  kill: Kill,
+  before: ReadonlyMap<string, ObservedDomain>,
+  after: ReadonlyMap<string, ObservedDomain>,
+): string[] {
   const problems: string[] = [];
   for (const [name, was] of before) {
     const now = after.get(name)!;
     const killedHere = qemuKilled === name;
-    if (killedHere && now.state !== 'shutoff' && !(name === op.domain && op.changesProcess)) problems.push(`${name}: its QEMU was killed, yet it is ${now.state}`);
+    if (killedHere && now.state !== 'shutoff' && !(name === op.domain && op.changesProcess))
+      problems.push(`${name}: its QEMU was killed, yet it is ${now.state}`);
     const sameProcess = was.state !== 'shutoff' && !killedHere && !(name === op.domain && op.changesProcess);
-    if (sameProcess && (now.state === 'shutoff' || now.pid !== was.pid)) problems.push(`${name}: was ${was.state} with QEMU ${was.pid}, now ${now.state} with QEMU ${now.pid ?? 'none'}`);
+    if (sameProcess && (now.state === 'shutoff' || now.pid !== was.pid))
+      problems.push(`${name}: was ${was.state} with QEMU ${was.pid}, now ${now.state} with QEMU ${now.pid ?? 'none'}`);
     if (name !== op.domain) {
       if (shape(now, { state: false }) !== shape(was, { state: false })) problems.push(`${name} changed without a call: ${shape(was)} -> ${shape(now)}`);
       continue;
@@ -284,8 +319,10 @@ function compare(op: Operation, outcome: Outcome, deferred: boolean, qemuKilled:
     const isBefore = matches(was);
     const indeterminate = outcome.type === 'lost' || deferred || killedHere;
     if (outcome.type === 'ok' && !isAfter) problems.push(`acknowledged ${op.kind} is not (wholly) present: expected ${shape(expected)}, found ${shape(now)}`);
-    else if (outcome.type === 'failed' && !deferred && !killedHere && !isBefore) problems.push(`failed ${op.kind} changed the domain: ${shape(was)} -> ${shape(now)}`);
-    else if (indeterminate && outcome.type !== 'ok' && !isBefore && !isAfter) problems.push(`interrupted ${op.kind} is neither undone nor done: before ${shape(was)}, after-success ${shape(expected)}, found ${shape(now)}`);
+    else if (outcome.type === 'failed' && !deferred && !killedHere && !isBefore)
+      problems.push(`failed ${op.kind} changed the domain: ${shape(was)} -> ${shape(now)}`);
+    else if (indeterminate && outcome.type !== 'ok' && !isBefore && !isAfter)
+      problems.push(`interrupted ${op.kind} is neither undone nor done: before ${shape(was)}, after-success ${shape(expected)}, found ${shape(now)}`);
   }
   void kill;
   return problems;

@@ -24,7 +24,12 @@ export interface ObservedDomain extends DomainModel {
 const STATE_NAMES: Record<number, DomainModel['state']> = { 1: 'running', 3: 'paused', 5: 'shutoff' };
 
 /** Reads every domain's state, snapshots, current snapshot and QEMU pid from the daemon (and the pidfile). */
-export async function observe(conn: Connection, paths: KillPaths, names: readonly string[], kinds: ReadonlyMap<string, SnapshotModel>): Promise<Map<string, ObservedDomain>> {
+export async function observe(
+  conn: Connection,
+  paths: KillPaths,
+  names: readonly string[],
+  kinds: ReadonlyMap<string, SnapshotModel>,
+): Promise<Map<string, ObservedDomain>> {
   const result = new Map<string, ObservedDomain>();
   for (const name of names) {
     const dom = await conn.domainLookupByName(name).catch(() => undefined);
@@ -36,7 +41,9 @@ export async function observe(conn: Connection, paths: KillPaths, names: readonl
     const snapshots = new Map<string, SnapshotModel>();
     for (const s of await dom.listAllSnapshots()) {
       const def = parseSnapshotXml(await s.getXMLDesc(), { redefine: true });
-      const images = def.disks.flatMap((d) => (d.snapshot === 'external' ? [d.source ?? ''] : d.snapshot === 'internal' ? [snapshotImage(def, d.name)?.[0]?.path ?? ''] : []));
+      const images = def.disks.flatMap((d) =>
+        d.snapshot === 'external' ? [d.source ?? ''] : d.snapshot === 'internal' ? [snapshotImage(def, d.name)?.[0]?.path ?? ''] : [],
+      );
       const known = kinds.get(`${name}/${s.name}`) ?? { kind: 'live-external', revertsTo: 'shutoff' };
       snapshots.set(s.name, { ...known, images });
     }
@@ -44,7 +51,10 @@ export async function observe(conn: Connection, paths: KillPaths, names: readonl
     const xml = await dom.getXMLDesc(DomainXMLFlags.Inactive);
     const disks = xml.split('<disk ').slice(1);
     const depth = Math.max(...disks.map((disk) => (disk.match(/<source file=/g) ?? []).length), 0);
-    const tops = (await dom.getXMLDesc()).split('<disk ').slice(1).map((disk) => /<source file='([^']+)'/.exec(disk)?.[1] ?? '');
+    const tops = (await dom.getXMLDesc())
+      .split('<disk ')
+      .slice(1)
+      .map((disk) => /<source file='([^']+)'/.exec(disk)?.[1] ?? '');
     const runState = STATE_NAMES[state] ?? 'running';
     const pid = runState === 'shutoff' ? undefined : await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid')).catch(() => undefined);
     result.set(name, { name, uuid: dom.uuid, defined: await dom.isPersistent(), state: runState, snapshots, current, chainDepth: depth, tops, pid });
@@ -117,7 +127,8 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
     const pids = processes.get(dom.uuid) ?? [];
     processes.delete(dom.uuid);
     const pidfile = await readPidFile(join(paths.runtime, dom.uuid, 'qemu.pid')).catch(() => undefined);
-    if (active && (pids.length !== 1 || pids[0] !== pidfile)) violations.push(`${dom.name} is reported ${STATE_NAMES[state]} but its QEMU processes are [${pids.join(', ')}] (pidfile ${pidfile ?? 'none'})`);
+    if (active && (pids.length !== 1 || pids[0] !== pidfile))
+      violations.push(`${dom.name} is reported ${STATE_NAMES[state]} but its QEMU processes are [${pids.join(', ')}] (pidfile ${pidfile ?? 'none'})`);
     if (!active && pids.length > 0) violations.push(`${dom.name} is reported shut off but QEMU runs for it: pids ${pids.join(', ')}`);
     for (const file of await referencedFiles(dom)) referenced.add(file);
     for (const snapshot of await dom.listAllSnapshots()) {
@@ -141,7 +152,8 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
     if (!referenced.has(path)) violations.push(`unreferenced file ${path}`);
     const check = await checkImage(path, { shareLocks: true }).catch((error: Error) => ({ error: error.message }));
     if ('error' in check) violations.push(`qemu-img check ${path}: ${check.error}`);
-    else if (check['check-errors'] !== 0 || (check.corruptions ?? 0) !== 0 || (check.leaks ?? 0) !== 0) violations.push(`qemu-img check ${path}: ${JSON.stringify(check)}`);
+    else if (check['check-errors'] !== 0 || (check.corruptions ?? 0) !== 0 || (check.leaks ?? 0) !== 0)
+      violations.push(`qemu-img check ${path}: ${JSON.stringify(check)}`);
     const info = await imageInfo(path, { shareLocks: true }).catch(() => undefined);
     const tags = new Set((info?.snapshots ?? []).map((s) => s.name));
     const recorded = recordedTags.get(path) ?? new Set<string>();
@@ -178,7 +190,8 @@ async function checkQemu(dom: Domain, paths: KillPaths, violations: string[]): P
         violations.push(`${dom.name}/${target}: QEMU uses ${JSON.stringify(graph.disks[target]?.chain)}, the live XML says ${JSON.stringify(chain)}`);
       }
     }
-    if (graph.nodes.length !== 2 * layers) violations.push(`${dom.name}: ${graph.nodes.length} block nodes for ${layers} image layers: ${graph.nodes.join(', ')}`);
+    if (graph.nodes.length !== 2 * layers)
+      violations.push(`${dom.name}: ${graph.nodes.length} block nodes for ${layers} image layers: ${graph.nodes.join(', ')}`);
   } finally {
     await monitor.close();
   }

@@ -60,7 +60,11 @@ const clone = (m: DomainModel): DomainModel => ({ ...m, snapshots: new Map(m.sna
 
 function diskList(files: DomainFiles, domain: string, name: string, mode: 'internal' | 'external'): string {
   return files.targets
-    .map((t) => (mode === 'external' ? `<disk name='${t}' snapshot='external'><source file='${join(files.images, `${domain}-${t}.${name}`)}'/></disk>` : `<disk name='${t}' snapshot='internal'/>`))
+    .map((t) =>
+      mode === 'external'
+        ? `<disk name='${t}' snapshot='external'><source file='${join(files.images, `${domain}-${t}.${name}`)}'/></disk>`
+        : `<disk name='${t}' snapshot='internal'/>`,
+    )
     .join('');
 }
 
@@ -128,12 +132,40 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
       }));
     }
   } else {
-    add(2, () => ({ kind: 'destroy', domain: m.name, detail: '', changesProcess: true, run: (conn, ref) => conn.call('DomainDestroy', { domain: ref, flags: 0 }), after: (b) => ({ ...clone(b), state: 'shutoff' }) }));
+    add(2, () => ({
+      kind: 'destroy',
+      domain: m.name,
+      detail: '',
+      changesProcess: true,
+      run: (conn, ref) => conn.call('DomainDestroy', { domain: ref, flags: 0 }),
+      after: (b) => ({ ...clone(b), state: 'shutoff' }),
+    }));
     if (m.state === 'running') {
-      add(1, () => ({ kind: 'suspend', domain: m.name, detail: '', changesProcess: false, run: (conn, ref) => conn.call('DomainSuspend', { domain: ref }), after: (b) => ({ ...clone(b), state: 'paused' }) }));
-      add(0.5, () => ({ kind: 'shutdown', domain: m.name, detail: '', changesProcess: false, run: (conn, ref) => conn.call('DomainShutdown', { domain: ref, flags: 0 }), after: clone }));
+      add(1, () => ({
+        kind: 'suspend',
+        domain: m.name,
+        detail: '',
+        changesProcess: false,
+        run: (conn, ref) => conn.call('DomainSuspend', { domain: ref }),
+        after: (b) => ({ ...clone(b), state: 'paused' }),
+      }));
+      add(0.5, () => ({
+        kind: 'shutdown',
+        domain: m.name,
+        detail: '',
+        changesProcess: false,
+        run: (conn, ref) => conn.call('DomainShutdown', { domain: ref, flags: 0 }),
+        after: clone,
+      }));
     } else {
-      add(1, () => ({ kind: 'resume', domain: m.name, detail: '', changesProcess: false, run: (conn, ref) => conn.call('DomainResume', { domain: ref }), after: (b) => ({ ...clone(b), state: 'running' }) }));
+      add(1, () => ({
+        kind: 'resume',
+        domain: m.name,
+        detail: '',
+        changesProcess: false,
+        run: (conn, ref) => conn.call('DomainResume', { domain: ref }),
+        after: (b) => ({ ...clone(b), state: 'running' }),
+      }));
     }
     if (!crowded) {
       add(3, () => createOperation(m, files, name, 'live-external', random.chance(0.1)));
@@ -149,7 +181,12 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
     run: async (conn, ref) => {
       const xml = await conn.call('DomainGetXMLDesc', { domain: ref, flags: DomainXMLFlags.Inactive });
       const memory = xml.includes('>131072<') ? '163840' : '131072';
-      await conn.call('DomainDefineXML', { xml: xml.replace(/<memory unit='KiB'>\d+</, `<memory unit='KiB'>${memory}<`).replace(/<currentMemory unit='KiB'>\d+</, `<currentMemory unit='KiB'>${memory}<`), flags: 0 });
+      await conn.call('DomainDefineXML', {
+        xml: xml
+          .replace(/<memory unit='KiB'>\d+</, `<memory unit='KiB'>${memory}<`)
+          .replace(/<currentMemory unit='KiB'>\d+</, `<currentMemory unit='KiB'>${memory}<`),
+        flags: 0,
+      });
     },
     after: clone,
   }));

@@ -208,7 +208,8 @@ export interface XmlTarget extends HostileTarget {
 export async function runXmlCase(target: XmlTarget, c: XmlCase): Promise<void> {
   const client = await openRaw(target.tcpUrl, { headers: { authorization: `Bearer ${target.token}` } });
   const fail = (why: string, event?: RawEvent) => new Error(`${c.id}: ${why}${event ? `; got ${describe(event)}` : ''}`);
-  const result = (event: RawEvent) => (event.kind === 'message' ? (event.json as { result?: unknown; error?: { code: number; message: string; data?: { domain?: number } } }) : undefined);
+  const result = (event: RawEvent) =>
+    event.kind === 'message' ? (event.json as { result?: unknown; error?: { code: number; message: string; data?: { domain?: number } } }) : undefined;
   try {
     const opened = await client.call('ConnectOpen', { uri: target.nodeUri });
     if (!result(opened)?.result) throw fail('ConnectOpen failed', opened);
@@ -238,9 +239,7 @@ export async function runXmlCase(target: XmlTarget, c: XmlCase): Promise<void> {
     const name = 'created' in expect ? expect.created : expect.defined;
     if (ref.name !== name) throw fail(`expected the name to stay the string ${JSON.stringify(name)}`, reply);
     const check =
-      'created' in expect
-        ? await client.call('DomainSnapshotLookupByName', { domain: ref.domain, name })
-        : await client.call('DomainLookupByName', { name });
+      'created' in expect ? await client.call('DomainSnapshotLookupByName', { domain: ref.domain, name }) : await client.call('DomainLookupByName', { name });
     if ((result(check)?.result as { name?: unknown } | undefined)?.name !== name) throw fail('lookup by the same name failed', check);
   } finally {
     client.ws.terminate();

@@ -5,7 +5,8 @@ export function manySnapshotsNode(count: number, nameLength: number): string {
   const name = (i: number) => `s${i}-`.padEnd(nameLength, 'x');
   const snapshots = Array.from(
     { length: count },
-    (_, i) => `<test:domainsnapshot><name>${name(i)}</name><state>shutoff</state><creationTime>${1_600_000_000 + i}</creationTime><active>0</active></test:domainsnapshot>`,
+    (_, i) =>
+      `<test:domainsnapshot><name>${name(i)}</name><state>shutoff</state><creationTime>${1_600_000_000 + i}</creationTime><active>0</active></test:domainsnapshot>`,
   ).join('\n');
   return `<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
   <domain type='test'>

@@ -14,9 +14,7 @@ export type UpgradeTarget = { url: string } | { socketPath: string };
 export function rawUpgradeStatus(target: UpgradeTarget, extra: readonly RawHeader[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket: Socket =
-      'url' in target
-        ? connectTcp(Number(new URL(target.url).port), new URL(target.url).hostname)
-        : connectTcp({ path: target.socketPath });
+      'url' in target ? connectTcp(Number(new URL(target.url).port), new URL(target.url).hostname) : connectTcp({ path: target.socketPath });
     let answer = '';
     socket.setTimeout(10_000, () => {
       socket.destroy();

@@ -7,7 +7,6 @@ import { CommandError } from '../shell/shell-errors.js';
 import { domainArgument, domainOption } from './domain-argument.js';
 import { mapBounded } from './map-bounded.js';
 
-
 /** list's filter switches and their ConnectListAllDomains flags, in virsh's order (after --inactive and --all). */
 const LIST_FILTERS = [
   ['transient', ListDomains.Transient, 'list transient domains'],
@@ -43,7 +42,11 @@ const unescapeXml = (text: string) =>
 /** virsh's domain order: running domains by id, then the others by name, ignoring case. */
 function compareDomains(a: Domain, b: Domain): number {
   if (a.id === -1 && b.id === -1) {
-    const fold = (s: string) => Buffer.from(s.replace(/[A-Z]/g, (c) => c.toLowerCase()), 'utf8');
+    const fold = (s: string) =>
+      Buffer.from(
+        s.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+        'utf8',
+      );
     return Buffer.compare(fold(a.name), fold(b.name));
   }
   if (a.id === -1) return 1;
@@ -102,7 +105,9 @@ export const listCommand: CommandDefinition = {
       }
     });
     const titles = options.has('title') ? await mapBounded(domains, domainTitle) : [];
-    const rows = domains.flatMap((d, i) => (states[i] === undefined ? [] : [[idText(d), d.name, domainStateName(states[i]!), ...(options.has('title') ? [titles[i] ?? ''] : [])]]));
+    const rows = domains.flatMap((d, i) =>
+      states[i] === undefined ? [] : [[idText(d), d.name, domainStateName(states[i]!), ...(options.has('title') ? [titles[i] ?? ''] : [])]],
+    );
     out.print(formatTable(['Id', 'Name', 'State', ...(options.has('title') ? ['Title'] : [])], rows, !out.quiet));
   },
 };

@@ -14,7 +14,11 @@ const helpers = (): typeof XmlHelpers => xml!;
 const attribute = (el: XmlElement | undefined, name: string) => el?.attributes.get(name);
 
 /** The devices of the domain's XML (`--inactive`: the persistent definition), by element name. */
-async function devices(context: Parameters<CommandDefinition['run']>[0], options: Parameters<CommandDefinition['run']>[1], name: string): Promise<XmlElement[]> {
+async function devices(
+  context: Parameters<CommandDefinition['run']>[0],
+  options: Parameters<CommandDefinition['run']>[1],
+  name: string,
+): Promise<XmlElement[]> {
   xml ??= await import('@virtwire/client/xml');
   const { domain } = await domainArgument(context.connection, options);
   const text = await domain.getXMLDesc(options.has('inactive') ? DomainXMLFlags.Inactive : 0);
@@ -37,7 +41,11 @@ export const domblklistCommand: CommandDefinition = {
   group: 'monitor',
   summary: 'list all domain blocks',
   description: 'Get the summary of block devices for a domain.',
-  options: [domainOption(), switchOption('inactive', 'get inactive rather than running configuration'), switchOption('details', 'additionally display the type and device value')],
+  options: [
+    domainOption(),
+    switchOption('inactive', 'get inactive rather than running configuration'),
+    switchOption('details', 'additionally display the type and device value'),
+  ],
   async run(context, options) {
     const details = options.has('details');
     const rows = (await devices(context, options, 'disk')).map((disk) => {

@@ -1,19 +1,10 @@
 // define, undefine, start, destroy, suspend, resume and shutdown, with virsh's messages.
-import {
-  DomainCreateFlags,
-  DomainDestroyFlags,
-  DomainShutdownFlags,
-  DomainUndefineFlags,
-  ErrorNumber,
-  VirError,
-  type Domain,
-} from '@virtwire/client';
+import { DomainCreateFlags, DomainDestroyFlags, DomainShutdownFlags, DomainUndefineFlags, ErrorNumber, VirError, type Domain } from '@virtwire/client';
 import { type CommandContext, type CommandDefinition, switchOption } from '../shell/command-definition.js';
 import type { ParsedOptions } from '../shell/parsed-options.js';
 import { CommandError } from '../shell/shell-errors.js';
 import { domainArgument, type LookupKinds, domainOption } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
-
 
 /** Runs `action` on the named domain; on failure prints virsh's `Failed to VERB domain 'NAME'` before the daemon's error. */
 async function onDomain(
@@ -40,7 +31,10 @@ export const defineCommand: CommandDefinition = {
   group: 'domain',
   summary: "define (but don't start) a domain from an XML file",
   description: 'Define a persistent domain from an XML file; an existing definition is replaced.',
-  options: [{ name: 'file', type: 'data', required: true, help: 'file holding the domain XML' }, switchOption('validate', 'validate the XML against the schema')],
+  options: [
+    { name: 'file', type: 'data', required: true, help: 'file holding the domain XML' },
+    switchOption('validate', 'validate the XML against the schema'),
+  ],
   async run({ connection, out }, options) {
     const file = options.required('file');
     const xml = readXmlFile(file);
@@ -89,7 +83,12 @@ export const undefineCommand: CommandDefinition = {
       'keep-nvram': DomainUndefineFlags.KeepNvram,
     });
     // As virsh: a driver that does not know KEEP_NVRAM has no NVRAM to remove, so it undefines without it.
-    const undefine = (d: Domain) => retryWithout(() => d.undefine(flags), flags & DomainUndefineFlags.KeepNvram, () => d.undefine(flags & ~DomainUndefineFlags.KeepNvram));
+    const undefine = (d: Domain) =>
+      retryWithout(
+        () => d.undefine(flags),
+        flags & DomainUndefineFlags.KeepNvram,
+        () => d.undefine(flags & ~DomainUndefineFlags.KeepNvram),
+      );
     await onDomain(context, options, 'undefine', undefine, (name) => `Domain '${name}' has been undefined\n`);
   },
 };
@@ -120,7 +119,11 @@ export const startCommand: CommandDefinition = {
     if (domain.id !== -1) throw new CommandError('Domain is already active');
     try {
       // As virsh: FORCE_BOOT alone falls back to a plain start on a driver without it (there is no managed save to skip).
-      await retryWithout(() => domain.create(flags), flags === DomainCreateFlags.StartForceBoot ? flags : 0, () => domain.create(0));
+      await retryWithout(
+        () => domain.create(flags),
+        flags === DomainCreateFlags.StartForceBoot ? flags : 0,
+        () => domain.create(0),
+      );
     } catch (error) {
       context.out.error(`Failed to start domain '${given}'`);
       throw error;
@@ -138,7 +141,13 @@ export const destroyCommand: CommandDefinition = {
   options: [domainOption(), switchOption('graceful', 'terminate gracefully')],
   async run(context, options) {
     const flags = options.has('graceful') ? DomainDestroyFlags.Graceful : 0;
-    await onDomain(context, options, 'destroy', (d) => d.destroy(flags), (name) => `Domain '${name}' destroyed\n`);
+    await onDomain(
+      context,
+      options,
+      'destroy',
+      (d) => d.destroy(flags),
+      (name) => `Domain '${name}' destroyed\n`,
+    );
   },
 };
 
@@ -149,7 +158,14 @@ export const suspendCommand: CommandDefinition = {
   summary: 'suspend a domain',
   description: 'Pause a running domain.',
   options: [domainOption()],
-  run: (context, options) => onDomain(context, options, 'suspend', (d) => d.suspend(), (name) => `Domain '${name}' suspended\n`),
+  run: (context, options) =>
+    onDomain(
+      context,
+      options,
+      'suspend',
+      (d) => d.suspend(),
+      (name) => `Domain '${name}' suspended\n`,
+    ),
 };
 
 /** `resume DOMAIN`. */
@@ -159,7 +175,14 @@ export const resumeCommand: CommandDefinition = {
   summary: 'resume a domain',
   description: 'Resume a paused domain.',
   options: [domainOption()],
-  run: (context, options) => onDomain(context, options, 'resume', (d) => d.resume(), (name) => `Domain '${name}' resumed\n`),
+  run: (context, options) =>
+    onDomain(
+      context,
+      options,
+      'resume',
+      (d) => d.resume(),
+      (name) => `Domain '${name}' resumed\n`,
+    ),
 };
 
 /** shutdown's `--mode` words and their flags. */
@@ -189,7 +212,13 @@ export const shutdownCommand: CommandDefinition = {
       }
       flags |= bit;
     }
-    await onDomain(context, options, 'shutdown', (d) => d.shutdown(flags), (name) => `Domain '${name}' is being shutdown\n`);
+    await onDomain(
+      context,
+      options,
+      'shutdown',
+      (d) => d.shutdown(flags),
+      (name) => `Domain '${name}' is being shutdown\n`,
+    );
   },
 };
 
@@ -210,7 +239,13 @@ export const rebootCommand: CommandDefinition = {
       }
       flags |= bit;
     }
-    await onDomain(context, options, 'reboot', (d) => d.reboot(flags), (name) => `Domain '${name}' is being rebooted\n`);
+    await onDomain(
+      context,
+      options,
+      'reboot',
+      (d) => d.reboot(flags),
+      (name) => `Domain '${name}' is being rebooted\n`,
+    );
   },
 };
 
@@ -222,6 +257,12 @@ export const resetCommand: CommandDefinition = {
   description: 'Reset the target domain as if by power button',
   options: [domainOption()],
   async run(context, options) {
-    await onDomain(context, options, 'reset', (d) => d.reset(), (name) => `Domain '${name}' was reset\n`);
+    await onDomain(
+      context,
+      options,
+      'reset',
+      (d) => d.reset(),
+      (name) => `Domain '${name}' was reset\n`,
+    );
   },
 };

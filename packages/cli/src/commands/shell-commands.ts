@@ -40,15 +40,19 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-const xmlEscape = (word: string) => word.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
+const xmlEscape = (word: string) =>
+  word.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
 
 /** `a,b,,c` -> `a`, `b,c` (virsh's comma lists: a doubled comma is a comma). */
 function splitCommas(word: string): string[] {
-  return word.split(/,(?!,)/).reduce<string[]>((parts, piece, i, all) => {
-    if (i > 0 && all[i - 1]!.endsWith(',')) parts[parts.length - 1] += piece;
-    else parts.push(piece);
-    return parts;
-  }, []).map((part) => part.replaceAll(',,', ','));
+  return word
+    .split(/,(?!,)/)
+    .reduce<string[]>((parts, piece, i, all) => {
+      if (i > 0 && all[i - 1]!.endsWith(',')) parts[parts.length - 1] += piece;
+      else parts.push(piece);
+      return parts;
+    }, [])
+    .map((part) => part.replaceAll(',,', ','));
 }
 
 /** `echo [--shell] [--xml] [--err] [--split] STRING...`: prints its arguments. */
@@ -61,7 +65,7 @@ export const echoCommand: CommandDefinition = {
     switchOption('shell', 'escape for shell use'),
     switchOption('xml', 'escape for XML use'),
     switchOption('err', 'output to stderr'),
-    switchOption('split', 'split each argument on \',\'; \',,\' is an escape sequence'),
+    switchOption('split', "split each argument on ','; ',,' is an escape sequence"),
     { name: 'string', type: 'argv', help: 'arguments to echo' },
   ],
   needsConnection: false,

@@ -4,7 +4,6 @@ import { type CommandDefinition, switchOption } from '../shell/command-definitio
 import { domainArgument, domainOption } from './domain-argument.js';
 import { snapshotArgument } from './snapshot-argument.js';
 
-
 /**
  * `snapshot-revert DOMAIN {SNAPSHOTNAME | --current} [--running | --paused] [--force] [--reset-nvram]`.
  * `--force` is applied lazily, as virsh does: the revert is tried without FORCE and retried with it

@@ -1,11 +1,5 @@
 // snapshot-info, snapshot-dumpxml, snapshot-parent and snapshot-current, with virsh's output and messages.
-import {
-  DomainSnapshotCreateFlags as Create,
-  DomainSnapshotListFlags as List,
-  DomainSnapshotXMLFlags,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/client';
+import { DomainSnapshotCreateFlags as Create, DomainSnapshotListFlags as List, DomainSnapshotXMLFlags, ErrorNumber, VirError } from '@virtwire/client';
 import type { CommandDefinition, OptionDefinition } from '../shell/command-definition.js';
 import { CommandError } from '../shell/shell-errors.js';
 import { domainArgument, domainOption } from './domain-argument.js';
@@ -21,11 +15,7 @@ export const snapshotInfoCommand: CommandDefinition = {
   group: 'snapshot',
   summary: 'snapshot information',
   description: 'Print basic facts about a snapshot.',
-  options: [
-    domainOption(),
-    { name: 'snapshotname', type: 'string', help: 'snapshot name' },
-    { name: 'current', type: 'bool', help: 'the current snapshot' },
-  ],
+  options: [domainOption(), { name: 'snapshotname', type: 'string', help: 'snapshot name' }, { name: 'current', type: 'bool', help: 'the current snapshot' }],
   async run({ connection, out }, options) {
     const { domain } = await domainArgument(connection, options);
     const snapshot = await snapshotArgument(domain, options, 'snapshotname', true);

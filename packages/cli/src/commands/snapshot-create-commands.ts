@@ -6,7 +6,6 @@ import { domainArgument, domainOption } from './domain-argument.js';
 import { readXmlFile } from './read-xml-file.js';
 import { buildSnapshotXml } from './snapshot-spec.js';
 
-
 /** The create switches: each one's DomainSnapshotCreateXML flag and help, written once for both commands. */
 const CREATE_SWITCHES = [
   ['redefine', Create.Redefine, 'install metadata of an existing snapshot instead of taking one'],
@@ -44,11 +43,7 @@ export const snapshotCreateCommand: CommandDefinition = {
   group: 'snapshot',
   summary: 'Create a snapshot from XML',
   description: 'Create a snapshot (disk and RAM) from an XML file, or an empty definition without one.',
-  options: [
-    domainOption(),
-    { name: 'xmlfile', type: 'string', help: 'file holding the <domainsnapshot> XML' },
-    ...createSwitches(),
-  ],
+  options: [domainOption(), { name: 'xmlfile', type: 'string', help: 'file holding the <domainsnapshot> XML' }, ...createSwitches()],
   async run(context, options) {
     const flags = createFlags(options);
     const { domain } = await domainArgument(context.connection, options);

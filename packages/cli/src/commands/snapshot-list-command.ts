@@ -11,7 +11,6 @@ import { mapBounded } from './map-bounded.js';
 import { snapshotArgument } from './snapshot-argument.js';
 import { snapshotXmlFacts } from './snapshot-xml-facts.js';
 
-
 /** Pairs virsh refuses together, checked in virsh's order. */
 const EXCLUSIVE_PAIRS = [
   ['tree', 'name'],
@@ -55,7 +54,11 @@ function listFlags(options: ParsedOptions): number {
 
 /** Folds ASCII letters and compares as bytes, like virsh's strcasecmp-based sorter. */
 function compareNames(a: string, b: string): number {
-  const fold = (s: string) => Buffer.from(s.replace(/[A-Z]/g, (c) => c.toLowerCase()), 'utf8');
+  const fold = (s: string) =>
+    Buffer.from(
+      s.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+      'utf8',
+    );
   return Buffer.compare(fold(a), fold(b));
 }
 
@@ -103,7 +106,10 @@ export const snapshotListCommand: CommandDefinition = {
     const snapshots = start ? await start.listAllChildren(flags) : await domain.listAllSnapshots(flags);
 
     if (tree) {
-      const entries = (await mapBounded(snapshots, async (s) => ({ name: s.name, parent: await parentName(s) }))) as { name: string; parent: string | undefined }[];
+      const entries = (await mapBounded(snapshots, async (s) => ({ name: s.name, parent: await parentName(s) }))) as {
+        name: string;
+        parent: string | undefined;
+      }[];
       if (start) entries.push({ name: start.name, parent: undefined });
       if (!(flags & List.Topological)) entries.sort((a, b) => compareNames(a.name, b.name));
       context.out.print(formatTree(entries));
@@ -129,6 +135,12 @@ export const snapshotListCommand: CommandDefinition = {
       return row;
     });
     const header = withParent ? ['Name', 'Creation Time', 'State', 'Parent'] : ['Name', 'Creation Time', 'State'];
-    context.out.print(formatTable(header, rows.filter((r): r is string[] => r !== undefined), !context.out.quiet));
+    context.out.print(
+      formatTable(
+        header,
+        rows.filter((r): r is string[] => r !== undefined),
+        !context.out.quiet,
+      ),
+    );
   },
 };

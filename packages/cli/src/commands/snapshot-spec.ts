@@ -35,7 +35,11 @@ export function splitSpec(text: string): string[] {
 }
 
 /** Takes `key=value` fields, each key at most once, in any order. */
-function takeKeys(fields: readonly string[], keys: readonly string[], fallback?: (field: string, values: Map<string, string>) => boolean): Map<string, string> | undefined {
+function takeKeys(
+  fields: readonly string[],
+  keys: readonly string[],
+  fallback?: (field: string, values: Map<string, string>) => boolean,
+): Map<string, string> | undefined {
   const values = new Map<string, string>();
   for (const field of fields) {
     const key = keys.find((k) => field.startsWith(`${k}=`) && !values.has(k));

@@ -15,11 +15,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   const measured = withHeader ? [header, ...rows] : rows;
   const widths = header.map((_, i) => Math.max(0, ...measured.map((r) => displayWidth(r[i] ?? ''))));
   const line = (cells: readonly string[]) =>
-    ' ' +
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - displayWidth(cell))))
-      .join('   ') +
-    '\n';
+    ' ' + cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - displayWidth(cell)))).join('   ') + '\n';
   let out = '';
   if (withHeader) {
     out += line(header);

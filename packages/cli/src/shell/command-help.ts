@@ -17,8 +17,7 @@ function synopsisPart(option: OptionDefinition): string {
 
 /** One option in the OPTIONS list, its form padded to 15 columns then two spaces. */
 function optionLine(option: OptionDefinition): string {
-  const form =
-    option.type === 'bool' ? `--${option.name}` : option.type === 'string' ? `--${option.name} <string>` : `[--${option.name}] <string>`;
+  const form = option.type === 'bool' ? `--${option.name}` : option.type === 'string' ? `--${option.name} <string>` : `[--${option.name}] <string>`;
   return `    ${form.padEnd(15)}  ${option.help}\n`;
 }
 

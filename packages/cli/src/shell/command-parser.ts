@@ -104,7 +104,9 @@ function parseOne(name: string, reader: WordReader, commands: ReadonlyMap<string
   const missing = definition.options.filter((o) => o.required && !seen.has(o));
   if (missing.length > 0) {
     throw new CommandLineError(
-      missing.map((o) => (o.namedOnly ? `command '${definition.name}' requires --${o.name} option` : `command '${definition.name}' requires <${o.name}> option`)),
+      missing.map((o) =>
+        o.namedOnly ? `command '${definition.name}' requires --${o.name} option` : `command '${definition.name}' requires <${o.name}> option`,
+      ),
     );
   }
   return { definition, options: new ParsedOptions(given) };

@@ -66,7 +66,11 @@ async function runLine(session: ShellSession, line: string): Promise<void> {
  * line editor gives history (kept in {@link historyFile}) and completion from the command table;
  * from a pipe each line is echoed after the prompt, as virsh's readline echoes it.
  */
-export async function runLineShell(session: ShellSession, io: LineShellIo, options: { quiet: boolean; readOnly: boolean; commands: readonly CommandDefinition[] }): Promise<number> {
+export async function runLineShell(
+  session: ShellSession,
+  io: LineShellIo,
+  options: { quiet: boolean; readOnly: boolean; commands: readonly CommandDefinition[] },
+): Promise<number> {
   if (!options.quiet) io.stdout.write(WELCOME);
   const terminal = io.stdin.isTTY === true && typeof (io.stdout as Partial<NodeJS.WritableStream>).on === 'function';
   if (terminal) return runTerminal(session, io, options);

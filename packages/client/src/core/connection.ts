@@ -342,7 +342,11 @@ export class Connection {
    * `snapshot`), about `options.domain` only when given; resolves to the subscription (close it to
    * stop).
    */
-  async on(name: string, listener: (event: DomainEventParams) => void, options: { domain?: { ref: DomainRef } | DomainRef } = {}): Promise<DomainEventSubscription> {
+  async on(
+    name: string,
+    listener: (event: DomainEventParams) => void,
+    options: { domain?: { ref: DomainRef } | DomainRef } = {},
+  ): Promise<DomainEventSubscription> {
     const id = domainEventNames.find(([n]) => n === name)?.[1];
     if (id === undefined) throw new TypeError(`unknown event type ${name}`);
     const subscription = await this.domainEventRegisterAny(id, options.domain ?? null);

@@ -8,8 +8,7 @@ import { flagConstantName, type FlagSet } from './flag-set.js';
  * `VIR_EXCLUSIVE_FLAGS_GOTO(a, b)` (src/internal.h).
  */
 export type FlagRule =
-  | { readonly kind: 'requires'; readonly flag: number; readonly requires: number }
-  | { readonly kind: 'exclusive'; readonly a: number; readonly b: number };
+  { readonly kind: 'requires'; readonly flag: number; readonly requires: number } | { readonly kind: 'exclusive'; readonly a: number; readonly b: number };
 
 /** `flag` may only be given together with `required`. */
 export const requires = (flag: number, required: number): FlagRule => ({ kind: 'requires', flag, requires: required });
@@ -32,20 +31,10 @@ export function checkFlagRules(flags: number, rules: readonly FlagRule[], contex
   const name = (bit: number) => flagConstantName(context.set, bit);
   for (const rule of rules) {
     if (rule.kind === 'requires' && flags & rule.flag && !(flags & rule.requires)) {
-      return VirError.invalidArg(
-        context.errorDomain,
-        context.functionName,
-        'ctl',
-        `Flag '${name(rule.requires)}' is required by flag '${name(rule.flag)}'`,
-      );
+      return VirError.invalidArg(context.errorDomain, context.functionName, 'ctl', `Flag '${name(rule.requires)}' is required by flag '${name(rule.flag)}'`);
     }
     if (rule.kind === 'exclusive' && flags & rule.a && flags & rule.b) {
-      return VirError.invalidArg(
-        context.errorDomain,
-        context.functionName,
-        'ctl',
-        `Flags '${name(rule.a)}' and '${name(rule.b)}' are mutually exclusive`,
-      );
+      return VirError.invalidArg(context.errorDomain, context.functionName, 'ctl', `Flags '${name(rule.a)}' and '${name(rule.b)}' are mutually exclusive`);
     }
   }
   return undefined;
@@ -53,11 +42,5 @@ export function checkFlagRules(flags: number, rules: readonly FlagRule[], contex
 
 /** libvirt's `virCheckFlags` error: `unsupported flags (0x<bits>) in function <driver function>`. */
 export function unsupportedFlagsError(bits: number, functionName: string, errorDomain: number): VirError {
-  return VirError.invalidArg(
-    errorDomain,
-    functionName,
-    'flags',
-    `unsupported flags (0x${bits.toString(16)}) in function ${functionName}`,
-  );
+  return VirError.invalidArg(errorDomain, functionName, 'flags', `unsupported flags (0x${bits.toString(16)}) in function ${functionName}`);
 }
-

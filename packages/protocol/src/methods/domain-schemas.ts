@@ -56,7 +56,10 @@ export const domainSchemas = {
   DomainGetJobInfo: { params: domainOnly, result: DomainJobInfoSchema },
   DomainAbortJob: { params: domainOnly, result: z.null() },
   DomainGetJobStats: { params: domainAndFlags, result: z.strictObject({ type: z.number().int(), params: JobStatsFieldsSchema }) },
-  DomainDefineXML: { params: z.strictObject({ xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema, requestKey: RequestKeySchema }), result: DomainRefSchema },
+  DomainDefineXML: {
+    params: z.strictObject({ xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema, requestKey: RequestKeySchema }),
+    result: DomainRefSchema,
+  },
   DomainUndefine: { params: domainChange, result: z.null() },
   DomainCreate: { params: domainChange, result: z.null() },
   DomainDestroy: { params: domainChange, result: z.null() },

@@ -13,4 +13,12 @@ import { storageSchemas } from './storage-schemas.js';
  * The schemas of every method in the method table, and of nothing else: each group's `satisfies`
  * refuses a missing or a stray name at compile time.
  */
-export const methodSchemas = { ...connectSchemas, ...domainSchemas, ...snapshotSchemas, ...storageSchemas, ...eventSchemas, ...discoverySchemas, ...consoleSchemas } satisfies Record<MethodName, MethodSchema>;
+export const methodSchemas = {
+  ...connectSchemas,
+  ...domainSchemas,
+  ...snapshotSchemas,
+  ...storageSchemas,
+  ...eventSchemas,
+  ...discoverySchemas,
+  ...consoleSchemas,
+} satisfies Record<MethodName, MethodSchema>;

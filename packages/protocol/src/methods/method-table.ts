@@ -11,7 +11,15 @@ import { snapshotMethods } from './snapshot-methods.js';
 import { storageMethods } from './storage-methods.js';
 
 /** Every method virtwire speaks, by wire name (the libvirt API name without `vir`); zod-free, so the SDK can carry it. */
-export const methods = { ...connectMethods, ...domainMethods, ...snapshotMethods, ...storageMethods, ...eventMethods, ...discoveryMethods, ...consoleMethods } satisfies Record<string, MethodSpec>;
+export const methods = {
+  ...connectMethods,
+  ...domainMethods,
+  ...snapshotMethods,
+  ...storageMethods,
+  ...eventMethods,
+  ...discoveryMethods,
+  ...consoleMethods,
+} satisfies Record<string, MethodSpec>;
 
 /** A method's wire name. */
 export type MethodName = keyof typeof methods;

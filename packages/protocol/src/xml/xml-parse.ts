@@ -42,7 +42,9 @@ const LIBXML2_WORDING: ReadonlyArray<[RegExp, (match: RegExpExecArray) => string
 
 /** The entity or character reference that ends at (code point) `position` of `xml`, without `&` and `;`. */
 function referenceBefore(xml: string, position: number): string {
-  const before = Array.from(xml.slice(0, position * 2)).slice(0, position).join('');
+  const before = Array.from(xml.slice(0, position * 2))
+    .slice(0, position)
+    .join('');
   return /&([^&;<\s]{0,64});?$/.exec(before)?.[1] ?? '';
 }
 
@@ -172,7 +174,8 @@ export function parseXmlDocument(xml: string, kind: XmlDocumentKind): XmlElement
   }
   if (failure) throw syntaxError(kind, failure.line, failure.message);
   const root = roots[0];
-  if (roots.length !== 1 || !root) throw syntaxError(kind, 1, roots.length === 0 ? "Start tag expected, '<' not found" : 'Extra content at the end of the document');
+  if (roots.length !== 1 || !root)
+    throw syntaxError(kind, 1, roots.length === 0 ? "Start tag expected, '<' not found" : 'Extra content at the end of the document');
   if (root.name !== kind.root) {
     throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Xml, `expecting root element of '${kind.root}', not '${root.name}'`);
   }

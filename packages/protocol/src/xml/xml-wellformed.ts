@@ -89,7 +89,7 @@ export function findWellFormednessError(text: string): WellFormednessError | und
     const at = pos;
     pos++;
     const name = readName();
-    if (name === '') fail("StartTag: invalid element name");
+    if (name === '') fail('StartTag: invalid element name');
     for (;;) {
       const before = pos;
       skipSpace();
@@ -142,7 +142,7 @@ export function findWellFormednessError(text: string): WellFormednessError | und
         pos += 2;
         const name = readName();
         skipSpace();
-        if (text[pos] !== '>') fail('expected \'>\'');
+        if (text[pos] !== '>') fail("expected '>'");
         pos++;
         const open = stack.pop()!;
         if (name !== open.name) fail(`Opening and ending tag mismatch: ${open.name} line ${lineAt(text, open.at)} and ${name}`);

@@ -11,7 +11,11 @@ const unsupported = (detail: string) => VirError.report(ErrorNumber.ConfigUnsupp
  */
 export function checkAlignedDiskCount(domainDisks: number, maxSnapshotDisks: number, errorDomain: number): void {
   if (domainDisks > maxSnapshotDisks) {
-    throw VirError.report(ErrorNumber.XmlError, errorDomain, `snapshot would cover the domain's ${domainDisks} disks; this daemon accepts at most ${maxSnapshotDisks}`);
+    throw VirError.report(
+      ErrorNumber.XmlError,
+      errorDomain,
+      `snapshot would cover the domain's ${domainDisks} disks; this daemon accepts at most ${maxSnapshotDisks}`,
+    );
   }
 }
 

@@ -1,17 +1,6 @@
 // REDEFINE: install or replace snapshot metadata from dumped XML (libvirt's virDomainSnapshotRedefinePrep).
-import {
-  DomainSnapshotCreateFlags as Create,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/protocol';
-import {
-  childText,
-  DomainDefinition,
-  isExternalSnapshot,
-  type SnapshotDef,
-  type XmlElement,
-} from '@virtwire/protocol/xml';
+import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { childText, DomainDefinition, isExternalSnapshot, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
 import { checkAbiStability } from './domain-abi.js';
 import { alignSnapshotDisks } from './snapshot-disk-alignment.js';
 import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
@@ -35,11 +24,7 @@ const isOnline = (state: string | undefined) => state === 'running' || state ===
  * keeps its kind; then replaces it in place (children kept) or adds it. Current changes only with CURRENT.
  * No disk is touched.
  */
-export function redefineSnapshot(
-  domain: RedefineTarget,
-  parsed: SnapshotDef,
-  flags: number,
-): { def: SnapshotDef & { name: string }; node: SnapshotNode } {
+export function redefineSnapshot(domain: RedefineTarget, parsed: SnapshotDef, flags: number): { def: SnapshotDef & { name: string }; node: SnapshotNode } {
   const def = parsed as SnapshotDef & { name: string };
   const tree = domain.snapshots;
   const existing = tree.get(def.name);
@@ -60,7 +45,8 @@ export function redefineSnapshot(
     if (uuid !== undefined && uuid !== domain.uuid) {
       throw invalidArg(ErrorDomain.DomainSnapshot, `definition for snapshot ${def.name} must use uuid ${domain.uuid}`);
     }
-    if (!def.domain.attributes.has('type')) delete def.domain; // old-style <domain><uuid/></domain>
+    if (!def.domain.attributes.has('type'))
+      delete def.domain; // old-style <domain><uuid/></domain>
     else if (domain.shareRedefinedDomain) def.domain = domain.shareRedefinedDomain(def.domain);
   }
   if (existing) {

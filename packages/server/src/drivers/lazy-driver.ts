@@ -40,7 +40,11 @@ export class LazyDriver implements HypervisorDriver {
       driver = await this.start();
     } catch (error) {
       if (VirError.is(error)) throw error;
-      throw VirError.report(ErrorNumber.InternalError, this.spec.errorDomain, `the ${this.scheme} driver failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      throw VirError.report(
+        ErrorNumber.InternalError,
+        this.spec.errorDomain,
+        `the ${this.scheme} driver failed to start: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return driver.open(uri, readOnly);
   }
@@ -59,4 +63,3 @@ export class LazyDriver implements HypervisorDriver {
     return this.started;
   }
 }
-

@@ -48,7 +48,12 @@ export class EventSubscriptions {
    */
   register(bus: DomainEventBus, eventID: number, domain: DomainRef | null): number {
     if (eventID < 0) {
-      throw VirError.invalidArg(ErrorDomain.Domain, 'virConnectDomainEventRegisterAny', 'eventID', 'eventID in virConnectDomainEventRegisterAny must be zero or greater');
+      throw VirError.invalidArg(
+        ErrorDomain.Domain,
+        'virConnectDomainEventRegisterAny',
+        'eventID',
+        'eventID in virConnectDomainEventRegisterAny must be zero or greater',
+      );
     }
     if (!isDomainEventId(eventID)) {
       throw VirError.invalidArg(

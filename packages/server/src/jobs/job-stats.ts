@@ -37,7 +37,12 @@ export function completedJobFields(job: CompletedJob): JobStatsFields {
  * jobs report no progress figures) or NONE without fields; with `completed`, the last completed
  * job (COMPLETED or FAILED) or NONE when none is remembered.
  */
-export function domainJobStats(running: RunningJob | undefined, completed: CompletedJob | undefined, wantCompleted: boolean, now = performance.now()): { type: number; params: JobStatsFields } {
+export function domainJobStats(
+  running: RunningJob | undefined,
+  completed: CompletedJob | undefined,
+  wantCompleted: boolean,
+  now = performance.now(),
+): { type: number; params: JobStatsFields } {
   if (wantCompleted) {
     if (!completed) return { type: DomainJobType.None, params: {} };
     return { type: completed.success ? DomainJobType.Completed : DomainJobType.Failed, params: completedJobFields(completed) };

@@ -77,7 +77,6 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
   }
 }
 
-
 /** The jobs whose end a driver with `jobCompletedEvents` announces: libvirt's qemu snapshot jobs. */
 const SNAPSHOT_JOBS: ReadonlySet<number> = new Set([DomainJobOperation.Snapshot, DomainJobOperation.SnapshotRevert, DomainJobOperation.SnapshotDelete]);
 
@@ -164,7 +163,12 @@ export class Dispatcher {
   ): Promise<unknown> {
     if (domain === undefined) return handler(params, this.callContext(session));
     let completed: CompletedJob | undefined;
-    const result = await this.jobs.run(this.jobKey(driver, domain), name, (job) => handler(params, { ...this.callContext(session), job }), (job) => (completed = job));
+    const result = await this.jobs.run(
+      this.jobKey(driver, domain),
+      name,
+      (job) => handler(params, { ...this.callContext(session), job }),
+      (job) => (completed = job),
+    );
     if (driver.jobCompletedEvents && completed && SNAPSHOT_JOBS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
     return result;
   }
@@ -247,7 +251,8 @@ export class Dispatcher {
       const connection = session.driver!;
       // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats
       const unknown = flags & ~DomainGetJobStatsFlags.Completed;
-      if (unknown) throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
+      if (unknown)
+        throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
       await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       const key = this.jobKey(connection, domain.uuid.toLowerCase());
       return domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), (flags & DomainGetJobStatsFlags.Completed) !== 0);

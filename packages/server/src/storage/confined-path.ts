@@ -33,7 +33,7 @@ const PROBLEM_TEXT: Readonly<Record<ConfinementProblem, string>> = {
   'outside-node-directories': 'is not in a directory this daemon serves test configurations from',
   'parent-missing': 'has no existing parent directory',
   'symlinked-parent': 'has a symbolic link among its parent directories',
-  'symlink': 'is a symbolic link',
+  symlink: 'is a symbolic link',
   'not-regular-file': 'is not a regular file',
 };
 

@@ -75,7 +75,10 @@ export function upgradeHandler(listener: OpenListener, context: UpgradeContext) 
           return;
         }
         if (context.openConnectionsOf(principalKey(outcome.principal)) >= context.maxConnectionsPerPrincipal) {
-          log.warn({ peer: admitted.peer, principal: outcome.principal.name, limit: context.maxConnectionsPerPrincipal }, 'connection limit of this principal reached; refusing');
+          log.warn(
+            { peer: admitted.peer, principal: outcome.principal.name, limit: context.maxConnectionsPerPrincipal },
+            'connection limit of this principal reached; refusing',
+          );
           refuseUpgrade(socket, 503, 'Service Unavailable (too many connections for these credentials)');
           return;
         }
@@ -110,7 +113,8 @@ async function authorize(listener: OpenListener, context: UpgradeContext, reques
   }
   const origin = presentedOrigin(request);
   if (origin === 'conflict') return { refuse: [403, 'Forbidden (origin not allowed)'] };
-  if (origin !== undefined && !context.allowedOrigins.has(origin) && !context.ownOrigin?.(listener, request, origin)) return { refuse: [403, 'Forbidden (origin not allowed)'], origin };
+  if (origin !== undefined && !context.allowedOrigins.has(origin) && !context.ownOrigin?.(listener, request, origin))
+    return { refuse: [403, 'Forbidden (origin not allowed)'], origin };
   if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
   const presented = presentedToken(request);
   if (presented.kind !== 'token') return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };

@@ -33,7 +33,10 @@ describe.skipIf(!hasQemu)('block commit', () => {
 
     const { value: result, ms } = await timed(() => commitActiveLayerLive(guest.qmp, { target: 'vda' }));
     console.info(`[qemu-engine] live active block-commit (64 KiB dirty): ${ms.toFixed(1)} ms`);
-    expect(result).toMatchObject({ ok: true, disks: [{ target: 'vda', outcome: 'done', previousNode: 'vda-g1-fmt', newNode: 'vda-fmt', overlayPath: box.path('live/ov.qcow2') }] });
+    expect(result).toMatchObject({
+      ok: true,
+      disks: [{ target: 'vda', outcome: 'done', previousNode: 'vda-g1-fmt', newNode: 'vda-fmt', overlayPath: box.path('live/ov.qcow2') }],
+    });
     const after = await graphState(guest.qmp);
     expect(after.active.vda).toBe('vda-fmt');
     expect(after.nodes).toEqual(['vda-file', 'vda-fmt']);
@@ -57,7 +60,12 @@ describe.skipIf(!hasQemu)('block commit', () => {
 
   it('live: a disk without a backing layer is refused before anything happens', async () => {
     const guest = await box.launch('nobacking', [{ target: 'vda', path: await box.image('nb.qcow2'), format: 'qcow2' }]);
-    expect(await commitActiveLayerLive(guest.qmp, { target: 'vda' })).toMatchObject({ ok: false, step: 'live-commit:validate', rolledBack: true, error: { code: 'no-backing-layer' } });
+    expect(await commitActiveLayerLive(guest.qmp, { target: 'vda' })).toMatchObject({
+      ok: false,
+      step: 'live-commit:validate',
+      rolledBack: true,
+      error: { code: 'no-backing-layer' },
+    });
   });
 
   it('offline: qemu-img commit merges the overlay into its backing file', async () => {

@@ -141,10 +141,14 @@ export function imageHasPattern(file: string, pattern: number, length = '64k'): 
 /** -blockdev/-device arguments for a qcow2 disk whose file layer is blkdebug: the first cluster allocation arms an EIO. */
 export function blkdebugDiskArgs(target: string, file: string): string[] {
   return [
-    '-blockdev', JSON.stringify({ driver: 'file', filename: file, 'node-name': `${target}-real`, 'auto-read-only': true, discard: 'unmap' }),
-    '-blockdev', JSON.stringify({ driver: 'blkdebug', 'node-name': `${target}-file`, image: `${target}-real`, 'inject-error': [{ event: 'cluster_alloc', once: true }] }),
-    '-blockdev', JSON.stringify({ 'node-name': `${target}-fmt`, 'read-only': false, driver: 'qcow2', file: `${target}-file`, backing: null }),
-    '-device', `virtio-blk-pci,drive=${target}-fmt,id=${target}`,
+    '-blockdev',
+    JSON.stringify({ driver: 'file', filename: file, 'node-name': `${target}-real`, 'auto-read-only': true, discard: 'unmap' }),
+    '-blockdev',
+    JSON.stringify({ driver: 'blkdebug', 'node-name': `${target}-file`, image: `${target}-real`, 'inject-error': [{ event: 'cluster_alloc', once: true }] }),
+    '-blockdev',
+    JSON.stringify({ 'node-name': `${target}-fmt`, 'read-only': false, driver: 'qcow2', file: `${target}-file`, backing: null }),
+    '-device',
+    `virtio-blk-pci,drive=${target}-fmt,id=${target}`,
   ];
 }
 

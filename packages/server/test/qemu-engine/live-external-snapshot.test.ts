@@ -1,13 +1,7 @@
 // Atomic live external disk-only snapshots against real QEMU guests: rollback on EROFS, ENOSPC, failpoints, transaction errors.
 import { promises as fs } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LIVE_EXTERNAL_FAILPOINTS,
-  QmpError,
-  createImage,
-  createLiveExternalSnapshot,
-  imageBackingChain,
-} from '../../src/drivers/qemu/engine/index.js';
+import { LIVE_EXTERNAL_FAILPOINTS, QmpError, createImage, createLiveExternalSnapshot, imageBackingChain } from '../../src/drivers/qemu/engine/index.js';
 import type { QemuProcess } from '../../src/drivers/qemu/engine/index.js';
 import { MiB, Sandbox, canMount, checkClean, fillUp, graphState, guestWrite, hasQemu, imageHasPattern, listTree } from './helpers.js';
 
@@ -34,10 +28,14 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
   async function twoDiskGuest(name: string, startState: 'paused' | 'running' = 'paused'): Promise<QemuProcess> {
     base0 = await box.image(`${name}/base0.qcow2`);
     base1 = await box.image(`${name}/base1.qcow2`);
-    guest = await box.launch(name, [
-      { target: 'vda', path: base0, format: 'qcow2' },
-      { target: 'vdb', path: base1, format: 'qcow2' },
-    ], { startState });
+    guest = await box.launch(
+      name,
+      [
+        { target: 'vda', path: base0, format: 'qcow2' },
+        { target: 'vdb', path: base1, format: 'qcow2' },
+      ],
+      { startState },
+    );
     return guest;
   }
 
@@ -59,7 +57,10 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     expect(result.step).toBe('live-external:reserve-files');
     expect((result.error as NodeJS.ErrnoException).code).toBe('EROFS');
     expect(result.rolledBack).toBe(true);
-    expect(result.disks.map((d) => [d.target, d.outcome])).toEqual([['vda', 'rolled-back'], ['vdb', 'untouched']]);
+    expect(result.disks.map((d) => [d.target, d.outcome])).toEqual([
+      ['vda', 'rolled-back'],
+      ['vdb', 'untouched'],
+    ]);
     expect(await graphState(guest.qmp)).toEqual(graphBefore);
     expect(await listTree(box.root)).toEqual(filesBefore);
   });
@@ -71,14 +72,20 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
       { target: 'vda', overlayPath: `${dir}/ov0.qcow2` },
       { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` },
     ]);
-    expect(result).toMatchObject({ ok: true, disks: [
-      { target: 'vda', outcome: 'done', previousNode: 'vda-fmt', newNode: 'vda-g1-fmt', overlayPath: `${dir}/ov0.qcow2` },
-      { target: 'vdb', outcome: 'done', previousNode: 'vdb-fmt', newNode: 'vdb-g1-fmt', overlayPath: `${dir}/ov1.qcow2` },
-    ] });
+    expect(result).toMatchObject({
+      ok: true,
+      disks: [
+        { target: 'vda', outcome: 'done', previousNode: 'vda-fmt', newNode: 'vda-g1-fmt', overlayPath: `${dir}/ov0.qcow2` },
+        { target: 'vdb', outcome: 'done', previousNode: 'vdb-fmt', newNode: 'vdb-g1-fmt', overlayPath: `${dir}/ov1.qcow2` },
+      ],
+    });
     const graph = await graphState(guest.qmp);
     expect(graph.active).toEqual({ vda: 'vda-g1-fmt', vdb: 'vdb-g1-fmt' });
     expect(graph.files).toEqual({ vda: `${dir}/ov0.qcow2`, vdb: `${dir}/ov1.qcow2` });
-    for (const [overlay, base] of [[`${dir}/ov0.qcow2`, base0], [`${dir}/ov1.qcow2`, base1]] as const) {
+    for (const [overlay, base] of [
+      [`${dir}/ov0.qcow2`, base0],
+      [`${dir}/ov1.qcow2`, base1],
+    ] as const) {
       expect((await fs.stat(overlay)).mode & 0o777).toBe(0o600);
       const chain = await imageBackingChain(overlay, { shareLocks: true });
       expect(chain.map((layer) => layer.filename)).toEqual([overlay, base]);
@@ -151,8 +158,16 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     for (const failAt of LIVE_EXTERNAL_FAILPOINTS) {
       const result = await snapshot(
         guest.qmp,
-        [{ target: 'vda', overlayPath: `${dir}/ov0.qcow2` }, { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` }],
-        { failpoint: (step) => { seen.push(step); if (step === failAt) throw new Error(`injected at ${step}`); } },
+        [
+          { target: 'vda', overlayPath: `${dir}/ov0.qcow2` },
+          { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` },
+        ],
+        {
+          failpoint: (step) => {
+            seen.push(step);
+            if (step === failAt) throw new Error(`injected at ${step}`);
+          },
+        },
       );
       expect(result).toMatchObject({ ok: false, step: failAt, rolledBack: true, rollbackProblems: [] });
       expect(await graphState(guest.qmp)).toEqual(graphBefore);
@@ -167,8 +182,15 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     const graphBefore = await graphState(guest.qmp);
     const result = await snapshot(
       guest.qmp,
-      [{ target: 'vda', overlayPath: `${dir}/ov0.qcow2` }, { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` }],
-      { failpoint: async (step) => { if (step === 'live-external:before-transaction') await guest.qmp.execute('blockdev-del', { 'node-name': 'vdb-g1-fmt' }); } },
+      [
+        { target: 'vda', overlayPath: `${dir}/ov0.qcow2` },
+        { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` },
+      ],
+      {
+        failpoint: async (step) => {
+          if (step === 'live-external:before-transaction') await guest.qmp.execute('blockdev-del', { 'node-name': 'vdb-g1-fmt' });
+        },
+      },
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -188,8 +210,15 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
 
     const failed = await snapshot(
       guest.qmp,
-      [{ target: 'vda', overlayPath: reused, reuseExisting: true }, { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` }],
-      { failpoint: (step) => { if (step === 'live-external:before-transaction') throw new Error('injected'); } },
+      [
+        { target: 'vda', overlayPath: reused, reuseExisting: true },
+        { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` },
+      ],
+      {
+        failpoint: (step) => {
+          if (step === 'live-external:before-transaction') throw new Error('injected');
+        },
+      },
     );
     expect(failed).toMatchObject({ ok: false, rolledBack: true });
     expect(await listTree(dir)).toEqual(['pre.qcow2']);
@@ -216,7 +245,13 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
       [[{ target: 'vda', overlayPath: `${dir}/exists.qcow2` }], 'overlay-exists'],
       [[{ target: 'vdb', overlayPath: `${dir}/x.qcow2` }], 'read-only-disk'],
       [[{ target: 'vdz', overlayPath: `${dir}/x.qcow2` }], 'no-such-disk'],
-      [[{ target: 'vda', overlayPath: `${dir}/x.qcow2` }, { target: 'vdb', overlayPath: `${dir}/x.qcow2` }], 'duplicate-overlay'],
+      [
+        [
+          { target: 'vda', overlayPath: `${dir}/x.qcow2` },
+          { target: 'vdb', overlayPath: `${dir}/x.qcow2` },
+        ],
+        'duplicate-overlay',
+      ],
       [[{ target: 'vda', overlayPath: base0 }], 'overlay-in-use'],
       [[{ target: 'vda', overlayPath: 'relative.qcow2' }], 'invalid-path'],
     ];

@@ -29,7 +29,10 @@ describe.skipIf(!hasQemu)('live internal snapshots', () => {
     const [first, second] = images as [string, string];
     const guest = options.eioOnSecond
       ? await box.launch(name, [{ target: 'vda', path: first, format: 'qcow2' }], { extraArgs: blkdebugDiskArgs('vdb', second) })
-      : await box.launch(name, [{ target: 'vda', path: first, format: 'qcow2' }, { target: 'vdb', path: second, format: 'qcow2' }]);
+      : await box.launch(name, [
+          { target: 'vda', path: first, format: 'qcow2' },
+          { target: 'vdb', path: second, format: 'qcow2' },
+        ]);
     return { guest, images };
   }
 
@@ -37,7 +40,13 @@ describe.skipIf(!hasQemu)('live internal snapshots', () => {
     const { guest } = await guestWithTwoDisks('tx');
     const { value: result, ms } = await timed(() => createLiveInternalDiskSnapshot(guest.qmp, ['vda', 'vdb'], 't1'));
     console.info(`[qemu-engine] live internal disk-only transaction (2 disks): ${ms.toFixed(1)} ms`);
-    expect(result).toMatchObject({ ok: true, disks: [{ target: 'vda', outcome: 'done' }, { target: 'vdb', outcome: 'done' }] });
+    expect(result).toMatchObject({
+      ok: true,
+      disks: [
+        { target: 'vda', outcome: 'done' },
+        { target: 'vdb', outcome: 'done' },
+      ],
+    });
     expect(await liveTags(guest.qmp)).toEqual({ vda: ['t1'], vdb: ['t1'] });
 
     const clash = await createLiveInternalDiskSnapshot(guest.qmp, ['vda', 'vdb'], 't1');
@@ -102,10 +111,20 @@ describe.skipIf(!hasQemu)('live internal snapshots', () => {
   it('snapshot-save refuses a writable raw disk up front; a read-only raw disk is skipped', async () => {
     const qcow = await box.image('raw/d0.qcow2');
     const raw = await box.image('raw/d1.raw', 1024 * 1024, 'raw');
-    const writableRaw = await box.launch('rawrw', [{ target: 'vda', path: qcow, format: 'qcow2' }, { target: 'vdb', path: raw, format: 'raw' }]);
-    expect(await saveLiveCheckpoint(writableRaw.qmp, 's1')).toMatchObject({ ok: false, step: 'checkpoint-save:validate', error: { code: 'unsupported-format' } });
+    const writableRaw = await box.launch('rawrw', [
+      { target: 'vda', path: qcow, format: 'qcow2' },
+      { target: 'vdb', path: raw, format: 'raw' },
+    ]);
+    expect(await saveLiveCheckpoint(writableRaw.qmp, 's1')).toMatchObject({
+      ok: false,
+      step: 'checkpoint-save:validate',
+      error: { code: 'unsupported-format' },
+    });
     await box.killGuests();
-    const readOnlyRaw = await box.launch('rawro', [{ target: 'vda', path: qcow, format: 'qcow2' }, { target: 'vdb', path: raw, format: 'raw', readOnly: true }]);
+    const readOnlyRaw = await box.launch('rawro', [
+      { target: 'vda', path: qcow, format: 'qcow2' },
+      { target: 'vdb', path: raw, format: 'raw', readOnly: true },
+    ]);
     expect(await saveLiveCheckpoint(readOnlyRaw.qmp, 's1')).toMatchObject({ ok: true, disks: [{ target: 'vda', outcome: 'done' }] });
   });
 });

@@ -44,9 +44,12 @@ describe.skipIf(!hasQemu)('offline snapshots (qemu-img)', () => {
     const dir = await box.mkdir('ext-ok-ov');
     const reserved: string[] = [];
     const { value: result, ms } = await timed(() =>
-      createOfflineExternalSnapshot(base.map((d, i) => ({ ...d, overlayPath: `${dir}/ov${i}.qcow2` })), {
-        onFilesReserved: (files) => void reserved.push(...files.map((f) => f.path)),
-      }),
+      createOfflineExternalSnapshot(
+        base.map((d, i) => ({ ...d, overlayPath: `${dir}/ov${i}.qcow2` })),
+        {
+          onFilesReserved: (files) => void reserved.push(...files.map((f) => f.path)),
+        },
+      ),
     );
     console.info(`[qemu-engine] offline external (3 disks): ${ms.toFixed(1)} ms`);
     expect(result.ok).toBe(true);

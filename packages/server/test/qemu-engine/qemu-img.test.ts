@@ -65,7 +65,9 @@ describe.skipIf(!hasQemu)('qemu-img wrappers', () => {
   });
 
   it('leaves a half-created reserved file for the caller (qemu-img cannot unlink /dev/fd/3) and reports the real cause', async () => {
-    const error = await createImage(box.path('bad.qcow2'), { format: 'qcow2', backingFile: box.path('missing.qcow2'), backingFormat: 'qcow2' }).catch((e: unknown) => e);
+    const error = await createImage(box.path('bad.qcow2'), { format: 'qcow2', backingFile: box.path('missing.qcow2'), backingFormat: 'qcow2' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(QemuImgError);
     expect((error as QemuImgError).message).toMatch(/missing\.qcow2.*No such file or directory/);
     await expect(fs.stat(box.path('bad.qcow2'))).rejects.toMatchObject({ code: 'ENOENT' }); // createImage unlinked its reservation

@@ -100,9 +100,13 @@ describe.skipIf(!hasQemu)('QemuProcess', () => {
     expect((await guest.queryStatus()).status).toBe('paused');
   });
 
-  it('fails fast with QEMU\'s own error when the command line is bad', async () => {
+  it("fails fast with QEMU's own error when the command line is bad", async () => {
     const { value: error, ms } = await timed(() =>
-      QemuProcess.launch({ name: 'bad', runtimeDir: box.path('run', 'bad'), disks: [{ target: 'vda', path: box.path('missing.qcow2'), format: 'qcow2' }] }).catch((e: unknown) => e),
+      QemuProcess.launch({
+        name: 'bad',
+        runtimeDir: box.path('run', 'bad'),
+        disks: [{ target: 'vda', path: box.path('missing.qcow2'), format: 'qcow2' }],
+      }).catch((e: unknown) => e),
     );
     expect(error).toBeInstanceOf(QemuLaunchError);
     expect((error as QemuLaunchError).logTail).toMatch(/No such file or directory/);
@@ -111,7 +115,20 @@ describe.skipIf(!hasQemu)('QemuProcess', () => {
 
   it('builds -blockdev chains with explicit backing nodes and read-only lower layers', () => {
     const argv = buildQemuArgv(
-      { name: 'chain', disks: [{ target: 'vda', path: '/i/top.qcow2', format: 'qcow2', backingChain: [{ path: '/i/mid.qcow2', format: 'qcow2' }, { path: '/i/base.raw', format: 'raw' }] }] },
+      {
+        name: 'chain',
+        disks: [
+          {
+            target: 'vda',
+            path: '/i/top.qcow2',
+            format: 'qcow2',
+            backingChain: [
+              { path: '/i/mid.qcow2', format: 'qcow2' },
+              { path: '/i/base.raw', format: 'raw' },
+            ],
+          },
+        ],
+      },
       runtimePaths('/run/vw/chain'),
     );
     const nodes = argv.flatMap((arg, i) => (argv[i - 1] === '-blockdev' ? [JSON.parse(arg) as Record<string, unknown>] : []));
@@ -134,7 +151,12 @@ describe.skipIf(!hasQemu)('QemuProcess', () => {
     const disks = await readLiveDisks(guest.qmp);
     expect(disks.get('sda')).toMatchObject({ activeNode: 'sda-fmt', file: data, readOnly: false });
     expect(disks.get('hdc')).toMatchObject({ activeNode: 'hdc-fmt', file: iso, format: 'raw', readOnly: true });
-    expect(() => buildQemuArgv({ name: 'x', disks: [{ target: 'sdb', path: data, format: 'qcow2', device: { model: 'ide-hd', bus: 'ide,0' } }] }, runtimePaths('/run/vw/x'))).toThrow(/invalid controller bus/);
+    expect(() =>
+      buildQemuArgv(
+        { name: 'x', disks: [{ target: 'sdb', path: data, format: 'qcow2', device: { model: 'ide-hd', bus: 'ide,0' } }] },
+        runtimePaths('/run/vw/x'),
+      ),
+    ).toThrow(/invalid controller bus/);
   });
 
   it('the guest survives the death of the process that launched it (SIGKILLed daemon)', async () => {
@@ -163,8 +185,22 @@ describe.skipIf(!hasQemu)('QemuProcess', () => {
 async function compileEngine(outDir: string): Promise<string> {
   const tsc = fileURLToPath(new URL('../../../../node_modules/typescript/bin/tsc', import.meta.url));
   await promisify(execFile)(process.execPath, [
-    tsc, '--outDir', outDir, '--rootDir', engineSource, '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', path.join(engineSource, 'index.ts'),
+    tsc,
+    '--outDir',
+    outDir,
+    '--rootDir',
+    engineSource,
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--strict',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    path.join(engineSource, 'index.ts'),
   ]);
   await fs.writeFile(path.join(outDir, 'package.json'), '{"type":"module"}\n');
   return outDir;

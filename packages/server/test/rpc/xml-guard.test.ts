@@ -100,7 +100,7 @@ describe('checkXmlBounds', () => {
     expect(create.errorDomain).toBe(ErrorDomain.DomainSnapshot);
   });
 
-  it("counts snapshot disks only for virDomainSnapshotCreateXML", () => {
+  it('counts snapshot disks only for virDomainSnapshotCreateXML', () => {
     expect(checkXmlBounds(define, { xml: `<domain><disks>${disks(3)}</disks></domain>` }, bounds)).toBeUndefined();
   });
 });

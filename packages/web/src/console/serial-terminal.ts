@@ -19,7 +19,14 @@ export interface SerialTerminal {
  */
 export function attachSerialTerminal(host: HTMLElement, stream: ByteStream, label: string): SerialTerminal {
   constructedStyleElements(host.ownerDocument);
-  const terminal = new Terminal({ cols: 80, rows: 24, scrollback: SCROLLBACK_LINES, screenReaderMode: true, cursorBlink: false, fontFamily: 'ui-monospace, monospace' });
+  const terminal = new Terminal({
+    cols: 80,
+    rows: 24,
+    scrollback: SCROLLBACK_LINES,
+    screenReaderMode: true,
+    cursorBlink: false,
+    fontFamily: 'ui-monospace, monospace',
+  });
   terminal.open(host);
   terminal.textarea?.setAttribute('aria-label', label);
   const offData = stream.onData((chunk) => terminal.write(chunk));

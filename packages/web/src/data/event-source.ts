@@ -28,7 +28,8 @@ interface Watcher {
 /** The change an event notification reports, or undefined for events the console does not follow. */
 export function changeOf(event: DomainEventParams): LiveChange | undefined {
   if (event.eventID === DomainEventId.Lifecycle) return { kind: 'lifecycle', domain: event.domain, event: event.event, detail: event.detail };
-  if (event.eventID === DomainEventId.Snapshot) return { kind: 'snapshot', domain: event.domain, action: event.action, snapshot: event.snapshot, ...(event.error ? { error: event.error } : {}) };
+  if (event.eventID === DomainEventId.Snapshot)
+    return { kind: 'snapshot', domain: event.domain, action: event.action, snapshot: event.snapshot, ...(event.error ? { error: event.error } : {}) };
   return undefined;
 }
 

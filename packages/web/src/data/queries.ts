@@ -52,7 +52,14 @@ export async function domainRows(conn: Connection): Promise<DomainRow[]> {
     lists.forEach((list, i) => list.forEach((d) => states.set(d.uuid, filters[i]![1])));
   }
   const others = domains.filter((d) => !states.has(d.uuid));
-  const otherStates = await Promise.all(others.map((d) => d.getState().then((s) => s.state, () => DomainState.NoState)));
+  const otherStates = await Promise.all(
+    others.map((d) =>
+      d.getState().then(
+        (s) => s.state,
+        () => DomainState.NoState,
+      ),
+    ),
+  );
   others.forEach((d, i) => states.set(d.uuid, otherStates[i]!));
   return domains.map((d) => ({ name: d.name, uuid: d.uuid, id: d.id, state: states.get(d.uuid)! })).sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -84,7 +91,13 @@ export async function domainDetail(conn: Connection, name: string): Promise<Doma
   const { DomainDefinition } = await import('@virtwire/client/xml');
   const disks = DomainDefinition.parse(xml)
     .disks()
-    .map((d) => ({ target: d.target, device: d.device, readOnly: d.readOnly, ...(d.source ? { source: d.source } : {}), ...(d.format ? { format: d.format } : {}) }));
+    .map((d) => ({
+      target: d.target,
+      device: d.device,
+      readOnly: d.readOnly,
+      ...(d.source ? { source: d.source } : {}),
+      ...(d.format ? { format: d.format } : {}),
+    }));
   return { name: domain.name, uuid: domain.uuid, id: domain.id, state: state.state, persistent, disks, xml };
 }
 

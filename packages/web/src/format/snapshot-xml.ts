@@ -24,7 +24,9 @@ export function snapshotXml(request: SnapshotRequest): string {
     parts.push('<disks>');
     for (const d of request.disks) {
       const source = d.choice === 'external' && d.source ? `<source file="${escape(d.source)}"/>` : '';
-      parts.push(source ? `<disk name="${escape(d.target)}" snapshot="external">${source}</disk>` : `<disk name="${escape(d.target)}" snapshot="${d.choice}"/>`);
+      parts.push(
+        source ? `<disk name="${escape(d.target)}" snapshot="external">${source}</disk>` : `<disk name="${escape(d.target)}" snapshot="${d.choice}"/>`,
+      );
     }
     parts.push('</disks>');
   }

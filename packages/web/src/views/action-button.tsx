@@ -4,7 +4,17 @@ import { useState } from 'preact/hooks';
 import { ErrorView } from '../format/error-view.js';
 
 /** Runs `action` on click; `onDone` after success (e.g. tell the live source something changed). */
-export function ActionButton({ action, onDone, children, label }: { action: () => Promise<unknown>; onDone: () => void; children: ComponentChildren; label?: string }) {
+export function ActionButton({
+  action,
+  onDone,
+  children,
+  label,
+}: {
+  action: () => Promise<unknown>;
+  onDone: () => void;
+  children: ComponentChildren;
+  label?: string;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   return (

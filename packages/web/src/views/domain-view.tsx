@@ -17,7 +17,8 @@ function lifecycleActions(detail: DomainDetail, domain: Domain): { name: string;
   const actions: { name: string; run: () => Promise<void> }[] = [];
   const active = state !== DomainState.Shutoff && state !== DomainState.NoState && state !== DomainState.Crashed;
   if (!active) actions.push({ name: 'Start', run: () => domain.create() });
-  if (state === DomainState.Running || state === DomainState.Blocked) actions.push({ name: 'Shutdown', run: () => domain.shutdown() }, { name: 'Suspend', run: () => domain.suspend() });
+  if (state === DomainState.Running || state === DomainState.Blocked)
+    actions.push({ name: 'Shutdown', run: () => domain.shutdown() }, { name: 'Suspend', run: () => domain.suspend() });
   if (state === DomainState.Paused || state === DomainState.PmSuspended) actions.push({ name: 'Resume', run: () => domain.resume() });
   if (active) actions.push({ name: 'Destroy', run: () => domain.destroy() });
   return actions;

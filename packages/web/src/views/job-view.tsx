@@ -80,8 +80,7 @@ export function JobView({ conn, domain, check }: { conn: Connection; domain: Dom
       <h3 id="job-heading">Running job</h3>
       <p role="status" data-testid="job">
         {operationName(job.params.operation)} job running
-        {elapsedMs !== undefined ? ` for ${(elapsedMs / 1000).toFixed(0)} s` : ''}.{' '}
-        <progress aria-label="Job progress (the driver reports no amount done)" />
+        {elapsedMs !== undefined ? ` for ${(elapsedMs / 1000).toFixed(0)} s` : ''}. <progress aria-label="Job progress (the driver reports no amount done)" />
       </p>
       {conn.readOnly ? null : (
         <button type="button" disabled={cancelling} onClick={() => void cancel()}>

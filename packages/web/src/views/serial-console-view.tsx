@@ -55,7 +55,10 @@ export function SerialConsoleView({ conn, domain }: { conn: Connection; domain: 
     setError(undefined);
     setEnded('');
     try {
-      const [stream, { attachSerialTerminal }] = await Promise.all([domain.openConsole(null, force ? DomainConsoleFlags.Force : 0), import('../console/serial-terminal.js')]);
+      const [stream, { attachSerialTerminal }] = await Promise.all([
+        domain.openConsole(null, force ? DomainConsoleFlags.Force : 0),
+        import('../console/serial-terminal.js'),
+      ]);
       const terminal = attachSerialTerminal(hostRef.current!, stream, label);
       const opened: Session = { stream, terminal };
       session.current = opened;

@@ -33,7 +33,8 @@ export function SnapshotActions({ snapshot, hasChildren, onChanged }: { snapshot
     }
   };
   const revertFlags = (force: boolean) => (after === 'running' ? Revert.Running : after === 'paused' ? Revert.Paused : 0) | (force ? Revert.Force : 0);
-  const deleteFlags = () => (scope === 'children' ? Delete.Children : scope === 'children-only' ? Delete.ChildrenOnly : 0) | (metadataOnly ? Delete.MetadataOnly : 0);
+  const deleteFlags = () =>
+    (scope === 'children' ? Delete.Children : scope === 'children-only' ? Delete.ChildrenOnly : 0) | (metadataOnly ? Delete.MetadataOnly : 0);
 
   return (
     <div class="snapshot-actions" role="group" aria-label={`Snapshot ${snapshot.name}`}>
@@ -50,8 +51,8 @@ export function SnapshotActions({ snapshot, hasChildren, onChanged }: { snapshot
         </button>
         {risky ? (
           <p class="risky" role="note">
-            libvirt refuses this revert unless forced (VIR_DOMAIN_SNAPSHOT_REVERT_FORCE): the guest must be restarted from the snapshot, or the snapshot's definition
-            is not compatible with the running domain, so anything running in the guest now is lost.{' '}
+            libvirt refuses this revert unless forced (VIR_DOMAIN_SNAPSHOT_REVERT_FORCE): the guest must be restarted from the snapshot, or the snapshot's
+            definition is not compatible with the running domain, so anything running in the guest now is lost.{' '}
             <button type="button" disabled={busy} onClick={() => run(() => snapshot.revert(revertFlags(true)), `Reverted to ${snapshot.name} (forced).`)}>
               Revert with FORCE
             </button>

@@ -19,7 +19,19 @@ async function atomicRefusal(conn: Connection, domain: Domain, xml: string, flag
   return conn.refusal('DomainSnapshotCreateXML', { ...params, flags: flags | Create.Atomic });
 }
 
-export function SnapshotCreateForm({ conn, domain, detail, onCreated, onStarted }: { conn: Connection; domain: Domain; detail: DomainDetail; onCreated: () => void; onStarted?: () => void }) {
+export function SnapshotCreateForm({
+  conn,
+  domain,
+  detail,
+  onCreated,
+  onStarted,
+}: {
+  conn: Connection;
+  domain: Domain;
+  detail: DomainDetail;
+  onCreated: () => void;
+  onStarted?: () => void;
+}) {
   const disks = detail.disks.filter((d) => d.device === 'disk');
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -33,12 +45,19 @@ export function SnapshotCreateForm({ conn, domain, detail, onCreated, onStarted 
   const [busy, setBusy] = useState(false);
 
   const choiceOf = (target: string): DiskChoice => choices[target] ?? (scope === 'disk-only' ? 'external' : 'internal');
-  const xml = snapshotXml({ name: name.trim(), description: description.trim(), disks: disks.map((d) => ({ target: d.target, choice: choiceOf(d.target), source: sources[d.target]?.trim() ?? '' })) });
+  const xml = snapshotXml({
+    name: name.trim(),
+    description: description.trim(),
+    disks: disks.map((d) => ({ target: d.target, choice: choiceOf(d.target), source: sources[d.target]?.trim() ?? '' })),
+  });
   const baseFlags = scope === 'disk-only' ? Create.DiskOnly : 0;
 
   useEffect(() => {
     let current = true;
-    void atomicRefusal(conn, domain, xml, baseFlags).then((r) => current && setRefusal(r), () => current && setRefusal(undefined));
+    void atomicRefusal(conn, domain, xml, baseFlags).then(
+      (r) => current && setRefusal(r),
+      () => current && setRefusal(undefined),
+    );
     return () => {
       current = false;
     };
@@ -109,7 +128,11 @@ export function SnapshotCreateForm({ conn, domain, detail, onCreated, onStarted 
           {disks.map((d) => (
             <div class="disk-choice" key={d.target}>
               <label for={`${id}-disk-${d.target}`}>{d.target}</label>
-              <select id={`${id}-disk-${d.target}`} value={choiceOf(d.target)} onChange={(e) => setChoices({ ...choices, [d.target]: e.currentTarget.value as DiskChoice })}>
+              <select
+                id={`${id}-disk-${d.target}`}
+                value={choiceOf(d.target)}
+                onChange={(e) => setChoices({ ...choices, [d.target]: e.currentTarget.value as DiskChoice })}
+              >
                 {scope === 'full' ? <option value="internal">internal</option> : null}
                 <option value="external">external (new overlay)</option>
                 <option value="no">not included</option>

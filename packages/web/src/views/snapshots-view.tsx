@@ -37,9 +37,15 @@ function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: D
         <span class="snapshot-name">{node.name}</span>
         {node.parent ? <span class="visually-hidden">, child of {node.parent}</span> : null}
         {depth > MAX_INDENT ? <span class="snapshot-level">level {depth + 1}</span> : null}
-        {node.current ? <span class="badge" title="the current snapshot">current</span> : null}
+        {node.current ? (
+          <span class="badge" title="the current snapshot">
+            current
+          </span>
+        ) : null}
         <span class="snapshot-state">{node.state ?? ''}</span>
-        {node.creationTime !== undefined ? <time dateTime={new Date(node.creationTime * 1000).toISOString()}>{new Date(node.creationTime * 1000).toLocaleString()}</time> : null}
+        {node.creationTime !== undefined ? (
+          <time dateTime={new Date(node.creationTime * 1000).toISOString()}>{new Date(node.creationTime * 1000).toLocaleString()}</time>
+        ) : null}
         {node.description ? <span class="snapshot-description">{node.description}</span> : null}
         {readOnly ? null : (
           <button type="button" aria-expanded={open} aria-label={`Actions for snapshot ${node.name}`} onClick={() => setOpen(!open)}>
@@ -52,7 +58,19 @@ function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: D
   );
 }
 
-export function SnapshotsView({ conn, source, domain, detail, onJobStarted }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail; onJobStarted?: () => void }) {
+export function SnapshotsView({
+  conn,
+  source,
+  domain,
+  detail,
+  onJobStarted,
+}: {
+  conn: Connection;
+  source: LiveSource;
+  domain: Domain;
+  detail: DomainDetail;
+  onJobStarted?: () => void;
+}) {
   const details = useMemo(() => new SnapshotDetails(), [conn, detail.uuid]);
   const [progress, setProgress] = useState<[number, number]>();
   details.onProgress = (read, total) => setProgress(read < total ? [read, total] : undefined);
@@ -88,7 +106,9 @@ export function SnapshotsView({ conn, source, domain, detail, onJobStarted }: { 
           Reading snapshots: {progress[0]} of {progress[1]}… <progress max={progress[1]} value={progress[0]} aria-label="Snapshots read" />
         </p>
       ) : null}
-      {conn.readOnly ? null : <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} {...(onJobStarted ? { onStarted: onJobStarted } : {})} />}
+      {conn.readOnly ? null : (
+        <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} {...(onJobStarted ? { onStarted: onJobStarted } : {})} />
+      )}
     </section>
   );
 }

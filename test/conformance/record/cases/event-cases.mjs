@@ -5,7 +5,8 @@
 // shared while any connection is open, with a second virsh making the changes.
 
 const SNAP = (name) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
-const NEW_DOMAIN = "<domain type='test'><name>fresh</name><uuid>a1b2c3d4-0000-4000-8000-0000000000e1</uuid><memory unit='KiB'>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+const NEW_DOMAIN =
+  "<domain type='test'><name>fresh</name><uuid>a1b2c3d4-0000-4000-8000-0000000000e1</uuid><memory unit='KiB'>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
 
 /** The operations of the brief, in order, on one running domain `name` of a host. */
 const tour = (name, uuid) => [

@@ -51,42 +51,99 @@ for (const flags of [...sweep(9), 1 | 2, 2 | 4, 1 | 2 | 4 | 8]) {
   add('everyday.xml', `everyday/xml/rich/${flags}`, [['virDomainGetXMLDesc', 'rich', flags]]);
 }
 for (const flags of [0, 1, 2, 2 ** 31]) add('default', `state/test/${flags}`, [['virDomainGetState', 'test', flags]]);
-for (const [host, name] of [['lifecycle.xml', 'one'], ['lifecycle.xml', 'off'], ['everyday.xml', 'paused'], ['default', 'test']]) {
+for (const [host, name] of [
+  ['lifecycle.xml', 'one'],
+  ['lifecycle.xml', 'off'],
+  ['everyday.xml', 'paused'],
+  ['default', 'test'],
+]) {
   const h = host.replace(/\.xml$/, '');
   add(host, `${h}/state/${name}`, [['virDomainGetState', name, 0]]);
   add(host, `${h}/info/${name}`, [['virDomainGetInfo', name]]);
-  add(host, `${h}/active/${name}`, [['virDomainIsActive', name], ['virDomainIsPersistent', name]]);
+  add(host, `${h}/active/${name}`, [
+    ['virDomainIsActive', name],
+    ['virDomainIsPersistent', name],
+  ]);
 }
 add('lifecycle.xml', 'lifecycle/persistent/fleeting', [['virDomainIsPersistent', 'fleeting']]);
 
 // Lifecycle with flags.
 for (const flags of sweep(4)) {
-  add('default', `destroy/${flags}`, [['virDomainDestroyFlags', 'test', flags], ['virDomainGetState', 'test', 0]]);
-  add('default', `shutdown/${flags}`, [['virDomainShutdownFlags', 'test', flags], ['virDomainGetState', 'test', 0]]);
-  add('default', `create/${flags}`, [['virDomainDestroyFlags', 'test', 0], ['virDomainCreateWithFlags', 'test', flags], ['virDomainGetState', 'test', 0]]);
+  add('default', `destroy/${flags}`, [
+    ['virDomainDestroyFlags', 'test', flags],
+    ['virDomainGetState', 'test', 0],
+  ]);
+  add('default', `shutdown/${flags}`, [
+    ['virDomainShutdownFlags', 'test', flags],
+    ['virDomainGetState', 'test', 0],
+  ]);
+  add('default', `create/${flags}`, [
+    ['virDomainDestroyFlags', 'test', 0],
+    ['virDomainCreateWithFlags', 'test', flags],
+    ['virDomainGetState', 'test', 0],
+  ]);
 }
 for (const flags of sweep(7)) {
-  add('default', `undefine/${flags}`, [['virDomainDestroyFlags', 'test', 0], ['virDomainUndefineFlags', 'test', flags], ['virConnectListAllDomains', '', 0]]);
+  add('default', `undefine/${flags}`, [
+    ['virDomainDestroyFlags', 'test', 0],
+    ['virDomainUndefineFlags', 'test', flags],
+    ['virConnectListAllDomains', '', 0],
+  ]);
 }
-add('default', 'undefine/running', [['virDomainUndefineFlags', 'test', 0], ['virDomainIsPersistent', 'test'], ['virDomainGetState', 'test', 0]]);
+add('default', 'undefine/running', [
+  ['virDomainUndefineFlags', 'test', 0],
+  ['virDomainIsPersistent', 'test'],
+  ['virDomainGetState', 'test', 0],
+]);
 add('default', 'undefine/with-snapshots', [...TREE, ['virDomainDestroyFlags', 'test', 0], ['virDomainUndefineFlags', 'test', 0]]);
-add('default', 'undefine/with-snapshots-metadata', [...TREE, ['virDomainDestroyFlags', 'test', 0], ['virDomainUndefineFlags', 'test', 2], ['virConnectListAllDomains', '', 0]]);
-add('default', 'suspend/twice', [['virDomainSuspend', 'test'], ['virDomainGetState', 'test', 0], ['virDomainSuspend', 'test']]);
+add('default', 'undefine/with-snapshots-metadata', [
+  ...TREE,
+  ['virDomainDestroyFlags', 'test', 0],
+  ['virDomainUndefineFlags', 'test', 2],
+  ['virConnectListAllDomains', '', 0],
+]);
+add('default', 'suspend/twice', [
+  ['virDomainSuspend', 'test'],
+  ['virDomainGetState', 'test', 0],
+  ['virDomainSuspend', 'test'],
+]);
 add('default', 'resume/running', [['virDomainResume', 'test']]);
-add('default', 'resume/off', [['virDomainDestroyFlags', 'test', 0], ['virDomainResume', 'test']]);
-add('default', 'suspend/off', [['virDomainDestroyFlags', 'test', 0], ['virDomainSuspend', 'test']]);
+add('default', 'resume/off', [
+  ['virDomainDestroyFlags', 'test', 0],
+  ['virDomainResume', 'test'],
+]);
+add('default', 'suspend/off', [
+  ['virDomainDestroyFlags', 'test', 0],
+  ['virDomainSuspend', 'test'],
+]);
 add('default', 'create/running', [['virDomainCreateWithFlags', 'test', 0]]);
-add('default', 'destroy/off', [['virDomainDestroyFlags', 'test', 0], ['virDomainDestroyFlags', 'test', 0]]);
-add('lifecycle.xml', 'lifecycle/destroy/fleeting', [['virDomainDestroyFlags', 'fleeting', 0], ['virDomainLookupByName', '', 'fleeting']]);
-add('lifecycle.xml', 'lifecycle/create/off', [['virDomainCreateWithFlags', 'off', 0], ['virDomainGetState', 'off', 0], ['virDomainLookupByName', '', 'off']]);
-add('lifecycle.xml', 'lifecycle/shutdown/one', [['virDomainShutdownFlags', 'one', 0], ['virDomainGetState', 'one', 0]]);
+add('default', 'destroy/off', [
+  ['virDomainDestroyFlags', 'test', 0],
+  ['virDomainDestroyFlags', 'test', 0],
+]);
+add('lifecycle.xml', 'lifecycle/destroy/fleeting', [
+  ['virDomainDestroyFlags', 'fleeting', 0],
+  ['virDomainLookupByName', '', 'fleeting'],
+]);
+add('lifecycle.xml', 'lifecycle/create/off', [
+  ['virDomainCreateWithFlags', 'off', 0],
+  ['virDomainGetState', 'off', 0],
+  ['virDomainLookupByName', '', 'off'],
+]);
+add('lifecycle.xml', 'lifecycle/shutdown/one', [
+  ['virDomainShutdownFlags', 'one', 0],
+  ['virDomainGetState', 'one', 0],
+]);
 
 // Define.
 const DOMAIN = (name, extra = '') =>
   `<domain type='test'><name>${name}</name><memory unit='KiB'>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os>${extra}</domain>`;
-for (const flags of sweep(2)) add('default', `define/${flags}`, [['virDomainDefineXMLFlags', '', DOMAIN('fresh', '<uuid>a1b2c3d4-0000-4000-8000-000000000011</uuid>'), flags]]);
+for (const flags of sweep(2))
+  add('default', `define/${flags}`, [['virDomainDefineXMLFlags', '', DOMAIN('fresh', '<uuid>a1b2c3d4-0000-4000-8000-000000000011</uuid>'), flags]]);
 add('default', 'define/validate-bad', [['virDomainDefineXMLFlags', '', DOMAIN('fresh', '<nonsense/>'), 1]]);
-add('default', 'define/validate-bad-disk', [['virDomainDefineXMLFlags', '', DOMAIN('fresh', "<devices><disk type='file'><target dev='vda'/><nonsense/></disk></devices>"), 1]]);
+add('default', 'define/validate-bad-disk', [
+  ['virDomainDefineXMLFlags', '', DOMAIN('fresh', "<devices><disk type='file'><target dev='vda'/><nonsense/></disk></devices>"), 1],
+]);
 add('default', 'define/empty', [['virDomainDefineXMLFlags', '', '', 0]]);
 add('default', 'define/garbage', [['virDomainDefineXMLFlags', '', 'garbage', 0]]);
 add('default', 'define/premature', [['virDomainDefineXMLFlags', '', "<domain type='test'>\n<name>x</name>\n", 0]]);
@@ -97,17 +154,44 @@ add('default', 'define/unit-unknown', [['virDomainDefineXMLFlags', '', DOMAIN('x
 add('default', 'define/unit-proto', [['virDomainDefineXMLFlags', '', DOMAIN('x').replace("unit='KiB'", "unit='constructor'"), 0]]);
 add('default', 'define/unit-proto2', [['virDomainDefineXMLFlags', '', DOMAIN('x').replace("unit='KiB'", "unit='__proto__'"), 0]]);
 add('default', 'define/duplicate-name', [['virDomainDefineXMLFlags', '', DOMAIN('test', '<uuid>a1b2c3d4-0000-4000-8000-000000000012</uuid>'), 0]]);
-add('default', 'define/duplicate-target', [['virDomainDefineXMLFlags', '', DOMAIN('x', "<devices><disk type='file'><source file='/a'/><target dev='vda'/></disk><disk type='file'><source file='/b'/><target dev='vda'/></disk></devices>"), 0]]);
+add('default', 'define/duplicate-target', [
+  [
+    'virDomainDefineXMLFlags',
+    '',
+    DOMAIN(
+      'x',
+      "<devices><disk type='file'><source file='/a'/><target dev='vda'/></disk><disk type='file'><source file='/b'/><target dev='vda'/></disk></devices>",
+    ),
+    0,
+  ],
+]);
 add('default', 'define/no-target', [['virDomainDefineXMLFlags', '', DOMAIN('x', "<devices><disk type='file'><source file='/a'/></disk></devices>"), 0]]);
 
 // Snapshot create with every flag bit, in three starting states.
 for (const flags of [...sweep(10), 16 | 128, 16 | 64, 16 | 1, 1 | 2, 4 | 128, 16 | 32, 128 | 256, 16 | 128 | 32]) {
-  add('default', `snap-create/running/${flags}`, [['virDomainSnapshotCreateXML', 'test', SNAP('s1'), flags], ['virDomainGetState', 'test', 0], ['virDomainListAllSnapshots', 'test', 0]]);
-  add('default', `snap-create/off/${flags}`, [['virDomainDestroyFlags', 'test', 0], ['virDomainSnapshotCreateXML', 'test', SNAP('s1'), flags], ['virDomainGetState', 'test', 0]]);
-  add('lifecycle.xml', `lifecycle/snap-create/one/${flags}`, [['virDomainSnapshotCreateXML', 'one', SNAP('s1'), flags], ['virDomainGetState', 'one', 0]]);
+  add('default', `snap-create/running/${flags}`, [
+    ['virDomainSnapshotCreateXML', 'test', SNAP('s1'), flags],
+    ['virDomainGetState', 'test', 0],
+    ['virDomainListAllSnapshots', 'test', 0],
+  ]);
+  add('default', `snap-create/off/${flags}`, [
+    ['virDomainDestroyFlags', 'test', 0],
+    ['virDomainSnapshotCreateXML', 'test', SNAP('s1'), flags],
+    ['virDomainGetState', 'test', 0],
+  ]);
+  add('lifecycle.xml', `lifecycle/snap-create/one/${flags}`, [
+    ['virDomainSnapshotCreateXML', 'one', SNAP('s1'), flags],
+    ['virDomainGetState', 'one', 0],
+  ]);
 }
-add('default', 'snap-create/redefine', [['virDomainSnapshotCreateXML', 'test', SNAP('r', '<state>running</state><creationTime>1300000000</creationTime>'), 1], ['virDomainSnapshotGetXMLDesc', 'test/r', 0]]);
-add('default', 'snap-create/redefine-current', [['virDomainSnapshotCreateXML', 'test', SNAP('r', '<state>shutoff</state>'), 3], ['virDomainSnapshotCurrent', 'test', 0]]);
+add('default', 'snap-create/redefine', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('r', '<state>running</state><creationTime>1300000000</creationTime>'), 1],
+  ['virDomainSnapshotGetXMLDesc', 'test/r', 0],
+]);
+add('default', 'snap-create/redefine-current', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('r', '<state>shutoff</state>'), 3],
+  ['virDomainSnapshotCurrent', 'test', 0],
+]);
 add('default', 'snap-create/redefine-no-state', [['virDomainSnapshotCreateXML', 'test', SNAP('r'), 1]]);
 add('default', 'snap-create/redefine-bad-state', [['virDomainSnapshotCreateXML', 'test', SNAP('r', '<state>bogus</state>'), 1]]);
 add('default', 'snap-create/empty-xml', [['virDomainSnapshotCreateXML', 'test', '', 0]]);
@@ -118,25 +202,44 @@ add('default', 'snap-create/bad-entity', [['virDomainSnapshotCreateXML', 'test',
 add('default', 'snap-create/attr-unquoted', [['virDomainSnapshotCreateXML', 'test', '<domainsnapshot><disks><disk name=vda/></disks></domainsnapshot>', 0]]);
 add('default', 'snap-create/only-whitespace', [['virDomainSnapshotCreateXML', 'test', '   \n  ', 0]]);
 add('default', 'snap-create/decl-only', [['virDomainSnapshotCreateXML', 'test', '<?xml version="1.0"?>', 0]]);
-add('default', 'snap-create/doctype', [['virDomainSnapshotCreateXML', 'test', '<!DOCTYPE x [<!ENTITY a "b">]><domainsnapshot><name>&a;</name></domainsnapshot>', 0]]);
+add('default', 'snap-create/doctype', [
+  ['virDomainSnapshotCreateXML', 'test', '<!DOCTYPE x [<!ENTITY a "b">]><domainsnapshot><name>&a;</name></domainsnapshot>', 0],
+]);
 add('default', 'snap-create/wrong-root', [['virDomainSnapshotCreateXML', 'test', '<domain/>', 0]]);
 add('default', 'snap-create/ns-root', [['virDomainSnapshotCreateXML', 'test', "<x:domainsnapshot xmlns:x='urn:x'/>", 0]]);
 add('default', 'snap-create/manual', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vda' snapshot='manual'/></disks>"), 0]]);
-add('default', 'snap-create/manual-unknown-disk', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vdz' snapshot='manual'/></disks>"), 0]]);
+add('default', 'snap-create/manual-unknown-disk', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vdz' snapshot='manual'/></disks>"), 0],
+]);
 add('default', 'snap-create/unknown-disk', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vdz'/></disks>"), 0]]);
-add('default', 'snap-create/path-disk', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='no'/></disks>"), 0], ['virDomainSnapshotGetXMLDesc', 'test/s1', 0]]);
-add('default', 'snap-create/path-disk-twice', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='no'/><disk name='vda'/></disks>"), 0]]);
-add('default', 'snap-create/external-disk', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vda' snapshot='external'><source file='/tmp/x.qcow2'/></disk></disks>"), 16]]);
+add('default', 'snap-create/path-disk', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='no'/></disks>"), 0],
+  ['virDomainSnapshotGetXMLDesc', 'test/s1', 0],
+]);
+add('default', 'snap-create/path-disk-twice', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='no'/><disk name='vda'/></disks>"), 0],
+]);
+add('default', 'snap-create/external-disk', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vda' snapshot='external'><source file='/tmp/x.qcow2'/></disk></disks>"), 16],
+]);
 add('default', 'snap-create/validate-ok', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', '<description>d</description>'), 512]]);
 add('default', 'snap-create/validate-child', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', '<nonsense/>'), 512]]);
-add('default', 'snap-create/validate-disk-child', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vda'><nonsense/></disk></disks>"), 512]]);
+add('default', 'snap-create/validate-disk-child', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<disks><disk name='vda'><nonsense/></disk></disks>"), 512],
+]);
 add('default', 'snap-create/validate-attr', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', "<memory snapshot='no' bogus='1'/>"), 512]]);
 add('default', 'snap-create/validate-text', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', '<creationTime>soon</creationTime>'), 512]]);
 add('default', 'snap-create/validate-root-attr', [['virDomainSnapshotCreateXML', 'test', "<domainsnapshot bogus='1'><name>s1</name></domainsnapshot>", 512]]);
 add('default', 'snap-create/validate-empty-name', [['virDomainSnapshotCreateXML', 'test', '<domainsnapshot><name></name></domainsnapshot>', 512]]);
-add('default', 'snap-create/duplicate', [['virDomainSnapshotCreateXML', 'test', SNAP('s1'), 0], ['virDomainSnapshotCreateXML', 'test', SNAP('s1'), 0]]);
+add('default', 'snap-create/duplicate', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1'), 0],
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1'), 0],
+]);
 add('default', 'snap-create/name-slash', [['virDomainSnapshotCreateXML', 'test', SNAP('a/b'), 0]]);
-add('default', 'snap-create/description-quote', [['virDomainSnapshotCreateXML', 'test', SNAP('s1', '<description>"q" &amp; \'a\' &lt;x&gt;</description>'), 0], ['virDomainSnapshotGetXMLDesc', 'test/s1', 0]]);
+add('default', 'snap-create/description-quote', [
+  ['virDomainSnapshotCreateXML', 'test', SNAP('s1', '<description>"q" &amp; \'a\' &lt;x&gt;</description>'), 0],
+  ['virDomainSnapshotGetXMLDesc', 'test/s1', 0],
+]);
 
 // Snapshot reads with every flag bit.
 for (const flags of sweep(10)) {
@@ -166,14 +269,33 @@ add('default', 'snap-lookup/missing-domain', [['virDomainSnapshotLookupByName', 
 add('lifecycle.xml', 'lifecycle/snap-xml/legacy-old', [['virDomainSnapshotGetXMLDesc', 'legacy/old', 0]]);
 add('lifecycle.xml', 'lifecycle/snap-xml/legacy-newer-secure', [['virDomainSnapshotGetXMLDesc', 'legacy/newer', 1]]);
 add('lifecycle.xml', 'lifecycle/snap-current/legacy', [['virDomainSnapshotCurrent', 'legacy', 0]]);
-add('lifecycle.xml', 'lifecycle/snap-list/legacy', [['virDomainListAllSnapshots', 'legacy', 0], ['virDomainSnapshotNum', 'legacy', 0]]);
-add('everyday.xml', 'everyday/snap-xml/rich-plain', [['virDomainSnapshotCreateXML', 'rich', SNAP('s1'), 0], ['virDomainSnapshotGetXMLDesc', 'rich/s1', 0]]);
-add('everyday.xml', 'everyday/snap-xml/rich-secure', [['virDomainSnapshotCreateXML', 'rich', SNAP('s1'), 0], ['virDomainSnapshotGetXMLDesc', 'rich/s1', 1]]);
+add('lifecycle.xml', 'lifecycle/snap-list/legacy', [
+  ['virDomainListAllSnapshots', 'legacy', 0],
+  ['virDomainSnapshotNum', 'legacy', 0],
+]);
+add('everyday.xml', 'everyday/snap-xml/rich-plain', [
+  ['virDomainSnapshotCreateXML', 'rich', SNAP('s1'), 0],
+  ['virDomainSnapshotGetXMLDesc', 'rich/s1', 0],
+]);
+add('everyday.xml', 'everyday/snap-xml/rich-secure', [
+  ['virDomainSnapshotCreateXML', 'rich', SNAP('s1'), 0],
+  ['virDomainSnapshotGetXMLDesc', 'rich/s1', 1],
+]);
 
 // Revert and delete with every flag bit.
 for (const flags of sweep(4)) {
-  add('default', `snap-revert/${flags}`, [...TREE, ['virDomainRevertToSnapshot', 'test/b', flags], ['virDomainGetState', 'test', 0], ['virDomainSnapshotCurrent', 'test', 0]]);
-  add('default', `snap-revert-off/${flags}`, [...TREE, ['virDomainDestroyFlags', 'test', 0], ['virDomainRevertToSnapshot', 'test/b', flags], ['virDomainGetState', 'test', 0]]);
+  add('default', `snap-revert/${flags}`, [
+    ...TREE,
+    ['virDomainRevertToSnapshot', 'test/b', flags],
+    ['virDomainGetState', 'test', 0],
+    ['virDomainSnapshotCurrent', 'test', 0],
+  ]);
+  add('default', `snap-revert-off/${flags}`, [
+    ...TREE,
+    ['virDomainDestroyFlags', 'test', 0],
+    ['virDomainRevertToSnapshot', 'test/b', flags],
+    ['virDomainGetState', 'test', 0],
+  ]);
 }
 for (const flags of [1 | 2]) add('default', `snap-revert/${flags}`, [...TREE, ['virDomainRevertToSnapshot', 'test/b', flags]]);
 for (const flags of [...sweep(3), 1 | 2, 1 | 4, 2 | 4]) {

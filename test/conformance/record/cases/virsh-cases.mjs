@@ -47,12 +47,43 @@ add(null, 'noconn/bad-option', ['--no-such-option', 'list']);
 
 // --- list -----------------------------------------------------------------------------------------
 const LIST_FLAGS = [
-  '', '--all', '--inactive', '--name', '--uuid', '--id', '--all --name', '--all --uuid', '--all --id', '--table', '--persistent', '--transient',
-  '--state-running', '--state-paused', '--state-shutoff', '--state-other', '--with-snapshot', '--without-snapshot', '--autostart',
-  '--no-autostart', '--managed-save', '--with-managed-save', '--without-managed-save', '--title', '--all --title', '--name --uuid',
-  '--table --name', '--all --persistent --state-shutoff', '--all --with-snapshot', '--all --without-snapshot', '--inactive --transient',
+  '',
+  '--all',
+  '--inactive',
+  '--name',
+  '--uuid',
+  '--id',
+  '--all --name',
+  '--all --uuid',
+  '--all --id',
+  '--table',
+  '--persistent',
+  '--transient',
+  '--state-running',
+  '--state-paused',
+  '--state-shutoff',
+  '--state-other',
+  '--with-snapshot',
+  '--without-snapshot',
+  '--autostart',
+  '--no-autostart',
+  '--managed-save',
+  '--with-managed-save',
+  '--without-managed-save',
+  '--title',
+  '--all --title',
+  '--name --uuid',
+  '--table --name',
+  '--all --persistent --state-shutoff',
+  '--all --with-snapshot',
+  '--all --without-snapshot',
+  '--inactive --transient',
 ];
-for (const [host, h] of [['default', 'default'], ['lifecycle.xml', 'lifecycle'], ['two-disks.xml', 'two-disks']]) {
+for (const [host, h] of [
+  ['default', 'default'],
+  ['lifecycle.xml', 'lifecycle'],
+  ['two-disks.xml', 'two-disks'],
+]) {
   for (const flags of LIST_FLAGS) add(host, `${h}/list${flags ? flags.replaceAll(' ', '') : ''}`, `list ${flags}`.trim());
 }
 
@@ -66,9 +97,25 @@ const DOMAINS = {
   'everyday.xml': ['rich', 'quiet', 'paused'],
 };
 const READS = [
-  'dominfo', 'domstate', 'domstate --reason', 'domuuid', 'domname', 'domid', 'dumpxml', 'dumpxml --inactive', 'dumpxml --security-info',
-  'dumpxml --inactive --security-info', 'dumpxml --migratable', 'domblklist', 'domblklist --details', 'domblklist --inactive',
-  'domiflist', 'domiflist --inactive', 'snapshot-list', 'snapshot-current', 'snapshot-current --name',
+  'dominfo',
+  'domstate',
+  'domstate --reason',
+  'domuuid',
+  'domname',
+  'domid',
+  'dumpxml',
+  'dumpxml --inactive',
+  'dumpxml --security-info',
+  'dumpxml --inactive --security-info',
+  'dumpxml --migratable',
+  'domblklist',
+  'domblklist --details',
+  'domblklist --inactive',
+  'domiflist',
+  'domiflist --inactive',
+  'snapshot-list',
+  'snapshot-current',
+  'snapshot-current --name',
 ];
 for (const [host, names] of Object.entries(DOMAINS)) {
   const h = host.replace(/\.xml$/, '');
@@ -100,8 +147,8 @@ add('default', 'default/domid-missing', 'domid nosuch');
 add('default', 'default/domname-missing', 'domname nosuch');
 add('default', 'default/dumpxml-missing', 'dumpxml nosuch');
 add('default', 'default/dumpxml-bad-option', 'dumpxml test --bogus');
-add('default', 'default/dumpxml-xpath', "dumpxml test --xpath //disk/target");
-add('default', 'default/dumpxml-xpath-wrap', "dumpxml test --xpath //target --wrap");
+add('default', 'default/dumpxml-xpath', 'dumpxml test --xpath //disk/target');
+add('default', 'default/dumpxml-xpath-wrap', 'dumpxml test --xpath //target --wrap');
 add('default', 'default/domblklist-missing', 'domblklist nosuch');
 add('default', 'default/domiflist-missing', 'domiflist nosuch');
 add('lifecycle.xml', 'lifecycle/domid-off', 'domid off');
@@ -162,7 +209,9 @@ for (const [name, command] of NODE_LIFE) add('lifecycle.xml', `lifecycle/life/${
 const D = (id, command, files, host = 'default') => add(host, `${host.replace(/\.xml$/, '')}/define/${id}`, command, { files });
 D('new', 'define @FILES@/d.xml ; list --all ; dominfo fresh ; dumpxml fresh', { 'd.xml': DOMAIN('fresh', { uuid: 'a1b2c3d4-0000-4000-8000-000000000001' }) });
 D('new-no-uuid', 'define @FILES@/d.xml ; domstate fresh --reason', { 'd.xml': DOMAIN('fresh') });
-D('new-start', 'define @FILES@/d.xml ; start fresh ; dominfo fresh ; dumpxml fresh', { 'd.xml': DOMAIN('fresh', { uuid: 'a1b2c3d4-0000-4000-8000-000000000002' }) });
+D('new-start', 'define @FILES@/d.xml ; start fresh ; dominfo fresh ; dumpxml fresh', {
+  'd.xml': DOMAIN('fresh', { uuid: 'a1b2c3d4-0000-4000-8000-000000000002' }),
+});
 D('redefine-running', 'define @FILES@/d.xml ; dumpxml test ; dumpxml test --inactive', {
   'd.xml': DOMAIN('test', { uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', memory: "<memory unit='MiB'>1024</memory>" }),
 });
@@ -245,7 +294,8 @@ const GRAPHICS = {
   vnc: "<graphics type='vnc' port='5900' autoport='no' passwd='vncpw' passwdValidTo='2030-01-01T00:00:00' connected='keep'/>",
   spice: "<graphics type='spice' port='5901' autoport='no' passwd='spicepw'/>",
   rdp: "<graphics type='rdp' port='3389' autoport='no' passwd='rdppw'/>",
-  cookies: "<disk type='network' device='cdrom'><source protocol='https' name='/boot.iso'><host name='example.org'/><cookies><cookie name='s'>c2VjcmV0</cookie></cookies></source><target dev='hdc' bus='ide'/><readonly/></disk>",
+  cookies:
+    "<disk type='network' device='cdrom'><source protocol='https' name='/boot.iso'><host name='example.org'/><cookies><cookie name='s'>c2VjcmV0</cookie></cookies></source><target dev='hdc' bus='ide'/><readonly/></disk>",
 };
 for (const [kind, device] of Object.entries(GRAPHICS)) {
   D(`secure-${kind}`, 'define @FILES@/d.xml ; dumpxml sec ; dumpxml sec --security-info ; dumpxml sec --inactive', {
@@ -275,10 +325,20 @@ D('secure-candidates', 'define @FILES@/d.xml ; dumpxml sec ; dumpxml sec --secur
 </domain>
 `,
 });
-D('node-define', 'define @FILES@/d.xml ; list --all ; dumpxml fresh', { 'd.xml': DOMAIN('fresh', { uuid: 'a1b2c3d4-0000-4000-8000-000000000004' }) }, 'lifecycle.xml');
-D('node-redefine-off', 'define @FILES@/d.xml ; dumpxml off', {
-  'd.xml': DOMAIN('off', { uuid: '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f', memory: "<memory unit='MiB'>256</memory>" }),
-}, 'lifecycle.xml');
+D(
+  'node-define',
+  'define @FILES@/d.xml ; list --all ; dumpxml fresh',
+  { 'd.xml': DOMAIN('fresh', { uuid: 'a1b2c3d4-0000-4000-8000-000000000004' }) },
+  'lifecycle.xml',
+);
+D(
+  'node-redefine-off',
+  'define @FILES@/d.xml ; dumpxml off',
+  {
+    'd.xml': DOMAIN('off', { uuid: '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f', memory: "<memory unit='MiB'>256</memory>" }),
+  },
+  'lifecycle.xml',
+);
 D('validate-ok', 'define @FILES@/d.xml --validate ; domstate fresh', { 'd.xml': DOMAIN('fresh', { uuid: 'a1b2c3d4-0000-4000-8000-000000000005' }) });
 D('validate-bad-child', 'define @FILES@/d.xml --validate', { 'd.xml': DOMAIN('fresh', { extra: '  <nonsense/>\n' }) });
 D('validate-bad-disk', 'define @FILES@/d.xml --validate', {
@@ -333,27 +393,43 @@ S('create-xml-unclosed-attr', 'snapshot-create test @FILES@/s.xml', { 's.xml': "
 S('create-xml-bad-entity', 'snapshot-create test @FILES@/s.xml', { 's.xml': '<domainsnapshot><name>a&bogus;</name></domainsnapshot>\n' });
 S('create-xml-two-roots', 'snapshot-create test @FILES@/s.xml', { 's.xml': '<domainsnapshot/><domainsnapshot/>\n' });
 S('create-xml-wrong-root', 'snapshot-create test @FILES@/s.xml', { 's.xml': '<domain/>\n' });
-S('create-xml-long-line', 'snapshot-create test @FILES@/s.xml', { 's.xml': `<domainsnapshot><name>${'x'.repeat(120)}</name><description>${'y'.repeat(60)}</descr></domainsnapshot>\n` });
+S('create-xml-long-line', 'snapshot-create test @FILES@/s.xml', {
+  's.xml': `<domainsnapshot><name>${'x'.repeat(120)}</name><description>${'y'.repeat(60)}</descr></domainsnapshot>\n`,
+});
 S('create-xml-state', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', '<state>shutoff</state>') });
-S('create-xml-creation-time', 'snapshot-create test @FILES@/s.xml ; snapshot-dumpxml test s1', { 's.xml': SNAP('s1', '<creationTime>1300000000</creationTime>') });
+S('create-xml-creation-time', 'snapshot-create test @FILES@/s.xml ; snapshot-dumpxml test s1', {
+  's.xml': SNAP('s1', '<creationTime>1300000000</creationTime>'),
+});
 S('create-xml-disk-unknown', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='vdz'/></disks>") });
 S('create-xml-disk-manual', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='vda' snapshot='manual'/></disks>") });
 S('create-xml-disk-manual-unknown', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='vdz' snapshot='manual'/></disks>") });
 S('create-xml-disk-bad-mode', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='vda' snapshot='bogus'/></disks>") });
 S('create-xml-disk-twice', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='vda'/><disk name='vda'/></disks>") });
-S('create-xml-disk-by-path', 'snapshot-create test @FILES@/s.xml ; snapshot-dumpxml test s1', { 's.xml': SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='internal'/></disks>") });
-S('create-xml-disk-path-manual', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='manual'/></disks>") });
-S('create-xml-disk-external', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<disks><disk name='vda' snapshot='external'><source file='/tmp/e.qcow2'/></disk></disks>") });
+S('create-xml-disk-by-path', 'snapshot-create test @FILES@/s.xml ; snapshot-dumpxml test s1', {
+  's.xml': SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='internal'/></disks>"),
+});
+S('create-xml-disk-path-manual', 'snapshot-create test @FILES@/s.xml', {
+  's.xml': SNAP('s1', "<disks><disk name='/guest/diskimage1' snapshot='manual'/></disks>"),
+});
+S('create-xml-disk-external', 'snapshot-create test @FILES@/s.xml', {
+  's.xml': SNAP('s1', "<disks><disk name='vda' snapshot='external'><source file='/tmp/e.qcow2'/></disk></disks>"),
+});
 S('create-xml-memory-external', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<memory snapshot='external' file='/tmp/m.save'/>") });
 S('create-xml-memory-no', 'snapshot-create test @FILES@/s.xml ; snapshot-dumpxml test s1', { 's.xml': SNAP('s1', "<memory snapshot='no'/>") });
 S('create-xml-memory-bad', 'snapshot-create test @FILES@/s.xml', { 's.xml': SNAP('s1', "<memory snapshot='bogus'/>") });
 S('create-xml-validate-ok', 'snapshot-create test @FILES@/s.xml --validate ; snapshot-list test --name', { 's.xml': SNAP('s1') });
 S('create-xml-validate-bad-child', 'snapshot-create test @FILES@/s.xml --validate', { 's.xml': SNAP('s1', '<nonsense/>') });
-S('create-xml-validate-bad-disk', 'snapshot-create test @FILES@/s.xml --validate', { 's.xml': SNAP('s1', "<disks><disk name='vda'><nonsense/></disk></disks>") });
+S('create-xml-validate-bad-disk', 'snapshot-create test @FILES@/s.xml --validate', {
+  's.xml': SNAP('s1', "<disks><disk name='vda'><nonsense/></disk></disks>"),
+});
 S('create-xml-validate-bad-attr', 'snapshot-create test @FILES@/s.xml --validate', { 's.xml': SNAP('s1', "<disks><disk name='vda' bogus='x'/></disks>") });
-S('create-xml-validate-bad-value', 'snapshot-create test @FILES@/s.xml --validate', { 's.xml': SNAP('s1', "<disks><disk name='vda' snapshot='sometimes'/></disks>") });
+S('create-xml-validate-bad-value', 'snapshot-create test @FILES@/s.xml --validate', {
+  's.xml': SNAP('s1', "<disks><disk name='vda' snapshot='sometimes'/></disks>"),
+});
 S('create-xml-validate-bad-state', 'snapshot-create test @FILES@/s.xml --validate', { 's.xml': SNAP('s1', '<state>dancing</state>') });
-S('create-xml-validate-order', 'snapshot-create test @FILES@/s.xml --validate ; snapshot-list test --name', { 's.xml': '<domainsnapshot><description>d</description><name>s1</name></domainsnapshot>' });
+S('create-xml-validate-order', 'snapshot-create test @FILES@/s.xml --validate ; snapshot-list test --name', {
+  's.xml': '<domainsnapshot><description>d</description><name>s1</name></domainsnapshot>',
+});
 S('create-xml-unknown-child', 'snapshot-create test @FILES@/s.xml ; snapshot-dumpxml test s1', { 's.xml': SNAP('s1', '<nonsense/>') });
 S('create-redefine', 'snapshot-create test @FILES@/s.xml --redefine ; snapshot-list test ; snapshot-current test --name', {
   's.xml': SNAP('r1', '<state>running</state><creationTime>1300000000</creationTime><domain><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid></domain>'),
@@ -365,30 +441,80 @@ S('create-redefine-no-domain', 'snapshot-create test @FILES@/s.xml --redefine ; 
 S('create-redefine-wrong-uuid', 'snapshot-create test @FILES@/s.xml --redefine', {
   's.xml': SNAP('r1', '<state>running</state><domain><uuid>11111111-2222-3333-4444-555555555555</uuid></domain>'),
 });
-S('create-redefine-missing-parent', 'snapshot-create test @FILES@/s.xml --redefine', { 's.xml': SNAP('r1', '<parent><name>ghost</name></parent><state>running</state>') });
+S('create-redefine-missing-parent', 'snapshot-create test @FILES@/s.xml --redefine', {
+  's.xml': SNAP('r1', '<parent><name>ghost</name></parent><state>running</state>'),
+});
 S('create-redefine-no-name', 'snapshot-create test @FILES@/s.xml --redefine', { 's.xml': '<domainsnapshot><state>running</state></domainsnapshot>' });
 S('create-current-without-redefine', 'snapshot-create test @FILES@/s.xml --current', { 's.xml': SNAP('s1') });
-S('create-redefine-existing', 'snapshot-create-as test s1 ; snapshot-dumpxml test s1 > /dev/null ; snapshot-create test @FILES@/s.xml --redefine ; snapshot-info test s1', {
-  's.xml': SNAP('s1', '<description>changed</description><state>running</state><creationTime>1300000000</creationTime>'),
-});
+S(
+  'create-redefine-existing',
+  'snapshot-create-as test s1 ; snapshot-dumpxml test s1 > /dev/null ; snapshot-create test @FILES@/s.xml --redefine ; snapshot-info test s1',
+  {
+    's.xml': SNAP('s1', '<description>changed</description><state>running</state><creationTime>1300000000</creationTime>'),
+  },
+);
 
 // Build a small tree on test:///default and read it every way.
 const TREE = 'snapshot-create-as test a ; snapshot-create-as test b ; snapshot-revert test a ; snapshot-create-as test c ; snapshot-create-as test d';
 const TREE_READS = [
-  'snapshot-list test', 'snapshot-list test --parent', 'snapshot-list test --roots', 'snapshot-list test --leaves', 'snapshot-list test --no-leaves',
-  'snapshot-list test --tree', 'snapshot-list test --name', 'snapshot-list test --topological', 'snapshot-list test --topological --name',
-  'snapshot-list test --from a', 'snapshot-list test --from a --descendants', 'snapshot-list test --from a --tree', 'snapshot-list test --current',
-  'snapshot-list test --current --descendants', 'snapshot-list test --metadata', 'snapshot-list test --no-metadata', 'snapshot-list test --inactive',
-  'snapshot-list test --active', 'snapshot-list test --disk-only', 'snapshot-list test --internal', 'snapshot-list test --external',
-  'snapshot-list test --from a --roots', 'snapshot-list test --tree --name', 'snapshot-list test --parent --roots', 'snapshot-list test --leaves --no-leaves',
-  'snapshot-list test --from nosuch', 'snapshot-list test --roots --from a', 'snapshot-list test --tree --roots', 'snapshot-list test --descendants',
-  'snapshot-info test a', 'snapshot-info test c', 'snapshot-info test --current', 'snapshot-info test nosuch', 'snapshot-info test',
-  'snapshot-parent test c', 'snapshot-parent test a', 'snapshot-parent test --current', 'snapshot-parent test nosuch',
-  'snapshot-current test', 'snapshot-current test --name', 'snapshot-current test --security-info', 'snapshot-current test b',
-  'snapshot-current test nosuch', 'snapshot-dumpxml test b', 'snapshot-dumpxml test b --security-info', 'snapshot-dumpxml test nosuch',
-  'snapshot-dumpxml test d --no-domain', 'snapshot-dumpxml test d --size', 'snapshot-dumpxml test',
+  'snapshot-list test',
+  'snapshot-list test --parent',
+  'snapshot-list test --roots',
+  'snapshot-list test --leaves',
+  'snapshot-list test --no-leaves',
+  'snapshot-list test --tree',
+  'snapshot-list test --name',
+  'snapshot-list test --topological',
+  'snapshot-list test --topological --name',
+  'snapshot-list test --from a',
+  'snapshot-list test --from a --descendants',
+  'snapshot-list test --from a --tree',
+  'snapshot-list test --current',
+  'snapshot-list test --current --descendants',
+  'snapshot-list test --metadata',
+  'snapshot-list test --no-metadata',
+  'snapshot-list test --inactive',
+  'snapshot-list test --active',
+  'snapshot-list test --disk-only',
+  'snapshot-list test --internal',
+  'snapshot-list test --external',
+  'snapshot-list test --from a --roots',
+  'snapshot-list test --tree --name',
+  'snapshot-list test --parent --roots',
+  'snapshot-list test --leaves --no-leaves',
+  'snapshot-list test --from nosuch',
+  'snapshot-list test --roots --from a',
+  'snapshot-list test --tree --roots',
+  'snapshot-list test --descendants',
+  'snapshot-info test a',
+  'snapshot-info test c',
+  'snapshot-info test --current',
+  'snapshot-info test nosuch',
+  'snapshot-info test',
+  'snapshot-parent test c',
+  'snapshot-parent test a',
+  'snapshot-parent test --current',
+  'snapshot-parent test nosuch',
+  'snapshot-current test',
+  'snapshot-current test --name',
+  'snapshot-current test --security-info',
+  'snapshot-current test b',
+  'snapshot-current test nosuch',
+  'snapshot-dumpxml test b',
+  'snapshot-dumpxml test b --security-info',
+  'snapshot-dumpxml test nosuch',
+  'snapshot-dumpxml test d --no-domain',
+  'snapshot-dumpxml test d --size',
+  'snapshot-dumpxml test',
 ];
-for (const read of TREE_READS) S(`tree/${read.replace(/^snapshot-/, '').replaceAll(' --', '-').replaceAll(' ', '-')}`, `${TREE} ; ${read}`);
+for (const read of TREE_READS)
+  S(
+    `tree/${read
+      .replace(/^snapshot-/, '')
+      .replaceAll(' --', '-')
+      .replaceAll(' ', '-')}`,
+    `${TREE} ; ${read}`,
+  );
 const TREE_CHANGES = [
   ['revert-a', 'snapshot-revert test a ; snapshot-current test --name ; domstate test --reason'],
   ['revert-current', 'snapshot-revert test --current ; snapshot-current test --name'],
@@ -408,7 +534,10 @@ const TREE_CHANGES = [
   ['delete-missing', 'snapshot-delete test nosuch'],
   ['delete-no-arg', 'snapshot-delete test'],
   ['delete-children-children-only', 'snapshot-delete test a --children --children-only'],
-  ['delete-all-one-by-one', 'snapshot-delete test d ; snapshot-delete test c ; snapshot-delete test b ; snapshot-delete test a ; snapshot-list test ; snapshot-current test'],
+  [
+    'delete-all-one-by-one',
+    'snapshot-delete test d ; snapshot-delete test c ; snapshot-delete test b ; snapshot-delete test a ; snapshot-list test ; snapshot-current test',
+  ],
   ['create-after-revert', 'snapshot-revert test b ; snapshot-create-as test e ; snapshot-list test --tree'],
   ['destroy-revert-running', 'destroy test ; snapshot-revert test c ; domstate test --reason'],
   ['halt-then-revert', 'snapshot-create-as test h --halt ; start test ; snapshot-revert test h ; domstate test --reason'],
@@ -441,9 +570,15 @@ N('lifecycle.xml', 'two-create-path-unknown', 'snapshot-create-as two s1 --disks
 N('lifecycle.xml', 'fleeting-create', 'snapshot-create-as fleeting s1 ; snapshot-list fleeting');
 N('lifecycle.xml', 'legacy-edit', 'snapshot-edit legacy old');
 N('two-disks.xml', 'vm2-create', 'snapshot-create-as vm2 s1 ; snapshot-dumpxml vm2 s1');
-N('two-disks.xml', 'vm2-create-xml', 'snapshot-create vm2 @FILES@/s.xml ; snapshot-dumpxml vm2 s1', { 's.xml': SNAP('s1', "<disks><disk name='vdb' snapshot='no'/></disks>") });
+N('two-disks.xml', 'vm2-create-xml', 'snapshot-create vm2 @FILES@/s.xml ; snapshot-dumpxml vm2 s1', {
+  's.xml': SNAP('s1', "<disks><disk name='vdb' snapshot='no'/></disks>"),
+});
 N('two-disks.xml', 'off2-create', 'snapshot-create-as off2 s1 ; snapshot-info off2 s1');
-N('two-disks.xml', 'vm2-tree', 'snapshot-create-as vm2 a ; snapshot-create-as vm2 b ; snapshot-revert vm2 a ; snapshot-create-as vm2 c ; snapshot-list vm2 --topological ; snapshot-list vm2 --tree');
+N(
+  'two-disks.xml',
+  'vm2-tree',
+  'snapshot-create-as vm2 a ; snapshot-create-as vm2 b ; snapshot-revert vm2 a ; snapshot-create-as vm2 c ; snapshot-list vm2 --topological ; snapshot-list vm2 --tree',
+);
 N('everyday.xml', 'rich-create', 'snapshot-create-as rich s1 ; snapshot-dumpxml rich s1');
 N('everyday.xml', 'rich-create-security', 'snapshot-create-as rich s1 ; snapshot-dumpxml rich s1 --security-info');
 N('everyday.xml', 'paused-create', 'snapshot-create-as paused s1 ; snapshot-info paused s1');

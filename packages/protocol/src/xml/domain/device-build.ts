@@ -34,7 +34,12 @@ export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
   const a = address.attributes;
   if (address.type === 'pci') {
     const pci = new Map(a);
-    for (const [name, width] of [['domain', 4], ['bus', 2], ['slot', 2], ['function', 1]] as const) {
+    for (const [name, width] of [
+      ['domain', 4],
+      ['bus', 2],
+      ['slot', 2],
+      ['function', 1],
+    ] as const) {
       const value = hex(pci.get(name) ?? '0', width);
       if (value !== undefined) pci.set(name, value);
     }
@@ -47,27 +52,84 @@ export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
 
 const boot = (order: number | undefined) => (order === undefined ? [] : [element('boot', { order: String(order) })]);
 
-const SOURCE_CHILD_ORDER = ['host', 'snapshot', 'config', 'auth', 'encryption', 'reservations', 'initiator', 'address', 'slices', 'ssl', 'cookies', 'readahead', 'timeout', 'seclabel'];
+const SOURCE_CHILD_ORDER = [
+  'host',
+  'snapshot',
+  'config',
+  'auth',
+  'encryption',
+  'reservations',
+  'initiator',
+  'address',
+  'slices',
+  'ssl',
+  'cookies',
+  'readahead',
+  'timeout',
+  'seclabel',
+];
 const DISK_EXTRA_BEFORE_TARGET = ['auth', 'geometry', 'blockio', 'blkiotune'];
 const DISK_EXTRA_AFTER = ['iotune', 'wwn', 'vendor', 'product', 'encryption'];
 
 function buildDisk(disk: DiskSpec): XmlElement {
   const children: XmlNode[] = [];
-  if (disk.driver) children.push(element('driver', ordered(disk.driver, ['name', 'type', 'cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd', 'event_idx', 'copy_on_read', 'discard', 'detect_zeroes', 'iothread', 'queues'])));
-  children.push(...byRank(disk.extra.filter((e) => e.name === 'auth'), DISK_EXTRA_BEFORE_TARGET));
+  if (disk.driver)
+    children.push(
+      element(
+        'driver',
+        ordered(disk.driver, [
+          'name',
+          'type',
+          'cache',
+          'error_policy',
+          'rerror_policy',
+          'io',
+          'ioeventfd',
+          'event_idx',
+          'copy_on_read',
+          'discard',
+          'detect_zeroes',
+          'iothread',
+          'queues',
+        ]),
+      ),
+    );
+  children.push(
+    ...byRank(
+      disk.extra.filter((e) => e.name === 'auth'),
+      DISK_EXTRA_BEFORE_TARGET,
+    ),
+  );
   if (disk.source) {
     const first = disk.type === 'network' ? ['protocol', 'name', 'query', 'tls'] : ['file', 'dev', 'dir', 'pool', 'volume', 'type', 'path'];
     children.push(element('source', ordered(disk.source, first), byRank(disk.sourceChildren, SOURCE_CHILD_ORDER)));
   }
   if (disk.backingStore) children.push(disk.backingStore);
-  children.push(...byRank(disk.extra.filter((e) => DISK_EXTRA_BEFORE_TARGET.includes(e.name) && e.name !== 'auth'), DISK_EXTRA_BEFORE_TARGET));
-  children.push(element('target', { dev: disk.target.dev, bus: disk.target.bus || undefined, ...ordered(disk.target.attributes, ['tray', 'removable', 'rotation_rate']) }));
-  children.push(...byRank(disk.extra.filter((e) => e.name === 'iotune'), DISK_EXTRA_AFTER));
+  children.push(
+    ...byRank(
+      disk.extra.filter((e) => DISK_EXTRA_BEFORE_TARGET.includes(e.name) && e.name !== 'auth'),
+      DISK_EXTRA_BEFORE_TARGET,
+    ),
+  );
+  children.push(
+    element('target', { dev: disk.target.dev, bus: disk.target.bus || undefined, ...ordered(disk.target.attributes, ['tray', 'removable', 'rotation_rate']) }),
+  );
+  children.push(
+    ...byRank(
+      disk.extra.filter((e) => e.name === 'iotune'),
+      DISK_EXTRA_AFTER,
+    ),
+  );
   if (disk.readOnly) children.push(element('readonly'));
   if (disk.shareable) children.push(element('shareable'));
   if (disk.transient) children.push(element('transient'));
   if (disk.serial !== undefined) children.push(element('serial', {}, [disk.serial]));
-  children.push(...byRank(disk.extra.filter((e) => DISK_EXTRA_AFTER.includes(e.name) && e.name !== 'iotune'), DISK_EXTRA_AFTER));
+  children.push(
+    ...byRank(
+      disk.extra.filter((e) => DISK_EXTRA_AFTER.includes(e.name) && e.name !== 'iotune'),
+      DISK_EXTRA_AFTER,
+    ),
+  );
   children.push(...disk.extra.filter((e) => !DISK_EXTRA_BEFORE_TARGET.includes(e.name) && !DISK_EXTRA_AFTER.includes(e.name)));
   children.push(...boot(disk.bootOrder), ...buildAddress(disk.address));
   return element('disk', { type: disk.type, device: disk.device, snapshot: disk.snapshot }, children);
@@ -126,7 +188,12 @@ function buildGraphics(spec: GraphicsSpec): XmlElement {
 
 function buildVideo(spec: VideoSpec): XmlElement {
   const model = element('model', ordered(spec.model, ['type', 'ram', 'vram', 'vram64', 'vgamem', 'heads', 'primary']), spec.modelChildren);
-  return element('video', {}, [...spec.extra.filter((e) => e.name === 'driver'), model, ...spec.extra.filter((e) => e.name !== 'driver'), ...buildAddress(spec.address)]);
+  return element('video', {}, [
+    ...spec.extra.filter((e) => e.name === 'driver'),
+    model,
+    ...spec.extra.filter((e) => e.name !== 'driver'),
+    ...buildAddress(spec.address),
+  ]);
 }
 
 /** The element libvirt formats for a device. */
@@ -151,9 +218,36 @@ export function buildDevice(device: DeviceSpec): XmlElement {
 
 /** libvirt's order of device kinds under `<devices>` (virDomainDefFormatInternal). */
 export const DEVICE_ORDER = [
-  'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel', 'console', 'channel', 'input', 'tpm', 'graphics',
-  'sound', 'audio', 'video', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu',
-  'vsock', 'crypto',
+  'disk',
+  'controller',
+  'lease',
+  'filesystem',
+  'interface',
+  'smartcard',
+  'serial',
+  'parallel',
+  'console',
+  'channel',
+  'input',
+  'tpm',
+  'graphics',
+  'sound',
+  'audio',
+  'video',
+  'hostdev',
+  'redirdev',
+  'redirfilter',
+  'hub',
+  'watchdog',
+  'memballoon',
+  'rng',
+  'nvram',
+  'panic',
+  'shmem',
+  'memory',
+  'iommu',
+  'vsock',
+  'crypto',
 ] as const;
 
 /** The element name of a device (its kind, or the kept element's name). */

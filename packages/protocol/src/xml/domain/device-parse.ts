@@ -9,8 +9,27 @@ const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, Erro
 
 /** Devices libvirt knows that the model keeps as elements. */
 const OTHER_DEVICES = new Set([
-  'lease', 'filesystem', 'smartcard', 'input', 'tpm', 'sound', 'audio', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'nvram',
-  'rng', 'panic', 'shmem', 'memory', 'iommu', 'vsock', 'crypto',
+  'lease',
+  'filesystem',
+  'smartcard',
+  'input',
+  'tpm',
+  'sound',
+  'audio',
+  'hostdev',
+  'redirdev',
+  'redirfilter',
+  'hub',
+  'watchdog',
+  'memballoon',
+  'nvram',
+  'rng',
+  'panic',
+  'shmem',
+  'memory',
+  'iommu',
+  'vsock',
+  'crypto',
 ]);
 
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
@@ -59,7 +78,13 @@ function parseDisk(el: XmlElement): DiskSpec {
   const dev = target?.attributes.get('dev');
   if (!dev) {
     const path = childElement(el, 'source')?.attributes.get('file') ?? childElement(el, 'source')?.attributes.get('dev') ?? '';
-    throw new VirError({ code: ErrorNumber.NoTarget, domain: ErrorDomain.Domain, message: `missing target information for device ${path}`, str1: 'missing target information for device %s', str2: path });
+    throw new VirError({
+      code: ErrorNumber.NoTarget,
+      domain: ErrorDomain.Domain,
+      message: `missing target information for device ${path}`,
+      str1: 'missing target information for device %s',
+      str2: path,
+    });
   }
   const targetAttributes = new Map(target!.attributes);
   targetAttributes.delete('dev');
@@ -145,7 +170,10 @@ function parseInterface(el: XmlElement): InterfaceSpec {
       if (child.name === 'target' || child.name === 'model') afterTarget = true;
       continue;
     }
-    (afterTarget || ['driver', 'filterref', 'tune', 'link', 'mtu', 'bandwidth', 'coalesce', 'rom', 'teaming', 'guest'].includes(child.name) ? spec.afterModel : spec.beforeTarget).push(child);
+    (afterTarget || ['driver', 'filterref', 'tune', 'link', 'mtu', 'bandwidth', 'coalesce', 'rom', 'teaming', 'guest'].includes(child.name)
+      ? spec.afterModel
+      : spec.beforeTarget
+    ).push(child);
   }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;

@@ -41,7 +41,11 @@ export function buildDomainTree(spec: DomainSpec): XmlElement {
   children.push(...kept(spec, AFTER_DESCRIPTION));
   children.push(element('memory', { unit: 'KiB' }, kib(spec.memoryKiB)), element('currentMemory', { unit: 'KiB' }, kib(spec.currentMemoryKiB)));
   children.push(...kept(spec, AFTER_CURRENT_MEMORY));
-  const vcpuAttributes = { placement: spec.vcpu.placement, cpuset: spec.vcpu.cpuset, current: spec.vcpu.current === undefined ? undefined : String(spec.vcpu.current) };
+  const vcpuAttributes = {
+    placement: spec.vcpu.placement,
+    cpuset: spec.vcpu.cpuset,
+    current: spec.vcpu.current === undefined ? undefined : String(spec.vcpu.current),
+  };
   children.push(element('vcpu', vcpuAttributes, [String(spec.vcpu.count)]));
   children.push(...kept(spec, AFTER_VCPU), buildOs(spec.os), ...kept(spec, AFTER_OS));
   children.push(element('clock', Object.fromEntries(spec.clock.attributes), spec.clock.children));

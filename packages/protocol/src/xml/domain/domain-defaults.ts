@@ -65,7 +65,17 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
 
 /** The port a network disk's `<host>` gets when it names none (virStorageSourceNetworkDefaultPort); 0: none. */
 const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
-  ['nbd', 10809], ['sheepdog', 7000], ['gluster', 24007], ['iscsi', 3260], ['http', 80], ['https', 443], ['ftp', 21], ['ftps', 990], ['tftp', 69], ['ssh', 22], ['vxhs', 9999],
+  ['nbd', 10809],
+  ['sheepdog', 7000],
+  ['gluster', 24007],
+  ['iscsi', 3260],
+  ['http', 80],
+  ['https', 443],
+  ['ftp', 21],
+  ['ftps', 990],
+  ['tftp', 69],
+  ['ssh', 22],
+  ['vxhs', 9999],
 ]);
 
 function defaultHostPorts(disk: DiskSpec): void {
@@ -100,7 +110,15 @@ function assignDriveAddresses(spec: DomainSpec): void {
       const within = index % layout.perController;
       const bus = device.target.bus === 'ide' || device.target.bus === 'fdc' ? Math.floor(within / layout.perBus) : 0;
       const unit = device.target.bus === 'ide' || device.target.bus === 'fdc' ? within % layout.perBus : within;
-      device.address = { type: 'drive', attributes: new Map([['controller', String(controller)], ['bus', String(bus)], ['target', '0'], ['unit', String(unit)]]) };
+      device.address = {
+        type: 'drive',
+        attributes: new Map([
+          ['controller', String(controller)],
+          ['bus', String(bus)],
+          ['target', '0'],
+          ['unit', String(unit)],
+        ]),
+      };
     }
     if (device.address.type !== 'drive') continue;
     const indexes = needed.get(device.target.bus) ?? new Set<number>();
@@ -135,14 +153,24 @@ function defaultCharDevices(spec: DomainSpec, driver: DriverDefaults): void {
   });
   // A serial port without a console gets one that mirrors it (virDomainDefAddConsoleCompat).
   if (consoles.length === 0 && serials[0] && spec.os.type === 'hvm') {
-    const mirror: CharDeviceSpec = { kind: 'console', type: serials[0].type, sourceChildren: serials[0].sourceChildren, target: new Map(), targetChildren: [], extra: [] };
+    const mirror: CharDeviceSpec = {
+      kind: 'console',
+      type: serials[0].type,
+      sourceChildren: serials[0].sourceChildren,
+      target: new Map(),
+      targetChildren: [],
+      extra: [],
+    };
     if (serials[0].source) mirror.source = new Map(serials[0].source);
     spec.devices.push(mirror);
     consoles.push(mirror);
   }
   for (const [i, console] of consoles.entries()) {
     if (i === 0 && (console.target.get('type') ?? 'serial') === 'serial') {
-      console.target = new Map([['type', 'serial'], ['port', console.target.get('port') ?? '0']]);
+      console.target = new Map([
+        ['type', 'serial'],
+        ['port', console.target.get('port') ?? '0'],
+      ]);
       if (serials[0] && !console.source && serials[0].source) console.source = new Map(serials[0].source);
     }
   }
@@ -154,7 +182,13 @@ function defaultGraphics(graphics: GraphicsSpec): void {
   if (graphics.type !== 'vnc' && graphics.type !== 'spice' && graphics.type !== 'rdp') return;
   const socket = a.get('socket');
   if (graphics.type === 'vnc' && socket !== undefined) {
-    if (graphics.listens.length === 0) graphics.listens.push(new Map([['type', 'socket'], ['socket', socket]]));
+    if (graphics.listens.length === 0)
+      graphics.listens.push(
+        new Map([
+          ['type', 'socket'],
+          ['socket', socket],
+        ]),
+      );
     return;
   }
   const port = a.get('port');
@@ -166,7 +200,17 @@ function defaultGraphics(graphics: GraphicsSpec): void {
   }
   if (graphics.type === 'rdp' && a.get('autoport') === 'no') a.delete('autoport');
   const listen = a.get('listen');
-  if (graphics.listens.length === 0) graphics.listens.push(new Map(listen === undefined ? [['type', 'address']] : [['type', 'address'], ['address', listen]]));
+  if (graphics.listens.length === 0)
+    graphics.listens.push(
+      new Map(
+        listen === undefined
+          ? [['type', 'address']]
+          : [
+              ['type', 'address'],
+              ['address', listen],
+            ],
+      ),
+    );
   const address = graphics.listens[0]?.get('address');
   if (address !== undefined && listen === undefined) a.set('listen', address);
 }

@@ -8,13 +8,53 @@ import type { DeviceSpec, DomainSpec, OsSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 
 /** The virt types libvirt knows (virDomainVirt). */
-const VIRT_TYPES = new Set(['none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp', 'parallels', 'bhyve', 'vz', 'ch']);
+const VIRT_TYPES = new Set([
+  'none',
+  'qemu',
+  'kqemu',
+  'kvm',
+  'xen',
+  'lxc',
+  'uml',
+  'openvz',
+  'test',
+  'vmware',
+  'hyperv',
+  'vbox',
+  'phyp',
+  'parallels',
+  'bhyve',
+  'vz',
+  'ch',
+]);
 
 /** Top-level elements libvirt knows but the model keeps as elements; anything else is dropped, as libvirt drops it. */
 export const KEPT_TOP_LEVEL = [
-  'genid', 'metadata', 'maxMemory', 'blkiotune', 'memtune', 'memoryBacking', 'vcpus', 'iothreads', 'iothreadids', 'cputune', 'numatune',
-  'resource', 'sysinfo', 'bootloader', 'bootloader_args', 'idmap', 'features', 'cpu', 'on_lockfailure', 'pm', 'perf', 'seclabel', 'keywrap',
-  'launchSecurity', 'throttlegroups',
+  'genid',
+  'metadata',
+  'maxMemory',
+  'blkiotune',
+  'memtune',
+  'memoryBacking',
+  'vcpus',
+  'iothreads',
+  'iothreadids',
+  'cputune',
+  'numatune',
+  'resource',
+  'sysinfo',
+  'bootloader',
+  'bootloader_args',
+  'idmap',
+  'features',
+  'cpu',
+  'on_lockfailure',
+  'pm',
+  'perf',
+  'seclabel',
+  'keywrap',
+  'launchSecurity',
+  'throttlegroups',
 ] as const;
 
 const ACTIONS = new Set(['destroy', 'restart', 'rename-restart', 'preserve']);
@@ -38,7 +78,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (type === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain type attribute');
   if (!VIRT_TYPES.has(type)) throw unsupported(`invalid domain type ${type}`);
   const name = text(root, 'name')?.trim();
-  if (!name) throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
+  if (!name)
+    throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
   const uuid = parseUuid(root, options);
   const spec: DomainSpec = {
     type,
@@ -55,7 +96,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   };
   const title = text(root, 'title');
   if (title !== undefined) {
-    if (title.includes('\n')) throw xmlError('Domain title can\'t contain newlines');
+    if (title.includes('\n')) throw xmlError("Domain title can't contain newlines");
     spec.title = title;
   }
   const description = text(root, 'description');

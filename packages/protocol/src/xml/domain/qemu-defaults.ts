@@ -55,7 +55,11 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   }
   for (const disk of spec.devices.filter((d): d is DiskSpec => d.kind === 'disk')) {
     const driver = disk.driver ?? new Map<string, string>();
-    disk.driver = new Map([['name', driver.get('name') ?? 'qemu'], ['type', driver.get('type') ?? 'raw'], ...[...driver].filter(([k]) => k !== 'name' && k !== 'type')]);
+    disk.driver = new Map([
+      ['name', driver.get('name') ?? 'qemu'],
+      ['type', driver.get('type') ?? 'raw'],
+      ...[...driver].filter(([k]) => k !== 'name' && k !== 'type'),
+    ]);
   }
   implicitControllers(spec, q35);
   if (!spec.devices.some((d) => isOther(d, 'input'))) {
@@ -92,7 +96,14 @@ function virtioSerialAddresses(spec: DomainSpec): void {
   for (const device of spec.devices) {
     if (device.kind !== 'channel' || (device.target.get('type') ?? 'virtio') !== 'virtio') continue;
     device.target = new Map([['type', 'virtio'], ...[...device.target].filter(([k]) => k !== 'type')]);
-    device.address ??= { type: 'virtio-serial', attributes: new Map([['controller', '0'], ['bus', '0'], ['port', String(port++)]]) };
+    device.address ??= {
+      type: 'virtio-serial',
+      attributes: new Map([
+        ['controller', '0'],
+        ['bus', '0'],
+        ['port', String(port++)],
+      ]),
+    };
   }
 }
 
@@ -122,7 +133,10 @@ function addressHolder(device: { kind: 'other'; element: XmlElement }): { addres
     set address(address: AddressSpec | undefined) {
       if (!address) return;
       const attributes: Record<string, string> = { type: address.type, ...Object.fromEntries(address.attributes) };
-      device.element = { ...device.element, children: [...device.element.children.filter((c) => typeof c === 'string' || c.name !== 'address'), element('address', attributes)] };
+      device.element = {
+        ...device.element,
+        children: [...device.element.children.filter((c) => typeof c === 'string' || c.name !== 'address'), element('address', attributes)],
+      };
     },
   };
 }

@@ -5,7 +5,14 @@ import { VirError } from '../../errors/vir-error.js';
 
 /** Bytes per unit, by lower-cased suffix (libvirt's virScaleInteger table; 'k' and 'KiB' are 1024, 'KB' 1000). */
 const UNIT_BYTES: ReadonlyMap<string, bigint> = new Map(
-  ([['', 1024n], ['b', 1n], ['byte', 1n], ['bytes', 1n]] as [string, bigint][]).concat(
+  (
+    [
+      ['', 1024n],
+      ['b', 1n],
+      ['byte', 1n],
+      ['bytes', 1n],
+    ] as [string, bigint][]
+  ).concat(
     ['k', 'm', 'g', 't', 'p', 'e'].flatMap((letter, i): [string, bigint][] => {
       const binary = 1024n ** BigInt(i + 1);
       const decimal = 1000n ** BigInt(i + 1);

@@ -8,7 +8,10 @@ const STORAGE_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vho
 const snapshotDisk: ElementRule = {
   attributes: { name: 'text', snapshot: DISK_MODES, type: STORAGE_TYPES },
   children: {
-    source: { attributes: { file: 'text', dev: 'text', dir: 'text', protocol: 'text', name: 'text', pool: 'text', volume: 'text', index: 'text' }, children: { host: ANY, seclabel: ANY, auth: ANY } },
+    source: {
+      attributes: { file: 'text', dev: 'text', dir: 'text', protocol: 'text', name: 'text', pool: 'text', volume: 'text', index: 'text' },
+      children: { host: ANY, seclabel: ANY, auth: ANY },
+    },
     driver: { attributes: { type: 'text', name: 'text' }, children: { metadata_cache: ANY } },
     seclabel: ANY,
   },

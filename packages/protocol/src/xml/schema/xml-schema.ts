@@ -38,7 +38,9 @@ function valueProblem(rule: ValueRule, value: string): string | undefined {
   if (Array.isArray(rule)) return rule.includes(value) ? undefined : '';
   const { type } = rule as { type: string };
   const ok =
-    type === 'uuid' ? UUID.test(value.trim()) : /^\d+$/.test(value.trim()) && (type !== 'positiveInteger' || Number(value) > 0) && (type !== 'unsignedInt' || Number(value) <= 0xffffffff);
+    type === 'uuid'
+      ? UUID.test(value.trim())
+      : /^\d+$/.test(value.trim()) && (type !== 'positiveInteger' || Number(value) > 0) && (type !== 'unsignedInt' || Number(value) <= 0xffffffff);
   return ok ? undefined : `Type ${type} doesn't allow value '${value}'`;
 }
 

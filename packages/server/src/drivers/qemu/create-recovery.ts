@@ -1,14 +1,6 @@
 // Recovery of a snapshot create: forward once its disks switched (QEMU's block graph, or the images when QEMU is gone), back otherwise; every disk or none.
 import { reloadDomain } from './domain-loader.js';
-import {
-  checkImage,
-  deleteLiveCheckpoint,
-  deleteSnapshot,
-  imageInfo,
-  listSnapshots,
-  readLiveDisks,
-  type QmpClient,
-} from './engine/index.js';
+import { checkImage, deleteLiveCheckpoint, deleteSnapshot, imageInfo, listSnapshots, readLiveDisks, type QmpClient } from './engine/index.js';
 import { CREATE_JOBS, liveMonitor, waitForQemuJobs } from './guest-monitor.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { deleteNodesOfImages } from './image-nodes.js';
@@ -36,7 +28,11 @@ export async function recoverCreate(host: QemuHost, domain: QemuDomain | undefin
     return 'rolled-back';
   }
   if (intent.phase === 'prepared') intent.advance('committed');
-  if (!qmp) await expectClean(host, payload.disks.map((d) => d.image.path));
+  if (!qmp)
+    await expectClean(
+      host,
+      payload.disks.map((d) => d.image.path),
+    );
   await intent.applyState(domain);
   if (domain) reloadDomain(host, domain);
   if (payload.halt && domain?.active) await stopGuest(host, domain, Reason.ShutoffFromSnapshot);

@@ -62,7 +62,9 @@ const USB_MODELS: Readonly<Record<string, string>> = { 'qemu-xhci': 'qemu-xhci',
 
 /** `<controller>`: the machine's own PCI root, SATA (q35) and IDE (pc) controllers; a USB and a virtio-serial controller. */
 const controller: DeviceEntry = {
-  shape: { attributes: { type: ['pci', 'sata', 'ide', 'usb', 'virtio-serial'], index: ['0'], model: ['pcie-root', 'pci-root', 'qemu-xhci', 'piix3-uhci', 'none'] } },
+  shape: {
+    attributes: { type: ['pci', 'sata', 'ide', 'usb', 'virtio-serial'], index: ['0'], model: ['pcie-root', 'pci-root', 'qemu-xhci', 'piix3-uhci', 'none'] },
+  },
   check(el, _all, facts) {
     const type = attr(el, 'type')!;
     const model = attr(el, 'model');
@@ -101,7 +103,9 @@ const networkInterface: DeviceEntry = {
   check(el, _all, facts) {
     const type = attr(el, 'type');
     if (type === 'network') {
-      throw unsupported("interface type 'network' needs libvirt's network driver, which virtwire does not have: use type 'user' (or 'bridge' with a privileged daemon)");
+      throw unsupported(
+        "interface type 'network' needs libvirt's network driver, which virtwire does not have: use type 'user' (or 'bridge' with a privileged daemon)",
+      );
     }
     if (type === 'bridge') {
       if (!facts.bridgeAllowed) throw unsupported("interface type 'bridge' needs a privileged daemon (root, or a set-uid qemu-bridge-helper): use type 'user'");
@@ -140,7 +144,10 @@ const serial: DeviceEntry = {
 
 /** `<console>`: the first serial port (the same character device), or a virtio console. */
 const console: DeviceEntry = {
-  shape: { attributes: { type: ['pty', 'unix'], tty: /^\/dev\/pts\/\d+$/ }, children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['serial', 'virtio'], port: DIGITS } } } },
+  shape: {
+    attributes: { type: ['pty', 'unix'], tty: /^\/dev\/pts\/\d+$/ },
+    children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['serial', 'virtio'], port: DIGITS } } },
+  },
   check(el, all) {
     checkChardevSource(el, 'console');
     const target = childElement(el, 'target');
@@ -170,7 +177,12 @@ const channel: DeviceEntry = {
   argv(el, ctx) {
     const n = next(ctx, 'channel');
     const name = attr(childElement(el, 'target'), 'name')!;
-    return ['-chardev', chardevArgument(el, `charchannel${n}`, ctx, name), '-device', `virtserialport,bus=virtio-serial0.0,nr=${n + 1},chardev=charchannel${n},id=channel${n},name=${name}`];
+    return [
+      '-chardev',
+      chardevArgument(el, `charchannel${n}`, ctx, name),
+      '-device',
+      `virtserialport,bus=virtio-serial0.0,nr=${n + 1},chardev=charchannel${n},id=channel${n},name=${name}`,
+    ];
   },
 };
 
@@ -185,7 +197,8 @@ const video: DeviceEntry = {
     const vram = Number(attr(model, 'vram') ?? 16384);
     const type = attr(model, 'type') ?? 'cirrus';
     if (type === 'virtio' && attr(model, 'vram') !== undefined) throw unsupported("video model 'virtio' has no vram setting");
-    if (type !== 'virtio' && !(vram >= 1024 && vram <= 262144 && (vram & (vram - 1)) === 0)) throw unsupported(`video vram ${vram} KiB must be a power of two from 1024 to 262144`);
+    if (type !== 'virtio' && !(vram >= 1024 && vram <= 262144 && (vram & (vram - 1)) === 0))
+      throw unsupported(`video vram ${vram} KiB must be a power of two from 1024 to 262144`);
   },
   argv(el, ctx) {
     const model = childElement(el, 'model');
@@ -241,7 +254,8 @@ export const DEVICE_TABLE: Readonly<Record<string, DeviceEntry>> = {
 function checkChardevSource(el: XmlElement, kind: string): void {
   const source = childElement(el, 'source');
   // a pty's <source path> (and a console's tty=) are what the live XML reports: accepted, replaced at start
-  if (attr(el, 'type') === 'pty' && source && [...source.attributes.keys()].some((k) => k !== 'path')) throw unsupported(`a pty <${kind}> takes no <source> but its reported path`);
+  if (attr(el, 'type') === 'pty' && source && [...source.attributes.keys()].some((k) => k !== 'path'))
+    throw unsupported(`a pty <${kind}> takes no <source> but its reported path`);
   if (attr(el, 'type') === 'unix' && !attr(source, 'path')) throw unsupported(`a unix <${kind}> needs <source mode='bind' path=...>`);
 }
 

@@ -41,7 +41,10 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
   if (sameName && sameName.uuid !== definition.uuid) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${definition.name}' already exists with uuid ${sameName.uuid}`);
   }
-  const change: StateChange = { metadata: [], definitions: [{ path: host.services.layout.domainFile(definition.name), content: definition.format({ secure: true }) }] };
+  const change: StateChange = {
+    metadata: [],
+    definitions: [{ path: host.services.layout.domainFile(definition.name), content: definition.format({ secure: true }) }],
+  };
   if (sameName && !sameName.persistent && sameName.live) change.status = { persistent: true };
   const domain = sameName ?? new QemuDomain(definition, true);
   await changeStateFiles(host, domain, change);
@@ -49,7 +52,7 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
     host.add(domain);
     return domain;
   }
-  sameName.definition = definition;
+  sameName.persistentDefinition = definition;
   sameName.persistent = true;
   return sameName;
 }
@@ -60,7 +63,11 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
   const count = domain.snapshots.size;
   if (count > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) throw invalid(`cannot delete inactive domain with ${count} snapshots`);
   const { layout } = host.services;
-  const metadata: FileChange[] = [...domain.snapshots.all()].map((s) => ({ path: layout.snapshotFile(domain.name, s.def.name), content: null, pruneDirectory: true }));
+  const metadata: FileChange[] = [...domain.snapshots.all()].map((s) => ({
+    path: layout.snapshotFile(domain.name, s.def.name),
+    content: null,
+    pruneDirectory: true,
+  }));
   const change: StateChange = { metadata, definitions: [{ path: layout.domainFile(domain.name), content: null }] };
   const nvram = nvramToRemove(domain, layout.stateDir, flags);
   if (nvram !== undefined) change.definitions.push({ path: nvram, content: null });
@@ -77,8 +84,8 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
  */
 function nvramToRemove(domain: QemuDomain, stateDir: string, flags: number): string | undefined {
   if (flags & DomainUndefineFlags.Nvram && flags & DomainUndefineFlags.KeepNvram) throw invalid('cannot both keep and delete nvram');
-  if (!bootsUefi(domain.definition)) return undefined;
-  const os = childElement(domain.definition.tree, 'os');
+  if (!bootsUefi(domain.persistentDefinition)) return undefined;
+  const os = childElement(domain.persistentDefinition.tree, 'os');
   const named = os && childElement(os, 'nvram') ? textOf(childElement(os, 'nvram')!).trim() : '';
   const path = named !== '' ? named : defaultNvramPath(stateDir, domain.name);
   if (!existsSync(path)) return undefined;

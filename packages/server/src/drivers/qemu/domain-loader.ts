@@ -115,7 +115,7 @@ export function reloadDomain(host: QemuHost, domain: QemuDomain): void {
   const { layout } = host.services;
   const file = layout.domainFile(domain.name);
   if (existsSync(file)) {
-    domain.definition = DomainDefinition.parse(readFileSync(file, 'utf8'));
+    domain.persistentDefinition = DomainDefinition.parse(readFileSync(file, 'utf8'));
     domain.persistent = true;
   } else {
     domain.persistent = false;

@@ -66,7 +66,7 @@ export function checkSupportedXml(definition: DomainDefinition, facts: DeviceChe
   }
   const cpu = childElement(definition.tree, 'cpu');
   const mode = cpu?.attributes.get('mode') ?? 'custom';
-  if (cpu && mode === 'custom' && !childElement(cpu, 'model') && !childElement(cpu, 'topology')) throw unsupported('<cpu mode=\'custom\'> needs a <model>');
+  if (cpu && mode === 'custom' && !childElement(cpu, 'model') && !childElement(cpu, 'topology')) throw unsupported("<cpu mode='custom'> needs a <model>");
   if (cpu && mode !== 'custom' && childElement(cpu, 'model')) throw unsupported(`<cpu mode='${mode}'> takes no <model>`);
   if (mode === 'host-passthrough' && definition.type !== 'kvm') {
     throw unsupported(`CPU mode 'host-passthrough' for x86_64 ${definition.type} domain on x86_64 host is not supported by hypervisor`);

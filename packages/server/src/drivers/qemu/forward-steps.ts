@@ -88,14 +88,20 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
       if (context.qmp) await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS); // a job an earlier daemon started finishes first
       const result = context.qmp
         ? await deleteLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) })
-        : await deleteOfflineInternalSnapshot(await existing(step.disks), step.tag, { qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation) });
+        : await deleteOfflineInternalSnapshot(await existing(step.disks), step.tag, {
+            qemuImg: context.qemuImg,
+            failpoint: context.failpoints.engineHook(context.operation),
+          });
       check(result, `unable to delete internal snapshot '${step.tag}'`, step.disks[0]?.target ?? '');
       return;
     }
     case 'apply-tag': {
       const disks = step.disks.map((d) => ({ ...d, format: 'qcow2' as const }));
       for (const disk of disks) await removeSafetyTags(disk.path, context.qemuImg);
-      const result = await revertOfflineInternalSnapshot(disks, step.tag, { qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation) });
+      const result = await revertOfflineInternalSnapshot(disks, step.tag, {
+        qemuImg: context.qemuImg,
+        failpoint: context.failpoints.engineHook(context.operation),
+      });
       check(result, `unable to revert to internal snapshot '${step.tag}'`, step.disks[0]?.target ?? '');
       return;
     }
@@ -138,11 +144,18 @@ async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<Di
   const disk = (await readLiveDisks(qmp)).get(step.target);
   if (disk?.file === step.overlay && !context.pivot.done(step.target)) {
     await clearCommitJobs(qmp, step.target);
-    const result = await commitActiveLayerLive(qmp, { target: step.target }, { failpoint: context.failpoints.engineHook(context.operation, step.target), beforePivot: () => context.pivot.before(step.target) });
+    const result = await commitActiveLayerLive(
+      qmp,
+      { target: step.target },
+      { failpoint: context.failpoints.engineHook(context.operation, step.target), beforePivot: () => context.pivot.before(step.target) },
+    );
     check(result, 'unable to merge overlay', step.target, step.overlay);
     context.pivot.after(step.target);
   } else if (disk?.file !== step.base.path) {
-    throw new StepError(failed(`disk '${step.target}' uses '${disk?.file ?? 'nothing'}', neither the overlay '${step.overlay}' nor its base '${step.base.path}'`), false);
+    throw new StepError(
+      failed(`disk '${step.target}' uses '${disk?.file ?? 'nothing'}', neither the overlay '${step.overlay}' nor its base '${step.base.path}'`),
+      false,
+    );
   }
   await clearCommitJobs(qmp, step.target);
   await deleteNodesOfImages(qmp, new Set([step.overlay])).catch(() => undefined);
@@ -155,7 +168,11 @@ async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<Di
  */
 async function commitOffline(context: StepContext, step: Extract<DiskStep, { type: 'commit' }>): Promise<void> {
   if (!context.pivot.done(step.target) && (await exists(step.overlay))) {
-    const result = await commitOverlayOffline(step.target, step.overlay, { format: 'qcow2', qemuImg: context.qemuImg, failpoint: context.failpoints.engineHook(context.operation, step.target) });
+    const result = await commitOverlayOffline(step.target, step.overlay, {
+      format: 'qcow2',
+      qemuImg: context.qemuImg,
+      failpoint: context.failpoints.engineHook(context.operation, step.target),
+    });
     check(result, 'unable to merge overlay', step.target, step.overlay);
   }
   context.failpoints.reach(`${context.operation}.merged.${step.target}`);
@@ -169,7 +186,8 @@ async function clearCommitJobs(qmp: QmpClient, target: string): Promise<void> {
     if (jobs.length === 0) return;
     for (const job of jobs) {
       if (job.status === 'concluded') await qmp.execute('job-dismiss', { id: job.id }).catch(() => undefined);
-      else if (job.status === 'ready' || job.status === 'running' || job.status === 'paused') await qmp.execute('block-job-cancel', { device: job.id, force: true }).catch(() => undefined);
+      else if (job.status === 'ready' || job.status === 'running' || job.status === 'paused')
+        await qmp.execute('block-job-cancel', { device: job.id, force: true }).catch(() => undefined);
       else if (job.status === 'pending') await qmp.execute('job-finalize', { id: job.id }).catch(() => undefined);
     }
     if (Date.now() > deadline) throw new StepError(failed(`block jobs of disk '${target}' do not finish`), false);

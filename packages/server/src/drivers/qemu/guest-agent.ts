@@ -88,7 +88,11 @@ export class GuestAgentSession {
   async shutdown(): Promise<void> {
     this.socket.write(`${JSON.stringify({ execute: 'guest-shutdown', arguments: { mode: 'powerdown' } })}\n`);
     const reply = await this.readLine(SHUTDOWN_ERROR_WAIT_MS, false).then(parse, () => undefined);
-    if (reply?.error) throw agentError(ErrorNumber.InternalError, `unable to execute QEMU agent command 'guest-shutdown': ${reply.error.desc ?? reply.error.class ?? 'failed'}`);
+    if (reply?.error)
+      throw agentError(
+        ErrorNumber.InternalError,
+        `unable to execute QEMU agent command 'guest-shutdown': ${reply.error.desc ?? reply.error.class ?? 'failed'}`,
+      );
   }
 
   close(): void {
@@ -108,7 +112,8 @@ export class GuestAgentSession {
   private async execute<T>(command: string): Promise<T> {
     this.socket.write(`${JSON.stringify({ execute: command })}\n`);
     const reply = parse(await this.readLine(COMMAND_TIMEOUT_MS, false));
-    if (reply?.error) throw agentError(ErrorNumber.InternalError, `unable to execute QEMU agent command '${command}': ${reply.error.desc ?? reply.error.class ?? 'failed'}`);
+    if (reply?.error)
+      throw agentError(ErrorNumber.InternalError, `unable to execute QEMU agent command '${command}': ${reply.error.desc ?? reply.error.class ?? 'failed'}`);
     if (!reply || !('return' in reply)) throw agentError(ErrorNumber.InternalError, `unable to execute QEMU agent command '${command}': malformed reply`);
     return reply.return as T;
   }

@@ -43,9 +43,15 @@ export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInp
   args.push('-rtc', `base=${childElement(tree, 'clock')?.attributes.get('offset') ?? 'utc'}`);
   const os = childElement(tree, 'os');
   if (os) {
-    const order = childElements(os, 'boot').map((b) => BOOT_LETTERS[b.attributes.get('dev') ?? 'hd']).join('');
+    const order = childElements(os, 'boot')
+      .map((b) => BOOT_LETTERS[b.attributes.get('dev') ?? 'hd'])
+      .join('');
     if (order) args.push('-boot', `order=${order}`);
-    for (const [name, option] of [['kernel', '-kernel'], ['initrd', '-initrd'], ['cmdline', '-append']] as const) {
+    for (const [name, option] of [
+      ['kernel', '-kernel'],
+      ['initrd', '-initrd'],
+      ['cmdline', '-append'],
+    ] as const) {
       const el = childElement(os, name);
       if (el) args.push(option, textOf(el).trim());
     }

@@ -41,7 +41,12 @@ function findConsole(domain: QemuDomain, devName: string | null): ConsoleDevice 
     candidates.push({ chardev: `charserial${port}`, name: `serial${port}` });
   }
   const found = devName === null ? candidates[0] : candidates.find((c) => c.name === devName);
-  if (!found) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, devName === null ? 'cannot find default console device' : `cannot find character device ${devName}`);
+  if (!found)
+    throw VirError.report(
+      ErrorNumber.InternalError,
+      ErrorDomain.Qemu,
+      devName === null ? 'cannot find default console device' : `cannot find character device ${devName}`,
+    );
   return found;
 }
 

@@ -66,7 +66,7 @@ export interface LaunchOptions {
 export async function launchGuest(host: QemuHost, domain: QemuDomain, options: LaunchOptions): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
   const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
-  const live = domain.definition.clone();
+  const live = domain.persistentDefinition.clone();
   clearPtyPaths(live);
   if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
     throw VirError.report(
@@ -206,7 +206,9 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
     }
   });
   void guest.qmp.closed.then(() =>
-    guestExited(host, domain, guest).catch((error: unknown) => host.services.log.error({ domain: domain.name, err: error }, 'handling the exit of QEMU failed')),
+    guestExited(host, domain, guest).catch((error: unknown) =>
+      host.services.log.error({ domain: domain.name, err: error }, 'handling the exit of QEMU failed'),
+    ),
   );
 }
 

@@ -42,7 +42,8 @@ export async function endLeftoverQemuJobs(qmp: QmpClient): Promise<void> {
     for (const job of jobs) {
       if (job.status === 'concluded' || job.status === 'null') await qmp.execute('job-dismiss', { id: job.id }).catch(() => undefined);
       else if (job.status === 'pending') await qmp.execute('job-finalize', { id: job.id }).catch(() => undefined);
-      else if (job.type === 'commit' || job.type === 'mirror' || job.type === 'stream') await qmp.execute('block-job-cancel', { device: job.id, force: true }).catch(() => undefined);
+      else if (job.type === 'commit' || job.type === 'mirror' || job.type === 'stream')
+        await qmp.execute('block-job-cancel', { device: job.id, force: true }).catch(() => undefined);
       else if (job.status !== 'aborting') await qmp.execute('job-cancel', { id: job.id }).catch(() => undefined);
     }
     if (Date.now() > deadline) throw new Error(`QEMU jobs ${jobs.map((j) => j.id).join(', ')} do not end`);

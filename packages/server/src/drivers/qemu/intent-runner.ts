@@ -49,7 +49,9 @@ export async function runIntent<P extends QemuIntent, T>(
   } finally {
     domain.changing -= 1;
     if (domain.changing === 0 && exitNoticed(domain)) {
-      await settleGuestExit(host, domain).catch((error: unknown) => host.services.log.error({ domain: domain.name, err: error }, 'settling the exit of QEMU failed'));
+      await settleGuestExit(host, domain).catch((error: unknown) =>
+        host.services.log.error({ domain: domain.name, err: error }, 'settling the exit of QEMU failed'),
+      );
     }
   }
 }
@@ -66,11 +68,19 @@ async function recoverFailed(host: QemuHost, domain: QemuDomain, intent: Intent,
       if (!exitNoticed(domain)) break; // only a guest dying under the recovery is worth another attempt
     }
   }
-  host.services.log.error({ intent: intent.record.id, kind: intent.record.kind, err: lastError }, 'recovering a failed change failed; its record is kept and retried');
+  host.services.log.error(
+    { intent: intent.record.id, kind: intent.record.kind, err: lastError },
+    'recovering a failed change failed; its record is kept and retried',
+  );
   host.leftIntents.add(intent.record.id);
   const cause = VirError.is(error) ? error : undefined;
   const detail = cause?.message ?? (error instanceof Error ? error.message : String(error));
-  throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, `${detail}; the daemon completes this change before the domain's next change or when it restarts`, cause?.disks ? { disks: cause.disks } : {});
+  throw VirError.report(
+    ErrorNumber.OperationFailed,
+    ErrorDomain.Qemu,
+    `${detail}; the daemon completes this change before the domain's next change or when it restarts`,
+    cause?.disks ? { disks: cause.disks } : {},
+  );
 }
 
 /** Whether the domain's QEMU exited (its monitor closed) and that is not settled yet. */
@@ -87,7 +97,11 @@ async function retryLeftIntents(host: QemuHost, domain: QemuDomain): Promise<voi
       await recoverIntent(host, Intent.resume(host, record as Parameters<typeof Intent.resume>[1]));
       host.leftIntents.delete(record.id);
     } catch (error) {
-      throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Qemu, `an earlier change of domain '${domain.name}' is not complete: ${error instanceof Error ? error.message : String(error)}`);
+      throw VirError.report(
+        ErrorNumber.OperationFailed,
+        ErrorDomain.Qemu,
+        `an earlier change of domain '${domain.name}' is not complete: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

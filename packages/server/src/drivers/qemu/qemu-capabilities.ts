@@ -2,7 +2,6 @@
 import { ErrorDomain, type AtomicKind, type DriverCapabilities } from '@virtwire/protocol';
 import { advertisedMethods, type DriverMethods } from '../driver.js';
 
-
 /**
  * The snapshot kinds made atomically, for any number of disks (docs/qemu-qmp-notes.md §9.6): live external
  * disk-only (one QMP `transaction` of blockdev-snapshot), live internal disk-only (`transaction` of

@@ -30,16 +30,16 @@ export class QemuDomain {
 
   constructor(
     /** The persistent definition (for a transient domain: the definition it was started with). */
-    public definition: DomainDefinition,
+    public persistentDefinition: DomainDefinition,
     public persistent: boolean,
   ) {}
 
   get name(): string {
-    return this.definition.name;
+    return this.persistentDefinition.name;
   }
 
   get uuid(): string {
-    return this.definition.uuid;
+    return this.persistentDefinition.uuid;
   }
 
   get active(): boolean {
@@ -48,7 +48,7 @@ export class QemuDomain {
 
   /** The definition in effect: the live one while running, the persistent one otherwise. */
   get effective(): DomainDefinition {
-    return this.live ?? this.definition;
+    return this.live ?? this.persistentDefinition;
   }
 
   /** The wire reference (`remote_nonnull_domain`). */
@@ -63,7 +63,7 @@ export class QemuDomain {
 
   /** `virDomainGetXMLDesc`: the live definition with `id='N'` while running, unless INACTIVE. */
   formatXml({ inactive, secure }: { inactive: boolean; secure: boolean }): string {
-    if (inactive || !this.live) return this.definition.format({ secure });
+    if (inactive || !this.live) return this.persistentDefinition.format({ secure });
     return this.live.format({ secure, id: this.id });
   }
 

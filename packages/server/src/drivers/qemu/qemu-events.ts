@@ -92,10 +92,21 @@ export function withQemuEvents(host: QemuHost, methods: DriverMethods): DriverMe
       emitLifecycle(host, domain.ref(), Type.Undefined, Undefined.Removed);
       return result;
     }),
-    DomainSnapshotCreateXML: wrapMethod(methods, 'DomainSnapshotCreateXML', (handle) => (params, call) => snapshotCall(host.resolve(params.domain), requestedName(params.xml), () => Promise.resolve(handle(params, call)), false)),
-    DomainRevertToSnapshot: wrapMethod(methods, 'DomainRevertToSnapshot', (handle) => (params, call) =>
-      snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), true)),
-    DomainSnapshotDelete: wrapMethod(methods, 'DomainSnapshotDelete', (handle) => (params, call) =>
-      snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), false)),
+    DomainSnapshotCreateXML: wrapMethod(
+      methods,
+      'DomainSnapshotCreateXML',
+      (handle) => (params, call) => snapshotCall(host.resolve(params.domain), requestedName(params.xml), () => Promise.resolve(handle(params, call)), false),
+    ),
+    DomainRevertToSnapshot: wrapMethod(
+      methods,
+      'DomainRevertToSnapshot',
+      (handle) => (params, call) => snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), true),
+    ),
+    DomainSnapshotDelete: wrapMethod(
+      methods,
+      'DomainSnapshotDelete',
+      (handle) => (params, call) =>
+        snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), false),
+    ),
   };
 }

@@ -23,16 +23,7 @@ import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
 import { domainQueryMethods } from '../shared/domain-query-methods.js';
 import { resolveSnapshot, snapshotQueryMethods, type SnapshotHost } from '../shared/snapshot-query-methods.js';
 import type { DriverMethods } from '../driver.js';
-import {
-  cpuTimeNs,
-  defineDomain,
-  destroyDomain,
-  resumeDomain,
-  shutdownDomain,
-  startDomain,
-  suspendDomain,
-  undefineDomain,
-} from './domain-lifecycle.js';
+import { cpuTimeNs, defineDomain, destroyDomain, resumeDomain, shutdownDomain, startDomain, suspendDomain, undefineDomain } from './domain-lifecycle.js';
 import type { QemuDomain } from './qemu-domain.js';
 import { consoleOpener } from './guest-console.js';
 import { graphicsOpener } from './guest-graphics-stream.js';
@@ -61,78 +52,122 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
           machines: ['q35', 'pc'],
         }),
     },
-    ConnectListAllDomains: { flags: ConnectListAllDomainsFlagSet.mask, handle: ({ flags }) =>
-      host
-        .domains()
-        .filter((d) => domainMatchesFilters({ active: d.active, persistent: d.persistent, state: d.state, snapshotCount: d.snapshots.size }, flags))
-        .map((d) => d.ref()) },
+    ConnectListAllDomains: {
+      flags: ConnectListAllDomainsFlagSet.mask,
+      handle: ({ flags }) =>
+        host
+          .domains()
+          .filter((d) => domainMatchesFilters({ active: d.active, persistent: d.persistent, state: d.state, snapshotCount: d.snapshots.size }, flags))
+          .map((d) => d.ref()),
+    },
 
     ...domainQueryMethods(host),
-    DomainGetInfo: { flags: 0, handle: ({ domain }) => {
-      const d = host.resolve(domain);
-      const def = d.effective;
-      return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
-    } },
+    DomainGetInfo: {
+      flags: 0,
+      handle: ({ domain }) => {
+        const d = host.resolve(domain);
+        const def = d.effective;
+        return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
+      },
+    },
     DomainDefineXML: { flags: DomainDefineFlags.Validate, handle: async ({ xml, flags }) => (await defineDomain(host, xml, flags)).ref() },
     // Guests are hvm; virtwire's qemu driver has neither autostart nor managed save.
     DomainGetOSType: { flags: 0, handle: ({ domain }) => host.resolve(domain).effective.osType },
     DomainGetAutostart: { flags: 0, handle: ({ domain }) => (host.resolve(domain), false) },
     DomainHasManagedSaveImage: { flags: 0, handle: ({ domain }) => (host.resolve(domain), false) },
-    DomainUndefine: { flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.KeepNvram, handle: async ({ domain, flags }) => {
-      await undefineDomain(host, host.resolve(domain), flags);
-      return null;
-    } },
-    DomainCreate: { flags: DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram, handle: async ({ domain, flags }) => {
-      await startDomain(host, host.resolve(domain), flags);
-      return null;
-    } },
-    DomainDestroy: { flags: DomainDestroyFlags.Graceful, handle: async ({ domain }) => {
-      await destroyDomain(host, host.resolve(domain));
-      return null;
-    } },
-    DomainSuspend: { flags: 0, handle: async ({ domain }) => {
-      await suspendDomain(host, host.resolve(domain));
-      return null;
-    } },
-    DomainResume: { flags: 0, handle: async ({ domain }) => {
-      await resumeDomain(host, host.resolve(domain));
-      return null;
-    } },
-    DomainOpenConsole: { flags: DomainConsoleFlags.Force | DomainConsoleFlags.Safe, handle: ({ domain, devName, flags }, call) => {
-      const opener = consoleOpener(host.resolve(domain), devName, flags);
-      if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenConsole');
-      return { ticket: host.services.streams.issue(call.connectionId, opener) };
-    } },
+    DomainUndefine: {
+      flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.KeepNvram,
+      handle: async ({ domain, flags }) => {
+        await undefineDomain(host, host.resolve(domain), flags);
+        return null;
+      },
+    },
+    DomainCreate: {
+      flags: DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram,
+      handle: async ({ domain, flags }) => {
+        await startDomain(host, host.resolve(domain), flags);
+        return null;
+      },
+    },
+    DomainDestroy: {
+      flags: DomainDestroyFlags.Graceful,
+      handle: async ({ domain }) => {
+        await destroyDomain(host, host.resolve(domain));
+        return null;
+      },
+    },
+    DomainSuspend: {
+      flags: 0,
+      handle: async ({ domain }) => {
+        await suspendDomain(host, host.resolve(domain));
+        return null;
+      },
+    },
+    DomainResume: {
+      flags: 0,
+      handle: async ({ domain }) => {
+        await resumeDomain(host, host.resolve(domain));
+        return null;
+      },
+    },
+    DomainOpenConsole: {
+      flags: DomainConsoleFlags.Force | DomainConsoleFlags.Safe,
+      handle: ({ domain, devName, flags }, call) => {
+        const opener = consoleOpener(host.resolve(domain), devName, flags);
+        if (!host.services.streams)
+          throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenConsole');
+        return { ticket: host.services.streams.issue(call.connectionId, opener) };
+      },
+    },
     // SKIPAUTH would need QEMU to take a client the daemon hands over (add_client): not offered
-    DomainOpenGraphics: { flags: 0, handle: ({ domain, idx }, call) => {
-      const opener = graphicsOpener(host.resolve(domain), idx);
-      if (!host.services.streams) throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenGraphics');
-      return { ticket: host.services.streams.issue(call.connectionId, opener) };
-    } },
-    DomainShutdown: { flags: DomainShutdownFlags.AcpiPowerBtn | DomainShutdownFlags.GuestAgent, handle: async ({ domain, flags }) => {
-      await shutdownDomain(host.resolve(domain), flags);
-      return null;
-    } },
+    DomainOpenGraphics: {
+      flags: 0,
+      handle: ({ domain, idx }, call) => {
+        const opener = graphicsOpener(host.resolve(domain), idx);
+        if (!host.services.streams)
+          throw VirError.report(ErrorNumber.NoSupport, ErrorDomain.Qemu, 'this function is not supported by the connection driver: virDomainOpenGraphics');
+        return { ticket: host.services.streams.issue(call.connectionId, opener) };
+      },
+    },
+    DomainShutdown: {
+      flags: DomainShutdownFlags.AcpiPowerBtn | DomainShutdownFlags.GuestAgent,
+      handle: async ({ domain, flags }) => {
+        await shutdownDomain(host.resolve(domain), flags);
+        return null;
+      },
+    },
 
-    DomainSnapshotCreateXML: { flags: DomainSnapshotCreateFlagSet.mask, handle: async ({ domain, xml, flags }, call) => {
-      const d = host.resolve(domain);
-      checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
-      const name = await createSnapshot(host, d, xml, flags, capabilities(), call.job);
-      return { name, domain: d.ref() };
-    } },
+    DomainSnapshotCreateXML: {
+      flags: DomainSnapshotCreateFlagSet.mask,
+      handle: async ({ domain, xml, flags }, call) => {
+        const d = host.resolve(domain);
+        checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
+        const name = await createSnapshot(host, d, xml, flags, capabilities(), call.job);
+        return { name, domain: d.ref() };
+      },
+    },
     ...snapshotQueryMethods(snapshots),
-    DomainSnapshotGetXMLDesc: { flags: DomainSnapshotXMLFlags.Secure, handle: ({ snapshot, flags }) =>
-      formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0 }) },
-    DomainRevertToSnapshot: { flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force | DomainSnapshotRevertFlags.ResetNvram, handle: async ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      await revertToSnapshot(host, d, s, flags);
-      return null;
-    } },
-    DomainSnapshotDelete: { flags: DomainSnapshotDeleteFlagSet.mask, handle: async ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      await deleteSnapshot(host, d, s, flags);
-      return null;
-    } },
+    DomainSnapshotGetXMLDesc: {
+      flags: DomainSnapshotXMLFlags.Secure,
+      handle: ({ snapshot, flags }) =>
+        formatSnapshotXml(resolveSnapshot(snapshots, snapshot).snapshot.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0 }),
+    },
+    DomainRevertToSnapshot: {
+      flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force | DomainSnapshotRevertFlags.ResetNvram,
+      handle: async ({ snapshot, flags }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
+        await revertToSnapshot(host, d, s, flags);
+        return null;
+      },
+    },
+    DomainSnapshotDelete: {
+      flags: DomainSnapshotDeleteFlagSet.mask,
+      handle: async ({ snapshot, flags }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
+        await deleteSnapshot(host, d, s, flags);
+        return null;
+      },
+    },
   };
   return table;
 }

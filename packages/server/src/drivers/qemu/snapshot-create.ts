@@ -42,7 +42,14 @@ const LIVE_KINDS: ReadonlySet<SnapshotPlan['kind']> = new Set(['live-external', 
  * undoing itself completely (QEMU died under it) is recovered at once: every disk or none.
  * Returns the snapshot's name.
  */
-export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: string, flags: number, capabilities: DriverCapabilities, job?: JobControl): Promise<string> {
+export async function createSnapshot(
+  host: QemuHost,
+  domain: QemuDomain,
+  xml: string,
+  flags: number,
+  capabilities: DriverCapabilities,
+  job?: JobControl,
+): Promise<string> {
   checkCreateFlags(domain, flags);
   const redefine = (flags & Create.Redefine) !== 0;
   const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
@@ -55,10 +62,16 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
   job?.abortable();
   job?.checkpoint();
   await runIntent(host, domain, createIntent(host, domain, plan), async (intent) => {
-    const result = plan.quiesce ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job)) : await runEngine(host, domain, plan, intent, timing, job);
+    const result = plan.quiesce
+      ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job))
+      : await runEngine(host, domain, plan, intent, timing, job);
     if (!result.ok) {
       const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
-      const error = operationError(result, action, plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })));
+      const error = operationError(
+        result,
+        action,
+        plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })),
+      );
       if (result.rolledBack) intent.finish(); // the engine undid (and verified) everything: nothing to recover
       if (VirError.is(result.error) && result.error.code === ErrorNumber.OperationAborted) {
         throw VirError.report(ErrorNumber.OperationAborted, ErrorDomain.Qemu, result.error.str2 ?? 'snapshot job: canceled by client', { disks: error.disks });
@@ -72,7 +85,14 @@ export async function createSnapshot(host: QemuHost, domain: QemuDomain, xml: st
   });
 
   host.services.log.debug(
-    { domain: domain.name, snapshot: plan.def.name, kind: plan.kind, disks: plan.disks.length, totalMs: performance.now() - started, transactionMs: timing.between('transaction', 'engine-done') },
+    {
+      domain: domain.name,
+      snapshot: plan.def.name,
+      kind: plan.kind,
+      disks: plan.disks.length,
+      totalMs: performance.now() - started,
+      transactionMs: timing.between('transaction', 'engine-done'),
+    },
     'snapshot created',
   );
   return plan.def.name;
@@ -116,7 +136,14 @@ function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): S
 }
 
 /** Runs the one engine operation that changes every disk of the plan at once (or none). */
-function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>, timing: StepTiming, job?: JobControl): Promise<OperationResult> {
+function runEngine(
+  host: QemuHost,
+  domain: QemuDomain,
+  plan: SnapshotPlan,
+  intent: Intent<CreateIntent>,
+  timing: StepTiming,
+  job?: JobControl,
+): Promise<OperationResult> {
   const { failpoints, qemuImg } = host.services;
   const hook = failpoints.engineHook(OPERATION);
   const failpoint = async (step: string) => {
@@ -145,11 +172,20 @@ function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, inten
         { ...common, qemuImg },
       );
     case 'live-internal-disk':
-      return createLiveInternalDiskSnapshot(qmp!, plan.disks.map((d) => d.target), tag, common);
+      return createLiveInternalDiskSnapshot(
+        qmp!,
+        plan.disks.map((d) => d.target),
+        tag,
+        common,
+      );
     case 'live-checkpoint':
       return saveLiveCheckpoint(qmp!, tag, common);
     case 'offline-internal':
-      return createOfflineInternalSnapshot(plan.disks.map((d) => ({ target: d.target, path: d.chain[0]!.path, format: 'qcow2' as const })), tag, { ...common, qemuImg });
+      return createOfflineInternalSnapshot(
+        plan.disks.map((d) => ({ target: d.target, path: d.chain[0]!.path, format: 'qcow2' as const })),
+        tag,
+        { ...common, qemuImg },
+      );
   }
 }
 
@@ -192,10 +228,20 @@ async function checkReusedOverlays(host: QemuHost, plan: SnapshotPlan): Promise<
       const info = await imageInfo(disk.overlay!, { format: 'qcow2' }, host.services.qemuImg);
       const backing = info['full-backing-filename'] ?? info['backing-filename'];
       if (backing !== disk.chain[0]!.path || info['backing-filename-format'] !== disk.chain[0]!.format) {
-        throw new PreconditionError('overlay-mismatch', `${disk.overlay} has backing ${backing ?? '(none)'}, expected ${disk.chain[0]!.path} (${disk.chain[0]!.format})`);
+        throw new PreconditionError(
+          'overlay-mismatch',
+          `${disk.overlay} has backing ${backing ?? '(none)'}, expected ${disk.chain[0]!.path} (${disk.chain[0]!.format})`,
+        );
       }
     } catch (error) {
-      return { ok: false, error: error as Error, step: 'reuse:check', disks: plan.disks.map((d) => ({ target: d.target, outcome: 'untouched' })), rolledBack: true, rollbackProblems: [] };
+      return {
+        ok: false,
+        error: error as Error,
+        step: 'reuse:check',
+        disks: plan.disks.map((d) => ({ target: d.target, outcome: 'untouched' })),
+        rolledBack: true,
+        rollbackProblems: [],
+      };
     }
   }
   return { ok: true, disks: plan.disks.map((d) => ({ target: d.target, outcome: 'done' })) };
@@ -206,7 +252,7 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
   if (LIVE_KINDS.has(plan.kind)) intent.committedInQemu();
   else intent.advance('committed');
   await intent.applyState(domain);
-  if (plan.newDefinition && domain.persistent) domain.definition = plan.newDefinition;
+  if (plan.newDefinition && domain.persistent) domain.persistentDefinition = plan.newDefinition;
   if (plan.newLive) domain.live = plan.newLive;
   if (plan.keepMetadata) {
     const node: SnapshotNode = domain.snapshots.add(plan.def, plan.def.parent);

@@ -1,10 +1,5 @@
 // The qemu driver's DomainSnapshotDelete: internal tags removed, external overlays merged back (block commit or qemu-img commit).
-import {
-  DomainSnapshotDeleteFlags as Delete,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/protocol';
+import { DomainSnapshotDeleteFlags as Delete, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { isExternalSnapshot, type DomainDefinition } from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageLayer } from './disk-chain.js';
@@ -51,7 +46,10 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
 
   const external = doomed.filter((s) => isExternalSnapshot(s.def));
   if (external.length > 0 && doomed.length > 1) throw unsupported('deletion of external disk snapshots with children not supported');
-  const plan = external.length > 0 ? planExternalDelete(host, domain, node, doomedNames) : { steps: doomed.flatMap((s) => internalSteps(domain, s)), definition: undefined, live: undefined };
+  const plan =
+    external.length > 0
+      ? planExternalDelete(host, domain, node, doomedNames)
+      : { steps: doomed.flatMap((s) => internalSteps(domain, s)), definition: undefined, live: undefined };
 
   const { layout } = host.services;
   const metadata: FileChange[] = [
@@ -63,8 +61,11 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
   const change: StateChange = { metadata, definitions };
   if (plan.live) change.status = { live: plan.live.format({ secure: true }) };
   const all = [...domain.snapshots.all()].map((s) => s.def);
-  const before = imageReferences([domain.definition, domain.live], all);
-  const after = imageReferences([plan.definition ?? domain.definition, plan.live ?? domain.live], all.filter((def) => !doomedNames.has(def.name)));
+  const before = imageReferences([domain.persistentDefinition, domain.live], all);
+  const after = imageReferences(
+    [plan.definition ?? domain.persistentDefinition, plan.live ?? domain.live],
+    all.filter((def) => !doomedNames.has(def.name)),
+  );
   const payload: ForwardIntent = {
     kind: 'snapshot-delete',
     snapshotName: node.def.name,
@@ -80,7 +81,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
     intent.advance('committed');
     await completeForward(host, domain, intent, {
       onStateApplied: () => {
-        if (plan.definition && domain.persistent) domain.definition = plan.definition;
+        if (plan.definition && domain.persistent) domain.persistentDefinition = plan.definition;
         if (plan.live) domain.live = plan.live;
         applyTreeChange(domain, doomed, newCurrent);
       },
@@ -132,13 +133,18 @@ function applyTreeChange(domain: QemuDomain, doomed: readonly SnapshotNode[], ne
 /** Removing an internal snapshot's tag from the images that carry it (the images the disks used when it was taken). */
 function internalSteps(domain: QemuDomain, snapshot: SnapshotNode): DiskStep[] {
   const tag = internalTag(snapshot.def.name);
-  const disks = snapshot.def.disks.filter((d) => d.snapshot === 'internal').map((d) => ({ target: d.name, path: snapshotImage(snapshot.def, d.name)?.[0]?.path }));
+  const disks = snapshot.def.disks
+    .filter((d) => d.snapshot === 'internal')
+    .map((d) => ({ target: d.name, path: snapshotImage(snapshot.def, d.name)?.[0]?.path }));
   if (disks.length === 0) return [];
   if (domain.active) {
     for (const disk of disks) {
       const current = domain.effective.disks().find((d) => d.target === disk.target)?.source;
       if (disk.path !== current) {
-        throw qemuError(ErrorNumber.OperationUnsupported, `disk image '${disk.path ?? disk.target}' for internal snapshot '${snapshot.def.name}' is not the same as disk image currently used by VM`);
+        throw qemuError(
+          ErrorNumber.OperationUnsupported,
+          `disk image '${disk.path ?? disk.target}' for internal snapshot '${snapshot.def.name}' is not the same as disk image currently used by VM`,
+        );
       }
     }
   }
@@ -153,14 +159,16 @@ function internalSteps(domain: QemuDomain, snapshot: SnapshotNode): DiskStep[] {
  */
 function planExternalDelete(host: QemuHost, domain: QemuDomain, node: SnapshotNode, doomed: ReadonlySet<string>) {
   const steps: DiskStep[] = [];
-  const definition = domain.definition.clone();
+  const definition = domain.persistentDefinition.clone();
   const live = domain.live?.clone();
   for (const disk of node.def.disks.filter((d) => d.snapshot === 'external')) {
     const overlay = disk.source!;
     const chain = declaredChain(diskElement(domain.effective, disk.name)) ?? [];
     const state = snapshotImage(node.def, disk.name)?.[0];
     if (chain[0]?.path !== overlay || chain[1] === undefined || chain[1].path !== state?.path) {
-      throw unsupported(`deletion of external snapshot '${node.def.name}' is supported only while its overlay '${overlay}' is the active image of disk '${disk.name}'`);
+      throw unsupported(
+        `deletion of external snapshot '${node.def.name}' is supported only while its overlay '${overlay}' is the active image of disk '${disk.name}'`,
+      );
     }
     for (const other of domain.snapshots.all()) {
       if (doomed.has(other.def.name)) continue;

@@ -30,7 +30,17 @@ export async function persistMetadata(host: QemuHost, domain: QemuDomain, touche
  * intent committed from the start, so a crash between the file writes is completed at start-up.
  */
 export async function changeStateFiles(host: QemuHost, domain: QemuDomain, change: StateChange): Promise<void> {
-  const payload = { kind: 'state-files' as const, snapshotName: '', stopFirst: false, startPaused: false, steps: [], cleanup: [], files: { planned: [], reserved: [] }, endState: 'unchanged' as const, change };
+  const payload = {
+    kind: 'state-files' as const,
+    snapshotName: '',
+    stopFirst: false,
+    startPaused: false,
+    steps: [],
+    cleanup: [],
+    files: { planned: [], reserved: [] },
+    endState: 'unchanged' as const,
+    change,
+  };
   await runIntent(host, domain, payload, (intent) => completeForward(host, domain, intent, { onStateApplied: () => undefined }), { phase: 'committed' });
 }
 
@@ -41,7 +51,11 @@ export function buildSnapshotTree(domain: QemuDomain, stored: readonly StoredSna
   const added = new Set<string>();
   const add = (snapshot: StoredSnapshot): void => {
     const chain: StoredSnapshot[] = [];
-    for (let at: StoredSnapshot | undefined = snapshot; at && !added.has(at.def.name) && !chain.includes(at); at = at.def.parent ? byName.get(at.def.parent) : undefined) {
+    for (
+      let at: StoredSnapshot | undefined = snapshot;
+      at && !added.has(at.def.name) && !chain.includes(at);
+      at = at.def.parent ? byName.get(at.def.parent) : undefined
+    ) {
       chain.push(at);
     }
     for (const item of chain.reverse()) {

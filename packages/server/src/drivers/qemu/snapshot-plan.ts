@@ -12,12 +12,7 @@ import {
   type AtomicRequest,
   type DriverCapabilities,
 } from '@virtwire/protocol';
-import {
-  type DomainDefinition,
-  type DomainDisk,
-  type SnapshotDef,
-  type SnapshotDiskDef,
-} from '@virtwire/protocol/xml';
+import { type DomainDefinition, type DomainDisk, type SnapshotDef, type SnapshotDiskDef } from '@virtwire/protocol/xml';
 import { lstatSync, statSync } from 'node:fs';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import { diskElement, resolveChain, setDiskChain, type ImageChain } from './disk-chain.js';
@@ -68,7 +63,11 @@ const QEMU_CREATE_RULES = [requires(Create.Quiesce, Create.DiskOnly), exclusive(
 
 /** The flag checks of qemuSnapshotCreateXML that come before the XML is parsed. */
 export function checkCreateFlags(domain: QemuDomain, flags: number): void {
-  const ruleError = checkFlagRules(flags, QEMU_CREATE_RULES, { set: DomainSnapshotCreateFlagSet, functionName: 'qemuSnapshotCreateXML', errorDomain: ErrorDomain.Qemu });
+  const ruleError = checkFlagRules(flags, QEMU_CREATE_RULES, {
+    set: DomainSnapshotCreateFlagSet,
+    functionName: 'qemuSnapshotCreateXML',
+    errorDomain: ErrorDomain.Qemu,
+  });
   if (ruleError) throw ruleError;
   if (flags & Create.Halt && !domain.persistent) throw qemuError(ErrorNumber.OperationInvalid, 'cannot halt after transient domain snapshot');
 }
@@ -90,7 +89,13 @@ const isRegularFile = (path: string) => {
  * Works out a new (non-REDEFINE) snapshot: parse result `parsed`, the domain's state, the flags
  * and the host's storage. Every check happens here, before the first side effect.
  */
-export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: SnapshotDef, flags: number, capabilities: DriverCapabilities): Promise<SnapshotPlan> {
+export async function planSnapshot(
+  host: QemuHost,
+  domain: QemuDomain,
+  parsed: SnapshotDef,
+  flags: number,
+  capabilities: DriverCapabilities,
+): Promise<SnapshotPlan> {
   const active = domain.active;
   const diskOnly = (flags & Create.DiskOnly) !== 0;
   const requestedMemory = parsed.memory?.snapshot;
@@ -143,7 +148,7 @@ export async function planSnapshot(host: QemuHost, domain: QemuDomain, parsed: S
   const plan: SnapshotPlan = { kind, def, disks, keepMetadata, reuse, halt: (flags & Create.Halt) !== 0 };
   if (flags & Create.Quiesce) plan.quiesce = true;
   if (kind === 'live-external' || kind === 'offline-external') {
-    plan.newDefinition = switchedDefinition(domain.definition, disks, domain.live);
+    plan.newDefinition = switchedDefinition(domain.persistentDefinition, disks, domain.live);
     if (domain.live) plan.newLive = switchedDefinition(domain.live, disks, null);
   } else {
     plan.tag = internalTag(def.name);
@@ -164,7 +169,10 @@ async function checkTagAbsent(host: QemuHost, domain: QemuDomain, disks: readonl
       ? (live.get(disk.target)?.snapshots ?? [])
       : await listSnapshots(disk.chain[0]!.path, { format: 'qcow2', shareLocks: true }, host.services.qemuImg).catch(() => []);
     if (tags.some((s) => s.name === tag)) {
-      throw qemuError(ErrorNumber.OperationFailed, `unable to create internal snapshot '${tag}' for disk '${disk.target}': disk ${disk.target} already has a snapshot named ${tag}`);
+      throw qemuError(
+        ErrorNumber.OperationFailed,
+        `unable to create internal snapshot '${tag}' for disk '${disk.target}': disk ${disk.target} already has a snapshot named ${tag}`,
+      );
     }
   }
 }
@@ -195,7 +203,8 @@ function checkSelection(
     if (disk.snapshot === 'manual') throw qemuError(ErrorNumber.OperationUnsupported, `'manual' snapshot mode of disk '${disk.name}' is not supported`);
   }
   if (external.length === 0 && internal.length === 0 && memory === 'no') throw unsupported('nothing selected for snapshot');
-  if (diskOnly && external.length === 0 && internal.length === 0) throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
+  if (diskOnly && external.length === 0 && internal.length === 0)
+    throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
   if (mixed) throw unsupported('mixing internal and external targets for a snapshot is not yet supported');
   if (memory === 'external') throw qemuError(ErrorNumber.OperationUnsupported, 'external memory snapshots are not supported by this driver');
   const excludedWritable = def.disks.some((d) => {
@@ -217,7 +226,8 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
   const { confinement, qemuImg } = host.services;
   const chains = new Map<string, ImageChain>();
   for (const disk of effective.disks()) {
-    if (disk.source !== undefined) chains.set(disk.target, await resolveChain(diskElement(effective, disk.target), qemuImg, diskConfinement(disk, confinement)));
+    if (disk.source !== undefined)
+      chains.set(disk.target, await resolveChain(diskElement(effective, disk.target), qemuImg, diskConfinement(disk, confinement)));
   }
   const chainFiles = new Set([...chains.values()].flatMap((c) => c.map((l) => l.path)));
   const confine = (path: string, reuse: boolean) => {
@@ -231,8 +241,10 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
     const disk = domainDisks.get(snapDisk.name)!;
     const chain = chains.get(disk.target) ?? [];
     if (snapDisk.snapshot === 'internal') {
-      if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `internal snapshot for readonly disk ${disk.target} is not supported`);
-      if (chain[0]?.format !== 'qcow2') throw unsupported(`internal snapshot for disk ${disk.target} unsupported for storage type ${chain[0]?.format ?? 'none'}`);
+      if (disk.readOnly || disk.device === 'cdrom')
+        throw qemuError(ErrorNumber.OperationUnsupported, `internal snapshot for readonly disk ${disk.target} is not supported`);
+      if (chain[0]?.format !== 'qcow2')
+        throw unsupported(`internal snapshot for disk ${disk.target} unsupported for storage type ${chain[0]?.format ?? 'none'}`);
       planned.push({ target: disk.target, chain });
       continue;
     }
@@ -253,7 +265,8 @@ function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse:
   const format = snapDisk.driverType ?? 'qcow2';
   if (format !== 'qcow2') throw unsupported(`external snapshot format for disk ${disk.target} is unsupported: ${format}`);
   snapDisk.driverType = format;
-  if (disk.readOnly || disk.device === 'cdrom') throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
+  if (disk.readOnly || disk.device === 'cdrom')
+    throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
   if (snapDisk.type === 'block') throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
   const target = snapDisk.source!;
   context.confine(target, reuse);

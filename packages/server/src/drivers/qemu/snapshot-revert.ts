@@ -1,10 +1,5 @@
 // The qemu driver's DomainRevertToSnapshot: internal tags re-applied (or a checkpoint loaded), external snapshots get a fresh overlay.
-import {
-  DomainSnapshotRevertFlags as Revert,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/protocol';
+import { DomainSnapshotRevertFlags as Revert, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { isExternalSnapshot, type DomainDefinition } from '@virtwire/protocol/xml';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -57,7 +52,8 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
   const { layout } = host.services;
   const previous = domain.snapshots.current;
   const metadata: FileChange[] = [{ path: layout.snapshotFile(domain.name, def.name), content: formatSnapshotFile(def, true) }];
-  if (previous && previous !== node) metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
+  if (previous && previous !== node)
+    metadata.push({ path: layout.snapshotFile(domain.name, previous.def.name), content: formatSnapshotFile(previous.def, false) });
   const definitions: FileChange[] = domain.persistent ? [{ path: layout.domainFile(domain.name), content: plan.definition.format({ secure: true }) }] : [];
   const payload: ForwardIntent = {
     kind: 'snapshot-revert',
@@ -76,7 +72,7 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
     intent.advance('committed');
     await completeForward(host, domain, intent, {
       onStateApplied: () => {
-        domain.definition = plan.definition;
+        domain.persistentDefinition = plan.definition;
         domain.snapshots.current = node;
       },
       startReason: Reason.RunningFromSnapshot,
@@ -93,10 +89,13 @@ function planInternalRevert(domain: QemuDomain, node: SnapshotNode, recorded: Do
   for (const disk of disks) {
     const current = domain.effective.disks().find((d) => d.target === disk.target)?.source;
     if (disk.path !== current) {
-      throw qemuError(ErrorNumber.OperationUnsupported, `disk image '${disk.path}' for internal snapshot '${node.def.name}' is not the same as disk image currently used by VM`);
+      throw qemuError(
+        ErrorNumber.OperationUnsupported,
+        `disk image '${disk.path}' for internal snapshot '${node.def.name}' is not the same as disk image currently used by VM`,
+      );
     }
   }
-  const definition = withCurrentChains(recorded, domain.definition);
+  const definition = withCurrentChains(recorded, domain.persistentDefinition);
   if (checkpoint) return { definition, stopFirst: false, startPaused: true, steps: [], cleanup: [{ type: 'load-checkpoint', tag }], overlays: [] };
   return { definition, stopFirst: true, startPaused: false, steps: [{ type: 'apply-tag', tag, disks }], cleanup: [], overlays: [] };
 }
@@ -133,7 +132,7 @@ function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNo
     overlays.push(overlay);
   }
   const snapshots = [...domain.snapshots.all()].map((s) => s.def);
-  const cleanup = abandonedOverlaySteps(imageReferences([domain.definition, domain.live], snapshots), imageReferences([definition], snapshots));
+  const cleanup = abandonedOverlaySteps(imageReferences([domain.persistentDefinition, domain.live], snapshots), imageReferences([definition], snapshots));
   return { definition, stopFirst: true, startPaused: false, steps, cleanup, overlays };
 }
 

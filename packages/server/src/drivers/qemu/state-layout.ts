@@ -132,7 +132,10 @@ export function parseSnapshotFile(text: string): StoredSnapshot {
 
 /** A status file: `<domstatus id='N' persistent='yes' state='running' reason='1'>` around the live definition. */
 export function formatStatus(status: DomainStatus): string {
-  const attributes = new Map([['id', String(status.id)], ['persistent', status.persistent ? 'yes' : 'no']]);
+  const attributes = new Map([
+    ['id', String(status.id)],
+    ['persistent', status.persistent ? 'yes' : 'no'],
+  ]);
   if (status.state !== undefined) attributes.set('state', status.state);
   if (status.reason !== undefined) attributes.set('reason', String(status.reason));
   return formatXml({ name: 'domstatus', attributes, children: [status.live.tree] });

@@ -33,7 +33,7 @@ export function checkFirmware(definition: DomainDefinition): void {
   if (loader && loader.attributes.get('type') !== 'pflash') throw unsupported("only <loader type='pflash'> is supported by the qemu driver");
   if (loader && loader.attributes.get('readonly') === 'no') throw unsupported("a pflash <loader readonly='no'> is not supported by the qemu driver");
   if (loader && textOf(loader).trim() === '' && os?.attributes.get('firmware') !== 'efi') throw unsupported('<loader> needs a path');
-  if (nvram && !bootsUefi(definition)) throw unsupported('<nvram> needs UEFI (<os firmware=\'efi\'> or a pflash <loader>)');
+  if (nvram && !bootsUefi(definition)) throw unsupported("<nvram> needs UEFI (<os firmware='efi'> or a pflash <loader>)");
 }
 
 /** Where a domain's NVRAM lives when its definition names none (libvirt: `<nvramDir>/<name>_VARS.fd`). */
@@ -47,7 +47,12 @@ export function defaultNvramPath(stateDir: string, name: string): string {
  * state directory), created 0600 from its template (named: confined; chosen: OVMF's) when missing,
  * or anew with `reset` (VIR_DOMAIN_START_RESET_NVRAM).
  */
-export async function prepareFirmware(live: DomainDefinition, stateDir: string, confinement: ConfinementPolicy, reset = false): Promise<FirmwareFiles | undefined> {
+export async function prepareFirmware(
+  live: DomainDefinition,
+  stateDir: string,
+  confinement: ConfinementPolicy,
+  reset = false,
+): Promise<FirmwareFiles | undefined> {
   if (!bootsUefi(live)) return undefined;
   const os = childElement(live.tree, 'os')!;
   const loaderEl = childElement(os, 'loader');
@@ -60,7 +65,11 @@ export async function prepareFirmware(live: DomainDefinition, stateDir: string, 
   const namedTemplate = nvramEl?.attributes.get('template');
   const nvram = namedNvram !== '' ? namedNvram : defaultNvramPath(stateDir, live.name);
   if (!existsSync(nvram) || reset) {
-    const template = namedTemplate ? confinement.existing(namedTemplate, 'nvram-template', ErrorDomain.Qemu).path : loader === OVMF.code ? OVMF.vars : undefined;
+    const template = namedTemplate
+      ? confinement.existing(namedTemplate, 'nvram-template', ErrorDomain.Qemu).path
+      : loader === OVMF.code
+        ? OVMF.vars
+        : undefined;
     if (template === undefined) throw unsupported(`NVRAM '${nvram}' ${reset ? 'cannot be reset' : 'does not exist'}: <nvram> names no template`);
     if (namedNvram !== '') confinement.creatable(nvram, 'nvram', ErrorDomain.Qemu);
     await fs.mkdir(dirname(nvram), { recursive: true, mode: 0o700 });
@@ -90,6 +99,6 @@ function setOsChild(os: XmlElement, name: string, el: XmlElement): void {
     os.children[index] = el;
     return;
   }
-  const after = os.children.findIndex((c) => typeof c !== 'string' && (c.name === (name === 'nvram' ? 'loader' : 'type')));
+  const after = os.children.findIndex((c) => typeof c !== 'string' && c.name === (name === 'nvram' ? 'loader' : 'type'));
   os.children.splice(after + 1, 0, el);
 }

@@ -18,7 +18,11 @@ const STRERROR: Readonly<Record<string, string>> = {
 };
 
 /** Texts that mark a QEMU or qemu-img error as an operating-system failure. */
-const OS_FAILURE = new RegExp(Object.values(STRERROR).map((t) => t.replace(/[/]/g, '\\/')).join('|'));
+const OS_FAILURE = new RegExp(
+  Object.values(STRERROR)
+    .map((t) => t.replace(/[/]/g, '\\/'))
+    .join('|'),
+);
 
 /** The errno code of a Node filesystem error, if it is one. */
 export function errnoCode(error: unknown): string | undefined {
@@ -90,7 +94,12 @@ export function operationError(result: Extract<OperationResult, { ok: false }>, 
   const reason = reasonText(result.error);
   let code: number = isSystemFailure(result.error) ? ErrorNumber.SystemError : ErrorNumber.OperationFailed;
   if (result.error instanceof PreconditionError) code = preconditionCode(result.error);
-  const subject = failed?.overlayPath !== undefined ? `${action} '${failed.overlayPath}' for disk '${failed.target}'` : failed ? `${action} for disk '${failed.target}'` : action;
+  const subject =
+    failed?.overlayPath !== undefined
+      ? `${action} '${failed.overlayPath}' for disk '${failed.target}'`
+      : failed
+        ? `${action} for disk '${failed.target}'`
+        : action;
   const detail = `${subject}: ${reason}`;
   const error = VirError.report(code, ErrorDomain.Qemu, detail);
   const reports = disks.map((disk): DiskOutcome => {

@@ -23,13 +23,7 @@ export interface DomainTable<D extends QueriedDomain> {
 }
 
 type DomainQueryMethod =
-  | 'DomainLookupByName'
-  | 'DomainLookupByUUID'
-  | 'DomainLookupByID'
-  | 'DomainGetXMLDesc'
-  | 'DomainGetState'
-  | 'DomainIsActive'
-  | 'DomainIsPersistent';
+  'DomainLookupByName' | 'DomainLookupByUUID' | 'DomainLookupByID' | 'DomainGetXMLDesc' | 'DomainGetState' | 'DomainIsActive' | 'DomainIsPersistent';
 
 /** The read methods of libvirt's domain API over a driver's domain table, with their flag masks (libvirt's `virCheckFlags`). */
 export function domainQueryMethods<D extends QueriedDomain>(table: DomainTable<D>): Pick<Required<DriverMethods>, DomainQueryMethod> {
@@ -39,7 +33,8 @@ export function domainQueryMethods<D extends QueriedDomain>(table: DomainTable<D
     DomainLookupByID: { flags: 0, handle: ({ id }) => table.lookupById(id).ref() },
     DomainGetXMLDesc: {
       flags: DomainXMLFlags.Secure | DomainXMLFlags.Inactive | DomainXMLFlags.Migratable,
-      handle: ({ domain, flags }) => table.resolve(domain).formatXml({ inactive: (flags & DomainXMLFlags.Inactive) !== 0, secure: (flags & DomainXMLFlags.Secure) !== 0 }),
+      handle: ({ domain, flags }) =>
+        table.resolve(domain).formatXml({ inactive: (flags & DomainXMLFlags.Inactive) !== 0, secure: (flags & DomainXMLFlags.Secure) !== 0 }),
     },
     DomainGetState: {
       flags: 0,

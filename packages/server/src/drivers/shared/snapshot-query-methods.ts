@@ -59,48 +59,75 @@ export function snapshotQueryMethods<D extends SnapshotOwner>(host: SnapshotHost
   const noSnapshot = (detail: string) => VirError.report(ErrorNumber.NoDomainSnapshot, host.errorDomain, detail);
   const listOf = (domain: D, nodes: SnapshotNode[]): SnapshotList => ({ domain: domain.ref(), names: nodes.map((s) => s.def.name) });
   return {
-    DomainSnapshotLookupByName: { flags: 0, handle: ({ domain, name }) => {
-      const found = resolveSnapshot(host, { name, domain });
-      return { name: found.snapshot.def.name, domain: found.domain.ref() };
-    } },
-    DomainSnapshotCurrent: { flags: 0, handle: ({ domain }) => {
-      const d = host.resolve(domain);
-      const current = d.snapshots.current;
-      if (!current) throw noSnapshot('the domain does not have a current snapshot');
-      return { name: current.def.name, domain: d.ref() };
-    } },
+    DomainSnapshotLookupByName: {
+      flags: 0,
+      handle: ({ domain, name }) => {
+        const found = resolveSnapshot(host, { name, domain });
+        return { name: found.snapshot.def.name, domain: found.domain.ref() };
+      },
+    },
+    DomainSnapshotCurrent: {
+      flags: 0,
+      handle: ({ domain }) => {
+        const d = host.resolve(domain);
+        const current = d.snapshots.current;
+        if (!current) throw noSnapshot('the domain does not have a current snapshot');
+        return { name: current.def.name, domain: d.ref() };
+      },
+    },
     DomainHasCurrentSnapshot: { flags: 0, handle: ({ domain }) => host.resolve(domain).snapshots.current !== null },
-    DomainListAllSnapshots: { flags: DomainSnapshotListFlagSet.mask, handle: ({ domain, flags, offset, limit }) => {
-      const d = host.resolve(domain);
-      return listOf(d, page(listSnapshots(d.snapshots, flags), offset, limit));
-    } },
-    DomainSnapshotNum: { flags: DomainSnapshotListFlagSet.mask, handle: ({ domain, flags }) => {
-      const tree = host.resolve(domain).snapshots;
-      const filters = flags & ~List.Topological;
-      if (filters === 0) return tree.size;
-      if (filters === List.Roots) return tree.rootCount;
-      return count(listSnapshots(tree, flags));
-    } },
-    DomainSnapshotListAllChildren: { flags: DomainSnapshotListFlagSet.mask, handle: ({ snapshot, flags, offset, limit }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return listOf(d, page(listChildren(d.snapshots, s, flags), offset, limit));
-    } },
-    DomainSnapshotNumChildren: { flags: DomainSnapshotListFlagSet.mask, handle: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return count(listChildren(d.snapshots, s, flags));
-    } },
-    DomainSnapshotGetParent: { flags: 0, handle: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
-      return { name: s.parent.def.name, domain: d.ref() };
-    } },
-    DomainSnapshotIsCurrent: { flags: 0, handle: ({ snapshot }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
-      return d.snapshots.current === s;
-    } },
-    DomainSnapshotHasMetadata: { flags: 0, handle: ({ snapshot }) => {
-      resolveSnapshot(host, snapshot);
-      return true;
-    } },
+    DomainListAllSnapshots: {
+      flags: DomainSnapshotListFlagSet.mask,
+      handle: ({ domain, flags, offset, limit }) => {
+        const d = host.resolve(domain);
+        return listOf(d, page(listSnapshots(d.snapshots, flags), offset, limit));
+      },
+    },
+    DomainSnapshotNum: {
+      flags: DomainSnapshotListFlagSet.mask,
+      handle: ({ domain, flags }) => {
+        const tree = host.resolve(domain).snapshots;
+        const filters = flags & ~List.Topological;
+        if (filters === 0) return tree.size;
+        if (filters === List.Roots) return tree.rootCount;
+        return count(listSnapshots(tree, flags));
+      },
+    },
+    DomainSnapshotListAllChildren: {
+      flags: DomainSnapshotListFlagSet.mask,
+      handle: ({ snapshot, flags, offset, limit }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+        return listOf(d, page(listChildren(d.snapshots, s, flags), offset, limit));
+      },
+    },
+    DomainSnapshotNumChildren: {
+      flags: DomainSnapshotListFlagSet.mask,
+      handle: ({ snapshot, flags }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+        return count(listChildren(d.snapshots, s, flags));
+      },
+    },
+    DomainSnapshotGetParent: {
+      flags: 0,
+      handle: ({ snapshot }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+        if (!s.parent) throw noSnapshot(`snapshot '${s.def.name}' does not have a parent`);
+        return { name: s.parent.def.name, domain: d.ref() };
+      },
+    },
+    DomainSnapshotIsCurrent: {
+      flags: 0,
+      handle: ({ snapshot }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(host, snapshot);
+        return d.snapshots.current === s;
+      },
+    },
+    DomainSnapshotHasMetadata: {
+      flags: 0,
+      handle: ({ snapshot }) => {
+        resolveSnapshot(host, snapshot);
+        return true;
+      },
+    },
   };
 }

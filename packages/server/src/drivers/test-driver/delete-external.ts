@@ -47,7 +47,7 @@ export type ExternalDeletePlan = () => void;
  */
 export function prepareExternalDelete(domain: TestDomain, snapshot: SnapshotNode, storage: SimulatedStorage): ExternalDeletePlan {
   const def = snapshot.def;
-  const snapshotDomain = def.domain ? DomainDefinition.fromTree(def.domain) : domain.definition;
+  const snapshotDomain = def.domain ? DomainDefinition.fromTree(def.domain) : domain.effective;
   const bases = new Map(snapshotDomain.disks().map((d) => [d.target, d.source]));
   const disks: ExternalDisk[] = [];
   for (const disk of def.disks) {
@@ -91,7 +91,7 @@ function nearestSnapshotOfDisk(snapshot: SnapshotNode, target: string): Snapshot
 
 function domainSources(domain: TestDomain): Set<string> {
   const sources = new Set<string>();
-  for (const definition of [domain.definition, domain.pendingDefinition]) {
+  for (const definition of [domain.effective, domain.pendingDefinition]) {
     for (const disk of definition?.disks() ?? []) if (disk.source !== undefined) sources.add(disk.source);
   }
   return sources;
@@ -113,7 +113,7 @@ function unlinkIfUnneeded(domain: TestDomain, paths: readonly string[], storage:
 function mergeDisk(domain: TestDomain, snapshot: SnapshotNode, disk: ExternalDisk, storage: SimulatedStorage): void {
   const format = storage.get(disk.base)?.format;
   storage.commitIntoBacking(disk.overlay);
-  for (const definition of [domain.definition, domain.pendingDefinition]) {
+  for (const definition of [domain.effective, domain.pendingDefinition]) {
     if (definition?.disks().some((d) => d.target === disk.target && d.source === disk.overlay)) {
       definition.setDiskSource(disk.target, disk.base, format);
     }

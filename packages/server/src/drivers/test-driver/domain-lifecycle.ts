@@ -1,13 +1,5 @@
 // The test driver's domain lifecycle: define, undefine, start, destroy, suspend, resume, shutdown, with libvirt's texts.
-import {
-  DomainCreateFlags,
-  DomainState,
-  DomainUndefineFlags,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-  DomainDefineFlags,
-} from '@virtwire/protocol';
+import { DomainCreateFlags, DomainState, DomainUndefineFlags, ErrorDomain, ErrorNumber, VirError, DomainDefineFlags } from '@virtwire/protocol';
 import { childText, DomainDefinition, TEST_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
 import { confineDefinition } from '../../storage/definition-paths.js';
 import { checkDomainName } from '../shared/object-names.js';
@@ -40,7 +32,7 @@ export function defineDomain(node: TestNode, xml: string, flags = 0): TestDomain
   }
   if (sameName) {
     if (sameName.active) sameName.pendingDefinition = definition;
-    else sameName.definition = definition;
+    else sameName.effective = definition;
     sameName.persistent = true;
     node.registerDiskImages(definition);
     return sameName;
@@ -89,7 +81,7 @@ export function destroyDomain(node: TestNode, domain: TestDomain): void {
 /** `virDomainShutdownFlags`: the guest obeys at once, doing what `<on_poweroff>` says (destroy by default). */
 export function shutdownDomain(node: TestNode, domain: TestDomain): void {
   if (domain.state === DomainState.Shutoff) throw internal(`domain '${domain.name}' not running`);
-  const action = childText(domain.definition.tree, 'on_poweroff')?.trim();
+  const action = childText(domain.effective.tree, 'on_poweroff')?.trim();
   if (action === 'restart' || action === 'rename-restart') {
     domain.state = DomainState.Running;
     domain.reason = StateReason.RunningBooted;
@@ -117,7 +109,7 @@ export function resumeDomain(domain: TestDomain): void {
 /** `virDomainReboot` (testDomainReboot): the `<on_reboot>` action, `restart` booting it again at once. */
 export function rebootDomain(node: TestNode, domain: TestDomain): void {
   checkActive(domain);
-  if (domain.definition.spec().lifecycle.onReboot === 'restart') {
+  if (domain.effective.spec().lifecycle.onReboot === 'restart') {
     domain.state = DomainState.Running;
     domain.reason = StateReason.RunningBooted;
   } else {

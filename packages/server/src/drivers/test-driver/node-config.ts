@@ -1,12 +1,5 @@
 // Reads libvirt's test-driver node XML (<node> with <domain>s), plus virtwire's simulated storage in its own namespace.
-import {
-  DomainState,
-  ErrorDomain,
-  ErrorNumber,
-  ownValue,
-  VirError,
-  type DomainStateValue,
-} from '@virtwire/protocol';
+import { DomainState, ErrorDomain, ErrorNumber, ownValue, VirError, type DomainStateValue } from '@virtwire/protocol';
 import {
   childElement,
   childElements,
@@ -106,9 +99,10 @@ function namespaced(parent: XmlElement, scope: XmlElement[], namespace: string, 
   return childElements(parent).filter((c) => prefixes.some((p) => c.name === `${p}:${localName}`));
 }
 
-const RUNSTATES: Readonly<Record<string, DomainStateValue>> = Object.fromEntries(
-  Object.values(DomainState).map((v) => [String(v), v]),
-) as Record<string, DomainStateValue>;
+const RUNSTATES: Readonly<Record<string, DomainStateValue>> = Object.fromEntries(Object.values(DomainState).map((v) => [String(v), v])) as Record<
+  string,
+  DomainStateValue
+>;
 
 /** The prefixes used in element and attribute names anywhere in `el`'s subtree. */
 function usedPrefixes(el: XmlElement, into = new Set<string>()): Set<string> {
@@ -204,7 +198,10 @@ function readStorage(storage: XmlElement, config: NodeConfig): void {
       const image: NodeImage = { path: absolute(el), size: positive(el, 'size') ?? 0, format: el.attributes.get('format') ?? 'qcow2' };
       const backing = el.attributes.get('backing');
       if (backing) image.backing = backing;
-      const internal = el.attributes.get('internal-snapshots')?.split(/\s+/).filter((name) => name !== '');
+      const internal = el.attributes
+        .get('internal-snapshots')
+        ?.split(/\s+/)
+        .filter((name) => name !== '');
       if (internal && internal.length > 0) image.internalSnapshots = internal;
       config.images.push(image);
     } else if (local === 'root') {
@@ -220,4 +217,3 @@ function readStorage(storage: XmlElement, config: NodeConfig): void {
     }
   }
 }
-

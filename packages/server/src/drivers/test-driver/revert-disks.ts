@@ -1,11 +1,6 @@
 // What a revert does to the disks: fresh overlays for external snapshots, checks for internal ones, cleanup after.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import {
-  isExternalSnapshot,
-  type DomainDefinition,
-  type SnapshotDef,
-  type SnapshotDiskDef,
-} from '@virtwire/protocol/xml';
+import { isExternalSnapshot, type DomainDefinition, type SnapshotDef, type SnapshotDiskDef } from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
 
@@ -94,7 +89,11 @@ export function prepareRevertDisks(
     } catch (error) {
       undo();
       if (error instanceof StorageError) {
-        throw VirError.report(ErrorNumber.SystemError, ErrorDomain.Test, `unable to create overlay '${disk.source!}' for disk '${disk.name}': ${error.message}`);
+        throw VirError.report(
+          ErrorNumber.SystemError,
+          ErrorDomain.Test,
+          `unable to create overlay '${disk.source!}' for disk '${disk.name}': ${error.message}`,
+        );
       }
       throw error;
     }

@@ -52,8 +52,7 @@ export const INTERNAL_SNAPSHOT_SIZE = 65_536;
 
 const EMPTY: ReadonlySet<string> = new Set();
 
-const covers = (faultPath: string, path: string) =>
-  faultPath === path || path.startsWith(faultPath.endsWith('/') ? faultPath : `${faultPath}/`);
+const covers = (faultPath: string, path: string) => faultPath === path || path.startsWith(faultPath.endsWith('/') ? faultPath : `${faultPath}/`);
 
 /**
  * An in-memory filesystem of images, deterministic, with faults that tests configure. It also

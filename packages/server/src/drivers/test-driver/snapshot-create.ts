@@ -1,17 +1,6 @@
 // The test driver's DomainSnapshotCreateXML: check everything, prepare on simulated storage, commit in one step.
-import {
-  DomainSnapshotCreateFlags as Create,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-  type DiskOutcome,
-} from '@virtwire/protocol';
-import {
-  parseSnapshotXml,
-  type SnapshotDef,
-  type SnapshotDiskDef,
-  type XmlElement,
-} from '@virtwire/protocol/xml';
+import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
+import { parseSnapshotXml, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
@@ -88,7 +77,7 @@ export function createSnapshot(
   if (domain.pendingDefinition) named.inactiveDomain = renamed(domain.pendingDefinition.clone().tree, 'inactiveDomain');
 
   const defaultMode = diskOnly || named.memory?.snapshot === 'external' ? 'external' : 'internal';
-  named.disks = alignSnapshotDisks(named.disks, domain.definition.disks(), defaultMode, named.name, storage);
+  named.disks = alignSnapshotDisks(named.disks, domain.effective.disks(), defaultMode, named.name, storage);
   checkSelection(named, diskOnly);
 
   const keepMetadata = (flags & Create.NoMetadata) === 0;
@@ -158,7 +147,7 @@ function checkSelection(def: SnapshotDef, diskOnly: boolean): void {
 /** Every external target is checked before any file is touched. */
 function checkExternalTargets(disks: readonly SnapshotDiskDef[], domain: TestDomain, storage: SimulatedStorage, reuse: boolean): void {
   const seen = new Map<string, string>();
-  const sources = new Map(domain.definition.disks().map((d) => [d.target, d.source]));
+  const sources = new Map(domain.effective.disks().map((d) => [d.target, d.source]));
   for (const disk of disks) {
     if (disk.snapshot !== 'external' || disk.source === undefined) continue;
     storage.checkConfined(disk.source);
@@ -188,7 +177,7 @@ function storageFailure(error: unknown, what: string): never {
 
 /** Prepares one disk's change on storage and returns how to undo it. */
 function prepareDisk(disk: SnapshotDiskDef, snapshotName: string, domain: TestDomain, storage: SimulatedStorage, reuse: boolean): PreparedStep {
-  const current = domain.definition.disks().find((d) => d.target === disk.name);
+  const current = domain.effective.disks().find((d) => d.target === disk.name);
   const base = current?.source;
   if (disk.snapshot === 'internal' && base !== undefined) {
     try {
@@ -224,7 +213,7 @@ function prepareMemory(def: SnapshotDef, domain: TestDomain, storage: SimulatedS
     throw testError(ErrorNumber.OperationInvalid, `memory snapshot file '${file}' already exists`);
   }
   try {
-    storage.create(file, domain.definition.currentMemoryKiB * 1024, 'raw');
+    storage.create(file, domain.effective.currentMemoryKiB * 1024, 'raw');
   } catch (error) {
     storageFailure(error, `unable to save memory state to '${file}'`);
   }
@@ -235,8 +224,8 @@ function prepareMemory(def: SnapshotDef, domain: TestDomain, storage: SimulatedS
 function switchDisk(domain: TestDomain, disk: SnapshotDiskDef): void {
   if (disk.snapshot !== 'external') return;
   const format = disk.driverType ?? 'qcow2';
-  const before = domain.definition.disks().find((d) => d.target === disk.name)?.source;
-  domain.definition.setDiskSource(disk.name, disk.source!, format);
+  const before = domain.effective.disks().find((d) => d.target === disk.name)?.source;
+  domain.effective.setDiskSource(disk.name, disk.source!, format);
   // The persistent definition follows when its disk uses the same image (qemuSnapshotDiskUpdateSource).
   const pending = domain.pendingDefinition;
   if (pending?.disks().some((d) => d.target === disk.name && d.source === before)) pending.setDiskSource(disk.name, disk.source!, format);
@@ -256,7 +245,7 @@ function failureWithReport(
   failedDisk: string | undefined,
 ): unknown {
   if (!VirError.is(error)) return error;
-  const sources = new Map(domain.definition.disks().map((d) => [d.target, d.source]));
+  const sources = new Map(domain.effective.disks().map((d) => [d.target, d.source]));
   const report = disks.map((d): DiskOutcome => {
     const outcome: DiskOutcome = { disk: d.name, outcome: outcomeOf(d.name) };
     const source = sources.get(d.name);

@@ -1,10 +1,5 @@
 // The test driver's DomainSnapshotDelete: one snapshot, its children, or only its metadata, with libvirt's current-snapshot rules.
-import {
-  DomainSnapshotDeleteFlags as Delete,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/protocol';
+import { DomainSnapshotDeleteFlags as Delete, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { DomainDefinition, isExternalSnapshot } from '@virtwire/protocol/xml';
 import type { SnapshotNode, SnapshotTree } from '../../conf/snapshot-tree.js';
 import { checkExternalDelete, prepareExternalDelete, type ExternalDeletePlan } from './delete-external.js';
@@ -65,8 +60,12 @@ export function deleteSnapshot(domain: TestDomain, snapshot: SnapshotNode, flags
  */
 function checkInternalInUse(domain: TestDomain, snapshot: SnapshotNode): void {
   if (isExternalSnapshot(snapshot.def) || !domain.active || !snapshot.def.domain) return;
-  const recorded = new Map(DomainDefinition.fromTree(snapshot.def.domain).disks().map((d) => [d.target, d.source]));
-  const live = new Map(domain.definition.disks().map((d) => [d.target, d.source]));
+  const recorded = new Map(
+    DomainDefinition.fromTree(snapshot.def.domain)
+      .disks()
+      .map((d) => [d.target, d.source]),
+  );
+  const live = new Map(domain.effective.disks().map((d) => [d.target, d.source]));
   for (const disk of snapshot.def.disks) {
     if (recorded.get(disk.name) !== live.get(disk.name)) {
       throw VirError.report(
@@ -92,7 +91,7 @@ function checkDescendants(tree: SnapshotTree, snapshot: SnapshotNode): void {
 
 /** Removes an internal snapshot from the images it lives in (`qemu-img snapshot -d`); missing ones are skipped, as libvirt does. */
 function discardInternal(domain: TestDomain, snapshot: SnapshotNode, storage: SimulatedStorage): void {
-  const images = snapshot.def.domain ? DomainDefinition.fromTree(snapshot.def.domain) : domain.definition;
+  const images = snapshot.def.domain ? DomainDefinition.fromTree(snapshot.def.domain) : domain.effective;
   const sources = new Map(images.disks().map((d) => [d.target, d.source]));
   for (const disk of snapshot.def.disks) {
     const image = sources.get(disk.name);

@@ -1,18 +1,6 @@
 // The test driver's DomainRevertToSnapshot: libvirt's checks, state transitions and definitions, external reverts on simulated storage.
-import {
-  DomainSnapshotRevertFlags as Revert,
-  DomainState,
-  ErrorDomain,
-  ErrorNumber,
-  VirError,
-} from '@virtwire/protocol';
-import {
-  childElement,
-  cloneElement,
-  DomainDefinition,
-  isExternalSnapshot,
-  type XmlElement,
-} from '@virtwire/protocol/xml';
+import { DomainSnapshotRevertFlags as Revert, DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { childElement, cloneElement, DomainDefinition, isExternalSnapshot, type XmlElement } from '@virtwire/protocol/xml';
 import { checkAbiStability } from '../../conf/domain-abi.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { discardLeftovers, prepareRevertDisks, revertLeftovers, switchToOverlays } from './revert-disks.js';
@@ -37,7 +25,13 @@ function definitionFrom(tree: XmlElement, domainName: string): DomainDefinition 
  * the snapshot becomes current. The domain ends running (RUNNING_FROM_SNAPSHOT), paused
  * (PAUSED_FROM_SNAPSHOT) or shut off (SHUTOFF_FROM_SNAPSHOT when it was running).
  */
-export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: SnapshotNode, flags: number, now: () => number = () => Math.floor(Date.now() / 1000)): void {
+export function revertToSnapshot(
+  node: TestNode,
+  domain: TestDomain,
+  snapshot: SnapshotNode,
+  flags: number,
+  now: () => number = () => Math.floor(Date.now() / 1000),
+): void {
   const def = snapshot.def;
   const online = def.state === 'running' || def.state === 'paused';
   const startRequested = (flags & (Revert.Running | Revert.Paused)) !== 0;
@@ -52,11 +46,11 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
   }
 
   // Without FORCE a snapshot always has its domain; with FORCE an old one without it keeps the current definition.
-  const config = def.domain ? definitionFrom(def.domain, domain.name) : domain.definition.clone();
+  const config = def.domain ? definitionFrom(def.domain, domain.name) : domain.effective.clone();
   const inactiveConfig = def.inactiveDomain ? definitionFrom(def.inactiveDomain, domain.name) : undefined;
   let respawn = false;
   if (online && domain.active) {
-    const abi = checkAbiStability(domain.definition, config);
+    const abi = checkAbiStability(domain.effective, config);
     if (abi) {
       if (!force) throw risky(abi.str2 ?? abi.message);
       respawn = true;
@@ -70,7 +64,7 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
   const nextPending = online && endActive ? inactiveConfig : undefined;
   const external = isExternalSnapshot(def);
   const leftovers = external ? revertLeftovers(domain.snapshots.current) : [];
-  const previousSources = new Set(domain.definition.disks().flatMap((d) => (d.source === undefined ? [] : [d.source])));
+  const previousSources = new Set(domain.effective.disks().flatMap((d) => (d.source === undefined ? [] : [d.source])));
   const disks = prepareRevertDisks(def, { recorded: config, next: nextDefinition }, node.storage, now(), online);
 
   // Commit point: nothing below can fail.
@@ -81,7 +75,7 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
     switchToOverlays(nextDefinition, disks.overlays);
     if (nextPending) switchToOverlays(nextPending, disks.overlays, bases);
   }
-  domain.definition = nextDefinition;
+  domain.effective = nextDefinition;
   domain.pendingDefinition = nextPending;
   if (endActive) {
     const state = paused ? DomainState.Paused : DomainState.Running;
@@ -103,7 +97,7 @@ export function revertToSnapshot(node: TestNode, domain: TestDomain, snapshot: S
       delete def.revertDisks;
     }
     const inUse = new Set(
-      [domain.definition, domain.pendingDefinition].flatMap((d) => d?.disks().flatMap((disk) => (disk.source === undefined ? [] : [disk.source])) ?? []),
+      [domain.effective, domain.pendingDefinition].flatMap((d) => d?.disks().flatMap((disk) => (disk.source === undefined ? [] : [disk.source])) ?? []),
     );
     discardLeftovers(leftovers, previousSources, inUse, domain.snapshotImages, node.storage);
   }

@@ -35,8 +35,8 @@ export class TestDomain implements RedefineTarget {
   private readonly redefinedDomains = new Map<string, XmlElement>();
 
   constructor(
-    /** The live definition (the persistent one too, unless `pendingDefinition` is set). */
-    public definition: DomainDefinition,
+    /** The definition in effect: the live one while running, the persistent one too unless `pendingDefinition` is set. */
+    public effective: DomainDefinition,
     public persistent: boolean,
     state: DomainStateValue,
     reason: number = StateReason.Unknown,
@@ -46,11 +46,11 @@ export class TestDomain implements RedefineTarget {
   }
 
   get name(): string {
-    return this.definition.name;
+    return this.effective.name;
   }
 
   get uuid(): string {
-    return this.definition.uuid;
+    return this.effective.uuid;
   }
 
   get active(): boolean {
@@ -59,7 +59,7 @@ export class TestDomain implements RedefineTarget {
 
   /** The definition the domain boots with next time (libvirt's `newDef ?: def`). */
   get persistentDefinition(): DomainDefinition {
-    return this.pendingDefinition ?? this.definition;
+    return this.pendingDefinition ?? this.effective;
   }
 
   /**
@@ -68,11 +68,11 @@ export class TestDomain implements RedefineTarget {
    * copies. Snapshot definitions are never edited in place (they are copied first).
    */
   definitionForSnapshot(): XmlElement {
-    const disks = JSON.stringify(this.definition.disks().map((d) => [d.target, d.source, d.format]));
+    const disks = JSON.stringify(this.effective.disks().map((d) => [d.target, d.source, d.format]));
     const frozen = this.frozen;
-    if (frozen && frozen.definition === this.definition && frozen.disks === disks) return frozen.tree;
-    const tree = this.definition.clone().tree;
-    this.frozen = { definition: this.definition, disks, tree };
+    if (frozen && frozen.definition === this.effective && frozen.disks === disks) return frozen.tree;
+    const tree = this.effective.clone().tree;
+    this.frozen = { definition: this.effective, disks, tree };
     return tree;
   }
 
@@ -121,7 +121,7 @@ export class TestDomain implements RedefineTarget {
     this.reason = reason;
     this.id = -1;
     if (this.pendingDefinition) {
-      this.definition = this.pendingDefinition;
+      this.effective = this.pendingDefinition;
       this.pendingDefinition = undefined;
     }
   }
@@ -132,6 +132,6 @@ export class TestDomain implements RedefineTarget {
    */
   formatXml({ inactive, secure }: { inactive: boolean; secure: boolean }): string {
     if (inactive) return this.persistentDefinition.format({ secure });
-    return this.definition.format(this.active ? { secure, id: this.id } : { secure });
+    return this.effective.format(this.active ? { secure, id: this.id } : { secure });
   }
 }

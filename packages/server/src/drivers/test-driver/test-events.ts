@@ -80,9 +80,21 @@ export function withTestEvents(node: TestNode, methods: DriverMethods): DriverMe
       if (params.flags & DomainCreateFlags.StartPaused) lifecycle(domain.ref(), Type.Suspended, Suspended.Paused);
       return result;
     }),
-    DomainDestroy: wrapMethod(methods, 'DomainDestroy', (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Destroyed, () => handle(params, call))),
-    DomainShutdown: wrapMethod(methods, 'DomainShutdown', (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => handle(params, call))),
-    DomainReboot: wrapMethod(methods, 'DomainReboot', (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => handle(params, call))),
+    DomainDestroy: wrapMethod(
+      methods,
+      'DomainDestroy',
+      (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Destroyed, () => handle(params, call)),
+    ),
+    DomainShutdown: wrapMethod(
+      methods,
+      'DomainShutdown',
+      (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => handle(params, call)),
+    ),
+    DomainReboot: wrapMethod(
+      methods,
+      'DomainReboot',
+      (handle) => (params, call) => stateChange(node.resolve(params.domain), Stopped.Shutdown, () => handle(params, call)),
+    ),
     DomainSuspend: wrapMethod(methods, 'DomainSuspend', (handle) => (params, call) => {
       const domain = node.resolve(params.domain);
       const result = handle(params, call);
@@ -95,9 +107,20 @@ export function withTestEvents(node: TestNode, methods: DriverMethods): DriverMe
       lifecycle(domain.ref(), Type.Resumed, Resumed.Unpaused);
       return result;
     }),
-    DomainSnapshotCreateXML: wrapMethod(methods, 'DomainSnapshotCreateXML', (handle) => (params, call) => snapshotCall(node.resolve(params.domain), requestedName(params.xml), () => handle(params, call))),
-    DomainRevertToSnapshot: wrapMethod(methods, 'DomainRevertToSnapshot', (handle) => (params, call) =>
-      snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call), { revert: true })),
-    DomainSnapshotDelete: wrapMethod(methods, 'DomainSnapshotDelete', (handle) => (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call))),
+    DomainSnapshotCreateXML: wrapMethod(
+      methods,
+      'DomainSnapshotCreateXML',
+      (handle) => (params, call) => snapshotCall(node.resolve(params.domain), requestedName(params.xml), () => handle(params, call)),
+    ),
+    DomainRevertToSnapshot: wrapMethod(
+      methods,
+      'DomainRevertToSnapshot',
+      (handle) => (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call), { revert: true }),
+    ),
+    DomainSnapshotDelete: wrapMethod(
+      methods,
+      'DomainSnapshotDelete',
+      (handle) => (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call)),
+    ),
   };
 }

@@ -53,12 +53,12 @@ function domainMatches(domain: TestDomain, flags: number): boolean {
     (flags & ListDomains.Other && ![DomainState.Running, DomainState.Paused, DomainState.Shutoff].includes(state as 1 | 3 | 5));
   return Boolean(
     group(ListDomains.Active, ListDomains.Inactive, domain.active) &&
-      group(ListDomains.Persistent, ListDomains.Transient, domain.persistent) &&
-      stateOk &&
-      group(ListDomains.Managedsave, ListDomains.NoManagedsave, false) &&
-      group(ListDomains.Autostart, ListDomains.NoAutostart, false) &&
-      group(ListDomains.HasSnapshot, ListDomains.NoSnapshot, domain.snapshots.size > 0) &&
-      group(ListDomains.HasCheckpoint, ListDomains.NoCheckpoint, false),
+    group(ListDomains.Persistent, ListDomains.Transient, domain.persistent) &&
+    stateOk &&
+    group(ListDomains.Managedsave, ListDomains.NoManagedsave, false) &&
+    group(ListDomains.Autostart, ListDomains.NoAutostart, false) &&
+    group(ListDomains.HasSnapshot, ListDomains.NoSnapshot, domain.snapshots.size > 0) &&
+    group(ListDomains.HasCheckpoint, ListDomains.NoCheckpoint, false),
   );
 }
 
@@ -74,91 +74,151 @@ export function testMethods(node: TestNode, atomicMode: AtomicMode): DriverMetho
   return {
     ConnectGetVersion: { flags: 0, handle: () => TEST_HYPERVISOR_VERSION },
     ConnectGetCapabilities: { flags: 0, handle: () => testHostCapabilitiesXml(node.builtIn) },
-    ConnectListAllDomains: { flags: ConnectListAllDomainsFlagSet.mask, handle: ({ flags }) => node.domains().filter((d) => domainMatches(d, flags)).map((d) => d.ref()) },
+    ConnectListAllDomains: {
+      flags: ConnectListAllDomainsFlagSet.mask,
+      handle: ({ flags }) =>
+        node
+          .domains()
+          .filter((d) => domainMatches(d, flags))
+          .map((d) => d.ref()),
+    },
 
     ...domainQueryMethods(node),
-    DomainGetInfo: { flags: 0, handle: ({ domain }) => {
-      const d = node.resolve(domain);
-      // libvirt's test driver reports the wall clock as CPU time (testDomainGetInfo).
-      return { state: d.state, maxMem: d.definition.memoryKiB, memory: d.definition.currentMemoryKiB, nrVirtCpu: d.definition.currentVcpus, cpuTime: Date.now() * 1_000_000 };
-    } },
+    DomainGetInfo: {
+      flags: 0,
+      handle: ({ domain }) => {
+        const d = node.resolve(domain);
+        // libvirt's test driver reports the wall clock as CPU time (testDomainGetInfo).
+        return {
+          state: d.state,
+          maxMem: d.effective.memoryKiB,
+          memory: d.effective.currentMemoryKiB,
+          nrVirtCpu: d.effective.currentVcpus,
+          cpuTime: Date.now() * 1_000_000,
+        };
+      },
+    },
     DomainDefineXML: { flags: DomainDefineFlags.Validate, handle: ({ xml, flags }) => defineDomain(node, xml, flags).ref() },
-    DomainUndefine: { flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata, handle: ({ domain, flags }) => {
-      undefineDomain(node, node.resolve(domain), flags);
-      return null;
-    } },
+    DomainUndefine: {
+      flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata,
+      handle: ({ domain, flags }) => {
+        undefineDomain(node, node.resolve(domain), flags);
+        return null;
+      },
+    },
     // libvirt's test driver takes no flags here; START_PAUSED is virtwire's.
-    DomainCreate: { flags: DomainCreateFlags.StartPaused, handle: ({ domain, flags }) => {
-      startDomain(node, node.resolve(domain), flags);
-      return null;
-    } },
-    DomainDestroy: { flags: DomainDestroyFlags.Graceful, handle: ({ domain }) => {
-      destroyDomain(node, node.resolve(domain));
-      return null;
-    } },
-    DomainSuspend: { flags: 0, handle: ({ domain }) => {
-      suspendDomain(node.resolve(domain));
-      return null;
-    } },
-    DomainResume: { flags: 0, handle: ({ domain }) => {
-      resumeDomain(node.resolve(domain));
-      return null;
-    } },
-    DomainShutdown: { flags: 0, handle: ({ domain }) => {
-      shutdownDomain(node, node.resolve(domain));
-      return null;
-    } },
-    DomainReboot: { flags: DomainRebootFlagSet.mask, handle: ({ domain }) => {
-      rebootDomain(node, node.resolve(domain));
-      return null;
-    } },
-    DomainReset: { flags: 0, handle: ({ domain }) => {
-      resetDomain(node.resolve(domain));
-      return null;
-    } },
+    DomainCreate: {
+      flags: DomainCreateFlags.StartPaused,
+      handle: ({ domain, flags }) => {
+        startDomain(node, node.resolve(domain), flags);
+        return null;
+      },
+    },
+    DomainDestroy: {
+      flags: DomainDestroyFlags.Graceful,
+      handle: ({ domain }) => {
+        destroyDomain(node, node.resolve(domain));
+        return null;
+      },
+    },
+    DomainSuspend: {
+      flags: 0,
+      handle: ({ domain }) => {
+        suspendDomain(node.resolve(domain));
+        return null;
+      },
+    },
+    DomainResume: {
+      flags: 0,
+      handle: ({ domain }) => {
+        resumeDomain(node.resolve(domain));
+        return null;
+      },
+    },
+    DomainShutdown: {
+      flags: 0,
+      handle: ({ domain }) => {
+        shutdownDomain(node, node.resolve(domain));
+        return null;
+      },
+    },
+    DomainReboot: {
+      flags: DomainRebootFlagSet.mask,
+      handle: ({ domain }) => {
+        rebootDomain(node, node.resolve(domain));
+        return null;
+      },
+    },
+    DomainReset: {
+      flags: 0,
+      handle: ({ domain }) => {
+        resetDomain(node.resolve(domain));
+        return null;
+      },
+    },
     // libvirt's test driver: every guest is `linux`, none autostarts or has a managed save, and
     // running ones carry the test security driver's label.
     DomainGetOSType: { flags: 0, handle: ({ domain }) => (node.resolve(domain), 'linux') },
     DomainGetAutostart: { flags: 0, handle: ({ domain }) => (node.resolve(domain), false) },
     DomainHasManagedSaveImage: { flags: 0, handle: ({ domain }) => (node.resolve(domain), false) },
-    DomainGetSecurityLabel: { flags: 0, handle: ({ domain }) => (node.resolve(domain).active ? { label: 'libvirt-test', enforcing: true } : { label: '', enforcing: false }) },
+    DomainGetSecurityLabel: {
+      flags: 0,
+      handle: ({ domain }) => (node.resolve(domain).active ? { label: 'libvirt-test', enforcing: true } : { label: '', enforcing: false }),
+    },
     NodeGetSecurityModel: { flags: 0, handle: () => ({ model: 'testSecurity', doi: '' }) },
     NodeGetInfo: { flags: 0, handle: () => TEST_NODE_INFO },
 
     // libvirt's test driver refuses NO_METADATA, DISK_ONLY and REUSE_EXT; simulated storage makes them possible here.
-    DomainSnapshotCreateXML: { flags: DomainSnapshotCreateFlagSet.mask, handle: ({ domain, xml, flags }, call) => {
-      const d = node.resolve(domain);
-      checkAlignedDiskCount(d.definition.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
-      const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
-      return { name: def.name, domain: d.ref() };
-    } },
+    DomainSnapshotCreateXML: {
+      flags: DomainSnapshotCreateFlagSet.mask,
+      handle: ({ domain, xml, flags }, call) => {
+        const d = node.resolve(domain);
+        checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Test);
+        const { def } = createSnapshot(d, node.storage, xml, flags, atomicMode);
+        return { name: def.name, domain: d.ref() };
+      },
+    },
     ...snapshotQueryMethods(snapshots),
-    DomainSnapshotGetXMLDesc: { flags: DomainSnapshotXMLFlags.Secure, handle: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      return formatSnapshotXml(s.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0, domainUuid: d.uuid });
-    } },
-    DomainRevertToSnapshot: { flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force, handle: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      revertToSnapshot(node, d, s, flags);
-      return null;
-    } },
+    DomainSnapshotGetXMLDesc: {
+      flags: DomainSnapshotXMLFlags.Secure,
+      handle: ({ snapshot, flags }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
+        return formatSnapshotXml(s.def, { secure: (flags & DomainSnapshotXMLFlags.Secure) !== 0, domainUuid: d.uuid });
+      },
+    },
+    DomainRevertToSnapshot: {
+      flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force,
+      handle: ({ snapshot, flags }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
+        revertToSnapshot(node, d, s, flags);
+        return null;
+      },
+    },
     // libvirt's test driver refuses METADATA_ONLY; here it drops the metadata and keeps the data.
-    DomainSnapshotDelete: { flags: DomainSnapshotDeleteFlags.Children | DomainSnapshotDeleteFlags.MetadataOnly | DomainSnapshotDeleteFlags.ChildrenOnly, handle: ({ snapshot, flags }) => {
-      const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-      deleteSnapshot(d, s, flags, node.storage);
-      return null;
-    } },
+    DomainSnapshotDelete: {
+      flags: DomainSnapshotDeleteFlags.Children | DomainSnapshotDeleteFlags.MetadataOnly | DomainSnapshotDeleteFlags.ChildrenOnly,
+      handle: ({ snapshot, flags }) => {
+        const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
+        deleteSnapshot(d, s, flags, node.storage);
+        return null;
+      },
+    },
 
-    StorageVolLookupByPath: { flags: 0, handle: ({ path }) => {
-      const image = node.storage.get(path);
-      if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${path}'`);
-      return volumeRef(image.path);
-    } },
-    StorageVolGetInfo: { flags: 0, handle: ({ volume }) => {
-      const image = node.storage.get(volume.key);
-      if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${volume.key}'`);
-      return { type: 0, capacity: image.size, allocation: image.size };
-    } },
+    StorageVolLookupByPath: {
+      flags: 0,
+      handle: ({ path }) => {
+        const image = node.storage.get(path);
+        if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${path}'`);
+        return volumeRef(image.path);
+      },
+    },
+    StorageVolGetInfo: {
+      flags: 0,
+      handle: ({ volume }) => {
+        const image = node.storage.get(volume.key);
+        if (!image) throw VirError.report(ErrorNumber.NoStorageVol, ErrorDomain.Test, `no storage vol with matching path '${volume.key}'`);
+        return { type: 0, capacity: image.size, allocation: image.size };
+      },
+    },
   };
 }
-

@@ -46,7 +46,7 @@ export class TestNode extends DomainList<TestDomain> {
   /** Adds a domain and makes its disk images exist in storage. */
   override add(domain: TestDomain): void {
     super.add(domain);
-    this.registerDiskImages(domain.definition);
+    this.registerDiskImages(domain.effective);
   }
 
   /** Disk sources a definition names exist on the simulated host (the test driver has no real files). */

@@ -62,7 +62,14 @@ export async function commitActiveLayerLive(qmp: QmpClient, request: LiveCommitR
     const after = started ? await activeNodeOf(qmp, request.target) : report.previousNode;
     if (started) report.outcome = after === report.previousNode ? 'untouched' : 'inconsistent';
     const rolledBack = report.outcome === 'untouched';
-    return { ok: false, error: asError(error), step, disks: [report], rolledBack, rollbackProblems: rolledBack ? [] : [`disk ${request.target}: active node is now ${after ?? 'unknown'}`] };
+    return {
+      ok: false,
+      error: asError(error),
+      step,
+      disks: [report],
+      rolledBack,
+      rollbackProblems: rolledBack ? [] : [`disk ${request.target}: active node is now ${after ?? 'unknown'}`],
+    };
   }
 }
 
@@ -70,7 +77,11 @@ export async function commitActiveLayerLive(qmp: QmpClient, request: LiveCommitR
  * Merges the overlay `overlayPath` of a stopped guest into its backing file with `qemu-img commit`
  * (keeping the overlay's contents, so the old chain stays valid until the caller switches to the base).
  */
-export async function commitOverlayOffline(target: string, overlayPath: string, options: OperationOptions & { format?: ImageFormat; qemuImg?: QemuImgSettings } = {}): Promise<OperationResult> {
+export async function commitOverlayOffline(
+  target: string,
+  overlayPath: string,
+  options: OperationOptions & { format?: ImageFormat; qemuImg?: QemuImgSettings } = {},
+): Promise<OperationResult> {
   let step = 'offline-commit:validate';
   try {
     const info = await imageInfo(overlayPath, { format: options.format ?? 'qcow2' }, options.qemuImg);
@@ -83,7 +94,14 @@ export async function commitOverlayOffline(target: string, overlayPath: string, 
     return { ok: true, disks: [{ target, outcome: 'done', overlayPath, detail: `merged into ${base}` }] };
   } catch (error) {
     const started = step === 'offline-commit:commit';
-    const disks: DiskReport[] = [{ target, outcome: started ? 'inconsistent' : 'untouched', overlayPath, ...(started ? { detail: 'the base may be partly updated; the overlay still masks it' } : {}) }];
+    const disks: DiskReport[] = [
+      {
+        target,
+        outcome: started ? 'inconsistent' : 'untouched',
+        overlayPath,
+        ...(started ? { detail: 'the base may be partly updated; the overlay still masks it' } : {}),
+      },
+    ];
     return { ok: false, error: asError(error), step, disks, rolledBack: !started, rollbackProblems: started ? ['qemu-img commit failed midway'] : [] };
   }
 }

@@ -85,7 +85,13 @@ export async function readBlockGraphFingerprint(qmp: QmpClient): Promise<BlockGr
 function fingerprintOf(disks: ReadonlyMap<string, LiveDisk>, nodes: readonly BlockNodeInfo[]): BlockGraphFingerprint {
   const activeNodes: Record<string, string> = {};
   for (const [target, disk] of disks) activeNodes[target] = disk.activeNode;
-  return { activeNodes, nodeNames: nodes.map((n) => n['node-name']).filter((n) => n.length > 0).sort() };
+  return {
+    activeNodes,
+    nodeNames: nodes
+      .map((n) => n['node-name'])
+      .filter((n) => n.length > 0)
+      .sort(),
+  };
 }
 
 /** Describes how `after` differs from `before`; empty when the graph is unchanged. */

@@ -109,7 +109,10 @@ export class PreconditionError extends EngineError {
  * is skipped when a later line carries the real cause.
  */
 export function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim().replace(/^qemu-img: /, '')).filter((l) => l.length > 0);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim().replace(/^qemu-img: /, ''))
+    .filter((l) => l.length > 0);
   return lines.find((l) => !l.startsWith('Error when deleting file ')) ?? lines[0] ?? '';
 }
 

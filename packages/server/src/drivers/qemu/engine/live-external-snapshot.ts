@@ -166,7 +166,10 @@ class LiveExternalSnapshot {
     const info = await imageInfo(request.overlayPath, { format: 'qcow2' }, this.options.qemuImg);
     const backing = info['full-backing-filename'] ?? info['backing-filename'];
     if (backing !== backingPath || info['backing-filename-format'] !== disk.format) {
-      throw new PreconditionError('overlay-mismatch', `${request.overlayPath} has backing ${backing ?? '(none)'} (${info['backing-filename-format'] ?? '?'}), expected ${backingPath} (${disk.format})`);
+      throw new PreconditionError(
+        'overlay-mismatch',
+        `${request.overlayPath} has backing ${backing ?? '(none)'} (${info['backing-filename-format'] ?? '?'}), expected ${backingPath} (${disk.format})`,
+      );
     }
   }
 
@@ -180,7 +183,13 @@ class LiveExternalSnapshot {
 
   private async addFileNodes(): Promise<void> {
     await settleEach(this.plans, async (plan) => {
-      await this.qmp.execute('blockdev-add', { driver: 'file', filename: plan.request.overlayPath, 'node-name': plan.nodes.file, 'auto-read-only': true, discard: 'unmap' });
+      await this.qmp.execute('blockdev-add', {
+        driver: 'file',
+        filename: plan.request.overlayPath,
+        'node-name': plan.nodes.file,
+        'auto-read-only': true,
+        discard: 'unmap',
+      });
       plan.fileNodeAdded = true;
     });
   }
@@ -242,7 +251,10 @@ class LiveExternalSnapshot {
     const touched = new Set(this.plans.filter((p) => p.reserved || p.fileNodeAdded || p.formatNodeAdded).map((p) => p.request.target));
     const disks: DiskReport[] =
       this.plans.length === 0
-        ? reportAll(this.requests.map((r) => r.target), 'untouched')
+        ? reportAll(
+            this.requests.map((r) => r.target),
+            'untouched',
+          )
         : this.plans.map((plan) => failureReport(plan, touched.has(plan.request.target), problems));
     return { ok: false, error, step: this.step, disks, rolledBack: problems.length === 0, rollbackProblems: problems };
   }
@@ -256,7 +268,9 @@ class LiveExternalSnapshot {
     const problems: string[] = [];
     const deleteErrors: string[] = [];
     const deleteNode = async (nodeName: string): Promise<void> => {
-      await this.qmp.execute('blockdev-del', { 'node-name': nodeName }).catch((e: unknown) => deleteErrors.push(`blockdev-del ${nodeName}: ${asError(e).message}`));
+      await this.qmp
+        .execute('blockdev-del', { 'node-name': nodeName })
+        .catch((e: unknown) => deleteErrors.push(`blockdev-del ${nodeName}: ${asError(e).message}`));
     };
     await Promise.all(this.plans.filter((p) => p.formatNodeAdded).map((p) => deleteNode(p.nodes.format)));
     await Promise.all(this.plans.filter((p) => p.fileNodeAdded).map((p) => deleteNode(p.nodes.file)));
@@ -323,14 +337,22 @@ async function settleEach<T>(items: readonly T[], action: (item: T) => Promise<v
 }
 
 function successReport(plan: OverlayPlan): DiskReport {
-  const report: DiskReport = { target: plan.request.target, outcome: 'done', previousNode: plan.disk.activeNode, newNode: plan.nodes.format, overlayPath: plan.request.overlayPath };
+  const report: DiskReport = {
+    target: plan.request.target,
+    outcome: 'done',
+    previousNode: plan.disk.activeNode,
+    newNode: plan.nodes.format,
+    overlayPath: plan.request.overlayPath,
+  };
   if (plan.reserved) report.createdFile = plan.reserved;
   return report;
 }
 
 function failureReport(plan: OverlayPlan, touched: boolean, problems: readonly string[]): DiskReport {
   const target = plan.request.target;
-  const mine = problems.filter((p) => p.includes(plan.nodes.file) || p.includes(plan.nodes.format) || p.includes(plan.request.overlayPath) || p.includes(`disk ${target}:`));
+  const mine = problems.filter(
+    (p) => p.includes(plan.nodes.file) || p.includes(plan.nodes.format) || p.includes(plan.request.overlayPath) || p.includes(`disk ${target}:`),
+  );
   if (mine.length > 0) return { target, outcome: 'inconsistent', detail: mine.join('; '), overlayPath: plan.request.overlayPath };
   return { target, outcome: touched ? 'rolled-back' : 'untouched', overlayPath: plan.request.overlayPath };
 }

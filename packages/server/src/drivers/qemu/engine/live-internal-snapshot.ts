@@ -80,7 +80,14 @@ export async function deleteLiveInternalDiskSnapshot(
     const done = new Set(reports.map((r) => r.target));
     const rest = targets.filter((t) => !done.has(t)).map((target): DiskReport => ({ target, outcome: 'untouched' }));
     const partial = reports.some((r) => r.outcome === 'done');
-    return { ok: false, error: asError(error), step, disks: [...reports, ...rest], rolledBack: !partial, rollbackProblems: partial ? ['delete is not atomic: some disks already lost the snapshot'] : [] };
+    return {
+      ok: false,
+      error: asError(error),
+      step,
+      disks: [...reports, ...rest],
+      rolledBack: !partial,
+      rollbackProblems: partial ? ['delete is not atomic: some disks already lost the snapshot'] : [],
+    };
   }
 }
 
@@ -102,7 +109,11 @@ export async function saveLiveCheckpoint(qmp: QmpClient, tag: string, options: C
     step = 'checkpoint-save:before-save';
     await reachStep(options.failpoint, step);
     step = 'checkpoint-save:save';
-    await runJob(qmp, { command: 'snapshot-save', args: { 'job-id': newJobId('vw-save'), tag, vmstate: vmstate.activeNode, devices: disks.map((d) => d.activeNode) } }, jobOptions(options));
+    await runJob(
+      qmp,
+      { command: 'snapshot-save', args: { 'job-id': newJobId('vw-save'), tag, vmstate: vmstate.activeNode, devices: disks.map((d) => d.activeNode) } },
+      jobOptions(options),
+    );
     return { ok: true, disks: reportAll(targets, 'done') };
   } catch (error) {
     return failAndRemoveLeftovers(qmp, targets, tag, asError(error), step, step === 'checkpoint-save:save', async (disk) =>
@@ -132,11 +143,19 @@ export async function loadLiveCheckpoint(qmp: QmpClient, tag: string, options: C
     step = 'checkpoint-load:before-load';
     await reachStep(options.failpoint, step);
     step = 'checkpoint-load:load';
-    await runJob(qmp, { command: 'snapshot-load', args: { 'job-id': newJobId('vw-load'), tag, vmstate: vmstate.activeNode, devices: disks.map((d) => d.activeNode) } }, jobOptions(options));
+    await runJob(
+      qmp,
+      { command: 'snapshot-load', args: { 'job-id': newJobId('vw-load'), tag, vmstate: vmstate.activeNode, devices: disks.map((d) => d.activeNode) } },
+      jobOptions(options),
+    );
     return { ok: true, disks: reportAll(targets, 'done') };
   } catch (error) {
     const started = step === 'checkpoint-load:load';
-    const disks = reportAll(targets, started ? 'inconsistent' : 'untouched', started ? 'snapshot-load failed; disk contents may be partly reverted' : undefined);
+    const disks = reportAll(
+      targets,
+      started ? 'inconsistent' : 'untouched',
+      started ? 'snapshot-load failed; disk contents may be partly reverted' : undefined,
+    );
     return { ok: false, error: asError(error), step, disks, rolledBack: !started, rollbackProblems: started ? ['snapshot-load is not transactional'] : [] };
   }
 }
@@ -154,13 +173,24 @@ export async function deleteLiveCheckpoint(qmp: QmpClient, tag: string, options:
     step = 'checkpoint-delete:before-delete';
     await reachStep(options.failpoint, step);
     step = 'checkpoint-delete:delete';
-    await runJob(qmp, { command: 'snapshot-delete', args: { 'job-id': newJobId('vw-del'), tag, devices: carriers.map((d) => d.activeNode) } }, jobOptions(options));
+    await runJob(
+      qmp,
+      { command: 'snapshot-delete', args: { 'job-id': newJobId('vw-del'), tag, devices: carriers.map((d) => d.activeNode) } },
+      jobOptions(options),
+    );
     return { ok: true, disks: reportAll(targets, 'done') };
   } catch (error) {
     const remaining = new Set(await targetsCarryingTag(qmp, targets, tag).catch(() => targets));
     const disks = targets.map((target): DiskReport => ({ target, outcome: remaining.has(target) ? 'untouched' : 'done' }));
     const partial = disks.some((d) => d.outcome === 'done');
-    return { ok: false, error: asError(error), step, disks, rolledBack: !partial, rollbackProblems: partial ? ['delete is not atomic: some disks already lost the snapshot'] : [] };
+    return {
+      ok: false,
+      error: asError(error),
+      step,
+      disks,
+      rolledBack: !partial,
+      rollbackProblems: partial ? ['delete is not atomic: some disks already lost the snapshot'] : [],
+    };
   }
 }
 

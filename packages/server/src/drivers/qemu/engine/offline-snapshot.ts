@@ -99,7 +99,13 @@ export async function createOfflineInternalSnapshot(disks: readonly OfflineDisk[
       await createSnapshot(disk.path, tag, options.qemuImg);
       done.push(disk);
     }
-    return { ok: true, disks: reportAll(disks.map((d) => d.target), 'done') };
+    return {
+      ok: true,
+      disks: reportAll(
+        disks.map((d) => d.target),
+        'done',
+      ),
+    };
   } catch (error) {
     const problems = await undoInternalSnapshots(done, tag, options.qemuImg);
     return { ok: false, error: asError(error), step, disks: undoReports(disks, done, problems), rolledBack: problems.length === 0, rollbackProblems: problems };
@@ -129,7 +135,14 @@ export async function deleteOfflineInternalSnapshot(disks: readonly OfflineDisk[
     const seen = new Set(reports.map((r) => r.target));
     const rest = disks.filter((d) => !seen.has(d.target)).map((d): DiskReport => ({ target: d.target, outcome: 'untouched' }));
     const partial = reports.some((r) => r.outcome === 'done');
-    return { ok: false, error: asError(error), step, disks: [...reports, ...rest], rolledBack: !partial, rollbackProblems: partial ? ['delete is not atomic: some disks already lost the snapshot'] : [] };
+    return {
+      ok: false,
+      error: asError(error),
+      step,
+      disks: [...reports, ...rest],
+      rolledBack: !partial,
+      rollbackProblems: partial ? ['delete is not atomic: some disks already lost the snapshot'] : [],
+    };
   }
 }
 
@@ -165,7 +178,9 @@ export async function revertOfflineInternalSnapshot(disks: readonly OfflineDisk[
   } catch (error) {
     const problems: string[] = [];
     for (const disk of [...attempted].reverse()) {
-      await applySnapshot(disk.path, safetyTag, options.qemuImg).catch((e: unknown) => problems.push(`disk ${disk.target}: restore failed: ${asError(e).message}`));
+      await applySnapshot(disk.path, safetyTag, options.qemuImg).catch((e: unknown) =>
+        problems.push(`disk ${disk.target}: restore failed: ${asError(e).message}`),
+      );
     }
     if (safetyTaken) {
       const leftovers = await undoInternalSnapshots(disks, safetyTag, options.qemuImg);
@@ -232,7 +247,9 @@ async function validateInternalDisks(
 async function undoInternalSnapshots(disks: readonly OfflineDisk[], tag: string, settings: QemuImgSettings | undefined): Promise<string[]> {
   const problems: string[] = [];
   for (const disk of [...disks].reverse()) {
-    await deleteSnapshot(disk.path, tag, settings).catch((e: unknown) => problems.push(`disk ${disk.target}: cannot delete snapshot ${tag}: ${asError(e).message}`));
+    await deleteSnapshot(disk.path, tag, settings).catch((e: unknown) =>
+      problems.push(`disk ${disk.target}: cannot delete snapshot ${tag}: ${asError(e).message}`),
+    );
   }
   return problems;
 }
@@ -249,4 +266,3 @@ function detailFor(problems: readonly string[], disk: OfflineDisk): { detail?: s
   const problem = problems.find((p) => p.startsWith(`disk ${disk.target}:`));
   return problem ? { detail: `reverted; ${problem}` } : {};
 }
-

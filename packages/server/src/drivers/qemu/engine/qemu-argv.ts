@@ -98,13 +98,23 @@ export function qmpArgument(socketPath: string): string {
 export function buildQemuArgv(spec: GuestSpec, paths: RuntimePaths): string[] {
   assertGuestSpec(spec);
   const argv = [
-    '-name', guestNameArgument(spec.name),
-    '-machine', spec.machine ?? 'q35',
-    '-accel', spec.accel ?? 'tcg',
-    '-m', String(spec.memoryMiB ?? 128),
-    '-nodefaults', '-no-user-config', '-display', 'none', '-S',
-    '-qmp', qmpArgument(paths.qmpSocket),
-    '-pidfile', paths.pidFile,
+    '-name',
+    guestNameArgument(spec.name),
+    '-machine',
+    spec.machine ?? 'q35',
+    '-accel',
+    spec.accel ?? 'tcg',
+    '-m',
+    String(spec.memoryMiB ?? 128),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-S',
+    '-qmp',
+    qmpArgument(paths.qmpSocket),
+    '-pidfile',
+    paths.pidFile,
   ];
   if (spec.uuid) argv.push('-uuid', spec.uuid);
   for (const disk of spec.disks) {

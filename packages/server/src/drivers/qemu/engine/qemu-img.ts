@@ -35,8 +35,8 @@ export interface ImageCheckResult {
   filename: string;
   format: string;
   'check-errors': number;
-  'corruptions'?: number;
-  'leaks'?: number;
+  corruptions?: number;
+  leaks?: number;
   'image-end-offset'?: number;
 }
 
@@ -139,7 +139,11 @@ export async function applySnapshot(filePath: string, tag: string, settings: Qem
 }
 
 /** `qemu-img commit`: merges `filePath` into its backing file (or into `base`, an image further down its chain). */
-export async function commitImage(filePath: string, options: { base?: string; format?: ImageFormat; keepTopContents?: boolean } = {}, settings: QemuImgSettings = {}): Promise<void> {
+export async function commitImage(
+  filePath: string,
+  options: { base?: string; format?: ImageFormat; keepTopContents?: boolean } = {},
+  settings: QemuImgSettings = {},
+): Promise<void> {
   assertSafeImagePath(filePath);
   const args = ['commit', '-q'];
   if (options.format) args.push('-f', options.format);

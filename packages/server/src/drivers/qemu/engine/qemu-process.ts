@@ -62,7 +62,9 @@ export class QemuProcess {
     } catch (error) {
       if (!exited.aborted) child.kill('SIGKILL');
       if (!exited.aborted) await waitForProcessExit(pid, 2_000);
-      throw new QemuLaunchError(`QEMU for ${options.name} did not become ready (${asError(error).message})`, await readLaunchOutput(paths, logStart), { cause: error });
+      throw new QemuLaunchError(`QEMU for ${options.name} did not become ready (${asError(error).message})`, await readLaunchOutput(paths, logStart), {
+        cause: error,
+      });
     }
     const guest = new QemuProcess(options.name, pid, paths, qmp);
     try {
@@ -224,7 +226,10 @@ async function readLaunchOutput(paths: RuntimePaths, start: number, maxBytes = 4
     const length = Math.min(Math.max(0, size - start), maxBytes * 4);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, start);
-    const lines = buffer.toString('utf8').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('--- '));
+    const lines = buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('--- '));
     return lines.join('\n').slice(0, maxBytes).trim();
   } catch {
     return '';

@@ -198,8 +198,10 @@ export class QmpClient {
   private async negotiate(deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const greetingTimeout = Math.max(deadline - Date.now(), 1);
     await raceWithAbort(
-      withTimeout(this.greetingPromise, greetingTimeout, () =>
-        new QmpConnectError(`no QMP greeting on ${this.socketPath} within ${greetingTimeout} ms (is another client connected?)`),
+      withTimeout(
+        this.greetingPromise,
+        greetingTimeout,
+        () => new QmpConnectError(`no QMP greeting on ${this.socketPath} within ${greetingTimeout} ms (is another client connected?)`),
       ),
       signal,
     );
