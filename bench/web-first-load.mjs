@@ -63,7 +63,8 @@ try {
 }
 
 const sizes = buildSizes();
-const initial = sizes.filter((s) => !/\/xml-/.test(s.file));
+// The XML parser comes with the first domain page, xterm.js only when a serial console is opened.
+const initial = sizes.filter((s) => !/\/(xml|serial-terminal)-/.test(s.file));
 const lines = [
   '# Web console: first load',
   '',
@@ -81,7 +82,7 @@ const lines = [
   '| file | bytes | gzip |',
   '| --- | --- | --- |',
   ...sizes.map((s) => `| ${s.file} | ${s.raw} | ${s.gzip} |`),
-  `| everything but the XML chunks (loaded on the domain page) | ${initial.reduce((a, s) => a + s.raw, 0)} | ${initial.reduce((a, s) => a + s.gzip, 0)} |`,
+  `| everything but the XML chunks (loaded on the domain page) and the serial terminal (loaded when a console opens) | ${initial.reduce((a, s) => a + s.raw, 0)} | ${initial.reduce((a, s) => a + s.gzip, 0)} |`,
   '',
 ];
 writeFileSync(OUT, lines.join('\n'));

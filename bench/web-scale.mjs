@@ -51,6 +51,9 @@ try {
     },
     { domains: DOMAINS, snapshots: SNAPSHOTS },
   );
+  // Every JSON-RPC call the page sends, read off its WebSockets.
+  let pageCalls = 0;
+  page.on('websocket', (ws) => ws.on('framesent', () => pageCalls++));
   await page.goto(session.link());
   await page.waitForFunction(() => window.__marks.list !== undefined, undefined, { timeout: 120_000 });
   rows.push([`Domain list of ${DOMAINS} shown, ms after navigation start`, (await page.evaluate(() => window.__marks.list)).toFixed(0)]);
@@ -70,9 +73,14 @@ try {
     (await page.evaluate((start) => window.__marks.tree - start, t)).toFixed(0),
   ]);
 
-  // Idle with the page open: polling goes on; how much of the main thread do long tasks take?
+  // Idle with the page open: how much of the main thread do long tasks take, and how many calls does the page send (events: none; polling: a few a round)?
   const idleFrom = await page.evaluate(() => performance.now());
+  const callsBefore = pageCalls;
   await page.waitForTimeout(IDLE_MS);
+  rows.push([
+    `Calls the page sent during ${IDLE_MS / 1000} s idle on the tree page (it follows events; a polling page would send a few a round)`,
+    String(pageCalls - callsBefore),
+  ]);
   const idle = await page.evaluate((from) => window.__longTasks.filter((task) => task.start >= from), idleFrom);
   rows.push([
     `Long tasks (> 50 ms) during ${IDLE_MS / 1000} s idle on the tree page: count / longest ms / total ms`,

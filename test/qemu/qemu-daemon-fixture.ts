@@ -1,5 +1,6 @@
 // The setup every qemu test file shares: a sandbox, a real virtwired with the qemu driver, an SDK connection, and their clean-up.
 import { connect, type Connection } from '@virtwire/client';
+import type { DaemonOptions } from '@virtwire/server';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 import { killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
@@ -25,6 +26,8 @@ export interface QemuTestDaemonOptions {
   confined?: boolean;
   /** A second QMP socket per guest for the tests to inspect it (default true). */
   inspectionMonitor?: boolean;
+  /** More daemon options (e.g. `web` to serve the console). */
+  daemon?: Partial<DaemonOptions>;
 }
 
 /**
@@ -43,6 +46,7 @@ export function useQemuDaemon(options: QemuTestDaemonOptions = {}): QemuTestDaem
     setup.images = box.mkdir('images');
     const storageRoots = options.confined === false ? [] : [setup.images, ...(options.extraRoots?.(box) ?? [])];
     setup.server = await startTestDaemon({
+      ...options.daemon,
       stateDir: setup.stateDir,
       qemu: { runtimeDir: setup.runtimeDir, storageRoots, inspectionMonitor: options.inspectionMonitor ?? true },
     });

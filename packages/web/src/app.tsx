@@ -1,7 +1,8 @@
 // The console: logs in, keeps one connection (reconnecting when it drops), and routes between the host, domain list and domain pages.
 import { connect, type Connection } from '@virtwire/client';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { PollingSource, type LiveSource } from './data/live-source.js';
+import type { LiveSource } from './data/live-source.js';
+import { openLiveSource } from './data/open-live-source.js';
 import { consoleUri } from './session/console-uri.js';
 import { forgetCredentials, saveCredentials, savedCredentials, takeFragmentCredentials, type Credentials } from './session/token-storage.js';
 import { DomainListView } from './views/domain-list-view.js';
@@ -12,6 +13,8 @@ import { LoginView } from './views/login-view.js';
 interface Session {
   conn: Connection;
   source: LiveSource;
+  /** Set when the console polls: why the daemon sends it no events. */
+  pollingBecause?: string;
 }
 
 type Route = { view: 'home' } | { view: 'domain'; name: string };
@@ -26,7 +29,12 @@ const MAX_RECONNECT_DELAY_MS = 10_000;
 
 async function open(credentials: Credentials): Promise<Session> {
   const conn = await connect(consoleUri(credentials.driverUri, location), { token: credentials.token });
-  return { conn, source: new PollingSource() };
+  try {
+    return { conn, ...(await openLiveSource(conn)) };
+  } catch (error) {
+    await conn.close();
+    throw error;
+  }
 }
 
 export function App() {
@@ -118,7 +126,7 @@ export function App() {
     await closing.conn.close();
   };
 
-  const { conn, source } = session;
+  const { conn, source, pollingBecause } = session;
   return (
     <>
       <header class="top">
@@ -126,6 +134,9 @@ export function App() {
           virtwire
         </a>
         <span class="uri">{conn.uri}</span>
+        <span class="badge live" data-testid="live-mode" title={pollingBecause ? `No events: ${pollingBecause}` : "Views follow the daemon's events"}>
+          {source.mode === 'events' ? 'live' : 'polling'}
+        </span>
         {conn.readOnly ? (
           <span class="badge ro" data-testid="read-only">
             read-only
@@ -135,6 +146,11 @@ export function App() {
           Log out
         </button>
       </header>
+      {pollingBecause ? (
+        <p class="notice" data-testid="polling-note">
+          The daemon sends no events here ({pollingBecause}): the views are fetched again every few seconds.
+        </p>
+      ) : null}
       {notice ? (
         <p role="status" class="notice">
           {notice}

@@ -1,4 +1,5 @@
-// The console's one source of live data: every view watches through it. Today it polls; daemon events can replace it behind the same interface.
+// The console's one source of live data: every view watches through it; EventSource follows daemon events, PollingSource is the fallback for a daemon or driver without them.
+import type { DomainRef, SnapshotEventAction, SnapshotEventBody } from '@virtwire/client';
 
 /** What a watcher sees: the latest value, or the error of the latest fetch (the last good value is kept). */
 export interface LiveState<T> {
@@ -7,10 +8,34 @@ export interface LiveState<T> {
   loading: boolean;
 }
 
+/**
+ * One change the daemon reported: a `VIR_DOMAIN_EVENT_ID_LIFECYCLE` event (virDomainEventType and
+ * its detail) or one of virtwire's snapshot events.
+ */
+export type LiveChange =
+  | { kind: 'lifecycle'; domain: DomainRef; event: number; detail: number }
+  | { kind: 'snapshot'; domain: DomainRef; action: SnapshotEventAction; snapshot: string | null; error?: SnapshotEventBody['error'] };
+
+/** What a fetch is told: anything may have changed (the first fetch, a poll), or only these changes did. */
+export type Changes = 'all' | readonly LiveChange[];
+
+/** Which changes make a watched value stale. */
+export type Interest = (change: LiveChange) => boolean;
+
+/** Every change: the safe default. */
+export const ANY_CHANGE: Interest = () => true;
+
+/** How a source follows the daemon: its events, or polling (a daemon or driver without events). */
+export type LiveMode = 'events' | 'polling';
+
 /** A source of values that follow the daemon. Views depend on this interface only. */
 export interface LiveSource {
-  /** Fetches now and again whenever the daemon may have changed; returns the function that stops watching. */
-  watch<T>(fetch: () => Promise<T>, listener: (state: LiveState<T>) => void): () => void;
+  readonly mode: LiveMode;
+  /**
+   * Fetches now, and again whenever the daemon may have changed what `interest` selects (a poll
+   * ignores it); `fetch` is told what changed. Returns the function that stops watching.
+   */
+  watch<T>(fetch: (changes: Changes) => Promise<T>, listener: (state: LiveState<T>) => void, interest?: Interest): () => void;
   /** Something changed (this console acted): refetch everything soon. */
   changed(): void;
   /** Stops all watching. */
@@ -27,7 +52,7 @@ export interface PollingBounds {
 export const DEFAULT_POLLING: PollingBounds = { fastestMs: 300, slowestMs: 2_000 };
 
 interface Watcher {
-  fetch: () => Promise<unknown>;
+  fetch: (changes: Changes) => Promise<unknown>;
   listener: (state: LiveState<unknown>) => void;
   last?: string;
   data?: unknown;
@@ -40,6 +65,7 @@ interface Watcher {
  * One round runs at a time, so a slow daemon is never asked twice for the same thing.
  */
 export class PollingSource implements LiveSource {
+  readonly mode = 'polling';
   private readonly watchers = new Set<Watcher>();
   private intervalMs: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -53,7 +79,7 @@ export class PollingSource implements LiveSource {
     this.schedule(this.intervalMs);
   }
 
-  watch<T>(fetch: () => Promise<T>, listener: (state: LiveState<T>) => void): () => void {
+  watch<T>(fetch: (changes: Changes) => Promise<T>, listener: (state: LiveState<T>) => void): () => void {
     const watcher: Watcher = { fetch, listener: listener as (state: LiveState<unknown>) => void };
     this.watchers.add(watcher);
     // No 'loading' state here: a view that watches anew (its domain's id changed) keeps showing what it had until the new value arrives.
@@ -80,7 +106,7 @@ export class PollingSource implements LiveSource {
   /** Fetches one watcher's value; true when it differs from what the watcher had. */
   private async refresh(watcher: Watcher): Promise<boolean> {
     try {
-      const data = await watcher.fetch();
+      const data = await watcher.fetch('all');
       if (!this.watchers.has(watcher)) return false;
       const text = JSON.stringify(data);
       if (text === watcher.last) return false;

@@ -2,11 +2,12 @@
 import type { Connection } from '@virtwire/client';
 import { domainRows, stateName } from '../data/queries.js';
 import type { LiveSource } from '../data/live-source.js';
+import { DOMAIN_LIST } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
 import { ErrorView } from '../format/error-view.js';
 
 export function DomainListView({ conn, source }: { conn: Connection; source: LiveSource }) {
-  const list = useLive(source, () => domainRows(conn), [conn]);
+  const list = useLive(source, () => domainRows(conn), [conn], DOMAIN_LIST);
   return (
     <section aria-labelledby="domains-heading">
       <h2 id="domains-heading">Domains</h2>

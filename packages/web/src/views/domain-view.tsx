@@ -1,8 +1,12 @@
 // The domain page: state and lifecycle actions (start, shutdown, destroy, suspend, resume), disks, definition, and its snapshots.
 import { Domain, DomainState, type Connection } from '@virtwire/client';
+import { useState } from 'preact/hooks';
 import { domainDetail, stateName, type DomainDetail } from '../data/queries.js';
 import type { LiveSource } from '../data/live-source.js';
+import { domainPage } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
+import { JobView } from './job-view.js';
+import { SerialConsoleView } from './serial-console-view.js';
 import { ErrorView } from '../format/error-view.js';
 import { ActionButton } from './action-button.js';
 import { SnapshotsView } from './snapshots-view.js';
@@ -21,7 +25,8 @@ function lifecycleActions(detail: DomainDetail, domain: Domain): { name: string;
 }
 
 export function DomainView({ conn, source, name }: { conn: Connection; source: LiveSource; name: string }) {
-  const live = useLive(source, () => domainDetail(conn, name), [conn, name]);
+  const live = useLive(source, () => domainDetail(conn, name), [conn, name], domainPage(name));
+  const [jobCheck, setJobCheck] = useState(0);
   const detail = live.data;
   const domain = detail ? new Domain(conn, { name: detail.name, uuid: detail.uuid, id: detail.id }) : undefined;
   return (
@@ -52,6 +57,8 @@ export function DomainView({ conn, source, name }: { conn: Connection; source: L
               ))}
             </div>
           )}
+          <JobView conn={conn} domain={domain} check={jobCheck} />
+          {detail.id !== -1 ? <SerialConsoleView key={`${detail.uuid}/${detail.id}`} conn={conn} domain={domain} /> : null}
           <h3>Disks</h3>
           <table class="disks">
             <thead>
@@ -80,7 +87,7 @@ export function DomainView({ conn, source, name }: { conn: Connection; source: L
             <summary>Definition (XML)</summary>
             <pre class="xml">{detail.xml}</pre>
           </details>
-          <SnapshotsView conn={conn} source={source} domain={domain} detail={detail} />
+          <SnapshotsView conn={conn} source={source} domain={domain} detail={detail} onJobStarted={() => setJobCheck((n) => n + 1)} />
         </>
       ) : live.loading ? (
         <p aria-busy="true">Loading…</p>

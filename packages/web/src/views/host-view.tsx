@@ -2,11 +2,12 @@
 import type { Connection } from '@virtwire/client';
 import { hostFacts } from '../data/queries.js';
 import type { LiveSource } from '../data/live-source.js';
+import { HOST_FACTS } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
 import { ErrorView } from '../format/error-view.js';
 
 export function HostView({ conn, source }: { conn: Connection; source: LiveSource }) {
-  const host = useLive(source, () => hostFacts(conn), [conn]);
+  const host = useLive(source, () => hostFacts(conn), [conn], HOST_FACTS);
   const facts = host.data;
   return (
     <section aria-labelledby="host-heading">

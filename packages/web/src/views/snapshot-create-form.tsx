@@ -19,7 +19,19 @@ async function atomicRefusal(conn: Connection, domain: Domain, xml: string, flag
   return conn.refusal('DomainSnapshotCreateXML', { ...params, flags: flags | Create.Atomic });
 }
 
-export function SnapshotCreateForm({ conn, domain, detail, onCreated }: { conn: Connection; domain: Domain; detail: DomainDetail; onCreated: () => void }) {
+export function SnapshotCreateForm({
+  conn,
+  domain,
+  detail,
+  onCreated,
+  onStarted,
+}: {
+  conn: Connection;
+  domain: Domain;
+  detail: DomainDetail;
+  onCreated: () => void;
+  onStarted?: () => void;
+}) {
   const disks = detail.disks.filter((d) => d.device === 'disk');
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -63,7 +75,10 @@ export function SnapshotCreateForm({ conn, domain, detail, onCreated }: { conn: 
         setError(undefined);
         setCreated('');
         try {
-          const snapshot = await domain.snapshotCreateXML(xml, baseFlags | (atomic ? Create.Atomic : 0));
+          const creating = domain.snapshotCreateXML(xml, baseFlags | (atomic ? Create.Atomic : 0));
+          // Sent: the page's job view asks about the job it started (after this call on the same socket).
+          onStarted?.();
+          const snapshot = await creating;
           setCreated(`Snapshot ${snapshot.name} created${atomic ? ' atomically' : ''}.`);
           setName('');
           setDescription('');

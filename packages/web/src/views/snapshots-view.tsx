@@ -1,14 +1,27 @@
 // A domain's snapshots: the tree with the current snapshot marked, revert and delete on each, and the create form.
-import { DomainSnapshot, type Connection, type Domain } from '@virtwire/client';
+import { DomainSnapshot, ErrorDomain, VirError, type Connection, type Domain } from '@virtwire/client';
 import { useMemo, useState } from 'preact/hooks';
 import type { DomainDetail } from '../data/queries.js';
 import { SnapshotDetails } from '../data/snapshot-details.js';
 import { snapshotRows, snapshotTree, type SnapshotRow } from '../data/snapshot-tree.js';
-import type { LiveSource } from '../data/live-source.js';
+import type { Changes, LiveSource } from '../data/live-source.js';
+import { snapshotFailuresOf, snapshotTreeOf } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
 import { ErrorView } from '../format/error-view.js';
 import { SnapshotActions } from './snapshot-actions.js';
 import { SnapshotCreateForm } from './snapshot-create-form.js';
+
+/** The last failed attempt among `changes` (virtwire's `failed` snapshot event), as the error the caller got: libvirt's number and words, the per-disk report. */
+async function lastFailure(changes: Changes): Promise<{ snapshot: string | null; error: VirError } | undefined> {
+  if (changes === 'all') return undefined;
+  for (const change of [...changes].reverse()) {
+    if (change.kind === 'snapshot' && change.action === 'failed' && change.error) {
+      const { code, message, disks } = change.error;
+      return { snapshot: change.snapshot, error: new VirError({ code, domain: ErrorDomain.DomainSnapshot, message, ...(disks ? { disks } : {}) }) };
+    }
+  }
+  return undefined;
+}
 
 /** Deepest indentation drawn; deeper snapshots say their level instead. */
 const MAX_INDENT = 24;
@@ -45,11 +58,25 @@ function Row({ row, domain, readOnly, onChanged }: { row: SnapshotRow; domain: D
   );
 }
 
-export function SnapshotsView({ conn, source, domain, detail }: { conn: Connection; source: LiveSource; domain: Domain; detail: DomainDetail }) {
+export function SnapshotsView({
+  conn,
+  source,
+  domain,
+  detail,
+  onJobStarted,
+}: {
+  conn: Connection;
+  source: LiveSource;
+  domain: Domain;
+  detail: DomainDetail;
+  onJobStarted?: () => void;
+}) {
   const details = useMemo(() => new SnapshotDetails(), [conn, detail.uuid]);
   const [progress, setProgress] = useState<[number, number]>();
   details.onProgress = (read, total) => setProgress(read < total ? [read, total] : undefined);
-  const live = useLive(source, () => details.nodes(domain), [details, detail.name, detail.id]);
+  const live = useLive(source, (changes) => details.nodes(domain, changes), [details, detail.name, detail.id], snapshotTreeOf(detail.uuid));
+  // Failed attempts by anyone (vwsh, another browser, this form): the daemon's `failed` events; a polling console cannot know of them.
+  const failure = useLive(source, lastFailure, [detail.uuid], snapshotFailuresOf(detail.uuid)).data;
   const changed = () => source.changed();
   const nodes = live.data;
   return (
@@ -69,12 +96,19 @@ export function SnapshotsView({ conn, source, domain, detail }: { conn: Connecti
       ) : live.loading ? (
         <p aria-busy="true">Loading…</p>
       ) : null}
+      {failure ? (
+        <div class="failed-snapshot" data-testid="failed-snapshot">
+          <ErrorView role="status" title={`Snapshot ${failure.snapshot ?? ''} failed`} error={failure.error} />
+        </div>
+      ) : null}
       {progress ? (
         <p role="status" class="progress">
           Reading snapshots: {progress[0]} of {progress[1]}… <progress max={progress[1]} value={progress[0]} aria-label="Snapshots read" />
         </p>
       ) : null}
-      {conn.readOnly ? null : <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} />}
+      {conn.readOnly ? null : (
+        <SnapshotCreateForm conn={conn} domain={domain} detail={detail} onCreated={changed} {...(onJobStarted ? { onStarted: onJobStarted } : {})} />
+      )}
     </section>
   );
 }
