@@ -38,7 +38,9 @@ function rawSocket(port: number): Promise<{ socket: Socket; closed: () => boolea
 describe('heartbeat and idle timeout', () => {
   let server: TestDaemon;
   beforeAll(async () => {
-    server = await startTestDaemon({ limits: { heartbeatIntervalMs: 40, idleTimeoutMs: 400 } });
+    // Short enough for a quick test, long enough that a loaded machine's event-loop stalls (tens of ms in
+    // CI) do not make a pong late: 40 ms intervals dropped an answering client in a clean-clone CI run.
+    server = await startTestDaemon({ limits: { heartbeatIntervalMs: 100, idleTimeoutMs: 500 } });
   });
   afterAll(async () => server.close());
 
@@ -66,9 +68,10 @@ describe('heartbeat and idle timeout', () => {
       pings++;
       busy.sendText('PING');
     });
-    expect(await eventually(() => pings >= 25 || busy.ws.readyState !== busy.ws.OPEN, 2000)).toBe(true);
+    // 20 heartbeats are 2 s: four idle timeouts
+    expect(await eventually(() => pings >= 20 || busy.ws.readyState !== busy.ws.OPEN, 10_000)).toBe(true);
     expect(busy.ws.readyState).toBe(busy.ws.OPEN);
-    expect(pongs).toBeGreaterThan(20);
+    expect(pongs).toBeGreaterThan(15);
     busy.close();
   });
 });
