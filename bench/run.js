@@ -113,25 +113,30 @@ function addRow(row) {
 /** Every daemon this run started, so that a failure stops them too. */
 const running = new Set();
 
-/**
- * Starts virtwired and, when it can be measured, libvirtd. libvirt's test:///default lives only while
- * a connection holds it, so a keeper connection stays open until the daemon is stopped.
- */
-async function startBoth() {
-  const ours = await startVirtwired({ withUnixSocket: true });
-  running.add(ours);
-  if (missing) return [ours];
-  const daemon = await startLibvirtd();
-  const keeper = startHolder(PYTHON, [LIBVIRT_HELPER, JSON.stringify({ workload: 'connections', uri: daemon.uri, count: 1 })]);
-  const theirs = {
-    ...daemon,
+/** Holds one connection to `system`'s test:///default until the returned system is stopped. */
+async function withKeeper(system, command) {
+  const keeper = startHolder(command[0], [...command[1], JSON.stringify({ workload: 'connections', uri: system.uri, count: 1 })]);
+  await keeper.next();
+  return {
+    ...system,
     async stop() {
       await keeper.stop();
-      await daemon.stop();
+      await system.stop();
     },
   };
+}
+
+/**
+ * Starts virtwired and, when it can be measured, libvirtd. test:///default lives only while a
+ * connection holds it, in libvirt and in virtwire alike, so a keeper connection stays open on each
+ * until the daemon is stopped (the workloads run in processes of their own, one after another).
+ */
+async function startBoth() {
+  const ours = await withKeeper(await startVirtwired({ withUnixSocket: true }), [process.execPath, [CLIENT]]);
+  running.add(ours);
+  if (missing) return [ours];
+  const theirs = await withKeeper(await startLibvirtd(), [PYTHON, [LIBVIRT_HELPER]]);
   running.add(theirs);
-  await keeper.next();
   return [ours, theirs];
 }
 

@@ -57,7 +57,7 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
   const listeners = withUnixSocket ? ['--unix', unix, '--unix-ro', `${unix}-ro`] : ['--no-unix'];
   // Every client of the bench comes from 127.0.0.1: raise the per-address and handshake budgets so that the
   // idle-connections figure can open its 1,000 sockets (the other limits stay at their defaults).
-  const admission = ['--max-connections-per-address', '5000', '--max-pending-connections', '1000'];
+  const admission = ['--max-connections-per-address', '5000', '--max-connections-per-principal', '5000', '--max-pending-connections', '1000'];
   const args = [
     BIN,
     '--listen',
