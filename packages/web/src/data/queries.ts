@@ -82,23 +82,26 @@ export interface DomainDetail {
   persistent: boolean;
   disks: DiskRow[];
   xml: string;
+  /** The index (`virDomainOpenGraphics`'s `idx`) of its first `<graphics type='vnc'>`, if it has one. */
+  vnc?: number;
 }
 
 /** Looks the domain up afresh (its id changes as it starts and stops) and reads what the page shows. */
 export async function domainDetail(conn: Connection, name: string): Promise<DomainDetail> {
   const domain = await conn.domainLookupByName(name);
   const [state, persistent, xml] = await Promise.all([domain.getState(), domain.isPersistent(), domain.getXMLDesc()]);
-  const { DomainDefinition } = await import('@virtwire/client/xml');
-  const disks = DomainDefinition.parse(xml)
-    .disks()
-    .map((d) => ({
-      target: d.target,
-      device: d.device,
-      readOnly: d.readOnly,
-      ...(d.source ? { source: d.source } : {}),
-      ...(d.format ? { format: d.format } : {}),
-    }));
-  return { name: domain.name, uuid: domain.uuid, id: domain.id, state: state.state, persistent, disks, xml };
+  const { DomainDefinition, childElement, childElements } = await import('@virtwire/client/xml');
+  const definition = DomainDefinition.parse(xml);
+  const devices = childElement(definition.tree, 'devices');
+  const vnc = devices ? childElements(devices, 'graphics').findIndex((g) => g.attributes.get('type') === 'vnc') : -1;
+  const disks = definition.disks().map((d) => ({
+    target: d.target,
+    device: d.device,
+    readOnly: d.readOnly,
+    ...(d.source ? { source: d.source } : {}),
+    ...(d.format ? { format: d.format } : {}),
+  }));
+  return { name: domain.name, uuid: domain.uuid, id: domain.id, state: state.state, persistent, disks, xml, ...(vnc >= 0 ? { vnc } : {}) };
 }
 
 /** One snapshot as the tree shows it (from `virDomainSnapshotGetXMLDesc`). */
