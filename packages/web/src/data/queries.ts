@@ -1,5 +1,6 @@
 // What each view shows, fetched through the SDK's public API: host facts, domains with state, one domain's disks and definition, its snapshots.
 import { ConnectListAllDomainsFlags, DomainState, formatVersion, type Connection, type DriverCapabilities } from '@virtwire/client';
+import type { XmlElement } from '@virtwire/client/xml';
 
 /** The host view: `virConnectGetURI`, `virConnectGetHostname`, `virConnectGetVersion`, `virNodeGetInfo` and the driver's capabilities. */
 export interface HostFacts {
@@ -86,14 +87,18 @@ export interface DomainDetail {
   vnc?: number;
 }
 
+/** The child elements of `parent` called `name` (none without a parent). */
+function elements(parent: XmlElement | undefined, name: string): XmlElement[] {
+  return (parent?.children ?? []).filter((c): c is XmlElement => typeof c !== 'string' && c.name === name);
+}
+
 /** Looks the domain up afresh (its id changes as it starts and stops) and reads what the page shows. */
 export async function domainDetail(conn: Connection, name: string): Promise<DomainDetail> {
   const domain = await conn.domainLookupByName(name);
   const [state, persistent, xml] = await Promise.all([domain.getState(), domain.isPersistent(), domain.getXMLDesc()]);
-  const { DomainDefinition, childElement, childElements } = await import('@virtwire/client/xml');
+  const { DomainDefinition } = await import('@virtwire/client/xml');
   const definition = DomainDefinition.parse(xml);
-  const devices = childElement(definition.tree, 'devices');
-  const vnc = devices ? childElements(devices, 'graphics').findIndex((g) => g.attributes.get('type') === 'vnc') : -1;
+  const vnc = elements(elements(definition.tree, 'devices')[0], 'graphics').findIndex((g) => g.attributes.get('type') === 'vnc');
   const disks = definition.disks().map((d) => ({
     target: d.target,
     device: d.device,
