@@ -97,6 +97,11 @@ describe.skipIf(!hasChromium || !hasQemu)("the web console's graphical console o
     expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     expect(await page.evaluate(() => document.querySelectorAll('style, [style*="url(data"]').length)).toBe(0);
 
+    // At phone width the display scales down with the page; the page itself is no wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(await canvas.evaluate((c: HTMLCanvasElement) => c.getBoundingClientRect().width)).toBeLessThanOrEqual(390);
+
     // Closing ends the session; it can be opened again.
     await page.getByRole('button', { name: 'Close graphical console' }).click();
     await page.getByRole('button', { name: 'Open graphical console' }).click();
