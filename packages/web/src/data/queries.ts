@@ -1,5 +1,6 @@
 // What each view shows, fetched through the SDK's public API: host facts, domains with state, one domain's disks and definition, its snapshots.
 import { ConnectListAllDomainsFlags, DomainState, formatVersion, type Connection, type DriverCapabilities } from '@virtwire/client';
+import type { XmlElement } from '@virtwire/client/xml';
 
 /** The host view: `virConnectGetURI`, `virConnectGetHostname`, `virConnectGetVersion`, `virNodeGetInfo` and the driver's capabilities. */
 export interface HostFacts {
@@ -82,6 +83,13 @@ export interface DomainDetail {
   persistent: boolean;
   disks: DiskRow[];
   xml: string;
+  /** The index (`virDomainOpenGraphics`'s `idx`) of its first `<graphics type='vnc'>`, if it has one. */
+  vnc?: number;
+}
+
+/** The child elements of `parent` called `name` (none without a parent). */
+function elements(parent: XmlElement | undefined, name: string): XmlElement[] {
+  return (parent?.children ?? []).filter((c): c is XmlElement => typeof c !== 'string' && c.name === name);
 }
 
 /** Looks the domain up afresh (its id changes as it starts and stops) and reads what the page shows. */
@@ -89,16 +97,16 @@ export async function domainDetail(conn: Connection, name: string): Promise<Doma
   const domain = await conn.domainLookupByName(name);
   const [state, persistent, xml] = await Promise.all([domain.getState(), domain.isPersistent(), domain.getXMLDesc()]);
   const { DomainDefinition } = await import('@virtwire/client/xml');
-  const disks = DomainDefinition.parse(xml)
-    .disks()
-    .map((d) => ({
-      target: d.target,
-      device: d.device,
-      readOnly: d.readOnly,
-      ...(d.source ? { source: d.source } : {}),
-      ...(d.format ? { format: d.format } : {}),
-    }));
-  return { name: domain.name, uuid: domain.uuid, id: domain.id, state: state.state, persistent, disks, xml };
+  const definition = DomainDefinition.parse(xml);
+  const vnc = elements(elements(definition.tree, 'devices')[0], 'graphics').findIndex((g) => g.attributes.get('type') === 'vnc');
+  const disks = definition.disks().map((d) => ({
+    target: d.target,
+    device: d.device,
+    readOnly: d.readOnly,
+    ...(d.source ? { source: d.source } : {}),
+    ...(d.format ? { format: d.format } : {}),
+  }));
+  return { name: domain.name, uuid: domain.uuid, id: domain.id, state: state.state, persistent, disks, xml, ...(vnc >= 0 ? { vnc } : {}) };
 }
 
 /** One snapshot as the tree shows it (from `virDomainSnapshotGetXMLDesc`). */

@@ -7,6 +7,7 @@ import { domainPage } from '../data/interests.js';
 import { useLive } from '../data/use-live.js';
 import { JobView } from './job-view.js';
 import { SerialConsoleView } from './serial-console-view.js';
+import { GraphicsConsoleView } from './graphics-console-view.js';
 import { ErrorView } from '../format/error-view.js';
 import { ActionButton } from './action-button.js';
 import { SnapshotsView } from './snapshots-view.js';
@@ -59,6 +60,9 @@ export function DomainView({ conn, source, name }: { conn: Connection; source: L
           )}
           <JobView conn={conn} domain={domain} check={jobCheck} />
           {detail.id !== -1 ? <SerialConsoleView key={`${detail.uuid}/${detail.id}`} conn={conn} domain={domain} /> : null}
+          {detail.id !== -1 && detail.vnc !== undefined ? (
+            <GraphicsConsoleView key={`${detail.uuid}/${detail.id}/vnc`} conn={conn} domain={domain} index={detail.vnc} />
+          ) : null}
           <h3>Disks</h3>
           <table class="disks">
             <thead>
