@@ -250,12 +250,16 @@ export class Dispatcher {
     DomainGetJobStats: async ({ domain, flags }, session) => {
       const connection = session.driver!;
       // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats
-      const unknown = flags & ~DomainGetJobStatsFlags.Completed;
+      const unknown = flags & ~(DomainGetJobStatsFlags.Completed | DomainGetJobStatsFlags.KeepCompleted);
       if (unknown)
         throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
       await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       const key = this.jobKey(connection, domain.uuid.toLowerCase());
-      return domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), (flags & DomainGetJobStatsFlags.Completed) !== 0);
+      const completed = (flags & DomainGetJobStatsFlags.Completed) !== 0;
+      const stats = domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), completed);
+      // as qemuDomainGetJobStats: the completed job's statistics are read once unless KEEP_COMPLETED
+      if (completed && !(flags & DomainGetJobStatsFlags.KeepCompleted)) this.jobs.forgetCompleted(key);
+      return stats;
     },
     ConnectDomainEventRegisterAny: async ({ eventID, domain }, session) => {
       const connection = session.driver!;
