@@ -149,7 +149,16 @@ export class Dispatcher {
     // the same key from the same principal on the same host: one run, one outcome
     const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
     const { requestKey: _key, ...call } = params as Record<string, unknown>;
-    return this.requests.run(scope, requestKey, JSON.stringify([name, call]), () => this.runDriverCall(name, params, session, driver, handler, domain));
+    // a driver that keeps outcomes across restarts gets them under an id stable across restarts
+    const durable =
+      driver.requestOutcomes && session.principal !== undefined ? { store: driver.requestOutcomes, id: `${session.principal}\u0000${requestKey}` } : undefined;
+    return this.requests.run(
+      scope,
+      requestKey,
+      JSON.stringify([name, call]),
+      () => this.runDriverCall(name, params, session, driver, handler, domain),
+      durable,
+    );
   }
 
   /** A driver method's run: as the domain's job when it changes one, then its JOB_COMPLETED event. */
