@@ -17,3 +17,4 @@ export { declaredChain, diskElement } from './drivers/qemu/disk-chain.js';
 export { parseSnapshotFile, StateLayout } from './drivers/qemu/state-layout.js';
 export { MESSAGE_OVERHEAD_BYTES, OutboundQueue, SOCKET_MESSAGES } from './rpc/outbound-queue.js';
 export { snapshotImage } from './drivers/qemu/snapshot-images.js';
+export { DurableRequestOutcomes } from './state/request-outcome-file.js';

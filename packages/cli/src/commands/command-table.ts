@@ -21,6 +21,7 @@ import { snapshotCreateAsCommand, snapshotCreateCommand } from './snapshot-creat
 import { snapshotListCommand } from './snapshot-list-command.js';
 import { domblklistCommand, domiflistCommand } from './domain-device-commands.js';
 import { domidCommand, domnameCommand, domuuidCommand } from './domain-identity-commands.js';
+import { domjobabortCommand, domjobinfoCommand } from './domain-job-commands.js';
 import { capabilitiesCommand, hostnameCommand, nodeinfoCommand, uriCommand, versionCommand } from './host-commands.js';
 import { snapshotEditCommand } from './snapshot-edit-command.js';
 import { connectCommand, echoCommand, exitCommand, quitCommand } from './shell-commands.js';
@@ -39,6 +40,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   suspendCommand,
   undefineCommand,
   domidCommand,
+  domjobabortCommand,
+  domjobinfoCommand,
   domnameCommand,
   domuuidCommand,
   domblklistCommand,

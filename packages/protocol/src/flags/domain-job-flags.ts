@@ -31,6 +31,8 @@ export const DomainJobOperation = {
 export const DomainGetJobStatsFlags = {
   /** `VIR_DOMAIN_JOB_STATS_COMPLETED`: the statistics of the domain's last completed job. */
   Completed: 1 << 0,
+  /** `VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED`: reading the completed job's statistics does not forget them. */
+  KeepCompleted: 1 << 1,
 } as const;
 
 /** {@link DomainGetJobStatsFlags} as a flag set. */

@@ -1,4 +1,5 @@
 // The interface every hypervisor driver implements: open a connection by URI, then answer driver methods.
+import type { DurableRequestOutcomes } from '../state/request-outcome-file.js';
 import type { DriverCapabilities, DriverMethodName, Params, Result } from '@virtwire/protocol';
 import type { Logger } from 'pino';
 import type { DomainEventBus } from '../events/domain-event-bus.js';
@@ -90,6 +91,11 @@ export interface DriverConnection {
    * delete, as libvirt's qemu driver's asynchronous jobs); libvirt's test driver has none.
    */
   readonly jobCompletedEvents?: boolean;
+  /**
+   * Where the outcomes of keyed calls (request keys) on this host are kept across daemon restarts;
+   * left out, they live in the daemon's memory only.
+   */
+  readonly requestOutcomes?: DurableRequestOutcomes;
   close(): Promise<void>;
 }
 

@@ -103,6 +103,11 @@ export class DomainJobs {
     return this.completedJobs.get(domain);
   }
 
+  /** Forgets the last job `domain` completed (a COMPLETED read without KEEP_COMPLETED, as libvirt's drivers do). */
+  forgetCompleted(domain: string): void {
+    this.completedJobs.delete(domain);
+  }
+
   private complete(domain: string, slot: DomainSlot, success: boolean, error?: unknown): CompletedJob {
     const running = slot.running!;
     const job: CompletedJob = { owner: running.owner, startedAt: running.startedAt, endedAt: performance.now(), success };

@@ -52,7 +52,7 @@ export class JobControl {
    * VIR_ERR_OPERATION_INVALID when it cannot be aborted, has passed its commit point, or ended first.
    */
   async requestAbort(): Promise<void> {
-    if (!this.canAbort) throw invalid('this job cannot be aborted (only a snapshot creation can, before its commit point)');
+    if (!this.canAbort) throw invalid('this job cannot be aborted (only a snapshot creation, revert or delete can, before its commit point)');
     if (this.committed || this.ended) throw invalid('the job passed its commit point and cannot be aborted');
     if (this.pending) throw invalid('an abort of this job is already requested');
     const honoured = new Promise<boolean>((resolve) => (this.pending = resolve));

@@ -149,7 +149,16 @@ export class Dispatcher {
     // the same key from the same principal on the same host: one run, one outcome
     const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
     const { requestKey: _key, ...call } = params as Record<string, unknown>;
-    return this.requests.run(scope, requestKey, JSON.stringify([name, call]), () => this.runDriverCall(name, params, session, driver, handler, domain));
+    // a driver that keeps outcomes across restarts gets them under an id stable across restarts
+    const durable =
+      driver.requestOutcomes && session.principal !== undefined ? { store: driver.requestOutcomes, id: `${session.principal}\u0000${requestKey}` } : undefined;
+    return this.requests.run(
+      scope,
+      requestKey,
+      JSON.stringify([name, call]),
+      () => this.runDriverCall(name, params, session, driver, handler, domain),
+      durable,
+    );
   }
 
   /** A driver method's run: as the domain's job when it changes one, then its JOB_COMPLETED event. */
@@ -250,12 +259,16 @@ export class Dispatcher {
     DomainGetJobStats: async ({ domain, flags }, session) => {
       const connection = session.driver!;
       // virCheckFlags in the driver's function, e.g. qemuDomainGetJobStats
-      const unknown = flags & ~DomainGetJobStatsFlags.Completed;
+      const unknown = flags & ~(DomainGetJobStatsFlags.Completed | DomainGetJobStatsFlags.KeepCompleted);
       if (unknown)
         throw unsupportedFlagsError(unknown, driverFunctionName(methods.DomainGetJobStats, connection.capabilities), connection.capabilities.errorDomain);
       await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       const key = this.jobKey(connection, domain.uuid.toLowerCase());
-      return domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), (flags & DomainGetJobStatsFlags.Completed) !== 0);
+      const completed = (flags & DomainGetJobStatsFlags.Completed) !== 0;
+      const stats = domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), completed);
+      // as qemuDomainGetJobStats: the completed job's statistics are read once unless KEEP_COMPLETED
+      if (completed && !(flags & DomainGetJobStatsFlags.KeepCompleted)) this.jobs.forgetCompleted(key);
+      return stats;
     },
     ConnectDomainEventRegisterAny: async ({ eventID, domain }, session) => {
       const connection = session.driver!;

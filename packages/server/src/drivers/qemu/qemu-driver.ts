@@ -1,4 +1,9 @@
 // The `qemu:///session` hypervisor driver: real QEMU over QMP, state in the daemon's state directory, recovery at start-up.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REQUEST_KEY_TTL_MS } from '../../rpc/request-log.js';
+import { removeStaleTempFiles } from '../../state/durable-file.js';
+import { DurableRequestOutcomes } from '../../state/request-outcome-file.js';
 import { encodeVersion, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -39,6 +44,7 @@ export class QemuDriver implements HypervisorDriver {
   readonly scheme = 'qemu';
   private readonly host: QemuHost;
   private version: Promise<number> | undefined;
+  private outcomes: DurableRequestOutcomes | undefined;
 
   constructor(environment: DriverEnvironment, options: QemuDriverOptions = {}) {
     const layout = new StateLayout(environment.stateDir, options.runtimeDir ?? defaultRuntimeDir(environment.stateDir));
@@ -60,6 +66,10 @@ export class QemuDriver implements HypervisorDriver {
   async initialize(): Promise<void> {
     await loadDomains(this.host);
     await this.host.services.failpoints.whileSuspended(() => recoverIntents(this.host));
+    const { root } = this.host.services.layout;
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    removeStaleTempFiles(root); // a request-key file write a crash interrupted
+    this.outcomes = new DurableRequestOutcomes(join(root, 'request-keys.json'), REQUEST_KEY_TTL_MS);
   }
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
@@ -78,6 +88,7 @@ export class QemuDriver implements HypervisorDriver {
       methods,
       events: this.host.events,
       jobCompletedEvents: true,
+      ...(this.outcomes ? { requestOutcomes: this.outcomes } : {}),
       close: async () => undefined,
     };
   }

@@ -154,17 +154,17 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
     },
     DomainRevertToSnapshot: {
       flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force | DomainSnapshotRevertFlags.ResetNvram,
-      handle: async ({ snapshot, flags }) => {
+      handle: async ({ snapshot, flags }, call) => {
         const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-        await revertToSnapshot(host, d, s, flags);
+        await revertToSnapshot(host, d, s, flags, call.job);
         return null;
       },
     },
     DomainSnapshotDelete: {
       flags: DomainSnapshotDeleteFlagSet.mask,
-      handle: async ({ snapshot, flags }) => {
+      handle: async ({ snapshot, flags }, call) => {
         const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-        await deleteSnapshot(host, d, s, flags);
+        await deleteSnapshot(host, d, s, flags, call.job);
         return null;
       },
     },

@@ -5,7 +5,9 @@ import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageLayer } from './disk-chain.js';
 import { completeForward } from './forward-intent.js';
 import { abandonedOverlaySteps, imageReferences } from './image-references.js';
+import type { JobControl } from '../../jobs/job-control.js';
 import { runIntent } from './intent-runner.js';
+import { reachCommitPoint } from './job-commit-point.js';
 import type { DiskStep, ForwardIntent } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -32,7 +34,7 @@ function snapshotsToDelete(domain: QemuDomain, node: SnapshotNode, flags: number
  * are overlays only the deleted snapshots still referred to (layers a revert abandoned). The
  * change is committed (journaled) before the first disk changes and completed by recovery after a crash.
  */
-export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number): Promise<void> {
+export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number, job?: JobControl): Promise<void> {
   const doomed = snapshotsToDelete(domain, node, flags);
   const doomedNames = new Set(doomed.map((s) => s.def.name));
   const newCurrent = currentAfter(domain, node, doomedNames, flags);
@@ -77,7 +79,11 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
     endState: 'unchanged',
     change,
   };
+  // virDomainAbortJob is honoured until the delete commits (before the first disk changes)
+  job?.abortable();
+  job?.checkpoint();
   await runIntent(host, domain, payload, async (intent) => {
+    await reachCommitPoint(host, intent.operation, job);
     intent.advance('committed');
     await completeForward(host, domain, intent, {
       onStateApplied: () => {

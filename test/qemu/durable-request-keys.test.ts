@@ -1,0 +1,71 @@
+// Request keys on the qemu driver survive a daemon killed with SIGKILL: the retry on the restarted daemon gets the first answer, without running again.
+import { connect, ErrorNumber, type Connection } from '@virtwire/client';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../helpers/errors.js';
+import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
+import { domainXml, hasQemu, QemuSandbox, target } from './qemu-fixture.js';
+
+const exec = promisify(execFile);
+
+describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
+  let box: QemuSandbox;
+  const daemons = new Set<SpawnedDaemon>();
+  beforeAll(async () => {
+    await exec(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-b'], { cwd: process.cwd() });
+    box = QemuSandbox.create();
+  });
+  afterAll(async () => {
+    for (const daemon of daemons) daemon.child.kill('SIGKILL');
+    await Promise.all([...daemons].map((d) => d.exited));
+    box?.cleanup();
+  });
+
+  it('answers a keyed snapshot create, and a keyed failure, the same after kill -9 and restart', async () => {
+    const dir = box.mkdir('keys');
+    const paths = { state: join(dir, 'state'), images: join(dir, 'images'), runtime: join(dir, 'run') };
+    for (const path of Object.values(paths)) mkdirSync(path, { recursive: true });
+    const start = async (): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
+      const daemon = await spawnDaemon(['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime]);
+      daemons.add(daemon);
+      return { daemon, conn: await connect(`qemu+${daemon.wsAddress}/session`) };
+    };
+    const killed = async (daemon: SpawnedDaemon) => {
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
+      daemons.delete(daemon);
+    };
+
+    const first = await start();
+    const disk = await box.image(join(paths.images, 'rk-vda.qcow2'), 8 * 1024 * 1024);
+    const dom = await first.conn.domainDefineXML(domainXml('rk', [{ target: target(0), path: disk }]));
+    const create = { domain: dom.ref, xml: '<domainsnapshot><name>k1</name></domainsnapshot>', flags: 0, requestKey: 'create-k1' };
+    const created = await first.conn.call('DomainSnapshotCreateXML', create);
+    const again = { domain: dom.ref, xml: '<domainsnapshot><name>k1</name></domainsnapshot>', flags: 0, requestKey: 'create-k1-again' };
+    const refused = await failure(first.conn.call('DomainSnapshotCreateXML', again));
+    expect(refused.message).toContain('k1'); // the name is taken
+    expect(existsSync(join(paths.state, 'qemu', 'request-keys.json'))).toBe(true);
+    await killed(first.daemon);
+
+    const second = await start();
+    // the same key and call: the first answer, and the snapshot was not made twice (no "already exists")
+    expect(await second.conn.call('DomainSnapshotCreateXML', create)).toEqual(created);
+    const replayed = await failure(second.conn.call('DomainSnapshotCreateXML', again));
+    expect([replayed.code, replayed.domain, replayed.message]).toEqual([refused.code, refused.domain, refused.message]);
+    const rk = await second.conn.domainLookupByName('rk');
+    expect((await rk.listAllSnapshots()).map((s) => s.name)).toEqual(['k1']);
+    // the same key with another call is still refused
+    const other = await failure(second.conn.call('DomainSnapshotCreateXML', { ...create, xml: '<domainsnapshot><name>k2</name></domainsnapshot>' }));
+    expect([other.code, other.message]).toEqual([ErrorNumber.InvalidArg, "invalid argument: request key 'create-k1' was already used for another call"]);
+    // a new key runs the call
+    const fresh = { ...create, xml: '<domainsnapshot><name>k3</name></domainsnapshot>', requestKey: 'create-k3' };
+    expect((await second.conn.call('DomainSnapshotCreateXML', fresh)).name).toBe('k3');
+    const stored = JSON.parse(readFileSync(join(paths.state, 'qemu', 'request-keys.json'), 'utf8')) as { fingerprint: string }[];
+    expect(stored).toHaveLength(3);
+    await second.conn.close();
+    await killed(second.daemon);
+  }, 90_000);
+});
