@@ -81,13 +81,16 @@ export function atomicDiskLimit(capabilities: DriverCapabilities, request: Omit<
 }
 
 /**
- * libvirt's up-front refusal of an ATOMIC snapshot the driver cannot make as a group:
- * `unsupported configuration: atomic live snapshot of multiple disks is unsupported`.
+ * libvirt's refusal of an ATOMIC snapshot a driver cannot make as a group (qemuSnapshotPrepare's
+ * VIR_ERR_CONFIG_UNSUPPORTED): `unsupported configuration: atomic live snapshot of multiple disks is
+ * unsupported`, in the driver's error domain. The one wording the SDK's pre-check and both drivers use.
  */
+export function atomicSnapshotRefusal(errorDomain: number): VirError {
+  return VirError.report(ErrorNumber.ConfigUnsupported, errorDomain, 'atomic live snapshot of multiple disks is unsupported');
+}
+
+/** libvirt's up-front refusal of an ATOMIC snapshot request past the driver's atomic disk limit ({@link atomicSnapshotRefusal}). */
 export function checkAtomicRequest(capabilities: DriverCapabilities, request: AtomicRequest): VirError | undefined {
   const limit = atomicDiskLimit(capabilities, request);
-  if (limit !== null && request.disks > limit) {
-    return VirError.report(ErrorNumber.ConfigUnsupported, capabilities.errorDomain, 'atomic live snapshot of multiple disks is unsupported');
-  }
-  return undefined;
+  return limit !== null && request.disks > limit ? atomicSnapshotRefusal(capabilities.errorDomain) : undefined;
 }

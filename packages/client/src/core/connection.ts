@@ -245,10 +245,10 @@ export class Connection {
     );
   }
 
-  /** True for an ATOMIC snapshot create on a driver with a finite atomic disk limit for some kind: its XML must be read. */
+  /** True for an ATOMIC call of a method with the `atomic-snapshot` pre-check, on a driver with a finite atomic disk limit for some kind: its XML must be read. */
   private needsAtomicCheck(name: MethodName, params: unknown): boolean {
     const flags = (params as { flags?: number } | undefined)?.flags ?? 0;
-    return name === 'DomainSnapshotCreateXML' && !this.atomicAlwaysHonoured && (flags & DomainSnapshotCreateFlags.Atomic) !== 0;
+    return methods[name].precheck === 'atomic-snapshot' && !this.atomicAlwaysHonoured && (flags & DomainSnapshotCreateFlags.Atomic) !== 0;
   }
 
   /** libvirt's refusal of an atomic snapshot of more disks than the driver changes as a group (reads the XML). */

@@ -9,7 +9,7 @@ import {
   DomainShutdownFlagSet,
   DomainUndefineFlagSet,
 } from '../flags/domain-lifecycle-flags.js';
-import { DomainGetJobStatsFlagSet } from '../flags/domain-job-flags.js';
+import { DomainGetJobStatsFlagSet, DomainJobOperation } from '../flags/domain-job-flags.js';
 import { defineMethod } from './method-spec.js';
 
 /** `virDomainJobType`: what kind of job a domain is running. */
@@ -120,6 +120,8 @@ export const domainMethods = {
     errorDomain: ErrorDomain.Domain,
     permission: 'write',
     flags: DomainDefineFlagSet,
+    locks: 'defined-domain',
+    xml: 'domain',
   }),
   /** `virDomainUndefineFlags`. */
   DomainUndefine: defineMethod({
@@ -134,6 +136,7 @@ export const domainMethods = {
     errorDomain: ErrorDomain.Domain,
     permission: 'write',
     flags: DomainCreateFlagSet,
+    jobOperation: DomainJobOperation.Start,
   }),
   /** `virDomainDestroyFlags`. */
   DomainDestroy: defineMethod({

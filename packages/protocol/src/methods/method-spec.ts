@@ -36,6 +36,17 @@ export interface MethodSpec {
   readonly rules: readonly FlagRule[];
   /** Who answers: the daemon itself, or the hypervisor driver of the connection. */
   readonly handledBy: 'daemon' | 'driver';
+  /**
+   * What a write call locks besides the domain its params name (`domain`, `snapshot.domain`), which
+   * every write call's job locks: `defined-domain`, the existing domain its XML redefines.
+   */
+  readonly locks?: 'defined-domain';
+  /** What its `xml` parameter holds, for the daemon's bounds before any parsing: a snapshot's disks count against `maxSnapshotDisks`. */
+  readonly xml?: 'domain' | 'snapshot';
+  /** A check the SDK makes before sending, beyond permissions and flags: `atomic-snapshot` reads the XML to refuse an ATOMIC request the driver cannot honour. */
+  readonly precheck?: 'atomic-snapshot';
+  /** The job operation it runs as (`virDomainJobOperation`), for job statistics and JOB_COMPLETED. */
+  readonly jobOperation?: number;
 }
 
 /** Declares one method's specification; optional parts default to "none". */
@@ -47,6 +58,10 @@ export function defineMethod<H extends 'daemon' | 'driver' = 'driver'>(spec: {
   flags?: FlagSet;
   rules?: readonly FlagRule[];
   handledBy?: H;
+  locks?: 'defined-domain';
+  xml?: 'domain' | 'snapshot';
+  precheck?: 'atomic-snapshot';
+  jobOperation?: number;
 }): MethodSpec & { readonly handledBy: H } {
   return {
     flagPermissions: [],

@@ -1,5 +1,6 @@
 // Domain snapshot methods: create, look up, inspect, list, revert to and delete snapshots.
 import { ErrorDomain } from '../errors/error-domain.js';
+import { DomainJobOperation } from '../flags/domain-job-flags.js';
 import { exclusive, requires } from '../flags/flag-rules.js';
 import {
   DomainSnapshotCreateFlagSet,
@@ -24,6 +25,9 @@ export const snapshotMethods = {
     flagPermissions: [{ flag: Create.Quiesce, permission: 'fs_freeze' }],
     flags: DomainSnapshotCreateFlagSet,
     rules: [requires(Create.Current, Create.Redefine), exclusive(Create.Redefine, Create.NoMetadata), exclusive(Create.Redefine, Create.Halt)],
+    xml: 'snapshot',
+    precheck: 'atomic-snapshot',
+    jobOperation: DomainJobOperation.Snapshot,
   }),
   /** `virDomainSnapshotLookupByName`. */
   DomainSnapshotLookupByName: defineMethod({
@@ -104,6 +108,7 @@ export const snapshotMethods = {
     permission: 'write',
     flags: DomainSnapshotRevertFlagSet,
     rules: [exclusive(Revert.Running, Revert.Paused)],
+    jobOperation: DomainJobOperation.SnapshotRevert,
   }),
   /** `virDomainSnapshotDelete`. */
   DomainSnapshotDelete: defineMethod({
@@ -112,5 +117,6 @@ export const snapshotMethods = {
     permission: 'write',
     flags: DomainSnapshotDeleteFlagSet,
     rules: [exclusive(Delete.Children, Delete.ChildrenOnly)],
+    jobOperation: DomainJobOperation.SnapshotDelete,
   }),
 };

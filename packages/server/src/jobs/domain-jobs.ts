@@ -1,6 +1,7 @@
 // One state-changing job per domain at a time: a bounded wait, a bounded queue, and the table of running jobs.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { JobControl } from './job-control.js';
+import { jobOperation, SNAPSHOT_JOB_OPERATIONS } from './job-stats.js';
 import type { JobTraceEvent } from './job-trace.js';
 
 /** How long a job waits for its domain and how many may queue on one domain. */
@@ -50,7 +51,7 @@ interface DomainSlot {
 
 /** libvirt's name of an asynchronous job, as its abort message says it (`snapshot job: canceled by client`). */
 function jobName(owner: string): string {
-  return owner.startsWith('DomainSnapshot') || owner === 'DomainRevertToSnapshot' ? 'snapshot' : 'domain';
+  return SNAPSHOT_JOB_OPERATIONS.has(jobOperation(owner)) ? 'snapshot' : 'domain';
 }
 
 /** libvirt's name for the API holding a job: the RPC dispatcher of the method. */

@@ -1,24 +1,20 @@
 // The answer to virDomainGetJobStats and the JOB_COMPLETED event's fields, built from the daemon's job table.
-import { DomainJobField as Field, DomainJobOperation, DomainJobType } from '@virtwire/protocol';
+import { DomainJobField as Field, DomainJobOperation, DomainJobType, isMethodName, methods, type MethodSpec } from '@virtwire/protocol';
 import type { CompletedJob, RunningJob } from './domain-jobs.js';
 
 /** Typed job statistics by libvirt's field name. */
 export type JobStatsFields = Record<string, number | boolean | string>;
 
-/** The `virDomainJobOperation` of a job, by the wire method that owns it. */
+/** The operations of libvirt's snapshot jobs (create, revert, delete): their abort message says `snapshot job`, and they end with JOB_COMPLETED. */
+export const SNAPSHOT_JOB_OPERATIONS: ReadonlySet<number> = new Set([
+  DomainJobOperation.Snapshot,
+  DomainJobOperation.SnapshotRevert,
+  DomainJobOperation.SnapshotDelete,
+]);
+
+/** The `virDomainJobOperation` of a job: what the method that owns it declares (`jobOperation`), else UNKNOWN. */
 export function jobOperation(owner: string): number {
-  switch (owner) {
-    case 'DomainSnapshotCreateXML':
-      return DomainJobOperation.Snapshot;
-    case 'DomainRevertToSnapshot':
-      return DomainJobOperation.SnapshotRevert;
-    case 'DomainSnapshotDelete':
-      return DomainJobOperation.SnapshotDelete;
-    case 'DomainCreate':
-      return DomainJobOperation.Start;
-    default:
-      return DomainJobOperation.Unknown;
-  }
+  return (isMethodName(owner) ? (methods[owner] as MethodSpec).jobOperation : undefined) ?? DomainJobOperation.Unknown;
 }
 
 /** The fields of a completed job: operation, whole ms it took, success, and the error's message when it failed. */

@@ -8,7 +8,6 @@ import {
   DEFAULT_DRIVER_URI,
   DomainEventId,
   DomainGetJobStatsFlags,
-  DomainJobOperation,
   type DomainRef,
   ConnectFlags,
   ErrorDomain,
@@ -33,7 +32,7 @@ import { DEFAULT_LIMITS } from '../daemon-options.js';
 import type { CallContext, DriverConnection, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
 import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
-import { completedJobFields, domainJobStats, jobOperation } from '../jobs/job-stats.js';
+import { completedJobFields, domainJobStats, jobOperation, SNAPSHOT_JOB_OPERATIONS } from '../jobs/job-stats.js';
 import type { CompletedJob } from '../jobs/domain-jobs.js';
 import { RequestLog } from './request-log.js';
 import type { Session } from './session.js';
@@ -56,12 +55,12 @@ function domainOf(params: { domain?: { uuid: string }; snapshot?: { domain: { uu
 }
 
 /**
- * The existing domain a DomainDefineXML call would redefine (by UUID, else by name), so that the
- * redefinition waits for that domain's running job; undefined for a new domain or unparsable XML
- * (the handler then reports the error).
+ * The existing domain a call that locks its `defined-domain` (DomainDefineXML) would redefine (by
+ * UUID, else by name), so that the redefinition waits for that domain's running job; undefined for a
+ * new domain or unparsable XML (the handler then reports the error).
  */
-async function definedDomainOf(name: MethodName, params: unknown, connection: DriverConnection, call: CallContext): Promise<string | undefined> {
-  if (name !== 'DomainDefineXML') return undefined;
+async function definedDomainOf(spec: MethodSpec, params: unknown, connection: DriverConnection, call: CallContext): Promise<string | undefined> {
+  if (spec.locks !== 'defined-domain') return undefined;
   let definition: DomainDefinition;
   try {
     definition = DomainDefinition.parse((params as { xml: string }).xml, { generateUuid: () => '' });
@@ -76,9 +75,6 @@ async function definedDomainOf(name: MethodName, params: unknown, connection: Dr
     return undefined;
   }
 }
-
-/** The jobs whose end a driver with `jobCompletedEvents` announces: libvirt's qemu snapshot jobs. */
-const SNAPSHOT_JOBS: ReadonlySet<number> = new Set([DomainJobOperation.Snapshot, DomainJobOperation.SnapshotRevert, DomainJobOperation.SnapshotDelete]);
 
 /** The daemon's call router: every protocol method, answered through one pipeline. */
 export class Dispatcher {
@@ -143,7 +139,7 @@ export class Dispatcher {
     const domain =
       definition.permission !== 'write'
         ? undefined
-        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(name, parsed.data, driver, this.callContext(session))));
+        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(definition, parsed.data, driver, this.callContext(session))));
     const requestKey = (params as { requestKey?: string }).requestKey;
     if (requestKey === undefined) return this.runDriverCall(name, params, session, driver, handler, domain);
     // the same key from the same principal on the same host: one run, one outcome
@@ -178,7 +174,7 @@ export class Dispatcher {
       (job) => handler(params, { ...this.callContext(session), job }),
       (job) => (completed = job),
     );
-    if (driver.jobCompletedEvents && completed && SNAPSHOT_JOBS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
+    if (driver.jobCompletedEvents && completed && SNAPSHOT_JOB_OPERATIONS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
     return result;
   }
 

@@ -111,7 +111,7 @@ export function checkXmlBounds(definition: MethodSpec, params: unknown, bounds: 
   if (shape.depth > bounds.maxXmlDepth) {
     return VirError.report(ErrorNumber.XmlDetail, definition.errorDomain, `XML document is nested deeper than ${bounds.maxXmlDepth} elements`);
   }
-  if (definition.libvirt === 'virDomainSnapshotCreateXML' && shape.snapshotDisks > bounds.maxSnapshotDisks) {
+  if (definition.xml === 'snapshot' && shape.snapshotDisks > bounds.maxSnapshotDisks) {
     return VirError.report(
       ErrorNumber.XmlError,
       definition.errorDomain,

@@ -1,5 +1,6 @@
 // Plans a DomainSnapshotCreateXML on the qemu driver: libvirt's checks in libvirt's order, then the kind, disks and files.
 import {
+  atomicSnapshotRefusal,
   checkAtomicRequest,
   checkFlagRules,
   DomainSnapshotCreateFlags as Create,
@@ -56,7 +57,6 @@ export interface SnapshotPlan {
 }
 
 /** libvirt's refusal of a group snapshot it cannot make atomically (checkAtomicRequest gives the same text). */
-const ATOMIC_REFUSAL = 'atomic live snapshot of multiple disks is unsupported';
 
 /** qemu_snapshot.c:qemuSnapshotCreateXML's flag rules, raised as that function (VIR_FROM_QEMU). */
 const QEMU_CREATE_RULES = [requires(Create.Quiesce, Create.DiskOnly), exclusive(Create.Live, Create.Redefine)];
@@ -193,7 +193,7 @@ function checkSelection(
   const memory = def.memory?.snapshot ?? 'no';
   const mixed = (external.length > 0 || memory === 'external') && (internal.length > 0 || memory === 'internal');
   if (atomic) {
-    if (mixed) throw unsupported(ATOMIC_REFUSAL);
+    if (mixed) throw atomicSnapshotRefusal(ErrorDomain.Qemu);
     const request: AtomicRequest = { disks: external.length + internal.length, scope: diskOnly ? 'disk-only' : 'full', state: active ? 'live' : 'offline' };
     request.location = external.length > 0 || memory === 'external' ? 'external' : 'internal';
     const refusal = checkAtomicRequest(capabilities, request);

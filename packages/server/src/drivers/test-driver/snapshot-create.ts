@@ -1,5 +1,5 @@
 // The test driver's DomainSnapshotCreateXML: check everything, prepare on simulated storage, commit in one step.
-import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
+import { atomicSnapshotRefusal, DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
 import { parseSnapshotXml, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
@@ -90,7 +90,7 @@ export function createSnapshot(
   const external = named.disks.filter((d) => d.snapshot === 'external');
   const live = domain.active;
   if (atomicMode === 'none' && live && external.length > 1) {
-    if (flags & Create.Atomic) throw testError(ErrorNumber.ConfigUnsupported, 'atomic live snapshot of multiple disks is unsupported');
+    if (flags & Create.Atomic) throw atomicSnapshotRefusal(ErrorDomain.Test);
     applyOneByOne(named, domain, storage, reuse);
   } else {
     applyAsGroup(named, domain, storage, reuse);
