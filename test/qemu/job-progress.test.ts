@@ -50,6 +50,11 @@ describe.skipIf(!hasQemu)('job progress of a running QEMU job (qemu driver)', ()
     expect(processed).toBeGreaterThanOrEqual(MiB);
     expect(processed).toBeLessThanOrEqual(8 * MiB);
 
+    // callers asking at once get the same consistent figures
+    const together = await Promise.all([1, 2, 3, 4].map(() => other.call('DomainGetJobStats', { domain: dom.ref, flags: 0 })));
+    for (const each of together)
+      expect([each.params.data_processed, each.params.data_remaining, each.params.data_total]).toEqual([processed, remaining, total]);
+
     const info = await run('domjobinfo jp');
     // between 1 MiB and 8 MiB, so virsh's vshPrettyCapacity says MiB with three decimals
     const size = (bytes: unknown) => `${(Number(bytes) / MiB).toFixed(3).replace('.', '\\.')} MiB`;

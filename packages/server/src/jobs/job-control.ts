@@ -24,6 +24,7 @@ export class JobControl {
   private ended = false;
   private pending: ((honoured: boolean) => void) | null = null;
   private progressReader: JobProgressReader | undefined;
+  private reading: Promise<JobProgress | undefined> | undefined;
   private announceAbort: () => void = () => undefined;
   /** Resolves once an abort is asked for: a step that waits (a paused test point) can stop waiting then. */
   readonly abortRequested = new Promise<void>((resolve) => (this.announceAbort = resolve));
@@ -42,9 +43,15 @@ export class JobControl {
   };
 
   /** The running step's progress, or undefined when none is known (no such step, or it cannot be read). */
-  async progress(): Promise<JobProgress | undefined> {
+  progress(): Promise<JobProgress | undefined> {
     const reader = this.progressReader;
-    if (!reader) return undefined;
+    if (!reader) return Promise.resolve(undefined);
+    // callers asking at once share one reading (one query-jobs on the monitor, however many ask)
+    this.reading ??= this.read(reader).finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async read(reader: JobProgressReader): Promise<JobProgress | undefined> {
     try {
       const progress = await reader();
       return progress && Number.isSafeInteger(progress.processed) && Number.isSafeInteger(progress.total) && progress.processed <= progress.total

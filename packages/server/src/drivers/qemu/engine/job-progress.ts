@@ -14,6 +14,9 @@ export type JobProgressProbe = () => Promise<JobProgress | undefined>;
 /** Told of a probe while jobs run, and of `undefined` once they ended. */
 export type JobProgressHook = (probe: JobProgressProbe | undefined) => void;
 
+/** Longest a progress reading waits for QEMU: a stats call never waits on a busy monitor for long. */
+const PROBE_TIMEOUT_MS = 5_000;
+
 /**
  * The query-jobs types whose progress counts bytes (block jobs). QEMU's `create`, `amend` and
  * `snapshot-save/load/delete` jobs count one unit (0 of 1, then 1 of 1), not bytes: their
@@ -29,7 +32,7 @@ const BYTE_JOB_TYPES: ReadonlySet<string> = new Set(['commit', 'mirror', 'stream
 export function queryJobsProbe(qmp: QmpClient, jobIds: readonly string[]): JobProgressProbe {
   const ids = new Set(jobIds);
   return async () => {
-    const table = await qmp.execute<QueryJobsEntry[]>('query-jobs');
+    const table = await qmp.execute<QueryJobsEntry[]>('query-jobs', undefined, { timeoutMs: PROBE_TIMEOUT_MS });
     const mine = table.filter((entry) => ids.has(entry.id) && BYTE_JOB_TYPES.has(entry.type));
     if (mine.length === 0) return undefined;
     let processed = 0;
