@@ -2,6 +2,7 @@
 import { DomainGetJobStatsFlags, DomainJobField, ErrorDomain, ErrorNumber, VirError } from '@virtwire/client';
 import { type CommandDefinition, switchOption } from '../shell/command-definition.js';
 import { CommandError } from '../shell/shell-errors.js';
+import { prettyCapacity } from '../format/pretty-capacity.js';
 import { domainArgument, domainOption } from './domain-argument.js';
 
 /** virsh's names of `virDomainJobType` values, by number. */
@@ -24,6 +25,13 @@ const JOB_OPERATIONS = [
 const BOUNDED = 1;
 const UNBOUNDED = 2;
 const COMPLETED = 3;
+
+/** The byte counts virsh's domjobinfo prints, in its order, each only when the job reports it. */
+const DATA_LINES: readonly (readonly [string, string])[] = [
+  [DomainJobField.DataProcessed, 'Data processed:'],
+  [DomainJobField.DataRemaining, 'Data remaining:'],
+  [DomainJobField.DataTotal, 'Data total:'],
+];
 
 /** A label and a value in virsh's `%-17s %-12s` columns. */
 const column = (label: string, value: string) => `${label.padEnd(17)} ${value.padEnd(12)}`;
@@ -61,6 +69,10 @@ export const domjobinfoCommand: CommandDefinition = {
     if (!options.has('anystats') && !shown) return;
     const elapsed = params[DomainJobField.TimeElapsed];
     out.print(`${column('Time elapsed:', String(typeof elapsed === 'number' ? elapsed : 0))} ms\n`);
+    for (const [field, label] of DATA_LINES) {
+      const bytes = params[field];
+      if (typeof bytes === 'number') out.print(`${label.padEnd(17)} ${prettyCapacity(bytes)}\n`); // virsh: %-17s %-.3lf %s
+    }
     const errmsg = params[DomainJobField.ErrorMessage];
     if (typeof errmsg === 'string') out.print(`${'Error message:'.padEnd(17)} ${errmsg}\n`);
   },

@@ -47,6 +47,12 @@ export const DomainJobField = {
   Operation: 'operation',
   /** `VIR_DOMAIN_JOB_TIME_ELAPSED`: ms since the job began (ullong). */
   TimeElapsed: 'time_elapsed',
+  /** `VIR_DOMAIN_JOB_DATA_TOTAL`: bytes the job handles in all (ullong). */
+  DataTotal: 'data_total',
+  /** `VIR_DOMAIN_JOB_DATA_PROCESSED`: bytes it handled so far (ullong). */
+  DataProcessed: 'data_processed',
+  /** `VIR_DOMAIN_JOB_DATA_REMAINING`: bytes it has still to handle (ullong). */
+  DataRemaining: 'data_remaining',
   /** `VIR_DOMAIN_JOB_SUCCESS`: whether a completed job succeeded (boolean). */
   Success: 'success',
   /** `VIR_DOMAIN_JOB_ERRMSG`: why a completed job failed (string). */

@@ -1,6 +1,15 @@
 // What a running job offers DomainAbortJob: an abort request it honours at its checkpoints, up to its commit point.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 
+/** Work done and work in all of a running job's current step (libvirt's data processed and total). */
+export interface JobProgress {
+  readonly processed: number;
+  readonly total: number;
+}
+
+/** Reads a running step's progress; undefined when it is not known. */
+export type JobProgressReader = () => Promise<JobProgress | undefined>;
+
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.None, detail);
 
 /**
@@ -14,6 +23,8 @@ export class JobControl {
   private committed = false;
   private ended = false;
   private pending: ((honoured: boolean) => void) | null = null;
+  private progressReader: JobProgressReader | undefined;
+  private reading: Promise<JobProgress | undefined> | undefined;
   private announceAbort: () => void = () => undefined;
   /** Resolves once an abort is asked for: a step that waits (a paused test point) can stop waiting then. */
   readonly abortRequested = new Promise<void>((resolve) => (this.announceAbort = resolve));
@@ -22,6 +33,34 @@ export class JobControl {
     /** Names the job in the abort error, e.g. `snapshot`. */
     private readonly jobName: string,
   ) {}
+
+  /**
+   * The job's current step tells how to read its progress (a QEMU job's query-jobs figures), or
+   * `undefined` once that step ended: progress is reported only while a step that knows it runs.
+   */
+  readonly reportProgress = (reader: JobProgressReader | undefined): void => {
+    this.progressReader = this.ended ? undefined : reader;
+  };
+
+  /** The running step's progress, or undefined when none is known (no such step, or it cannot be read). */
+  progress(): Promise<JobProgress | undefined> {
+    const reader = this.progressReader;
+    if (!reader) return Promise.resolve(undefined);
+    // callers asking at once share one reading (one query-jobs on the monitor, however many ask)
+    this.reading ??= this.read(reader).finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async read(reader: JobProgressReader): Promise<JobProgress | undefined> {
+    try {
+      const progress = await reader();
+      return progress && Number.isSafeInteger(progress.processed) && Number.isSafeInteger(progress.total) && progress.processed <= progress.total
+        ? progress
+        : undefined;
+    } catch {
+      return undefined; // the monitor went away or refused: progress is unknown, the job's own outcome says why
+    }
+  }
 
   /** The job can stop at its checkpoints until it commits. */
   abortable(): void {
@@ -44,6 +83,7 @@ export class JobControl {
   /** The job is over (however it ended): a pending abort was not honoured. */
   end(): void {
     this.ended = true;
+    this.progressReader = undefined;
     this.settle(false);
   }
 

@@ -1,6 +1,7 @@
 // The answer to virDomainGetJobStats and the JOB_COMPLETED event's fields, built from the daemon's job table.
 import { DomainJobField as Field, DomainJobOperation, DomainJobType, isMethodName, methods, type MethodSpec } from '@virtwire/protocol';
 import type { CompletedJob, RunningJob } from './domain-jobs.js';
+import type { JobProgress } from './job-control.js';
 
 /** Typed job statistics by libvirt's field name. */
 export type JobStatsFields = Record<string, number | boolean | string>;
@@ -29,23 +30,28 @@ export function completedJobFields(job: CompletedJob): JobStatsFields {
 }
 
 /**
- * `virDomainGetJobStats`: the running job (UNBOUNDED: its operation and the ms elapsed; virtwire's
- * jobs report no progress figures) or NONE without fields; with `completed`, the last completed
- * job (COMPLETED or FAILED) or NONE when none is remembered.
+ * `virDomainGetJobStats`: the running job (UNBOUNDED: its operation, the ms elapsed, and
+ * `data_processed`/`data_remaining`/`data_total` when its current step knows its `progress`) or
+ * NONE without fields; with `completed`, the last completed job (COMPLETED or FAILED) or NONE
+ * when none is remembered.
  */
 export function domainJobStats(
   running: RunningJob | undefined,
   completed: CompletedJob | undefined,
   wantCompleted: boolean,
   now = performance.now(),
+  progress?: JobProgress,
 ): { type: number; params: JobStatsFields } {
   if (wantCompleted) {
     if (!completed) return { type: DomainJobType.None, params: {} };
     return { type: completed.success ? DomainJobType.Completed : DomainJobType.Failed, params: completedJobFields(completed) };
   }
   if (!running) return { type: DomainJobType.None, params: {} };
-  return {
-    type: DomainJobType.Unbounded,
-    params: { [Field.Operation]: jobOperation(running.owner), [Field.TimeElapsed]: Math.max(0, Math.floor(now - running.startedAt)) },
-  };
+  const params: JobStatsFields = { [Field.Operation]: jobOperation(running.owner), [Field.TimeElapsed]: Math.max(0, Math.floor(now - running.startedAt)) };
+  if (progress) {
+    params[Field.DataTotal] = progress.total;
+    params[Field.DataProcessed] = progress.processed;
+    params[Field.DataRemaining] = progress.total - progress.processed;
+  }
+  return { type: DomainJobType.Unbounded, params };
 }

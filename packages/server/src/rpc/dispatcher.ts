@@ -261,7 +261,11 @@ export class Dispatcher {
       await connection.methods.DomainLookupByUUID?.handle({ uuid: domain.uuid }, this.callContext(session));
       const key = this.jobKey(connection, domain.uuid.toLowerCase());
       const completed = (flags & DomainGetJobStatsFlags.Completed) !== 0;
-      const stats = domainJobStats(this.jobs.current(key), this.jobs.lastCompleted(key), completed);
+      const running = this.jobs.current(key);
+      const now = performance.now();
+      // data processed/remaining/total only while the job's current step knows them (a QEMU job's progress)
+      const progress = completed ? undefined : await running?.control?.progress();
+      const stats = domainJobStats(running, this.jobs.lastCompleted(key), completed, now, progress);
       // as qemuDomainGetJobStats: the completed job's statistics are read once unless KEEP_COMPLETED
       if (completed && !(flags & DomainGetJobStatsFlags.KeepCompleted)) this.jobs.forgetCompleted(key);
       return stats;

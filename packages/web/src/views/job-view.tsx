@@ -1,6 +1,7 @@
 // A domain's running job (virDomainGetJobStats): what it is and for how long, and Cancel (virDomainAbortJob) where the connection may.
 import { DomainJobOperation, DomainJobType, type Connection, type Domain, type Result } from '@virtwire/client';
 import { useEffect, useState } from 'preact/hooks';
+import { byteSize } from '../format/byte-size.js';
 import { ErrorView } from '../format/error-view.js';
 
 /** How often a running job is asked about while it runs, in ms (only then: no job, no calls). */
@@ -75,12 +76,24 @@ export function JobView({ conn, domain, check }: { conn: Connection; domain: Dom
     }
   };
   const elapsedMs = typeof job.params.time_elapsed === 'number' ? job.params.time_elapsed : undefined;
+  // data_processed/data_total only while the job's current QEMU job counts bytes (libvirt's VIR_DOMAIN_JOB_DATA_*)
+  const processed = job.params.data_processed;
+  const total = job.params.data_total;
+  const data = typeof processed === 'number' && typeof total === 'number' ? { processed, total } : undefined;
   return (
     <section aria-labelledby="job-heading" class="job">
       <h3 id="job-heading">Running job</h3>
       <p role="status" data-testid="job">
         {operationName(job.params.operation)} job running
-        {elapsedMs !== undefined ? ` for ${(elapsedMs / 1000).toFixed(0)} s` : ''}. <progress aria-label="Job progress (the driver reports no amount done)" />
+        {elapsedMs !== undefined ? ` for ${(elapsedMs / 1000).toFixed(0)} s` : ''}.{' '}
+        {data ? (
+          <>
+            {`${byteSize(data.processed)} of ${byteSize(data.total)} done. `}
+            <progress aria-label="Job progress" value={data.processed} max={Math.max(data.total, 1)} />
+          </>
+        ) : (
+          <progress aria-label="Job progress (the driver reports no amount done)" />
+        )}
       </p>
       {conn.readOnly ? null : (
         <button type="button" disabled={cancelling} onClick={() => void cancel()}>

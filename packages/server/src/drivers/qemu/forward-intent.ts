@@ -1,5 +1,6 @@
 // Completes a committed delete, revert or state-file change in phases: stop, steps, state files, start, cleanup, end state; replayable after a crash.
 import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import type { JobControl } from '../../jobs/job-control.js';
 import { liveMonitor } from './guest-monitor.js';
 import { runStep, StepError, type StepContext } from './forward-steps.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
@@ -17,6 +18,8 @@ export interface ForwardOptions {
   startReason?: number;
   /** Recovery replays the change: what earlier attempts did is unknown, so no failure counts as cleanly undone. */
   replay?: boolean;
+  /** The domain job running the change: its QEMU jobs' progress is reported to it. */
+  job?: JobControl;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
     }
     for (const step of payload.steps) {
       try {
-        await runStep(stepContext(host, domain, intent), step);
+        await runStep(stepContext(host, domain, intent, options.job), step);
       } catch (error) {
         const stepError = error instanceof StepError ? error : new StepError(VirError.is(error) ? error : internal(error), false);
         if (!changed && stepError.rolledBack) intent.finish();
@@ -56,7 +59,7 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
   if (payload.startPaused && !domain.active) await launchGuest(host, domain, { paused: true, reason: Reason.PausedFromSnapshot, resetNvram });
   for (const step of payload.cleanup) {
     try {
-      await runStep(stepContext(host, domain, intent), step);
+      await runStep(stepContext(host, domain, intent, options.job), step);
     } catch (error) {
       throw error instanceof StepError ? error.error : error;
     }
@@ -69,8 +72,9 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
 }
 
 /** What the steps of `intent` run against: the guest's monitor while its QEMU runs, qemu-img otherwise. */
-function stepContext(host: QemuHost, domain: QemuDomain, intent: Intent<ForwardIntent>): StepContext {
+function stepContext(host: QemuHost, domain: QemuDomain, intent: Intent<ForwardIntent>, job: JobControl | undefined): StepContext {
   return {
+    ...(job ? { onJobProgress: job.reportProgress } : {}),
     qmp: liveMonitor(domain),
     qemuImg: host.services.qemuImg,
     failpoints: host.services.failpoints,

@@ -27,7 +27,7 @@ import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
 import { reservedAt } from './intent-files.js';
 import type { Failpoints } from './failpoints.js';
 import type { DiskStep, IntentFiles } from './qemu-intent.js';
-import type { QemuImgSettings } from './engine/index.js';
+import type { JobProgressHook, QemuImgSettings } from './engine/index.js';
 
 /** A step that failed: whether everything it did was undone (then the change may simply be dropped). */
 export class StepError extends Error {
@@ -51,6 +51,8 @@ export interface StepContext {
   recordFiles(files: readonly ReservedFile[]): void;
   /** Around a live merge's pivot: what was already pivoted, and what to do just before and after one. */
   pivot: PivotGuard;
+  /** Told how to read a running QEMU job's progress (the domain job's virDomainGetJobStats figures). */
+  onJobProgress?: JobProgressHook;
 }
 
 /**
@@ -79,6 +81,9 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** The engine option that reports a QEMU job's progress to the domain job, when one runs the change. */
+const progressOf = (context: StepContext) => (context.onJobProgress ? { onJobProgress: context.onJobProgress } : {});
+
 /** Runs one step; a step that already happened does nothing. */
 export async function runStep(context: StepContext, step: DiskStep): Promise<void> {
   switch (step.type) {
@@ -87,7 +92,7 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     case 'delete-tag': {
       if (context.qmp) await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS); // a job an earlier daemon started finishes first
       const result = context.qmp
-        ? await deleteLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) })
+        ? await deleteLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation), ...progressOf(context) })
         : await deleteOfflineInternalSnapshot(await existing(step.disks), step.tag, {
             qemuImg: context.qemuImg,
             failpoint: context.failpoints.engineHook(context.operation),
@@ -108,7 +113,7 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     case 'load-checkpoint': {
       if (!context.qmp) throw new StepError(failed('the domain must run to load a checkpoint'), true);
       await waitForQemuJobs(context.qmp, SNAPSHOT_JOBS);
-      const result = await loadLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation) });
+      const result = await loadLiveCheckpoint(context.qmp, step.tag, { failpoint: context.failpoints.engineHook(context.operation), ...progressOf(context) });
       check(result, `unable to load checkpoint '${step.tag}'`, '');
       return;
     }
@@ -147,7 +152,11 @@ async function commitLive(context: StepContext, qmp: QmpClient, step: Extract<Di
     const result = await commitActiveLayerLive(
       qmp,
       { target: step.target },
-      { failpoint: context.failpoints.engineHook(context.operation, step.target), beforePivot: () => context.pivot.before(step.target) },
+      {
+        failpoint: context.failpoints.engineHook(context.operation, step.target),
+        beforePivot: () => context.pivot.before(step.target),
+        ...progressOf(context),
+      },
     );
     check(result, 'unable to merge overlay', step.target, step.overlay);
     context.pivot.after(step.target);

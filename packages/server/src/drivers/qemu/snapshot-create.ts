@@ -155,7 +155,11 @@ function runEngine(
     job?.checkpoint();
     if (commitNext) job?.commit();
   };
-  const common = { failpoint, onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => intent.recordFiles(files) };
+  const common = {
+    failpoint,
+    onFilesReserved: (files: readonly { path: string; dev: number; ino: number }[]) => intent.recordFiles(files),
+    ...(job ? { onJobProgress: job.reportProgress } : {}),
+  };
   const qmp = domain.guest?.qmp;
   const tag = plan.tag ?? '';
   switch (plan.kind) {

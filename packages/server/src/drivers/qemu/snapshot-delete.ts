@@ -86,6 +86,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
     await reachCommitPoint(host, intent.operation, job);
     intent.advance('committed');
     await completeForward(host, domain, intent, {
+      ...(job ? { job } : {}),
       onStateApplied: () => {
         if (plan.definition && domain.persistent) domain.persistentDefinition = plan.definition;
         if (plan.live) domain.live = plan.live;

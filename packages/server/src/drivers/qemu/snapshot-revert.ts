@@ -77,6 +77,7 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
     await reachCommitPoint(host, intent.operation, job);
     intent.advance('committed');
     await completeForward(host, domain, intent, {
+      ...(job ? { job } : {}),
       onStateApplied: () => {
         domain.persistentDefinition = plan.definition;
         domain.snapshots.current = node;

@@ -2,7 +2,7 @@
 import { PreconditionError, asError } from './errors.js';
 import { readLiveDisks, readNamedNodes } from './block-graph.js';
 import { fileNodeOf } from './node-names.js';
-import { reachStep } from './operation-result.js';
+import { jobRunOptions, reachStep } from './operation-result.js';
 import type { DiskReport, OperationOptions, OperationResult } from './operation-result.js';
 import { commitImage, imageInfo } from './qemu-img.js';
 import type { ImageFormat, QemuImgSettings } from './qemu-img.js';
@@ -48,9 +48,13 @@ export async function commitActiveLayerLive(qmp: QmpClient, request: LiveCommitR
         command: 'block-commit',
         args: { 'job-id': jobId, device: disk.activeNode, 'base-node': baseNode, 'auto-finalize': true, 'auto-dismiss': false },
         completeWhenReady: true,
-        ...(options.beforePivot ? { beforeComplete: options.beforePivot } : {}),
+        beforeComplete: async () => {
+          // the merge caught up and waits for job-complete (tests hold it here, its progress readable)
+          await reachStep(options.failpoint, 'live-commit:ready');
+          await options.beforePivot?.();
+        },
       },
-      options.jobTimeoutMs === undefined ? {} : { timeoutMs: options.jobTimeoutMs },
+      jobRunOptions(options),
     );
     report.outcome = 'done';
     step = 'live-commit:remove-merged-nodes';

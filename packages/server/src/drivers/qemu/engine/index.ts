@@ -14,6 +14,7 @@ export { QemuProcess } from './qemu-process.js';
 export type { LaunchOptions, AttachOptions, StopOutcome } from './qemu-process.js';
 export * from './block-graph.js';
 export * from './operation-result.js';
+export * from './job-progress.js';
 export * from './live-external-snapshot.js';
 export * from './qcow2-overlay-writer.js';
 export * from './live-internal-snapshot.js';

@@ -6,7 +6,7 @@ import { assertNoBlockJobs, describeGraphChanges, readBlockGraph, readBlockGraph
 import type { BlockGraphFingerprint, LiveDisk } from './block-graph.js';
 import { layerNodeNames, parseLayerNodeName } from './node-names.js';
 import type { LayerNodeNames } from './node-names.js';
-import { reachStep, reportAll } from './operation-result.js';
+import { jobRunOptions, reachStep, reportAll } from './operation-result.js';
 import type { CreatesFilesOptions, DiskReport, OperationResult } from './operation-result.js';
 import { imageInfo } from './qemu-img.js';
 import type { QemuImgSettings } from './qemu-img.js';
@@ -217,7 +217,7 @@ class LiveExternalSnapshot {
           options: { driver: 'qcow2', file: plan.nodes.file, size: plan.disk.virtualSize, 'backing-file': plan.backingPath, 'backing-fmt': plan.disk.format },
         },
       })),
-      this.options.jobTimeoutMs === undefined ? {} : { timeoutMs: this.options.jobTimeoutMs },
+      jobRunOptions(this.options),
     );
     const [firstFailure] = failedJobs(outcomes);
     if (firstFailure) throw firstFailure;

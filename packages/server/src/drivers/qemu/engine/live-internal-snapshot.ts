@@ -2,11 +2,11 @@
 import { EngineError, PreconditionError, QmpError, asError } from './errors.js';
 import { readLiveDisks } from './block-graph.js';
 import type { LiveDisk } from './block-graph.js';
-import { reachStep, reportAll } from './operation-result.js';
+import { jobRunOptions, reachStep, reportAll } from './operation-result.js';
 import type { DiskReport, OperationOptions, OperationResult } from './operation-result.js';
 import { assertSnapshotTag } from './qemu-img.js';
 import type { QmpClient } from './qmp-client.js';
-import { newJobId, runJob } from './qmp-jobs.js';
+import { newJobId, runJob, type JobRunOptions } from './qmp-jobs.js';
 
 /** Options of the checkpoint (snapshot-save/-load) operations. */
 export interface CheckpointOptions extends OperationOptions {
@@ -290,6 +290,6 @@ function assertQemuAtLeast(qmp: QmpClient, major: number, minor: number, feature
   }
 }
 
-function jobOptions(options: OperationOptions): { timeoutMs?: number } {
-  return options.jobTimeoutMs === undefined ? {} : { timeoutMs: options.jobTimeoutMs };
+function jobOptions(options: OperationOptions): JobRunOptions {
+  return jobRunOptions(options);
 }

@@ -1,4 +1,6 @@
 // Result and per-disk report types shared by every snapshot, revert and commit operation, plus the failpoint hook.
+import type { JobProgressHook } from './job-progress.js';
+import type { JobRunOptions } from './qmp-jobs.js';
 import type { ReservedFile } from './reserved-file.js';
 
 /**
@@ -53,12 +55,22 @@ export interface OperationOptions {
   failpoint?: Failpoint;
   /** Bound on each QEMU job (blockdev-create, snapshot-save, ...). Default 60 s. */
   jobTimeoutMs?: number;
+  /** Told how to read the progress of each QEMU job while it runs (for virDomainGetJobStats). */
+  onJobProgress?: JobProgressHook;
 }
 
 /** Options of operations that create image files: the driver journals them before anything else happens. */
 export interface CreatesFilesOptions extends OperationOptions {
   /** Invoked once all overlay files are reserved, before QEMU or qemu-img writes them (journal dev/ino durably here). */
   onFilesReserved?: (files: readonly ReservedFile[]) => void | Promise<void>;
+}
+
+/** The options of one QEMU job run of an operation: its time bound and its progress hook. */
+export function jobRunOptions(options: OperationOptions): JobRunOptions {
+  return {
+    ...(options.jobTimeoutMs === undefined ? {} : { timeoutMs: options.jobTimeoutMs }),
+    ...(options.onJobProgress ? { onProgress: options.onJobProgress } : {}),
+  };
 }
 
 /** Runs the failpoint hook, if any, for `step`. */

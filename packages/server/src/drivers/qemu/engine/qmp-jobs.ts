@@ -2,6 +2,7 @@
 import { QemuJobError, QmpError, asError } from './errors.js';
 import type { EventWaiter, QmpClient } from './qmp-client.js';
 import type { QmpEvent, QueryJobsEntry } from './qmp-types.js';
+import { queryJobsProbe, type JobProgressHook } from './job-progress.js';
 
 /** A job-starting QMP command. `args['job-id']` must be unique among live jobs (see newJobId). */
 export interface JobRequest {
@@ -25,6 +26,8 @@ export interface JobOutcome {
 export interface JobRunOptions {
   /** Bound on the whole run (start to dismissal). Default 60 s. */
   timeoutMs?: number;
+  /** Given a probe of the jobs' query-jobs progress while they run, and `undefined` once they ended. */
+  onProgress?: JobProgressHook;
 }
 
 let jobCounter = 0;
@@ -46,6 +49,12 @@ export async function runJobs(qmp: QmpClient, jobs: readonly JobRequest[], optio
   const timeoutMs = options.timeoutMs ?? 60_000;
   const history = recordJobStatuses(qmp, jobs);
   const waits = jobs.map((job) => armJobWaits(qmp, job, timeoutMs));
+  options.onProgress?.(
+    queryJobsProbe(
+      qmp,
+      jobs.map((job) => job.args['job-id']),
+    ),
+  );
   try {
     const starts = await Promise.allSettled(jobs.map((job) => qmp.execute(job.command, job.args)));
     await Promise.all(jobs.map((job, index) => untilSettled(qmp, starts[index], waits[index])));
@@ -59,6 +68,7 @@ export async function runJobs(qmp: QmpClient, jobs: readonly JobRequest[], optio
   } finally {
     for (const wait of waits) wait.cancelAll();
     history.stop();
+    options.onProgress?.(undefined);
   }
 }
 
