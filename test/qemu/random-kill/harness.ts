@@ -52,9 +52,11 @@ const GUESTS = [
 /** Longest any one call may take before the round counts as hung. */
 const CALL_TIMEOUT_MS = 90_000;
 
-type Kill = { type: 'none' } | { type: 'daemon'; delayMs: number; recoveryKills: number } | { type: 'qemu'; delayMs: number; victim: string };
+/** What the round killed, and when. */
+export type Kill = { type: 'none' } | { type: 'daemon'; delayMs: number; recoveryKills: number } | { type: 'qemu'; delayMs: number; victim: string };
 
-type Outcome = { type: 'ok' } | { type: 'failed'; error: VirError } | { type: 'lost'; error: unknown };
+/** How the call ended for the client. */
+export type Outcome = { type: 'ok' } | { type: 'failed'; error: VirError } | { type: 'lost'; error: unknown };
 
 /** Runs the random-kill test and reports every violation (seed first in its log, so a failing seed can be replayed). */
 export async function runRandomKill(options: RandomKillOptions): Promise<RandomKillReport> {
@@ -284,7 +286,7 @@ function shape(m: DomainModel, options: { state?: boolean } = {}): string {
  * did not change; a guest that was running and was not itself killed (nor replaced by the call)
  * runs on with the same QEMU.
  */
-function compare(
+export function compare(
   op: Operation,
   outcome: Outcome,
   deferred: boolean,
@@ -317,11 +319,12 @@ function compare(
     };
     const isAfter = matches(expected, op.removes);
     const isBefore = matches(was);
+    const isBetween = op.between !== undefined && matches(op.between(was));
     const indeterminate = outcome.type === 'lost' || deferred || killedHere;
     if (outcome.type === 'ok' && !isAfter) problems.push(`acknowledged ${op.kind} is not (wholly) present: expected ${shape(expected)}, found ${shape(now)}`);
     else if (outcome.type === 'failed' && !deferred && !killedHere && !isBefore)
       problems.push(`failed ${op.kind} changed the domain: ${shape(was)} -> ${shape(now)}`);
-    else if (indeterminate && outcome.type !== 'ok' && !isBefore && !isAfter)
+    else if (indeterminate && outcome.type !== 'ok' && !isBefore && !isAfter && !isBetween)
       problems.push(`interrupted ${op.kind} is neither undone nor done: before ${shape(was)}, after-success ${shape(expected)}, found ${shape(now)}`);
   }
   void kill;
