@@ -75,23 +75,34 @@ export class StreamTickets {
     this.active++;
     // bytes the client sends before the device is open wait in the socket, not lost
     ws.pause();
+    // owned by its connection from now on: if the connection closes while the device opens, the stream ends too
+    const owned = this.byConnection.get(entry.connectionId) ?? new Set<WebSocket>();
+    this.byConnection.set(entry.connectionId, owned);
+    owned.add(ws);
+    const release = () => {
+      this.active--;
+      owned.delete(ws);
+      if (owned.size === 0 && this.byConnection.get(entry.connectionId) === owned) this.byConnection.delete(entry.connectionId);
+    };
     let device: Duplex;
     try {
       device = await entry.open();
     } catch (error) {
-      this.active--;
+      release();
       this.log.warn({ err: error }, 'stream device did not open');
       ws.close(1011, 'stream device did not open');
+      ws.resume();
       return;
     }
-    const owned = this.byConnection.get(entry.connectionId) ?? new Set<WebSocket>();
-    this.byConnection.set(entry.connectionId, owned);
-    owned.add(ws);
-    pipe(ws, device, () => {
-      this.active--;
-      owned.delete(ws);
-      if (owned.size === 0 && this.byConnection.get(entry.connectionId) === owned) this.byConnection.delete(entry.connectionId);
-    });
+    if (ws.readyState !== ws.OPEN || this.principalOf(entry.connectionId) === undefined) {
+      // its connection closed (or the client left) while the device opened
+      device.destroy();
+      release();
+      if (ws.readyState === ws.OPEN) ws.close(1000, 'connection closed');
+      ws.resume(); // read the client's close frame: the closing handshake ends only then
+      return;
+    }
+    pipe(ws, device, release);
     ws.resume();
   }
 }
