@@ -98,7 +98,17 @@ describe.skipIf(!hasChromium || !hasQemu)("the web console's graphical console o
     expect(await page.evaluate(() => document.querySelectorAll('style, [style*="url(data"]').length)).toBe(0);
 
     // At phone width the display scales down with the page; the page itself is no wider than the screen.
+    // noVNC rescales from a ResizeObserver, which runs with the next rendered frame: wait for it rather than read at once
+    // (a loaded machine delays that frame; CI once read the old 800 px).
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector<HTMLCanvasElement>('.display-host canvas');
+        return c !== null && c.getBoundingClientRect().width <= 390;
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     expect(await canvas.evaluate((c: HTMLCanvasElement) => c.getBoundingClientRect().width)).toBeLessThanOrEqual(390);
 
