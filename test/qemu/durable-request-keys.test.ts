@@ -68,4 +68,78 @@ describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
     await second.conn.close();
     await killed(second.daemon);
   }, 90_000);
+
+  // A daemon killed inside a keyed call, after the change's commit point and before the answer: the
+  // recovery that completes the change records the call's answer, so the retry gets it and nothing
+  // runs twice (before, the retry ran again: "already exists", "not found", or a second revert).
+  // Killed before the commit point, the change is undone and the retry runs it as the first time.
+  it('answers a keyed call that a kill -9 cut off after its commit point, once recovery completed it', async () => {
+    const dir = box.mkdir('cut');
+    const paths = { state: join(dir, 'state'), images: join(dir, 'images'), runtime: join(dir, 'run') };
+    for (const path of Object.values(paths)) mkdirSync(path, { recursive: true });
+    const args = ['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime];
+    const start = async (failpoint = ''): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
+      const daemon = await spawnDaemon(args, failpoint ? { VIRTWIRE_FAILPOINTS: failpoint } : {});
+      daemons.add(daemon);
+      return { daemon, conn: await connect(`qemu+${daemon.wsAddress}/session`) };
+    };
+    /** Runs a keyed call on a daemon that dies at `failpoint`, then returns a fresh daemon's connection. */
+    const cutOff = async (failpoint: string, method: 'DomainSnapshotCreateXML' | 'DomainRevertToSnapshot' | 'DomainSnapshotDelete', params: object) => {
+      const dying = await start(failpoint);
+      const lost = await failure(dying.conn.call(method, params as never));
+      expect(`${lost.name}: ${lost.message}`).toMatch(/^ConnectionClosedError/);
+      await dying.daemon.exited;
+      daemons.delete(dying.daemon);
+      return start();
+    };
+
+    const setup = await start();
+    const disk = await box.image(join(paths.images, 'cut-vda.qcow2'), 8 * 1024 * 1024);
+    const dom = await setup.conn.domainDefineXML(domainXml('cut', [{ target: target(0), path: disk }]));
+    await setup.conn.close();
+    setup.daemon.child.kill('SIGKILL');
+    await setup.daemon.exited;
+    daemons.delete(setup.daemon);
+
+    // create, cut off once its metadata is written (committed): the retry gets the snapshot, made once
+    const create = { domain: dom.ref, xml: '<domainsnapshot><name>c1</name></domainsnapshot>', flags: 0, requestKey: 'cut-create' };
+    let next = await cutOff('qemu.snapshot-create.metadata-written', 'DomainSnapshotCreateXML', create);
+    expect(await next.conn.call('DomainSnapshotCreateXML', create)).toEqual({ name: 'c1', domain: dom.ref });
+    const cut = await next.conn.domainLookupByName('cut');
+    expect((await cut.listAllSnapshots()).map((s) => s.name)).toEqual(['c1']);
+    await next.conn.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: '<domainsnapshot><name>c2</name></domainsnapshot>', flags: 0 });
+    await next.conn.close();
+    next.daemon.child.kill('SIGKILL');
+    await next.daemon.exited;
+    daemons.delete(next.daemon);
+
+    // revert to c1, cut off once committed: the retry answers as the revert did, and no second revert ran
+    const revert = { snapshot: { domain: dom.ref, name: 'c1' }, flags: 0, requestKey: 'cut-revert' };
+    next = await cutOff('qemu.snapshot-revert.committed', 'DomainRevertToSnapshot', revert);
+    expect(await next.conn.call('DomainRevertToSnapshot', revert)).toBeNull();
+    expect((await (await next.conn.domainLookupByName('cut')).snapshotCurrent()).name).toBe('c1');
+    await next.conn.close();
+    next.daemon.child.kill('SIGKILL');
+    await next.daemon.exited;
+    daemons.delete(next.daemon);
+
+    // delete c2, cut off once committed: the retry answers as the delete did (not "snapshot not found")
+    const remove = { snapshot: { domain: dom.ref, name: 'c2' }, flags: 0, requestKey: 'cut-delete' };
+    next = await cutOff('qemu.snapshot-delete.committed', 'DomainSnapshotDelete', remove);
+    expect(await next.conn.call('DomainSnapshotDelete', remove)).toBeNull();
+    expect((await (await next.conn.domainLookupByName('cut')).listAllSnapshots()).map((s) => s.name)).toEqual(['c1']);
+    await next.conn.close();
+    next.daemon.child.kill('SIGKILL');
+    await next.daemon.exited;
+    daemons.delete(next.daemon);
+
+    // create, cut off before its commit point: undone, so the retry runs it, once
+    const early = { domain: dom.ref, xml: '<domainsnapshot><name>c3</name></domainsnapshot>', flags: 0, requestKey: 'cut-early' };
+    next = await cutOff('qemu.snapshot-create.journaled', 'DomainSnapshotCreateXML', early);
+    expect((await (await next.conn.domainLookupByName('cut')).listAllSnapshots()).map((s) => s.name)).toEqual(['c1']);
+    expect(await next.conn.call('DomainSnapshotCreateXML', early)).toEqual({ name: 'c3', domain: dom.ref });
+    expect(await next.conn.call('DomainSnapshotCreateXML', early)).toEqual({ name: 'c3', domain: dom.ref });
+    expect((await (await next.conn.domainLookupByName('cut')).listAllSnapshots()).map((s) => s.name).sort()).toEqual(['c1', 'c3']);
+    await next.conn.close();
+  }, 120_000);
 });

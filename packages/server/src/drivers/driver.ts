@@ -27,6 +27,23 @@ export interface CallContext {
   readonly limits: DriverLimits;
   /** The domain job this call runs as (state-changing calls naming a domain): its side of virDomainAbortJob. */
   readonly job?: JobControl;
+  /**
+   * The call's request key as the driver's durable outcome store knows it (keyed calls on a driver
+   * with `requestOutcomes` only): a change the call journals carries it, so that the recovery which
+   * completes the change after a crash records the call's answer for its retry.
+   */
+  readonly request?: DurableCallKey;
+}
+
+/** What a state-changing operation takes of its call: its job (virDomainAbortJob) and its durable request key. */
+export type OperationCall = Pick<CallContext, 'job' | 'request'>;
+
+/** A keyed call's id in a driver's durable outcome store, and the call it was made for (virtwire extension). */
+export interface DurableCallKey {
+  /** Principal and request key, stable across daemon restarts. */
+  readonly id: string;
+  /** The call (method and params without the key) that the key belongs to. */
+  readonly fingerprint: string;
 }
 
 /** Bounds checked inside drivers. */

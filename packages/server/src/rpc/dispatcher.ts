@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseConnectionUri } from '../drivers/connection-uri.js';
 import { DEFAULT_LIMITS } from '../daemon-options.js';
-import type { CallContext, DriverConnection, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
+import type { CallContext, DriverConnection, DurableCallKey, DriverLimits, HypervisorDriver } from '../drivers/driver.js';
 import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
 import { completedJobFields, domainJobStats, jobOperation, SNAPSHOT_JOB_OPERATIONS } from '../jobs/job-stats.js';
@@ -146,15 +146,11 @@ export class Dispatcher {
     const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
     const { requestKey: _key, ...call } = params as Record<string, unknown>;
     // a driver that keeps outcomes across restarts gets them under an id stable across restarts
+    const fingerprint = JSON.stringify([name, call]);
     const durable =
       driver.requestOutcomes && session.principal !== undefined ? { store: driver.requestOutcomes, id: `${session.principal}\u0000${requestKey}` } : undefined;
-    return this.requests.run(
-      scope,
-      requestKey,
-      JSON.stringify([name, call]),
-      () => this.runDriverCall(name, params, session, driver, handler, domain),
-      durable,
-    );
+    const request = durable && { id: durable.id, fingerprint };
+    return this.requests.run(scope, requestKey, fingerprint, () => this.runDriverCall(name, params, session, driver, handler, domain, request), durable);
   }
 
   /** A driver method's run: as the domain's job when it changes one, then its JOB_COMPLETED event. */
@@ -165,13 +161,15 @@ export class Dispatcher {
     driver: DriverConnection,
     handler: (params: unknown, call: CallContext) => unknown,
     domain: string | undefined,
+    request?: DurableCallKey,
   ): Promise<unknown> {
-    if (domain === undefined) return handler(params, this.callContext(session));
+    const call = { ...this.callContext(session), ...(request ? { request } : {}) };
+    if (domain === undefined) return handler(params, call);
     let completed: CompletedJob | undefined;
     const result = await this.jobs.run(
       this.jobKey(driver, domain),
       name,
-      (job) => handler(params, { ...this.callContext(session), job }),
+      (job) => handler(params, { ...call, job }),
       (job) => (completed = job),
     );
     if (driver.jobCompletedEvents && completed && SNAPSHOT_JOB_OPERATIONS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);

@@ -18,6 +18,18 @@ export interface IntentRecord<Payload = unknown> {
   phase: string;
   /** Driver-specific data to roll forward or back with. */
   payload: Payload;
+  /**
+   * The keyed call this change answers (virtwire's request keys), with its answer: when recovery
+   * completes the change after a crash, it records that answer for the call's retry.
+   */
+  readonly request?: JournaledCall;
+}
+
+/** A keyed call journaled with its change: its id and call in the durable outcome store, and its answer once the change is done. */
+export interface JournaledCall {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly answer: unknown;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -56,7 +56,11 @@ export class DurableRequestOutcomes {
   /** Records the outcome of `id` durably (a result or error too large to keep is left out). */
   record(id: string, fingerprint: string, result: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
     const outcome: StoredOutcome = result.ok ? result : { ok: false, error: errorFields(result.error) };
-    if (JSON.stringify(outcome).length > MAX_OUTCOME_CHARS) return;
+    const text = JSON.stringify(outcome);
+    if (text.length > MAX_OUTCOME_CHARS) return;
+    // recorded already (by the change that answered the call, before the call returned): nothing to write
+    const kept = this.entries.get(id);
+    if (kept && kept.fingerprint === fingerprint && JSON.stringify(kept.outcome) === text) return;
     this.entries.delete(id);
     this.entries.set(id, { id, fingerprint, outcome, settledAt: this.now() });
     this.expire();

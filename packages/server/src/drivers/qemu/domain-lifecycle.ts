@@ -16,18 +16,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';
 import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
-import { runIntent } from './intent-runner.js';
+import { journaledCall, runIntent } from './intent-runner.js';
 import { bootsUefi, defaultNvramPath } from './uefi-firmware.js';
 import { agentSocketPath, GuestAgentSession } from './guest-agent.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import type { OperationCall } from '../driver.js';
 import { changeStateFiles } from './snapshot-metadata.js';
 import type { FileChange, StateChange } from './state-change.js';
 
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Qemu, detail);
 
 /** `virDomainDefineXML`: adds a persistent domain or replaces an existing one's persistent definition. */
-export async function defineDomain(host: QemuHost, xml: string, flags = 0): Promise<QemuDomain> {
+export async function defineDomain(host: QemuHost, xml: string, flags = 0, call?: OperationCall): Promise<QemuDomain> {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
   confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu);
@@ -47,7 +48,7 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
   };
   if (sameName && !sameName.persistent && sameName.live) change.status = { persistent: true };
   const domain = sameName ?? new QemuDomain(definition, true);
-  await changeStateFiles(host, domain, change);
+  await changeStateFiles(host, domain, change, journaledCall(call, domain.ref()));
   if (!sameName) {
     host.add(domain);
     return domain;
@@ -58,7 +59,7 @@ export async function defineDomain(host: QemuHost, xml: string, flags = 0): Prom
 }
 
 /** `virDomainUndefineFlags`: refused while snapshot metadata exists unless SNAPSHOTS_METADATA; a running domain becomes transient. */
-export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: number): Promise<void> {
+export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: number, call?: OperationCall): Promise<void> {
   if (!domain.persistent) throw invalid('cannot undefine transient domain');
   const count = domain.snapshots.size;
   if (count > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) throw invalid(`cannot delete inactive domain with ${count} snapshots`);
@@ -72,7 +73,7 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
   const nvram = nvramToRemove(domain, layout.stateDir, flags);
   if (nvram !== undefined) change.definitions.push({ path: nvram, content: null });
   if (domain.live) change.status = { persistent: false };
-  await changeStateFiles(host, domain, change);
+  await changeStateFiles(host, domain, change, journaledCall(call, null));
   for (const snapshot of [...domain.snapshots.all()]) domain.snapshots.remove(snapshot);
   if (domain.active) domain.persistent = false;
   else host.remove(domain);
@@ -99,23 +100,28 @@ function nvramToRemove(domain: QemuDomain, stateDir: string, flags: number): str
  * START_PAUSED. Journaled: a start a crash interrupts is undone (its QEMU stopped) unless its
  * status file was written.
  */
-export async function startDomain(host: QemuHost, domain: QemuDomain, flags: number): Promise<void> {
+export async function startDomain(host: QemuHost, domain: QemuDomain, flags: number, call?: OperationCall): Promise<void> {
   if (domain.active) throw invalid('domain is already running');
   const paused = (flags & DomainCreateFlags.StartPaused) !== 0;
   const reason = paused ? Reason.PausedUser : Reason.RunningBooted;
   const resetNvram = (flags & DomainCreateFlags.StartResetNvram) !== 0;
-  await runIntent(host, domain, { kind: 'domain-start', paused, reason }, () => launchGuest(host, domain, { paused, reason, resetNvram }));
+  await runIntent(host, domain, { kind: 'domain-start', paused, reason }, () => launchGuest(host, domain, { paused, reason, resetNvram }), {
+    request: journaledCall(call, null),
+  });
 }
 
 /** `virDomainDestroyFlags`: stops QEMU (quit, then SIGKILL); completed by recovery once journaled. */
-export async function destroyDomain(host: QemuHost, domain: QemuDomain): Promise<void> {
+export async function destroyDomain(host: QemuHost, domain: QemuDomain, call?: OperationCall): Promise<void> {
   if (!domain.guest) throw invalid('domain is not running');
   const reason = Reason.ShutoffDestroyed;
-  await runIntent(host, domain, { kind: 'domain-stop', reason }, () => stopGuest(host, domain, reason), { phase: 'committed' });
+  await runIntent(host, domain, { kind: 'domain-stop', reason }, () => stopGuest(host, domain, reason), {
+    phase: 'committed',
+    request: journaledCall(call, null),
+  });
 }
 
 /** `virDomainSuspend`: QMP stop. */
-export async function suspendDomain(host: QemuHost, domain: QemuDomain): Promise<void> {
+export async function suspendDomain(host: QemuHost, domain: QemuDomain, call?: OperationCall): Promise<void> {
   if (!domain.guest) throw invalid('domain is not running');
   if (domain.state === DomainState.Paused) return;
   const reason = Reason.PausedUser;
@@ -127,12 +133,12 @@ export async function suspendDomain(host: QemuHost, domain: QemuDomain): Promise
       await domain.guest!.pause();
       guestPaused(host, domain, reason);
     },
-    { phase: 'committed' },
+    { phase: 'committed', request: journaledCall(call, null) },
   );
 }
 
 /** `virDomainResume`: QMP cont. */
-export async function resumeDomain(host: QemuHost, domain: QemuDomain): Promise<void> {
+export async function resumeDomain(host: QemuHost, domain: QemuDomain, call?: OperationCall): Promise<void> {
   if (!domain.guest) throw invalid('domain is not running');
   if (domain.state !== DomainState.Paused) throw invalid('domain is already running');
   const reason = Reason.RunningUnpaused;
@@ -144,7 +150,7 @@ export async function resumeDomain(host: QemuHost, domain: QemuDomain): Promise<
       await domain.guest!.resume();
       guestResumed(host, domain, reason);
     },
-    { phase: 'committed' },
+    { phase: 'committed', request: journaledCall(call, null) },
   );
 }
 

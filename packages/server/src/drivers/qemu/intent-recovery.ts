@@ -25,6 +25,8 @@ export async function recoverIntent(host: QemuHost, intent: Intent): Promise<Rec
   } finally {
     if (domain && host.findByUuid(domain.uuid) === domain) reloadDomain(host, domain);
   }
+  // the change happened: its keyed call, whose answer a crash may have cut off, gets it for its retry
+  if (outcome === 'rolled-forward') intent.answerCall();
   intent.finish();
   if (!domain) loadRecoveredDefinition(host, intent.record.domainUuid);
   return outcome;

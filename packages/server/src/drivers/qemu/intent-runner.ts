@@ -1,5 +1,7 @@
 // Runs one state change of a domain under a durable intent: record first, then the change; a failure goes to the intent's recovery at once.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import type { OperationCall } from '../driver.js';
+import type { JournaledCall } from '../../state/intent-journal.js';
 import { settleGuestExit } from './guest-lifecycle.js';
 import { recoverIntent, type RecoveryOutcome } from './intent-recovery.js';
 import { Intent, type IntentPhase, type QemuIntent } from './qemu-intent.js';
@@ -12,6 +14,13 @@ export interface RunIntentOptions<T> {
   phase?: IntentPhase;
   /** What the call returns when the change failed midway and recovery completed it (rolled forward). */
   forwardResult?: T;
+  /** The keyed call this change answers and its answer ({@link journaledCall}): recorded when the change completes, even by recovery after a crash. */
+  request?: JournaledCall | undefined;
+}
+
+/** The journaled form of a keyed call (`call.request`) whose change answers `answer` once done; nothing for a call without a durable key. */
+export function journaledCall(call: OperationCall | undefined, answer: unknown): JournaledCall | undefined {
+  return call?.request ? { id: call.request.id, fingerprint: call.request.fingerprint, answer } : undefined;
 }
 
 /** Attempts at recovering a failed change while its guest keeps dying under it (QEMU killed during the recovery). */
@@ -36,9 +45,10 @@ export async function runIntent<P extends QemuIntent, T>(
   domain.changing += 1;
   try {
     await retryLeftIntents(host, domain);
-    const intent = Intent.begin(host, domain, payload, options.phase);
+    const intent = Intent.begin(host, domain, payload, options.phase, options.request);
     try {
       const result = await body(intent);
+      intent.answerCall();
       intent.finish();
       return result;
     } catch (error) {

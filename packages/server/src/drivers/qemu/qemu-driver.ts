@@ -44,7 +44,6 @@ export class QemuDriver implements HypervisorDriver {
   readonly scheme = 'qemu';
   private readonly host: QemuHost;
   private version: Promise<number> | undefined;
-  private outcomes: DurableRequestOutcomes | undefined;
 
   constructor(environment: DriverEnvironment, options: QemuDriverOptions = {}) {
     const layout = new StateLayout(environment.stateDir, options.runtimeDir ?? defaultRuntimeDir(environment.stateDir));
@@ -64,12 +63,13 @@ export class QemuDriver implements HypervisorDriver {
   }
 
   async initialize(): Promise<void> {
-    await loadDomains(this.host);
-    await this.host.services.failpoints.whileSuspended(() => recoverIntents(this.host));
     const { root } = this.host.services.layout;
     mkdirSync(root, { recursive: true, mode: 0o700 });
     removeStaleTempFiles(root); // a request-key file write a crash interrupted
-    this.outcomes = new DurableRequestOutcomes(join(root, 'request-keys.json'), REQUEST_KEY_TTL_MS);
+    // read before recovery: a keyed call's change that recovery completes records the call's answer in it
+    this.host.requestOutcomes = new DurableRequestOutcomes(join(root, 'request-keys.json'), REQUEST_KEY_TTL_MS);
+    await loadDomains(this.host);
+    await this.host.services.failpoints.whileSuspended(() => recoverIntents(this.host));
   }
 
   async open(uri: ConnectionUri): Promise<DriverConnection> {
@@ -88,7 +88,7 @@ export class QemuDriver implements HypervisorDriver {
       methods,
       events: this.host.events,
       jobCompletedEvents: true,
-      ...(this.outcomes ? { requestOutcomes: this.outcomes } : {}),
+      ...(this.host.requestOutcomes ? { requestOutcomes: this.host.requestOutcomes } : {}),
       close: async () => undefined,
     };
   }

@@ -10,6 +10,7 @@ import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { DomainEventBus } from '../../events/domain-event-bus.js';
 import { DomainList } from '../shared/domain-list.js';
 import type { StreamTickets } from '../../streams/stream-tickets.js';
+import type { DurableRequestOutcomes } from '../../state/request-outcome-file.js';
 
 /** What operations need besides the domains. */
 export interface HostServices {
@@ -37,6 +38,8 @@ export class QemuHost extends DomainList<QemuDomain> {
   readonly leftIntents = new Set<string>();
   /** This host's domain events, heard by every connection to `qemu:///session`. */
   readonly events = new DomainEventBus();
+  /** The outcomes of keyed calls kept across restarts (read at initialization, before recovery records into it). */
+  requestOutcomes: DurableRequestOutcomes | undefined;
 
   constructor(readonly services: HostServices) {
     super({ errorDomain: ErrorDomain.Qemu });

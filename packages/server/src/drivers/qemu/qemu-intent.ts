@@ -1,6 +1,6 @@
 // The qemu driver's intents: what each durable record holds, its phases, and the handle every state change goes through.
 import { randomBytes } from 'node:crypto';
-import type { IntentJournal, IntentRecord } from '../../state/intent-journal.js';
+import type { IntentJournal, IntentRecord, JournaledCall } from '../../state/intent-journal.js';
 import type { ReservedFile } from './engine/index.js';
 import type { ImageLayer } from './disk-chain.js';
 import type { Failpoints } from './failpoints.js';
@@ -135,8 +135,8 @@ export class Intent<P extends QemuIntent = QemuIntent> {
   ) {}
 
   /** Writes the record (durably) before the change's first side effect. */
-  static begin<P extends QemuIntent>(host: QemuHost, domain: QemuDomain, payload: P, phase: IntentPhase = 'prepared'): Intent<P> {
-    const record: IntentRecord<P> = { id: newIntentId(), kind: payload.kind, domainUuid: domain.uuid, phase, payload };
+  static begin<P extends QemuIntent>(host: QemuHost, domain: QemuDomain, payload: P, phase: IntentPhase = 'prepared', request?: JournaledCall): Intent<P> {
+    const record: IntentRecord<P> = { id: newIntentId(), kind: payload.kind, domainUuid: domain.uuid, phase, payload, ...(request ? { request } : {}) };
     host.services.journal.write(record);
     const intent = new Intent(host, record);
     intent.reach('journaled');
@@ -213,6 +213,15 @@ export class Intent<P extends QemuIntent = QemuIntent> {
     await applyStateFiles(change, () => this.reach('metadata-written'));
     if (change.status && domain?.active) writeStatus(this.host, domain, change.status);
     this.reach('definitions-written');
+  }
+
+  /**
+   * Records the answer of the keyed call this change is for (if any) in the durable outcome store:
+   * done before the record is removed, so no crash falls between the change and its answer.
+   */
+  answerCall(): void {
+    const { request } = this.record;
+    if (request) this.host.requestOutcomes?.record(request.id, request.fingerprint, { ok: true, value: request.answer });
   }
 
   /** Removes the record: the change is over (done, or undone). */

@@ -70,43 +70,43 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
         return { state: d.state, maxMem: def.memoryKiB, memory: def.currentMemoryKiB, nrVirtCpu: def.vcpus, cpuTime: cpuTimeNs(d) };
       },
     },
-    DomainDefineXML: { flags: DomainDefineFlags.Validate, handle: async ({ xml, flags }) => (await defineDomain(host, xml, flags)).ref() },
+    DomainDefineXML: { flags: DomainDefineFlags.Validate, handle: async ({ xml, flags }, call) => (await defineDomain(host, xml, flags, call)).ref() },
     // Guests are hvm; virtwire's qemu driver has neither autostart nor managed save.
     DomainGetOSType: { flags: 0, handle: ({ domain }) => host.resolve(domain).effective.osType },
     DomainGetAutostart: { flags: 0, handle: ({ domain }) => (host.resolve(domain), false) },
     DomainHasManagedSaveImage: { flags: 0, handle: ({ domain }) => (host.resolve(domain), false) },
     DomainUndefine: {
       flags: DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.KeepNvram,
-      handle: async ({ domain, flags }) => {
-        await undefineDomain(host, host.resolve(domain), flags);
+      handle: async ({ domain, flags }, call) => {
+        await undefineDomain(host, host.resolve(domain), flags, call);
         return null;
       },
     },
     DomainCreate: {
       flags: DomainCreateFlags.StartPaused | DomainCreateFlags.StartResetNvram,
-      handle: async ({ domain, flags }) => {
-        await startDomain(host, host.resolve(domain), flags);
+      handle: async ({ domain, flags }, call) => {
+        await startDomain(host, host.resolve(domain), flags, call);
         return null;
       },
     },
     DomainDestroy: {
       flags: DomainDestroyFlags.Graceful,
-      handle: async ({ domain }) => {
-        await destroyDomain(host, host.resolve(domain));
+      handle: async ({ domain }, call) => {
+        await destroyDomain(host, host.resolve(domain), call);
         return null;
       },
     },
     DomainSuspend: {
       flags: 0,
-      handle: async ({ domain }) => {
-        await suspendDomain(host, host.resolve(domain));
+      handle: async ({ domain }, call) => {
+        await suspendDomain(host, host.resolve(domain), call);
         return null;
       },
     },
     DomainResume: {
       flags: 0,
-      handle: async ({ domain }) => {
-        await resumeDomain(host, host.resolve(domain));
+      handle: async ({ domain }, call) => {
+        await resumeDomain(host, host.resolve(domain), call);
         return null;
       },
     },
@@ -142,7 +142,7 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
       handle: async ({ domain, xml, flags }, call) => {
         const d = host.resolve(domain);
         checkAlignedDiskCount(d.effective.disks().length, call.limits.maxSnapshotDisks, ErrorDomain.Qemu);
-        const name = await createSnapshot(host, d, xml, flags, capabilities(), call.job);
+        const name = await createSnapshot(host, d, xml, flags, capabilities(), call);
         return { name, domain: d.ref() };
       },
     },
@@ -156,7 +156,7 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
       flags: DomainSnapshotRevertFlags.Running | DomainSnapshotRevertFlags.Paused | DomainSnapshotRevertFlags.Force | DomainSnapshotRevertFlags.ResetNvram,
       handle: async ({ snapshot, flags }, call) => {
         const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-        await revertToSnapshot(host, d, s, flags, call.job);
+        await revertToSnapshot(host, d, s, flags, call);
         return null;
       },
     },
@@ -164,7 +164,7 @@ export function qemuMethods(host: QemuHost, version: number): DriverMethods {
       flags: DomainSnapshotDeleteFlagSet.mask,
       handle: async ({ snapshot, flags }, call) => {
         const { domain: d, snapshot: s } = resolveSnapshot(snapshots, snapshot);
-        await deleteSnapshot(host, d, s, flags, call.job);
+        await deleteSnapshot(host, d, s, flags, call);
         return null;
       },
     },

@@ -18,7 +18,8 @@ import {
 } from './engine/index.js';
 import { GuestAgentSession } from './guest-agent.js';
 import { stopGuest } from './guest-lifecycle.js';
-import { runIntent } from './intent-runner.js';
+import { journaledCall, runIntent } from './intent-runner.js';
+import type { OperationCall } from '../driver.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
 import { operationError } from './vir-error-from-engine.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -48,8 +49,9 @@ export async function createSnapshot(
   xml: string,
   flags: number,
   capabilities: DriverCapabilities,
-  job?: JobControl,
+  call: OperationCall = {},
 ): Promise<string> {
+  const { job } = call;
   checkCreateFlags(domain, flags);
   const redefine = (flags & Create.Redefine) !== 0;
   const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
@@ -61,28 +63,37 @@ export async function createSnapshot(
   // virDomainAbortJob is honoured between the engine's steps, up to the commit point
   job?.abortable();
   job?.checkpoint();
-  await runIntent(host, domain, createIntent(host, domain, plan), async (intent) => {
-    const result = plan.quiesce
-      ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job))
-      : await runEngine(host, domain, plan, intent, timing, job);
-    if (!result.ok) {
-      const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
-      const error = operationError(
-        result,
-        action,
-        plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })),
-      );
-      if (result.rolledBack) intent.finish(); // the engine undid (and verified) everything: nothing to recover
-      if (VirError.is(result.error) && result.error.code === ErrorNumber.OperationAborted) {
-        throw VirError.report(ErrorNumber.OperationAborted, ErrorDomain.Qemu, result.error.str2 ?? 'snapshot job: canceled by client', { disks: error.disks });
+  const request = journaledCall(call, { name: plan.def.name, domain: domain.ref() });
+  await runIntent(
+    host,
+    domain,
+    createIntent(host, domain, plan),
+    async (intent) => {
+      const result = plan.quiesce
+        ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job))
+        : await runEngine(host, domain, plan, intent, timing, job);
+      if (!result.ok) {
+        const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
+        const error = operationError(
+          result,
+          action,
+          plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })),
+        );
+        if (result.rolledBack) intent.finish(); // the engine undid (and verified) everything: nothing to recover
+        if (VirError.is(result.error) && result.error.code === ErrorNumber.OperationAborted) {
+          throw VirError.report(ErrorNumber.OperationAborted, ErrorDomain.Qemu, result.error.str2 ?? 'snapshot job: canceled by client', {
+            disks: error.disks,
+          });
+        }
+        throw error;
       }
-      throw error;
-    }
-    job?.commit();
-    timing.mark('engine-done');
-    intent.reach('disks-switched');
-    await commitCreate(host, domain, plan, intent);
-  });
+      job?.commit();
+      timing.mark('engine-done');
+      intent.reach('disks-switched');
+      await commitCreate(host, domain, plan, intent);
+    },
+    { request },
+  );
 
   host.services.log.debug(
     {

@@ -5,12 +5,12 @@ import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageLayer } from './disk-chain.js';
 import { completeForward } from './forward-intent.js';
 import { abandonedOverlaySteps, imageReferences } from './image-references.js';
-import type { JobControl } from '../../jobs/job-control.js';
-import { runIntent } from './intent-runner.js';
+import { journaledCall, runIntent } from './intent-runner.js';
 import { reachCommitPoint } from './job-commit-point.js';
 import type { DiskStep, ForwardIntent } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import type { OperationCall } from '../driver.js';
 import { snapshotImage } from './snapshot-images.js';
 import { internalTag } from './snapshot-names.js';
 import { persistMetadata } from './snapshot-metadata.js';
@@ -34,7 +34,8 @@ function snapshotsToDelete(domain: QemuDomain, node: SnapshotNode, flags: number
  * are overlays only the deleted snapshots still referred to (layers a revert abandoned). The
  * change is committed (journaled) before the first disk changes and completed by recovery after a crash.
  */
-export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number, job?: JobControl): Promise<void> {
+export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number, call: OperationCall = {}): Promise<void> {
+  const { job } = call;
   const doomed = snapshotsToDelete(domain, node, flags);
   const doomedNames = new Set(doomed.map((s) => s.def.name));
   const newCurrent = currentAfter(domain, node, doomedNames, flags);
@@ -42,7 +43,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
 
   if (flags & Delete.MetadataOnly) {
     applyTreeChange(domain, doomed, newCurrent);
-    await persistMetadata(host, domain, survivors.map((s) => domain.snapshots.get(s)!).filter(Boolean), [...doomedNames]);
+    await persistMetadata(host, domain, survivors.map((s) => domain.snapshots.get(s)!).filter(Boolean), [...doomedNames], journaledCall(call, null));
     return;
   }
 
@@ -82,18 +83,24 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
   // virDomainAbortJob is honoured until the delete commits (before the first disk changes)
   job?.abortable();
   job?.checkpoint();
-  await runIntent(host, domain, payload, async (intent) => {
-    await reachCommitPoint(host, intent.operation, job);
-    intent.advance('committed');
-    await completeForward(host, domain, intent, {
-      ...(job ? { job } : {}),
-      onStateApplied: () => {
-        if (plan.definition && domain.persistent) domain.persistentDefinition = plan.definition;
-        if (plan.live) domain.live = plan.live;
-        applyTreeChange(domain, doomed, newCurrent);
-      },
-    });
-  });
+  await runIntent(
+    host,
+    domain,
+    payload,
+    async (intent) => {
+      await reachCommitPoint(host, intent.operation, job);
+      intent.advance('committed');
+      await completeForward(host, domain, intent, {
+        ...(job ? { job } : {}),
+        onStateApplied: () => {
+          if (plan.definition && domain.persistent) domain.persistentDefinition = plan.definition;
+          if (plan.live) domain.live = plan.live;
+          applyTreeChange(domain, doomed, newCurrent);
+        },
+      });
+    },
+    { request: journaledCall(call, null) },
+  );
 }
 
 /** libvirt: a deleted current snapshot hands "current" to its parent (to the snapshot itself with CHILDREN_ONLY). */

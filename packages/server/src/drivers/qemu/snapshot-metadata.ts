@@ -4,6 +4,7 @@ import { completeForward } from './forward-intent.js';
 import { runIntent } from './intent-runner.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import type { JournaledCall } from '../../state/intent-journal.js';
 import { formatSnapshotFile, type StoredSnapshot } from './state-layout.js';
 import type { FileChange, StateChange } from './state-change.js';
 
@@ -16,20 +17,26 @@ export function snapshotFileChange(host: QemuHost, domain: QemuDomain, node: Sna
  * Writes metadata-only changes (REDEFINE, METADATA_ONLY deletes): the files of `touched` rewritten,
  * those of `removed` deleted, as one journaled change so a crash never leaves half of them.
  */
-export async function persistMetadata(host: QemuHost, domain: QemuDomain, touched: readonly SnapshotNode[], removed: readonly string[]): Promise<void> {
+export async function persistMetadata(
+  host: QemuHost,
+  domain: QemuDomain,
+  touched: readonly SnapshotNode[],
+  removed: readonly string[],
+  request?: JournaledCall,
+): Promise<void> {
   const { layout } = host.services;
   const metadata: FileChange[] = [
     ...removed.map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
     ...touched.map((node) => snapshotFileChange(host, domain, node)),
   ];
-  await changeStateFiles(host, domain, { metadata, definitions: [] });
+  await changeStateFiles(host, domain, { metadata, definitions: [] }, request);
 }
 
 /**
  * Writes a change of state files only (no disk, no QEMU: define, undefine, metadata) under an
  * intent committed from the start, so a crash between the file writes is completed at start-up.
  */
-export async function changeStateFiles(host: QemuHost, domain: QemuDomain, change: StateChange): Promise<void> {
+export async function changeStateFiles(host: QemuHost, domain: QemuDomain, change: StateChange, request?: JournaledCall): Promise<void> {
   const payload = {
     kind: 'state-files' as const,
     snapshotName: '',
@@ -41,7 +48,10 @@ export async function changeStateFiles(host: QemuHost, domain: QemuDomain, chang
     endState: 'unchanged' as const,
     change,
   };
-  await runIntent(host, domain, payload, (intent) => completeForward(host, domain, intent, { onStateApplied: () => undefined }), { phase: 'committed' });
+  await runIntent(host, domain, payload, (intent) => completeForward(host, domain, intent, { onStateApplied: () => undefined }), {
+    phase: 'committed',
+    request,
+  });
 }
 
 /** Rebuilds a domain's snapshot tree from stored snapshots: parents before children, the one marked active current. */

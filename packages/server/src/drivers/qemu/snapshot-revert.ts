@@ -7,13 +7,13 @@ import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { declaredChain, diskElement, setDiskChain, type ImageChain } from './disk-chain.js';
 import { completeForward } from './forward-intent.js';
 import { abandonedOverlaySteps, imageReferences } from './image-references.js';
-import type { JobControl } from '../../jobs/job-control.js';
 import { reservePlannedFiles } from './intent-files.js';
 import { reachCommitPoint } from './job-commit-point.js';
-import { runIntent } from './intent-runner.js';
+import { journaledCall, runIntent } from './intent-runner.js';
 import type { DiskStep, ForwardIntent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import type { OperationCall } from '../driver.js';
 import { internalTag } from './snapshot-names.js';
 import { snapshotDomain, snapshotImage } from './snapshot-images.js';
 import { formatSnapshotFile } from './state-layout.js';
@@ -41,7 +41,8 @@ interface RevertPlan {
  * overlays are reserved (and their identities journaled) before the revert commits, so every
  * later step, replayed after a crash, works on files known to be its own.
  */
-export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number, job?: JobControl): Promise<void> {
+export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node: SnapshotNode, flags: number, call: OperationCall = {}): Promise<void> {
+  const { job } = call;
   const def = node.def;
   const recorded = snapshotDomain(def);
   if (!recorded) throw qemuError(ErrorNumber.SnapshotRevertRisky, `snapshot '${def.name}' lacks domain '${domain.name}' rollback info`);
@@ -72,19 +73,25 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
   // virDomainAbortJob is honoured until the revert commits (its overlays reserved, nothing else changed)
   job?.abortable();
   job?.checkpoint();
-  await runIntent(host, domain, payload, async (intent) => {
-    await reservePlannedFiles(intent, intent.payload.files);
-    await reachCommitPoint(host, intent.operation, job);
-    intent.advance('committed');
-    await completeForward(host, domain, intent, {
-      ...(job ? { job } : {}),
-      onStateApplied: () => {
-        domain.persistentDefinition = plan.definition;
-        domain.snapshots.current = node;
-      },
-      startReason: Reason.RunningFromSnapshot,
-    });
-  });
+  await runIntent(
+    host,
+    domain,
+    payload,
+    async (intent) => {
+      await reservePlannedFiles(intent, intent.payload.files);
+      await reachCommitPoint(host, intent.operation, job);
+      intent.advance('committed');
+      await completeForward(host, domain, intent, {
+        ...(job ? { job } : {}),
+        onStateApplied: () => {
+          domain.persistentDefinition = plan.definition;
+          domain.snapshots.current = node;
+        },
+        startReason: Reason.RunningFromSnapshot,
+      });
+    },
+    { request: journaledCall(call, null) },
+  );
 }
 
 /** Internal snapshots live inside the disks' images: those must still be the images the disks use. */
