@@ -190,10 +190,19 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
       await named.destroy();
       await named.undefine(DomainUndefineFlags.KeepNvram);
       expect(existsSync(own)).toBe(true);
+      // any other firmware outside the roots is refused; OVMF's own code, which firmware='efi' picks (and every live XML names), is not
+      const secureBoot = OVMF_CODE.replace('.fd', '.secboot.fd');
       const outside = await failure(
-        qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`)),
+        qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${secureBoot}</loader>`)),
       );
-      expect(outside.code).toBe(ErrorNumber.AccessDenied);
+      expect([outside.code, outside.message]).toEqual([
+        ErrorNumber.AccessDenied,
+        `access denied: path '${secureBoot}' is outside the storage roots of this daemon`,
+      ]);
+      const chosen = await qemu.conn.domainDefineXML(
+        domainXml('efi-ovmf', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`),
+      );
+      await chosen.undefine();
     },
   );
 });

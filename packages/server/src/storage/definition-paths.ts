@@ -69,19 +69,25 @@ export function definitionPaths(definition: DomainDefinition): NamedPath[] {
   return paths;
 }
 
-/** Checks every path a definition names against the policy (by name: nothing is opened at define time). */
-export function confineDefinition(definition: DomainDefinition, policy: ConfinementPolicy, errorDomain: number): void {
-  for (const { path, kind } of definitionPaths(definition)) policy.named(path, kind, errorDomain);
+/**
+ * A path the driver provides itself (its firmware, its own files): a definition naming exactly it
+ * is not confined, since the driver would pick that file anyway.
+ */
+export type DriverOwnedPath = (named: NamedPath, definition: DomainDefinition) => boolean;
+
+/** Checks every path a definition names against the policy (by name: nothing is opened at define time), except the driver's own. */
+export function confineDefinition(definition: DomainDefinition, policy: ConfinementPolicy, errorDomain: number, driverOwned?: DriverOwnedPath): void {
+  for (const named of definitionPaths(definition)) if (!driverOwned?.(named, definition)) policy.named(named.path, named.kind, errorDomain);
 }
 
 /**
  * Checks every host path a snapshot definition names (REDEFINE installs them as they are, and a
  * later revert or delete opens them): its disks' images, its memory file, and its `<domain>`'s.
  */
-export function confineSnapshotDefinition(def: SnapshotDef, policy: ConfinementPolicy, errorDomain: number): void {
+export function confineSnapshotDefinition(def: SnapshotDef, policy: ConfinementPolicy, errorDomain: number, driverOwned?: DriverOwnedPath): void {
   for (const disk of [...def.disks, ...(def.revertDisks ?? [])]) if (disk.source !== undefined) policy.named(disk.source, 'overlay', errorDomain);
   if (def.memory?.file !== undefined) policy.named(def.memory.file, 'memory', errorDomain);
   for (const tree of [def.domain, def.inactiveDomain]) {
-    if (tree?.attributes.has('type')) confineDefinition(DomainDefinition.fromTree(tree), policy, errorDomain);
+    if (tree?.attributes.has('type')) confineDefinition(DomainDefinition.fromTree(tree), policy, errorDomain, driverOwned);
   }
 }

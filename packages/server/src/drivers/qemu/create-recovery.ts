@@ -105,6 +105,7 @@ async function rollBackCreate(host: QemuHost, payload: CreateIntent, qmp: QmpCli
       for (const image of images) if (await hasTag(host, image, tag)) left.push(image);
       if (left.length > 0) throw new Error(`snapshot tag '${tag}' is still on ${left.join(', ')}`);
     }
+    await rollBackFiles(payload.files); // the NVRAM copy, if the create made one
     return;
   }
   if (qmp) {

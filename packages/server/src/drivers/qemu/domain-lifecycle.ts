@@ -17,10 +17,11 @@ import { confineDefinition } from '../../storage/definition-paths.js';
 import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { journaledCall, runIntent } from './intent-runner.js';
-import { bootsUefi, defaultNvramPath } from './uefi-firmware.js';
+import { bootsUefi, defaultNvramPath, driverFirmware } from './uefi-firmware.js';
 import { agentSocketPath, GuestAgentSession } from './guest-agent.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { nvramCopyRemovals } from './snapshot-nvram.js';
 import type { OperationCall } from '../driver.js';
 import { changeStateFiles } from './snapshot-metadata.js';
 import type { FileChange, StateChange } from './state-change.js';
@@ -31,7 +32,7 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
 export async function defineDomain(host: QemuHost, xml: string, flags = 0, call?: OperationCall): Promise<QemuDomain> {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
-  confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu);
+  confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
   checkDomainConfig(definition, host.services);
   assignMacAddresses(definition);
   const sameName = host.findByName(definition.name);
@@ -64,11 +65,11 @@ export async function undefineDomain(host: QemuHost, domain: QemuDomain, flags: 
   const count = domain.snapshots.size;
   if (count > 0 && !(flags & DomainUndefineFlags.SnapshotsMetadata)) throw invalid(`cannot delete inactive domain with ${count} snapshots`);
   const { layout } = host.services;
-  const metadata: FileChange[] = [...domain.snapshots.all()].map((s) => ({
-    path: layout.snapshotFile(domain.name, s.def.name),
-    content: null,
-    pruneDirectory: true,
-  }));
+  const names = [...domain.snapshots.all()].map((s) => s.def.name);
+  const metadata: FileChange[] = [
+    ...names.map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
+    ...nvramCopyRemovals(layout, domain.name, names),
+  ];
   const change: StateChange = { metadata, definitions: [{ path: layout.domainFile(domain.name), content: null }] };
   const nvram = nvramToRemove(domain, layout.stateDir, flags);
   if (nvram !== undefined) change.definitions.push({ path: nvram, content: null });

@@ -25,6 +25,7 @@ import { operationError } from './vir-error-from-engine.js';
 import { SNAPSHOT_JOBS, waitForQemuJobs } from './guest-monitor.js';
 import { deleteNodesOfImages, nodesOfImage } from './image-nodes.js';
 import { reservedAt } from './intent-files.js';
+import { restoreNvram } from './snapshot-nvram.js';
 import type { Failpoints } from './failpoints.js';
 import type { DiskStep, IntentFiles } from './qemu-intent.js';
 import type { JobProgressHook, QemuImgSettings } from './engine/index.js';
@@ -122,6 +123,10 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
     case 'unlink':
       await unlinkImage(context, step.path);
       context.failpoints.reach(`${context.operation}.removed.${step.target}`);
+      return;
+    case 'restore-nvram':
+      restoreNvram(step.from, step.to);
+      context.failpoints.reach(`${context.operation}.nvram-restored`);
       return;
   }
 }

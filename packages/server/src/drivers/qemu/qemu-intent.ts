@@ -64,7 +64,9 @@ export type DiskStep =
   /** Write a fresh overlay on `base` into the file the intent reserved at `overlay` (revert to an external snapshot). */
   | { type: 'create-overlay'; target: string; overlay: string; base: ImageLayer }
   /** Remove an image nothing references any more. */
-  | { type: 'unlink'; target: string; path: string };
+  | { type: 'unlink'; target: string; path: string }
+  /** Put a snapshot's NVRAM copy back into the domain's variable store (the guest is stopped). */
+  | { type: 'restore-nvram'; from: string; to: string };
 
 /**
  * A delete, revert or state-file change: committed before its first disk change (a revert first

@@ -19,6 +19,9 @@ import {
 import { GuestAgentSession } from './guest-agent.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { journaledCall, runIntent } from './intent-runner.js';
+import { rollBackFiles } from './intent-files.js';
+import { nvramToSave, saveNvramCopy, type NvramCopy } from './snapshot-nvram.js';
+import { driverFirmware } from './uefi-firmware.js';
 import type { OperationCall } from '../driver.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
 import { operationError } from './vir-error-from-engine.js';
@@ -64,11 +67,13 @@ export async function createSnapshot(
   job?.abortable();
   job?.checkpoint();
   const request = journaledCall(call, { name: plan.def.name, domain: domain.ref() });
+  const nvram = nvramToSave(host, domain, plan.def.name, plan.keepMetadata);
   await runIntent(
     host,
     domain,
-    createIntent(host, domain, plan),
+    createIntent(host, domain, plan, nvram),
     async (intent) => {
+      if (nvram) await saveNvramCopy(intent, nvram);
       const result = plan.quiesce
         ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job))
         : await runEngine(host, domain, plan, intent, timing, job);
@@ -79,7 +84,11 @@ export async function createSnapshot(
           action,
           plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay, source: d.chain[0]?.path })),
         );
-        if (result.rolledBack) intent.finish(); // the engine undid (and verified) everything: nothing to recover
+        if (result.rolledBack) {
+          // the engine undid (and verified) its disks; what else the create wrote goes too: nothing to recover
+          await rollBackFiles(intent.payload.files);
+          intent.finish();
+        }
         if (VirError.is(result.error) && result.error.code === ErrorNumber.OperationAborted) {
           throw VirError.report(ErrorNumber.OperationAborted, ErrorDomain.Qemu, result.error.str2 ?? 'snapshot job: canceled by client', {
             disks: error.disks,
@@ -114,13 +123,13 @@ function plannedFiles(plan: SnapshotPlan): string[] {
 }
 
 /** The intent of a create: what recovery needs to find out whether it happened, and the state to write if it did. */
-function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): CreateIntent {
+function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nvram: NvramCopy | undefined): CreateIntent {
   const intent: CreateIntent = {
     kind: 'snapshot-create',
     createKind: plan.kind,
     snapshotName: plan.def.name,
     disks: plan.disks.map((d) => ({ target: d.target, image: d.chain[0]!, ...(d.overlay === undefined ? {} : { overlay: d.overlay }) })),
-    files: { planned: plannedFiles(plan), reserved: [] },
+    files: { planned: [...plannedFiles(plan), ...(nvram ? [nvram.to] : [])], reserved: [] },
     halt: plan.halt,
     change: createChange(host, domain, plan),
   };
@@ -279,7 +288,7 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
 /** REDEFINE: metadata only, persisted under an intent; on a failed write the tree is reloaded from disk. */
 async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
   checkSnapshotName(parsed.name ?? '');
-  confineSnapshotDefinition(parsed, host.services.confinement, ErrorDomain.Qemu);
+  confineSnapshotDefinition(parsed, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
   const previous = domain.snapshots.current;
   const { def, node } = redefineSnapshot(domain, parsed, flags);
   try {

@@ -10,6 +10,7 @@ import { reachCommitPoint } from './job-commit-point.js';
 import type { DiskStep, ForwardIntent } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { nvramCopyRemovals } from './snapshot-nvram.js';
 import type { OperationCall } from '../driver.js';
 import { snapshotImage } from './snapshot-images.js';
 import { internalTag } from './snapshot-names.js';
@@ -57,6 +58,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
   const { layout } = host.services;
   const metadata: FileChange[] = [
     ...[...doomedNames].map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
+    ...nvramCopyRemovals(layout, domain.name, doomedNames),
     ...survivorFiles(host, domain, doomedNames, newCurrent),
   ];
   const definitions: FileChange[] = [];

@@ -4,6 +4,7 @@ import { completeForward } from './forward-intent.js';
 import { runIntent } from './intent-runner.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
+import { nvramCopyRemovals } from './snapshot-nvram.js';
 import type { JournaledCall } from '../../state/intent-journal.js';
 import { formatSnapshotFile, type StoredSnapshot } from './state-layout.js';
 import type { FileChange, StateChange } from './state-change.js';
@@ -27,6 +28,7 @@ export async function persistMetadata(
   const { layout } = host.services;
   const metadata: FileChange[] = [
     ...removed.map((name) => ({ path: layout.snapshotFile(domain.name, name), content: null, pruneDirectory: true })),
+    ...nvramCopyRemovals(layout, domain.name, removed),
     ...touched.map((node) => snapshotFileChange(host, domain, node)),
   ];
   await changeStateFiles(host, domain, { metadata, definitions: [] }, request);

@@ -15,6 +15,7 @@ import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import type { OperationCall } from '../driver.js';
 import { internalTag } from './snapshot-names.js';
+import { nvramRestoreStep } from './snapshot-nvram.js';
 import { snapshotDomain, snapshotImage } from './snapshot-images.js';
 import { formatSnapshotFile } from './state-layout.js';
 import type { FileChange } from './state-change.js';
@@ -51,6 +52,8 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
   if (flags & Revert.Running) endState = 'running';
   if (flags & Revert.Paused) endState = 'paused';
   const plan = isExternalSnapshot(def) ? planExternalRevert(host, domain, node, recorded) : planInternalRevert(domain, node, recorded, checkpoint);
+  const nvram = nvramRestoreStep(host, domain, def.name, plan.definition, { flags, guestStopped: plan.stopFirst || !domain.active });
+  if (nvram) plan.steps.push(nvram);
 
   const { layout } = host.services;
   const previous = domain.snapshots.current;

@@ -4,7 +4,8 @@ import { childElement, element, textOf, type DomainDefinition, type XmlElement }
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
+import type { ConfinementPolicy, PathKind } from '../../storage/confinement-policy.js';
+import type { DriverOwnedPath } from '../../storage/definition-paths.js';
 import { unsupported } from './xml-shape.js';
 
 /** Debian's `ovmf` package: 4 MiB OVMF code and its variable-store template. */
@@ -41,11 +42,35 @@ export function defaultNvramPath(stateDir: string, name: string): string {
   return join(stateDir, 'qemu', 'nvram', `${name}_VARS.fd`);
 }
 
+/** The NVRAM file a definition's guest uses: the one `<nvram>` names, else its default; nothing when it does not boot UEFI. */
+export function nvramPathOf(definition: DomainDefinition, stateDir: string): string | undefined {
+  if (!bootsUefi(definition)) return undefined;
+  const os = childElement(definition.tree, 'os')!;
+  const nvramEl = childElement(os, 'nvram');
+  const named = nvramEl ? textOf(nvramEl).trim() : '';
+  return named !== '' ? named : defaultNvramPath(stateDir, definition.name);
+}
+
+/**
+ * The firmware files the driver picks itself: Debian's OVMF code and variable template, and the
+ * domain's default NVRAM in the state directory. A definition naming exactly one of them (as every
+ * live definition the driver wrote does, and so the `<domain>` of a running guest's snapshot, or a
+ * dumped live XML defined again) names what the driver would choose: it is not confined to the
+ * storage roots. Any other firmware path is.
+ */
+export function driverFirmware(stateDir: string): DriverOwnedPath {
+  return ({ path, kind }, definition) =>
+    (kind === 'loader' && path === OVMF.code) ||
+    (kind === 'nvram-template' && path === OVMF.vars) ||
+    (kind === 'nvram' && path === defaultNvramPath(stateDir, definition.name));
+}
+
 /**
  * Resolves a UEFI guest's firmware before launch and records it in the live definition: the
  * loader (named: confined; chosen: Debian's OVMF), the NVRAM (named: confined; chosen: in the
  * state directory), created 0600 from its template (named: confined; chosen: OVMF's) when missing,
- * or anew with `reset` (VIR_DOMAIN_START_RESET_NVRAM).
+ * or anew with `reset` (VIR_DOMAIN_START_RESET_NVRAM). What the driver would choose is never
+ * confined, named or not ({@link driverFirmware}).
  */
 export async function prepareFirmware(
   live: DomainDefinition,
@@ -54,24 +79,21 @@ export async function prepareFirmware(
   reset = false,
 ): Promise<FirmwareFiles | undefined> {
   if (!bootsUefi(live)) return undefined;
+  const ours = driverFirmware(stateDir);
+  const confined = (path: string, kind: PathKind) => (ours({ path, kind }, live) ? path : confinement.existing(path, kind, ErrorDomain.Qemu).path);
   const os = childElement(live.tree, 'os')!;
   const loaderEl = childElement(os, 'loader');
   const namedLoader = loaderEl ? textOf(loaderEl).trim() : '';
-  let loader: string = OVMF.code;
-  if (namedLoader !== '') loader = confinement.existing(namedLoader, 'loader', ErrorDomain.Qemu).path;
-  else if (!existsSync(OVMF.code)) throw unsupported(`UEFI needs Debian's ovmf package (${OVMF.code} is missing)`);
+  const loader = namedLoader !== '' ? confined(namedLoader, 'loader') : OVMF.code;
+  if (loader === OVMF.code && !existsSync(OVMF.code)) throw unsupported(`UEFI needs Debian's ovmf package (${OVMF.code} is missing)`);
   const nvramEl = childElement(os, 'nvram');
-  const namedNvram = nvramEl ? textOf(nvramEl).trim() : '';
   const namedTemplate = nvramEl?.attributes.get('template');
-  const nvram = namedNvram !== '' ? namedNvram : defaultNvramPath(stateDir, live.name);
+  const nvram = nvramPathOf(live, stateDir)!;
+  const ownNvram = ours({ path: nvram, kind: 'nvram' }, live);
   if (!existsSync(nvram) || reset) {
-    const template = namedTemplate
-      ? confinement.existing(namedTemplate, 'nvram-template', ErrorDomain.Qemu).path
-      : loader === OVMF.code
-        ? OVMF.vars
-        : undefined;
+    const template = namedTemplate ? confined(namedTemplate, 'nvram-template') : loader === OVMF.code ? OVMF.vars : undefined;
     if (template === undefined) throw unsupported(`NVRAM '${nvram}' ${reset ? 'cannot be reset' : 'does not exist'}: <nvram> names no template`);
-    if (namedNvram !== '') confinement.creatable(nvram, 'nvram', ErrorDomain.Qemu);
+    if (!ownNvram) confinement.creatable(nvram, 'nvram', ErrorDomain.Qemu);
     await fs.mkdir(dirname(nvram), { recursive: true, mode: 0o700 });
     // a fresh copy appears whole or not at all (START_RESET_NVRAM replaces the old one in one rename)
     const temp = `${nvram}.${randomBytes(6).toString('hex')}.tmp`;
@@ -82,7 +104,7 @@ export async function prepareFirmware(
     } finally {
       await fs.rm(temp, { force: true });
     }
-  } else if (namedNvram !== '') {
+  } else if (!ownNvram) {
     confinement.existing(nvram, 'nvram', ErrorDomain.Qemu);
   }
   setOsChild(os, 'loader', element('loader', { readonly: 'yes', type: 'pflash' }, [loader]));
