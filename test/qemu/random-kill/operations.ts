@@ -45,7 +45,13 @@ export interface Operation {
   removes?: string;
   /** A create: the snapshot it adds, and how it was made. */
   creates?: readonly [string, SnapshotModel];
-  run(conn: Connection, ref: DomainRef): Promise<unknown>;
+  /**
+   * Makes the call(s). An operation of one state-changing call takes `requestKey` into it (virtwire's
+   * request keys): the harness retries a call a daemon kill cut off with the same key.
+   */
+  run(conn: Connection, ref: DomainRef, requestKey?: string): Promise<unknown>;
+  /** One call, whose retry with the same request key must answer as the first would have. */
+  keyed?: true;
   /** The model after success. */
   after(before: DomainModel): DomainModel;
   /**
@@ -62,6 +68,7 @@ export interface DomainFiles {
 }
 
 const clone = (m: DomainModel): DomainModel => ({ ...m, snapshots: new Map(m.snapshots) });
+const keyOf = (requestKey: string | undefined) => (requestKey === undefined ? {} : { requestKey });
 
 function diskList(files: DomainFiles, domain: string, name: string, mode: 'internal' | 'external'): string {
   return files.targets
@@ -87,7 +94,8 @@ function createOperation(m: DomainModel, files: DomainFiles, name: string, kind:
     detail: `${name}${halt ? ' HALT' : ''}`,
     changesProcess: halt,
     creates: [name, { kind, revertsTo }],
-    run: (conn, ref) => conn.call('DomainSnapshotCreateXML', { domain: ref, xml, flags }),
+    keyed: true,
+    run: (conn, ref, requestKey) => conn.call('DomainSnapshotCreateXML', { domain: ref, xml, flags, ...keyOf(requestKey) }),
     after: (before) => {
       const next = clone(before);
       next.snapshots.set(name, { kind, revertsTo });
@@ -114,7 +122,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: paused ? 'paused' : 'running',
         changesProcess: true,
-        run: (conn, ref) => conn.call('DomainCreate', { domain: ref, flags: paused ? DomainCreateFlags.StartPaused : 0 }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainCreate', { domain: ref, flags: paused ? DomainCreateFlags.StartPaused : 0, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), state: paused ? 'paused' : 'running' }),
       };
     });
@@ -144,7 +153,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
       domain: m.name,
       detail: '',
       changesProcess: true,
-      run: (conn, ref) => conn.call('DomainDestroy', { domain: ref, flags: 0 }),
+      keyed: true,
+      run: (conn, ref, requestKey) => conn.call('DomainDestroy', { domain: ref, flags: 0, ...keyOf(requestKey) }),
       after: (b) => ({ ...clone(b), state: 'shutoff' }),
     }));
     if (m.state === 'running') {
@@ -153,7 +163,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: '',
         changesProcess: false,
-        run: (conn, ref) => conn.call('DomainSuspend', { domain: ref }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainSuspend', { domain: ref, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), state: 'paused' }),
       }));
       add(0.5, () => ({
@@ -170,7 +181,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: '',
         changesProcess: false,
-        run: (conn, ref) => conn.call('DomainResume', { domain: ref }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainResume', { domain: ref, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), state: 'running' }),
       }));
     }
@@ -223,7 +235,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: `${target} (${snapshot.kind}) -> ${end}`,
         changesProcess: true,
-        run: (conn, ref) => conn.call('DomainRevertToSnapshot', { snapshot: { name: target, domain: ref }, flags }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainRevertToSnapshot', { snapshot: { name: target, domain: ref }, flags, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), current: target, state: end }),
       };
     });
@@ -236,7 +249,9 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         detail: `${target}${children ? ' CHILDREN' : ''}`,
         changesProcess: false,
         removes: target,
-        run: (conn, ref) => conn.call('DomainSnapshotDelete', { snapshot: { name: target, domain: ref }, flags: children ? Delete.Children : 0 }),
+        keyed: true,
+        run: (conn, ref, requestKey) =>
+          conn.call('DomainSnapshotDelete', { snapshot: { name: target, domain: ref }, flags: children ? Delete.Children : 0, ...keyOf(requestKey) }),
         after: (b) => {
           const next = clone(b);
           next.snapshots.delete(target);
