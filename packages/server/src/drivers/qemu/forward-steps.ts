@@ -186,6 +186,7 @@ async function commitOffline(context: StepContext, step: Extract<DiskStep, { typ
       format: 'qcow2',
       qemuImg: context.qemuImg,
       failpoint: context.failpoints.engineHook(context.operation, step.target),
+      ...progressOf(context),
     });
     check(result, 'unable to merge overlay', step.target, step.overlay);
   }
