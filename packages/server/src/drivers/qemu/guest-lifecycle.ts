@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
 import { checkDomainConfig, confineLaunchPaths, guestSpec, resolveDisks } from './domain-config.js';
-import { qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { loadMemoryStream, qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
 import { kvmUsable } from './host-acceleration.js';
 import { prepareFirmware } from './uefi-firmware.js';
 import { clearPtyPaths, recordPtyPaths } from './guest-console.js';
@@ -56,6 +56,8 @@ export interface LaunchOptions {
   reason: number;
   /** VIR_DOMAIN_START_RESET_NVRAM: a UEFI guest's NVRAM starts again from its template. */
   resetNvram?: boolean;
+  /** A memory file (a saved migration stream) the guest starts from: `-incoming defer`, then `migrate-incoming` before the start state. */
+  incoming?: string;
 }
 
 /**
@@ -83,15 +85,23 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   const firmware = await prepareFirmware(live, layout.stateDir, confinement, options.resetNvram === true);
   const { prelaunch, ...spec } = guestSpec(live, disks, { accel: live.type === 'kvm' ? 'kvm' : 'tcg', runDir, ...(firmware ? { firmware } : {}) });
   if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
+  const incoming = options.incoming;
+  if (incoming !== undefined) spec.extraArgs = [...(spec.extraArgs ?? []), '-incoming', 'defer'];
+  // after an incoming migration QEMU's vCPUs are stopped (-S): left so for a paused start, `cont` for a running one
+  const startState = incoming !== undefined && options.paused ? 'prelaunch' : options.paused ? 'paused' : 'running';
   let guest: QemuProcess;
   try {
     guest = await QemuProcess.launch({
       ...spec,
       runtimeDir: runDir,
       qemuBinary,
-      startState: options.paused ? 'paused' : 'running',
+      startState,
       beforeStart: async (qmp) => {
         for (const { command, args } of prelaunch) await qmp.execute(command, args);
+        if (incoming !== undefined) {
+          await loadMemoryStream(qmp, incoming, join(runDir, 'mem.sock'));
+          host.services.failpoints.reach('qemu.guest.memory-loaded');
+        }
       },
     });
   } catch (error) {
