@@ -15,6 +15,8 @@ export const QEMU_ATOMIC_KINDS: AtomicKind[] = [
   { location: 'external', scope: 'disk-only', state: 'live', maxDisks: null },
   { location: 'external', scope: 'disk-only', state: 'offline', maxDisks: null },
   { location: 'external', scope: 'full', state: 'live', maxDisks: null },
+  // an external snapshot of an inactive domain is disk-only whatever its flags (qemuSnapshotPrepare); memory is refused there
+  { location: 'external', scope: 'full', state: 'offline', maxDisks: null },
   { location: 'internal', scope: 'disk-only', state: 'live', maxDisks: null },
   { location: 'internal', scope: 'full', state: 'live', maxDisks: null },
   { location: 'internal', scope: 'full', state: 'offline', maxDisks: null },
