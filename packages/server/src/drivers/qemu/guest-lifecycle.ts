@@ -10,6 +10,7 @@ import { loadMemoryStream, qmpArgument, QemuLaunchError, QemuProcess, waitForPro
 import { kvmUsable } from './host-acceleration.js';
 import { prepareFirmware } from './uefi-firmware.js';
 import { clearPtyPaths, recordPtyPaths } from './guest-console.js';
+import { clearGeneratedChannelPaths } from './graphics-device.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
@@ -70,6 +71,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
   const live = domain.persistentDefinition.clone();
   clearPtyPaths(live);
+  clearGeneratedChannelPaths(live, layout.domainRunDir(domain.uuid));
   if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
     throw VirError.report(
       ErrorNumber.ConfigUnsupported,
