@@ -38,10 +38,10 @@ export function writeStatus(host: QemuHost, domain: QemuDomain, change: StatusCh
   writeFileDurably(host.services.layout.statusFile(domain.uuid), formatStatus(status));
 }
 
-/** Removes a stopped guest's sockets, pidfile, status file and leftover temp files (its log stays). */
+/** Removes a stopped guest's sockets (QMP, inspection, migration stream), pidfile, status file and leftover temp files (its log stays). */
 export async function removeRuntimeFiles(host: QemuHost, uuid: string): Promise<void> {
   const dir = host.services.layout.domainRunDir(uuid);
-  await Promise.all(['qmp.sock', 'monitor.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
+  await Promise.all(['qmp.sock', 'monitor.sock', 'mem.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
   removeFileDurably(host.services.layout.statusFile(uuid));
   try {
     removeStaleTempFiles(dir);
