@@ -13,7 +13,7 @@ import type { Random } from './random.js';
 
 /** What the test knows of a snapshot: how it was made, and the run state it recorded. */
 export interface SnapshotModel {
-  kind: 'live-external' | 'live-internal' | 'checkpoint' | 'offline-external' | 'offline-internal';
+  kind: 'live-external' | 'live-internal' | 'checkpoint' | 'offline-external' | 'offline-internal' | 'memory';
   /** The end state of a plain revert to it. */
   revertsTo: 'running' | 'paused' | 'shutoff';
   /** The images it lives in: its overlays (external) or the images carrying its tag (internal); filled in from the daemon. */
@@ -81,17 +81,20 @@ function diskList(files: DomainFiles, domain: string, name: string, mode: 'inter
 }
 
 /** An operation that creates snapshot `name` of kind `kind`. */
-function createOperation(m: DomainModel, files: DomainFiles, name: string, kind: SnapshotModel['kind'], halt: boolean): Operation {
-  const external = kind === 'live-external' || kind === 'offline-external';
-  const diskOnly = kind !== 'checkpoint' && kind !== 'offline-internal';
-  const disks = diskOnly ? `<disks>${diskList(files, m.name, name, external ? 'external' : 'internal')}</disks>` : '';
-  const xml = `<domainsnapshot><name>${name}</name>${disks}</domainsnapshot>`;
-  const flags = (diskOnly ? Create.DiskOnly : 0) | Create.Atomic | (halt ? Create.Halt : 0);
-  const revertsTo: SnapshotModel['revertsTo'] = kind === 'checkpoint' ? (m.state === 'paused' ? 'paused' : 'running') : 'shutoff';
+function createOperation(m: DomainModel, files: DomainFiles, name: string, kind: SnapshotModel['kind'], halt: boolean, live = false): Operation {
+  const external = kind === 'live-external' || kind === 'offline-external' || kind === 'memory';
+  const diskOnly = kind !== 'checkpoint' && kind !== 'offline-internal' && kind !== 'memory';
+  const disks = diskOnly || kind === 'memory' ? `<disks>${diskList(files, m.name, name, external ? 'external' : 'internal')}</disks>` : '';
+  // an external memory snapshot: the migration stream in `<domain>.<name>.mem` next to the overlays
+  const memory = kind === 'memory' ? `<memory snapshot='external' file='${join(files.images, `${m.name}.${name}.mem`)}'/>` : '';
+  const xml = `<domainsnapshot><name>${name}</name>${memory}${disks}</domainsnapshot>`;
+  const flags = (diskOnly ? Create.DiskOnly : 0) | Create.Atomic | (halt ? Create.Halt : 0) | (live ? Create.Live : 0);
+  const withMemory = kind === 'checkpoint' || kind === 'memory';
+  const revertsTo: SnapshotModel['revertsTo'] = withMemory ? (m.state === 'paused' ? 'paused' : 'running') : 'shutoff';
   return {
     kind: `create-${kind}`,
     domain: m.name,
-    detail: `${name}${halt ? ' HALT' : ''}`,
+    detail: `${name}${halt ? ' HALT' : ''}${live ? ' LIVE' : ''}`,
     changesProcess: halt,
     creates: [name, { kind, revertsTo }],
     keyed: true,
@@ -190,6 +193,7 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
       add(3, () => createOperation(m, files, name, 'live-external', random.chance(0.1)));
       add(2, () => createOperation(m, files, name, 'live-internal', false));
       add(2, () => createOperation(m, files, name, 'checkpoint', false));
+      add(2, () => createOperation(m, files, name, 'memory', random.chance(0.1), random.chance(0.5)));
     }
   }
   add(0.5, () => ({
@@ -213,7 +217,7 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
   const usable = (name: string, forDelete: boolean) => {
     const s = m.snapshots.get(name)!;
     const onTop = (s.images ?? []).every((image) => m.tops?.includes(image));
-    if (s.kind === 'live-external' || s.kind === 'offline-external') return forDelete ? onTop : true;
+    if (s.kind === 'live-external' || s.kind === 'offline-external' || s.kind === 'memory') return forDelete ? onTop : true;
     return onTop || (forDelete && !active);
   };
   const candidates = (forDelete: boolean) => {
