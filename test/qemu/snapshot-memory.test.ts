@@ -23,12 +23,17 @@ import { useQemuDaemon } from './qemu-daemon-fixture.js';
 const markers = mkdtempSync(join(tmpdir(), 'virtwire-extmem-'));
 const PAUSE_POINT = 'qemu.snapshot-create.memory-save.before-migrate';
 const pauseMarker = join(markers, 'before-migrate');
-// read by the qemu driver when the fixture's daemon starts (this file's own process): snapshots named p* pause there
-process.env.VIRTWIRE_FAILPOINTS = `${PAUSE_POINT}=pause:${pauseMarker}`;
-/** Set while a test holds creates at the pause point; otherwise every create is let through at once. */
+/** Once the stream is complete, before it is flushed: its figures are final. */
+const SYNC_POINT = 'qemu.snapshot-create.memory-save.before-sync';
+const syncMarker = join(markers, 'before-sync');
+// read by the qemu driver when the fixture's daemon starts (this file's own process)
+process.env.VIRTWIRE_FAILPOINTS = `${PAUSE_POINT}=pause:${pauseMarker},${SYNC_POINT}=pause:${syncMarker}`;
+/** Set while a test holds creates at a pause point; otherwise every create is let through at once. */
 let holding = false;
+let holdingSync = false;
 const releaser = setInterval(() => {
   if (!holding && existsSync(pauseMarker)) rmSync(pauseMarker, { force: true });
+  if (!holdingSync && existsSync(syncMarker)) rmSync(syncMarker, { force: true });
 }, 5);
 
 /** Guest-physical address of the RAM marker (inside the 128 MiB guest, away from SeaBIOS). */
@@ -218,5 +223,33 @@ describe.skipIf(!hasQemu)('qemu driver: external memory snapshots', () => {
     expect(readdirSync(join(qemu.stateDir, 'qemu', 'intents'))).toEqual([]);
     holding = false;
     await other.close();
+  });
+
+  it("reports the stream's progress as libvirt's memory_* (and data_*) figures while it is saved, and none after", async () => {
+    holdingSync = true;
+    const { dom, a, b } = await guest();
+    const creating = dom.snapshotCreateXML(
+      snapshotXml('progress', join(images, `${dom.name}.mem`), [
+        ['vda', `${a}.progress`],
+        ['vdb', `${b}.progress`],
+      ]),
+      Create.Atomic,
+    );
+    while (!existsSync(syncMarker)) await sleep(10);
+    const { type, params } = await conn.call('DomainGetJobStats', { domain: dom.ref, flags: 0 });
+    expect(type).toBe(2); // VIR_DOMAIN_JOB_UNBOUNDED
+    // the guest's RAM as QEMU counts it (128 MiB and a little more), all of it sent: the stream is complete here
+    expect(params.memory_total).toBeGreaterThanOrEqual(128 * 1024 * 1024);
+    expect(params.memory_total).toBeLessThan(160 * 1024 * 1024);
+    expect(params).toMatchObject({
+      memory_processed: params.memory_total,
+      memory_remaining: 0,
+      data_total: params.memory_total,
+      data_processed: params.memory_total,
+    });
+    holdingSync = false;
+    rmSync(syncMarker, { force: true });
+    expect((await creating).name).toBe('progress');
+    expect((await conn.call('DomainGetJobStats', { domain: dom.ref, flags: 0 })).params).not.toHaveProperty('memory_total');
   });
 });

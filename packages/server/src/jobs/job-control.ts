@@ -5,6 +5,8 @@ import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 export interface JobProgress {
   readonly processed: number;
   readonly total: number;
+  /** `memory`: guest RAM (a memory snapshot's stream), reported as libvirt's memory_* as well. */
+  readonly of?: 'memory';
 }
 
 /** Reads a running step's progress; undefined when it is not known. */

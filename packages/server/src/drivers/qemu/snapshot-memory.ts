@@ -41,6 +41,7 @@ export function memorySaver(host: QemuHost, domain: QemuDomain, intent: Intent<C
         failpoint,
         onPaused: () => guestPaused(host, domain, Reason.PausedSnapshot),
         cancelled: () => aborted,
+        ...(job ? { onJobProgress: job.reportProgress } : {}),
       });
       host.services.log.debug({ domain: domain.name, bytes: saved.bytes, ms: saved.ms }, 'memory saved');
     } catch (error) {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineError, PreconditionError, asError } from './errors.js';
 import { reachStep, type Failpoint } from './operation-result.js';
+import { migrationProbe, type JobProgressHook } from './job-progress.js';
 import type { QmpClient } from './qmp-client.js';
 import { openReservedFile, type ReservedFile } from './reserved-file.js';
 
@@ -32,6 +33,8 @@ export interface MemorySaveOptions {
   cancelled?: () => boolean;
   /** Longest the migration may take (default 10 minutes). */
   timeoutMs?: number;
+  /** Told how to read the stream's progress while it runs (guest RAM sent, for virDomainGetJobStats), and `undefined` after. */
+  onJobProgress?: JobProgressHook;
 }
 
 /** How a save went. */
@@ -82,6 +85,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
     await reachStep(options.failpoint, 'memory-save:before-migrate');
     migrating = true;
     await qmp.execute('migrate', { uri: `unix:${socketPath}` });
+    options.onJobProgress?.(migrationProbe(qmp));
     const outcome = await waitForOutgoing(qmp, options);
     if (outcome.status !== 'completed')
       throw new EngineError('migration-failed', `migration ${outcome.status ?? 'failed'}: ${outcome['error-desc'] ?? ''}`.trim());
@@ -95,6 +99,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
     if (migrating) await cancelOutgoing(qmp);
     throw asError(error);
   } finally {
+    options.onJobProgress?.(undefined);
     server.close();
     await handle.close().catch(() => undefined);
     await fs.rm(socketPath, { force: true }).catch(() => undefined);
