@@ -1,5 +1,5 @@
 // Measures virtwired's start-up to first answered ConnectGetVersion and its idle RSS, interleaved with `node -e 0`.
-// Usage: node bench/startup.mjs [--runs N] [-- extra virtwired args]
+// Usage: node bench/startup.mjs [--runs N] [--unix] [-- extra virtwired args] (--unix: also listen on unix sockets, as npm run bench does)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { startVirtwired } from './lib/virtwired.js';
@@ -10,6 +10,7 @@ const dashes = argv.indexOf('--');
 const extraArgs = dashes >= 0 ? argv.slice(dashes + 1) : [];
 const runsAt = argv.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 5;
+const withUnixSocket = argv.slice(0, dashes >= 0 ? dashes : undefined).includes('--unix');
 
 /** Milliseconds from spawn to exit of `node -e 0`. */
 function nodeBare() {
@@ -25,7 +26,7 @@ const bare = [];
 const rss = [];
 for (let run = 0; run < runs; run++) {
   bare.push(await nodeBare());
-  const daemon = await startVirtwired({ extraArgs });
+  const daemon = await startVirtwired({ extraArgs, withUnixSocket });
   startups.push(daemon.startupMs);
   await sleep(300);
   rss.push(residentMiB(daemon.pid));
