@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// virtwired entry point: runs the bundled daemon (dist/bundle/virtwired.js, written by `npm run build`).
+// virtwired entry point: runs the bundled daemon (dist/bundle/virtwired.cjs, written by `npm run build`) with V8's code cache.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const bundle = new URL('../dist/bundle/virtwired.js', import.meta.url);
+const bundle = fileURLToPath(new URL('../dist/bundle/virtwired.cjs', import.meta.url));
 if (!existsSync(bundle)) {
-  process.stderr.write(`virtwired: ${fileURLToPath(bundle)} is missing: build it with \`npm run build\`\n`);
+  process.stderr.write(`virtwired: ${bundle} is missing: build it with \`npm run build\`\n`);
   process.exit(1);
 }
-await import(bundle.href);
+const { runCodeCachedBundle } = await import('../dist/code-cached-bundle.js');
+runCodeCachedBundle(bundle);

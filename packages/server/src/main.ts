@@ -207,7 +207,8 @@ program.action(async (flags: DaemonFlags) => {
   await runDaemon(flags);
 });
 
-await program.parseAsync().catch((error: unknown) => {
+// Not awaited at the top level: the bundle is CommonJS (scripts/bundle.mjs), where there is no top-level await.
+void program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`virtwired: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

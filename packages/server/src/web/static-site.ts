@@ -1,9 +1,13 @@
-// The web console's files, read once at start and served from memory: index.html and content-hashed assets, with a strict CSP.
+// The web console's files, listed at start and each read and compressed on its first request: index.html and content-hashed assets, with a strict CSP.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 /** Most files the console may have (it has a handful). */
 const MAX_FILES = 200;
@@ -48,21 +52,44 @@ const TYPES: Readonly<Record<string, string>> = {
   '.json': 'application/json',
 };
 
-interface StaticFile {
+/** A file as served: its bytes, gzipped when that is smaller, and its ETag. */
+interface PreparedFile {
   body: Buffer;
   gzip?: Buffer;
-  type: string;
   etag: string;
-  /** Content-hashed assets never change under their name. */
-  immutable: boolean;
 }
 
-/** The console's files by URL path (`/`, `/assets/index-0Md2gd86.js`). */
+interface StaticFile {
+  /** Where it is read from. */
+  file: string;
+  type: string;
+  /** Content-hashed assets never change under their name. */
+  immutable: boolean;
+  /** Read and compressed on the first request (off the event loop), then kept; reset when reading failed. */
+  prepared?: Promise<PreparedFile>;
+}
+
+/** Reads `file` and compresses it when it is text (gzip level 9, in libuv's thread pool). */
+async function prepare(file: string, type: string): Promise<PreparedFile> {
+  const body = await readFile(file);
+  const compressible = type.startsWith('text/') || type === 'image/svg+xml' || type === 'application/json';
+  const zipped = compressible ? await gzipAsync(body, { level: 9 }) : undefined;
+  return {
+    body,
+    ...(zipped && zipped.length < body.length ? { gzip: zipped } : {}),
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+  };
+}
+
+/**
+ * The console's files by URL path (`/`, `/assets/index-0Md2gd86.js`). Start-up only lists them: a
+ * daemon whose console is never opened neither reads nor compresses them, nor holds them in memory.
+ */
 export class StaticSite {
   private constructor(private readonly files: ReadonlyMap<string, StaticFile>) {}
 
   /**
-   * Reads `root` (Vite's dist: index.html and assets/): index.html answers `/`, each asset its path.
+   * Lists `root` (Vite's dist: index.html and assets/): index.html answers `/`, each asset its path.
    * Files of unknown types are left out; more than {@link MAX_FILES} files or {@link MAX_TOTAL_BYTES}
    * bytes, or no index.html, is an error.
    */
@@ -73,18 +100,9 @@ export class StaticSite {
       const type = TYPES[extname(file)];
       if (!type) return;
       if (files.size >= MAX_FILES) throw new Error(`web console in ${root} has more than ${MAX_FILES} files`);
-      const body = readFileSync(file);
-      total += body.length;
+      total += statSync(file).size;
       if (total > MAX_TOTAL_BYTES) throw new Error(`web console in ${root} is larger than ${MAX_TOTAL_BYTES} bytes`);
-      const compressible = type.startsWith('text/') || type === 'image/svg+xml' || type === 'application/json';
-      const gzip = compressible ? gzipSync(body, { level: 9 }) : undefined;
-      files.set(path, {
-        body,
-        ...(gzip && gzip.length < body.length ? { gzip } : {}),
-        type,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-        immutable,
-      });
+      files.set(path, { file, type, immutable });
     };
     add('/', join(root, 'index.html'), false);
     if (!files.has('/')) throw new Error(`no index.html in ${root}`);
@@ -120,25 +138,44 @@ export class StaticSite {
     const path = (request.url ?? '/').split('?')[0]!;
     const file = this.files.get(path === '/index.html' ? '/' : path);
     if (!file) {
-      response.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      notFound(response);
       return;
     }
-    const headers: Record<string, string> = {
-      ...SECURITY_HEADERS,
-      'content-type': file.type,
-      etag: file.etag,
-      'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      vary: 'Accept-Encoding',
-    };
-    if (request.headers['if-none-match'] === file.etag) {
-      response.writeHead(304, headers).end();
-      return;
-    }
-    const gzip = file.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) ? file.gzip : undefined;
-    const body = gzip ?? file.body;
-    if (gzip) headers['content-encoding'] = 'gzip';
-    headers['content-length'] = String(body.length);
-    response.writeHead(200, headers);
-    response.end(method === 'HEAD' ? undefined : body);
+    file.prepared ??= prepare(file.file, file.type);
+    file.prepared
+      .then(
+        (prepared) => send(request, response, file, prepared),
+        () => {
+          // Gone or unreadable since start: say so, and read it afresh next time.
+          file.prepared = undefined;
+          notFound(response);
+        },
+      )
+      .catch(() => response.destroy());
   }
+}
+
+function notFound(response: ServerResponse): void {
+  response.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+}
+
+/** Answers with a prepared file: 304 for a matching If-None-Match, gzip when the client accepts it. */
+function send(request: IncomingMessage, response: ServerResponse, file: StaticFile, prepared: PreparedFile): void {
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    'content-type': file.type,
+    etag: prepared.etag,
+    'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    vary: 'Accept-Encoding',
+  };
+  if (request.headers['if-none-match'] === prepared.etag) {
+    response.writeHead(304, headers).end();
+    return;
+  }
+  const gzip = prepared.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) ? prepared.gzip : undefined;
+  const body = gzip ?? prepared.body;
+  if (gzip) headers['content-encoding'] = 'gzip';
+  headers['content-length'] = String(body.length);
+  response.writeHead(200, headers);
+  response.end(request.method === 'HEAD' ? undefined : body);
 }

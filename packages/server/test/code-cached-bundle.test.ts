@@ -1,0 +1,56 @@
+// The daemon's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCodeCachedBundle } from '../src/code-cached-bundle.js';
+
+const globals = globalThis as { codeCacheTestRan?: string };
+let dir: string;
+let bundle: string;
+
+/** A bundle as scripts/bundle.mjs writes it (one function expression), recording `mark` when it runs. */
+const bundleText = (mark: string) =>
+  `(function (exports, require, module, __filename, __dirname) {\n"use strict";\nfunction f() { return ${JSON.stringify(mark)}; }\nglobalThis.codeCacheTestRan = f();\n})\n`;
+
+const caches = () => readdirSync(dir).filter((name) => name.endsWith('.cache'));
+const written = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vw-code-cache-'));
+  bundle = join(dir, 'virtwired.cjs');
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  delete globals.codeCacheTestRan;
+});
+
+describe('runCodeCachedBundle', () => {
+  it('runs the bundle, writes a cache once, and uses it on the next start without writing again', async () => {
+    writeFileSync(bundle, bundleText('first'));
+    runCodeCachedBundle(bundle, 0);
+    expect(globals.codeCacheTestRan).toBe('first');
+    await written();
+    expect(caches()).toHaveLength(1);
+    const cache = join(dir, caches()[0]!);
+    const madeAt = statSync(cache).mtimeMs;
+    globals.codeCacheTestRan = undefined;
+    runCodeCachedBundle(bundle, 0);
+    await written();
+    expect(globals.codeCacheTestRan).toBe('first');
+    expect(statSync(cache).mtimeMs).toBe(madeAt);
+  });
+
+  it('never runs the cache of an earlier bundle, even one of the same length, and replaces it', async () => {
+    writeFileSync(bundle, bundleText('old'));
+    runCodeCachedBundle(bundle, 0);
+    await written();
+    const [old] = caches();
+    writeFileSync(bundle, bundleText('new'));
+    runCodeCachedBundle(bundle, 0);
+    expect(globals.codeCacheTestRan).toBe('new');
+    await written();
+    expect(caches()).toHaveLength(1);
+    expect(caches()[0]).not.toBe(old);
+  });
+});
