@@ -1,10 +1,12 @@
 // Bench: the qemu driver's snapshots beside libvirt's qemu:///session over several runs (section (5)), written to bench/results/ as Markdown and JSON.
 //
 // Usage (after `npm run build`):
-//   node bench/qemu-snapshots.mjs [--runs 3] [--repeats 7] [--accel kvm|tcg] [--no-libvirt] [--out bench/results/qemu-snapshots]
+//   node bench/qemu-snapshots.mjs [--runs 3] [--repeats 7] [--accel kvm|tcg] [--no-libvirt] [--no-pause-logs] [--engine-overlays] [--out bench/results/qemu-snapshots]
 // Each run starts a fresh virtwired and a fresh libvirtd (their order alternates run by run) and
 // times `repeats` snapshots of each kind on each side; the report gives each run's median and the
-// range over every sample of every run.
+// range over every sample of every run. --no-pause-logs runs both daemons without the logs the
+// pause figures come from (to check what logging costs); --engine-overlays adds virtwire with
+// `--qemu-overlay-creation engine` for the disk-only figures.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +21,8 @@ const { values: argv } = parseArgs({
     repeats: { type: 'string', default: '7' },
     accel: { type: 'string', default: 'kvm' },
     'no-libvirt': { type: 'boolean', default: false },
+    'no-pause-logs': { type: 'boolean', default: false },
+    'engine-overlays': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/qemu-snapshots' },
   },
 });
@@ -49,7 +53,14 @@ const results = [];
 for (let run = 0; run < runs; run++) {
   const before = uptime();
   log(`run ${run + 1}/${runs}: ${before}`);
-  const section = await runQemuSection({ withLibvirt, repeats, accel: argv.accel, libvirtFirst: run % 2 === 1 });
+  const section = await runQemuSection({
+    withLibvirt,
+    repeats,
+    accel: argv.accel,
+    libvirtFirst: run % 2 === 1,
+    pauseLogs: !argv['no-pause-logs'],
+    engineOverlays: argv['engine-overlays'],
+  });
   const after = uptime();
   results.push({ run: run + 1, uptimeBefore: before, uptimeAfter: after, ...section });
   for (const row of section.rows) log(`  ${row.figure}: ${show(row.ours)} / ${show(row.libvirt)}`);
