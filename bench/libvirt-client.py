@@ -4,6 +4,7 @@
 # Usage: libvirt-client.py '{"workload": "roundtrip", "uri": "test+unix:///default?socket=...", ...}'
 # Every workload mirrors one in virtwire-client.js, call for call.
 import json
+import os
 import sys
 import threading
 import time
@@ -190,7 +191,7 @@ def qemu_snapshot(spec):
     """
     Defines and starts a q35 guest, says so ({"started": true}) and waits for a line on stdin (the
     bench checks the guest meanwhile), then times `repeats` snapshots with `flags` (atomic disk-only,
-    or 0: a full-system snapshot). Each repetition's wall-clock interval (time.time()) is returned
+    or 0: a full-system snapshot), each after a sync() when `syncBefore` is set. Each repetition's wall-clock interval (time.time()) is returned
     too, to find its QMP traffic in libvirtd's monitor log.
     """
     conn = libvirt.open(spec["uri"])
@@ -204,6 +205,8 @@ def qemu_snapshot(spec):
         sys.stdin.readline()
         for r in range(spec["repeats"]):
             xml = spec["snapshotXml"].replace("@R@", str(r))
+            if spec.get("syncBefore"):
+                os.sync()  # no dirty pages waiting to be written back, as on virtwire's side
             began = time.time()
             start = time.perf_counter()
             dom.snapshotCreateXML(xml, spec["flags"])

@@ -213,6 +213,8 @@ async function oursOne(conn, daemon, work, repeats, pauseLogs) {
     const accel = acceleratorOf(work.uuid);
     if (work.fills) await waitForFill(work.uuid);
     for (let r = 0; r < repeats; r++) {
+      // every snapshot starts with no dirty pages waiting to be written back (libvirt's side does the same)
+      execFileSync('sync');
       const from = daemon.log.length;
       const start = performance.now();
       await dom.snapshotCreateXML(work.snapshotXml.replaceAll('@R@', String(r)), work.flags);
@@ -267,7 +269,7 @@ function libvirtPauses(entries, [began, ended]) {
 
 /** libvirt: one workload on a fresh guest through python3-libvirt, with the pauses read from libvirtd's monitor log. */
 async function libvirtOne(uri, logFile, work, repeats) {
-  const spec = { workload: 'qemuSnapshot', uri, domainXml: work.xml, snapshotXml: work.snapshotXml, flags: work.flags, repeats };
+  const spec = { workload: 'qemuSnapshot', uri, domainXml: work.xml, snapshotXml: work.snapshotXml, flags: work.flags, repeats, syncBefore: true };
   const helper = startHolder(PYTHON, [LIBVIRT_HELPER, JSON.stringify(spec)]);
   let result = await helper.next();
   let accel = 'unknown';
