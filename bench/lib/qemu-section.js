@@ -92,6 +92,34 @@ function qemuResidentMiB(uuid) {
   }
 }
 
+/** CPU time (ms, every thread) the guest's QEMU has used so far, or undefined. */
+function qemuCpuMs(uuid) {
+  const qemu = qemuOf(uuid);
+  try {
+    const stat = readFileSync(`/proc/${qemu.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the guest is idle (its QEMU used under 10% of a CPU over two 250 ms windows in a row),
+ * so that no snapshot runs while the firmware still boots: under TCG SeaBIOS takes seconds of CPU.
+ */
+async function waitForIdle(uuid, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  let last = qemuCpuMs(uuid);
+  while (Date.now() < deadline && quiet < 2) {
+    await sleep(250);
+    const now = qemuCpuMs(uuid);
+    quiet = now !== undefined && last !== undefined && now - last < 25 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
 /**
  * Waits until the memory guest's QEMU holds the fill twice (its own copy of the module, read at
  * start, and the guest's, copied into RAM by the multiboot loader) and stops growing.
@@ -212,6 +240,7 @@ async function oursOne(conn, daemon, work, repeats, pauseLogs) {
     await dom.create();
     const accel = acceleratorOf(work.uuid);
     if (work.fills) await waitForFill(work.uuid);
+    await waitForIdle(work.uuid);
     for (let r = 0; r < repeats; r++) {
       // every snapshot starts with no dirty pages waiting to be written back (libvirt's side does the same)
       execFileSync('sync');
@@ -277,6 +306,7 @@ async function libvirtOne(uri, logFile, work, repeats) {
     accel = acceleratorOf(work.uuid);
     try {
       if (work.fills) await waitForFill(work.uuid);
+      await waitForIdle(work.uuid);
     } finally {
       helper.send('go');
     }
