@@ -293,7 +293,15 @@ function libvirtPauses(entries, [began, ended]) {
   const runState = inside
     .filter((e) => e.kind === 'RECV_EVENT' && (e.json.event === 'STOP' || e.json.event === 'RESUME'))
     .map((e) => ({ event: e.json.event, at: e.json.timestamp.seconds * 1000 + e.json.timestamp.microseconds / 1000 }));
-  return { ioHeldMs: sent && reply ? reply.at - sent.at : NaN, vcpuStoppedMs: stoppedMs(runState) };
+  // libvirt's own time around QEMU's: before its first command, after the transaction's reply (ms resolution)
+  const first = inside.find((e) => e.kind === 'SEND_MSG');
+  const outsideQmpMs = first && reply ? first.at - began * 1000 + (ended * 1000 - reply.at) : NaN;
+  return {
+    ioHeldMs: sent && reply ? reply.at - sent.at : NaN,
+    vcpuStoppedMs: stoppedMs(runState),
+    commands: inside.filter((e) => e.kind === 'SEND_MSG').length,
+    outsideQmpMs,
+  };
 }
 
 /** libvirt: one workload on a fresh guest through python3-libvirt, with the pauses read from libvirtd's monitor log. */
@@ -321,6 +329,8 @@ async function libvirtOne(uri, logFile, work, repeats) {
     ms: result.msPerSnapshot,
     ioHeldMs: work.flags & DISK_ONLY ? pauses.map((p) => p.ioHeldMs) : [],
     vcpuStoppedMs: pauses.map((p) => p.vcpuStoppedMs),
+    qmpCommands: pauses.map((p) => p.commands),
+    outsideQmpMs: pauses.map((p) => p.outsideQmpMs),
   };
 }
 
@@ -475,5 +485,6 @@ export async function runQemuSection({
   for (const step of order) await step();
   if (ours?.skipped) skipped.push(`virtwire: ${ours.skipped}`);
   const rows = rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs });
-  return { rows, accel: choice.accel, skipped };
+  // the raw samples too (libvirt's also say how many QMP commands it sent and its time outside them)
+  return { rows, accel: choice.accel, skipped, samples: { ours, oursEngine, libvirt } };
 }
