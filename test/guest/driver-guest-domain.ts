@@ -4,9 +4,19 @@ import { GuestConsole } from './guest-console.js';
 import { guestImage } from './guest-image.js';
 import { GUEST_KERNEL_ARGS } from './guest-machine.js';
 
-/** The test guest as a libvirt domain: direct kernel boot, one ext4 data disk, user networking, a pty serial console, the agent channel. */
-export function guestDomainXml(name: string, disk: string): string {
+/** The test guest as a libvirt domain: direct kernel boot, ext4 data disks (vda, then vdb... for `more`), user networking, a pty serial console, the agent channel. */
+export function guestDomainXml(name: string, disk: string, more: readonly string[] = []): string {
   const image = guestImage();
+  const moreDisks = more
+    .map(
+      (path, i) => `
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${path}'/>
+      <target dev='vd${String.fromCharCode(98 + i)}' bus='virtio'/>
+    </disk>`,
+    )
+    .join('');
   return `<domain type='qemu'>
   <name>${name}</name>
   <memory unit='MiB'>256</memory>
@@ -24,7 +34,7 @@ export function guestDomainXml(name: string, disk: string): string {
       <driver name='qemu' type='qcow2'/>
       <source file='${disk}'/>
       <target dev='vda' bus='virtio'/>
-    </disk>
+    </disk>${moreDisks}
     <interface type='user'><model type='virtio'/><rom enabled='no'/></interface>
     <serial type='pty'><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>

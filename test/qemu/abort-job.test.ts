@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 import { domainXml, failure, hasQemu, target } from './qemu-fixture.js';
 
@@ -26,6 +26,7 @@ async function pausedAt(): Promise<string> {
 
 describe.skipIf(!hasQemu)('qemu driver: DomainAbortJob', () => {
   const qemu = useQemuDaemon();
+  afterAll(() => rmSync(markers, { recursive: true, force: true }));
 
   it('aborts a 4-disk atomic snapshot at each step before its commit point: nothing changes, no file is left', async () => {
     const { conn, box, images } = qemu;
@@ -82,6 +83,38 @@ describe.skipIf(!hasQemu)('qemu driver: DomainAbortJob', () => {
     expect(readFileSync(join(qemu.stateDir, 'qemu', 'domains', 'ab.xml'), 'utf8')).toContain('ab-vda.ok');
     await dom.destroy();
     await other.close();
-    rmSync(markers, { recursive: true, force: true });
+  }, 120_000);
+
+  it("cancels the same snapshot through the SDK's AbortSignal ($/cancelRequest): aborted before its commit point, nothing changes", async () => {
+    const { conn, box, images } = qemu;
+    const disks = await Promise.all([0, 1, 2, 3].map((i) => box.image(join(images, `cx-${target(i)}.qcow2`), 8 * 1024 * 1024)));
+    const dom = await conn.domainDefineXML(
+      domainXml(
+        'cx',
+        disks.map((path, i) => ({ target: target(i), path })),
+      ),
+    );
+    await dom.create();
+    const before = await dom.getXMLDesc();
+    const imagesBefore = readdirSync(images).sort();
+    const overlays = [0, 1, 2, 3].map((i) => `<disk name='${target(i)}' snapshot='external'><source file='${join(images, `cx-${target(i)}.c1`)}'/></disk>`);
+    const controller = new AbortController();
+    const creating = failure(
+      dom.snapshotCreateXML(`<domainsnapshot><name>c1</name><disks>${overlays.join('')}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic, {
+        signal: controller.signal,
+      }),
+    );
+    // let it pass two steps, then cancel while the third waits
+    for (let step = 0; step < 2; step++) rmSync(markerOf(await pausedAt()));
+    const point = await pausedAt();
+    controller.abort();
+    rmSync(markerOf(point));
+    const error = await creating;
+    expect([error.code, error.message]).toEqual([ErrorNumber.OperationAborted, 'operation aborted: snapshot job: canceled by client']);
+    expect(error.disks?.map((d) => d.outcome).every((o) => o === 'rolled-back' || o === 'untouched')).toBe(true);
+    expect(await dom.snapshotNum()).toBe(0);
+    expect(await dom.getXMLDesc()).toBe(before);
+    expect(readdirSync(images).sort()).toEqual(imagesBefore);
+    await dom.destroy();
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-// Crash sweep: the real virtwired binary SIGKILLs itself at every failpoint of snapshot create and delete (1, 2, 4 disks, live and offline); after a restart the snapshot is wholly there or wholly gone.
+// Crash sweep: the real virtwired binary SIGKILLs itself at every failpoint of snapshot create and delete (1, 2, 4 disks, live and offline; 2 disks with external memory on a running guest); after a restart the snapshot is wholly there or wholly gone.
 import { connect, DomainCreateFlags, DomainSnapshotCreateFlags as Create, DomainXMLFlags, type Connection, type Domain } from '@virtwire/client';
 import { DomainDefinition } from '@virtwire/client/xml';
 import { execFileSync } from 'node:child_process';
@@ -26,12 +26,31 @@ import {
   target,
 } from './qemu-fixture.js';
 
-type Mode = 'live' | 'offline';
+/** live: a paused guest, disk-only; offline: a stopped domain; memory: a running guest, external memory and disks. */
+type Mode = 'live' | 'offline' | 'memory';
+const runs = (mode: Mode) => mode !== 'offline';
 type Path = 'create' | 'delete';
 
 /** Every failpoint a create or delete of an external disk-only snapshot passes, for `disks` disks. */
 function failpoints(path: Path, mode: Mode, disks: number): string[] {
   const targets = Array.from({ length: disks }, (_, i) => target(i));
+  if (path === 'create' && mode === 'memory') {
+    const steps = ['before-reserve-files', 'before-add-file-nodes', 'before-format-overlays', 'before-add-format-nodes', 'before-save-memory'];
+    return [
+      'journaled',
+      'files-journaled',
+      ...steps.map((s) => `live-external.${s}`),
+      'memory-save.before-pause',
+      'memory-save.before-migrate',
+      'memory-save.before-sync',
+      'memory-saved',
+      'live-external.before-transaction',
+      'disks-switched',
+      'committed',
+      'metadata-written',
+      'definitions-written',
+    ].map((p) => `qemu.snapshot-create.${p}`);
+  }
   if (path === 'create') {
     const engine =
       mode === 'live'
@@ -43,7 +62,7 @@ function failpoints(path: Path, mode: Mode, disks: number): string[] {
       (p) => `qemu.snapshot-create.${p}`,
     );
   }
-  const commit = mode === 'live' ? 'live-commit' : 'offline-commit';
+  const commit = runs(mode) ? 'live-commit' : 'offline-commit';
   return [
     'journaled',
     'committed',
@@ -51,6 +70,7 @@ function failpoints(path: Path, mode: Mode, disks: number): string[] {
     'metadata-written',
     'definitions-written',
     ...targets.map((t) => `removed.${t}`),
+    ...(mode === 'memory' ? ['memory-removed'] : []),
   ].map((p) => `qemu.snapshot-delete.${p}`);
 }
 
@@ -58,7 +78,7 @@ function failpoints(path: Path, mode: Mode, disks: number): string[] {
 function expectPresentAfterCreate(mode: Mode, failpoint: string): boolean {
   const step = failpoint.slice('qemu.snapshot-create.'.length);
   const kept = ['committed', 'metadata-written', 'definitions-written'];
-  return kept.includes(step) || (mode === 'live' && step === 'disks-switched');
+  return kept.includes(step) || (runs(mode) && step === 'disks-switched');
 }
 
 interface SweepCase {
@@ -90,8 +110,8 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
     box = QemuSandbox.create();
     // tmpfs when we may mount one: this host's ext4 discards synchronously, so each fsync after an unlink costs 100+ ms
     const base = canMount ? box.mountTmpfs(box.path('t'), { sizeBytes: 512 * 1024 * 1024 }) : box.root;
-    for (const mode of ['live', 'offline'] as const) {
-      for (const disks of [1, 2, 4]) {
+    for (const mode of ['live', 'offline', 'memory'] as const) {
+      for (const disks of mode === 'memory' ? [2] : [1, 2, 4]) {
         const name = `${mode}-${disks}`;
         const creates = failpoints('create', mode, disks);
         const deletes = failpoints('delete', mode, disks);
@@ -129,7 +149,7 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
     return { daemon, conn: await connect(`qemu+${daemon.wsAddress}/session`) };
   };
 
-  describe.concurrent.each([0, 1, 2, 3, 4, 5])('lane %i', (laneIndex) => {
+  describe.concurrent.each([0, 1, 2, 3, 4, 5, 6])('lane %i', (laneIndex) => {
     it('every case: wholly present or wholly absent, no orphan, clean images, no leftovers', { timeout: 240_000 }, async () => {
       const lane = lanes[laneIndex]!;
       if (process.env.VW_SWEEP_LANES && !process.env.VW_SWEEP_LANES.split(',').includes(lane.name)) return;
@@ -138,9 +158,9 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
       const bases = [];
       for (const t of targets) bases.push({ target: t, path: await box.image(join(lane.images, `${t}.qcow2`)) });
       await conn.domainDefineXML(domainXml(lane.name, bases));
-      if (lane.mode === 'live') await (await conn.domainLookupByName(lane.name)).create(DomainCreateFlags.StartPaused);
+      if (runs(lane.mode)) await (await conn.domainLookupByName(lane.name)).create(lane.mode === 'live' ? DomainCreateFlags.StartPaused : 0);
       let phase = 'setup';
-      let monitor: QmpClient | undefined = lane.mode === 'live' ? await inspect(lane.runtime, (await conn.domainLookupByName(lane.name)).uuid) : undefined;
+      let monitor: QmpClient | undefined = runs(lane.mode) ? await inspect(lane.runtime, (await conn.domainLookupByName(lane.name)).uuid) : undefined;
       try {
         for (const [index, sweepCase] of lane.cases.entries()) {
           phase = `case ${index} (${sweepCase.failpoint})`;
@@ -163,7 +183,7 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
 
           ({ daemon, conn } = await startDaemon(lane, lane.cases[index + 1]?.failpoint));
           dom = await conn.domainLookupByName(lane.name);
-          monitor = lane.mode === 'live' ? await inspect(lane.runtime, dom.uuid) : undefined;
+          monitor = runs(lane.mode) ? await inspect(lane.runtime, dom.uuid) : undefined;
           const present = await dom.snapshotLookupByName(current).then(
             () => true,
             () => false,
@@ -176,6 +196,7 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
               for (const t of targets) expect(chains[t], sweepCase.failpoint).toEqual([join(lane.images, `${t}.${snapshotName}`), ...before.chains[t]!]);
             else expect(xml, sweepCase.failpoint).toBe(before.xml);
             for (const t of targets) expect(existsSync(join(lane.images, `${t}.${snapshotName}`)), sweepCase.failpoint).toBe(present);
+            if (lane.mode === 'memory') expect(existsSync(join(lane.images, `mem.${snapshotName}`)), sweepCase.failpoint).toBe(present);
           } else {
             expect(present, sweepCase.failpoint).toBe(sweepCase.failpoint.endsWith('.journaled'));
             if (present) expect(xml, sweepCase.failpoint).toBe(before.xml);
@@ -195,7 +216,7 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
         throw error;
       } finally {
         await monitor?.close().catch(() => undefined);
-        if (lane.mode === 'live')
+        if (runs(lane.mode))
           await conn
             .domainLookupByName(lane.name)
             .then((d) => d.destroy())
@@ -208,9 +229,13 @@ describe.skipIf(!hasQemu)('qemu driver crash sweep: SIGKILL at every failpoint o
   });
 });
 
-/** An external disk-only snapshot of every disk, overlays `<images>/<target>.<name>`. */
+/** An external disk-only snapshot of every disk, overlays `<images>/<target>.<name>` (memory lanes: with the memory file `<images>/mem.<name>`). */
 function createSnapshot(dom: Domain, lane: Lane, name: string, targets: readonly string[]) {
   const disks = targets.map((t) => `<disk name='${t}' snapshot='external'><source file='${join(lane.images, `${t}.${name}`)}'/></disk>`).join('');
+  if (lane.mode === 'memory') {
+    const memory = `<memory snapshot='external' file='${join(lane.images, `mem.${name}`)}'/>`;
+    return dom.snapshotCreateXML(`<domainsnapshot><name>${name}</name>${memory}<disks>${disks}</disks></domainsnapshot>`, Create.Atomic);
+  }
   return dom.snapshotCreateXML(`<domainsnapshot><name>${name}</name><disks>${disks}</disks></domainsnapshot>`, Create.DiskOnly | Create.Atomic);
 }
 
@@ -249,7 +274,12 @@ async function checkInvariants(lane: Lane, dom: Domain, monitor: QmpClient | und
     else if (file.startsWith('snapshots/')) parseSnapshotFile(text);
   }
   const status = new StateLayout(join(lane.root, 'state'), lane.runtime).readStatus(dom.uuid);
-  expect(status !== undefined, `${failpoint}: status file of a running guest`).toBe(lane.mode === 'live');
+  expect(status !== undefined, `${failpoint}: status file of a running guest`).toBe(runs(lane.mode));
+  if (lane.mode === 'memory') {
+    // the guest ran before the create (or delete): it runs again, whatever recovery decided
+    expect(status?.state, `${failpoint}: run state`).toBe('running');
+    expect((await monitor!.execute<{ running: boolean }>('query-status')).running, `${failpoint}: QEMU runs`).toBe(true);
+  }
   if (status)
     expect(
       status.live.disks().map((d) => d.source),

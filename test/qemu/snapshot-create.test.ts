@@ -163,7 +163,7 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     await running.dom.destroy();
   });
 
-  it('refuses under ATOMIC what cannot be atomic (mixed disks, external memory), on the client and on the daemon alike', async () => {
+  it('refuses under ATOMIC what cannot be atomic (mixed disks, external memory with internal disks), on the client and on the daemon alike', async () => {
     const { dom, qmp } = await domain();
     const before = await blockGraph(qmp!);
     const mixed = snapshotXml('m1', disks(['vda', 'internal'], ['vdb', 'external', join(images, 'm1-b')]));
@@ -176,21 +176,24 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     const plainMixed = await failure(dom.snapshotCreateXML(mixed, Create.DiskOnly));
     expect(plainMixed.message).toBe('unsupported configuration: mixing internal and external targets for a snapshot is not yet supported');
 
-    const memory = `<domainsnapshot><name>e1</name><memory snapshot='external' file='${join(images, 'e1.mem')}'/>${disks(['vda', 'external', join(images, 'e1-a')], ['vdb', 'external', join(images, 'e1-b')])}</domainsnapshot>`;
-    const sent = conn.requestsSent;
-    const local = await failure(dom.snapshotCreateXML(memory, Create.Atomic));
-    expect(conn.requestsSent).toBe(sent);
+    // external memory with an internal disk is mixed: the SDK cannot tell from the request, the daemon refuses it in the same words
+    const memory = `<domainsnapshot><name>e1</name><memory snapshot='external' file='${join(images, 'e1.mem')}'/>${disks(['vda', 'external', join(images, 'e1-a')], ['vdb', 'internal'])}</domainsnapshot>`;
     const raw = await openRaw(server.wsAddress, { headers: tokenHeaders(server.wsAddress) });
     try {
       await raw.call('ConnectOpen', { uri: 'qemu:///session' });
       const error = errorOf(await raw.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: memory, flags: Create.Atomic }));
-      expect([error.code, error.message, error.data?.domain]).toEqual([local.code, local.message, local.domain]);
+      expect([error.code, error.message]).toEqual([
+        ErrorNumber.ConfigUnsupported,
+        'unsupported configuration: atomic live snapshot of multiple disks is unsupported',
+      ]);
     } finally {
       raw.close();
     }
+    const local = await failure(dom.snapshotCreateXML(memory, Create.Atomic));
     expect(local.message).toBe('unsupported configuration: atomic live snapshot of multiple disks is unsupported');
     const plainMemory = await failure(dom.snapshotCreateXML(memory, 0));
-    expect(plainMemory.code).toBe(ErrorNumber.OperationUnsupported);
+    expect(plainMemory.message).toBe('unsupported configuration: mixing internal and external targets for a snapshot is not yet supported');
+    expect(readdirSync(images).filter((f) => f.startsWith('e1'))).toEqual([]);
     expect(await blockGraph(qmp!)).toEqual(before);
   });
 

@@ -2,7 +2,7 @@
 import { startDaemon, tokenEntry } from '@virtwire/server';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -98,6 +98,20 @@ describe('the web console served by virtwired', () => {
     }
     expect((await get(base, '/assets/../../package.json')).status).toBe(404);
     expect((await get(base, '/src/main.tsx')).status).toBe(404);
+    // the licence texts are packed, not served
+    expect((await get(base, '/.vite/license.md')).status).toBe(404);
+  });
+
+  it('names, in each served script, the third-party packages it bundles and their licences (minifying drops their headers)', async () => {
+    const scripts = readdirSync(join(WEB_ROOT, 'assets')).filter((name) => name.endsWith('.js'));
+    const served = new Map<string, string>();
+    for (const name of scripts) served.set(name, (await get(base, `/assets/${name}`)).body.toString('utf8'));
+    const notices = [...served.values()].flatMap((text) => [...(/\/\*! bundles ([^*]*)\*\//.exec(text)?.slice(1) ?? [])]);
+    expect(notices.find((n) => n.includes('@novnc/novnc@'))).toMatch(/@novnc\/novnc@[\d.]+ \(MPL-2\.0\)/);
+    expect(notices.find((n) => n.includes('@xterm/xterm@'))).toMatch(/@xterm\/xterm@[\d.]+ \(MIT\)/);
+    expect(notices.find((n) => n.includes('preact@'))).toMatch(/preact@[\d.]+ \(MIT\)/);
+    const licences = readFileSync(join(WEB_ROOT, '.vite', 'license.md'), 'utf8');
+    for (const name of ['@novnc/novnc', '@xterm/xterm', 'preact']) expect(licences).toContain(`## ${name} - `);
     expect((await get(base, '/', {}, 'POST')).status).toBe(405);
   });
 

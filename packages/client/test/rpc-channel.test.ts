@@ -1,7 +1,7 @@
 // Unit tests of the SDK's JSON-RPC channel over a fake WebSocket: replies routed by id, errors, timeouts, closing.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { describe, expect, it } from 'vitest';
-import { CallTimeoutError, ConnectionClosedError } from '../src/core/errors.js';
+import { CallAbortedError, CallTimeoutError, ConnectionClosedError } from '../src/core/errors.js';
 import { RpcChannel } from '../src/core/rpc-channel.js';
 import type { WebSocketLike } from '../src/core/web-socket-like.js';
 
@@ -70,18 +70,18 @@ describe('RpcChannel', () => {
 
   it('gives up on a call after its timeout with VIR_ERR_OPERATION_TIMEOUT, and ignores its late reply', async () => {
     const { socket, channel } = open();
-    const error = await channel.call('Slow', {}, 5).catch((e: unknown) => e);
+    const error = await channel.call('Slow', {}, { timeoutMs: 5 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CallTimeoutError);
     expect(error).toMatchObject({ code: ErrorNumber.OperationTimeout });
     socket.deliver({ jsonrpc: '2.0', id: 1, result: 'late' });
-    const next = channel.call('Next', {}, 1000);
+    const next = channel.call('Next', {}, { timeoutMs: 1000 });
     socket.deliver({ jsonrpc: '2.0', id: 2, result: 'on time' });
     expect(await next).toBe('on time');
   });
 
   it('fails every pending and later call with ConnectionClosedError when the socket closes', async () => {
     const { socket, channel } = open();
-    const pending = [channel.call('A', {}), channel.call('B', {}, 1000)];
+    const pending = [channel.call('A', {}), channel.call('B', {}, { timeoutMs: 1000 })];
     const closes: string[] = [];
     channel.onClose((error) => closes.push(error.message));
     socket.onclose!({ code: 1006, reason: '' });
@@ -89,6 +89,47 @@ describe('RpcChannel', () => {
     await expect(channel.call('C', {})).rejects.toMatchObject({ code: ErrorNumber.Rpc, message: 'connection closed: code 1006' });
     expect(closes).toEqual(['connection closed: code 1006']);
     expect(socket.sent.map((r) => r.method)).toEqual(['A', 'B']);
+  });
+
+  it("cancels a call when its signal aborts: sends $/cancelRequest with the call's id and fails at once with CallAbortedError", async () => {
+    const { socket, channel } = open();
+    const controller = new AbortController();
+    const call = channel.call('Slow', {}, { signal: controller.signal });
+    controller.abort();
+    const error = await call.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallAbortedError);
+    expect(error).toMatchObject({
+      code: ErrorNumber.OperationAborted,
+      domain: ErrorDomain.Rpc,
+      message: 'operation aborted: Slow was cancelled by the caller',
+    });
+    expect(socket.sent).toEqual([
+      { jsonrpc: '2.0', id: 1, method: 'Slow', params: {} },
+      { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 1 } },
+    ]);
+    socket.deliver({ jsonrpc: '2.0', id: 1, result: 'late' }); // ignored
+    // a signal aborted before the call sends nothing
+    await expect(channel.call('Never', {}, { signal: controller.signal })).rejects.toBeInstanceOf(CallAbortedError);
+    expect(socket.sent).toHaveLength(2);
+  });
+
+  it("with awaitCancelledAnswer, a cancelled call waits for the daemon's own answer (a job that stopped, or one that had committed)", async () => {
+    const { socket, channel } = open();
+    const controller = new AbortController();
+    const stopped = channel.call('Job', {}, { signal: controller.signal, awaitCancelledAnswer: true });
+    controller.abort();
+    expect(socket.sent.at(-1)).toEqual({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 1 } });
+    socket.deliver({
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: 78, message: 'operation aborted: snapshot job: canceled by client', data: { domain: 10, level: 2 } },
+    });
+    await expect(stopped).rejects.toMatchObject({ code: ErrorNumber.OperationAborted, message: 'operation aborted: snapshot job: canceled by client' });
+    const late = new AbortController();
+    const committed = channel.call('Job', {}, { signal: late.signal, awaitCancelledAnswer: true });
+    late.abort();
+    socket.deliver({ jsonrpc: '2.0', id: 2, result: 'made' });
+    expect(await committed).toBe('made');
   });
 
   it('refuses parameters that cannot be written as JSON with VIR_ERR_INVALID_ARG, sending nothing', async () => {

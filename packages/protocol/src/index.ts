@@ -23,6 +23,7 @@ export * from './flags/domain-lifecycle-flags.js';
 export * from './flags/domain-console-flags.js';
 export * from './methods/method-spec.js';
 export * from './methods/method-table.js';
+export * from './methods/cancel-request.js';
 export type { OpenRpcDocument } from './methods/discovery-schemas.js';
 export { DomainJobType } from './methods/domain-methods.js';
 export type { DomainJobInfo } from './methods/domain-schemas.js';

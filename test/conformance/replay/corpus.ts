@@ -44,6 +44,17 @@ export interface RawCase {
   outcomes: Outcome[];
 }
 
+/** One step's outcome in an event case: a result or an error, and the events the step raised. */
+export type EventOutcome = Outcome & { events: Array<{ event: string; domain: string; detail: unknown[] }> };
+
+/** One recorded event case: calls on one connection with every event id registered. */
+export interface EventCase {
+  id: string;
+  host: string;
+  steps: RawStep[];
+  outcomes: EventOutcome[];
+}
+
 /** A domain definition and what libvirt's qemu driver formats back for flags 0..3 (or its error). */
 export interface QemuDefinitionCase {
   id: string;
@@ -62,7 +73,13 @@ export interface Deviation {
 
 export const virshCases = read<{ cases: VirshCase[] }>('corpus/virsh.json').cases;
 export const rawCases = read<{ cases: RawCase[] }>('corpus/raw-calls.json').cases;
+export const eventCases = read<{ python: EventCase[] }>('corpus/events.json').python;
 export const qemuDefinitionCases = read<{ cases: QemuDefinitionCase[] }>('corpus/qemu-definitions.json').cases;
 
 /** deviations.json: every case that is not identical, by corpus and id. */
-export const deviations = read<{ virsh: Record<string, Deviation>; raw: Record<string, Deviation> }>('deviations.json');
+export const deviations = read<{
+  virsh: Record<string, Deviation>;
+  raw: Record<string, Deviation>;
+  /** Event cases: the indices of the steps that differ; every other step must be identical. */
+  events: Record<string, Deviation & { steps: number[] }>;
+}>('deviations.json');

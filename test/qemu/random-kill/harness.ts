@@ -146,10 +146,8 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
       const ref = { name: domainName, uuid: before.get(domainName)!.uuid, id: -1 };
 
       const callStart = performance.now();
-      const call = withTimeout(op.run(conn!, ref), CALL_TIMEOUT_MS).then(
-        (): Outcome => ({ type: 'ok' }),
-        (error: unknown): Outcome => (VirError.is(error) && !ConnectionClosedError.isInstance(error) ? { type: 'failed', error } : { type: 'lost', error }),
-      );
+      const requestKey = `seed${options.seed}-round${round}`;
+      const call = settle(op.run(conn!, ref, requestKey));
       let qemuKilled: string | undefined;
       let killedPid: number | undefined;
       if (kill.type === 'daemon') {
@@ -179,6 +177,16 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
       const after = await observe(conn!, paths, names, kinds);
       problems.push(...compare(op, outcome, deferred, qemuKilled, kill, before, after));
       problems.push(...(await checkInvariants(conn!, paths, names, baseImages)));
+      // a keyed call the kill cut off, whose change recovery completed: its retry answers success and changes nothing
+      if (op.keyed && kill.type === 'daemon' && outcome.type === 'lost' && isPresent(op, qemuKilled, before.get(domainName)!, after.get(domainName)!)) {
+        const retry = await settle(op.run(conn!, ref, requestKey));
+        report.outcomes[`${op.kind} retried`] = (report.outcomes[`${op.kind} retried`] ?? 0) + 1;
+        if (retry.type !== 'ok')
+          problems.push(`the retry of the interrupted ${op.kind} with its request key failed although its change is present: ${describeOutcome(retry)}`);
+        const again = (await observe(conn!, paths, names, kinds)).get(domainName)!;
+        if (shape(again) !== shape(after.get(domainName)!))
+          problems.push(`the retry of the interrupted ${op.kind} changed the domain again: ${shape(after.get(domainName)!)} -> ${shape(again)}`);
+      }
 
       const describe = `${domainName} ${op.kind} ${op.detail}`.trim();
       const killText =
@@ -270,6 +278,18 @@ async function noticedDeath(conn: Connection, paths: KillPaths, name: string, pi
   return false;
 }
 
+/** How a call ended for the client, within the round's time limit. */
+function settle(call: Promise<unknown>): Promise<Outcome> {
+  return withTimeout(call, CALL_TIMEOUT_MS).then(
+    (): Outcome => ({ type: 'ok' }),
+    (error: unknown): Outcome => (VirError.is(error) && !ConnectionClosedError.isInstance(error) ? { type: 'failed', error } : { type: 'lost', error }),
+  );
+}
+
+function describeOutcome(outcome: Outcome): string {
+  return outcome.type === 'ok' ? 'ok' : outcome.type === 'failed' ? `failed: ${outcome.error.message}` : `lost: ${String(outcome.error)}`;
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`call did not return within ${ms} ms`)))]);
 }
@@ -278,6 +298,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function shape(m: DomainModel, options: { state?: boolean } = {}): string {
   const snapshots = [...m.snapshots.keys()].sort().join(',');
   return `defined=${m.defined} ${options.state === false ? '' : `state=${m.state} `}snapshots=[${snapshots}] current=${m.current ?? '-'}`;
+}
+
+/** Whether the domain `now` is `target` (a state `was` led to); with `removes`, a subset of `was`'s snapshots without that one. */
+function matchesModel(was: DomainModel, now: DomainModel, target: DomainModel, ignoreState: boolean, removes?: string): boolean {
+  if (removes !== undefined) {
+    const subset = [...now.snapshots.keys()].every((s) => was.snapshots.has(s)) && !now.snapshots.has(removes);
+    return subset && now.defined === target.defined && (ignoreState || now.state === target.state);
+  }
+  return shape(now, { state: !ignoreState }) === shape(target, { state: !ignoreState });
+}
+
+/** Whether an interrupted operation's change is wholly present (and it was not simply nothing to do: before and after differ). */
+function isPresent(op: Operation, qemuKilled: string | undefined, was: DomainModel, now: DomainModel): boolean {
+  const ignoreState = qemuKilled === op.domain;
+  return matchesModel(was, now, op.after(was), ignoreState, op.removes) && !matchesModel(was, now, was, ignoreState);
 }
 
 /**
@@ -310,16 +345,9 @@ export function compare(
     }
     const expected = op.after(was);
     const ignoreState = killedHere;
-    const matches = (target: DomainModel, removes?: string) => {
-      if (removes !== undefined) {
-        const subset = [...now.snapshots.keys()].every((s) => was.snapshots.has(s)) && !now.snapshots.has(removes);
-        return subset && now.defined === target.defined && (ignoreState || now.state === target.state);
-      }
-      return shape(now, { state: !ignoreState }) === shape(target, { state: !ignoreState });
-    };
-    const isAfter = matches(expected, op.removes);
-    const isBefore = matches(was);
-    const isBetween = op.between !== undefined && matches(op.between(was));
+    const isAfter = matchesModel(was, now, expected, ignoreState, op.removes);
+    const isBefore = matchesModel(was, now, was, ignoreState);
+    const isBetween = op.between !== undefined && matchesModel(was, now, op.between(was), ignoreState);
     const indeterminate = outcome.type === 'lost' || deferred || killedHere;
     if (outcome.type === 'ok' && !isAfter) problems.push(`acknowledged ${op.kind} is not (wholly) present: expected ${shape(expected)}, found ${shape(now)}`);
     else if (outcome.type === 'failed' && !deferred && !killedHere && !isBefore)

@@ -119,6 +119,7 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
   const domains = (await conn.listAllDomains()).filter((d) => names.includes(d.name));
   const processes = qemuProcesses(paths.runtime);
   const referenced = new Set<string>(baseImages);
+  const memoryFiles = new Set<string>();
   /** image path -> tags snapshots record on it */
   const recordedTags = new Map<string, Set<string>>();
   for (const dom of domains) {
@@ -133,6 +134,13 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
     for (const file of await referencedFiles(dom)) referenced.add(file);
     for (const snapshot of await dom.listAllSnapshots()) {
       const def = parseSnapshotXml(await snapshot.getXMLDesc(), { redefine: true });
+      if (def.memory?.snapshot === 'external' && def.memory.file !== undefined) {
+        // a memory file is no image: referenced by its snapshot, present, and a whole migration stream
+        memoryFiles.add(def.memory.file);
+        referenced.add(def.memory.file);
+        if (!existsSync(def.memory.file) || !readFileSync(def.memory.file).subarray(0, 4).equals(Buffer.from('QEVM')))
+          violations.push(`${dom.name}/${snapshot.name}: memory file ${def.memory.file} is missing or holds no migration stream`);
+      }
       for (const disk of def.disks) {
         if (disk.snapshot === 'internal') {
           const image = snapshotImage(def, disk.name)?.[0]?.path;
@@ -150,6 +158,7 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
   for (const file of listFiles(paths.images)) {
     const path = join(paths.images, file);
     if (!referenced.has(path)) violations.push(`unreferenced file ${path}`);
+    if (memoryFiles.has(path) || path.endsWith('.mem')) continue;
     const check = await checkImage(path, { shareLocks: true }).catch((error: Error) => ({ error: error.message }));
     if ('error' in check) violations.push(`qemu-img check ${path}: ${check.error}`);
     else if (check['check-errors'] !== 0 || (check.corruptions ?? 0) !== 0 || (check.leaks ?? 0) !== 0)

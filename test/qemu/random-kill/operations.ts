@@ -13,7 +13,7 @@ import type { Random } from './random.js';
 
 /** What the test knows of a snapshot: how it was made, and the run state it recorded. */
 export interface SnapshotModel {
-  kind: 'live-external' | 'live-internal' | 'checkpoint' | 'offline-external' | 'offline-internal';
+  kind: 'live-external' | 'live-internal' | 'checkpoint' | 'offline-external' | 'offline-internal' | 'memory';
   /** The end state of a plain revert to it. */
   revertsTo: 'running' | 'paused' | 'shutoff';
   /** The images it lives in: its overlays (external) or the images carrying its tag (internal); filled in from the daemon. */
@@ -45,7 +45,13 @@ export interface Operation {
   removes?: string;
   /** A create: the snapshot it adds, and how it was made. */
   creates?: readonly [string, SnapshotModel];
-  run(conn: Connection, ref: DomainRef): Promise<unknown>;
+  /**
+   * Makes the call(s). An operation of one state-changing call takes `requestKey` into it (virtwire's
+   * request keys): the harness retries a call a daemon kill cut off with the same key.
+   */
+  run(conn: Connection, ref: DomainRef, requestKey?: string): Promise<unknown>;
+  /** One call, whose retry with the same request key must answer as the first would have. */
+  keyed?: true;
   /** The model after success. */
   after(before: DomainModel): DomainModel;
   /**
@@ -62,6 +68,7 @@ export interface DomainFiles {
 }
 
 const clone = (m: DomainModel): DomainModel => ({ ...m, snapshots: new Map(m.snapshots) });
+const keyOf = (requestKey: string | undefined) => (requestKey === undefined ? {} : { requestKey });
 
 function diskList(files: DomainFiles, domain: string, name: string, mode: 'internal' | 'external'): string {
   return files.targets
@@ -74,20 +81,24 @@ function diskList(files: DomainFiles, domain: string, name: string, mode: 'inter
 }
 
 /** An operation that creates snapshot `name` of kind `kind`. */
-function createOperation(m: DomainModel, files: DomainFiles, name: string, kind: SnapshotModel['kind'], halt: boolean): Operation {
-  const external = kind === 'live-external' || kind === 'offline-external';
-  const diskOnly = kind !== 'checkpoint' && kind !== 'offline-internal';
-  const disks = diskOnly ? `<disks>${diskList(files, m.name, name, external ? 'external' : 'internal')}</disks>` : '';
-  const xml = `<domainsnapshot><name>${name}</name>${disks}</domainsnapshot>`;
-  const flags = (diskOnly ? Create.DiskOnly : 0) | Create.Atomic | (halt ? Create.Halt : 0);
-  const revertsTo: SnapshotModel['revertsTo'] = kind === 'checkpoint' ? (m.state === 'paused' ? 'paused' : 'running') : 'shutoff';
+function createOperation(m: DomainModel, files: DomainFiles, name: string, kind: SnapshotModel['kind'], halt: boolean, live = false): Operation {
+  const external = kind === 'live-external' || kind === 'offline-external' || kind === 'memory';
+  const diskOnly = kind !== 'checkpoint' && kind !== 'offline-internal' && kind !== 'memory';
+  const disks = diskOnly || kind === 'memory' ? `<disks>${diskList(files, m.name, name, external ? 'external' : 'internal')}</disks>` : '';
+  // an external memory snapshot: the migration stream in `<domain>.<name>.mem` next to the overlays
+  const memory = kind === 'memory' ? `<memory snapshot='external' file='${join(files.images, `${m.name}.${name}.mem`)}'/>` : '';
+  const xml = `<domainsnapshot><name>${name}</name>${memory}${disks}</domainsnapshot>`;
+  const flags = (diskOnly ? Create.DiskOnly : 0) | Create.Atomic | (halt ? Create.Halt : 0) | (live ? Create.Live : 0);
+  const withMemory = kind === 'checkpoint' || kind === 'memory';
+  const revertsTo: SnapshotModel['revertsTo'] = withMemory ? (m.state === 'paused' ? 'paused' : 'running') : 'shutoff';
   return {
     kind: `create-${kind}`,
     domain: m.name,
-    detail: `${name}${halt ? ' HALT' : ''}`,
+    detail: `${name}${halt ? ' HALT' : ''}${live ? ' LIVE' : ''}`,
     changesProcess: halt,
     creates: [name, { kind, revertsTo }],
-    run: (conn, ref) => conn.call('DomainSnapshotCreateXML', { domain: ref, xml, flags }),
+    keyed: true,
+    run: (conn, ref, requestKey) => conn.call('DomainSnapshotCreateXML', { domain: ref, xml, flags, ...keyOf(requestKey) }),
     after: (before) => {
       const next = clone(before);
       next.snapshots.set(name, { kind, revertsTo });
@@ -114,7 +125,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: paused ? 'paused' : 'running',
         changesProcess: true,
-        run: (conn, ref) => conn.call('DomainCreate', { domain: ref, flags: paused ? DomainCreateFlags.StartPaused : 0 }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainCreate', { domain: ref, flags: paused ? DomainCreateFlags.StartPaused : 0, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), state: paused ? 'paused' : 'running' }),
       };
     });
@@ -144,7 +156,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
       domain: m.name,
       detail: '',
       changesProcess: true,
-      run: (conn, ref) => conn.call('DomainDestroy', { domain: ref, flags: 0 }),
+      keyed: true,
+      run: (conn, ref, requestKey) => conn.call('DomainDestroy', { domain: ref, flags: 0, ...keyOf(requestKey) }),
       after: (b) => ({ ...clone(b), state: 'shutoff' }),
     }));
     if (m.state === 'running') {
@@ -153,7 +166,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: '',
         changesProcess: false,
-        run: (conn, ref) => conn.call('DomainSuspend', { domain: ref }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainSuspend', { domain: ref, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), state: 'paused' }),
       }));
       add(0.5, () => ({
@@ -170,7 +184,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: '',
         changesProcess: false,
-        run: (conn, ref) => conn.call('DomainResume', { domain: ref }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainResume', { domain: ref, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), state: 'running' }),
       }));
     }
@@ -178,6 +193,7 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
       add(3, () => createOperation(m, files, name, 'live-external', random.chance(0.1)));
       add(2, () => createOperation(m, files, name, 'live-internal', false));
       add(2, () => createOperation(m, files, name, 'checkpoint', false));
+      add(2, () => createOperation(m, files, name, 'memory', random.chance(0.1), random.chance(0.5)));
     }
   }
   add(0.5, () => ({
@@ -201,7 +217,7 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
   const usable = (name: string, forDelete: boolean) => {
     const s = m.snapshots.get(name)!;
     const onTop = (s.images ?? []).every((image) => m.tops?.includes(image));
-    if (s.kind === 'live-external' || s.kind === 'offline-external') return forDelete ? onTop : true;
+    if (s.kind === 'live-external' || s.kind === 'offline-external' || s.kind === 'memory') return forDelete ? onTop : true;
     return onTop || (forDelete && !active);
   };
   const candidates = (forDelete: boolean) => {
@@ -223,7 +239,8 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         domain: m.name,
         detail: `${target} (${snapshot.kind}) -> ${end}`,
         changesProcess: true,
-        run: (conn, ref) => conn.call('DomainRevertToSnapshot', { snapshot: { name: target, domain: ref }, flags }),
+        keyed: true,
+        run: (conn, ref, requestKey) => conn.call('DomainRevertToSnapshot', { snapshot: { name: target, domain: ref }, flags, ...keyOf(requestKey) }),
         after: (b) => ({ ...clone(b), current: target, state: end }),
       };
     });
@@ -236,7 +253,9 @@ export function chooseOperation(random: Random, m: DomainModel, files: DomainFil
         detail: `${target}${children ? ' CHILDREN' : ''}`,
         changesProcess: false,
         removes: target,
-        run: (conn, ref) => conn.call('DomainSnapshotDelete', { snapshot: { name: target, domain: ref }, flags: children ? Delete.Children : 0 }),
+        keyed: true,
+        run: (conn, ref, requestKey) =>
+          conn.call('DomainSnapshotDelete', { snapshot: { name: target, domain: ref }, flags: children ? Delete.Children : 0, ...keyOf(requestKey) }),
         after: (b) => {
           const next = clone(b);
           next.snapshots.delete(target);

@@ -26,11 +26,14 @@ const BOUNDED = 1;
 const UNBOUNDED = 2;
 const COMPLETED = 3;
 
-/** The byte counts virsh's domjobinfo prints, in its order, each only when the job reports it. */
+/** The byte counts virsh's domjobinfo prints, in its order (that of virsh 9.0's strings), each only when the job reports it. */
 const DATA_LINES: readonly (readonly [string, string])[] = [
   [DomainJobField.DataProcessed, 'Data processed:'],
   [DomainJobField.DataRemaining, 'Data remaining:'],
   [DomainJobField.DataTotal, 'Data total:'],
+  [DomainJobField.MemoryProcessed, 'Memory processed:'],
+  [DomainJobField.MemoryRemaining, 'Memory remaining:'],
+  [DomainJobField.MemoryTotal, 'Memory total:'],
 ];
 
 /** A label and a value in virsh's `%-17s %-12s` columns. */

@@ -9,6 +9,7 @@ import {
   checkMethodPermission,
   ConnectFlags,
   DomainSnapshotCreateFlags,
+  isAbortableCall,
   isMethodName,
   JsonRpcErrorCode,
   jsonRpcErrorMessage,
@@ -58,6 +59,21 @@ export interface ConnectOptions {
    * with ConnectionClosedError, and `onReconnect` listeners told to refetch. `true` for the defaults.
    */
   reconnect?: boolean | ReconnectOptions;
+}
+
+/** How one call is made: its timeout, and the signal that cancels it. */
+export interface CallOptions {
+  /** Fails the call with CallTimeoutError after this long (default: the connection's `callTimeoutMs`). */
+  timeoutMs?: number;
+  /**
+   * Cancels the call, as `fetch` does: the daemon is sent `$/cancelRequest`. A snapshot creation,
+   * revert or delete (a domain job that can stop before its commit point) is aborted as
+   * `virDomainAbortJob` aborts it, and the call then ends with the daemon's own answer:
+   * VIR_ERR_OPERATION_ABORTED when it stopped and changed nothing, its result when it had already
+   * committed. Any other call fails at once with CallAbortedError (one still waiting for its
+   * domain's job never runs).
+   */
+  signal?: AbortSignal;
 }
 
 /** The prefix of the subprotocol entry that carries a bearer token. */
@@ -208,14 +224,16 @@ export class Connection {
    * checks it (permission, flag rules, driver support and flag mask, atomic capability); a refusal
    * rejects with the daemon's error and sends nothing.
    */
-  async call<N extends MethodName>(name: N, params: ParamsInput<N>, timeoutMs = this.callTimeoutMs): Promise<Result<N>> {
+  async call<N extends MethodName>(name: N, params: ParamsInput<N>, options: CallOptions | number = {}): Promise<Result<N>> {
+    const { timeoutMs = this.callTimeoutMs, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
     const refusal = this.immediateRefusal(name, params) ?? (this.needsAtomicCheck(name, params) ? await this.atomicRefusal(params) : undefined);
     if (refusal) throw refusal;
+    const sending = { timeoutMs, signal, awaitCancelledAnswer: isAbortableCall(methods[name]) };
     const keyed = this.reconnectOptions !== undefined && typeof (params as { requestKey?: unknown } | undefined)?.requestKey === 'string';
     for (;;) {
       if (keyed && this.reconnecting && !(await this.reconnecting)) throw this.finalError ?? new ClosedError('reconnection failed');
       try {
-        return (await this.channel.call(name, params, timeoutMs)) as Result<N>;
+        return (await this.channel.call(name, params, sending)) as Result<N>;
       } catch (error) {
         // a call with a request key is sent again once reconnected: the daemon answers it once
         if (!keyed || !ClosedError.isInstance(error) || this.closedByApp || this.finalError) throw error;
@@ -369,7 +387,7 @@ export class Connection {
     }
     this.events.endAll();
     try {
-      await this.channel.call('ConnectClose', {}, 5_000);
+      await this.channel.call('ConnectClose', {}, { timeoutMs: 5_000 });
     } catch {
       // The socket is closed below either way.
     }

@@ -1,5 +1,6 @@
 // A snapshot handle (libvirt's virDomainSnapshotPtr): name and domain, plus typed methods.
 import type { SnapshotRef } from '@virtwire/protocol';
+import type { CallOptions } from './connection.js';
 import type { Domain, ListPage } from './domain.js';
 
 /** A snapshot of a domain. */
@@ -50,13 +51,13 @@ export class DomainSnapshot {
     return this.connection.call('DomainSnapshotNumChildren', { snapshot: this.ref, flags });
   }
 
-  /** `virDomainRevertToSnapshot`. */
-  async revert(flags = 0): Promise<void> {
-    await this.connection.call('DomainRevertToSnapshot', { snapshot: this.ref, flags });
+  /** `virDomainRevertToSnapshot`; `options.signal` cancels it (aborted before its commit point, nothing changes). */
+  async revert(flags = 0, options: CallOptions = {}): Promise<void> {
+    await this.connection.call('DomainRevertToSnapshot', { snapshot: this.ref, flags }, options);
   }
 
-  /** `virDomainSnapshotDelete`. */
-  async delete(flags = 0): Promise<void> {
-    await this.connection.call('DomainSnapshotDelete', { snapshot: this.ref, flags });
+  /** `virDomainSnapshotDelete`; `options.signal` cancels it (aborted before its commit point, nothing changes). */
+  async delete(flags = 0, options: CallOptions = {}): Promise<void> {
+    await this.connection.call('DomainSnapshotDelete', { snapshot: this.ref, flags }, options);
   }
 }

@@ -1,7 +1,7 @@
 // A domain handle (libvirt's virDomainPtr): its reference plus typed methods that call through the connection.
 import type { DomainRef, Result } from '@virtwire/protocol';
 import type { ByteStream } from './byte-stream.js';
-import type { Connection } from './connection.js';
+import type { CallOptions, Connection } from './connection.js';
 import { DomainSnapshot } from './domain-snapshot.js';
 
 /** Optional paging of long snapshot lists (virtwire extension). */
@@ -142,9 +142,9 @@ export class Domain {
     await this.connection.call('DomainUndefine', { domain: this.ref, flags });
   }
 
-  /** `virDomainSnapshotCreateXML`. */
-  async snapshotCreateXML(xml: string, flags = 0): Promise<DomainSnapshot> {
-    const ref = await this.connection.call('DomainSnapshotCreateXML', { domain: this.ref, xml, flags });
+  /** `virDomainSnapshotCreateXML`; `options.signal` cancels it (aborted before its commit point, nothing changes). */
+  async snapshotCreateXML(xml: string, flags = 0, options: CallOptions = {}): Promise<DomainSnapshot> {
+    const ref = await this.connection.call('DomainSnapshotCreateXML', { domain: this.ref, xml, flags }, options);
     return new DomainSnapshot(this, ref.name);
   }
 

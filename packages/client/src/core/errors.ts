@@ -1,4 +1,4 @@
-// Client-side errors: the connection dropped or a call timed out. Both are VirErrors, like every other failure.
+// Client-side errors: the connection dropped, a call timed out, or its caller cancelled it. All are VirErrors, like every other failure.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 
 const closedBrand = Symbol.for('virtwire.ConnectionClosedError');
@@ -27,5 +27,23 @@ export class CallTimeoutError extends VirError {
       message: `Timed out during operation: ${method} did not answer within ${timeoutMs} ms`,
     });
     this.name = 'CallTimeoutError';
+  }
+}
+
+/**
+ * Raised when the caller's AbortSignal cancelled a call the daemon cannot stop part-way (anything
+ * but a snapshot creation, revert or delete): it fails at once, and the daemon was asked to cancel
+ * it (a call still waiting for its domain's job never runs; one running may complete).
+ */
+export class CallAbortedError extends VirError {
+  constructor(method: string) {
+    super({
+      code: ErrorNumber.OperationAborted,
+      domain: ErrorDomain.Rpc,
+      message: `operation aborted: ${method} was cancelled by the caller`,
+      str1: 'operation aborted: %s',
+      str2: `${method} was cancelled by the caller`,
+    });
+    this.name = 'CallAbortedError';
   }
 }

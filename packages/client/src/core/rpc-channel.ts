@@ -1,6 +1,6 @@
 // A JSON-RPC 2.0 client over one WebSocket: ids, pending calls, typed errors, and failure of all pending calls on close.
-import { ErrorDomain, ErrorNumber, JsonRpcErrorCode, VirError, type JsonRpcErrorObject } from '@virtwire/protocol';
-import { CallTimeoutError, ConnectionClosedError } from './errors.js';
+import { CANCEL_REQUEST_NOTIFICATION, ErrorDomain, ErrorNumber, JsonRpcErrorCode, VirError, type JsonRpcErrorObject } from '@virtwire/protocol';
+import { CallAbortedError, CallTimeoutError, ConnectionClosedError } from './errors.js';
 import type { ReplyPolling } from './reply-polling.js';
 import { OPEN, type WebSocketLike } from './web-socket-like.js';
 
@@ -9,6 +9,21 @@ interface PendingCall {
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: VirError) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops listening to the call's AbortSignal. */
+  detach?: () => void;
+}
+
+/** How one call is made on a channel. */
+export interface ChannelCallOptions {
+  /** Fails the call with CallTimeoutError after this long (the daemon may still complete it). */
+  timeoutMs?: number | undefined;
+  /** Cancels the call: the daemon is sent `$/cancelRequest`. */
+  signal?: AbortSignal | undefined;
+  /**
+   * On cancel, wait for the daemon's answer (a job that stops says so with VIR_ERR_OPERATION_ABORTED,
+   * one past its commit point answers its result) instead of failing at once with CallAbortedError.
+   */
+  awaitCancelledAnswer?: boolean;
 }
 
 /**
@@ -50,10 +65,13 @@ export class RpcChannel {
 
   /**
    * Calls `method`; resolves to its result (null when the daemon sends none) or rejects with a
-   * VirError: libvirt's error, a CallTimeoutError after `timeoutMs`, or a ConnectionClosedError.
+   * VirError: libvirt's error, a CallTimeoutError after `timeoutMs`, a CallAbortedError once
+   * `signal` aborts (unless told to await the daemon's answer), or a ConnectionClosedError.
    */
-  call(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
+  call(method: string, params: unknown, options: ChannelCallOptions = {}): Promise<unknown> {
+    const { timeoutMs, signal } = options;
     if (this.closedError) return Promise.reject(this.closedError);
+    if (signal?.aborted) return Promise.reject(new CallAbortedError(method));
     const id = this.nextId++;
     let text: string;
     try {
@@ -67,6 +85,14 @@ export class RpcChannel {
       this.pending.set(id, call);
       this.polling?.callStarted();
       if (timeoutMs !== undefined) call.timer = setTimeout(() => this.settle(id)?.reject(new CallTimeoutError(method, timeoutMs)), timeoutMs);
+      if (signal) {
+        const cancel = () => {
+          this.notify(CANCEL_REQUEST_NOTIFICATION, { id });
+          if (!options.awaitCancelledAnswer) this.settle(id)?.reject(new CallAbortedError(method));
+        };
+        signal.addEventListener('abort', cancel, { once: true });
+        call.detach = () => signal.removeEventListener('abort', cancel);
+      }
       try {
         this.socket.send(text);
       } catch (error) {
@@ -76,6 +102,16 @@ export class RpcChannel {
       this.sent++;
       this.polling?.requestSent();
     });
+  }
+
+  /** Sends a JSON-RPC notification (no answer comes); nothing when the socket is gone. */
+  private notify(method: string, params: unknown): void {
+    if (this.closedError || this.socket.readyState !== OPEN) return;
+    try {
+      this.socket.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+    } catch {
+      // the socket is closing: the call ends with the connection
+    }
   }
 
   /** Calls `listener` once when the connection is lost or closed. */
@@ -124,6 +160,7 @@ export class RpcChannel {
     if (call === undefined) return undefined;
     this.pending.delete(id);
     if (call.timer !== undefined) clearTimeout(call.timer);
+    call.detach?.();
     this.polling?.callEnded();
     return call;
   }

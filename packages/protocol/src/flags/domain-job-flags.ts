@@ -53,6 +53,12 @@ export const DomainJobField = {
   DataProcessed: 'data_processed',
   /** `VIR_DOMAIN_JOB_DATA_REMAINING`: bytes it has still to handle (ullong). */
   DataRemaining: 'data_remaining',
+  /** `VIR_DOMAIN_JOB_MEMORY_TOTAL`: bytes of guest memory the job saves (ullong). */
+  MemoryTotal: 'memory_total',
+  /** `VIR_DOMAIN_JOB_MEMORY_PROCESSED`: bytes of guest memory saved so far (ullong). */
+  MemoryProcessed: 'memory_processed',
+  /** `VIR_DOMAIN_JOB_MEMORY_REMAINING`: bytes of guest memory still to save (ullong). */
+  MemoryRemaining: 'memory_remaining',
   /** `VIR_DOMAIN_JOB_SUCCESS`: whether a completed job succeeded (boolean). */
   Success: 'success',
   /** `VIR_DOMAIN_JOB_ERRMSG`: why a completed job failed (string). */

@@ -1,6 +1,6 @@
 // One state-changing job per domain at a time: a bounded wait, a bounded queue, and the table of running jobs.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { JobControl } from './job-control.js';
+import { cancelledJobError, JobControl } from './job-control.js';
 import { jobOperation, SNAPSHOT_JOB_OPERATIONS } from './job-stats.js';
 import type { JobTraceEvent } from './job-trace.js';
 
@@ -75,17 +75,29 @@ export class DomainJobs {
 
   /**
    * Runs `job` as `domain`'s one state-changing job, once the jobs before it have ended;
-   * `onCompleted` is told how it ended before the next job on the domain starts.
+   * `onCompleted` is told how it ended before the next job on the domain starts. `signal` is the
+   * call's cancellation (`$/cancelRequest`): aborted while the job waits for its turn or before it
+   * starts, the job is refused (VIR_ERR_OPERATION_ABORTED) and never runs; aborted while it runs,
+   * the job is cancelled (`JobControl.cancel`).
    */
-  async run<T>(domain: string, owner: string, job: (control: JobControl) => T | Promise<T>, onCompleted?: (job: CompletedJob) => void): Promise<Awaited<T>> {
+  async run<T>(
+    domain: string,
+    owner: string,
+    job: (control: JobControl) => T | Promise<T>,
+    onCompleted?: (job: CompletedJob) => void,
+    signal?: AbortSignal,
+  ): Promise<Awaited<T>> {
+    if (signal?.aborted) throw cancelledJobError(jobName(owner));
     let slot = this.slots.get(domain);
     if (slot === undefined) {
       slot = { running: null, waiters: [] };
       this.slots.set(domain, slot);
     }
-    if (slot.running !== null || slot.waiters.length > 0) await this.wait(domain, slot, owner);
+    if (slot.running !== null || slot.waiters.length > 0) await this.wait(domain, slot, owner, signal);
     else this.start(domain, slot, owner);
     const control = slot.running!.control!;
+    const cancel = () => control.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
     try {
       const result = await job(control);
       onCompleted?.(this.complete(domain, slot, true));
@@ -94,6 +106,7 @@ export class DomainJobs {
       onCompleted?.(this.complete(domain, slot, false, error));
       throw error;
     } finally {
+      signal?.removeEventListener('abort', cancel);
       control.end();
       this.end(domain, slot);
     }
@@ -130,19 +143,35 @@ export class DomainJobs {
     return slot ? (slot.running ? 1 : 0) + slot.waiters.length : 0;
   }
 
-  private wait(domain: string, slot: DomainSlot, owner: string): Promise<void> {
+  private wait(domain: string, slot: DomainSlot, owner: string, signal?: AbortSignal): Promise<void> {
     if (this.queued(domain) + 1 > this.limits.maxQueued) {
       return Promise.reject(
         VirError.report(ErrorNumber.OperationFailed, ErrorDomain.None, `cannot acquire state change lock${blockerOf(slot)} due to max_queued limit`),
       );
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { owner, start: resolve, fail: reject, timer: undefined };
-      waiter.timer = setTimeout(() => {
+      const leave = (error: VirError) => {
+        clearTimeout(waiter.timer);
+        signal?.removeEventListener('abort', cancelled);
         slot.waiters.splice(slot.waiters.indexOf(waiter), 1);
-        waiter.fail(VirError.report(ErrorNumber.OperationTimeout, ErrorDomain.None, `cannot acquire state change lock${blockerOf(slot)}`));
-      }, this.limits.waitMs);
+        waiter.fail(error);
+      };
+      const cancelled = () => leave(cancelledJobError(jobName(owner)));
+      const waiter: Waiter = {
+        owner,
+        start: () => {
+          signal?.removeEventListener('abort', cancelled);
+          resolve();
+        },
+        fail: reject,
+        timer: undefined,
+      };
+      waiter.timer = setTimeout(
+        () => leave(VirError.report(ErrorNumber.OperationTimeout, ErrorDomain.None, `cannot acquire state change lock${blockerOf(slot)}`)),
+        this.limits.waitMs,
+      );
       waiter.timer.unref(); // a wait alone never keeps the daemon running
+      signal?.addEventListener('abort', cancelled, { once: true });
       slot.waiters.push(waiter);
     });
   }

@@ -5,12 +5,19 @@ import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 export interface JobProgress {
   readonly processed: number;
   readonly total: number;
+  /** `memory`: guest RAM (a memory snapshot's stream), reported as libvirt's memory_* as well. */
+  readonly of?: 'memory';
 }
 
 /** Reads a running step's progress; undefined when it is not known. */
 export type JobProgressReader = () => Promise<JobProgress | undefined>;
 
 const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.None, detail);
+
+/** libvirt's error of a job stopped by virDomainAbortJob (or a cancelled call): `operation aborted: <job> job: canceled by client`. */
+export function cancelledJobError(jobName: string): VirError {
+  return VirError.report(ErrorNumber.OperationAborted, ErrorDomain.None, `${jobName} job: canceled by client`);
+}
 
 /**
  * One job's side of `virDomainAbortJob`. A job that can stop says so (`abortable()`), then calls
@@ -22,6 +29,8 @@ export class JobControl {
   private canAbort = false;
   private committed = false;
   private ended = false;
+  /** An abort or a cancel was asked for and not yet honoured or refused. */
+  private abortAsked = false;
   private pending: ((honoured: boolean) => void) | null = null;
   private progressReader: JobProgressReader | undefined;
   private reading: Promise<JobProgress | undefined> | undefined;
@@ -62,29 +71,43 @@ export class JobControl {
     }
   }
 
-  /** The job can stop at its checkpoints until it commits. */
+  /** The job can stop at its checkpoints until it commits (a cancel asked for earlier is honoured from now on). */
   abortable(): void {
     this.canAbort = true;
+    if (this.abortAsked) this.announceAbort();
   }
 
   /** Throws VIR_ERR_OPERATION_ABORTED if an abort was asked for (the abort is then honoured). */
   checkpoint(): void {
-    if (!this.pending || this.committed) return;
+    if (!this.abortAsked || !this.canAbort || this.committed) return;
     this.settle(true);
-    throw VirError.report(ErrorNumber.OperationAborted, ErrorDomain.None, `${this.jobName} job: canceled by client`);
+    throw cancelledJobError(this.jobName);
   }
 
   /** The commit point: from here on nothing is undone, and an abort is refused. */
   commit(): void {
     this.committed = true;
+    this.abortAsked = false;
     this.settle(false);
   }
 
   /** The job is over (however it ended): a pending abort was not honoured. */
   end(): void {
     this.ended = true;
+    this.abortAsked = false;
     this.progressReader = undefined;
     this.settle(false);
+  }
+
+  /**
+   * The call that runs this job was cancelled (`$/cancelRequest`): honoured as an abort at the next
+   * checkpoint if the job is, or becomes, abortable before its commit point; otherwise the job runs
+   * to its end. Nobody waits for the outcome: the call's own answer says it.
+   */
+  cancel(): void {
+    if (this.committed || this.ended) return;
+    this.abortAsked = true;
+    if (this.canAbort) this.announceAbort();
   }
 
   /**
@@ -96,6 +119,7 @@ export class JobControl {
     if (this.committed || this.ended) throw invalid('the job passed its commit point and cannot be aborted');
     if (this.pending) throw invalid('an abort of this job is already requested');
     const honoured = new Promise<boolean>((resolve) => (this.pending = resolve));
+    this.abortAsked = true;
     this.announceAbort();
     if (!(await honoured)) throw invalid('the job passed its commit point and cannot be aborted');
   }

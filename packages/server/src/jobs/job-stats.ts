@@ -52,6 +52,12 @@ export function domainJobStats(
     params[Field.DataTotal] = progress.total;
     params[Field.DataProcessed] = progress.processed;
     params[Field.DataRemaining] = progress.total - progress.processed;
+    // a memory stream's bytes are guest RAM: libvirt reports them as memory_* too
+    if (progress.of === 'memory') {
+      params[Field.MemoryTotal] = progress.total;
+      params[Field.MemoryProcessed] = progress.processed;
+      params[Field.MemoryRemaining] = progress.total - progress.processed;
+    }
   }
   return { type: DomainJobType.Unbounded, params };
 }

@@ -1,5 +1,6 @@
 // Routes each call through the same pipeline: permission, params, flag rules, driver mask, handler.
 import {
+  CANCEL_REQUEST_NOTIFICATION,
   checkDriverCall,
   driverFunctionName,
   unsupportedFlagsError,
@@ -34,6 +35,7 @@ import { DomainJobs } from '../jobs/domain-jobs.js';
 import { domainJobInfo } from '../jobs/job-info.js';
 import { completedJobFields, domainJobStats, jobOperation, SNAPSHOT_JOB_OPERATIONS } from '../jobs/job-stats.js';
 import type { CompletedJob } from '../jobs/domain-jobs.js';
+import { CancellableCalls } from './cancellable-calls.js';
 import { RequestLog } from './request-log.js';
 import type { Session } from './session.js';
 
@@ -85,6 +87,8 @@ export class Dispatcher {
   private nextScope = 1;
   /** Outcomes of calls made with a request key. */
   private readonly requests = new RequestLog();
+  /** Each connection's running calls, for `$/cancelRequest`. */
+  private readonly cancellable = new WeakMap<Session, CancellableCalls>();
 
   constructor(
     drivers: HypervisorDriver[],
@@ -103,9 +107,14 @@ export class Dispatcher {
    */
   async receive(request: JSONRPCRequest, session: Session): Promise<JSONRPCResponse | null> {
     const { id, method } = request;
+    if (method === CANCEL_REQUEST_NOTIFICATION && id === undefined) {
+      this.cancellable.get(session)?.cancel(request.params);
+      return null;
+    }
     if (!isMethodName(method)) return id === undefined ? null : createJSONRPCErrorResponse(id, JsonRpcErrorCode.MethodNotFound, 'Method not found');
+    const running = id === undefined || id === null ? undefined : this.cancellableCalls(session).begin(id);
     try {
-      const result = await this.call(method, request.params, session);
+      const result = await this.call(method, request.params, session, running?.signal);
       return id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
     } catch (error) {
       const mapped = toVirError(error);
@@ -113,11 +122,22 @@ export class Dispatcher {
       if (id === undefined) return null;
       const wire = mapped.toJsonRpc();
       return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
+    } finally {
+      running?.end();
     }
   }
 
-  /** Runs one call through the pipeline. Every failure is a VirError with libvirt's number and text. */
-  async call(name: MethodName, rawParams: unknown, session: Session): Promise<unknown> {
+  private cancellableCalls(session: Session): CancellableCalls {
+    let calls = this.cancellable.get(session);
+    if (!calls) this.cancellable.set(session, (calls = new CancellableCalls()));
+    return calls;
+  }
+
+  /**
+   * Runs one call through the pipeline. Every failure is a VirError with libvirt's number and text.
+   * `signal` is the call's cancellation, which its domain job (if it runs one) listens to.
+   */
+  async call(name: MethodName, rawParams: unknown, session: Session, signal?: AbortSignal): Promise<unknown> {
     const definition: MethodSpec = methods[name];
     const denied = checkMethodPermission(definition, session.readOnly);
     if (denied) throw denied;
@@ -141,7 +161,7 @@ export class Dispatcher {
         ? undefined
         : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(definition, parsed.data, driver, this.callContext(session))));
     const requestKey = (params as { requestKey?: string }).requestKey;
-    if (requestKey === undefined) return this.runDriverCall(name, params, session, driver, handler, domain);
+    if (requestKey === undefined) return this.runDriverCall(name, params, session, driver, handler, domain, undefined, signal);
     // the same key from the same principal on the same host: one run, one outcome
     const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
     const { requestKey: _key, ...call } = params as Record<string, unknown>;
@@ -150,7 +170,13 @@ export class Dispatcher {
     const durable =
       driver.requestOutcomes && session.principal !== undefined ? { store: driver.requestOutcomes, id: `${session.principal}\u0000${requestKey}` } : undefined;
     const request = durable && { id: durable.id, fingerprint };
-    return this.requests.run(scope, requestKey, fingerprint, () => this.runDriverCall(name, params, session, driver, handler, domain, request), durable);
+    return this.requests.run(
+      scope,
+      requestKey,
+      fingerprint,
+      () => this.runDriverCall(name, params, session, driver, handler, domain, request, signal),
+      durable,
+    );
   }
 
   /** A driver method's run: as the domain's job when it changes one, then its JOB_COMPLETED event. */
@@ -162,6 +188,7 @@ export class Dispatcher {
     handler: (params: unknown, call: CallContext) => unknown,
     domain: string | undefined,
     request?: DurableCallKey,
+    signal?: AbortSignal,
   ): Promise<unknown> {
     const call = { ...this.callContext(session), ...(request ? { request } : {}) };
     if (domain === undefined) return handler(params, call);
@@ -171,6 +198,7 @@ export class Dispatcher {
       name,
       (job) => handler(params, { ...call, job }),
       (job) => (completed = job),
+      signal,
     );
     if (driver.jobCompletedEvents && completed && SNAPSHOT_JOB_OPERATIONS.has(jobOperation(name))) await this.announceJob(driver, domain, completed, session);
     return result;

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   commitActiveLayerLive,
   commitOverlayOffline,
+  progressReader,
   createImage,
   createLiveExternalSnapshot,
   createOfflineExternalSnapshot,
@@ -77,5 +78,43 @@ describe.skipIf(!hasQemu)('block commit', () => {
     expect(await commitOverlayOffline('vda', overlay)).toMatchObject({ ok: true, disks: [{ outcome: 'done' }] });
     expect(imageHasPattern(base, 0x77)).toBe(true);
     expect(imageHasPattern(overlay, 0x77)).toBe(true);
+  });
+
+  it("offline: qemu-img's -p percentages are the job's progress in bytes of the disk, readable while it runs and gone after", async () => {
+    const base = await box.image('offp/base.qcow2', 32 * 1024 * 1024);
+    const overlay = box.path('offp/ov.qcow2');
+    expect((await createOfflineExternalSnapshot([{ target: 'vda', path: base, format: 'qcow2', overlayPath: overlay }])).ok).toBe(true);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x55 0 24M', overlay], { stdio: 'ignore' });
+    const probes: Array<(() => Promise<{ processed: number; total: number } | undefined>) | undefined> = [];
+    const readings: Array<{ processed: number; total: number } | undefined> = [];
+    let polling: Promise<void> | undefined;
+    const result = await commitOverlayOffline('vda', overlay, {
+      onJobProgress: (probe) => {
+        probes.push(probe);
+        if (probe)
+          polling = (async () => {
+            while (probes.at(-1) === probe) {
+              readings.push(await probe());
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          })();
+      },
+    });
+    await polling;
+    expect(result.ok).toBe(true);
+    // one probe while qemu-img runs, then undefined: DomainGetJobStats reports figures only while the merge runs
+    expect(probes.map((p) => typeof p)).toEqual(['function', 'undefined']);
+    expect(readings.length).toBeGreaterThan(0);
+    for (const reading of readings) expect(reading).toMatchObject({ total: 32 * 1024 * 1024 });
+    const processed = readings.map((r) => r!.processed);
+    expect(processed).toEqual([...processed].sort((a, b) => a - b));
+    expect(processed.every((p) => p >= 0 && p <= 32 * 1024 * 1024)).toBe(true);
+  });
+
+  it("reads qemu-img's progress lines, split anywhere across chunks, and nothing else", () => {
+    const seen: number[] = [];
+    const read = progressReader((fraction) => seen.push(fraction));
+    for (const chunk of ['    (0.00/100%)\r    (12.', '50/100%)\r', '    (100.00/100%)\n', 'qemu-img: note\n', '(101/100%)\n(/100%)\r']) read(chunk);
+    expect(seen).toEqual([0, 0.125, 1]);
   });
 });

@@ -7,6 +7,7 @@ import { deleteNodesOfImages } from './image-nodes.js';
 import { repairImages } from './image-repair.js';
 import { rollBackFiles } from './intent-files.js';
 import { thawQuietly } from './guest-agent.js';
+import { endLeftoverMigration, resumeAfterMemory } from './snapshot-memory.js';
 import type { RecoveryOutcome } from './intent-recovery.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -22,11 +23,16 @@ export async function recoverCreate(host: QemuHost, domain: QemuDomain | undefin
   // a quiesced create may have left the guest frozen: thawed whatever the outcome (a no-op when it is not frozen)
   if (payload.quiesce && domain?.guest) await thawQuietly(domain);
   const qmp = liveMonitor(domain);
+  // a memory create's migration a dead daemon started is cancelled first (its stream went nowhere)
+  if (payload.memory) await endLeftoverMigration(host, domain, qmp);
   const forward = intent.phase !== 'prepared' || (await createHappened(host, payload, qmp));
   if (!forward) {
     await rollBackCreate(host, payload, qmp);
+    // a guest the create stopped for its memory runs again, as before the create
+    if (payload.memory) await resumeAfterMemory(host, domain, payload.memory, false);
     return 'rolled-back';
   }
+  if (payload.memory) await resumeAfterMemory(host, domain, payload.memory, payload.halt);
   if (intent.phase === 'prepared') intent.advance('committed');
   if (!qmp)
     await expectClean(
@@ -41,6 +47,8 @@ export async function recoverCreate(host: QemuHost, domain: QemuDomain | undefin
 
 /** Whether a prepared live create's disk change took place (offline kinds commit through the record only). */
 async function createHappened(host: QemuHost, payload: CreateIntent, qmp: QmpClient | undefined): Promise<boolean> {
+  // the disks switch only after the memory file is complete and flushed (journaled as `saved`)
+  if (payload.memory && !payload.memory.saved) return false;
   switch (payload.createKind) {
     case 'offline-external':
     case 'offline-internal':

@@ -51,11 +51,17 @@ export async function completeForward(host: QemuHost, domain: QemuDomain, intent
     }
     await intent.applyState(domain);
     options.onStateApplied();
-    const more = payload.startPaused || payload.cleanup.length > 0 || payload.endState !== 'unchanged';
+    const more = payload.startPaused || payload.loadMemory !== undefined || payload.cleanup.length > 0 || payload.endState !== 'unchanged';
     if (!more) return;
     intent.advance('state-applied');
   }
   const resetNvram = payload.resetNvram === true;
+  if (payload.loadMemory !== undefined && !domain.active) {
+    // a revert to an external memory snapshot: the guest starts from its saved state (a replay after a crash starts it again)
+    const paused = payload.endState !== 'running';
+    const reason = paused ? Reason.PausedFromSnapshot : (options.startReason ?? Reason.RunningFromSnapshot);
+    await launchGuest(host, domain, { paused, reason, resetNvram, incoming: payload.loadMemory });
+  }
   if (payload.startPaused && !domain.active) await launchGuest(host, domain, { paused: true, reason: Reason.PausedFromSnapshot, resetNvram });
   for (const step of payload.cleanup) {
     try {

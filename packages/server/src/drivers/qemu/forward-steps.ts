@@ -11,6 +11,7 @@ import {
   deleteLiveCheckpoint,
   deleteOfflineInternalSnapshot,
   deleteSnapshot,
+  hasStreamMagic,
   listSnapshots,
   loadLiveCheckpoint,
   readLiveDisks,
@@ -124,6 +125,10 @@ export async function runStep(context: StepContext, step: DiskStep): Promise<voi
       await unlinkImage(context, step.path);
       context.failpoints.reach(`${context.operation}.removed.${step.target}`);
       return;
+    case 'remove-memory':
+      await removeMemoryFile(step.path);
+      context.failpoints.reach(`${context.operation}.memory-removed`);
+      return;
     case 'restore-nvram':
       restoreNvram(step.from, step.to);
       context.failpoints.reach(`${context.operation}.nvram-restored`);
@@ -186,6 +191,7 @@ async function commitOffline(context: StepContext, step: Extract<DiskStep, { typ
       format: 'qcow2',
       qemuImg: context.qemuImg,
       failpoint: context.failpoints.engineHook(context.operation, step.target),
+      ...progressOf(context),
     });
     check(result, 'unable to merge overlay', step.target, step.overlay);
   }
@@ -255,4 +261,17 @@ async function unlinkImage(context: StepContext, path: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/**
+ * Removes a deleted snapshot's memory file: only a regular file that holds a migration stream
+ * (the path comes from snapshot XML, so nothing else is ever unlinked here). Idempotent.
+ */
+async function removeMemoryFile(path: string): Promise<void> {
+  const stat = await fs.lstat(path).catch(() => undefined);
+  if (!stat?.isFile() || !(await hasStreamMagic(path).catch(() => false))) return;
+  await fs.unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  fsyncDirectory(dirname(path));
 }

@@ -1,6 +1,6 @@
 // VNC graphics and character-device backends as QEMU arguments: unix sockets and loopback ports only, passwords set over QMP.
-import { childElement, childElements, type XmlElement } from '@virtwire/protocol/xml';
-import { join } from 'node:path';
+import { childElement, childElements, type DomainDefinition, type XmlElement } from '@virtwire/protocol/xml';
+import { dirname, join } from 'node:path';
 import type { DeviceContext } from './device-table.js';
 import { unsupported, type Shape } from './xml-shape.js';
 
@@ -53,6 +53,21 @@ export function realiseGraphics(el: XmlElement, ctx: DeviceContext): string[] {
     ctx.prelaunch.push({ command: 'set_password', args: { protocol: 'vnc', password: passwd } });
   }
   return ['-vnc', value];
+}
+
+/**
+ * Drops the socket paths the driver generated for channels (in the guest's runtime directory
+ * `runDir`) from a definition about to start: a definition recorded from a running guest (a
+ * snapshot's `<domain>`) carries them, and a start gives each channel its path again.
+ */
+export function clearGeneratedChannelPaths(definition: DomainDefinition, runDir: string): void {
+  const devices = childElement(definition.tree, 'devices');
+  for (const el of devices ? childElements(devices, 'channel') : []) {
+    const source = childElement(el, 'source');
+    const path = attr(source, 'path');
+    if (attr(el, 'type') !== 'unix' || path === undefined || dirname(path) !== runDir) continue;
+    el.children.splice(el.children.indexOf(source!), 1);
+  }
 }
 
 /**

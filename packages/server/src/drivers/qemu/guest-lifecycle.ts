@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
 import { diskElement, setDiskChain } from './disk-chain.js';
 import { checkDomainConfig, confineLaunchPaths, guestSpec, resolveDisks } from './domain-config.js';
-import { qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
+import { loadMemoryStream, qmpArgument, QemuLaunchError, QemuProcess, waitForProcessExit, type QmpEvent } from './engine/index.js';
 import { kvmUsable } from './host-acceleration.js';
 import { prepareFirmware } from './uefi-firmware.js';
 import { clearPtyPaths, recordPtyPaths } from './guest-console.js';
+import { clearGeneratedChannelPaths } from './graphics-device.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
@@ -37,10 +38,10 @@ export function writeStatus(host: QemuHost, domain: QemuDomain, change: StatusCh
   writeFileDurably(host.services.layout.statusFile(domain.uuid), formatStatus(status));
 }
 
-/** Removes a stopped guest's sockets, pidfile, status file and leftover temp files (its log stays). */
+/** Removes a stopped guest's sockets (QMP, inspection, migration stream), pidfile, status file and leftover temp files (its log stays). */
 export async function removeRuntimeFiles(host: QemuHost, uuid: string): Promise<void> {
   const dir = host.services.layout.domainRunDir(uuid);
-  await Promise.all(['qmp.sock', 'monitor.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
+  await Promise.all(['qmp.sock', 'monitor.sock', 'mem.sock', 'qemu.pid'].map((f) => fs.rm(join(dir, f), { force: true })));
   removeFileDurably(host.services.layout.statusFile(uuid));
   try {
     removeStaleTempFiles(dir);
@@ -56,6 +57,8 @@ export interface LaunchOptions {
   reason: number;
   /** VIR_DOMAIN_START_RESET_NVRAM: a UEFI guest's NVRAM starts again from its template. */
   resetNvram?: boolean;
+  /** A memory file (a saved migration stream) the guest starts from: `-incoming defer`, then `migrate-incoming` before the start state. */
+  incoming?: string;
 }
 
 /**
@@ -68,6 +71,7 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   const { layout, qemuBinary, qemuImg, inspectionMonitor, confinement, kvmDevice } = host.services;
   const live = domain.persistentDefinition.clone();
   clearPtyPaths(live);
+  clearGeneratedChannelPaths(live, layout.domainRunDir(domain.uuid));
   if (live.type === 'kvm' && !kvmUsable(kvmDevice)) {
     throw VirError.report(
       ErrorNumber.ConfigUnsupported,
@@ -83,15 +87,23 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   const firmware = await prepareFirmware(live, layout.stateDir, confinement, options.resetNvram === true);
   const { prelaunch, ...spec } = guestSpec(live, disks, { accel: live.type === 'kvm' ? 'kvm' : 'tcg', runDir, ...(firmware ? { firmware } : {}) });
   if (inspectionMonitor) spec.extraArgs = [...(spec.extraArgs ?? []), '-qmp', qmpArgument(join(layout.domainRunDir(domain.uuid), 'monitor.sock'))];
+  const incoming = options.incoming;
+  if (incoming !== undefined) spec.extraArgs = [...(spec.extraArgs ?? []), '-incoming', 'defer'];
+  // after an incoming migration QEMU's vCPUs are stopped (-S): left so for a paused start, `cont` for a running one
+  const startState = incoming !== undefined && options.paused ? 'prelaunch' : options.paused ? 'paused' : 'running';
   let guest: QemuProcess;
   try {
     guest = await QemuProcess.launch({
       ...spec,
       runtimeDir: runDir,
       qemuBinary,
-      startState: options.paused ? 'paused' : 'running',
+      startState,
       beforeStart: async (qmp) => {
         for (const { command, args } of prelaunch) await qmp.execute(command, args);
+        if (incoming !== undefined) {
+          await loadMemoryStream(qmp, incoming, join(runDir, 'mem.sock'));
+          host.services.failpoints.reach('qemu.guest.memory-loaded');
+        }
       },
     });
   } catch (error) {

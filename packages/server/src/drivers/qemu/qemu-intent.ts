@@ -48,7 +48,20 @@ export interface CreateIntent {
   halt: boolean;
   /** QUIESCE: the guest may be frozen while this create runs; recovery thaws it, whatever the outcome. */
   quiesce?: boolean;
+  /** An external memory snapshot: its file (one of `files`), and what recovery needs to finish or undo it. */
+  memory?: CreateMemory;
   change: StateChange;
+}
+
+/** The memory part of a create (libvirt's `<memory snapshot='external' file='...'/>`). */
+export interface CreateMemory {
+  file: string;
+  /** VIR_DOMAIN_SNAPSHOT_CREATE_LIVE: migrated while the guest ran. */
+  live: boolean;
+  /** The guest ran before the create: a guest the create stopped is resumed by it (or by its recovery), unless HALT. */
+  wasRunning: boolean;
+  /** Set (durably) once the stream is complete in the file and flushed: only then can the create roll forward. */
+  saved?: boolean;
 }
 
 /** One step of a delete or revert; every step is idempotent. */
@@ -63,6 +76,8 @@ export type DiskStep =
   | { type: 'load-checkpoint'; tag: string }
   /** Write a fresh overlay on `base` into the file the intent reserved at `overlay` (revert to an external snapshot). */
   | { type: 'create-overlay'; target: string; overlay: string; base: ImageLayer }
+  /** Remove a deleted snapshot's memory file (only a regular file holding a migration stream). */
+  | { type: 'remove-memory'; path: string }
   /** Remove an image nothing references any more. */
   | { type: 'unlink'; target: string; path: string }
   /** Put a snapshot's NVRAM copy back into the domain's variable store (the guest is stopped). */
@@ -80,6 +95,8 @@ export interface ForwardIntent {
   stopFirst: boolean;
   /** Start the guest (paused) once the state files are written, before the cleanup steps (revert to a running state). */
   startPaused: boolean;
+  /** A memory file the guest is started from (`-incoming defer`) once the state files are written (revert to an external memory snapshot). */
+  loadMemory?: string;
   /** REVERT_RESET_NVRAM: a guest this change starts gets its NVRAM from the template again. */
   resetNvram?: boolean;
   /** Disk steps before the state files are written. */

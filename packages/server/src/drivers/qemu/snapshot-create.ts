@@ -15,8 +15,10 @@ import {
   PreconditionError,
   saveLiveCheckpoint,
   type OperationResult,
+  type ReservedFile,
 } from './engine/index.js';
 import { GuestAgentSession } from './guest-agent.js';
+import { memorySaver, reserveMemoryFile, resumeAfterMemory } from './snapshot-memory.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { journaledCall, runIntent } from './intent-runner.js';
 import { rollBackFiles } from './intent-files.js';
@@ -25,6 +27,7 @@ import { driverFirmware } from './uefi-firmware.js';
 import type { OperationCall } from '../driver.js';
 import type { CreateIntent, Intent } from './qemu-intent.js';
 import { operationError } from './vir-error-from-engine.js';
+import { DomainState } from '@virtwire/protocol';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { checkCreateFlags, planSnapshot, type SnapshotPlan } from './snapshot-plan.js';
@@ -74,9 +77,10 @@ export async function createSnapshot(
     createIntent(host, domain, plan, nvram),
     async (intent) => {
       if (nvram) await saveNvramCopy(intent, nvram);
+      const memoryFile = plan.memory ? await reserveMemoryFile(intent, plan.memory.file) : undefined;
       const result = plan.quiesce
-        ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job))
-        : await runEngine(host, domain, plan, intent, timing, job);
+        ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job, memoryFile))
+        : await runEngine(host, domain, plan, intent, timing, job, memoryFile);
       if (!result.ok) {
         const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
         const error = operationError(
@@ -87,6 +91,7 @@ export async function createSnapshot(
         if (result.rolledBack) {
           // the engine undid (and verified) its disks; what else the create wrote goes too: nothing to recover
           await rollBackFiles(intent.payload.files);
+          if (intent.payload.memory) await resumeAfterMemory(host, domain, intent.payload.memory, false);
           intent.finish();
         }
         if (VirError.is(result.error) && result.error.code === ErrorNumber.OperationAborted) {
@@ -135,6 +140,10 @@ function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nv
   };
   if (plan.tag !== undefined) intent.tag = plan.tag;
   if (plan.quiesce) intent.quiesce = true;
+  if (plan.memory) {
+    intent.files.planned.push(plan.memory.file);
+    intent.memory = { file: plan.memory.file, live: plan.memory.live, wasRunning: domain.state === DomainState.Running };
+  }
   return intent;
 }
 
@@ -163,6 +172,7 @@ function runEngine(
   intent: Intent<CreateIntent>,
   timing: StepTiming,
   job?: JobControl,
+  memoryFile?: ReservedFile,
 ): Promise<OperationResult> {
   const { failpoints, qemuImg } = host.services;
   const hook = failpoints.engineHook(OPERATION);
@@ -183,12 +193,15 @@ function runEngine(
   const qmp = domain.guest?.qmp;
   const tag = plan.tag ?? '';
   switch (plan.kind) {
-    case 'live-external':
+    case 'live-external': {
+      const saveMemory = memoryFile ? memorySaver(host, domain, intent, memoryFile, failpoint, job) : undefined;
+      if (saveMemory && plan.disks.length === 0) return memoryOnly(saveMemory, failpoint);
       return createLiveExternalSnapshot(
         qmp!,
         plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay!, reuseExisting: plan.reuse })),
-        { ...common, qemuImg, overlayCreation: host.services.overlayCreation },
+        { ...common, qemuImg, overlayCreation: host.services.overlayCreation, ...(saveMemory ? { saveMemory } : {}) },
       );
+    }
     case 'offline-external':
       if (plan.reuse) return checkReusedOverlays(host, plan);
       return createOfflineExternalSnapshot(
@@ -210,6 +223,18 @@ function runEngine(
         tag,
         { ...common, qemuImg },
       );
+  }
+}
+
+/** An external memory snapshot of a guest whose disks are all excluded (`snapshot='no'`): the memory file alone. */
+async function memoryOnly(saveMemory: () => Promise<void>, failpoint: (step: string) => Promise<void>): Promise<OperationResult> {
+  try {
+    await failpoint('live-external:before-save-memory');
+    await saveMemory();
+    await failpoint('live-external:before-transaction');
+    return { ok: true, disks: [] };
+  } catch (error) {
+    return { ok: false, error: error as Error, step: 'live-external:save-memory', disks: [], rolledBack: true, rollbackProblems: [] };
   }
 }
 
@@ -275,6 +300,8 @@ async function checkReusedOverlays(host: QemuHost, plan: SnapshotPlan): Promise<
 async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>): Promise<void> {
   if (LIVE_KINDS.has(plan.kind)) intent.committedInQemu();
   else intent.advance('committed');
+  // the disks switched while the vCPUs were stopped after the memory save: the guest runs on
+  if (intent.payload.memory) await resumeAfterMemory(host, domain, intent.payload.memory, plan.halt);
   await intent.applyState(domain);
   if (plan.newDefinition && domain.persistent) domain.persistentDefinition = plan.newDefinition;
   if (plan.newLive) domain.live = plan.newLive;

@@ -77,7 +77,7 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
     stopFirst: false,
     startPaused: false,
     steps: plan.steps,
-    cleanup: abandonedOverlaySteps(before, after),
+    cleanup: [...abandonedOverlaySteps(before, after), ...memoryRemovals(doomed)],
     files: { planned: [], reserved: [] },
     endState: 'unchanged',
     change,
@@ -102,6 +102,13 @@ export async function deleteSnapshot(host: QemuHost, domain: QemuDomain, node: S
       });
     },
     { request: journaledCall(call, null) },
+  );
+}
+
+/** The memory files of deleted external memory snapshots (libvirt's qemuSnapshotDiscardExternal unlinks them too; METADATA_ONLY keeps them). */
+function memoryRemovals(doomed: readonly SnapshotNode[]): DiskStep[] {
+  return doomed.flatMap((s) =>
+    s.def.memory?.snapshot === 'external' && s.def.memory.file !== undefined ? [{ type: 'remove-memory' as const, path: s.def.memory.file }] : [],
   );
 }
 

@@ -54,6 +54,8 @@ export interface SnapshotPlan {
   newLive?: DomainDefinition;
   /** QUIESCE: the guest agent freezes the guest's filesystems around the engine operation. */
   quiesce?: boolean;
+  /** External memory: the file the migration stream goes to, and LIVE. */
+  memory?: { file: string; live: boolean };
 }
 
 /** libvirt's refusal of a group snapshot it cannot make atomically (checkAtomicRequest gives the same text). */
@@ -147,6 +149,7 @@ export async function planSnapshot(
 
   const plan: SnapshotPlan = { kind, def, disks, keepMetadata, reuse, halt: (flags & Create.Halt) !== 0 };
   if (flags & Create.Quiesce) plan.quiesce = true;
+  if (def.memory?.snapshot === 'external') plan.memory = { file: checkMemoryTarget(host, def.memory.file!, disks), live: (flags & Create.Live) !== 0 };
   if (kind === 'live-external' || kind === 'offline-external') {
     plan.newDefinition = switchedDefinition(domain.persistentDefinition, disks, domain.live);
     if (domain.live) plan.newLive = switchedDefinition(domain.live, disks, null);
@@ -206,7 +209,6 @@ function checkSelection(
   if (diskOnly && external.length === 0 && internal.length === 0)
     throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
   if (mixed) throw unsupported('mixing internal and external targets for a snapshot is not yet supported');
-  if (memory === 'external') throw qemuError(ErrorNumber.OperationUnsupported, 'external memory snapshots are not supported by this driver');
   const excludedWritable = def.disks.some((d) => {
     const disk = domainDisks.find((x) => x.target === d.name);
     return d.snapshot === 'no' && disk !== undefined && disk.source !== undefined && !disk.readOnly && disk.device === 'disk';
@@ -214,7 +216,7 @@ function checkSelection(
   if ((memory === 'internal' || internal.length > 0) && !diskOnly && (internal.length === 0 || excludedWritable)) {
     throw unsupported('internal and full system snapshots require all disks to be selected for snapshot');
   }
-  if (external.length > 0) return active ? 'live-external' : 'offline-external';
+  if (external.length > 0 || memory === 'external') return active ? 'live-external' : 'offline-external';
   if (!active) return 'offline-internal';
   return memory === 'internal' ? 'live-checkpoint' : 'live-internal-disk';
 }
@@ -287,6 +289,25 @@ function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse:
     throw unsupported(`external snapshot file for disk ${disk.target} already exists and is not a block device: ${target}`);
   }
   return target;
+}
+
+/**
+ * The memory file of an external memory snapshot: confined like an overlay target (created by the
+ * daemon, O_EXCL 0600), not an existing file, and no overlay of the same snapshot.
+ */
+function checkMemoryTarget(host: QemuHost, file: string, disks: readonly PlannedDisk[]): string {
+  host.services.confinement.creatable(file, 'memory', ErrorDomain.Qemu);
+  if (disks.some((d) => d.overlay === file || d.chain.some((l) => l.path === file))) {
+    throw unsupported(`memory snapshot file '${file}' is also a disk image of the snapshot`);
+  }
+  let exists = true;
+  try {
+    lstatSync(file);
+  } catch {
+    exists = false;
+  }
+  if (exists) throw qemuError(ErrorNumber.OperationInvalid, `file '${file}' for memory snapshot already exists`);
+  return file;
 }
 
 /** A copy of `definition` whose external disks use their new overlays, the old chain below them. */

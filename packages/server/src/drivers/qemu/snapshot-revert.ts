@@ -72,6 +72,8 @@ export async function revertToSnapshot(host: QemuHost, domain: QemuDomain, node:
     endState,
     change: { metadata, definitions },
   };
+  const memory = memoryToLoad(host, node);
+  if (memory !== undefined) payload.loadMemory = memory;
   if (flags & Revert.ResetNvram) payload.resetNvram = true;
   // virDomainAbortJob is honoured until the revert commits (its overlays reserved, nothing else changed)
   job?.abortable();
@@ -151,6 +153,20 @@ function planExternalRevert(host: QemuHost, domain: QemuDomain, node: SnapshotNo
   const snapshots = [...domain.snapshots.all()].map((s) => s.def);
   const cleanup = abandonedOverlaySteps(imageReferences([domain.persistentDefinition, domain.live], snapshots), imageReferences([definition], snapshots));
   return { definition, stopFirst: true, startPaused: false, steps, cleanup, overlays };
+}
+
+/**
+ * The memory file a revert starts the guest from (libvirt's qemuSnapshotRevertExternalActive): an
+ * external memory snapshot of a running or paused guest. The file must still be there, inside the
+ * storage roots; its content is checked when it is loaded (a migration stream, or QEMU refuses it).
+ */
+function memoryToLoad(host: QemuHost, node: SnapshotNode): string | undefined {
+  const { def } = node;
+  if (def.memory?.snapshot !== 'external' || def.memory.file === undefined || (def.state !== 'running' && def.state !== 'paused')) return undefined;
+  const file = def.memory.file;
+  host.services.confinement.existing(file, 'memory', ErrorDomain.Qemu);
+  if (!existsSync(file)) throw qemuError(ErrorNumber.OperationInvalid, `memory file '${file}' of snapshot '${def.name}' is missing`);
+  return file;
 }
 
 /** `<image stem>.<snapshot>-r<N>` next to the snapshot's image, the first N not taken. */

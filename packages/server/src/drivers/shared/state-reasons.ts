@@ -11,6 +11,7 @@ export const StateReason = {
   PausedUser: PausedReason.User,
   PausedFromSnapshot: PausedReason.FromSnapshot,
   PausedStartingUp: PausedReason.StartingUp,
+  PausedSnapshot: PausedReason.Snapshot,
   ShutoffShutdown: ShutoffReason.Shutdown,
   ShutoffDestroyed: ShutoffReason.Destroyed,
   ShutoffCrashed: ShutoffReason.Crashed,

@@ -7,6 +7,7 @@ import type { DiskReport, OperationOptions, OperationResult } from './operation-
 import { commitImage, imageInfo } from './qemu-img.js';
 import type { ImageFormat, QemuImgSettings } from './qemu-img.js';
 import type { QmpClient } from './qmp-client.js';
+import type { JobProgress } from './job-progress.js';
 import { newJobId, runJob } from './qmp-jobs.js';
 
 /** Which layer to merge live. */
@@ -94,7 +95,17 @@ export async function commitOverlayOffline(
     step = 'offline-commit:before-commit';
     await reachStep(options.failpoint, step);
     step = 'offline-commit:commit';
-    await commitImage(overlayPath, { format: options.format ?? 'qcow2', keepTopContents: true }, options.qemuImg);
+    // qemu-img's percentage of the disk it went through, in bytes of the disk, as QEMU's commit job counts them live
+    const total = info['virtual-size'];
+    let progress: JobProgress = { processed: 0, total };
+    const onProgress =
+      options.onJobProgress && Number.isSafeInteger(total) ? (fraction: number) => (progress = { processed: Math.round(fraction * total), total }) : undefined;
+    if (onProgress) options.onJobProgress!(() => Promise.resolve(progress));
+    try {
+      await commitImage(overlayPath, { format: options.format ?? 'qcow2', keepTopContents: true, ...(onProgress ? { onProgress } : {}) }, options.qemuImg);
+    } finally {
+      if (onProgress) options.onJobProgress!(undefined);
+    }
     return { ok: true, disks: [{ target, outcome: 'done', overlayPath, detail: `merged into ${base}` }] };
   } catch (error) {
     const started = step === 'offline-commit:commit';

@@ -20,3 +20,4 @@ export * from './qcow2-overlay-writer.js';
 export * from './live-internal-snapshot.js';
 export * from './offline-snapshot.js';
 export * from './block-commit.js';
+export * from './migration-stream.js';

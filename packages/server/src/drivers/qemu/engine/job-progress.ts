@@ -2,10 +2,12 @@
 import type { QmpClient } from './qmp-client.js';
 import type { QueryJobsEntry } from './qmp-types.js';
 
-/** Bytes done and bytes in all of the running block jobs. */
+/** Bytes done and bytes in all of the running jobs: of the disks (block jobs), or of guest memory (a migration stream). */
 export interface JobProgress {
   readonly processed: number;
   readonly total: number;
+  /** `memory`: the bytes are guest RAM (libvirt reports them as memory_* as well as data_*). */
+  readonly of?: 'memory';
 }
 
 /** Reads the current progress of the jobs now running; undefined when QEMU no longer lists them or they count no bytes. */
@@ -45,5 +47,20 @@ export function queryJobsProbe(qmp: QmpClient, jobIds: readonly string[]): JobPr
       total += all;
     }
     return { processed: Math.min(processed, total), total };
+  };
+}
+
+/**
+ * A probe of an outgoing migration's RAM figures (`query-migrate`'s `ram`): processed is what no
+ * longer remains to send (pages a running guest dirties again are sent again, so `transferred`
+ * can exceed the total; `remaining` cannot).
+ */
+export function migrationProbe(qmp: QmpClient): JobProgressProbe {
+  return async () => {
+    const status = await qmp.execute<{ ram?: { total?: number; remaining?: number } }>('query-migrate', undefined, { timeoutMs: PROBE_TIMEOUT_MS });
+    const total = Number(status.ram?.total);
+    const remaining = Number(status.ram?.remaining);
+    if (!Number.isSafeInteger(total) || !Number.isSafeInteger(remaining) || total <= 0 || remaining < 0) return undefined;
+    return { processed: Math.max(0, total - Math.min(remaining, total)), total, of: 'memory' };
   };
 }

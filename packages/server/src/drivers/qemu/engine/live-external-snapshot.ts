@@ -41,6 +41,13 @@ export interface LiveExternalSnapshotOptions extends CreatesFilesOptions {
    *   and `qemu-img info` as a qemu-img-created overlay.
    */
   overlayCreation?: 'blockdev-create' | 'engine';
+  /**
+   * An external memory snapshot (libvirt's qemuSnapshotCreateActiveExternal with memory): runs
+   * after the overlays are ready and before the transaction, as step `save-memory` (it leaves the
+   * vCPUs stopped, so the disks switch at the moment the memory was saved). A failure rolls the
+   * disks back like any other step.
+   */
+  saveMemory?: () => Promise<void>;
 }
 
 /**
@@ -54,6 +61,9 @@ export const LIVE_EXTERNAL_FAILPOINTS = [
   'live-external:before-add-format-nodes',
   'live-external:before-transaction',
 ] as const;
+
+/** The failpoint before the `save-memory` step, reached (before before-transaction) only with the saveMemory option. */
+export const LIVE_EXTERNAL_MEMORY_FAILPOINT = 'live-external:before-save-memory';
 
 interface OverlayPlan {
   request: LiveExternalDiskRequest;
@@ -105,6 +115,7 @@ class LiveExternalSnapshot {
       ['reserve-files', () => this.reserveFiles()],
       ...(qemuFormats ? [addFileNodes, formatInQemu] : [formatInEngine, addFileNodes]),
       ['add-format-nodes', () => this.addFormatNodes()],
+      ...(this.options.saveMemory ? [['save-memory', this.options.saveMemory] as Step] : []),
       ['transaction', () => this.switchActiveLayers()],
     ];
     try {

@@ -141,18 +141,37 @@ export async function applySnapshot(filePath: string, tag: string, settings: Qem
 /** `qemu-img commit`: merges `filePath` into its backing file (or into `base`, an image further down its chain). */
 export async function commitImage(
   filePath: string,
-  options: { base?: string; format?: ImageFormat; keepTopContents?: boolean } = {},
+  options: { base?: string; format?: ImageFormat; keepTopContents?: boolean; onProgress?: (fraction: number) => void } = {},
   settings: QemuImgSettings = {},
 ): Promise<void> {
   assertSafeImagePath(filePath);
-  const args = ['commit', '-q'];
+  const { onProgress } = options;
+  const args = ['commit', onProgress ? '-p' : '-q'];
   if (options.format) args.push('-f', options.format);
   if (options.base !== undefined) {
     assertSafeImagePath(options.base);
     args.push('-b', options.base);
   }
   if (options.keepTopContents) args.push('-d');
-  await runQemuImg([...args, filePath], settings);
+  const progress = onProgress ? progressReader(onProgress) : undefined;
+  await runQemuImg([...args, filePath], settings, undefined, [0], progress);
+}
+
+/**
+ * Reads qemu-img's `-p` output, `    (12.50/100%)` lines ended by `\r` or `\n`, and tells each new
+ * fraction done (0..1). Text that is not a progress line is ignored.
+ */
+export function progressReader(onProgress: (fraction: number) => void): (chunk: string) => void {
+  let pending = '';
+  return (chunk) => {
+    const lines = (pending + chunk).split(/[\r\n]/);
+    pending = lines.pop()!.slice(-64);
+    for (const line of lines) {
+      const match = /^\s*\((\d{1,3}(?:\.\d+)?)\/100%\)\s*$/.exec(line);
+      const percent = match ? Number(match[1]) : NaN;
+      if (percent >= 0 && percent <= 100) onProgress(percent / 100);
+    }
+  };
 }
 
 /** `qemu-img check --output=json`. Corruptions and leaks are reported in the result, not thrown. */
@@ -231,14 +250,20 @@ function infoFlags(options: InfoOptions): string[] {
  * Runs qemu-img with `args` (no shell), optionally passing `fd` as its descriptor 3. Resolves with
  * stdout when the exit code is in `okExitCodes`; otherwise rejects with QemuImgError.
  */
-function runQemuImg(args: string[], settings: QemuImgSettings, fd?: number, okExitCodes: readonly number[] = [0]): Promise<string> {
+function runQemuImg(
+  args: string[],
+  settings: QemuImgSettings,
+  fd?: number,
+  okExitCodes: readonly number[] = [0],
+  onStdout?: (chunk: string) => void,
+): Promise<string> {
   const binary = settings.binary ?? 'qemu-img';
   const stdio: Array<'ignore' | 'pipe' | number> = fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', fd];
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio, env: { ...process.env, LC_ALL: 'C' } });
     const stdout = new CappedText(MAX_STDOUT_BYTES);
     const stderr = new CappedText(MAX_STDERR_BYTES);
-    child.stdout?.on('data', (chunk: Buffer) => stdout.add(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => (onStdout ? onStdout(chunk.toString('latin1')) : stdout.add(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), settings.timeoutMs ?? 120_000);
     child.on('error', (error) => {

@@ -1,0 +1,75 @@
+// The memory file of an external memory snapshot: reserved and journaled, the stream saved (vCPUs stopped), the guest resumed as it ran before.
+import { DomainState } from '@virtwire/protocol';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { JobControl } from '../../jobs/job-control.js';
+import { cancelOutgoing, reserveFile, saveMemoryStream, type Failpoint, type QmpClient, type ReservedFile } from './engine/index.js';
+import { guestPaused, guestResumed } from './guest-lifecycle.js';
+import type { CreateIntent, CreateMemory, Intent } from './qemu-intent.js';
+import { Reason, type QemuDomain } from './qemu-domain.js';
+import type { QemuHost } from './qemu-host.js';
+
+/** The unix socket a migration stream passes through: in the guest's private (0700) runtime directory, short enough for sun_path. */
+export function memorySocketPath(host: QemuHost, domain: { uuid: string }): string {
+  return join(host.services.layout.domainRunDir(domain.uuid), 'mem.sock');
+}
+
+/** Creates the memory file (O_EXCL, 0600) and journals its identity before anything is written into it. */
+export async function reserveMemoryFile(intent: Intent<CreateIntent>, path: string): Promise<ReservedFile> {
+  const file = await reserveFile(path);
+  intent.recordFiles([file]);
+  return file;
+}
+
+/**
+ * The `save-memory` step of an external memory snapshot (libvirt's qemuSnapshotCreateActiveExternal,
+ * memory part: qemuMigrationSrcToFile): without LIVE the vCPUs are stopped first
+ * (VIR_DOMAIN_PAUSED_SNAPSHOT), with LIVE QEMU stops them when the migration completes. Once the
+ * file is complete and flushed, `saved` is journaled (failpoint `.memory-saved`): from then on a
+ * create whose disks switched rolls forward. A virDomainAbortJob asked while the stream runs cancels
+ * the migration.
+ */
+export function memorySaver(host: QemuHost, domain: QemuDomain, intent: Intent<CreateIntent>, file: ReservedFile, failpoint: Failpoint, job?: JobControl) {
+  return async (): Promise<void> => {
+    const memory = intent.payload.memory!;
+    let aborted = false;
+    void job?.abortRequested.then(() => (aborted = true));
+    const qmp = domain.guest!.qmp;
+    try {
+      const saved = await saveMemoryStream(qmp, file, memorySocketPath(host, domain), {
+        live: memory.live,
+        failpoint,
+        onPaused: () => guestPaused(host, domain, Reason.PausedSnapshot),
+        cancelled: () => aborted,
+        ...(job ? { onJobProgress: job.reportProgress } : {}),
+      });
+      host.services.log.debug({ domain: domain.name, bytes: saved.bytes, ms: saved.ms }, 'memory saved');
+    } catch (error) {
+      if (aborted) job?.checkpoint();
+      throw error;
+    }
+    if (domain.state !== DomainState.Paused) guestPaused(host, domain, Reason.PausedSnapshot);
+    memory.saved = true;
+    intent.persist();
+    intent.reach('memory-saved');
+  };
+}
+
+/**
+ * After a memory create ended (its disks switched, or everything undone): a guest that ran before
+ * runs again (QMP `cont`, which also takes the images back from the finished migration), unless
+ * HALT stops it next. A guest that was paused stays paused.
+ */
+export async function resumeAfterMemory(host: QemuHost, domain: QemuDomain | undefined, memory: CreateMemory, halt: boolean): Promise<void> {
+  const guest = domain?.guest;
+  if (!domain || !guest || guest.qmp.isClosed) return;
+  if (!memory.wasRunning || halt) return;
+  if (!(await guest.queryStatus()).running) await guest.resume();
+  guestResumed(host, domain, Reason.RunningUnpaused);
+}
+
+/** Recovery's first step for a memory create: no migration of the dead daemon's is left in QEMU, nor its socket. */
+export async function endLeftoverMigration(host: QemuHost, domain: QemuDomain | undefined, qmp: QmpClient | undefined): Promise<void> {
+  if (qmp) await cancelOutgoing(qmp);
+  if (domain) await fs.rm(memorySocketPath(host, domain), { force: true }).catch(() => undefined);
+}
