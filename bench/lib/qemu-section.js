@@ -173,6 +173,10 @@ const diskOnlyXml = (images) =>
 /** A full-system snapshot with libvirt's defaults: on a running guest with qcow2 disks, an internal checkpoint (QEMU's snapshot-save / savevm). */
 const memoryXml = () => `<domainsnapshot><name>m@R@</name></domainsnapshot>`;
 
+/** A full external snapshot: the guest's memory to a file and its disk to an overlay, both beside the image. */
+const externalMemoryXml = (image) =>
+  `<domainsnapshot><name>e@R@</name><memory snapshot='external' file='${image.replace(/\.qcow2$/, '.mem.e@R@')}'/><disks><disk name='vda' snapshot='external'><source file='${image.replace(/\.qcow2$/, '.e@R@')}'/></disk></disks></domainsnapshot>`;
+
 /** `disks` fresh 64 MiB qcow2 images in `dir` (owned by `owner` when given, for an unprivileged libvirtd). */
 function makeImages(dir, prefix, disks, owner) {
   const images = Array.from({ length: disks }, (_, i) => join(dir, `${prefix}-${i}.qcow2`));
@@ -208,6 +212,11 @@ function workloads(accel, dir, owner, prefix, withMemory = true) {
   const { kernel, fill } = makeMemoryFiles(dir, owner);
   const uuid = randomUUID();
   list.push({ key: 'memory', uuid, xml: memoryGuestXml('bench-mem', uuid, accel, image, kernel, fill), snapshotXml: memoryXml(), flags: 0, fills: true });
+  // the same guest shape again for an external memory snapshot (memory file and disk overlay beside the image)
+  const [extImage] = makeImages(dir, `${prefix}x`, 1, owner);
+  const extUuid = randomUUID();
+  const extXml = memoryGuestXml('bench-extmem', extUuid, accel, extImage, kernel, fill);
+  list.push({ key: 'memoryExternal', uuid: extUuid, xml: extXml, snapshotXml: externalMemoryXml(extImage), flags: ATOMIC, fills: true });
   return list;
 }
 
@@ -440,17 +449,14 @@ function rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }) {
   }
   rows.push(row(`qemu driver: full-system (internal) snapshot of a running 1 GiB guest, ${FILL_MIB} MiB of it filled`, 'memory', 'ms'));
   rows.push(...pause(row(`qemu driver: guest vCPUs stopped during the full-system snapshot (QEMU's STOP to RESUME)`, 'memory', 'vcpuStoppedMs')));
-  // TODO(extmem): external memory snapshots (<memory snapshot='external' file=.../> with external
-  // disks) once virtwire's extmem branch has landed on main: add a workload to workloads() with that
-  // snapshot XML on both sides, and its two rows (time, vCPUs stopped) in place of this one.
-  const notYet = "TODO(extmem): virtwire's external memory snapshots have not landed on main";
-  rows.push({
-    figure: 'qemu driver: external memory snapshot of a running 1 GiB guest',
-    unit: 'ms',
-    better: 'lower',
-    ours: { skipped: notYet },
-    libvirt: undefined,
-  });
+  rows.push(
+    row(
+      `qemu driver: external memory snapshot (ATOMIC: memory file and disk overlay) of a running 1 GiB guest, ${FILL_MIB} MiB filled`,
+      'memoryExternal',
+      'ms',
+    ),
+  );
+  rows.push(...pause(row(`qemu driver: guest vCPUs stopped during the external memory snapshot (QEMU's STOP to RESUME)`, 'memoryExternal', 'vcpuStoppedMs')));
   return rows;
 }
 
