@@ -4,6 +4,7 @@
 # Usage: libvirt-client.py '{"workload": "roundtrip", "uri": "test+unix:///default?socket=...", ...}'
 # Every workload mirrors one in virtwire-client.js, call for call.
 import json
+import os
 import sys
 import threading
 import time
@@ -187,25 +188,38 @@ def first_answer(spec):
 
 
 def qemu_snapshot(spec):
-    """Defines and starts a q35 guest on the given qcow2 images, then times `repeats` atomic disk-only snapshots."""
+    """
+    Defines and starts a q35 guest, says so ({"started": true}) and waits for a line on stdin (the
+    bench checks the guest meanwhile), then times `repeats` snapshots with `flags` (atomic disk-only,
+    or 0: a full-system snapshot), each after a sync() when `syncBefore` is set. Each repetition's wall-clock interval (time.time()) is returned
+    too, to find its QMP traffic in libvirtd's monitor log.
+    """
     conn = libvirt.open(spec["uri"])
     conn.getVersion()  # the first qemu:///session connection probes QEMU; not part of the figure
     dom = conn.defineXML(spec["domainXml"])
-    dom.create()
     times = []
+    intervals = []
     try:
+        dom.create()
+        print(json.dumps({"started": True}), flush=True)
+        sys.stdin.readline()
         for r in range(spec["repeats"]):
             xml = spec["snapshotXml"].replace("@R@", str(r))
+            if spec.get("syncBefore"):
+                os.sync()  # no dirty pages waiting to be written back, as on virtwire's side
+            began = time.time()
             start = time.perf_counter()
-            dom.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | ATOMIC)
+            dom.snapshotCreateXML(xml, spec["flags"])
             times.append((time.perf_counter() - start) * 1e3)
+            intervals.append([began, time.time()])
     except libvirt.libvirtError as error:
         return {"error": str(error)}
     finally:
-        dom.destroy()
+        if dom.isActive():
+            dom.destroy()
         dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
         conn.close()
-    return {"msPerSnapshot": times}
+    return {"msPerSnapshot": times, "intervals": intervals}
 
 
 WORKLOADS = {

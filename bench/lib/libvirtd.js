@@ -34,10 +34,12 @@ export function libvirtVersion() {
 
 /**
  * Starts libvirtd with a private config and unix socket (no TCP, no auth on the socket, room for 64
- * calls in flight per client like virtwired), as `nobody` when run by root. Resolves once the test
- * driver answers over the socket, with its URI, pid and start-up time.
+ * calls in flight per client like virtwired), as `nobody` when run by root (with the supplementary
+ * `groups` given, for example kvm's gid for /dev/kvm; none otherwise). `config` adds lines to its
+ * libvirtd.conf. Resolves once the test driver answers over the socket, with its URI, pid, directory
+ * and start-up time.
  */
-export async function startLibvirtd() {
+export async function startLibvirtd({ groups = [], config: extraConfig = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'libvirtd-bench-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, NOBODY, NOBODY);
@@ -52,8 +54,9 @@ export async function startLibvirtd() {
       'auth_unix_ro = "none"',
       'max_client_requests = 64',
       'max_clients = 5000',
-      'log_outputs = "1:stderr"',
+      ...(extraConfig.some((line) => line.startsWith('log_outputs')) ? [] : ['log_outputs = "1:stderr"']),
       'log_level = 4',
+      ...extraConfig,
       '',
     ].join('\n'),
     { mode: 0o644 },
@@ -69,7 +72,8 @@ export async function startLibvirtd() {
     'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
   ];
   const daemon = ['libvirtd', '--config', config, '--pid-file', join(dir, 'libvirtd.pid')];
-  const command = asRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...environment, ...daemon] : [...environment, ...daemon];
+  const groupArgs = groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
+  const command = asRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, ...groupArgs, ...environment, ...daemon] : [...environment, ...daemon];
 
   // The poller is started (interpreter and libvirt loaded) before the daemon, so only the daemon's start-up is timed.
   const poller = startHolder(PYTHON, [HELPER, JSON.stringify({ workload: 'firstAnswer', uri })]);
@@ -84,6 +88,7 @@ export async function startLibvirtd() {
   return {
     name: 'libvirtd',
     uri,
+    dir,
     pid: child.pid,
     startupMs: answer.answeredAt * 1000 - spawnedAt,
     async stop() {

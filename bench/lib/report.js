@@ -12,6 +12,8 @@ function cell(summary) {
 /** virtwire's median over libvirt's. */
 export function ratioOf(row) {
   if (!row.ours || row.ours.error || row.ours.skipped || !row.libvirt || row.libvirt.error || row.libvirt.skipped) return undefined;
+  // 0 / 0 (neither side paused the guest, say) has no ratio
+  if (row.libvirt.median === 0) return undefined;
   return row.ours.median / row.libvirt.median;
 }
 
@@ -42,7 +44,7 @@ function targetText(row) {
     return `≤ ${t.maxTimesFloor}× ${t.floorName}${times}`;
   }
   if (t.oursOnly) return 'listed at all';
-  return t.max !== undefined ? `ratio ≤ ${t.max}` : `ratio ≥ ${t.min}`;
+  return t.max !== undefined ? `ratio ≤ ${Number(t.max.toFixed(2))}` : `ratio ≥ ${Number(t.min.toFixed(2))}`;
 }
 
 /** A Markdown table of the rows (also readable on a terminal). */

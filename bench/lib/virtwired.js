@@ -48,9 +48,9 @@ async function firstAnswer(uri, timeoutMs = 30_000) {
 /**
  * Spawns `node packages/server/bin/virtwired.js --listen 127.0.0.1:PORT --no-unix` with a fresh state
  * directory (or, `withUnixSocket`, also a unix socket there); resolves once it answers over TCP, with
- * its URIs, pid, start-up time and a stop function.
+ * its URIs, pid, start-up time, its log lines (with a `logLevel` other than silent) and a stop function.
  */
-export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false } = {}) {
+export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent' } = {}) {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
   const unix = join(stateDir, 'sock');
@@ -68,12 +68,22 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
     ...benchTokenArgs(stateDir),
     ...admission,
     '--log-level',
-    'silent',
+    logLevel,
     ...extraArgs,
   ];
   const [cmd, argv] = pinned(cpus, process.execPath, args);
   const spawnedAt = Date.now();
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  // a daemon that logs (logLevel other than silent) writes its JSON lines to stderr: kept in `log`
+  const log = [];
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', logLevel === 'silent' ? 'inherit' : 'pipe'] });
+  if (child.stderr) {
+    let partial = '';
+    child.stderr.on('data', (chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop();
+      log.push(...lines);
+    });
+  }
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const uri = `test+ws://127.0.0.1:${port}/default`;
   const answeredAt = await firstAnswer(uri);
@@ -82,6 +92,7 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
     uri,
     unixUri: withUnixSocket ? `test+unix:///default?socket=${unix}` : undefined,
     pid: child.pid,
+    log,
     startupMs: answeredAt - spawnedAt,
     async stop() {
       child.kill('SIGTERM');

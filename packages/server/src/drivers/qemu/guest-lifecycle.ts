@@ -197,6 +197,11 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
   watches.set(guest, watch);
   guest.qmp.onEvent((event: QmpEvent) => {
     if (domain.guest !== guest) return;
+    if ((event.event === 'STOP' || event.event === 'RESUME') && event.timestamp) {
+      // QEMU's own time of the change (µs), for measuring how long the vCPUs stood still (bench/lib/qemu-section.js)
+      const qemuTimeMs = event.timestamp.seconds * 1000 + event.timestamp.microseconds / 1000;
+      host.services.log.debug({ domain: domain.name, event: event.event, qemuTimeMs }, 'guest run state');
+    }
     if (event.event === 'STOP' && domain.state === DomainState.Running) {
       domain.state = DomainState.Paused;
       domain.reason = Reason.PausedUser;
