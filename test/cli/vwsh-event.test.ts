@@ -31,9 +31,12 @@ function watch(args: string[]) {
 
 /**
  * Waits until the watcher hears events: suspends and resumes a second domain until a line about it
- * is printed (its registration is then in place), so the lines that follow are all the chain's.
+ * is printed, then (with `snapshots`) snapshots it until a snapshot line is printed too: vwsh
+ * registers lifecycle first and its snapshot id last, one after the other, so only then is every
+ * registration in place and the lines that follow are all the chain's (a loaded CI machine once
+ * ran the chain between the two and lost its snapshot lines).
  */
-async function untilListening(watcher: ReturnType<typeof watch>): Promise<void> {
+async function untilListening(watcher: ReturnType<typeof watch>, snapshots = false): Promise<void> {
   const conn = await connect(server.uri());
   const probe = await conn.domainDefineXML("<domain type='test'><name>probe</name><memory>1024</memory><os><type>hvm</type></os></domain>");
   await probe.create();
@@ -45,6 +48,16 @@ async function untilListening(watcher: ReturnType<typeof watch>): Promise<void> 
     },
     { timeout: 20_000, interval: 50 },
   );
+  let made = 0;
+  if (snapshots) {
+    await vi.waitFor(
+      async () => {
+        await (await probe.snapshotCreateXML(`<domainsnapshot><name>p${made++}</name></domainsnapshot>`)).delete();
+        expect(watcher.stdout()).toContain("event 'snapshot' for domain 'probe'");
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+  }
   await probe.destroy();
   await probe.undefine();
   await conn.close();
@@ -53,7 +66,7 @@ async function untilListening(watcher: ReturnType<typeof watch>): Promise<void> 
 describe('vwsh event', () => {
   it("prints libvirt's lifecycle lines for the chain, plus a snapshot event for each snapshot change, until interrupted", async () => {
     const watcher = watch(['--all', '--loop']);
-    await untilListening(watcher);
+    await untilListening(watcher, true);
     const chain = await run(
       'suspend test ; resume test ; snapshot-create-as test s1 ; snapshot-revert test s1 ; snapshot-delete test s1 ; destroy test ; start test',
     );
@@ -65,7 +78,10 @@ describe('vwsh event', () => {
         .stdout()
         .split('\n')
         .filter((l) => l.includes("for domain 'test'"));
-    await vi.waitFor(() => expect(testLines()).toHaveLength(13), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(() => expect(testLines(), `watcher printed:\n${watcher.stdout()}\nand on stderr:\n${watcher.stderr()}`).toHaveLength(13), {
+      timeout: 20_000,
+      interval: 50,
+    });
     watcher.child.kill('SIGINT');
     expect(await watcher.exited).toBe(0);
 
