@@ -4,7 +4,7 @@ import { childElement, childElements, childText, element, type DomainDefinition,
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { checkDomainName } from '../shared/object-names.js';
+import { checkDomainName } from '../common/object-names.js';
 import { assertDiskTarget, type DiskDevice, type DiskSpec, type GuestSpec } from './engine/index.js';
 import { declaredChain, diskElement, resolveChain, type ImageChain } from './disk-chain.js';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';

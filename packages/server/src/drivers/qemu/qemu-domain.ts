@@ -1,7 +1,7 @@
 // One domain of the qemu driver: persistent and live definitions, run state, QEMU process, snapshot tree, change in flight.
 import { DomainState, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
 import { type DomainDefinition } from '@virtwire/protocol/xml';
-import { StateReason } from '../shared/state-reasons.js';
+import { StateReason } from '../common/state-reasons.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 import type { QemuProcess } from './engine/index.js';
 

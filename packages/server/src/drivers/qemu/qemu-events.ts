@@ -11,7 +11,7 @@ import {
   type DomainRef,
 } from '@virtwire/protocol';
 import { wrapMethod, type DriverMethods } from '../driver.js';
-import { requestedName, snapshotChanges, snapshotFailure, snapshotView } from '../shared/snapshot-events.js';
+import { requestedName, snapshotChanges, snapshotFailure, snapshotView } from '../common/snapshot-events.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 

@@ -8,7 +8,7 @@ import type { QemuDomain } from './qemu-domain.js';
 import type { StateLayout } from './state-layout.js';
 import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { DomainEventBus } from '../../events/domain-event-bus.js';
-import { DomainList } from '../shared/domain-list.js';
+import { DomainList } from '../common/domain-list.js';
 import type { StreamTickets } from '../../streams/stream-tickets.js';
 import type { DurableRequestOutcomes } from '../../state/request-outcome-file.js';
 

@@ -1,6 +1,6 @@
 // Snapshot names as the qemu driver accepts them, and the QEMU tag an internal snapshot is stored under.
 import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { checkSnapshotName as checkName } from '../shared/object-names.js';
+import { checkSnapshotName as checkName } from '../common/object-names.js';
 
 /** Longest internal snapshot tag QEMU and qemu-img handle here. */
 const MAX_TAG_LENGTH = 128;

@@ -2,7 +2,7 @@
 import { DomainCreateFlags, DomainState, DomainUndefineFlags, ErrorDomain, ErrorNumber, VirError, DomainDefineFlags } from '@virtwire/protocol';
 import { childText, DomainDefinition, TEST_DRIVER_DEFAULTS } from '@virtwire/protocol/xml';
 import { confineDefinition } from '../../storage/definition-paths.js';
-import { checkDomainName } from '../shared/object-names.js';
+import { checkDomainName } from '../common/object-names.js';
 import { StateReason, TestDomain } from './test-domain.js';
 import { TestNode } from './test-node.js';
 

@@ -12,7 +12,7 @@ import {
   type XmlElement,
   TEST_DRIVER_DEFAULTS,
 } from '@virtwire/protocol/xml';
-import { checkDomainName, checkSnapshotName } from '../shared/object-names.js';
+import { checkDomainName, checkSnapshotName } from '../common/object-names.js';
 import type { StorageFault } from './simulated-storage.js';
 
 /** libvirt's test-driver domain namespace (`<test:runstate>`, `<test:transient/>`). */

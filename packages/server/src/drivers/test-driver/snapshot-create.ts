@@ -6,7 +6,7 @@ import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
-import { checkSnapshotName } from '../shared/object-names.js';
+import { checkSnapshotName } from '../common/object-names.js';
 import { StateReason, type TestDomain } from './test-domain.js';
 
 /** How the driver changes several disks: as one group, or one by one like a hypervisor without `transaction`. */

@@ -2,7 +2,7 @@
 import { DomainState, type DomainRef, type DomainStateValue } from '@virtwire/protocol';
 import { formatXml, type DomainDefinition, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
 import type { RedefineTarget } from '../../conf/snapshot-redefine.js';
-import { StateReason } from '../shared/state-reasons.js';
+import { StateReason } from '../common/state-reasons.js';
 import { SnapshotTree } from '../../conf/snapshot-tree.js';
 import { SnapshotImageRefs } from './snapshot-image-refs.js';
 

@@ -13,7 +13,7 @@ import {
   type DomainRef,
 } from '@virtwire/protocol';
 import { wrapMethod, type DriverMethods } from '../driver.js';
-import { requestedName, snapshotChanges, snapshotFailure, snapshotView } from '../shared/snapshot-events.js';
+import { requestedName, snapshotChanges, snapshotFailure, snapshotView } from '../common/snapshot-events.js';
 import type { TestDomain } from './test-domain.js';
 import type { TestNode } from './test-node.js';
 

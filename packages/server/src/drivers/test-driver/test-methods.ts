@@ -19,8 +19,8 @@ import {
 } from '@virtwire/protocol';
 import { formatSnapshotXml } from '@virtwire/protocol/xml';
 import { checkAlignedDiskCount } from '../../conf/snapshot-disk-alignment.js';
-import { domainQueryMethods } from '../shared/domain-query-methods.js';
-import { resolveSnapshot, snapshotQueryMethods, type SnapshotHost } from '../shared/snapshot-query-methods.js';
+import { domainQueryMethods } from '../common/domain-query-methods.js';
+import { resolveSnapshot, snapshotQueryMethods, type SnapshotHost } from '../common/snapshot-query-methods.js';
 import type { DriverMethods } from '../driver.js';
 import {
   defineDomain,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { DomainEventBus } from '../../events/domain-event-bus.js';
-import { DomainList } from '../shared/domain-list.js';
+import { DomainList } from '../common/domain-list.js';
 import { SimulatedStorage } from './simulated-storage.js';
 import { TestDomain } from './test-domain.js';
 
