@@ -1,9 +1,10 @@
-// The calls of one connection that a `$/cancelRequest` notification can reach, by JSON-RPC id, while they run.
+// The write calls of one connection that a `$/cancelRequest` notification can reach, by JSON-RPC id, while they run.
 import type { CancelRequestParams } from '@virtwire/protocol';
 
 /**
- * In-flight calls of one connection, each with the AbortSignal its domain job listens to. Holds only
- * calls that are running (so no more than the connection's in-flight bound); a cancel for an id
+ * In-flight write calls of one connection (the only calls that take a domain job), each with the
+ * AbortSignal its job listens to. Holds only calls that are running (so no more than the
+ * connection's in-flight bound); a cancel for an id
  * that is not running is ignored, as JSON-RPC cancellation is advisory. Two calls running under the
  * same id (which JSON-RPC forbids) share one entry: the later one.
  */

@@ -112,7 +112,9 @@ export class Dispatcher {
       return null;
     }
     if (!isMethodName(method)) return id === undefined ? null : createJSONRPCErrorResponse(id, JsonRpcErrorCode.MethodNotFound, 'Method not found');
-    const running = id === undefined || id === null ? undefined : this.cancellableCalls(session).begin(id);
+    // only a write call can take a domain job, the one thing a cancel stops: reads pay nothing for it
+    const cancellable = id !== undefined && id !== null && methods[method].permission === 'write';
+    const running = cancellable ? this.cancellableCalls(session).begin(id) : undefined;
     try {
       const result = await this.call(method, request.params, session, running?.signal);
       return id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
