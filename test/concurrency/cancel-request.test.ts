@@ -1,34 +1,22 @@
 // Cancelling calls ($/cancelRequest, an AbortSignal in the SDK) over real sockets: a call waiting for its domain's job never runs, a running one the driver cannot stop answers as usual.
-import { CallAbortedError, connect, DomainState, ErrorDomain, ErrorNumber, JsonRpcErrorCode, type Connection } from '@virtwire/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { CallAbortedError, DomainState, ErrorDomain, ErrorNumber, JsonRpcErrorCode } from '@virtwire/client';
+import { describe, expect, it } from 'vitest';
 import { openRaw, tokenHeaders } from '../helpers/raw-client.js';
 import { failure } from '../helpers/errors.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { AsyncTestDriver } from './helpers/async-test-driver.js';
+import { useAsyncDaemon } from './helpers/async-daemon.js';
 
 const snapshotXml = (name: string) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
 
 describe('cancelling calls', () => {
-  let server: TestDaemon;
-  let driver: AsyncTestDriver;
-  const open: Connection[] = [];
-  const client = async () => {
-    const conn = await connect(server.uri('/default'));
-    open.push(conn);
-    return conn;
-  };
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await server.close();
-  });
+  const daemon = useAsyncDaemon();
+  const { start, client } = daemon;
 
   it('refuses a call cancelled while it waits for its domain: a snapshot create with the daemon’s answer, any other call at once', async () => {
-    driver = new AsyncTestDriver({ maxYields: 0 });
-    server = await startTestDaemon({}, [driver]);
+    await start();
     const a = await client();
     const b = await client();
     const test = await a.domainLookupByName('test');
-    const held = driver.hold();
+    const held = daemon.driver.hold();
     const first = test.snapshotCreateXML(snapshotXml('s1'));
     await held.entered;
 
@@ -60,11 +48,10 @@ describe('cancelling calls', () => {
   });
 
   it('lets a running job that cannot stop (the test driver has no abortable job) answer as usual; a cancelled signal sends nothing', async () => {
-    driver = new AsyncTestDriver({ maxYields: 0 });
-    server = await startTestDaemon({}, [driver]);
+    await start();
     const conn = await client();
     const test = await conn.domainLookupByName('test');
-    const held = driver.hold();
+    const held = daemon.driver.hold();
     const controller = new AbortController();
     const creating = test.snapshotCreateXML(snapshotXml('kept'), 0, { signal: controller.signal });
     await held.entered;
@@ -79,8 +66,8 @@ describe('cancelling calls', () => {
   });
 
   it('takes $/cancelRequest only as a notification: as a request it is an unknown method, and a cancel for no running call changes nothing', async () => {
-    server = await startTestDaemon();
-    const raw = await openRaw(server.wsAddress, { headers: tokenHeaders(server.wsAddress) });
+    await start();
+    const raw = await openRaw(daemon.server.wsAddress, { headers: tokenHeaders(daemon.server.wsAddress) });
     try {
       await raw.result('ConnectOpen', { uri: 'test:///default' });
       const asRequest = await raw.call('$/cancelRequest', { id: 1 });

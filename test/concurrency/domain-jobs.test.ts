@@ -1,9 +1,8 @@
 // Per-domain jobs over real sockets: one write per domain at a time, reads never wait, bounded wait and queue, job info.
-import { connect, DomainJobType, ErrorDomain, ErrorNumber, type Connection, type Domain } from '@virtwire/client';
+import { DomainJobType, ErrorDomain, ErrorNumber, type Domain } from '@virtwire/client';
 import { DomainJobs } from '@virtwire/server';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { AsyncTestDriver } from './helpers/async-test-driver.js';
+import { describe, expect, it } from 'vitest';
+import { useAsyncDaemon } from './helpers/async-daemon.js';
 import { failure } from '../helpers/errors.js';
 
 const ATOMIC = 128;
@@ -24,22 +23,8 @@ function watch<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => bo
 const create = (dom: Domain, name: string) => dom.connection.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: snapshotXml(name), flags: ATOMIC });
 
 describe('per-domain jobs through the daemon (async driver)', () => {
-  let server: TestDaemon;
-  let driver: AsyncTestDriver;
-  const open: Connection[] = [];
-  const start = async (limits = {}) => {
-    driver = new AsyncTestDriver({ maxYields: 0 });
-    server = await startTestDaemon({ limits }, [driver]);
-  };
-  const client = async () => {
-    const conn = await connect(server.uri('/default'));
-    open.push(conn);
-    return conn;
-  };
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await server.close();
-  });
+  const daemon = useAsyncDaemon();
+  const { start, client } = daemon;
 
   it('holds writes on the busy domain only; reads and DomainGetJobInfo answer at once', async () => {
     await start();
@@ -63,7 +48,7 @@ describe('per-domain jobs through the daemon (async driver)', () => {
       fileRemaining: 0,
     });
 
-    const held = driver.hold();
+    const held = daemon.driver.hold();
     const first = watch(create(test, 's1'));
     expect(await held.entered).toBe('DomainSnapshotCreateXML');
 
@@ -87,7 +72,7 @@ describe('per-domain jobs through the daemon (async driver)', () => {
     const parent = await a.call('DomainSnapshotGetParent', { snapshot: { name: 's2', domain: test.ref }, flags: 0 });
     expect(parent.name).toBe('s1');
     expect((await a.call('DomainGetJobInfo', { domain: test.ref })).type).toBe(DomainJobType.None);
-    expect(driver.observed.maxPerDomain).toBe(1);
+    expect(daemon.driver.observed.maxPerDomain).toBe(1);
   });
 
   it('serialises redefining a domain (DomainDefineXML) with the job running on it', async () => {
@@ -96,7 +81,7 @@ describe('per-domain jobs through the daemon (async driver)', () => {
     const b = await client();
     const test = await a.domainLookupByName('test');
     const definition = await test.getXMLDesc(2); // VIR_DOMAIN_XML_INACTIVE
-    const held = driver.hold();
+    const held = daemon.driver.hold();
     const first = watch(create(test, 's1'));
     expect(await held.entered).toBe('DomainSnapshotCreateXML');
 
@@ -117,7 +102,7 @@ describe('per-domain jobs through the daemon (async driver)', () => {
     const a = await client();
     const b = await client();
     const test = await a.domainLookupByName('test');
-    const held = driver.hold();
+    const held = daemon.driver.hold();
     const first = create(test, 's1');
     await held.entered;
 
@@ -137,7 +122,7 @@ describe('per-domain jobs through the daemon (async driver)', () => {
     await start({ maxQueuedJobsPerDomain: 2 });
     const a = await client();
     const test = await a.domainLookupByName('test');
-    const held = driver.hold();
+    const held = daemon.driver.hold();
     const first = create(test, 's1');
     await held.entered;
     const second = create(test, 's2');
@@ -153,8 +138,7 @@ describe('per-domain jobs through the daemon (async driver)', () => {
 
   it('answers DomainGetJobInfo on read-only connections and reports unknown domains as libvirt does', async () => {
     await start();
-    const ro = await connect(server.uri('/default'), { readOnly: true });
-    open.push(ro);
+    const ro = await client({ readOnly: true });
     const test = await ro.domainLookupByName('test');
     expect((await ro.call('DomainGetJobInfo', { domain: test.ref })).type).toBe(DomainJobType.None);
     const error = await failure(ro.call('DomainGetJobInfo', { domain: { ...test.ref, uuid: '00000000-0000-0000-0000-000000000001' } }));

@@ -28,19 +28,24 @@ describe.skipIf(!hasQemu)('qemu driver: DomainAbortJob', () => {
   const qemu = useQemuDaemon();
   afterAll(() => rmSync(markers, { recursive: true, force: true }));
 
-  it('aborts a 4-disk atomic snapshot at each step before its commit point: nothing changes, no file is left', async () => {
+  /** A running domain `name` with four 8 MiB qcow2 disks, its XML and the images directory's files before any snapshot. */
+  async function runningFourDiskDomain(name: string) {
     const { conn, box, images } = qemu;
-    const other: Connection = await connect(qemu.server.qemuUri);
-    const disks = await Promise.all([0, 1, 2, 3].map((i) => box.image(join(images, `ab-${target(i)}.qcow2`), 8 * 1024 * 1024)));
+    const disks = await Promise.all([0, 1, 2, 3].map((i) => box.image(join(images, `${name}-${target(i)}.qcow2`), 8 * 1024 * 1024)));
     const dom = await conn.domainDefineXML(
       domainXml(
-        'ab',
+        name,
         disks.map((path, i) => ({ target: target(i), path })),
       ),
     );
     await dom.create();
-    const before = await dom.getXMLDesc();
-    const imagesBefore = readdirSync(images).sort();
+    return { dom, before: await dom.getXMLDesc(), imagesBefore: readdirSync(images).sort() };
+  }
+
+  it('aborts a 4-disk atomic snapshot at each step before its commit point: nothing changes, no file is left', async () => {
+    const { images } = qemu;
+    const other: Connection = await connect(qemu.server.qemuUri);
+    const { dom, before, imagesBefore } = await runningFourDiskDomain('ab');
 
     for (const [round, abortAt] of POINTS.entries()) {
       const name = `s${round}`;
@@ -86,17 +91,8 @@ describe.skipIf(!hasQemu)('qemu driver: DomainAbortJob', () => {
   }, 120_000);
 
   it("cancels the same snapshot through the SDK's AbortSignal ($/cancelRequest): aborted before its commit point, nothing changes", async () => {
-    const { conn, box, images } = qemu;
-    const disks = await Promise.all([0, 1, 2, 3].map((i) => box.image(join(images, `cx-${target(i)}.qcow2`), 8 * 1024 * 1024)));
-    const dom = await conn.domainDefineXML(
-      domainXml(
-        'cx',
-        disks.map((path, i) => ({ target: target(i), path })),
-      ),
-    );
-    await dom.create();
-    const before = await dom.getXMLDesc();
-    const imagesBefore = readdirSync(images).sort();
+    const { images } = qemu;
+    const { dom, before, imagesBefore } = await runningFourDiskDomain('cx');
     const overlays = [0, 1, 2, 3].map((i) => `<disk name='${target(i)}' snapshot='external'><source file='${join(images, `cx-${target(i)}.c1`)}'/></disk>`);
     const controller = new AbortController();
     const creating = failure(

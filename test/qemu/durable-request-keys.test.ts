@@ -1,45 +1,33 @@
 // Request keys on the qemu driver survive a daemon killed with SIGKILL: the retry on the restarted daemon gets the first answer, without running again.
-import { connect, ErrorNumber, type Connection } from '@virtwire/client';
+import { ErrorNumber } from '@virtwire/client';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../helpers/errors.js';
-import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
 import { domainXml, hasQemu, QemuSandbox, target } from './qemu-fixture.js';
+import { KillableDaemons } from './killable-daemon.js';
 
 const exec = promisify(execFile);
 
 describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
   let box: QemuSandbox;
-  const daemons = new Set<SpawnedDaemon>();
+  const clusters: KillableDaemons[] = [];
   beforeAll(async () => {
     await exec(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-b'], { cwd: process.cwd() });
     box = QemuSandbox.create();
   });
   afterAll(async () => {
-    for (const daemon of daemons) daemon.child.kill('SIGKILL');
-    await Promise.all([...daemons].map((d) => d.exited));
+    for (const cluster of clusters) await cluster.killAll();
     box?.cleanup();
   });
 
   it('answers a keyed snapshot create, and a keyed failure, the same after kill -9 and restart', async () => {
-    const dir = box.mkdir('keys');
-    const paths = { state: join(dir, 'state'), images: join(dir, 'images'), runtime: join(dir, 'run') };
-    for (const path of Object.values(paths)) mkdirSync(path, { recursive: true });
-    const start = async (): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
-      const daemon = await spawnDaemon(['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime]);
-      daemons.add(daemon);
-      return { daemon, conn: await connect(`qemu+${daemon.wsAddress}/session`) };
-    };
-    const killed = async (daemon: SpawnedDaemon) => {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-      daemons.delete(daemon);
-    };
-
-    const first = await start();
+    const cluster = new KillableDaemons(box.mkdir('keys'));
+    clusters.push(cluster);
+    const { paths } = cluster;
+    const first = await cluster.start();
     const disk = await box.image(join(paths.images, 'rk-vda.qcow2'), 8 * 1024 * 1024);
     const dom = await first.conn.domainDefineXML(domainXml('rk', [{ target: target(0), path: disk }]));
     const create = { domain: dom.ref, xml: '<domainsnapshot><name>k1</name></domainsnapshot>', flags: 0, requestKey: 'create-k1' };
@@ -48,9 +36,9 @@ describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
     const refused = await failure(first.conn.call('DomainSnapshotCreateXML', again));
     expect(refused.message).toContain('k1'); // the name is taken
     expect(existsSync(join(paths.state, 'qemu', 'request-keys.json'))).toBe(true);
-    await killed(first.daemon);
+    await cluster.stop(first);
 
-    const second = await start();
+    const second = await cluster.start();
     // the same key and call: the first answer, and the snapshot was not made twice (no "already exists")
     expect(await second.conn.call('DomainSnapshotCreateXML', create)).toEqual(created);
     const replayed = await failure(second.conn.call('DomainSnapshotCreateXML', again));
@@ -65,8 +53,7 @@ describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
     expect((await second.conn.call('DomainSnapshotCreateXML', fresh)).name).toBe('k3');
     const stored = JSON.parse(readFileSync(join(paths.state, 'qemu', 'request-keys.json'), 'utf8')) as { fingerprint: string }[];
     expect(stored).toHaveLength(3);
-    await second.conn.close();
-    await killed(second.daemon);
+    await cluster.stop(second);
   }, 90_000);
 
   // A daemon killed inside a keyed call, after the change's commit point and before the answer: the
@@ -74,32 +61,17 @@ describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
   // runs twice (before, the retry ran again: "already exists", "not found", or a second revert).
   // Killed before the commit point, the change is undone and the retry runs it as the first time.
   it('answers a keyed call that a kill -9 cut off after its commit point, once recovery completed it', async () => {
-    const dir = box.mkdir('cut');
-    const paths = { state: join(dir, 'state'), images: join(dir, 'images'), runtime: join(dir, 'run') };
-    for (const path of Object.values(paths)) mkdirSync(path, { recursive: true });
-    const args = ['--state-dir', paths.state, '--storage-root', paths.images, '--qemu-runtime-dir', paths.runtime];
-    const start = async (failpoint = ''): Promise<{ daemon: SpawnedDaemon; conn: Connection }> => {
-      const daemon = await spawnDaemon(args, failpoint ? { VIRTWIRE_FAILPOINTS: failpoint } : {});
-      daemons.add(daemon);
-      return { daemon, conn: await connect(`qemu+${daemon.wsAddress}/session`) };
-    };
+    const cluster = new KillableDaemons(box.mkdir('cut'));
+    clusters.push(cluster);
+    const { paths } = cluster;
     /** Runs a keyed call on a daemon that dies at `failpoint`, then returns a fresh daemon's connection. */
-    const cutOff = async (failpoint: string, method: 'DomainSnapshotCreateXML' | 'DomainRevertToSnapshot' | 'DomainSnapshotDelete', params: object) => {
-      const dying = await start(failpoint);
-      const lost = await failure(dying.conn.call(method, params as never));
-      expect(`${lost.name}: ${lost.message}`).toMatch(/^ConnectionClosedError/);
-      await dying.daemon.exited;
-      daemons.delete(dying.daemon);
-      return start();
-    };
+    const cutOff = (failpoint: string, method: 'DomainSnapshotCreateXML' | 'DomainRevertToSnapshot' | 'DomainSnapshotDelete', params: object) =>
+      cluster.killedAt(failpoint, (conn) => conn.call(method, params as never));
 
-    const setup = await start();
+    const setup = await cluster.start();
     const disk = await box.image(join(paths.images, 'cut-vda.qcow2'), 8 * 1024 * 1024);
     const dom = await setup.conn.domainDefineXML(domainXml('cut', [{ target: target(0), path: disk }]));
-    await setup.conn.close();
-    setup.daemon.child.kill('SIGKILL');
-    await setup.daemon.exited;
-    daemons.delete(setup.daemon);
+    await cluster.stop(setup);
 
     // create, cut off once its metadata is written (committed): the retry gets the snapshot, made once
     const create = { domain: dom.ref, xml: '<domainsnapshot><name>c1</name></domainsnapshot>', flags: 0, requestKey: 'cut-create' };
@@ -108,30 +80,21 @@ describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
     const cut = await next.conn.domainLookupByName('cut');
     expect((await cut.listAllSnapshots()).map((s) => s.name)).toEqual(['c1']);
     await next.conn.call('DomainSnapshotCreateXML', { domain: dom.ref, xml: '<domainsnapshot><name>c2</name></domainsnapshot>', flags: 0 });
-    await next.conn.close();
-    next.daemon.child.kill('SIGKILL');
-    await next.daemon.exited;
-    daemons.delete(next.daemon);
+    await cluster.stop(next);
 
     // revert to c1, cut off once committed: the retry answers as the revert did, and no second revert ran
     const revert = { snapshot: { domain: dom.ref, name: 'c1' }, flags: 0, requestKey: 'cut-revert' };
     next = await cutOff('qemu.snapshot-revert.committed', 'DomainRevertToSnapshot', revert);
     expect(await next.conn.call('DomainRevertToSnapshot', revert)).toBeNull();
     expect((await (await next.conn.domainLookupByName('cut')).snapshotCurrent()).name).toBe('c1');
-    await next.conn.close();
-    next.daemon.child.kill('SIGKILL');
-    await next.daemon.exited;
-    daemons.delete(next.daemon);
+    await cluster.stop(next);
 
     // delete c2, cut off once committed: the retry answers as the delete did (not "snapshot not found")
     const remove = { snapshot: { domain: dom.ref, name: 'c2' }, flags: 0, requestKey: 'cut-delete' };
     next = await cutOff('qemu.snapshot-delete.committed', 'DomainSnapshotDelete', remove);
     expect(await next.conn.call('DomainSnapshotDelete', remove)).toBeNull();
     expect((await (await next.conn.domainLookupByName('cut')).listAllSnapshots()).map((s) => s.name)).toEqual(['c1']);
-    await next.conn.close();
-    next.daemon.child.kill('SIGKILL');
-    await next.daemon.exited;
-    daemons.delete(next.daemon);
+    await cluster.stop(next);
 
     // create, cut off before its commit point: undone, so the retry runs it, once
     const early = { domain: dom.ref, xml: '<domainsnapshot><name>c3</name></domainsnapshot>', flags: 0, requestKey: 'cut-early' };
@@ -140,6 +103,6 @@ describe.skipIf(!hasQemu)('qemu driver: durable request keys', () => {
     expect(await next.conn.call('DomainSnapshotCreateXML', early)).toEqual({ name: 'c3', domain: dom.ref });
     expect(await next.conn.call('DomainSnapshotCreateXML', early)).toEqual({ name: 'c3', domain: dom.ref });
     expect((await (await next.conn.domainLookupByName('cut')).listAllSnapshots()).map((s) => s.name).sort()).toEqual(['c1', 'c3']);
-    await next.conn.close();
+    await cluster.stop(next);
   }, 120_000);
 });
