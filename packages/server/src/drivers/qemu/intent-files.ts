@@ -1,4 +1,4 @@
-// Image files an intent creates: planned in its record before they exist, their identities recorded once created, removed by identity on rollback.
+// Files an intent creates (images, memory files, NVRAM copies): planned in its record before they exist, their identities recorded once created, removed by identity on rollback.
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDirectory } from '../../state/durable-file.js';
@@ -18,6 +18,13 @@ export async function reservePlannedFiles(intent: Intent, files: IntentFiles): P
   } finally {
     if (created.length > 0) intent.recordFiles(created);
   }
+}
+
+/** Creates one planned file of `intent` (O_EXCL, 0600) and journals its identity before anything is written into it. */
+export async function reservePlannedFile(intent: Intent, path: string): Promise<ReservedFile> {
+  const file = await reserveFile(path);
+  intent.recordFiles([file]);
+  return file;
 }
 
 /**

@@ -18,10 +18,10 @@ import {
   type ReservedFile,
 } from './engine/index.js';
 import { GuestAgentSession } from './guest-agent.js';
-import { memorySaver, reserveMemoryFile, resumeAfterMemory } from './snapshot-memory.js';
+import { memorySaver, resumeAfterMemory } from './snapshot-memory.js';
 import { stopGuest } from './guest-lifecycle.js';
 import { journaledCall, runIntent } from './intent-runner.js';
-import { rollBackFiles } from './intent-files.js';
+import { reservePlannedFile, rollBackFiles } from './intent-files.js';
 import { nvramToSave, saveNvramCopy, type NvramCopy } from './snapshot-nvram.js';
 import { driverFirmware } from './uefi-firmware.js';
 import type { OperationCall } from '../driver.js';
@@ -77,7 +77,7 @@ export async function createSnapshot(
     createIntent(host, domain, plan, nvram),
     async (intent) => {
       if (nvram) await saveNvramCopy(intent, nvram);
-      const memoryFile = plan.memory ? await reserveMemoryFile(intent, plan.memory.file) : undefined;
+      const memoryFile = plan.memory ? await reservePlannedFile(intent, plan.memory.file) : undefined;
       const result = plan.quiesce
         ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job, memoryFile))
         : await runEngine(host, domain, plan, intent, timing, job, memoryFile);
@@ -134,14 +134,13 @@ function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nv
     createKind: plan.kind,
     snapshotName: plan.def.name,
     disks: plan.disks.map((d) => ({ target: d.target, image: d.chain[0]!, ...(d.overlay === undefined ? {} : { overlay: d.overlay }) })),
-    files: { planned: [...plannedFiles(plan), ...(nvram ? [nvram.to] : [])], reserved: [] },
+    files: { planned: [...plannedFiles(plan), ...(nvram ? [nvram.to] : []), ...(plan.memory ? [plan.memory.file] : [])], reserved: [] },
     halt: plan.halt,
     change: createChange(host, domain, plan),
   };
   if (plan.tag !== undefined) intent.tag = plan.tag;
   if (plan.quiesce) intent.quiesce = true;
   if (plan.memory) {
-    intent.files.planned.push(plan.memory.file);
     intent.memory = { file: plan.memory.file, live: plan.memory.live, wasRunning: domain.state === DomainState.Running };
   }
   return intent;

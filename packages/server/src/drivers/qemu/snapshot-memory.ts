@@ -3,7 +3,7 @@ import { DomainState } from '@virtwire/protocol';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { JobControl } from '../../jobs/job-control.js';
-import { cancelOutgoing, reserveFile, saveMemoryStream, type Failpoint, type QmpClient, type ReservedFile } from './engine/index.js';
+import { cancelOutgoing, saveMemoryStream, type Failpoint, type QmpClient, type ReservedFile } from './engine/index.js';
 import { guestPaused, guestResumed } from './guest-lifecycle.js';
 import type { CreateIntent, CreateMemory, Intent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -12,13 +12,6 @@ import type { QemuHost } from './qemu-host.js';
 /** The unix socket a migration stream passes through: in the guest's private (0700) runtime directory, short enough for sun_path. */
 export function memorySocketPath(host: QemuHost, domain: { uuid: string }): string {
   return join(host.services.layout.domainRunDir(domain.uuid), 'mem.sock');
-}
-
-/** Creates the memory file (O_EXCL, 0600) and journals its identity before anything is written into it. */
-export async function reserveMemoryFile(intent: Intent<CreateIntent>, path: string): Promise<ReservedFile> {
-  const file = await reserveFile(path);
-  intent.recordFiles([file]);
-  return file;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { DomainDefinition } from '@virtwire/protocol/xml';
 import { constants, existsSync, promises as fs, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fsyncDirectory, writeFileDurably } from '../../state/durable-file.js';
-import { reserveFile } from './engine/index.js';
+import { reservePlannedFile } from './intent-files.js';
 import type { Intent } from './qemu-intent.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -43,7 +43,7 @@ export function nvramToSave(host: QemuHost, domain: QemuDomain, snapshotName: st
  */
 export async function saveNvramCopy(intent: Intent, copy: NvramCopy): Promise<void> {
   mkdirSync(dirname(copy.to), { recursive: true, mode: 0o700 });
-  intent.recordFiles([await reserveFile(copy.to)]);
+  await reservePlannedFile(intent, copy.to);
   const content = await fs.readFile(copy.from);
   const handle = await fs.open(copy.to, constants.O_WRONLY | constants.O_NOFOLLOW);
   try {
