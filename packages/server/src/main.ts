@@ -1,7 +1,7 @@
 // virtwired's command line: parse options, start the daemon, stop cleanly on SIGINT/SIGTERM; `token` manages tokens.
 import { DEFAULT_DRIVER_URI, DEFAULT_TCP_PORT, formatVersion, LIB_VERSION } from '@virtwire/protocol';
 import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +109,11 @@ const program = new Command('virtwired')
   )
   .option('--node-dir <dir>', 'directory test-driver node files may be read from, repeatable (default: none)', repeatable)
   .option('--qemu-runtime-dir <dir>', 'short directory for QEMU sockets, pidfiles and logs (default: under the state directory)')
-  .option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: blockdev-create (QEMU) or engine (default: blockdev-create)')
+  .addOption(
+    new Option('--qemu-overlay-creation <who>', 'who formats live snapshot overlays: engine (the driver) or blockdev-create (QEMU)')
+      .choices(['engine', 'blockdev-create'])
+      .default('engine'),
+  )
   .option('--qemu-inspection-monitor', 'give every guest a second QMP socket (monitor.sock) for inspection from outside')
   .option('--qemu-kvm-device <path>', "the KVM device whose read-write access lets <domain type='kvm'> run (default: /dev/kvm)")
   .option('--poll-max-us <us>', `longest adaptive polling window after traffic, in µs; 0 never spins (default: ${DEFAULT_POLL_MAX_US})`, parseCount)
@@ -187,7 +191,7 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
     pollMaxUs: flags.pollMaxUs,
     qemu: {
       inspectionMonitor: flags.qemuInspectionMonitor === true,
-      overlayCreation: flags.qemuOverlayCreation === 'engine' ? 'engine' : 'blockdev-create',
+      overlayCreation: flags.qemuOverlayCreation === 'blockdev-create' ? 'blockdev-create' : 'engine',
       ...(flags.qemuRuntimeDir ? { runtimeDir: flags.qemuRuntimeDir } : {}),
       ...(flags.qemuKvmDevice ? { kvmDevice: flags.qemuKvmDevice } : {}),
     },

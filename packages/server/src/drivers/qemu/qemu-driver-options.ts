@@ -22,9 +22,9 @@ export interface QemuDriverOptions {
   /** Default `qemu-img` (from PATH). */
   qemuImgBinary?: string;
   /**
-   * Who writes a live external snapshot's new qcow2 overlays: `blockdev-create` (default: QEMU
-   * formats its own images, one job per overlay) or `engine` (the driver writes the empty qcow2
-   * itself before QEMU opens it, saving the job round trips).
+   * Who writes a live external snapshot's new qcow2 overlays: `engine` (default: the driver writes
+   * the empty qcow2 itself before QEMU opens it, as it does for a revert's overlays; no job round
+   * trips) or `blockdev-create` (QEMU formats each image with one job per overlay).
    */
   overlayCreation?: 'blockdev-create' | 'engine';
   /**

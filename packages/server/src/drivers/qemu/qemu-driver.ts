@@ -58,7 +58,7 @@ export class QemuDriver implements HypervisorDriver {
       inspectionMonitor: options.inspectionMonitor ?? false,
       kvmDevice: options.kvmDevice ?? DEFAULT_KVM_DEVICE,
       ...(environment.streams ? { streams: environment.streams } : {}),
-      overlayCreation: options.overlayCreation ?? 'blockdev-create',
+      overlayCreation: options.overlayCreation ?? 'engine',
     });
   }
 
