@@ -116,6 +116,16 @@ export function firstLine(text: string): string {
   return lines.find((l) => !l.startsWith('Error when deleting file ')) ?? lines[0] ?? '';
 }
 
+/**
+ * An errno error of a call on an open file (write, truncate, fsync) names no file: the same error
+ * naming `path`, so that a report can say which file failed. Any other error is returned as it is.
+ */
+export function namingFile(error: unknown, path: string): Error {
+  const cause = asError(error) as NodeJS.ErrnoException;
+  if (typeof cause.code !== 'string' || cause.path !== undefined || cause instanceof EngineError) return cause;
+  return Object.assign(new Error(`${cause.message}, '${path}'`, { cause }), { code: cause.code, errno: cause.errno, syscall: cause.syscall, path });
+}
+
 /** Turns any thrown value into an Error. */
 export function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

@@ -1,7 +1,7 @@
 // Atomic external disk-only snapshot of a running/paused guest: prepare overlays, one QMP transaction, full rollback.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { PreconditionError, QmpError, asError } from './errors.js';
+import { PreconditionError, QmpError, asError, namingFile } from './errors.js';
 import { assertNoBlockJobs, describeGraphChanges, readBlockGraph, readBlockGraphFingerprint, readLiveDisks } from './block-graph.js';
 import type { BlockGraphFingerprint, LiveDisk } from './block-graph.js';
 import { layerNodeNames, parseLayerNodeName } from './node-names.js';
@@ -211,6 +211,8 @@ class LiveExternalSnapshot {
       const handle = await openReservedFile(plan.reserved);
       try {
         await writeQcow2Overlay(handle, { virtualSize: plan.disk.virtualSize, backingFile: plan.backingPath, backingFormat: plan.disk.format });
+      } catch (error) {
+        throw namingFile(error, plan.reserved.path);
       } finally {
         await handle.close();
       }
