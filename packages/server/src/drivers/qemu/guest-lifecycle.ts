@@ -1,6 +1,5 @@
 // The one place a domain's run state changes: QEMU started, attached, paused, resumed, stopped by the daemon, or found dead.
 import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
-import { DomainDefinition } from '@virtwire/protocol/xml';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { removeFileDurably, removeStaleTempFiles, writeFileDurably } from '../../state/durable-file.js';
@@ -14,7 +13,7 @@ import { clearGeneratedChannelPaths } from './graphics-device.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
-import { formatStatus, type DomainStatus } from './state-layout.js';
+import { formatStatus, type DomainStatus, type StatusToWrite } from './state-layout.js';
 import type { StatusChange } from './state-change.js';
 import { DomainEventShutdownDetail, DomainEventType } from '@virtwire/protocol';
 import { emitLifecycle, emitReboot, resumedDetail, startedDetail, stoppedDetail, suspendedDetail } from './qemu-events.js';
@@ -28,8 +27,8 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
  */
 export function writeStatus(host: QemuHost, domain: QemuDomain, change: StatusChange = {}): void {
   if (!domain.live) return;
-  const status: DomainStatus = {
-    live: change.live !== undefined ? DomainDefinition.parse(change.live) : domain.live,
+  const status: StatusToWrite = {
+    live: change.live ?? domain.live,
     id: domain.id,
     persistent: change.persistent ?? domain.persistent,
     state: domain.state === DomainState.Paused ? 'paused' : 'running',

@@ -130,15 +130,20 @@ export function parseSnapshotFile(text: string): StoredSnapshot {
   return { def, current: childText(root, 'active')?.trim() === '1' };
 }
 
-/** A status file: `<domstatus id='N' persistent='yes' state='running' reason='1'>` around the live definition. */
-export function formatStatus(status: DomainStatus): string {
-  const attributes = new Map([
-    ['id', String(status.id)],
-    ['persistent', status.persistent ? 'yes' : 'no'],
-  ]);
-  if (status.state !== undefined) attributes.set('state', status.state);
-  if (status.reason !== undefined) attributes.set('reason', String(status.reason));
-  return formatXml({ name: 'domstatus', attributes, children: [status.live.tree] });
+/** What a status file is written from: the live definition, or the XML text it was formatted to. */
+export type StatusToWrite = Omit<DomainStatus, 'live'> & { live: DomainDefinition | string };
+
+/**
+ * A status file: `<domstatus id='N' persistent='yes' state='running' reason='1'>` around the live
+ * definition, given as a definition or as the XML text one formatted (written as it is, indented:
+ * a change that already formatted the new live definition does not parse and format it again).
+ */
+export function formatStatus(status: StatusToWrite): string {
+  let attributes = ` id='${Math.trunc(status.id)}' persistent='${status.persistent ? 'yes' : 'no'}'`;
+  if (status.state !== undefined) attributes += ` state='${status.state === 'paused' ? 'paused' : 'running'}'`;
+  if (status.reason !== undefined) attributes += ` reason='${Math.trunc(status.reason)}'`;
+  const live = typeof status.live === 'string' ? status.live : formatXml(status.live.tree);
+  return `<domstatus${attributes}>\n${live.replace(/^(?=.)/gm, '  ')}</domstatus>\n`;
 }
 
 function parseStatus(text: string): DomainStatus {
