@@ -2,6 +2,8 @@
 import {
   connect,
   ConnectionClosedError,
+  DomainSnapshotCreateFlags as Create,
+  ErrorNumber,
   nodeWebSocket,
   type Connection,
   type DomainEventParams,
@@ -10,6 +12,7 @@ import {
 } from '@virtwire/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AsyncTestDriver } from '../concurrency/helpers/async-test-driver.js';
+import { failure } from '../helpers/errors.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
 let server: TestDaemon;
@@ -119,5 +122,24 @@ describe('reconnect', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('checks calls against the capabilities of the ConnectOpen that reconnected it', async () => {
+    const { conn, cut } = await cuttable();
+    const test = await conn.domainLookupByName('test');
+    const twoDisks = `<domainsnapshot><name>a1</name><disks><disk name='vda' snapshot='external'/><disk name='vdb' snapshot='external'/></disks></domainsnapshot>`;
+    expect(await conn.refusal('DomainSnapshotCreateXML', { domain: test.ref, xml: twoDisks, flags: Create.DiskOnly | Create.Atomic })).toBeUndefined();
+    driver.atomicLimit = 1; // the daemon now changes one disk at most atomically
+    const back = new Promise((resolve) => conn.onReconnect(resolve));
+    cut();
+    await back;
+    const sent = conn.requestsSent;
+    const error = await failure(test.snapshotCreateXML(twoDisks, Create.DiskOnly | Create.Atomic));
+    expect([error.code, error.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      'unsupported configuration: atomic live snapshot of multiple disks is unsupported',
+    ]);
+    expect(conn.requestsSent).toBe(sent); // refused locally, as before the cut it would have been sent
+    await conn.close();
   });
 });

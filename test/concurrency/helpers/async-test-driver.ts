@@ -70,6 +70,9 @@ export class AsyncTestDriver implements HypervisorDriver {
 
   private readonly maxYields: number;
 
+  /** When set, ConnectOpen advertises this atomic disk limit for every kind of snapshot (a driver whose capabilities changed, as after a restart). */
+  atomicLimit: number | null = null;
+
   /** Parks the next write call before it reaches the driver. */
   hold(): HeldCall {
     let enter!: (method: string) => void;
@@ -87,7 +90,12 @@ export class AsyncTestDriver implements HypervisorDriver {
       table[name] = methods[name].permission === 'write' ? { flags: method.flags, handle: this.slowed(name, method.handle) } : method;
     }
     void readOnly;
-    return { ...connection, methods: table as DriverMethods };
+    const limit = this.atomicLimit;
+    const capabilities =
+      limit === null
+        ? connection.capabilities
+        : { ...connection.capabilities, atomic: connection.capabilities.atomic.map((kind) => ({ ...kind, maxDisks: limit })) };
+    return { ...connection, capabilities, methods: table as DriverMethods };
   }
 
   async shutdown(): Promise<void> {

@@ -2,24 +2,14 @@
 import {
   STREAM_PATH_PREFIX,
   STREAM_TICKET_PATTERN,
-  atomicDiskLimit,
-  checkAtomicRequest,
-  checkDriverCall,
-  checkFlagPermissions,
-  checkMethodPermission,
   ConnectFlags,
-  DomainSnapshotCreateFlags,
   isAbortableCall,
-  isMethodName,
-  JsonRpcErrorCode,
-  jsonRpcErrorMessage,
   methods,
   SUBPROTOCOL,
   domainEventNames,
   type DomainEventParams,
   type DomainRef,
   type DriverCapabilities,
-  type MethodSpec,
   type MethodName,
   type OpenRpcDocument,
   type ParamsInput,
@@ -30,8 +20,8 @@ import { Domain } from './domain.js';
 import type { ConnectionClosedError } from './errors.js';
 import { resolveConnectionUri } from './connection-uri.js';
 import type { ReplyPolling } from './reply-polling.js';
-import { RpcChannel, toClientError } from './rpc-channel.js';
-import { describeSnapshotRequest } from './snapshot-request.js';
+import { RpcChannel } from './rpc-channel.js';
+import { LocalChecks } from './local-checks.js';
 import { DomainEventSubscription } from './domain-event-subscription.js';
 import { EventRouter } from './event-router.js';
 import { ConnectionClosedError as ClosedError } from './errors.js';
@@ -98,7 +88,7 @@ export class Connection {
     /** Opens a second WebSocket to the same daemon with the same credentials, at another path. */
     private readonly openSocketAt: (path: string) => WebSocketLike,
   ) {
-    this.atomicAlwaysHonoured = everyAtomicKindUnlimited(currentCapabilities);
+    this.checks = new LocalChecks(currentCapabilities, readOnly);
     this.attach(channel);
   }
 
@@ -142,6 +132,7 @@ export class Connection {
       }
       this.channel = channel;
       this.currentCapabilities = capabilities;
+      this.checks = new LocalChecks(capabilities, this.readOnly);
       this.attach(channel);
       await this.events.reregister((eventID, domain) => this.channel.call('ConnectDomainEventRegisterAny', { eventID, domain }) as Promise<number>);
       this.reconnecting = null;
@@ -167,8 +158,8 @@ export class Connection {
   /** The connection's event subscriptions, by callback id. */
   private readonly events = new EventRouter();
 
-  /** True when the driver makes every kind of snapshot atomically for any number of disks: no ATOMIC check needed. */
-  private readonly atomicAlwaysHonoured: boolean;
+  /** The checks calls pass before they are sent, for the capabilities of the last ConnectOpen. */
+  private checks: LocalChecks;
 
   /** Connects to the daemon `uri` names and opens its driver. */
   static async open(uri: string, options: ConnectOptions = {}): Promise<Connection> {
@@ -226,7 +217,8 @@ export class Connection {
    */
   async call<N extends MethodName>(name: N, params: ParamsInput<N>, options: CallOptions | number = {}): Promise<Result<N>> {
     const { timeoutMs = this.callTimeoutMs, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
-    const refusal = this.immediateRefusal(name, params) ?? (this.needsAtomicCheck(name, params) ? await this.atomicRefusal(params) : undefined);
+    const checked = this.checks.refusal(name, params);
+    const refusal = checked instanceof Promise ? await checked : checked;
     if (refusal) throw refusal;
     const sending = { timeoutMs, signal, awaitCancelledAnswer: isAbortableCall(methods[name]) };
     const keyed = this.reconnectOptions !== undefined && typeof (params as { requestKey?: unknown } | undefined)?.requestKey === 'string';
@@ -248,32 +240,7 @@ export class Connection {
    * protocol table lacks (from untyped code) is refused as the daemon refuses it: method not found.
    */
   async refusal<N extends MethodName>(name: N, params: ParamsInput<N>): Promise<VirError | undefined> {
-    return this.immediateRefusal(name, params) ?? (this.needsAtomicCheck(name, params) ? await this.atomicRefusal(params) : undefined);
-  }
-
-  /** The checks that need nothing but the method table and the capabilities: name, permission, flag rules, driver support and mask. */
-  private immediateRefusal(name: MethodName, params: unknown): VirError | undefined {
-    if (!isMethodName(name)) return toClientError({ code: JsonRpcErrorCode.MethodNotFound, message: jsonRpcErrorMessage[JsonRpcErrorCode.MethodNotFound] });
-    const definition: MethodSpec = methods[name];
-    const flags = (params as { flags?: number } | undefined)?.flags ?? 0;
-    return (
-      checkMethodPermission(definition, this.readOnly) ??
-      checkFlagPermissions(definition, flags, this.readOnly) ??
-      checkDriverCall(name, definition, flags, this.capabilities)
-    );
-  }
-
-  /** True for an ATOMIC call of a method with the `atomic-snapshot` pre-check, on a driver with a finite atomic disk limit for some kind: its XML must be read. */
-  private needsAtomicCheck(name: MethodName, params: unknown): boolean {
-    const flags = (params as { flags?: number } | undefined)?.flags ?? 0;
-    return methods[name].precheck === 'atomic-snapshot' && !this.atomicAlwaysHonoured && (flags & DomainSnapshotCreateFlags.Atomic) !== 0;
-  }
-
-  /** libvirt's refusal of an atomic snapshot of more disks than the driver changes as a group (reads the XML). */
-  private async atomicRefusal(params: unknown): Promise<VirError | undefined> {
-    const { domain, xml, flags = 0 } = params as ParamsInput<'DomainSnapshotCreateXML'>;
-    const request = await describeSnapshotRequest(domain, xml, flags);
-    return request ? checkAtomicRequest(this.capabilities, request) : undefined;
+    return this.checks.refusal(name, params);
   }
 
   /** `virDomainLookupByName`. */
@@ -398,18 +365,6 @@ export class Connection {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** True when no combination of location, scope and state has a finite atomic disk limit. */
-function everyAtomicKindUnlimited(capabilities: DriverCapabilities): boolean {
-  for (const location of ['internal', 'external'] as const) {
-    for (const scope of ['disk-only', 'full'] as const) {
-      for (const state of ['live', 'offline'] as const) {
-        if (atomicDiskLimit(capabilities, { location, scope, state }) !== null) return false;
-      }
-    }
-  }
-  return true;
 }
 
 /** `url` with its path replaced (`ws+unix:///run/x.sock:/` keeps the socket path before the colon). */
