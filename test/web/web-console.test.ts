@@ -284,4 +284,20 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
   });
+
+  it('saves the memory in a file of its own, LIVE, its disks external: the snapshot says so', async () => {
+    const page = await openWithFragment(TEST_TOKEN);
+    await openDomain(page, 'test');
+    await page.getByLabel('Memory state').selectOption('external');
+    expect(await page.getByLabel('vda', { exact: true }).locator('option').allTextContents()).toEqual(['external (new overlay)', 'not included']);
+    await page.getByLabel('Memory file').fill('/guest/web-mem1.save');
+    await page.getByRole('checkbox', { name: /Live: the guest keeps running/ }).check();
+    await page.getByLabel('Name', { exact: true }).fill('web-mem1');
+    await page.getByRole('button', { name: 'Create snapshot' }).click();
+    await page.getByRole('status').filter({ hasText: 'Snapshot web-mem1 created atomically.' }).waitFor();
+    const xml = (await vwsh(['-c', server.uri(), 'snapshot-dumpxml test web-mem1'])).stdout;
+    expect(xml).toContain("<memory snapshot='external' file='/guest/web-mem1.save'/>");
+    expect(xml).toMatch(/<disk name='vda' snapshot='external' type='file'>/);
+    expect(xml).toContain('<state>running</state>');
+  });
 });

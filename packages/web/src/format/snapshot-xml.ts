@@ -1,4 +1,4 @@
-// Writes the <domainsnapshot> document the create form asks for (name, description, per-disk choices), escaping every value.
+// Writes the <domainsnapshot> document the create form asks for (name, description, memory, per-disk choices), escaping every value.
 
 /** How one disk takes part in a snapshot (libvirt's `<disk snapshot=...>`). */
 export type DiskChoice = 'internal' | 'external' | 'no';
@@ -9,6 +9,8 @@ export interface SnapshotRequest {
   description: string;
   /** Per disk: how it takes part, and for an external one optionally the new image's path (else the driver picks it). */
   disks: { target: string; choice: DiskChoice; source?: string }[];
+  /** External memory (`<memory snapshot='external' file=...>`, libvirt requires the file); without it the driver's default (internal for a running guest). */
+  memoryFile?: string;
 }
 
 function escape(text: string): string {
@@ -20,6 +22,7 @@ export function snapshotXml(request: SnapshotRequest): string {
   const parts = ['<domainsnapshot>'];
   if (request.name) parts.push(`<name>${escape(request.name)}</name>`);
   if (request.description) parts.push(`<description>${escape(request.description)}</description>`);
+  if (request.memoryFile !== undefined) parts.push(`<memory snapshot="external" file="${escape(request.memoryFile)}"/>`);
   if (request.disks.length) {
     parts.push('<disks>');
     for (const d of request.disks) {

@@ -1,4 +1,4 @@
-// The create form: name, description, disk-only or with memory, per-disk choices, and ATOMIC — on by default, disabled with libvirt's reason when the driver cannot promise it.
+// The create form: name, description, disk-only or with memory (internal, or external to a file, LIVE), per-disk choices, and ATOMIC — on by default, disabled with libvirt's reason when the driver cannot promise it.
 import { DomainSnapshotCreateFlags as Create, type Connection, type Domain, type VirError } from '@virtwire/client';
 import { useEffect, useState } from 'preact/hooks';
 import type { DomainDetail } from '../data/queries.js';
@@ -6,6 +6,9 @@ import { ErrorView } from '../format/error-view.js';
 import { snapshotXml, type DiskChoice } from '../format/snapshot-xml.js';
 
 type Scope = 'disk-only' | 'full';
+
+/** Where a full snapshot keeps the guest's memory: in the disk images (internal), or in a file of its own (external, the default of virt-manager and cockpit). */
+type MemoryLocation = 'internal' | 'external';
 
 /**
  * Why ATOMIC cannot be asked for with this request, in the daemon's own words, or undefined. The
@@ -36,6 +39,9 @@ export function SnapshotCreateForm({
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [scope, setScope] = useState<Scope>('full');
+  const [memory, setMemory] = useState<MemoryLocation>('internal');
+  const [memoryFile, setMemoryFile] = useState('');
+  const [live, setLive] = useState(false);
   const [choices, setChoices] = useState<Record<string, DiskChoice>>({});
   const [sources, setSources] = useState<Record<string, string>>({});
   const [wantAtomic, setWantAtomic] = useState(true);
@@ -44,13 +50,17 @@ export function SnapshotCreateForm({
   const [created, setCreated] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const choiceOf = (target: string): DiskChoice => choices[target] ?? (scope === 'disk-only' ? 'external' : 'internal');
+  const externalMemory = scope === 'full' && memory === 'external';
+  // libvirt makes a snapshot either internal or external throughout: external memory takes external disks
+  const internalAllowed = scope === 'full' && !externalMemory;
+  const choiceOf = (target: string): DiskChoice => choices[target] ?? (internalAllowed ? 'internal' : 'external');
   const xml = snapshotXml({
     name: name.trim(),
     description: description.trim(),
     disks: disks.map((d) => ({ target: d.target, choice: choiceOf(d.target), source: sources[d.target]?.trim() ?? '' })),
+    ...(externalMemory ? { memoryFile: memoryFile.trim() } : {}),
   });
-  const baseFlags = scope === 'disk-only' ? Create.DiskOnly : 0;
+  const baseFlags = scope === 'disk-only' ? Create.DiskOnly : externalMemory && live ? Create.Live : 0;
 
   useEffect(() => {
     let current = true;
@@ -122,6 +132,39 @@ export function SnapshotCreateForm({
           disks only (VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
         </label>
       </fieldset>
+      {scope === 'full' ? (
+        <fieldset>
+          <legend>Memory</legend>
+          <label for={`${id}-memory`}>Memory state</label>
+          <select
+            id={`${id}-memory`}
+            value={memory}
+            onChange={(e) => {
+              setMemory(e.currentTarget.value as MemoryLocation);
+              setChoices({});
+            }}
+          >
+            <option value="internal">in the disk images (internal)</option>
+            <option value="external">in a file of its own (external)</option>
+          </select>
+          {externalMemory ? (
+            <>
+              <input
+                type="text"
+                required
+                aria-label="Memory file"
+                placeholder="memory file path"
+                value={memoryFile}
+                onInput={(e) => setMemoryFile(e.currentTarget.value)}
+              />
+              <label>
+                <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} /> Live: the guest keeps running while its memory is
+                saved (VIR_DOMAIN_SNAPSHOT_CREATE_LIVE)
+              </label>
+            </>
+          ) : null}
+        </fieldset>
+      ) : null}
       {disks.length ? (
         <fieldset>
           <legend>Disks</legend>
@@ -133,7 +176,7 @@ export function SnapshotCreateForm({
                 value={choiceOf(d.target)}
                 onChange={(e) => setChoices({ ...choices, [d.target]: e.currentTarget.value as DiskChoice })}
               >
-                {scope === 'full' ? <option value="internal">internal</option> : null}
+                {internalAllowed ? <option value="internal">internal</option> : null}
                 <option value="external">external (new overlay)</option>
                 <option value="no">not included</option>
               </select>
