@@ -23,8 +23,7 @@ export interface QemuDriverOptions {
   qemuImgBinary?: string;
   /**
    * Who writes a live external snapshot's new qcow2 overlays: `engine` (default: the driver writes
-   * the empty qcow2 itself before QEMU opens it, as it does for a revert's overlays; no job round
-   * trips) or `blockdev-create` (QEMU formats each image with one job per overlay).
+   * and flushes the empty qcow2 itself before QEMU opens it; no job round trips) or `blockdev-create` (QEMU formats each image with one job per overlay).
    */
   overlayCreation?: 'blockdev-create' | 'engine';
   /**

@@ -12,7 +12,7 @@ import { imageInfo } from './qemu-img.js';
 import type { QemuImgSettings } from './qemu-img.js';
 import type { QmpClient } from './qmp-client.js';
 import { failedJobs, newJobId, runJobs } from './qmp-jobs.js';
-import { assertSafeImagePath, openReservedFile, pathExists, reserveFile, unlinkReservedFile } from './reserved-file.js';
+import { assertSafeImagePath, openReservedFile, pathExists, reserveFile, syncDirectory, unlinkReservedFile } from './reserved-file.js';
 import { writeQcow2Overlay } from './qcow2-overlay-writer.js';
 import type { ReservedFile } from './reserved-file.js';
 
@@ -205,18 +205,26 @@ class LiveExternalSnapshot {
     });
   }
 
+  /**
+   * Writes each new overlay and flushes it, and then each directory that got one, to disk (QEMU's
+   * blockdev-create and qemu-img flush what they write too): a snapshot whose state files are
+   * durable never names an overlay a power loss could take back.
+   */
   private async formatOverlaysInEngine(): Promise<void> {
     await settleEach(this.plans, async (plan) => {
       if (!plan.reserved) return;
       const handle = await openReservedFile(plan.reserved);
       try {
         await writeQcow2Overlay(handle, { virtualSize: plan.disk.virtualSize, backingFile: plan.backingPath, backingFormat: plan.disk.format });
+        await handle.datasync();
       } catch (error) {
         throw namingFile(error, plan.reserved.path);
       } finally {
         await handle.close();
       }
     });
+    const directories = new Set(this.plans.flatMap((plan) => (plan.reserved ? [path.dirname(plan.reserved.path)] : [])));
+    await settleEach([...directories], syncDirectory);
   }
 
   private async formatOverlaysInQemu(): Promise<void> {

@@ -115,3 +115,13 @@ export async function pathExists(filePath: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** Flushes `dir`'s entries to disk: a file created (or removed) there survives a power loss only after this. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,82 @@
+// The overlays the engine writes itself are flushed, with their directories, before QEMU opens them: seen in the system calls (strace).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLiveExternalSnapshot } from '../../src/drivers/qemu/engine/index.js';
+import { Sandbox, hasQemu } from './helpers.js';
+
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+/** Runs `action` with strace following every thread of this process; resolves to the traced lines. */
+async function traced(calls: string, file: string, action: () => Promise<void>): Promise<string[]> {
+  const strace = spawn('strace', ['-f', '-qq', '-p', String(process.pid), '-e', `trace=${calls}`, '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  strace.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise((resolve) => strace.once('exit', resolve));
+  // strace is attached once a traced call of this thread shows up in its output
+  const marker = path.join(path.dirname(file), 'attached');
+  for (let i = 0; i < 500 && !readIfExists(file).includes(marker); i++) {
+    await import('node:fs/promises').then((fs) => fs.open(marker, 'w').then((h) => h.close()));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(readIfExists(file), stderr).toContain(marker);
+  try {
+    await action();
+  } finally {
+    strace.kill('SIGINT');
+    await exited;
+  }
+  return readIfExists(file).split('\n');
+}
+
+function readIfExists(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+describe.skipIf(!hasQemu || !hasStrace)('overlays written by the engine', () => {
+  let box: Sandbox;
+
+  beforeAll(async () => {
+    box = await Sandbox.create();
+  });
+  afterEach(async () => {
+    await box.killGuests();
+  });
+  afterAll(async () => {
+    await box?.cleanup();
+  });
+
+  it('are flushed, and their directories too', async () => {
+    const disks = [
+      { target: 'vda', path: await box.image('durable/a.qcow2'), format: 'qcow2' as const },
+      { target: 'vdb', path: await box.image('durable/b.qcow2'), format: 'qcow2' as const },
+    ];
+    const guest = await box.launch('durable', disks);
+    const overlays = [box.path('durable', 'new', 'a.s1'), box.path('durable', 'new', 'b.s1')];
+    await box.mkdir('durable', 'new');
+    let ok = false;
+    const lines = await traced('openat,fdatasync,fsync', box.path('durable', 'trace.txt'), async () => {
+      const result = await createLiveExternalSnapshot(
+        guest.qmp,
+        disks.map((d, i) => ({ target: d.target, overlayPath: overlays[i]! })),
+        { overlayCreation: 'engine' },
+      );
+      ok = result.ok;
+    });
+    expect(ok).toBe(true);
+    const flushedAfterOpen = (file: string, flush: 'fdatasync' | 'fsync') => {
+      const opens = lines.flatMap((line, at) => {
+        const match = new RegExp(`openat\\(AT_FDCWD, "${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", [^)]*\\) = (\\d+)$`).exec(line);
+        return match ? [{ at, fd: match[1] }] : [];
+      });
+      return opens.some(({ at, fd }) => lines.slice(at + 1).some((line) => new RegExp(`\\b${flush}\\(${fd}[ )]`).test(line)));
+    };
+    for (const overlay of overlays) expect(flushedAfterOpen(overlay, 'fdatasync'), overlay).toBe(true);
+    expect(flushedAfterOpen(path.dirname(overlays[0]!), 'fsync'), 'the directory of the overlays').toBe(true);
+  });
+});
