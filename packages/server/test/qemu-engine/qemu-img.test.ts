@@ -41,17 +41,19 @@ describe.skipIf(!hasQemu)('qemu-img wrappers', () => {
   });
 
   it('creates 0600 images whatever the umask, never over an existing file or through a symlink', async () => {
-    const previous = process.umask(0o022);
-    try {
-      const file = await createImage(box.path('u.qcow2'), { format: 'qcow2', sizeBytes: 1 << 20 });
-      expect((await fs.stat(file.path)).mode & 0o777).toBe(0o600);
-    } finally {
-      process.umask(previous);
+    for (const umask of [0o022, 0o277]) {
+      const previous = process.umask(umask);
+      try {
+        const file = await createImage(box.path(`u${umask.toString(8)}.qcow2`), { format: 'qcow2', sizeBytes: 1 << 20 });
+        expect((await fs.stat(file.path)).mode & 0o777).toBe(0o600);
+      } finally {
+        process.umask(previous);
+      }
     }
     await fs.writeFile(box.path('victim'), 'keep');
     await fs.symlink(box.path('victim'), box.path('link.qcow2'));
     await expect(createImage(box.path('link.qcow2'), { format: 'qcow2', sizeBytes: 1 << 20 })).rejects.toMatchObject({ code: 'EEXIST' });
-    await expect(createImage(box.path('u.qcow2'), { format: 'qcow2', sizeBytes: 1 << 20 })).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(createImage(box.path('u22.qcow2'), { format: 'qcow2', sizeBytes: 1 << 20 })).rejects.toMatchObject({ code: 'EEXIST' });
     expect(await fs.readFile(box.path('victim'), 'utf8')).toBe('keep');
   });
 

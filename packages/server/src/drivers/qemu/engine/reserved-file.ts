@@ -44,8 +44,9 @@ export async function reserveFile(filePath: string): Promise<ReservedFile> {
   const handle = await fs.open(filePath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, IMAGE_FILE_MODE);
   let reserved: ReservedFile;
   try {
-    await handle.chmod(IMAGE_FILE_MODE);
     const stat = await handle.stat();
+    // the umask can only have taken bits away from 0600
+    if ((stat.mode & 0o777) !== IMAGE_FILE_MODE) await handle.chmod(IMAGE_FILE_MODE);
     reserved = { path: filePath, dev: stat.dev, ino: stat.ino };
   } finally {
     await handle.close();
