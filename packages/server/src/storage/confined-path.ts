@@ -98,28 +98,45 @@ export function rootOf(path: string, roots: readonly StorageRoot[]): StorageRoot
  * The check and the later open are two steps: roots must be owned by the daemon's user and not
  * writable by anyone else (see SECURITY.md), so no one can swap a directory for a link in between.
  */
-export function confinePath(path: string, roots: readonly StorageRoot[]): string {
+export function confinePath(path: string, roots: readonly StorageRoot[], directories?: ResolvedDirectories): string {
+  return confineAndStat(path, roots, directories).resolved;
+}
+
+/**
+ * Directories already resolved during one operation (as given -> resolved): an operation that
+ * confines many paths of the same directories (a disk's whole image chain, every disk of a
+ * snapshot) resolves each once. Only for paths the same operation opens right after.
+ */
+export type ResolvedDirectories = Map<string, string>;
+
+/** {@link confinePath}, and the final component's lstat (undefined when it does not exist). */
+function confineAndStat(path: string, roots: readonly StorageRoot[], directories?: ResolvedDirectories): { resolved: string; stat: Stats | undefined } {
   checkPathSyntax(path);
   const parent = posix.dirname(path);
   const root = roots.find((r) => parent === r.given || inside(r.given, parent) || parent === r.real || inside(r.real, parent));
   if (!root) throw new PathConfinementError(path, 'outside-roots');
-  let realParent: string;
-  try {
-    realParent = realpathSync(parent);
-    if (!statSync(realParent).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new PathConfinementError(path, 'parent-missing');
+  let realParent = directories?.get(parent);
+  if (realParent === undefined) {
+    try {
+      realParent = realpathSync(parent);
+      if (!statSync(realParent).isDirectory()) throw new Error('not a directory');
+    } catch {
+      throw new PathConfinementError(path, 'parent-missing');
+    }
+    directories?.set(parent, realParent);
   }
   const base = parent === root.given || inside(root.given, parent) ? root.given : root.real;
   const expected = root.real + parent.slice(base.length);
   if (realParent !== expected) throw new PathConfinementError(path, 'symlinked-parent');
   const resolved = posix.join(realParent, posix.basename(path));
+  let stat: Stats | undefined;
   try {
-    if (lstatSync(resolved).isSymbolicLink()) throw new PathConfinementError(path, 'symlink');
-  } catch (error) {
-    if (error instanceof PathConfinementError) throw error;
+    stat = lstatSync(resolved);
+  } catch {
+    return { resolved, stat: undefined };
   }
-  return resolved;
+  if (stat.isSymbolicLink()) throw new PathConfinementError(path, 'symlink');
+  return { resolved, stat };
 }
 
 /**
@@ -128,16 +145,14 @@ export function confinePath(path: string, roots: readonly StorageRoot[]): string
  * resolved path and the file's status, or undefined status when it does not exist (the caller
  * reports that in its own words: the path is inside the roots, so its existence is no secret).
  */
-export function confineExistingPath(path: string, roots: readonly StorageRoot[]): { resolved: string; stat: Stats | undefined } {
-  const resolved = confinePath(path, roots);
-  let stat: Stats | undefined;
-  try {
-    stat = lstatSync(resolved);
-  } catch {
-    return { resolved, stat: undefined };
-  }
-  if (!stat.isFile()) throw new PathConfinementError(path, 'not-regular-file');
-  return { resolved, stat };
+export function confineExistingPath(
+  path: string,
+  roots: readonly StorageRoot[],
+  directories?: ResolvedDirectories,
+): { resolved: string; stat: Stats | undefined } {
+  const confined = confineAndStat(path, roots, directories);
+  if (confined.stat && !confined.stat.isFile()) throw new PathConfinementError(path, 'not-regular-file');
+  return confined;
 }
 
 /**

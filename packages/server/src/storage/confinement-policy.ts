@@ -7,6 +7,7 @@ import {
   confineExistingPath,
   confinePath,
   PathConfinementError,
+  type ResolvedDirectories,
   resolveNodeFileRoots,
   resolveStorageRoots,
   rootOf,
@@ -68,7 +69,17 @@ export class ConfinementPolicy {
     private readonly nodeFileRoots: readonly StorageRoot[],
     /** Extra roots by name only (a test-driver node file's `<vw:root>`, whose images are simulated). */
     private readonly simulatedRoots: readonly string[] = [],
+    /** Set for one operation's policy ({@link forOneOperation}): the directories it resolved. */
+    private readonly directories?: ResolvedDirectories,
   ) {}
+
+  /**
+   * The same policy for one operation that confines many paths before it opens them (a snapshot
+   * plan: every image of every disk's chain): each directory is resolved once, not once per path.
+   */
+  forOneOperation(): ConfinementPolicy {
+    return new ConfinementPolicy(this.storageRoots, this.nodeFileRoots, this.simulatedRoots, new Map());
+  }
 
   /** True when storage roots are configured (otherwise storage paths are checked for syntax only). */
   get confinesStorage(): boolean {
@@ -77,7 +88,7 @@ export class ConfinementPolicy {
 
   /** The same policy with extra by-name roots for simulated storage (test-driver node files). */
   withSimulatedRoots(roots: readonly string[]): ConfinementPolicy {
-    return roots.length === 0 ? this : new ConfinementPolicy(this.storageRoots, this.nodeFileRoots, [...this.simulatedRoots, ...roots]);
+    return roots.length === 0 ? this : new ConfinementPolicy(this.storageRoots, this.nodeFileRoots, [...this.simulatedRoots, ...roots], this.directories);
   }
 
   /** A path a definition names (define, redefine): syntax and, with roots, below one by name. Touches no file. */
@@ -103,8 +114,8 @@ export class ConfinementPolicy {
     const roots = this.rootsFor(kind);
     if (roots === undefined) return { path, stat: undefined };
     return this.refusing(errorDomain, () => {
-      if (kind === 'node-file') return { path: confinePath(path, roots), stat: undefined };
-      const { resolved, stat } = confineExistingPath(path, roots);
+      if (kind === 'node-file') return { path: confinePath(path, roots, this.directories), stat: undefined };
+      const { resolved, stat } = confineExistingPath(path, roots, this.directories);
       return { path: resolved, stat };
     });
   }
@@ -114,7 +125,7 @@ export class ConfinementPolicy {
     this.named(path, kind, errorDomain);
     const roots = this.rootsFor(kind);
     if (roots === undefined) return path;
-    return this.refusing(errorDomain, () => confinePath(path, roots));
+    return this.refusing(errorDomain, () => confinePath(path, roots, this.directories));
   }
 
   /** The roots that confine `kind`, or undefined when nothing does (storage without roots). */

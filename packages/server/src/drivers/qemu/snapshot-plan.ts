@@ -225,7 +225,8 @@ function checkSelection(
 async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, reuse: boolean): Promise<PlannedDisk[]> {
   const effective = domain.effective;
   const domainDisks = new Map(effective.disks().map((d) => [d.target, d]));
-  const { confinement, qemuImg } = host.services;
+  const { qemuImg } = host.services;
+  const confinement = host.services.confinement.forOneOperation();
   const chains = new Map<string, ImageChain>();
   for (const disk of effective.disks()) {
     if (disk.source !== undefined)
