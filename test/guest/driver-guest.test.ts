@@ -3,12 +3,16 @@ import {
   connect,
   DomainConsoleFlags,
   DomainShutdownFlags,
+  DomainEventId,
+  DomainEventSuspendedDetail,
+  DomainEventType,
   DomainSnapshotCreateFlags as Create,
+  DomainState,
   ErrorNumber,
   type ByteStream,
   type Domain,
 } from '@virtwire/client';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +29,17 @@ const VWSH = fileURLToPath(new URL('../../packages/cli/bin/vwsh.js', import.meta
 
 describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under the qemu driver', () => {
   let small = '';
+  let medium = '';
   const qemu = useQemuDaemon({
-    extraRoots: (box) => [guestImage().dir, ...(canMount ? [(small = box.mountTmpfs(box.path('small'), { sizeBytes: 256 * 1024 }))] : [])],
+    extraRoots: (box) => [
+      guestImage().dir,
+      ...(canMount
+        ? [
+            (small = box.mountTmpfs(box.path('small'), { sizeBytes: 256 * 1024 })),
+            (medium = box.mountTmpfs(box.path('medium'), { sizeBytes: 8 * 1024 * 1024 })),
+          ]
+        : []),
+    ],
   });
   let dom: Domain;
   let stream: ByteStream;
@@ -143,8 +156,9 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
   });
 
   it.skipIf(!canMount)('a quiesced snapshot that fails after the freeze still thaws the guest, and changes nothing', async () => {
-    // room for the reservation, not for the overlay QEMU formats into it
-    writeFileSync(`${small}/filler`, Buffer.alloc(220 * 1024));
+    // room for the reservation (tmpfs counts inodes apart), not for one block of the overlay written into it
+    const { bavail, bsize } = statfsSync(small);
+    writeFileSync(`${small}/filler`, Buffer.alloc(bavail * bsize));
     const overlay = `${small}/vda.full.qcow2`;
     const xml = `<domainsnapshot><name>q-full</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
     const error = await failure(dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce));
@@ -166,6 +180,34 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
     expect(await dom.isActive()).toBe(true);
     expect((await dom.listAllSnapshots()).map((s) => s.name).sort()).toEqual(['q1', 'q2']);
   });
+
+  it.skipIf(!canMount)(
+    'a guest whose disk fills its filesystem is paused with reason IOERROR, and runs on once there is room',
+    async () => {
+      // room for a new overlay's metadata, not for what the guest writes next (QEMU's policy for a full disk: stop)
+      const { blocks, bsize } = statfsSync(medium);
+      writeFileSync(`${medium}/filler`, Buffer.alloc(blocks * bsize - 48 * 1024));
+      const xml = `<domainsnapshot><name>io1</name><disks><disk name='vda' snapshot='external'><source file='${medium}/vda.io1.qcow2'/></disk></disks></domainsnapshot>`;
+      await dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic);
+      const events: string[] = [];
+      const subscription = await qemu.conn.on('lifecycle', (e) => {
+        if (e.eventID === DomainEventId.Lifecycle && e.domain.uuid === dom.uuid) events.push(`${e.event}/${e.detail}`);
+      });
+      const writing = console.sh('dd if=/dev/urandom of=/mnt/vda/big bs=64k count=16 conv=fsync 2>/dev/null && echo written', 120_000);
+      try {
+        await expect.poll(() => dom.getState(), { timeout: 60_000, interval: 200 }).toEqual({ state: DomainState.Paused, reason: 5 }); // VIR_DOMAIN_PAUSED_IOERROR
+        await expect.poll(() => events, { timeout: 5_000 }).toContain(`${DomainEventType.Suspended}/${DomainEventSuspendedDetail.IoError}`);
+      } finally {
+        // the tests after this one need the guest running, whatever happened here
+        rmSync(`${medium}/filler`);
+        if ((await dom.getState()).state === DomainState.Paused) await dom.resume();
+      }
+      expect(await writing).toContain('written');
+      expect(await dom.getState()).toEqual({ state: DomainState.Running, reason: 5 }); // VIR_DOMAIN_RUNNING_UNPAUSED
+      await subscription.close();
+    },
+    180_000,
+  );
 
   it('refuses an unknown console, an unknown ticket, and a ticket presented by other credentials', async () => {
     const missing = await failure(dom.openConsole('serial7'));

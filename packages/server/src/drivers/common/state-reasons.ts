@@ -9,6 +9,8 @@ export const StateReason = {
   RunningFromSnapshot: RunningReason.FromSnapshot,
   RunningUnpaused: RunningReason.Unpaused,
   PausedUser: PausedReason.User,
+  /** QEMU stopped the guest on a disk's I/O error (its error policy `stop`, or `enospc` with the disk full). */
+  PausedIoError: PausedReason.IoError,
   PausedFromSnapshot: PausedReason.FromSnapshot,
   PausedStartingUp: PausedReason.StartingUp,
   PausedSnapshot: PausedReason.Snapshot,

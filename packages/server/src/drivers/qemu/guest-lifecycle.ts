@@ -201,9 +201,12 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
       const qemuTimeMs = event.timestamp.seconds * 1000 + event.timestamp.microseconds / 1000;
       host.services.log.debug({ domain: domain.name, event: event.event, qemuTimeMs }, 'guest run state');
     }
-    if (event.event === 'STOP' && domain.state === DomainState.Running) {
+    const stoppedOnIoError = event.event === 'BLOCK_IO_ERROR' && (event.data as { action?: string } | undefined)?.action === 'stop';
+    if ((event.event === 'STOP' || stoppedOnIoError) && domain.state === DomainState.Running) {
+      // libvirt's qemuProcessHandleIOError: QEMU stops the guest right after a disk error whose policy is
+      // to stop (a full disk, by default): paused with reason IOERROR; the STOP that follows changes nothing
       domain.state = DomainState.Paused;
-      domain.reason = Reason.PausedUser;
+      domain.reason = stoppedOnIoError ? Reason.PausedIoError : Reason.PausedUser;
       emitLifecycle(host, domain.ref(), DomainEventType.Suspended, suspendedDetail(domain.reason));
     } else if (event.event === 'RESUME' && domain.state === DomainState.Paused) {
       domain.state = DomainState.Running;

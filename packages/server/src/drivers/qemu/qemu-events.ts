@@ -32,6 +32,7 @@ export function startedDetail(reason: number): number {
 
 /** The SUSPENDED detail of a pause with this state reason. */
 export function suspendedDetail(reason: number): number {
+  if (reason === Reason.PausedIoError) return Suspended.IoError;
   return reason === Reason.PausedFromSnapshot ? Suspended.FromSnapshot : Suspended.Paused;
 }
 
