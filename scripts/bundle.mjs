@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Bundles each binary with esbuild after `tsc -b`: vwsh into one start-up file plus lazily loaded chunks, virtwired into one CommonJS file run with V8's code cache.
+// Bundles each binary with esbuild after `tsc -b` into one CommonJS file, which its bin runs with V8's code cache.
 //
-// `npm run build` runs `tsc -b` and then this. The bins (packages/*/bin/*.js) import the bundles; the
+// `npm run build` runs `tsc -b` and then this. The bins (packages/*/bin/*.js) run the bundles; the
 // packages' library entry points stay the compiled dist/ modules. Third-party code is bundled too, and
 // its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons stay
 // in node_modules (EXTERNAL_PACKAGES).
@@ -13,15 +13,22 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
- * The binaries: entry module (tsc's output), the directory its bundle goes to, and its format. vwsh is
- * ES modules split into chunks that load on demand. virtwired is one CommonJS file, which its bin runs
- * through `vm.Script` with V8's code cache (`dist/code-cached-bundle.js`): Node 20 has no code cache for
- * ES modules, and compiling the bundle was a quarter of the daemon's start-up.
+ * The binaries: entry module (tsc's output) and the directory its bundle goes to. Each is one CommonJS
+ * file, which its bin runs through `vm.Script` with V8's code cache: Node 20 has no code cache for ES
+ * modules, and compiling was a quarter of the daemon's start-up and of a vwsh command. Modules imported
+ * dynamically (the drivers, the XML parser, zod) stay lazily evaluated inside the file (esbuild's
+ * `__esm` wrappers), and V8 compiles a function only when it first runs.
  */
 export const BINARIES = [
-  { name: 'vwsh', entry: 'packages/cli/dist/main.js', outdir: 'packages/cli/dist/bundle', format: 'esm' },
-  { name: 'virtwired', entry: 'packages/server/dist/main.js', outdir: 'packages/server/dist/bundle', format: 'cjs' },
+  { name: 'vwsh', entry: 'packages/cli/dist/main.js', outdir: 'packages/cli/dist/bundle' },
+  { name: 'virtwired', entry: 'packages/server/dist/main.js', outdir: 'packages/server/dist/bundle' },
 ];
+
+/**
+ * The code-cache loader (`runCodeCachedBundle`), written beside each bundle as `code-cached-bundle.cjs`
+ * for the bins to `require`: one source for both binaries, whose packages share no Node-side package.
+ */
+export const LOADER = { entry: 'packages/server/src/code-cached-bundle.ts', file: 'code-cached-bundle.cjs' };
 
 /**
  * Packages left out of the bundles and imported from node_modules at run time: native addons, whose
@@ -43,12 +50,8 @@ const thirdPartyWithoutSourceMaps = {
   },
 };
 
-/** The start of an ES module bundle: a `require` for the CommonJS libraries inside it (esbuild's ESM output has none). */
-const esmBanner = `import { createRequire as __createRequire } from 'node:module';
-const require = __createRequire(import.meta.url);`;
-
 /**
- * The start and end of the CommonJS bundle: the file is one function expression taking CommonJS's
+ * The start and end of a bundle: the file is one function expression taking CommonJS's
  * arguments, which `vm.Script` compiles as it is (no wrapped copy of 1.5 MB of text), and it defines the
  * `import.meta.url` its modules read (esbuild leaves it empty in CommonJS).
  */
@@ -94,20 +97,19 @@ function replaceIfChanged(path, contents) {
  * sources writes nothing (tests that rebuild before spawning a binary do not disturb each other).
  * Resolves with esbuild's metafile and whether anything changed.
  */
-export async function bundleBinary({ name, entry, outdir, format }) {
+export async function bundleBinary({ name, entry, outdir }) {
   const out = resolve(ROOT, outdir);
-  const esm = format === 'esm';
   const result = await build({
     entryPoints: { [name]: join(ROOT, entry) },
     outdir: out,
     bundle: true,
-    splitting: esm,
-    format,
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    chunkNames: 'chunks/[name]-[hash]',
-    banner: { js: esm ? esmBanner : cjsBanner },
-    ...(esm ? {} : { footer: { js: cjsFooter }, define: { 'import.meta.url': '__import_meta_url' }, outExtension: { '.js': '.cjs' } }),
+    banner: { js: cjsBanner },
+    footer: { js: cjsFooter },
+    define: { 'import.meta.url': '__import_meta_url' },
+    outExtension: { '.js': '.cjs' },
     external: EXTERNAL_PACKAGES,
     plugins: [thirdPartyWithoutSourceMaps],
     // Identifiers and line structure are kept, so that a stack trace still reads.
@@ -119,16 +121,33 @@ export async function bundleBinary({ name, entry, outdir, format }) {
   });
   const files = new Map(result.outputFiles.map((file) => [file.path, file.contents]));
   files.set(join(out, 'THIRD-PARTY-LICENSES.txt'), Buffer.from(thirdPartyLicences(result.metafile)));
+  files.set(join(out, LOADER.file), await bundleLoader());
   let changed = false;
   for (const [path, contents] of files) changed = replaceIfChanged(path, contents) || changed;
   for (const path of filesUnder(out)) {
-    // A code cache is the daemon's own, named for the bundle it was made from (a new bundle never reads it).
+    // A code cache is the binary's own, named for the bundle it was made from (a new bundle never reads it).
     if (!files.has(path) && !path.endsWith('.cache')) {
       rmSync(path, { force: true });
       changed = true;
     }
   }
   return { metafile: result.metafile, changed };
+}
+
+/** The code-cache loader as one CommonJS file of Node built-ins only. */
+async function bundleLoader() {
+  const result = await build({
+    entryPoints: [join(ROOT, LOADER.entry)],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: `// Built by scripts/bundle.mjs from ${LOADER.entry}.` },
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].contents;
 }
 
 /** Every file below `dir` (none if it does not exist). */

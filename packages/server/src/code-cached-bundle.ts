@@ -1,12 +1,19 @@
-// Runs the daemon's CommonJS bundle with V8's code cache: compiled code written beside it once the program is warm, used by the next start only for the same bundle and Node.
+// Runs a binary's CommonJS bundle (virtwired's, vwsh's) with V8's code cache: compiled code written beside it once the program is warm, used by the next start only for the same bundle and Node.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** How long after start the cache is written: long enough for start-up and the first calls to have compiled what they run. */
+/** How long after start the daemon writes its cache: long enough for start-up and the first calls to have compiled what they run. */
 export const CACHE_WRITE_DELAY_MS = 2000;
+
+/**
+ * When a start without a usable cache writes one: a delay in milliseconds (a timer that does not keep
+ * the process alive: the daemon), or `'exit'`, as the process exits (a command, which has then compiled
+ * all it ran).
+ */
+export type CacheWriteTime = number | 'exit';
 
 /**
  * The cache file of `bundle`: named by a hash of the bundle's text and of the Node version, architecture
@@ -25,11 +32,11 @@ export function cachePathFor(bundle: string, bytes: Buffer): string {
 /**
  * Compiles and runs `bundle` (a CommonJS module written as one function expression taking `exports,
  * require, module, __filename, __dirname`, as scripts/bundle.mjs writes it) with the cache made for it, when there is one that V8 accepts;
- * otherwise compiles it and, {@link CACHE_WRITE_DELAY_MS} later (a timer that does not keep the process
- * alive), writes a cache for the next start, replacing those of earlier bundles. A directory that cannot
- * be written only means no cache.
+ * otherwise compiles it and, at `writeAt` ({@link CACHE_WRITE_DELAY_MS} later by default), writes a cache
+ * for the next start, replacing those of earlier bundles. A directory that cannot be written only means
+ * no cache.
  */
-export function runCodeCachedBundle(bundle: string, writeDelayMs = CACHE_WRITE_DELAY_MS): void {
+export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CACHE_WRITE_DELAY_MS): void {
   const bytes = readFileSync(bundle);
   // The bytes are hashed, not the text: SHA-256 of 1.5 MB takes about 1.5 ms, of the same string about 5.5.
   const cachePath = cachePathFor(bundle, bytes);
@@ -41,7 +48,11 @@ export function runCodeCachedBundle(bundle: string, writeDelayMs = CACHE_WRITE_D
     // No cache yet.
   }
   const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-  if (!cachedData || script.cachedDataRejected) setTimeout(() => writeCache(script, bundle, cachePath), writeDelayMs).unref();
+  if (!cachedData || script.cachedDataRejected) {
+    const write = () => writeCache(script, bundle, cachePath);
+    if (writeAt === 'exit') process.once('exit', write);
+    else setTimeout(write, writeAt).unref();
+  }
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));

@@ -1,4 +1,4 @@
-// The daemon's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
+// A binary's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
