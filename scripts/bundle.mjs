@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyBuiltins } from './lazy-builtins.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -111,7 +112,7 @@ export async function bundleBinary({ name, entry, outdir }) {
     define: { 'import.meta.url': '__import_meta_url' },
     outExtension: { '.js': '.cjs' },
     external: EXTERNAL_PACKAGES,
-    plugins: [thirdPartyWithoutSourceMaps],
+    plugins: [thirdPartyWithoutSourceMaps, lazyBuiltins()],
     // Identifiers and line structure are kept, so that a stack trace still reads.
     legalComments: 'none',
     sourcemap: 'linked',
