@@ -3,8 +3,8 @@
 //
 // `npm run build` runs `tsc -b` and then this. The bins (packages/*/bin/*.js) run the bundles; the
 // packages' library entry points stay the compiled dist/ modules. Third-party code is bundled too, and
-// its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons stay
-// in node_modules (EXTERNAL_PACKAGES).
+// its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons' compiled
+// bindings stay in node_modules (ADDON_BINDINGS).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -32,10 +32,28 @@ export const BINARIES = [
 export const LOADER = { entry: 'packages/server/src/code-cached-bundle.ts', file: 'code-cached-bundle.cjs' };
 
 /**
- * Packages left out of the bundles and imported from node_modules at run time: native addons, whose
- * compiled binding is found relative to their own package directory (the state-directory lock's flock).
+ * Native addons, bundled as JavaScript while their compiled binding is still loaded from their package
+ * in node_modules: each package's file that loads its binding, and the package it is found from at run
+ * time (the state-directory lock's flock, fs-native-extensions). Its loader (require-addon and the
+ * resolvers under it) is bundled, and so compiled from the code cache: loaded from node_modules it was
+ * a fifth of the daemon's start-up. The binding is found as before, from the package's directory,
+ * which the bundle's `require.resolve` finds from where the bundle is installed.
  */
-export const EXTERNAL_PACKAGES = ['fs-native-extensions'];
+export const ADDON_BINDINGS = [{ file: /[\\/]node_modules[\\/]fs-native-extensions[\\/]binding\.js$/, pkg: 'fs-native-extensions' }];
+
+/** Loads each addon's binding from its installed package (ADDON_BINDINGS) instead of from the bundle's directory. */
+const addonBindingsFromTheirPackage = {
+  name: 'addon-bindings-from-their-package',
+  setup(build) {
+    for (const { file, pkg } of ADDON_BINDINGS) {
+      build.onLoad({ filter: file }, () => ({
+        contents: `module.exports = require('require-addon')('.', require.resolve(${JSON.stringify(`${pkg}/package.json`)}));\n`,
+        loader: 'js',
+        resolveDir: join(ROOT, 'node_modules', pkg),
+      }));
+    }
+  },
+};
 
 /**
  * Maps third-party code to the JavaScript it ships: packages whose own source maps name sources they do
@@ -111,8 +129,8 @@ export async function bundleBinary({ name, entry, outdir }) {
     footer: { js: cjsFooter },
     define: { 'import.meta.url': '__import_meta_url' },
     outExtension: { '.js': '.cjs' },
-    external: EXTERNAL_PACKAGES,
-    plugins: [thirdPartyWithoutSourceMaps, lazyBuiltins()],
+    external: ADDON_BINDINGS.map(({ pkg }) => `${pkg}/package.json`),
+    plugins: [addonBindingsFromTheirPackage, thirdPartyWithoutSourceMaps, lazyBuiltins()],
     // Identifiers and line structure are kept, so that a stack trace still reads.
     legalComments: 'none',
     sourcemap: 'linked',

@@ -66,7 +66,7 @@ describe('the binaries run from their bundles alone', () => {
     const copy = join(dir, 'virtwired');
     cpSync(join(ROOT, 'packages/server/bin'), join(copy, 'bin'), { recursive: true });
     for (const file of ['virtwired.cjs', 'code-cached-bundle.cjs']) cpSync(join(ROOT, 'packages/server/dist/bundle', file), join(copy, 'dist/bundle', file));
-    // Native addons are not bundled (EXTERNAL_PACKAGES): they come from a node_modules, as an installed package has.
+    // Native addons' compiled bindings are not bundled (ADDON_BINDINGS): they come from a node_modules, as an installed package has.
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     const socket = join(dir, 'sock');
     const daemon = spawn(
