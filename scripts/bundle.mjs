@@ -6,6 +6,7 @@
 // its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons' compiled
 // bindings stay in node_modules (ADDON_BINDINGS).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,7 +139,7 @@ export async function bundleBinary({ name, entry, outdir }) {
     write: false,
     logLevel: 'warning',
   });
-  const files = new Map(result.outputFiles.map((file) => [file.path, file.contents]));
+  const files = new Map(result.outputFiles.map((file) => [file.path, file.path.endsWith('.cjs') ? withDigest(file.contents) : file.contents]));
   files.set(join(out, 'THIRD-PARTY-LICENSES.txt'), Buffer.from(thirdPartyLicences(result.metafile)));
   files.set(join(out, LOADER.file), await bundleLoader());
   let changed = false;
@@ -151,6 +152,15 @@ export async function bundleBinary({ name, entry, outdir }) {
     }
   }
   return { metafile: result.metafile, changed };
+}
+
+/**
+ * `contents` with a last line naming its SHA-256 (the code-cache loader's BUNDLE_DIGEST_LINE), so that
+ * the loader keys its cache by the bundle without hashing it at each start.
+ */
+function withDigest(contents) {
+  const digest = createHash('sha256').update(contents).digest('base64url').slice(0, 22);
+  return Buffer.concat([contents, Buffer.from(`// code-cache-key: ${digest}\n`)]);
 }
 
 /** The code-cache loader as one CommonJS file of Node built-ins only. */
