@@ -1,6 +1,6 @@
 // Runs a binary's CommonJS bundle (virtwired's, vwsh's) with V8's code cache: compiled code written beside it once the program is warm, used by the next start only for the same bundle and Node.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -72,9 +72,17 @@ export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CA
 
 /** Writes the cache beside the bundle (a temporary file renamed over it) and removes other bundles' caches. */
 function writeCache(script: Script, bundle: string, cachePath: string): void {
+  const temporary = `${cachePath}.${process.pid}.tmp`;
   try {
-    const temporary = `${cachePath}.${process.pid}.tmp`;
-    writeFileSync(temporary, script.createCachedData());
+    // The file is created before the cache is serialized (several milliseconds), so that a read-only
+    // installation, where every vwsh command runs without a cache, does not pay for it at each exit.
+    const fd = openSync(temporary, 'w');
+    try {
+      const data = script.createCachedData();
+      for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, cachePath);
     const prefix = `${basename(bundle)}.`;
     for (const name of readdirSync(dirname(bundle))) {
@@ -82,6 +90,9 @@ function writeCache(script: Script, bundle: string, cachePath: string): void {
       if (name.startsWith(prefix) && name.endsWith('.cache') && path !== cachePath) rmSync(path, { force: true });
     }
   } catch {
-    // A read-only installation runs without a cache.
+    // A read-only installation runs without a cache (and a full disk leaves no partial file).
+    try {
+      rmSync(temporary, { force: true });
+    } catch {}
   }
 }
