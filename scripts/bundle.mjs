@@ -151,6 +151,11 @@ export async function bundleBinary({ name, entry, outdir }) {
       changed = true;
     }
   }
+  // Directories earlier builds wrote into and this one does not (vwsh's chunks/ before it was one file).
+  for (const entry of existsSync(out) ? readdirSync(out, { withFileTypes: true }) : []) {
+    const dir = join(out, entry.name);
+    if (entry.isDirectory() && filesUnder(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+  }
   return { metafile: result.metafile, changed };
 }
 
