@@ -53,6 +53,12 @@ export default tseslint.config(
       },
     },
   },
+  // The bins are CommonJS (their bin/package.json): a command starts without Node's ES module loader.
+  {
+    files: ['packages/*/bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   // @virtwire/protocol: the contract. Browser-safe, and it imports no other virtwire package.
   {
     files: ['packages/protocol/src/**'],

@@ -1,33 +1,60 @@
 #!/usr/bin/env node
-// Bundles each binary with esbuild after `tsc -b`: vwsh into one start-up file plus lazily loaded chunks, virtwired into one CommonJS file run with V8's code cache.
+// Bundles each binary with esbuild after `tsc -b` into one CommonJS file, which its bin runs with V8's code cache.
 //
-// `npm run build` runs `tsc -b` and then this. The bins (packages/*/bin/*.js) import the bundles; the
+// `npm run build` runs `tsc -b` and then this. The bins (packages/*/bin/*.js) run the bundles; the
 // packages' library entry points stay the compiled dist/ modules. Third-party code is bundled too, and
-// its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons stay
-// in node_modules (EXTERNAL_PACKAGES).
+// its licences are written beside the bundle (THIRD-PARTY-LICENSES.txt); native addons' compiled
+// bindings stay in node_modules (ADDON_BINDINGS).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyBuiltins } from './lazy-builtins.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
- * The binaries: entry module (tsc's output), the directory its bundle goes to, and its format. vwsh is
- * ES modules split into chunks that load on demand. virtwired is one CommonJS file, which its bin runs
- * through `vm.Script` with V8's code cache (`dist/code-cached-bundle.js`): Node 20 has no code cache for
- * ES modules, and compiling the bundle was a quarter of the daemon's start-up.
+ * The binaries: entry module (tsc's output) and the directory its bundle goes to. Each is one CommonJS
+ * file, which its bin runs through `vm.Script` with V8's code cache: Node 20 has no code cache for ES
+ * modules, and compiling was a quarter of the daemon's start-up and of a vwsh command. Modules imported
+ * dynamically (the drivers, the XML parser, zod) stay lazily evaluated inside the file (esbuild's
+ * `__esm` wrappers), and V8 compiles a function only when it first runs.
  */
 export const BINARIES = [
-  { name: 'vwsh', entry: 'packages/cli/dist/main.js', outdir: 'packages/cli/dist/bundle', format: 'esm' },
-  { name: 'virtwired', entry: 'packages/server/dist/main.js', outdir: 'packages/server/dist/bundle', format: 'cjs' },
+  { name: 'vwsh', entry: 'packages/cli/dist/main.js', outdir: 'packages/cli/dist/bundle' },
+  { name: 'virtwired', entry: 'packages/server/dist/main.js', outdir: 'packages/server/dist/bundle' },
 ];
 
 /**
- * Packages left out of the bundles and imported from node_modules at run time: native addons, whose
- * compiled binding is found relative to their own package directory (the state-directory lock's flock).
+ * The code-cache loader (`runCodeCachedBundle`), written beside each bundle as `code-cached-bundle.cjs`
+ * for the bins to `require`: one source for both binaries, whose packages share no Node-side package.
  */
-export const EXTERNAL_PACKAGES = ['fs-native-extensions'];
+export const LOADER = { entry: 'packages/server/src/code-cached-bundle.ts', file: 'code-cached-bundle.cjs' };
+
+/**
+ * Native addons, bundled as JavaScript while their compiled binding is still loaded from their package
+ * in node_modules: each package's file that loads its binding, and the package it is found from at run
+ * time (the state-directory lock's flock, fs-native-extensions). Its loader (require-addon and the
+ * resolvers under it) is bundled, and so compiled from the code cache: loaded from node_modules it was
+ * a fifth of the daemon's start-up. The binding is found as before, from the package's directory,
+ * which the bundle's `require.resolve` finds from where the bundle is installed.
+ */
+export const ADDON_BINDINGS = [{ file: /[\\/]node_modules[\\/]fs-native-extensions[\\/]binding\.js$/, pkg: 'fs-native-extensions' }];
+
+/** Loads each addon's binding from its installed package (ADDON_BINDINGS) instead of from the bundle's directory. */
+const addonBindingsFromTheirPackage = {
+  name: 'addon-bindings-from-their-package',
+  setup(build) {
+    for (const { file, pkg } of ADDON_BINDINGS) {
+      build.onLoad({ filter: file }, () => ({
+        contents: `module.exports = require('require-addon')('.', require.resolve(${JSON.stringify(`${pkg}/package.json`)}));\n`,
+        loader: 'js',
+        resolveDir: join(ROOT, 'node_modules', pkg),
+      }));
+    }
+  },
+};
 
 /**
  * Maps third-party code to the JavaScript it ships: packages whose own source maps name sources they do
@@ -43,12 +70,8 @@ const thirdPartyWithoutSourceMaps = {
   },
 };
 
-/** The start of an ES module bundle: a `require` for the CommonJS libraries inside it (esbuild's ESM output has none). */
-const esmBanner = `import { createRequire as __createRequire } from 'node:module';
-const require = __createRequire(import.meta.url);`;
-
 /**
- * The start and end of the CommonJS bundle: the file is one function expression taking CommonJS's
+ * The start and end of a bundle: the file is one function expression taking CommonJS's
  * arguments, which `vm.Script` compiles as it is (no wrapped copy of 1.5 MB of text), and it defines the
  * `import.meta.url` its modules read (esbuild leaves it empty in CommonJS).
  */
@@ -94,22 +117,21 @@ function replaceIfChanged(path, contents) {
  * sources writes nothing (tests that rebuild before spawning a binary do not disturb each other).
  * Resolves with esbuild's metafile and whether anything changed.
  */
-export async function bundleBinary({ name, entry, outdir, format }) {
+export async function bundleBinary({ name, entry, outdir }) {
   const out = resolve(ROOT, outdir);
-  const esm = format === 'esm';
   const result = await build({
     entryPoints: { [name]: join(ROOT, entry) },
     outdir: out,
     bundle: true,
-    splitting: esm,
-    format,
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    chunkNames: 'chunks/[name]-[hash]',
-    banner: { js: esm ? esmBanner : cjsBanner },
-    ...(esm ? {} : { footer: { js: cjsFooter }, define: { 'import.meta.url': '__import_meta_url' }, outExtension: { '.js': '.cjs' } }),
-    external: EXTERNAL_PACKAGES,
-    plugins: [thirdPartyWithoutSourceMaps],
+    banner: { js: cjsBanner },
+    footer: { js: cjsFooter },
+    define: { 'import.meta.url': '__import_meta_url' },
+    outExtension: { '.js': '.cjs' },
+    external: ADDON_BINDINGS.map(({ pkg }) => `${pkg}/package.json`),
+    plugins: [addonBindingsFromTheirPackage, thirdPartyWithoutSourceMaps, lazyBuiltins()],
     // Identifiers and line structure are kept, so that a stack trace still reads.
     legalComments: 'none',
     sourcemap: 'linked',
@@ -117,18 +139,49 @@ export async function bundleBinary({ name, entry, outdir, format }) {
     write: false,
     logLevel: 'warning',
   });
-  const files = new Map(result.outputFiles.map((file) => [file.path, file.contents]));
+  const files = new Map(result.outputFiles.map((file) => [file.path, file.path.endsWith('.cjs') ? withDigest(file.contents) : file.contents]));
   files.set(join(out, 'THIRD-PARTY-LICENSES.txt'), Buffer.from(thirdPartyLicences(result.metafile)));
+  files.set(join(out, LOADER.file), await bundleLoader());
   let changed = false;
   for (const [path, contents] of files) changed = replaceIfChanged(path, contents) || changed;
   for (const path of filesUnder(out)) {
-    // A code cache is the daemon's own, named for the bundle it was made from (a new bundle never reads it).
+    // A code cache is the binary's own, named for the bundle it was made from (a new bundle never reads it).
     if (!files.has(path) && !path.endsWith('.cache')) {
       rmSync(path, { force: true });
       changed = true;
     }
   }
+  // Directories earlier builds wrote into and this one does not (vwsh's chunks/ before it was one file).
+  for (const entry of existsSync(out) ? readdirSync(out, { withFileTypes: true }) : []) {
+    const dir = join(out, entry.name);
+    if (entry.isDirectory() && filesUnder(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+  }
   return { metafile: result.metafile, changed };
+}
+
+/**
+ * `contents` with a last line naming its SHA-256 (the code-cache loader's BUNDLE_DIGEST_LINE), so that
+ * the loader keys its cache by the bundle without hashing it at each start.
+ */
+function withDigest(contents) {
+  const digest = createHash('sha256').update(contents).digest('base64url').slice(0, 22);
+  return Buffer.concat([contents, Buffer.from(`// code-cache-key: ${digest}\n`)]);
+}
+
+/** The code-cache loader as one CommonJS file of Node built-ins only. */
+async function bundleLoader() {
+  const result = await build({
+    entryPoints: [join(ROOT, LOADER.entry)],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: `// Built by scripts/bundle.mjs from ${LOADER.entry}.` },
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].contents;
 }
 
 /** Every file below `dir` (none if it does not exist). */

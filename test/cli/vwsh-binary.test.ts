@@ -60,7 +60,7 @@ let keeper: Connection;
 
 beforeAll(async () => {
   await run('npm', ['run', '--silent', 'build'], { cwd: ROOT });
-  expect(existsSync(join(ROOT, 'packages/cli/dist/bundle/vwsh.js'))).toBe(true);
+  expect(existsSync(join(ROOT, 'packages/cli/dist/bundle/vwsh.cjs'))).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'vwsh-binary-'));
   port = await freePort();
   daemon = spawn(

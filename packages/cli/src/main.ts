@@ -9,4 +9,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await runVwsh(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
+// stdin is left to runVwsh's default: creating process.stdin costs start-up time, and only the line shell reads it.
+void runVwsh(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((status) => {
+  process.exitCode = status;
+});

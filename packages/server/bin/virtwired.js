@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // virtwired entry point: runs the bundled daemon (dist/bundle/virtwired.cjs, written by `npm run build`) with V8's code cache.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 
-const bundle = fileURLToPath(new URL('../dist/bundle/virtwired.cjs', import.meta.url));
+// CommonJS (bin/package.json), so that starting the daemon does not set up Node's ES module loader.
+const dir = join(__dirname, '../dist/bundle');
+const bundle = join(dir, 'virtwired.cjs');
 if (!existsSync(bundle)) {
   process.stderr.write(`virtwired: ${bundle} is missing: build it with \`npm run build\`\n`);
   process.exit(1);
 }
-const { runCodeCachedBundle } = await import('../dist/code-cached-bundle.js');
-runCodeCachedBundle(bundle);
+require(join(dir, 'code-cached-bundle.cjs')).runCodeCachedBundle(bundle);

@@ -1,38 +1,57 @@
-// Runs the daemon's CommonJS bundle with V8's code cache: compiled code written beside it once the program is warm, used by the next start only for the same bundle and Node.
+// Runs a binary's CommonJS bundle (virtwired's, vwsh's) with V8's code cache: compiled code written beside it once the program is warm, used by the next start only for the same bundle and Node.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** How long after start the cache is written: long enough for start-up and the first calls to have compiled what they run. */
+/** How long after start the daemon writes its cache: long enough for start-up and the first calls to have compiled what they run. */
 export const CACHE_WRITE_DELAY_MS = 2000;
 
 /**
- * The cache file of `bundle`: named by a hash of the bundle's text and of the Node version, architecture
- * and V8 flags, so a rebuilt bundle or another Node never reads a cache made for something else (V8
- * itself checks only the source's length, and would run stale code for a same-length bundle).
+ * When a start without a usable cache writes one: a delay in milliseconds (a timer that does not keep
+ * the process alive: the daemon), or `'exit'`, as the process exits (a command, which has then compiled
+ * all it ran).
  */
-export function cachePathFor(bundle: string, bytes: Buffer): string {
-  const key = createHash('sha256')
-    .update(bytes)
-    .update(`\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`)
-    .digest('base64url')
-    .slice(0, 16);
-  return `${bundle}.${key}.cache`;
+export type CacheWriteTime = number | 'exit';
+
+/**
+ * The last line scripts/bundle.mjs writes into a bundle: the start of the SHA-256 of the text before
+ * it (base64url), so a start need not hash the bundle again.
+ */
+export const BUNDLE_DIGEST_LINE = /\/\/ code-cache-key: ([\w-]{22})\n$/;
+
+/** 32-bit FNV-1a of `text`, as 8 hex digits: enough to tell Node versions and flags apart in a file name. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * The cache file of `bundle`: named by a digest of the bundle's text (the one its build wrote into it,
+ * or else SHA-256 of `bytes`) and a hash of its modification time, the Node version, architecture and
+ * V8 flags, so a rebuilt or edited bundle or another Node never reads a cache made for something else
+ * (V8 itself checks only the source's length, and would run stale code for a same-length bundle).
+ */
+export function cachePathFor(bundle: string, bytes: Buffer, modifiedMs: number): string {
+  const built = BUNDLE_DIGEST_LINE.exec(bytes.subarray(Math.max(0, bytes.length - 64)).toString('latin1'))?.[1];
+  // Hashing the bytes (not the text) of a 1.5 MB bundle takes about 1.5 ms: only bundles without a digest pay it.
+  const digest = built ?? createHash('sha256').update(bytes).digest('base64url');
+  const runtime = fnv1a(`${modifiedMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`);
+  return `${bundle}.${digest.slice(0, 8)}${runtime}.cache`;
 }
 
 /**
  * Compiles and runs `bundle` (a CommonJS module written as one function expression taking `exports,
  * require, module, __filename, __dirname`, as scripts/bundle.mjs writes it) with the cache made for it, when there is one that V8 accepts;
- * otherwise compiles it and, {@link CACHE_WRITE_DELAY_MS} later (a timer that does not keep the process
- * alive), writes a cache for the next start, replacing those of earlier bundles. A directory that cannot
- * be written only means no cache.
+ * otherwise compiles it and, at `writeAt` ({@link CACHE_WRITE_DELAY_MS} later by default), writes a cache
+ * for the next start, replacing those of earlier bundles. A directory that cannot be written only means
+ * no cache.
  */
-export function runCodeCachedBundle(bundle: string, writeDelayMs = CACHE_WRITE_DELAY_MS): void {
+export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CACHE_WRITE_DELAY_MS): void {
   const bytes = readFileSync(bundle);
-  // The bytes are hashed, not the text: SHA-256 of 1.5 MB takes about 1.5 ms, of the same string about 5.5.
-  const cachePath = cachePathFor(bundle, bytes);
+  const cachePath = cachePathFor(bundle, bytes, statSync(bundle).mtimeMs);
   const source = bytes.toString('utf8');
   let cachedData: Buffer | undefined;
   try {
@@ -41,7 +60,11 @@ export function runCodeCachedBundle(bundle: string, writeDelayMs = CACHE_WRITE_D
     // No cache yet.
   }
   const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-  if (!cachedData || script.cachedDataRejected) setTimeout(() => writeCache(script, bundle, cachePath), writeDelayMs).unref();
+  if (!cachedData || script.cachedDataRejected) {
+    const write = () => writeCache(script, bundle, cachePath);
+    if (writeAt === 'exit') process.once('exit', write);
+    else setTimeout(write, writeAt).unref();
+  }
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
@@ -49,9 +72,17 @@ export function runCodeCachedBundle(bundle: string, writeDelayMs = CACHE_WRITE_D
 
 /** Writes the cache beside the bundle (a temporary file renamed over it) and removes other bundles' caches. */
 function writeCache(script: Script, bundle: string, cachePath: string): void {
+  const temporary = `${cachePath}.${process.pid}.tmp`;
   try {
-    const temporary = `${cachePath}.${process.pid}.tmp`;
-    writeFileSync(temporary, script.createCachedData());
+    // The file is created before the cache is serialized (several milliseconds), so that a read-only
+    // installation, where every vwsh command runs without a cache, does not pay for it at each exit.
+    const fd = openSync(temporary, 'w');
+    try {
+      const data = script.createCachedData();
+      for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, cachePath);
     const prefix = `${basename(bundle)}.`;
     for (const name of readdirSync(dirname(bundle))) {
@@ -59,6 +90,9 @@ function writeCache(script: Script, bundle: string, cachePath: string): void {
       if (name.startsWith(prefix) && name.endsWith('.cache') && path !== cachePath) rmSync(path, { force: true });
     }
   } catch {
-    // A read-only installation runs without a cache.
+    // A read-only installation runs without a cache (and a full disk leaves no partial file).
+    try {
+      rmSync(temporary, { force: true });
+    } catch {}
   }
 }

@@ -1,5 +1,5 @@
-// The daemon's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// A binary's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,5 +52,24 @@ describe('runCodeCachedBundle', () => {
     await written();
     expect(caches()).toHaveLength(1);
     expect(caches()[0]).not.toBe(old);
+  });
+
+  it('keys the cache by the digest its build wrote into the bundle, and by the time it was modified', async () => {
+    const digest = 'AbCdEfGh_-ijklmnopqrst';
+    writeFileSync(bundle, `${bundleText('built')}// code-cache-key: ${digest}\n`);
+    utimesSync(bundle, 1_000_000, 1_000_000);
+    runCodeCachedBundle(bundle, 0);
+    expect(globals.codeCacheTestRan).toBe('built');
+    await written();
+    expect(caches()).toEqual([expect.stringMatching(/^virtwired\.cjs\.AbCdEfGh[0-9a-f]{8}\.cache$/)]);
+    const [first] = caches();
+    // The same length and the same digest line, edited by hand: another modification time, another cache.
+    writeFileSync(bundle, `${bundleText('edits')}// code-cache-key: ${digest}\n`);
+    utimesSync(bundle, 2_000_000, 2_000_000);
+    runCodeCachedBundle(bundle, 0);
+    expect(globals.codeCacheTestRan).toBe('edits');
+    await written();
+    expect(caches()).toHaveLength(1);
+    expect(caches()[0]).not.toBe(first);
   });
 });

@@ -4,10 +4,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzip, type ZlibOptions } from 'node:zlib';
 
-const gzipAsync = promisify(gzip);
+/** zlib's gzip in libuv's thread pool, as a promise (zlib is loaded by the first request, not at start: scripts/lazy-builtins.mjs). */
+const gzipAsync = (body: Buffer, options: ZlibOptions) =>
+  new Promise<Buffer>((resolve, reject) => gzip(body, options, (error, zipped) => (error ? reject(error) : resolve(zipped))));
 
 /** Most files the console may have (it has a handful). */
 const MAX_FILES = 200;
