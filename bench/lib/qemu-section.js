@@ -93,7 +93,7 @@ function qemuResidentMiB(uuid) {
 }
 
 /** CPU time (ms, every thread) the guest's QEMU has used so far, or undefined. */
-function qemuCpuMs(uuid) {
+export function qemuCpuMs(uuid) {
   const qemu = qemuOf(uuid);
   try {
     const stat = readFileSync(`/proc/${qemu.pid}/stat`, 'utf8');
@@ -108,7 +108,7 @@ function qemuCpuMs(uuid) {
  * Waits until the guest is idle (its QEMU used under 10% of a CPU over two 250 ms windows in a row),
  * so that no snapshot runs while the firmware still boots: under TCG SeaBIOS takes seconds of CPU.
  */
-async function waitForIdle(uuid, timeoutMs = 60_000) {
+export async function waitForIdle(uuid, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
   let last = qemuCpuMs(uuid);
@@ -124,7 +124,7 @@ async function waitForIdle(uuid, timeoutMs = 60_000) {
  * Waits until the memory guest's QEMU holds the fill twice (its own copy of the module, read at
  * start, and the guest's, copied into RAM by the multiboot loader) and stops growing.
  */
-async function waitForFill(uuid, timeoutMs = 120_000) {
+export async function waitForFill(uuid, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   let last = 0;
   while (Date.now() < deadline) {
@@ -155,7 +155,7 @@ const diskGuestXml = (
   </devices></domain>`;
 
 /** The 1 GiB guest: a multiboot kernel that halts, and FILL_MIB of random bytes loaded into its RAM as a module. */
-const memoryGuestXml = (
+export const memoryGuestXml = (
   name,
   uuid,
   accel,
@@ -174,11 +174,11 @@ const diskOnlyXml = (images) =>
 const memoryXml = () => `<domainsnapshot><name>m@R@</name></domainsnapshot>`;
 
 /** A full external snapshot: the guest's memory to a file and its disk to an overlay, both beside the image. */
-const externalMemoryXml = (image) =>
+export const externalMemoryXml = (image) =>
   `<domainsnapshot><name>e@R@</name><memory snapshot='external' file='${image.replace(/\.qcow2$/, '.mem.e@R@')}'/><disks><disk name='vda' snapshot='external'><source file='${image.replace(/\.qcow2$/, '.e@R@')}'/></disk></disks></domainsnapshot>`;
 
 /** `disks` fresh 64 MiB qcow2 images in `dir` (owned by `owner` when given, for an unprivileged libvirtd). */
-function makeImages(dir, prefix, disks, owner) {
+export function makeImages(dir, prefix, disks, owner) {
   const images = Array.from({ length: disks }, (_, i) => join(dir, `${prefix}-${i}.qcow2`));
   for (const image of images) {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '64M']);
@@ -188,7 +188,7 @@ function makeImages(dir, prefix, disks, owner) {
 }
 
 /** The guest kernel and its fill module in `dir`. */
-function makeMemoryFiles(dir, owner) {
+export function makeMemoryFiles(dir, owner) {
   const kernel = join(dir, 'halt-kernel.elf');
   const fill = join(dir, 'fill.bin');
   writeFileSync(kernel, guestKernel());
@@ -221,14 +221,14 @@ function workloads(accel, dir, owner, prefix, withMemory = true) {
 }
 
 /** The log lines (parsed) of virtwired from index `from` with message `msg`. */
-const logged = (daemon, from, msg) =>
+export const logged = (daemon, from, msg) =>
   daemon.log
     .slice(from)
     .filter((line) => line.includes(`"${msg}"`))
     .map((line) => JSON.parse(line));
 
 /** How long the vCPUs stood still between a STOP and the next RESUME (QEMU's timestamps), summed; 0 when never stopped. */
-function stoppedMs(events) {
+export function stoppedMs(events) {
   let total = 0;
   let stoppedAt;
   for (const { event, at } of events) {
