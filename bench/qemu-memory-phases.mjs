@@ -12,7 +12,7 @@
 // (summarise it with bench/profile-summary.js).
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,11 +42,24 @@ const { values: argv } = parseArgs({
 });
 const { accel } = chooseAccelerator(argv.accel);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** CPU time (ms, every thread) process `pid` has used so far. */
+/** CPU time (ms) process `pid` has used so far: user and system, every thread, and per thread name (`comm`: main, libuv-worker, …). */
 function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const read = (file) => {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+  };
+  const all = read(`/proc/${pid}/stat`);
+  const threads = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const t = read(`/proc/${pid}/task/${tid}/stat`);
+      threads[t.name] = (threads[t.name] ?? 0) + t.user + t.system;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { total: all.user + all.system, user: all.user, system: all.system, threads };
 }
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
@@ -90,7 +103,11 @@ try {
       'daemon total': created.totalMs,
       'client total': clientMs,
       "vCPUs stopped (QEMU's STOP to RESUME)": stoppedMs(runState),
-      'CPU time of virtwired (every thread)': cpuAfter[0] - cpuBefore[0],
+      'CPU time of virtwired (every thread)': cpuAfter[0].total - cpuBefore[0].total,
+      'CPU time of virtwired in the kernel': cpuAfter[0].system - cpuBefore[0].system,
+      ...Object.fromEntries(
+        Object.entries(cpuAfter[0].threads).map(([name, ms]) => [`CPU time of virtwired's ${name} threads`, ms - (cpuBefore[0].threads[name] ?? 0)]),
+      ),
       'CPU time of QEMU (every thread)': cpuAfter[1] - cpuBefore[1],
     };
     samples.push(sample);

@@ -103,10 +103,22 @@ async function viaDiscard(qmp, dir) {
 async function viaEngine(qmp, dir) {
   const file = path.join(dir, 'engine.mem');
   const reserved = await engine.reserveFile(file);
+  const cpu = process.cpuUsage();
   const result = await engine.saveMemoryStream(qmp, reserved, path.join(dir, 'engine.sock'), { live: true });
+  const { user, system } = process.cpuUsage(cpu);
   await fs.rm(file, { force: true });
   const { migrateMs, drainMs, syncMs } = result.phases;
-  return { setupMs: result.phases.setupMs, migrateMs, drainMs, syncMs, totalMs: result.ms, bytes: result.bytes };
+  return {
+    setupMs: result.phases.setupMs,
+    migrateMs,
+    drainMs,
+    syncMs,
+    totalMs: result.ms,
+    cpuMs: (user + system) / 1000,
+    kernelMs: system / 1000,
+    writes: result.writes ?? NaN,
+    bytes: result.bytes,
+  };
 }
 
 const SINKS = { nc: viaNc, discard: viaDiscard, engine: viaEngine };
