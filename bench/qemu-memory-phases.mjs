@@ -66,6 +66,7 @@ const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const dir = mkdtempSync(join(tmpdir(), 'virtwire-memphases-'));
 const nodeArgs = argv.profile ? ['--cpu-prof', '--cpu-prof-dir', argv.profile] : [];
 const daemon = await startVirtwired({ extraArgs: ['--storage-root', dir], logLevel: 'debug', nodeArgs });
+process.stderr.write(`virtwired pid ${daemon.pid}\n`);
 const conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
 const [image] = makeImages(dir, 'm', 1);
 const { kernel, fill } = makeMemoryFiles(dir);

@@ -200,14 +200,14 @@ export function makeMemoryFiles(dir, owner) {
   return { kernel, fill };
 }
 
-/** The workloads of one run: what each defines and which snapshot it takes. */
-function workloads(accel, dir, owner, prefix, withMemory = true) {
-  const list = DISK_COUNTS.map((n) => {
+/** The workloads of one run (those named in `only`, when given): what each defines and which snapshot it takes. */
+function workloads(accel, dir, owner, prefix, withMemory = true, only = undefined) {
+  const list = DISK_COUNTS.filter((n) => !only || only.includes(`disk${n}`)).map((n) => {
     const images = makeImages(dir, `${prefix}${n}`, n, owner);
     const uuid = randomUUID();
     return { key: `disk${n}`, uuid, xml: diskGuestXml(`bench-q${n}`, uuid, accel, images), snapshotXml: diskOnlyXml(images), flags: DISK_ONLY | ATOMIC };
   });
-  if (!withMemory) return list;
+  if (!withMemory || (only && !only.includes('memory') && !only.includes('memoryExternal'))) return list;
   const [image] = makeImages(dir, `${prefix}m`, 1, owner);
   const { kernel, fill } = makeMemoryFiles(dir, owner);
   const uuid = randomUUID();
@@ -217,7 +217,7 @@ function workloads(accel, dir, owner, prefix, withMemory = true) {
   const extUuid = randomUUID();
   const extXml = memoryGuestXml('bench-extmem', extUuid, accel, extImage, kernel, fill);
   list.push({ key: 'memoryExternal', uuid: extUuid, xml: extXml, snapshotXml: externalMemoryXml(extImage), flags: ATOMIC, fills: true });
-  return list;
+  return only ? list.filter((work) => only.includes(work.key)) : list;
 }
 
 /** The log lines (parsed) of virtwired from index `from` with message `msg`. */
@@ -363,7 +363,7 @@ const failed = (error) => ({ error: String(error?.message ?? error) });
  * events, unless `pauseLogs` is false), every workload (the disk-only ones alone with
  * `disksOnly`); `overlayCreation` is passed to the daemon when given.
  */
-async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disksOnly = false } = {}) {
+async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disksOnly = false, only } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'virtwire-bench-qemu-'));
   const extraArgs = virtwiredAccepts('--storage-root') ? ['--storage-root', dir] : [];
   if (overlayCreation) extraArgs.push('--qemu-overlay-creation', overlayCreation);
@@ -374,7 +374,7 @@ async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disk
     if (missing) return { skipped: missing };
     const conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
     try {
-      for (const work of workloads(accel, dir, undefined, 'vw', !disksOnly))
+      for (const work of workloads(accel, dir, undefined, 'vw', !disksOnly, only))
         results[work.key] = await oursOne(conn, daemon, work, repeats, pauseLogs).catch(failed);
     } finally {
       await conn.close();
@@ -387,7 +387,7 @@ async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disk
 }
 
 /** libvirt's side of a run: its own unprivileged libvirtd (monitor traffic logged to a file, unless `pauseLogs` is false), every workload. */
-async function runLibvirt(accel, groups, repeats, pauseLogs = true) {
+async function runLibvirt(accel, groups, repeats, pauseLogs = true, only = undefined) {
   const asRoot = process.getuid?.() === 0;
   const lvDir = mkdtempSync(join(tmpdir(), 'libvirt-bench-qemu-'));
   if (asRoot) chownSync(lvDir, NOBODY, NOBODY);
@@ -400,7 +400,7 @@ async function runLibvirt(accel, groups, repeats, pauseLogs = true) {
   const uri = libvirtd.uri.replace('test+unix:///default', 'qemu+unix:///session');
   const results = {};
   try {
-    for (const work of workloads(accel, lvDir, asRoot ? NOBODY : undefined, 'lv'))
+    for (const work of workloads(accel, lvDir, asRoot ? NOBODY : undefined, 'lv', true, only))
       results[work.key] = await libvirtOne(uri, logFile, work, repeats).catch(failed);
   } finally {
     await libvirtd.stop();
@@ -476,6 +476,7 @@ export async function runQemuSection({
   libvirtFirst = false,
   pauseLogs = true,
   engineOverlays = false,
+  only,
 }) {
   if (!has('qemu-system-x86_64', ['--version'])) return { rows: [], skipped: ['qemu-system-x86_64 is not installed'] };
   if (!has('qemu-img', ['--version'])) return { rows: [], skipped: ['qemu-img is not installed'] };
@@ -484,13 +485,14 @@ export async function runQemuSection({
   let ours;
   let oursEngine;
   let libvirt;
-  const order = [async () => (ours = await runOurs(choice.accel, repeats, { pauseLogs }))];
+  const order = [async () => (ours = await runOurs(choice.accel, repeats, { pauseLogs, only }))];
   if (engineOverlays)
-    order.push(async () => (oursEngine = await runOurs(choice.accel, repeats, { pauseLogs: false, overlayCreation: 'engine', disksOnly: true })));
-  if (withLibvirt) order[libvirtFirst ? 'unshift' : 'push'](async () => (libvirt = await runLibvirt(choice.accel, choice.libvirtGroups, repeats, pauseLogs)));
+    order.push(async () => (oursEngine = await runOurs(choice.accel, repeats, { pauseLogs: false, overlayCreation: 'engine', disksOnly: true, only })));
+  if (withLibvirt)
+    order[libvirtFirst ? 'unshift' : 'push'](async () => (libvirt = await runLibvirt(choice.accel, choice.libvirtGroups, repeats, pauseLogs, only)));
   for (const step of order) await step();
   if (ours?.skipped) skipped.push(`virtwire: ${ours.skipped}`);
-  const rows = rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs });
+  const rows = rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }).filter((row) => !only || only.includes(row.key));
   // the raw samples too (libvirt's also say how many QMP commands it sent and its time outside them)
   return { rows, accel: choice.accel, skipped, samples: { ours, oursEngine, libvirt } };
 }
