@@ -132,5 +132,15 @@ console.log(lines.join('\n'));
 if (argv.out)
   writeFileSync(
     argv.out,
-    JSON.stringify({ command: `node bench/qemu-memory-phases.mjs ${process.argv.slice(2).join(' ')}`, accel, before, after, samples }, null, 2),
+    JSON.stringify(
+      {
+        command: `${process.env.VIRTWIRED_BIN ? `VIRTWIRED_BIN=${process.env.VIRTWIRED_BIN} ` : ''}node bench/qemu-memory-phases.mjs ${process.argv.slice(2).join(' ')}`,
+        accel,
+        before,
+        after,
+        samples,
+      },
+      null,
+      2,
+    ),
   );

@@ -37,7 +37,8 @@ const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const qemuVersion = () => execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 const log = (line) => process.stderr.write(`${line}\n`);
 
-const command = `node bench/qemu-snapshots.mjs ${process.argv.slice(2).join(' ')}`.trim();
+const command =
+  `${process.env.VIRTWIRED_BIN ? `VIRTWIRED_BIN=${process.env.VIRTWIRED_BIN} ` : ''}node bench/qemu-snapshots.mjs ${process.argv.slice(2).join(' ')}`.trim();
 const environment = {
   command,
   date: new Date().toISOString(),
