@@ -1,13 +1,15 @@
 // Benchmark: how fast a stopped 1 GiB guest's migration stream (512 MiB filled) reaches a file: QEMU into a trivial reader (`nc -lU`) beside the engine's saveMemoryStream, phase by phase.
 //
 // Usage (after `npm run build`, or point VW_ENGINE_DIR at any compiled copy of the engine's directory):
-//   node bench/qemu-engine/memory-stream.mjs [--repeats 5] [--accel kvm|tcg] [--sinks nc,discard,engine] [--dir /var/tmp]
+//   node bench/qemu-engine/memory-stream.mjs [--repeats 5] [--accel kvm|tcg] [--sinks nc,discard,engine] [--dir /var/tmp] [--loads 3]
 // One QEMU (-kernel: a multiboot image that halts, -initrd: the fill, so QEMU's loader fills the
 // RAM) runs the whole time; each repetition stops its vCPUs, streams to each sink in turn, and
 // resumes it. Sinks: `nc` (OpenBSD netcat listening on the socket, stdout to the file: the stream
 // as fast as QEMU makes it plus a plain read/write loop), `discard` (a Node reader that only counts
 // the bytes: QEMU's own rate), `engine` (saveMemoryStream, with its phases). The file is flushed
 // (fsync of it and of its directory) after `nc` too, so the totals compare like with like.
+// --loads N then loads the engine's last file N times into a fresh QEMU started with
+// `-incoming defer` (loadMemoryStream, as a revert does; the file is in the page cache).
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, promises as fs, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -27,6 +29,7 @@ const { values: argv } = parseArgs({
     accel: { type: 'string', default: 'kvm' },
     sinks: { type: 'string', default: 'nc,discard,engine' },
     dir: { type: 'string', default: os.tmpdir() },
+    loads: { type: 'string', default: '0' },
   },
 });
 const FILL_MIB = 512;
@@ -106,7 +109,8 @@ async function viaEngine(qmp, dir) {
   const cpu = process.cpuUsage();
   const result = await engine.saveMemoryStream(qmp, reserved, path.join(dir, 'engine.sock'), { live: true });
   const { user, system } = process.cpuUsage(cpu);
-  await fs.rm(file, { force: true });
+  await fs.rm(kept, { force: true });
+  await fs.rename(file, kept);
   const { migrateMs, drainMs, syncMs } = result.phases;
   return {
     setupMs: result.phases.setupMs,
@@ -121,10 +125,35 @@ async function viaEngine(qmp, dir) {
   };
 }
 
+/** The engine's last memory file, for --loads. */
+let kept = '';
+
+/** One load of `file` into a fresh QEMU (-incoming defer), as a revert does: ms from migrate-incoming to QEMU out of `inmigrate`. */
+async function loadOnce(file, i) {
+  let ms = NaN;
+  const target = await engine.QemuProcess.launch({
+    name: `memload${i}`,
+    runtimeDir: path.join(root, `load${i}`),
+    disks: [],
+    memoryMiB: 1024,
+    accel: argv.accel,
+    extraArgs: ['-kernel', kernel, '-initrd', fill, '-incoming', 'defer'],
+    startState: 'prelaunch',
+    beforeStart: async (qmp) => {
+      const started = now();
+      await engine.loadMemoryStream(qmp, file, path.join(root, `load${i}`, 'mem.sock'));
+      ms = now() - started;
+    },
+  });
+  await target.quit();
+  return ms;
+}
+
 const SINKS = { nc: viaNc, discard: viaDiscard, engine: viaEngine };
 const sinks = argv.sinks.split(',').filter((s) => SINKS[s]);
 
 const root = await fs.mkdtemp(path.join(argv.dir, 'vw-memstream-'));
+kept = path.join(root, 'kept.mem');
 const kernel = path.join(root, 'halt-kernel.elf');
 const fill = path.join(root, 'fill.bin');
 writeFileSync(kernel, guestKernel());
@@ -160,6 +189,14 @@ try {
   }
 } finally {
   await guest.quit();
+}
+const loads = [];
+try {
+  for (let i = 0; i < Number(argv.loads) && sinks.includes('engine'); i++) {
+    loads.push(await loadOnce(kept, i));
+    process.stderr.write(`load ${i + 1}: ${Math.round(loads.at(-1))} ms\n`);
+  }
+} finally {
   await fs.rm(root, { recursive: true, force: true });
 }
 console.log(`${argv.accel}, ${Number(argv.repeats)} repetitions, stream of a stopped 1 GiB guest with ${FILL_MIB} MiB filled (ms: median (min–max))`);
@@ -171,3 +208,7 @@ for (const sink of sinks) {
   };
   console.log(`${sink.padEnd(8)} ${fields.map(cell).join(', ')}; ${(samples[sink][0]?.bytes / 2 ** 20).toFixed(0)} MiB`);
 }
+if (loads.length)
+  console.log(
+    `load     ${median(loads).toFixed(0)} (${Math.min(...loads).toFixed(0)}–${Math.max(...loads).toFixed(0)}) ms: loadMemoryStream into a QEMU with -incoming defer`,
+  );
