@@ -120,7 +120,7 @@ async function viaEngine(qmp, dir) {
     totalMs: result.ms,
     cpuMs: (user + system) / 1000,
     kernelMs: system / 1000,
-    writes: result.writes ?? NaN,
+    copier: result.copier ?? 'daemon',
     bytes: result.bytes,
   };
 }
@@ -201,7 +201,7 @@ try {
 }
 console.log(`${argv.accel}, ${Number(argv.repeats)} repetitions, stream of a stopped 1 GiB guest with ${FILL_MIB} MiB filled (ms: median (min–max))`);
 for (const sink of sinks) {
-  const fields = Object.keys(samples[sink][0] ?? {}).filter((k) => k !== 'bytes');
+  const fields = Object.keys(samples[sink][0] ?? {}).filter((k) => k !== 'bytes' && typeof samples[sink][0][k] === 'number');
   const cell = (k) => {
     const values = samples[sink].map((s) => s[k]);
     return `${k} ${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;

@@ -9,7 +9,8 @@ import { reachStep, type Failpoint } from './operation-result.js';
 import { migrationProbe, type JobProgressHook } from './job-progress.js';
 import type { QmpClient } from './qmp-client.js';
 import { openReservedFile, type ReservedFile } from './reserved-file.js';
-import { writeStreamToFile, type StreamFileResult } from './stream-file-writer.js';
+import { copyHelperPath, copyStreamWithHelper, type StreamCopy } from './stream-copy-helper.js';
+import { writeStreamToFile } from './stream-file-writer.js';
 
 /** The first bytes of every QEMU migration stream (`QEVM`, QEMU_VM_FILE_MAGIC): what a memory file must start with. */
 export const MIGRATION_STREAM_MAGIC = Buffer.from('QEVM', 'latin1');
@@ -43,8 +44,8 @@ export interface MemorySaveOptions {
 /** How a save went: its size, its time, and that time split into its steps (ms). */
 export interface MemorySaveResult {
   bytes: number;
-  /** How many writes to the file it took. */
-  writes: number;
+  /** Who copied the stream into the file: a helper process (`cat`), or the daemon itself (no `cat` found). */
+  copier: 'helper' | 'daemon';
   ms: number;
   phases: MemorySavePhases;
 }
@@ -62,8 +63,10 @@ type MigrationStatus = { status?: string; 'error-desc'?: string };
 
 /**
  * Saves the guest's state into `file` (reserved by the caller, O_EXCL 0600): the engine listens on
- * `socketPath` (in the guest's private runtime directory), QEMU `migrate`s to it, the engine writes
- * the stream into the file, then fsyncs the file and its directory. At the end the vCPUs are
+ * `socketPath` (in the guest's private runtime directory), QEMU `migrate`s to it, a `cat` helper
+ * (stdin the accepted socket, stdout the file; libvirt 9.0 likewise runs libvirt_iohelper between
+ * QEMU and the file) or, without one, the engine itself writes the stream into the file, then the
+ * engine fsyncs the file and its directory. At the end the vCPUs are
  * stopped (QEMU status `postmigrate`); the caller resumes them (`cont`, which also takes the
  * images back) after its disk transaction. On failure the migration is cancelled and the file's
  * content is left to the caller's rollback; a guest the save stopped stays stopped (the caller
@@ -74,8 +77,11 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
   const marks = [started];
   const mark = () => marks.push(performance.now());
   const handle = await openReservedFile(file);
-  const server = net.createServer();
-  let received: Promise<StreamFileResult> | undefined;
+  // the daemon never reads the socket itself when a helper copies it
+  const server = net.createServer({ pauseOnConnect: true });
+  const helper = await copyHelperPath();
+  let copy: StreamCopy | undefined;
+  let received: Promise<number> | undefined;
   let migrating = false;
   let eventsWereOn = true;
   const previous = await qmp.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
@@ -87,10 +93,16 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
       server.listen(socketPath, () => resolve());
     });
     await fs.chmod(socketPath, 0o600);
-    received = new Promise<StreamFileResult>((resolve, reject) => {
+    received = new Promise<number>((resolve, reject) => {
       server.once('connection', (socket) => {
         server.close();
-        writeStreamToFile(socket, handle).then(resolve, reject);
+        if (helper) {
+          copy = copyStreamWithHelper(helper, socket, handle);
+          copy.done.then(resolve, reject);
+        } else {
+          socket.resume();
+          writeStreamToFile(socket, handle).then((result) => resolve(result.bytes), reject);
+        }
       });
     });
     received.catch(() => undefined);
@@ -112,7 +124,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
       throw new EngineError('migration-failed', `migration ${outcome.status ?? 'failed'}: ${outcome['error-desc'] ?? ''}`.trim());
     migrating = false;
     mark();
-    const { bytes, writes } = await withTimeout(received, 60_000, 'the migration stream did not end');
+    const bytes = await withTimeout(received, 60_000, 'the migration stream did not end');
     mark();
     await reachStep(options.failpoint, 'memory-save:before-sync');
     await handle.sync();
@@ -121,7 +133,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
     const step = (i: number) => marks[i + 1]! - marks[i]!;
     return {
       bytes,
-      writes,
+      copier: helper ? 'helper' : 'daemon',
       ms: performance.now() - started,
       phases: { setupMs: step(0), stopMs: step(1), migrateMs: step(2), drainMs: step(3), syncMs: step(4) },
     };
@@ -131,6 +143,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
   } finally {
     options.onJobProgress?.(undefined);
     server.close();
+    copy?.stop();
     await handle.close().catch(() => undefined);
     await fs.rm(socketPath, { force: true }).catch(() => undefined);
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': previous['max-bandwidth'] ?? 33554432 }).catch(() => undefined);

@@ -36,8 +36,8 @@ const MAX_BATCH_BUFFERS = 512;
  * maxBatchBytes), one write at a time, so a stream of many small chunks costs few thread-pool round
  * trips. Beyond maxQueuedBytes waiting the stream is paused. A failed write destroys the stream
  * (its writer sees the connection end) and rejects; so does a stream error, or a stream that closes
- * without its end. This is what libvirt's iohelper does for a save (a copy loop between QEMU's pipe
- * and the file), inside the daemon.
+ * without its end. The memory save uses it only where no `cat` helper is found (see
+ * stream-copy-helper.ts): every byte read through the daemon costs its CPU and allocations.
  */
 export function writeStreamToFile(source: Readable, handle: StreamFileTarget, limits: StreamFileLimits = {}): Promise<StreamFileResult> {
   const maxQueued = limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED;
