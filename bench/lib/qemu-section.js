@@ -244,7 +244,7 @@ export function stoppedMs(events) {
 /** virtwire: one workload on a fresh guest; client latency, I/O held by the transaction and vCPU stop per snapshot. */
 async function oursOne(conn, daemon, work, repeats, pauseLogs) {
   const dom = await conn.domainDefineXML(work.xml);
-  const samples = { ms: [], ioHeldMs: [], vcpuStoppedMs: [] };
+  const samples = { ms: [], ioHeldMs: [], vcpuStoppedMs: [], memorySaved: [] };
   try {
     await dom.create();
     const accel = acceleratorOf(work.uuid);
@@ -263,6 +263,9 @@ async function oursOne(conn, daemon, work, repeats, pauseLogs) {
       const created = logged(daemon, from, 'snapshot created')[0];
       const runState = logged(daemon, from, 'guest run state').map((l) => ({ event: l.event, at: l.qemuTimeMs }));
       if (work.flags & DISK_ONLY) samples.ioHeldMs.push(created?.transactionMs ?? NaN);
+      // an external memory snapshot's save, phase by phase (the daemon's "memory saved" line), kept in the JSON
+      const [saved] = logged(daemon, from, 'memory saved');
+      if (saved) samples.memorySaved.push(saved);
       samples.vcpuStoppedMs.push(stoppedMs(runState));
     }
     return { accel, ...samples };
