@@ -20,10 +20,10 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** A unix socket pair: `reader` is the accepted side (what the engine reads), `writer` the producer's (QEMU's place). */
+/** A unix socket pair: `reader` is the accepted side (what the engine reads; its server pauses on connect, as the engine's), `writer` the producer's (QEMU's place). */
 async function socketPair(dir: string): Promise<{ reader: net.Socket; writer: net.Socket; server: net.Server }> {
   const socketPath = path.join(dir, 's.sock');
-  const server = net.createServer();
+  const server = net.createServer({ pauseOnConnect: true });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   const accepted = once(server, 'connection') as Promise<[net.Socket]>;
   const writer = net.connect(socketPath);

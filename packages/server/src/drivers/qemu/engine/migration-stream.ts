@@ -100,7 +100,6 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
           copy = copyStreamWithHelper(helper, socket, handle);
           copy.done.then(resolve, reject);
         } else {
-          socket.resume();
           writeStreamToFile(socket, handle).then((result) => resolve(result.bytes), reject);
         }
       });

@@ -102,6 +102,8 @@ export function writeStreamToFile(source: Readable, handle: StreamFileTarget, li
     source.once('close', () => {
       if (!ended) fail(new EngineError('stream-closed', 'the stream closed before its end'));
     });
+    // a socket accepted by a server that pauses on connect does not flow by itself
+    source.resume();
   });
 }
 
