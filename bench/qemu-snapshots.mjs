@@ -1,12 +1,13 @@
 // Bench: the qemu driver's snapshots beside libvirt's qemu:///session over several runs (section (5)), written to bench/results/ as Markdown and JSON.
 //
 // Usage (after `npm run build`):
-//   node bench/qemu-snapshots.mjs [--runs 3] [--repeats 7] [--accel kvm|tcg] [--no-libvirt] [--no-pause-logs] [--engine-overlays] [--out bench/results/qemu-snapshots]
+//   node bench/qemu-snapshots.mjs [--runs 3] [--repeats 7] [--accel kvm|tcg] [--no-libvirt] [--no-pause-logs] [--engine-overlays] [--only memoryExternal] [--out bench/results/qemu-snapshots]
 // Each run starts a fresh virtwired and a fresh libvirtd (their order alternates run by run) and
 // times `repeats` snapshots of each kind on each side; the report gives each run's median and the
 // range over every sample of every run. --no-pause-logs runs both daemons without the logs the
 // pause figures come from (to check what logging costs); --engine-overlays adds virtwire with
-// `--qemu-overlay-creation engine` for the disk-only figures.
+// `--qemu-overlay-creation engine` for the disk-only figures; --only takes a comma-separated list of
+// workloads (disk1, disk4, disk16, memory, memoryExternal) and leaves the others out.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -24,6 +25,7 @@ const { values: argv } = parseArgs({
     'no-pause-logs': { type: 'boolean', default: false },
     'engine-overlays': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/qemu-snapshots' },
+    only: { type: 'string' },
   },
 });
 const runs = Number(argv.runs);
@@ -35,7 +37,8 @@ const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const qemuVersion = () => execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 const log = (line) => process.stderr.write(`${line}\n`);
 
-const command = `node bench/qemu-snapshots.mjs ${process.argv.slice(2).join(' ')}`.trim();
+const command =
+  `${process.env.VIRTWIRED_BIN ? `VIRTWIRED_BIN=${process.env.VIRTWIRED_BIN} ` : ''}node bench/qemu-snapshots.mjs ${process.argv.slice(2).join(' ')}`.trim();
 const environment = {
   command,
   date: new Date().toISOString(),
@@ -60,6 +63,7 @@ for (let run = 0; run < runs; run++) {
     libvirtFirst: run % 2 === 1,
     pauseLogs: !argv['no-pause-logs'],
     engineOverlays: argv['engine-overlays'],
+    only: argv.only?.split(','),
   });
   const after = uptime();
   results.push({ run: run + 1, uptimeBefore: before, uptimeAfter: after, ...section });

@@ -93,7 +93,7 @@ function qemuResidentMiB(uuid) {
 }
 
 /** CPU time (ms, every thread) the guest's QEMU has used so far, or undefined. */
-function qemuCpuMs(uuid) {
+export function qemuCpuMs(uuid) {
   const qemu = qemuOf(uuid);
   try {
     const stat = readFileSync(`/proc/${qemu.pid}/stat`, 'utf8');
@@ -108,7 +108,7 @@ function qemuCpuMs(uuid) {
  * Waits until the guest is idle (its QEMU used under 10% of a CPU over two 250 ms windows in a row),
  * so that no snapshot runs while the firmware still boots: under TCG SeaBIOS takes seconds of CPU.
  */
-async function waitForIdle(uuid, timeoutMs = 60_000) {
+export async function waitForIdle(uuid, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
   let last = qemuCpuMs(uuid);
@@ -124,7 +124,7 @@ async function waitForIdle(uuid, timeoutMs = 60_000) {
  * Waits until the memory guest's QEMU holds the fill twice (its own copy of the module, read at
  * start, and the guest's, copied into RAM by the multiboot loader) and stops growing.
  */
-async function waitForFill(uuid, timeoutMs = 120_000) {
+export async function waitForFill(uuid, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   let last = 0;
   while (Date.now() < deadline) {
@@ -155,7 +155,7 @@ const diskGuestXml = (
   </devices></domain>`;
 
 /** The 1 GiB guest: a multiboot kernel that halts, and FILL_MIB of random bytes loaded into its RAM as a module. */
-const memoryGuestXml = (
+export const memoryGuestXml = (
   name,
   uuid,
   accel,
@@ -174,11 +174,11 @@ const diskOnlyXml = (images) =>
 const memoryXml = () => `<domainsnapshot><name>m@R@</name></domainsnapshot>`;
 
 /** A full external snapshot: the guest's memory to a file and its disk to an overlay, both beside the image. */
-const externalMemoryXml = (image) =>
+export const externalMemoryXml = (image) =>
   `<domainsnapshot><name>e@R@</name><memory snapshot='external' file='${image.replace(/\.qcow2$/, '.mem.e@R@')}'/><disks><disk name='vda' snapshot='external'><source file='${image.replace(/\.qcow2$/, '.e@R@')}'/></disk></disks></domainsnapshot>`;
 
 /** `disks` fresh 64 MiB qcow2 images in `dir` (owned by `owner` when given, for an unprivileged libvirtd). */
-function makeImages(dir, prefix, disks, owner) {
+export function makeImages(dir, prefix, disks, owner) {
   const images = Array.from({ length: disks }, (_, i) => join(dir, `${prefix}-${i}.qcow2`));
   for (const image of images) {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '64M']);
@@ -188,7 +188,7 @@ function makeImages(dir, prefix, disks, owner) {
 }
 
 /** The guest kernel and its fill module in `dir`. */
-function makeMemoryFiles(dir, owner) {
+export function makeMemoryFiles(dir, owner) {
   const kernel = join(dir, 'halt-kernel.elf');
   const fill = join(dir, 'fill.bin');
   writeFileSync(kernel, guestKernel());
@@ -200,14 +200,14 @@ function makeMemoryFiles(dir, owner) {
   return { kernel, fill };
 }
 
-/** The workloads of one run: what each defines and which snapshot it takes. */
-function workloads(accel, dir, owner, prefix, withMemory = true) {
-  const list = DISK_COUNTS.map((n) => {
+/** The workloads of one run (those named in `only`, when given): what each defines and which snapshot it takes. */
+function workloads(accel, dir, owner, prefix, withMemory = true, only = undefined) {
+  const list = DISK_COUNTS.filter((n) => !only || only.includes(`disk${n}`)).map((n) => {
     const images = makeImages(dir, `${prefix}${n}`, n, owner);
     const uuid = randomUUID();
     return { key: `disk${n}`, uuid, xml: diskGuestXml(`bench-q${n}`, uuid, accel, images), snapshotXml: diskOnlyXml(images), flags: DISK_ONLY | ATOMIC };
   });
-  if (!withMemory) return list;
+  if (!withMemory || (only && !only.includes('memory') && !only.includes('memoryExternal'))) return list;
   const [image] = makeImages(dir, `${prefix}m`, 1, owner);
   const { kernel, fill } = makeMemoryFiles(dir, owner);
   const uuid = randomUUID();
@@ -217,18 +217,18 @@ function workloads(accel, dir, owner, prefix, withMemory = true) {
   const extUuid = randomUUID();
   const extXml = memoryGuestXml('bench-extmem', extUuid, accel, extImage, kernel, fill);
   list.push({ key: 'memoryExternal', uuid: extUuid, xml: extXml, snapshotXml: externalMemoryXml(extImage), flags: ATOMIC, fills: true });
-  return list;
+  return only ? list.filter((work) => only.includes(work.key)) : list;
 }
 
 /** The log lines (parsed) of virtwired from index `from` with message `msg`. */
-const logged = (daemon, from, msg) =>
+export const logged = (daemon, from, msg) =>
   daemon.log
     .slice(from)
     .filter((line) => line.includes(`"${msg}"`))
     .map((line) => JSON.parse(line));
 
 /** How long the vCPUs stood still between a STOP and the next RESUME (QEMU's timestamps), summed; 0 when never stopped. */
-function stoppedMs(events) {
+export function stoppedMs(events) {
   let total = 0;
   let stoppedAt;
   for (const { event, at } of events) {
@@ -244,7 +244,7 @@ function stoppedMs(events) {
 /** virtwire: one workload on a fresh guest; client latency, I/O held by the transaction and vCPU stop per snapshot. */
 async function oursOne(conn, daemon, work, repeats, pauseLogs) {
   const dom = await conn.domainDefineXML(work.xml);
-  const samples = { ms: [], ioHeldMs: [], vcpuStoppedMs: [] };
+  const samples = { ms: [], ioHeldMs: [], vcpuStoppedMs: [], memorySaved: [] };
   try {
     await dom.create();
     const accel = acceleratorOf(work.uuid);
@@ -263,6 +263,9 @@ async function oursOne(conn, daemon, work, repeats, pauseLogs) {
       const created = logged(daemon, from, 'snapshot created')[0];
       const runState = logged(daemon, from, 'guest run state').map((l) => ({ event: l.event, at: l.qemuTimeMs }));
       if (work.flags & DISK_ONLY) samples.ioHeldMs.push(created?.transactionMs ?? NaN);
+      // an external memory snapshot's save, phase by phase (the daemon's "memory saved" line), kept in the JSON
+      const [saved] = logged(daemon, from, 'memory saved');
+      if (saved) samples.memorySaved.push(saved);
       samples.vcpuStoppedMs.push(stoppedMs(runState));
     }
     return { accel, ...samples };
@@ -363,7 +366,7 @@ const failed = (error) => ({ error: String(error?.message ?? error) });
  * events, unless `pauseLogs` is false), every workload (the disk-only ones alone with
  * `disksOnly`); `overlayCreation` is passed to the daemon when given.
  */
-async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disksOnly = false } = {}) {
+async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disksOnly = false, only } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'virtwire-bench-qemu-'));
   const extraArgs = virtwiredAccepts('--storage-root') ? ['--storage-root', dir] : [];
   if (overlayCreation) extraArgs.push('--qemu-overlay-creation', overlayCreation);
@@ -374,7 +377,7 @@ async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disk
     if (missing) return { skipped: missing };
     const conn = await connect(daemon.uri.replace(/^test\+ws:(\/\/[^/]+)\/default$/, 'qemu+ws:$1/session'));
     try {
-      for (const work of workloads(accel, dir, undefined, 'vw', !disksOnly))
+      for (const work of workloads(accel, dir, undefined, 'vw', !disksOnly, only))
         results[work.key] = await oursOne(conn, daemon, work, repeats, pauseLogs).catch(failed);
     } finally {
       await conn.close();
@@ -387,7 +390,7 @@ async function runOurs(accel, repeats, { pauseLogs = true, overlayCreation, disk
 }
 
 /** libvirt's side of a run: its own unprivileged libvirtd (monitor traffic logged to a file, unless `pauseLogs` is false), every workload. */
-async function runLibvirt(accel, groups, repeats, pauseLogs = true) {
+async function runLibvirt(accel, groups, repeats, pauseLogs = true, only = undefined) {
   const asRoot = process.getuid?.() === 0;
   const lvDir = mkdtempSync(join(tmpdir(), 'libvirt-bench-qemu-'));
   if (asRoot) chownSync(lvDir, NOBODY, NOBODY);
@@ -400,7 +403,7 @@ async function runLibvirt(accel, groups, repeats, pauseLogs = true) {
   const uri = libvirtd.uri.replace('test+unix:///default', 'qemu+unix:///session');
   const results = {};
   try {
-    for (const work of workloads(accel, lvDir, asRoot ? NOBODY : undefined, 'lv'))
+    for (const work of workloads(accel, lvDir, asRoot ? NOBODY : undefined, 'lv', true, only))
       results[work.key] = await libvirtOne(uri, logFile, work, repeats).catch(failed);
   } finally {
     await libvirtd.stop();
@@ -476,6 +479,7 @@ export async function runQemuSection({
   libvirtFirst = false,
   pauseLogs = true,
   engineOverlays = false,
+  only,
 }) {
   if (!has('qemu-system-x86_64', ['--version'])) return { rows: [], skipped: ['qemu-system-x86_64 is not installed'] };
   if (!has('qemu-img', ['--version'])) return { rows: [], skipped: ['qemu-img is not installed'] };
@@ -484,13 +488,14 @@ export async function runQemuSection({
   let ours;
   let oursEngine;
   let libvirt;
-  const order = [async () => (ours = await runOurs(choice.accel, repeats, { pauseLogs }))];
+  const order = [async () => (ours = await runOurs(choice.accel, repeats, { pauseLogs, only }))];
   if (engineOverlays)
-    order.push(async () => (oursEngine = await runOurs(choice.accel, repeats, { pauseLogs: false, overlayCreation: 'engine', disksOnly: true })));
-  if (withLibvirt) order[libvirtFirst ? 'unshift' : 'push'](async () => (libvirt = await runLibvirt(choice.accel, choice.libvirtGroups, repeats, pauseLogs)));
+    order.push(async () => (oursEngine = await runOurs(choice.accel, repeats, { pauseLogs: false, overlayCreation: 'engine', disksOnly: true, only })));
+  if (withLibvirt)
+    order[libvirtFirst ? 'unshift' : 'push'](async () => (libvirt = await runLibvirt(choice.accel, choice.libvirtGroups, repeats, pauseLogs, only)));
   for (const step of order) await step();
   if (ours?.skipped) skipped.push(`virtwire: ${ours.skipped}`);
-  const rows = rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs });
+  const rows = rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }).filter((row) => !only || only.includes(row.key));
   // the raw samples too (libvirt's also say how many QMP commands it sent and its time outside them)
   return { rows, accel: choice.accel, skipped, samples: { ours, oursEngine, libvirt } };
 }

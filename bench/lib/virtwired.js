@@ -50,7 +50,7 @@ async function firstAnswer(uri, timeoutMs = 30_000) {
  * directory (or, `withUnixSocket`, also a unix socket there); resolves once it answers over TCP, with
  * its URIs, pid, start-up time, its log lines (with a `logLevel` other than silent) and a stop function.
  */
-export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent' } = {}) {
+export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent', nodeArgs = [] } = {}) {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
   const unix = join(stateDir, 'sock');
@@ -59,6 +59,7 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
   // idle-connections figure can open its 1,000 sockets (the other limits stay at their defaults).
   const admission = ['--max-connections-per-address', '5000', '--max-connections-per-principal', '5000', '--max-pending-connections', '1000'];
   const args = [
+    ...nodeArgs,
     BIN,
     '--listen',
     `127.0.0.1:${port}`,

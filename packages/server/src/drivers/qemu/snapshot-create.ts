@@ -66,6 +66,7 @@ export async function createSnapshot(
   const started = performance.now();
   const plan = await planSnapshot(host, domain, parsed, flags, capabilities);
   const timing = new StepTiming();
+  timing.mark('planned');
   // virDomainAbortJob is honoured between the engine's steps, up to the commit point
   job?.abortable();
   job?.checkpoint();
@@ -78,6 +79,7 @@ export async function createSnapshot(
     async (intent) => {
       if (nvram) await saveNvramCopy(intent, nvram);
       const memoryFile = plan.memory ? await reservePlannedFile(intent, plan.memory.file) : undefined;
+      timing.mark('engine-start');
       const result = plan.quiesce
         ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job, memoryFile))
         : await runEngine(host, domain, plan, intent, timing, job, memoryFile);
@@ -105,6 +107,7 @@ export async function createSnapshot(
       timing.mark('engine-done');
       intent.reach('disks-switched');
       await commitCreate(host, domain, plan, intent);
+      timing.mark('committed');
     },
     { request },
   );
@@ -117,6 +120,9 @@ export async function createSnapshot(
       disks: plan.disks.length,
       totalMs: performance.now() - started,
       transactionMs: timing.between('transaction', 'engine-done'),
+      intentMs: timing.between('planned', 'engine-start'),
+      engineMs: timing.between('engine-start', 'engine-done'),
+      commitMs: timing.between('engine-done', 'committed'),
     },
     'snapshot created',
   );

@@ -36,7 +36,7 @@ export function memorySaver(host: QemuHost, domain: QemuDomain, intent: Intent<C
         cancelled: () => aborted,
         ...(job ? { onJobProgress: job.reportProgress } : {}),
       });
-      host.services.log.debug({ domain: domain.name, bytes: saved.bytes, ms: saved.ms }, 'memory saved');
+      host.services.log.debug({ domain: domain.name, bytes: saved.bytes, ms: saved.ms, copier: saved.copier, ...saved.phases }, 'memory saved');
     } catch (error) {
       if (aborted) job?.checkpoint();
       throw error;

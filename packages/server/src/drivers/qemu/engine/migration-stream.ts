@@ -9,6 +9,8 @@ import { reachStep, type Failpoint } from './operation-result.js';
 import { migrationProbe, type JobProgressHook } from './job-progress.js';
 import type { QmpClient } from './qmp-client.js';
 import { openReservedFile, type ReservedFile } from './reserved-file.js';
+import { copyHelperPath, copyStreamWithHelper, type StreamCopy } from './stream-copy-helper.js';
+import { writeStreamToFile } from './stream-file-writer.js';
 
 /** The first bytes of every QEMU migration stream (`QEVM`, QEMU_VM_FILE_MAGIC): what a memory file must start with. */
 export const MIGRATION_STREAM_MAGIC = Buffer.from('QEVM', 'latin1');
@@ -21,6 +23,8 @@ export const MEMORY_SAVE_FAILPOINTS = ['memory-save:before-pause', 'memory-save:
 
 /** libvirt's QEMU_DOMAIN_MIG_BANDWIDTH_MAX for a save to a file: the stream is never throttled (bytes/s). */
 const UNLIMITED_BANDWIDTH = 2 ** 53 - 1;
+/** How much of a memory file one read takes when it is loaded. */
+const LOAD_CHUNK_BYTES = 1024 * 1024;
 
 /** Options of {@link saveMemoryStream}. */
 export interface MemorySaveOptions {
@@ -37,18 +41,32 @@ export interface MemorySaveOptions {
   onJobProgress?: JobProgressHook;
 }
 
-/** How a save went. */
+/** How a save went: its size, its time, and that time split into its steps (ms). */
 export interface MemorySaveResult {
   bytes: number;
+  /** Who copied the stream into the file: a helper process (`cat`), or the daemon itself (no `cat` found). */
+  copier: 'helper' | 'daemon';
   ms: number;
+  phases: MemorySavePhases;
+}
+
+/** The steps of a save (ms): set-up (file, socket, parameters), stopping the vCPUs, QEMU migrating until it says completed, the rest of the stream written after that, and the file and its directory flushed. */
+export interface MemorySavePhases {
+  setupMs: number;
+  stopMs: number;
+  migrateMs: number;
+  drainMs: number;
+  syncMs: number;
 }
 
 type MigrationStatus = { status?: string; 'error-desc'?: string };
 
 /**
  * Saves the guest's state into `file` (reserved by the caller, O_EXCL 0600): the engine listens on
- * `socketPath` (in the guest's private runtime directory), QEMU `migrate`s to it, the engine writes
- * the stream into the file, then fsyncs the file and its directory. At the end the vCPUs are
+ * `socketPath` (in the guest's private runtime directory), QEMU `migrate`s to it, a `cat` helper
+ * (stdin the accepted socket, stdout the file; libvirt 9.0 likewise runs libvirt_iohelper between
+ * QEMU and the file) or, without one, the engine itself writes the stream into the file, then the
+ * engine fsyncs the file and its directory. At the end the vCPUs are
  * stopped (QEMU status `postmigrate`); the caller resumes them (`cont`, which also takes the
  * images back) after its disk transaction. On failure the migration is cancelled and the file's
  * content is left to the caller's rollback; a guest the save stopped stays stopped (the caller
@@ -56,10 +74,16 @@ type MigrationStatus = { status?: string; 'error-desc'?: string };
  */
 export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socketPath: string, options: MemorySaveOptions): Promise<MemorySaveResult> {
   const started = performance.now();
+  const marks = [started];
+  const mark = () => marks.push(performance.now());
   const handle = await openReservedFile(file);
-  const server = net.createServer();
+  // the daemon never reads the socket itself when a helper copies it
+  const server = net.createServer({ pauseOnConnect: true });
+  const helper = await copyHelperPath();
+  let copy: StreamCopy | undefined;
   let received: Promise<number> | undefined;
   let migrating = false;
+  let eventsWereOn = true;
   const previous = await qmp.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
   try {
     await handle.truncate(0);
@@ -72,17 +96,25 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
     received = new Promise<number>((resolve, reject) => {
       server.once('connection', (socket) => {
         server.close();
-        writeSocketInto(socket, handle).then(resolve, reject);
+        if (helper) {
+          copy = copyStreamWithHelper(helper, socket, handle);
+          copy.done.then(resolve, reject);
+        } else {
+          writeStreamToFile(socket, handle).then((result) => resolve(result.bytes), reject);
+        }
       });
     });
     received.catch(() => undefined);
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': UNLIMITED_BANDWIDTH });
+    eventsWereOn = await migrationEvents(qmp, true);
+    mark();
     if (!options.live) {
       await reachStep(options.failpoint, 'memory-save:before-pause');
       await qmp.execute('stop');
       await options.onPaused?.();
     }
     await reachStep(options.failpoint, 'memory-save:before-migrate');
+    mark();
     migrating = true;
     await qmp.execute('migrate', { uri: `unix:${socketPath}` });
     options.onJobProgress?.(migrationProbe(qmp));
@@ -90,48 +122,72 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
     if (outcome.status !== 'completed')
       throw new EngineError('migration-failed', `migration ${outcome.status ?? 'failed'}: ${outcome['error-desc'] ?? ''}`.trim());
     migrating = false;
+    mark();
     const bytes = await withTimeout(received, 60_000, 'the migration stream did not end');
+    mark();
     await reachStep(options.failpoint, 'memory-save:before-sync');
     await handle.sync();
     await syncDirectory(path.dirname(file.path));
-    return { bytes, ms: performance.now() - started };
+    mark();
+    const step = (i: number) => marks[i + 1]! - marks[i]!;
+    return {
+      bytes,
+      copier: helper ? 'helper' : 'daemon',
+      ms: performance.now() - started,
+      phases: { setupMs: step(0), stopMs: step(1), migrateMs: step(2), drainMs: step(3), syncMs: step(4) },
+    };
   } catch (error) {
     if (migrating) await cancelOutgoing(qmp);
     throw asError(error);
   } finally {
     options.onJobProgress?.(undefined);
     server.close();
+    copy?.stop();
     await handle.close().catch(() => undefined);
     await fs.rm(socketPath, { force: true }).catch(() => undefined);
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': previous['max-bandwidth'] ?? 33554432 }).catch(() => undefined);
+    if (!eventsWereOn) await migrationEvents(qmp, false).catch(() => undefined);
   }
 }
 
-/** Writes everything `socket` carries into `handle` from offset 0, in order, one chunk at a time (the socket paused meanwhile); resolves to the byte count at its end. */
-async function writeSocketInto(socket: net.Socket, handle: fs.FileHandle): Promise<number> {
-  let offset = 0;
-  for await (const chunk of socket as AsyncIterable<Buffer>) {
-    let done = 0;
-    while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done, offset + done)).bytesWritten;
-    offset += chunk.length;
-  }
-  return offset;
-}
+const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+/** Longest sleep between two `query-migrate`s (for cancellation and the timeout); QEMU's MIGRATION event ends it sooner. */
+const POLL_MS = 50;
 
-/** Polls `query-migrate` until the outgoing migration is over (completed, failed or cancelled). */
+/**
+ * Waits until the outgoing migration is over (completed, failed or cancelled): `query-migrate`
+ * after QEMU's MIGRATION event with a final status, or every POLL_MS for cancellation and timeout.
+ */
 async function waitForOutgoing(qmp: QmpClient, options: MemorySaveOptions): Promise<MigrationStatus> {
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
-  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-    const status = await qmp.execute<MigrationStatus>('query-migrate');
-    if (status.status === 'completed' || status.status === 'failed' || status.status === 'cancelled') return status;
-    if (options.cancelled?.()) {
-      await qmp.execute('migrate_cancel');
-    } else if (Date.now() > deadline) {
-      await qmp.execute('migrate_cancel');
-      throw new EngineError('migration-timeout', 'the migration did not complete in time');
+  for (;;) {
+    // armed before the query, so that an end between the two is not missed
+    const ended = qmp.waitForEvent((e) => e.event === 'MIGRATION' && FINAL_STATUSES.has(String(e.data?.status)), POLL_MS, 'the migration to end');
+    try {
+      const status = await qmp.execute<MigrationStatus>('query-migrate');
+      if (FINAL_STATUSES.has(status.status ?? '')) return status;
+      if (options.cancelled?.()) {
+        await qmp.execute('migrate_cancel');
+      } else if (Date.now() > deadline) {
+        await qmp.execute('migrate_cancel');
+        throw new EngineError('migration-timeout', 'the migration did not complete in time');
+      }
+      await ended.promise.catch(() => undefined);
+    } finally {
+      ended.cancel();
     }
-    await sleep(wait);
   }
+}
+
+/**
+ * Turns QEMU's migration capability `events` (a MIGRATION event on each status change) on or
+ * off; resolves to whether it was on before.
+ */
+async function migrationEvents(qmp: QmpClient, on: boolean): Promise<boolean> {
+  const capabilities = await qmp.execute<Array<{ capability: string; state: boolean }>>('query-migrate-capabilities');
+  const was = capabilities.some((c) => c.capability === 'events' && c.state);
+  if (was !== on) await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: on }] });
+  return was;
 }
 
 /**
@@ -159,7 +215,8 @@ export async function loadMemoryStream(qmp: QmpClient, memoryFile: string, socke
   await qmp.execute('migrate-incoming', { uri: `unix:${socketPath}` });
   try {
     const socket = await connectWithRetry(socketPath);
-    await pipeline(createReadStream(memoryFile), socket);
+    // 1 MiB reads: a sixteenth of the thread-pool round trips of the default 64 KiB
+    await pipeline(createReadStream(memoryFile, { highWaterMark: LOAD_CHUNK_BYTES }), socket);
     for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
       const { status } = await qmp.execute<{ status: string }>('query-status');
       if (status !== 'inmigrate') {
