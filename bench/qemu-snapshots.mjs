@@ -1,12 +1,12 @@
 // Bench: the qemu driver's snapshots beside libvirt's qemu:///session over several runs (section (5)), written to bench/results/ as Markdown and JSON.
 //
 // Usage (after `npm run build`):
-//   node bench/qemu-snapshots.mjs [--runs 3] [--repeats 7] [--accel kvm|tcg] [--no-libvirt] [--no-pause-logs] [--engine-overlays] [--only memoryExternal] [--out bench/results/qemu-snapshots]
+//   node bench/qemu-snapshots.mjs [--runs 3] [--repeats 7] [--accel kvm|tcg] [--no-libvirt] [--no-pause-logs] [--qemu-overlays] [--only memoryExternal] [--out bench/results/qemu-snapshots]
 // Each run starts a fresh virtwired and a fresh libvirtd (their order alternates run by run) and
 // times `repeats` snapshots of each kind on each side; the report gives each run's median and the
 // range over every sample of every run. --no-pause-logs runs both daemons without the logs the
-// pause figures come from (to check what logging costs); --engine-overlays adds virtwire with
-// `--qemu-overlay-creation engine` for the disk-only figures; --only takes a comma-separated list of
+// pause figures come from (to check what logging costs); --qemu-overlays adds virtwire with
+// `--qemu-overlay-creation blockdev-create` (QEMU formats the overlays) for the disk-only figures; --only takes a comma-separated list of
 // workloads (disk1, disk4, disk16, memory, memoryExternal) and leaves the others out.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const { values: argv } = parseArgs({
     accel: { type: 'string', default: 'kvm' },
     'no-libvirt': { type: 'boolean', default: false },
     'no-pause-logs': { type: 'boolean', default: false },
-    'engine-overlays': { type: 'boolean', default: false },
+    'qemu-overlays': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/qemu-snapshots' },
     only: { type: 'string' },
   },
@@ -62,7 +62,7 @@ for (let run = 0; run < runs; run++) {
     accel: argv.accel,
     libvirtFirst: run % 2 === 1,
     pauseLogs: !argv['no-pause-logs'],
-    engineOverlays: argv['engine-overlays'],
+    qemuOverlays: argv['qemu-overlays'],
     only: argv.only?.split(','),
   });
   const after = uptime();

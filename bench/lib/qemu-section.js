@@ -413,7 +413,7 @@ async function runLibvirt(accel, groups, repeats, pauseLogs = true, only = undef
 }
 
 /** The figures of a run, as table rows (medians and ranges over the repetitions). */
-function rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }) {
+function rowsOf({ ours, oursQemuFormats, libvirt, withLibvirt, pauseLogs }) {
   const side = (results, key, field) => {
     if (results === undefined) return undefined;
     if (results.skipped) return { skipped: results.skipped };
@@ -440,14 +440,14 @@ function rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }) {
     rows.push(row(`qemu driver: atomic disk-only snapshot of a running guest, ${disks}`, `disk${n}`, 'ms', n === 16 ? { target: { max: 1 / 3 } } : {}));
     rows.push(...pause(row(`qemu driver: guest I/O held by the QMP transaction, ${disks}`, `disk${n}`, 'ioHeldMs')));
     rows.push(...pause(row(`qemu driver: guest vCPUs stopped during the disk-only snapshot, ${disks}`, `disk${n}`, 'vcpuStoppedMs')));
-    if (oursEngine)
+    if (oursQemuFormats)
       rows.push({
         ...row(
-          `qemu driver: atomic disk-only snapshot, ${disks}, virtwire's overlays written by the driver (--qemu-overlay-creation engine)`,
+          `qemu driver: atomic disk-only snapshot, ${disks}, virtwire's overlays formatted by QEMU (--qemu-overlay-creation blockdev-create)`,
           `disk${n}`,
           'ms',
         ),
-        ours: side(oursEngine, `disk${n}`, 'ms'),
+        ours: side(oursQemuFormats, `disk${n}`, 'ms'),
       });
   }
   rows.push(row(`qemu driver: full-system (internal) snapshot of a running 1 GiB guest, ${FILL_MIB} MiB of it filled`, 'memory', 'ms'));
@@ -468,8 +468,8 @@ function rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }) {
  * one) and libvirt's (`qemu:///session` of a throw-away libvirtd, when libvirt is measured).
  * `accel` 'kvm' (KVM where both sides can use it) or 'tcg'; `libvirtFirst` alternates the order
  * between runs; `pauseLogs` false runs both daemons without the logs the pause figures are read
- * from; `engineOverlays` also times virtwire's disk-only snapshots with the driver writing the
- * overlays. Returns table rows, the accelerator, and the reasons for anything skipped.
+ * from; `qemuOverlays` also times virtwire's disk-only snapshots with QEMU formatting the
+ * overlays (blockdev-create jobs) instead of the driver writing them (its default). Returns table rows, the accelerator, and the reasons for anything skipped.
  */
 export async function runQemuSection({
   quick,
@@ -478,7 +478,7 @@ export async function runQemuSection({
   accel: requested = 'kvm',
   libvirtFirst = false,
   pauseLogs = true,
-  engineOverlays = false,
+  qemuOverlays = false,
   only,
 }) {
   if (!has('qemu-system-x86_64', ['--version'])) return { rows: [], skipped: ['qemu-system-x86_64 is not installed'] };
@@ -486,16 +486,18 @@ export async function runQemuSection({
   const choice = chooseAccelerator(requested);
   const skipped = choice.why ? [`KVM: not used (${choice.why})`] : [];
   let ours;
-  let oursEngine;
+  let oursQemuFormats;
   let libvirt;
   const order = [async () => (ours = await runOurs(choice.accel, repeats, { pauseLogs, only }))];
-  if (engineOverlays)
-    order.push(async () => (oursEngine = await runOurs(choice.accel, repeats, { pauseLogs: false, overlayCreation: 'engine', disksOnly: true, only })));
+  if (qemuOverlays)
+    order.push(
+      async () => (oursQemuFormats = await runOurs(choice.accel, repeats, { pauseLogs: false, overlayCreation: 'blockdev-create', disksOnly: true, only })),
+    );
   if (withLibvirt)
     order[libvirtFirst ? 'unshift' : 'push'](async () => (libvirt = await runLibvirt(choice.accel, choice.libvirtGroups, repeats, pauseLogs, only)));
   for (const step of order) await step();
   if (ours?.skipped) skipped.push(`virtwire: ${ours.skipped}`);
-  const rows = rowsOf({ ours, oursEngine, libvirt, withLibvirt, pauseLogs }).filter((row) => !only || only.includes(row.key));
+  const rows = rowsOf({ ours, oursQemuFormats, libvirt, withLibvirt, pauseLogs }).filter((row) => !only || only.includes(row.key));
   // the raw samples too (libvirt's also say how many QMP commands it sent and its time outside them)
-  return { rows, accel: choice.accel, skipped, samples: { ours, oursEngine, libvirt } };
+  return { rows, accel: choice.accel, skipped, samples: { ours, oursQemuFormats, libvirt } };
 }
