@@ -239,6 +239,8 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
       const { page } = tab;
       await page.goto(`${first.wsAddress.replace(/^ws:/, 'http:')}/#token=${encodeURIComponent(TEST_TOKEN)}`);
       await page.locator('tr[data-domain="test"]').waitFor();
+      // every file of the page loaded (the favicon comes after the page): only the WebSocket is cut
+      await page.waitForLoadState('networkidle');
       await first.close();
       await page.getByRole('status').filter({ hasText: 'Connection to the daemon lost; reconnecting…' }).waitFor();
       second = await startTestDaemon({ web: { root: WEB_ROOT }, listeners: [{ kind: 'tcp', host: '127.0.0.1', port }] });
