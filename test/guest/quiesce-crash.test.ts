@@ -1,4 +1,4 @@
-// The daemon killed while a quiesced snapshot holds the real guest frozen: the next daemon's recovery thaws it and undoes the snapshot.
+// A quiesced snapshot of the real guest interrupted: the daemon killed while the guest is frozen (recovery thaws it and undoes the snapshot), or the thaw refused after the commit (the call fails, the snapshot stays).
 import {
   connect,
   DomainShutdownFlags,
@@ -10,7 +10,7 @@ import {
   type VirError,
 } from '@virtwire/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
@@ -26,16 +26,20 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
   for (const dir of Object.values(paths)) mkdirSync(dir, { recursive: true });
   const daemons: SpawnedDaemon[] = [];
   const connections: Connection[] = [];
+  // a second daemon of its own for the second case (one daemon per state directory)
+  const other = { state: box.path('other', 'state'), images: box.path('other', 'images'), runtime: box.path('other', 'run') };
+  for (const dir of Object.values(other)) mkdirSync(dir, { recursive: true });
   afterAll(async () => {
     for (const conn of connections) await conn.close().catch(() => undefined);
     for (const daemon of daemons) daemon.child.kill('SIGKILL');
     await Promise.all(daemons.map((d) => d.exited));
     await killGuestsUnder(paths.runtime);
+    await killGuestsUnder(other.runtime);
     box.cleanup();
   });
 
-  const start = async (failpoints = '') => {
-    const args = ['--state-dir', paths.state, '--storage-root', paths.images, '--storage-root', guestImage().dir, '--qemu-runtime-dir', paths.runtime];
+  const start = async (failpoints = '', where = paths) => {
+    const args = ['--state-dir', where.state, '--storage-root', where.images, '--storage-root', guestImage().dir, '--qemu-runtime-dir', where.runtime];
     const daemon = await spawnDaemon(args, { VIRTWIRE_FAILPOINTS: failpoints });
     daemons.push(daemon);
     const conn = await connect(`qemu+${daemon.wsAddress}/session`);
@@ -98,5 +102,66 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     await again.shutdown(DomainShutdownFlags.GuestAgent);
     for (let i = 0; i < 600 && (await again.isActive()); i++) await sleep(100);
     expect(await again.getState()).toEqual({ state: DomainState.Shutoff, reason: ShutoffReason.Shutdown });
+  }, 300_000);
+
+  it("a thaw that fails after the snapshot committed fails the call with the agent's error, and the snapshot stays", async () => {
+    const marker = box.path('paused');
+    const { conn } = await start(`qemu.snapshot-create.live-external.before-transaction=pause:${marker}`, other);
+    const disk = await createDataDisk(join(other.images, 'thaw.qcow2'), { sizeMiB: 32, label: 'vda' });
+    const dom = await conn.domainDefineXML(guestDomainXml('thaw', disk));
+    await dom.create();
+    const console = consoleOver(await dom.openConsole());
+    const poke = setInterval(() => console.write('\n'), 2_000);
+    try {
+      await console.waitFor(/virtwire-guest# /, 180_000);
+    } finally {
+      clearInterval(poke);
+    }
+    const agentSocket = /<source mode='bind' path='([^']+)'\/>\s*<target type='virtio' name='org\.qemu\.guest_agent\.0'\/>/.exec(await dom.getXMLDesc())![1]!;
+    const overlay = join(other.images, 'thaw.s1.qcow2');
+    const xml = `<domainsnapshot><name>t1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+    // frozen, and held just before the transaction (an agent that did not answer yet fails the create cleanly: made again)
+    let call: Promise<string> | undefined;
+    for (let attempt = 0; attempt < 30 && !call; attempt++) {
+      const made = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce).then(
+        () => 'returned',
+        (error: VirError) => `${error.code}: ${error.message}`,
+      );
+      const paused = (async () => {
+        for (let i = 0; i < 600 && !existsSync(marker); i++) await sleep(50);
+        return existsSync(marker) ? 'paused' : 'never paused';
+      })();
+      const first = await Promise.race([made, paused]);
+      if (first === 'paused') call = made;
+      else if (first.startsWith(`${ErrorNumber.AgentUnresponsive}:`)) await sleep(2_000);
+      else throw new Error(`the create did not reach its transaction: ${first}`);
+    }
+    // the guest's agent is replaced by one that refuses to thaw
+    await console.sh(
+      'killall -9 qemu-ga; sleep 0.2; qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run -f /run/qemu-ga-2.pid -l /run/qemu-ga-2.log -b guest-fsfreeze-thaw -d',
+    );
+    rmSync(marker);
+    const outcome = await call!;
+    expect(outcome).toMatch(
+      new RegExp(
+        `^${ErrorNumber.InternalError}: internal error: unable to execute QEMU agent command 'guest-fsfreeze-thaw': .*; snapshot 't1' was created, but the guest's filesystems may still be frozen$`,
+      ),
+    );
+    expect((await dom.listAllSnapshots()).map((snapshot) => snapshot.name)).toEqual(['t1']);
+    expect(existsSync(overlay)).toBe(true);
+    expect(await dom.getXMLDesc()).toContain(`<source file='${overlay}'/>`);
+    // a well-behaved agent again, which thaws the guest
+    await console.sh(
+      'killall -9 qemu-ga; sleep 0.2; qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run -f /run/qemu-ga-3.pid -l /run/qemu-ga-3.log -d',
+    );
+    const agent = await GuestAgentClient.connect(agentSocket);
+    try {
+      expect(await agent.fsfreezeStatus()).toBe('frozen');
+      await agent.fsfreezeThaw();
+      expect(await agent.fsfreezeStatus()).toBe('thawed');
+    } finally {
+      agent.close();
+    }
+    await dom.destroy();
   }, 300_000);
 });

@@ -72,6 +72,7 @@ export async function createSnapshot(
   job?.checkpoint();
   const request = journaledCall(call, { name: plan.def.name, domain: domain.ref() });
   const nvram = nvramToSave(host, domain, plan.def.name, plan.keepMetadata);
+  let thawFailure: unknown;
   await runIntent(
     host,
     domain,
@@ -81,7 +82,12 @@ export async function createSnapshot(
       const memoryFile = plan.memory ? await reservePlannedFile(intent, plan.memory.file) : undefined;
       timing.mark('engine-start');
       const result = plan.quiesce
-        ? await frozen(host, domain, () => runEngine(host, domain, plan, intent, timing, job, memoryFile))
+        ? await frozen(
+            host,
+            domain,
+            () => runEngine(host, domain, plan, intent, timing, job, memoryFile),
+            (error) => (thawFailure = error),
+          )
         : await runEngine(host, domain, plan, intent, timing, job, memoryFile);
       if (!result.ok) {
         const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
@@ -111,6 +117,7 @@ export async function createSnapshot(
     },
     { request },
   );
+  if (thawFailure !== undefined) throw thawFailedAfterCreate(plan.def.name, thawFailure);
 
   host.services.log.debug(
     {
@@ -247,9 +254,15 @@ async function memoryOnly(saveMemory: () => Promise<void>, failpoint: (step: str
  * QUIESCE (libvirt's qemuSnapshotFSFreeze/Thaw): the guest agent freezes every filesystem, the
  * operation runs, and the filesystems are thawed whatever happened (the intent's recovery thaws
  * them too, should the daemon die in between). A failed freeze fails the create before any disk
- * changed; a failed thaw after a successful operation fails the call as libvirt does.
+ * changed. A failed thaw after a successful operation goes to `onThawFailure`: the snapshot is
+ * completed (its disks switched), and then the call fails with the thaw's error, as libvirt's does.
  */
-async function frozen(host: QemuHost, domain: QemuDomain, operation: () => Promise<OperationResult>): Promise<OperationResult> {
+async function frozen(
+  host: QemuHost,
+  domain: QemuDomain,
+  operation: () => Promise<OperationResult>,
+  onThawFailure: (error: unknown) => void,
+): Promise<OperationResult> {
   const agent = await GuestAgentSession.open(domain);
   try {
     let result: OperationResult | undefined;
@@ -264,15 +277,29 @@ async function frozen(host: QemuHost, domain: QemuDomain, operation: () => Promi
       );
       if (thawed !== undefined) {
         host.services.log.error({ domain: domain.name, err: thawed }, 'thawing the guest after a snapshot failed');
-        // an operation that succeeded is reported with the thaw's failure; a failed one keeps its own error
-        // eslint-disable-next-line no-unsafe-finally
-        if (result?.ok) throw thawed;
+        // an operation that succeeded is reported with the thaw's failure once complete; a failed one keeps its own error
+        if (result?.ok) onThawFailure(thawed);
       }
     }
     return result;
   } finally {
     agent.close();
   }
+}
+
+/**
+ * The error of a quiesced create whose snapshot was made but whose guest the agent did not thaw: the
+ * agent's own error (libvirt's qemuSnapshotFSThaw fails the call so), saying what exists and what may
+ * still be frozen.
+ */
+function thawFailedAfterCreate(name: string, error: unknown): VirError {
+  const cause = VirError.is(error) ? error : undefined;
+  const detail = cause?.str2 ?? (error instanceof Error ? error.message : String(error));
+  return VirError.report(
+    cause?.code ?? ErrorNumber.InternalError,
+    ErrorDomain.Qemu,
+    `${detail}; snapshot '${name}' was created, but the guest's filesystems may still be frozen`,
+  );
 }
 
 /** REUSE_EXT on a stopped domain: each existing overlay must be qcow2 backed by the disk's current image. */
