@@ -1,11 +1,12 @@
 // The built bundles: each binary runs from its bin, loader and bundle alone (no node_modules) with its code cache, loads only what starting needs, and the browser SDK stays lean.
 import { connect } from '@virtwire/client';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { spawnVirtwired } from '../helpers/daemon-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleBrowserSdk } from '../../scripts/browser-sdk-bundle.mjs';
 import { BINARIES, bundleBinary } from '../../scripts/bundle.mjs';
@@ -69,30 +70,14 @@ describe('the binaries run from their bundles alone', () => {
     // Native addons' compiled bindings are not bundled (ADDON_BINDINGS): they come from a node_modules, as an installed package has.
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     const socket = join(dir, 'sock');
-    const daemon = spawn(
-      process.execPath,
-      [
-        join(copy, 'bin/virtwired.js'),
-        '--unix',
-        socket,
-        '--unix-ro',
-        `${socket}-ro`,
-        '--state-dir',
-        join(dir, 'state'),
-        '--no-local-token',
-        '--log-level',
-        'info',
-      ],
-      { cwd: tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] },
+    const daemon = await spawnVirtwired(
+      ['--unix', socket, '--unix-ro', `${socket}-ro`, '--state-dir', join(dir, 'state'), '--no-local-token', '--log-level', 'info'],
+      {
+        bin: join(copy, 'bin/virtwired.js'),
+        cwd: tmpdir(),
+      },
     );
-    let log = '';
-    daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise((resolve) => daemon.once('exit', resolve));
     try {
-      while (!log.includes('virtwired listening')) {
-        if (daemon.exitCode !== null) throw new Error(`virtwired exited: ${log}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
       const conn = await connect(`test+unix:///default?socket=${socket}`);
       const dom = await conn.domainLookupByName('test');
       expect(await conn.getVersion()).toBe(2);
@@ -102,10 +87,9 @@ describe('the binaries run from their bundles alone', () => {
       for (let waited = 0; !cacheWritten() && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(cacheWritten()).toBe(true);
     } finally {
-      daemon.kill('SIGTERM');
-      await exited;
+      await daemon.stop();
     }
-    expect(log).not.toMatch(/"level":(50|60)/);
+    expect(daemon.stderr()).not.toMatch(/"level":(50|60)/);
   });
 
   it('a bin whose bundle was not built says so and how to build it', async () => {

@@ -1,17 +1,17 @@
 // The bins load Node's TLS, HTTP, zlib, child-process and readline built-ins on first use (scripts/lazy-builtins.mjs), and a vwsh that loaded TLS late still trusts NODE_EXTRA_CA_CERTS.
 import { generateToken, startDaemon, tokenEntry, type Daemon } from '@virtwire/server';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { spawnVirtwired } from '../helpers/daemon-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTlsFixtures, type TlsFixtures } from '../security/support/tls-fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VWSH = join(ROOT, 'packages/cli/bin/vwsh.js');
-const VIRTWIRED = join(ROOT, 'packages/server/bin/virtwired.js');
 const run = promisify(execFile);
 
 let dir: string;
@@ -92,25 +92,15 @@ describe('virtwired', () => {
   it('starts and answers over its unix socket without loading TLS, HTTPS, zlib or readline', async () => {
     const socket = join(dir, 'sock');
     const file = join(dir, 'daemon-loaded');
-    const args = ['-r', recorder, VIRTWIRED, '--unix', socket, '--unix-ro', `${socket}-ro`, '--state-dir', join(dir, 'daemon-state')];
-    const daemon = spawn(process.execPath, [...args, '--no-local-token', '--log-level', 'info'], {
-      cwd: tmpdir(),
-      env: { ...process.env, LOADED_BUILTINS_FILE: file },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    const daemon = await spawnVirtwired(
+      ['--unix', socket, '--unix-ro', `${socket}-ro`, '--state-dir', join(dir, 'daemon-state'), '--no-local-token', '--log-level', 'info'],
+      { nodeArgs: ['-r', recorder], cwd: tmpdir(), env: { ...process.env, LOADED_BUILTINS_FILE: file } },
+    );
     try {
-      while (!log.includes('virtwired listening')) {
-        if (daemon.exitCode !== null) throw new Error(`virtwired exited: ${log}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
       const { stdout } = await run(process.execPath, [VWSH, '-c', `test+unix:///default?socket=${socket}`, 'list', '--all']);
       expect(stdout).toMatch(/^ 1 +test +running$/m);
     } finally {
-      daemon.kill('SIGTERM');
-      await exited;
+      await daemon.stop();
     }
     const loaded = readFileSync(file, 'utf8').split('\n');
     expect(loaded).toContain('http');

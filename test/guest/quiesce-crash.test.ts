@@ -47,10 +47,10 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     return { daemon, conn };
   };
 
-  it('recovery at the next start thaws the guest and removes the overlay', async () => {
-    const first = await start('qemu.snapshot-create.frozen');
-    const disk = await createDataDisk(join(paths.images, 'vda.qcow2'), { sizeMiB: 32, label: 'vda' });
-    const dom = await first.conn.domainDefineXML(guestDomainXml('frozen', disk));
+  /** Defines and starts the test guest on a fresh data disk, and waits for its shell; with its console and its agent's socket. */
+  const bootGuest = async (conn: Connection, name: string, diskPath: string) => {
+    const disk = await createDataDisk(diskPath, { sizeMiB: 32, label: 'vda' });
+    const dom = await conn.domainDefineXML(guestDomainXml(name, disk));
     await dom.create();
     const console = consoleOver(await dom.openConsole());
     const poke = setInterval(() => console.write('\n'), 2_000);
@@ -59,8 +59,13 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     } finally {
       clearInterval(poke);
     }
-    const live = await dom.getXMLDesc();
-    const agentSocket = /<source mode='bind' path='([^']+)'\/>\s*<target type='virtio' name='org\.qemu\.guest_agent\.0'\/>/.exec(live)![1]!;
+    const agentSocket = /<source mode='bind' path='([^']+)'\/>\s*<target type='virtio' name='org\.qemu\.guest_agent\.0'\/>/.exec(await dom.getXMLDesc())![1]!;
+    return { dom, console, agentSocket };
+  };
+
+  it('recovery at the next start thaws the guest and removes the overlay', async () => {
+    const first = await start('qemu.snapshot-create.frozen');
+    const { dom, agentSocket } = await bootGuest(first.conn, 'frozen', join(paths.images, 'vda.qcow2'));
     const overlay = join(paths.images, 'vda.s1.qcow2');
     const xml = `<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
     // The guest's agent may start a little after its shell (and answer slowly on a loaded machine): a
@@ -107,17 +112,7 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
   it("a thaw that fails after the snapshot committed fails the call with the agent's error, and the snapshot stays", async () => {
     const marker = box.path('paused');
     const { conn } = await start(`qemu.snapshot-create.live-external.before-transaction=pause:${marker}`, other);
-    const disk = await createDataDisk(join(other.images, 'thaw.qcow2'), { sizeMiB: 32, label: 'vda' });
-    const dom = await conn.domainDefineXML(guestDomainXml('thaw', disk));
-    await dom.create();
-    const console = consoleOver(await dom.openConsole());
-    const poke = setInterval(() => console.write('\n'), 2_000);
-    try {
-      await console.waitFor(/virtwire-guest# /, 180_000);
-    } finally {
-      clearInterval(poke);
-    }
-    const agentSocket = /<source mode='bind' path='([^']+)'\/>\s*<target type='virtio' name='org\.qemu\.guest_agent\.0'\/>/.exec(await dom.getXMLDesc())![1]!;
+    const { dom, console, agentSocket } = await bootGuest(conn, 'thaw', join(other.images, 'thaw.qcow2'));
     const overlay = join(other.images, 'thaw.s1.qcow2');
     const xml = `<domainsnapshot><name>t1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
     // frozen, and held just before the transaction (an agent that did not answer yet fails the create cleanly: made again)

@@ -46,6 +46,12 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Gets the process at once (to kill it during its start-up). */
   onSpawn?: (child: ChildProcess) => void;
+  /** Another virtwired entry point to run (a copy of the installed bin); default {@link VIRTWIRED_BIN}. */
+  bin?: string;
+  /** Node's own options, before the entry point (e.g. `-r` a module that records what is loaded). */
+  nodeArgs?: string[];
+  /** Its working directory (default: this process's). */
+  cwd?: string;
 }
 
 /**
@@ -54,8 +60,8 @@ export interface SpawnOptions {
  */
 export function spawnVirtwired(args: string[], options: SpawnOptions = {}): Promise<SpawnedDaemon> {
   assertBuilt();
-  const { env = process.env, timeoutMs = 60_000, onSpawn } = options;
-  const child = spawn(process.execPath, [VIRTWIRED_BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { env = process.env, timeoutMs = 60_000, onSpawn, bin = VIRTWIRED_BIN, nodeArgs = [], cwd } = options;
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], ...(cwd ? { cwd } : {}) });
   onSpawn?.(child);
   const log: string[] = [];
   let text = '';

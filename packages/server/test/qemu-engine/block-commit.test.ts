@@ -1,6 +1,6 @@
 // Merging an external overlay into its base: live block-commit job (with pivot) and offline qemu-img commit.
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   commitActiveLayerLive,
   commitOverlayOffline,
@@ -9,24 +9,15 @@ import {
   createLiveExternalSnapshot,
   createOfflineExternalSnapshot,
 } from '../../src/drivers/qemu/engine/index.js';
-import { Sandbox, graphState, guestWrite, hasQemu, imageHasPattern, timed } from './helpers.js';
+import { useSandbox, graphState, guestWrite, hasQemu, imageHasPattern, timed } from './helpers.js';
 
 describe.skipIf(!hasQemu)('block commit', () => {
-  let box: Sandbox;
-  beforeAll(async () => {
-    box = await Sandbox.create();
-  });
-  afterEach(async () => {
-    await box.killGuests();
-  });
-  afterAll(async () => {
-    await box?.cleanup();
-  });
+  const box = useSandbox();
 
   it('live: merges the active overlay into its base, pivots the disk, and removes the overlay nodes', async () => {
-    const base = await box.image('live/base.qcow2');
-    const guest = await box.launch('live', [{ target: 'vda', path: base, format: 'qcow2' }]);
-    const snap = await createLiveExternalSnapshot(guest.qmp, [{ target: 'vda', overlayPath: box.path('live/ov.qcow2') }]);
+    const base = await box().image('live/base.qcow2');
+    const guest = await box().launch('live', [{ target: 'vda', path: base, format: 'qcow2' }]);
+    const snap = await createLiveExternalSnapshot(guest.qmp, [{ target: 'vda', overlayPath: box().path('live/ov.qcow2') }]);
     expect(snap.ok).toBe(true);
     await guestWrite(guest.qmp, 'vda', 0xcd);
     const before = await graphState(guest.qmp);
@@ -36,7 +27,7 @@ describe.skipIf(!hasQemu)('block commit', () => {
     console.info(`[qemu-engine] live active block-commit (64 KiB dirty): ${ms.toFixed(1)} ms`);
     expect(result).toMatchObject({
       ok: true,
-      disks: [{ target: 'vda', outcome: 'done', previousNode: 'vda-g1-fmt', newNode: 'vda-fmt', overlayPath: box.path('live/ov.qcow2') }],
+      disks: [{ target: 'vda', outcome: 'done', previousNode: 'vda-g1-fmt', newNode: 'vda-fmt', overlayPath: box().path('live/ov.qcow2') }],
     });
     const after = await graphState(guest.qmp);
     expect(after.active.vda).toBe('vda-fmt');
@@ -46,10 +37,10 @@ describe.skipIf(!hasQemu)('block commit', () => {
   });
 
   it('live: works on a guest launched with an explicit read-only backing chain', async () => {
-    const base = await box.image('chain/base.qcow2');
-    const top = box.path('chain/top.qcow2');
+    const base = await box().image('chain/base.qcow2');
+    const top = box().path('chain/top.qcow2');
     await createImage(top, { format: 'qcow2', backingFile: base, backingFormat: 'qcow2' });
-    const guest = await box.launch('chain', [{ target: 'vda', path: top, format: 'qcow2', backingChain: [{ path: base, format: 'qcow2' }] }]);
+    const guest = await box().launch('chain', [{ target: 'vda', path: top, format: 'qcow2', backingChain: [{ path: base, format: 'qcow2' }] }]);
     expect((await graphState(guest.qmp)).active.vda).toBe('vda-g1-fmt');
     await guestWrite(guest.qmp, 'vda', 0x3c);
     const result = await commitActiveLayerLive(guest.qmp, { target: 'vda' });
@@ -60,7 +51,7 @@ describe.skipIf(!hasQemu)('block commit', () => {
   });
 
   it('live: a disk without a backing layer is refused before anything happens', async () => {
-    const guest = await box.launch('nobacking', [{ target: 'vda', path: await box.image('nb.qcow2'), format: 'qcow2' }]);
+    const guest = await box().launch('nobacking', [{ target: 'vda', path: await box().image('nb.qcow2'), format: 'qcow2' }]);
     expect(await commitActiveLayerLive(guest.qmp, { target: 'vda' })).toMatchObject({
       ok: false,
       step: 'live-commit:validate',
@@ -70,8 +61,8 @@ describe.skipIf(!hasQemu)('block commit', () => {
   });
 
   it('offline: qemu-img commit merges the overlay into its backing file', async () => {
-    const base = await box.image('off/base.qcow2');
-    const overlay = box.path('off/ov.qcow2');
+    const base = await box().image('off/base.qcow2');
+    const overlay = box().path('off/ov.qcow2');
     expect((await createOfflineExternalSnapshot([{ target: 'vda', path: base, format: 'qcow2', overlayPath: overlay }])).ok).toBe(true);
     execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x77 0 64k', overlay], { stdio: 'ignore' });
     expect(imageHasPattern(base, 0x77)).toBe(false);
@@ -81,8 +72,8 @@ describe.skipIf(!hasQemu)('block commit', () => {
   });
 
   it("offline: qemu-img's -p percentages are the job's progress in bytes of the disk, readable while it runs and gone after", async () => {
-    const base = await box.image('offp/base.qcow2', 32 * 1024 * 1024);
-    const overlay = box.path('offp/ov.qcow2');
+    const base = await box().image('offp/base.qcow2', 32 * 1024 * 1024);
+    const overlay = box().path('offp/ov.qcow2');
     expect((await createOfflineExternalSnapshot([{ target: 'vda', path: base, format: 'qcow2', overlayPath: overlay }])).ok).toBe(true);
     execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x55 0 24M', overlay], { stdio: 'ignore' });
     const probes: Array<(() => Promise<{ processed: number; total: number } | undefined>) | undefined> = [];

@@ -1,29 +1,19 @@
 // Reading the block graph of a real QEMU: every node's name from the graph query, the same as the stable query's, with a fallback.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QmpError, createLiveExternalSnapshot, readBlockGraph, readNamedNodes, readNodeNames } from '../../src/drivers/qemu/engine/index.js';
 import type { QmpClient } from '../../src/drivers/qemu/engine/index.js';
-import { Sandbox, hasQemu } from './helpers.js';
+import { useSandbox, hasQemu } from './helpers.js';
 
 describe.skipIf(!hasQemu)('block graph', () => {
-  let box: Sandbox;
-
-  beforeAll(async () => {
-    box = await Sandbox.create();
-  });
-  afterEach(async () => {
-    await box.killGuests();
-  });
-  afterAll(async () => {
-    await box?.cleanup();
-  });
+  const box = useSandbox();
 
   /** A guest whose two disks have two layers each (an external snapshot taken), so the graph holds backing and file nodes. */
   async function layeredGuest(name: string): Promise<QmpClient> {
     const disks = [
-      { target: 'vda', path: await box.image(`${name}/a.qcow2`), format: 'qcow2' as const },
-      { target: 'vdb', path: await box.image(`${name}/b.qcow2`), format: 'qcow2' as const },
+      { target: 'vda', path: await box().image(`${name}/a.qcow2`), format: 'qcow2' as const },
+      { target: 'vdb', path: await box().image(`${name}/b.qcow2`), format: 'qcow2' as const },
     ];
-    const guest = await box.launch(name, disks);
+    const guest = await box().launch(name, disks);
     const result = await createLiveExternalSnapshot(
       guest.qmp,
       disks.map((d) => ({ target: d.target, overlayPath: `${d.path}.s1` })),

@@ -1,5 +1,6 @@
 // Shared fixtures for the QEMU engine tests: temp dirs, images, guests that are always killed, tmpfs mounts.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,24 @@ export const canMount = process.getuid?.() === 0;
 if (hasQemu && !canMount) console.warn('[qemu-engine tests] read-only/ENOSPC tmpfs cases SKIPPED: mounting tmpfs needs root');
 
 export const MiB = 1024 * 1024;
+
+/**
+ * One sandbox for the describe block it is called in: made before its tests, every guest it launched
+ * killed after each test, removed after all of them. Returns the sandbox of the running test.
+ */
+export function useSandbox(): () => Sandbox {
+  let box: Sandbox | undefined;
+  beforeAll(async () => {
+    box = await Sandbox.create();
+  });
+  afterEach(async () => {
+    await box?.killGuests();
+  });
+  afterAll(async () => {
+    await box?.cleanup();
+  });
+  return () => box!;
+}
 
 /** A temp directory removed by cleanup() (after unmounting anything mounted below it). */
 export class Sandbox {

@@ -1,5 +1,5 @@
 // Live internal snapshots against real QEMU: atomic disk-only transaction, snapshot-save/load/delete jobs, injected EIO.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   QmpError,
   QemuJobError,
@@ -10,26 +10,17 @@ import {
   saveLiveCheckpoint,
 } from '../../src/drivers/qemu/engine/index.js';
 import type { QemuProcess } from '../../src/drivers/qemu/engine/index.js';
-import { Sandbox, blkdebugDiskArgs, guestWrite, hasQemu, imageHasPattern, liveTags, timed } from './helpers.js';
+import { useSandbox, blkdebugDiskArgs, guestWrite, hasQemu, imageHasPattern, liveTags, timed } from './helpers.js';
 
 describe.skipIf(!hasQemu)('live internal snapshots', () => {
-  let box: Sandbox;
-  beforeAll(async () => {
-    box = await Sandbox.create();
-  });
-  afterEach(async () => {
-    await box.killGuests();
-  });
-  afterAll(async () => {
-    await box?.cleanup();
-  });
+  const box = useSandbox();
 
   async function guestWithTwoDisks(name: string, options: { eioOnSecond?: boolean } = {}): Promise<{ guest: QemuProcess; images: string[] }> {
-    const images = [await box.image(`${name}/d0.qcow2`), await box.image(`${name}/d1.qcow2`)];
+    const images = [await box().image(`${name}/d0.qcow2`), await box().image(`${name}/d1.qcow2`)];
     const [first, second] = images as [string, string];
     const guest = options.eioOnSecond
-      ? await box.launch(name, [{ target: 'vda', path: first, format: 'qcow2' }], { extraArgs: blkdebugDiskArgs('vdb', second) })
-      : await box.launch(name, [
+      ? await box().launch(name, [{ target: 'vda', path: first, format: 'qcow2' }], { extraArgs: blkdebugDiskArgs('vdb', second) })
+      : await box().launch(name, [
           { target: 'vda', path: first, format: 'qcow2' },
           { target: 'vdb', path: second, format: 'qcow2' },
         ]);
@@ -109,9 +100,9 @@ describe.skipIf(!hasQemu)('live internal snapshots', () => {
   });
 
   it('snapshot-save refuses a writable raw disk up front; a read-only raw disk is skipped', async () => {
-    const qcow = await box.image('raw/d0.qcow2');
-    const raw = await box.image('raw/d1.raw', 1024 * 1024, 'raw');
-    const writableRaw = await box.launch('rawrw', [
+    const qcow = await box().image('raw/d0.qcow2');
+    const raw = await box().image('raw/d1.raw', 1024 * 1024, 'raw');
+    const writableRaw = await box().launch('rawrw', [
       { target: 'vda', path: qcow, format: 'qcow2' },
       { target: 'vdb', path: raw, format: 'raw' },
     ]);
@@ -120,8 +111,8 @@ describe.skipIf(!hasQemu)('live internal snapshots', () => {
       step: 'checkpoint-save:validate',
       error: { code: 'unsupported-format' },
     });
-    await box.killGuests();
-    const readOnlyRaw = await box.launch('rawro', [
+    await box().killGuests();
+    const readOnlyRaw = await box().launch('rawro', [
       { target: 'vda', path: qcow, format: 'qcow2' },
       { target: 'vdb', path: raw, format: 'raw', readOnly: true },
     ]);

@@ -2,9 +2,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLiveExternalSnapshot } from '../../src/drivers/qemu/engine/index.js';
-import { Sandbox, hasQemu } from './helpers.js';
+import { useSandbox, hasQemu } from './helpers.js';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
@@ -39,28 +39,18 @@ function readIfExists(file: string): string {
 }
 
 describe.skipIf(!hasQemu || !hasStrace)('overlays written by the engine', () => {
-  let box: Sandbox;
-
-  beforeAll(async () => {
-    box = await Sandbox.create();
-  });
-  afterEach(async () => {
-    await box.killGuests();
-  });
-  afterAll(async () => {
-    await box?.cleanup();
-  });
+  const box = useSandbox();
 
   it('are flushed, and their directories too', async () => {
     const disks = [
-      { target: 'vda', path: await box.image('durable/a.qcow2'), format: 'qcow2' as const },
-      { target: 'vdb', path: await box.image('durable/b.qcow2'), format: 'qcow2' as const },
+      { target: 'vda', path: await box().image('durable/a.qcow2'), format: 'qcow2' as const },
+      { target: 'vdb', path: await box().image('durable/b.qcow2'), format: 'qcow2' as const },
     ];
-    const guest = await box.launch('durable', disks);
-    const overlays = [box.path('durable', 'new', 'a.s1'), box.path('durable', 'new', 'b.s1')];
-    await box.mkdir('durable', 'new');
+    const guest = await box().launch('durable', disks);
+    const overlays = [box().path('durable', 'new', 'a.s1'), box().path('durable', 'new', 'b.s1')];
+    await box().mkdir('durable', 'new');
     let ok = false;
-    const lines = await traced('openat,fdatasync,fsync', box.path('durable', 'trace.txt'), async () => {
+    const lines = await traced('openat,fdatasync,fsync', box().path('durable', 'trace.txt'), async () => {
       const result = await createLiveExternalSnapshot(
         guest.qmp,
         disks.map((d, i) => ({ target: d.target, overlayPath: overlays[i]! })),

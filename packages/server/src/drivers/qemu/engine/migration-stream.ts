@@ -8,7 +8,7 @@ import { EngineError, PreconditionError, asError } from './errors.js';
 import { reachStep, type Failpoint } from './operation-result.js';
 import { migrationProbe, type JobProgressHook } from './job-progress.js';
 import type { QmpClient } from './qmp-client.js';
-import { openReservedFile, type ReservedFile } from './reserved-file.js';
+import { openReservedFile, syncDirectory, type ReservedFile } from './reserved-file.js';
 import { copyHelperPath, copyStreamWithHelper, type StreamCopy } from './stream-copy-helper.js';
 import { writeStreamToFile } from './stream-file-writer.js';
 
@@ -261,15 +261,6 @@ async function connectWithRetry(socketPath: string): Promise<net.Socket> {
       if (Date.now() > deadline) throw error;
       await sleep(10);
     }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
