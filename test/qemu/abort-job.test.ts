@@ -9,7 +9,7 @@ import { useQemuDaemon } from './qemu-daemon-fixture.js';
 import { domainXml, failure, hasQemu, target } from './qemu-fixture.js';
 
 /** The steps of a live external snapshot before its transaction (the commit point), each a pause point. */
-const POINTS = ['before-reserve-files', 'before-add-file-nodes', 'before-format-overlays', 'before-add-format-nodes', 'before-transaction'];
+const POINTS = ['before-reserve-files', 'before-format-overlays', 'before-add-format-nodes', 'before-transaction'];
 const markers = mkdtempSync(join(tmpdir(), 'virtwire-abort-'));
 const markerOf = (point: string) => join(markers, point);
 // read by the qemu driver when the fixture's daemon starts (this file's own process)

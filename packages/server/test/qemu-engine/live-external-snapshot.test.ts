@@ -1,7 +1,7 @@
 // Atomic live external disk-only snapshots against real QEMU guests: rollback on EROFS, ENOSPC, failpoints, transaction errors.
 import { promises as fs } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LIVE_EXTERNAL_FAILPOINTS, QmpError, createImage, createLiveExternalSnapshot, imageBackingChain } from '../../src/drivers/qemu/engine/index.js';
+import { QmpError, liveExternalFailpoints, createImage, createLiveExternalSnapshot, imageBackingChain } from '../../src/drivers/qemu/engine/index.js';
 import type { QemuProcess } from '../../src/drivers/qemu/engine/index.js';
 import { MiB, Sandbox, canMount, checkClean, fillUp, graphState, guestWrite, hasQemu, imageHasPattern, listTree } from './helpers.js';
 
@@ -155,7 +155,7 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     const graphBefore = await graphState(guest.qmp);
     const filesBefore = await listTree(box.root);
     const seen: string[] = [];
-    for (const failAt of LIVE_EXTERNAL_FAILPOINTS) {
+    for (const failAt of liveExternalFailpoints(overlayCreation)) {
       const result = await snapshot(
         guest.qmp,
         [
@@ -173,7 +173,7 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
       expect(await graphState(guest.qmp)).toEqual(graphBefore);
       expect(await listTree(box.root)).toEqual(filesBefore);
     }
-    expect(new Set(seen)).toEqual(new Set(LIVE_EXTERNAL_FAILPOINTS));
+    expect(new Set(seen)).toEqual(new Set(liveExternalFailpoints(overlayCreation)));
   });
 
   it('a transaction refused by QEMU (overlay node vanished) changes no disk; QEMU error text is reported', async () => {

@@ -1,5 +1,5 @@
 // Finds the QEMU block nodes that open an image file, to delete them again (the format node first, then its file node).
-import { layerNodeNames, parseLayerNodeName, readNamedNodes, type QmpClient } from './engine/index.js';
+import { deleteBlockNode, layerNodeNames, parseLayerNodeName, readNamedNodes, type QmpClient } from './engine/index.js';
 
 /**
  * Node names that open `path`, in deletion order: format nodes, then file nodes. A file node is
@@ -20,7 +20,10 @@ export async function nodesOfImage(qmp: QmpClient, paths: ReadonlySet<string>): 
   return [...formats, ...files];
 }
 
-/** Deletes every node that opens one of `paths` (nodes no disk uses any more). */
+/**
+ * Deletes every node that opens one of `paths` (nodes no disk uses any more). A file node nested in
+ * its format node's blockdev-add is gone with it, which counts as deleted.
+ */
 export async function deleteNodesOfImages(qmp: QmpClient, paths: ReadonlySet<string>): Promise<void> {
-  for (const node of await nodesOfImage(qmp, paths)) await qmp.execute('blockdev-del', { 'node-name': node });
+  for (const node of await nodesOfImage(qmp, paths)) await deleteBlockNode(qmp, node);
 }

@@ -1,6 +1,7 @@
 // Merges an external overlay back into its backing image: live (block-commit job) or offline (qemu-img commit).
 import { PreconditionError, asError } from './errors.js';
 import { readLiveDisks, readNamedNodes } from './block-graph.js';
+import { deleteBlockNode } from './block-node-removal.js';
 import { fileNodeOf } from './node-names.js';
 import { jobRunOptions, reachStep } from './operation-result.js';
 import type { DiskReport, OperationOptions, OperationResult } from './operation-result.js';
@@ -131,12 +132,12 @@ async function findBackingNode(qmp: QmpClient, activeNode: string, backingFile: 
   return only['node-name'];
 }
 
-/** After the pivot the old top's format and file nodes are only held by the monitor: delete them. */
+/** After the pivot the old top's format node (and its file node, unless nested in it) is only held by the monitor: delete them. */
 async function deleteMergedNodes(qmp: QmpClient, topFormatNode: string): Promise<string[]> {
   const problems: string[] = [];
   const fileNode = fileNodeOf(topFormatNode);
   for (const node of fileNode ? [topFormatNode, fileNode] : [topFormatNode]) {
-    await qmp.execute('blockdev-del', { 'node-name': node }).catch((e: unknown) => problems.push(`blockdev-del ${node}: ${asError(e).message}`));
+    await deleteBlockNode(qmp, node).catch((e: unknown) => problems.push(`blockdev-del ${node}: ${asError(e).message}`));
   }
   return problems;
 }

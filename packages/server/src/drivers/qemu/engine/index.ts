@@ -13,6 +13,7 @@ export { isOurGuest, isProcessAlive, readPidFile, waitForProcessExit } from './p
 export { QemuProcess } from './qemu-process.js';
 export type { LaunchOptions, AttachOptions, StopOutcome } from './qemu-process.js';
 export * from './block-graph.js';
+export { deleteBlockNode } from './block-node-removal.js';
 export * from './operation-result.js';
 export * from './job-progress.js';
 export * from './live-external-snapshot.js';

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PreconditionError, QmpError, asError, namingFile } from './errors.js';
+import { deleteBlockNode } from './block-node-removal.js';
 import { assertNoBlockJobs, describeGraphChanges, readBlockGraph, readBlockGraphFingerprint, readLiveDisks } from './block-graph.js';
 import type { BlockGraphFingerprint, LiveDisk } from './block-graph.js';
 import { layerNodeNames, parseLayerNodeName } from './node-names.js';
@@ -51,16 +52,33 @@ export interface LiveExternalSnapshotOptions extends CreatesFilesOptions {
 }
 
 /**
- * Failpoint names. Each is reached just before its step; none comes after the transaction (the
- * commit point). With overlayCreation "engine", format-overlays comes before add-file-nodes.
+ * Failpoint names of the default overlay creation ("engine"). Each is reached just before its step;
+ * none comes after the transaction (the commit point). The engine writes the overlays, then adds
+ * each one's format node with its file node nested in the same blockdev-add.
  */
 export const LIVE_EXTERNAL_FAILPOINTS = [
+  'live-external:before-reserve-files',
+  'live-external:before-format-overlays',
+  'live-external:before-add-format-nodes',
+  'live-external:before-transaction',
+] as const;
+
+/**
+ * Failpoint names with overlayCreation "blockdev-create": QEMU formats the overlays through file
+ * nodes added first, so add-file-nodes comes before format-overlays.
+ */
+export const LIVE_EXTERNAL_QEMU_FORMAT_FAILPOINTS = [
   'live-external:before-reserve-files',
   'live-external:before-add-file-nodes',
   'live-external:before-format-overlays',
   'live-external:before-add-format-nodes',
   'live-external:before-transaction',
 ] as const;
+
+/** The failpoints a live external snapshot passes with `overlayCreation` (default "engine"). */
+export function liveExternalFailpoints(overlayCreation: LiveExternalSnapshotOptions['overlayCreation'] = 'engine'): readonly string[] {
+  return overlayCreation === 'blockdev-create' ? LIVE_EXTERNAL_QEMU_FORMAT_FAILPOINTS : LIVE_EXTERNAL_FAILPOINTS;
+}
 
 /** The failpoint before the `save-memory` step, reached (before before-transaction) only with the saveMemory option. */
 export const LIVE_EXTERNAL_MEMORY_FAILPOINT = 'live-external:before-save-memory';
@@ -71,7 +89,9 @@ interface OverlayPlan {
   nodes: LayerNodeNames;
   backingPath: string;
   reserved?: ReservedFile;
+  /** The file node was added on its own (it must be deleted on its own). */
   fileNodeAdded: boolean;
+  /** The format node was added (with its file node nested inside, unless fileNodeAdded). */
   formatNodeAdded: boolean;
 }
 
@@ -79,11 +99,12 @@ interface OverlayPlan {
  * Takes an external disk-only snapshot of the listed disks atomically: all disks switch to their
  * new overlay, or none does and every node and file created on the way is removed again.
  *
- * Steps: validate; reserve new overlay files (O_EXCL|O_NOFOLLOW, 0600); blockdev-add their file
- * nodes (the engine has written the empty qcow2 into each file first; or QEMU formats them with
- * concurrent qcow2 blockdev-create jobs, see overlayCreation); blockdev-add the format nodes with
- * "backing": null; one `transaction` of blockdev-snapshot actions. Only the transaction holds the
- * guest's I/O. The caller holds the domain's job lock and persists the result.
+ * Steps: validate; reserve new overlay files (O_EXCL|O_NOFOLLOW, 0600); the engine writes the
+ * empty qcow2 into each file, then one blockdev-add per overlay adds its format node ("backing":
+ * null) with the file node nested (or, with overlayCreation "blockdev-create", the file nodes are
+ * added first, QEMU formats them with concurrent qcow2 blockdev-create jobs, and the format nodes
+ * are added over them); one `transaction` of blockdev-snapshot actions. Only the transaction holds
+ * the guest's I/O. The caller holds the domain's job lock and persists the result.
  */
 export async function createLiveExternalSnapshot(
   qmp: QmpClient,
@@ -106,15 +127,21 @@ class LiveExternalSnapshot {
 
   async run(): Promise<OperationResult> {
     type Step = [name: string, action: () => Promise<void>];
-    const addFileNodes: Step = ['add-file-nodes', () => this.addFileNodes()];
-    const formatInQemu: Step = ['format-overlays', () => this.formatOverlaysInQemu()];
-    const formatInEngine: Step = ['format-overlays', () => this.formatOverlaysInEngine()];
     const qemuFormats = this.options.overlayCreation === 'blockdev-create';
+    const prepareOverlays: Step[] = qemuFormats
+      ? [
+          ['add-file-nodes', () => this.addFileNodes()],
+          ['format-overlays', () => this.formatOverlaysInQemu()],
+          ['add-format-nodes', () => this.addFormatNodes(false)],
+        ]
+      : [
+          ['format-overlays', () => this.formatOverlaysInEngine()],
+          ['add-format-nodes', () => this.addFormatNodes(true)],
+        ];
     const steps: Step[] = [
       ['validate', () => this.validate()],
       ['reserve-files', () => this.reserveFiles()],
-      ...(qemuFormats ? [addFileNodes, formatInQemu] : [formatInEngine, addFileNodes]),
-      ['add-format-nodes', () => this.addFormatNodes()],
+      ...prepareOverlays,
       ...(this.options.saveMemory ? [['save-memory', this.options.saveMemory] as Step] : []),
       ['transaction', () => this.switchActiveLayers()],
     ];
@@ -194,13 +221,7 @@ class LiveExternalSnapshot {
 
   private async addFileNodes(): Promise<void> {
     await settleEach(this.plans, async (plan) => {
-      await this.qmp.execute('blockdev-add', {
-        driver: 'file',
-        filename: plan.request.overlayPath,
-        'node-name': plan.nodes.file,
-        'auto-read-only': true,
-        discard: 'unmap',
-      });
+      await this.qmp.execute('blockdev-add', fileNodeOptions(plan));
       plan.fileNodeAdded = true;
     });
   }
@@ -244,9 +265,15 @@ class LiveExternalSnapshot {
     if (firstFailure) throw firstFailure;
   }
 
-  private async addFormatNodes(): Promise<void> {
+  /**
+   * Adds each overlay's qcow2 node with "backing": null (the transaction attaches the backing). With
+   * `withFileNode` its file node is nested in the same blockdev-add (one QMP command per disk instead
+   * of two); QEMU then frees the file node with its format node, so rollback deletes only the latter.
+   */
+  private async addFormatNodes(withFileNode: boolean): Promise<void> {
     await settleEach(this.plans, async (plan) => {
-      await this.qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': plan.nodes.format, file: plan.nodes.file, 'read-only': false, backing: null });
+      const file = withFileNode ? fileNodeOptions(plan) : plan.nodes.file;
+      await this.qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': plan.nodes.format, file, 'read-only': false, backing: null });
       plan.formatNodeAdded = true;
     });
   }
@@ -289,9 +316,7 @@ class LiveExternalSnapshot {
     const problems: string[] = [];
     const deleteErrors: string[] = [];
     const deleteNode = async (nodeName: string): Promise<void> => {
-      await this.qmp
-        .execute('blockdev-del', { 'node-name': nodeName })
-        .catch((e: unknown) => deleteErrors.push(`blockdev-del ${nodeName}: ${asError(e).message}`));
+      await deleteBlockNode(this.qmp, nodeName).catch((e: unknown) => deleteErrors.push(`blockdev-del ${nodeName}: ${asError(e).message}`));
     };
     await Promise.all(this.plans.filter((p) => p.formatNodeAdded).map((p) => deleteNode(p.nodes.format)));
     await Promise.all(this.plans.filter((p) => p.fileNodeAdded).map((p) => deleteNode(p.nodes.file)));
@@ -335,6 +360,11 @@ function nextLayerNodes(disk: LiveDisk, usedNames: ReadonlySet<string>): LayerNo
     if (!usedNames.has(names.file) && !usedNames.has(names.format)) return names;
     generation += 1;
   }
+}
+
+/** The blockdev-add options of an overlay's file (protocol) node. */
+function fileNodeOptions(plan: OverlayPlan): Record<string, unknown> {
+  return { driver: 'file', filename: plan.request.overlayPath, 'node-name': plan.nodes.file, 'auto-read-only': true, discard: 'unmap' };
 }
 
 function assertDistinctRequests(requests: readonly LiveExternalDiskRequest[]): void {
