@@ -26,7 +26,13 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
  * start that never completed.
  */
 export function writeStatus(host: QemuHost, domain: QemuDomain, change: StatusChange = {}): void {
-  if (!domain.live) return;
+  const file = statusFile(host, domain, change);
+  if (file) writeFileDurably(file.path, file.data);
+}
+
+/** The status file of a running domain with `change` applied (its path and text), or undefined for a domain that does not run. */
+export function statusFile(host: QemuHost, domain: QemuDomain, change: StatusChange = {}): { path: string; data: string } | undefined {
+  if (!domain.live) return undefined;
   const status: StatusToWrite = {
     live: change.live ?? domain.live,
     id: domain.id,
@@ -34,7 +40,7 @@ export function writeStatus(host: QemuHost, domain: QemuDomain, change: StatusCh
     state: domain.state === DomainState.Paused ? 'paused' : 'running',
     reason: domain.reason,
   };
-  writeFileDurably(host.services.layout.statusFile(domain.uuid), formatStatus(status));
+  return { path: host.services.layout.statusFile(domain.uuid), data: formatStatus(status) };
 }
 
 /** Removes a stopped guest's sockets (QMP, inspection, migration stream), pidfile, status file and leftover temp files (its log stays). */

@@ -4,7 +4,7 @@ import type { IntentJournal, IntentRecord, JournaledCall } from '../../state/int
 import type { ReservedFile } from './engine/index.js';
 import type { ImageLayer } from './disk-chain.js';
 import type { Failpoints } from './failpoints.js';
-import { writeStatus } from './guest-lifecycle.js';
+import { statusFile } from './guest-lifecycle.js';
 import type { QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
 import { applyStateFiles, type StateChange } from './state-change.js';
@@ -223,14 +223,16 @@ export class Intent<P extends QemuIntent = QemuIntent> {
   }
 
   /**
-   * Writes the change's state files (metadata, then definitions), then the status file of
-   * `domain` if it still runs: a guest whose QEMU died gets no status file back.
+   * Writes the change's state files (metadata and definitions) and the status file of `domain` if
+   * it still runs (a guest whose QEMU died gets no status file back), as one durable batch; then
+   * reaches `.metadata-written` and `.definitions-written` (one moment since the batch is one).
    */
   async applyState(domain: QemuDomain | undefined): Promise<void> {
     const change = (this.record.payload as { change?: StateChange }).change;
     if (!change) return;
-    await applyStateFiles(change, () => this.reach('metadata-written'));
-    if (change.status && domain?.active) writeStatus(this.host, domain, change.status);
+    const status = change.status && domain?.active ? statusFile(this.host, domain, change.status) : undefined;
+    await applyStateFiles(change, status ? [status] : []);
+    this.reach('metadata-written');
     this.reach('definitions-written');
   }
 

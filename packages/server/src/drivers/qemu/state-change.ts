@@ -1,7 +1,7 @@
 // The state files an intent writes at its commit point, recorded in its journal entry so recovery can write them again.
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { replaceFilesDurably } from '../../state/durable-file.js';
+import { replaceFilesDurably, type FileReplacement } from '../../state/durable-file.js';
 
 /** One state file an intent writes (`content`) or removes (`content: null`). */
 export interface FileChange {
@@ -19,10 +19,9 @@ export interface StatusChange {
 }
 
 /**
- * Every state file an intent changes, in two groups applied in order: snapshot metadata first,
- * then persistent domain definitions; then the running domain's status file, written only while
- * its QEMU still runs (never recorded as a file, so a dead guest never gets one back). Applying
- * is idempotent.
+ * Every state file an intent changes: snapshot metadata and persistent domain definitions, and
+ * the running domain's status file, written only while its QEMU still runs (never recorded as a
+ * file, so a dead guest never gets one back). Applying is idempotent.
  */
 export interface StateChange {
   metadata: FileChange[];
@@ -30,11 +29,16 @@ export interface StateChange {
   status?: StatusChange;
 }
 
-/** Writes and removes a group of files concurrently, each durable before this resolves. */
-async function applyGroup(changes: readonly FileChange[]): Promise<void> {
-  for (const change of changes) if (change.content !== null) mkdirSync(dirname(change.path), { recursive: true, mode: 0o700 });
-  await replaceFilesDurably(changes.map((c) => ({ path: c.path, data: c.content })));
-  for (const change of changes) if (change.content === null && change.pruneDirectory) removeDirectoryIfEmpty(dirname(change.path));
+/**
+ * Writes and removes every file of a change, plus `extra` files (a running domain's status file), as
+ * one durable batch: each file is either old or new after a crash, and the intent that recorded the
+ * change writes them all again at recovery, so no order among them is needed.
+ */
+export async function applyStateFiles(change: StateChange, extra: readonly FileReplacement[] = []): Promise<void> {
+  const changes = [...change.metadata, ...change.definitions];
+  for (const c of changes) if (c.content !== null) mkdirSync(dirname(c.path), { recursive: true, mode: 0o700 });
+  await replaceFilesDurably([...changes.map((c) => ({ path: c.path, data: c.content })), ...extra]);
+  for (const c of changes) if (c.content === null && c.pruneDirectory) removeDirectoryIfEmpty(dirname(c.path));
 }
 
 function removeDirectoryIfEmpty(dir: string): void {
@@ -43,11 +47,4 @@ function removeDirectoryIfEmpty(dir: string): void {
   } catch {
     // gone already, or not empty after all: either is fine
   }
-}
-
-/** Writes a change's metadata, then (after `afterMetadata`, a failpoint) its definitions, each group durable. */
-export async function applyStateFiles(change: StateChange, afterMetadata: () => void): Promise<void> {
-  await applyGroup(change.metadata);
-  afterMetadata();
-  await applyGroup(change.definitions);
 }
