@@ -97,6 +97,25 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     expect((await graphState(guest.qmp)).active).toEqual({ vda: 'vda-g2-fmt', vdb: 'vdb-g1-fmt' });
   });
 
+  it('a node already named as the next layer (left by an earlier failure) is not touched: the overlay takes the next free names', async () => {
+    await twoDiskGuest('taken');
+    const dir = await box.mkdir('taken-ov');
+    const stray = await box.image('taken/stray.qcow2');
+    await guest.qmp.execute('blockdev-add', {
+      driver: 'qcow2',
+      'node-name': 'vda-g1-fmt',
+      file: { driver: 'file', filename: stray, 'node-name': 'stray-file' },
+    });
+    const result = await snapshot(guest.qmp, [
+      { target: 'vda', overlayPath: `${dir}/ov0.qcow2` },
+      { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` },
+    ]);
+    expect(result).toMatchObject({ ok: true, disks: [{ newNode: 'vda-g2-fmt' }, { newNode: 'vdb-g1-fmt' }] });
+    const graph = await graphState(guest.qmp);
+    expect(graph.active).toEqual({ vda: 'vda-g2-fmt', vdb: 'vdb-g1-fmt' });
+    expect(graph.nodes).toEqual(expect.arrayContaining(['vda-g1-fmt', 'stray-file', 'vda-g2-file', 'vdb-g1-file']));
+  });
+
   it('guest data: old writes read through the overlay, new writes land in the overlay only', async () => {
     await twoDiskGuest('data');
     const dir = await box.mkdir('data-ov');

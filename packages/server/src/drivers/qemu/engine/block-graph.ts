@@ -109,7 +109,8 @@ export async function readBlockGraphFingerprint(qmp: QmpClient): Promise<BlockGr
   return (await readBlockGraph(qmp)).fingerprint;
 }
 
-function fingerprintOf(disks: ReadonlyMap<string, LiveDisk>, nodeNames: readonly string[]): BlockGraphFingerprint {
+/** The fingerprint of a graph with `disks` and the nodes named `nodeNames`. */
+export function fingerprintOf(disks: ReadonlyMap<string, LiveDisk>, nodeNames: readonly string[]): BlockGraphFingerprint {
   const activeNodes: Record<string, string> = {};
   for (const [target, disk] of disks) activeNodes[target] = disk.activeNode;
   return { activeNodes, nodeNames: nodeNames.filter((n) => n.length > 0).sort() };

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PreconditionError, QmpError, asError, namingFile } from './errors.js';
 import { deleteBlockNode } from './block-node-removal.js';
-import { assertNoBlockJobs, describeGraphChanges, readBlockGraph, readBlockGraphFingerprint, readLiveDisks } from './block-graph.js';
+import { assertNoBlockJobs, describeGraphChanges, fingerprintOf, readBlockGraphFingerprint, readLiveDisks, readNodeNames } from './block-graph.js';
 import type { BlockGraphFingerprint, LiveDisk } from './block-graph.js';
 import { layerNodeNames, parseLayerNodeName } from './node-names.js';
 import type { LayerNodeNames } from './node-names.js';
@@ -116,7 +116,12 @@ export async function createLiveExternalSnapshot(
 
 class LiveExternalSnapshot {
   private plans: OverlayPlan[] = [];
+  private disksBefore = new Map<string, LiveDisk>();
+  /** Every node's name, asked for at validation and awaited before the first node is added. */
+  private nodeNamesBefore: Promise<string[]> | undefined;
   private before: BlockGraphFingerprint | undefined;
+  /** Whether any blockdev-add was sent (until then QEMU holds nothing of this snapshot). */
+  private addsSent = false;
   private step = 'live-external:validate';
 
   constructor(
@@ -162,16 +167,44 @@ class LiveExternalSnapshot {
 
   private async validate(): Promise<void> {
     assertDistinctRequests(this.requests);
-    const [graph] = await Promise.all([readBlockGraph(this.qmp), assertNoBlockJobs(this.qmp)]);
-    this.before = graph.fingerprint;
-    const usedNames = new Set(graph.fingerprint.nodeNames);
-    const chainFiles = new Set([...graph.disks.values()].flatMap((d) => d.chainFiles));
-    const checked = await Promise.all(this.requests.map((request) => this.checkRequest(request, graph.disks.get(request.target), chainFiles)));
+    const [disks] = await Promise.all([readLiveDisks(this.qmp), assertNoBlockJobs(this.qmp)]);
+    this.disksBefore = disks;
+    // listing every node takes QEMU a while (a node per layer of every chain): it runs while the
+    // overlays are prepared, and the names planned here are confirmed against it before any add
+    this.nodeNamesBefore = readNodeNames(this.qmp);
+    this.nodeNamesBefore.catch(() => undefined);
+    const usedNames = new Set([...disks.values()].map((d) => d.activeNode));
+    const chainFiles = new Set([...disks.values()].flatMap((d) => d.chainFiles));
+    const checked = await Promise.all(this.requests.map((request) => this.checkRequest(request, disks.get(request.target), chainFiles)));
     for (const { request, disk, backingPath } of checked) {
       const nodes = nextLayerNodes(disk, usedNames);
       usedNames.add(nodes.file).add(nodes.format);
       this.plans.push({ request, disk, nodes, backingPath, fileNodeAdded: false, formatNodeAdded: false });
     }
+  }
+
+  /** The graph as it was at validation: the disks, and every node's name once QEMU listed them. */
+  private async graphBefore(): Promise<BlockGraphFingerprint> {
+    this.before ??= fingerprintOf(this.disksBefore, await this.nodeNamesBefore!);
+    return this.before;
+  }
+
+  /**
+   * Before the first blockdev-add: every planned node name is checked against all of QEMU's
+   * nodes, and a plan whose names are taken (by a node a failed operation left, say) moves to the
+   * next free generation.
+   */
+  private async confirmNodeNames(): Promise<void> {
+    if (this.addsSent) return;
+    const existing = new Set((await this.graphBefore()).nodeNames);
+    const used = new Set(existing);
+    for (const plan of this.plans) used.add(plan.nodes.file).add(plan.nodes.format);
+    for (const plan of this.plans) {
+      if (!existing.has(plan.nodes.file) && !existing.has(plan.nodes.format)) continue;
+      plan.nodes = nextLayerNodes(plan.disk, used);
+      used.add(plan.nodes.file).add(plan.nodes.format);
+    }
+    this.addsSent = true;
   }
 
   private async checkRequest(
@@ -220,6 +253,7 @@ class LiveExternalSnapshot {
   }
 
   private async addFileNodes(): Promise<void> {
+    await this.confirmNodeNames();
     await settleEach(this.plans, async (plan) => {
       await this.qmp.execute('blockdev-add', fileNodeOptions(plan));
       plan.fileNodeAdded = true;
@@ -271,6 +305,7 @@ class LiveExternalSnapshot {
    * of two); QEMU then frees the file node with its format node, so rollback deletes only the latter.
    */
   private async addFormatNodes(withFileNode: boolean): Promise<void> {
+    await this.confirmNodeNames();
     await settleEach(this.plans, async (plan) => {
       const file = withFileNode ? fileNodeOptions(plan) : plan.nodes.file;
       await this.qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': plan.nodes.format, file, 'read-only': false, backing: null });
@@ -309,8 +344,8 @@ class LiveExternalSnapshot {
 
   /**
    * Deletes the nodes we added (format nodes first), proves with QEMU that the graph is back to
-   * its previous state, and only then unlinks the files we reserved (never a reused file, never a
-   * file whose node is still present).
+   * its previous state (once any blockdev-add was sent), and only then unlinks the files we
+   * reserved (never a reused file, never a file whose node is still present).
    */
   private async rollBack(): Promise<string[]> {
     const problems: string[] = [];
@@ -320,19 +355,21 @@ class LiveExternalSnapshot {
     };
     await Promise.all(this.plans.filter((p) => p.formatNodeAdded).map((p) => deleteNode(p.nodes.format)));
     await Promise.all(this.plans.filter((p) => p.fileNodeAdded).map((p) => deleteNode(p.nodes.file)));
+    // before the first blockdev-add QEMU holds nothing of this snapshot: there is no graph to prove
     let after: BlockGraphFingerprint | undefined;
-    if (this.before) {
+    if (this.addsSent) {
       try {
+        const before = await this.graphBefore();
         after = await readBlockGraphFingerprint(this.qmp);
         // the graph comparison is the truth: a failed blockdev-del of a node that is gone anyway is no problem
-        problems.push(...describeGraphChanges(this.before, after));
+        problems.push(...describeGraphChanges(before, after));
       } catch (e) {
         problems.push(`cannot verify the block graph: ${asError(e).message}`, ...deleteErrors);
       }
     }
     for (const plan of this.plans) {
       if (!plan.reserved) continue;
-      const stillOpen = !after || after.nodeNames.includes(plan.nodes.file) || after.nodeNames.includes(plan.nodes.format);
+      const stillOpen = this.addsSent && (!after || after.nodeNames.includes(plan.nodes.file) || after.nodeNames.includes(plan.nodes.format));
       if (stillOpen) {
         problems.push(`kept ${plan.reserved.path}: QEMU may still use it`);
         continue;
