@@ -12,7 +12,8 @@ import {
   type ByteStream,
   type Domain,
 } from '@virtwire/client';
-import { existsSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +198,8 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)('the test guest under
       try {
         await expect.poll(() => dom.getState(), { timeout: 60_000, interval: 200 }).toEqual({ state: DomainState.Paused, reason: 5 }); // VIR_DOMAIN_PAUSED_IOERROR
         await expect.poll(() => events, { timeout: 5_000 }).toContain(`${DomainEventType.Suspended}/${DomainEventSuspendedDetail.IoError}`);
+        // saved, as libvirt saves it: a daemon restarted now still reports why the guest stopped
+        expect(readFileSync(join(qemu.runtimeDir, dom.uuid, 'status.xml'), 'utf8')).toMatch(/<domstatus [^>]*state='paused' reason='5'/);
       } finally {
         // the tests after this one need the guest running, whatever happened here
         rmSync(`${medium}/filler`);

@@ -136,17 +136,28 @@ export async function launchGuest(host: QemuHost, domain: QemuDomain, options: L
   watchGuest(host, domain, guest);
 }
 
+/** Writes the status file after a change of run state QEMU reported; a failure is logged (the state in memory stays right). */
+function saveStatusAfterEvent(host: QemuHost, domain: QemuDomain): void {
+  try {
+    writeStatus(host, domain);
+  } catch (error) {
+    host.services.log.warn({ domain: domain.name, err: error }, 'unable to save the status after a change of run state');
+  }
+}
+
 /** Re-attaches to a guest an earlier daemon started (its status file names it); never kills it. */
 export async function attachGuest(host: QemuHost, domain: QemuDomain, guest: QemuProcess, status: DomainStatus): Promise<void> {
   domain.guest = guest;
   domain.live = status.live;
   domain.id = status.id > 0 ? status.id : host.allocateId();
   host.reserveId(domain.id);
-  const running = (await guest.queryStatus()).running;
+  const { running, status: runState } = await guest.queryStatus();
   domain.state = running ? DomainState.Running : DomainState.Paused;
-  // the reason survives the restart unless the run state changed meanwhile (an interrupted suspend or resume)
+  // the reason survives the restart unless the run state changed meanwhile (an interrupted suspend or
+  // resume, or a disk error while no daemon listened: QEMU's run state says io-error then)
   const same = status.state === (running ? 'running' : 'paused');
-  domain.reason = same && status.reason !== undefined ? status.reason : running ? Reason.RunningUnpaused : Reason.Unknown;
+  if (runState === 'io-error') domain.reason = Reason.PausedIoError;
+  else domain.reason = same && status.reason !== undefined ? status.reason : running ? Reason.RunningUnpaused : Reason.Unknown;
   watchGuest(host, domain, guest);
 }
 
@@ -214,6 +225,8 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
       domain.state = DomainState.Paused;
       domain.reason = stoppedOnIoError ? Reason.PausedIoError : Reason.PausedUser;
       emitLifecycle(host, domain.ref(), DomainEventType.Suspended, suspendedDetail(domain.reason));
+      // as libvirt saves the status after an I/O error: a restarted daemon still says why the guest stopped
+      if (stoppedOnIoError) saveStatusAfterEvent(host, domain);
     } else if (event.event === 'RESUME' && domain.state === DomainState.Paused) {
       domain.state = DomainState.Running;
       domain.reason = Reason.RunningUnpaused;
