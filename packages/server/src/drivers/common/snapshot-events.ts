@@ -46,14 +46,16 @@ export function snapshotChanges(view: SnapshotView, tree: SnapshotTree, reverted
 /**
  * The `failed` event of a snapshot call whose error carries a per-disk report (it reached the disks,
  * and what each disk now is is known); null for refusals and failures before any disk was touched.
- * The error's number and message only: no secure data travels in events.
+ * The error's number and message only: no secure data travels in events. `snapshot` gives the
+ * snapshot's name; it is asked only for a failure that has an event (a create's name comes from
+ * parsing its XML, which a successful create need not do twice).
  */
-export function snapshotFailure(error: unknown, snapshot: string | null): SnapshotEventBody | null {
+export function snapshotFailure(error: unknown, snapshot: () => string | null): SnapshotEventBody | null {
   if (!VirError.is(error) || error.disks === undefined || error.disks.length === 0) return null;
   return {
     eventID: DomainEventId.Snapshot,
     action: 'failed',
-    snapshot,
+    snapshot: snapshot(),
     error: { code: error.code, message: error.message, disks: error.disks.map((d) => ({ ...d })) },
   };
 }

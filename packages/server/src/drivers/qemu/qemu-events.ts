@@ -65,11 +65,11 @@ export function stoppedDetail(reason: number): number {
  * change happens.
  */
 export function withQemuEvents(host: QemuHost, methods: DriverMethods): DriverMethods {
-  const snapshotCall = async <T>(domain: QemuDomain, name: string | null, change: () => Promise<T>, reverted: boolean): Promise<T> => {
+  const snapshotCall = async <T>(domain: QemuDomain, name: () => string | null, change: () => Promise<T>, reverted: boolean): Promise<T> => {
     const before = snapshotView(domain.snapshots);
     try {
       const result = await change();
-      for (const event of snapshotChanges(before, domain.snapshots, reverted ? (name ?? undefined) : undefined)) host.events.emit(domain.ref(), event);
+      for (const event of snapshotChanges(before, domain.snapshots, reverted ? (name() ?? undefined) : undefined)) host.events.emit(domain.ref(), event);
       return result;
     } catch (error) {
       for (const event of snapshotChanges(before, domain.snapshots)) host.events.emit(domain.ref(), event);
@@ -96,18 +96,35 @@ export function withQemuEvents(host: QemuHost, methods: DriverMethods): DriverMe
     DomainSnapshotCreateXML: wrapMethod(
       methods,
       'DomainSnapshotCreateXML',
-      (handle) => (params, call) => snapshotCall(host.resolve(params.domain), requestedName(params.xml), () => Promise.resolve(handle(params, call)), false),
+      (handle) => (params, call) =>
+        snapshotCall(
+          host.resolve(params.domain),
+          () => requestedName(params.xml),
+          () => Promise.resolve(handle(params, call)),
+          false,
+        ),
     ),
     DomainRevertToSnapshot: wrapMethod(
       methods,
       'DomainRevertToSnapshot',
-      (handle) => (params, call) => snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), true),
+      (handle) => (params, call) =>
+        snapshotCall(
+          host.resolve(params.snapshot.domain),
+          () => params.snapshot.name,
+          () => Promise.resolve(handle(params, call)),
+          true,
+        ),
     ),
     DomainSnapshotDelete: wrapMethod(
       methods,
       'DomainSnapshotDelete',
       (handle) => (params, call) =>
-        snapshotCall(host.resolve(params.snapshot.domain), params.snapshot.name, () => Promise.resolve(handle(params, call)), false),
+        snapshotCall(
+          host.resolve(params.snapshot.domain),
+          () => params.snapshot.name,
+          () => Promise.resolve(handle(params, call)),
+          false,
+        ),
     ),
   };
 }

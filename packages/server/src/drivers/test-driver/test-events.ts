@@ -34,7 +34,7 @@ export function withTestEvents(node: TestNode, methods: DriverMethods): DriverMe
     return result;
   };
   /** Runs a snapshot call on `domain` and emits what it changed, or its failure with the per-disk report. */
-  const snapshotCall = <T>(domain: TestDomain, name: string | null, change: () => T, options: { revert?: boolean } = {}): T => {
+  const snapshotCall = <T>(domain: TestDomain, name: () => string | null, change: () => T, options: { revert?: boolean } = {}): T => {
     const before = snapshotView(domain.snapshots);
     const wasActive = domain.active;
     let result: T;
@@ -55,7 +55,7 @@ export function withTestEvents(node: TestNode, methods: DriverMethods): DriverMe
     } else if (wasActive && !domain.active) {
       lifecycle(domain.ref(), Type.Stopped, Stopped.FromSnapshot);
     }
-    for (const event of snapshotChanges(before, domain.snapshots, options.revert ? (name ?? undefined) : undefined)) bus.emit(domain.ref(), event);
+    for (const event of snapshotChanges(before, domain.snapshots, options.revert ? (name() ?? undefined) : undefined)) bus.emit(domain.ref(), event);
     return result;
   };
   return {
@@ -110,17 +110,33 @@ export function withTestEvents(node: TestNode, methods: DriverMethods): DriverMe
     DomainSnapshotCreateXML: wrapMethod(
       methods,
       'DomainSnapshotCreateXML',
-      (handle) => (params, call) => snapshotCall(node.resolve(params.domain), requestedName(params.xml), () => handle(params, call)),
+      (handle) => (params, call) =>
+        snapshotCall(
+          node.resolve(params.domain),
+          () => requestedName(params.xml),
+          () => handle(params, call),
+        ),
     ),
     DomainRevertToSnapshot: wrapMethod(
       methods,
       'DomainRevertToSnapshot',
-      (handle) => (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call), { revert: true }),
+      (handle) => (params, call) =>
+        snapshotCall(
+          node.resolve(params.snapshot.domain),
+          () => params.snapshot.name,
+          () => handle(params, call),
+          { revert: true },
+        ),
     ),
     DomainSnapshotDelete: wrapMethod(
       methods,
       'DomainSnapshotDelete',
-      (handle) => (params, call) => snapshotCall(node.resolve(params.snapshot.domain), params.snapshot.name, () => handle(params, call)),
+      (handle) => (params, call) =>
+        snapshotCall(
+          node.resolve(params.snapshot.domain),
+          () => params.snapshot.name,
+          () => handle(params, call),
+        ),
     ),
   };
 }
