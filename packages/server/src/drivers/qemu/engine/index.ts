@@ -17,6 +17,7 @@ export { deleteBlockNode } from './block-node-removal.js';
 export * from './operation-result.js';
 export * from './job-progress.js';
 export * from './live-external-snapshot.js';
+export * from './live-external-request.js';
 export * from './qcow2-overlay-writer.js';
 export * from './live-internal-snapshot.js';
 export * from './offline-snapshot.js';

@@ -5,95 +5,17 @@ import { PreconditionError, QmpError, asError, namingFile } from './errors.js';
 import { deleteBlockNode } from './block-node-removal.js';
 import { assertNoBlockJobs, describeGraphChanges, fingerprintOf, readBlockGraphFingerprint, readLiveDisks, readNodeNames } from './block-graph.js';
 import type { BlockGraphFingerprint, LiveDisk } from './block-graph.js';
-import { layerNodeNames, parseLayerNodeName } from './node-names.js';
-import type { LayerNodeNames } from './node-names.js';
+import { assertDistinctRequests } from './live-external-request.js';
+import type { LiveExternalDiskRequest, LiveExternalSnapshotOptions } from './live-external-request.js';
 import { jobRunOptions, reachStep, reportAll } from './operation-result.js';
-import type { CreatesFilesOptions, DiskReport, OperationResult } from './operation-result.js';
+import type { DiskReport, OperationResult } from './operation-result.js';
+import { failureReport, fileNodeOptions, nextLayerNodes, successReport } from './overlay-plan.js';
+import type { OverlayPlan } from './overlay-plan.js';
 import { imageInfo } from './qemu-img.js';
-import type { QemuImgSettings } from './qemu-img.js';
 import type { QmpClient } from './qmp-client.js';
 import { failedJobs, newJobId, runJobs } from './qmp-jobs.js';
 import { assertSafeImagePath, openReservedFile, pathExists, reserveFile, syncDirectory, unlinkReservedFile } from './reserved-file.js';
 import { writeQcow2Overlay } from './qcow2-overlay-writer.js';
-import type { ReservedFile } from './reserved-file.js';
-
-/** One disk to snapshot. */
-export interface LiveExternalDiskRequest {
-  target: string;
-  /** Absolute path of the new overlay; must not exist unless reuseExisting. */
-  overlayPath: string;
-  /**
-   * REUSE_EXT: the overlay already exists (qcow2, backing = the disk's current image). It is added
-   * as is and never unlinked, even on rollback.
-   */
-  reuseExisting?: boolean;
-  /** Backing string recorded in a new overlay. Default: the active layer's filename (must be an absolute path). */
-  backingPath?: string;
-}
-
-/** Options of createLiveExternalSnapshot. */
-export interface LiveExternalSnapshotOptions extends CreatesFilesOptions {
-  qemuImg?: QemuImgSettings;
-  /**
-   * Who writes the new overlays' qcow2 metadata:
-   * - "engine" (default): the engine writes the empty qcow2 itself (qcow2-overlay-writer.ts) before
-   *   QEMU opens the file; saves the job round trips (about 2 ms per disk on this host). Same layout
-   *   and `qemu-img info` as a qemu-img-created overlay.
-   * - "blockdev-create": QEMU, with one qcow2 blockdev-create job per overlay (run concurrently).
-   */
-  overlayCreation?: 'blockdev-create' | 'engine';
-  /**
-   * An external memory snapshot (libvirt's qemuSnapshotCreateActiveExternal with memory): runs
-   * after the overlays are ready and before the transaction, as step `save-memory` (it leaves the
-   * vCPUs stopped, so the disks switch at the moment the memory was saved). A failure rolls the
-   * disks back like any other step.
-   */
-  saveMemory?: () => Promise<void>;
-}
-
-/**
- * Failpoint names of the default overlay creation ("engine"). Each is reached just before its step;
- * none comes after the transaction (the commit point). The engine writes the overlays, then adds
- * each one's format node with its file node nested in the same blockdev-add.
- */
-export const LIVE_EXTERNAL_FAILPOINTS = [
-  'live-external:before-reserve-files',
-  'live-external:before-format-overlays',
-  'live-external:before-add-format-nodes',
-  'live-external:before-transaction',
-] as const;
-
-/**
- * Failpoint names with overlayCreation "blockdev-create": QEMU formats the overlays through file
- * nodes added first, so add-file-nodes comes before format-overlays.
- */
-export const LIVE_EXTERNAL_QEMU_FORMAT_FAILPOINTS = [
-  'live-external:before-reserve-files',
-  'live-external:before-add-file-nodes',
-  'live-external:before-format-overlays',
-  'live-external:before-add-format-nodes',
-  'live-external:before-transaction',
-] as const;
-
-/** The failpoints a live external snapshot passes with `overlayCreation` (default "engine"). */
-export function liveExternalFailpoints(overlayCreation: LiveExternalSnapshotOptions['overlayCreation'] = 'engine'): readonly string[] {
-  return overlayCreation === 'blockdev-create' ? LIVE_EXTERNAL_QEMU_FORMAT_FAILPOINTS : LIVE_EXTERNAL_FAILPOINTS;
-}
-
-/** The failpoint before the `save-memory` step, reached (before before-transaction) only with the saveMemory option. */
-export const LIVE_EXTERNAL_MEMORY_FAILPOINT = 'live-external:before-save-memory';
-
-interface OverlayPlan {
-  request: LiveExternalDiskRequest;
-  disk: LiveDisk;
-  nodes: LayerNodeNames;
-  backingPath: string;
-  reserved?: ReservedFile;
-  /** The file node was added on its own (it must be deleted on its own). */
-  fileNodeAdded: boolean;
-  /** The format node was added (with its file node nested inside, unless fileNodeAdded). */
-  formatNodeAdded: boolean;
-}
 
 /**
  * Takes an external disk-only snapshot of the listed disks atomically: all disks switch to their
@@ -385,62 +307,9 @@ class LiveExternalSnapshot {
   }
 }
 
-/**
- * Node names for the next layer of `disk`: one generation above the active layer when it follows
- * our naming scheme, bumped past any name already in use.
- */
-function nextLayerNodes(disk: LiveDisk, usedNames: ReadonlySet<string>): LayerNodeNames {
-  const parsed = parseLayerNodeName(disk.activeNode);
-  let generation = parsed?.target === disk.target ? parsed.generation + 1 : 1;
-  for (;;) {
-    const names = layerNodeNames(disk.target, generation);
-    if (!usedNames.has(names.file) && !usedNames.has(names.format)) return names;
-    generation += 1;
-  }
-}
-
-/** The blockdev-add options of an overlay's file (protocol) node. */
-function fileNodeOptions(plan: OverlayPlan): Record<string, unknown> {
-  return { driver: 'file', filename: plan.request.overlayPath, 'node-name': plan.nodes.file, 'auto-read-only': true, discard: 'unmap' };
-}
-
-function assertDistinctRequests(requests: readonly LiveExternalDiskRequest[]): void {
-  if (requests.length === 0) throw new PreconditionError('no-disks', 'no disks to snapshot');
-  const targets = new Set<string>();
-  const paths = new Set<string>();
-  for (const request of requests) {
-    assertSafeImagePath(request.overlayPath);
-    if (targets.has(request.target)) throw new PreconditionError('duplicate-target', `disk ${request.target} is listed twice`);
-    if (paths.has(request.overlayPath)) throw new PreconditionError('duplicate-overlay', `${request.overlayPath} is listed twice`);
-    targets.add(request.target);
-    paths.add(request.overlayPath);
-  }
-}
-
 /** Runs `action` for every item concurrently (QMP pipelines them) and rethrows the first failure after all settled. */
 async function settleEach<T>(items: readonly T[], action: (item: T) => Promise<void>): Promise<void> {
   const results = await Promise.allSettled(items.map(action));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
-}
-
-function successReport(plan: OverlayPlan): DiskReport {
-  const report: DiskReport = {
-    target: plan.request.target,
-    outcome: 'done',
-    previousNode: plan.disk.activeNode,
-    newNode: plan.nodes.format,
-    overlayPath: plan.request.overlayPath,
-  };
-  if (plan.reserved) report.createdFile = plan.reserved;
-  return report;
-}
-
-function failureReport(plan: OverlayPlan, touched: boolean, problems: readonly string[]): DiskReport {
-  const target = plan.request.target;
-  const mine = problems.filter(
-    (p) => p.includes(plan.nodes.file) || p.includes(plan.nodes.format) || p.includes(plan.request.overlayPath) || p.includes(`disk ${target}:`),
-  );
-  if (mine.length > 0) return { target, outcome: 'inconsistent', detail: mine.join('; '), overlayPath: plan.request.overlayPath };
-  return { target, outcome: touched ? 'rolled-back' : 'untouched', overlayPath: plan.request.overlayPath };
 }
