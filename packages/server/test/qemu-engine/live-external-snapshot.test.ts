@@ -1,7 +1,14 @@
 // Atomic live external disk-only snapshots against real QEMU guests: rollback on EROFS, ENOSPC, failpoints, transaction errors.
 import { promises as fs } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QmpError, liveExternalFailpoints, createImage, createLiveExternalSnapshot, imageBackingChain } from '../../src/drivers/qemu/engine/index.js';
+import {
+  QmpError,
+  liveExternalFailpoints,
+  createImage,
+  createLiveExternalSnapshot,
+  imageBackingChain,
+  readLiveDisks,
+} from '../../src/drivers/qemu/engine/index.js';
 import type { QemuProcess } from '../../src/drivers/qemu/engine/index.js';
 import { MiB, Sandbox, canMount, checkClean, fillUp, graphState, guestWrite, hasQemu, imageHasPattern, listTree } from './helpers.js';
 
@@ -114,6 +121,18 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     const graph = await graphState(guest.qmp);
     expect(graph.active).toEqual({ vda: 'vda-g2-fmt', vdb: 'vdb-g1-fmt' });
     expect(graph.nodes).toEqual(expect.arrayContaining(['vda-g1-fmt', 'stray-file', 'vda-g2-file', 'vdb-g1-file']));
+  });
+
+  it('validates against the disks the caller read earlier (liveDisks) instead of asking QEMU again', async () => {
+    await twoDiskGuest('prefetch');
+    const dir = await box.mkdir('prefetch-ov');
+    const graphBefore = await graphState(guest.qmp);
+    const refused = await snapshot(guest.qmp, [{ target: 'vda', overlayPath: `${dir}/ov0.qcow2` }], { liveDisks: Promise.resolve(new Map()) });
+    expect(refused).toMatchObject({ ok: false, step: 'live-external:validate' });
+    expect(refused.ok || refused.error.message).toBe('guest has no disk vda');
+    expect(await graphState(guest.qmp)).toEqual(graphBefore);
+    const taken = await snapshot(guest.qmp, [{ target: 'vda', overlayPath: `${dir}/ov0.qcow2` }], { liveDisks: readLiveDisks(guest.qmp) });
+    expect(taken).toMatchObject({ ok: true, disks: [{ previousNode: 'vda-fmt', newNode: 'vda-g1-fmt' }] });
   });
 
   it('guest data: old writes read through the overlay, new writes land in the overlay only', async () => {

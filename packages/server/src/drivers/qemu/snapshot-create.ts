@@ -13,7 +13,9 @@ import {
   createOfflineInternalSnapshot,
   imageInfo,
   PreconditionError,
+  readLiveDisks,
   saveLiveCheckpoint,
+  type LiveDisk,
   type OperationResult,
   type ReservedFile,
 } from './engine/index.js';
@@ -72,6 +74,10 @@ export async function createSnapshot(
   job?.checkpoint();
   const request = journaledCall(call, { name: plan.def.name, domain: domain.ref() });
   const nvram = nvramToSave(host, domain, plan.def.name, plan.keepMetadata);
+  // QEMU reads the disks (a layer's details for every layer of every chain) while the intent is journaled
+  const liveDisks = plan.kind === 'live-external' && plan.disks.length > 0 && domain.guest ? readLiveDisks(domain.guest.qmp) : undefined;
+  liveDisks?.catch(() => undefined);
+  const run = (intent: Intent<CreateIntent>, memoryFile?: ReservedFile) => runEngine(host, domain, plan, intent, { timing, job, memoryFile, liveDisks });
   let thawFailure: unknown;
   await runIntent(
     host,
@@ -85,10 +91,10 @@ export async function createSnapshot(
         ? await frozen(
             host,
             domain,
-            () => runEngine(host, domain, plan, intent, timing, job, memoryFile),
+            () => run(intent, memoryFile),
             (error) => (thawFailure = error),
           )
-        : await runEngine(host, domain, plan, intent, timing, job, memoryFile);
+        : await run(intent, memoryFile);
       if (!result.ok) {
         const action = plan.tag === undefined ? 'unable to create overlay' : `unable to create internal snapshot '${plan.tag}'`;
         const error = operationError(
@@ -176,16 +182,19 @@ function createChange(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan): S
   return change;
 }
 
+/** What one engine run of a create works with besides the plan and its intent. */
+interface EngineRun {
+  timing: StepTiming;
+  job: JobControl | undefined;
+  /** The memory file reserved for an external memory snapshot. */
+  memoryFile: ReservedFile | undefined;
+  /** The guest's disks, asked of QEMU before the intent was journaled (live external snapshots). */
+  liveDisks: Promise<Map<string, LiveDisk>> | undefined;
+}
+
 /** Runs the one engine operation that changes every disk of the plan at once (or none). */
-function runEngine(
-  host: QemuHost,
-  domain: QemuDomain,
-  plan: SnapshotPlan,
-  intent: Intent<CreateIntent>,
-  timing: StepTiming,
-  job?: JobControl,
-  memoryFile?: ReservedFile,
-): Promise<OperationResult> {
+function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, intent: Intent<CreateIntent>, run: EngineRun): Promise<OperationResult> {
+  const { timing, job, memoryFile, liveDisks } = run;
   const { failpoints, qemuImg } = host.services;
   const hook = failpoints.engineHook(OPERATION);
   const failpoint = async (step: string) => {
@@ -211,7 +220,7 @@ function runEngine(
       return createLiveExternalSnapshot(
         qmp!,
         plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay!, reuseExisting: plan.reuse })),
-        { ...common, qemuImg, overlayCreation: host.services.overlayCreation, ...(saveMemory ? { saveMemory } : {}) },
+        { ...common, qemuImg, overlayCreation: host.services.overlayCreation, ...(saveMemory ? { saveMemory } : {}), ...(liveDisks ? { liveDisks } : {}) },
       );
     }
     case 'offline-external':

@@ -1,5 +1,6 @@
 // What a live external snapshot is asked for: the disks and their overlays, the options, and the failpoints it passes.
 import { PreconditionError } from './errors.js';
+import type { LiveDisk } from './block-graph.js';
 import type { CreatesFilesOptions } from './operation-result.js';
 import type { QemuImgSettings } from './qemu-img.js';
 import { assertSafeImagePath } from './reserved-file.js';
@@ -36,6 +37,12 @@ export interface LiveExternalSnapshotOptions extends CreatesFilesOptions {
    * disks back like any other step.
    */
   saveMemory?: () => Promise<void>;
+  /**
+   * The guest's disks as `readLiveDisks` read them, asked for by the caller earlier under the same
+   * domain job (nothing changes the block graph meanwhile), so that QEMU answers while the caller
+   * does other work (journals its intent); validation then checks that answer.
+   */
+  liveDisks?: Promise<Map<string, LiveDisk>>;
 }
 
 /**

@@ -89,7 +89,7 @@ class LiveExternalSnapshot {
 
   private async validate(): Promise<void> {
     assertDistinctRequests(this.requests);
-    const [disks] = await Promise.all([readLiveDisks(this.qmp), assertNoBlockJobs(this.qmp)]);
+    const [disks] = await Promise.all([this.options.liveDisks ?? readLiveDisks(this.qmp), assertNoBlockJobs(this.qmp)]);
     this.disksBefore = disks;
     // listing every node takes QEMU a while (a node per layer of every chain): it runs while the
     // overlays are prepared, and the names planned here are confirmed against it before any add
