@@ -54,6 +54,21 @@ describe('runCodeCachedBundle', () => {
     expect(caches()[0]).not.toBe(old);
   });
 
+  it('runs a bundle with characters beyond ASCII (decoded as UTF-8) from its cache too', async () => {
+    writeFileSync(bundle, bundleText('caf\u00e9 \u2014 \u{1f600}'));
+    runCodeCachedBundle(bundle, 0);
+    await written();
+    expect(caches()).toHaveLength(1);
+    const cache = join(dir, caches()[0]!);
+    const madeAt = statSync(cache).mtimeMs;
+    globals.codeCacheTestRan = undefined;
+    runCodeCachedBundle(bundle, 0);
+    await written();
+    expect(globals.codeCacheTestRan).toBe('caf\u00e9 \u2014 \u{1f600}');
+    // Accepted by V8: no cache written again.
+    expect(statSync(cache).mtimeMs).toBe(madeAt);
+  });
+
   it('keys the cache by the digest its build wrote into the bundle, and by the time it was modified', async () => {
     const digest = 'AbCdEfGh_-ijklmnopqrst';
     writeFileSync(bundle, `${bundleText('built')}// code-cache-key: ${digest}\n`);

@@ -9,17 +9,17 @@ const none = z.strictObject({});
 
 /** Schemas of {@link connectMethods}, by wire name. */
 export const connectSchemas = {
-  ConnectOpen: {
+  ConnectOpen: () => ({
     params: z.strictObject({ uri: z.string().max(4096).nullable().default(null), flags: FlagsSchema }),
     result: z.strictObject({ uri: z.string(), readOnly: z.boolean(), capabilities: DriverCapabilitiesSchema }),
-  },
-  ConnectClose: { params: none, result: z.null() },
-  ConnectGetURI: { params: none, result: z.string() },
-  ConnectGetHostname: { params: none, result: z.string() },
-  ConnectGetVersion: { params: none, result: z.number().int() },
-  ConnectGetCapabilities: { params: none, result: z.string() },
-  ConnectListAllDomains: { params: z.strictObject({ flags: FlagsSchema }), result: z.array(DomainRefSchema) },
-  NodeGetInfo: {
+  }),
+  ConnectClose: () => ({ params: none, result: z.null() }),
+  ConnectGetURI: () => ({ params: none, result: z.string() }),
+  ConnectGetHostname: () => ({ params: none, result: z.string() }),
+  ConnectGetVersion: () => ({ params: none, result: z.number().int() }),
+  ConnectGetCapabilities: () => ({ params: none, result: z.string() }),
+  ConnectListAllDomains: () => ({ params: z.strictObject({ flags: FlagsSchema }), result: z.array(DomainRefSchema) }),
+  NodeGetInfo: () => ({
     params: none,
     result: z.strictObject({
       model: z.string(),
@@ -31,6 +31,6 @@ export const connectSchemas = {
       cores: z.number().int(),
       threads: z.number().int(),
     }),
-  },
-  NodeGetSecurityModel: { params: none, result: z.strictObject({ model: z.string(), doi: z.string() }) },
-} satisfies { [N in keyof typeof connectMethods]: MethodSchema };
+  }),
+  NodeGetSecurityModel: () => ({ params: none, result: z.strictObject({ model: z.string(), doi: z.string() }) }),
+} satisfies { [N in keyof typeof connectMethods]: () => MethodSchema };

@@ -7,13 +7,13 @@ import type { MethodSchema } from './method-schema.js';
 
 /** Schemas of {@link consoleMethods}, by wire name. */
 export const consoleSchemas = {
-  DomainOpenConsole: {
+  DomainOpenConsole: () => ({
     // devName: libvirt's `dev_name` (`serial0`, `console0`, a console alias); null: the first console
     params: z.strictObject({ domain: DomainRefSchema, devName: z.string().max(64).nullable().default(null), flags: FlagsSchema }),
     result: z.strictObject({ ticket: z.string().regex(STREAM_TICKET_PATTERN) }),
-  },
-  DomainOpenGraphics: {
+  }),
+  DomainOpenGraphics: () => ({
     params: z.strictObject({ domain: DomainRefSchema, idx: z.number().int().min(0).max(15).default(0), flags: FlagsSchema }),
     result: z.strictObject({ ticket: z.string().regex(STREAM_TICKET_PATTERN) }),
-  },
-} satisfies Record<keyof typeof consoleMethods, MethodSchema>;
+  }),
+} satisfies Record<keyof typeof consoleMethods, () => MethodSchema>;

@@ -17,5 +17,5 @@ export type OpenRpcDocument = z.infer<typeof OpenRpcDocumentSchema>;
 
 /** Schemas of {@link discoveryMethods}, by wire name. */
 export const discoverySchemas = {
-  'rpc.discover': { params: z.strictObject({}), result: OpenRpcDocumentSchema },
-} satisfies { [N in keyof typeof discoveryMethods]: MethodSchema };
+  'rpc.discover': () => ({ params: z.strictObject({}), result: OpenRpcDocumentSchema }),
+} satisfies { [N in keyof typeof discoveryMethods]: () => MethodSchema };

@@ -9,15 +9,15 @@ const CallbackIdSchema = z.number().int().min(0).max(0x7fffffff);
 
 /** Schemas of {@link eventMethods}, by wire name. */
 export const eventSchemas = {
-  ConnectDomainEventRegisterAny: {
+  ConnectDomainEventRegisterAny: () => ({
     params: z.strictObject({
       eventID: z.number().int().min(-0x80000000).max(0x7fffffff),
       domain: DomainRefSchema.nullable().default(null),
     }),
     result: CallbackIdSchema,
-  },
-  ConnectDomainEventDeregisterAny: { params: z.strictObject({ callbackID: z.number().int().min(-0x80000000).max(0x7fffffff) }), result: z.null() },
-} satisfies { [N in keyof typeof eventMethods]: MethodSchema };
+  }),
+  ConnectDomainEventDeregisterAny: () => ({ params: z.strictObject({ callbackID: z.number().int().min(-0x80000000).max(0x7fffffff) }), result: z.null() }),
+} satisfies { [N in keyof typeof eventMethods]: () => MethodSchema };
 
 const DiskOutcomeSchema = z.strictObject({
   disk: z.string(),

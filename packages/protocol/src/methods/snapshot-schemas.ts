@@ -21,27 +21,27 @@ export const PageSchema = {
 
 /** Schemas of {@link snapshotMethods}, by wire name. */
 export const snapshotSchemas = {
-  DomainSnapshotCreateXML: {
+  DomainSnapshotCreateXML: () => ({
     params: z.strictObject({ domain: DomainRefSchema, xml: z.string().max(XML_MAX_LENGTH), flags: FlagsSchema, requestKey: RequestKeySchema }),
     result: SnapshotRefSchema,
-  },
-  DomainSnapshotLookupByName: {
+  }),
+  DomainSnapshotLookupByName: () => ({
     params: z.strictObject({ domain: DomainRefSchema, name: z.string().min(1).max(NAME_MAX_LENGTH), flags: FlagsSchema }),
     result: SnapshotRefSchema,
-  },
-  DomainSnapshotGetXMLDesc: { params: snapshotAndFlags, result: z.string() },
-  DomainSnapshotCurrent: { params: domainAndFlags, result: SnapshotRefSchema },
-  DomainHasCurrentSnapshot: { params: domainAndFlags, result: z.boolean() },
-  DomainListAllSnapshots: { params: z.strictObject({ domain: DomainRefSchema, flags: FlagsSchema, ...PageSchema }), result: SnapshotListSchema },
-  DomainSnapshotNum: { params: domainAndFlags, result: z.number().int() },
-  DomainSnapshotListAllChildren: {
+  }),
+  DomainSnapshotGetXMLDesc: () => ({ params: snapshotAndFlags, result: z.string() }),
+  DomainSnapshotCurrent: () => ({ params: domainAndFlags, result: SnapshotRefSchema }),
+  DomainHasCurrentSnapshot: () => ({ params: domainAndFlags, result: z.boolean() }),
+  DomainListAllSnapshots: () => ({ params: z.strictObject({ domain: DomainRefSchema, flags: FlagsSchema, ...PageSchema }), result: SnapshotListSchema }),
+  DomainSnapshotNum: () => ({ params: domainAndFlags, result: z.number().int() }),
+  DomainSnapshotListAllChildren: () => ({
     params: z.strictObject({ snapshot: SnapshotRefSchema, flags: FlagsSchema, ...PageSchema }),
     result: SnapshotListSchema,
-  },
-  DomainSnapshotNumChildren: { params: snapshotAndFlags, result: z.number().int() },
-  DomainSnapshotGetParent: { params: snapshotAndFlags, result: SnapshotRefSchema },
-  DomainSnapshotIsCurrent: { params: snapshotAndFlags, result: z.boolean() },
-  DomainSnapshotHasMetadata: { params: snapshotAndFlags, result: z.boolean() },
-  DomainRevertToSnapshot: { params: snapshotChange, result: z.null() },
-  DomainSnapshotDelete: { params: snapshotChange, result: z.null() },
-} satisfies { [N in keyof typeof snapshotMethods]: MethodSchema };
+  }),
+  DomainSnapshotNumChildren: () => ({ params: snapshotAndFlags, result: z.number().int() }),
+  DomainSnapshotGetParent: () => ({ params: snapshotAndFlags, result: SnapshotRefSchema }),
+  DomainSnapshotIsCurrent: () => ({ params: snapshotAndFlags, result: z.boolean() }),
+  DomainSnapshotHasMetadata: () => ({ params: snapshotAndFlags, result: z.boolean() }),
+  DomainRevertToSnapshot: () => ({ params: snapshotChange, result: z.null() }),
+  DomainSnapshotDelete: () => ({ params: snapshotChange, result: z.null() }),
+} satisfies { [N in keyof typeof snapshotMethods]: () => MethodSchema };

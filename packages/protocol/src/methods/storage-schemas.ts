@@ -11,9 +11,9 @@ export type StorageVolRef = z.infer<typeof StorageVolRefSchema>;
 
 /** Schemas of {@link storageMethods}, by wire name. */
 export const storageSchemas = {
-  StorageVolLookupByPath: { params: z.strictObject({ path: z.string().min(1).max(4096) }), result: StorageVolRefSchema },
-  StorageVolGetInfo: {
+  StorageVolLookupByPath: () => ({ params: z.strictObject({ path: z.string().min(1).max(4096) }), result: StorageVolRefSchema }),
+  StorageVolGetInfo: () => ({
     params: z.strictObject({ volume: StorageVolRefSchema, flags: FlagsSchema }),
     result: z.strictObject({ type: z.number().int(), capacity: z.number(), allocation: z.number() }),
-  },
-} satisfies { [N in keyof typeof storageMethods]: MethodSchema };
+  }),
+} satisfies { [N in keyof typeof storageMethods]: () => MethodSchema };

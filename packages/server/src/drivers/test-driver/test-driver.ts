@@ -55,7 +55,7 @@ export class TestDriver implements HypervisorDriver {
   }
 
   private sharedDefault(): TestNode {
-    this.defaultNode ??= this.createNode({ ...parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid), builtIn: true });
+    this.defaultNode ??= this.createNode(freshDefaultConfig());
     return this.defaultNode;
   }
 
@@ -73,6 +73,22 @@ export class TestDriver implements HypervisorDriver {
   private createNode(config: NodeConfig): TestNode {
     return new TestNode(config, this.environment.confinement.withSimulatedRoots(config.roots ?? []));
   }
+}
+
+/** libvirt's built-in node as parsed the first time a default host was made: its XML is read once per process. */
+let defaultConfig: NodeConfig | undefined;
+
+/**
+ * The configuration of a fresh `test:///default` host: the built-in node's, parsed once (three XML
+ * parses, about a millisecond, paid by every first connection after the last one closed), with a deep
+ * copy of each domain's definition, which a host changes in place (a snapshot's overlay, a redefine).
+ */
+function freshDefaultConfig(): NodeConfig {
+  defaultConfig ??= { ...parseNodeConfig(DEFAULT_NODE_XML, () => '', TestNode.generateUuid), builtIn: true };
+  const { domains, images, faults } = defaultConfig;
+  // The built-in node has neither snapshots nor simulated storage: a copy of its domains is a copy of everything a host changes.
+  if (images.length > 0 || faults.length > 0 || domains.some((d) => d.snapshots.length > 0)) throw new Error('the built-in test node changed shape');
+  return { ...defaultConfig, domains: domains.map((d) => ({ ...d, definition: d.definition.clone(), snapshots: [] })), images: [], faults: [] };
 }
 
 const openFailed = (path: string, reason: string) => VirError.report(ErrorNumber.OpenFailed, ErrorDomain.Test, `Failed to open file '${path}': ${reason}`);
