@@ -11,4 +11,10 @@ if (!existsSync(bundle)) {
   process.stderr.write(`virtwired: ${bundle} is missing: build it with \`npm run build\`\n`);
   process.exit(1);
 }
-require(join(dir, 'code-cached-bundle.cjs')).runCodeCachedBundle(bundle);
+// V8 optimizes a function with TurboFan once it has run about 66 KB of bytecode. In a daemon most code
+// runs a few times per operation (a snapshot's planning, XML, journal): compiling it on V8's worker
+// threads took about 14-25 ms of CPU per 16-disk snapshot in a fresh daemon, beside the guest's QEMU
+// on 2 CPUs, for a main thread no faster. Sixteen times that budget leaves such code to the baseline
+// tiers and still optimizes what runs all the time (the call path). bench/README.md, "Eighth round".
+const FLAGS_AFTER_START = '--interrupt-budget=1081344';
+require(join(dir, 'code-cached-bundle.cjs')).runCodeCachedBundle(bundle, undefined, FLAGS_AFTER_START);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** How long after start the daemon writes its cache: long enough for start-up and the first calls to have compiled what they run. */
@@ -49,12 +50,18 @@ export function cachePathFor(bundle: string, bytes: Buffer, modifiedMs: number):
  * otherwise compiles it and, at `writeAt` ({@link CACHE_WRITE_DELAY_MS} later by default), writes a cache
  * for the next start, replacing those of earlier bundles. A directory that cannot be written only means
  * no cache.
+ *
+ * `flagsAfterStart` are V8 flags set at `writeAt` too, once start-up is over and after the cache was
+ * written (its timer comes first): V8 checks every flag when it reads a code cache, so a flag changed
+ * earlier would make it refuse Node's own built-ins' caches for the rest of the start (about 7 ms more
+ * to load http, net, crypto...) and write this bundle's cache for flags the next start does not have.
  */
-export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CACHE_WRITE_DELAY_MS): void {
+export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CACHE_WRITE_DELAY_MS, flagsAfterStart?: string): void {
   const script = compileWithCache(bundle, writeAt);
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  if (flagsAfterStart !== undefined && writeAt !== 'exit') setTimeout(() => setFlagsFromString(flagsAfterStart), writeAt).unref();
 }
 
 /**

@@ -1,11 +1,15 @@
 // A binary's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCodeCachedBundle } from '../src/code-cached-bundle.js';
 
 const globals = globalThis as { codeCacheTestRan?: string };
+/** The loader as the build writes it beside the daemon's bundle (a process of its own runs it). */
+const LOADER = fileURLToPath(new URL('../dist/bundle/code-cached-bundle.cjs', import.meta.url));
 let dir: string;
 let bundle: string;
 
@@ -66,6 +70,23 @@ describe('runCodeCachedBundle', () => {
     await written();
     expect(globals.codeCacheTestRan).toBe('caf\u00e9 \u2014 \u{1f600}');
     // Accepted by V8: no cache written again.
+    expect(statSync(cache).mtimeMs).toBe(madeAt);
+  });
+
+  it('sets the flags meant for after start-up only once its cache is written: the next start (a new process) still accepts that cache', () => {
+    // a bundle that stays up past the write, like the daemon
+    writeFileSync(bundle, `(function (exports, require, module, __filename, __dirname) {\nsetTimeout(() => {}, 150);\n})\n`);
+    const start = () =>
+      execFileSync(process.execPath, [
+        '-e',
+        `require(${JSON.stringify(LOADER)}).runCodeCachedBundle(${JSON.stringify(bundle)}, 20, '--interrupt-budget=1081344')`,
+      ]);
+    start();
+    expect(caches()).toHaveLength(1);
+    const cache = join(dir, caches()[0]!);
+    const madeAt = statSync(cache).mtimeMs;
+    start();
+    // Accepted by V8 (its flags are checked with the cache): not written again.
     expect(statSync(cache).mtimeMs).toBe(madeAt);
   });
 
