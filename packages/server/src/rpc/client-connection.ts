@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws';
 import type { DaemonLimits } from '../daemon-options.js';
 import { EventSubscriptions } from '../events/event-subscriptions.js';
 import { TokenBucket } from '../transport/token-bucket.js';
-import type { Dispatcher } from './dispatcher.js';
+import { isThenable, type Answer, type Dispatcher } from './dispatcher.js';
 import { checkEnvelope, checkParamsShape, jsonTextTooDeep, type RequestHeader } from './json-envelope.js';
 import type { Session } from './session.js';
 import { jsonSizeAtLeast } from './json-size.js';
@@ -57,6 +57,8 @@ export class ClientConnection {
   private readonly backlog: string[] = [];
   private backlogBytes = 0;
   private paused = false;
+  /** Set while pump() works through the backlog. */
+  private pumping = false;
   private closed = false;
   /** Set while the outbound queue is over half its bound: no new work is read until it drains. */
   private outboundPressure = false;
@@ -119,9 +121,10 @@ export class ClientConnection {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
-    this.poll?.received();
+    const now = performance.now();
+    this.poll?.received(now);
     this.alive = true;
-    this.lastActivity = performance.now();
+    this.lastActivity = now;
     if (isBinary) {
       this.socket.close(CloseCode.UnsupportedData, 'binary frames are not accepted');
       return;
@@ -167,8 +170,13 @@ export class ClientConnection {
       return;
     }
     if (Array.isArray(message)) void this.receiveBatch(message);
-    else void this.receiveOne(message).then((reply) => reply && this.sendText(this.serialise(reply, this.outbound.room)));
+    else this.receiveOne(message, this.sendReply);
   }
+
+  /** Sends one reply (nothing for a notification's null) within what is left of the outbound bound. */
+  private readonly sendReply = (reply: JSONRPCResponse | null): void => {
+    if (reply) this.sendText(this.serialise(reply, this.outbound.room));
+  };
 
   private async receiveBatch(batch: unknown[]): Promise<void> {
     if (batch.length === 0) {
@@ -185,7 +193,7 @@ export class ClientConnection {
     const parts: Array<string | undefined> = Array.from({ length: batch.length });
     await Promise.all(
       batch.map(async (item, index) => {
-        const reply = await this.receiveOne(item);
+        const reply = await new Promise<JSONRPCResponse | null>((resolve) => this.receiveOne(item, resolve));
         if (reply === null) return;
         // Each reply is serialised in a turn of its own, so other connections are served between them.
         await new Promise((resolve) => setImmediate(resolve));
@@ -199,31 +207,64 @@ export class ClientConnection {
     if (answered.length > 0) this.sendText(`[${answered.join(',')}]`);
   }
 
-  /** Checks and dispatches one request; resolves to its reply, or null for a notification. */
-  private async receiveOne(item: unknown): Promise<JSONRPCResponse | null> {
+  /**
+   * Checks and dispatches one request and hands its reply (null for a notification) to `answered`:
+   * at once when the call completed synchronously, else when it completes. Then lets the backlog in.
+   */
+  private receiveOne(item: unknown, answered: (reply: JSONRPCResponse | null) => void): void {
     const check = checkEnvelope(item, this.limits.maxIdLength);
-    if (!check.ok) return errorResponse(check.id, check.error);
+    if (!check.ok) {
+      answered(errorResponse(check.id, check.error));
+      return;
+    }
     const { header } = check;
-    const reply = (error: VirError) => ('id' in header ? errorResponse(header.id ?? null, error) : null);
     if (!this.budget.take()) {
-      return reply(VirError.protocol(JsonRpcErrorCode.RateLimited, `more than ${this.limits.maxCallsPerSecond} calls per second`));
+      answered(this.refusal(header, VirError.protocol(JsonRpcErrorCode.RateLimited, `more than ${this.limits.maxCallsPerSecond} calls per second`)));
+      return;
     }
     const refused = this.refuseEarly(header);
-    if (refused) return reply(refused);
+    if (refused) {
+      answered(this.refusal(header, refused));
+      return;
+    }
 
     const request: JSONRPCRequest = { jsonrpc: '2.0', method: header.method };
     if (header.params !== undefined) request.params = header.params;
     if ('id' in header) request.id = header.id ?? null;
-    this.track(+1);
+    this.track();
+    let answer: Answer;
     try {
-      return await this.dispatcher.receive(request, this.session);
+      answer = this.dispatcher.answer(request, this.session);
     } catch (error) {
-      const correlationId = randomUUID();
-      this.session.log.error({ err: error, correlationId }, 'dispatch failed');
-      return reply(VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId }));
-    } finally {
-      this.track(-1);
+      answer = this.dispatchFailed(header, error);
     }
+    if (!isThenable(answer)) {
+      this.finish(answer, answered);
+      return;
+    }
+    answer.then(
+      (reply) => this.finish(reply, answered),
+      (error: unknown) => this.finish(this.dispatchFailed(header, error), answered),
+    );
+  }
+
+  /** A call ended: one fewer in flight, its reply handed on, then the backlog may go on. */
+  private finish(reply: JSONRPCResponse | null, answered: (reply: JSONRPCResponse | null) => void): void {
+    this.inFlight--;
+    answered(reply);
+    this.pump();
+  }
+
+  /** The error reply to a request (none for a notification). */
+  private refusal(header: RequestHeader, error: VirError): JSONRPCResponse | null {
+    return 'id' in header ? errorResponse(header.id ?? null, error) : null;
+  }
+
+  /** A dispatcher failure (a bug, never a refusal): logged with a correlation id, answered -32603. */
+  private dispatchFailed(header: RequestHeader, error: unknown): JSONRPCResponse | null {
+    const correlationId = randomUUID();
+    this.session.log.error({ err: error, correlationId }, 'dispatch failed');
+    return this.refusal(header, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId }));
   }
 
   /**
@@ -242,14 +283,13 @@ export class ClientConnection {
   }
 
   /**
-   * Counts calls in flight. At the bound the socket is paused (a flood then waits in the kernel,
+   * Counts a call in flight. At the bound the socket is paused (a flood then waits in the kernel,
    * not here) and messages that had already arrived wait in the backlog; each finished call lets
-   * the next one in, in order.
+   * the next one in, in order ({@link finish}).
    */
-  private track(delta: number): void {
-    this.inFlight += delta;
-    if (delta < 0) this.pump();
-    else this.updateReading();
+  private track(): void {
+    this.inFlight++;
+    this.updateReading();
   }
 
   /** A new call may start: fewer than the in-flight bound run, and the outbound queue is not backed up. */
@@ -259,10 +299,18 @@ export class ClientConnection {
 
   /** Handles what waits in the backlog, in order, while calls may start; then reads again if nothing waits. */
   private pump(): void {
-    while (!this.closed && this.backlog.length > 0 && this.mayStartCall()) {
-      const next = this.backlog.shift()!;
-      this.backlogBytes -= next.length;
-      this.handle(next);
+    // A call that completes at once pumps again from inside handle(): the outer loop goes on instead
+    // (otherwise every queued message would add a stack frame).
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && this.backlog.length > 0 && this.mayStartCall()) {
+        const next = this.backlog.shift()!;
+        this.backlogBytes -= next.length;
+        this.handle(next);
+      }
+    } finally {
+      this.pumping = false;
     }
     this.updateReading();
   }
