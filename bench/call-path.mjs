@@ -51,7 +51,14 @@ try {
   for (let run = 0; run < Number(values.repeats); run++) {
     const result = await runJson(process.execPath, [...clientArgs, CLIENT, JSON.stringify(workload(uriOf(daemon), calls, daemon.pid))]);
     const wallUs = result.perCallUs ?? 1e6 / result.callsPerSec;
-    rows.push({ wallUs, daemonCpuUs: result.daemonCpuUsPerCall, clientCpuUs: result.cpuUsPerCall });
+    rows.push({
+      wallUs,
+      daemonCpuUs: result.daemonCpuUsPerCall,
+      clientCpuUs: result.cpuUsPerCall,
+      reads: result.daemonReadsPerCall,
+      writes: result.daemonWritesPerCall,
+      sleeps: result.daemonSleepsPerCall,
+    });
   }
 } finally {
   if (values.prof) process.kill(daemon.pid, 'SIGINT');
@@ -59,5 +66,8 @@ try {
 }
 const fmt = (n) => n.toFixed(2).padStart(7);
 process.stdout.write(`${values.transport}, ${inFlight} in flight, ${calls} calls (+${WARMUP} warm-up) a run, poll-max-us ${pollMaxUs}\n`);
-process.stdout.write('   wall µs/call   daemon CPU µs/call   client CPU µs/call\n');
-for (const r of rows) process.stdout.write(`   ${fmt(r.wallUs)}        ${fmt(r.daemonCpuUs)}              ${fmt(r.clientCpuUs)}\n`);
+process.stdout.write('   wall µs/call   daemon CPU µs/call   client CPU µs/call   daemon reads, writes, sleeps per call\n');
+for (const r of rows)
+  process.stdout.write(
+    `   ${fmt(r.wallUs)}        ${fmt(r.daemonCpuUs)}              ${fmt(r.clientCpuUs)}              ${r.reads.toFixed(2)}, ${r.writes.toFixed(2)}, ${r.sleeps.toFixed(2)}\n`,
+  );

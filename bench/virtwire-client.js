@@ -4,6 +4,7 @@
 // Usage: node bench/virtwire-client.js '{"workload": "roundtrip", "uri": "test+ws://127.0.0.1:PORT/default", ...}'
 // Every workload mirrors one in libvirt-client.py, call for call.
 import { connect as sdkConnect, nodeWebSocketWith } from '@virtwire/client';
+import { readFileSync } from 'node:fs';
 import { cpuMicros } from './lib/processes.js';
 
 const ATOMIC = 128;
@@ -48,18 +49,39 @@ async function wireConnect(uri) {
 const connectFor = (spec) =>
   spec.client === 'wire' ? wireConnect : (uri) => sdkConnect(uri, spec.pollMaxUs === undefined ? {} : { pollMaxUs: spec.pollMaxUs });
 
+/** The daemon's counters bench/call-path.mjs reads: CPU µs, read and write syscalls, and the times its main thread slept. */
+function daemonCounters(pid) {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)[1]);
+  return {
+    cpuUs: cpuMicros(pid),
+    reads: field(io, 'syscr'),
+    writes: field(io, 'syscw'),
+    sleeps: field(readFileSync(`/proc/${pid}/status`, 'utf8'), 'voluntary_ctxt_switches'),
+  };
+}
+
 /**
  * CPU time from now on: this process's, and the daemon's when `spec.daemonPid` names it (bench/call-path.mjs).
- * `end(calls)` gives µs per call: `cpuUsPerCall` (this client) and `daemonCpuUsPerCall`.
+ * `end(calls)` gives per call: `cpuUsPerCall` (this client) and the daemon's CPU µs, syscalls and sleeps.
  */
 function cpuAtStart(spec) {
   const cpu = process.cpuUsage();
-  const daemonBefore = spec.daemonPid === undefined ? 0 : cpuMicros(spec.daemonPid);
+  const daemonBefore = spec.daemonPid === undefined ? undefined : daemonCounters(spec.daemonPid);
   return {
     end(calls) {
       const { user, system } = process.cpuUsage(cpu);
-      const daemon = spec.daemonPid === undefined ? {} : { daemonCpuUsPerCall: (cpuMicros(spec.daemonPid) - daemonBefore) / calls };
-      return { cpuUsPerCall: (user + system) / calls, ...daemon };
+      const result = { cpuUsPerCall: (user + system) / calls };
+      if (daemonBefore === undefined) return result;
+      const after = daemonCounters(spec.daemonPid);
+      const per = (name) => (after[name] - daemonBefore[name]) / calls;
+      return {
+        ...result,
+        daemonCpuUsPerCall: per('cpuUs'),
+        daemonReadsPerCall: per('reads'),
+        daemonWritesPerCall: per('writes'),
+        daemonSleepsPerCall: per('sleeps'),
+      };
     },
   };
 }
