@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where a trivial call's CPU goes: daemon and client CPU time per ConnectGetVersion, sequential or in flight, optionally profiled.
 //
-// Usage: npm run build && node bench/call-path.mjs [--calls 20000] [--repeats 3] [--poll-max-us 0] [--transport unix|tcp]
+// Usage: npm run build && node bench/call-path.mjs [--calls 20000] [--repeats 3] [--poll-max-us 0] [--daemon-poll-max-us N] [--transport unix|tcp]
 //                                                  [--in-flight 1] [--prof DIR] [--client-prof DIR]
 // CPU time (user + system, /proc/PID/stat for the daemon, process.cpuUsage() in the client) is far
 // less disturbed by other work on the machine than wall-clock time. With polling off (the default
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '20000' },
     repeats: { type: 'string', default: '3' },
     'poll-max-us': { type: 'string', default: '0' },
+    'daemon-poll-max-us': { type: 'string' },
     transport: { type: 'string', default: 'unix' },
     'in-flight': { type: 'string', default: '1' },
     prof: { type: 'string' },
@@ -30,6 +31,7 @@ const { values } = parseArgs({
   },
 });
 const pollMaxUs = Number(values['poll-max-us']);
+const daemonPollMaxUs = Number(values['daemon-poll-max-us'] ?? pollMaxUs);
 const inFlight = Number(values['in-flight']);
 const WARMUP = 3000;
 // the client reads the daemon's CPU time around its timed calls (warm-up left out)
@@ -44,7 +46,7 @@ const nodeArgs = values.prof ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-
 if (values.prof) mkdirSync(values.prof, { recursive: true });
 if (values['client-prof']) mkdirSync(values['client-prof'], { recursive: true });
 
-const daemon = await startVirtwired({ withUnixSocket: true, extraArgs: ['--poll-max-us', String(pollMaxUs)], nodeArgs });
+const daemon = await startVirtwired({ withUnixSocket: true, extraArgs: ['--poll-max-us', String(daemonPollMaxUs)], nodeArgs });
 const clientArgs = values['client-prof'] ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${resolve(values['client-prof'])}`] : [];
 const rows = [];
 try {
@@ -65,7 +67,9 @@ try {
   await daemon.stop();
 }
 const fmt = (n) => n.toFixed(2).padStart(7);
-process.stdout.write(`${values.transport}, ${inFlight} in flight, ${calls} calls (+${WARMUP} warm-up) a run, poll-max-us ${pollMaxUs}\n`);
+process.stdout.write(
+  `${values.transport}, ${inFlight} in flight, ${calls} calls (+${WARMUP} warm-up) a run, poll-max-us ${pollMaxUs} (client), ${daemonPollMaxUs} (daemon)\n`,
+);
 process.stdout.write('   wall µs/call   daemon CPU µs/call   client CPU µs/call   daemon reads, writes, sleeps per call\n');
 for (const r of rows)
   process.stdout.write(
