@@ -1,7 +1,7 @@
 // One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
-import { checkMethodPermission, ErrorDomain, ErrorNumber, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
 import { APP_PING, APP_PONG, type AdaptivePoll } from '@virtwire/runtime';
-import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
@@ -11,7 +11,7 @@ import { TokenBucket } from '../transport/token-bucket.js';
 import { isThenable, type Answer, type Dispatcher } from './dispatcher.js';
 import { checkEnvelope, checkParamsShape, jsonTextTooDeep, type RequestHeader } from './json-envelope.js';
 import type { Session } from './session.js';
-import { jsonSizeAtLeast } from './json-size.js';
+import { errorResponse, replyText } from './reply-text.js';
 import { OutboundQueue, type OutboundKind } from './outbound-queue.js';
 import { checkXmlBounds } from './xml-guard.js';
 
@@ -25,21 +25,8 @@ export const CloseCode = {
   TryAgainLater: 1013,
 } as const;
 
-const errorResponse = (id: string | number | null, error: VirError): JSONRPCResponse => {
-  const wire = error.toJsonRpc();
-  return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
-};
-
 /** How long a connection closed for a full outbound queue may take to finish its close handshake. */
 const OVERFLOW_CLOSE_GRACE_MS = 2_000;
-
-/** The error that replaces a reply that does not fit what is left of the connection's outbound bound. */
-const tooLarge = (size: number, room: number) =>
-  VirError.report(
-    ErrorNumber.Rpc,
-    ErrorDomain.Rpc,
-    `reply of at least ${size} bytes does not fit the ${room} bytes left of this connection's outbound bound; ask for less (offset and limit) or read the replies already sent`,
-  );
 
 /** The byte stream under a WebSocket, whose writes can be held back and then sent as one. */
 export interface CorkableStream {
@@ -326,25 +313,9 @@ export class ClientConnection {
     }
   }
 
-  /**
-   * The text of a reply, within `room` characters: a result that cannot fit is refused before it
-   * is built (its size is estimated first), and one that turns out larger is replaced by the
-   * same VIR_ERR_RPC error. A reply that cannot be serialised (a driver returned a BigInt or a
-   * cycle) becomes -32603, never a crash.
-   */
+  /** The text of a reply within `room` characters (see {@link replyText}); a reply that cannot be serialised is logged. */
   private serialise(reply: JSONRPCResponse, room: number): string {
-    const id = reply.id ?? null;
-    const estimate = 'result' in reply ? jsonSizeAtLeast(reply.result, room) : 0;
-    if (estimate > room) return JSON.stringify(errorResponse(id, tooLarge(room + 1, room)));
-    let text: string;
-    try {
-      text = JSON.stringify(reply);
-    } catch (error) {
-      const correlationId = randomUUID();
-      this.session.log.error({ err: error, correlationId }, 'reply could not be serialised');
-      return JSON.stringify(errorResponse(id, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId })));
-    }
-    return text.length > room ? JSON.stringify(errorResponse(id, tooLarge(text.length, room))) : text;
+    return replyText(reply, room, (error, correlationId) => this.session.log.error({ err: error, correlationId }, 'reply could not be serialised'));
   }
 
   private send(reply: JSONRPCResponse): void {
