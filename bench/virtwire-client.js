@@ -4,6 +4,8 @@
 // Usage: node bench/virtwire-client.js '{"workload": "roundtrip", "uri": "test+ws://127.0.0.1:PORT/default", ...}'
 // Every workload mirrors one in libvirt-client.py, call for call.
 import { connect as sdkConnect, nodeWebSocketWith } from '@virtwire/client';
+import { readFileSync } from 'node:fs';
+import { cpuMicros } from './lib/processes.js';
 
 const ATOMIC = 128;
 const snapshotXml = (name) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
@@ -47,29 +49,70 @@ async function wireConnect(uri) {
 const connectFor = (spec) =>
   spec.client === 'wire' ? wireConnect : (uri) => sdkConnect(uri, spec.pollMaxUs === undefined ? {} : { pollMaxUs: spec.pollMaxUs });
 
+/** The daemon's counters bench/call-path.mjs reads: CPU µs, read and write syscalls, and the times its main thread slept. */
+function daemonCounters(pid) {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)[1]);
+  return {
+    cpuUs: cpuMicros(pid),
+    reads: field(io, 'syscr'),
+    writes: field(io, 'syscw'),
+    sleeps: field(readFileSync(`/proc/${pid}/status`, 'utf8'), 'voluntary_ctxt_switches'),
+  };
+}
+
+/**
+ * CPU time from now on: this process's, and the daemon's when `spec.daemonPid` names it (bench/call-path.mjs).
+ * `end(calls)` gives per call: `cpuUsPerCall` (this client) and the daemon's CPU µs, syscalls and sleeps.
+ */
+function cpuAtStart(spec) {
+  const cpu = process.cpuUsage();
+  const daemonBefore = spec.daemonPid === undefined ? undefined : daemonCounters(spec.daemonPid);
+  return {
+    end(calls) {
+      const { user, system } = process.cpuUsage(cpu);
+      const result = { cpuUsPerCall: (user + system) / calls };
+      if (daemonBefore === undefined) return result;
+      const after = daemonCounters(spec.daemonPid);
+      const per = (name) => (after[name] - daemonBefore[name]) / calls;
+      return {
+        ...result,
+        daemonCpuUsPerCall: per('cpuUs'),
+        daemonReadsPerCall: per('reads'),
+        daemonWritesPerCall: per('writes'),
+        daemonSleepsPerCall: per('sleeps'),
+      };
+    },
+  };
+}
+
 async function roundtrip(spec) {
   const conn = await connectFor(spec)(spec.uri);
   for (let i = 0; i < (spec.warmup ?? 3000); i++) await conn.getVersion();
+  const cpu = cpuAtStart(spec);
   const start = performance.now();
   for (let i = 0; i < spec.calls; i++) await conn.getVersion();
   const elapsed = seconds(start);
+  const used = cpu.end(spec.calls);
   await conn.close();
-  return { perCallUs: (elapsed / spec.calls) * 1e6 };
+  return { perCallUs: (elapsed / spec.calls) * 1e6, ...used };
 }
 
 /** `inFlight` loops share one connection, each with one call outstanding at a time. */
 async function throughput(spec) {
-  const conn = await sdkConnect(spec.uri);
+  const conn = await sdkConnect(spec.uri, spec.pollMaxUs === undefined ? {} : { pollMaxUs: spec.pollMaxUs });
   for (let i = 0; i < (spec.warmup ?? 3000); i++) await conn.getVersion();
   const perLoop = Math.floor(spec.calls / spec.inFlight);
   const loop = async () => {
     for (let i = 0; i < perLoop; i++) await conn.getVersion();
   };
+  const cpu = cpuAtStart(spec);
   const start = performance.now();
   await Promise.all(Array.from({ length: spec.inFlight }, loop));
   const elapsed = seconds(start);
+  const used = cpu.end(perLoop * spec.inFlight);
   await conn.close();
-  return { callsPerSec: (perLoop * spec.inFlight) / elapsed };
+  return { callsPerSec: (perLoop * spec.inFlight) / elapsed, ...used };
 }
 
 /** Each client (own connection) creates `perClient` snapshots, deleting each at once when `delete` and the driver can. */

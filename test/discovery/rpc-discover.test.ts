@@ -163,6 +163,13 @@ describe('a method the table lacks, through conn.call()', () => {
   it('does not throw a TypeError for a known method called without params from untyped code', async () => {
     expect(await conn.call('ConnectGetVersion', undefined as never)).toEqual(expect.any(Number));
   });
+
+  it('answers through the promise, never by throwing, when untyped code passes options it cannot read', async () => {
+    let call: Promise<unknown> | undefined;
+    expect(() => (call = conn.call('ConnectGetVersion', {}, null as never))).not.toThrow();
+    await expect(call).rejects.toThrow(TypeError);
+    expect(await conn.call('ConnectGetVersion', {})).toEqual(expect.any(Number));
+  });
 });
 
 /** What the daemon answers for an unknown method, as the SDK maps it: sent through the SDK's channel by bypassing the local check. */

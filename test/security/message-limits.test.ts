@@ -3,6 +3,7 @@ import { ErrorDomain, ErrorNumber, JsonRpcErrorCode } from '@virtwire/protocol';
 import { startDaemon, type DriverConnection, type DriverMethods, type HypervisorDriver } from '@virtwire/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCapabilities } from '@virtwire/server/testing';
@@ -178,6 +179,8 @@ describe('calls in flight per connection', () => {
             return 7;
           },
         },
+        // answered at once, without a promise
+        ConnectGetCapabilities: { flags: 0, handle: () => '<capabilities/>' },
       };
       return { uri: 'gated:///', capabilities: testCapabilities('group', methods), close: async () => undefined, methods };
     }
@@ -206,6 +209,43 @@ describe('calls in flight per connection', () => {
       }
       expect(gated.mostAtOnce).toBe(3);
       expect(answered.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      client.close();
+    } finally {
+      await daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a backlog of calls that complete at once, in order, once the calls ahead of them end', async () => {
+    const gated = new GatedDriver();
+    const dir = mkdtempSync(join(tmpdir(), 'virtwire-inflight-'));
+    const daemon = await startDaemon(
+      { listeners: [{ kind: 'unix', path: join(dir, 'sock'), readOnly: false }], stateDir: dir, logLevel: 'silent', limits: { maxInFlightPerConnection: 2 } },
+      [gated],
+    );
+    try {
+      const client = await openRaw(unixUrl(join(dir, 'sock')));
+      resultOf(await client.call('ConnectOpen', { uri: 'gated:///' }));
+      // two calls that wait fill the connection's bound; the calls behind them arrive in the same reads and wait in its backlog
+      const socket = (client.ws as unknown as { _socket: Socket })._socket;
+      socket.cork();
+      client.sendText(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ConnectGetVersion' }));
+      client.sendText(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ConnectGetVersion' }));
+      const queued = 3000;
+      for (let id = 3; id < 3 + queued; id++) client.sendText(`{"jsonrpc":"2.0","id":${id},"method":"ConnectGetCapabilities"}`);
+      socket.uncork();
+      while (gated.running < 2) await new Promise((r) => setTimeout(r, 5));
+      gated.release();
+      const answered: number[] = [];
+      while (answered.length < queued + 2) {
+        const event = await client.next();
+        expect(event.kind).toBe('message');
+        answered.push((event as { json: { id: number } }).json.id);
+      }
+      const atOnce = answered.filter((id) => id > 2);
+      expect(atOnce).toEqual(Array.from({ length: queued }, (_, i) => i + 3));
+      expect(answered.filter((id) => id <= 2).sort()).toEqual([1, 2]);
+      expect(resultOf(await client.call('ConnectGetCapabilities'))).toBe('<capabilities/>');
       client.close();
     } finally {
       await daemon.close();

@@ -110,7 +110,13 @@ const replyPollers = new Map<number, ReplyPolling>();
 function processReplyPolling(maxUs: number): ReplyPolling {
   let polling = replyPollers.get(maxUs);
   if (!polling) {
-    polling = new ReplyPolling(maxUs, setImmediate, () => performance.now(), availableParallelism);
+    polling = new ReplyPolling(
+      maxUs,
+      setImmediate,
+      () => performance.now(),
+      availableParallelism,
+      () => process.resourceUsage().involuntaryContextSwitches,
+    );
     replyPollers.set(maxUs, polling);
   }
   return polling;

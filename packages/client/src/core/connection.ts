@@ -215,13 +215,32 @@ export class Connection {
    * checks it (permission, flag rules, driver support and flag mask, atomic capability); a refusal
    * rejects with the daemon's error and sends nothing.
    */
-  async call<N extends MethodName>(name: N, params: ParamsInput<N>, options: CallOptions | number = {}): Promise<Result<N>> {
-    const { timeoutMs = this.callTimeoutMs, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
-    const checked = this.checks.refusal(name, params);
+  call<N extends MethodName>(name: N, params: ParamsInput<N>, options: CallOptions | number = {}): Promise<Result<N>> {
+    try {
+      const { timeoutMs = this.callTimeoutMs, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
+      const checked = this.checks.refusal(name, params);
+      const keyed = this.reconnectOptions !== undefined && typeof (params as { requestKey?: unknown } | undefined)?.requestKey === 'string';
+      if (checked instanceof Promise || keyed) return this.checkedCall(name, params, checked, keyed, timeoutMs, signal);
+      if (checked) return Promise.reject(checked);
+      // the common case: checked at once, sent once; the channel's promise is the call's (no async frame around it)
+      return this.channel.call(name, params, { timeoutMs, signal, awaitCancelledAnswer: isAbortableCall(methods[name]) }) as Promise<Result<N>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** {@link call} for a call whose check reads its XML first, or that is sent again after a reconnection (a keyed call). */
+  private async checkedCall<N extends MethodName>(
+    name: N,
+    params: ParamsInput<N>,
+    checked: VirError | undefined | Promise<VirError | undefined>,
+    keyed: boolean,
+    timeoutMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Result<N>> {
     const refusal = checked instanceof Promise ? await checked : checked;
     if (refusal) throw refusal;
     const sending = { timeoutMs, signal, awaitCancelledAnswer: isAbortableCall(methods[name]) };
-    const keyed = this.reconnectOptions !== undefined && typeof (params as { requestKey?: unknown } | undefined)?.requestKey === 'string';
     for (;;) {
       if (keyed && this.reconnecting && !(await this.reconnecting)) throw this.finalError ?? new ClosedError('reconnection failed');
       try {

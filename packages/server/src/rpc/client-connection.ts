@@ -1,17 +1,17 @@
 // One WebSocket client: own framing, envelope checks, permission before params, call budgets, normalised replies.
-import { checkMethodPermission, ErrorDomain, ErrorNumber, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
+import { checkMethodPermission, isMethodName, JsonRpcErrorCode, methods, VirError } from '@virtwire/protocol';
 import { APP_PING, APP_PONG, type AdaptivePoll } from '@virtwire/runtime';
-import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { DaemonLimits } from '../daemon-options.js';
 import { EventSubscriptions } from '../events/event-subscriptions.js';
 import { TokenBucket } from '../transport/token-bucket.js';
-import type { Dispatcher } from './dispatcher.js';
+import { isThenable, type Answer, type Dispatcher } from './dispatcher.js';
 import { checkEnvelope, checkParamsShape, jsonTextTooDeep, type RequestHeader } from './json-envelope.js';
 import type { Session } from './session.js';
-import { jsonSizeAtLeast } from './json-size.js';
+import { errorResponse, replyText } from './reply-text.js';
 import { OutboundQueue, type OutboundKind } from './outbound-queue.js';
 import { checkXmlBounds } from './xml-guard.js';
 
@@ -25,21 +25,8 @@ export const CloseCode = {
   TryAgainLater: 1013,
 } as const;
 
-const errorResponse = (id: string | number | null, error: VirError): JSONRPCResponse => {
-  const wire = error.toJsonRpc();
-  return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
-};
-
 /** How long a connection closed for a full outbound queue may take to finish its close handshake. */
 const OVERFLOW_CLOSE_GRACE_MS = 2_000;
-
-/** The error that replaces a reply that does not fit what is left of the connection's outbound bound. */
-const tooLarge = (size: number, room: number) =>
-  VirError.report(
-    ErrorNumber.Rpc,
-    ErrorDomain.Rpc,
-    `reply of at least ${size} bytes does not fit the ${room} bytes left of this connection's outbound bound; ask for less (offset and limit) or read the replies already sent`,
-  );
 
 /** The byte stream under a WebSocket, whose writes can be held back and then sent as one. */
 export interface CorkableStream {
@@ -57,6 +44,8 @@ export class ClientConnection {
   private readonly backlog: string[] = [];
   private backlogBytes = 0;
   private paused = false;
+  /** Set while pump() works through the backlog. */
+  private pumping = false;
   private closed = false;
   /** Set while the outbound queue is over half its bound: no new work is read until it drains. */
   private outboundPressure = false;
@@ -119,9 +108,10 @@ export class ClientConnection {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
-    this.poll?.received();
+    const now = performance.now();
+    this.poll?.received(now);
     this.alive = true;
-    this.lastActivity = performance.now();
+    this.lastActivity = now;
     if (isBinary) {
       this.socket.close(CloseCode.UnsupportedData, 'binary frames are not accepted');
       return;
@@ -167,8 +157,13 @@ export class ClientConnection {
       return;
     }
     if (Array.isArray(message)) void this.receiveBatch(message);
-    else void this.receiveOne(message).then((reply) => reply && this.sendText(this.serialise(reply, this.outbound.room)));
+    else this.receiveOne(message, this.sendReply);
   }
+
+  /** Sends one reply (nothing for a notification's null) within what is left of the outbound bound. */
+  private readonly sendReply = (reply: JSONRPCResponse | null): void => {
+    if (reply) this.sendText(this.serialise(reply, this.outbound.room));
+  };
 
   private async receiveBatch(batch: unknown[]): Promise<void> {
     if (batch.length === 0) {
@@ -185,7 +180,7 @@ export class ClientConnection {
     const parts: Array<string | undefined> = Array.from({ length: batch.length });
     await Promise.all(
       batch.map(async (item, index) => {
-        const reply = await this.receiveOne(item);
+        const reply = await new Promise<JSONRPCResponse | null>((resolve) => this.receiveOne(item, resolve));
         if (reply === null) return;
         // Each reply is serialised in a turn of its own, so other connections are served between them.
         await new Promise((resolve) => setImmediate(resolve));
@@ -199,31 +194,64 @@ export class ClientConnection {
     if (answered.length > 0) this.sendText(`[${answered.join(',')}]`);
   }
 
-  /** Checks and dispatches one request; resolves to its reply, or null for a notification. */
-  private async receiveOne(item: unknown): Promise<JSONRPCResponse | null> {
+  /**
+   * Checks and dispatches one request and hands its reply (null for a notification) to `answered`:
+   * at once when the call completed synchronously, else when it completes. Then lets the backlog in.
+   */
+  private receiveOne(item: unknown, answered: (reply: JSONRPCResponse | null) => void): void {
     const check = checkEnvelope(item, this.limits.maxIdLength);
-    if (!check.ok) return errorResponse(check.id, check.error);
+    if (!check.ok) {
+      answered(errorResponse(check.id, check.error));
+      return;
+    }
     const { header } = check;
-    const reply = (error: VirError) => ('id' in header ? errorResponse(header.id ?? null, error) : null);
     if (!this.budget.take()) {
-      return reply(VirError.protocol(JsonRpcErrorCode.RateLimited, `more than ${this.limits.maxCallsPerSecond} calls per second`));
+      answered(this.refusal(header, VirError.protocol(JsonRpcErrorCode.RateLimited, `more than ${this.limits.maxCallsPerSecond} calls per second`)));
+      return;
     }
     const refused = this.refuseEarly(header);
-    if (refused) return reply(refused);
+    if (refused) {
+      answered(this.refusal(header, refused));
+      return;
+    }
 
     const request: JSONRPCRequest = { jsonrpc: '2.0', method: header.method };
     if (header.params !== undefined) request.params = header.params;
     if ('id' in header) request.id = header.id ?? null;
-    this.track(+1);
+    this.track();
+    let answer: Answer;
     try {
-      return await this.dispatcher.receive(request, this.session);
+      answer = this.dispatcher.answer(request, this.session);
     } catch (error) {
-      const correlationId = randomUUID();
-      this.session.log.error({ err: error, correlationId }, 'dispatch failed');
-      return reply(VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId }));
-    } finally {
-      this.track(-1);
+      answer = this.dispatchFailed(header, error);
     }
+    if (!isThenable(answer)) {
+      this.finish(answer, answered);
+      return;
+    }
+    answer.then(
+      (reply) => this.finish(reply, answered),
+      (error: unknown) => this.finish(this.dispatchFailed(header, error), answered),
+    );
+  }
+
+  /** A call ended: one fewer in flight, its reply handed on, then the backlog may go on. */
+  private finish(reply: JSONRPCResponse | null, answered: (reply: JSONRPCResponse | null) => void): void {
+    this.inFlight--;
+    answered(reply);
+    this.pump();
+  }
+
+  /** The error reply to a request (none for a notification). */
+  private refusal(header: RequestHeader, error: VirError): JSONRPCResponse | null {
+    return 'id' in header ? errorResponse(header.id ?? null, error) : null;
+  }
+
+  /** A dispatcher failure (a bug, never a refusal): logged with a correlation id, answered -32603. */
+  private dispatchFailed(header: RequestHeader, error: unknown): JSONRPCResponse | null {
+    const correlationId = randomUUID();
+    this.session.log.error({ err: error, correlationId }, 'dispatch failed');
+    return this.refusal(header, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId }));
   }
 
   /**
@@ -242,14 +270,13 @@ export class ClientConnection {
   }
 
   /**
-   * Counts calls in flight. At the bound the socket is paused (a flood then waits in the kernel,
+   * Counts a call in flight. At the bound the socket is paused (a flood then waits in the kernel,
    * not here) and messages that had already arrived wait in the backlog; each finished call lets
-   * the next one in, in order.
+   * the next one in, in order ({@link finish}).
    */
-  private track(delta: number): void {
-    this.inFlight += delta;
-    if (delta < 0) this.pump();
-    else this.updateReading();
+  private track(): void {
+    this.inFlight++;
+    this.updateReading();
   }
 
   /** A new call may start: fewer than the in-flight bound run, and the outbound queue is not backed up. */
@@ -259,10 +286,18 @@ export class ClientConnection {
 
   /** Handles what waits in the backlog, in order, while calls may start; then reads again if nothing waits. */
   private pump(): void {
-    while (!this.closed && this.backlog.length > 0 && this.mayStartCall()) {
-      const next = this.backlog.shift()!;
-      this.backlogBytes -= next.length;
-      this.handle(next);
+    // A call that completes at once pumps again from inside handle(): the outer loop goes on instead
+    // (otherwise every queued message would add a stack frame).
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && this.backlog.length > 0 && this.mayStartCall()) {
+        const next = this.backlog.shift()!;
+        this.backlogBytes -= next.length;
+        this.handle(next);
+      }
+    } finally {
+      this.pumping = false;
     }
     this.updateReading();
   }
@@ -278,25 +313,9 @@ export class ClientConnection {
     }
   }
 
-  /**
-   * The text of a reply, within `room` characters: a result that cannot fit is refused before it
-   * is built (its size is estimated first), and one that turns out larger is replaced by the
-   * same VIR_ERR_RPC error. A reply that cannot be serialised (a driver returned a BigInt or a
-   * cycle) becomes -32603, never a crash.
-   */
+  /** The text of a reply within `room` characters (see {@link replyText}); a reply that cannot be serialised is logged. */
   private serialise(reply: JSONRPCResponse, room: number): string {
-    const id = reply.id ?? null;
-    const estimate = 'result' in reply ? jsonSizeAtLeast(reply.result, room) : 0;
-    if (estimate > room) return JSON.stringify(errorResponse(id, tooLarge(room + 1, room)));
-    let text: string;
-    try {
-      text = JSON.stringify(reply);
-    } catch (error) {
-      const correlationId = randomUUID();
-      this.session.log.error({ err: error, correlationId }, 'reply could not be serialised');
-      return JSON.stringify(errorResponse(id, VirError.protocol(JsonRpcErrorCode.InternalError, undefined, { correlationId })));
-    }
-    return text.length > room ? JSON.stringify(errorResponse(id, tooLarge(text.length, room))) : text;
+    return replyText(reply, room, (error, correlationId) => this.session.log.error({ err: error, correlationId }, 'reply could not be serialised'));
   }
 
   private send(reply: JSONRPCResponse): void {

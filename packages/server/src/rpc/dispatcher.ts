@@ -23,7 +23,7 @@ import {
   type Params,
   type Result,
 } from '@virtwire/protocol';
-import { methodSchemas, openRpcDocument } from '@virtwire/protocol/schemas';
+import { openRpcDocument } from '@virtwire/protocol/schemas';
 import { DomainDefinition } from '@virtwire/protocol/xml';
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { randomUUID } from 'node:crypto';
@@ -36,20 +36,21 @@ import { domainJobInfo } from '../jobs/job-info.js';
 import { completedJobFields, domainJobStats, jobOperation, SNAPSHOT_JOB_OPERATIONS } from '../jobs/job-stats.js';
 import type { CompletedJob } from '../jobs/domain-jobs.js';
 import { CancellableCalls } from './cancellable-calls.js';
+import { ParamsParser } from './params-parser.js';
 import { RequestLog } from './request-log.js';
 import type { Session } from './session.js';
+
+/** A request's reply (null for a notification), at once or as a promise. */
+export type Answer = JSONRPCResponse | null | Promise<JSONRPCResponse | null>;
+
+/** True for what `await` would wait for: a promise or any other thenable. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
 
 type DaemonHandlers = { [N in DaemonMethodName]: (params: Params<N>, session: Session) => Promise<Result<N>> };
 
 const rpcError = (detail: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Rpc, detail);
-
-/** Formats schema failures as one short line: `domain.uuid: expected a UUID`. */
-function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
-    .join('; ');
-}
 
 /** The UUID of the domain a call names (`params.domain` or `params.snapshot.domain`), lower-cased. */
 function domainOf(params: { domain?: { uuid: string }; snapshot?: { domain: { uuid: string } } }): string | undefined {
@@ -89,6 +90,8 @@ export class Dispatcher {
   private readonly requests = new RequestLog();
   /** Each connection's running calls, for `$/cancelRequest`. */
   private readonly cancellable = new WeakMap<Session, CancellableCalls>();
+  /** Every method's params schema, with a shortcut for empty params. */
+  private readonly params = new ParamsParser();
 
   constructor(
     drivers: HypervisorDriver[],
@@ -106,6 +109,14 @@ export class Dispatcher {
    * answered as -32603 with a correlation id.
    */
   async receive(request: JSONRPCRequest, session: Session): Promise<JSONRPCResponse | null> {
+    return this.answer(request, session);
+  }
+
+  /**
+   * {@link receive}, answered at once when the call completes synchronously (a trivial read such as
+   * ConnectGetVersion: no promise, no microtask hops), else as a promise. Never throws.
+   */
+  answer(request: JSONRPCRequest, session: Session): Answer {
     const { id, method } = request;
     if (method === CANCEL_REQUEST_NOTIFICATION && id === undefined) {
       this.cancellable.get(session)?.cancel(request.params);
@@ -115,18 +126,36 @@ export class Dispatcher {
     // only a write call can take a domain job, the one thing a cancel stops: reads pay nothing for it
     const cancellable = id !== undefined && id !== null && methods[method].permission === 'write';
     const running = cancellable ? this.cancellableCalls(session).begin(id) : undefined;
+    let result: unknown;
     try {
-      const result = await this.call(method, request.params, session, running?.signal);
-      return id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
+      result = this.callNow(method, request.params, session, running?.signal);
     } catch (error) {
-      const mapped = toVirError(error);
-      if (!VirError.is(error)) session.log.error({ err: error, method, correlationId: mapped.correlationId }, 'internal error');
-      if (id === undefined) return null;
-      const wire = mapped.toJsonRpc();
-      return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
-    } finally {
       running?.end();
+      return this.failure(id, method, error, session);
     }
+    if (!isThenable(result)) {
+      running?.end();
+      return id === undefined ? null : { jsonrpc: '2.0', id, result: result ?? null };
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        running?.end();
+        return id === undefined ? null : { jsonrpc: '2.0', id, result: value ?? null };
+      },
+      (error: unknown) => {
+        running?.end();
+        return this.failure(id, method, error, session);
+      },
+    );
+  }
+
+  /** The reply to a call that failed: libvirt's error, or -32603 (logged) for anything unexpected; nothing for a notification. */
+  private failure(id: JSONRPCRequest['id'], method: string, error: unknown, session: Session): JSONRPCResponse | null {
+    const mapped = toVirError(error);
+    if (!VirError.is(error)) session.log.error({ err: error, method, correlationId: mapped.correlationId }, 'internal error');
+    if (id === undefined) return null;
+    const wire = mapped.toJsonRpc();
+    return createJSONRPCErrorResponse(id, wire.code, wire.message, wire.data);
   }
 
   private cancellableCalls(session: Session): CancellableCalls {
@@ -140,14 +169,20 @@ export class Dispatcher {
    * `signal` is the call's cancellation, which its domain job (if it runs one) listens to.
    */
   async call(name: MethodName, rawParams: unknown, session: Session, signal?: AbortSignal): Promise<unknown> {
+    return this.callNow(name, rawParams, session, signal);
+  }
+
+  /**
+   * {@link call} without the promise when the handler answers synchronously: its result, or a
+   * promise of it; a refusal is thrown.
+   */
+  private callNow(name: MethodName, rawParams: unknown, session: Session, signal: AbortSignal | undefined): unknown {
     const definition: MethodSpec = methods[name];
     const denied = checkMethodPermission(definition, session.readOnly);
     if (denied) throw denied;
     if (definition.permission !== 'connect' && session.driver === null) throw rpcError('connection not open');
 
-    const parsed = methodSchemas[name].params.safeParse(rawParams ?? {});
-    if (!parsed.success) throw VirError.protocol(JsonRpcErrorCode.InvalidParams, describeIssues(parsed.error.issues));
-    const params = parsed.data as { flags?: number };
+    const params = this.params.parse(name, rawParams) as { flags?: number; requestKey?: string };
     const flags = params.flags ?? 0;
     const flagDenied = checkFlagPermissions(definition, flags, session.readOnly);
     if (flagDenied) throw flagDenied;
@@ -158,11 +193,26 @@ export class Dispatcher {
     if (refused) throw refused;
     const handler = driver.methods[name as keyof typeof driver.methods]?.handle as ((params: unknown, call: CallContext) => unknown) | undefined;
     if (!handler) throw VirError.report(ErrorNumber.NoSupport, definition.errorDomain, definition.libvirt);
+    // a read without a request key takes no job and keeps no outcome: the handler's answer is the call's
+    if (definition.permission !== 'write' && params.requestKey === undefined) return handler(params, this.callContext(session));
+    return this.jobCall(name, definition, params, session, driver, handler, signal);
+  }
+
+  /** The rest of a call that may run as a domain's job or under a request key. */
+  private async jobCall(
+    name: MethodName,
+    definition: MethodSpec,
+    params: { requestKey?: string },
+    session: Session,
+    driver: DriverConnection,
+    handler: (params: unknown, call: CallContext) => unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     const domain =
       definition.permission !== 'write'
         ? undefined
-        : (domainOf(parsed.data as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(definition, parsed.data, driver, this.callContext(session))));
-    const requestKey = (params as { requestKey?: string }).requestKey;
+        : (domainOf(params as Parameters<typeof domainOf>[0]) ?? (await definedDomainOf(definition, params, driver, this.callContext(session))));
+    const requestKey = params.requestKey;
     if (requestKey === undefined) return this.runDriverCall(name, params, session, driver, handler, domain, undefined, signal);
     // the same key from the same principal on the same host: one run, one outcome
     const scope = `${session.principal ?? session.id}\u0000${this.jobScopes.get(driver)}`;
