@@ -110,13 +110,7 @@ const replyPollers = new Map<number, ReplyPolling>();
 function processReplyPolling(maxUs: number): ReplyPolling {
   let polling = replyPollers.get(maxUs);
   if (!polling) {
-    polling = new ReplyPolling(
-      maxUs,
-      setImmediate,
-      () => performance.now(),
-      availableParallelism,
-      () => process.resourceUsage().involuntaryContextSwitches,
-    );
+    polling = new ReplyPolling(maxUs, setImmediate, () => performance.now(), availableParallelism);
     replyPollers.set(maxUs, polling);
   }
   return polling;

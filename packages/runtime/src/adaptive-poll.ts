@@ -15,12 +15,9 @@
  *
  * Spinning pays only while a CPU is free for it. On a busy machine a spinning process competes
  * with the peer it waits for and is preempted itself, which turns a saved wake-up into a lost time
- * slice (and the kernel, which would otherwise wake the peer on the CPU this process leaves, cannot).
- * So the spin stops and polling pauses for 100 ms when one turn of it took longer than 1 ms (the
- * process did not run meanwhile), or when the process was preempted twice within 5 ms while it
- * spun (counted by the kernel when the caller can read it: another task, often the peer, keeps
- * wanting this CPU; a lone preemption, a kernel thread's turn, is let go). Contended again soon
- * after a pause ends, it pauses twice as long, up to 1.6 s; then it starts over from the smallest window.
+ * slice. So when one turn of the spin took longer than 1 ms (the process did not run meanwhile:
+ * the CPUs are contended), the window drops to zero and polling pauses for 100 ms; then it starts
+ * over from the smallest window.
  */
 export class AdaptivePoll {
   private windowMs = 0;
@@ -32,12 +29,6 @@ export class AdaptivePoll {
   private lastTurn = 0;
   /** Until when polling pauses after the spin was preempted. */
   private pausedUntil = -Infinity;
-  /** How long the current pause lasts. */
-  private pauseMs = CONTENDED_PAUSE_MS;
-  /** The preemption count when the spin started, or when it last changed. */
-  private preemptedBefore = 0;
-  /** When a preemption was last seen while spinning. */
-  private lastPreemption = -Infinity;
 
   /**
    * @param maxMs longest window (QEMU's `poll-max-ns`); 0 disables polling.
@@ -45,8 +36,6 @@ export class AdaptivePoll {
    * @param now a monotonic clock in ms (`performance.now`).
    * @param cpus how many CPUs this process may run on (Node: `os.availableParallelism`).
    * @param wanted whether spinning can still pay off (e.g. a client with calls pending).
-   * @param preemptions how many times the process has been preempted so far (Node:
-   *   `process.resourceUsage().involuntaryContextSwitches`); none when not known.
    */
   constructor(
     private readonly maxMs: number,
@@ -54,7 +43,6 @@ export class AdaptivePoll {
     private readonly now: () => number,
     private readonly cpus: () => number,
     private readonly wanted: () => boolean = () => true,
-    private readonly preemptions?: () => number,
   ) {}
 
   /** The current window, in ms (for tests and diagnostics). */
@@ -76,7 +64,6 @@ export class AdaptivePoll {
     if (this.windowMs > 0 && !this.spinning && this.mayRunElsewhere(now)) {
       this.spinning = true;
       this.lastTurn = now;
-      this.preemptedBefore = this.preemptions?.() ?? 0;
       this.nextTurn(this.spin);
     }
   }
@@ -92,33 +79,14 @@ export class AdaptivePoll {
 
   private readonly spin = (): void => {
     const now = this.now();
-    if (now - this.lastTurn > PREEMPTED_MS || this.preemptedAgain(now)) this.pause(now);
+    if (now - this.lastTurn > PREEMPTED_MS) {
+      this.windowMs = 0;
+      this.pausedUntil = now + CONTENDED_PAUSE_MS;
+    }
     this.lastTurn = now;
     if (this.wanted() && now - this.lastActivity < this.windowMs) this.nextTurn(this.spin);
     else this.spinning = false;
   };
-
-  /**
-   * True when the spin was preempted, and preempted once before within {@link CONTENDED_WITHIN_MS}:
-   * another task keeps wanting this CPU (often the peer this process waits for). A lone preemption
-   * (a kernel thread's turn) is let go.
-   */
-  private preemptedAgain(now: number): boolean {
-    if (this.preemptions === undefined) return false;
-    const count = this.preemptions();
-    if (count === this.preemptedBefore) return false;
-    this.preemptedBefore = count;
-    const again = now - this.lastPreemption < CONTENDED_WITHIN_MS;
-    this.lastPreemption = now;
-    return again;
-  }
-
-  /** Stops polling for a while: twice as long as last time when the CPUs were contended again within 100 ms of the last pause's end. */
-  private pause(now: number): void {
-    this.pauseMs = now - this.pausedUntil < CONTENDED_PAUSE_MS ? Math.min(this.pauseMs * 2, MAX_CONTENDED_PAUSE_MS) : CONTENDED_PAUSE_MS;
-    this.windowMs = 0;
-    this.pausedUntil = now + this.pauseMs;
-  }
 }
 
 /** The first non-zero window, as QEMU's first growth step (4 µs). */
@@ -133,11 +101,5 @@ const CPU_RECHECK_MS = 100;
  */
 const PREEMPTED_MS = 1;
 
-/** How long polling pauses once the spin was preempted (the first time in a while). */
+/** How long polling pauses once the spin was preempted. */
 const CONTENDED_PAUSE_MS = 100;
-
-/** Two preemptions of the spin this close together mean the CPUs are contended. */
-const CONTENDED_WITHIN_MS = 5;
-
-/** The longest pause, reached when every spin after a pause is preempted again (the machine stays busy). */
-const MAX_CONTENDED_PAUSE_MS = 1_600;

@@ -5,8 +5,6 @@ import { AdaptivePoll } from '../src/adaptive-poll.js';
 /** A manual clock and event loop around one AdaptivePoll, with a settable CPU count. */
 function harness(maxMs: number, wanted: () => boolean = () => true) {
   let clock = 0;
-  /** The process's preemption count, as the kernel would report it. */
-  const preemption = { count: 0 };
   let queued: Array<() => void> = [];
   const cpu = { count: 2, reads: 0 };
   const cpus = () => {
@@ -19,7 +17,6 @@ function harness(maxMs: number, wanted: () => boolean = () => true) {
     () => clock,
     cpus,
     wanted,
-    () => preemption.count,
   );
   /** Runs loop turns, each `stepMs` long, until nothing is scheduled; returns how many ran (the spin's turns). */
   const drain = (stepMs: number): number => {
@@ -44,22 +41,7 @@ function harness(maxMs: number, wanted: () => boolean = () => true) {
     }
     drain(0.001);
   };
-  /** Runs the spin's turns, `stepMs` each, preempting the process before the turns listed in `at` (1-based); returns the turns run. */
-  const drainPreempted = (stepMs: number, at: number[]): number => {
-    let turns = 0;
-    while (queued.length > 0) {
-      const now = queued;
-      queued = [];
-      for (const callback of now) {
-        turns++;
-        if (at.includes(turns)) preemption.count++;
-        clock += stepMs;
-        callback();
-      }
-    }
-    return turns;
-  };
-  return { poll, cpu, advance: (ms: number) => (clock += ms), drain, drainPreempted, exchange };
+  return { poll, cpu, advance: (ms: number) => (clock += ms), drain, exchange };
 }
 
 describe('AdaptivePoll', () => {
@@ -150,45 +132,5 @@ describe('AdaptivePoll', () => {
     h.poll.sent();
     h.poll.received();
     expect(h.drain(0.001)).toBe(128);
-  });
-
-  it('lets a lone preemption of the spin go, and pauses for 100 ms at a second one within 5 ms (another task keeps wanting the CPU)', () => {
-    const h = harness(0.2);
-    h.exchange(7, 0.1);
-    h.poll.sent();
-    expect(h.drainPreempted(0.001, [10])).toBe(128); // one preemption: the spin goes on
-    h.advance(6);
-    h.exchange(1, 0.1); // (a gap under the maximum: the window holds)
-    h.poll.sent();
-    expect(h.drainPreempted(0.001, [20, 30])).toBe(30); // two within 5 ms: stop at the second
-    expect(h.poll.currentWindowMs).toBe(0);
-    h.exchange(5, 0.1);
-    expect(h.poll.currentWindowMs).toBe(0); // paused
-    h.advance(100);
-    h.exchange(1, 0.1);
-    expect(h.poll.currentWindowMs).toBeCloseTo(0.004, 6);
-  });
-
-  it('pauses twice as long each time the CPUs are contended again right after a pause, up to 1.6 s, and 100 ms again after a calm spell', () => {
-    const h = harness(0.2);
-    /** Grows the window, then spins until preempted twice; returns how long polling then stays paused (ms, to 100 ms). */
-    const pausedFor = (): number => {
-      h.exchange(7, 0.1);
-      h.poll.sent();
-      h.drainPreempted(0.001, [2, 3]);
-      expect(h.poll.currentWindowMs).toBe(0);
-      let paused = 0;
-      for (;;) {
-        h.advance(10);
-        paused += 10;
-        h.poll.sent();
-        h.advance(0.1);
-        h.poll.received();
-        if (h.poll.currentWindowMs > 0) return Math.round(paused / 100) * 100;
-      }
-    };
-    expect([pausedFor(), pausedFor(), pausedFor(), pausedFor(), pausedFor(), pausedFor()]).toEqual([100, 200, 400, 800, 1600, 1600]);
-    h.advance(1000); // a calm second: the next contention pauses 100 ms again
-    expect(pausedFor()).toBe(100);
   });
 });

@@ -39,9 +39,6 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-/** How often this process has been preempted (the adaptive poll stops spinning once it is). */
-const preemptions = () => process.resourceUsage().involuntaryContextSwitches;
-
 /** The answer to an upgrade that arrives before the drivers are ready: try again shortly. */
 function refuseWhileStarting(_request: unknown, socket: Duplex): void {
   refuseUpgrade(socket, 503, 'Service Unavailable (starting)');
@@ -129,14 +126,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
   const dispatcher = new Dispatcher(drivers, jobs, { maxSnapshotDisks: limits.maxSnapshotDisks });
-  const poll = new AdaptivePoll(
-    (options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000,
-    setImmediate,
-    () => performance.now(),
-    availableParallelism,
-    undefined,
-    preemptions,
-  );
+  const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
   /** Open connections and who opened them. */
   const sessions = new Map<ClientConnection, Principal>();
   let nextConnection = 1;

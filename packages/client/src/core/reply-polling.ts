@@ -17,10 +17,9 @@ export class ReplyPolling {
    * @param nextTurn runs a callback on the loop's next turn without sleeping (`setImmediate`).
    * @param now monotonic ms clock (`performance.now`).
    * @param cpus CPUs the process may run on (`os.availableParallelism`).
-   * @param preemptions times the process was preempted so far (`process.resourceUsage().involuntaryContextSwitches`).
    */
-  constructor(maxUs: number, nextTurn: (callback: () => void) => void, now: () => number, cpus: () => number, preemptions?: () => number) {
-    this.poll = new AdaptivePoll(maxUs / 1000, nextTurn, now, cpus, () => this.awaiting > 0, preemptions);
+  constructor(maxUs: number, nextTurn: (callback: () => void) => void, now: () => number, cpus: () => number) {
+    this.poll = new AdaptivePoll(maxUs / 1000, nextTurn, now, cpus, () => this.awaiting > 0);
   }
 
   /** A call began: one more reply to wait for. */
