@@ -288,17 +288,20 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
   });
 
-  // An overlay that is still an empty reservation when QEMU dies is undone. Once every overlay is a
-  // complete qcow2 over the images QEMU left, recovery cannot tell whether the transaction ran (an
-  // empty overlay looks the same either way) and must not lose what the guest may have written into
-  // them: it completes the snapshot, taken at the instant QEMU died. The driver writes its overlays
-  // without QEMU, so with its default overlay creation a QEMU death before the transaction always
-  // completes the create. Either way nothing is orphaned.
+  // The create journals the state it commits while QEMU adds the overlays (not when QEMU is gone
+  // already), before it sends the transaction: a record without it never committed, and is undone,
+  // whatever its overlays look like. Once it is journaled and every
+  // overlay is a complete qcow2 over the images QEMU left, recovery cannot tell whether the
+  // transaction ran (an empty overlay looks the same either way) and must not lose what the guest may
+  // have written into them: it completes the snapshot, taken at the instant QEMU died. An overlay
+  // still an empty reservation is undone too. Either way nothing is orphaned.
   it.each([
-    ['engine', 'before-format-overlays', 'completed'],
-    ['engine', 'before-add-format-nodes', 'completed'],
+    ['engine', 'before-format-overlays', 'undone'],
+    ['engine', 'before-add-format-nodes', 'undone'],
+    ['engine', 'before-transaction', 'completed'],
     ['blockdev-create', 'before-format-overlays', 'undone'],
-    ['blockdev-create', 'before-add-format-nodes', 'completed'],
+    ['blockdev-create', 'before-add-format-nodes', 'undone'],
+    ['blockdev-create', 'before-transaction', 'completed'],
   ] as const)(
     'defect 3: QEMU dying while a live external snapshot prepares its overlays (%s, %s) leaves no orphan overlay: %s',
     async (creation, point, outcome) => {

@@ -35,11 +35,13 @@ type Path = 'create' | 'delete';
 function failpoints(path: Path, mode: Mode, disks: number): string[] {
   const targets = Array.from({ length: disks }, (_, i) => target(i));
   if (path === 'create' && mode === 'memory') {
-    const steps = ['before-reserve-files', 'before-format-overlays', 'before-add-format-nodes', 'before-save-memory'];
+    const steps = ['before-reserve-files', 'before-format-overlays', 'before-add-format-nodes'];
     return [
       'journaled',
       'files-journaled',
       ...steps.map((s) => `live-external.${s}`),
+      'change-journaled',
+      'live-external.before-save-memory',
       'memory-save.before-pause',
       'memory-save.before-migrate',
       'memory-save.before-sync',
@@ -54,7 +56,11 @@ function failpoints(path: Path, mode: Mode, disks: number): string[] {
   if (path === 'create') {
     const engine =
       mode === 'live'
-        ? ['before-reserve-files', 'before-format-overlays', 'before-add-format-nodes', 'before-transaction'].map((s) => `live-external.${s}`)
+        ? [
+            ...['before-reserve-files', 'before-format-overlays', 'before-add-format-nodes'].map((s) => `live-external.${s}`),
+            'change-journaled',
+            'live-external.before-transaction',
+          ]
         : ['offline-external.before-reserve-files', ...targets.map((t) => `offline-external.before-create.${t}`)];
     return ['journaled', engine[0]!, 'files-journaled', ...engine.slice(1), 'disks-switched', 'committed', 'metadata-written', 'definitions-written'].map(
       (p) => `qemu.snapshot-create.${p}`,

@@ -135,6 +135,34 @@ describe.skipIf(!hasQemu).each(MODES)('live external disk-only snapshot (atomic)
     expect(taken).toMatchObject({ ok: true, disks: [{ previousNode: 'vda-fmt', newNode: 'vda-g1-fmt' }] });
   });
 
+  it("runs the caller's work while the overlays are added; its failure fails the step and rolls everything back", async () => {
+    await twoDiskGuest('meanwhile');
+    const dir = await box.mkdir('meanwhile-ov');
+    const graphBefore = await graphState(guest.qmp);
+    const filesBefore = await listTree(box.root);
+    const requests = [
+      { target: 'vda', overlayPath: `${dir}/ov0.qcow2` },
+      { target: 'vdb', overlayPath: `${dir}/ov1.qcow2` },
+    ];
+    const failed = await snapshot(guest.qmp, requests, {
+      whileNodesAreAdded: () => {
+        throw new Error('journal full');
+      },
+    });
+    expect(failed).toMatchObject({ ok: false, step: 'live-external:add-format-nodes', rolledBack: true, rollbackProblems: [] });
+    expect(failed.ok || failed.error.message).toBe('journal full');
+    expect(await graphState(guest.qmp)).toEqual(graphBefore);
+    expect(await listTree(box.root)).toEqual(filesBefore);
+    let ranAt = '';
+    const ok = await snapshot(guest.qmp, requests, {
+      whileNodesAreAdded: () => void (ranAt = 'while adding'),
+      failpoint: (step) => {
+        if (step === 'live-external:before-transaction') expect(ranAt).toBe('while adding');
+      },
+    });
+    expect(ok.ok).toBe(true);
+  });
+
   it('guest data: old writes read through the overlay, new writes land in the overlay only', async () => {
     await twoDiskGuest('data');
     const dir = await box.mkdir('data-ov');

@@ -54,6 +54,8 @@ async function createHappened(host: QemuHost, payload: CreateIntent, qmp: QmpCli
     case 'offline-internal':
       return false;
     case 'live-external': {
+      // its state files are journaled before the transaction is sent: without them it never was
+      if (payload.change === undefined) return false;
       if (qmp) {
         const disks = await readLiveDisks(qmp);
         return payload.disks.every((d) => disks.get(d.target)?.file === d.overlay);

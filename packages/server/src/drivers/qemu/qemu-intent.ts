@@ -50,7 +50,12 @@ export interface CreateIntent {
   quiesce?: boolean;
   /** An external memory snapshot: its file (one of `files`), and what recovery needs to finish or undo it. */
   memory?: CreateMemory;
-  change: StateChange;
+  /**
+   * The state files to write once committed. A live external create with disks journals it only
+   * while QEMU adds its overlays, before the transaction is sent: a record without it never
+   * committed (see attachChange).
+   */
+  change?: StateChange;
 }
 
 /** The memory part of a create (libvirt's `<memory snapshot='external' file='...'/>`). */
@@ -142,7 +147,7 @@ function newIntentId(): string {
 
 /**
  * One state change in progress: its durable record, and the failpoints around its steps
- * (`qemu.<kind>.journaled`, `.files-journaled`, `.committed`, `.metadata-written`,
+ * (`qemu.<kind>.journaled`, `.files-journaled`, `.change-journaled`, `.committed`, `.metadata-written`,
  * `.definitions-written`, `.state-applied`, plus the names steps reach themselves).
  */
 export class Intent<P extends QemuIntent = QemuIntent> {
@@ -211,6 +216,17 @@ export class Intent<P extends QemuIntent = QemuIntent> {
   /** Writes the record as it is now (the payload changed), durably. */
   persist(): void {
     this.journal.write(this.record);
+  }
+
+  /**
+   * Records the state files a create writes once committed, durably, then reaches
+   * `.change-journaled`: a live external create does it while QEMU adds its overlay nodes, so the
+   * daemon formats them while QEMU works; always before the commit point (the transaction).
+   */
+  attachChange(change: StateChange): void {
+    (this.record.payload as { change?: StateChange }).change = change;
+    this.journal.write(this.record);
+    this.reach('change-journaled');
   }
 
   /** Records the identities of files just created, before anything is written into them. */

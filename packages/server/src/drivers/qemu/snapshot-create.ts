@@ -146,6 +146,15 @@ function plannedFiles(plan: SnapshotPlan): string[] {
   return plan.reuse ? [] : plan.disks.flatMap((d) => (d.overlay === undefined ? [] : [d.overlay]));
 }
 
+/**
+ * Whether the create journals its state files while QEMU adds its overlay nodes (a live external
+ * create with disks) instead of in its first record: formatting them (four XML documents of the
+ * domain's size) then costs the daemon nothing QEMU waits for.
+ */
+function changeJournaledLater(plan: SnapshotPlan): boolean {
+  return plan.kind === 'live-external' && plan.disks.length > 0;
+}
+
 /** The intent of a create: what recovery needs to find out whether it happened, and the state to write if it did. */
 function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nvram: NvramCopy | undefined): CreateIntent {
   const intent: CreateIntent = {
@@ -155,8 +164,8 @@ function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nv
     disks: plan.disks.map((d) => ({ target: d.target, image: d.chain[0]!, ...(d.overlay === undefined ? {} : { overlay: d.overlay }) })),
     files: { planned: [...plannedFiles(plan), ...(nvram ? [nvram.to] : []), ...(plan.memory ? [plan.memory.file] : [])], reserved: [] },
     halt: plan.halt,
-    change: createChange(host, domain, plan),
   };
+  if (!changeJournaledLater(plan)) intent.change = createChange(host, domain, plan);
   if (plan.tag !== undefined) intent.tag = plan.tag;
   if (plan.quiesce) intent.quiesce = true;
   if (plan.memory) {
@@ -220,7 +229,14 @@ function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, inten
       return createLiveExternalSnapshot(
         qmp!,
         plan.disks.map((d) => ({ target: d.target, overlayPath: d.overlay!, reuseExisting: plan.reuse })),
-        { ...common, qemuImg, overlayCreation: host.services.overlayCreation, ...(saveMemory ? { saveMemory } : {}), ...(liveDisks ? { liveDisks } : {}) },
+        {
+          ...common,
+          qemuImg,
+          overlayCreation: host.services.overlayCreation,
+          ...(saveMemory ? { saveMemory } : {}),
+          ...(liveDisks ? { liveDisks } : {}),
+          whileNodesAreAdded: () => intent.attachChange(createChange(host, domain, plan)),
+        },
       );
     }
     case 'offline-external':

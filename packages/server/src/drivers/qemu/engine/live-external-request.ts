@@ -43,6 +43,12 @@ export interface LiveExternalSnapshotOptions extends CreatesFilesOptions {
    * does other work (journals its intent); validation then checks that answer.
    */
   liveDisks?: Promise<Map<string, LiveDisk>>;
+  /**
+   * Work of the caller's that needs nothing of QEMU, done while QEMU opens the new overlays (their
+   * blockdev-adds are in flight): journaling what the snapshot will commit, say. Its failure fails
+   * the step (everything is rolled back); the transaction waits for it.
+   */
+  whileNodesAreAdded?: () => void | Promise<void>;
 }
 
 /**

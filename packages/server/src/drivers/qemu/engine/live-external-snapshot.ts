@@ -228,11 +228,29 @@ class LiveExternalSnapshot {
    */
   private async addFormatNodes(withFileNode: boolean): Promise<void> {
     await this.confirmNodeNames();
-    await settleEach(this.plans, async (plan) => {
+    const adds = this.plans.map(async (plan) => {
       const file = withFileNode ? fileNodeOptions(plan) : plan.nodes.file;
       await this.qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': plan.nodes.format, file, 'read-only': false, backing: null });
       plan.formatNodeAdded = true;
     });
+    const meanwhile = this.options.whileNodesAreAdded;
+    // once QEMU has opened the first overlay (a QEMU that is gone opens none), the caller's own work
+    // runs while it opens the rest
+    const work =
+      meanwhile &&
+      (await Promise.race(
+        adds.map((add) =>
+          add.then(
+            () => true,
+            () => false,
+          ),
+        ),
+      ))
+        ? Promise.resolve().then(meanwhile)
+        : undefined;
+    const [added, done] = await Promise.all([Promise.allSettled(adds), Promise.allSettled([work])]);
+    const failure = [...added, ...done].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   private async switchActiveLayers(): Promise<void> {
