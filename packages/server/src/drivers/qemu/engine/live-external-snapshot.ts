@@ -236,20 +236,9 @@ class LiveExternalSnapshot {
     const meanwhile = this.options.whileNodesAreAdded;
     // once QEMU has opened the first overlay (a QEMU that is gone opens none), the caller's own work
     // runs while it opens the rest
-    const work =
-      meanwhile &&
-      (await Promise.race(
-        adds.map((add) =>
-          add.then(
-            () => true,
-            () => false,
-          ),
-        ),
-      ))
-        ? Promise.resolve().then(meanwhile)
-        : undefined;
-    const [added, done] = await Promise.all([Promise.allSettled(adds), Promise.allSettled([work])]);
-    const failure = [...added, ...done].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const work = meanwhile && (await firstSucceeds(adds)) ? Promise.resolve().then(meanwhile) : undefined;
+    const results = await Promise.allSettled([...adds, ...(work ? [work] : [])]);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
   }
 
@@ -323,6 +312,18 @@ class LiveExternalSnapshot {
     }
     return problems;
   }
+}
+
+/** Whether the first of `promises` to settle fulfils. */
+function firstSucceeds(promises: readonly Promise<unknown>[]): Promise<boolean> {
+  return Promise.race(
+    promises.map((promise) =>
+      promise.then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
 }
 
 /** Runs `action` for every item concurrently (QMP pipelines them) and rethrows the first failure after all settled. */
