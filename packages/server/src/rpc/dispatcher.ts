@@ -106,15 +106,9 @@ export class Dispatcher {
   /**
    * Answers one request that passed the envelope checks: its reply, or null for a notification
    * (JSON-RPC 2.0 section 4.1). An unknown method is -32601; internal failures are logged and
-   * answered as -32603 with a correlation id.
-   */
-  async receive(request: JSONRPCRequest, session: Session): Promise<JSONRPCResponse | null> {
-    return this.answer(request, session);
-  }
-
-  /**
-   * {@link receive}, answered at once when the call completes synchronously (a trivial read such as
-   * ConnectGetVersion: no promise, no microtask hops), else as a promise. Never throws.
+   * answered as -32603 with a correlation id. Answered at once when the call completes
+   * synchronously (a trivial read such as ConnectGetVersion: no promise, no microtask hops), else
+   * as a promise. Never throws.
    */
   answer(request: JSONRPCRequest, session: Session): Answer {
     const { id, method } = request;
@@ -128,7 +122,7 @@ export class Dispatcher {
     const running = cancellable ? this.cancellableCalls(session).begin(id) : undefined;
     let result: unknown;
     try {
-      result = this.callNow(method, request.params, session, running?.signal);
+      result = this.call(method, request.params, session, running?.signal);
     } catch (error) {
       running?.end();
       return this.failure(id, method, error, session);
@@ -165,18 +159,12 @@ export class Dispatcher {
   }
 
   /**
-   * Runs one call through the pipeline. Every failure is a VirError with libvirt's number and text.
-   * `signal` is the call's cancellation, which its domain job (if it runs one) listens to.
+   * Runs one call through the pipeline: the handler's result (at once when it answers
+   * synchronously), or a promise of it. Every failure is a VirError with libvirt's number and text;
+   * a refusal is thrown. `signal` is the call's cancellation, which its domain job (if it runs one)
+   * listens to.
    */
-  async call(name: MethodName, rawParams: unknown, session: Session, signal?: AbortSignal): Promise<unknown> {
-    return this.callNow(name, rawParams, session, signal);
-  }
-
-  /**
-   * {@link call} without the promise when the handler answers synchronously: its result, or a
-   * promise of it; a refusal is thrown.
-   */
-  private callNow(name: MethodName, rawParams: unknown, session: Session, signal: AbortSignal | undefined): unknown {
+  private call(name: MethodName, rawParams: unknown, session: Session, signal: AbortSignal | undefined): unknown {
     const definition: MethodSpec = methods[name];
     const denied = checkMethodPermission(definition, session.readOnly);
     if (denied) throw denied;

@@ -15,8 +15,8 @@ function setup(readOnly = false) {
   const session: Session = { id: 'c1', readOnly, driver: null, opening: false, closed: false, log, principal: 'unit' };
   let id = 0;
   /** Sends one request (a notification with `notify`) and returns the reply. */
-  const send = (method: string, params?: unknown, notify = false) =>
-    dispatcher.receive({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }), ...(notify ? {} : { id: ++id }) }, session);
+  const send = async (method: string, params?: unknown, notify = false) =>
+    dispatcher.answer({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }), ...(notify ? {} : { id: ++id }) }, session);
   const errorOf = (reply: JSONRPCResponse | null) => (reply && 'error' in reply ? reply.error : undefined);
   const resultOf = (reply: JSONRPCResponse | null) => (reply && 'result' in reply ? reply.result : undefined);
   return { dispatcher, session, send, errorOf, resultOf };

@@ -75,7 +75,7 @@ export async function createSnapshot(
   const request = journaledCall(call, { name: plan.def.name, domain: domain.ref() });
   const nvram = nvramToSave(host, domain, plan.def.name, plan.keepMetadata);
   // QEMU reads the disks (a layer's details for every layer of every chain) while the intent is journaled
-  const liveDisks = plan.kind === 'live-external' && plan.disks.length > 0 && domain.guest ? readLiveDisks(domain.guest.qmp) : undefined;
+  const liveDisks = addsLiveOverlays(plan) && domain.guest ? readLiveDisks(domain.guest.qmp) : undefined;
   liveDisks?.catch(() => undefined);
   const run = (intent: Intent<CreateIntent>, memoryFile?: ReservedFile) => runEngine(host, domain, plan, intent, { timing, job, memoryFile, liveDisks });
   let thawFailure: unknown;
@@ -147,11 +147,12 @@ function plannedFiles(plan: SnapshotPlan): string[] {
 }
 
 /**
- * Whether the create journals its state files while QEMU adds its overlay nodes (a live external
- * create with disks) instead of in its first record: formatting them (four XML documents of the
- * domain's size) then costs the daemon nothing QEMU waits for.
+ * Whether the create adds overlays to a running QEMU (a live external create with disks). Such a
+ * create asks QEMU for its disks before its intent is written, and journals its state files while
+ * QEMU adds the overlay nodes instead of in its first record: formatting them (four XML documents
+ * of the domain's size) then costs the daemon nothing QEMU waits for.
  */
-function changeJournaledLater(plan: SnapshotPlan): boolean {
+function addsLiveOverlays(plan: SnapshotPlan): boolean {
   return plan.kind === 'live-external' && plan.disks.length > 0;
 }
 
@@ -165,7 +166,7 @@ function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nv
     files: { planned: [...plannedFiles(plan), ...(nvram ? [nvram.to] : []), ...(plan.memory ? [plan.memory.file] : [])], reserved: [] },
     halt: plan.halt,
   };
-  if (!changeJournaledLater(plan)) intent.change = createChange(host, domain, plan);
+  if (!addsLiveOverlays(plan)) intent.change = createChange(host, domain, plan);
   if (plan.tag !== undefined) intent.tag = plan.tag;
   if (plan.quiesce) intent.quiesce = true;
   if (plan.memory) {
@@ -235,7 +236,7 @@ function runEngine(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, inten
           overlayCreation: host.services.overlayCreation,
           ...(saveMemory ? { saveMemory } : {}),
           ...(liveDisks ? { liveDisks } : {}),
-          whileNodesAreAdded: () => intent.attachChange(createChange(host, domain, plan)),
+          ...(addsLiveOverlays(plan) ? { whileNodesAreAdded: () => intent.attachChange(createChange(host, domain, plan)) } : {}),
         },
       );
     }
