@@ -4,7 +4,7 @@
  * @module @virtwire/client
  */
 import { ErrorNumber, VirError } from '@virtwire/protocol';
-import { localSocketPaths, localTokenPath } from '@virtwire/runtime';
+import { localSocketPaths, localTokenPath, type PollPlatform } from '@virtwire/runtime';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import WebSocket from 'ws';
@@ -105,12 +105,20 @@ function explainRefusedToken(error: unknown, found: FoundToken | undefined, env:
   return VirError.report(ErrorNumber.AuthFailed, error.domain, detail);
 }
 
+/** What reply polling needs from Node (see PollPlatform). */
+const nodePollPlatform: PollPlatform = {
+  nextTurn: setImmediate,
+  now: () => performance.now(),
+  cpus: availableParallelism,
+  loadavg: () => readFileSync('/proc/loadavg', 'latin1'),
+};
+
 /** One reply poller per window size for the whole process: its connections share one event loop. */
 const replyPollers = new Map<number, ReplyPolling>();
 function processReplyPolling(maxUs: number): ReplyPolling {
   let polling = replyPollers.get(maxUs);
   if (!polling) {
-    polling = new ReplyPolling(maxUs, setImmediate, () => performance.now(), availableParallelism);
+    polling = new ReplyPolling(maxUs, nodePollPlatform);
     replyPollers.set(maxUs, polling);
   }
   return polling;

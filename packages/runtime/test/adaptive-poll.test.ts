@@ -1,21 +1,27 @@
-// AdaptivePoll's window: grows on near misses, drops on long gaps, spins only while wanted and within the window.
+// AdaptivePoll's window: covers the gaps it sees, drops on long gaps, spins only while wanted, within the window and while a CPU is free.
 import { describe, expect, it } from 'vitest';
 import { AdaptivePoll } from '../src/adaptive-poll.js';
 
-/** A manual clock and event loop around one AdaptivePoll, with a settable CPU count. */
+/** A manual clock and event loop around one AdaptivePoll, with a settable CPU count and /proc/loadavg. */
 function harness(maxMs: number, wanted: () => boolean = () => true) {
   let clock = 0;
   let queued: Array<() => void> = [];
-  const cpu = { count: 2, reads: 0 };
-  const cpus = () => {
-    cpu.reads++;
-    return cpu.count;
-  };
+  const machine = { cpus: 2, cpuReads: 0, runnable: 1 as number | 'no file', loadReads: 0 };
   const poll = new AdaptivePoll(
     maxMs,
-    (callback) => queued.push(callback),
-    () => clock,
-    cpus,
+    {
+      nextTurn: (callback) => queued.push(callback),
+      now: () => clock,
+      cpus: () => {
+        machine.cpuReads++;
+        return machine.cpus;
+      },
+      loadavg: () => {
+        machine.loadReads++;
+        if (machine.runnable === 'no file') throw new Error('ENOENT: /proc/loadavg');
+        return `0.52 0.58 0.59 ${machine.runnable}/412 12345\n`;
+      },
+    },
     wanted,
   );
   /** Runs loop turns, each `stepMs` long, until nothing is scheduled; returns how many ran (the spin's turns). */
@@ -41,7 +47,7 @@ function harness(maxMs: number, wanted: () => boolean = () => true) {
     }
     drain(0.001);
   };
-  return { poll, cpu, advance: (ms: number) => (clock += ms), drain, exchange };
+  return { poll, machine, advance: (ms: number) => (clock += ms), drain, exchange };
 }
 
 describe('AdaptivePoll', () => {
@@ -59,16 +65,19 @@ describe('AdaptivePoll', () => {
     expect(fresh.drain(0.001)).toBe(0);
   });
 
-  it('doubles the window from 4 µs while gaps are longer than it but under the maximum, then holds it', () => {
+  it('widens the window to twice a gap longer than it (at least 4 µs, at most the maximum), then holds it', () => {
     const { poll, advance } = harness(0.2);
     const windows: number[] = [];
-    for (let i = 0; i < 8; i++) {
+    for (const gap of [0.05, 0.05, 0.001, 0.03, 0.15, 0.05]) {
       poll.sent();
-      advance(0.05); // every reply comes 50 µs after the request
+      advance(gap);
       poll.received();
-      windows.push(poll.currentWindowMs);
+      windows.push(Math.round(poll.currentWindowMs * 1000));
     }
-    expect(windows.map((w) => Math.round(w * 1000))).toEqual([4, 8, 16, 32, 64, 64, 64, 64]);
+    expect(windows).toEqual([100, 100, 100, 100, 200, 200]);
+    const small = harness(0.2);
+    small.exchange(2, 0.001);
+    expect(small.poll.currentWindowMs).toBeCloseTo(0.004, 6);
   });
 
   it('drops the window to zero after a gap longer than the maximum (an idle or busy peer costs no spinning)', () => {
@@ -83,10 +92,10 @@ describe('AdaptivePoll', () => {
   it('spins for about the window after the last activity, and stops early when no longer wanted', () => {
     let wanted = true;
     const h = harness(0.2, () => wanted);
-    h.exchange(7, 0.1);
-    expect(h.poll.currentWindowMs).toBeCloseTo(0.128, 6);
+    h.exchange(3, 0.08);
+    expect(h.poll.currentWindowMs).toBeCloseTo(0.16, 6);
     h.poll.sent();
-    expect(h.drain(0.001)).toBe(128); // one turn per simulated µs until the window has passed
+    expect(h.drain(0.001)).toBeCloseTo(160, -0.5); // one turn per simulated µs until the window has passed
 
     h.poll.sent();
     wanted = false;
@@ -95,42 +104,105 @@ describe('AdaptivePoll', () => {
 
   it('does not spin while the process may run on one CPU only, and re-reads the count every 100 ms', () => {
     const h = harness(0.2);
-    h.exchange(7, 0.1);
+    h.exchange(3, 0.1);
     expect(h.poll.currentWindowMs).toBeGreaterThan(0);
-    h.cpu.count = 1; // e.g. `taskset -c 0` applied to the running process
+    h.machine.cpus = 1; // e.g. `taskset -c 0` applied to the running process
     h.advance(101);
     h.poll.sent();
     expect(h.drain(0.001)).toBe(0);
-    const reads = h.cpu.reads;
+    const reads = h.machine.cpuReads;
     h.poll.sent();
     h.drain(0.001);
-    expect(h.cpu.reads).toBe(reads); // cached within 100 ms
-    h.cpu.count = 2;
+    expect(h.machine.cpuReads).toBe(reads); // cached within 100 ms
+    h.machine.cpus = 2;
     h.advance(101);
     h.poll.sent();
     expect(h.drain(0.001)).toBeGreaterThan(0);
   });
 
-  it('stops and pauses for 100 ms when a turn of the spin took over 1 ms (preempted: the CPUs are contended), then starts over', () => {
+  it('does not spin while the machine has more runnable tasks than CPUs, re-reading /proc/loadavg 1 ms after a busy reading', () => {
     const h = harness(0.2);
-    h.exchange(7, 0.1);
-    expect(h.poll.currentWindowMs).toBeCloseTo(0.128, 6);
+    h.exchange(3, 0.1);
+    h.advance(11);
+    h.machine.runnable = 3; // this process, its peer and one more task on 2 CPUs
     h.poll.sent();
-    expect(h.drain(2)).toBe(1); // the process did not run for 2 ms: stop at once
+    expect(h.drain(0.001)).toBe(0);
+    const reads = h.machine.loadReads;
+    h.advance(0.5);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBe(0);
+    expect(h.machine.loadReads).toBe(reads); // cached within 1 ms
+    h.machine.runnable = 2; // this process and a spinning peer: room enough
+    h.advance(0.6);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBeCloseTo(200, -0.5);
+    expect(h.machine.loadReads).toBe(reads + 1);
+    h.machine.runnable = 4;
+    h.advance(5);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBeCloseTo(200, -0.5); // a reading with room holds for 10 ms
+    expect(h.machine.loadReads).toBe(reads + 1);
+  });
+
+  it('stops a spin under way when the machine fills up', () => {
+    const h = harness(50);
+    h.poll.sent();
+    h.advance(20);
+    h.poll.received(); // a window of 40 ms, and a spin under way
+    h.machine.runnable = 5;
+    // turns of 0.25 ms: the load is re-read once over 10 ms have passed since the read that started the spin
+    expect(h.drain(0.25)).toBe(41);
+  });
+
+  it('spins by its own turns where /proc/loadavg cannot be read, and stops asking', () => {
+    const h = harness(0.2);
+    h.machine.runnable = 'no file';
+    h.exchange(3, 0.1);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBeCloseTo(200, -0.5);
+    const reads = h.machine.loadReads;
+    h.advance(11);
+    h.poll.sent();
+    h.drain(0.001);
+    expect(h.machine.loadReads).toBe(reads);
+  });
+
+  it('pauses for 100 ms when over 20 ms of spinning more than a quarter went in long turns (preempted), then starts over', () => {
+    const h = harness(0.2);
+    h.exchange(3, 0.1);
+    // each spin: one turn of 0.6 ms, in which the process did not run
+    for (let i = 0; i < 40 && h.poll.currentWindowMs > 0; i++) {
+      h.poll.sent();
+      h.drain(0.6);
+    }
     expect(h.poll.currentWindowMs).toBe(0);
     h.exchange(5, 0.1);
-    expect(h.poll.currentWindowMs).toBe(0); // paused: quick gaps do not grow the window
+    expect(h.poll.currentWindowMs).toBe(0); // paused: quick gaps do not widen the window
     h.advance(100);
-    h.exchange(1, 0.1);
-    expect(h.poll.currentWindowMs).toBeCloseTo(0.004, 6);
+    h.exchange(2, 0.1);
+    expect(h.poll.currentWindowMs).toBeCloseTo(0.2, 6);
+  });
+
+  it('does not pause for a lone long turn (a garbage collection) among short ones', () => {
+    const h = harness(0.2);
+    h.exchange(3, 0.1);
+    h.poll.sent();
+    h.drain(3); // one turn of 3 ms
+    for (let i = 0; i < 150; i++) {
+      h.poll.sent();
+      h.drain(0.001); // 200 turns of 1 µs: 0.2 ms of spinning
+    }
+    expect(h.poll.currentWindowMs).toBeCloseTo(0.2, 6);
+    h.poll.sent();
+    expect(h.drain(0.001)).toBeCloseTo(200, -0.5);
   });
 
   it('keeps a single spin going however many messages pass during it', () => {
     const h = harness(0.2);
-    h.exchange(7, 0.1);
+    h.exchange(3, 0.1);
     h.poll.sent();
     h.poll.sent();
     h.poll.received();
-    expect(h.drain(0.001)).toBe(128);
+    expect(h.drain(0.001)).toBeCloseTo(200, -0.5);
   });
 });

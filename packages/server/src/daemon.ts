@@ -1,7 +1,6 @@
 // virtwired: drivers, dispatcher and listeners put together, with admission, authentication, limits and heartbeat.
 import { SUBPROTOCOL } from '@virtwire/protocol';
 import { AdaptivePoll } from '@virtwire/runtime';
-import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -26,6 +25,7 @@ import { principalKey, upgradeHandler } from './transport/upgrade-handler.js';
 import { rateLimitedLogger } from './rpc/rate-limited-log.js';
 import { StreamTickets } from './streams/stream-tickets.js';
 import { StreamPaths } from './transport/stream-paths.js';
+import { nodePollPlatform } from './rpc/node-poll-platform.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -126,7 +126,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
   }
   const jobs = new DomainJobs({ waitMs: limits.jobWaitMs, maxQueued: limits.maxQueuedJobsPerDomain }, options.jobTrace);
   const dispatcher = new Dispatcher(drivers, jobs, { maxSnapshotDisks: limits.maxSnapshotDisks });
-  const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, setImmediate, () => performance.now(), availableParallelism);
+  const poll = new AdaptivePoll((options.pollMaxUs ?? DEFAULT_POLL_MAX_US) / 1000, nodePollPlatform);
   /** Open connections and who opened them. */
   const sessions = new Map<ClientConnection, Principal>();
   let nextConnection = 1;

@@ -1,5 +1,5 @@
 // Spinning the event loop while this process awaits replies, shared by all its connections.
-import { AdaptivePoll } from '@virtwire/runtime';
+import { AdaptivePoll, type PollPlatform } from '@virtwire/runtime';
 
 /**
  * Keeps the event loop turning for an adaptive window while any call of any connection is
@@ -14,12 +14,10 @@ export class ReplyPolling {
 
   /**
    * @param maxUs longest window in µs.
-   * @param nextTurn runs a callback on the loop's next turn without sleeping (`setImmediate`).
-   * @param now monotonic ms clock (`performance.now`).
-   * @param cpus CPUs the process may run on (`os.availableParallelism`).
+   * @param platform the event loop, clock, CPU count and load (Node's, from the SDK's Node entry).
    */
-  constructor(maxUs: number, nextTurn: (callback: () => void) => void, now: () => number, cpus: () => number) {
-    this.poll = new AdaptivePoll(maxUs / 1000, nextTurn, now, cpus, () => this.awaiting > 0);
+  constructor(maxUs: number, platform: PollPlatform) {
+    this.poll = new AdaptivePoll(maxUs / 1000, platform, () => this.awaiting > 0);
   }
 
   /** A call began: one more reply to wait for. */
