@@ -43,6 +43,23 @@ def run_threads(count, body):
     return time.perf_counter() - start, (errors[0] if errors else None)
 
 
+def threads_cpu_ns(pid):
+    """CPU ns every live thread of `pid` has used (/proc/PID/task/TID/schedstat), as bench/lib/processes.js's threadsCpuNanos."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass  # the thread exited meanwhile
+    return total
+
+
+def daemon_cpu(spec):
+    """The daemon's CPU ns so far when `daemonPid` names it (read around a timed phase), else None."""
+    return threads_cpu_ns(spec["daemonPid"]) if "daemonPid" in spec else None
+
+
 def roundtrip(spec):
     conn = libvirt.open(spec["uri"])
     for _ in range(spec.get("warmup", 3000)):
@@ -67,11 +84,16 @@ def throughput(spec):
         for _ in range(per_thread):
             conn.getVersion()
 
+    cpu_before = daemon_cpu(spec)
     elapsed, error = run_threads(spec["inFlight"], body)
+    cpu_after = daemon_cpu(spec)
     conn.close()
     if error:
         return {"error": error}
-    return {"callsPerSec": per_thread * spec["inFlight"] / elapsed}
+    result = {"callsPerSec": per_thread * spec["inFlight"] / elapsed}
+    if cpu_before is not None:
+        result["daemonCpuUsPerCall"] = (cpu_after - cpu_before) / 1000 / (per_thread * spec["inFlight"])
+    return result
 
 
 def create_delete(spec):

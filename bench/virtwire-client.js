@@ -5,7 +5,7 @@
 // Every workload mirrors one in libvirt-client.py, call for call.
 import { connect as sdkConnect, nodeWebSocketWith } from '@virtwire/client';
 import { readFileSync } from 'node:fs';
-import { cpuMicros } from './lib/processes.js';
+import { threadsCpuNanos } from './lib/processes.js';
 
 const ATOMIC = 128;
 const snapshotXml = (name) => `<domainsnapshot><name>${name}</name></domainsnapshot>`;
@@ -54,7 +54,7 @@ function daemonCounters(pid) {
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
   const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)[1]);
   return {
-    cpuUs: cpuMicros(pid),
+    cpuUs: threadsCpuNanos(pid) / 1000,
     reads: field(io, 'syscr'),
     writes: field(io, 'syscw'),
     sleeps: field(readFileSync(`/proc/${pid}/status`, 'utf8'), 'voluntary_ctxt_switches'),

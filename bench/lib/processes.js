@@ -1,6 +1,6 @@
 // Child processes for the benchmark: one-shot JSON workloads, optionally pinned to CPUs, and resident memory.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Prefixes a command with `taskset -c CPUS` when `cpus` is given (Linux only). */
 export function pinned(cpus, command, args) {
@@ -89,6 +89,23 @@ export function pinProcess(pid, cpus) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * CPU time every live thread of `pid` has used so far, in ns (the first field of each
+ * /proc/PID/task/TID/schedstat, which the scheduler counts in ns; /proc/PID/stat counts 10 ms ticks).
+ * Threads that exited are not counted: read it around a phase whose threads outlive it.
+ */
+export function threadsCpuNanos(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return total;
+}
 
 /** CPU time (user + system, every thread) `pid` has used so far, in µs (from /proc/PID/stat; 100 ticks a second). */
 export function cpuMicros(pid) {

@@ -16,5 +16,5 @@ if (!existsSync(bundle)) {
 // threads took about 14-25 ms of CPU per 16-disk snapshot in a fresh daemon, beside the guest's QEMU
 // on 2 CPUs, for a main thread no faster. Sixteen times that budget leaves such code to the baseline
 // tiers and still optimizes what runs all the time (the call path). bench/README.md, "Eighth round".
-const FLAGS_AFTER_START = '--interrupt-budget=1081344';
+const FLAGS_AFTER_START = process.env.VW_NOBUDGET ? undefined : '--interrupt-budget=1081344';
 require(join(dir, 'code-cached-bundle.cjs')).runCodeCachedBundle(bundle, undefined, FLAGS_AFTER_START);
