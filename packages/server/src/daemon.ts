@@ -116,7 +116,7 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
       const outcome = await ensureLocalToken(options.tokenFile, options.localTokenFile);
       if (outcome !== 'kept') log.info(`read-write token 'local' ${outcome === 'created' ? 'created in' : 'registered from'} ${options.localTokenFile}`);
     }
-    await tokens.load();
+    tokens.load();
     for (const driver of drivers) await driver.initialize?.();
   } catch (error) {
     await Promise.all(drivers.map((d) => d.shutdown()));
@@ -195,13 +195,17 @@ export async function startDaemon(options: DaemonOptions, extraDrivers: Hypervis
     listener.server.on('upgrade', upgradeHandler(listener, context));
   }
   /** Ends the connections whose token was removed from the token file (or changed role) since they opened. */
-  const closeRevoked = async () => {
-    await tokens.reload();
+  const closeRevoked = () => {
+    tokens.reload();
     for (const [rpc, principal] of sessions) if (!tokens.stillAccepts(principal)) rpc.revoke('token revoked');
   };
   const heartbeat = setInterval(() => {
     for (const rpc of sessions.keys()) rpc.heartbeat();
-    closeRevoked().catch((error: unknown) => log.error({ err: error }, 'checking tokens failed'));
+    try {
+      closeRevoked();
+    } catch (error) {
+      log.error({ err: error }, 'checking tokens failed');
+    }
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
   if (tokens.size === 0 && listeners.some((l) => l.requiresToken)) {

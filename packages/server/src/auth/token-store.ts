@@ -1,6 +1,6 @@
 // The tokens the daemon accepts: a token file re-read when it changes, plus tokens given in code; constant-time checks.
 import { timingSafeEqual } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { Principal } from './principal.js';
 import { isTokenText, parseTokenFile, tokenDigest, type TokenEntry } from './token-format.js';
 
@@ -10,7 +10,9 @@ const TOKEN_FILE_MAX_BYTES = 1024 * 1024;
 /**
  * Verifies bearer tokens against hashed entries. The file is re-read when its size, mtime or inode
  * change, so `virtwired token add` takes effect without a restart; a file that fails to parse keeps
- * the last good entries and is reported once.
+ * the last good entries and is reported once. The file is a small local one, read synchronously: a
+ * `stat` per check costs microseconds, where a trip through libuv's thread pool cost a connection
+ * tens of them, and the daemon's start several milliseconds (the pool's threads, `fs/promises`).
  */
 export class TokenStore {
   private fileEntries: TokenEntry[] = [];
@@ -23,8 +25,8 @@ export class TokenStore {
   ) {}
 
   /** Reads the token file now; throws when it exists but is invalid (used at startup). */
-  async load(): Promise<void> {
-    await this.refresh(true);
+  load(): void {
+    this.refresh(true);
   }
 
   /** Number of tokens currently accepted. */
@@ -36,9 +38,9 @@ export class TokenStore {
    * The principal a presented token identifies, or undefined. Every entry is compared, with
    * `timingSafeEqual` on equal-length digests, so timing tells nothing about which entry matched.
    */
-  async verify(presented: string): Promise<Principal | undefined> {
+  verify(presented: string): Principal | undefined {
     if (!isTokenText(presented)) return undefined;
-    await this.refresh(false);
+    this.refresh(false);
     const digest = tokenDigest(presented);
     let match: TokenEntry | undefined;
     for (const entry of [...this.fixed, ...this.fileEntries]) {
@@ -48,8 +50,8 @@ export class TokenStore {
   }
 
   /** Re-reads the token file if it changed (a file that fails to parse keeps the previous tokens). */
-  async reload(): Promise<void> {
-    await this.refresh(false);
+  reload(): void {
+    this.refresh(false);
   }
 
   /**
@@ -66,13 +68,11 @@ export class TokenStore {
     return accepted;
   }
 
-  private async refresh(strict: boolean): Promise<void> {
+  private refresh(strict: boolean): void {
     if (this.file === undefined) return;
-    let stamp: string;
+    let stat: Stats;
     try {
-      const stat = await fs.stat(this.file);
-      if (stat.size > TOKEN_FILE_MAX_BYTES) throw new Error(`${this.file} is larger than ${TOKEN_FILE_MAX_BYTES} bytes`);
-      stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      stat = statSync(this.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         this.fileEntries = [];
@@ -83,11 +83,12 @@ export class TokenStore {
       this.onFileError(error instanceof Error ? error.message : String(error));
       return;
     }
+    const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     if (stamp === this.fileStamp) return;
     try {
-      const stat = await fs.stat(this.file);
+      if (stat.size > TOKEN_FILE_MAX_BYTES) throw new Error(`${this.file} is larger than ${TOKEN_FILE_MAX_BYTES} bytes`);
       if ((stat.mode & 0o022) !== 0) throw new Error(`${this.file} is writable by group or others; refusing to trust it`);
-      this.fileEntries = parseTokenFile(await fs.readFile(this.file, 'utf8'), this.file);
+      this.fileEntries = parseTokenFile(readFileSync(this.file, 'utf8'), this.file);
       this.fileStamp = stamp;
     } catch (error) {
       if (strict) throw error;

@@ -118,7 +118,7 @@ async function authorize(listener: OpenListener, context: UpgradeContext, reques
   if (!listener.requiresToken) return { principal: unixPrincipal(listener) };
   const presented = presentedToken(request);
   if (presented.kind !== 'token') return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };
-  const principal = await context.tokens.verify(presented.token);
+  const principal = context.tokens.verify(presented.token);
   if (!principal) return { refuse: [401, 'Unauthorized', BEARER_CHALLENGE] };
   return { principal };
 }
