@@ -40,27 +40,43 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the binaries run from their bundles alone', () => {
-  it('vwsh, copied away from the repository and its node_modules (bin, loader, bundle), prints its version and help, and writes its code cache once, as it exits', async () => {
+  it('vwsh, copied away from the repository and its node_modules (bin, loader, bundle), prints its version and help without writing its code cache, writes it as a command on a connection exits, and runs later commands from it', async () => {
     const copy = join(dir, 'vwsh');
     cpSync(join(ROOT, 'packages/cli/bin'), join(copy, 'bin'), { recursive: true });
     for (const file of ['vwsh.cjs', 'code-cached-bundle.cjs']) cpSync(join(ROOT, 'packages/cli/dist/bundle', file), join(copy, 'dist/bundle', file));
     const vwsh = join(copy, 'bin/vwsh.js');
     const caches = () => readdirSync(join(copy, 'dist/bundle')).filter((name) => /^vwsh\.cjs\.[\w-]{16}\.cache$/.test(name));
     expect(await node(vwsh, ['--version'])).toEqual({ stdout: '0.1.0\n', stderr: '', code: 0 });
-    expect(caches()).toHaveLength(1);
-    const cache = join(copy, 'dist/bundle', caches()[0]!);
-    const madeAt = statSync(cache).mtimeMs;
     const help = await node(vwsh, ['help', 'snapshot-list']);
     expect(help.stdout).toContain('snapshot-list - List snapshots for a domain');
     expect(help.code).toBe(0);
-    // The second command ran from the cache, so it wrote none.
-    expect(caches()).toEqual([basename(cache)]);
-    expect(statSync(cache).mtimeMs).toBe(madeAt);
-    // A corrupt cache is rejected by V8: the command runs from the source and writes a sound cache over it.
-    writeFileSync(cache, Buffer.alloc(statSync(cache).size, 0x5a));
-    expect(await node(vwsh, ['--version'])).toEqual({ stdout: '0.1.0\n', stderr: '', code: 0 });
-    expect(caches()).toEqual([basename(cache)]);
-    expect(readFileSync(cache).some((byte) => byte !== 0x5a)).toBe(true);
+    const socket = join(dir, 'vwsh-sock');
+    expect((await node(vwsh, ['-c', `test+unix:///default?socket=${socket}`, 'list', '--all'])).code).toBe(1);
+    // None ran enough of vwsh (a failed connection included) to be worth caching: a cache of theirs would be the one every later command ran with.
+    expect(caches()).toEqual([]);
+    const daemon = await spawnVirtwired(['--unix', socket, '--unix-ro', `${socket}-ro`, '--state-dir', join(dir, 'vwsh-state'), '--no-local-token']);
+    try {
+      const list = async () => {
+        const listed = await node(vwsh, ['-c', `test+unix:///default?socket=${socket}`, 'list', '--all']);
+        expect(listed).toMatchObject({ stderr: '', code: 0 });
+        expect(listed.stdout).toMatch(/ 1 +test +running/);
+      };
+      await list();
+      expect(caches()).toHaveLength(1);
+      const cache = join(copy, 'dist/bundle', caches()[0]!);
+      const madeAt = statSync(cache).mtimeMs;
+      await list();
+      // The third command ran from the cache `list --all` wrote, so it wrote none.
+      expect(caches()).toEqual([basename(cache)]);
+      expect(statSync(cache).mtimeMs).toBe(madeAt);
+      // A corrupt cache is rejected by V8: the next command on a connection runs from the source and writes a sound cache over it.
+      writeFileSync(cache, Buffer.alloc(statSync(cache).size, 0x5a));
+      await list();
+      expect(caches()).toEqual([basename(cache)]);
+      expect(readFileSync(cache).some((byte) => byte !== 0x5a)).toBe(true);
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it('virtwired, copied away from the repository (bin, loader, bundle), starts and answers calls, then writes its code cache', async () => {

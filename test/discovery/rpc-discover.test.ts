@@ -172,16 +172,21 @@ describe('a method the table lacks, through conn.call()', () => {
   });
 });
 
-/** What the daemon answers for an unknown method, as the SDK maps it: sent through the SDK's channel by bypassing the local check. */
+/**
+ * What the daemon answers for an unknown method, as the SDK maps it: written to the connection's own
+ * RPC channel (under the local checks, which `Connection.call` runs first), so the daemon answers it.
+ */
 async function remoteRefusal(name: string) {
-  const bypass = Object.create(conn) as Connection;
-  (bypass as unknown as { refusal: () => undefined }).refusal = () => undefined;
-  return expectVirError(
-    bypass.call(name as MethodName, {} as never),
+  const { channel } = conn as unknown as { channel: { call(method: string, params: unknown): Promise<unknown> } };
+  const sent = conn.requestsSent;
+  const error = await expectVirError(
+    channel.call(name, {}),
     ErrorNumber.NoSupport,
     ErrorDomain.Remote,
     'this function is not supported by the connection driver: Method not found',
   );
+  expect(conn.requestsSent).toBe(sent + 1);
+  return error;
 }
 
 function errorFields(error: { code: number; domain: number; message: string; str1: string | null; str2: string | null; int1: number; int2: number }) {

@@ -9,7 +9,19 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/**
+ * Read by the code-cache loader as the process exits (its `CACHE_WORTHY_EXPORT`): true once commands
+ * ran on a connection, so that a run of little code (`vwsh --version`) does not write the cache every
+ * later command would run with.
+ */
+export let codeCacheWorthy = false;
+
 // stdin is left to runVwsh's default: creating process.stdin costs start-up time, and only the line shell reads it.
-void runVwsh(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((status) => {
+void runVwsh(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  onCommandsRun: () => (codeCacheWorthy = true),
+}).then((status) => {
   process.exitCode = status;
 });

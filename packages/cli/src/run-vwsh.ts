@@ -17,6 +17,12 @@ export interface VwshIo {
   env?: Readonly<Record<string, string | undefined>>;
   /** Where commands come from when none are given: a terminal (interactive) or a pipe (one command line a line). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * Called when commands start running on an open connection (not for `--version`, `--help`, a
+   * syntax error, a failed connection or a chain that needs none): the vwsh binary then has run
+   * enough of itself for its code cache to be worth writing.
+   */
+  onCommandsRun?: () => void;
 }
 
 /**
@@ -47,6 +53,7 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
     if (request.command.length === 0) {
       // As virsh: the interactive shell connects first, and does not start without a connection.
       if (!(await session.open())) return 1;
+      io.onCommandsRun?.();
       return await runLineShell(
         session,
         { stdin: io.stdin ?? process.stdin, stdout: io.stdout, env },
@@ -57,7 +64,10 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
     const chain = session.parse(tokens);
     if (!chain) return 1;
     // As virsh: a URI given with -c is connected to first, whatever the commands need.
-    if ((request.uri !== undefined || chain.some((c) => c.definition.needsConnection !== false)) && !(await session.open())) return 1;
+    if (request.uri !== undefined || chain.some((c) => c.definition.needsConnection !== false)) {
+      if (!(await session.open())) return 1;
+      io.onCommandsRun?.();
+    }
     return (await session.run(chain)) ? 0 : 1;
   } finally {
     await session.close();

@@ -45,11 +45,19 @@ export function cachePathFor(bundle: string, bytes: Buffer, modifiedMs: number):
 }
 
 /**
+ * The export by which a bundle run with `'exit'` says whether the run is worth caching: V8's cache
+ * holds what the run compiled, so a run that did little (`vwsh --version`) would leave a cache that
+ * every later command, finding it usable, compiles most of its code around. A bundle that exports it
+ * gets a cache written only by a run that ends with it true (read at exit); one that does not, by any run.
+ */
+export const CACHE_WORTHY_EXPORT = 'codeCacheWorthy';
+
+/**
  * Compiles and runs `bundle` (a CommonJS module written as one function expression taking `exports,
  * require, module, __filename, __dirname`, as scripts/bundle.mjs writes it) with the cache made for it, when there is one that V8 accepts;
  * otherwise compiles it and, at `writeAt` ({@link CACHE_WRITE_DELAY_MS} later by default), writes a cache
- * for the next start, replacing those of earlier bundles. A directory that cannot be written only means
- * no cache.
+ * for the next start, replacing those of earlier bundles; at `'exit'`, only when the run was worth
+ * caching ({@link CACHE_WORTHY_EXPORT}). A directory that cannot be written only means no cache.
  *
  * `flagsAfterStart` are V8 flags set at `writeAt` too, once start-up is over and after the cache was
  * written (its timer comes first): V8 checks every flag when it reads a code cache, so a flag changed
@@ -57,21 +65,24 @@ export function cachePathFor(bundle: string, bytes: Buffer, modifiedMs: number):
  * to load http, net, crypto...) and write this bundle's cache for flags the next start does not have.
  */
 export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CACHE_WRITE_DELAY_MS, flagsAfterStart?: string): void {
-  const script = compileWithCache(bundle, writeAt);
-  const module = { exports: {} };
+  const { script, write } = compileWithCache(bundle);
+  const module = { exports: {} as Record<string, unknown> };
+  if (write) {
+    if (writeAt === 'exit') process.once('exit', () => module.exports[CACHE_WORTHY_EXPORT] !== false && write());
+    else setTimeout(write, writeAt).unref();
+  }
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   if (flagsAfterStart !== undefined && writeAt !== 'exit') setTimeout(() => setFlagsFromString(flagsAfterStart), writeAt).unref();
 }
 
 /**
- * Compiles `bundle` with its cache and arranges for a cache to be written when there is none or V8
- * rejected it. A function of its own, so that the bundle's bytes and the cache's (2.5 MB for the
- * daemon) are garbage when it returns: held by the frame that runs the bundle, they outlived every
- * scavenge of the start-up into the old generation, which an idle daemon does not collect for
- * seconds.
+ * Compiles `bundle` with its cache; `write` writes a cache for it, when there is none or V8 rejected
+ * it. A function of its own, so that the bundle's bytes and the cache's (2.5 MB for the daemon) are
+ * garbage when it returns: held by the frame that runs the bundle, they outlived every scavenge of the
+ * start-up into the old generation, which an idle daemon does not collect for seconds.
  */
-function compileWithCache(bundle: string, writeAt: CacheWriteTime): Script {
+function compileWithCache(bundle: string): { script: Script; write?: () => void } {
   const bytes = readFileSync(bundle);
   const cachePath = cachePathFor(bundle, bytes, statSync(bundle).mtimeMs);
   // The build writes bundles in ASCII (scripts/bundle.mjs), which decodes as Latin-1 at half the cost of UTF-8 and
@@ -84,12 +95,8 @@ function compileWithCache(bundle: string, writeAt: CacheWriteTime): Script {
     // No cache yet.
   }
   const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-  if (!cachedData || script.cachedDataRejected) {
-    const write = () => writeCache(script, bundle, cachePath);
-    if (writeAt === 'exit') process.once('exit', write);
-    else setTimeout(write, writeAt).unref();
-  }
-  return script;
+  if (cachedData && !script.cachedDataRejected) return { script };
+  return { script, write: () => writeCache(script, bundle, cachePath) };
 }
 
 /** Writes the cache beside the bundle (a temporary file renamed over it) and removes other bundles' caches. */

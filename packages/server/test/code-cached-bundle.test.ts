@@ -79,6 +79,40 @@ describe('runCodeCachedBundle', () => {
     expect(statSync(cache).mtimeMs).toBe(madeAt);
   });
 
+  it('writes at exit only after a run its bundle calls worth caching: after `version` first, `list` writes a cache that covers it, and the next `list` runs with it', () => {
+    // Like vwsh: `version` runs one small function, `list` many more (compiled lazily, so only a cache written after them holds them).
+    const many = Array.from({ length: 200 }, (_, i) => `function f${i}(x) { return [x, ${i}].map((y) => y + 1).join(); }`).join('\n');
+    const calls = Array.from({ length: 200 }, (_, i) => `f${i}(${i});`).join(' ');
+    writeFileSync(
+      bundle,
+      `(function (exports, require, module, __filename, __dirname) {\n"use strict";\n${many}\nfunction version() { return 1; }\n` +
+        `const [command, anyway] = process.argv.slice(1);\nif (command === 'list') { ${calls} } else version();\n` +
+        `module.exports = { codeCacheWorthy: command === 'list' || anyway === 'cache-anyway' };\n})\n`,
+    );
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, ['-e', `require(${JSON.stringify(LOADER)}).runCodeCachedBundle(${JSON.stringify(bundle)}, 'exit')`, ...args]);
+    const cacheSize = () => statSync(join(dir, caches()[0]!)).size;
+    // What a cache of `version` alone and one of `list` alone hold.
+    run('version', 'cache-anyway');
+    const versionOnly = cacheSize();
+    rmSync(join(dir, caches()[0]!));
+    run('list');
+    const listOnly = cacheSize();
+    rmSync(join(dir, caches()[0]!));
+    expect(listOnly).toBeGreaterThan(versionOnly + 10_000);
+
+    run('version');
+    expect(caches()).toEqual([]);
+    run('list');
+    expect(caches()).toHaveLength(1);
+    const cache = join(dir, caches()[0]!);
+    expect(statSync(cache).size).toBe(listOnly);
+    const madeAt = statSync(cache).mtimeMs;
+    run('list');
+    // Accepted by V8 (not written again): the third run ran with the cache of `list`.
+    expect(statSync(cache).mtimeMs).toBe(madeAt);
+  });
+
   it('keys the cache by the digest its build wrote into the bundle, and by the time it was modified', async () => {
     const digest = 'AbCdEfGh_-ijklmnopqrst';
     writeFileSync(bundle, `${bundleText('built')}// code-cache-key: ${digest}\n`);
