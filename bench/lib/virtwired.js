@@ -49,8 +49,9 @@ async function firstAnswer(uri, timeoutMs = 30_000) {
  * Spawns `node packages/server/bin/virtwired.js --listen 127.0.0.1:PORT --no-unix` with a fresh state
  * directory (or, `withUnixSocket`, also a unix socket there); resolves once it answers over TCP, with
  * its URIs, pid, start-up time, its log lines (with a `logLevel` other than silent) and a stop function.
+ * `env` is the daemon's environment (this process's by default).
  */
-export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent', nodeArgs = [] } = {}) {
+export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent', nodeArgs = [], env = process.env } = {}) {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
   const unix = join(stateDir, 'sock');
@@ -76,7 +77,7 @@ export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = fa
   const spawnedAt = Date.now();
   // a daemon that logs (logLevel other than silent) writes its JSON lines to stderr: kept in `log`
   const log = [];
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', logLevel === 'silent' ? 'inherit' : 'pipe'] });
+  const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', logLevel === 'silent' ? 'inherit' : 'pipe'] });
   if (child.stderr) {
     let partial = '';
     child.stderr.on('data', (chunk) => {
