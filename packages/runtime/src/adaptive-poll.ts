@@ -32,11 +32,12 @@ export interface PollPlatform {
  * Spinning pays only while a CPU is free for it: on a busy machine a spinning process takes the CPU
  * the peer it waits for would run on. So a spin starts (and goes on) only while the machine's
  * runnable tasks, this process's thread and a spinning peer among them, are no more than its CPUs
- * (`/proc/loadavg`, re-read at most every 10 ms, or 1 ms after it found the machine busy). And where that count is unknown or misleading (a
- * container's share of a larger host), the spin watches itself: when over 20 ms of spinning more than
- * a quarter of the time went in turns longer than 0.5 ms (the process did not run: it was preempted),
- * polling pauses for 100 ms. A single long turn (a garbage collection, a compiler thread taking a CPU
- * for a moment) does not pause it.
+ * (`/proc/loadavg`, re-read at most every 10 ms, or 1 ms after it found the machine busy). And where
+ * that count is unknown or misleading (a container's share of a larger host), the spin watches
+ * itself: when over 20 ms of spinning more than a quarter of the time went in turns longer than
+ * 0.5 ms (the process did not run: it was preempted, or busy with work of its own), polling pauses
+ * for 100 ms. A single long turn (a garbage collection, a compiler thread taking a CPU for a moment)
+ * does not pause it.
  */
 export class AdaptivePoll {
   private windowMs = 0;
