@@ -448,6 +448,27 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
   });
 
+  it("a guest QEMU paused while no daemon ran is reported paused with the reason of QEMU's run state, as libvirt's reconnect does", async () => {
+    const paths = newCase();
+    const first = await start(paths);
+    const dom = await define(paths, first.conn, 'stopped');
+    await dom.create();
+    await first.conn.close();
+    first.daemon.child.kill('SIGKILL');
+    await first.daemon.exited;
+    // another QMP client pauses the guest meanwhile: QEMU's run state 'paused'
+    const monitor = await inspect(paths.runtime, dom.uuid);
+    await monitor.execute('stop');
+    await monitor.close();
+    const { conn } = await start(paths);
+    const again = await conn.domainLookupByName('stopped');
+    expect(await again.getState()).toEqual({ state: DomainState.Paused, reason: 1 }); // VIR_DOMAIN_PAUSED_USER
+    await again.resume();
+    expect(await again.getState()).toEqual({ state: DomainState.Running, reason: 5 }); // VIR_DOMAIN_RUNNING_UNPAUSED
+    await again.destroy();
+    await conn.close();
+  });
+
   it("a memory snapshot killed during its save leaves QEMU's migration settings as they were: the `events` capability and max-bandwidth", async () => {
     const paths = newCase();
     let { daemon, conn } = await start(paths);
