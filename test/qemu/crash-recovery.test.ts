@@ -448,6 +448,81 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
   });
 
+  it("a guest QEMU paused while no daemon ran is reported paused with the reason of QEMU's run state, as libvirt's reconnect does", async () => {
+    const paths = newCase();
+    const first = await start(paths);
+    const dom = await define(paths, first.conn, 'stopped');
+    await dom.create();
+    await first.conn.close();
+    first.daemon.child.kill('SIGKILL');
+    await first.daemon.exited;
+    // another QMP client pauses the guest meanwhile: QEMU's run state 'paused'
+    const monitor = await inspect(paths.runtime, dom.uuid);
+    await monitor.execute('stop');
+    await monitor.close();
+    const { conn } = await start(paths);
+    const again = await conn.domainLookupByName('stopped');
+    expect(await again.getState()).toEqual({ state: DomainState.Paused, reason: 1 }); // VIR_DOMAIN_PAUSED_USER
+    await again.resume();
+    expect(await again.getState()).toEqual({ state: DomainState.Running, reason: 5 }); // VIR_DOMAIN_RUNNING_UNPAUSED
+    await again.destroy();
+    await conn.close();
+  });
+
+  it("a memory snapshot killed during its save leaves QEMU's migration settings as they were: the `events` capability and max-bandwidth", async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths);
+    const dom = await define(paths, conn, 'settings');
+    await dom.create();
+    const settings = async () => {
+      const monitor = await inspect(paths.runtime, dom.uuid);
+      try {
+        const capabilities = await monitor.execute<Array<{ capability: string; state: boolean }>>('query-migrate-capabilities');
+        const parameters = await monitor.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
+        return { events: capabilities.find((c) => c.capability === 'events')?.state, maxBandwidth: parameters['max-bandwidth'] };
+      } finally {
+        await monitor.close();
+      }
+    };
+    /** Sets them from outside the daemon, as another QMP client of the guest could. */
+    const set = async (events: boolean, maxBandwidth: number) => {
+      const monitor = await inspect(paths.runtime, dom.uuid);
+      await monitor.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: events }] });
+      await monitor.execute('migrate-set-parameters', { 'max-bandwidth': maxBandwidth });
+      await monitor.close();
+    };
+    // both ways round: recovery puts back what the save found, it does not merely turn `events` off
+    for (const [round, before] of [
+      [1, { events: false, maxBandwidth: 7 * 1024 * 1024 }],
+      [2, { events: true, maxBandwidth: 3 * 1024 * 1024 }],
+    ] as const) {
+      await set(before.events, before.maxBandwidth);
+      expect(await settings()).toEqual(before);
+      await conn.close();
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+      ({ daemon, conn } = await start(paths, 'qemu.snapshot-create.memory-save.before-migrate'));
+      const memory = join(paths.images, `settings.m${round}.mem`);
+      const overlay = join(paths.images, `settings-vda.m${round}`);
+      const xml = `<domainsnapshot><name>m${round}</name><memory snapshot='external' file='${memory}'/><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+      await died(
+        daemon,
+        conn.domainLookupByName('settings').then((d) => d.snapshotCreateXML(xml, Create.Atomic)),
+      );
+      // the dead daemon had turned `events` on and the bandwidth up for its stream
+      expect(await settings()).toEqual({ events: true, maxBandwidth: 2 ** 53 - 1 });
+      ({ daemon, conn } = await start(paths));
+      const again = await conn.domainLookupByName('settings');
+      expect(await settings(), `round ${round}`).toEqual(before);
+      expect(await again.getState()).toEqual({ state: DomainState.Running, reason: 5 }); // resumed: VIR_DOMAIN_RUNNING_UNPAUSED
+      expect(await again.snapshotNum()).toBe(0);
+      expect(existsSync(memory) || existsSync(overlay)).toBe(false);
+      await expectNothingLeft(paths, again);
+    }
+    await (await conn.domainLookupByName('settings')).destroy();
+    await conn.close();
+  });
+
   it('a delete replayed after its live merge pivoted never merges the overlay again over what the guest wrote since', async () => {
     const paths = newCase();
     let { daemon, conn } = await start(paths);

@@ -24,7 +24,7 @@ export async function recoverCreate(host: QemuHost, domain: QemuDomain | undefin
   if (payload.quiesce && domain?.guest) await thawQuietly(domain);
   const qmp = liveMonitor(domain);
   // a memory create's migration a dead daemon started is cancelled first (its stream went nowhere)
-  if (payload.memory) await endLeftoverMigration(host, domain, qmp);
+  if (payload.memory) await endLeftoverMigration(host, domain, qmp, payload.memory);
   const forward = intent.phase !== 'prepared' || (await createHappened(host, payload, qmp));
   if (!forward) {
     await rollBackCreate(host, payload, qmp);

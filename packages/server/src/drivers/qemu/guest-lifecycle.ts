@@ -11,6 +11,7 @@ import { prepareFirmware } from './uefi-firmware.js';
 import { clearPtyPaths, recordPtyPaths } from './guest-console.js';
 import { clearGeneratedChannelPaths } from './graphics-device.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
+import { pausedReasonOf } from './run-state-reason.js';
 import type { QemuHost } from './qemu-host.js';
 import { repairImages, writableQcow2Images } from './image-repair.js';
 import { formatStatus, type DomainStatus, type StatusToWrite } from './state-layout.js';
@@ -154,10 +155,12 @@ export async function attachGuest(host: QemuHost, domain: QemuDomain, guest: Qem
   const { running, status: runState } = await guest.queryStatus();
   domain.state = running ? DomainState.Running : DomainState.Paused;
   // the reason survives the restart unless the run state changed meanwhile (an interrupted suspend or
-  // resume, or a disk error while no daemon listened: QEMU's run state says io-error then)
+  // resume, or a disk error while no daemon listened: QEMU's run state says io-error then), as in
+  // libvirt's qemuProcessUpdateState: a guest found paused gets the reason of QEMU's run state
   const same = status.state === (running ? 'running' : 'paused');
   if (runState === 'io-error') domain.reason = Reason.PausedIoError;
-  else domain.reason = same && status.reason !== undefined ? status.reason : running ? Reason.RunningUnpaused : Reason.Unknown;
+  else if (same && status.reason !== undefined) domain.reason = status.reason;
+  else domain.reason = running ? Reason.RunningUnpaused : pausedReasonOf(runState);
   watchGuest(host, domain, guest);
 }
 

@@ -1,7 +1,7 @@
 // The qemu driver's intents: what each durable record holds, its phases, and the handle every state change goes through.
 import { randomBytes } from 'node:crypto';
 import type { IntentJournal, IntentRecord, JournaledCall } from '../../state/intent-journal.js';
-import type { ReservedFile } from './engine/index.js';
+import type { MigrationSettings, ReservedFile } from './engine/index.js';
 import type { ImageLayer } from './disk-chain.js';
 import type { Failpoints } from './failpoints.js';
 import { statusFile } from './guest-lifecycle.js';
@@ -67,6 +67,12 @@ export interface CreateMemory {
   wasRunning: boolean;
   /** Set (durably) once the stream is complete in the file and flushed: only then can the create roll forward. */
   saved?: boolean;
+  /**
+   * QEMU's migration settings as the save found them, journaled before it changes them for its
+   * stream (capability `events`, `max-bandwidth`): recovery puts them back, as libvirt's
+   * qemuMigrationParamsReset restores the parameters a migration job found.
+   */
+  migration?: MigrationSettings;
 }
 
 /** One step of a delete or revert; every step is idempotent. */

@@ -3,7 +3,7 @@ import { DomainState } from '@virtwire/protocol';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { JobControl } from '../../jobs/job-control.js';
-import { cancelOutgoing, saveMemoryStream, type Failpoint, type QmpClient, type ReservedFile } from './engine/index.js';
+import { applyMigrationSettings, cancelOutgoing, saveMemoryStream, type Failpoint, type QmpClient, type ReservedFile } from './engine/index.js';
 import { guestPaused, guestResumed } from './guest-lifecycle.js';
 import type { CreateIntent, CreateMemory, Intent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
@@ -34,6 +34,10 @@ export function memorySaver(host: QemuHost, domain: QemuDomain, intent: Intent<C
         failpoint,
         onPaused: () => guestPaused(host, domain, Reason.PausedSnapshot),
         cancelled: () => aborted,
+        onSettingsFound: (found) => {
+          memory.migration = found;
+          intent.persist();
+        },
         ...(job ? { onJobProgress: job.reportProgress } : {}),
       });
       host.services.log.debug({ domain: domain.name, bytes: saved.bytes, ms: saved.ms, copier: saved.copier, ...saved.phases }, 'memory saved');
@@ -61,8 +65,19 @@ export async function resumeAfterMemory(host: QemuHost, domain: QemuDomain | und
   guestResumed(host, domain, Reason.RunningUnpaused);
 }
 
-/** Recovery's first step for a memory create: no migration of the dead daemon's is left in QEMU, nor its socket. */
-export async function endLeftoverMigration(host: QemuHost, domain: QemuDomain | undefined, qmp: QmpClient | undefined): Promise<void> {
-  if (qmp) await cancelOutgoing(qmp);
+/**
+ * Recovery's first step for a memory create (libvirt's qemuProcessRecoverJob cancels a snapshot's
+ * migration to file): no migration of the dead daemon's is left in QEMU, nor its socket, and QEMU's
+ * migration settings are those the save found (a save that ended had put them back already).
+ */
+export async function endLeftoverMigration(host: QemuHost, domain: QemuDomain | undefined, qmp: QmpClient | undefined, memory: CreateMemory): Promise<void> {
+  if (qmp) {
+    await cancelOutgoing(qmp);
+    // best effort, as libvirt's qemuMigrationParamsReset: a refusal is logged, the recovery goes on
+    if (memory.migration)
+      await applyMigrationSettings(qmp, memory.migration).catch((error: unknown) =>
+        host.services.log.warn({ domain: domain?.name, err: error }, 'restoring the migration settings after a memory snapshot failed'),
+      );
+  }
   if (domain) await fs.rm(memorySocketPath(host, domain), { force: true }).catch(() => undefined);
 }

@@ -39,6 +39,17 @@ export interface MemorySaveOptions {
   timeoutMs?: number;
   /** Told how to read the stream's progress while it runs (guest RAM sent, for virDomainGetJobStats), and `undefined` after. */
   onJobProgress?: JobProgressHook;
+  /**
+   * Told QEMU's migration settings as the save found them, before it changes any (for the caller to
+   * journal: a daemon that dies during the save leaves them changed, and its recovery puts them back).
+   */
+  onSettingsFound?: (settings: MigrationSettings) => void | Promise<void>;
+}
+
+/** The migration settings a save changes for its stream: QEMU's capability `events` and parameter `max-bandwidth` (bytes/s). */
+export interface MigrationSettings {
+  events: boolean;
+  maxBandwidth: number;
 }
 
 /** How a save went: its size, its time, and that time split into its steps (ms). */
@@ -83,9 +94,9 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
   let copy: StreamCopy | undefined;
   let received: Promise<number> | undefined;
   let migrating = false;
-  let eventsWereOn = true;
-  const previous = await qmp.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
+  const found = await readMigrationSettings(qmp);
   try {
+    await options.onSettingsFound?.(found);
     await handle.truncate(0);
     await fs.rm(socketPath, { force: true });
     await new Promise<void>((resolve, reject) => {
@@ -105,8 +116,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
       });
     });
     received.catch(() => undefined);
-    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': UNLIMITED_BANDWIDTH });
-    eventsWereOn = await migrationEvents(qmp, true);
+    await applyMigrationSettings(qmp, { events: true, maxBandwidth: UNLIMITED_BANDWIDTH });
     mark();
     if (!options.live) {
       await reachStep(options.failpoint, 'memory-save:before-pause');
@@ -145,8 +155,7 @@ export async function saveMemoryStream(qmp: QmpClient, file: ReservedFile, socke
     copy?.stop();
     await handle.close().catch(() => undefined);
     await fs.rm(socketPath, { force: true }).catch(() => undefined);
-    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': previous['max-bandwidth'] ?? 33554432 }).catch(() => undefined);
-    if (!eventsWereOn) await migrationEvents(qmp, false).catch(() => undefined);
+    await applyMigrationSettings(qmp, found).catch(() => undefined);
   }
 }
 
@@ -179,15 +188,29 @@ async function waitForOutgoing(qmp: QmpClient, options: MemorySaveOptions): Prom
   }
 }
 
-/**
- * Turns QEMU's migration capability `events` (a MIGRATION event on each status change) on or
- * off; resolves to whether it was on before.
- */
-async function migrationEvents(qmp: QmpClient, on: boolean): Promise<boolean> {
+/** QEMU's default `max-bandwidth` (32 MiB/s), for a QEMU that does not report one. */
+const DEFAULT_BANDWIDTH = 33554432;
+
+/** Reads the migration settings a save changes: capability `events` (a MIGRATION event on each status change) and `max-bandwidth`. */
+export async function readMigrationSettings(qmp: QmpClient): Promise<MigrationSettings> {
+  const parameters = await qmp.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
+  return { events: await migrationEventsOn(qmp), maxBandwidth: parameters['max-bandwidth'] ?? DEFAULT_BANDWIDTH };
+}
+
+async function migrationEventsOn(qmp: QmpClient): Promise<boolean> {
   const capabilities = await qmp.execute<Array<{ capability: string; state: boolean }>>('query-migrate-capabilities');
-  const was = capabilities.some((c) => c.capability === 'events' && c.state);
-  if (was !== on) await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: on }] });
-  return was;
+  return capabilities.some((c) => c.capability === 'events' && c.state);
+}
+
+/**
+ * Sets the migration settings a save changes (no migration may be active: QEMU refuses to change
+ * a capability during one). Safe to repeat; a capability already in that state is left alone.
+ * Putting back what a save found is libvirt's qemuMigrationParamsReset after a migration job.
+ */
+export async function applyMigrationSettings(qmp: QmpClient, settings: MigrationSettings): Promise<void> {
+  await qmp.execute('migrate-set-parameters', { 'max-bandwidth': settings.maxBandwidth });
+  if ((await migrationEventsOn(qmp)) !== settings.events)
+    await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: settings.events }] });
 }
 
 /**
