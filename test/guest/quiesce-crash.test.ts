@@ -1,4 +1,4 @@
-// A quiesced snapshot of the real guest interrupted: the daemon killed while the guest is frozen (recovery thaws it and undoes the snapshot), or the thaw refused after the commit (the call fails, the snapshot stays).
+// A quiesced snapshot of the real guest interrupted: the daemon killed while the guest is frozen (recovery thaws it and undoes the snapshot), the thaw refused after the commit, or the guest paused from elsewhere before the thaw (the call fails at once, the snapshot stays).
 import {
   connect,
   DomainShutdownFlags,
@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnDaemon, type SpawnedDaemon } from '../helpers/daemon-process.js';
-import { hasQemu, killGuestsUnder, QemuSandbox } from '../qemu/qemu-fixture.js';
+import { hasQemu, inspect, killGuestsUnder, QemuSandbox } from '../qemu/qemu-fixture.js';
 import { createDataDisk } from './data-disk.js';
 import { consoleOver, guestDomainXml } from './driver-guest-domain.js';
 import { GuestAgentClient } from './guest-agent-client.js';
@@ -26,20 +26,32 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
   for (const dir of Object.values(paths)) mkdirSync(dir, { recursive: true });
   const daemons: SpawnedDaemon[] = [];
   const connections: Connection[] = [];
-  // a second daemon of its own for the second case (one daemon per state directory)
+  // a daemon of its own for each of the other cases (one daemon per state directory)
   const other = { state: box.path('other', 'state'), images: box.path('other', 'images'), runtime: box.path('other', 'run') };
-  for (const dir of Object.values(other)) mkdirSync(dir, { recursive: true });
+  const third = { state: box.path('third', 'state'), images: box.path('third', 'images'), runtime: box.path('third', 'run') };
+  for (const dir of [...Object.values(other), ...Object.values(third)]) mkdirSync(dir, { recursive: true });
   afterAll(async () => {
     for (const conn of connections) await conn.close().catch(() => undefined);
     for (const daemon of daemons) daemon.child.kill('SIGKILL');
     await Promise.all(daemons.map((d) => d.exited));
     await killGuestsUnder(paths.runtime);
     await killGuestsUnder(other.runtime);
+    await killGuestsUnder(third.runtime);
     box.cleanup();
   });
 
-  const start = async (failpoints = '', where = paths) => {
-    const args = ['--state-dir', where.state, '--storage-root', where.images, '--storage-root', guestImage().dir, '--qemu-runtime-dir', where.runtime];
+  const start = async (failpoints = '', where = paths, extraArgs: string[] = []) => {
+    const args = [
+      '--state-dir',
+      where.state,
+      '--storage-root',
+      where.images,
+      '--storage-root',
+      guestImage().dir,
+      '--qemu-runtime-dir',
+      where.runtime,
+      ...extraArgs,
+    ];
     const daemon = await spawnDaemon(args, { VIRTWIRE_FAILPOINTS: failpoints });
     daemons.push(daemon);
     const conn = await connect(`qemu+${daemon.wsAddress}/session`);
@@ -156,6 +168,56 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
       expect(await agent.fsfreezeStatus()).toBe('thawed');
     } finally {
       agent.close();
+    }
+    await dom.destroy();
+  }, 300_000);
+
+  it('a guest paused from elsewhere before the thaw fails the call at once with "domain is not running", and the snapshot stays', async () => {
+    const marker = box.path('held');
+    const { conn } = await start(`qemu.snapshot-create.live-external.before-transaction=pause:${marker}`, third, ['--qemu-inspection-monitor']);
+    const { dom, agentSocket } = await bootGuest(conn, 'stopped', join(third.images, 'stopped.qcow2'));
+    const overlay = join(third.images, 'stopped.s1.qcow2');
+    const xml = `<domainsnapshot><name>p1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+    let call: Promise<string> | undefined;
+    for (let attempt = 0; attempt < 30 && !call; attempt++) {
+      const made = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce).then(
+        () => 'returned',
+        (error: VirError) => `${error.code}: ${error.message}`,
+      );
+      const held = (async () => {
+        for (let i = 0; i < 600 && !existsSync(marker); i++) await sleep(50);
+        return existsSync(marker) ? 'held' : 'never held';
+      })();
+      const first = await Promise.race([made, held]);
+      if (first === 'held') call = made;
+      else if (first.startsWith(`${ErrorNumber.AgentUnresponsive}:`)) await sleep(2_000);
+      else throw new Error(`the create did not reach its transaction: ${first}`);
+    }
+    // frozen, and paused by another QMP client (an administrator, a watchdog) before the transaction and the thaw
+    const monitor = await inspect(third.runtime, dom.uuid);
+    try {
+      await monitor.execute('stop');
+      for (let i = 0; i < 200 && (await dom.getState()).state !== DomainState.Paused; i++) await sleep(50);
+      expect((await dom.getState()).state).toBe(DomainState.Paused);
+      rmSync(marker);
+      // libvirt's qemuSnapshotFSThaw asks qemuDomainAgentAvailable first, which refuses a domain that is not running
+      expect(await call!).toBe(
+        `${ErrorNumber.OperationInvalid}: Requested operation is not valid: domain is not running; snapshot 'p1' was created, but the guest's filesystems may still be frozen`,
+      );
+      expect((await dom.listAllSnapshots()).map((snapshot) => snapshot.name)).toEqual(['p1']);
+      expect(await dom.getXMLDesc()).toContain(`<source file='${overlay}'/>`);
+      // still frozen until someone thaws it once it runs again
+      await dom.resume();
+      const agent = await GuestAgentClient.connect(agentSocket);
+      try {
+        expect(await agent.fsfreezeStatus()).toBe('frozen');
+        await agent.fsfreezeThaw();
+        expect(await agent.fsfreezeStatus()).toBe('thawed');
+      } finally {
+        agent.close();
+      }
+    } finally {
+      await monitor.close();
     }
     await dom.destroy();
   }, 300_000);

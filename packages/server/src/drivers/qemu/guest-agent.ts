@@ -1,5 +1,5 @@
 // The QEMU guest agent of a running domain (its org.qemu.guest_agent.0 channel): sync, filesystem freeze and thaw, with libvirt's errors.
-import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
+import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { childElement, childElements } from '@virtwire/protocol/xml';
 import { randomInt } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -17,6 +17,9 @@ const SHUTDOWN_ERROR_WAIT_MS = 1_000;
 const MAX_REPLY_BYTES = 1024 * 1024;
 
 const agentError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
+
+/** libvirt's error for an agent command of a domain that is not running (qemuDomainAgentAvailable). */
+const notRunning = () => agentError(ErrorNumber.OperationInvalid, 'domain is not running');
 
 /** The unix socket of the domain's agent channel, or undefined when none is configured. */
 export function agentSocketPath(domain: QemuDomain): string | undefined {
@@ -38,7 +41,10 @@ export class GuestAgentSession {
   private buffer = Buffer.alloc(0);
   private waiting: ((line: Buffer | Error) => void) | undefined;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly domain: QemuDomain,
+    private readonly socket: Socket,
+  ) {
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       if (this.buffer.length > MAX_REPLY_BYTES) socket.destroy(new Error('agent reply too long'));
@@ -50,7 +56,7 @@ export class GuestAgentSession {
 
   /** Opens a synchronised session with the running domain's agent. */
   static async open(domain: QemuDomain): Promise<GuestAgentSession> {
-    if (!domain.guest) throw agentError(ErrorNumber.OperationInvalid, 'domain is not running');
+    if (!domain.guest) throw notRunning();
     const path = agentSocketPath(domain);
     if (path === undefined) throw agentError(ErrorNumber.ArgumentUnsupported, 'QEMU guest agent is not configured');
     const chardevs = await domain.guest.qmp.execute<Array<{ filename: string; 'frontend-open': boolean }>>('query-chardev');
@@ -61,7 +67,7 @@ export class GuestAgentSession {
       s.once('connect', () => resolve(s));
       s.once('error', () => reject(agentError(ErrorNumber.AgentUnresponsive, 'QEMU guest agent is not connected')));
     });
-    const session = new GuestAgentSession(socket);
+    const session = new GuestAgentSession(domain, socket);
     try {
       await session.sync();
       return session;
@@ -86,6 +92,7 @@ export class GuestAgentSession {
    * is sent, and an error it reports at once is raised.
    */
   async shutdown(): Promise<void> {
+    this.mustBeRunning();
     this.socket.write(`${JSON.stringify({ execute: 'guest-shutdown', arguments: { mode: 'powerdown' } })}\n`);
     const reply = await this.readLine(SHUTDOWN_ERROR_WAIT_MS, false).then(parse, () => undefined);
     if (reply?.error)
@@ -100,6 +107,7 @@ export class GuestAgentSession {
   }
 
   private async sync(): Promise<void> {
+    this.mustBeRunning();
     const id = randomInt(1, 2 ** 31);
     this.socket.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`${JSON.stringify({ execute: 'guest-sync-delimited', arguments: { id } })}\n`)]));
     for (;;) {
@@ -109,7 +117,17 @@ export class GuestAgentSession {
     }
   }
 
+  /**
+   * An agent answers only while its guest runs: a paused guest's command is refused at once, as
+   * libvirt's qemuDomainAgentAvailable does, instead of waiting out the timeout (a quiesced
+   * snapshot's thaw after the guest was paused from elsewhere waited 60 s).
+   */
+  private mustBeRunning(): void {
+    if (!this.domain.guest || this.domain.state !== DomainState.Running) throw notRunning();
+  }
+
   private async execute<T>(command: string): Promise<T> {
+    this.mustBeRunning();
     this.socket.write(`${JSON.stringify({ execute: command })}\n`);
     const reply = parse(await this.readLine(COMMAND_TIMEOUT_MS, false));
     if (reply?.error)
