@@ -8,6 +8,8 @@ export const StateReason = {
   RunningBooted: RunningReason.Booted,
   RunningFromSnapshot: RunningReason.FromSnapshot,
   RunningUnpaused: RunningReason.Unpaused,
+  /** Resumed after a save or a memory snapshot that did not complete (libvirt's qemuProcessRecoverJob at restart). */
+  RunningSaveCanceled: RunningReason.SaveCanceled,
   PausedUser: PausedReason.User,
   /** QEMU stopped the guest on a disk's I/O error (its error policy `stop`, or `enospc` with the disk full). */
   PausedIoError: PausedReason.IoError,

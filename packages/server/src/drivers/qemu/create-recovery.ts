@@ -28,8 +28,8 @@ export async function recoverCreate(host: QemuHost, domain: QemuDomain | undefin
   const forward = intent.phase !== 'prepared' || (await createHappened(host, payload, qmp));
   if (!forward) {
     await rollBackCreate(host, payload, qmp);
-    // a guest the create stopped for its memory runs again, as before the create
-    if (payload.memory) await resumeAfterMemory(host, domain, payload.memory, false);
+    // a guest the create stopped for its memory runs again, as before the create (libvirt: RUNNING_SAVE_CANCELED)
+    if (payload.memory) await resumeAfterMemory(host, domain, payload.memory, false, Reason.RunningSaveCanceled);
     return 'rolled-back';
   }
   if (payload.memory) await resumeAfterMemory(host, domain, payload.memory, payload.halt);

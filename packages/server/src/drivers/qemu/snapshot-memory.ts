@@ -55,14 +55,22 @@ export function memorySaver(host: QemuHost, domain: QemuDomain, intent: Intent<C
 /**
  * After a memory create ended (its disks switched, or everything undone): a guest that ran before
  * runs again (QMP `cont`, which also takes the images back from the finished migration), unless
- * HALT stops it next. A guest that was paused stays paused.
+ * HALT stops it next, with `reason` (UNPAUSED; SAVE_CANCELED when recovery undid the create, as
+ * libvirt's qemuProcessRecoverJob resumes a guest whose snapshot job a restart interrupted). A guest
+ * that was paused stays paused.
  */
-export async function resumeAfterMemory(host: QemuHost, domain: QemuDomain | undefined, memory: CreateMemory, halt: boolean): Promise<void> {
+export async function resumeAfterMemory(
+  host: QemuHost,
+  domain: QemuDomain | undefined,
+  memory: CreateMemory,
+  halt: boolean,
+  reason: number = Reason.RunningUnpaused,
+): Promise<void> {
   const guest = domain?.guest;
   if (!domain || !guest || guest.qmp.isClosed) return;
   if (!memory.wasRunning || halt) return;
   if (!(await guest.queryStatus()).running) await guest.resume();
-  guestResumed(host, domain, Reason.RunningUnpaused);
+  guestResumed(host, domain, reason);
 }
 
 /**
