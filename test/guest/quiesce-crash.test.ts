@@ -7,6 +7,7 @@ import {
   ErrorNumber,
   ShutoffReason,
   type Connection,
+  type Domain,
   type VirError,
 } from '@virtwire/client';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,6 +76,43 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     return { dom, console, agentSocket };
   };
 
+  /**
+   * Makes the quiesced create of `xml` until one freezes the guest and is held at the
+   * before-transaction failpoint (its `marker` appears); an agent that did not answer yet fails the
+   * create cleanly (VIR_ERR_AGENT_UNRESPONSIVE) and it is made again. Resolves with the held call's
+   * outcome (wrapped: an async function's promise would wait for it), `returned` or `code: message`,
+   * which settles once the test removes the marker.
+   */
+  const heldBeforeTransaction = async (dom: Domain, xml: string, marker: string): Promise<{ outcome: Promise<string> }> => {
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const made = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce).then(
+        () => 'returned',
+        (error: VirError) => `${error.code}: ${error.message}`,
+      );
+      const held = (async () => {
+        for (let i = 0; i < 600 && !existsSync(marker); i++) await sleep(50);
+        return existsSync(marker) ? 'held' : 'never held';
+      })();
+      const first = await Promise.race([made, held]);
+      if (first === 'held') return { outcome: made };
+      if (!first.startsWith(`${ErrorNumber.AgentUnresponsive}:`)) throw new Error(`the create did not reach its transaction: ${first}`);
+      await sleep(2_000);
+    }
+    throw new Error('the guest agent never answered a freeze');
+  };
+
+  /** Checks through the agent's socket that the guest is still frozen, thaws it, and checks it is thawed. */
+  const thawFrozen = async (agentSocket: string) => {
+    const agent = await GuestAgentClient.connect(agentSocket);
+    try {
+      expect(await agent.fsfreezeStatus()).toBe('frozen');
+      await agent.fsfreezeThaw();
+      expect(await agent.fsfreezeStatus()).toBe('thawed');
+    } finally {
+      agent.close();
+    }
+  };
+
   it('recovery at the next start thaws the guest and removes the overlay', async () => {
     const first = await start('qemu.snapshot-create.frozen');
     const { dom, agentSocket } = await bootGuest(first.conn, 'frozen', join(paths.images, 'vda.qcow2'));
@@ -127,28 +165,13 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     const { dom, console, agentSocket } = await bootGuest(conn, 'thaw', join(other.images, 'thaw.qcow2'));
     const overlay = join(other.images, 'thaw.s1.qcow2');
     const xml = `<domainsnapshot><name>t1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
-    // frozen, and held just before the transaction (an agent that did not answer yet fails the create cleanly: made again)
-    let call: Promise<string> | undefined;
-    for (let attempt = 0; attempt < 30 && !call; attempt++) {
-      const made = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce).then(
-        () => 'returned',
-        (error: VirError) => `${error.code}: ${error.message}`,
-      );
-      const paused = (async () => {
-        for (let i = 0; i < 600 && !existsSync(marker); i++) await sleep(50);
-        return existsSync(marker) ? 'paused' : 'never paused';
-      })();
-      const first = await Promise.race([made, paused]);
-      if (first === 'paused') call = made;
-      else if (first.startsWith(`${ErrorNumber.AgentUnresponsive}:`)) await sleep(2_000);
-      else throw new Error(`the create did not reach its transaction: ${first}`);
-    }
+    const { outcome: call } = await heldBeforeTransaction(dom, xml, marker);
     // the guest's agent is replaced by one that refuses to thaw
     await console.sh(
       'killall -9 qemu-ga; sleep 0.2; qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run -f /run/qemu-ga-2.pid -l /run/qemu-ga-2.log -b guest-fsfreeze-thaw -d',
     );
     rmSync(marker);
-    const outcome = await call!;
+    const outcome = await call;
     expect(outcome).toMatch(
       new RegExp(
         `^${ErrorNumber.InternalError}: internal error: unable to execute QEMU agent command 'guest-fsfreeze-thaw': .*; snapshot 't1' was created, but the guest's filesystems may still be frozen$`,
@@ -161,14 +184,7 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     await console.sh(
       'killall -9 qemu-ga; sleep 0.2; qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run -f /run/qemu-ga-3.pid -l /run/qemu-ga-3.log -d',
     );
-    const agent = await GuestAgentClient.connect(agentSocket);
-    try {
-      expect(await agent.fsfreezeStatus()).toBe('frozen');
-      await agent.fsfreezeThaw();
-      expect(await agent.fsfreezeStatus()).toBe('thawed');
-    } finally {
-      agent.close();
-    }
+    await thawFrozen(agentSocket);
     await dom.destroy();
   }, 300_000);
 
@@ -178,21 +194,7 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
     const { dom, agentSocket } = await bootGuest(conn, 'stopped', join(third.images, 'stopped.qcow2'));
     const overlay = join(third.images, 'stopped.s1.qcow2');
     const xml = `<domainsnapshot><name>p1</name><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
-    let call: Promise<string> | undefined;
-    for (let attempt = 0; attempt < 30 && !call; attempt++) {
-      const made = dom.snapshotCreateXML(xml, Create.DiskOnly | Create.Atomic | Create.Quiesce).then(
-        () => 'returned',
-        (error: VirError) => `${error.code}: ${error.message}`,
-      );
-      const held = (async () => {
-        for (let i = 0; i < 600 && !existsSync(marker); i++) await sleep(50);
-        return existsSync(marker) ? 'held' : 'never held';
-      })();
-      const first = await Promise.race([made, held]);
-      if (first === 'held') call = made;
-      else if (first.startsWith(`${ErrorNumber.AgentUnresponsive}:`)) await sleep(2_000);
-      else throw new Error(`the create did not reach its transaction: ${first}`);
-    }
+    const { outcome: call } = await heldBeforeTransaction(dom, xml, marker);
     // frozen, and paused by another QMP client (an administrator, a watchdog) before the transaction and the thaw
     const monitor = await inspect(third.runtime, dom.uuid);
     try {
@@ -201,21 +203,14 @@ describe.skipIf(!hasQemu || guestSkipReason !== undefined)("a quiesced snapshot 
       expect((await dom.getState()).state).toBe(DomainState.Paused);
       rmSync(marker);
       // libvirt's qemuSnapshotFSThaw asks qemuDomainAgentAvailable first, which refuses a domain that is not running
-      expect(await call!).toBe(
+      expect(await call).toBe(
         `${ErrorNumber.OperationInvalid}: Requested operation is not valid: domain is not running; snapshot 'p1' was created, but the guest's filesystems may still be frozen`,
       );
       expect((await dom.listAllSnapshots()).map((snapshot) => snapshot.name)).toEqual(['p1']);
       expect(await dom.getXMLDesc()).toContain(`<source file='${overlay}'/>`);
       // still frozen until someone thaws it once it runs again
       await dom.resume();
-      const agent = await GuestAgentClient.connect(agentSocket);
-      try {
-        expect(await agent.fsfreezeStatus()).toBe('frozen');
-        await agent.fsfreezeThaw();
-        expect(await agent.fsfreezeStatus()).toBe('thawed');
-      } finally {
-        agent.close();
-      }
+      await thawFrozen(agentSocket);
     } finally {
       await monitor.close();
     }
