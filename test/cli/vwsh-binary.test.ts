@@ -143,6 +143,22 @@ describe('the vwsh binary against the virtwired binary', () => {
     expect(syntax).toEqual({ stdout: '', stderr: "error: command 'snapshot-list' doesn't support option --bogus\n", code: 1 });
   });
 
+  it('writes the whole of an output larger than a pipe holds to a reader that starts late, then exits', async () => {
+    const once = await npxVwsh(['help'], { VIRTWIRE_RUNTIME_DIR: join(dir, 'nowhere') });
+    const child = spawn(process.execPath, [join(ROOT, 'packages/cli/bin/vwsh.js'), Array(40).fill('help').join(' ; ')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pause();
+    const chunks: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    await new Promise((r) => setTimeout(r, 300));
+    child.stdout!.resume();
+    expect(await exited).toBe(0);
+    expect(once.stdout.length * 40).toBeGreaterThan(65_536);
+    expect(Buffer.concat(chunks).toString()).toBe(once.stdout.repeat(40));
+  });
+
   it('prints help and its version without a daemon', async () => {
     const help = await npxVwsh(['help', 'snapshot-create-as'], { VIRTWIRE_RUNTIME_DIR: join(dir, 'nowhere') });
     expect(help.stdout).toMatch(
