@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHolder } from './processes.js';
+import { serviceEnvironment } from './service-environment.js';
 
 const HELPER = fileURLToPath(new URL('../libvirt-client.py', import.meta.url));
 /** python3-libvirt is a Debian package: use the system interpreter, not one from PATH (pyenv and friends). */
@@ -62,15 +63,7 @@ export async function startLibvirtd({ groups = [], config: extraConfig = [] } = 
     { mode: 0o644 },
   );
   const uri = `test+unix:///default?socket=${join(dir, 'libvirt-sock')}`;
-  const environment = [
-    'env',
-    '-i',
-    `HOME=${dir}`,
-    `XDG_RUNTIME_DIR=${dir}`,
-    `XDG_CONFIG_HOME=${join(dir, 'config')}`,
-    `XDG_CACHE_HOME=${join(dir, 'cache')}`,
-    'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
-  ];
+  const environment = ['env', '-i', ...Object.entries(serviceEnvironment(dir)).map(([name, value]) => `${name}=${value}`)];
   const daemon = ['libvirtd', '--config', config, '--pid-file', join(dir, 'libvirtd.pid')];
   const groupArgs = groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
   const command = asRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, ...groupArgs, ...environment, ...daemon] : [...environment, ...daemon];

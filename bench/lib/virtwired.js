@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@virtwire/client';
 import { benchTokenArgs } from './bench-token.js';
 import { pinned, sleep } from './processes.js';
+import { serviceEnvironment } from './service-environment.js';
 
 /** The daemon to measure: this tree's build, or another one named by $VIRTWIRED_BIN. */
 const BIN = process.env.VIRTWIRED_BIN ?? fileURLToPath(new URL('../../packages/server/bin/virtwired.js', import.meta.url));
@@ -49,11 +50,13 @@ async function firstAnswer(uri, timeoutMs = 30_000) {
  * Spawns `node packages/server/bin/virtwired.js --listen 127.0.0.1:PORT --no-unix` with a fresh state
  * directory (or, `withUnixSocket`, also a unix socket there); resolves once it answers over TCP, with
  * its URIs, pid, start-up time, its log lines (with a `logLevel` other than silent) and a stop function.
- * `env` is the daemon's environment (this process's by default).
+ * `env` is the daemon's environment: this process's by default, or with `'service'` the one libvirtd
+ * gets (serviceEnvironment: nothing inherited, a home of its own).
  */
-export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent', nodeArgs = [], env = process.env } = {}) {
+export async function startVirtwired({ cpus, extraArgs = [], withUnixSocket = false, logLevel = 'silent', nodeArgs = [], env: envOption = process.env } = {}) {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'virtwired-bench-'));
+  const env = envOption === 'service' ? serviceEnvironment(stateDir) : envOption;
   const unix = join(stateDir, 'sock');
   const listeners = withUnixSocket ? ['--unix', unix, '--unix-ro', `${unix}-ro`] : ['--no-unix'];
   // Every client of the bench comes from 127.0.0.1: raise the per-address and handshake budgets so that the
