@@ -69,6 +69,15 @@ describe('the binaries run from their bundles alone', () => {
       // The third command ran from the cache `list --all` wrote, so it wrote none.
       expect(caches()).toEqual([basename(cache)]);
       expect(statSync(cache).mtimeMs).toBe(madeAt);
+      // A command that cache does not cover writes it again, holding both; then it runs from it too.
+      const snapshotList = () => node(vwsh, ['-c', `test+unix:///default?socket=${socket}`, 'snapshot-list', 'test', '--name']);
+      expect(await snapshotList()).toMatchObject({ stderr: '', code: 0 });
+      expect(readFileSync(`${cache}.covers`, 'utf8')).toBe('list\nsnapshot-list\n');
+      const rewrittenAt = statSync(cache).mtimeMs;
+      expect(rewrittenAt).toBeGreaterThan(madeAt);
+      expect(await snapshotList()).toMatchObject({ stderr: '', code: 0 });
+      await list();
+      expect(statSync(cache).mtimeMs).toBe(rewrittenAt);
       // A corrupt cache is rejected by V8: the next command on a connection runs from the source and writes a sound cache over it.
       writeFileSync(cache, Buffer.alloc(statSync(cache).size, 0x5a));
       await list();

@@ -10,18 +10,19 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 /**
- * Read by the code-cache loader as the process exits (its `CACHE_WORTHY_EXPORT`): true once commands
- * ran on a connection, so that a run of little code (`vwsh --version`) does not write the cache every
- * later command would run with.
+ * Read by the code-cache loader as the process exits (its `CACHE_COVERAGE_EXPORT`): the commands that
+ * ran on a connection, undefined when none did, so that a run of little code (`vwsh --version`) does
+ * not write the cache every later command would run with, and one of a command the cache's runs did
+ * not run writes it again.
  */
-export let codeCacheWorthy = false;
+export let codeCacheCoverage: readonly string[] | undefined;
 
 // stdin is left to runVwsh's default: creating process.stdin costs start-up time, and only the line shell reads it.
 void runVwsh(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  onCommandsRun: () => (codeCacheWorthy = true),
+  onCommandsRun: (commands) => (codeCacheCoverage = [...(codeCacheCoverage ?? []), ...commands]),
 }).then((status) => {
   // Exit once the output is written, as virsh returns from main: a process left to end by itself
   // first tears down V8's heap, which took about 8 ms of a one-command run (bench/README.md, tenth round).

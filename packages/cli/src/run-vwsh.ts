@@ -19,10 +19,11 @@ export interface VwshIo {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /**
    * Called when commands start running on an open connection (not for `--version`, `--help`, a
-   * syntax error, a failed connection or a chain that needs none): the vwsh binary then has run
-   * enough of itself for its code cache to be worth writing.
+   * syntax error, a failed connection or a chain that needs none), with their names (none for the line
+   * shell, whose commands are not known yet): the vwsh binary then has run enough of itself for its
+   * code cache to be worth writing, and the names tell whether it covers them.
    */
-  onCommandsRun?: () => void;
+  onCommandsRun?: (commands: readonly string[]) => void;
 }
 
 /**
@@ -53,7 +54,7 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
     if (request.command.length === 0) {
       // As virsh: the interactive shell connects first, and does not start without a connection.
       if (!(await session.open())) return 1;
-      io.onCommandsRun?.();
+      io.onCommandsRun?.([]);
       return await runLineShell(
         session,
         { stdin: io.stdin ?? process.stdin, stdout: io.stdout, env },
@@ -66,7 +67,7 @@ export async function runVwsh(argv: readonly string[], io: VwshIo): Promise<numb
     // As virsh: a URI given with -c is connected to first, whatever the commands need.
     if (request.uri !== undefined || chain.some((c) => c.definition.needsConnection !== false)) {
       if (!(await session.open())) return 1;
-      io.onCommandsRun?.();
+      io.onCommandsRun?.(chain.map((command) => command.definition.name));
     }
     return (await session.run(chain)) ? 0 : 1;
   } finally {

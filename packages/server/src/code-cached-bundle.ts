@@ -45,19 +45,22 @@ export function cachePathFor(bundle: string, bytes: Buffer, modifiedMs: number):
 }
 
 /**
- * The export by which a bundle run with `'exit'` says whether the run is worth caching: V8's cache
- * holds what the run compiled, so a run that did little (`vwsh --version`) would leave a cache that
- * every later command, finding it usable, compiles most of its code around. A bundle that exports it
- * gets a cache written only by a run that ends with it true (read at exit); one that does not, by any run.
+ * The export by which a bundle run with `'exit'` says what the run exercised (vwsh: the commands it
+ * ran on a connection), read at exit. V8's cache holds what the run that wrote it compiled, so a run
+ * that did little (`vwsh --version`: undefined) writes none, which would be the one every later command
+ * ran with, compiling most of its code around it; and a run that exercised something the cache's runs
+ * did not (`snapshot-create-as` after a cache of `list`) writes it again, covering both (the names
+ * covered are kept beside it, `<cache>.covers`). A bundle that does not export it gets a cache written
+ * by any run, once.
  */
-export const CACHE_WORTHY_EXPORT = 'codeCacheWorthy';
+export const CACHE_COVERAGE_EXPORT = 'codeCacheCoverage';
 
 /**
  * Compiles and runs `bundle` (a CommonJS module written as one function expression taking `exports,
  * require, module, __filename, __dirname`, as scripts/bundle.mjs writes it) with the cache made for it, when there is one that V8 accepts;
  * otherwise compiles it and, at `writeAt` ({@link CACHE_WRITE_DELAY_MS} later by default), writes a cache
- * for the next start, replacing those of earlier bundles; at `'exit'`, only when the run was worth
- * caching ({@link CACHE_WORTHY_EXPORT}). A directory that cannot be written only means no cache.
+ * for the next start, replacing those of earlier bundles; at `'exit'`, as {@link CACHE_COVERAGE_EXPORT}
+ * says. A directory that cannot be written only means no cache.
  *
  * `flagsAfterStart` are V8 flags set at `writeAt` too, once start-up is over and after the cache was
  * written (its timer comes first): V8 checks every flag when it reads a code cache, so a flag changed
@@ -65,24 +68,30 @@ export const CACHE_WORTHY_EXPORT = 'codeCacheWorthy';
  * to load http, net, crypto...) and write this bundle's cache for flags the next start does not have.
  */
 export function runCodeCachedBundle(bundle: string, writeAt: CacheWriteTime = CACHE_WRITE_DELAY_MS, flagsAfterStart?: string): void {
-  const { script, write } = compileWithCache(bundle);
+  const compiled = compileWithCache(bundle);
   const module = { exports: {} as Record<string, unknown> };
-  if (write) {
-    if (writeAt === 'exit') process.once('exit', () => module.exports[CACHE_WORTHY_EXPORT] !== false && write());
-    else setTimeout(write, writeAt).unref();
-  }
-  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  if (writeAt === 'exit') process.once('exit', () => writeAtExit(compiled, module.exports));
+  else if (!compiled.accepted) setTimeout(() => writeCache(compiled), writeAt).unref();
+  const run = compiled.script.runInThisContext() as (...args: unknown[]) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   if (flagsAfterStart !== undefined && writeAt !== 'exit') setTimeout(() => setFlagsFromString(flagsAfterStart), writeAt).unref();
 }
 
+/** A bundle compiled for this start: its script, where its cache lives, and whether V8 ran it from that cache. */
+interface CompiledBundle {
+  bundle: string;
+  script: Script;
+  cachePath: string;
+  accepted: boolean;
+}
+
 /**
- * Compiles `bundle` with its cache; `write` writes a cache for it, when there is none or V8 rejected
- * it. A function of its own, so that the bundle's bytes and the cache's (2.5 MB for the daemon) are
- * garbage when it returns: held by the frame that runs the bundle, they outlived every scavenge of the
- * start-up into the old generation, which an idle daemon does not collect for seconds.
+ * Compiles `bundle` with its cache, when there is one. A function of its own, so that the bundle's
+ * bytes and the cache's (2.5 MB for the daemon) are garbage when it returns: held by the frame that
+ * runs the bundle, they outlived every scavenge of the start-up into the old generation, which an idle
+ * daemon does not collect for seconds.
  */
-function compileWithCache(bundle: string): { script: Script; write?: () => void } {
+function compileWithCache(bundle: string): CompiledBundle {
   const bytes = readFileSync(bundle);
   const cachePath = cachePathFor(bundle, bytes, statSync(bundle).mtimeMs);
   // The build writes bundles in ASCII (scripts/bundle.mjs), which decodes as Latin-1 at half the cost of UTF-8 and
@@ -95,33 +104,70 @@ function compileWithCache(bundle: string): { script: Script; write?: () => void 
     // No cache yet.
   }
   const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-  if (cachedData && !script.cachedDataRejected) return { script };
-  return { script, write: () => writeCache(script, bundle, cachePath) };
+  return { bundle, script, cachePath, accepted: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-/** Writes the cache beside the bundle (a temporary file renamed over it) and removes other bundles' caches. */
-function writeCache(script: Script, bundle: string, cachePath: string): void {
-  const temporary = `${cachePath}.${process.pid}.tmp`;
+/** At exit of a `'exit'` run: writes the cache when there is none or the run exercised more than it covers ({@link CACHE_COVERAGE_EXPORT}). */
+function writeAtExit(compiled: CompiledBundle, exports: Record<string, unknown>): void {
+  if (!(CACHE_COVERAGE_EXPORT in exports)) {
+    if (!compiled.accepted) writeCache(compiled);
+    return;
+  }
+  const exercised = exports[CACHE_COVERAGE_EXPORT] as readonly string[] | undefined;
+  if (exercised === undefined) return;
+  const covered = compiled.accepted ? readCoverage(compiled.cachePath) : [];
+  if (compiled.accepted && exercised.every((name) => covered.includes(name))) return;
+  writeCache(compiled, [...new Set([...covered, ...exercised])].sort());
+}
+
+/** The names the cache at `cachePath` covers (none when it has no `.covers` file beside it). */
+function readCoverage(cachePath: string): string[] {
+  try {
+    return readFileSync(`${cachePath}.covers`, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Writes the cache beside the bundle (a temporary file renamed over it), and what it covers when that
+ * is given, then removes other bundles' caches and their coverage files.
+ */
+function writeCache({ bundle, script, cachePath }: CompiledBundle, coverage?: readonly string[]): void {
   try {
     // The file is created before the cache is serialized (several milliseconds), so that a read-only
     // installation, where every vwsh command runs without a cache, does not pay for it at each exit.
-    const fd = openSync(temporary, 'w');
-    try {
+    writeReplacing(cachePath, (fd) => {
       const data = script.createCachedData();
       for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
+    });
+    if (coverage) writeReplacing(`${cachePath}.covers`, (fd) => writeSync(fd, coverage.map((name) => `${name}\n`).join('')));
+    const prefix = `${basename(bundle)}.`;
+    const kept = new Set([cachePath, `${cachePath}.covers`]);
+    for (const name of readdirSync(dirname(bundle))) {
+      const path = join(dirname(bundle), name);
+      if (name.startsWith(prefix) && (name.endsWith('.cache') || name.endsWith('.covers')) && !kept.has(path)) rmSync(path, { force: true });
+    }
+  } catch {
+    // A read-only installation runs without a cache.
+  }
+}
+
+/** Writes `path` through a temporary file renamed over it, so that a reader sees the old file or the whole new one (a full disk leaves no partial file). */
+function writeReplacing(path: string, fill: (fd: number) => void): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      fill(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(temporary, cachePath);
-    const prefix = `${basename(bundle)}.`;
-    for (const name of readdirSync(dirname(bundle))) {
-      const path = join(dirname(bundle), name);
-      if (name.startsWith(prefix) && name.endsWith('.cache') && path !== cachePath) rmSync(path, { force: true });
-    }
-  } catch {
-    // A read-only installation runs without a cache (and a full disk leaves no partial file).
+    renameSync(temporary, path);
+  } catch (error) {
     try {
       rmSync(temporary, { force: true });
     } catch {}
+    throw error;
   }
 }

@@ -1,8 +1,8 @@
 // A binary's bundle runs with V8's code cache: a cache is written once and then used, and a cache made for another bundle is never run.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCodeCachedBundle } from '../src/code-cached-bundle.js';
@@ -79,38 +79,51 @@ describe('runCodeCachedBundle', () => {
     expect(statSync(cache).mtimeMs).toBe(madeAt);
   });
 
-  it('writes at exit only after a run its bundle calls worth caching: after `version` first, `list` writes a cache that covers it, and the next `list` runs with it', () => {
-    // Like vwsh: `version` runs one small function, `list` many more (compiled lazily, so only a cache written after them holds them).
-    const many = Array.from({ length: 200 }, (_, i) => `function f${i}(x) { return [x, ${i}].map((y) => y + 1).join(); }`).join('\n');
-    const calls = Array.from({ length: 200 }, (_, i) => `f${i}(${i});`).join(' ');
+  it("writes at exit only after a run that exercised something, again after one that exercised what the cache's runs did not, and never after one the cache covers", () => {
+    // Like vwsh: `version` runs one small function, `list` and `create` many more each (compiled lazily, so only a cache written after them holds them).
+    const many = (prefix: string) =>
+      Array.from({ length: 200 }, (_, i) => `function ${prefix}${i}(x) { return [x, ${i}].map((y) => y + 1).join(); }`).join('\n');
+    const calls = (prefix: string) => Array.from({ length: 200 }, (_, i) => `${prefix}${i}(${i});`).join(' ');
     writeFileSync(
       bundle,
-      `(function (exports, require, module, __filename, __dirname) {\n"use strict";\n${many}\nfunction version() { return 1; }\n` +
-        `const [command, anyway] = process.argv.slice(1);\nif (command === 'list') { ${calls} } else version();\n` +
-        `module.exports = { codeCacheWorthy: command === 'list' || anyway === 'cache-anyway' };\n})\n`,
+      `(function (exports, require, module, __filename, __dirname) {\n"use strict";\n${many('l')}\n${many('c')}\nfunction version() { return 1; }\n` +
+        `const [command, anyway] = process.argv.slice(1);\n` +
+        `if (command === 'list') { ${calls('l')} } else if (command === 'create') { ${calls('c')} } else version();\n` +
+        `module.exports = { codeCacheCoverage: command === 'version' ? (anyway === 'cache-anyway' ? [] : undefined) : [command] };\n})\n`,
     );
     const run = (...args: string[]) =>
       execFileSync(process.execPath, ['-e', `require(${JSON.stringify(LOADER)}).runCodeCachedBundle(${JSON.stringify(bundle)}, 'exit')`, ...args]);
-    const cacheSize = () => statSync(join(dir, caches()[0]!)).size;
+    const cache = () => join(dir, caches()[0]!);
+    const covers = () => readFileSync(`${cache()}.covers`, 'utf8');
     // What a cache of `version` alone and one of `list` alone hold.
     run('version', 'cache-anyway');
-    const versionOnly = cacheSize();
-    rmSync(join(dir, caches()[0]!));
+    const versionOnly = statSync(cache()).size;
+    rmSync(cache());
     run('list');
-    const listOnly = cacheSize();
-    rmSync(join(dir, caches()[0]!));
+    const listOnly = statSync(cache()).size;
+    rmSync(cache());
     expect(listOnly).toBeGreaterThan(versionOnly + 10_000);
 
     run('version');
     expect(caches()).toEqual([]);
     run('list');
     expect(caches()).toHaveLength(1);
-    const cache = join(dir, caches()[0]!);
-    expect(statSync(cache).size).toBe(listOnly);
-    const madeAt = statSync(cache).mtimeMs;
+    expect(statSync(cache()).size).toBe(listOnly);
+    expect(covers()).toBe('list\n');
+    const listAt = statSync(cache()).mtimeMs;
     run('list');
-    // Accepted by V8 (not written again): the third run ran with the cache of `list`.
-    expect(statSync(cache).mtimeMs).toBe(madeAt);
+    run('version');
+    // Accepted by V8 and covering `list` (not written again): these runs ran with the cache of `list`.
+    expect(statSync(cache()).mtimeMs).toBe(listAt);
+    run('create');
+    // Written again by `create`, from the cache of `list`: it holds both.
+    expect(covers()).toBe('create\nlist\n');
+    expect(statSync(cache()).size).toBeGreaterThan(listOnly + 10_000);
+    const bothAt = statSync(cache()).mtimeMs;
+    run('list');
+    run('create');
+    expect(statSync(cache()).mtimeMs).toBe(bothAt);
+    expect(readdirSync(dir).sort()).toEqual([basename(bundle), caches()[0], `${caches()[0]}.covers`].sort());
   });
 
   it('keys the cache by the digest its build wrote into the bundle, and by the time it was modified', async () => {
