@@ -1,5 +1,6 @@
 // Parse and format libvirt's <domainsnapshot> XML with the checks of libvirt's snapshot_conf.c parser.
 import { formatWithDomains } from './domain/domain-format.js';
+import { formatSnapshotDisk, parseSnapshotDisk, type SnapshotDiskDef } from './snapshot-disk-xml.js';
 import { SNAPSHOT_SCHEMA } from './schema/snapshot-schema.js';
 import { validateDocument } from './schema/xml-schema.js';
 import { ErrorDomain } from '../errors/error-domain.js';
@@ -12,24 +13,8 @@ export const SNAPSHOT_STATES = ['running', 'blocked', 'paused', 'shutdown', 'shu
 /** A snapshot's recorded domain state. */
 export type SnapshotState = (typeof SNAPSHOT_STATES)[number];
 
-/** `virDomainSnapshotLocation` for a disk: how (or whether) it is captured. */
-export type DiskSnapshotMode = 'no' | 'internal' | 'external' | 'manual';
-
 /** `virDomainSnapshotLocation` for memory. */
 export type MemorySnapshotMode = 'no' | 'internal' | 'external';
-
-/** One `<disk>` of a snapshot definition. */
-export interface SnapshotDiskDef {
-  /** Target device (`vda`) or, as given by a caller, an absolute source path. */
-  name: string;
-  snapshot?: DiskSnapshotMode;
-  /** Storage type of the new image: `file` (default) or `block`. */
-  type?: 'file' | 'block';
-  /** Image format of the new image (`<driver type='qcow2'/>`). */
-  driverType?: string;
-  /** Path of the new image (`<source file=>` or `<source dev=>`). */
-  source?: string;
-}
 
 /** A parsed `<domainsnapshot>` (virDomainSnapshotDef). */
 export interface SnapshotDef {
@@ -56,11 +41,6 @@ export interface SnapshotParseOptions {
   /** VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: refuse elements the schema does not allow. */
   validate?: boolean;
 }
-
-const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
-const STORAGE_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
-/** Image formats libvirt's storage layer knows (`virStorageFileFormat`). */
-export const KNOWN_IMAGE_FORMATS = ['raw', 'dir', 'bochs', 'cloop', 'dmg', 'iso', 'vpc', 'vdi', 'fat', 'vhd', 'ploop', 'cow', 'qcow', 'qcow2', 'qed', 'vmdk'];
 
 const kind = { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot };
 
@@ -99,18 +79,18 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
     }
     def.state = state as SnapshotState;
     offline = state === 'shutoff' || state === 'disk-snapshot';
+    // An old-style <domain><uuid/></domain> (no type) is dropped, as libvirt does: no uuid check, no definition.
     const domain = childElement(root, 'domain');
     if (domain?.attributes.has('type')) def.domain = domain;
-    else if (domain) def.domain = domain; // old style <domain><uuid/></domain>: kept for the uuid check
     const inactive = childElement(root, 'inactiveDomain');
     if (inactive) def.inactiveDomain = inactive;
   }
 
   parseMemory(root, def, offline, options.redefine === true);
   const disks = childElement(root, 'disks');
-  if (disks) def.disks = childElements(disks).map(parseDisk);
+  if (disks) def.disks = childElements(disks).map(parseSnapshotDisk);
   const revertDisks = options.redefine ? childElement(root, 'revertDisks') : undefined;
-  if (revertDisks) def.revertDisks = childElements(revertDisks).map(parseDisk);
+  if (revertDisks) def.revertDisks = childElements(revertDisks).map(parseSnapshotDisk);
   return def;
 }
 
@@ -141,51 +121,6 @@ function parseMemory(root: XmlElement, def: SnapshotDef, offline: boolean, redef
   }
 }
 
-function parseDisk(el: XmlElement): SnapshotDiskDef {
-  const name = el.attributes.get('name');
-  if (name === undefined || name === '') {
-    throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing name from disk snapshot element');
-  }
-  const disk: SnapshotDiskDef = { name };
-  const mode = el.attributes.get('snapshot');
-  if (mode !== undefined) {
-    if (!(DISK_MODES as readonly string[]).includes(mode)) throw invalidValue('snapshot', 'disk', mode);
-    disk.snapshot = mode as DiskSnapshotMode;
-  }
-  const type = el.attributes.get('type') ?? 'file';
-  if (!STORAGE_TYPES.includes(type)) throw invalidValue('type', 'disk', type);
-  if (type !== 'file' && type !== 'block') {
-    throw xmlError(`unsupported disk snapshot type '${type}'`);
-  }
-  if (el.attributes.has('type')) disk.type = type;
-  const source = childElement(el, 'source');
-  const path = source?.attributes.get(type === 'block' ? 'dev' : 'file');
-  if (path !== undefined && path !== '') {
-    if (!path.startsWith('/')) throw xmlError(`disk snapshot image path '${path}' must be absolute`);
-    disk.source = path;
-  }
-  const driverType = childElement(el, 'driver')?.attributes.get('type');
-  if (driverType !== undefined) {
-    if (!KNOWN_IMAGE_FORMATS.includes(driverType)) {
-      throw VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.DomainSnapshot, `unknown disk snapshot driver '${driverType}'`);
-    }
-    disk.driverType = driverType;
-  }
-  if (disk.snapshot === undefined && (disk.source !== undefined || disk.driverType !== undefined)) disk.snapshot = 'external';
-  return disk;
-}
-
-/** Formats one `<disk>` the way libvirt's snapshot formatter does. */
-function formatDisk(disk: SnapshotDiskDef): XmlElement {
-  const hasStorage = disk.source !== undefined || disk.driverType !== undefined;
-  const attributes: Record<string, string | undefined> = { name: disk.name, snapshot: disk.snapshot };
-  if (disk.type !== undefined || hasStorage) attributes.type = disk.type ?? 'file';
-  const children: XmlNode[] = [];
-  if (disk.driverType !== undefined) children.push(element('driver', { type: disk.driverType }));
-  if (disk.source !== undefined) children.push(element('source', disk.type === 'block' ? { dev: disk.source } : { file: disk.source }));
-  return element('disk', attributes, children);
-}
-
 /**
  * Formats a snapshot definition as libvirt's `virDomainSnapshotDefFormat`: name, description,
  * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain; two-space
@@ -203,8 +138,8 @@ export function formatSnapshotXml(def: SnapshotDef, options: { secure: boolean; 
   if (def.parent !== undefined) children.push(element('parent', {}, [text('name', def.parent)]));
   if (def.creationTime !== undefined) children.push(text('creationTime', String(def.creationTime)));
   if (def.memory !== undefined) children.push(element('memory', { snapshot: def.memory.snapshot, file: def.memory.file }));
-  if (def.disks.length > 0) children.push(element('disks', {}, def.disks.map(formatDisk)));
-  if (def.revertDisks !== undefined && def.revertDisks.length > 0) children.push(element('revertDisks', {}, def.revertDisks.map(formatDisk)));
+  if (def.disks.length > 0) children.push(element('disks', {}, def.disks.map(formatSnapshotDisk)));
+  if (def.revertDisks !== undefined && def.revertDisks.length > 0) children.push(element('revertDisks', {}, def.revertDisks.map(formatSnapshotDisk)));
   if (def.domain !== undefined) children.push(def.domain);
   else if (domainUuid !== undefined) children.push(element('domain', {}, [element('uuid', {}, [domainUuid])]));
   if (def.inactiveDomain !== undefined) children.push(def.inactiveDomain);

@@ -2,18 +2,74 @@
 import { DOMAIN_SCHEMA } from './domain-schema.js';
 import { ANY, TEXT, type DocumentSchema, type ElementRule } from './xml-schema.js';
 
-const DISK_MODES = ['no', 'internal', 'external', 'manual'];
-const STORAGE_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
-
-const snapshotDisk: ElementRule = {
-  attributes: { name: 'text', snapshot: DISK_MODES, type: STORAGE_TYPES },
+const YES_NO = ['yes', 'no'];
+/** `<driver>` of a new local image: its format and qcow2's metadata cache size. */
+const driver: ElementRule = {
+  attributes: { type: 'text' },
+  children: { metadata_cache: { children: { max_size: { attributes: { unit: 'text' }, text: { type: 'unsignedLong' } } } } },
+};
+/** What a local source (file or block) may hold besides its path. */
+const localSourceChildren = { seclabel: ANY, slices: ANY, encryption: ANY, privateData: ANY };
+const localSource = (path: 'file' | 'dev'): ElementRule => ({
+  // No startupPolicy: libvirt's storageStartupPolicy is notAllowed in a snapshot.
+  attributes: { [path]: 'text', index: { type: 'positiveInteger' } },
+  required: path === 'dev' ? ['dev'] : [],
+  children: localSourceChildren,
+});
+/** A network source: protocol, image name, hosts and the protocol's extras (no seclabel, no driver beside it). */
+const networkSource: ElementRule = {
+  attributes: {
+    protocol: ['nbd', 'rbd', 'sheepdog', 'gluster', 'iscsi', 'http', 'https', 'ftp', 'ftps', 'tftp', 'ssh', 'vxhs', 'nfs'],
+    name: 'text',
+    tls: YES_NO,
+    tlsHostname: 'text',
+    query: 'text',
+    index: { type: 'positiveInteger' },
+  },
+  required: ['protocol'],
   children: {
-    source: {
-      attributes: { file: 'text', dev: 'text', dir: 'text', protocol: 'text', name: 'text', pool: 'text', volume: 'text', index: 'text' },
-      children: { host: ANY, seclabel: ANY, auth: ANY },
+    host: { attributes: { name: 'text', port: 'text', transport: ['tcp', 'unix', 'rdma'], socket: 'text' } },
+    snapshot: ANY,
+    config: ANY,
+    auth: ANY,
+    encryption: ANY,
+    ssl: ANY,
+    cookies: ANY,
+    readahead: ANY,
+    timeout: ANY,
+    reconnect: ANY,
+    initiator: ANY,
+    identity: ANY,
+    knownHosts: ANY,
+    slices: ANY,
+    privateData: ANY,
+  },
+};
+const external = (type: string[], source: ElementRule, withDriver: boolean): ElementRule => ({
+  attributes: { name: 'text', snapshot: ['external'], type },
+  children: withDriver ? { source, driver } : { source },
+});
+/** libvirt's `disksnapshot`: `no`, `internal` and `manual` take nothing else; `external` (the default) a new image by storage type. */
+const snapshotDisk: ElementRule = {
+  variants: {
+    attribute: 'snapshot',
+    default: 'external',
+    rules: {
+      no: { attributes: { name: 'text', snapshot: ['no'] }, required: ['name'] },
+      internal: { attributes: { name: 'text', snapshot: ['internal'] }, required: ['name'] },
+      manual: { attributes: { name: 'text', snapshot: ['manual'] }, required: ['name'] },
+      external: {
+        variants: {
+          attribute: 'type',
+          default: 'file',
+          rules: {
+            file: { ...external(['file'], localSource('file'), true), required: ['name'] },
+            block: { ...external(['block'], localSource('dev'), true), required: ['name'] },
+            network: { ...external(['network'], networkSource, false), required: ['name'], requiredChildren: ['source'] },
+          },
+        },
+      },
     },
-    driver: { attributes: { type: 'text', name: 'text' }, children: { metadata_cache: ANY } },
-    seclabel: ANY,
   },
 };
 
@@ -28,7 +84,7 @@ export const SNAPSHOT_SCHEMA: DocumentSchema = {
       state: { text: ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended', 'disk-snapshot'] },
       creationTime: TEXT,
       parent: { children: { name: TEXT } },
-      memory: { attributes: { snapshot: DISK_MODES, file: 'text' } },
+      memory: { attributes: { snapshot: ['no', 'internal', 'external', 'manual'], file: 'text' } },
       disks: { children: { disk: snapshotDisk } },
       revertDisks: { children: { disk: snapshotDisk } },
       active: { text: ['0', '1'] },

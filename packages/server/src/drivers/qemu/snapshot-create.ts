@@ -1,7 +1,7 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
 import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DriverCapabilities } from '@virtwire/protocol';
 import type { JobControl } from '../../jobs/job-control.js';
-import { parseSnapshotXml } from '@virtwire/protocol/xml';
+import { parseSnapshotXml, type SnapshotDef } from '@virtwire/protocol/xml';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
@@ -373,9 +373,10 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
 /** REDEFINE: metadata only, persisted under an intent; on a failed write the tree is reloaded from disk. */
 async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
   checkSnapshotName(parsed.name ?? '');
-  confineSnapshotDefinition(parsed, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
   const previous = domain.snapshots.current;
-  const { def, node } = redefineSnapshot(domain, parsed, flags);
+  const confine = (def: SnapshotDef) =>
+    confineSnapshotDefinition(def, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
+  const { def, node } = redefineSnapshot(domain, parsed, flags, confine);
   try {
     const touched = [node!, ...(previous && previous !== domain.snapshots.current ? [previous] : [])];
     await persistMetadata(host, domain, touched, []);

@@ -13,6 +13,7 @@ import {
   type AtomicRequest,
   type DriverCapabilities,
 } from '@virtwire/protocol';
+import { checkSnapshotTargetType } from '../../conf/snapshot-target-type.js';
 import { type DomainDefinition, type DomainDisk, type SnapshotDef, type SnapshotDiskDef } from '@virtwire/protocol/xml';
 import { lstatSync, statSync } from 'node:fs';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
@@ -251,6 +252,7 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
       planned.push({ target: disk.target, chain });
       continue;
     }
+    checkSnapshotTargetType(snapDisk, domain.active, ErrorDomain.Qemu);
     planned.push({ target: disk.target, chain, overlay: checkExternalTarget(snapDisk, disk, reuse, { chainFiles, confine, overlays }) });
   }
   return planned;
