@@ -65,6 +65,15 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect(readdirSync(join(server.stateDir, 'qemu', 'intents'))).toEqual([]);
   });
 
+  it("offline external disk-only records the state 'shutoff' and no memory, as libvirt's qemu driver", async () => {
+    const { dom, a } = await domain('off');
+    await dom.snapshotCreateXML(snapshotXml('o1', disks(['vda', 'external', `${a}.o1`], ['vdb', 'no'])), Create.DiskOnly);
+    const xml = await (await dom.snapshotLookupByName('o1')).getXMLDesc();
+    expect(xml).toContain('<state>shutoff</state>');
+    expect(xml).toContain("<memory snapshot='no'/>");
+    expect(await dom.getXMLDesc()).toContain(`<source file='${a}.o1'/>`);
+  });
+
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
     const { dom, qmp, a, b } = await domain();
     await dom.snapshotCreateXML(snapshotXml('i1', disks(['vda', 'internal'], ['vdb', 'internal'])), Create.DiskOnly | Create.Atomic);

@@ -118,7 +118,8 @@ export async function planSnapshot(
   const effective = domain.effective;
   def.domain = effective.clone().tree;
   if (diskOnly) {
-    def.state = 'disk-snapshot';
+    // A disk-only snapshot of a shut-off domain records `shutoff` (qemuSnapshotCreateAlignDisks).
+    def.state = active ? 'disk-snapshot' : 'shutoff';
     def.memory = { snapshot: 'no' };
   } else {
     def.state = domain.stateName();
