@@ -74,6 +74,17 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect(await dom.getXMLDesc()).toContain(`<source file='${a}.o1'/>`);
   });
 
+  it("REDEFINE keeps the snapshot's save cookie (guest CPU, slirp helper) and dumps it last, as libvirt's qemu driver", async () => {
+    const { dom } = await domain('off');
+    const cookie = "<cookie><cpu mode='custom' match='exact' check='full'><model fallback='forbid'>qemu64</model></cpu><slirpHelper/></cookie>";
+    const xml = `<domainsnapshot><name>k1</name><state>running</state><creationTime>1</creationTime><memory snapshot='internal'/>${await dom.getXMLDesc()}${cookie}</domainsnapshot>`;
+    await dom.snapshotCreateXML(xml, Create.Redefine);
+    const dumped = await (await dom.snapshotLookupByName('k1')).getXMLDesc();
+    expect(dumped).toMatch(
+      / {2}<\/domain>\n {2}<cookie>\n {4}<cpu mode='custom' match='exact' check='full'>\n {6}<model fallback='forbid'>qemu64<\/model>\n {4}<\/cpu>\n {4}<slirpHelper\/>\n {2}<\/cookie>\n<\/domainsnapshot>\n$/,
+    );
+  });
+
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
     const { dom, qmp, a, b } = await domain();
     await dom.snapshotCreateXML(snapshotXml('i1', disks(['vda', 'internal'], ['vdb', 'internal'])), Create.DiskOnly | Create.Atomic);

@@ -33,6 +33,11 @@ export interface SnapshotDef {
   /** The domain definition at snapshot time (only kept when it has a `type`, as libvirt). */
   domain?: XmlElement;
   inactiveDomain?: XmlElement;
+  /**
+   * The hypervisor's save cookie (`<cookie>`), kept only by drivers that have one (qemu: the guest
+   * CPU as it ran and whether a slirp helper was used, qemuDomainSaveCookieParse).
+   */
+  cookie?: { cpu?: XmlElement; slirpHelper: boolean };
 }
 
 /** Parse options: REDEFINE requires name, state and creationTime, as libvirt's PARSE_REDEFINE. */
@@ -40,6 +45,8 @@ export interface SnapshotParseOptions {
   redefine?: boolean;
   /** VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: refuse elements the schema does not allow. */
   validate?: boolean;
+  /** The driver keeps a save cookie (libvirt's qemu driver does, its test driver does not). */
+  saveCookie?: boolean;
 }
 
 const kind = { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot };
@@ -91,6 +98,13 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
   if (disks) def.disks = childElements(disks).map(parseSnapshotDisk);
   const revertDisks = options.redefine ? childElement(root, 'revertDisks') : undefined;
   if (revertDisks) def.revertDisks = childElements(revertDisks).map(parseSnapshotDisk);
+  // virSaveCookieParse, for snapshots that are not offline: the first <cpu> and <slirpHelper/>.
+  const cookie = options.saveCookie && !offline ? childElement(root, 'cookie') : undefined;
+  if (cookie) {
+    def.cookie = { slirpHelper: childElement(cookie, 'slirpHelper') !== undefined };
+    const cpu = childElement(cookie, 'cpu');
+    if (cpu) def.cookie.cpu = cpu;
+  }
   return def;
 }
 
@@ -123,7 +137,7 @@ function parseMemory(root: XmlElement, def: SnapshotDef, offline: boolean, redef
 
 /**
  * Formats a snapshot definition as libvirt's `virDomainSnapshotDefFormat`: name, description,
- * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain; two-space
+ * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain, cookie; two-space
  * indentation. A snapshot without a domain definition shows `<domain><uuid/></domain>` when
  * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5. The embedded domain's
  * secrets are held back unless `secure` (VIR_DOMAIN_SNAPSHOT_XML_SECURE), by formatWithDomains.
@@ -143,6 +157,11 @@ export function formatSnapshotXml(def: SnapshotDef, options: { secure: boolean; 
   if (def.domain !== undefined) children.push(def.domain);
   else if (domainUuid !== undefined) children.push(element('domain', {}, [element('uuid', {}, [domainUuid])]));
   if (def.inactiveDomain !== undefined) children.push(def.inactiveDomain);
+  if (def.cookie !== undefined) {
+    const cookie: XmlNode[] = def.cookie.cpu ? [def.cookie.cpu] : [];
+    if (def.cookie.slirpHelper) cookie.push(element('slirpHelper'));
+    children.push(element('cookie', {}, cookie));
+  }
   return formatWithDomains(element('domainsnapshot', {}, children), options.secure);
 }
 
