@@ -2,7 +2,9 @@
 # libvirt's own test driver (test:///default, in-process) running the snapshot sweep's cases, as JSON.
 #
 # Usage: /usr/bin/python3 snapshot-calls.py < cases.json > outcomes.json
-# A case is {"id", "setup": [[op, *args]...], "domain", "xml", "flags"}; see snapshots.mjs.
+# A case is {"id", "uri"?, "setup": [[op, *args]...], "domain", "xml", "flags", "teardown"?}; see snapshots.mjs.
+# The URI defaults to test:///default; "teardown" (qemu:///session) deletes the domain's snapshot
+# metadata and undefines it after the case.
 # Each outcome: {"id", "setup": error-or-null, "create": {"result"|"error"}, "after": {...}}.
 import json
 import sys
@@ -53,12 +55,28 @@ def after(dom, snap):
         "hasMetadata": attempt(lambda: snap.hasMetadata(0)),
         "list": attempt(lambda: sorted(s.getName() for s in dom.listAllSnapshots(0))),
         "domainState": attempt(lambda: dom.state(0)),
+        # The domain's own inactive XML, so the sweep can tell the snapshot's copy of it apart.
+        "domainXml": attempt(lambda: dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)),
+        "domainXmlSecure": attempt(lambda: dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)),
     }
     return out
 
 
+def teardown(conn, name):
+    try:
+        dom = conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return
+    for snap in dom.listAllSnapshots(0):
+        try:
+            snap.delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+        except libvirt.libvirtError:
+            pass
+    dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+
+
 def run(case):
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(case.get("uri", "test:///default"))
     try:
         try:
             setup(conn, case["setup"])
@@ -71,6 +89,8 @@ def run(case):
             return {"id": case["id"], "setup": None, "create": {"error": error_record(error)}}
         return {"id": case["id"], "setup": None, "create": {"result": snap.getName()}, "after": after(dom, snap)}
     finally:
+        if case.get("teardown"):
+            teardown(conn, case["domain"])
         conn.close()
 
 

@@ -33,5 +33,9 @@ export function classify(libvirt, virtwire) {
   }
   if (l.result !== v.result) return 'name-differs';
   if (!same(libvirt.after.xml, virtwire.after.xml) || !same(libvirt.after.xmlSecure, virtwire.after.xmlSecure)) return 'format';
-  return same(libvirt.after, virtwire.after) ? 'identical' : 'after-state';
+  const { xmlDomains: ld, xmlSecureDomains: lsd, ...lrest } = libvirt.after;
+  const { xmlDomains: vd, xmlSecureDomains: vsd, ...vrest } = virtwire.after;
+  if (!same(lrest, vrest)) return 'after-state';
+  // The snapshot agrees; only its copy of the domain definition is formatted differently (the domain model's sweep).
+  return same(ld, vd) && same(lsd, vsd) ? 'identical' : 'domain-model';
 }

@@ -1,6 +1,7 @@
 // Opt-in sweep: libvirt 9.0's snapshot XML test inputs through libvirt's test driver and virtwired's, compared.
 //
-// Usage: npm run build && node scripts/libvirt-corpus/snapshots.mjs [--libvirt-src DIR] [--json PATH] [--verbose]
+// Usage: npm run build && node scripts/libvirt-corpus/snapshots.mjs [--libvirt-src DIR] [--json PATH] [--qemu] [--only TEXT] [--verbose]
+// --qemu also compares libvirtd's qemu:///session (started unprivileged) with virtwired's qemu driver.
 // Without --libvirt-src the libvirt 9.0 tarball is downloaded into .cache/ (gitignored). Nothing
 // from libvirt's tree is committed: the inputs are read from it at run time.
 import { spawnSync } from 'node:child_process';
@@ -12,18 +13,20 @@ import { connect } from '@virtwire/client';
 import { startDaemon } from '@virtwire/server';
 import { normalise, uuidsIn } from '../../test/conformance/normalise.js';
 import { classify, SUPERSET_REASONS } from './snapshot-classes.mjs';
+import { libvirtQemuOutcomes, qemuCases, qemuDomain, virtwireQemuOutcomes } from './snapshot-qemu-sweep.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
 const TARBALL = 'https://deb.debian.org/debian/pool/main/libv/libvirt/libvirt_9.0.0.orig.tar.xz';
 
 function parseArgs(argv) {
-  const args = { src: undefined, json: undefined, verbose: false, only: undefined };
+  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--libvirt-src') args.src = argv[++i];
     else if (argv[i] === '--json') args.json = argv[++i];
     else if (argv[i] === '--verbose') args.verbose = true;
     else if (argv[i] === '--only') args.only = argv[++i];
+    else if (argv[i] === '--qemu') args.qemu = true;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -184,6 +187,8 @@ async function virtwireCase(uri, c) {
         const s = await call('DomainGetState', { domain: dom, flags: 0 });
         return [s.state, s.reason];
       }),
+      domainXml: await attempt(() => call('DomainGetXMLDesc', { domain: dom, flags: 2 })),
+      domainXmlSecure: await attempt(() => call('DomainGetXMLDesc', { domain: dom, flags: 3 })),
     };
     return { id: c.id, setup: null, create: { result: snap.name }, after };
   } finally {
@@ -229,25 +234,37 @@ async function virtwireOutcomes(cases) {
   return out;
 }
 
-/** Run-dependent values (creation times, generated names and uuids) replaced the same way on both sides. */
-function normalised(outcome, c) {
-  const context = { stableUuids: uuidsIn(c.xml, CORPUS_DOMAIN, '6695eb01-f6a4-8304-79aa-97f2502e193f') };
+/** A snapshot's copies of its domain's definition (`<domain type=...>`, `<inactiveDomain>`), each as one block. */
+const DOMAIN_BLOCKS = /^ {2}<(domain|inactiveDomain)( [^>]+)>\n[\s\S]*?^ {2}<\/\1>\n/gm;
+
+/**
+ * Run-dependent values (creation times, generated names and uuids, image directories) replaced the
+ * same way on both sides. The snapshot's copies of the domain definition are set apart (`domains`):
+ * how each side formats a domain is the domain model's business, and a case whose only difference
+ * is there is classed `domain-model`.
+ */
+function normalised(outcome, context) {
+  const after = outcome?.after;
+  if (after) {
+    for (const key of ['xml', 'xmlSecure']) {
+      const text = after[key]?.result;
+      if (typeof text !== 'string') continue;
+      after[`${key}Domains`] = text.match(DOMAIN_BLOCKS) ?? [];
+      after[key].result = text.replace(DOMAIN_BLOCKS, (_m, name) => `  <${name}>@DOMAIN@</${name}>\n`);
+    }
+    delete after.domainXml;
+    delete after.domainXmlSecure;
+  }
   return JSON.parse(normalise(JSON.stringify(outcome ?? null), context));
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const src = libvirtSource(args.src);
-  const files = corpusFiles(src);
-  let cases = buildCases(files);
-  if (args.only) cases = cases.filter((c) => c.id.includes(args.only));
-  const libvirt = libvirtOutcomes(cases);
-  const virtwire = await virtwireOutcomes(cases);
+/** Compares each case's two normalised outcomes, tallies the classes and prints the summary line. */
+function compare(label, cases, libvirt, virtwire, contextOf, args) {
   const report = [];
   const tally = {};
   for (const c of cases) {
-    const l = normalised(libvirt.get(c.id), c);
-    const v = normalised(virtwire.get(c.id), c);
+    const l = normalised(libvirt.get(c.id), contextOf(c, 'libvirt'));
+    const v = normalised(virtwire.get(c.id), contextOf(c, 'virtwire'));
     const cls = classify(l, v);
     tally[cls] = (tally[cls] ?? 0) + 1;
     report.push({ id: c.id, flags: c.flags, class: cls, libvirt: l, virtwire: v });
@@ -258,11 +275,32 @@ async function main() {
   const superset = Object.entries(tally)
     .filter(([k]) => k.startsWith('superset'))
     .reduce((n, [, v]) => n + v, 0);
-  console.log(
-    `snapshot corpus: ${files.length} inputs, ${cases.length} cases, ${identical} identical, ${superset} documented superset, ${cases.length - identical - superset} differ`,
-  );
+  console.log(`${label}: ${cases.length} cases, ${identical} identical, ${superset} documented superset, ${cases.length - identical - superset} differ`);
   for (const [cls, n] of Object.entries(tally).sort()) console.log(`  ${cls}: ${n}`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ src, supersetReasons: SUPERSET_REASONS, tally, cases: report }, null, 1));
+  return { tally, cases: report };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const src = libvirtSource(args.src);
+  const files = corpusFiles(src);
+  console.log(`${files.length} <domainsnapshot> inputs (${files.filter((f) => f.id.endsWith('@nodev')).length} of them /dev-free copies)`);
+  let cases = buildCases(files);
+  if (args.only) cases = cases.filter((c) => c.id.includes(args.only));
+  const testContext = (c) => ({ stableUuids: uuidsIn(c.xml, CORPUS_DOMAIN, '6695eb01-f6a4-8304-79aa-97f2502e193f') });
+  const result = { src, supersetReasons: SUPERSET_REASONS.map(String) };
+  result.test = compare('test driver', cases, libvirtOutcomes(cases), await virtwireOutcomes(cases), testContext, args);
+  if (args.qemu) {
+    let qcases = qemuCases(files, domainUuid);
+    if (args.only) qcases = qcases.filter((c) => c.id.includes(args.only));
+    const libvirt = await libvirtQemuOutcomes(qcases, here);
+    const virtwire = await virtwireQemuOutcomes(qcases);
+    const unwrap = (m) => new Map([...m].map(([id, { outcome }]) => [id, outcome]));
+    const images = { libvirt: [...libvirt.values()][0]?.images, virtwire: [...virtwire.values()][0]?.images };
+    const qemuContext = (c, side) => ({ paths: { [images[side]]: '@IMAGES@' }, stableUuids: uuidsIn(c.xml, qemuDomain('/x', c.uuid)) });
+    result.qemu = compare('qemu:///session, shut-off domain', qcases, unwrap(libvirt), unwrap(virtwire), qemuContext, args);
+  }
+  if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 1));
 }
 
 await main();
