@@ -1,7 +1,8 @@
 // Opt-in sweep: libvirt 9.0's snapshot XML test inputs through libvirt's test driver and virtwired's, compared.
 //
 // Usage: npm run build && node scripts/libvirt-corpus/snapshots.mjs [--libvirt-src DIR] [--json PATH] [--qemu] [--only TEXT] [--verbose]
-// --qemu also compares libvirtd's qemu:///session (started unprivileged) with virtwired's qemu driver.
+// --qemu also compares libvirtd's qemu:///session (started unprivileged) with virtwired's qemu driver;
+// --virsh compares virsh's snapshot-create/-create-as/-current with vwsh's.
 // Without --libvirt-src the libvirt 9.0 tarball is downloaded into .cache/ (gitignored). Nothing
 // from libvirt's tree is committed: the inputs are read from it at run time.
 import { spawnSync } from 'node:child_process';
@@ -14,19 +15,21 @@ import { startDaemon } from '@virtwire/server';
 import { normalise, uuidsIn } from '../../test/conformance/normalise.js';
 import { classify, SUPERSET_REASONS } from './snapshot-classes.mjs';
 import { libvirtQemuOutcomes, qemuCases, qemuDomain, virtwireQemuOutcomes } from './snapshot-qemu-sweep.mjs';
+import { classifyTranscript, virshCases, virshOutcomes, vwshOutcomes } from './snapshot-virsh-sweep.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
 const TARBALL = 'https://deb.debian.org/debian/pool/main/libv/libvirt/libvirt_9.0.0.orig.tar.xz';
 
 function parseArgs(argv) {
-  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false };
+  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false, virsh: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--libvirt-src') args.src = argv[++i];
     else if (argv[i] === '--json') args.json = argv[++i];
     else if (argv[i] === '--verbose') args.verbose = true;
     else if (argv[i] === '--only') args.only = argv[++i];
     else if (argv[i] === '--qemu') args.qemu = true;
+    else if (argv[i] === '--virsh') args.virsh = true;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -259,13 +262,13 @@ function normalised(outcome, context) {
 }
 
 /** Compares each case's two normalised outcomes, tallies the classes and prints the summary line. */
-function compare(label, cases, libvirt, virtwire, contextOf, args) {
+function compare(label, cases, libvirt, virtwire, contextOf, args, classOf = classify) {
   const report = [];
   const tally = {};
   for (const c of cases) {
     const l = normalised(libvirt.get(c.id), contextOf(c, 'libvirt'));
     const v = normalised(virtwire.get(c.id), contextOf(c, 'virtwire'));
-    const cls = classify(l, v);
+    const cls = classOf(l, v);
     tally[cls] = (tally[cls] ?? 0) + 1;
     report.push({ id: c.id, flags: c.flags, class: cls, libvirt: l, virtwire: v });
     if (args.verbose && cls !== 'identical' && !cls.startsWith('superset'))
@@ -299,6 +302,19 @@ async function main() {
     const images = { libvirt: [...libvirt.values()][0]?.images, virtwire: [...virtwire.values()][0]?.images };
     const qemuContext = (c, side) => ({ paths: { [images[side]]: '@IMAGES@' }, stableUuids: uuidsIn(c.xml, qemuDomain('/x', c.uuid)) });
     result.qemu = compare('qemu:///session, shut-off domain', qcases, unwrap(libvirt), unwrap(virtwire), qemuContext, args);
+  }
+  if (args.virsh) {
+    let vcases = virshCases(files);
+    if (args.only) vcases = vcases.filter((c) => c.id.includes(args.only));
+    const virsh = virshOutcomes(vcases);
+    const vwsh = await vwshOutcomes(vcases);
+    const unwrap = (m) => new Map([...m].map(([id, { outcome }]) => [id, outcome]));
+    const dirs = { virsh: [...virsh.values()][0]?.dir, vwsh: [...vwsh.values()][0]?.dir };
+    const virshContext = (c, side) => ({
+      paths: { [dirs[side === 'libvirt' ? 'virsh' : 'vwsh']]: '@FILES@' },
+      stableUuids: uuidsIn(...Object.values(c.files), '6695eb01-f6a4-8304-79aa-97f2502e193f'),
+    });
+    result.virsh = compare('virsh/vwsh', vcases, unwrap(virsh), unwrap(vwsh), virshContext, args, classifyTranscript);
   }
   if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 1));
 }
