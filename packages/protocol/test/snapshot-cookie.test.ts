@@ -34,4 +34,13 @@ describe('snapshot save cookie', () => {
     expect(parseSnapshotXml(offline, { redefine: true, saveCookie: true }).cookie).toBeUndefined();
     expect(parseSnapshotXml(snapshot('running', `<cookie>${CPU}</cookie>`), { redefine: true }).cookie).toBeUndefined();
   });
+
+  it('drops the cookie of a new snapshot parsed offline (PARSE_OFFLINE: a shut-off domain or DISK_ONLY), and refuses its memory state', () => {
+    const created = (body: string) => `<domainsnapshot><name>s</name>${body}<cookie>${CPU}</cookie></domainsnapshot>`;
+    expect(parseSnapshotXml(created(''), { saveCookie: true, offline: true }).cookie).toBeUndefined();
+    expect(parseSnapshotXml(created(''), { saveCookie: true }).cookie?.cpu?.name).toBe('cpu');
+    expect(() => parseSnapshotXml(created("<memory snapshot='internal'/>"), { saveCookie: true, offline: true })).toThrow(
+      'XML error: memory state cannot be saved with offline or disk-only snapshot',
+    );
+  });
 });

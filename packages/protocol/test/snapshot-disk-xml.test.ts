@@ -143,6 +143,17 @@ describe('what a local snapshot disk keeps', () => {
   });
 });
 
+describe('an interrupted delete (<snapshotDeleteInProgress/>)', () => {
+  const redefined = (disk: string) =>
+    `<domainsnapshot><name>r</name><creationTime>1</creationTime><state>running</state><disks>${disk}</disks></domainsnapshot>`;
+  it('is kept with REDEFINE and formatted first in its disk, and ignored otherwise, as libvirt', () => {
+    const xml = redefined("<disk name='vda' snapshot='internal'><snapshotDeleteInProgress/></disk>");
+    const out = formatSnapshotXml(parseSnapshotXml(xml, { redefine: true }), { secure: true });
+    expect(out).toContain("  <disks>\n    <disk name='vda' snapshot='internal'>\n      <snapshotDeleteInProgress/>\n    </disk>\n  </disks>\n");
+    expect(parseSnapshotXml(snap("<disk name='vda' snapshot='internal'><snapshotDeleteInProgress/></disk>")).disks[0]!.deleteInProgress).toBeUndefined();
+  });
+});
+
 describe("VALIDATE: libvirt's domainsnapshot.rng for disks", () => {
   it('refuses what the schema does not allow in a disk, where the parser alone accepts it', () => {
     // A seclabel inside a network source (libvirt's disk-network-seclabel-invalid).

@@ -31,6 +31,8 @@ export interface SnapshotDiskDef {
   sourceElement?: XmlElement;
   /** `<driver><metadata_cache><max_size>` in bytes (qcow2's metadata cache of the new image). */
   metadataCacheMaxSize?: number;
+  /** `<snapshotDeleteInProgress/>`: a delete of this disk's image was interrupted (read only with REDEFINE, as libvirt). */
+  deleteInProgress?: boolean;
 }
 
 const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
@@ -50,8 +52,8 @@ export function isLocalSnapshotDisk(disk: SnapshotDiskDef): boolean {
   return disk.type === undefined || disk.type === 'file' || disk.type === 'block';
 }
 
-/** Parses one `<disk>` of `<disks>` (or `<revertDisks>`) with libvirt's checks, in its order. */
-export function parseSnapshotDisk(el: XmlElement): SnapshotDiskDef {
+/** Parses one `<disk>` of `<disks>` (or `<revertDisks>`) with libvirt's checks, in its order; `redefine` as PARSE_REDEFINE. */
+export function parseSnapshotDisk(el: XmlElement, redefine = false): SnapshotDiskDef {
   const name = el.attributes.get('name');
   if (name === undefined || name === '') {
     throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing name from disk snapshot element');
@@ -66,6 +68,7 @@ export function parseSnapshotDisk(el: XmlElement): SnapshotDiskDef {
   if (!STORAGE_TYPES.includes(type)) throw invalidValue('type', 'disk', type);
   if (type === 'dir' || type === 'volume') throw xmlError(`unsupported disk snapshot type '${type}'`);
   if (el.attributes.has('type')) disk.type = type as SnapshotStorageType;
+  if (redefine && childElement(el, 'snapshotDeleteInProgress')) disk.deleteInProgress = true;
   const source = childElement(el, 'source');
   if (source) parseSource(source, type as SnapshotStorageType, disk);
   const driverType = childElement(el, 'driver')?.attributes.get('type');
@@ -161,7 +164,7 @@ export function formatSnapshotDisk(disk: SnapshotDiskDef): XmlElement {
   const hasStorage = disk.source !== undefined || disk.driverType !== undefined;
   const attributes: Record<string, string | undefined> = { name: disk.name, snapshot: disk.snapshot };
   if (hasStorage) attributes.type = disk.type ?? 'file';
-  const children: XmlNode[] = [];
+  const children: XmlNode[] = disk.deleteInProgress ? [element('snapshotDeleteInProgress')] : [];
   if (hasStorage) {
     const driverChildren: XmlNode[] = [];
     if (disk.metadataCacheMaxSize !== undefined) {

@@ -47,6 +47,12 @@ export interface SnapshotParseOptions {
   validate?: boolean;
   /** The driver keeps a save cookie (libvirt's qemu driver does, its test driver does not). */
   saveCookie?: boolean;
+  /**
+   * PARSE_OFFLINE: a new snapshot that cannot hold memory (libvirt's qemu driver sets it for a
+   * shut-off domain or DISK_ONLY): memory state is refused and no save cookie is kept. A redefined
+   * snapshot is offline by its state instead.
+   */
+  offline?: boolean;
 }
 
 const kind = { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot };
@@ -69,7 +75,7 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
   const description = childText(root, 'description');
   if (description !== undefined && description !== '') def.description = description;
 
-  let offline = false;
+  let offline = options.offline === true;
   if (options.redefine) {
     const creationTime = childText(root, 'creationTime');
     if (creationTime === undefined || !/^\s*-?\d{1,19}\s*$/.test(creationTime)) {
@@ -95,9 +101,9 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
 
   parseMemory(root, def, offline, options.redefine === true);
   const disks = childElement(root, 'disks');
-  if (disks) def.disks = childElements(disks).map(parseSnapshotDisk);
+  if (disks) def.disks = childElements(disks).map((el) => parseSnapshotDisk(el, options.redefine === true));
   const revertDisks = options.redefine ? childElement(root, 'revertDisks') : undefined;
-  if (revertDisks) def.revertDisks = childElements(revertDisks).map(parseSnapshotDisk);
+  if (revertDisks) def.revertDisks = childElements(revertDisks).map((el) => parseSnapshotDisk(el, true));
   // virSaveCookieParse, for snapshots that are not offline: the first <cpu> and <slirpHelper/>.
   const cookie = options.saveCookie && !offline ? childElement(root, 'cookie') : undefined;
   if (cookie) {

@@ -62,7 +62,8 @@ export async function createSnapshot(
   const { job } = call;
   checkCreateFlags(domain, flags);
   const redefine = (flags & Create.Redefine) !== 0;
-  const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0, saveCookie: true });
+  const offline = (flags & Create.DiskOnly) !== 0 || !domain.active;
+  const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0, saveCookie: true, offline });
   if (redefine) return redefineAndPersist(host, domain, parsed, flags);
 
   const started = performance.now();
