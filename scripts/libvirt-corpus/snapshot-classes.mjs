@@ -15,13 +15,18 @@ const isSuperset = (error) =>
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The class of a case from libvirt's and virtwire's normalised outcomes. */
-export function classify(libvirt, virtwire) {
+export function classify(libvirt, virtwire, input = '') {
   if (!virtwire || virtwire.crash || virtwire.create?.error?.crash || virtwire.setup?.crash) return 'crash';
   if (!same(libvirt.setup, virtwire.setup)) return 'setup-differs';
+  // <revertDisks> (libvirt >= 9.9, virtwire's reverts with children): libvirt 9.0 ignores it, its schema refuses it.
+  if (input.includes('<revertDisks>') && !same(libvirt, virtwire)) return 'differs-revert-disks';
   if (libvirt.setup) return 'identical';
   const l = libvirt.create;
   const v = virtwire.create;
+  if (l.error && v.error && !same(l.error, v.error) && isSuperset(l.error)) return 'superset-then-refused';
   if (v.error?.code === 1 && l.error?.code !== 1) return 'internal-error';
+  // SECURITY.md: one name policy, stricter than libvirt's (no surrounding white space, no '/', ...).
+  if (v.error && /invalid snapshot name /.test(v.error.message) && !l.error) return 'differs-name-policy';
   // SECURITY.md: no definition may name a path on /dev, /proc or /sys (the sweep's @nodev copies go past it).
   if (v.error?.code === 88 && / is on a special filesystem /.test(v.error.message)) return 'differs-special-filesystem';
   if (l.result !== undefined && v.error) return 'rejects-valid';

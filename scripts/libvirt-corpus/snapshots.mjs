@@ -2,7 +2,8 @@
 //
 // Usage: npm run build && node scripts/libvirt-corpus/snapshots.mjs [--libvirt-src DIR] [--json PATH] [--qemu] [--only TEXT] [--verbose]
 // --qemu also compares libvirtd's qemu:///session (started unprivileged) with virtwired's qemu driver;
-// --virsh compares virsh's snapshot-create/-create-as/-current with vwsh's.
+// --virsh compares virsh's snapshot-create/-create-as/-current with vwsh's; --probes adds the
+// hand-written inputs of snapshot-probes.mjs to libvirt's.
 // Without --libvirt-src the libvirt 9.0 tarball is downloaded into .cache/ (gitignored). Nothing
 // from libvirt's tree is committed: the inputs are read from it at run time.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { startDaemon } from '@virtwire/server';
 import { normalise, uuidsIn } from '../../test/conformance/normalise.js';
 import { classify, SUPERSET_REASONS } from './snapshot-classes.mjs';
 import { libvirtQemuOutcomes, qemuCases, qemuDomain, virtwireQemuOutcomes } from './snapshot-qemu-sweep.mjs';
+import { PROBES } from './snapshot-probes.mjs';
 import { classifyTranscript, virshCases, virshOutcomes, vwshOutcomes } from './snapshot-virsh-sweep.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,7 +24,7 @@ const repo = join(here, '../..');
 const TARBALL = 'https://deb.debian.org/debian/pool/main/libv/libvirt/libvirt_9.0.0.orig.tar.xz';
 
 function parseArgs(argv) {
-  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false, virsh: false };
+  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false, virsh: false, probes: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--libvirt-src') args.src = argv[++i];
     else if (argv[i] === '--json') args.json = argv[++i];
@@ -30,6 +32,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--only') args.only = argv[++i];
     else if (argv[i] === '--qemu') args.qemu = true;
     else if (argv[i] === '--virsh') args.virsh = true;
+    else if (argv[i] === '--probes') args.probes = true;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -268,7 +271,7 @@ function compare(label, cases, libvirt, virtwire, contextOf, args, classOf = cla
   for (const c of cases) {
     const l = normalised(libvirt.get(c.id), contextOf(c, 'libvirt'));
     const v = normalised(virtwire.get(c.id), contextOf(c, 'virtwire'));
-    const cls = classOf(l, v);
+    const cls = classOf(l, v, c.xml ?? '');
     tally[cls] = (tally[cls] ?? 0) + 1;
     report.push({ id: c.id, flags: c.flags, class: cls, libvirt: l, virtwire: v });
     if (args.verbose && cls !== 'identical' && !cls.startsWith('superset'))
@@ -286,7 +289,7 @@ function compare(label, cases, libvirt, virtwire, contextOf, args, classOf = cla
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const src = libvirtSource(args.src);
-  const files = corpusFiles(src);
+  const files = [...corpusFiles(src), ...(args.probes ? PROBES : [])];
   console.log(`${files.length} <domainsnapshot> inputs (${files.filter((f) => f.id.endsWith('@nodev')).length} of them /dev-free copies)`);
   let cases = buildCases(files);
   if (args.only) cases = cases.filter((c) => c.id.includes(args.only));

@@ -54,8 +54,9 @@ export function isLocalSnapshotDisk(disk: SnapshotDiskDef): boolean {
 
 /** Parses one `<disk>` of `<disks>` (or `<revertDisks>`) with libvirt's checks, in its order; `redefine` as PARSE_REDEFINE. */
 export function parseSnapshotDisk(el: XmlElement, redefine = false): SnapshotDiskDef {
+  // An empty name is a name (libvirt's virXMLPropString): alignment then finds no disk by it.
   const name = el.attributes.get('name');
-  if (name === undefined || name === '') {
+  if (name === undefined) {
     throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing name from disk snapshot element');
   }
   const disk: SnapshotDiskDef = { name };
@@ -89,14 +90,12 @@ export function parseSnapshotDisk(el: XmlElement, redefine = false): SnapshotDis
 
 /** libvirt's virDomainStorageSourceParse for the storage types a snapshot disk may name. */
 function parseSource(source: XmlElement, type: SnapshotStorageType, disk: SnapshotDiskDef): void {
+  // Only file, block and network sources have a path (src->path); nvme and vhost ones name a device.
   let path: string | undefined;
   if (type === 'file') path = source.attributes.get('file');
   else if (type === 'block') path = source.attributes.get('dev');
   else if (type === 'network') path = parseNetworkSource(source);
-  else if (type === 'nvme') {
-    if (!source.attributes.has('type')) throw xmlError("missing 'type' attribute to disk source", ErrorDomain.Domain);
-  } else if (type === 'vhostuser') path = source.attributes.get('path');
-  else path = source.attributes.get('dev');
+  else if (type === 'nvme' && !source.attributes.has('type')) throw xmlError("missing 'type' attribute to disk source", ErrorDomain.Domain);
   for (const label of childElements(source, 'seclabel')) {
     const relabel = label.attributes.get('relabel');
     if (relabel !== undefined && relabel !== 'yes' && relabel !== 'no') throw invalidValue('relabel', 'seclabel', relabel);
@@ -119,13 +118,15 @@ function parseNetworkSource(source: XmlElement): string | undefined {
     name = name.slice(slash + 1);
   }
   for (const host of childElements(source, 'host')) {
-    const transport = host.attributes.get('transport') ?? 'tcp';
+    const given = host.attributes.get('transport');
+    const transport = given ?? 'tcp';
     if (!HOST_TRANSPORTS.includes(transport)) {
       throw VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, `unknown protocol transport type '${transport}'`);
     }
     const socket = host.attributes.get('socket');
     if (transport === 'unix' && socket === undefined) throw xmlError('missing socket for unix transport', ErrorDomain.Domain);
-    if (transport !== 'unix' && socket !== undefined) throw xmlError(`transport '${transport}' does not support socket attribute`, ErrorDomain.Domain);
+    // libvirt prints the transport as given: '(null)' when it was left to its default.
+    if (transport !== 'unix' && socket !== undefined) throw xmlError(`transport '${given ?? '(null)'}' does not support socket attribute`, ErrorDomain.Domain);
     if (transport !== 'unix' && !host.attributes.has('name')) throw xmlError('missing name for host', ErrorDomain.Domain);
   }
   return name;

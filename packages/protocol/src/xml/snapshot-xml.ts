@@ -40,6 +40,14 @@ export interface SnapshotDef {
   cookie?: { cpu?: XmlElement; slirpHelper: boolean };
 }
 
+/** virXPathLongLong's strtoll: leading white space, a sign, decimal digits to the end, within 64 bits. */
+function isLongLong(text: string): boolean {
+  const match = /^\s*([-+]?\d+)$/.exec(text);
+  if (!match) return false;
+  const value = BigInt(match[1]!);
+  return value >= -(2n ** 63n) && value < 2n ** 63n;
+}
+
 /** Parse options: REDEFINE requires name, state and creationTime, as libvirt's PARSE_REDEFINE. */
 export interface SnapshotParseOptions {
   redefine?: boolean;
@@ -78,7 +86,7 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
   let offline = options.offline === true;
   if (options.redefine) {
     const creationTime = childText(root, 'creationTime');
-    if (creationTime === undefined || !/^\s*-?\d{1,19}\s*$/.test(creationTime)) {
+    if (creationTime === undefined || !isLongLong(creationTime)) {
       throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing creationTime from existing snapshot');
     }
     def.creationTime = Number(creationTime);

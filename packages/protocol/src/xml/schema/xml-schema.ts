@@ -5,7 +5,7 @@ import { VirError } from '../../errors/vir-error.js';
 import { childElements, textOf, type XmlElement } from '../xml-tree.js';
 
 /** What a text or attribute value may be: anything, one of some words, or a typed value libxml2 names in its error. */
-export type ValueRule = 'text' | readonly string[] | { type: 'unsignedLong' | 'unsignedInt' | 'positiveInteger' | 'uuid' };
+export type ValueRule = 'text' | readonly string[] | RegExp | { type: 'unsignedLong' | 'unsignedInt' | 'positiveInteger' | 'uuid' };
 
 /** One element: its attributes, its text, its children (by name), or `any` for a subtree this schema does not check. */
 export interface ElementRule {
@@ -45,6 +45,8 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 function valueProblem(rule: ValueRule, value: string): string | undefined {
   if (rule === 'text') return undefined;
   if (Array.isArray(rule)) return rule.includes(value) ? undefined : '';
+  // A RelaxNG pattern facet: libxml2 names no type for it.
+  if (rule instanceof RegExp) return rule.test(value) ? undefined : '';
   const { type } = rule as { type: string };
   const ok =
     type === 'uuid'
