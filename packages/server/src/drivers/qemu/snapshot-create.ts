@@ -1,7 +1,8 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
 import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DriverCapabilities } from '@virtwire/protocol';
 import type { JobControl } from '../../jobs/job-control.js';
-import { parseSnapshotXml, type SnapshotDef } from '@virtwire/protocol/xml';
+import { parseSnapshotXml, QEMU_DRIVER_DEFAULTS, type SnapshotDef } from '@virtwire/protocol/xml';
+import { canonicalSnapshotDomains } from '../../conf/snapshot-domain-copy.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
@@ -64,7 +65,10 @@ export async function createSnapshot(
   const redefine = (flags & Create.Redefine) !== 0;
   const offline = (flags & Create.DiskOnly) !== 0 || !domain.active;
   const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0, saveCookie: true, offline });
-  if (redefine) return redefineAndPersist(host, domain, parsed, flags);
+  if (redefine) {
+    canonicalSnapshotDomains(parsed, QEMU_DRIVER_DEFAULTS);
+    return redefineAndPersist(host, domain, parsed, flags);
+  }
 
   const started = performance.now();
   const plan = await planSnapshot(host, domain, parsed, flags, capabilities);

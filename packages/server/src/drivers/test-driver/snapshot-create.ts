@@ -1,6 +1,7 @@
 // The test driver's DomainSnapshotCreateXML: check everything, prepare on simulated storage, commit in one step.
 import { atomicSnapshotRefusal, DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
-import { parseSnapshotXml, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
+import { parseSnapshotXml, TEST_DRIVER_DEFAULTS, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
+import { canonicalSnapshotDomains } from '../../conf/snapshot-domain-copy.js';
 import { checkSnapshotTargetType } from '../../conf/snapshot-target-type.js';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
@@ -47,6 +48,7 @@ export function createSnapshot(
   const redefine = (flags & Create.Redefine) !== 0;
   const def = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
   if (redefine) {
+    canonicalSnapshotDomains(def, TEST_DRIVER_DEFAULTS);
     checkSnapshotName(def.name ?? '', ErrorDomain.Test);
     return redefineSnapshot(domain, def, flags, (checked) => confineSnapshotDefinition(checked, storage.confinement, ErrorDomain.Test));
   }
