@@ -85,6 +85,28 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     );
   });
 
+  it("REDEFINE refuses the states qemu never records, as libvirt's qemuSnapshotCreateXMLValidateDef", async () => {
+    const { dom } = await domain('off');
+    const redefined = async (state: string) =>
+      failure(
+        dom.snapshotCreateXML(
+          `<domainsnapshot><name>s-${state}</name><state>${state}</state><creationTime>1</creationTime>${await dom.getXMLDesc()}</domainsnapshot>`,
+          Create.Redefine,
+        ),
+      );
+    expect(await redefined('pmsuspended')).toMatchObject({
+      code: ErrorNumber.OperationUnsupported,
+      domain: ErrorDomain.Qemu,
+      message: "Operation not supported: qemu doesn't support taking snapshots of PMSUSPENDED guests",
+    });
+    expect(await redefined('blocked')).toMatchObject({
+      code: ErrorNumber.InternalError,
+      domain: ErrorDomain.Qemu,
+      message: 'internal error: Invalid domain state blocked',
+    });
+    expect(await dom.snapshotNum()).toBe(0);
+  });
+
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
     const { dom, qmp, a, b } = await domain();
     await dom.snapshotCreateXML(snapshotXml('i1', disks(['vda', 'internal'], ['vdb', 'internal'])), Create.DiskOnly | Create.Atomic);

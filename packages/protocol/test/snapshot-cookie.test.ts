@@ -42,5 +42,9 @@ describe('snapshot save cookie', () => {
     expect(() => parseSnapshotXml(created("<memory snapshot='internal'/>"), { saveCookie: true, offline: true })).toThrow(
       'XML error: memory state cannot be saved with offline or disk-only snapshot',
     );
+    // Before the memory file's path is looked at (recorded from qemu:///session).
+    expect(() => parseSnapshotXml(created("<memory file='m.img'/>"), { offline: true })).toThrow(
+      'XML error: memory state cannot be saved with offline or disk-only snapshot',
+    );
   });
 });

@@ -138,10 +138,11 @@ function parseMemory(root: XmlElement, def: SnapshotDef, offline: boolean, redef
   }
   if (snapshot === undefined && redefine) snapshot = offline ? 'no' : 'internal';
   if (file === undefined && snapshot === 'external') throw xmlError('external memory snapshots require a filename');
-  if (file !== undefined && !file.startsWith('/')) throw xmlError(`memory snapshot file path (${file}) must be absolute`);
+  // libvirt checks an offline snapshot's memory before the file's path.
   if (offline && (snapshot === 'internal' || snapshot === 'external')) {
     throw xmlError('memory state cannot be saved with offline or disk-only snapshot');
   }
+  if (file !== undefined && !file.startsWith('/')) throw xmlError(`memory snapshot file path (${file}) must be absolute`);
   if (snapshot !== undefined || file !== undefined) {
     def.memory = {};
     if (snapshot !== undefined) def.memory.snapshot = snapshot;

@@ -375,9 +375,18 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
   if (plan.halt && domain.active) await stopGuest(host, domain, Reason.ShutoffFromSnapshot);
 }
 
+/** qemuSnapshotCreateXMLValidateDef for a redefined snapshot: the states qemu never records. */
+function checkRedefinedState(state: SnapshotDef['state']): void {
+  if (state === 'pmsuspended') {
+    throw VirError.report(ErrorNumber.OperationUnsupported, ErrorDomain.Qemu, "qemu doesn't support taking snapshots of PMSUSPENDED guests");
+  }
+  if (state === 'blocked') throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `Invalid domain state ${state}`);
+}
+
 /** REDEFINE: metadata only, persisted under an intent; on a failed write the tree is reloaded from disk. */
 async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
   checkSnapshotName(parsed.name ?? '');
+  checkRedefinedState(parsed.state);
   const previous = domain.snapshots.current;
   const confine = (def: SnapshotDef) =>
     confineSnapshotDefinition(def, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
