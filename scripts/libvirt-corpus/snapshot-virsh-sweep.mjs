@@ -94,10 +94,13 @@ export async function vwshOutcomes(cases) {
 }
 
 /** identical, a documented superset (virsh refused with one of the test driver's superset refusals), or which of the three differ. */
-export function classifyTranscript(l, v) {
+export function classifyTranscript(l, v, input = '') {
   if (!v) return 'crash';
   const parts = ['stdout', 'stderr', 'code'].filter((k) => l[k] !== v[k]);
   if (parts.length === 0) return 'identical';
+  // The documented differences of the API sweep (snapshot-classes.mjs), seen through the shell.
+  if (input.includes('<revertDisks>')) return 'differs-revert-disks';
+  if (/error: invalid snapshot name /.test(v.stderr) && !/error: invalid snapshot name /.test(l.stderr)) return 'differs-name-policy';
   const refusals = l.stderr.split('\n').filter((line) => line.startsWith('error: '));
   if (refusals.some((line) => SUPERSET_REASONS.some((reason) => reason.test(line.slice('error: '.length).replace(/^unsupported configuration: /, '')))))
     return 'superset';

@@ -271,7 +271,7 @@ function compare(label, cases, libvirt, virtwire, contextOf, args, classOf = cla
   for (const c of cases) {
     const l = normalised(libvirt.get(c.id), contextOf(c, 'libvirt'));
     const v = normalised(virtwire.get(c.id), contextOf(c, 'virtwire'));
-    const cls = classOf(l, v, c.xml ?? '');
+    const cls = classOf(l, v, c.xml ?? Object.values(c.files ?? {}).join(''));
     tally[cls] = (tally[cls] ?? 0) + 1;
     report.push({ id: c.id, flags: c.flags, class: cls, libvirt: l, virtwire: v });
     if (args.verbose && cls !== 'identical' && !cls.startsWith('superset'))
