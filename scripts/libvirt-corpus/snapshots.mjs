@@ -277,11 +277,16 @@ function compare(label, cases, libvirt, virtwire, contextOf, args, classOf = cla
     if (args.verbose && cls !== 'identical' && !cls.startsWith('superset'))
       console.log(`${cls}\t${c.id}\n  libvirt:  ${JSON.stringify(l)}\n  virtwire: ${JSON.stringify(v)}`);
   }
+  const count = (test) => Object.entries(tally).reduce((n, [k, v]) => (test(k) ? n + v : n), 0);
   const identical = tally.identical ?? 0;
-  const superset = Object.entries(tally)
-    .filter(([k]) => k.startsWith('superset'))
-    .reduce((n, [, v]) => n + v, 0);
-  console.log(`${label}: ${cases.length} cases, ${identical} identical, ${superset} documented superset, ${cases.length - identical - superset} differ`);
+  const superset = count((k) => k.startsWith('superset'));
+  const documented = count((k) => k.startsWith('differs-'));
+  const domainModel = tally['domain-model'] ?? 0;
+  const undocumented = cases.length - identical - superset - documented - domainModel;
+  console.log(
+    `${label}: ${cases.length} cases, ${identical} identical, ${superset} documented superset, ${documented} documented difference, ` +
+      `${domainModel} differ only in the domain copy, ${undocumented} undocumented`,
+  );
   for (const [cls, n] of Object.entries(tally).sort()) console.log(`  ${cls}: ${n}`);
   return { tally, cases: report };
 }

@@ -107,6 +107,16 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect(await dom.snapshotNum()).toBe(0);
   });
 
+  it("offline disk-only with a 'manual' disk: that disk is left alone and recorded as manual, as libvirt does", async () => {
+    const { dom, a, b } = await domain('off');
+    await dom.snapshotCreateXML(snapshotXml('m1', disks(['vda', 'external', `${a}.m1`], ['vdb', 'manual'])), Create.DiskOnly);
+    const xml = await (await dom.snapshotLookupByName('m1')).getXMLDesc();
+    expect(xml).toContain("<disk name='vdb' snapshot='manual'/>");
+    const definition = await dom.getXMLDesc();
+    expect(definition).toContain(`<source file='${a}.m1'/>`);
+    expect(definition).toContain(`<source file='${b}'/>`);
+  });
+
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
     const { dom, qmp, a, b } = await domain();
     await dom.snapshotCreateXML(snapshotXml('i1', disks(['vda', 'internal'], ['vdb', 'internal'])), Create.DiskOnly | Create.Atomic);

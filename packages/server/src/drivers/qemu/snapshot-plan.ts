@@ -204,14 +204,19 @@ function checkSelection(
     const refusal = checkAtomicRequest(capabilities, request);
     if (refusal) throw refusal;
   }
+  // A manual disk of a shut-off domain is left to the user, as libvirt does (the disk is untouched,
+  // the metadata says 'manual'); a running guest would have to stay paused for it, which is not done here.
   for (const disk of def.disks) {
-    if (disk.snapshot === 'manual') throw qemuError(ErrorNumber.OperationUnsupported, `'manual' snapshot mode of disk '${disk.name}' is not supported`);
+    if (disk.snapshot === 'manual' && active) {
+      throw qemuError(ErrorNumber.OperationUnsupported, `'manual' snapshot mode of disk '${disk.name}' is not supported`);
+    }
   }
   if (external.length === 0 && internal.length === 0 && memory === 'no') throw unsupported('nothing selected for snapshot');
   if (diskOnly && external.length === 0 && internal.length === 0)
     throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
   if (mixed) throw unsupported('mixing internal and external targets for a snapshot is not yet supported');
   const excludedWritable = def.disks.some((d) => {
+    if (d.snapshot === 'manual') return true;
     const disk = domainDisks.find((x) => x.target === d.name);
     return d.snapshot === 'no' && disk !== undefined && disk.source !== undefined && !disk.readOnly && disk.device === 'disk';
   });
