@@ -74,16 +74,16 @@ export const PROBES = Object.entries({
   'net-tls': disk("<disk name='vda' type='network'><source protocol='nbd' name='exp' tls='yes'><host name='h'/></source></disk>"),
   'net-none': disk("<disk name='vda' type='network'><source protocol='none' name='x'/></disk>"),
   'cache-units-mb': disk(
-    "<disk name='vda'><source file='/guest/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size unit='MB'>3</max_size></metadata_cache></driver></disk>",
+    "<disk name='vda'><source file='/tmp/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size unit='MB'>3</max_size></metadata_cache></driver></disk>",
   ),
   'cache-no-unit': disk(
-    "<disk name='vda'><source file='/guest/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size>77</max_size></metadata_cache></driver></disk>",
+    "<disk name='vda'><source file='/tmp/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size>77</max_size></metadata_cache></driver></disk>",
   ),
   'cache-bad-unit': disk(
-    "<disk name='vda'><source file='/guest/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size unit='zz'>3</max_size></metadata_cache></driver></disk>",
+    "<disk name='vda'><source file='/tmp/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size unit='zz'>3</max_size></metadata_cache></driver></disk>",
   ),
   'cache-overflow': disk(
-    "<disk name='vda'><source file='/guest/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size unit='EiB'>99</max_size></metadata_cache></driver></disk>",
+    "<disk name='vda'><source file='/tmp/n.qcow2'/><driver type='qcow2'><metadata_cache><max_size unit='EiB'>99</max_size></metadata_cache></driver></disk>",
   ),
-  'cache-empty': disk("<disk name='vda'><source file='/guest/n.qcow2'/><driver type='qcow2'><metadata_cache/></driver></disk>"),
+  'cache-empty': disk("<disk name='vda'><source file='/tmp/n.qcow2'/><driver type='qcow2'><metadata_cache/></driver></disk>"),
 }).map(([id, xml]) => ({ id: `probe/${id}`, xml }));
