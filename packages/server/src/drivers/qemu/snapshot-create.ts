@@ -7,6 +7,7 @@ import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
 import { checkSnapshotName } from './snapshot-names.js';
+import { checkRedefinedState } from './snapshot-state-check.js';
 import {
   createLiveExternalSnapshot,
   createLiveInternalDiskSnapshot,
@@ -373,14 +374,6 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
     domain.snapshots.current = node;
   }
   if (plan.halt && domain.active) await stopGuest(host, domain, Reason.ShutoffFromSnapshot);
-}
-
-/** qemuSnapshotCreateXMLValidateDef for a redefined snapshot: the states qemu never records. */
-function checkRedefinedState(state: SnapshotDef['state']): void {
-  if (state === 'pmsuspended') {
-    throw VirError.report(ErrorNumber.OperationUnsupported, ErrorDomain.Qemu, "qemu doesn't support taking snapshots of PMSUSPENDED guests");
-  }
-  if (state === 'blocked') throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, `Invalid domain state ${state}`);
 }
 
 /** REDEFINE: metadata only, persisted under an intent; on a failed write the tree is reloaded from disk. */
