@@ -20,6 +20,9 @@ interface ErrorCase {
 }
 
 const snap = (body = '') => `<domainsnapshot>${body}</domainsnapshot>`;
+/** A snapshot's <domain> whose disk is a block device on /dev. */
+const DEV_DOMAIN = (uuid: string) =>
+  `<domain type='test'><name>vm2</name><uuid>${uuid}</uuid><memory>1024</memory><os><type>hvm</type></os><devices><disk type='block' device='disk'><source dev='/dev/sdz'/><target dev='vda'/></disk></devices></domain>`;
 const REDEFINED = `<domainsnapshot><name>r1</name><state>running</state><creationTime>1</creationTime></domainsnapshot>`;
 
 const cases: ErrorCase[] = [
@@ -103,9 +106,41 @@ const cases: ErrorCase[] = [
     name: 'REDEFINE with a wrong domain UUID',
     node: 'two-disks.xml',
     domain: 'vm2',
-    xml: snap('<name>r</name><creationTime>1</creationTime><state>running</state><domain><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid></domain>'),
+    xml: snap(
+      "<name>r</name><creationTime>1</creationTime><state>running</state><domain type='test'><name>vm2</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory>1024</memory><os><type>hvm</type></os></domain>",
+    ),
     flags: Create.Redefine,
     expected: { code: 8, domain: 35, message: 'invalid argument: definition for snapshot r must use uuid 2b6c4f1e-9a0d-4c51-8a77-1d3c2e5f6a70' },
+  },
+  {
+    // A definition naming a path on /dev is refused by virtwire's confinement (SECURITY.md), but only
+    // after libvirt's own redefine checks: an input libvirt refuses gets libvirt's error.
+    name: 'REDEFINE of an unknown parent whose <domain> names a /dev path',
+    node: 'two-disks.xml',
+    domain: 'vm2',
+    xml: snap(
+      `<name>r</name><creationTime>1</creationTime><state>running</state><parent><name>nope</name></parent>${DEV_DOMAIN('2b6c4f1e-9a0d-4c51-8a77-1d3c2e5f6a70')}`,
+    ),
+    flags: Create.Redefine,
+    expected: { code: 8, domain: 20, message: 'invalid argument: parent nope for moment r not found' },
+  },
+  {
+    name: 'REDEFINE with a <domain> of another uuid that names a /dev path',
+    node: 'two-disks.xml',
+    domain: 'vm2',
+    xml: snap(`<name>r</name><creationTime>1</creationTime><state>running</state>${DEV_DOMAIN('6695eb01-f6a4-8304-79aa-97f2502e193f')}`),
+    flags: Create.Redefine,
+    expected: { code: 8, domain: 35, message: 'invalid argument: definition for snapshot r must use uuid 2b6c4f1e-9a0d-4c51-8a77-1d3c2e5f6a70' },
+  },
+  {
+    // libvirt 9.0 drops an old-style <domain> (no type) at parse, so its uuid is never compared and
+    // a new snapshot has no definition to align its disks with (virDomainSnapshotAlignDisks).
+    name: 'REDEFINE with an old-style <domain><uuid/></domain> of another domain',
+    node: 'two-disks.xml',
+    domain: 'vm2',
+    xml: snap('<name>r</name><creationTime>1</creationTime><state>running</state><domain><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid></domain>'),
+    flags: Create.Redefine,
+    expected: { code: 1, domain: 35, message: 'internal error: missing domain in snapshot' },
   },
   {
     name: 'REDEFINE of an unknown parent',

@@ -65,6 +65,58 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect(readdirSync(join(server.stateDir, 'qemu', 'intents'))).toEqual([]);
   });
 
+  it("offline external disk-only records the state 'shutoff' and no memory, as libvirt's qemu driver", async () => {
+    const { dom, a } = await domain('off');
+    await dom.snapshotCreateXML(snapshotXml('o1', disks(['vda', 'external', `${a}.o1`], ['vdb', 'no'])), Create.DiskOnly);
+    const xml = await (await dom.snapshotLookupByName('o1')).getXMLDesc();
+    expect(xml).toContain('<state>shutoff</state>');
+    expect(xml).toContain("<memory snapshot='no'/>");
+    expect(await dom.getXMLDesc()).toContain(`<source file='${a}.o1'/>`);
+  });
+
+  it("REDEFINE keeps the snapshot's save cookie (guest CPU, slirp helper) and dumps it last, as libvirt's qemu driver", async () => {
+    const { dom } = await domain('off');
+    const cookie = "<cookie><cpu mode='custom' match='exact' check='full'><model fallback='forbid'>qemu64</model></cpu><slirpHelper/></cookie>";
+    const xml = `<domainsnapshot><name>k1</name><state>running</state><creationTime>1</creationTime><memory snapshot='internal'/>${await dom.getXMLDesc()}${cookie}</domainsnapshot>`;
+    await dom.snapshotCreateXML(xml, Create.Redefine);
+    const dumped = await (await dom.snapshotLookupByName('k1')).getXMLDesc();
+    expect(dumped).toMatch(
+      / {2}<\/domain>\n {2}<cookie>\n {4}<cpu mode='custom' match='exact' check='full'>\n {6}<model fallback='forbid'>qemu64<\/model>\n {4}<\/cpu>\n {4}<slirpHelper\/>\n {2}<\/cookie>\n<\/domainsnapshot>\n$/,
+    );
+  });
+
+  it("REDEFINE refuses the states qemu never records, as libvirt's qemuSnapshotCreateXMLValidateDef", async () => {
+    const { dom } = await domain('off');
+    const redefined = async (state: string) =>
+      failure(
+        dom.snapshotCreateXML(
+          `<domainsnapshot><name>s-${state}</name><state>${state}</state><creationTime>1</creationTime>${await dom.getXMLDesc()}</domainsnapshot>`,
+          Create.Redefine,
+        ),
+      );
+    expect(await redefined('pmsuspended')).toMatchObject({
+      code: ErrorNumber.OperationUnsupported,
+      domain: ErrorDomain.Qemu,
+      message: "Operation not supported: qemu doesn't support taking snapshots of PMSUSPENDED guests",
+    });
+    expect(await redefined('blocked')).toMatchObject({
+      code: ErrorNumber.InternalError,
+      domain: ErrorDomain.Qemu,
+      message: 'internal error: Invalid domain state blocked',
+    });
+    expect(await dom.snapshotNum()).toBe(0);
+  });
+
+  it("offline disk-only with a 'manual' disk: that disk is left alone and recorded as manual, as libvirt does", async () => {
+    const { dom, a, b } = await domain('off');
+    await dom.snapshotCreateXML(snapshotXml('m1', disks(['vda', 'external', `${a}.m1`], ['vdb', 'manual'])), Create.DiskOnly);
+    const xml = await (await dom.snapshotLookupByName('m1')).getXMLDesc();
+    expect(xml).toContain("<disk name='vdb' snapshot='manual'/>");
+    const definition = await dom.getXMLDesc();
+    expect(definition).toContain(`<source file='${a}.m1'/>`);
+    expect(definition).toContain(`<source file='${b}'/>`);
+  });
+
   it('live internal disk-only (virtwire extension): one transaction, the tag on both disks, ATOMIC accepted', async () => {
     const { dom, qmp, a, b } = await domain();
     await dom.snapshotCreateXML(snapshotXml('i1', disks(['vda', 'internal'], ['vdb', 'internal'])), Create.DiskOnly | Create.Atomic);

@@ -1,6 +1,7 @@
 // @virtwire/protocol/xml: bounded, safe XML parsing and formatting, and libvirt's snapshot and domain XML models.
 export * from './xml/xml-tree.js';
 export * from './xml/snapshot-xml.js';
+export * from './xml/snapshot-disk-xml.js';
 export * from './xml/domain-xml.js';
 export * from './xml/domain/domain-spec.js';
 export { parseDomainSpec, type DomainParseOptions } from './xml/domain/domain-parse.js';

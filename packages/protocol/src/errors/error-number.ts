@@ -151,4 +151,5 @@ export const errorMessageFormat: Readonly<Partial<Record<number, string>>> = {
   [ErrorNumber.ResourceBusy]: 'resource busy: %s',
   [ErrorNumber.AccessDenied]: 'access denied: %s',
   [ErrorNumber.XmlInvalidSchema]: 'XML document failed to validate against schema: %s',
+  [ErrorNumber.Overflow]: 'numerical overflow: %s',
 };

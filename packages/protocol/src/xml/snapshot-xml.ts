@@ -1,5 +1,6 @@
 // Parse and format libvirt's <domainsnapshot> XML with the checks of libvirt's snapshot_conf.c parser.
 import { formatWithDomains } from './domain/domain-format.js';
+import { formatSnapshotDisk, parseSnapshotDisk, type SnapshotDiskDef } from './snapshot-disk-xml.js';
 import { SNAPSHOT_SCHEMA } from './schema/snapshot-schema.js';
 import { validateDocument } from './schema/xml-schema.js';
 import { ErrorDomain } from '../errors/error-domain.js';
@@ -12,24 +13,8 @@ export const SNAPSHOT_STATES = ['running', 'blocked', 'paused', 'shutdown', 'shu
 /** A snapshot's recorded domain state. */
 export type SnapshotState = (typeof SNAPSHOT_STATES)[number];
 
-/** `virDomainSnapshotLocation` for a disk: how (or whether) it is captured. */
-export type DiskSnapshotMode = 'no' | 'internal' | 'external' | 'manual';
-
 /** `virDomainSnapshotLocation` for memory. */
 export type MemorySnapshotMode = 'no' | 'internal' | 'external';
-
-/** One `<disk>` of a snapshot definition. */
-export interface SnapshotDiskDef {
-  /** Target device (`vda`) or, as given by a caller, an absolute source path. */
-  name: string;
-  snapshot?: DiskSnapshotMode;
-  /** Storage type of the new image: `file` (default) or `block`. */
-  type?: 'file' | 'block';
-  /** Image format of the new image (`<driver type='qcow2'/>`). */
-  driverType?: string;
-  /** Path of the new image (`<source file=>` or `<source dev=>`). */
-  source?: string;
-}
 
 /** A parsed `<domainsnapshot>` (virDomainSnapshotDef). */
 export interface SnapshotDef {
@@ -48,6 +33,19 @@ export interface SnapshotDef {
   /** The domain definition at snapshot time (only kept when it has a `type`, as libvirt). */
   domain?: XmlElement;
   inactiveDomain?: XmlElement;
+  /**
+   * The hypervisor's save cookie (`<cookie>`), kept only by drivers that have one (qemu: the guest
+   * CPU as it ran and whether a slirp helper was used, qemuDomainSaveCookieParse).
+   */
+  cookie?: { cpu?: XmlElement; slirpHelper: boolean };
+}
+
+/** virXPathLongLong's strtoll: leading white space, a sign, decimal digits to the end, within 64 bits. */
+function isLongLong(text: string): boolean {
+  const match = /^\s*([-+]?\d+)$/.exec(text);
+  if (!match) return false;
+  const value = BigInt(match[1]!);
+  return value >= -(2n ** 63n) && value < 2n ** 63n;
 }
 
 /** Parse options: REDEFINE requires name, state and creationTime, as libvirt's PARSE_REDEFINE. */
@@ -55,12 +53,15 @@ export interface SnapshotParseOptions {
   redefine?: boolean;
   /** VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: refuse elements the schema does not allow. */
   validate?: boolean;
+  /** The driver keeps a save cookie (libvirt's qemu driver does, its test driver does not). */
+  saveCookie?: boolean;
+  /**
+   * PARSE_OFFLINE: a new snapshot that cannot hold memory (libvirt's qemu driver sets it for a
+   * shut-off domain or DISK_ONLY): memory state is refused and no save cookie is kept. A redefined
+   * snapshot is offline by its state instead.
+   */
+  offline?: boolean;
 }
-
-const DISK_MODES: readonly DiskSnapshotMode[] = ['no', 'internal', 'external', 'manual'];
-const STORAGE_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
-/** Image formats libvirt's storage layer knows (`virStorageFileFormat`). */
-export const KNOWN_IMAGE_FORMATS = ['raw', 'dir', 'bochs', 'cloop', 'dmg', 'iso', 'vpc', 'vdi', 'fat', 'vhd', 'ploop', 'cow', 'qcow', 'qcow2', 'qed', 'vmdk'];
 
 const kind = { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot };
 
@@ -82,10 +83,10 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
   const description = childText(root, 'description');
   if (description !== undefined && description !== '') def.description = description;
 
-  let offline = false;
+  let offline = options.offline === true;
   if (options.redefine) {
     const creationTime = childText(root, 'creationTime');
-    if (creationTime === undefined || !/^\s*-?\d{1,19}\s*$/.test(creationTime)) {
+    if (creationTime === undefined || !isLongLong(creationTime)) {
       throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing creationTime from existing snapshot');
     }
     def.creationTime = Number(creationTime);
@@ -99,18 +100,25 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
     }
     def.state = state as SnapshotState;
     offline = state === 'shutoff' || state === 'disk-snapshot';
+    // An old-style <domain><uuid/></domain> (no type) is dropped, as libvirt does: no uuid check, no definition.
     const domain = childElement(root, 'domain');
     if (domain?.attributes.has('type')) def.domain = domain;
-    else if (domain) def.domain = domain; // old style <domain><uuid/></domain>: kept for the uuid check
     const inactive = childElement(root, 'inactiveDomain');
     if (inactive) def.inactiveDomain = inactive;
   }
 
   parseMemory(root, def, offline, options.redefine === true);
   const disks = childElement(root, 'disks');
-  if (disks) def.disks = childElements(disks).map(parseDisk);
+  if (disks) def.disks = childElements(disks).map((el) => parseSnapshotDisk(el, options.redefine === true));
   const revertDisks = options.redefine ? childElement(root, 'revertDisks') : undefined;
-  if (revertDisks) def.revertDisks = childElements(revertDisks).map(parseDisk);
+  if (revertDisks) def.revertDisks = childElements(revertDisks).map((el) => parseSnapshotDisk(el, true));
+  // virSaveCookieParse, for snapshots that are not offline: the first <cpu> and <slirpHelper/>.
+  const cookie = options.saveCookie && !offline ? childElement(root, 'cookie') : undefined;
+  if (cookie) {
+    def.cookie = { slirpHelper: childElement(cookie, 'slirpHelper') !== undefined };
+    const cpu = childElement(cookie, 'cpu');
+    if (cpu) def.cookie.cpu = cpu;
+  }
   return def;
 }
 
@@ -130,10 +138,11 @@ function parseMemory(root: XmlElement, def: SnapshotDef, offline: boolean, redef
   }
   if (snapshot === undefined && redefine) snapshot = offline ? 'no' : 'internal';
   if (file === undefined && snapshot === 'external') throw xmlError('external memory snapshots require a filename');
-  if (file !== undefined && !file.startsWith('/')) throw xmlError(`memory snapshot file path (${file}) must be absolute`);
+  // libvirt checks an offline snapshot's memory before the file's path.
   if (offline && (snapshot === 'internal' || snapshot === 'external')) {
     throw xmlError('memory state cannot be saved with offline or disk-only snapshot');
   }
+  if (file !== undefined && !file.startsWith('/')) throw xmlError(`memory snapshot file path (${file}) must be absolute`);
   if (snapshot !== undefined || file !== undefined) {
     def.memory = {};
     if (snapshot !== undefined) def.memory.snapshot = snapshot;
@@ -141,54 +150,9 @@ function parseMemory(root: XmlElement, def: SnapshotDef, offline: boolean, redef
   }
 }
 
-function parseDisk(el: XmlElement): SnapshotDiskDef {
-  const name = el.attributes.get('name');
-  if (name === undefined || name === '') {
-    throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing name from disk snapshot element');
-  }
-  const disk: SnapshotDiskDef = { name };
-  const mode = el.attributes.get('snapshot');
-  if (mode !== undefined) {
-    if (!(DISK_MODES as readonly string[]).includes(mode)) throw invalidValue('snapshot', 'disk', mode);
-    disk.snapshot = mode as DiskSnapshotMode;
-  }
-  const type = el.attributes.get('type') ?? 'file';
-  if (!STORAGE_TYPES.includes(type)) throw invalidValue('type', 'disk', type);
-  if (type !== 'file' && type !== 'block') {
-    throw xmlError(`unsupported disk snapshot type '${type}'`);
-  }
-  if (el.attributes.has('type')) disk.type = type;
-  const source = childElement(el, 'source');
-  const path = source?.attributes.get(type === 'block' ? 'dev' : 'file');
-  if (path !== undefined && path !== '') {
-    if (!path.startsWith('/')) throw xmlError(`disk snapshot image path '${path}' must be absolute`);
-    disk.source = path;
-  }
-  const driverType = childElement(el, 'driver')?.attributes.get('type');
-  if (driverType !== undefined) {
-    if (!KNOWN_IMAGE_FORMATS.includes(driverType)) {
-      throw VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.DomainSnapshot, `unknown disk snapshot driver '${driverType}'`);
-    }
-    disk.driverType = driverType;
-  }
-  if (disk.snapshot === undefined && (disk.source !== undefined || disk.driverType !== undefined)) disk.snapshot = 'external';
-  return disk;
-}
-
-/** Formats one `<disk>` the way libvirt's snapshot formatter does. */
-function formatDisk(disk: SnapshotDiskDef): XmlElement {
-  const hasStorage = disk.source !== undefined || disk.driverType !== undefined;
-  const attributes: Record<string, string | undefined> = { name: disk.name, snapshot: disk.snapshot };
-  if (disk.type !== undefined || hasStorage) attributes.type = disk.type ?? 'file';
-  const children: XmlNode[] = [];
-  if (disk.driverType !== undefined) children.push(element('driver', { type: disk.driverType }));
-  if (disk.source !== undefined) children.push(element('source', disk.type === 'block' ? { dev: disk.source } : { file: disk.source }));
-  return element('disk', attributes, children);
-}
-
 /**
  * Formats a snapshot definition as libvirt's `virDomainSnapshotDefFormat`: name, description,
- * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain; two-space
+ * state, parent, creationTime, memory, disks, revertDisks, domain, inactiveDomain, cookie; two-space
  * indentation. A snapshot without a domain definition shows `<domain><uuid/></domain>` when
  * `domainUuid` is given, as libvirt does for snapshots older than 0.9.5. The embedded domain's
  * secrets are held back unless `secure` (VIR_DOMAIN_SNAPSHOT_XML_SECURE), by formatWithDomains.
@@ -203,11 +167,16 @@ export function formatSnapshotXml(def: SnapshotDef, options: { secure: boolean; 
   if (def.parent !== undefined) children.push(element('parent', {}, [text('name', def.parent)]));
   if (def.creationTime !== undefined) children.push(text('creationTime', String(def.creationTime)));
   if (def.memory !== undefined) children.push(element('memory', { snapshot: def.memory.snapshot, file: def.memory.file }));
-  if (def.disks.length > 0) children.push(element('disks', {}, def.disks.map(formatDisk)));
-  if (def.revertDisks !== undefined && def.revertDisks.length > 0) children.push(element('revertDisks', {}, def.revertDisks.map(formatDisk)));
+  if (def.disks.length > 0) children.push(element('disks', {}, def.disks.map(formatSnapshotDisk)));
+  if (def.revertDisks !== undefined && def.revertDisks.length > 0) children.push(element('revertDisks', {}, def.revertDisks.map(formatSnapshotDisk)));
   if (def.domain !== undefined) children.push(def.domain);
   else if (domainUuid !== undefined) children.push(element('domain', {}, [element('uuid', {}, [domainUuid])]));
   if (def.inactiveDomain !== undefined) children.push(def.inactiveDomain);
+  if (def.cookie !== undefined) {
+    const cookie: XmlNode[] = def.cookie.cpu ? [def.cookie.cpu] : [];
+    if (def.cookie.slirpHelper) cookie.push(element('slirpHelper'));
+    children.push(element('cookie', {}, cookie));
+  }
   return formatWithDomains(element('domainsnapshot', {}, children), options.secure);
 }
 

@@ -22,9 +22,15 @@ const isOnline = (state: string | undefined) => state === 'running' || state ===
 /**
  * Redefines a snapshot: checks parent links and cycles, the domain UUID and that an existing snapshot
  * keeps its kind; then replaces it in place (children kept) or adds it. Current changes only with CURRENT.
- * No disk is touched.
+ * No disk is touched. `beforeCommit` runs the driver's own checks (path confinement) after libvirt's,
+ * so that an input libvirt refuses gets libvirt's error first, and before anything changes.
  */
-export function redefineSnapshot(domain: RedefineTarget, parsed: SnapshotDef, flags: number): { def: SnapshotDef & { name: string }; node: SnapshotNode } {
+export function redefineSnapshot(
+  domain: RedefineTarget,
+  parsed: SnapshotDef,
+  flags: number,
+  beforeCommit?: (def: SnapshotDef) => void,
+): { def: SnapshotDef & { name: string }; node: SnapshotNode } {
   const def = parsed as SnapshotDef & { name: string };
   const tree = domain.snapshots;
   const existing = tree.get(def.name);
@@ -45,9 +51,7 @@ export function redefineSnapshot(domain: RedefineTarget, parsed: SnapshotDef, fl
     if (uuid !== undefined && uuid !== domain.uuid) {
       throw invalidArg(ErrorDomain.DomainSnapshot, `definition for snapshot ${def.name} must use uuid ${domain.uuid}`);
     }
-    if (!def.domain.attributes.has('type'))
-      delete def.domain; // old-style <domain><uuid/></domain>
-    else if (domain.shareRedefinedDomain) def.domain = domain.shareRedefinedDomain(def.domain);
+    if (domain.shareRedefinedDomain) def.domain = domain.shareRedefinedDomain(def.domain);
   }
   if (existing) {
     if (isOnline(existing.def.state) !== isOnline(def.state)) {
@@ -72,6 +76,7 @@ export function redefineSnapshot(domain: RedefineTarget, parsed: SnapshotDef, fl
     def.disks = alignSnapshotDisks(def.disks, snapshotDomain.disks(), defaultMode, def.name, storage, { acceptNoForEmptyDrive: true });
   }
 
+  beforeCommit?.(def);
   let node: SnapshotNode;
   const previous = existing?.def;
   if (existing) {

@@ -1,5 +1,5 @@
 // Every host path a domain definition names, with its kind, so a definition is confined in one call at define time.
-import { childElement, childElements, DomainDefinition, textOf, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
+import { childElement, childElements, DomainDefinition, isLocalSnapshotDisk, textOf, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
 import type { ConfinementPolicy, PathKind } from './confinement-policy.js';
 
 /** One path a definition names, and where. */
@@ -85,7 +85,9 @@ export function confineDefinition(definition: DomainDefinition, policy: Confinem
  * later revert or delete opens them): its disks' images, its memory file, and its `<domain>`'s.
  */
 export function confineSnapshotDefinition(def: SnapshotDef, policy: ConfinementPolicy, errorDomain: number, driverOwned?: DriverOwnedPath): void {
-  for (const disk of [...def.disks, ...(def.revertDisks ?? [])]) if (disk.source !== undefined) policy.named(disk.source, 'overlay', errorDomain);
+  for (const disk of [...def.disks, ...(def.revertDisks ?? [])]) {
+    if (disk.source !== undefined && isLocalSnapshotDisk(disk)) policy.named(disk.source, 'overlay', errorDomain);
+  }
   if (def.memory?.file !== undefined) policy.named(def.memory.file, 'memory', errorDomain);
   for (const tree of [def.domain, def.inactiveDomain]) {
     if (tree?.attributes.has('type')) confineDefinition(DomainDefinition.fromTree(tree), policy, errorDomain, driverOwned);

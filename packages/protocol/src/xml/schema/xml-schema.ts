@@ -5,14 +5,23 @@ import { VirError } from '../../errors/vir-error.js';
 import { childElements, textOf, type XmlElement } from '../xml-tree.js';
 
 /** What a text or attribute value may be: anything, one of some words, or a typed value libxml2 names in its error. */
-export type ValueRule = 'text' | readonly string[] | { type: 'unsignedLong' | 'unsignedInt' | 'positiveInteger' | 'uuid' };
+export type ValueRule = 'text' | readonly string[] | RegExp | { type: 'unsignedLong' | 'unsignedInt' | 'positiveInteger' | 'uuid' };
 
 /** One element: its attributes, its text, its children (by name), or `any` for a subtree this schema does not check. */
 export interface ElementRule {
   attributes?: Readonly<Record<string, ValueRule>>;
+  /** Attributes that must be present. */
+  required?: readonly string[];
+  /** Child elements that must be present. */
+  requiredChildren?: readonly string[];
   text?: ValueRule;
   children?: Readonly<Record<string, ElementRule>>;
   any?: true;
+  /**
+   * A RelaxNG choice keyed by one attribute: the rule for the attribute's value (`default` when it is
+   * absent) applies to the whole element; a value with no rule is invalid.
+   */
+  variants?: { attribute: string; default: string; rules: Readonly<Record<string, ElementRule>> };
 }
 
 /** An element whose content is not checked (kept by virtwire as given). */
@@ -36,6 +45,8 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 function valueProblem(rule: ValueRule, value: string): string | undefined {
   if (rule === 'text') return undefined;
   if (Array.isArray(rule)) return rule.includes(value) ? undefined : '';
+  // A RelaxNG pattern facet: libxml2 names no type for it.
+  if (rule instanceof RegExp) return rule.test(value) ? undefined : '';
   const { type } = rule as { type: string };
   const ok =
     type === 'uuid'
@@ -47,6 +58,16 @@ function valueProblem(rule: ValueRule, value: string): string | undefined {
 /** The first problem under an element: the libxml2 line it produces ('' when none), or undefined when valid. */
 function problemIn(el: XmlElement, rule: ElementRule): string | undefined {
   if (rule.any) return undefined;
+  if (rule.variants) {
+    const { attribute, rules } = rule.variants;
+    const key = el.attributes.get(attribute) ?? rule.variants.default;
+    const variant = Object.hasOwn(rules, key) ? rules[key] : undefined;
+    return variant ? problemIn(el, variant) : `Invalid attribute ${attribute} for element ${el.name}`;
+  }
+  const missing = rule.required?.find((name) => !el.attributes.has(name));
+  if (missing !== undefined) return `Element ${el.name} failed to validate attributes`;
+  const absent = rule.requiredChildren?.find((name) => childElements(el, name).length === 0);
+  if (absent !== undefined) return `Expecting an element ${absent}, got nothing`;
   for (const [name, value] of el.attributes) {
     if (name.startsWith('xmlns')) continue;
     const allowed = rule.attributes?.[name];

@@ -1,11 +1,13 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
 import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DriverCapabilities } from '@virtwire/protocol';
 import type { JobControl } from '../../jobs/job-control.js';
-import { parseSnapshotXml } from '@virtwire/protocol/xml';
+import { parseSnapshotXml, QEMU_DRIVER_DEFAULTS, type SnapshotDef } from '@virtwire/protocol/xml';
+import { canonicalSnapshotDomains } from '../../conf/snapshot-domain-copy.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
 import { confineSnapshotDefinition } from '../../storage/definition-paths.js';
 import { checkSnapshotName } from './snapshot-names.js';
+import { checkRedefinedState } from './snapshot-state-check.js';
 import {
   createLiveExternalSnapshot,
   createLiveInternalDiskSnapshot,
@@ -62,8 +64,12 @@ export async function createSnapshot(
   const { job } = call;
   checkCreateFlags(domain, flags);
   const redefine = (flags & Create.Redefine) !== 0;
-  const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
-  if (redefine) return redefineAndPersist(host, domain, parsed, flags);
+  const offline = (flags & Create.DiskOnly) !== 0 || !domain.active;
+  const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0, saveCookie: true, offline });
+  if (redefine) {
+    canonicalSnapshotDomains(parsed, QEMU_DRIVER_DEFAULTS);
+    return redefineAndPersist(host, domain, parsed, flags);
+  }
 
   const started = performance.now();
   const plan = await planSnapshot(host, domain, parsed, flags, capabilities);
@@ -373,9 +379,11 @@ async function commitCreate(host: QemuHost, domain: QemuDomain, plan: SnapshotPl
 /** REDEFINE: metadata only, persisted under an intent; on a failed write the tree is reloaded from disk. */
 async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: ReturnType<typeof parseSnapshotXml>, flags: number): Promise<string> {
   checkSnapshotName(parsed.name ?? '');
-  confineSnapshotDefinition(parsed, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
+  checkRedefinedState(parsed.state);
   const previous = domain.snapshots.current;
-  const { def, node } = redefineSnapshot(domain, parsed, flags);
+  const confine = (def: SnapshotDef) =>
+    confineSnapshotDefinition(def, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
+  const { def, node } = redefineSnapshot(domain, parsed, flags, confine);
   try {
     const touched = [node!, ...(previous && previous !== domain.snapshots.current ? [previous] : [])];
     await persistMetadata(host, domain, touched, []);

@@ -13,6 +13,7 @@ import {
   type AtomicRequest,
   type DriverCapabilities,
 } from '@virtwire/protocol';
+import { checkSnapshotTargetType } from '../../conf/snapshot-target-type.js';
 import { type DomainDefinition, type DomainDisk, type SnapshotDef, type SnapshotDiskDef } from '@virtwire/protocol/xml';
 import { lstatSync, statSync } from 'node:fs';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
@@ -117,7 +118,8 @@ export async function planSnapshot(
   const effective = domain.effective;
   def.domain = effective.clone().tree;
   if (diskOnly) {
-    def.state = 'disk-snapshot';
+    // A disk-only snapshot of a shut-off domain records `shutoff` (qemuSnapshotCreateAlignDisks).
+    def.state = active ? 'disk-snapshot' : 'shutoff';
     def.memory = { snapshot: 'no' };
   } else {
     def.state = domain.stateName();
@@ -202,14 +204,19 @@ function checkSelection(
     const refusal = checkAtomicRequest(capabilities, request);
     if (refusal) throw refusal;
   }
+  // A manual disk of a shut-off domain is left to the user, as libvirt does (the disk is untouched,
+  // the metadata says 'manual'); a running guest would have to stay paused for it, which is not done here.
   for (const disk of def.disks) {
-    if (disk.snapshot === 'manual') throw qemuError(ErrorNumber.OperationUnsupported, `'manual' snapshot mode of disk '${disk.name}' is not supported`);
+    if (disk.snapshot === 'manual' && active) {
+      throw qemuError(ErrorNumber.OperationUnsupported, `'manual' snapshot mode of disk '${disk.name}' is not supported`);
+    }
   }
   if (external.length === 0 && internal.length === 0 && memory === 'no') throw unsupported('nothing selected for snapshot');
   if (diskOnly && external.length === 0 && internal.length === 0)
     throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
   if (mixed) throw unsupported('mixing internal and external targets for a snapshot is not yet supported');
   const excludedWritable = def.disks.some((d) => {
+    if (d.snapshot === 'manual') return true;
     const disk = domainDisks.find((x) => x.target === d.name);
     return d.snapshot === 'no' && disk !== undefined && disk.source !== undefined && !disk.readOnly && disk.device === 'disk';
   });
@@ -251,6 +258,7 @@ async function planDisks(host: QemuHost, domain: QemuDomain, def: SnapshotDef, r
       planned.push({ target: disk.target, chain });
       continue;
     }
+    checkSnapshotTargetType(snapDisk, domain.active, ErrorDomain.Qemu);
     planned.push({ target: disk.target, chain, overlay: checkExternalTarget(snapDisk, disk, reuse, { chainFiles, confine, overlays }) });
   }
   return planned;

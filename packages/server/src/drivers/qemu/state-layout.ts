@@ -125,7 +125,7 @@ export function formatSnapshotFile(def: SnapshotDef, current: boolean): string {
 
 /** Reads a snapshot file written by formatSnapshotFile. */
 export function parseSnapshotFile(text: string): StoredSnapshot {
-  const def = parseSnapshotXml(text, { redefine: true }) as SnapshotDef & { name: string };
+  const def = parseSnapshotXml(text, { redefine: true, saveCookie: true }) as SnapshotDef & { name: string };
   const root = parseXmlDocument(text, { label: 'domain_snapshot', root: 'domainsnapshot', errorDomain: ErrorDomain.DomainSnapshot });
   return { def, current: childText(root, 'active')?.trim() === '1' };
 }

@@ -1,6 +1,8 @@
 // The test driver's DomainSnapshotCreateXML: check everything, prepare on simulated storage, commit in one step.
 import { atomicSnapshotRefusal, DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
-import { parseSnapshotXml, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
+import { parseSnapshotXml, TEST_DRIVER_DEFAULTS, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
+import { canonicalSnapshotDomains } from '../../conf/snapshot-domain-copy.js';
+import { checkSnapshotTargetType } from '../../conf/snapshot-target-type.js';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { OVERLAY_SIZE, StorageError, type SimulatedStorage } from './simulated-storage.js';
@@ -46,9 +48,9 @@ export function createSnapshot(
   const redefine = (flags & Create.Redefine) !== 0;
   const def = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0 });
   if (redefine) {
+    canonicalSnapshotDomains(def, TEST_DRIVER_DEFAULTS);
     checkSnapshotName(def.name ?? '', ErrorDomain.Test);
-    confineSnapshotDefinition(def, storage.confinement, ErrorDomain.Test);
-    return redefineSnapshot(domain, def, flags);
+    return redefineSnapshot(domain, def, flags, (checked) => confineSnapshotDefinition(checked, storage.confinement, ErrorDomain.Test));
   }
   // libvirt's test driver refuses manual mode before it looks at the disks (testDomainSnapshotCreateXML).
   if (def.disks.some((d) => d.snapshot === 'manual')) {
@@ -148,6 +150,7 @@ function checkSelection(def: SnapshotDef, diskOnly: boolean): void {
 function checkExternalTargets(disks: readonly SnapshotDiskDef[], domain: TestDomain, storage: SimulatedStorage, reuse: boolean): void {
   const seen = new Map<string, string>();
   const sources = new Map(domain.effective.disks().map((d) => [d.target, d.source]));
+  for (const disk of disks) checkSnapshotTargetType(disk, domain.active, ErrorDomain.Test);
   for (const disk of disks) {
     if (disk.snapshot !== 'external' || disk.source === undefined) continue;
     storage.checkConfined(disk.source);
