@@ -1,0 +1,94 @@
+// Classes of libvirt's own domain test inputs (found by scripts/libvirt-corpus/domains.mjs), defined on a real virtwired as libvirt 9.0's test driver defines them.
+import { connect, ErrorDomain, ErrorNumber, type Connection } from '@virtwire/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectVirError } from '../helpers/errors.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
+
+let server: TestDaemon;
+let conn: Connection;
+beforeAll(async () => {
+  server = await startTestDaemon();
+  conn = await connect(server.uri());
+});
+afterAll(async () => {
+  await conn?.close();
+  await server?.close();
+});
+
+const UUID = '3e978e16-2dc8-45ed-b8b7-3574083dc879';
+/** A test-driver domain with these devices (and `extra` top-level elements after `<os>`). */
+const domainXml = (name: string, devices: string, extra = '') =>
+  `<domain type='test'><name>${name}</name><uuid>${UUID}</uuid><memory>1024</memory><os><type>hvm</type></os>${extra}<devices>${devices}</devices></domain>`;
+
+/** Defines `xml`, returns its dumpxml (flags 0), and undefines it again. */
+async function defineAndDump(xml: string): Promise<string> {
+  const domain = await conn.domainDefineXML(xml);
+  try {
+    return await domain.getXMLDesc(0);
+  } finally {
+    await domain.undefine();
+  }
+}
+
+/** The `<domain>` libvirt 9.0's test driver formats back, with `devices` as its device lines. */
+const formatted = (name: string, devices: string[]) =>
+  [
+    "<domain type='test'>",
+    `  <name>${name}</name>`,
+    `  <uuid>${UUID}</uuid>`,
+    "  <memory unit='KiB'>1024</memory>",
+    "  <currentMemory unit='KiB'>1024</currentMemory>",
+    "  <vcpu placement='static'>1</vcpu>",
+    '  <os>',
+    "    <type arch='i686'>hvm</type>",
+    "    <boot dev='hd'/>",
+    '  </os>',
+    "  <clock offset='utc'/>",
+    '  <on_poweroff>destroy</on_poweroff>',
+    '  <on_reboot>restart</on_reboot>',
+    '  <on_crash>destroy</on_crash>',
+    '  <devices>',
+    ...devices.map((line) => `    ${line}`),
+    '  </devices>',
+    '</domain>',
+    '',
+  ].join('\n');
+
+describe('paths the test driver only records', () => {
+  it('defines block disks and host character devices on /dev, as libvirt’s test driver does (578 of its inputs name /dev/HostVG/…)', async () => {
+    const xml = domainXml(
+      'blk',
+      "<disk type='block' device='disk'><source dev='/dev/sdb'/><target dev='vda'/></disk>" +
+        "<disk type='block' device='cdrom'><source dev='/dev/cdrom'/><target dev='hdc'/></disk>" +
+        "<serial type='dev'><source path='/dev/ttyS0'/></serial>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('blk', [
+        "<disk type='block' device='disk'>",
+        "  <source dev='/dev/sdb'/>",
+        "  <target dev='vda' bus='virtio'/>",
+        '</disk>',
+        "<disk type='block' device='cdrom'>",
+        "  <source dev='/dev/cdrom'/>",
+        "  <target dev='hdc' bus='ide'/>",
+        '  <readonly/>',
+        "  <address type='drive' controller='0' bus='1' target='0' unit='0'/>",
+        '</disk>',
+        "<controller type='ide' index='0'/>",
+        "<serial type='dev'>",
+        "  <source path='/dev/ttyS0'/>",
+        "  <target port='0'/>",
+        '</serial>',
+        "<console type='dev'>",
+        "  <source path='/dev/ttyS0'/>",
+        "  <target type='serial' port='0'/>",
+        '</console>',
+      ]),
+    );
+  });
+
+  it('still refuses a path with a control character', async () => {
+    const xml = domainXml('ctl', "<disk type='file' device='disk'><source file='/tmp/a&#10;b'/><target dev='vda'/></disk>");
+    await expectVirError(conn.domainDefineXML(xml), ErrorNumber.AccessDenied, ErrorDomain.Test, "access denied: path '/tmp/a\nb' contains a control character");
+  });
+});
