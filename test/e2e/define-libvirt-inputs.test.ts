@@ -92,3 +92,72 @@ describe('paths the test driver only records', () => {
     await expectVirError(conn.domainDefineXML(xml), ErrorNumber.AccessDenied, ErrorDomain.Test, "access denied: path '/tmp/a\nb' contains a control character");
   });
 });
+
+describe('controllers', () => {
+  it('orders controllers by index within their type and numbers those without one, USB2 companions sharing their master’s', async () => {
+    const xml = domainXml(
+      'ctl',
+      "<controller type='scsi' index='2'/><controller type='usb' model='ich9-ehci1'/><controller type='usb' model='ich9-uhci1'/>" +
+        "<controller type='scsi' index='0'/><controller type='usb' model='ich9-ehci1'/><controller type='scsi'/><controller type='virtio-serial'/>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('ctl', [
+        "<controller type='scsi' index='0'/>",
+        "<controller type='scsi' index='2'/>",
+        "<controller type='scsi' index='1'/>",
+        "<controller type='usb' index='0' model='ich9-ehci1'/>",
+        "<controller type='usb' index='0' model='ich9-uhci1'>",
+        "  <master startport='0'/>",
+        '</controller>',
+        "<controller type='usb' index='1' model='ich9-ehci1'/>",
+        "<controller type='virtio-serial' index='0'/>",
+      ]),
+    );
+  });
+
+  it('gives a controller without a type libvirt’s default, ide', async () => {
+    expect(await defineAndDump(domainXml('ide', '<controller/>'))).toBe(formatted('ide', ["<controller type='ide' index='0'/>"]));
+  });
+});
+
+describe('enumerated attributes', () => {
+  const invalid = (attribute: string, element: string, value: string) =>
+    [ErrorNumber.XmlError, ErrorDomain.Xml, `XML error: Invalid value for attribute '${attribute}' in element '${element}': '${value}'.`] as const;
+  const refusals: Array<[string, string, readonly [number, number, string]]> = [
+    ['a graphics type', "<graphics type='constructor'/>", invalid('type', 'graphics', 'constructor')],
+    ['an empty graphics type', "<graphics type=''/>", invalid('type', 'graphics', '')],
+    ['no graphics type', '<graphics/>', [ErrorNumber.XmlError, ErrorDomain.Xml, "XML error: Missing required attribute 'type' in element 'graphics'"]],
+    ['a disk bus', "<disk type='file'><source file='/a'/><target dev='sda' bus='__proto__'/></disk>", invalid('bus', 'target', '__proto__')],
+    ['the disk bus none', "<disk type='file'><source file='/a'/><target dev='sda' bus='none'/></disk>", invalid('bus', 'target', 'none')],
+    ['the disk type none', "<disk type='none'><source file='/a'/><target dev='sda'/></disk>", invalid('type', 'disk', 'none')],
+    ['a disk device', "<disk type='file' device='bogus'><source file='/a'/><target dev='sda'/></disk>", invalid('device', 'disk', 'bogus')],
+    ['a controller type', "<controller type='bogus' index='0'/>", invalid('type', 'controller', 'bogus')],
+    ['an interface type', "<interface type=''/>", invalid('type', 'interface', '')],
+    [
+      'a character device type',
+      "<console type='bogus'/>",
+      [ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, 'unsupported configuration: unknown type presented to host for character device: bogus'],
+    ],
+    [
+      'a video model',
+      "<video><model type='constructor'/></video>",
+      [ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, "unsupported configuration: unknown video model 'constructor'"],
+    ],
+  ];
+  for (const [label, devices, [code, domain, message]] of refusals) {
+    it(`refuses ${label} as libvirt does (${code})`, async () => {
+      await expectVirError(conn.domainDefineXML(domainXml('enum', devices)), code, domain, message);
+    });
+  }
+
+  it('knows libvirt 9.0’s virt types: hvf, not ch', async () => {
+    const typed = (type: string) => domainXml('virt', '').replace("type='test'", `type='${type}'`);
+    expect(await defineAndDump(typed('hvf'))).toContain("<domain type='hvf'>");
+    await expectVirError(
+      conn.domainDefineXML(typed('ch')),
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Domain,
+      'unsupported configuration: invalid domain type ch',
+    );
+  });
+});

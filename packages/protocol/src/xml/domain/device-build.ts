@@ -1,4 +1,5 @@
 // Turns each DeviceSpec back into its element as libvirt 9.0 formats it: libvirt's child and attribute order.
+import { ownValue } from '../../own-key.js';
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
 import type { AddressSpec, CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
@@ -176,7 +177,7 @@ const GRAPHICS_ORDER: Readonly<Record<string, readonly string[]>> = {
 };
 
 function buildGraphics(spec: GraphicsSpec): XmlElement {
-  const order = GRAPHICS_ORDER[spec.type] ?? [];
+  const order = ownValue(GRAPHICS_ORDER, spec.type) ?? [];
   const attributes: Record<string, string> = {};
   for (const name of order) {
     const value = spec.attributes.get(name);

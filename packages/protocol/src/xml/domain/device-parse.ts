@@ -2,10 +2,23 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
+import { ownValue } from '../../own-key.js';
 import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import {
+  CHAR_DEVICE_TYPES,
+  CONTROLLER_TYPES,
+  DISK_BUSES,
+  DISK_DEVICES,
+  DISK_TYPES,
+  enumAttribute,
+  GRAPHICS_TYPES,
+  INTERFACE_TYPES,
+  VIDEO_TYPES,
+} from './xml-enum.js';
 import type { AddressSpec, CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
+const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 
 /** Devices libvirt knows that the model keeps as elements. */
 const OTHER_DEVICES = new Set([
@@ -86,6 +99,9 @@ function parseDisk(el: XmlElement): DiskSpec {
       str2: path,
     });
   }
+  const diskType = enumAttribute(el, 'type', DISK_TYPES) ?? 'file';
+  const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
+  enumAttribute(target!, 'bus', DISK_BUSES);
   const targetAttributes = new Map(target!.attributes);
   targetAttributes.delete('dev');
   const bus = targetAttributes.get('bus') ?? '';
@@ -93,8 +109,8 @@ function parseDisk(el: XmlElement): DiskSpec {
   const source = childElement(el, 'source');
   const disk: DiskSpec = {
     kind: 'disk',
-    type: el.attributes.get('type') ?? 'file',
-    device: el.attributes.get('device') ?? 'disk',
+    type: diskType,
+    device: diskDevice,
     sourceChildren: source ? childElements(source) : [],
     target: { dev, bus, attributes: targetAttributes },
     readOnly: childElement(el, 'readonly') !== undefined,
@@ -120,7 +136,7 @@ function parseDisk(el: XmlElement): DiskSpec {
 
 function parseController(el: XmlElement): DeviceSpec {
   const attributes = new Map(el.attributes);
-  const type = attributes.get('type') ?? 'pci';
+  const type = enumAttribute(el, 'type', CONTROLLER_TYPES) ?? 'ide';
   const index = attributes.get('index');
   attributes.delete('type');
   attributes.delete('index');
@@ -134,16 +150,24 @@ function parseController(el: XmlElement): DeviceSpec {
     children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
   };
   if (model !== undefined) spec.model = model;
+  // A USB companion without a `<master>` gets its usual start port (virDomainControllerDefParseXML).
+  const startPort = model === undefined ? undefined : ownValue(USB_COMPANION_PORTS, model);
+  if (type === 'usb' && startPort !== undefined && !spec.children.some((c) => c.name === 'master')) {
+    spec.children.push({ name: 'master', attributes: new Map([['startport', startPort]]), children: [] });
+  }
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
 }
 
+/** The start port libvirt gives each ICH9 UHCI companion of an EHCI controller. */
+const USB_COMPANION_PORTS: Readonly<Record<string, string>> = { 'ich9-uhci1': '0', 'ich9-uhci2': '2', 'ich9-uhci3': '4' };
+
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 
 function parseInterface(el: XmlElement): InterfaceSpec {
   const attributes = new Map(el.attributes);
-  const type = attributes.get('type') ?? 'user';
+  const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
   const source = childElement(el, 'source');
   const spec: InterfaceSpec = {
@@ -183,12 +207,14 @@ function parseInterface(el: XmlElement): InterfaceSpec {
 }
 
 function parseCharDevice(el: XmlElement): CharDeviceSpec {
+  const type = el.attributes.get('type') ?? 'pty';
+  if (!CHAR_DEVICE_TYPES.has(type)) throw unsupported(`unknown type presented to host for character device: ${type}`);
   const source = childElement(el, 'source');
   const target = childElement(el, 'target');
   const protocol = childElement(el, 'protocol');
   const spec: CharDeviceSpec = {
     kind: el.name as CharDeviceSpec['kind'],
-    type: el.attributes.get('type') ?? 'pty',
+    type,
     sourceChildren: source ? childElements(source) : [],
     target: new Map(target?.attributes ?? []),
     targetChildren: target ? childElements(target) : [],
@@ -203,7 +229,7 @@ function parseCharDevice(el: XmlElement): CharDeviceSpec {
 
 function parseGraphics(el: XmlElement): GraphicsSpec {
   const attributes = new Map(el.attributes);
-  const type = attributes.get('type') ?? '';
+  const type = enumAttribute(el, 'type', GRAPHICS_TYPES, true)!;
   attributes.delete('type');
   return {
     kind: 'graphics',
@@ -216,6 +242,8 @@ function parseGraphics(el: XmlElement): GraphicsSpec {
 
 function parseVideo(el: XmlElement): VideoSpec {
   const model = childElement(el, 'model');
+  const modelType = model?.attributes.get('type');
+  if (modelType !== undefined && modelType !== '' && !VIDEO_TYPES.has(modelType)) throw unsupported(`unknown video model '${modelType}'`);
   const spec: VideoSpec = {
     kind: 'video',
     model: new Map(model?.attributes ?? []),

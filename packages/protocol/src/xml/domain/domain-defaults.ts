@@ -2,7 +2,9 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
+import { ownValue } from '../../own-key.js';
 import { element } from '../xml-tree.js';
+import { assignControllerIndexes, insertController } from './controller-order.js';
 import type { CharDeviceSpec, ControllerSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
 
 /** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
@@ -46,6 +48,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   if (spec.memoryKiB === 0) throw xmlError('Memory size must be specified via <memory> or in the <numa> configuration');
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
+  assignControllerIndexes(spec);
   const bootOrders = spec.devices.some((d) => (d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined);
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
@@ -102,7 +105,7 @@ function assignDriveAddresses(spec: DomainSpec): void {
   const needed = new Map<string, Set<number>>();
   for (const device of spec.devices) {
     if (device.kind !== 'disk') continue;
-    const layout = DRIVE_BUSES[device.target.bus];
+    const layout = ownValue(DRIVE_BUSES, device.target.bus);
     if (!layout) continue;
     if (!device.address) {
       const index = Math.max(targetIndex(device.target.dev), 0);
@@ -129,7 +132,7 @@ function assignDriveAddresses(spec: DomainSpec): void {
     for (const index of [...indexes].sort((a, b) => a - b)) {
       if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === index)) continue;
       const controller: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children: [] };
-      spec.devices.push(controller);
+      insertController(spec.devices, controller);
     }
   }
 }

@@ -3,11 +3,12 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import { insertController } from './controller-order.js';
 import { parseDevice } from './device-parse.js';
 import type { DeviceSpec, DomainSpec, OsSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 
-/** The virt types libvirt knows (virDomainVirt). */
+/** The virt types libvirt 9.0 knows (virDomainVirt). */
 const VIRT_TYPES = new Set([
   'none',
   'qemu',
@@ -25,7 +26,7 @@ const VIRT_TYPES = new Set([
   'parallels',
   'bhyve',
   'vz',
-  'ch',
+  'hvf',
 ]);
 
 /** Top-level elements libvirt knows but the model keeps as elements; anything else is dropped, as libvirt drops it. */
@@ -120,7 +121,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
       const device: DeviceSpec | undefined = parseDevice(el);
-      if (device) spec.devices.push(device);
+      if (device?.kind === 'controller') insertController(spec.devices, device);
+      else if (device) spec.devices.push(device);
     }
   }
   for (const name of KEPT_TOP_LEVEL) {
