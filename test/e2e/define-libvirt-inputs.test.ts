@@ -161,3 +161,48 @@ describe('enumerated attributes', () => {
     );
   });
 });
+
+describe('device info', () => {
+  it('keeps only user aliases, formats addresses as libvirt does, and keeps a serial port’s target type', async () => {
+    const xml = domainXml(
+      'info',
+      "<disk type='file' device='disk'><source file='/tmp/a.img'/><target dev='sda' bus='scsi'/><alias name='ua-d1'/><address type='drive' controller='0' unit='1'/></disk>" +
+        "<disk type='file' device='disk'><source file='/tmp/b.img'/><target dev='vda' bus='virtio'/><alias name='virtio-disk0'/>" +
+        "<address type='pci' domain='0' bus='0' slot='5' function='0'/></disk>" +
+        "<serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target><alias name='serial0'/></serial>" +
+        "<input type='mouse' bus='usb'><alias name='input0'/><address type='usb' bus='0' port='1'/></input>" +
+        "<memballoon model='virtio'><alias name='ua-balloon'/><address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/></memballoon>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('info', [
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/a.img'/>",
+        "  <target dev='sda' bus='scsi'/>",
+        "  <alias name='ua-d1'/>",
+        "  <address type='drive' controller='0' bus='0' target='0' unit='1'/>",
+        '</disk>',
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/b.img'/>",
+        "  <target dev='vda' bus='virtio'/>",
+        "  <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>",
+        '</disk>',
+        "<controller type='scsi' index='0'/>",
+        "<serial type='pty'>",
+        "  <target type='isa-serial' port='0'>",
+        "    <model name='isa-serial'/>",
+        '  </target>',
+        '</serial>',
+        "<console type='pty'>",
+        "  <target type='serial' port='0'/>",
+        '</console>',
+        "<input type='mouse' bus='usb'>",
+        "  <address type='usb' bus='0' port='1'/>",
+        '</input>',
+        "<memballoon model='virtio'>",
+        "  <alias name='ua-balloon'/>",
+        "  <address type='pci'/>",
+        '</memballoon>',
+      ]),
+    );
+  });
+});

@@ -1,7 +1,8 @@
 // Turns each DeviceSpec back into its element as libvirt 9.0 formats it: libvirt's child and attribute order.
 import { ownValue } from '../../own-key.js';
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
-import type { AddressSpec, CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
+import { buildAddress, buildAlias, keptDevice } from './device-info.js';
+import type { CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
 /** Attributes in `order` first (those present), then the rest in their own order. */
 export function ordered(attributes: ReadonlyMap<string, string>, order: readonly string[], drop: readonly string[] = []): Record<string, string> {
@@ -21,34 +22,6 @@ function byRank(children: readonly XmlElement[], order: readonly string[]): XmlE
     return at === -1 ? order.length : at;
   };
   return [...children].sort((a, b) => rank(a) - rank(b));
-}
-
-const hex = (value: string | undefined, width: number) => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isInteger(n) ? `0x${n.toString(16).padStart(width, '0')}` : value;
-};
-
-/** `<address>` with libvirt's attribute order and number format for PCI. */
-export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
-  if (!address) return [];
-  const a = address.attributes;
-  if (address.type === 'pci') {
-    const pci = new Map(a);
-    for (const [name, width] of [
-      ['domain', 4],
-      ['bus', 2],
-      ['slot', 2],
-      ['function', 1],
-    ] as const) {
-      const value = hex(pci.get(name) ?? '0', width);
-      if (value !== undefined) pci.set(name, value);
-    }
-    return [element('address', { type: 'pci', ...ordered(pci, ['domain', 'bus', 'slot', 'function', 'multifunction']) })];
-  }
-  if (address.type === 'drive') return [element('address', { type: 'drive', ...ordered(a, ['controller', 'bus', 'target', 'unit']) })];
-  if (address.type === 'virtio-serial') return [element('address', { type: 'virtio-serial', ...ordered(a, ['controller', 'bus', 'port']) })];
-  return [element('address', { type: address.type, ...Object.fromEntries(a) })];
 }
 
 const boot = (order: number | undefined) => (order === undefined ? [] : [element('boot', { order: String(order) })]);
@@ -132,7 +105,7 @@ function buildDisk(disk: DiskSpec): XmlElement {
     ),
   );
   children.push(...disk.extra.filter((e) => !DISK_EXTRA_BEFORE_TARGET.includes(e.name) && !DISK_EXTRA_AFTER.includes(e.name)));
-  children.push(...boot(disk.bootOrder), ...buildAddress(disk.address));
+  children.push(...boot(disk.bootOrder), ...buildAlias(disk.alias), ...buildAddress(disk.address));
   return element('disk', { type: disk.type, device: disk.device, snapshot: disk.snapshot }, children);
 }
 
@@ -140,7 +113,15 @@ function buildController(controller: ControllerSpec): XmlElement {
   return element(
     'controller',
     { type: controller.type, index: String(controller.index), model: controller.model, ...Object.fromEntries(controller.attributes) },
-    [...byRank(controller.children, ['model', 'driver', 'target', 'pcihole64']), ...buildAddress(controller.address)],
+    [
+      ...byRank(
+        controller.children.filter((c) => c.name !== 'master'),
+        ['model', 'driver', 'target', 'pcihole64'],
+      ),
+      ...buildAlias(controller.alias),
+      ...controller.children.filter((c) => c.name === 'master'),
+      ...buildAddress(controller.address),
+    ],
   );
 }
 
@@ -151,7 +132,9 @@ function buildInterface(spec: InterfaceSpec): XmlElement {
   children.push(...spec.beforeTarget);
   if (spec.targetDev !== undefined) children.push(element('target', { dev: spec.targetDev }));
   if (spec.model !== undefined) children.push(element('model', { type: spec.model }));
-  children.push(...spec.afterModel, ...boot(spec.bootOrder), ...buildAddress(spec.address));
+  const info = ['rom', 'acpi'];
+  children.push(...spec.afterModel.filter((c) => !info.includes(c.name)), ...boot(spec.bootOrder), ...buildAlias(spec.alias));
+  children.push(...spec.afterModel.filter((c) => info.includes(c.name)), ...buildAddress(spec.address));
   return element('interface', { type: spec.type, ...Object.fromEntries(spec.attributes) }, children);
 }
 
@@ -161,7 +144,7 @@ function buildCharDevice(spec: CharDeviceSpec): XmlElement {
   if (spec.protocol) children.push(element('protocol', Object.fromEntries(spec.protocol)));
   children.push(...spec.extra.filter((e) => e.name === 'log'));
   children.push(element('target', ordered(spec.target, ['type', 'name', 'address', 'port', 'state']), spec.targetChildren));
-  children.push(...spec.extra.filter((e) => e.name !== 'log'), ...buildAddress(spec.address));
+  children.push(...spec.extra.filter((e) => e.name !== 'log'), ...buildAlias(spec.alias), ...buildAddress(spec.address));
   return element(spec.kind, { type: spec.type }, children);
 }
 
@@ -193,6 +176,7 @@ function buildVideo(spec: VideoSpec): XmlElement {
     ...spec.extra.filter((e) => e.name === 'driver'),
     model,
     ...spec.extra.filter((e) => e.name !== 'driver'),
+    ...buildAlias(spec.alias),
     ...buildAddress(spec.address),
   ]);
 }
@@ -211,7 +195,7 @@ export function buildDevice(device: DeviceSpec): XmlElement {
     case 'video':
       return buildVideo(device);
     case 'other':
-      return device.element;
+      return keptDevice(device.element);
     default:
       return buildCharDevice(device);
   }

@@ -15,7 +15,8 @@ import {
   INTERFACE_TYPES,
   VIDEO_TYPES,
 } from './xml-enum.js';
-import type { AddressSpec, CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
+import { parseAddress, userAlias } from './device-info.js';
+import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
@@ -64,16 +65,6 @@ export function parseDevice(el: XmlElement): DeviceSpec | undefined {
       if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el);
       return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
   }
-}
-
-/** `<address>`, if any. */
-export function parseAddress(el: XmlElement): AddressSpec | undefined {
-  const address = childElement(el, 'address');
-  if (!address) return undefined;
-  const attributes = new Map(address.attributes);
-  const type = attributes.get('type') ?? '';
-  attributes.delete('type');
-  return { type, attributes };
 }
 
 function bootOrder(el: XmlElement): number | undefined {
@@ -129,6 +120,8 @@ function parseDisk(el: XmlElement): DiskSpec {
   if (serial) disk.serial = textOf(serial);
   const order = bootOrder(el);
   if (order !== undefined) disk.bootOrder = order;
+  const alias = userAlias(el);
+  if (alias !== undefined) disk.alias = alias;
   const address = parseAddress(el);
   if (address) disk.address = address;
   return disk;
@@ -155,6 +148,8 @@ function parseController(el: XmlElement): DeviceSpec {
   if (type === 'usb' && startPort !== undefined && !spec.children.some((c) => c.name === 'master')) {
     spec.children.push({ name: 'master', attributes: new Map([['startport', startPort]]), children: [] });
   }
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
@@ -201,6 +196,8 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
@@ -222,6 +219,8 @@ function parseCharDevice(el: XmlElement): CharDeviceSpec {
   };
   if (source) spec.source = new Map(source.attributes);
   if (protocol) spec.protocol = new Map(protocol.attributes);
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
@@ -250,6 +249,8 @@ function parseVideo(el: XmlElement): VideoSpec {
     modelChildren: model ? childElements(model) : [],
     extra: childElements(el).filter((c) => !['model', 'address', 'alias'].includes(c.name)),
   };
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;

@@ -149,7 +149,8 @@ function defaultCharDevices(spec: DomainSpec, driver: DriverDefaults): void {
   }
   serials.forEach((serial, port) => {
     const target = new Map<string, string>();
-    if (driver.serialTarget === 'isa-serial') target.set('type', serial.target.get('type') ?? 'isa-serial');
+    const type = serial.target.get('type') ?? (driver.serialTarget === 'isa-serial' ? 'isa-serial' : undefined);
+    if (type !== undefined) target.set('type', type);
     target.set('port', serial.target.get('port') ?? String(port));
     serial.target = target;
     if (driver.serialTarget === 'isa-serial' && serial.targetChildren.length === 0) serial.targetChildren = [element('model', { name: 'isa-serial' })];

@@ -5,6 +5,8 @@ import type { XmlElement } from '../xml-tree.js';
 export interface AddressSpec {
   type: string;
   attributes: Map<string, string>;
+  /** Children such as a PCI address's `<zpci>`. */
+  children?: XmlElement[];
 }
 
 /** `<disk>`. */
@@ -33,6 +35,8 @@ export interface DiskSpec {
   bootOrder?: number;
   /** Children libvirt knows that the model keeps as elements (geometry, blockio, iotune, encryption, ...). */
   extra: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -45,6 +49,8 @@ export interface ControllerSpec {
   /** Other attributes (ports, vectors...) and children (model, target, driver). */
   attributes: Map<string, string>;
   children: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -63,6 +69,8 @@ export interface InterfaceSpec {
   beforeTarget: XmlElement[];
   afterModel: XmlElement[];
   bootOrder?: number;
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -78,6 +86,8 @@ export interface CharDeviceSpec {
   target: Map<string, string>;
   targetChildren: XmlElement[];
   extra: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -97,6 +107,8 @@ export interface VideoSpec {
   model: Map<string, string>;
   modelChildren: XmlElement[];
   extra: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 

@@ -1,0 +1,130 @@
+// A device's libvirt "device info": its user alias and its `<address>`, read and formatted as libvirt 9.0 does (virDomainDeviceInfoParseXML/Format).
+import { childElements, element, type XmlElement, type XmlNode } from '../xml-tree.js';
+import type { AddressSpec } from './domain-spec.js';
+
+/** The characters of a user alias after its `ua-` prefix (USER_ALIAS_CHARS). */
+const USER_ALIAS = /^ua-[A-Za-z0-9_-]*$/;
+
+/**
+ * The `<alias name>` libvirt keeps when it parses an inactive definition: only a user alias
+ * (`ua-` and letters, digits, `_`, `-`); any other alias is the running domain's and is dropped.
+ */
+export function userAlias(el: XmlElement): string | undefined {
+  const name = childElements(el, 'alias')[0]?.attributes.get('name');
+  return name !== undefined && USER_ALIAS.test(name) ? name : undefined;
+}
+
+/** `<alias name>` for a user alias, or nothing. */
+export function buildAlias(alias: string | undefined): XmlElement[] {
+  return alias === undefined ? [] : [element('alias', { name: alias })];
+}
+
+/** A number as libvirt reads it (decimal, or hex after 0x), or undefined when it is not one. */
+function number(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^0x[0-9a-f]+$/i.test(value)) return Number.parseInt(value.slice(2), 16);
+  if (/^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+const hex = (n: number, width = 0) => `0x${n.toString(16).padStart(width, '0')}`;
+
+/**
+ * The attributes libvirt formats for an address of `type` from the given ones, or undefined when a
+ * value is not a number (then the address is kept as given).
+ */
+function addressAttributes(type: string, a: ReadonlyMap<string, string>): Record<string, string> | undefined {
+  const n = (name: string) => number(a.get(name) ?? '0');
+  switch (type) {
+    case 'pci': {
+      const [domain, bus, slot, fn] = [n('domain'), n('bus'), n('slot'), n('function')];
+      if (domain === undefined || bus === undefined || slot === undefined || fn === undefined) return undefined;
+      const out: Record<string, string> = {};
+      if (domain !== 0 || bus !== 0 || slot !== 0 || fn !== 0)
+        Object.assign(out, { domain: hex(domain, 4), bus: hex(bus, 2), slot: hex(slot, 2), function: hex(fn) });
+      const multifunction = a.get('multifunction');
+      if (multifunction !== undefined) out.multifunction = multifunction;
+      return out;
+    }
+    case 'drive': {
+      const values = ['controller', 'bus', 'target', 'unit'].map((k) => [k, n(k)] as const);
+      return values.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(values.map(([k, v]) => [k, String(v)]));
+    }
+    case 'virtio-serial': {
+      const values = ['controller', 'bus', 'port'].map((k) => [k, n(k)] as const);
+      return values.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(values.map(([k, v]) => [k, String(v)]));
+    }
+    case 'ccid': {
+      const values = ['controller', 'slot'].map((k) => [k, n(k)] as const);
+      return values.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(values.map(([k, v]) => [k, String(v)]));
+    }
+    case 'ccw': {
+      const [cssid, ssid, devno] = [n('cssid'), n('ssid'), n('devno')];
+      if (cssid === undefined || ssid === undefined || devno === undefined) return undefined;
+      return { cssid: hex(cssid), ssid: hex(ssid), devno: hex(devno, 4) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `<address>` as libvirt formats it: its type's attributes, order and number format (PCI, drive, virtio-serial, ccid, ccw); others as given. */
+export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
+  if (!address) return [];
+  const children = (address.children ?? []).map((child) => (child.name === 'zpci' && address.type === 'pci' ? zpci(child) : child));
+  const formatted = addressAttributes(address.type, address.attributes);
+  const attributes = formatted ?? Object.fromEntries(address.attributes);
+  return [element('address', { type: address.type, ...attributes }, children)];
+}
+
+/** `<zpci uid fid>` with libvirt's widths (`0x%.4x`, `0x%.8x`). */
+function zpci(el: XmlElement): XmlElement {
+  const uid = number(el.attributes.get('uid'));
+  const fid = number(el.attributes.get('fid'));
+  if (uid === undefined || fid === undefined) return el;
+  return element('zpci', { uid: hex(uid, 4), fid: hex(fid, 8) });
+}
+
+/** The `<address>` child of a device element, if any. */
+export function parseAddress(el: XmlElement): AddressSpec | undefined {
+  const address = childElements(el, 'address')[0];
+  if (!address) return undefined;
+  const attributes = new Map(address.attributes);
+  const type = attributes.get('type') ?? '';
+  attributes.delete('type');
+  const children = childElements(address);
+  return children.length > 0 ? { type, attributes, children } : { type, attributes };
+}
+
+/**
+ * A device the model keeps as an element, as libvirt formats it back: an alias only when it is a
+ * user alias, and its `<address>` (and a PCI host device's source address) in libvirt's format.
+ */
+export function keptDevice(el: XmlElement): XmlElement {
+  const alias = userAlias(el);
+  const children: XmlNode[] = [];
+  for (const child of el.children) {
+    if (typeof child === 'string') children.push(child);
+    else if (child.name === 'alias') children.push(...buildAlias(alias));
+    else if (child.name === 'address') children.push(...buildAddress(parseAddress(el)));
+    else if (child.name === 'source' && el.name === 'hostdev' && el.attributes.get('type') === 'pci') children.push(hostPciSource(child));
+    else children.push(child);
+  }
+  return { name: el.name, attributes: el.attributes, children };
+}
+
+/** A PCI host device's `<source>`: its `<address>` as libvirt formats a host PCI address (virPCIDeviceAddressFormat). */
+function hostPciSource(source: XmlElement): XmlElement {
+  const format = (c: XmlElement): XmlElement => {
+    const values = ['domain', 'bus', 'slot', 'function'].map((k) => number(c.attributes.get(k) ?? '0'));
+    const [domain, bus, slot, fn] = values;
+    if (domain === undefined || bus === undefined || slot === undefined || fn === undefined) return c;
+    const rest = [...c.attributes].filter(([k]) => !['domain', 'bus', 'slot', 'function'].includes(k));
+    return element('address', { domain: hex(domain, 4), bus: hex(bus, 2), slot: hex(slot, 2), function: hex(fn), ...Object.fromEntries(rest) }, c.children);
+  };
+  return {
+    name: source.name,
+    attributes: source.attributes,
+    children: source.children.map((c) => (typeof c !== 'string' && c.name === 'address' ? format(c) : c)),
+  };
+}
