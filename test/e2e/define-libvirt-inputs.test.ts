@@ -206,3 +206,25 @@ describe('device info', () => {
     );
   });
 });
+
+describe('text', () => {
+  it('writes <metadata> as libxml2 dumps it for libvirt, and drops the blank text of a device', async () => {
+    const xml =
+      `<domain type='test'><name>m</name><uuid>${UUID}</uuid><memory>1024</memory><os><type>hvm</type></os>` +
+      `<metadata><a:x xmlns:a='urn:a' v="it's &quot;q&quot; &lt;&gt;&amp;"><a:y>it's "t" &lt;&gt; &amp;</a:y><a:z>  </a:z>\n   <a:w/></a:x></metadata>` +
+      "<devices><input type='mouse' bus='usb'>\n  </input></devices></domain>";
+    const lines = formatted('m', ["<input type='mouse' bus='usb'/>"]).split('\n');
+    lines.splice(
+      3,
+      0,
+      '  <metadata>',
+      `    <a:x xmlns:a="urn:a" v="it's &quot;q&quot; &lt;&gt;&amp;">`,
+      `      <a:y>it's "t" &lt;&gt; &amp;</a:y>`,
+      '      <a:z>  </a:z>',
+      '      <a:w/>',
+      '    </a:x>',
+      '  </metadata>',
+    );
+    expect(await defineAndDump(xml)).toBe(lines.join('\n'));
+  });
+});

@@ -85,6 +85,19 @@ function zpci(el: XmlElement): XmlElement {
   return element('zpci', { uid: hex(uid, 4), fid: hex(fid, 8) });
 }
 
+/**
+ * A structured element (a device or a top-level element libvirt parses into its own fields) without
+ * its whitespace-only text, at every depth: libvirt formats such elements from what it parsed, so
+ * `<input type='mouse'>\n</input>` comes back empty (`<input type='mouse'/>`).
+ */
+export function withoutBlankText(el: XmlElement): XmlElement {
+  return {
+    name: el.name,
+    attributes: el.attributes,
+    children: el.children.flatMap((c): XmlNode[] => (typeof c === 'string' ? (c.trim() === '' ? [] : [c]) : [withoutBlankText(c)])),
+  };
+}
+
 /** The `<address>` child of a device element, if any. */
 export function parseAddress(el: XmlElement): AddressSpec | undefined {
   const address = childElements(el, 'address')[0];
@@ -103,7 +116,7 @@ export function parseAddress(el: XmlElement): AddressSpec | undefined {
 export function keptDevice(el: XmlElement): XmlElement {
   const alias = userAlias(el);
   const children: XmlNode[] = [];
-  for (const child of el.children) {
+  for (const child of withoutBlankText(el).children) {
     if (typeof child === 'string') children.push(child);
     else if (child.name === 'alias') children.push(...buildAlias(alias));
     else if (child.name === 'address') children.push(...buildAddress(parseAddress(el)));

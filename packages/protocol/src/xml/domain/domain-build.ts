@@ -1,6 +1,7 @@
 // Turns a DomainSpec into the canonical `<domain>` tree: libvirt 9.0's element order, units and attribute order.
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
 import { buildDevice, DEVICE_ORDER, deviceName } from './device-build.js';
+import { withoutBlankText } from './device-info.js';
 import type { DomainSpec, OsSpec } from './domain-spec.js';
 
 /** Where each kept top-level element goes, relative to the ones the model writes itself. */
@@ -18,7 +19,7 @@ const OS_AFTER_BOOT = ['bootmenu', 'smbios', 'bios'];
 const kib = (value: number) => [String(value)];
 
 function kept(spec: DomainSpec, names: readonly string[]): XmlElement[] {
-  return names.flatMap((name) => spec.extra.get(name) ?? []);
+  return names.flatMap((name) => (spec.extra.get(name) ?? []).map((el) => (name === 'metadata' ? el : withoutBlankText(el))));
 }
 
 function buildOs(os: OsSpec): XmlElement {
