@@ -228,3 +228,38 @@ describe('text', () => {
     expect(await defineAndDump(xml)).toBe(lines.join('\n'));
   });
 });
+
+describe('implicit controllers', () => {
+  it('adds every SCSI controller up to the one a drive address names, virtio-serial for a virtio channel, CCID for smartcards (each given a slot)', async () => {
+    const xml = domainXml(
+      'impl',
+      "<disk type='file' device='disk'><source file='/tmp/a.img'/><target dev='sda' bus='scsi'/><address type='drive' controller='2' bus='0' target='0' unit='0'/></disk>" +
+        "<smartcard mode='host'/><smartcard mode='host'/>" +
+        "<channel type='pty'><target type='virtio' name='org.example.0'/><address type='virtio-serial' controller='1' bus='0' port='1'/></channel>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('impl', [
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/a.img'/>",
+        "  <target dev='sda' bus='scsi'/>",
+        "  <address type='drive' controller='2' bus='0' target='0' unit='0'/>",
+        '</disk>',
+        "<controller type='scsi' index='0'/>",
+        "<controller type='scsi' index='1'/>",
+        "<controller type='scsi' index='2'/>",
+        "<controller type='virtio-serial' index='1'/>",
+        "<controller type='ccid' index='0'/>",
+        "<smartcard mode='host'>",
+        "  <address type='ccid' controller='0' slot='0'/>",
+        '</smartcard>',
+        "<smartcard mode='host'>",
+        "  <address type='ccid' controller='0' slot='1'/>",
+        '</smartcard>',
+        "<channel type='pty'>",
+        "  <target type='virtio' name='org.example.0'/>",
+        "  <address type='virtio-serial' controller='1' bus='0' port='1'/>",
+        '</channel>',
+      ]),
+    );
+  });
+});

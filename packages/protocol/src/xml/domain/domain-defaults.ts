@@ -4,8 +4,9 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
 import { element } from '../xml-tree.js';
-import { assignControllerIndexes, insertController } from './controller-order.js';
-import type { CharDeviceSpec, ControllerSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
+import { assignControllerIndexes } from './controller-order.js';
+import { addImplicitControllers } from './implicit-controllers.js';
+import type { CharDeviceSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
 
 /** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
 export interface DriverDefaults {
@@ -61,6 +62,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
     for (const device of spec.devices) if (device.kind === 'interface') device.targetDev = driver.interfaceTarget(index++);
   }
   defaultCharDevices(spec, driver);
+  addImplicitControllers(spec);
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
   defaultVideo(spec);
   driver.finish?.(spec);
@@ -102,7 +104,6 @@ const DRIVE_BUSES: Readonly<Record<string, { perController: number; perBus: numb
 };
 
 function assignDriveAddresses(spec: DomainSpec): void {
-  const needed = new Map<string, Set<number>>();
   for (const device of spec.devices) {
     if (device.kind !== 'disk') continue;
     const layout = ownValue(DRIVE_BUSES, device.target.bus);
@@ -122,17 +123,6 @@ function assignDriveAddresses(spec: DomainSpec): void {
           ['unit', String(unit)],
         ]),
       };
-    }
-    if (device.address.type !== 'drive') continue;
-    const indexes = needed.get(device.target.bus) ?? new Set<number>();
-    indexes.add(Number(device.address.attributes.get('controller') ?? 0));
-    needed.set(device.target.bus, indexes);
-  }
-  for (const [type, indexes] of needed) {
-    for (const index of [...indexes].sort((a, b) => a - b)) {
-      if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === index)) continue;
-      const controller: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children: [] };
-      insertController(spec.devices, controller);
     }
   }
 }
