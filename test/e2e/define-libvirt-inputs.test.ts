@@ -263,3 +263,39 @@ describe('implicit controllers', () => {
     );
   });
 });
+
+describe('video', () => {
+  /** The `<model>` lines of a definition's videos as formatted back. */
+  const models = async (os: string, devices: string) => {
+    const xml = `<domain type='test'><name>v</name><uuid>${UUID}</uuid><memory>1024</memory>${os}<devices>${devices}</devices></domain>`;
+    return (await defineAndDump(xml))
+      .split('\n')
+      .filter((l) => l.includes('<model '))
+      .map((l) => l.trim());
+  };
+
+  it('gives the test driver’s default model by guest (vga on ppc64, xen for Xen guests)', async () => {
+    expect(await models("<os><type arch='ppc64'>hvm</type></os>", "<graphics type='vnc'/>")).toEqual([
+      "<model type='vga' vram='16384' heads='1' primary='yes'/>",
+    ]);
+    expect(await models('<os><type>xen</type></os>', '<video/>')).toEqual(["<model type='xen' vram='4096' heads='1' primary='yes'/>"]);
+  });
+
+  it('puts the primary video first, rounds video memory up to a power of two, and keeps primary only on the first', async () => {
+    expect(
+      await models('<os><type>hvm</type></os>', "<video><model type='qxl' vram='10000'/></video><video><model type='vga' primary='yes'/></video>"),
+    ).toEqual(["<model type='vga' vram='16384' heads='1' primary='yes'/>", "<model type='qxl' ram='65536' vram='16384' heads='1'/>"]);
+    expect(await models('<os><type>hvm</type></os>', "<video><model type='virtio' heads='1' primary='no'/></video>")).toEqual([
+      "<model type='virtio' heads='1' primary='yes'/>",
+    ]);
+  });
+
+  it('refuses a second primary video as libvirt does', async () => {
+    await expectVirError(
+      conn.domainDefineXML(domainXml('v2', "<video><model type='vga' primary='yes'/></video><video><model type='qxl' primary='yes'/></video>")),
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Domain,
+      'unsupported configuration: Only one primary video device is supported',
+    );
+  });
+});

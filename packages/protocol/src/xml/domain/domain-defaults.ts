@@ -18,6 +18,10 @@ export interface DriverDefaults {
   interfaceTarget?(index: number): string;
   /** Adds drive addresses and their controllers to IDE, SATA and SCSI disks. */
   assignDriveAddresses: boolean;
+  /** The video model of a `<video>` that names none (virDomainVideoDefaultType); cirrus when absent. */
+  defaultVideoType?(spec: DomainSpec): string;
+  /** QEMU gives a QXL card 16 MiB of VGA memory when it names none. */
+  qxlVgamem?: boolean;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
   finish?(spec: DomainSpec): void;
 }
@@ -64,7 +68,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   defaultCharDevices(spec, driver);
   addImplicitControllers(spec);
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
-  defaultVideo(spec);
+  defaultVideo(spec, driver);
   driver.finish?.(spec);
 }
 
@@ -209,26 +213,60 @@ function defaultGraphics(graphics: GraphicsSpec): void {
   if (address !== undefined && listen === undefined) a.set('listen', address);
 }
 
-/** Graphics without video get libvirt's default card; each model gets its default sizes; the first is primary. */
-function defaultVideo(spec: DomainSpec): void {
+/** The test driver's default video model (testDomainDevicesDefPostParse): xen for Xen and Linux guests, vga on ppc64, else cirrus. */
+export function testDefaultVideoType(spec: DomainSpec): string {
+  if (spec.os.type === 'xen' || spec.os.type === 'linux') return 'xen';
+  if (spec.os.arch === 'ppc64' || spec.os.arch === 'ppc64le') return 'vga';
+  return 'cirrus';
+}
+
+/** virDomainVideoDefaultRAM: the VRAM a model gets when it names none, in KiB (0: none). */
+function defaultVram(spec: DomainSpec, type: string): number {
+  if (type === 'vga' || type === 'cirrus' || type === 'vmvga') return spec.type === 'vbox' ? 8192 : spec.type === 'vmware' ? 4096 : 16384;
+  if (type === 'bochs') return 16384;
+  if (type === 'xen') return 4096;
+  if (type === 'qxl') return 65536;
+  return 0;
+}
+
+/** VIR_ROUND_UP_POWER_OF_TWO of a KiB count given as text (unchanged when not a number). */
+function powerOfTwo(value: string | undefined): string | undefined {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n <= 0) return value;
+  let p = 1;
+  while (p < n) p *= 2;
+  return String(p);
+}
+
+/**
+ * Graphics without video get the driver's default card; each model its default memory, rounded up
+ * to a power of two as libvirt does (virDomainVideoDefPostParse); the first (where parsing put the
+ * primary) is the primary one.
+ */
+function defaultVideo(spec: DomainSpec, driver: DriverDefaults): void {
   const hasGraphics = spec.devices.some((d) => d.kind === 'graphics');
   let videos = spec.devices.filter((d) => d.kind === 'video');
+  const defaultType = driver.defaultVideoType?.(spec) ?? 'cirrus';
   if (hasGraphics && videos.length === 0) {
-    spec.devices.push({ kind: 'video', model: new Map([['type', 'cirrus']]), modelChildren: [], extra: [] });
+    spec.devices.push({ kind: 'video', model: new Map([['type', defaultType]]), modelChildren: [], extra: [] });
     videos = spec.devices.filter((d) => d.kind === 'video');
   }
   videos.forEach((video, i) => {
     if (video.kind !== 'video') return;
     const model = video.model;
-    const type = model.get('type') ?? 'cirrus';
+    const given = model.get('type');
+    const type = given === undefined || given === '' || given === 'default' ? defaultType : given;
     model.set('type', type);
-    if (['cirrus', 'vga', 'vmvga', 'xen', 'bochs'].includes(type) && !model.has('vram')) model.set('vram', '16384');
-    if (type === 'qxl') {
-      if (!model.has('ram')) model.set('ram', '65536');
-      if (!model.has('vram')) model.set('vram', '65536');
-      if (!model.has('vgamem')) model.set('vgamem', '16384');
+    if (type === 'qxl' && !model.has('ram')) model.set('ram', String(defaultVram(spec, type)));
+    const vram = defaultVram(spec, type);
+    if (!model.has('vram') && vram > 0) model.set('vram', String(vram));
+    for (const name of ['ram', 'vram']) {
+      const rounded = powerOfTwo(model.get(name));
+      if (rounded !== undefined) model.set(name, rounded);
     }
+    if (type === 'qxl' && driver.qxlVgamem && !model.has('vgamem')) model.set('vgamem', '16384');
     if (type !== 'none' && !model.has('heads')) model.set('heads', '1');
     if (i === 0 && type !== 'none') model.set('primary', 'yes');
+    else model.delete('primary');
   });
 }

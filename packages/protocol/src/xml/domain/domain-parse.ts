@@ -5,7 +5,7 @@ import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
 import { insertController } from './controller-order.js';
 import { parseDevice } from './device-parse.js';
-import type { DeviceSpec, DomainSpec, OsSpec } from './domain-spec.js';
+import type { DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 
 /** The virt types libvirt 9.0 knows (virDomainVirt). */
@@ -122,6 +122,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     for (const el of childElements(devices)) {
       const device: DeviceSpec | undefined = parseDevice(el);
       if (device?.kind === 'controller') insertController(spec.devices, device);
+      else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
       else if (device) spec.devices.push(device);
     }
   }
@@ -221,4 +222,12 @@ function checkDiskTargets(spec: DomainSpec): void {
     if (earlier !== undefined) throw xmlError(`target '${device.target.dev}' duplicated for disk sources '${earlier}' and '${source}'`);
     seen.set(device.target.dev, source);
   }
+}
+
+/** The primary video goes first among the videos (virDomainDefParseXML); libvirt refuses a second one. */
+function insertPrimaryVideo(devices: DeviceSpec[], video: VideoSpec): void {
+  const videos = devices.filter((d): d is VideoSpec => d.kind === 'video');
+  if (videos.some((v) => v.model.get('primary') === 'yes')) throw unsupported('Only one primary video device is supported');
+  const first = videos[0];
+  devices.splice(first ? devices.indexOf(first) : devices.length, 0, video);
 }
