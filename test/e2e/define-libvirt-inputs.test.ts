@@ -299,3 +299,49 @@ describe('video', () => {
     );
   });
 });
+
+describe('cpu', () => {
+  /** The `<cpu>` lines of a definition with `cpu`, as formatted back. */
+  const cpuLines = async (cpu: string) => {
+    const xml = `<domain type='test'><name>c</name><uuid>${UUID}</uuid><memory>4096</memory><vcpu>2</vcpu><os><type>hvm</type></os>${cpu}</domain>`;
+    const text = await defineAndDump(xml);
+    const start = text.indexOf('  <cpu');
+    if (start === -1) return [];
+    const end = text.indexOf('\n  <clock');
+    return text.slice(start, end).split('\n');
+  };
+
+  it('fills libvirt’s defaults (custom mode, exact match, allow fallback, require policy, one die) and its order', async () => {
+    expect(await cpuLines("<cpu match='minimum'><model>core2duo</model><feature name='lahf_lm'/><feature policy='disable' name='ds'/></cpu>")).toEqual([
+      "  <cpu mode='custom' match='minimum'>",
+      "    <model fallback='allow'>core2duo</model>",
+      "    <feature policy='require' name='lahf_lm'/>",
+      "    <feature policy='disable' name='ds'/>",
+      '  </cpu>',
+    ]);
+    expect(await cpuLines("<cpu><topology sockets='2' cores='1' threads='1'/></cpu>")).toEqual([
+      '  <cpu>',
+      "    <topology sockets='2' dies='1' cores='1' threads='1'/>",
+      '  </cpu>',
+    ]);
+    expect(
+      await cpuLines(
+        "<cpu><model fallback='forbid'>Haswell</model><maxphysaddr bits='42' mode='emulate'/><numa><cell id='1' cpus='1' memory='1' unit='MiB'/><cell id='0' cpus='0' memory='1024'/></numa></cpu>",
+      ),
+    ).toEqual([
+      "  <cpu mode='custom' match='exact'>",
+      "    <model fallback='forbid'>Haswell</model>",
+      "    <maxphysaddr mode='emulate' bits='42'/>",
+      '    <numa>',
+      "      <cell id='0' cpus='0' memory='1024' unit='KiB'/>",
+      "      <cell id='1' cpus='1' memory='1024' unit='KiB'/>",
+      '    </numa>',
+      '  </cpu>',
+    ]);
+  });
+
+  it('drops an empty <cpu> and a host-passthrough CPU’s model', async () => {
+    expect(await cpuLines('<cpu/>')).toEqual([]);
+    expect(await cpuLines("<cpu mode='host-passthrough' migratable='on'><model>x</model></cpu>")).toEqual(["  <cpu mode='host-passthrough' migratable='on'/>"]);
+  });
+});

@@ -4,6 +4,7 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
 import { insertController } from './controller-order.js';
+import { canonicalCpu } from './cpu-format.js';
 import { parseDevice } from './device-parse.js';
 import type { DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
@@ -128,7 +129,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   }
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    if (found.length > 0) spec.extra.set(name, found);
+    const kept = name === 'cpu' ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0) : found;
+    if (kept.length > 0) spec.extra.set(name, kept);
   }
   checkDiskTargets(spec);
   return spec;
