@@ -345,3 +345,58 @@ describe('cpu', () => {
     expect(await cpuLines("<cpu mode='host-passthrough' migratable='on'><model>x</model></cpu>")).toEqual(["  <cpu mode='host-passthrough' migratable='on'/>"]);
   });
 });
+
+describe('disks', () => {
+  it('orders disks as libvirt inserts them, drops image indexes, gives a floppy its bus and an iSCSI name its LUN', async () => {
+    const xml = domainXml(
+      'd',
+      "<disk type='file' device='disk'><source file='/tmp/c.img' index='3'/><backingStore type='file' index='4'><format type='qcow2'/><source file='/tmp/base.img'/><backingStore/></backingStore><target dev='vdc'/></disk>" +
+        "<disk type='file' device='disk'><readonly/><source file='/tmp/b.img'/><target dev='vdb' bus='virtio'/></disk>" +
+        "<disk type='file' device='disk'><source file='/tmp/a.img'/><target dev='vda'/></disk>" +
+        "<disk type='network' device='disk'><source protocol='iscsi' name='iqn.1992-01.com.example'><host name='h'/></source><target dev='sdb'/></disk>" +
+        "<disk type='file' device='floppy'><source file='/tmp/f.img'/><target dev='fda'/></disk>" +
+        "<disk type='file' device='disk'><source file='/tmp/s.img'/><target dev='sda' bus='scsi'/></disk>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('d', [
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/a.img'/>",
+        "  <target dev='vda' bus='virtio'/>",
+        '</disk>',
+        "<disk type='file' device='floppy'>",
+        "  <source file='/tmp/f.img'/>",
+        "  <target dev='fda' bus='fdc'/>",
+        "  <address type='drive' controller='0' bus='0' target='0' unit='0'/>",
+        '</disk>',
+        "<disk type='network' device='disk'>",
+        "  <source protocol='iscsi' name='iqn.1992-01.com.example/0'>",
+        "    <host name='h' port='3260'/>",
+        '  </source>',
+        "  <target dev='sdb' bus='scsi'/>",
+        "  <address type='drive' controller='0' bus='0' target='0' unit='1'/>",
+        '</disk>',
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/c.img'/>",
+        "  <backingStore type='file'>",
+        "    <format type='qcow2'/>",
+        "    <source file='/tmp/base.img'/>",
+        '    <backingStore/>',
+        '  </backingStore>',
+        "  <target dev='vdc' bus='virtio'/>",
+        '</disk>',
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/b.img'/>",
+        "  <target dev='vdb' bus='virtio'/>",
+        '  <readonly/>',
+        '</disk>',
+        "<disk type='file' device='disk'>",
+        "  <source file='/tmp/s.img'/>",
+        "  <target dev='sda' bus='scsi'/>",
+        "  <address type='drive' controller='0' bus='0' target='0' unit='0'/>",
+        '</disk>',
+        "<controller type='scsi' index='0'/>",
+        "<controller type='fdc' index='0'/>",
+      ]),
+    );
+  });
+});

@@ -113,9 +113,13 @@ function parseDisk(el: XmlElement): DiskSpec {
   if (snapshot !== undefined) disk.snapshot = snapshot;
   const driver = childElement(el, 'driver');
   if (driver) disk.driver = new Map(driver.attributes);
-  if (source && (source.attributes.size > 0 || disk.sourceChildren.length > 0)) disk.source = new Map(source.attributes);
+  // `index` numbers a running domain's images (status XML); libvirt ignores it in a definition.
+  if (source && (source.attributes.size > 0 || disk.sourceChildren.length > 0)) {
+    disk.source = new Map(source.attributes);
+    disk.source.delete('index');
+  }
   const backingStore = childElement(el, 'backingStore');
-  if (backingStore) disk.backingStore = backingStore;
+  if (backingStore) disk.backingStore = withoutImageIndexes(backingStore);
   const serial = childElement(el, 'serial');
   if (serial) disk.serial = textOf(serial);
   const order = bootOrder(el);
@@ -125,6 +129,14 @@ function parseDisk(el: XmlElement): DiskSpec {
   const address = parseAddress(el);
   if (address) disk.address = address;
   return disk;
+}
+
+/** A `<backingStore>` chain without the `index` of each image and its source. */
+function withoutImageIndexes(el: XmlElement): XmlElement {
+  const attributes = new Map(el.attributes);
+  if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
+  const children = el.children.map((c) => (typeof c !== 'string' && (c.name === 'backingStore' || c.name === 'source') ? withoutImageIndexes(c) : c));
+  return { name: el.name, attributes, children };
 }
 
 function parseController(el: XmlElement): DeviceSpec {

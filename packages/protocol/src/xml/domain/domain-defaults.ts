@@ -57,7 +57,14 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   const bootOrders = spec.devices.some((d) => (d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined);
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
-  for (const device of spec.devices) if (device.kind === 'disk' && !device.target.bus) device.target.bus = busForTarget(device.target.dev);
+  for (const device of spec.devices) {
+    if (device.kind === 'disk' && !device.target.bus) device.target.bus = device.device === 'floppy' ? 'fdc' : busForTarget(device.target.dev);
+  }
+  // An iSCSI source names its LUN; libvirt adds LUN 0 to a name without one (virDomainPostParseCheckISCSIPath).
+  for (const device of spec.devices) {
+    const name = device.kind === 'disk' && device.type === 'network' && device.source?.get('protocol') === 'iscsi' ? device.source.get('name') : undefined;
+    if (device.kind === 'disk' && name !== undefined && !name.includes('/')) device.source?.set('name', `${name}/0`);
+  }
   for (const device of spec.devices) if (device.kind === 'disk' && device.device === 'cdrom') device.readOnly = true;
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);

@@ -5,6 +5,7 @@ import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
 import { insertController } from './controller-order.js';
 import { canonicalCpu } from './cpu-format.js';
+import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
 import type { DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
@@ -123,6 +124,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     for (const el of childElements(devices)) {
       const device: DeviceSpec | undefined = parseDevice(el);
       if (device?.kind === 'controller') insertController(spec.devices, device);
+      else if (device?.kind === 'disk') insertDisk(spec.devices, device);
       else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
       else if (device) spec.devices.push(device);
     }
