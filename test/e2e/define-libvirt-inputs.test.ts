@@ -400,3 +400,40 @@ describe('disks', () => {
     );
   });
 });
+
+describe('host devices', () => {
+  it('writes a subsystem device’s managed flag and libvirt’s attribute order, PCI and zPCI addresses, an iSCSI LUN; a boot order means no <boot dev>', async () => {
+    const xml = domainXml(
+      'hd',
+      "<hostdev type='mdev' model='vfio-pci' display='on' mode='subsystem'><source><address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source></hostdev>" +
+        "<hostdev mode='subsystem' type='pci'><source><address domain='33' bus='222' slot='31' function='1'/></source><boot order='1'/>" +
+        "<address type='pci' domain='0' bus='0' slot='8' function='0'><zpci uid='1'/></address></hostdev>" +
+        "<hostdev mode='subsystem' type='scsi'><source protocol='iscsi' name='iqn.1992-01.com.example'><host name='example.org' port='3260'/></source>" +
+        "<address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>",
+    );
+    const expected = formatted('hd', [
+      "<controller type='scsi' index='0'/>",
+      "<hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='on'>",
+      '  <source>',
+      "    <address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/>",
+      '  </source>',
+      '</hostdev>',
+      "<hostdev mode='subsystem' type='pci' managed='no'>",
+      '  <source>',
+      "    <address domain='0x0021' bus='0xde' slot='0x1f' function='0x1'/>",
+      '  </source>',
+      "  <boot order='1'/>",
+      "  <address type='pci' domain='0x0000' bus='0x00' slot='0x08' function='0x0'>",
+      "    <zpci uid='0x0001' fid='0x00000000'/>",
+      '  </address>',
+      '</hostdev>',
+      "<hostdev mode='subsystem' type='scsi' managed='no'>",
+      "  <source protocol='iscsi' name='iqn.1992-01.com.example/0'>",
+      "    <host name='example.org' port='3260'/>",
+      '  </source>',
+      "  <address type='drive' controller='0' bus='0' target='0' unit='1'/>",
+      '</hostdev>',
+    ]).replace("    <boot dev='hd'/>\n", '');
+    expect(await defineAndDump(xml)).toBe(expected);
+  });
+});

@@ -79,8 +79,8 @@ export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
 
 /** `<zpci uid fid>` with libvirt's widths (`0x%.4x`, `0x%.8x`). */
 function zpci(el: XmlElement): XmlElement {
-  const uid = number(el.attributes.get('uid'));
-  const fid = number(el.attributes.get('fid'));
+  const uid = number(el.attributes.get('uid') ?? '0');
+  const fid = number(el.attributes.get('fid') ?? '0');
   if (uid === undefined || fid === undefined) return el;
   return element('zpci', { uid: hex(uid, 4), fid: hex(fid, 8) });
 }
@@ -120,10 +120,38 @@ export function keptDevice(el: XmlElement): XmlElement {
     if (typeof child === 'string') children.push(child);
     else if (child.name === 'alias') children.push(...buildAlias(alias));
     else if (child.name === 'address') children.push(...buildAddress(parseAddress(el)));
-    else if (child.name === 'source' && el.name === 'hostdev' && el.attributes.get('type') === 'pci') children.push(hostPciSource(child));
+    else if (child.name === 'source' && el.name === 'hostdev') children.push(hostdevSource(el, child));
     else children.push(child);
   }
-  return { name: el.name, attributes: el.attributes, children };
+  return { name: el.name, attributes: el.name === 'hostdev' ? hostdevAttributes(el.attributes) : el.attributes, children };
+}
+
+/**
+ * `<hostdev>`'s attributes in virDomainHostdevDefFormat's order; a subsystem device always says
+ * whether it is managed (`no` unless it is `yes`).
+ */
+function hostdevAttributes(given: ReadonlyMap<string, string>): Map<string, string> {
+  const mode = given.get('mode') ?? 'subsystem';
+  const out = new Map<string, string>([['mode', mode]]);
+  const type = given.get('type');
+  if (type !== undefined) out.set('type', type);
+  if (mode === 'subsystem') out.set('managed', given.get('managed') === 'yes' ? 'yes' : 'no');
+  for (const name of ['sgio', 'rawio', 'model', 'display', 'ramfb']) {
+    const value = given.get(name);
+    if (value !== undefined) out.set(name, value);
+  }
+  for (const [name, value] of given) if (!out.has(name) && name !== 'managed') out.set(name, value);
+  return out;
+}
+
+/** A host device's `<source>`: a PCI address in libvirt's format, an iSCSI name with its LUN (0 by default). */
+function hostdevSource(hostdev: XmlElement, source: XmlElement): XmlElement {
+  if (hostdev.attributes.get('type') === 'pci') return hostPciSource(source);
+  const name = source.attributes.get('name');
+  if (source.attributes.get('protocol') === 'iscsi' && name !== undefined && !name.includes('/')) {
+    return { name: source.name, attributes: new Map([...source.attributes, ['name', `${name}/0`]]), children: source.children };
+  }
+  return source;
 }
 
 /** A PCI host device's `<source>`: its `<address>` as libvirt formats a host PCI address (virPCIDeviceAddressFormat). */

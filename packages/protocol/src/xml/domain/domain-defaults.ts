@@ -3,7 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
-import { element } from '../xml-tree.js';
+import { childElement, element } from '../xml-tree.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { CharDeviceSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
@@ -54,7 +54,10 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
   assignControllerIndexes(spec);
-  const bootOrders = spec.devices.some((d) => (d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined);
+  const bootOrders = spec.devices.some(
+    (d) =>
+      ((d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined) || (d.kind === 'other' && childElement(d.element, 'boot') !== undefined),
+  );
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
   for (const device of spec.devices) {
