@@ -437,3 +437,28 @@ describe('host devices', () => {
     expect(await defineAndDump(xml)).toBe(expected);
   });
 });
+
+describe('memory and name', () => {
+  it('takes the memory of a definition without <memory> from its NUMA cells', async () => {
+    const xml =
+      `<domain type='test'><name>n</name><uuid>${UUID}</uuid><vcpu>2</vcpu><os><type>hvm</type></os>` +
+      "<cpu><numa><cell cpus='0' memory='512' unit='MiB'/><cell cpus='1' memory='524288'/></numa></cpu></domain>";
+    const text = await defineAndDump(xml);
+    expect(text).toContain("  <memory unit='KiB'>1048576</memory>\n  <currentMemory unit='KiB'>1048576</currentMemory>\n");
+  });
+
+  it('refuses memory devices larger than the memory, and a name with a slash, in libvirt’s words', async () => {
+    await expectVirError(
+      conn.domainDefineXML(domainXml('mm', "<memory model='dimm'><target><size unit='KiB'>2048</size><node>0</node></target></memory>")),
+      ErrorNumber.XmlError,
+      ErrorDomain.Domain,
+      'XML error: Total size of memory devices exceeds the total memory size',
+    );
+    await expectVirError(
+      conn.domainDefineXML(domainXml('foo/bar', '')),
+      ErrorNumber.XmlError,
+      ErrorDomain.Domain,
+      "XML error: name foo/bar cannot contain '/'",
+    );
+  });
+});

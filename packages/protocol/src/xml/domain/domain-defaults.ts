@@ -3,7 +3,8 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
-import { childElement, element } from '../xml-tree.js';
+import { childElement, childElements, element, textOf } from '../xml-tree.js';
+import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { CharDeviceSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
@@ -50,7 +51,7 @@ export function targetIndex(dev: string): number {
 
 /** Fills libvirt's defaults into a parsed spec, common ones first, then the driver's. */
 export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): void {
-  if (spec.memoryKiB === 0) throw xmlError('Memory size must be specified via <memory> or in the <numa> configuration');
+  defaultMemory(spec);
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
   assignControllerIndexes(spec);
@@ -80,6 +81,37 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
   defaultVideo(spec, driver);
   driver.finish?.(spec);
+  // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
+  if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
+}
+
+/** A memory size in KiB from a `<target><size unit>` or a NUMA cell's (already KiB) text, 0 when unreadable. */
+function kib(value: string | undefined, unit: string | undefined): number {
+  if (value === undefined) return 0;
+  try {
+    return parseMemoryKiB(value, unit, 'size');
+  } catch (error) {
+    if (error instanceof VirError) return 0;
+    throw error;
+  }
+}
+
+/**
+ * libvirt's virDomainDefPostParseMemory: without `<memory>`, the guest NUMA cells' sum is the initial
+ * memory; memory devices (`<memory model='dimm'>`) add to it, and may not exceed a given total.
+ */
+function defaultMemory(spec: DomainSpec): void {
+  const numa = (spec.extra.get('cpu') ?? []).flatMap((cpu) => childElements(cpu, 'numa')).flatMap((n) => childElements(n, 'cell'));
+  const numaKiB = spec.memoryKiB === 0 ? numa.reduce((sum, cell) => sum + kib(cell.attributes.get('memory'), cell.attributes.get('unit')), 0) : 0;
+  let hotplugKiB = 0;
+  for (const device of spec.devices) {
+    if (device.kind !== 'other' || device.element.name !== 'memory') continue;
+    const size = childElements(device.element, 'target').flatMap((t) => childElements(t, 'size'))[0];
+    if (size) hotplugKiB += kib(textOf(size), size.attributes.get('unit'));
+  }
+  if (numaKiB > 0) spec.memoryKiB = numaKiB + hotplugKiB;
+  else if (hotplugKiB > spec.memoryKiB) throw xmlError('Total size of memory devices exceeds the total memory size');
+  if (spec.memoryKiB - hotplugKiB <= 0) throw xmlError('Memory size must be specified via <memory> or in the <numa> configuration');
 }
 
 /** The port a network disk's `<host>` gets when it names none (virStorageSourceNetworkDefaultPort); 0: none. */
