@@ -462,3 +462,60 @@ describe('memory and name', () => {
     );
   });
 });
+
+describe('serial ports and consoles', () => {
+  it('turns a lone console into the first serial port and its alias', async () => {
+    expect(await defineAndDump(domainXml('ch1', "<console type='file'><source path='/tmp/c.log'/></console>"))).toBe(
+      formatted('ch1', [
+        "<serial type='file'>",
+        "  <source path='/tmp/c.log'/>",
+        "  <target port='0'/>",
+        '</serial>',
+        "<console type='file'>",
+        "  <source path='/tmp/c.log'/>",
+        "  <target type='serial' port='0'/>",
+        '</console>',
+      ]),
+    );
+  });
+
+  it('replaces a serial console whose source is not the first port’s by that port, and numbers ports', async () => {
+    const devices =
+      "<serial type='pty'/><serial type='file'><source path='/tmp/s.log'/></serial><console type='file'><source path='/tmp/other.log'/></console>" +
+      "<console type='pty'><target type='virtio'/></console>";
+    expect(await defineAndDump(domainXml('ch2', devices))).toBe(
+      formatted('ch2', [
+        "<controller type='virtio-serial' index='0'/>",
+        "<serial type='pty'>",
+        "  <target port='0'/>",
+        '</serial>',
+        "<serial type='file'>",
+        "  <source path='/tmp/s.log'/>",
+        "  <target port='1'/>",
+        '</serial>',
+        "<console type='pty'>",
+        "  <target type='serial' port='0'/>",
+        '</console>',
+        "<console type='pty'>",
+        "  <target type='virtio' port='1'/>",
+        '</console>',
+      ]),
+    );
+  });
+
+  it('gives a PCI serial port no console, and numbers parallel ports', async () => {
+    expect(await defineAndDump(domainXml('ch3', "<serial type='pty'><target type='pci-serial'/></serial><parallel type='pty'/><parallel type='pty'/>"))).toBe(
+      formatted('ch3', [
+        "<serial type='pty'>",
+        "  <target type='pci-serial' port='0'/>",
+        '</serial>',
+        "<parallel type='pty'>",
+        "  <target port='0'/>",
+        '</parallel>',
+        "<parallel type='pty'>",
+        "  <target port='1'/>",
+        '</parallel>',
+      ]),
+    );
+  });
+});

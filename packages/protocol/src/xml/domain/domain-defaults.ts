@@ -3,11 +3,12 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
-import { childElement, childElements, element, textOf } from '../xml-tree.js';
+import { childElement, childElements, textOf } from '../xml-tree.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
+import { defaultCharDevices } from './chardev-defaults.js';
 import { addImplicitControllers } from './implicit-controllers.js';
-import type { CharDeviceSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
+import type { DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
 
 /** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
 export interface DriverDefaults {
@@ -76,7 +77,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
     let index = 0;
     for (const device of spec.devices) if (device.kind === 'interface') device.targetDev = driver.interfaceTarget(index++);
   }
-  defaultCharDevices(spec, driver);
+  defaultCharDevices(spec, driver.serialTarget);
   addImplicitControllers(spec);
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
   defaultVideo(spec, driver);
@@ -169,49 +170,6 @@ function assignDriveAddresses(spec: DomainSpec): void {
           ['unit', String(unit)],
         ]),
       };
-    }
-  }
-}
-
-/** A console without a serial gets one (x86), and serial ports and consoles are numbered as libvirt numbers them. */
-function defaultCharDevices(spec: DomainSpec, driver: DriverDefaults): void {
-  const serials = spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'serial');
-  const consoles = spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console');
-  const first = consoles[0];
-  if (first && serials.length === 0 && (first.target.get('type') ?? 'serial') === 'serial') {
-    const serial: CharDeviceSpec = { ...first, kind: 'serial', target: new Map(), targetChildren: [], extra: [] };
-    spec.devices.push(serial);
-    serials.push(serial);
-  }
-  serials.forEach((serial, port) => {
-    const target = new Map<string, string>();
-    const type = serial.target.get('type') ?? (driver.serialTarget === 'isa-serial' ? 'isa-serial' : undefined);
-    if (type !== undefined) target.set('type', type);
-    target.set('port', serial.target.get('port') ?? String(port));
-    serial.target = target;
-    if (driver.serialTarget === 'isa-serial' && serial.targetChildren.length === 0) serial.targetChildren = [element('model', { name: 'isa-serial' })];
-  });
-  // A serial port without a console gets one that mirrors it (virDomainDefAddConsoleCompat).
-  if (consoles.length === 0 && serials[0] && spec.os.type === 'hvm') {
-    const mirror: CharDeviceSpec = {
-      kind: 'console',
-      type: serials[0].type,
-      sourceChildren: serials[0].sourceChildren,
-      target: new Map(),
-      targetChildren: [],
-      extra: [],
-    };
-    if (serials[0].source) mirror.source = new Map(serials[0].source);
-    spec.devices.push(mirror);
-    consoles.push(mirror);
-  }
-  for (const [i, console] of consoles.entries()) {
-    if (i === 0 && (console.target.get('type') ?? 'serial') === 'serial') {
-      console.target = new Map([
-        ['type', 'serial'],
-        ['port', console.target.get('port') ?? '0'],
-      ]);
-      if (serials[0] && !console.source && serials[0].source) console.source = new Map(serials[0].source);
     }
   }
 }
