@@ -519,3 +519,45 @@ describe('serial ports and consoles', () => {
     );
   });
 });
+
+describe('graphics', () => {
+  it('completes listens, ports and attribute order as libvirt does for VNC and SPICE', async () => {
+    const xml = domainXml(
+      'g',
+      "<graphics type='vnc' socket='/tmp/vnc.sock'><listen type='address' address='0.0.0.0'/></graphics>" +
+        "<graphics type='vnc' port='5900' autoport='yes' keymap='en-us' sharePolicy='force-shared' listen='127.0.0.1'/>" +
+        "<graphics type='spice' autoport='no'><gl enable='yes'/></graphics>" +
+        "<graphics type='spice' port='5903' tlsPort='5904'><listen type='network' network='default'/></graphics>" +
+        "<video><model type='cirrus'/></video>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('g', [
+        "<graphics type='vnc' socket='/tmp/vnc.sock'>",
+        "  <listen type='socket' socket='/tmp/vnc.sock'/>",
+        '</graphics>',
+        "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' keymap='en-us' sharePolicy='force-shared'>",
+        "  <listen type='address' address='127.0.0.1'/>",
+        '</graphics>',
+        "<graphics type='spice'>",
+        "  <listen type='none'/>",
+        "  <gl enable='yes'/>",
+        '</graphics>',
+        "<graphics type='spice' port='5903' tlsPort='5904' autoport='no'>",
+        "  <listen type='network' network='default'/>",
+        '</graphics>',
+        '<video>',
+        "  <model type='cirrus' vram='16384' heads='1' primary='yes'/>",
+        '</video>',
+      ]),
+    );
+  });
+
+  it('refuses a listen attribute the first listen contradicts', async () => {
+    await expectVirError(
+      conn.domainDefineXML(domainXml('g2', "<graphics type='vnc' listen='1.2.3.4'><listen type='address' address='127.0.0.1'/></graphics>")),
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Domain,
+      "unsupported configuration: graphics 'listen' attribute '1.2.3.4' must match 'address' attribute of first listen element (found '127.0.0.1')",
+    );
+  });
+});

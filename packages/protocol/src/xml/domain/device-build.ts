@@ -150,7 +150,7 @@ function buildCharDevice(spec: CharDeviceSpec): XmlElement {
 
 /** libvirt's attribute order of `<graphics>` per type; attributes of other types are not formatted. */
 const GRAPHICS_ORDER: Readonly<Record<string, readonly string[]>> = {
-  vnc: ['socket', 'port', 'autoport', 'websocket', 'listen', 'sharePolicy', 'keymap', 'passwd', 'passwdValidTo', 'connected', 'powerControl'],
+  vnc: ['socket', 'port', 'autoport', 'websocket', 'listen', 'keymap', 'sharePolicy', 'powerControl', 'passwd', 'passwdValidTo', 'connected'],
   spice: ['port', 'tlsPort', 'autoport', 'listen', 'keymap', 'defaultMode', 'passwd', 'passwdValidTo', 'connected'],
   rdp: ['port', 'autoport', 'replaceUser', 'multiUser', 'listen'],
   sdl: ['display', 'xauth', 'fullscreen'],

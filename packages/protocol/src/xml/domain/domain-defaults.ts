@@ -7,8 +7,9 @@ import { childElement, childElements, textOf } from '../xml-tree.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
+import { defaultGraphics } from './graphics-defaults.js';
 import { addImplicitControllers } from './implicit-controllers.js';
-import type { DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
+import type { DiskSpec, DomainSpec } from './domain-spec.js';
 
 /** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
 export interface DriverDefaults {
@@ -172,45 +173,6 @@ function assignDriveAddresses(spec: DomainSpec): void {
       };
     }
   }
-}
-
-function defaultGraphics(graphics: GraphicsSpec): void {
-  const a = graphics.attributes;
-  if (graphics.type === 'rdp' || graphics.type === 'dbus') a.delete('passwd');
-  if (graphics.type !== 'vnc' && graphics.type !== 'spice' && graphics.type !== 'rdp') return;
-  const socket = a.get('socket');
-  if (graphics.type === 'vnc' && socket !== undefined) {
-    if (graphics.listens.length === 0)
-      graphics.listens.push(
-        new Map([
-          ['type', 'socket'],
-          ['socket', socket],
-        ]),
-      );
-    return;
-  }
-  const port = a.get('port');
-  if (graphics.type !== 'spice' && (port === undefined || port === '-1')) {
-    a.set('port', '-1');
-    a.set('autoport', 'yes');
-  } else if (a.get('autoport') === undefined && port !== undefined) {
-    a.set('autoport', port === '-1' ? 'yes' : 'no');
-  }
-  if (graphics.type === 'rdp' && a.get('autoport') === 'no') a.delete('autoport');
-  const listen = a.get('listen');
-  if (graphics.listens.length === 0)
-    graphics.listens.push(
-      new Map(
-        listen === undefined
-          ? [['type', 'address']]
-          : [
-              ['type', 'address'],
-              ['address', listen],
-            ],
-      ),
-    );
-  const address = graphics.listens[0]?.get('address');
-  if (address !== undefined && listen === undefined) a.set('listen', address);
 }
 
 /** The test driver's default video model (testDomainDevicesDefPostParse): xen for Xen and Linux guests, vga on ppc64, else cirrus. */
