@@ -181,13 +181,13 @@ function firstDifference(expected, actual) {
 /** The class of one file's outcome and its detail. */
 function classify(input, lv, vw) {
   if (!lv || !vw) return { cls: 'missing record', detail: {} };
-  if (vw.ok === false && (vw.error.code === -1 || vw.error.code === 1))
+  const sameError = (x, y) => x.code === y.code && x.domain === y.domain && x.message === y.message;
+  if (vw.ok === false && (vw.error.code === -1 || vw.error.code === 1) && !(lv.ok === false && sameError(lv.error, vw.error)))
     return { cls: `virtwire internal error: ${template(vw.error.message)}`, detail: { libvirt: lv.error ?? 'accepted', virtwire: vw.error } };
   if (lv.ok && !vw.ok) return { cls: `libvirt accepts, virtwire rejects: ${vw.error.code} ${template(vw.error.message)}`, detail: { virtwire: vw.error } };
   if (!lv.ok && vw.ok) return { cls: `libvirt rejects, virtwire accepts: ${lv.error.code} ${template(lv.error.message)}`, detail: { libvirt: lv.error } };
   if (!lv.ok && !vw.ok) {
-    const same = lv.error.code === vw.error.code && lv.error.domain === vw.error.domain && lv.error.message === vw.error.message;
-    if (same) return { cls: 'identical (both reject)', detail: {} };
+    if (sameError(lv.error, vw.error)) return { cls: 'identical (both reject)', detail: {} };
     const what = lv.error.code !== vw.error.code ? 'code' : lv.error.domain !== vw.error.domain ? 'domain' : 'message';
     return { cls: `both reject, different ${what}: libvirt ${lv.error.code} ${template(lv.error.message)}`, detail: { libvirt: lv.error, virtwire: vw.error } };
   }

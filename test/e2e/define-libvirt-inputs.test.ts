@@ -561,3 +561,76 @@ describe('graphics', () => {
     );
   });
 });
+
+describe('character device sources', () => {
+  it('writes sources as libvirt does: connect by default, TCP’s protocol, both UDP sources, no pty path or channel state in a definition', async () => {
+    const xml = domainXml(
+      'c',
+      "<serial type='tcp'><source host='127.0.0.1' service='2222'/><protocol type='raw'/><target port='0'/></serial>" +
+        "<serial type='udp'><source mode='bind' host='127.0.0.1' service='9999'/><source mode='connect' host='127.0.0.1' service='9998'/></serial>" +
+        "<serial type='tcp'><source mode='bind' host='127.0.0.1' service='2223' tls='yes'/></serial>" +
+        "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>" +
+        "<channel type='unix'><source path='/tmp/x.sock'/><target type='virtio' name='a' state='connected'/></channel>" +
+        "<channel type='spicevmc'><target type='virtio'/></channel>" +
+        "<serial type='file'><source path='/tmp/log' append='on'/></serial>" +
+        "<parallel type='pty'><source path='/dev/pts/3'/></parallel>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('c', [
+        "<controller type='virtio-serial' index='0'/>",
+        "<serial type='tcp'>",
+        "  <source mode='connect' host='127.0.0.1' service='2222'/>",
+        "  <protocol type='raw'/>",
+        "  <target port='0'/>",
+        '</serial>',
+        "<serial type='udp'>",
+        "  <source mode='bind' host='127.0.0.1' service='9999'/>",
+        "  <source mode='connect' host='127.0.0.1' service='9998'/>",
+        "  <target port='1'/>",
+        '</serial>',
+        "<serial type='tcp'>",
+        "  <source mode='bind' host='127.0.0.1' service='2223' tls='yes'/>",
+        "  <protocol type='raw'/>",
+        "  <target port='2'/>",
+        '</serial>',
+        "<serial type='file'>",
+        "  <source path='/tmp/log' append='on'/>",
+        "  <target port='3'/>",
+        '</serial>',
+        "<parallel type='pty'>",
+        "  <target port='0'/>",
+        '</parallel>',
+        "<console type='tcp'>",
+        "  <source mode='connect' host='127.0.0.1' service='2222'/>",
+        "  <protocol type='raw'/>",
+        "  <target type='serial' port='0'/>",
+        '</console>',
+        "<channel type='unix'>",
+        "  <target type='virtio' name='org.qemu.guest_agent.0'/>",
+        '</channel>',
+        "<channel type='unix'>",
+        "  <source mode='connect' path='/tmp/x.sock'/>",
+        "  <target type='virtio' name='a'/>",
+        '</channel>',
+        "<channel type='spicevmc'>",
+        "  <target type='virtio'/>",
+        '</channel>',
+      ]),
+    );
+  });
+
+  const refusals: Array<[string, string, string]> = [
+    ['a file without a path', "<serial type='file'><source/></serial>", 'internal error: Missing source path attribute for char device'],
+    ['TCP without a service', "<serial type='tcp'><source host='h'/></serial>", 'internal error: Missing source service attribute for char device'],
+    [
+      'reconnection of a listening socket',
+      "<serial type='tcp'><source mode='bind' host='h' service='1'><reconnect enabled='yes' timeout='1'/></source></serial>",
+      'internal error: chardev reconnect is possible only for connect mode',
+    ],
+  ];
+  for (const [label, devices, message] of refusals) {
+    it(`refuses ${label} as libvirt does`, async () => {
+      await expectVirError(conn.domainDefineXML(domainXml('cr', devices)), ErrorNumber.InternalError, ErrorDomain.Domain, message);
+    });
+  }
+});

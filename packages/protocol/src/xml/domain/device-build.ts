@@ -140,12 +140,16 @@ function buildInterface(spec: InterfaceSpec): XmlElement {
 
 function buildCharDevice(spec: CharDeviceSpec): XmlElement {
   const children: XmlNode[] = [];
-  if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
-  if (spec.protocol) children.push(element('protocol', Object.fromEntries(spec.protocol)));
+  if (spec.sourceElements) {
+    children.push(...spec.sourceElements);
+  } else {
+    if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
+    if (spec.protocol) children.push(element('protocol', Object.fromEntries(spec.protocol)));
+  }
   children.push(...spec.extra.filter((e) => e.name === 'log'));
   children.push(element('target', ordered(spec.target, ['type', 'name', 'address', 'port', 'state']), spec.targetChildren));
   children.push(...spec.extra.filter((e) => e.name !== 'log'), ...buildAlias(spec.alias), ...buildAddress(spec.address));
-  return element(spec.kind, { type: spec.type }, children);
+  return element(spec.kind, { type: spec.type, tty: spec.tty }, children);
 }
 
 /** libvirt's attribute order of `<graphics>` per type; attributes of other types are not formatted. */

@@ -3,7 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
-import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import {
   CHAR_DEVICE_TYPES,
   CONTROLLER_TYPES,
@@ -15,6 +15,7 @@ import {
   INTERFACE_TYPES,
   VIDEO_TYPES,
 } from './xml-enum.js';
+import { canonicalChardevSource } from './chardev-source.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
@@ -49,7 +50,7 @@ const OTHER_DEVICES = new Set([
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
 
 /** The device an element describes, or undefined for an element libvirt ignores. */
-export function parseDevice(el: XmlElement): DeviceSpec | undefined {
+export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefined {
   switch (el.name) {
     case 'disk':
       return parseDisk(el);
@@ -62,7 +63,7 @@ export function parseDevice(el: XmlElement): DeviceSpec | undefined {
     case 'video':
       return parseVideo(el);
     default:
-      if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el);
+      if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el, live);
       return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
   }
 }
@@ -215,7 +216,7 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   return spec;
 }
 
-function parseCharDevice(el: XmlElement): CharDeviceSpec {
+function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const type = el.attributes.get('type') ?? 'pty';
   if (!CHAR_DEVICE_TYPES.has(type)) throw unsupported(`unknown type presented to host for character device: ${type}`);
   const source = childElement(el, 'source');
@@ -231,6 +232,14 @@ function parseCharDevice(el: XmlElement): CharDeviceSpec {
   };
   if (source) spec.source = new Map(source.attributes);
   if (protocol) spec.protocol = new Map(protocol.attributes);
+  const owner = { kind: spec.kind, targetType: spec.target.get('type') };
+  spec.sourceElements = canonicalChardevSource(type, el, owner);
+  // What only a running domain has: a pty's path and a console's tty; a channel's state.
+  const ptyPath = source?.attributes.get('path');
+  if (live && type === 'pty' && ptyPath !== undefined) spec.sourceElements = [element('source', { path: ptyPath })];
+  const tty = el.attributes.get('tty');
+  if (live && tty !== undefined) spec.tty = tty;
+  if (!live && spec.kind === 'channel') spec.target.delete('state');
   const alias = userAlias(el);
   if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);

@@ -70,6 +70,8 @@ const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsup
 export interface DomainParseOptions {
   /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
   generateUuid?: () => string;
+  /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
+  live?: boolean;
 }
 
 /**
@@ -122,7 +124,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
-      const device: DeviceSpec | undefined = parseDevice(el);
+      const device: DeviceSpec | undefined = parseDevice(el, options.live === true);
       if (device?.kind === 'controller') insertController(spec.devices, device);
       else if (device?.kind === 'disk') insertDisk(spec.devices, device);
       else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);

@@ -82,6 +82,10 @@ export interface CharDeviceSpec {
   source?: Map<string, string>;
   sourceChildren: XmlElement[];
   protocol?: Map<string, string>;
+  /** The `<source>` elements (and `<protocol>`) libvirt writes for this device, when the model read them itself. */
+  sourceElements?: XmlElement[];
+  /** A running console's `tty` (live definitions only). */
+  tty?: string;
   /** `<target>` attributes (type, port, name, address...) and children (model). */
   target: Map<string, string>;
   targetChildren: XmlElement[];
