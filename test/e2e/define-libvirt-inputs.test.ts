@@ -634,3 +634,35 @@ describe('character device sources', () => {
     });
   }
 });
+
+describe('interfaces', () => {
+  it('keeps a given target name unless libvirt generated it, names the others testnetN as the test driver does, in libvirt’s child order', async () => {
+    const xml = domainXml(
+      'n',
+      "<interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/><bandwidth><inbound average='1000'/></bandwidth><target dev='vnet3'/></interface>" +
+        "<interface type='ethernet'><mac address='52:54:00:00:00:02'/><target dev='mytap0' managed='no'/><guest dev='eth0'/></interface>" +
+        "<interface type='user'><mac address='52:54:00:00:00:03'/><target dev='testnet0'/></interface>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('n', [
+        "<interface type='user'>",
+        "  <mac address='52:54:00:00:00:01'/>",
+        '  <bandwidth>',
+        "    <inbound average='1000'/>",
+        '  </bandwidth>',
+        "  <target dev='testnet1'/>",
+        "  <model type='virtio'/>",
+        '</interface>',
+        "<interface type='ethernet'>",
+        "  <mac address='52:54:00:00:00:02'/>",
+        "  <target dev='mytap0' managed='no'/>",
+        "  <guest dev='eth0'/>",
+        '</interface>',
+        "<interface type='user'>",
+        "  <mac address='52:54:00:00:00:03'/>",
+        "  <target dev='testnet0'/>",
+        '</interface>',
+      ]),
+    );
+  });
+});

@@ -125,16 +125,28 @@ function buildController(controller: ControllerSpec): XmlElement {
   );
 }
 
+/** libvirt's order of an interface's children around `target` and `model` (virDomainNetDefFormat). */
+const INTERFACE_BEFORE_TARGET = ['vlan', 'virtualport', 'bandwidth', 'port', 'ip', 'route', 'portForward', 'script', 'downscript', 'backenddomain'];
+const INTERFACE_AFTER_MODEL = ['driver', 'backend', 'filterref', 'tune', 'teaming', 'link', 'mtu', 'coalesce'];
+
 function buildInterface(spec: InterfaceSpec): XmlElement {
   const children: XmlNode[] = [];
+  const kept = [...spec.beforeTarget, ...spec.afterModel];
+  const named = (names: readonly string[]) =>
+    byRank(
+      kept.filter((c) => names.includes(c.name)),
+      names,
+    );
   if (spec.mac !== undefined) children.push(element('mac', { address: spec.mac }));
   if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
-  children.push(...spec.beforeTarget);
-  if (spec.targetDev !== undefined) children.push(element('target', { dev: spec.targetDev }));
+  children.push(...named(INTERFACE_BEFORE_TARGET));
+  if (spec.targetDev !== undefined || spec.targetManaged !== undefined) children.push(element('target', { dev: spec.targetDev, managed: spec.targetManaged }));
+  children.push(...named(['guest']));
   if (spec.model !== undefined) children.push(element('model', { type: spec.model }));
-  const info = ['rom', 'acpi'];
-  children.push(...spec.afterModel.filter((c) => !info.includes(c.name)), ...boot(spec.bootOrder), ...buildAlias(spec.alias));
-  children.push(...spec.afterModel.filter((c) => info.includes(c.name)), ...buildAddress(spec.address));
+  children.push(...named(INTERFACE_AFTER_MODEL));
+  const known = [...INTERFACE_BEFORE_TARGET, 'guest', ...INTERFACE_AFTER_MODEL, 'rom', 'acpi'];
+  children.push(...kept.filter((c) => !known.includes(c.name)), ...boot(spec.bootOrder), ...buildAlias(spec.alias), ...named(['rom', 'acpi']));
+  children.push(...buildAddress(spec.address));
   return element('interface', { type: spec.type, ...Object.fromEntries(spec.attributes) }, children);
 }
 

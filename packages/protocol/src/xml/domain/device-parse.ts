@@ -192,8 +192,13 @@ function parseInterface(el: XmlElement): InterfaceSpec {
     spec.mac = mac.toLowerCase();
   }
   if (source) spec.source = new Map(source.attributes);
-  const targetDev = childElement(el, 'target')?.attributes.get('dev');
-  if (targetDev !== undefined) spec.targetDev = targetDev;
+  const target = childElement(el, 'target');
+  const targetDev = target?.attributes.get('dev');
+  const managed = target?.attributes.get('managed');
+  if (managed !== undefined) spec.targetManaged = managed;
+  // A name libvirt generates for a running domain is blanked in a definition (virDomainNetDefParseXML).
+  const generated = targetDev !== undefined && managed !== 'no' && ['vnet', 'macvtap', 'macvlan'].some((p) => targetDev.startsWith(p));
+  if (targetDev !== undefined && !generated) spec.targetDev = targetDev;
   const model = childElement(el, 'model')?.attributes.get('type');
   if (model !== undefined) spec.model = model;
   let afterTarget = false;

@@ -75,8 +75,14 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
   if (driver.interfaceTarget) {
-    let index = 0;
-    for (const device of spec.devices) if (device.kind === 'interface') device.targetDev = driver.interfaceTarget(index++);
+    // testDomainGenerateIfnames: an interface without a name gets the first unused one.
+    const interfaces = spec.devices.filter((d) => d.kind === 'interface');
+    for (const device of interfaces) {
+      if (device.targetDev !== undefined) continue;
+      let index = 0;
+      while (interfaces.some((d) => d.targetDev === driver.interfaceTarget!(index))) index++;
+      device.targetDev = driver.interfaceTarget(index);
+    }
   }
   defaultCharDevices(spec, driver.serialTarget);
   addImplicitControllers(spec);

@@ -64,6 +64,8 @@ export interface InterfaceSpec {
   sourceChildren: XmlElement[];
   /** `<target dev>`. */
   targetDev?: string;
+  /** `<target managed>`. */
+  targetManaged?: string;
   model?: string;
   /** Children kept as elements, in libvirt's order around target and model. */
   beforeTarget: XmlElement[];
