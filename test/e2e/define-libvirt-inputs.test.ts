@@ -666,3 +666,39 @@ describe('interfaces', () => {
     );
   });
 });
+
+describe('checks of a complete definition', () => {
+  const unsupportedConfig = (message: string) => [ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, `unsupported configuration: ${message}`] as const;
+  const refusals: Array<[string, string, string, readonly [number, number, string]]> = [
+    [
+      'two PCI controllers with one index',
+      '',
+      "<controller type='pci' index='0' model='pci-root'/><controller type='pci' index='1' model='pci-bridge'/><controller type='pci' index='1' model='pci-bridge'/>",
+      [ErrorNumber.XmlError, ErrorDomain.Domain, "XML error: Multiple 'pci' controllers with index '1'"],
+    ],
+    [
+      'one boot order on two devices',
+      '',
+      "<disk type='file' device='disk'><source file='/a'/><target dev='vda'/><boot order='1'/></disk><interface type='user'><boot order='1'/></interface>",
+      unsupportedConfig("boot order '1' used for more than one device"),
+    ],
+    [
+      'device boot orders beside <os><boot>',
+      "<boot dev='hd'/>",
+      "<disk type='file' device='disk'><source file='/a'/><target dev='vda'/><boot order='1'/></disk>",
+      unsupportedConfig('per-device boot elements cannot be used together with os/boot elements'),
+    ],
+    [
+      'a floppy on a PCI address',
+      '',
+      "<disk type='file' device='floppy'><source file='/a'/><target dev='fda'/><address type='pci' domain='0' bus='0' slot='5' function='0'/></disk>",
+      unsupportedConfig("Invalid address type 'pci' for the disk 'fda' with the bus type 'fdc'"),
+    ],
+  ];
+  for (const [label, os, devices, [code, domain, message]] of refusals) {
+    it(`refuses ${label} as libvirt does`, async () => {
+      const xml = `<domain type='test'><name>v</name><memory>1024</memory><os><type>hvm</type>${os}</os><devices>${devices}</devices></domain>`;
+      await expectVirError(conn.domainDefineXML(xml), code, domain, message);
+    });
+  }
+});

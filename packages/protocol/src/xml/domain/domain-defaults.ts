@@ -8,6 +8,7 @@ import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
+import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses } from './domain-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
 
@@ -61,6 +62,8 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
     (d) =>
       ((d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined) || (d.kind === 'other' && childElement(d.element, 'boot') !== undefined),
   );
+  rejectDuplicateControllers(spec);
+  checkBootOrders(spec, spec.os.boot.length);
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
   for (const device of spec.devices) {
@@ -91,6 +94,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   driver.finish?.(spec);
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
+  validateDiskAddresses(spec);
 }
 
 /** A memory size in KiB from a `<target><size unit>` or a NUMA cell's (already KiB) text, 0 when unreadable. */
