@@ -702,3 +702,35 @@ describe('checks of a complete definition', () => {
     });
   }
 });
+
+describe('disk defaults', () => {
+  it('makes a disk without source a file disk, a vhost-user disk unsnapshottable, and leaves out a read-only disk’s snapshot=no', async () => {
+    const xml = domainXml(
+      'dd',
+      "<disk type='network' device='cdrom'><target dev='hdc'/></disk><disk type='file' device='cdrom' snapshot='no'><source file='/a.iso'/><target dev='hdd'/></disk>" +
+        "<disk type='vhostuser' device='disk'><source type='unix' path='/tmp/vhost.sock'><reconnect enabled='yes' timeout='10'/></source><target dev='vda' bus='virtio'/></disk>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('dd', [
+        "<disk type='file' device='cdrom'>",
+        "  <target dev='hdc' bus='ide'/>",
+        '  <readonly/>',
+        "  <address type='drive' controller='0' bus='1' target='0' unit='0'/>",
+        '</disk>',
+        "<disk type='file' device='cdrom'>",
+        "  <source file='/a.iso'/>",
+        "  <target dev='hdd' bus='ide'/>",
+        '  <readonly/>',
+        "  <address type='drive' controller='0' bus='1' target='0' unit='1'/>",
+        '</disk>',
+        "<disk type='vhostuser' device='disk' snapshot='no'>",
+        "  <source type='unix' path='/tmp/vhost.sock'>",
+        "    <reconnect enabled='yes' timeout='10'/>",
+        '  </source>',
+        "  <target dev='vda' bus='virtio'/>",
+        '</disk>',
+        "<controller type='ide' index='0'/>",
+      ]),
+    );
+  });
+});

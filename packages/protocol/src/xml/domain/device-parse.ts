@@ -91,7 +91,9 @@ function parseDisk(el: XmlElement): DiskSpec {
       str2: path,
     });
   }
-  const diskType = enumAttribute(el, 'type', DISK_TYPES) ?? 'file';
+  // A disk without <source> is a file disk whatever its type said (virDomainDiskDefParseXML).
+  const givenType = enumAttribute(el, 'type', DISK_TYPES) ?? 'file';
+  const diskType = childElement(el, 'source') ? givenType : 'file';
   const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
   enumAttribute(target!, 'bus', DISK_BUSES);
   const targetAttributes = new Map(target!.attributes);

@@ -75,6 +75,8 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
     if (device.kind === 'disk' && name !== undefined && !name.includes('/')) device.source?.set('name', `${name}/0`);
   }
   for (const device of spec.devices) if (device.kind === 'disk' && device.device === 'cdrom') device.readOnly = true;
+  // vhost-user disks cannot be snapshotted: libvirt makes their default 'no'.
+  for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'vhostuser') device.snapshot ??= 'no';
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
   if (driver.interfaceTarget) {
