@@ -503,6 +503,15 @@ describe('serial ports and consoles', () => {
     );
   });
 
+  it('numbers consoles by their position, whatever port they name', async () => {
+    const text = await defineAndDump(
+      domainXml('ch4', "<console type='pty'><target port='7'/></console><console type='pty'><target type='virtio' port='0'/></console>"),
+    );
+    expect(text).toContain(
+      "<console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n    <console type='pty'>\n      <target type='virtio' port='1'/>",
+    );
+  });
+
   it('gives a PCI serial port no console, and numbers parallel ports', async () => {
     expect(await defineAndDump(domainXml('ch3', "<serial type='pty'><target type='pci-serial'/></serial><parallel type='pty'/><parallel type='pty'/>"))).toBe(
       formatted('ch3', [

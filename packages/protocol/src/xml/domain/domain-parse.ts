@@ -7,7 +7,7 @@ import { insertController } from './controller-order.js';
 import { canonicalCpu } from './cpu-format.js';
 import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
-import type { DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
+import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 
 /** The virt types libvirt 9.0 knows (virDomainVirt). */
@@ -131,6 +131,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
       else if (device) spec.devices.push(device);
     }
   }
+  // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).
+  spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
     const kept = name === 'cpu' ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0) : found;
