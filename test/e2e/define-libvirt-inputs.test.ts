@@ -743,3 +743,53 @@ describe('disk defaults', () => {
     );
   });
 });
+
+describe('os', () => {
+  /** The `<os>` lines of a definition with `os`, as formatted back. */
+  const osLines = async (name: string, os: string) => {
+    const text = await defineAndDump(`<domain type='test'><name>${name}</name><uuid>${UUID}</uuid><memory>1024</memory>${os}</domain>`);
+    return text.slice(text.indexOf('  <os'), text.indexOf('  </os>')).split('\n');
+  };
+
+  it('writes firmware after the type, enrolled keys implying secure boot, a ROM loader by default, and keeps an NVRAM source', async () => {
+    expect(await osLines('o1', "<os firmware='efi'><type>hvm</type><firmware><feature enabled='yes' name='enrolled-keys'/></firmware></os>")).toEqual([
+      "  <os firmware='efi'>",
+      "    <type arch='i686'>hvm</type>",
+      '    <firmware>',
+      "      <feature enabled='yes' name='enrolled-keys'/>",
+      "      <feature enabled='yes' name='secure-boot'/>",
+      '    </firmware>',
+      "    <boot dev='hd'/>",
+      '',
+    ]);
+    expect(
+      await osLines(
+        'o2',
+        "<os><type>hvm</type><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader><nvram type='file'><source file='/var/lib/libvirt/nvram/guest_VARS.fd'/></nvram></os>",
+      ),
+    ).toEqual([
+      '  <os>',
+      "    <type arch='i686'>hvm</type>",
+      "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>",
+      "    <nvram type='file'>",
+      "      <source file='/var/lib/libvirt/nvram/guest_VARS.fd'/>",
+      '    </nvram>',
+      "    <boot dev='hd'/>",
+      '',
+    ]);
+    expect(await osLines('o3', '<os><type>hvm</type><loader>/usr/share/seabios/bios.bin</loader></os>')).toContain(
+      "    <loader type='rom'>/usr/share/seabios/bios.bin</loader>",
+    );
+  });
+
+  it('refuses enrolled keys with secure boot disabled', async () => {
+    const xml =
+      "<domain type='test'><name>o4</name><memory>1024</memory><os firmware='efi'><type>hvm</type><firmware><feature enabled='yes' name='enrolled-keys'/><feature enabled='no' name='secure-boot'/></firmware></os></domain>";
+    await expectVirError(
+      conn.domainDefineXML(xml),
+      ErrorNumber.XmlDetail,
+      ErrorDomain.Domain,
+      "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+    );
+  });
+});

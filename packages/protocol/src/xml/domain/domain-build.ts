@@ -1,6 +1,6 @@
 // Turns a DomainSpec into the canonical `<domain>` tree: libvirt 9.0's element order, units and attribute order.
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
-import { buildDevice, DEVICE_ORDER, deviceName } from './device-build.js';
+import { buildDevice, DEVICE_ORDER, deviceName, ordered } from './device-build.js';
 import { withoutBlankText } from './device-info.js';
 import type { DomainSpec, OsSpec } from './domain-spec.js';
 
@@ -24,10 +24,13 @@ function kept(spec: DomainSpec, names: readonly string[]): XmlElement[] {
 
 function buildOs(os: OsSpec): XmlElement {
   const children: XmlNode[] = [];
-  children.push(...os.extra.filter((e) => e.name === 'firmware'));
   children.push(element('type', { arch: os.arch, machine: os.machine }, [os.type]));
-  if (os.loader) children.push(element('loader', Object.fromEntries(os.loader.attributes), os.loader.path ? [os.loader.path] : []));
-  if (os.nvram) children.push(element('nvram', Object.fromEntries(os.nvram.attributes), os.nvram.path ? [os.nvram.path] : []));
+  children.push(...os.extra.filter((e) => e.name === 'firmware'));
+  if (os.loader) {
+    const attributes = ordered(os.loader.attributes, ['readonly', 'secure', 'type', 'stateless']);
+    children.push(element('loader', attributes, os.loader.path ? [os.loader.path] : []));
+  }
+  if (os.nvram) children.push(element('nvram', Object.fromEntries(os.nvram.attributes), os.nvram.path ? [os.nvram.path] : (os.nvram.children ?? [])));
   for (const name of OS_BEFORE_BOOT.slice(1)) children.push(...os.extra.filter((e) => e.name === name));
   for (const dev of os.boot) children.push(element('boot', { dev }));
   for (const name of OS_AFTER_BOOT) children.push(...os.extra.filter((e) => e.name === name));

@@ -3,7 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
-import { childElement, childElements, textOf } from '../xml-tree.js';
+import { childElement, childElements, element, textOf } from '../xml-tree.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
@@ -57,6 +57,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   defaultMemory(spec);
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
+  defaultOs(spec);
   assignControllerIndexes(spec);
   const bootOrders = spec.devices.some(
     (d) =>
@@ -243,4 +244,38 @@ function defaultVideo(spec: DomainSpec, driver: DriverDefaults): void {
     if (i === 0 && type !== 'none') model.set('primary', 'yes');
     else model.delete('primary');
   });
+}
+
+/** The firmware features libvirt knows, in its order (virDomainOsDefFirmwareFeature). */
+const FIRMWARE_FEATURES = ['enrolled-keys', 'secure-boot'];
+
+/**
+ * virDomainDefPostParseOs: enrolled keys imply secure boot (and refuse it disabled); a loader with a
+ * path and no type is a ROM.
+ */
+function defaultOs(spec: DomainSpec): void {
+  const firmware = spec.os.extra.find((e) => e.name === 'firmware');
+  if (firmware) {
+    const enabled = new Map<string, string>();
+    for (const f of childElements(firmware, 'feature')) {
+      const name = f.attributes.get('name');
+      const value = f.attributes.get('enabled');
+      if (name !== undefined && value !== undefined) enabled.set(name, value);
+    }
+    if (enabled.get('enrolled-keys') === 'yes') {
+      if (enabled.get('secure-boot') === 'no') {
+        throw VirError.report(
+          ErrorNumber.XmlDetail,
+          ErrorDomain.Domain,
+          "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+        );
+      }
+      enabled.set('secure-boot', 'yes');
+    }
+    const features = FIRMWARE_FEATURES.filter((n) => enabled.has(n)).map((name) => element('feature', { enabled: enabled.get(name), name }));
+    const others = firmware.children.filter((c) => typeof c !== 'string' && c.name !== 'feature');
+    spec.os.extra = spec.os.extra.map((e) => (e === firmware ? element('firmware', Object.fromEntries(firmware.attributes), [...others, ...features]) : e));
+  }
+  const loader = spec.os.loader;
+  if (loader && loader.path !== '' && !loader.attributes.has('type')) loader.attributes.set('type', 'rom');
 }

@@ -204,7 +204,7 @@ function parseOs(root: XmlElement): OsSpec {
         spec.loader = { attributes: new Map(child.attributes), path: textOf(child).trim() };
         break;
       case 'nvram':
-        spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim() };
+        spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim(), children: childElements(child) };
         break;
       default:
         spec.extra.push(child);

@@ -137,8 +137,8 @@ export interface OsSpec {
   machine?: string;
   /** `<loader>` attributes and path. */
   loader?: { attributes: Map<string, string>; path: string };
-  /** `<nvram>` attributes and path. */
-  nvram?: { attributes: Map<string, string>; path: string };
+  /** `<nvram>` attributes, path, and children (a `<source>` of a file or network NVRAM). */
+  nvram?: { attributes: Map<string, string>; path: string; children?: XmlElement[] };
   /** `<boot dev>` in order. */
   boot: string[];
   /** Other `<os>` children (kernel, initrd, cmdline, bootmenu, smbios, bios, firmware features), kept as elements. */
