@@ -12,7 +12,7 @@ const OS_SHAPE: Shape = {
   attributes: { firmware: ['efi'] },
   children: {
     type: { attributes: { arch: ['x86_64'], machine: 'any' }, text: /^hvm$/ },
-    loader: { attributes: { readonly: ['yes', 'no'], type: ['pflash'], secure: ['no'] }, text: 'any' },
+    loader: { attributes: { readonly: ['yes', 'no'], type: ['pflash', 'rom'], secure: ['no'] }, text: 'any' },
     nvram: { attributes: { template: 'any' }, text: 'any' },
     kernel: TEXT,
     initrd: TEXT,
