@@ -793,3 +793,43 @@ describe('os', () => {
     );
   });
 });
+
+describe('disk details libvirt keeps', () => {
+  it('keeps a disk’s model, its driver’s children, transient attributes and boot loadparm, drops a default cache, orders source children', async () => {
+    const xml = domainXml(
+      'dk',
+      "<disk type='file' device='disk' model='virtio-transitional'><driver name='qemu' type='qcow2' cache='default'><metadata_cache><max_size unit='bytes'>1000</max_size></metadata_cache></driver>" +
+        "<source file='/tmp/a.qcow2'/><target dev='vda' bus='virtio'/><transient shareBacking='yes'/><boot order='1' loadparm='SYSTEM1'/></disk>" +
+        "<disk type='network' device='disk'><source protocol='iscsi' name='iqn.2013-07.com.example:iscsi-nopool/1'><host name='example.com' port='3260'/>" +
+        "<auth username='myname'><secret type='iscsi' usage='mycluster_myname'/></auth><initiator><iqn name='iqn.2013-07.com.example:client'/></initiator></source>" +
+        "<target dev='vdb' bus='virtio'/></disk>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('dk', [
+        "<disk type='file' device='disk' model='virtio-transitional'>",
+        "  <driver name='qemu' type='qcow2'>",
+        '    <metadata_cache>',
+        "      <max_size unit='bytes'>1000</max_size>",
+        '    </metadata_cache>',
+        '  </driver>',
+        "  <source file='/tmp/a.qcow2'/>",
+        "  <target dev='vda' bus='virtio'/>",
+        "  <transient shareBacking='yes'/>",
+        "  <boot order='1' loadparm='SYSTEM1'/>",
+        '</disk>',
+        "<disk type='network' device='disk'>",
+        "  <source protocol='iscsi' name='iqn.2013-07.com.example:iscsi-nopool/1'>",
+        "    <host name='example.com' port='3260'/>",
+        '    <initiator>',
+        "      <iqn name='iqn.2013-07.com.example:client'/>",
+        '    </initiator>',
+        "    <auth username='myname'>",
+        "      <secret type='iscsi' usage='mycluster_myname'/>",
+        '    </auth>',
+        '  </source>',
+        "  <target dev='vdb' bus='virtio'/>",
+        '</disk>',
+      ]).replace("    <boot dev='hd'/>\n", ''),
+    );
+  });
+});

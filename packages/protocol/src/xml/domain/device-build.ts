@@ -26,21 +26,24 @@ function byRank(children: readonly XmlElement[], order: readonly string[]): XmlE
 
 const boot = (order: number | undefined) => (order === undefined ? [] : [element('boot', { order: String(order) })]);
 
+/** virDomainDiskSourceFormat's order of a source's children. */
 const SOURCE_CHILD_ORDER = [
   'host',
+  'identity',
   'snapshot',
   'config',
-  'auth',
-  'encryption',
-  'reservations',
   'initiator',
-  'address',
-  'slices',
   'ssl',
   'cookies',
   'readahead',
   'timeout',
+  'address',
+  'reconnect',
+  'slices',
   'seclabel',
+  'auth',
+  'encryption',
+  'reservations',
 ];
 const DISK_EXTRA_BEFORE_TARGET = ['auth', 'geometry', 'blockio', 'blkiotune'];
 const DISK_EXTRA_AFTER = ['iotune', 'wwn', 'vendor', 'product', 'encryption'];
@@ -66,6 +69,7 @@ function buildDisk(disk: DiskSpec): XmlElement {
           'iothread',
           'queues',
         ]),
+        disk.driverChildren ?? [],
       ),
     );
   children.push(
@@ -96,7 +100,7 @@ function buildDisk(disk: DiskSpec): XmlElement {
   );
   if (disk.readOnly) children.push(element('readonly'));
   if (disk.shareable) children.push(element('shareable'));
-  if (disk.transient) children.push(element('transient'));
+  if (disk.transient) children.push(element('transient', Object.fromEntries(disk.transientAttributes ?? [])));
   if (disk.serial !== undefined) children.push(element('serial', {}, [disk.serial]));
   children.push(
     ...byRank(
@@ -105,8 +109,21 @@ function buildDisk(disk: DiskSpec): XmlElement {
     ),
   );
   children.push(...disk.extra.filter((e) => !DISK_EXTRA_BEFORE_TARGET.includes(e.name) && !DISK_EXTRA_AFTER.includes(e.name)));
-  children.push(...boot(disk.bootOrder), ...buildAlias(disk.alias), ...buildAddress(disk.address));
-  return element('disk', { type: disk.type, device: disk.device, snapshot: disk.snapshot }, children);
+  const bootElement = disk.bootOrder === undefined ? [] : [element('boot', { order: String(disk.bootOrder), loadparm: disk.bootLoadparm })];
+  children.push(...bootElement, ...buildAlias(disk.alias), ...buildAddress(disk.address));
+  const attributes = disk.attributes ?? new Map<string, string>();
+  return element(
+    'disk',
+    {
+      type: disk.type,
+      device: disk.device,
+      model: attributes.get('model'),
+      rawio: attributes.get('rawio'),
+      sgio: attributes.get('sgio'),
+      snapshot: disk.snapshot,
+    },
+    children,
+  );
 }
 
 function buildController(controller: ControllerSpec): XmlElement {

@@ -114,8 +114,19 @@ function parseDisk(el: XmlElement): DiskSpec {
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;
+  const diskAttributes = new Map([...el.attributes].filter(([k]) => ['model', 'rawio', 'sgio'].includes(k)));
+  if (diskAttributes.size > 0) disk.attributes = diskAttributes;
+  const transient = childElement(el, 'transient');
+  if (transient && transient.attributes.size > 0) disk.transientAttributes = new Map(transient.attributes);
+  const loadparm = childElement(el, 'boot')?.attributes.get('loadparm');
+  if (loadparm !== undefined) disk.bootLoadparm = loadparm;
   const driver = childElement(el, 'driver');
-  if (driver) disk.driver = new Map(driver.attributes);
+  if (driver) {
+    // 'default' is each driver enum's unset value, which libvirt does not write.
+    disk.driver = new Map([...driver.attributes].filter(([k, v]) => !(v === 'default' && DRIVER_ENUMS.includes(k))));
+    const driverChildren = childElements(driver);
+    if (driverChildren.length > 0) disk.driverChildren = driverChildren;
+  }
   // `index` numbers a running domain's images (status XML); libvirt ignores it in a definition.
   if (source && (source.attributes.size > 0 || disk.sourceChildren.length > 0)) {
     disk.source = new Map(source.attributes);
@@ -141,6 +152,9 @@ function withoutImageIndexes(el: XmlElement): XmlElement {
   const children = el.children.map((c) => (typeof c !== 'string' && (c.name === 'backingStore' || c.name === 'source') ? withoutImageIndexes(c) : c));
   return { name: el.name, attributes, children };
 }
+
+/** A disk `<driver>`'s enumerated attributes, whose value 'default' means unset. */
+const DRIVER_ENUMS = ['cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd', 'event_idx', 'copy_on_read', 'discard', 'detect_zeroes'];
 
 function parseController(el: XmlElement): DeviceSpec {
   const attributes = new Map(el.attributes);

@@ -30,6 +30,14 @@ export interface DiskSpec {
   readOnly: boolean;
   shareable: boolean;
   transient: boolean;
+  /** `<transient>`'s attributes (shareBacking). */
+  transientAttributes?: Map<string, string>;
+  /** `<disk>`'s `model`, `rawio` and `sgio`. */
+  attributes?: Map<string, string>;
+  /** `<driver>`'s children (`<metadata_cache>`). */
+  driverChildren?: XmlElement[];
+  /** `<boot loadparm>` (s390). */
+  bootLoadparm?: string;
   serial?: string;
   /** `<boot order>`. */
   bootOrder?: number;
