@@ -833,3 +833,18 @@ describe('disk details libvirt keeps', () => {
     );
   });
 });
+
+describe('memory dumpCore and block-job mirrors', () => {
+  it('keeps <memory dumpCore> and drops a disk’s <mirror> from a definition, as libvirt does', async () => {
+    const xml = domainXml(
+      'mc',
+      "<disk type='file' device='disk'><source file='/tmp/a.img'/><mirror file='/tmp/copy.img' ready='yes'/><target dev='vda'/></disk>",
+    ).replace('<memory>1024</memory>', "<memory dumpCore='off' unit='KiB'>1024</memory>");
+    expect(await defineAndDump(xml)).toBe(
+      formatted('mc', ["<disk type='file' device='disk'>", "  <source file='/tmp/a.img'/>", "  <target dev='vda' bus='virtio'/>", '</disk>']).replace(
+        "<memory unit='KiB'>",
+        "<memory dumpCore='off' unit='KiB'>",
+      ),
+    );
+  });
+});

@@ -53,7 +53,7 @@ const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
 export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefined {
   switch (el.name) {
     case 'disk':
-      return parseDisk(el);
+      return parseDisk(el, live);
     case 'controller':
       return parseController(el);
     case 'interface':
@@ -78,7 +78,7 @@ function bootOrder(el: XmlElement): number | undefined {
 /** Disk children the model reads itself; the others are kept as elements. */
 const DISK_OWN = new Set(['driver', 'source', 'backingStore', 'target', 'readonly', 'shareable', 'transient', 'serial', 'boot', 'address', 'alias']);
 
-function parseDisk(el: XmlElement): DiskSpec {
+function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   const target = childElement(el, 'target');
   const dev = target?.attributes.get('dev');
   if (!dev) {
@@ -110,7 +110,8 @@ function parseDisk(el: XmlElement): DiskSpec {
     readOnly: childElement(el, 'readonly') !== undefined,
     shareable: childElement(el, 'shareable') !== undefined,
     transient: childElement(el, 'transient') !== undefined,
-    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name)),
+    // A block job's <mirror> belongs to a running domain (its status XML); a definition drops it.
+    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name) && (live || c.name !== 'mirror')),
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;

@@ -43,7 +43,10 @@ export function buildDomainTree(spec: DomainSpec): XmlElement {
   if (spec.title !== undefined) children.push(element('title', {}, [spec.title]));
   if (spec.description !== undefined) children.push(element('description', {}, [spec.description]));
   children.push(...kept(spec, AFTER_DESCRIPTION));
-  children.push(element('memory', { unit: 'KiB' }, kib(spec.memoryKiB)), element('currentMemory', { unit: 'KiB' }, kib(spec.currentMemoryKiB)));
+  children.push(
+    element('memory', { dumpCore: spec.dumpCore, unit: 'KiB' }, kib(spec.memoryKiB)),
+    element('currentMemory', { unit: 'KiB' }, kib(spec.currentMemoryKiB)),
+  );
   children.push(...kept(spec, AFTER_CURRENT_MEMORY));
   const vcpuAttributes = {
     placement: spec.vcpu.placement,

@@ -108,6 +108,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (description !== undefined) spec.description = description;
   const memory = childElement(root, 'memory');
   if (memory) spec.memoryKiB = parseMemoryKiB(textOf(memory), memory.attributes.get('unit'), './memory[1]');
+  const dumpCore = memory?.attributes.get('dumpCore');
+  if (dumpCore !== undefined) spec.dumpCore = dumpCore;
   const current = childElement(root, 'currentMemory');
   if (current) spec.currentMemoryKiB = parseMemoryKiB(textOf(current), current.attributes.get('unit'), './currentMemory[1]');
   parseVcpu(root, spec);

@@ -170,6 +170,8 @@ export interface DomainSpec {
   description?: string;
   /** `<memory>` in KiB. */
   memoryKiB: number;
+  /** `<memory dumpCore>`: `on` or `off`. */
+  dumpCore?: string;
   /** `<currentMemory>` in KiB. */
   currentMemoryKiB: number;
   vcpu: { count: number; placement: string; current?: number; cpuset?: string };
