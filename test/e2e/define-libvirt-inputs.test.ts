@@ -848,3 +848,18 @@ describe('memory dumpCore and block-job mirrors', () => {
     );
   });
 });
+
+describe('boot loadparm', () => {
+  it('upper-cases an interface’s loadparm and refuses a bad one as libvirt does', async () => {
+    const text = await defineAndDump(
+      domainXml('lp', "<interface type='user'><mac address='52:54:00:00:00:01'/><boot order='1' loadparm='system1'/></interface>"),
+    );
+    expect(text).toContain("      <boot order='1' loadparm='SYSTEM1'/>\n");
+    await expectVirError(
+      conn.domainDefineXML(domainXml('lp2', "<disk type='file' device='disk'><source file='/a'/><target dev='vda'/><boot order='1' loadparm='a#b'/></disk>")),
+      ErrorNumber.InternalError,
+      ErrorDomain.Domain,
+      "internal error: invalid loadparm value 'A#B', expecting chars in set of [a-zA-Z0-9.] and blank spaces",
+    );
+  });
+});

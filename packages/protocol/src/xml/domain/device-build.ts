@@ -24,8 +24,6 @@ function byRank(children: readonly XmlElement[], order: readonly string[]): XmlE
   return [...children].sort((a, b) => rank(a) - rank(b));
 }
 
-const boot = (order: number | undefined) => (order === undefined ? [] : [element('boot', { order: String(order) })]);
-
 /** virDomainDiskSourceFormat's order of a source's children. */
 const SOURCE_CHILD_ORDER = [
   'host',
@@ -162,7 +160,8 @@ function buildInterface(spec: InterfaceSpec): XmlElement {
   if (spec.model !== undefined) children.push(element('model', { type: spec.model }));
   children.push(...named(INTERFACE_AFTER_MODEL));
   const known = [...INTERFACE_BEFORE_TARGET, 'guest', ...INTERFACE_AFTER_MODEL, 'rom', 'acpi'];
-  children.push(...kept.filter((c) => !known.includes(c.name)), ...boot(spec.bootOrder), ...buildAlias(spec.alias), ...named(['rom', 'acpi']));
+  const bootElement = spec.bootOrder === undefined ? [] : [element('boot', { order: String(spec.bootOrder), loadparm: spec.bootLoadparm })];
+  children.push(...kept.filter((c) => !known.includes(c.name)), ...bootElement, ...buildAlias(spec.alias), ...named(['rom', 'acpi']));
   children.push(...buildAddress(spec.address));
   return element('interface', { type: spec.type, ...Object.fromEntries(spec.attributes) }, children);
 }

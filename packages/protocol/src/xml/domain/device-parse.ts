@@ -119,7 +119,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   if (diskAttributes.size > 0) disk.attributes = diskAttributes;
   const transient = childElement(el, 'transient');
   if (transient && transient.attributes.size > 0) disk.transientAttributes = new Map(transient.attributes);
-  const loadparm = childElement(el, 'boot')?.attributes.get('loadparm');
+  const loadparm = bootLoadparm(el);
   if (loadparm !== undefined) disk.bootLoadparm = loadparm;
   const driver = childElement(el, 'driver');
   if (driver) {
@@ -231,11 +231,24 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;
+  const loadparm = bootLoadparm(el);
+  if (loadparm !== undefined) spec.bootLoadparm = loadparm;
   const alias = userAlias(el);
   if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
+}
+
+/** `<boot loadparm>` upper-cased and checked as libvirt's virDomainDeviceBootParseXML does. */
+function bootLoadparm(el: XmlElement): string | undefined {
+  const given = childElement(el, 'boot')?.attributes.get('loadparm');
+  if (given === undefined) return undefined;
+  const value = given.toUpperCase();
+  const internal = (message: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, message);
+  if (value.trim() === '' || value.length > 8) throw internal(`loadparm value '${value}' must be between 1 and 8 characters`);
+  if (!/^[A-Z0-9. ]*$/.test(value)) throw internal(`invalid loadparm value '${value}', expecting chars in set of [a-zA-Z0-9.] and blank spaces`);
+  return value;
 }
 
 function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {

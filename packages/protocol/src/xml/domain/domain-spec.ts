@@ -79,6 +79,8 @@ export interface InterfaceSpec {
   beforeTarget: XmlElement[];
   afterModel: XmlElement[];
   bootOrder?: number;
+  /** `<boot loadparm>` (s390). */
+  bootLoadparm?: string;
   /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
   alias?: string;
   address?: AddressSpec;
