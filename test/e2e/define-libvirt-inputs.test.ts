@@ -863,3 +863,36 @@ describe('boot loadparm', () => {
     );
   });
 });
+
+describe('rng', () => {
+  it('gives a random backend /dev/random and writes an egd backend as a character device source', async () => {
+    const xml = domainXml(
+      'r',
+      "<rng model='virtio'><backend model='random'/></rng><rng model='virtio'><rate bytes='123' period='1234'/><backend model='egd' type='tcp'><source host='1.2.3.4' service='1234'/></backend></rng>",
+    );
+    expect(await defineAndDump(xml)).toBe(
+      formatted('r', [
+        "<rng model='virtio'>",
+        "  <backend model='random'>/dev/random</backend>",
+        '</rng>',
+        "<rng model='virtio'>",
+        "  <rate bytes='123' period='1234'/>",
+        "  <backend model='egd' type='tcp'>",
+        "    <source mode='connect' host='1.2.3.4' service='1234'/>",
+        "    <protocol type='raw'/>",
+        '  </backend>',
+        '</rng>',
+      ]),
+    );
+  });
+
+  it('refuses an egd backend on a unix socket without a path', async () => {
+    const xml = domainXml('r2', "<rng model='virtio'><backend model='egd' type='unix'><source mode='connect' host='1.2.3.4' service='1234'/></backend></rng>");
+    await expectVirError(
+      conn.domainDefineXML(xml),
+      ErrorNumber.InternalError,
+      ErrorDomain.Domain,
+      'internal error: Missing source path attribute for char device',
+    );
+  });
+});

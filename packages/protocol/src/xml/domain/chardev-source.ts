@@ -12,7 +12,7 @@ const CHANNEL_NAME = /^[A-Za-z0-9_.-]*$/;
 
 /** Which device holds the source, for the checks that depend on it. */
 export interface ChardevOwner {
-  kind: 'serial' | 'parallel' | 'console' | 'channel';
+  kind: 'serial' | 'parallel' | 'console' | 'channel' | 'rng';
   targetType: string | undefined;
 }
 

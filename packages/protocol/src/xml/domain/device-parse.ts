@@ -64,6 +64,7 @@ export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefine
       return parseVideo(el);
     default:
       if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el, live);
+      if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
   }
 }
@@ -238,6 +239,26 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
+}
+
+/**
+ * `<rng>` as libvirt reads it: a `random` backend reads /dev/random unless it names a device
+ * (virDomainRNGDefPostParse); an `egd` backend is a character device's source, checked and written
+ * as one.
+ */
+function parseRng(el: XmlElement): XmlElement {
+  const children = el.children.map((child) => {
+    if (typeof child === 'string' || child.name !== 'backend') return child;
+    const model = child.attributes.get('model');
+    if (model === 'random' && textOf(child).trim() === '') return element('backend', Object.fromEntries(child.attributes), ['/dev/random']);
+    if (model === 'egd') {
+      const type = child.attributes.get('type') ?? 'pty';
+      const sources = canonicalChardevSource(type, child, { kind: 'rng', targetType: undefined });
+      return element('backend', Object.fromEntries(child.attributes), sources);
+    }
+    return child;
+  });
+  return { name: el.name, attributes: el.attributes, children };
 }
 
 /** `<boot loadparm>` upper-cased and checked as libvirt's virDomainDeviceBootParseXML does. */
