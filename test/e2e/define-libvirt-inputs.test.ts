@@ -896,3 +896,22 @@ describe('rng', () => {
     );
   });
 });
+
+describe('filesystems and hyperv', () => {
+  it('completes filesystems and <hyperv> as libvirt does', async () => {
+    const xml =
+      `<domain type='test'><name>f</name><uuid>${UUID}</uuid><memory>1024</memory><os><type>hvm</type></os><features><hyperv><relaxed state='on'/></hyperv></features>` +
+      "<devices><filesystem accessmode='mapped' fmode='644' dmode='755'><source dir='/export/fs1'/><target dir='fs1'/></filesystem>" +
+      "<filesystem><source dir='/export/fs2'/><target dir='fs2'/></filesystem></devices></domain>";
+    const text = await defineAndDump(xml);
+    expect(text).toContain("  <features>\n    <hyperv mode='custom'>\n      <relaxed state='on'/>\n    </hyperv>\n  </features>\n");
+    expect(text).toContain(
+      "    <filesystem type='mount' accessmode='mapped' fmode='0644' dmode='0755'>\n      <source dir='/export/fs1'/>\n      <target dir='fs1'/>\n    </filesystem>\n" +
+        "    <filesystem type='mount' accessmode='passthrough'>\n",
+    );
+    const passthrough = await defineAndDump(
+      `<domain type='test'><name>f2</name><uuid>${UUID}</uuid><memory>1024</memory><os><type>hvm</type></os><features><hyperv mode='passthrough'/></features></domain>`,
+    );
+    expect(passthrough).toContain("    <hyperv mode='passthrough'>\n    </hyperv>\n");
+  });
+});

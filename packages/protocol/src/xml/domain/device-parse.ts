@@ -65,6 +65,7 @@ export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefine
     default:
       if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el, live);
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
+      if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
       return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
   }
 }
@@ -259,6 +260,27 @@ function parseRng(el: XmlElement): XmlElement {
     return child;
   });
   return { name: el.name, attributes: el.attributes, children };
+}
+
+/**
+ * `<filesystem>`'s attributes as libvirt writes them: type `mount` by default, access mode
+ * `passthrough` unless served by a socket (virDomainFSDefPostParse), modes in octal (`%04o`), in
+ * virDomainFSDefFormat's order.
+ */
+function parseFilesystem(el: XmlElement): XmlElement {
+  const a = new Map(el.attributes);
+  const socket = childElement(el, 'source')?.attributes.get('socket');
+  if (!a.has('type')) a.set('type', 'mount');
+  if ((!a.has('accessmode') || a.get('accessmode') === 'default') && socket === undefined) a.set('accessmode', 'passthrough');
+  for (const name of ['fmode', 'dmode']) {
+    const value = a.get(name);
+    if (value !== undefined && /^[0-7]+$/.test(value)) a.set(name, Number.parseInt(value, 8).toString(8).padStart(4, '0'));
+  }
+  const order = ['type', 'accessmode', 'model', 'multidevs', 'fmode', 'dmode'];
+  const attributes = new Map<string, string>();
+  for (const name of order) if (a.has(name)) attributes.set(name, a.get(name)!);
+  for (const [name, value] of a) if (!attributes.has(name)) attributes.set(name, value);
+  return { name: el.name, attributes, children: el.children };
 }
 
 /** `<boot loadparm>` upper-cased and checked as libvirt's virDomainDeviceBootParseXML does. */

@@ -137,7 +137,12 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    const kept = name === 'cpu' ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0) : found;
+    const kept =
+      name === 'cpu'
+        ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0)
+        : name === 'features'
+          ? found.map(withHypervMode)
+          : found;
     if (kept.length > 0) spec.extra.set(name, kept);
   }
   checkDiskTargets(spec);
@@ -240,4 +245,12 @@ function insertPrimaryVideo(devices: DeviceSpec[], video: VideoSpec): void {
   if (videos.some((v) => v.model.get('primary') === 'yes')) throw unsupported('Only one primary video device is supported');
   const first = videos[0];
   devices.splice(first ? devices.indexOf(first) : devices.length, 0, video);
+}
+
+/** `<features><hyperv>` with libvirt's default mode, `custom`. */
+function withHypervMode(features: XmlElement): XmlElement {
+  const children = features.children.map((c) =>
+    typeof c !== 'string' && c.name === 'hyperv' && !c.attributes.has('mode') ? { ...c, attributes: new Map([['mode', 'custom'], ...c.attributes]) } : c,
+  );
+  return { ...features, children };
 }
