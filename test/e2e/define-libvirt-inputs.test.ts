@@ -915,3 +915,30 @@ describe('filesystems and hyperv', () => {
     expect(passthrough).toContain("    <hyperv mode='passthrough'>\n    </hyperv>\n");
   });
 });
+
+describe('loader and NVRAM checks', () => {
+  const refusals: Array<[string, string]> = [
+    ["<os firmware='bios'><type>hvm</type><nvram>/tmp/v.fd</nvram></os>", "firmware type 'bios' does not support nvram"],
+    ["<os firmware='efi'><type>hvm</type><loader secure='no'/></os>", "loader attribute 'secure' cannot be specified when firmware autoselection is enabled"],
+    ["<os><type>hvm</type><loader type='pflash'/></os>", 'no loader path specified and firmware auto selection disabled'],
+    ["<os><type>hvm</type><loader type='rom' stateless='no'>/a.bin</loader></os>", 'Only pflash loader type permits NVRAM'],
+    ['<os><type>hvm</type><nvram>/tmp/v.fd</nvram></os>', 'no loader path specified and firmware auto selection disabled'],
+  ];
+  for (const [os, message] of refusals) {
+    it(`refuses ${os} as libvirt does`, async () => {
+      await expectVirError(
+        conn.domainDefineXML(`<domain type='test'><name>fw</name><memory>1024</memory>${os}</domain>`),
+        ErrorNumber.XmlDetail,
+        ErrorDomain.Domain,
+        message,
+      );
+    });
+  }
+
+  it('drops <firmware> features without firmware autoselection, as libvirt’s test driver does', async () => {
+    const text = await defineAndDump(
+      `<domain type='test'><name>fw2</name><uuid>${UUID}</uuid><memory>1024</memory><os><type>hvm</type><firmware><feature enabled='no' name='enrolled-keys'/></firmware></os></domain>`,
+    );
+    expect(text).toContain("  <os>\n    <type arch='i686'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n");
+  });
+});

@@ -51,3 +51,36 @@ export function validateDiskAddresses(spec: DomainSpec): void {
     }
   }
 }
+
+/** virDomainDefOSValidate: what `<loader>` and `<nvram>` may say with and without firmware autoselection. */
+export function validateOs(spec: DomainSpec): void {
+  const detail = (message: string) => VirError.report(ErrorNumber.XmlDetail, ErrorDomain.Domain, message);
+  const { loader, nvram, firmware } = spec.os;
+  const la = loader?.attributes ?? new Map<string, string>();
+  const template = nvram?.attributes.get('template');
+  // libvirt keeps <nvram> inside its loader: an NVRAM alone makes a loader without a path.
+  const loaderPath = loader?.path ?? '';
+  if (!loader && !nvram) return;
+  if (firmware !== undefined) {
+    const autoselected = (what: string) => detail(`${what} cannot be specified when firmware autoselection is enabled`);
+    if (la.has('readonly')) throw autoselected("loader attribute 'readonly'");
+    if (la.has('type')) throw autoselected("loader attribute 'type'");
+    if (loaderPath !== '') throw autoselected('loader path');
+    if (template !== undefined) throw autoselected("nvram attribute 'template'");
+    if (la.get('secure') === 'no') throw autoselected("loader attribute 'secure'");
+    if (nvram && firmware !== 'efi') throw detail(`firmware type '${firmware}' does not support nvram`);
+  } else {
+    if (loaderPath === '') throw detail('no loader path specified and firmware auto selection disabled');
+  }
+  const stateless = la.get('stateless');
+  if (stateless === 'yes') {
+    if (template !== undefined) throw detail('NVRAM template is not permitted when loader is stateless');
+    if (nvram) throw detail('NVRAM is not permitted when loader is stateless');
+  } else if (stateless === 'no') {
+    if (firmware === undefined) {
+      if (la.get('type') !== 'pflash') throw detail('Only pflash loader type permits NVRAM');
+    } else if (firmware !== 'efi') {
+      throw detail('Only EFI firmware permits NVRAM');
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
-import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses } from './domain-checks.js';
+import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses, validateOs } from './domain-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
 
@@ -98,6 +98,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
   validateDiskAddresses(spec);
+  validateOs(spec);
 }
 
 /** A memory size in KiB from a `<target><size unit>` or a NUMA cell's (already KiB) text, 0 when unreadable. */
@@ -254,6 +255,8 @@ const FIRMWARE_FEATURES = ['enrolled-keys', 'secure-boot'];
  * path and no type is a ROM.
  */
 function defaultOs(spec: DomainSpec): void {
+  // Without firmware autoselection, libvirt 9.0's test driver keeps no <firmware> features (measured).
+  if (spec.os.firmware === undefined) spec.os.extra = spec.os.extra.filter((e) => e.name !== 'firmware');
   const firmware = spec.os.extra.find((e) => e.name === 'firmware');
   if (firmware) {
     const enabled = new Map<string, string>();
