@@ -919,7 +919,6 @@ describe('filesystems and hyperv', () => {
 describe('loader and NVRAM checks', () => {
   const refusals: Array<[string, string]> = [
     ["<os firmware='bios'><type>hvm</type><nvram>/tmp/v.fd</nvram></os>", "firmware type 'bios' does not support nvram"],
-    ["<os firmware='efi'><type>hvm</type><loader secure='no'/></os>", "loader attribute 'secure' cannot be specified when firmware autoselection is enabled"],
     ["<os><type>hvm</type><loader type='pflash'/></os>", 'no loader path specified and firmware auto selection disabled'],
     ["<os><type>hvm</type><loader type='rom' stateless='no'>/a.bin</loader></os>", 'Only pflash loader type permits NVRAM'],
     ['<os><type>hvm</type><nvram>/tmp/v.fd</nvram></os>', 'no loader path specified and firmware auto selection disabled'],

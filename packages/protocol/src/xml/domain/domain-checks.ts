@@ -62,12 +62,9 @@ export function validateOs(spec: DomainSpec): void {
   const loaderPath = loader?.path ?? '';
   if (!loader && !nvram) return;
   if (firmware !== undefined) {
-    const autoselected = (what: string) => detail(`${what} cannot be specified when firmware autoselection is enabled`);
-    if (la.has('readonly')) throw autoselected("loader attribute 'readonly'");
-    if (la.has('type')) throw autoselected("loader attribute 'type'");
-    if (loaderPath !== '') throw autoselected('loader path');
-    if (template !== undefined) throw autoselected("nvram attribute 'template'");
-    if (la.get('secure') === 'no') throw autoselected("loader attribute 'secure'");
+    // libvirt also refuses loader attributes and paths here; they stay accepted, since virtwire's qemu
+    // driver writes the firmware it chose into a live definition that keeps firmware='efi' (libvirt
+    // clears it), and that live XML must define again.
     if (nvram && firmware !== 'efi') throw detail(`firmware type '${firmware}' does not support nvram`);
   } else {
     if (loaderPath === '') throw detail('no loader path specified and firmware auto selection disabled');
