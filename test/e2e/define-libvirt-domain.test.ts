@@ -296,3 +296,12 @@ describe('loader and NVRAM checks', () => {
     expect(text).toContain("  <os>\n    <type arch='i686'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n");
   });
 });
+
+describe('architecture', () => {
+  it('gives every OS type the test driver’s i686, as libvirt does', async () => {
+    for (const type of ['exe', 'linux', 'uml']) {
+      const text = await t.defineAndDump(`<domain type='test'><name>a</name><memory>1024</memory><os><type>${type}</type><init>/bin/sh</init></os></domain>`);
+      expect(text).toContain(`<type arch='i686'>${type}</type>`);
+    }
+  });
+});

@@ -1,9 +1,9 @@
 // The defaults libvirt 9.0's test and QEMU drivers fill into a definition, as DriverDefaults profiles.
 import { testDefaultVideoType, type DriverDefaults } from './domain-defaults.js';
 
-/** libvirt's test driver: i686 guests, `testnetN` interface targets, drive addresses and their controllers. */
+/** libvirt's test driver: i686 guests of every OS type, `testnetN` interface targets, drive addresses and their controllers. */
 export const TEST_DRIVER_DEFAULTS: DriverDefaults = {
-  defaultArch: (osType) => (osType === 'hvm' || osType === 'xen' ? 'i686' : undefined),
+  defaultArch: () => 'i686',
   serialTarget: 'port',
   interfaceTarget: (index) => `testnet${index}`,
   assignDriveAddresses: true,
