@@ -79,6 +79,23 @@ describe('device info', () => {
 });
 
 describe('implicit controllers', () => {
+  it('appends an implicit controller after the given ones, as virDomainDefAddController does', async () => {
+    const xml = domainXml(
+      'ap',
+      "<controller type='virtio-serial' index='1'/><controller type='pci' index='0' model='pci-root'/><channel type='pty'><target type='virtio' name='a'/></channel>",
+    );
+    expect(await t.defineAndDump(xml)).toBe(
+      formatted('ap', [
+        "<controller type='virtio-serial' index='1'/>",
+        "<controller type='pci' index='0' model='pci-root'/>",
+        "<controller type='virtio-serial' index='0'/>",
+        "<channel type='pty'>",
+        "  <target type='virtio' name='a'/>",
+        '</channel>',
+      ]),
+    );
+  });
+
   it('adds every SCSI controller up to the one a drive address names, virtio-serial for a virtio channel, CCID for smartcards (each given a slot)', async () => {
     const xml = domainXml(
       'impl',

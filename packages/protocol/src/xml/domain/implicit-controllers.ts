@@ -1,13 +1,13 @@
 // The controllers libvirt adds for the devices that need them (virDomainDefAddImplicitControllers), and a smartcard's CCID slot.
 import { childElements, element, type XmlElement } from '../xml-tree.js';
-import { insertController } from './controller-order.js';
 import type { AddressSpec, ControllerSpec, DeviceSpec, DomainSpec } from './domain-spec.js';
 
-/** virDomainDefMaybeAddController: a controller of `type` with `index`, unless one exists. */
+/** virDomainDefMaybeAddController: a controller of `type` with `index`, unless one exists, after all the others (libvirt appends it). */
 function maybeAddController(spec: DomainSpec, type: string, index: number): void {
   if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === index)) return;
   const controller: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children: [] };
-  insertController(spec.devices, controller);
+  const last = spec.devices.map((d) => d.kind).lastIndexOf('controller');
+  spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller);
 }
 
 const integer = (value: string | undefined) => {
