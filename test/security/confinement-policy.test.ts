@@ -81,8 +81,16 @@ describe('the confinement policy', () => {
       ['a disk on /dev', () => bootXml('t4', 'test', '/dev/sda', '')],
       ['a kernel outside the roots', (r, o) => bootXml('t5', 'test', `${r}/a.img`, `<kernel>${o}/vmlinuz</kernel>`)],
       ['an initrd outside the roots', (r, o) => bootXml('t6', 'test', `${r}/a.img`, `<initrd>${o}/initrd</initrd>`)],
-      ['an NVRAM file outside the roots', (r, o) => bootXml('t7', 'test', `${r}/a.img`, `<nvram>${o}/vars.fd</nvram>`)],
-      ['an NVRAM template outside the roots', (r) => bootXml('t8', 'test', `${r}/a.img`, `<nvram template='/etc/shadow'>${r}/vars.fd</nvram>`)],
+      // (an NVRAM needs a pflash loader: libvirt refuses one without, 'no loader path specified and firmware auto selection disabled')
+      [
+        'an NVRAM file outside the roots',
+        (r, o) => bootXml('t7', 'test', `${r}/a.img`, `<loader readonly='yes' type='pflash'>${r}/code.fd</loader><nvram>${o}/vars.fd</nvram>`),
+      ],
+      [
+        'an NVRAM template outside the roots',
+        (r) =>
+          bootXml('t8', 'test', `${r}/a.img`, `<loader readonly='yes' type='pflash'>${r}/code.fd</loader><nvram template='/etc/shadow'>${r}/vars.fd</nvram>`),
+      ],
       ['a loader outside the roots', (r) => bootXml('t9', 'test', `${r}/a.img`, `<loader>/etc/shadow</loader>`)],
       [
         'a backing image outside the roots',
@@ -167,7 +175,8 @@ describe.skipIf(!hasQemu)('the confinement policy in the qemu driver', () => {
   });
 
   it('refuses to define a kernel or an NVRAM file outside the roots', async () => {
-    for (const os of ['<kernel>/boot/vmlinuz</kernel>', `<nvram>${outside}/vars.fd</nvram>`]) {
+    const loader = `<loader readonly='yes' type='pflash'>${join(root, 'code.fd')}</loader>`;
+    for (const os of ['<kernel>/boot/vmlinuz</kernel>', `${loader}<nvram>${outside}/vars.fd</nvram>`]) {
       expect(await failure(conn.domainDefineXML(bootXml('boot', 'qemu', join(root, 'inside.qcow2'), os)))).toMatchObject({ code: ErrorNumber.AccessDenied });
     }
   });

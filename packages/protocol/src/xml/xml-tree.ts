@@ -49,28 +49,46 @@ export function cloneElement(el: XmlElement): XmlElement {
 const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 const escapeAttribute = escapeText;
 
+/** libxml2's xmlNodeDump, which libvirt uses for `<metadata>`: `&`, `<`, `>` in text; those, `"` and line controls in attributes. */
+const escapeDumpText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+const escapeDumpAttribute = (s: string) => escapeDumpText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+
+/** How one element's attributes and text are written. */
+interface Style {
+  attribute(name: string, value: string): string;
+  text(value: string): string;
+}
+const LIBVIRT: Style = { attribute: (k, v) => ` ${k}='${escapeAttribute(v)}'`, text: escapeText };
+const LIBXML2_DUMP: Style = { attribute: (k, v) => ` ${k}="${escapeDumpAttribute(v)}"`, text: escapeDumpText };
+
 const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Formats an element the way libvirt does: two-space indentation, single-quoted attributes,
  * empty elements self-closed (except those named in `openWhenEmpty`, as libvirt's `<devices>`),
- * text-only elements on one line.
+ * text-only elements on one line. What a `<metadata>` element holds is written as libxml2 dumps it
+ * for libvirt (double-quoted attributes, its escapes).
  */
 export function formatXml(el: XmlElement, indent = 0, openWhenEmpty: ReadonlySet<string> = NONE): string {
+  return formatElement(el, indent, openWhenEmpty, LIBVIRT);
+}
+
+function formatElement(el: XmlElement, indent: number, openWhenEmpty: ReadonlySet<string>, style: Style): string {
   const pad = ' '.repeat(indent);
-  const attrs = [...el.attributes].map(([k, v]) => ` ${k}='${escapeAttribute(v)}'`).join('');
+  const attrs = [...el.attributes].map(([k, v]) => style.attribute(k, v)).join('');
   const elements = childElements(el);
   if (elements.length === 0) {
     const text = textOf(el);
     if (text === '' && openWhenEmpty.has(el.name)) return `${pad}<${el.name}${attrs}>\n${pad}</${el.name}>\n`;
-    return text === '' ? `${pad}<${el.name}${attrs}/>\n` : `${pad}<${el.name}${attrs}>${escapeText(text)}</${el.name}>\n`;
+    return text === '' ? `${pad}<${el.name}${attrs}/>\n` : `${pad}<${el.name}${attrs}>${style.text(text)}</${el.name}>\n`;
   }
+  const inner = el.name === 'metadata' ? LIBXML2_DUMP : style;
   let body = '';
   for (const child of el.children) {
     if (typeof child === 'string') {
-      if (child.trim() !== '') body += `${pad}  ${escapeText(child.trim())}\n`;
+      if (child.trim() !== '') body += `${pad}  ${inner.text(child.trim())}\n`;
     } else {
-      body += formatXml(child, indent + 2, openWhenEmpty);
+      body += formatElement(child, indent + 2, openWhenEmpty, inner);
     }
   }
   return `${pad}<${el.name}${attrs}>\n${body}${pad}</${el.name}>\n`;

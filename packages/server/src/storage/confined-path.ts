@@ -74,6 +74,17 @@ export function checkPathSyntax(path: string): void {
 }
 
 /**
+ * The check for a path a simulating driver only records by name and never opens, when no root
+ * confines storage: at most 4096 characters and no control character. A name on /dev, /proc or
+ * /sys (a block disk's `/dev/sdb`) or a relative one is as harmless as any other there, and
+ * libvirt's test driver accepts them. Throws {@link PathConfinementError}.
+ */
+export function checkRecordedName(path: string): void {
+  if (path.length > MAX_PATH_LENGTH) throw new PathConfinementError(path, 'too-long');
+  if (CONTROL.test(path)) throw new PathConfinementError(path, 'control-character');
+}
+
+/**
  * Lexical confinement, for storage that is not on the real filesystem (the test driver's
  * simulated images): the syntax above, and strictly below one of `roots`.
  */

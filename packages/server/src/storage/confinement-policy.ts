@@ -4,6 +4,7 @@ import type { Stats } from 'node:fs';
 import {
   checkLexicalConfinement,
   checkPathSyntax,
+  checkRecordedName,
   confineExistingPath,
   confinePath,
   PathConfinementError,
@@ -91,9 +92,18 @@ export class ConfinementPolicy {
     return roots.length === 0 ? this : new ConfinementPolicy(this.storageRoots, this.nodeFileRoots, [...this.simulatedRoots, ...roots], this.directories);
   }
 
-  /** A path a definition names (define, redefine): syntax and, with roots, below one by name. Touches no file. */
-  named(path: string, kind: PathKind, errorDomain: number): void {
+  /**
+   * A path a definition names (define, redefine): syntax and, with roots, below one by name. Touches
+   * no file. `recordedOnly`: the driver records the name and never opens it (the test driver's
+   * simulated storage); when no root confines storage, only its length and characters are checked
+   * ({@link checkRecordedName}), so libvirt's block disks on /dev define as in libvirt's test driver.
+   */
+  named(path: string, kind: PathKind, errorDomain: number, recordedOnly = false): void {
     this.refusing(errorDomain, () => {
+      if (recordedOnly && kind !== 'node-file' && this.rootsFor(kind) === undefined && this.simulatedRoots.length === 0) {
+        checkRecordedName(path);
+        return;
+      }
       checkPathSyntax(path);
       const roots = this.rootsFor(kind);
       if (roots !== undefined && !rootOf(path, roots)) {

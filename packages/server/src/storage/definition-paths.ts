@@ -75,9 +75,18 @@ export function definitionPaths(definition: DomainDefinition): NamedPath[] {
  */
 export type DriverOwnedPath = (named: NamedPath, definition: DomainDefinition) => boolean;
 
-/** Checks every path a definition names against the policy (by name: nothing is opened at define time), except the driver's own. */
-export function confineDefinition(definition: DomainDefinition, policy: ConfinementPolicy, errorDomain: number, driverOwned?: DriverOwnedPath): void {
-  for (const named of definitionPaths(definition)) if (!driverOwned?.(named, definition)) policy.named(named.path, named.kind, errorDomain);
+/**
+ * Checks every path a definition names against the policy (by name: nothing is opened at define
+ * time), except the driver's own. `recordedOnly`: the driver never opens them (see ConfinementPolicy.named).
+ */
+export function confineDefinition(
+  definition: DomainDefinition,
+  policy: ConfinementPolicy,
+  errorDomain: number,
+  driverOwned?: DriverOwnedPath,
+  recordedOnly = false,
+): void {
+  for (const named of definitionPaths(definition)) if (!driverOwned?.(named, definition)) policy.named(named.path, named.kind, errorDomain, recordedOnly);
 }
 
 /**

@@ -1,6 +1,8 @@
 // Turns each DeviceSpec back into its element as libvirt 9.0 formats it: libvirt's child and attribute order.
+import { ownValue } from '../../own-key.js';
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
-import type { AddressSpec, CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
+import { buildAddress, buildAlias, keptDevice } from './device-info.js';
+import type { CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
 /** Attributes in `order` first (those present), then the rest in their own order. */
 export function ordered(attributes: ReadonlyMap<string, string>, order: readonly string[], drop: readonly string[] = []): Record<string, string> {
@@ -22,51 +24,24 @@ function byRank(children: readonly XmlElement[], order: readonly string[]): XmlE
   return [...children].sort((a, b) => rank(a) - rank(b));
 }
 
-const hex = (value: string | undefined, width: number) => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isInteger(n) ? `0x${n.toString(16).padStart(width, '0')}` : value;
-};
-
-/** `<address>` with libvirt's attribute order and number format for PCI. */
-export function buildAddress(address: AddressSpec | undefined): XmlElement[] {
-  if (!address) return [];
-  const a = address.attributes;
-  if (address.type === 'pci') {
-    const pci = new Map(a);
-    for (const [name, width] of [
-      ['domain', 4],
-      ['bus', 2],
-      ['slot', 2],
-      ['function', 1],
-    ] as const) {
-      const value = hex(pci.get(name) ?? '0', width);
-      if (value !== undefined) pci.set(name, value);
-    }
-    return [element('address', { type: 'pci', ...ordered(pci, ['domain', 'bus', 'slot', 'function', 'multifunction']) })];
-  }
-  if (address.type === 'drive') return [element('address', { type: 'drive', ...ordered(a, ['controller', 'bus', 'target', 'unit']) })];
-  if (address.type === 'virtio-serial') return [element('address', { type: 'virtio-serial', ...ordered(a, ['controller', 'bus', 'port']) })];
-  return [element('address', { type: address.type, ...Object.fromEntries(a) })];
-}
-
-const boot = (order: number | undefined) => (order === undefined ? [] : [element('boot', { order: String(order) })]);
-
+/** virDomainDiskSourceFormat's order of a source's children. */
 const SOURCE_CHILD_ORDER = [
   'host',
+  'identity',
   'snapshot',
   'config',
-  'auth',
-  'encryption',
-  'reservations',
   'initiator',
-  'address',
-  'slices',
   'ssl',
   'cookies',
   'readahead',
   'timeout',
+  'address',
+  'reconnect',
+  'slices',
   'seclabel',
+  'auth',
+  'encryption',
+  'reservations',
 ];
 const DISK_EXTRA_BEFORE_TARGET = ['auth', 'geometry', 'blockio', 'blkiotune'];
 const DISK_EXTRA_AFTER = ['iotune', 'wwn', 'vendor', 'product', 'encryption'];
@@ -92,6 +67,7 @@ function buildDisk(disk: DiskSpec): XmlElement {
           'iothread',
           'queues',
         ]),
+        disk.driverChildren ?? [],
       ),
     );
   children.push(
@@ -122,7 +98,7 @@ function buildDisk(disk: DiskSpec): XmlElement {
   );
   if (disk.readOnly) children.push(element('readonly'));
   if (disk.shareable) children.push(element('shareable'));
-  if (disk.transient) children.push(element('transient'));
+  if (disk.transient) children.push(element('transient', Object.fromEntries(disk.transientAttributes ?? [])));
   if (disk.serial !== undefined) children.push(element('serial', {}, [disk.serial]));
   children.push(
     ...byRank(
@@ -131,42 +107,82 @@ function buildDisk(disk: DiskSpec): XmlElement {
     ),
   );
   children.push(...disk.extra.filter((e) => !DISK_EXTRA_BEFORE_TARGET.includes(e.name) && !DISK_EXTRA_AFTER.includes(e.name)));
-  children.push(...boot(disk.bootOrder), ...buildAddress(disk.address));
-  return element('disk', { type: disk.type, device: disk.device, snapshot: disk.snapshot }, children);
+  const bootElement = disk.bootOrder === undefined ? [] : [element('boot', { order: String(disk.bootOrder), loadparm: disk.bootLoadparm })];
+  children.push(...bootElement, ...buildAlias(disk.alias), ...buildAddress(disk.address));
+  const attributes = disk.attributes ?? new Map<string, string>();
+  return element(
+    'disk',
+    {
+      type: disk.type,
+      device: disk.device,
+      model: attributes.get('model'),
+      rawio: attributes.get('rawio'),
+      sgio: attributes.get('sgio'),
+      snapshot: disk.snapshot,
+    },
+    children,
+  );
 }
 
 function buildController(controller: ControllerSpec): XmlElement {
   return element(
     'controller',
     { type: controller.type, index: String(controller.index), model: controller.model, ...Object.fromEntries(controller.attributes) },
-    [...byRank(controller.children, ['model', 'driver', 'target', 'pcihole64']), ...buildAddress(controller.address)],
+    [
+      ...byRank(
+        controller.children.filter((c) => c.name !== 'master'),
+        ['model', 'driver', 'target', 'pcihole64'],
+      ),
+      ...buildAlias(controller.alias),
+      ...controller.children.filter((c) => c.name === 'master'),
+      ...buildAddress(controller.address),
+    ],
   );
 }
 
+/** libvirt's order of an interface's children around `target` and `model` (virDomainNetDefFormat). */
+const INTERFACE_BEFORE_TARGET = ['vlan', 'virtualport', 'bandwidth', 'port', 'ip', 'route', 'portForward', 'script', 'downscript', 'backenddomain'];
+const INTERFACE_AFTER_MODEL = ['driver', 'backend', 'filterref', 'tune', 'teaming', 'link', 'mtu', 'coalesce'];
+
 function buildInterface(spec: InterfaceSpec): XmlElement {
   const children: XmlNode[] = [];
+  const kept = [...spec.beforeTarget, ...spec.afterModel];
+  const named = (names: readonly string[]) =>
+    byRank(
+      kept.filter((c) => names.includes(c.name)),
+      names,
+    );
   if (spec.mac !== undefined) children.push(element('mac', { address: spec.mac }));
   if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
-  children.push(...spec.beforeTarget);
-  if (spec.targetDev !== undefined) children.push(element('target', { dev: spec.targetDev }));
+  children.push(...named(INTERFACE_BEFORE_TARGET));
+  if (spec.targetDev !== undefined || spec.targetManaged !== undefined) children.push(element('target', { dev: spec.targetDev, managed: spec.targetManaged }));
+  children.push(...named(['guest']));
   if (spec.model !== undefined) children.push(element('model', { type: spec.model }));
-  children.push(...spec.afterModel, ...boot(spec.bootOrder), ...buildAddress(spec.address));
+  children.push(...named(INTERFACE_AFTER_MODEL));
+  const known = [...INTERFACE_BEFORE_TARGET, 'guest', ...INTERFACE_AFTER_MODEL, 'rom', 'acpi'];
+  const bootElement = spec.bootOrder === undefined ? [] : [element('boot', { order: String(spec.bootOrder), loadparm: spec.bootLoadparm })];
+  children.push(...kept.filter((c) => !known.includes(c.name)), ...bootElement, ...buildAlias(spec.alias), ...named(['rom', 'acpi']));
+  children.push(...buildAddress(spec.address));
   return element('interface', { type: spec.type, ...Object.fromEntries(spec.attributes) }, children);
 }
 
 function buildCharDevice(spec: CharDeviceSpec): XmlElement {
   const children: XmlNode[] = [];
-  if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
-  if (spec.protocol) children.push(element('protocol', Object.fromEntries(spec.protocol)));
+  if (spec.sourceElements) {
+    children.push(...spec.sourceElements);
+  } else {
+    if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
+    if (spec.protocol) children.push(element('protocol', Object.fromEntries(spec.protocol)));
+  }
   children.push(...spec.extra.filter((e) => e.name === 'log'));
   children.push(element('target', ordered(spec.target, ['type', 'name', 'address', 'port', 'state']), spec.targetChildren));
-  children.push(...spec.extra.filter((e) => e.name !== 'log'), ...buildAddress(spec.address));
-  return element(spec.kind, { type: spec.type }, children);
+  children.push(...spec.extra.filter((e) => e.name !== 'log'), ...buildAlias(spec.alias), ...buildAddress(spec.address));
+  return element(spec.kind, { type: spec.type, tty: spec.tty }, children);
 }
 
 /** libvirt's attribute order of `<graphics>` per type; attributes of other types are not formatted. */
 const GRAPHICS_ORDER: Readonly<Record<string, readonly string[]>> = {
-  vnc: ['socket', 'port', 'autoport', 'websocket', 'listen', 'sharePolicy', 'keymap', 'passwd', 'passwdValidTo', 'connected', 'powerControl'],
+  vnc: ['socket', 'port', 'autoport', 'websocket', 'listen', 'keymap', 'sharePolicy', 'powerControl', 'passwd', 'passwdValidTo', 'connected'],
   spice: ['port', 'tlsPort', 'autoport', 'listen', 'keymap', 'defaultMode', 'passwd', 'passwdValidTo', 'connected'],
   rdp: ['port', 'autoport', 'replaceUser', 'multiUser', 'listen'],
   sdl: ['display', 'xauth', 'fullscreen'],
@@ -176,7 +192,7 @@ const GRAPHICS_ORDER: Readonly<Record<string, readonly string[]>> = {
 };
 
 function buildGraphics(spec: GraphicsSpec): XmlElement {
-  const order = GRAPHICS_ORDER[spec.type] ?? [];
+  const order = ownValue(GRAPHICS_ORDER, spec.type) ?? [];
   const attributes: Record<string, string> = {};
   for (const name of order) {
     const value = spec.attributes.get(name);
@@ -192,6 +208,7 @@ function buildVideo(spec: VideoSpec): XmlElement {
     ...spec.extra.filter((e) => e.name === 'driver'),
     model,
     ...spec.extra.filter((e) => e.name !== 'driver'),
+    ...buildAlias(spec.alias),
     ...buildAddress(spec.address),
   ]);
 }
@@ -210,7 +227,7 @@ export function buildDevice(device: DeviceSpec): XmlElement {
     case 'video':
       return buildVideo(device);
     case 'other':
-      return device.element;
+      return keptDevice(device.element);
     default:
       return buildCharDevice(device);
   }

@@ -2,10 +2,25 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
-import type { AddressSpec, CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
+import { ownValue } from '../../own-key.js';
+import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
+import {
+  CHAR_DEVICE_TYPES,
+  CONTROLLER_TYPES,
+  DISK_BUSES,
+  DISK_DEVICES,
+  DISK_TYPES,
+  enumAttribute,
+  GRAPHICS_TYPES,
+  INTERFACE_TYPES,
+  VIDEO_TYPES,
+} from './xml-enum.js';
+import { canonicalChardevSource } from './chardev-source.js';
+import { parseAddress, userAlias } from './device-info.js';
+import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
+const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 
 /** Devices libvirt knows that the model keeps as elements. */
 const OTHER_DEVICES = new Set([
@@ -35,10 +50,10 @@ const OTHER_DEVICES = new Set([
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
 
 /** The device an element describes, or undefined for an element libvirt ignores. */
-export function parseDevice(el: XmlElement): DeviceSpec | undefined {
+export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefined {
   switch (el.name) {
     case 'disk':
-      return parseDisk(el);
+      return parseDisk(el, live);
     case 'controller':
       return parseController(el);
     case 'interface':
@@ -48,19 +63,11 @@ export function parseDevice(el: XmlElement): DeviceSpec | undefined {
     case 'video':
       return parseVideo(el);
     default:
-      if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el);
+      if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el, live);
+      if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
+      if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
       return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
   }
-}
-
-/** `<address>`, if any. */
-export function parseAddress(el: XmlElement): AddressSpec | undefined {
-  const address = childElement(el, 'address');
-  if (!address) return undefined;
-  const attributes = new Map(address.attributes);
-  const type = attributes.get('type') ?? '';
-  attributes.delete('type');
-  return { type, attributes };
 }
 
 function bootOrder(el: XmlElement): number | undefined {
@@ -73,7 +80,7 @@ function bootOrder(el: XmlElement): number | undefined {
 /** Disk children the model reads itself; the others are kept as elements. */
 const DISK_OWN = new Set(['driver', 'source', 'backingStore', 'target', 'readonly', 'shareable', 'transient', 'serial', 'boot', 'address', 'alias']);
 
-function parseDisk(el: XmlElement): DiskSpec {
+function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   const target = childElement(el, 'target');
   const dev = target?.attributes.get('dev');
   if (!dev) {
@@ -86,6 +93,11 @@ function parseDisk(el: XmlElement): DiskSpec {
       str2: path,
     });
   }
+  // A disk without <source> is a file disk whatever its type said (virDomainDiskDefParseXML).
+  const givenType = enumAttribute(el, 'type', DISK_TYPES) ?? 'file';
+  const diskType = childElement(el, 'source') ? givenType : 'file';
+  const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
+  enumAttribute(target!, 'bus', DISK_BUSES);
   const targetAttributes = new Map(target!.attributes);
   targetAttributes.delete('dev');
   const bus = targetAttributes.get('bus') ?? '';
@@ -93,34 +105,63 @@ function parseDisk(el: XmlElement): DiskSpec {
   const source = childElement(el, 'source');
   const disk: DiskSpec = {
     kind: 'disk',
-    type: el.attributes.get('type') ?? 'file',
-    device: el.attributes.get('device') ?? 'disk',
+    type: diskType,
+    device: diskDevice,
     sourceChildren: source ? childElements(source) : [],
     target: { dev, bus, attributes: targetAttributes },
     readOnly: childElement(el, 'readonly') !== undefined,
     shareable: childElement(el, 'shareable') !== undefined,
     transient: childElement(el, 'transient') !== undefined,
-    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name)),
+    // A block job's <mirror> belongs to a running domain (its status XML); a definition drops it.
+    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name) && (live || c.name !== 'mirror')),
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;
+  const diskAttributes = new Map([...el.attributes].filter(([k]) => ['model', 'rawio', 'sgio'].includes(k)));
+  if (diskAttributes.size > 0) disk.attributes = diskAttributes;
+  const transient = childElement(el, 'transient');
+  if (transient && transient.attributes.size > 0) disk.transientAttributes = new Map(transient.attributes);
+  const loadparm = bootLoadparm(el);
+  if (loadparm !== undefined) disk.bootLoadparm = loadparm;
   const driver = childElement(el, 'driver');
-  if (driver) disk.driver = new Map(driver.attributes);
-  if (source && (source.attributes.size > 0 || disk.sourceChildren.length > 0)) disk.source = new Map(source.attributes);
+  if (driver) {
+    // 'default' is each driver enum's unset value, which libvirt does not write.
+    disk.driver = new Map([...driver.attributes].filter(([k, v]) => !(v === 'default' && DRIVER_ENUMS.includes(k))));
+    const driverChildren = childElements(driver);
+    if (driverChildren.length > 0) disk.driverChildren = driverChildren;
+  }
+  // `index` numbers a running domain's images (status XML); libvirt ignores it in a definition.
+  if (source && (source.attributes.size > 0 || disk.sourceChildren.length > 0)) {
+    disk.source = new Map(source.attributes);
+    disk.source.delete('index');
+  }
   const backingStore = childElement(el, 'backingStore');
-  if (backingStore) disk.backingStore = backingStore;
+  if (backingStore) disk.backingStore = withoutImageIndexes(backingStore);
   const serial = childElement(el, 'serial');
   if (serial) disk.serial = textOf(serial);
   const order = bootOrder(el);
   if (order !== undefined) disk.bootOrder = order;
+  const alias = userAlias(el);
+  if (alias !== undefined) disk.alias = alias;
   const address = parseAddress(el);
   if (address) disk.address = address;
   return disk;
 }
 
+/** A `<backingStore>` chain without the `index` of each image and its source. */
+function withoutImageIndexes(el: XmlElement): XmlElement {
+  const attributes = new Map(el.attributes);
+  if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
+  const children = el.children.map((c) => (typeof c !== 'string' && (c.name === 'backingStore' || c.name === 'source') ? withoutImageIndexes(c) : c));
+  return { name: el.name, attributes, children };
+}
+
+/** A disk `<driver>`'s enumerated attributes, whose value 'default' means unset. */
+const DRIVER_ENUMS = ['cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd', 'event_idx', 'copy_on_read', 'discard', 'detect_zeroes'];
+
 function parseController(el: XmlElement): DeviceSpec {
   const attributes = new Map(el.attributes);
-  const type = attributes.get('type') ?? 'pci';
+  const type = enumAttribute(el, 'type', CONTROLLER_TYPES) ?? 'ide';
   const index = attributes.get('index');
   attributes.delete('type');
   attributes.delete('index');
@@ -134,16 +175,26 @@ function parseController(el: XmlElement): DeviceSpec {
     children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
   };
   if (model !== undefined) spec.model = model;
+  // A USB companion without a `<master>` gets its usual start port (virDomainControllerDefParseXML).
+  const startPort = model === undefined ? undefined : ownValue(USB_COMPANION_PORTS, model);
+  if (type === 'usb' && startPort !== undefined && !spec.children.some((c) => c.name === 'master')) {
+    spec.children.push({ name: 'master', attributes: new Map([['startport', startPort]]), children: [] });
+  }
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
 }
 
+/** The start port libvirt gives each ICH9 UHCI companion of an EHCI controller. */
+const USB_COMPANION_PORTS: Readonly<Record<string, string>> = { 'ich9-uhci1': '0', 'ich9-uhci2': '2', 'ich9-uhci3': '4' };
+
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 
 function parseInterface(el: XmlElement): InterfaceSpec {
   const attributes = new Map(el.attributes);
-  const type = attributes.get('type') ?? 'user';
+  const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
   const source = childElement(el, 'source');
   const spec: InterfaceSpec = {
@@ -160,8 +211,13 @@ function parseInterface(el: XmlElement): InterfaceSpec {
     spec.mac = mac.toLowerCase();
   }
   if (source) spec.source = new Map(source.attributes);
-  const targetDev = childElement(el, 'target')?.attributes.get('dev');
-  if (targetDev !== undefined) spec.targetDev = targetDev;
+  const target = childElement(el, 'target');
+  const targetDev = target?.attributes.get('dev');
+  const managed = target?.attributes.get('managed');
+  if (managed !== undefined) spec.targetManaged = managed;
+  // A name libvirt generates for a running domain is blanked in a definition (virDomainNetDefParseXML).
+  const generated = targetDev !== undefined && managed !== 'no' && ['vnet', 'macvtap', 'macvlan'].some((p) => targetDev.startsWith(p));
+  if (targetDev !== undefined && !generated) spec.targetDev = targetDev;
   const model = childElement(el, 'model')?.attributes.get('type');
   if (model !== undefined) spec.model = model;
   let afterTarget = false;
@@ -177,18 +233,76 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;
+  const loadparm = bootLoadparm(el);
+  if (loadparm !== undefined) spec.bootLoadparm = loadparm;
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
 }
 
-function parseCharDevice(el: XmlElement): CharDeviceSpec {
+/**
+ * `<rng>` as libvirt reads it: a `random` backend reads /dev/random unless it names a device
+ * (virDomainRNGDefPostParse); an `egd` backend is a character device's source, checked and written
+ * as one.
+ */
+function parseRng(el: XmlElement): XmlElement {
+  const children = el.children.map((child) => {
+    if (typeof child === 'string' || child.name !== 'backend') return child;
+    const model = child.attributes.get('model');
+    if (model === 'random' && textOf(child).trim() === '') return element('backend', Object.fromEntries(child.attributes), ['/dev/random']);
+    if (model === 'egd') {
+      const type = child.attributes.get('type') ?? 'pty';
+      const sources = canonicalChardevSource(type, child, { kind: 'rng', targetType: undefined });
+      return element('backend', Object.fromEntries(child.attributes), sources);
+    }
+    return child;
+  });
+  return { name: el.name, attributes: el.attributes, children };
+}
+
+/**
+ * `<filesystem>`'s attributes as libvirt writes them: type `mount` by default, access mode
+ * `passthrough` unless served by a socket (virDomainFSDefPostParse), modes in octal (`%04o`), in
+ * virDomainFSDefFormat's order.
+ */
+function parseFilesystem(el: XmlElement): XmlElement {
+  const a = new Map(el.attributes);
+  const socket = childElement(el, 'source')?.attributes.get('socket');
+  if (!a.has('type')) a.set('type', 'mount');
+  if ((!a.has('accessmode') || a.get('accessmode') === 'default') && socket === undefined) a.set('accessmode', 'passthrough');
+  for (const name of ['fmode', 'dmode']) {
+    const value = a.get(name);
+    if (value !== undefined && /^[0-7]+$/.test(value)) a.set(name, Number.parseInt(value, 8).toString(8).padStart(4, '0'));
+  }
+  const order = ['type', 'accessmode', 'model', 'multidevs', 'fmode', 'dmode'];
+  const attributes = new Map<string, string>();
+  for (const name of order) if (a.has(name)) attributes.set(name, a.get(name)!);
+  for (const [name, value] of a) if (!attributes.has(name)) attributes.set(name, value);
+  return { name: el.name, attributes, children: el.children };
+}
+
+/** `<boot loadparm>` upper-cased and checked as libvirt's virDomainDeviceBootParseXML does. */
+function bootLoadparm(el: XmlElement): string | undefined {
+  const given = childElement(el, 'boot')?.attributes.get('loadparm');
+  if (given === undefined) return undefined;
+  const value = given.toUpperCase();
+  const internal = (message: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, message);
+  if (value.trim() === '' || value.length > 8) throw internal(`loadparm value '${value}' must be between 1 and 8 characters`);
+  if (!/^[A-Z0-9. ]*$/.test(value)) throw internal(`invalid loadparm value '${value}', expecting chars in set of [a-zA-Z0-9.] and blank spaces`);
+  return value;
+}
+
+function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
+  const type = el.attributes.get('type') ?? 'pty';
+  if (!CHAR_DEVICE_TYPES.has(type)) throw unsupported(`unknown type presented to host for character device: ${type}`);
   const source = childElement(el, 'source');
   const target = childElement(el, 'target');
   const protocol = childElement(el, 'protocol');
   const spec: CharDeviceSpec = {
     kind: el.name as CharDeviceSpec['kind'],
-    type: el.attributes.get('type') ?? 'pty',
+    type,
     sourceChildren: source ? childElements(source) : [],
     target: new Map(target?.attributes ?? []),
     targetChildren: target ? childElements(target) : [],
@@ -196,6 +310,16 @@ function parseCharDevice(el: XmlElement): CharDeviceSpec {
   };
   if (source) spec.source = new Map(source.attributes);
   if (protocol) spec.protocol = new Map(protocol.attributes);
+  const owner = { kind: spec.kind, targetType: spec.target.get('type') };
+  spec.sourceElements = canonicalChardevSource(type, el, owner);
+  // What only a running domain has: a pty's path and a console's tty; a channel's state.
+  const ptyPath = source?.attributes.get('path');
+  if (live && type === 'pty' && ptyPath !== undefined) spec.sourceElements = [element('source', { path: ptyPath })];
+  const tty = el.attributes.get('tty');
+  if (live && tty !== undefined) spec.tty = tty;
+  if (!live && spec.kind === 'channel') spec.target.delete('state');
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
@@ -203,7 +327,7 @@ function parseCharDevice(el: XmlElement): CharDeviceSpec {
 
 function parseGraphics(el: XmlElement): GraphicsSpec {
   const attributes = new Map(el.attributes);
-  const type = attributes.get('type') ?? '';
+  const type = enumAttribute(el, 'type', GRAPHICS_TYPES, true)!;
   attributes.delete('type');
   return {
     kind: 'graphics',
@@ -216,12 +340,16 @@ function parseGraphics(el: XmlElement): GraphicsSpec {
 
 function parseVideo(el: XmlElement): VideoSpec {
   const model = childElement(el, 'model');
+  const modelType = model?.attributes.get('type');
+  if (modelType !== undefined && modelType !== '' && !VIDEO_TYPES.has(modelType)) throw unsupported(`unknown video model '${modelType}'`);
   const spec: VideoSpec = {
     kind: 'video',
     model: new Map(model?.attributes ?? []),
     modelChildren: model ? childElements(model) : [],
     extra: childElements(el).filter((c) => !['model', 'address', 'alias'].includes(c.name)),
   };
+  const alias = userAlias(el);
+  if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;

@@ -1,6 +1,7 @@
 // Turns a DomainSpec into the canonical `<domain>` tree: libvirt 9.0's element order, units and attribute order.
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
-import { buildDevice, DEVICE_ORDER, deviceName } from './device-build.js';
+import { buildDevice, DEVICE_ORDER, deviceName, ordered } from './device-build.js';
+import { withoutBlankText } from './device-info.js';
 import type { DomainSpec, OsSpec } from './domain-spec.js';
 
 /** Where each kept top-level element goes, relative to the ones the model writes itself. */
@@ -18,15 +19,18 @@ const OS_AFTER_BOOT = ['bootmenu', 'smbios', 'bios'];
 const kib = (value: number) => [String(value)];
 
 function kept(spec: DomainSpec, names: readonly string[]): XmlElement[] {
-  return names.flatMap((name) => spec.extra.get(name) ?? []);
+  return names.flatMap((name) => (spec.extra.get(name) ?? []).map((el) => (name === 'metadata' ? el : withoutBlankText(el))));
 }
 
 function buildOs(os: OsSpec): XmlElement {
   const children: XmlNode[] = [];
-  children.push(...os.extra.filter((e) => e.name === 'firmware'));
   children.push(element('type', { arch: os.arch, machine: os.machine }, [os.type]));
-  if (os.loader) children.push(element('loader', Object.fromEntries(os.loader.attributes), os.loader.path ? [os.loader.path] : []));
-  if (os.nvram) children.push(element('nvram', Object.fromEntries(os.nvram.attributes), os.nvram.path ? [os.nvram.path] : []));
+  children.push(...os.extra.filter((e) => e.name === 'firmware'));
+  if (os.loader) {
+    const attributes = ordered(os.loader.attributes, ['readonly', 'secure', 'type', 'stateless']);
+    children.push(element('loader', attributes, os.loader.path ? [os.loader.path] : []));
+  }
+  if (os.nvram) children.push(element('nvram', Object.fromEntries(os.nvram.attributes), os.nvram.path ? [os.nvram.path] : (os.nvram.children ?? [])));
   for (const name of OS_BEFORE_BOOT.slice(1)) children.push(...os.extra.filter((e) => e.name === name));
   for (const dev of os.boot) children.push(element('boot', { dev }));
   for (const name of OS_AFTER_BOOT) children.push(...os.extra.filter((e) => e.name === name));
@@ -39,7 +43,10 @@ export function buildDomainTree(spec: DomainSpec): XmlElement {
   if (spec.title !== undefined) children.push(element('title', {}, [spec.title]));
   if (spec.description !== undefined) children.push(element('description', {}, [spec.description]));
   children.push(...kept(spec, AFTER_DESCRIPTION));
-  children.push(element('memory', { unit: 'KiB' }, kib(spec.memoryKiB)), element('currentMemory', { unit: 'KiB' }, kib(spec.currentMemoryKiB)));
+  children.push(
+    element('memory', { dumpCore: spec.dumpCore, unit: 'KiB' }, kib(spec.memoryKiB)),
+    element('currentMemory', { unit: 'KiB' }, kib(spec.currentMemoryKiB)),
+  );
   children.push(...kept(spec, AFTER_CURRENT_MEMORY));
   const vcpuAttributes = {
     placement: spec.vcpu.placement,

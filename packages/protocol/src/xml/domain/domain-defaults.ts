@@ -2,8 +2,15 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { element } from '../xml-tree.js';
-import type { CharDeviceSpec, ControllerSpec, DiskSpec, DomainSpec, GraphicsSpec } from './domain-spec.js';
+import { ownValue } from '../../own-key.js';
+import { childElement, childElements, element, textOf } from '../xml-tree.js';
+import { parseMemoryKiB } from './scaled-memory.js';
+import { assignControllerIndexes } from './controller-order.js';
+import { defaultCharDevices } from './chardev-defaults.js';
+import { defaultGraphics } from './graphics-defaults.js';
+import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses, validateOs } from './domain-checks.js';
+import { addImplicitControllers } from './implicit-controllers.js';
+import type { DiskSpec, DomainSpec } from './domain-spec.js';
 
 /** The driver-specific part of libvirt's post-parse (virDomainDefParserConfig and the driver's callbacks). */
 export interface DriverDefaults {
@@ -15,6 +22,10 @@ export interface DriverDefaults {
   interfaceTarget?(index: number): string;
   /** Adds drive addresses and their controllers to IDE, SATA and SCSI disks. */
   assignDriveAddresses: boolean;
+  /** The video model of a `<video>` that names none (virDomainVideoDefaultType); cirrus when absent. */
+  defaultVideoType?(spec: DomainSpec): string;
+  /** QEMU gives a QXL card 16 MiB of VGA memory when it names none. */
+  qxlVgamem?: boolean;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
   finish?(spec: DomainSpec): void;
 }
@@ -43,24 +54,80 @@ export function targetIndex(dev: string): number {
 
 /** Fills libvirt's defaults into a parsed spec, common ones first, then the driver's. */
 export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): void {
-  if (spec.memoryKiB === 0) throw xmlError('Memory size must be specified via <memory> or in the <numa> configuration');
+  defaultMemory(spec);
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
-  const bootOrders = spec.devices.some((d) => (d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined);
+  defaultOs(spec);
+  assignControllerIndexes(spec);
+  const bootOrders = spec.devices.some(
+    (d) =>
+      ((d.kind === 'disk' || d.kind === 'interface') && d.bootOrder !== undefined) || (d.kind === 'other' && childElement(d.element, 'boot') !== undefined),
+  );
+  rejectDuplicateControllers(spec);
+  checkBootOrders(spec, spec.os.boot.length);
   if (spec.os.type === 'hvm' && spec.os.boot.length === 0 && !bootOrders) spec.os.boot.push('hd');
   if (!spec.clock.attributes.has('offset')) spec.clock.attributes = new Map([['offset', 'utc'], ...spec.clock.attributes]);
-  for (const device of spec.devices) if (device.kind === 'disk' && !device.target.bus) device.target.bus = busForTarget(device.target.dev);
+  for (const device of spec.devices) {
+    if (device.kind === 'disk' && !device.target.bus) device.target.bus = device.device === 'floppy' ? 'fdc' : busForTarget(device.target.dev);
+  }
+  // An iSCSI source names its LUN; libvirt adds LUN 0 to a name without one (virDomainPostParseCheckISCSIPath).
+  for (const device of spec.devices) {
+    const name = device.kind === 'disk' && device.type === 'network' && device.source?.get('protocol') === 'iscsi' ? device.source.get('name') : undefined;
+    if (device.kind === 'disk' && name !== undefined && !name.includes('/')) device.source?.set('name', `${name}/0`);
+  }
   for (const device of spec.devices) if (device.kind === 'disk' && device.device === 'cdrom') device.readOnly = true;
+  // vhost-user disks cannot be snapshotted: libvirt makes their default 'no'.
+  for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'vhostuser') device.snapshot ??= 'no';
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
   if (driver.interfaceTarget) {
-    let index = 0;
-    for (const device of spec.devices) if (device.kind === 'interface') device.targetDev = driver.interfaceTarget(index++);
+    // testDomainGenerateIfnames: an interface without a name gets the first unused one.
+    const interfaces = spec.devices.filter((d) => d.kind === 'interface');
+    for (const device of interfaces) {
+      if (device.targetDev !== undefined) continue;
+      let index = 0;
+      while (interfaces.some((d) => d.targetDev === driver.interfaceTarget!(index))) index++;
+      device.targetDev = driver.interfaceTarget(index);
+    }
   }
-  defaultCharDevices(spec, driver);
+  defaultCharDevices(spec, driver.serialTarget);
+  addImplicitControllers(spec);
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
-  defaultVideo(spec);
+  defaultVideo(spec, driver);
   driver.finish?.(spec);
+  // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
+  if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
+  validateDiskAddresses(spec);
+  validateOs(spec);
+}
+
+/** A memory size in KiB from a `<target><size unit>` or a NUMA cell's (already KiB) text, 0 when unreadable. */
+function kib(value: string | undefined, unit: string | undefined): number {
+  if (value === undefined) return 0;
+  try {
+    return parseMemoryKiB(value, unit, 'size');
+  } catch (error) {
+    if (error instanceof VirError) return 0;
+    throw error;
+  }
+}
+
+/**
+ * libvirt's virDomainDefPostParseMemory: without `<memory>`, the guest NUMA cells' sum is the initial
+ * memory; memory devices (`<memory model='dimm'>`) add to it, and may not exceed a given total.
+ */
+function defaultMemory(spec: DomainSpec): void {
+  const numa = (spec.extra.get('cpu') ?? []).flatMap((cpu) => childElements(cpu, 'numa')).flatMap((n) => childElements(n, 'cell'));
+  const numaKiB = spec.memoryKiB === 0 ? numa.reduce((sum, cell) => sum + kib(cell.attributes.get('memory'), cell.attributes.get('unit')), 0) : 0;
+  let hotplugKiB = 0;
+  for (const device of spec.devices) {
+    if (device.kind !== 'other' || device.element.name !== 'memory') continue;
+    const size = childElements(device.element, 'target').flatMap((t) => childElements(t, 'size'))[0];
+    if (size) hotplugKiB += kib(textOf(size), size.attributes.get('unit'));
+  }
+  if (numaKiB > 0) spec.memoryKiB = numaKiB + hotplugKiB;
+  else if (hotplugKiB > spec.memoryKiB) throw xmlError('Total size of memory devices exceeds the total memory size');
+  if (spec.memoryKiB - hotplugKiB <= 0) throw xmlError('Memory size must be specified via <memory> or in the <numa> configuration');
 }
 
 /** The port a network disk's `<host>` gets when it names none (virStorageSourceNetworkDefaultPort); 0: none. */
@@ -99,10 +166,9 @@ const DRIVE_BUSES: Readonly<Record<string, { perController: number; perBus: numb
 };
 
 function assignDriveAddresses(spec: DomainSpec): void {
-  const needed = new Map<string, Set<number>>();
   for (const device of spec.devices) {
     if (device.kind !== 'disk') continue;
-    const layout = DRIVE_BUSES[device.target.bus];
+    const layout = ownValue(DRIVE_BUSES, device.target.bus);
     if (!layout) continue;
     if (!device.address) {
       const index = Math.max(targetIndex(device.target.dev), 0);
@@ -120,121 +186,99 @@ function assignDriveAddresses(spec: DomainSpec): void {
         ]),
       };
     }
-    if (device.address.type !== 'drive') continue;
-    const indexes = needed.get(device.target.bus) ?? new Set<number>();
-    indexes.add(Number(device.address.attributes.get('controller') ?? 0));
-    needed.set(device.target.bus, indexes);
-  }
-  for (const [type, indexes] of needed) {
-    for (const index of [...indexes].sort((a, b) => a - b)) {
-      if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === index)) continue;
-      const controller: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children: [] };
-      spec.devices.push(controller);
-    }
   }
 }
 
-/** A console without a serial gets one (x86), and serial ports and consoles are numbered as libvirt numbers them. */
-function defaultCharDevices(spec: DomainSpec, driver: DriverDefaults): void {
-  const serials = spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'serial');
-  const consoles = spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console');
-  const first = consoles[0];
-  if (first && serials.length === 0 && (first.target.get('type') ?? 'serial') === 'serial') {
-    const serial: CharDeviceSpec = { ...first, kind: 'serial', target: new Map(), targetChildren: [], extra: [] };
-    spec.devices.push(serial);
-    serials.push(serial);
-  }
-  serials.forEach((serial, port) => {
-    const target = new Map<string, string>();
-    if (driver.serialTarget === 'isa-serial') target.set('type', serial.target.get('type') ?? 'isa-serial');
-    target.set('port', serial.target.get('port') ?? String(port));
-    serial.target = target;
-    if (driver.serialTarget === 'isa-serial' && serial.targetChildren.length === 0) serial.targetChildren = [element('model', { name: 'isa-serial' })];
-  });
-  // A serial port without a console gets one that mirrors it (virDomainDefAddConsoleCompat).
-  if (consoles.length === 0 && serials[0] && spec.os.type === 'hvm') {
-    const mirror: CharDeviceSpec = {
-      kind: 'console',
-      type: serials[0].type,
-      sourceChildren: serials[0].sourceChildren,
-      target: new Map(),
-      targetChildren: [],
-      extra: [],
-    };
-    if (serials[0].source) mirror.source = new Map(serials[0].source);
-    spec.devices.push(mirror);
-    consoles.push(mirror);
-  }
-  for (const [i, console] of consoles.entries()) {
-    if (i === 0 && (console.target.get('type') ?? 'serial') === 'serial') {
-      console.target = new Map([
-        ['type', 'serial'],
-        ['port', console.target.get('port') ?? '0'],
-      ]);
-      if (serials[0] && !console.source && serials[0].source) console.source = new Map(serials[0].source);
-    }
-  }
+/** The test driver's default video model (testDomainDevicesDefPostParse): xen for Xen and Linux guests, vga on ppc64, else cirrus. */
+export function testDefaultVideoType(spec: DomainSpec): string {
+  if (spec.os.type === 'xen' || spec.os.type === 'linux') return 'xen';
+  if (spec.os.arch === 'ppc64' || spec.os.arch === 'ppc64le') return 'vga';
+  return 'cirrus';
 }
 
-function defaultGraphics(graphics: GraphicsSpec): void {
-  const a = graphics.attributes;
-  if (graphics.type === 'rdp' || graphics.type === 'dbus') a.delete('passwd');
-  if (graphics.type !== 'vnc' && graphics.type !== 'spice' && graphics.type !== 'rdp') return;
-  const socket = a.get('socket');
-  if (graphics.type === 'vnc' && socket !== undefined) {
-    if (graphics.listens.length === 0)
-      graphics.listens.push(
-        new Map([
-          ['type', 'socket'],
-          ['socket', socket],
-        ]),
-      );
-    return;
-  }
-  const port = a.get('port');
-  if (graphics.type !== 'spice' && (port === undefined || port === '-1')) {
-    a.set('port', '-1');
-    a.set('autoport', 'yes');
-  } else if (a.get('autoport') === undefined && port !== undefined) {
-    a.set('autoport', port === '-1' ? 'yes' : 'no');
-  }
-  if (graphics.type === 'rdp' && a.get('autoport') === 'no') a.delete('autoport');
-  const listen = a.get('listen');
-  if (graphics.listens.length === 0)
-    graphics.listens.push(
-      new Map(
-        listen === undefined
-          ? [['type', 'address']]
-          : [
-              ['type', 'address'],
-              ['address', listen],
-            ],
-      ),
-    );
-  const address = graphics.listens[0]?.get('address');
-  if (address !== undefined && listen === undefined) a.set('listen', address);
+/** virDomainVideoDefaultRAM: the VRAM a model gets when it names none, in KiB (0: none). */
+function defaultVram(spec: DomainSpec, type: string): number {
+  if (type === 'vga' || type === 'cirrus' || type === 'vmvga') return spec.type === 'vbox' ? 8192 : spec.type === 'vmware' ? 4096 : 16384;
+  if (type === 'bochs') return 16384;
+  if (type === 'xen') return 4096;
+  if (type === 'qxl') return 65536;
+  return 0;
 }
 
-/** Graphics without video get libvirt's default card; each model gets its default sizes; the first is primary. */
-function defaultVideo(spec: DomainSpec): void {
+/** VIR_ROUND_UP_POWER_OF_TWO of a KiB count given as text (unchanged when not a number). */
+function powerOfTwo(value: string | undefined): string | undefined {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n <= 0) return value;
+  let p = 1;
+  while (p < n) p *= 2;
+  return String(p);
+}
+
+/**
+ * Graphics without video get the driver's default card; each model its default memory, rounded up
+ * to a power of two as libvirt does (virDomainVideoDefPostParse); the first (where parsing put the
+ * primary) is the primary one.
+ */
+function defaultVideo(spec: DomainSpec, driver: DriverDefaults): void {
   const hasGraphics = spec.devices.some((d) => d.kind === 'graphics');
   let videos = spec.devices.filter((d) => d.kind === 'video');
+  const defaultType = driver.defaultVideoType?.(spec) ?? 'cirrus';
   if (hasGraphics && videos.length === 0) {
-    spec.devices.push({ kind: 'video', model: new Map([['type', 'cirrus']]), modelChildren: [], extra: [] });
+    spec.devices.push({ kind: 'video', model: new Map([['type', defaultType]]), modelChildren: [], extra: [] });
     videos = spec.devices.filter((d) => d.kind === 'video');
   }
   videos.forEach((video, i) => {
     if (video.kind !== 'video') return;
     const model = video.model;
-    const type = model.get('type') ?? 'cirrus';
+    const given = model.get('type');
+    const type = given === undefined || given === '' || given === 'default' ? defaultType : given;
     model.set('type', type);
-    if (['cirrus', 'vga', 'vmvga', 'xen', 'bochs'].includes(type) && !model.has('vram')) model.set('vram', '16384');
-    if (type === 'qxl') {
-      if (!model.has('ram')) model.set('ram', '65536');
-      if (!model.has('vram')) model.set('vram', '65536');
-      if (!model.has('vgamem')) model.set('vgamem', '16384');
+    if (type === 'qxl' && !model.has('ram')) model.set('ram', String(defaultVram(spec, type)));
+    const vram = defaultVram(spec, type);
+    if (!model.has('vram') && vram > 0) model.set('vram', String(vram));
+    for (const name of ['ram', 'vram']) {
+      const rounded = powerOfTwo(model.get(name));
+      if (rounded !== undefined) model.set(name, rounded);
     }
+    if (type === 'qxl' && driver.qxlVgamem && !model.has('vgamem')) model.set('vgamem', '16384');
     if (type !== 'none' && !model.has('heads')) model.set('heads', '1');
     if (i === 0 && type !== 'none') model.set('primary', 'yes');
+    else model.delete('primary');
   });
+}
+
+/** The firmware features libvirt knows, in its order (virDomainOsDefFirmwareFeature). */
+const FIRMWARE_FEATURES = ['enrolled-keys', 'secure-boot'];
+
+/**
+ * virDomainDefPostParseOs: enrolled keys imply secure boot (and refuse it disabled); a loader with a
+ * path and no type is a ROM.
+ */
+function defaultOs(spec: DomainSpec): void {
+  // Without firmware autoselection, libvirt 9.0's test driver keeps no <firmware> features (measured).
+  if (spec.os.firmware === undefined) spec.os.extra = spec.os.extra.filter((e) => e.name !== 'firmware');
+  const firmware = spec.os.extra.find((e) => e.name === 'firmware');
+  if (firmware) {
+    const enabled = new Map<string, string>();
+    for (const f of childElements(firmware, 'feature')) {
+      const name = f.attributes.get('name');
+      const value = f.attributes.get('enabled');
+      if (name !== undefined && value !== undefined) enabled.set(name, value);
+    }
+    if (enabled.get('enrolled-keys') === 'yes') {
+      if (enabled.get('secure-boot') === 'no') {
+        throw VirError.report(
+          ErrorNumber.XmlDetail,
+          ErrorDomain.Domain,
+          "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+        );
+      }
+      enabled.set('secure-boot', 'yes');
+    }
+    const features = FIRMWARE_FEATURES.filter((n) => enabled.has(n)).map((name) => element('feature', { enabled: enabled.get(name), name }));
+    const others = firmware.children.filter((c) => typeof c !== 'string' && c.name !== 'feature');
+    spec.os.extra = spec.os.extra.map((e) => (e === firmware ? element('firmware', Object.fromEntries(firmware.attributes), [...others, ...features]) : e));
+  }
+  const loader = spec.os.loader;
+  if (loader && loader.path !== '' && !loader.attributes.has('type')) loader.attributes.set('type', 'rom');
 }

@@ -13,7 +13,7 @@ export interface DomainFormatOptions {
 }
 
 /** Elements libvirt writes open and closed even when empty. */
-const OPEN_WHEN_EMPTY: ReadonlySet<string> = new Set(['devices']);
+const OPEN_WHEN_EMPTY: ReadonlySet<string> = new Set(['devices', 'hyperv']);
 
 /**
  * A copy of `<domain>` (or `<inactiveDomain>`) without what libvirt 9.0 formats only with
@@ -36,9 +36,24 @@ export function withoutSecrets(domain: XmlElement): XmlElement {
   return strip(domain);
 }
 
+/** A read-only disk's `snapshot='no'` is its default, which libvirt's virDomainDiskDefFormat does not write. */
+function withFormatDefaults(domain: XmlElement): XmlElement {
+  const devices = domain.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'devices');
+  if (!devices) return domain;
+  const isReadOnlyNo = (c: XmlNode) =>
+    typeof c !== 'string' &&
+    c.name === 'disk' &&
+    c.attributes.get('snapshot') === 'no' &&
+    c.children.some((g) => typeof g !== 'string' && g.name === 'readonly');
+  if (!devices.children.some(isReadOnlyNo)) return domain;
+  const disk = (c: XmlElement): XmlElement => ({ ...c, attributes: new Map([...c.attributes].filter(([k]) => k !== 'snapshot')) });
+  const shownDevices: XmlElement = { ...devices, children: devices.children.map((c) => (isReadOnlyNo(c) ? disk(c as XmlElement) : c)) };
+  return { ...domain, children: domain.children.map((c) => (c === devices ? shownDevices : c)) };
+}
+
 /** The `<domain>` element as it may be shown: with `id` when running, and without secrets unless `secure`. */
 export function presentableDomain(domain: XmlElement, options: DomainFormatOptions): XmlElement {
-  const shown = options.secure ? domain : withoutSecrets(domain);
+  const shown = withFormatDefaults(options.secure ? domain : withoutSecrets(domain));
   if (options.id === undefined || options.id < 0) return shown;
   const attributes = new Map<string, string>();
   for (const [k, v] of shown.attributes) {
@@ -58,7 +73,9 @@ export function formatWithDomains(root: XmlElement, secure: boolean): string {
   const shown: XmlElement = {
     name: root.name,
     attributes: root.attributes,
-    children: root.children.map((c) => (typeof c !== 'string' && (c.name === 'domain' || c.name === 'inactiveDomain') && !secure ? withoutSecrets(c) : c)),
+    children: root.children.map((c) =>
+      typeof c !== 'string' && (c.name === 'domain' || c.name === 'inactiveDomain') ? withFormatDefaults(secure ? c : withoutSecrets(c)) : c,
+    ),
   };
   return formatXml(shown, 0, OPEN_WHEN_EMPTY);
 }

@@ -3,11 +3,14 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import { insertController } from './controller-order.js';
+import { canonicalCpu } from './cpu-format.js';
+import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
-import type { DeviceSpec, DomainSpec, OsSpec } from './domain-spec.js';
+import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 
-/** The virt types libvirt knows (virDomainVirt). */
+/** The virt types libvirt 9.0 knows (virDomainVirt). */
 const VIRT_TYPES = new Set([
   'none',
   'qemu',
@@ -25,7 +28,7 @@ const VIRT_TYPES = new Set([
   'parallels',
   'bhyve',
   'vz',
-  'ch',
+  'hvf',
 ]);
 
 /** Top-level elements libvirt knows but the model keeps as elements; anything else is dropped, as libvirt drops it. */
@@ -67,6 +70,8 @@ const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsup
 export interface DomainParseOptions {
   /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
   generateUuid?: () => string;
+  /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
+  live?: boolean;
 }
 
 /**
@@ -103,6 +108,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (description !== undefined) spec.description = description;
   const memory = childElement(root, 'memory');
   if (memory) spec.memoryKiB = parseMemoryKiB(textOf(memory), memory.attributes.get('unit'), './memory[1]');
+  const dumpCore = memory?.attributes.get('dumpCore');
+  if (dumpCore !== undefined) spec.dumpCore = dumpCore;
   const current = childElement(root, 'currentMemory');
   if (current) spec.currentMemoryKiB = parseMemoryKiB(textOf(current), current.attributes.get('unit'), './currentMemory[1]');
   parseVcpu(root, spec);
@@ -119,13 +126,24 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
-      const device: DeviceSpec | undefined = parseDevice(el);
-      if (device) spec.devices.push(device);
+      const device: DeviceSpec | undefined = parseDevice(el, options.live === true);
+      if (device?.kind === 'controller') insertController(spec.devices, device);
+      else if (device?.kind === 'disk') insertDisk(spec.devices, device);
+      else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
+      else if (device) spec.devices.push(device);
     }
   }
+  // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).
+  spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    if (found.length > 0) spec.extra.set(name, found);
+    const kept =
+      name === 'cpu'
+        ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0)
+        : name === 'features'
+          ? found.map(withHypervMode)
+          : found;
+    if (kept.length > 0) spec.extra.set(name, kept);
   }
   checkDiskTargets(spec);
   return spec;
@@ -193,7 +211,7 @@ function parseOs(root: XmlElement): OsSpec {
         spec.loader = { attributes: new Map(child.attributes), path: textOf(child).trim() };
         break;
       case 'nvram':
-        spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim() };
+        spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim(), children: childElements(child) };
         break;
       default:
         spec.extra.push(child);
@@ -219,4 +237,20 @@ function checkDiskTargets(spec: DomainSpec): void {
     if (earlier !== undefined) throw xmlError(`target '${device.target.dev}' duplicated for disk sources '${earlier}' and '${source}'`);
     seen.set(device.target.dev, source);
   }
+}
+
+/** The primary video goes first among the videos (virDomainDefParseXML); libvirt refuses a second one. */
+function insertPrimaryVideo(devices: DeviceSpec[], video: VideoSpec): void {
+  const videos = devices.filter((d): d is VideoSpec => d.kind === 'video');
+  if (videos.some((v) => v.model.get('primary') === 'yes')) throw unsupported('Only one primary video device is supported');
+  const first = videos[0];
+  devices.splice(first ? devices.indexOf(first) : devices.length, 0, video);
+}
+
+/** `<features><hyperv>` with libvirt's default mode, `custom`. */
+function withHypervMode(features: XmlElement): XmlElement {
+  const children = features.children.map((c) =>
+    typeof c !== 'string' && c.name === 'hyperv' && !c.attributes.has('mode') ? { ...c, attributes: new Map([['mode', 'custom'], ...c.attributes]) } : c,
+  );
+  return { ...features, children };
 }

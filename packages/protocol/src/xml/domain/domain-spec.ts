@@ -5,6 +5,8 @@ import type { XmlElement } from '../xml-tree.js';
 export interface AddressSpec {
   type: string;
   attributes: Map<string, string>;
+  /** Children such as a PCI address's `<zpci>`. */
+  children?: XmlElement[];
 }
 
 /** `<disk>`. */
@@ -28,11 +30,21 @@ export interface DiskSpec {
   readOnly: boolean;
   shareable: boolean;
   transient: boolean;
+  /** `<transient>`'s attributes (shareBacking). */
+  transientAttributes?: Map<string, string>;
+  /** `<disk>`'s `model`, `rawio` and `sgio`. */
+  attributes?: Map<string, string>;
+  /** `<driver>`'s children (`<metadata_cache>`). */
+  driverChildren?: XmlElement[];
+  /** `<boot loadparm>` (s390). */
+  bootLoadparm?: string;
   serial?: string;
   /** `<boot order>`. */
   bootOrder?: number;
   /** Children libvirt knows that the model keeps as elements (geometry, blockio, iotune, encryption, ...). */
   extra: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -45,6 +57,8 @@ export interface ControllerSpec {
   /** Other attributes (ports, vectors...) and children (model, target, driver). */
   attributes: Map<string, string>;
   children: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -58,11 +72,17 @@ export interface InterfaceSpec {
   sourceChildren: XmlElement[];
   /** `<target dev>`. */
   targetDev?: string;
+  /** `<target managed>`. */
+  targetManaged?: string;
   model?: string;
   /** Children kept as elements, in libvirt's order around target and model. */
   beforeTarget: XmlElement[];
   afterModel: XmlElement[];
   bootOrder?: number;
+  /** `<boot loadparm>` (s390). */
+  bootLoadparm?: string;
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -74,10 +94,16 @@ export interface CharDeviceSpec {
   source?: Map<string, string>;
   sourceChildren: XmlElement[];
   protocol?: Map<string, string>;
+  /** The `<source>` elements (and `<protocol>`) libvirt writes for this device, when the model read them itself. */
+  sourceElements?: XmlElement[];
+  /** A running console's `tty` (live definitions only). */
+  tty?: string;
   /** `<target>` attributes (type, port, name, address...) and children (model). */
   target: Map<string, string>;
   targetChildren: XmlElement[];
   extra: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -97,6 +123,8 @@ export interface VideoSpec {
   model: Map<string, string>;
   modelChildren: XmlElement[];
   extra: XmlElement[];
+  /** `<alias name>`: a user alias (`ua-…`), the only kind an inactive definition keeps. */
+  alias?: string;
   address?: AddressSpec;
 }
 
@@ -119,8 +147,8 @@ export interface OsSpec {
   machine?: string;
   /** `<loader>` attributes and path. */
   loader?: { attributes: Map<string, string>; path: string };
-  /** `<nvram>` attributes and path. */
-  nvram?: { attributes: Map<string, string>; path: string };
+  /** `<nvram>` attributes, path, and children (a `<source>` of a file or network NVRAM). */
+  nvram?: { attributes: Map<string, string>; path: string; children?: XmlElement[] };
   /** `<boot dev>` in order. */
   boot: string[];
   /** Other `<os>` children (kernel, initrd, cmdline, bootmenu, smbios, bios, firmware features), kept as elements. */
@@ -144,6 +172,8 @@ export interface DomainSpec {
   description?: string;
   /** `<memory>` in KiB. */
   memoryKiB: number;
+  /** `<memory dumpCore>`: `on` or `off`. */
+  dumpCore?: string;
   /** `<currentMemory>` in KiB. */
   currentMemoryKiB: number;
   vcpu: { count: number; placement: string; current?: number; cpuset?: string };

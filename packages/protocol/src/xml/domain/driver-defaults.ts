@@ -1,12 +1,13 @@
 // The defaults libvirt 9.0's test and QEMU drivers fill into a definition, as DriverDefaults profiles.
-import type { DriverDefaults } from './domain-defaults.js';
+import { testDefaultVideoType, type DriverDefaults } from './domain-defaults.js';
 
-/** libvirt's test driver: i686 guests, `testnetN` interface targets, drive addresses and their controllers. */
+/** libvirt's test driver: i686 guests of every OS type, `testnetN` interface targets, drive addresses and their controllers. */
 export const TEST_DRIVER_DEFAULTS: DriverDefaults = {
-  defaultArch: (osType) => (osType === 'hvm' || osType === 'xen' ? 'i686' : undefined),
+  defaultArch: () => 'i686',
   serialTarget: 'port',
   interfaceTarget: (index) => `testnet${index}`,
   assignDriveAddresses: true,
+  defaultVideoType: testDefaultVideoType,
 };
 
 /** libvirt's QEMU driver on an x86_64 host, before its machine-specific devices and PCI addresses. */
@@ -14,4 +15,5 @@ export const QEMU_DRIVER_DEFAULTS: DriverDefaults = {
   defaultArch: () => 'x86_64',
   serialTarget: 'isa-serial',
   assignDriveAddresses: true,
+  qxlVgamem: true,
 };

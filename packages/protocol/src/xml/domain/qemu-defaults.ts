@@ -37,6 +37,7 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
     defaultArch: () => 'x86_64',
     serialTarget: 'isa-serial',
     assignDriveAddresses: true,
+    qxlVgamem: true,
     finish: (spec) => finishQemu(spec, host),
   };
 }

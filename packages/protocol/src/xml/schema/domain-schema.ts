@@ -183,7 +183,7 @@ export const DOMAIN_SCHEMA: DocumentSchema = {
   file: '/usr/share/libvirt/schemas/domain.rng',
   sequenced: new Set(['memory', 'currentMemory', 'maxMemory', 'on_poweroff', 'on_reboot', 'on_crash', 'on_lockfailure']),
   rule: {
-    attributes: { type: ['qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp', 'vz', 'bhyve', 'ch'], id: 'text' },
+    attributes: { type: ['qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp', 'vz', 'bhyve', 'hvf'], id: 'text' },
     children: {
       name: TEXT,
       uuid: { text: { type: 'uuid' } },

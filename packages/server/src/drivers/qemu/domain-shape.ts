@@ -1,6 +1,6 @@
 // The domain XML the qemu driver runs, element by element: the top-level shape plus the device table; everything else is refused by name.
 import type { DomainDefinition } from '@virtwire/protocol/xml';
-import { childElement } from '@virtwire/protocol/xml';
+import { childElement, type XmlElement, type XmlNode } from '@virtwire/protocol/xml';
 import { DEVICE_TABLE, deviceElements, type DeviceCheckFacts } from './device-table.js';
 import { checkShape, EMPTY, unsupported, type Shape } from './xml-shape.js';
 
@@ -12,7 +12,7 @@ const OS_SHAPE: Shape = {
   attributes: { firmware: ['efi'] },
   children: {
     type: { attributes: { arch: ['x86_64'], machine: 'any' }, text: /^hvm$/ },
-    loader: { attributes: { readonly: ['yes', 'no'], type: ['pflash'], secure: ['no'] }, text: 'any' },
+    loader: { attributes: { readonly: ['yes', 'no'], type: ['pflash', 'rom'], secure: ['no'] }, text: 'any' },
     nvram: { attributes: { template: 'any' }, text: 'any' },
     kernel: TEXT,
     initrd: TEXT,
@@ -53,12 +53,25 @@ export const DOMAIN_SHAPE: Shape = {
 };
 
 /**
+ * The definition with its controllers checked after the other devices: libvirt adds controllers for
+ * the devices that need them (a CCID controller for a smartcard), and the refusal should name the
+ * device the definition asked for, not the controller it implied.
+ */
+function controllersLast(tree: XmlElement): XmlElement {
+  const devices = childElement(tree, 'devices');
+  if (!devices) return tree;
+  const isController = (c: XmlNode) => typeof c !== 'string' && c.name === 'controller';
+  const reordered: XmlElement = { ...devices, children: [...devices.children.filter((c) => !isController(c)), ...devices.children.filter(isController)] };
+  return { ...tree, children: tree.children.map((c) => (c === devices ? reordered : c)) };
+}
+
+/**
  * Refuses, with VIR_ERR_CONFIG_UNSUPPORTED naming it, every element, attribute and value of
  * `definition` the driver would not realise on QEMU's command line (libvirt's "unsupported
  * configuration: ..."), then runs each device's own checks.
  */
 export function checkSupportedXml(definition: DomainDefinition, facts: DeviceCheckFacts): void {
-  checkShape(definition.tree, DOMAIN_SHAPE, 'domain');
+  checkShape(controllersLast(definition.tree), DOMAIN_SHAPE, 'domain');
   const memory = childElement(definition.tree, 'memory');
   const current = childElement(definition.tree, 'currentMemory');
   if (memory && current && definition.currentMemoryKiB !== definition.memoryKiB) {

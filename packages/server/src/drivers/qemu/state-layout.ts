@@ -151,7 +151,7 @@ function parseStatus(text: string): DomainStatus {
   const domain = childElement(root, 'domain');
   if (!domain) throw new Error('status file without <domain>');
   const status: DomainStatus = {
-    live: DomainDefinition.parse(formatXml(domain)),
+    live: DomainDefinition.parse(formatXml(domain), { live: true }),
     id: Number(root.attributes.get('id') ?? -1),
     persistent: root.attributes.get('persistent') !== 'no',
   };

@@ -21,7 +21,8 @@ export function defineDomain(node: TestNode, xml: string, flags = 0): TestDomain
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid, defaults: TEST_DRIVER_DEFAULTS, validate });
   checkDomainName(definition.name);
-  confineDefinition(definition, node.confinement, ErrorDomain.Test);
+  // Simulated storage: the paths are names the driver records, opened never (new overlays are checked when made).
+  confineDefinition(definition, node.confinement, ErrorDomain.Test, undefined, true);
   const sameUuid = node.findByUuid(definition.uuid);
   if (sameUuid && sameUuid.name !== definition.name) {
     throw VirError.report(ErrorNumber.OperationFailed, ErrorDomain.Domain, `domain '${sameUuid.name}' is already defined with uuid ${definition.uuid}`);
