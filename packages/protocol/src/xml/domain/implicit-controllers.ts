@@ -1,4 +1,8 @@
 // The controllers libvirt adds for the devices that need them (virDomainDefAddImplicitControllers), and a smartcard's CCID slot.
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import { MAX_IMPLIED_CONTROLLERS } from '../xml-limits.js';
 import { childElements, element, type XmlElement } from '../xml-tree.js';
 import type { AddressSpec, ControllerSpec, DeviceSpec, DomainSpec } from './domain-spec.js';
 
@@ -15,13 +19,25 @@ const integer = (value: string | undefined) => {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 };
 
+/** Controllers of `type` with every index 0..max (a device names `max`), within {@link MAX_IMPLIED_CONTROLLERS}. */
+function addControllersUpTo(spec: DomainSpec, type: string, max: number): void {
+  if (max >= MAX_IMPLIED_CONTROLLERS) {
+    throw VirError.report(
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Domain,
+      `a drive address names ${type} controller ${max}, beyond the ${MAX_IMPLIED_CONTROLLERS} controllers a definition may imply`,
+    );
+  }
+  for (let i = 0; i <= max; i++) maybeAddController(spec, type, i);
+}
+
 /** Every controller index 0..max that a drive address of `bus` names, for controllers of `type`. */
 function diskControllers(spec: DomainSpec, type: string, bus: string): void {
   let max = -1;
   for (const d of spec.devices) {
     if (d.kind === 'disk' && d.target.bus === bus && d.address?.type === 'drive') max = Math.max(max, integer(d.address.attributes.get('controller')));
   }
-  for (let i = 0; i <= max; i++) maybeAddController(spec, type, i);
+  addControllersUpTo(spec, type, max);
 }
 
 /** The `<address>` of a kept device element. */
@@ -57,7 +73,7 @@ export function addImplicitControllers(spec: DomainSpec): void {
     const address = keptAddress(d.element);
     if (address?.attributes.get('type') === 'drive') maxScsi = Math.max(maxScsi, integer(address.attributes.get('controller')));
   }
-  for (let i = 0; i <= maxScsi; i++) maybeAddController(spec, 'scsi', i);
+  addControllersUpTo(spec, 'scsi', maxScsi);
 }
 
 const isKept = (d: DeviceSpec, name: string): d is { kind: 'other'; element: XmlElement } => d.kind === 'other' && d.element.name === name;
