@@ -294,11 +294,24 @@ function bootLoadparm(el: XmlElement): string | undefined {
   return value;
 }
 
+/** The target types each kind of character device may name (virDomainChr{Serial,Channel,Console}TargetType; a parallel port's is not read). */
+const CHAR_TARGET_TYPES = new Map<string, ReadonlySet<string>>([
+  ['serial', new Set(['none', 'isa-serial', 'usb-serial', 'pci-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial', 'isa-debug'])],
+  ['channel', new Set(['none', 'guestfwd', 'virtio', 'xen'])],
+  ['console', new Set(['none', 'serial', 'xen', 'uml', 'virtio', 'lxc', 'openvz', 'sclp', 'sclplm'])],
+]);
+
 function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const type = el.attributes.get('type') ?? 'pty';
   if (!CHAR_DEVICE_TYPES.has(type)) throw unsupported(`unknown type presented to host for character device: ${type}`);
   const source = childElement(el, 'source');
   const target = childElement(el, 'target');
+  // As virDomainChrDefParseTargetXML, before the source is checked.
+  const targetType = target?.attributes.get('type');
+  const targetTypes = CHAR_TARGET_TYPES.get(el.name);
+  if (targetType !== undefined && targetTypes && !targetTypes.has(targetType)) {
+    throw unsupported(`unknown target type '${targetType}' specified for character device`);
+  }
   const protocol = childElement(el, 'protocol');
   const spec: CharDeviceSpec = {
     kind: el.name as CharDeviceSpec['kind'],
