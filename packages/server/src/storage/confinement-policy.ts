@@ -96,7 +96,7 @@ export class ConfinementPolicy {
    * A path a definition names (define, redefine): syntax and, with roots, below one by name. Touches
    * no file. `recordedOnly`: the driver records the name and never opens it (the test driver's
    * simulated storage); when no root confines storage, only its length and characters are checked
-   * ({@link checkRecordedName}), so libvirt's block disks on /dev define as in libvirt's test driver.
+   * (`checkRecordedName`), so libvirt's block disks on /dev define as in libvirt's test driver.
    */
   named(path: string, kind: PathKind, errorDomain: number, recordedOnly = false): void {
     this.refusing(errorDomain, () => {
