@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connect } from '@virtwire/client';
 import { startDaemon } from '@virtwire/server';
 import { startLibvirtd } from '../../test/conformance/record/libvirt-daemon.mjs';
+import { snapshotAfter } from './snapshot-after.mjs';
 
 const NOBODY = 65534;
 const FIXED_UUID = '5d3e9a1c-2b4f-4e6a-8c7d-9f0e1a2b3c4d';
@@ -133,19 +134,7 @@ export async function virtwireQemuOutcomes(cases) {
           outcome = { id: c.id, setup: null, create: { error: errorOf(e) } };
         }
         if (snap) {
-          const after = {
-            xml: await attempt(() => call('DomainSnapshotGetXMLDesc', { snapshot: snap, flags: 0 })),
-            xmlSecure: await attempt(() => call('DomainSnapshotGetXMLDesc', { snapshot: snap, flags: 1 })),
-            isCurrent: await attempt(async () => ((await call('DomainSnapshotIsCurrent', { snapshot: snap, flags: 0 })) ? 1 : 0)),
-            hasMetadata: await attempt(async () => ((await call('DomainSnapshotHasMetadata', { snapshot: snap, flags: 0 })) ? 1 : 0)),
-            list: await attempt(async () => [...(await call('DomainListAllSnapshots', { domain: dom, flags: 0 })).names].sort()),
-            domainState: await attempt(async () => {
-              const s = await call('DomainGetState', { domain: dom, flags: 0 });
-              return [s.state, s.reason];
-            }),
-            domainXml: await attempt(() => call('DomainGetXMLDesc', { domain: dom, flags: 2 })),
-            domainXmlSecure: await attempt(() => call('DomainGetXMLDesc', { domain: dom, flags: 3 })),
-          };
+          const after = await snapshotAfter(call, attempt, dom, snap);
           outcome = { id: c.id, setup: null, create: { result: snap.name }, after };
         }
         for (const name of (await call('DomainListAllSnapshots', { domain: dom, flags: 0 })).names) {

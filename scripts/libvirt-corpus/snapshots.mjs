@@ -18,6 +18,7 @@ import { classify, SUPERSET_REASONS } from './snapshot-classes.mjs';
 import { libvirtQemuOutcomes, qemuCases, qemuDomain, virtwireQemuOutcomes } from './snapshot-qemu-sweep.mjs';
 import { PROBES } from './snapshot-probes.mjs';
 import { classifyTranscript, virshCases, virshOutcomes, vwshOutcomes } from './snapshot-virsh-sweep.mjs';
+import { snapshotAfter } from './snapshot-after.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
@@ -183,19 +184,7 @@ async function virtwireCase(uri, c) {
     } catch (e) {
       return { id: c.id, setup: null, create: { error: errorOf(e) } };
     }
-    const after = {
-      xml: await attempt(() => call('DomainSnapshotGetXMLDesc', { snapshot: snap, flags: 0 })),
-      xmlSecure: await attempt(() => call('DomainSnapshotGetXMLDesc', { snapshot: snap, flags: 1 })),
-      isCurrent: await attempt(async () => ((await call('DomainSnapshotIsCurrent', { snapshot: snap, flags: 0 })) ? 1 : 0)),
-      hasMetadata: await attempt(async () => ((await call('DomainSnapshotHasMetadata', { snapshot: snap, flags: 0 })) ? 1 : 0)),
-      list: await attempt(async () => [...(await call('DomainListAllSnapshots', { domain: dom, flags: 0 })).names].sort()),
-      domainState: await attempt(async () => {
-        const s = await call('DomainGetState', { domain: dom, flags: 0 });
-        return [s.state, s.reason];
-      }),
-      domainXml: await attempt(() => call('DomainGetXMLDesc', { domain: dom, flags: 2 })),
-      domainXmlSecure: await attempt(() => call('DomainGetXMLDesc', { domain: dom, flags: 3 })),
-    };
+    const after = await snapshotAfter(call, attempt, dom, snap);
     return { id: c.id, setup: null, create: { result: snap.name }, after };
   } finally {
     await conn.close();
