@@ -167,8 +167,6 @@ class RevertCommand implements Command {
     let expected: ExpectedError | null = null;
     if (this.flags & Revert.Running && this.flags & Revert.Paused) {
       expected = invalidFlags("Flags 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING' and 'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED' are mutually exclusive");
-    } else if (!(this.flags & Revert.Force) && m.active && !online && start) {
-      expected = testError(ErrorNumber.SnapshotRevertRisky, 'revert requires force: must respawn guest to start inactive snapshot');
     }
     const handle = await r.dom.snapshotLookupByName(target.name);
     await step(m, r, this.probe, handle.revert(this.flags), expected, () => {

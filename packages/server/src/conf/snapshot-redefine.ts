@@ -65,16 +65,15 @@ export function redefineSnapshot(
       if (abi) throw abi;
     }
     if (def.domain === undefined && existing.def.domain !== undefined) def.domain = existing.def.domain;
-  } else if (def.domain === undefined) {
-    throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing domain in snapshot');
   }
+  // libvirt aligns the disks with the given domain or the replaced snapshot's: with neither (a
+  // snapshot of libvirt < 0.9.5 redefined without one), there is nothing to align them with.
+  if (def.domain === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.DomainSnapshot, 'missing domain in snapshot');
 
-  if (def.domain !== undefined) {
-    const snapshotDomain = DomainDefinition.fromTree(def.domain);
-    const defaultMode = def.state === 'disk-snapshot' || isExternalSnapshot(def) ? 'external' : 'internal';
-    const storage = { isRegularFile: () => true };
-    def.disks = alignSnapshotDisks(def.disks, snapshotDomain.disks(), defaultMode, def.name, storage, { acceptNoForEmptyDrive: true });
-  }
+  const snapshotDomain = DomainDefinition.fromTree(def.domain);
+  const defaultMode = def.state === 'disk-snapshot' || isExternalSnapshot(def) ? 'external' : 'internal';
+  const storage = { isRegularFile: () => true };
+  def.disks = alignSnapshotDisks(def.disks, snapshotDomain.disks(), defaultMode, def.name, storage, { acceptNoForEmptyDrive: true });
 
   beforeCommit?.(def);
   let node: SnapshotNode;

@@ -16,7 +16,8 @@ export function SnapshotActions({ snapshot, hasChildren, onChanged }: { snapshot
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState('');
 
-  const run = async (what: () => Promise<void>, success: string) => {
+  /** `forced`: a FORCE retry, after which FORCE is not offered again (libvirt refuses some reverts even forced). */
+  const run = async (what: () => Promise<void>, success: string, forced = false) => {
     setBusy(true);
     setError(undefined);
     setDone('');
@@ -26,7 +27,7 @@ export function SnapshotActions({ snapshot, hasChildren, onChanged }: { snapshot
       setRisky(false);
     } catch (e) {
       setError(e);
-      setRisky(VirError.is(e) && e.code === ErrorNumber.SnapshotRevertRisky);
+      setRisky(!forced && VirError.is(e) && e.code === ErrorNumber.SnapshotRevertRisky);
     } finally {
       setBusy(false);
       onChanged();
@@ -53,7 +54,7 @@ export function SnapshotActions({ snapshot, hasChildren, onChanged }: { snapshot
           <p class="risky" role="note">
             libvirt refuses this revert unless forced (VIR_DOMAIN_SNAPSHOT_REVERT_FORCE): the guest must be restarted from the snapshot, or the snapshot's
             definition is not compatible with the running domain, so anything running in the guest now is lost.{' '}
-            <button type="button" disabled={busy} onClick={() => run(() => snapshot.revert(revertFlags(true)), `Reverted to ${snapshot.name} (forced).`)}>
+            <button type="button" disabled={busy} onClick={() => run(() => snapshot.revert(revertFlags(true)), `Reverted to ${snapshot.name} (forced).`, true)}>
               Revert with FORCE
             </button>
           </p>

@@ -297,6 +297,99 @@ for (const flags of sweep(4)) {
     ['virDomainGetState', 'test', 0],
   ]);
 }
+// A snapshot that recorded no domain (the lifecycle node's legacy/old): no flag makes it revertible.
+for (const flags of sweep(3)) {
+  add('lifecycle.xml', `lifecycle/snap-revert/legacy-old/${flags}`, [
+    ['virDomainRevertToSnapshot', 'legacy/old', flags],
+    ['virDomainSnapshotCurrent', 'legacy', 0],
+    ['virDomainGetState', 'legacy', 0],
+  ]);
+}
+// Reverting to a shut-off snapshot with RUNNING or PAUSED (libvirt's transitions 1, 4 and 7, then 2 or 3).
+for (const flags of [1, 2, 1 | 4]) {
+  add('lifecycle.xml', `lifecycle/snap-revert-start/off/${flags}`, [
+    ['virDomainSnapshotCreateXML', 'off', SNAP('s'), 0],
+    ['virDomainRevertToSnapshot', 'off/s', flags],
+    ['virDomainGetState', 'off', 0],
+  ]);
+  add('default', `snap-revert-start/running/${flags}`, [
+    ['virDomainDestroyFlags', 'test', 0],
+    ['virDomainSnapshotCreateXML', 'test', SNAP('s'), 0],
+    ['virDomainCreateWithFlags', 'test', 0],
+    ['virDomainRevertToSnapshot', 'test/s', flags],
+    ['virDomainGetState', 'test', 0],
+  ]);
+}
+const ONE = (vcpus) =>
+  `<domain type='test'><name>one</name><uuid>5d1c3b2a-0f4e-4a6b-9c8d-7e6f5a4b3c21</uuid><memory>1048576</memory><vcpu>${vcpus}</vcpu><os><type>hvm</type></os>` +
+  "<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/images/one.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>";
+// Reverting a running domain: libvirt 9.0's test driver stops and starts it (a new id), whatever its ABI, FORCE or not.
+for (const flags of [0, 4]) {
+  add('default', `snap-revert-respawn/${flags}`, [
+    ['virDomainSnapshotCreateXML', 'test', SNAP('s'), 0],
+    ['virDomainRevertToSnapshot', 'test/s', flags],
+    ['virDomainLookupByName', '', 'test'],
+    ['virDomainGetState', 'test', 0],
+  ]);
+  add('lifecycle.xml', `lifecycle/snap-revert-abi/${flags}`, [
+    ['virDomainSnapshotCreateXML', 'one', SNAP('s'), 0],
+    ['virDomainDestroyFlags', 'one', 0],
+    ['virDomainDefineXMLFlags', '', ONE(2), 0],
+    ['virDomainCreateWithFlags', 'one', 0],
+    ['virDomainRevertToSnapshot', 'one/s', flags],
+    ['virDomainLookupByName', '', 'one'],
+    ['virDomainGetXMLDesc', 'one', 0],
+  ]);
+}
+// A running domain with a pending definition (defined while it runs): its snapshots, their revert, and undefining it.
+add('lifecycle.xml', 'lifecycle/pending/snapshot-revert', [
+  ['virDomainDefineXMLFlags', '', ONE(2), 0],
+  ['virDomainSnapshotCreateXML', 'one', SNAP('s'), 0],
+  ['virDomainSnapshotGetXMLDesc', 'one/s', 0],
+  ['virDomainDestroyFlags', 'one', 0],
+  ['virDomainDefineXMLFlags', '', ONE(3), 0],
+  ['virDomainRevertToSnapshot', 'one/s', 0],
+  ['virDomainGetXMLDesc', 'one', 0],
+  ['virDomainGetXMLDesc', 'one', 2],
+  ['virDomainDestroyFlags', 'one', 0],
+  ['virDomainGetXMLDesc', 'one', 0],
+]);
+add('lifecycle.xml', 'lifecycle/pending/revert-running', [
+  ['virDomainDefineXMLFlags', '', ONE(2), 0],
+  ['virDomainSnapshotCreateXML', 'one', SNAP('s'), 0],
+  ['virDomainRevertToSnapshot', 'one/s', 0],
+  ['virDomainGetXMLDesc', 'one', 2],
+]);
+add('lifecycle.xml', 'lifecycle/pending/undefine', [
+  ['virDomainDefineXMLFlags', '', ONE(2), 0],
+  ['virDomainUndefineFlags', 'one', 0],
+  ['virDomainIsPersistent', 'one'],
+  ['virDomainGetXMLDesc', 'one', 2],
+  ['virDomainGetXMLDesc', 'one', 0],
+  ['virDomainSnapshotCreateXML', 'one', SNAP('s'), 0],
+  ['virDomainSnapshotGetXMLDesc', 'one/s', 0],
+  ['virDomainDestroyFlags', 'one', 0],
+  ['virDomainLookupByName', '', 'one'],
+]);
+// Redefining those snapshots: without a <domain> there is nothing to align the disks with.
+for (const [id, xml] of [
+  ['bare', SNAP('old', '<state>running</state><creationTime>1300000000</creationTime>')],
+  ['described', SNAP('newer', '<description>d</description><state>running</state><parent><name>old</name></parent><creationTime>1</creationTime>')],
+  ['new-name', SNAP('older', '<state>shutoff</state><creationTime>1</creationTime>')],
+  [
+    'own-domain',
+    SNAP(
+      'old',
+      "<state>running</state><creationTime>1</creationTime><domain type='test'><name>legacy</name><uuid>1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9</uuid><memory>1024</memory><os><type>hvm</type></os></domain>",
+    ),
+  ],
+]) {
+  add('lifecycle.xml', `lifecycle/snap-redefine/legacy/${id}`, [
+    ['virDomainSnapshotCreateXML', 'legacy', xml, 1],
+    ['virDomainListAllSnapshots', 'legacy', 0],
+    ['virDomainSnapshotGetXMLDesc', 'legacy/old', 0],
+  ]);
+}
 for (const flags of [1 | 2]) add('default', `snap-revert/${flags}`, [...TREE, ['virDomainRevertToSnapshot', 'test/b', flags]]);
 for (const flags of [...sweep(3), 1 | 2, 1 | 4, 2 | 4]) {
   add('default', `snap-delete/${flags}`, [...TREE, ['virDomainSnapshotDelete', 'test/a', flags], ['virDomainListAllSnapshots', 'test', 0]]);

@@ -53,8 +53,8 @@ export function undefineDomain(node: TestNode, domain: TestDomain, flags: number
     throw VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Test, `cannot delete inactive domain with ${snapshots} snapshots`);
   }
   if (domain.active) {
+    // libvirt keeps a pending definition (newDef): the transient domain's inactive XML still shows it.
     domain.persistent = false;
-    domain.pendingDefinition = undefined;
   } else {
     node.remove(domain);
   }

@@ -1,6 +1,6 @@
 // The test driver's DomainSnapshotCreateXML: check everything, prepare on simulated storage, commit in one step.
 import { atomicSnapshotRefusal, DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DiskOutcome } from '@virtwire/protocol';
-import { parseSnapshotXml, TEST_DRIVER_DEFAULTS, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
+import { isExternalSnapshot, parseSnapshotXml, TEST_DRIVER_DEFAULTS, type SnapshotDef, type SnapshotDiskDef, type XmlElement } from '@virtwire/protocol/xml';
 import { canonicalSnapshotDomains } from '../../conf/snapshot-domain-copy.js';
 import { checkSnapshotTargetType } from '../../conf/snapshot-target-type.js';
 import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
@@ -76,11 +76,13 @@ export function createSnapshot(
   const diskOnly = (flags & Create.DiskOnly) !== 0;
   normaliseStateAndMemory(named, domain, diskOnly);
   named.domain = domain.definitionForSnapshot();
-  if (domain.pendingDefinition) named.inactiveDomain = renamed(domain.pendingDefinition.clone().tree, 'inactiveDomain');
 
   const defaultMode = diskOnly || named.memory?.snapshot === 'external' ? 'external' : 'internal';
   named.disks = alignSnapshotDisks(named.disks, domain.effective.disks(), defaultMode, named.name, storage);
   checkSelection(named, diskOnly);
+  // libvirt's test driver records the live definition only; an external snapshot (beyond it)
+  // records the pending one too, as libvirt's qemu driver does.
+  if (domain.pendingDefinition && isExternalSnapshot(named)) named.inactiveDomain = renamed(domain.pendingDefinition.clone().tree, 'inactiveDomain');
 
   const keepMetadata = (flags & Create.NoMetadata) === 0;
   if (keepMetadata && domain.snapshots.get(named.name)) {

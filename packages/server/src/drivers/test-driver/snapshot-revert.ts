@@ -1,7 +1,6 @@
 // The test driver's DomainRevertToSnapshot: libvirt's checks, state transitions and definitions, external reverts on simulated storage.
 import { DomainSnapshotRevertFlags as Revert, DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { childElement, cloneElement, DomainDefinition, isExternalSnapshot, type XmlElement } from '@virtwire/protocol/xml';
-import { checkAbiStability } from '../../conf/domain-abi.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { discardLeftovers, prepareRevertDisks, revertLeftovers, switchToOverlays } from './revert-disks.js';
 import { StateReason, type TestDomain } from './test-domain.js';
@@ -35,41 +34,35 @@ export function revertToSnapshot(
   const def = snapshot.def;
   const online = def.state === 'running' || def.state === 'paused';
   const startRequested = (flags & (Revert.Running | Revert.Paused)) !== 0;
-  const force = (flags & Revert.Force) !== 0;
 
   if (!domain.persistent && !online && !startRequested) {
     throw VirError.report(ErrorNumber.OperationInvalid, ErrorDomain.Test, 'transient domain needs to request run or pause to revert to inactive snapshot');
   }
-  if (!force) {
-    if (def.domain === undefined) throw risky(`snapshot '${def.name}' lacks domain '${domain.name}' rollback info`);
-    if (domain.active && !online && startRequested) throw risky('must respawn guest to start inactive snapshot');
-  }
+  // As libvirt 9.0's test and qemu drivers: no FORCE reverts to a snapshot that recorded no domain.
+  if (def.domain === undefined) throw risky(`snapshot '${def.name}' lacks domain '${domain.name}' rollback info`);
+  // libvirt 9.0's test driver checks nothing else: FORCE changes nothing here (its qemu driver
+  // asks for it before it respawns a guest whose ABI changed or starts an inactive snapshot).
 
-  // Without FORCE a snapshot always has its domain; with FORCE an old one without it keeps the current definition.
-  const config = def.domain ? definitionFrom(def.domain, domain.name) : domain.effective.clone();
-  const inactiveConfig = def.inactiveDomain ? definitionFrom(def.inactiveDomain, domain.name) : undefined;
-  let respawn = false;
-  if (online && domain.active) {
-    const abi = checkAbiStability(domain.effective, config);
-    if (abi) {
-      if (!force) throw risky(abi.str2 ?? abi.message);
-      respawn = true;
-    }
-  }
+  // As libvirt's test driver, the recorded `<domain>` becomes the live and the persistent definition.
+  // External snapshots (beyond libvirt 9.0's test driver) follow its qemu driver: their
+  // `<inactiveDomain>` becomes the persistent definition.
+  const external = isExternalSnapshot(def);
+  const config = definitionFrom(def.domain, domain.name);
+  const inactiveConfig = external && def.inactiveDomain ? definitionFrom(def.inactiveDomain, domain.name) : undefined;
 
   // A guest started with its memory runs the recorded live definition (and keeps the recorded
   // persistent one for later); otherwise the domain boots, or stays off, with the persistent one.
   const endActive = online || startRequested;
-  const nextDefinition = online && endActive ? config : (inactiveConfig ?? config);
-  const nextPending = online && endActive ? inactiveConfig : undefined;
-  const external = isExternalSnapshot(def);
+  const nextDefinition = online ? config : (inactiveConfig ?? config);
+  const nextPending = online ? inactiveConfig : undefined;
   const leftovers = external ? revertLeftovers(domain.snapshots.current) : [];
   const previousSources = new Set(domain.effective.disks().flatMap((d) => (d.source === undefined ? [] : [d.source])));
   const disks = prepareRevertDisks(def, { recorded: config, next: nextDefinition }, node.storage, now(), online);
 
   // Commit point: nothing below can fail.
   const paused = !(flags & Revert.Running) && (def.state === 'paused' || (flags & Revert.Paused) !== 0);
-  if (domain.active && (!endActive || respawn || !online)) domain.stop(StateReason.ShutoffFromSnapshot);
+  // As libvirt's test driver: an active domain stops, and starts again (with a new id) when the revert ends active.
+  if (domain.active) domain.stop(StateReason.ShutoffFromSnapshot);
   if (disks.overlays) {
     const bases = new Map(nextDefinition.disks().map((d) => [d.target, d.source]));
     switchToOverlays(nextDefinition, disks.overlays);
@@ -79,13 +72,7 @@ export function revertToSnapshot(
   domain.pendingDefinition = nextPending;
   if (endActive) {
     const state = paused ? DomainState.Paused : DomainState.Running;
-    const reason = paused ? StateReason.PausedFromSnapshot : StateReason.RunningFromSnapshot;
-    if (domain.active) {
-      domain.state = state;
-      domain.reason = reason;
-    } else {
-      domain.start(node.allocateId(), state, reason);
-    }
+    domain.start(node.allocateId(), state, paused ? StateReason.PausedFromSnapshot : StateReason.RunningFromSnapshot);
   }
 
   if (disks.overlays) {
