@@ -107,6 +107,27 @@ describe.skipIf(!hasQemu)('qemu driver: snapshot kinds and create flags', () => 
     expect(await dom.snapshotNum()).toBe(0);
   });
 
+  it('REDEFINE names the external targets a disk-only snapshot leaves out only for images that are regular files the daemon may open', async () => {
+    const { dom, a } = await domain('off');
+    const definition = await dom.getXMLDesc();
+    const redefine = (name: string, domainXml: string) =>
+      dom.snapshotCreateXML(
+        `<domainsnapshot><name>${name}</name><state>disk-snapshot</state><creationTime>1</creationTime><disks/>${domainXml}</domainsnapshot>`,
+        Create.Redefine,
+      );
+    await redefine('named', definition);
+    expect(await (await dom.snapshotLookupByName('named')).getXMLDesc()).toContain(`<source file='${a.replace(/\.qcow2$/, '')}.named'/>`);
+    // A file outside the storage roots is not looked at: libvirt's refusal, whether it exists or not.
+    for (const outside of ['/etc/hostname', '/nonexistent/disk.img']) {
+      const refused = await failure(redefine(`out-${outside.length}`, definition.replace(a, outside)));
+      expect([refused.code, refused.message]).toEqual([
+        ErrorNumber.ConfigUnsupported,
+        "unsupported configuration: source for disk 'vda' is not a regular file; refusing to generate external snapshot name",
+      ]);
+    }
+    expect((await dom.listAllSnapshots()).map((s) => s.name)).toEqual(['named']);
+  });
+
   it("offline disk-only with a 'manual' disk: that disk is left alone and recorded as manual, as libvirt does", async () => {
     const { dom, a, b } = await domain('off');
     await dom.snapshotCreateXML(snapshotXml('m1', disks(['vda', 'external', `${a}.m1`], ['vdb', 'manual'])), Create.DiskOnly);

@@ -2,7 +2,7 @@
 import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { childText, DomainDefinition, isExternalSnapshot, type SnapshotDef, type XmlElement } from '@virtwire/protocol/xml';
 import { checkAbiStability } from './domain-abi.js';
-import { alignSnapshotDisks } from './snapshot-disk-alignment.js';
+import { alignSnapshotDisks, type AlignmentStorage } from './snapshot-disk-alignment.js';
 import type { SnapshotNode, SnapshotTree } from './snapshot-tree.js';
 
 /** The domain a snapshot is redefined on, as any driver keeps it. */
@@ -22,13 +22,15 @@ const isOnline = (state: string | undefined) => state === 'running' || state ===
 /**
  * Redefines a snapshot: checks parent links and cycles, the domain UUID and that an existing snapshot
  * keeps its kind; then replaces it in place (children kept) or adds it. Current changes only with CURRENT.
- * No disk is touched. `beforeCommit` runs the driver's own checks (path confinement) after libvirt's,
+ * No disk is touched: `storage` only tells whether a disk's source is a regular file, as libvirt
+ * asks before it names an external target the XML left out. `beforeCommit` runs the driver's own checks (path confinement) after libvirt's,
  * so that an input libvirt refuses gets libvirt's error first, and before anything changes.
  */
 export function redefineSnapshot(
   domain: RedefineTarget,
   parsed: SnapshotDef,
   flags: number,
+  storage: AlignmentStorage,
   beforeCommit?: (def: SnapshotDef) => void,
 ): { def: SnapshotDef & { name: string }; node: SnapshotNode } {
   const def = parsed as SnapshotDef & { name: string };
@@ -72,7 +74,6 @@ export function redefineSnapshot(
 
   const snapshotDomain = DomainDefinition.fromTree(def.domain);
   const defaultMode = def.state === 'disk-snapshot' || isExternalSnapshot(def) ? 'external' : 'internal';
-  const storage = { isRegularFile: () => true };
   def.disks = alignSnapshotDisks(def.disks, snapshotDomain.disks(), defaultMode, def.name, storage, { acceptNoForEmptyDrive: true });
 
   beforeCommit?.(def);

@@ -297,6 +297,18 @@ for (const flags of sweep(4)) {
     ['virDomainGetState', 'test', 0],
   ]);
 }
+// Redefining a disk-only snapshot whose disks the XML leaves out: libvirt names their external
+// targets, which it does only for a source that is a regular file (none of these is one).
+for (const [id, source] of [
+  ['own-disk', '/guest/diskimage1'],
+  ['missing', '/guest/nowhere.img'],
+]) {
+  const domain = `<domain type='test'><name>test</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory>1048576</memory><os><type>hvm</type></os><devices><disk type='file' device='disk'><source file='${source}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+  add('default', `snap-redefine/disk-only-names/${id}`, [
+    ['virDomainSnapshotCreateXML', 'test', SNAP('d', `<state>disk-snapshot</state><creationTime>1</creationTime><disks/>${domain}`), 1],
+    ['virDomainListAllSnapshots', 'test', 0],
+  ]);
+}
 // A snapshot that recorded no domain (the lifecycle node's legacy/old): no flag makes it revertible.
 for (const flags of sweep(3)) {
   add('lifecycle.xml', `lifecycle/snap-revert/legacy-old/${flags}`, [

@@ -34,7 +34,7 @@ import { operationError } from './vir-error-from-engine.js';
 import { DomainState } from '@virtwire/protocol';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
-import { checkCreateFlags, planSnapshot, type SnapshotPlan } from './snapshot-plan.js';
+import { checkCreateFlags, confinedDiskFiles, planSnapshot, type SnapshotPlan } from './snapshot-plan.js';
 import { formatSnapshotFile } from './state-layout.js';
 import type { FileChange, StateChange } from './state-change.js';
 import { persistMetadata, reloadSnapshots } from './snapshot-metadata.js';
@@ -383,7 +383,7 @@ async function redefineAndPersist(host: QemuHost, domain: QemuDomain, parsed: Re
   const previous = domain.snapshots.current;
   const confine = (def: SnapshotDef) =>
     confineSnapshotDefinition(def, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
-  const { def, node } = redefineSnapshot(domain, parsed, flags, confine);
+  const { def, node } = redefineSnapshot(domain, parsed, flags, confinedDiskFiles(host), confine);
   try {
     const touched = [node!, ...(previous && previous !== domain.snapshots.current ? [previous] : [])];
     await persistMetadata(host, domain, touched, []);

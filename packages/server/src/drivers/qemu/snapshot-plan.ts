@@ -16,7 +16,7 @@ import {
 import { checkSnapshotTargetType } from '../../conf/snapshot-target-type.js';
 import { type DomainDefinition, type DomainDisk, type SnapshotDef, type SnapshotDiskDef } from '@virtwire/protocol/xml';
 import { lstatSync, statSync } from 'node:fs';
-import { alignSnapshotDisks } from '../../conf/snapshot-disk-alignment.js';
+import { alignSnapshotDisks, type AlignmentStorage } from '../../conf/snapshot-disk-alignment.js';
 import { diskElement, resolveChain, setDiskChain, type ImageChain } from './disk-chain.js';
 import { diskConfinement } from './domain-config.js';
 import { listSnapshots, readLiveDisks } from './engine/index.js';
@@ -87,6 +87,20 @@ const isRegularFile = (path: string) => {
     return false;
   }
 };
+
+/** Whether a disk's source is a regular file, looked at only where the daemon may open disks (elsewhere: not one). */
+export function confinedDiskFiles(host: QemuHost): AlignmentStorage {
+  return {
+    isRegularFile(path) {
+      try {
+        const found = host.services.confinement.existing(path, 'disk', ErrorDomain.Qemu);
+        return (found.stat ?? statSync(found.path, { throwIfNoEntry: false }))?.isFile() ?? false;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
 
 /**
  * Works out a new (non-REDEFINE) snapshot: parse result `parsed`, the domain's state, the flags

@@ -50,7 +50,7 @@ export function createSnapshot(
   if (redefine) {
     canonicalSnapshotDomains(def, TEST_DRIVER_DEFAULTS);
     checkSnapshotName(def.name ?? '', ErrorDomain.Test);
-    return redefineSnapshot(domain, def, flags, (checked) => confineSnapshotDefinition(checked, storage.confinement, ErrorDomain.Test));
+    return redefineSnapshot(domain, def, flags, storage, (checked) => confineSnapshotDefinition(checked, storage.confinement, ErrorDomain.Test));
   }
   // libvirt's test driver refuses manual mode before it looks at the disks (testDomainSnapshotCreateXML).
   if (def.disks.some((d) => d.snapshot === 'manual')) {
