@@ -2,6 +2,7 @@
 # The python3-libvirt side of the conformance recorder: raw-flag calls and event sequences, as JSON.
 #
 # Usage: libvirt-calls.py calls  < cases.json   -> one result object per case, a JSON array on stdout
+#        libvirt-calls.py calls-through < cases.json -> the same, every step run even after an error (the fuzzer)
 #        libvirt-calls.py events < cases.json   -> the events each case's operations raise
 #        libvirt-calls.py waiter                -> per URI line read, 'fresh' once its host is pristine
 # A case is {"id", "uri", "steps": [[op, target, *args], ...]}; see cases/raw-cases.mjs for the ops.
@@ -96,22 +97,23 @@ OPS = {
 }
 
 
-def run_steps(conn, steps):
-    """Runs the steps in order; each gives {"result": ...} or {"error": ...}; the first error ends the case."""
+def run_steps(conn, steps, through=False):
+    """Runs the steps in order; each gives {"result": ...} or {"error": ...}; the first error ends the case unless `through`."""
     outcomes = []
     for op, target, *args in steps:
         try:
             outcomes.append({"result": OPS[op](conn, target, args)})
         except libvirt.libvirtError as error:
             outcomes.append({"error": error_record(error)})
-            break
+            if not through:
+                break
     return outcomes
 
 
 def fingerprint(conn):
-    """What a host looks like: every domain's name, state, XML and snapshot count."""
+    """What a host looks like: every domain's name, state, live and persistent XML and snapshot count."""
     domains = sorted(conn.listAllDomains(0), key=lambda d: d.name())
-    return [(d.name(), d.state(0), d.XMLDesc(1), d.snapshotNum(0)) for d in domains]
+    return [(d.name(), d.state(0), d.XMLDesc(1), d.XMLDesc(3), d.snapshotNum(0)) for d in domains]
 
 
 _pristine = {}
@@ -137,12 +139,12 @@ def open_fresh(uri):
         time.sleep(0.05)
 
 
-def calls(cases):
+def calls(cases, through=False):
     results = []
     for case in cases:
         conn = open_fresh(case["uri"])
         try:
-            results.append({"id": case["id"], "steps": run_steps(conn, case["steps"])})
+            results.append({"id": case["id"], "steps": run_steps(conn, case["steps"], through)})
         finally:
             conn.close()
     return results
@@ -256,5 +258,5 @@ if __name__ == "__main__":
         waiter()
     else:
         cases = json.load(sys.stdin)
-        output = calls(cases) if mode == "calls" else events(cases)
+        output = events(cases) if mode == "events" else calls(cases, through=mode == "calls-through")
         json.dump(output, sys.stdout, indent=1, sort_keys=True)

@@ -1,0 +1,81 @@
+// Opt-in differential fuzzing: random call sequences run on libvirt 9.0's test driver (a real libvirtd) and on a real virtwired, compared step by step.
+import { connect, type Connection } from '@virtwire/client';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callSequences } from './fuzz/call-sequences.js';
+import { firstDivergence, type Divergence } from './fuzz/divergence.js';
+import { hasLibvirt, startLibvirtSide, type LibvirtSide } from './fuzz/libvirt-side.js';
+import { normaliseValue } from './normalise.js';
+import type { Outcome, RawStep } from './replay/corpus.js';
+import { errorRecord, OPS, stable } from './replay/python-calls.js';
+import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
+
+/**
+ * `VW_LIBVIRT_FUZZ=N` cases (off by default: it needs libvirtd and python3-libvirt), `VW_LIBVIRT_FUZZ_SEED`,
+ * `VW_LIBVIRT_FUZZ_REPORT=file.json`; `VW_LIBVIRT_FUZZ_SHOW=id` prints every step of that case on both sides.
+ */
+const count = Number(process.env.VW_LIBVIRT_FUZZ ?? 0);
+const show = process.env.VW_LIBVIRT_FUZZ_SHOW;
+const seed = Number(process.env.VW_LIBVIRT_FUZZ_SEED ?? Date.now() % 1_000_000);
+
+async function replay(conn: Connection, steps: readonly RawStep[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const [op, target, ...args] of steps) {
+    try {
+      outcomes.push({ result: await OPS[op]!(conn, target, args) });
+    } catch (error) {
+      outcomes.push(errorRecord(error));
+    }
+  }
+  return outcomes;
+}
+
+describe.skipIf(count === 0 || !hasLibvirt())('random call sequences: virtwire against libvirt 9.0', () => {
+  let libvirt: LibvirtSide;
+  let host: ReplayHost;
+  beforeAll(async () => {
+    [libvirt, host] = await Promise.all([startLibvirtSide(), startReplayHost()]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([libvirt?.stop(), host?.close()]);
+  });
+
+  it(`${count} sequences from seed ${seed}`, { timeout: 60_000 + count * 2_000 }, async () => {
+    const cases = callSequences(seed, count);
+    const want = libvirt.run(cases);
+    const divergences: Array<Divergence & { id: string; steps: RawStep[] }> = [];
+    for (const [i, c] of cases.entries()) {
+      const conn = await connect(host.uri(c.host));
+      let got: Outcome[];
+      try {
+        got = normaliseValue(await replay(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
+      } finally {
+        await conn.close();
+      }
+      if (c.id === show) {
+        for (const [s, step] of c.steps.entries()) {
+          const same = stable(want[i]![s]) === stable(got[s]);
+          console.log(
+            `${s} ${same ? '=' : '≠'} ${JSON.stringify(step)}\n  libvirt  ${JSON.stringify(want[i]![s])}${same ? '' : `\n  virtwire ${JSON.stringify(got[s])}`}`,
+          );
+        }
+      }
+      const divergence = firstDivergence(c.steps, want[i]!, got);
+      if (divergence) divergences.push({ ...divergence, id: c.id, steps: c.steps.slice(0, divergence.at + 1) });
+    }
+    const classes = new Map<string, typeof divergences>();
+    for (const d of divergences.filter((d) => d.kind === 'undocumented')) classes.set(d.className, [...(classes.get(d.className) ?? []), d]);
+    const counted = (kind: Divergence['kind']) => divergences.filter((d) => d.kind === kind).length;
+    console.log(
+      `libvirt fuzz, seed ${seed}: ${count} sequences, ${count - divergences.length} identical, ${counted('superset')} documented superset, ${counted('differs')} documented difference, ${counted('undocumented')} undocumented`,
+    );
+    for (const [name, list] of [...classes].sort((a, b) => b[1].length - a[1].length)) {
+      const shortest = list.reduce((a, b) => (b.steps.length < a.steps.length ? b : a));
+      console.log(
+        `  ${list.length} × ${name}\n    e.g. ${shortest.id}: ${JSON.stringify(shortest.steps)}\n    libvirt ${JSON.stringify(shortest.libvirt)}\n    virtwire ${JSON.stringify(shortest.virtwire)}`,
+      );
+    }
+    if (process.env.VW_LIBVIRT_FUZZ_REPORT) writeFileSync(process.env.VW_LIBVIRT_FUZZ_REPORT, JSON.stringify({ seed, count, divergences }, null, 1));
+    expect([...classes.keys()], `seed ${seed}`).toEqual([]);
+  });
+});

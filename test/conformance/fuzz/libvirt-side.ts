@@ -1,0 +1,66 @@
+// libvirt's side of the differential fuzzer: a throw-away libvirtd 9.0 with the corpus's node files, running cases through python3-libvirt.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normaliseValue, uuidsIn, type NormaliseContext } from '../normalise.js';
+import type { Outcome, RawStep } from '../replay/corpus.js';
+import { FIXTURE_NODES } from '../../helpers/virtwired.js';
+
+const PYTHON = '/usr/bin/python3';
+const HELPER = fileURLToPath(new URL('../record/libvirt-calls.py', import.meta.url));
+const CONFORMANCE_NODES = fileURLToPath(new URL('../nodes/', import.meta.url));
+const DEFAULT_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
+const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TZ: 'UTC', LC_ALL: 'C', HOME: '/nonexistent' };
+
+/** True where libvirtd, virsh and python3-libvirt are installed. */
+export function hasLibvirt(): boolean {
+  if (!existsSync(PYTHON)) return false;
+  const probe = spawnSync(PYTHON, ['-c', 'import libvirt'], { stdio: 'ignore' });
+  return probe.status === 0 && spawnSync('libvirtd', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+interface Libvirtd {
+  dir: string;
+  uri(scheme: string, path: string): string;
+  stop(): Promise<void>;
+}
+
+/** A running libvirtd whose test driver serves `default` and the node files, and runs cases on them. */
+export interface LibvirtSide {
+  /** Each case's outcomes, one per step (every step runs, errors included), normalised as the recorder does. */
+  run(cases: ReadonlyArray<{ id: string; host: string; steps: RawStep[] }>): Outcome[][];
+  stop(): Promise<void>;
+}
+
+export async function startLibvirtSide(): Promise<LibvirtSide> {
+  const { startLibvirtd } = (await import(new URL('../record/libvirt-daemon.mjs', import.meta.url).href)) as { startLibvirtd(): Promise<Libvirtd> };
+  const libvirtd = await startLibvirtd();
+  const nodesDir = join(libvirtd.dir, 'nodes');
+  mkdirSync(nodesDir);
+  const nodeTexts: string[] = [];
+  for (const source of [FIXTURE_NODES, CONFORMANCE_NODES]) {
+    for (const file of readdirSync(source).filter((f) => f.endsWith('.xml'))) {
+      cpSync(join(source, file), join(nodesDir, file));
+      nodeTexts.push(readFileSync(join(source, file), 'utf8'));
+    }
+  }
+  chmodSync(nodesDir, 0o755);
+  const context = (...inputs: unknown[]): NormaliseContext => ({
+    paths: { [nodesDir]: '@NODES@' },
+    stableUuids: [DEFAULT_UUID, ...uuidsIn(...nodeTexts), ...uuidsIn(...inputs)],
+    hostname: hostname(),
+  });
+  const uri = (host: string) => libvirtd.uri('test', host === 'default' ? '/default' : join(nodesDir, host));
+  return {
+    run(cases) {
+      const input = cases.map((c) => ({ id: c.id, uri: uri(c.host), steps: c.steps }));
+      const run = spawnSync(PYTHON, [HELPER, 'calls-through'], { input: JSON.stringify(input), encoding: 'utf8', env: ENV, maxBuffer: 512 * 1024 * 1024 });
+      if (run.status !== 0) throw new Error(`libvirt-calls.py calls-through failed: ${run.stderr}`);
+      const results = JSON.parse(run.stdout) as Array<{ id: string; steps: Outcome[] }>;
+      return results.map((r, i) => normaliseValue(r.steps, context(JSON.stringify(cases[i]!.steps))));
+    },
+    stop: () => libvirtd.stop(),
+  };
+}
