@@ -71,12 +71,22 @@ const snapshotXml = (names: fc.Arbitrary<string>, domain: fc.Arbitrary<string>) 
         state: fc.constantFrom('running', 'shutoff', 'paused', 'disk-snapshot', 'bogus'),
         parent: names,
         creationTime: fc.constantFrom('1', '1700000000', '-5', 'soon'),
-        memory: fc.constantFrom("<memory snapshot='no'/>", "<memory snapshot='internal'/>", "<memory snapshot='bogus'/>"),
+        memory: fc.constantFrom(
+          "<memory snapshot='no'/>",
+          "<memory snapshot='internal'/>",
+          "<memory snapshot='bogus'/>",
+          "<memory snapshot='external' file='/guest/mem.save'/>",
+          "<memory snapshot='external'/>",
+          "<memory snapshot='no' file='/guest/mem.save'/>",
+        ),
         disks: fc.constantFrom(
           "<disks><disk name='vda' snapshot='internal'/></disks>",
           "<disks><disk name='vda' snapshot='no'/></disks>",
           "<disks><disk name='vdz' snapshot='internal'/></disks>",
           "<disks><disk name='vda' snapshot='internal'/><disk name='vda' snapshot='internal'/></disks>",
+          "<disks><disk name='vda' snapshot='external'><source file='/guest/vda.overlay'/></disk></disks>",
+          "<disks><disk name='vda' snapshot='manual'/></disks>",
+          "<disks><disk name='vda'/><disk name='vdb' snapshot='no'/></disks>",
           '<disks/>',
         ),
       },
@@ -125,6 +135,14 @@ function stepOn(domains: readonly string[]): fc.Arbitrary<RawStep> {
     { weight: 1, arbitrary: step('virDomainShutdownFlags', domain, fc.constant(0)) },
     { weight: 1, arbitrary: step('virDomainUndefineFlags', domain, flagsOf([1, 2, 4, 8, 16], [32])) },
     { weight: 1, arbitrary: step('virDomainGetState', domain, fc.constant(0)) },
+    { weight: 1, arbitrary: step('virDomainGetXMLDesc', domain, flagsOf([1, 2, 4, 8], [16])) },
+    { weight: 1, arbitrary: step('virDomainSnapshotLookupByName', domain, snapshotName, flagsOf([], [1])) },
+    {
+      weight: 1,
+      arbitrary: step('virConnectListAllDomains', fc.constant(''), flagsOf([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192], [16384])),
+    },
+    { weight: 1, arbitrary: step('virDomainReboot', domain, fc.constant(0)) },
+    { weight: 1, arbitrary: step('virDomainReset', domain, fc.constant(0)) },
   );
 }
 

@@ -309,6 +309,20 @@ for (const [id, source] of [
     ['virDomainListAllSnapshots', 'test', 0],
   ]);
 }
+// External targets without DISK_ONLY: libvirt 9.0's test driver records them and changes nothing.
+for (const [id, parts] of [
+  ['memory-internal-disk', "<memory snapshot='external' file='/guest/mem.save'/><disks><disk name='vda' snapshot='internal'/></disks>"],
+  [
+    'memory-and-disk',
+    "<memory snapshot='external' file='/guest/mem.save'/><disks><disk name='vda' snapshot='external'><source file='/guest/vda.overlay'/></disk></disks>",
+  ],
+]) {
+  add('default', `snap-create-external/${id}`, [
+    ['virDomainSnapshotCreateXML', 'test', SNAP('x', parts), 0],
+    ['virDomainGetXMLDesc', 'test', 0],
+    ['virDomainGetState', 'test', 0],
+  ]);
+}
 // A snapshot that recorded no domain (the lifecycle node's legacy/old): no flag makes it revertible.
 for (const flags of sweep(3)) {
   add('lifecycle.xml', `lifecycle/snap-revert/legacy-old/${flags}`, [
