@@ -1,10 +1,10 @@
 // libvirt's side of the differential fuzzer: a throw-away libvirtd 9.0 with the corpus's node files, running cases through python3-libvirt.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { normaliseValue, uuidsIn, type NormaliseContext } from '../normalise.js';
+import { normalise, normaliseValue, uuidsIn, type NormaliseContext } from '../normalise.js';
 import type { Outcome, RawStep } from '../replay/corpus.js';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
 
@@ -31,7 +31,37 @@ interface Libvirtd {
 export interface LibvirtSide {
   /** Each case's outcomes, one per step (every step runs, errors included), normalised as the recorder does. */
   run(cases: ReadonlyArray<{ id: string; host: string; steps: RawStep[] }>): Outcome[][];
+  /** virsh with `argument` on `host` (on a pristine test:///default), normalised as the recorder does. */
+  virsh(host: string, argument: string): Promise<{ stdout: string; stderr: string; code: number | null }>;
   stop(): Promise<void>;
+}
+
+/** A python process that answers once test:///default is pristine again (libvirt-calls.py waiter), as the recorder waits. */
+function startWaiter(): { fresh(uri: string): Promise<void>; stop(): void } {
+  const child = spawn(PYTHON, [HELPER, 'waiter'], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
+  let buffered = '';
+  let exited = false;
+  let wake = () => undefined as void;
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    wake();
+  });
+  child.on('exit', () => {
+    exited = true;
+    wake();
+  });
+  return {
+    async fresh(uri) {
+      child.stdin.write(`${uri}\n`);
+      while (!buffered.includes('\n')) {
+        // It gives up (and exits) when the host is not pristine within 10 s.
+        if (exited) throw new Error(`test:///default did not return to its pristine state (${uri})`);
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      buffered = buffered.slice(buffered.indexOf('\n') + 1);
+    },
+    stop: () => child.stdin.end(),
+  };
 }
 
 export async function startLibvirtSide(): Promise<LibvirtSide> {
@@ -53,7 +83,19 @@ export async function startLibvirtSide(): Promise<LibvirtSide> {
     hostname: hostname(),
   });
   const uri = (host: string) => libvirtd.uri('test', host === 'default' ? '/default' : join(nodesDir, host));
+  const waiter = startWaiter();
   return {
+    async virsh(host, argument) {
+      if (host === 'default') await waiter.fresh(uri(host));
+      const run = spawnSync('virsh', ['-c', uri(host), argument], {
+        env: { ...ENV, EDITOR: 'true', VISUAL: 'true' },
+        input: '',
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      const ctx = context(argument);
+      return { stdout: normalise(run.stdout, ctx), stderr: normalise(run.stderr, ctx), code: run.status };
+    },
     run(cases) {
       const input = cases.map((c) => ({ id: c.id, uri: uri(c.host), steps: c.steps }));
       const run = spawnSync(PYTHON, [HELPER, 'calls-through'], { input: JSON.stringify(input), encoding: 'utf8', env: ENV, maxBuffer: 512 * 1024 * 1024 });
@@ -61,6 +103,9 @@ export async function startLibvirtSide(): Promise<LibvirtSide> {
       const results = JSON.parse(run.stdout) as Array<{ id: string; steps: Outcome[] }>;
       return results.map((r, i) => normaliseValue(r.steps, context(JSON.stringify(cases[i]!.steps))));
     },
-    stop: () => libvirtd.stop(),
+    stop: () => {
+      waiter.stop();
+      return libvirtd.stop();
+    },
   };
 }
