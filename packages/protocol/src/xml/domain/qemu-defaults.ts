@@ -63,9 +63,7 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
     ]);
   }
   implicitControllers(spec, q35);
-  if (!spec.devices.some((d) => isOther(d, 'input'))) {
-    spec.devices.push(other(element('input', { type: 'mouse', bus: 'ps2' })), other(element('input', { type: 'keyboard', bus: 'ps2' })));
-  }
+  implicitInputs(spec);
   const graphics = spec.devices.filter((d) => d.kind === 'graphics');
   if (!spec.devices.some((d) => isOther(d, 'audio')) && !graphics.some((g) => g.kind === 'graphics' && g.type === 'sdl')) {
     const spice = graphics.some((g) => g.kind === 'graphics' && g.type === 'spice');
@@ -90,6 +88,40 @@ function implicitControllers(spec: DomainSpec, q35: boolean): void {
   if (virtioChannels) ordered.push(has('virtio-serial') ?? controller('virtio-serial', 0));
   const rest = given.filter((c) => !ordered.includes(c));
   spec.devices = [...spec.devices.filter((d) => d.kind !== 'controller'), ...ordered, ...rest];
+}
+
+/**
+ * A PS/2 mouse and keyboard unless the definition has them (virDomainDefMaybeAddInput for each, after
+ * the given inputs), and a USB address for each USB input that lacks one: bus 0, the next free port
+ * (qemuDomainAssignUSBAddresses).
+ */
+function implicitInputs(spec: DomainSpec): void {
+  const inputs = spec.devices.filter((d): d is { kind: 'other'; element: XmlElement } => isOther(d, 'input'));
+  const has = (type: string) => inputs.some((d) => d.element.attributes.get('type') === type && d.element.attributes.get('bus') === 'ps2');
+  const added = (['mouse', 'keyboard'] as const).filter((type) => !has(type)).map((type) => other(element('input', { type, bus: 'ps2' })));
+  const last = inputs.length > 0 ? spec.devices.indexOf(inputs[inputs.length - 1]!) + 1 : spec.devices.length;
+  spec.devices.splice(last, 0, ...added);
+  const usb = inputs.filter((d) => d.element.attributes.get('bus') === 'usb');
+  const taken = new Set(
+    usb
+      .map((d) => addressHolder(d).address)
+      .filter((a) => a?.type === 'usb')
+      .map((a) => a!.attributes.get('port')),
+  );
+  let port = 1;
+  for (const device of usb) {
+    const holder = addressHolder(device);
+    if (holder.address) continue;
+    while (taken.has(String(port))) port++;
+    taken.add(String(port));
+    holder.address = {
+      type: 'usb',
+      attributes: new Map([
+        ['bus', '0'],
+        ['port', String(port)],
+      ]),
+    };
+  }
 }
 
 function virtioSerialAddresses(spec: DomainSpec): void {
@@ -153,6 +185,8 @@ function assignQ35Addresses(spec: DomainSpec): void {
   const sata = spec.devices.find((d) => d.kind === 'controller' && d.type === 'sata' && d.index === 0);
   if (sata && sata.kind === 'controller') sata.address ??= pci(0, 0x1f, 2);
   const devices = pciDevices(spec).filter((d) => !d.address);
+  const rootPorts = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller' && d.type === 'pci' && d.model === 'pcie-root-port');
+  if (rootPorts.length > 0) return placeBehindRootPorts(spec, devices, rootPorts);
   const ports = devices.length + 1;
   const firstSlot = video ? 2 : 1;
   for (let i = 1; i <= ports; i++) {
@@ -179,4 +213,41 @@ function assignI440fxAddresses(spec: DomainSpec): void {
   const video = primaryVideo(spec);
   if (video && !video.address) video.address = pci(0, slot++);
   for (const device of pciDevices(spec)) if (!device.address) device.address = pci(0, slot++);
+}
+
+const hexAttribute = (address: AddressSpec | undefined, name: string): number => Number(address?.attributes.get(name) ?? 0);
+
+/**
+ * A definition that has its root ports already (a dumped one defined again with more devices): each
+ * new device goes behind a root port no device uses yet, in index order; past those, behind a new
+ * port with the next controller index and chassis, the next port number, at the next function after
+ * the last root port's slot on the root bus. No spare port is added then.
+ */
+function placeBehindRootPorts(spec: DomainSpec, devices: { address?: AddressSpec }[], rootPorts: ControllerSpec[]): void {
+  const usedBuses = new Set<number>();
+  for (const d of spec.devices) {
+    const address = 'address' in d ? d.address : d.kind === 'other' ? addressHolder(d).address : undefined;
+    if (address?.type === 'pci' && hexAttribute(address, 'bus') !== 0) usedBuses.add(hexAttribute(address, 'bus'));
+  }
+  const free = rootPorts.filter((p) => !usedBuses.has(p.index)).sort((a, b) => a.index - b.index);
+  let nextIndex = Math.max(...spec.devices.filter((d) => d.kind === 'controller' && d.type === 'pci').map((d) => (d as ControllerSpec).index)) + 1;
+  const targetOf = (p: ControllerSpec) => p.children.find((c) => c.name === 'target');
+  let nextPort = Math.max(0, ...rootPorts.map((p) => Number(targetOf(p)?.attributes.get('port') ?? 0))) + 1;
+  let position = Math.max(
+    ...rootPorts.filter((p) => hexAttribute(p.address, 'bus') === 0).map((p) => hexAttribute(p.address, 'slot') * 8 + hexAttribute(p.address, 'function')),
+  );
+  for (const device of devices) {
+    let port = free.shift();
+    if (!port) {
+      position++;
+      const index = nextIndex++;
+      port = controller('pci', index, 'pcie-root-port', [
+        element('model', { name: 'pcie-root-port' }),
+        element('target', { chassis: String(index), port: `0x${(nextPort++).toString(16)}` }),
+      ]);
+      port.address = pci(0, Math.floor(position / 8), position % 8);
+      spec.devices.push(port);
+    }
+    device.address = pci(port.index, 0);
+  }
 }
