@@ -38,6 +38,7 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
     serialTarget: 'isa-serial',
     assignDriveAddresses: true,
     qxlVgamem: true,
+    addDefaultDevices: addDefaultControllers,
     finish: (spec) => finishQemu(spec, host),
   };
 }
@@ -45,14 +46,16 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
 function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   const machine = spec.os.machine ?? 'pc';
   spec.os.machine = host.machineAliases.get(machine) ?? machine;
-  const q35 = spec.os.machine.startsWith('pc-q35') || spec.os.machine === 'q35';
+  const q35 = isQ35(spec.os.machine);
   spec.emulator ??= host.emulator;
   const cpu = spec.extra.get('cpu')?.[0];
   if (cpu && cpu.attributes.get('mode') === 'host-model' && !cpu.attributes.has('check')) {
     spec.extra.set('cpu', [{ ...cpu, attributes: new Map([...cpu.attributes, ['check', 'partial']]) }]);
   }
-  if (!spec.extra.has('cpu') && spec.type === 'qemu') {
-    spec.extra.set('cpu', [element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [element('model', { fallback: 'forbid' }, ['qemu64'])])]);
+  // qemuDomainDefSetDefaultCPU: the machine's default CPU for every virt type but KVM (qemu32 for i686 guests)
+  if (!spec.extra.has('cpu') && spec.type !== 'kvm') {
+    const model = spec.os.arch === 'i686' ? 'qemu32' : 'qemu64';
+    spec.extra.set('cpu', [element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [element('model', { fallback: 'forbid' }, [model])])]);
   }
   for (const disk of spec.devices.filter((d): d is DiskSpec => d.kind === 'disk')) {
     const driver = disk.driver ?? new Map<string, string>();
@@ -62,7 +65,6 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
       ...[...driver].filter(([k]) => k !== 'name' && k !== 'type'),
     ]);
   }
-  implicitControllers(spec, q35);
   implicitInputs(spec);
   const graphics = spec.devices.filter((d) => d.kind === 'graphics');
   if (!spec.devices.some((d) => isOther(d, 'audio')) && !graphics.some((g) => g.kind === 'graphics' && g.type === 'sdl')) {
@@ -75,19 +77,26 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   else assignI440fxAddresses(spec);
 }
 
-/** usb, then sata (q35) or nothing, the PCI root, ide (pc, for IDE disks), virtio-serial (for virtio channels), in that order. */
-function implicitControllers(spec: DomainSpec, q35: boolean): void {
-  const given = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller');
-  const has = (type: string) => given.find((c) => c.type === type && c.index === 0);
-  const ordered: ControllerSpec[] = [];
-  ordered.push(has('usb') ?? controller('usb', 0, q35 ? 'qemu-xhci' : 'piix3-uhci'));
-  if (q35) ordered.push(has('sata') ?? controller('sata', 0));
-  ordered.push(has('pci') ?? controller('pci', 0, q35 ? 'pcie-root' : 'pci-root'));
-  if (!q35 && spec.devices.some((d) => d.kind === 'disk' && d.target.bus === 'ide')) ordered.push(has('ide') ?? controller('ide', 0));
-  const virtioChannels = spec.devices.some((d) => d.kind === 'channel' && (d.target.get('type') ?? 'virtio') === 'virtio');
-  if (virtioChannels) ordered.push(has('virtio-serial') ?? controller('virtio-serial', 0));
-  const rest = given.filter((c) => !ordered.includes(c));
-  spec.devices = [...spec.devices.filter((d) => d.kind !== 'controller'), ...ordered, ...rest];
+/** q35 (rather than i440fx) by `<type machine>` before or after its alias is resolved; pc when none is given. */
+const isQ35 = (machine: string | undefined) => machine !== undefined && (machine === 'q35' || machine.startsWith('pc-q35'));
+
+/**
+ * qemuDomainDefAddDefaultDevices for x86 pc and q35: a USB controller (qemu-xhci on q35, piix3-uhci
+ * on pc), q35's SATA controller and the PCI root, each unless the definition has one, after the last
+ * controller of its type (virDomainControllerInsertPreAlloced) or after all the others.
+ */
+function addDefaultControllers(spec: DomainSpec): void {
+  const q35 = isQ35(spec.os.machine);
+  const add = (type: string, model?: string) => {
+    if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === 0)) return;
+    const kinds = spec.devices.map((d) => (d.kind === 'controller' ? d.type : undefined));
+    const sameType = kinds.lastIndexOf(type);
+    const last = sameType !== -1 ? sameType : spec.devices.map((d) => d.kind).lastIndexOf('controller');
+    spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller(type, 0, model));
+  };
+  add('usb', q35 ? 'qemu-xhci' : 'piix3-uhci');
+  if (q35) add('sata');
+  add('pci', q35 ? 'pcie-root' : 'pci-root');
 }
 
 /**

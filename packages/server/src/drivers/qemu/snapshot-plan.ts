@@ -25,6 +25,8 @@ import type { QemuHost } from './qemu-host.js';
 import { agentSocketPath } from './guest-agent.js';
 import { bootsUefi } from './uefi-firmware.js';
 import { checkSnapshotName, internalTag } from './snapshot-names.js';
+import { hostDomainDefaults } from './host-domain-defaults.js';
+import { snapshotDomainCopy } from './snapshot-domain-copy.js';
 
 const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
 const unsupported = (detail: string) => qemuError(ErrorNumber.ConfigUnsupported, detail);
@@ -115,7 +117,7 @@ export async function planSnapshot(
 
   // qemuSnapshotCreateAlignDisks: state, memory, the domain copy, then the disks.
   const effective = domain.effective;
-  def.domain = effective.clone().tree;
+  def.domain = snapshotDomainCopy(effective, hostDomainDefaults(host.services.qemuBinary));
   if (diskOnly) {
     // A disk-only snapshot of a shut-off domain records `shutoff` (qemuSnapshotCreateAlignDisks).
     def.state = active ? 'disk-snapshot' : 'shutoff';
