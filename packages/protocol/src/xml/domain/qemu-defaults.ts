@@ -1,5 +1,5 @@
 // What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
-import { element, type XmlElement } from '../xml-tree.js';
+import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
 import type { AddressSpec, ControllerSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
 
@@ -48,15 +48,7 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   spec.os.machine = host.machineAliases.get(machine) ?? machine;
   const q35 = isQ35(spec.os.machine);
   spec.emulator ??= host.emulator;
-  const cpu = spec.extra.get('cpu')?.[0];
-  if (cpu && cpu.attributes.get('mode') === 'host-model' && !cpu.attributes.has('check')) {
-    spec.extra.set('cpu', [{ ...cpu, attributes: new Map([...cpu.attributes, ['check', 'partial']]) }]);
-  }
-  // qemuDomainDefSetDefaultCPU: the machine's default CPU for every virt type but KVM (qemu32 for i686 guests)
-  if (!spec.extra.has('cpu') && spec.type !== 'kvm') {
-    const model = spec.os.arch === 'i686' ? 'qemu32' : 'qemu64';
-    spec.extra.set('cpu', [element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [element('model', { fallback: 'forbid' }, [model])])]);
-  }
+  defaultCpu(spec);
   for (const disk of spec.devices.filter((d): d is DiskSpec => d.kind === 'disk')) {
     const driver = disk.driver ?? new Map<string, string>();
     disk.driver = new Map([
@@ -77,6 +69,35 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   else assignI440fxAddresses(spec);
 }
 
+/**
+ * qemuDomainDefSetDefaultCPU: a guest without a CPU model (no `<cpu>`, or a custom one with only a
+ * topology) gets the machine's default, qemu64 (qemu32 for i686), for every virt type but KVM; then
+ * qemuDomainDefCPUPostParse's check: none for host-passthrough, maximum and TCG's custom CPUs,
+ * partial for host-model and other custom ones.
+ */
+function defaultCpu(spec: DomainSpec): void {
+  let cpu = spec.extra.get('cpu')?.[0];
+  const mode = cpu?.attributes.get('mode') ?? 'custom';
+  const hasModel = cpu?.children.some((c) => typeof c !== 'string' && c.name === 'model' && textOf(c).trim() !== '') ?? false;
+  if (mode === 'custom' && !hasModel) {
+    if (spec.type === 'kvm') return;
+    const model = element('model', { fallback: 'forbid' }, [spec.os.arch === 'i686' ? 'qemu32' : 'qemu64']);
+    const rest = (cpu?.children ?? []).filter((c) => typeof c !== 'string' && c.name !== 'model');
+    cpu = element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [model, ...rest]);
+    spec.extra.set('cpu', [cpu]);
+    return;
+  }
+  if (!cpu || cpu.attributes.has('check')) return;
+  const check = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'custom' && spec.type === 'qemu') ? 'none' : 'partial';
+  const attributes = new Map(cpu.attributes);
+  if (mode === 'custom') {
+    attributes.set('mode', 'custom');
+    if (!attributes.has('match')) attributes.set('match', 'exact');
+  }
+  attributes.set('check', check);
+  spec.extra.set('cpu', [{ ...cpu, attributes }]);
+}
+
 /** q35 (rather than i440fx) by `<type machine>` before or after its alias is resolved; pc when none is given. */
 const isQ35 = (machine: string | undefined) => machine !== undefined && (machine === 'q35' || machine.startsWith('pc-q35'));
 
@@ -95,6 +116,8 @@ function addDefaultControllers(spec: DomainSpec): void {
     spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller(type, 0, model));
   };
   add('usb', q35 ? 'qemu-xhci' : 'piix3-uhci');
+  // qemuDomainControllerDefPostParse: a USB controller without a model gets the machine's default
+  for (const d of spec.devices) if (d.kind === 'controller' && d.type === 'usb' && d.model === undefined) d.model = q35 ? 'qemu-xhci' : 'piix3-uhci';
   if (q35) add('sata');
   add('pci', q35 ? 'pcie-root' : 'pci-root');
 }
@@ -153,7 +176,9 @@ function virtioSerialAddresses(spec: DomainSpec): void {
 function pciDevices(spec: DomainSpec): { address?: AddressSpec }[] {
   const out: { address?: AddressSpec }[] = [];
   for (const d of spec.devices) if (d.kind === 'interface') out.push(d);
-  for (const d of spec.devices) if (d.kind === 'controller' && (d.type === 'usb' || d.type === 'virtio-serial' || d.type === 'scsi')) out.push(d);
+  for (const d of spec.devices) {
+    if (d.kind === 'controller' && ((d.type === 'usb' && d.model !== 'none') || d.type === 'virtio-serial' || d.type === 'scsi')) out.push(d);
+  }
   for (const d of spec.devices) if (d.kind === 'disk' && d.target.bus === 'virtio') out.push(d);
   for (const name of ['memballoon', 'rng']) {
     for (const d of spec.devices) {
@@ -196,7 +221,8 @@ function assignQ35Addresses(spec: DomainSpec): void {
   const devices = pciDevices(spec).filter((d) => !d.address);
   const rootPorts = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller' && d.type === 'pci' && d.model === 'pcie-root-port');
   if (rootPorts.length > 0) return placeBehindRootPorts(spec, devices, rootPorts);
-  const ports = devices.length + 1;
+  // one spare port beside those the devices need, none when no device needs one
+  const ports = devices.length === 0 ? 0 : devices.length + 1;
   const firstSlot = video ? 2 : 1;
   for (let i = 1; i <= ports; i++) {
     const slot = firstSlot + Math.floor((i - 1) / 8);

@@ -83,6 +83,7 @@ export function checkDomainConfig(definition: DomainDefinition, host: HostFacts)
   }
   checkSupportedXml(definition, { pc: isPcMachine(definition), bridgeAllowed: bridgeAllowed() });
   checkFirmware(definition);
+  checkUefiAcpi(definition);
   const emulator = trimmedText(childElement(childElement(definition.tree, 'devices') ?? definition.tree, 'emulator'));
   if (emulator !== undefined && emulator !== host.qemuBinary && resolveBinary(emulator) !== resolveBinary(host.qemuBinary)) {
     throw unsupported(`<emulator> '${emulator}' is not the daemon's QEMU ('${host.qemuBinary}')`);
@@ -101,7 +102,18 @@ export function checkDomainConfig(definition: DomainDefinition, host: HostFacts)
   ideSlots(definition);
 }
 
+/** qemuValidateDomainDef: on x86, UEFI (`firmware='efi'` or a pflash loader) requires `<features><acpi/>`. */
+function checkUefiAcpi(definition: DomainDefinition): void {
+  const os = childElement(definition.tree, 'os');
+  const uefi = os !== undefined && (os.attributes.get('firmware') === 'efi' || childElement(os, 'loader')?.attributes.get('type') === 'pflash');
+  const features = childElement(definition.tree, 'features');
+  const acpi = features ? childElement(features, 'acpi') : undefined;
+  if (uefi && (!acpi || (acpi.attributes.get('state') ?? 'on') !== 'on')) throw unsupported('UEFI requires ACPI on this architecture');
+}
+
 function checkDisk(disk: DomainDisk, definition: DomainDefinition): void {
+  // qemuValidateDomainDeviceDefDiskFrontend (virDiskNameParse): a target names a disk, never a partition
+  if (/^[a-z]+\d+$/.test(disk.target)) throw unsupported(`invalid disk target '${disk.target}', partitions can't appear in disk targets`);
   try {
     assertDiskTarget(disk.target);
   } catch {
