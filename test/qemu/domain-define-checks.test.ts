@@ -46,11 +46,14 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     expect(model).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>Nehalem</model>\n  </cpu>\n");
   });
 
-  it("gives a USB controller without a model the machine's; 'none' gets no address, and no device means no spare root port", async () => {
+  it("gives a USB controller without a model piix3-uhci; 'none' gets no address, and no device means no spare root port", async () => {
     const pc = await defined(domain('usb-pc', { machine: 'pc', devices: "<controller type='usb' index='0'/>" }));
     expect(pc).toContain(
       "<controller type='usb' index='0' model='piix3-uhci'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/>",
     );
+    // on q35 too: the qemu-xhci default is only for the controller libvirt adds itself
+    const q35 = await defined(domain('usb-q35', { devices: "<controller type='usb' index='0'/>" }));
+    expect(q35).toContain("<controller type='usb' index='0' model='piix3-uhci'>");
     const none = await defined(domain('usb-none', { devices: "<controller type='usb' index='0' model='none'/><memballoon model='none'/>" }));
     expect(none).toContain("    <controller type='usb' index='0' model='none'/>\n");
     expect(none).not.toContain('pcie-root-port');

@@ -116,8 +116,8 @@ function addDefaultControllers(spec: DomainSpec): void {
     spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller(type, 0, model));
   };
   add('usb', q35 ? 'qemu-xhci' : 'piix3-uhci');
-  // qemuDomainControllerDefPostParse: a USB controller without a model gets the machine's default
-  for (const d of spec.devices) if (d.kind === 'controller' && d.type === 'usb' && d.model === undefined) d.model = q35 ? 'qemu-xhci' : 'piix3-uhci';
+  // qemuDomainControllerDefPostParse: a given USB controller without a model is piix3-uhci on x86, q35 too
+  for (const d of spec.devices) if (d.kind === 'controller' && d.type === 'usb' && d.model === undefined) d.model = 'piix3-uhci';
   if (q35) add('sata');
   add('pci', q35 ? 'pcie-root' : 'pci-root');
 }
