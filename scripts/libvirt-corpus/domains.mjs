@@ -1,6 +1,7 @@
 // Opt-in sweep: every <domain> XML of libvirt 9.0's test data, defined on libvirt's test driver and on virtwired's, compared by class.
 //
-// Usage: node scripts/libvirt-corpus/domains.mjs [--libvirt-src DIR] [--json PATH] [--only SUBSTRING] [--examples N]
+// Usage: node scripts/libvirt-corpus/domains.mjs [--libvirt-src DIR] [--json PATH] [--only SUBSTRING] [--examples N] [--qemu]
+// --qemu: libvirtd's qemu:///session against virtwired's qemu driver instead (domains-qemu.mjs).
 // Needs `npm run build` first, and /usr/bin/python3 with python3-libvirt. Without --libvirt-src the
 // libvirt 9.0 sources are downloaded once into .cache/libvirt-9.0.0 (gitignored).
 import { connect } from '@virtwire/client';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { qemuMain } from './domains-qemu.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TARBALL = 'https://deb.debian.org/debian/pool/main/libv/libvirt/libvirt_9.0.0.orig.tar.xz';
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     only: { type: 'string' },
     examples: { type: 'string', default: '2' },
+    qemu: { type: 'boolean', default: false },
   },
 });
 
@@ -202,6 +205,7 @@ async function main() {
   const src = libvirtSource();
   const files = corpusFiles(src);
   console.log(`libvirt-corpus domains: ${files.length} inputs from ${src}/tests`);
+  if (args.qemu) return qemuMain(files, { classify, errorOf, examples: Number(args.examples), json: args.json });
 
   const stage1 = new Map();
   for (const { file } of files) stage1.set(file, inProcess(readFileSync(file, 'utf8')));

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # The libvirt side of the domain corpus sweep: defines each file on libvirt's own test driver (test:///default, in-process).
 #
-# Usage: libvirt-domains.py < paths.json -> one JSON object per line: {file, ok, error?, xml?}
+# Usage: libvirt-domains.py [URI] < paths.json -> one JSON object per line: {file, ok, error?, xml?}
+# (URI: test:///default unless given, e.g. a libvirtd's qemu:///session for domains.mjs --qemu)
 # For an accepted definition, xml holds getXMLDesc with flags 0, INACTIVE (2) and SECURE (1); the
 # domain is then undefined so that every file meets the same pristine host.
 import json
@@ -23,7 +24,7 @@ def error_record(error):
 
 def main():
     paths = json.load(sys.stdin)
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(sys.argv[1] if len(sys.argv) > 1 else "test:///default")
     for path in paths:
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
             text = f.read()

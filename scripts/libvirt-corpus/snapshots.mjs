@@ -1,7 +1,7 @@
 // Opt-in sweep: libvirt 9.0's snapshot XML test inputs through libvirt's test driver and virtwired's, compared.
 //
 // Usage: npm run build && node scripts/libvirt-corpus/snapshots.mjs [--libvirt-src DIR] [--json PATH] [--qemu] [--only TEXT] [--verbose]
-// --qemu also compares libvirtd's qemu:///session (started unprivileged) with virtwired's qemu driver;
+// --no-test-driver leaves the test-driver part out; --qemu also compares libvirtd's qemu:///session (started unprivileged) with virtwired's qemu driver;
 // --virsh compares virsh's snapshot-create/-create-as/-current with vwsh's; --probes adds the
 // hand-written inputs of snapshot-probes.mjs to libvirt's.
 // Without --libvirt-src the libvirt 9.0 tarball is downloaded into .cache/ (gitignored). Nothing
@@ -25,7 +25,7 @@ const repo = join(here, '../..');
 const TARBALL = 'https://deb.debian.org/debian/pool/main/libv/libvirt/libvirt_9.0.0.orig.tar.xz';
 
 function parseArgs(argv) {
-  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false, virsh: false, probes: false };
+  const args = { src: undefined, json: undefined, verbose: false, only: undefined, qemu: false, virsh: false, probes: false, testDriver: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--libvirt-src') args.src = argv[++i];
     else if (argv[i] === '--json') args.json = argv[++i];
@@ -34,6 +34,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--qemu') args.qemu = true;
     else if (argv[i] === '--virsh') args.virsh = true;
     else if (argv[i] === '--probes') args.probes = true;
+    else if (argv[i] === '--no-test-driver') args.testDriver = false;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -289,7 +290,7 @@ async function main() {
   if (args.only) cases = cases.filter((c) => c.id.includes(args.only));
   const testContext = (c) => ({ stableUuids: uuidsIn(c.xml, CORPUS_DOMAIN, '6695eb01-f6a4-8304-79aa-97f2502e193f') });
   const result = { src, supersetReasons: SUPERSET_REASONS.map(String) };
-  result.test = compare('test driver', cases, libvirtOutcomes(cases), await virtwireOutcomes(cases), testContext, args);
+  if (args.testDriver) result.test = compare('test driver', cases, libvirtOutcomes(cases), await virtwireOutcomes(cases), testContext, args);
   if (args.qemu) {
     let qcases = qemuCases(files, domainUuid);
     if (args.only) qcases = qcases.filter((c) => c.id.includes(args.only));

@@ -133,12 +133,24 @@ const ACCEPTED: Accepted[] = [
   },
   { element: 'input tablet usb', xml: "<input type='tablet' bus='usb'/>", shows: (g) => device(g, 'input0', 'usb-tablet') },
   { element: 'memballoon virtio', xml: "<memballoon model='virtio'/>", shows: (g) => device(g, 'balloon0', 'virtio-balloon-pci') },
+  { element: "audio none (libvirt's default backend)", xml: "<audio id='1' type='none'/>", shows: (g) => argvHas(g, '-audiodev', 'none,id=audio1') },
+  {
+    element: 'interface with a PCI address on the root bus',
+    xml: "<interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x00' slot='0x1a' function='0x0'/></interface>",
+    shows: async (g) => {
+      const id = /,id=(net\d+),[^ ]*bus=pcie\.0,addr=0x1a$/.exec(g.argv.find((a) => a.startsWith('e1000,') && a.endsWith('addr=0x1a')) ?? '')?.[1];
+      expect(id).toBeDefined();
+      // QEMU's devfn: slot 0x1a, function 0
+      expect(await g.qmp.execute('qom-get', { path: `/machine/peripheral/${id}`, property: 'addr' })).toBe(0x1a << 3);
+    },
+  },
   { element: 'emulator', xml: '<emulator>qemu-system-x86_64</emulator>', shows: (g) => expect(g.argv.length).toBeGreaterThan(0) },
   {
     element: 'features acpi',
     at: 'top',
     xml: '<features><acpi/><apic/><pae/></features>',
-    shows: (g) => expect(g.argv[g.argv.indexOf('-machine') + 1]).toBe('q35'),
+    // q35 as libvirt records it, QEMU's alias resolved (virQEMUCapsGetCanonicalMachine); ACPI on
+    shows: (g) => expect(g.argv[g.argv.indexOf('-machine') + 1]).toMatch(/^pc-q35-\d+\.\d+$/),
   },
   {
     element: 'cpu model and topology',
@@ -198,7 +210,7 @@ const REFUSED: Refused[] = [
     names: 'hostdev',
   },
   { element: 'sound', xml: "<sound model='ich9'/>", names: 'sound' },
-  { element: 'audio', xml: "<audio id='1' type='none'/>", names: 'audio' },
+  { element: 'audio alsa', xml: "<audio id='1' type='alsa'/>", names: "'alsa'" },
   { element: 'rng', xml: "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>", names: 'rng' },
   { element: 'watchdog', xml: "<watchdog model='i6300esb'/>", names: 'watchdog' },
   { element: 'filesystem', xml: "<filesystem type='mount'><source dir='/srv'/><target dir='t'/></filesystem>", names: 'filesystem' },
@@ -218,9 +230,14 @@ const REFUSED: Refused[] = [
   { element: 'parallel', xml: "<parallel type='pty'/>", names: 'parallel' },
   { element: 'interface network', xml: "<interface type='network'><source network='default'/></interface>", names: "interface type 'network'" },
   {
-    element: 'interface with a PCI address',
-    xml: "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface>",
-    names: 'interface/address',
+    element: 'interface with a PCI address on a bus no controller provides',
+    xml: "<interface type='user'><address type='pci' domain='0x0000' bus='0x09' slot='0x00' function='0x0'/></interface>",
+    names: 'names bus 9, which no pcie-root-port controller provides',
+  },
+  {
+    element: 'interface with a drive address',
+    xml: "<interface type='user'><address type='drive' controller='0' bus='0' target='0' unit='0'/></interface>",
+    names: "address type 'drive' of an interface",
   },
   { element: 'interface link state', xml: "<interface type='user'><link state='down'/></interface>", names: 'interface/link' },
   {

@@ -5,7 +5,7 @@ import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFile
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
-import { domainXml, failure, hasQemu, inspect } from './qemu-fixture.js';
+import { domainXml, failure, hasQemu, inspect, withAcpi } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 /** True when this machine's /dev/kvm opens read-write (the driver's own test): the KVM branch runs only then. */
@@ -136,7 +136,7 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     "UEFI: firmware='efi' picks Debian's OVMF and a per-domain NVRAM copy; a named loader and NVRAM template are confined and used",
     async () => {
       const efiDisk = await qemu.box.image(join(qemu.images, 'efi.qcow2'));
-      const efi = await qemu.conn.domainDefineXML(domainXml('efi', [{ target: 'vda', path: efiDisk }]).replace('<os>', "<os firmware='efi'>"));
+      const efi = await qemu.conn.domainDefineXML(withAcpi(domainXml('efi', [{ target: 'vda', path: efiDisk }]).replace('<os>', "<os firmware='efi'>")));
       await efi.create(DomainCreateFlags.StartPaused);
       const nvram = join(qemu.stateDir, 'qemu', 'nvram', 'efi_VARS.fd');
       expect(statSync(nvram).mode & 0o777).toBe(0o600);
@@ -182,7 +182,10 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
       copyFileSync(OVMF_VARS, vars);
       const own = join(qemu.images, 'own_VARS.fd');
       const named = await qemu.conn.domainDefineXML(
-        domainXml('efi-named', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${code}</loader><nvram template='${vars}'>${own}</nvram>`),
+        withAcpi(domainXml('efi-named', [])).replace(
+          '</type>',
+          `</type><loader readonly='yes' type='pflash'>${code}</loader><nvram template='${vars}'>${own}</nvram>`,
+        ),
       );
       await named.create(DomainCreateFlags.StartPaused);
       expect(await pflashFiles(qemu.runtimeDir, named.uuid)).toEqual([code, own]);
@@ -193,14 +196,14 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
       // any other firmware outside the roots is refused; OVMF's own code, which firmware='efi' picks (and every live XML names), is not
       const secureBoot = OVMF_CODE.replace('.fd', '.secboot.fd');
       const outside = await failure(
-        qemu.conn.domainDefineXML(domainXml('efi-out', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${secureBoot}</loader>`)),
+        qemu.conn.domainDefineXML(withAcpi(domainXml('efi-out', [])).replace('</type>', `</type><loader readonly='yes' type='pflash'>${secureBoot}</loader>`)),
       );
       expect([outside.code, outside.message]).toEqual([
         ErrorNumber.AccessDenied,
         `access denied: path '${secureBoot}' is outside the storage roots of this daemon`,
       ]);
       const chosen = await qemu.conn.domainDefineXML(
-        domainXml('efi-ovmf', []).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`),
+        withAcpi(domainXml('efi-ovmf', [])).replace('</type>', `</type><loader readonly='yes' type='pflash'>${OVMF_CODE}</loader>`),
       );
       await chosen.undefine();
     },

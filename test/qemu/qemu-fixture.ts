@@ -81,6 +81,9 @@ ${diskXml}
 `;
 }
 
+/** `xml` with `<features><acpi/></features>`: libvirt requires ACPI for UEFI on x86 ("UEFI requires ACPI on this architecture"). */
+export const withAcpi = (xml: string): string => xml.replace('</os>', '</os>\n  <features><acpi/></features>');
+
 /** Target names vda, vdb, ... */
 export const target = (i: number): string => `vd${String.fromCharCode(97 + i)}`;
 

@@ -3,14 +3,14 @@ import { DomainCreateFlags, type Connection } from '@virtwire/client';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { domainXml, hasQemu, killGuestsUnder, QemuSandbox } from './qemu-fixture.js';
+import { domainXml, hasQemu, killGuestsUnder, QemuSandbox, withAcpi } from './qemu-fixture.js';
 import { KillableDaemons } from './killable-daemon.js';
 
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 const hasOvmf = existsSync(OVMF_VARS) && existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd');
 /** An NVRAM image whose every byte is `byte` (the guest never runs here: it is started paused, then stopped). */
 const filled = (byte: number) => Buffer.alloc(statSync(OVMF_VARS).size, byte);
-const uefiXml = (name: string, disk: string) => domainXml(name, [{ target: 'vda', path: disk }]).replace('<os>', "<os firmware='efi'>");
+const uefiXml = (name: string, disk: string) => withAcpi(domainXml(name, [{ target: 'vda', path: disk }]).replace('<os>', "<os firmware='efi'>"));
 
 describe.skipIf(!hasQemu || !hasOvmf)('qemu driver: the NVRAM in snapshots, with the daemon killed mid-way', () => {
   const box = QemuSandbox.create();

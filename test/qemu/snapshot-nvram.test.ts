@@ -9,7 +9,7 @@ import {
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { domainXml, failure, hasQemu } from './qemu-fixture.js';
+import { domainXml, failure, hasQemu, withAcpi } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
 
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
@@ -17,7 +17,7 @@ const hasOvmf = existsSync(OVMF_VARS) && existsSync('/usr/share/OVMF/OVMF_CODE_4
 const size = () => statSync(OVMF_VARS).size;
 /** An NVRAM image whose every byte is `byte` (the guest never runs while the tests read it: started paused or stopped). */
 const filled = (byte: number) => Buffer.alloc(size(), byte);
-const uefiXml = (name: string, disk: string) => domainXml(name, [{ target: 'vda', path: disk }]).replace('<os>', "<os firmware='efi'>");
+const uefiXml = (name: string, disk: string) => withAcpi(domainXml(name, [{ target: 'vda', path: disk }]).replace('<os>', "<os firmware='efi'>"));
 
 describe.skipIf(!hasQemu || !hasOvmf)('qemu driver: the NVRAM in snapshots', () => {
   const qemu = useQemuDaemon();

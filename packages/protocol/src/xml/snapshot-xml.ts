@@ -1,4 +1,5 @@
 // Parse and format libvirt's <domainsnapshot> XML with the checks of libvirt's snapshot_conf.c parser.
+import { canonicalCpu } from './domain/cpu-format.js';
 import { formatWithDomains } from './domain/domain-format.js';
 import { formatSnapshotDisk, parseSnapshotDisk, type SnapshotDiskDef } from './snapshot-disk-xml.js';
 import { SNAPSHOT_SCHEMA } from './schema/snapshot-schema.js';
@@ -112,12 +113,13 @@ export function parseSnapshotXml(xml: string, options: SnapshotParseOptions = {}
   if (disks) def.disks = childElements(disks).map((el) => parseSnapshotDisk(el, options.redefine === true));
   const revertDisks = options.redefine ? childElement(root, 'revertDisks') : undefined;
   if (revertDisks) def.revertDisks = childElements(revertDisks).map((el) => parseSnapshotDisk(el, true));
-  // virSaveCookieParse, for snapshots that are not offline: the first <cpu> and <slirpHelper/>.
+  // virSaveCookieParse, for snapshots that are not offline: the first <cpu> (a guest CPU, formatted back
+  // as libvirt's CPU parser keeps it: `<model fallback='allow'>` by default) and <slirpHelper/>.
   const cookie = options.saveCookie && !offline ? childElement(root, 'cookie') : undefined;
   if (cookie) {
     def.cookie = { slirpHelper: childElement(cookie, 'slirpHelper') !== undefined };
     const cpu = childElement(cookie, 'cpu');
-    if (cpu) def.cookie.cpu = cpu;
+    if (cpu) def.cookie.cpu = canonicalCpu(cpu);
   }
   return def;
 }

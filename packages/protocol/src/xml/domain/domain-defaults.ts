@@ -26,6 +26,8 @@ export interface DriverDefaults {
   defaultVideoType?(spec: DomainSpec): string;
   /** QEMU gives a QXL card 16 MiB of VGA memory when it names none. */
   qxlVgamem?: boolean;
+  /** The driver's default devices, added before the implicit controllers (QEMU: qemuDomainDefAddDefaultDevices' USB, SATA and PCI root controllers). */
+  addDefaultDevices?(spec: DomainSpec): void;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
   finish?(spec: DomainSpec): void;
 }
@@ -91,6 +93,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
     }
   }
   defaultCharDevices(spec, driver.serialTarget);
+  driver.addDefaultDevices?.(spec);
   addImplicitControllers(spec);
   for (const device of spec.devices) if (device.kind === 'graphics') defaultGraphics(device);
   defaultVideo(spec, driver);

@@ -1,5 +1,5 @@
 // What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
-import { element, type XmlElement } from '../xml-tree.js';
+import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
 import type { AddressSpec, ControllerSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
 
@@ -38,6 +38,7 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
     serialTarget: 'isa-serial',
     assignDriveAddresses: true,
     qxlVgamem: true,
+    addDefaultDevices: addDefaultControllers,
     finish: (spec) => finishQemu(spec, host),
   };
 }
@@ -45,15 +46,9 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
 function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   const machine = spec.os.machine ?? 'pc';
   spec.os.machine = host.machineAliases.get(machine) ?? machine;
-  const q35 = spec.os.machine.startsWith('pc-q35') || spec.os.machine === 'q35';
+  const q35 = isQ35(spec.os.machine);
   spec.emulator ??= host.emulator;
-  const cpu = spec.extra.get('cpu')?.[0];
-  if (cpu && cpu.attributes.get('mode') === 'host-model' && !cpu.attributes.has('check')) {
-    spec.extra.set('cpu', [{ ...cpu, attributes: new Map([...cpu.attributes, ['check', 'partial']]) }]);
-  }
-  if (!spec.extra.has('cpu') && spec.type === 'qemu') {
-    spec.extra.set('cpu', [element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [element('model', { fallback: 'forbid' }, ['qemu64'])])]);
-  }
+  defaultCpu(spec);
   for (const disk of spec.devices.filter((d): d is DiskSpec => d.kind === 'disk')) {
     const driver = disk.driver ?? new Map<string, string>();
     disk.driver = new Map([
@@ -62,10 +57,7 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
       ...[...driver].filter(([k]) => k !== 'name' && k !== 'type'),
     ]);
   }
-  implicitControllers(spec, q35);
-  if (!spec.devices.some((d) => isOther(d, 'input'))) {
-    spec.devices.push(other(element('input', { type: 'mouse', bus: 'ps2' })), other(element('input', { type: 'keyboard', bus: 'ps2' })));
-  }
+  implicitInputs(spec);
   const graphics = spec.devices.filter((d) => d.kind === 'graphics');
   if (!spec.devices.some((d) => isOther(d, 'audio')) && !graphics.some((g) => g.kind === 'graphics' && g.type === 'sdl')) {
     const spice = graphics.some((g) => g.kind === 'graphics' && g.type === 'spice');
@@ -77,19 +69,91 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   else assignI440fxAddresses(spec);
 }
 
-/** usb, then sata (q35) or nothing, the PCI root, ide (pc, for IDE disks), virtio-serial (for virtio channels), in that order. */
-function implicitControllers(spec: DomainSpec, q35: boolean): void {
-  const given = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller');
-  const has = (type: string) => given.find((c) => c.type === type && c.index === 0);
-  const ordered: ControllerSpec[] = [];
-  ordered.push(has('usb') ?? controller('usb', 0, q35 ? 'qemu-xhci' : 'piix3-uhci'));
-  if (q35) ordered.push(has('sata') ?? controller('sata', 0));
-  ordered.push(has('pci') ?? controller('pci', 0, q35 ? 'pcie-root' : 'pci-root'));
-  if (!q35 && spec.devices.some((d) => d.kind === 'disk' && d.target.bus === 'ide')) ordered.push(has('ide') ?? controller('ide', 0));
-  const virtioChannels = spec.devices.some((d) => d.kind === 'channel' && (d.target.get('type') ?? 'virtio') === 'virtio');
-  if (virtioChannels) ordered.push(has('virtio-serial') ?? controller('virtio-serial', 0));
-  const rest = given.filter((c) => !ordered.includes(c));
-  spec.devices = [...spec.devices.filter((d) => d.kind !== 'controller'), ...ordered, ...rest];
+/**
+ * qemuDomainDefSetDefaultCPU: a guest without a CPU model (no `<cpu>`, or a custom one with only a
+ * topology) gets the machine's default, qemu64 (qemu32 for i686), for every virt type but KVM; then
+ * qemuDomainDefCPUPostParse's check: none for host-passthrough, maximum and TCG's custom CPUs,
+ * partial for host-model and other custom ones.
+ */
+function defaultCpu(spec: DomainSpec): void {
+  let cpu = spec.extra.get('cpu')?.[0];
+  const mode = cpu?.attributes.get('mode') ?? 'custom';
+  const hasModel = cpu?.children.some((c) => typeof c !== 'string' && c.name === 'model' && textOf(c).trim() !== '') ?? false;
+  if (mode === 'custom' && !hasModel) {
+    if (spec.type === 'kvm') return;
+    const model = element('model', { fallback: 'forbid' }, [spec.os.arch === 'i686' ? 'qemu32' : 'qemu64']);
+    const rest = (cpu?.children ?? []).filter((c) => typeof c !== 'string' && c.name !== 'model');
+    cpu = element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [model, ...rest]);
+    spec.extra.set('cpu', [cpu]);
+    return;
+  }
+  if (!cpu || cpu.attributes.has('check')) return;
+  const check = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'custom' && spec.type === 'qemu') ? 'none' : 'partial';
+  const attributes = new Map(cpu.attributes);
+  if (mode === 'custom') {
+    attributes.set('mode', 'custom');
+    if (!attributes.has('match')) attributes.set('match', 'exact');
+  }
+  attributes.set('check', check);
+  spec.extra.set('cpu', [{ ...cpu, attributes }]);
+}
+
+/** q35 (rather than i440fx) by `<type machine>` before or after its alias is resolved; pc when none is given. */
+const isQ35 = (machine: string | undefined) => machine !== undefined && (machine === 'q35' || machine.startsWith('pc-q35'));
+
+/**
+ * qemuDomainDefAddDefaultDevices for x86 pc and q35: a USB controller (qemu-xhci on q35, piix3-uhci
+ * on pc), q35's SATA controller and the PCI root, each unless the definition has one, after the last
+ * controller of its type (virDomainControllerInsertPreAlloced) or after all the others.
+ */
+function addDefaultControllers(spec: DomainSpec): void {
+  const q35 = isQ35(spec.os.machine);
+  const add = (type: string, model?: string) => {
+    if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === 0)) return;
+    const kinds = spec.devices.map((d) => (d.kind === 'controller' ? d.type : undefined));
+    const sameType = kinds.lastIndexOf(type);
+    const last = sameType !== -1 ? sameType : spec.devices.map((d) => d.kind).lastIndexOf('controller');
+    spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller(type, 0, model));
+  };
+  add('usb', q35 ? 'qemu-xhci' : 'piix3-uhci');
+  // qemuDomainControllerDefPostParse: a given USB controller without a model is piix3-uhci on x86, q35 too
+  for (const d of spec.devices) if (d.kind === 'controller' && d.type === 'usb' && d.model === undefined) d.model = 'piix3-uhci';
+  if (q35) add('sata');
+  add('pci', q35 ? 'pcie-root' : 'pci-root');
+}
+
+/**
+ * A PS/2 mouse and keyboard unless the definition has them (virDomainDefMaybeAddInput for each, after
+ * the given inputs), and a USB address for each USB input that lacks one: bus 0, the next free port
+ * (qemuDomainAssignUSBAddresses).
+ */
+function implicitInputs(spec: DomainSpec): void {
+  const inputs = spec.devices.filter((d): d is { kind: 'other'; element: XmlElement } => isOther(d, 'input'));
+  const has = (type: string) => inputs.some((d) => d.element.attributes.get('type') === type && d.element.attributes.get('bus') === 'ps2');
+  const added = (['mouse', 'keyboard'] as const).filter((type) => !has(type)).map((type) => other(element('input', { type, bus: 'ps2' })));
+  const last = inputs.length > 0 ? spec.devices.indexOf(inputs[inputs.length - 1]!) + 1 : spec.devices.length;
+  spec.devices.splice(last, 0, ...added);
+  const usb = inputs.filter((d) => d.element.attributes.get('bus') === 'usb');
+  const taken = new Set(
+    usb
+      .map((d) => addressHolder(d).address)
+      .filter((a) => a?.type === 'usb')
+      .map((a) => a!.attributes.get('port')),
+  );
+  let port = 1;
+  for (const device of usb) {
+    const holder = addressHolder(device);
+    if (holder.address) continue;
+    while (taken.has(String(port))) port++;
+    taken.add(String(port));
+    holder.address = {
+      type: 'usb',
+      attributes: new Map([
+        ['bus', '0'],
+        ['port', String(port)],
+      ]),
+    };
+  }
 }
 
 function virtioSerialAddresses(spec: DomainSpec): void {
@@ -112,7 +176,9 @@ function virtioSerialAddresses(spec: DomainSpec): void {
 function pciDevices(spec: DomainSpec): { address?: AddressSpec }[] {
   const out: { address?: AddressSpec }[] = [];
   for (const d of spec.devices) if (d.kind === 'interface') out.push(d);
-  for (const d of spec.devices) if (d.kind === 'controller' && (d.type === 'usb' || d.type === 'virtio-serial' || d.type === 'scsi')) out.push(d);
+  for (const d of spec.devices) {
+    if (d.kind === 'controller' && ((d.type === 'usb' && d.model !== 'none') || d.type === 'virtio-serial' || d.type === 'scsi')) out.push(d);
+  }
   for (const d of spec.devices) if (d.kind === 'disk' && d.target.bus === 'virtio') out.push(d);
   for (const name of ['memballoon', 'rng']) {
     for (const d of spec.devices) {
@@ -153,7 +219,10 @@ function assignQ35Addresses(spec: DomainSpec): void {
   const sata = spec.devices.find((d) => d.kind === 'controller' && d.type === 'sata' && d.index === 0);
   if (sata && sata.kind === 'controller') sata.address ??= pci(0, 0x1f, 2);
   const devices = pciDevices(spec).filter((d) => !d.address);
-  const ports = devices.length + 1;
+  const rootPorts = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller' && d.type === 'pci' && d.model === 'pcie-root-port');
+  if (rootPorts.length > 0) return placeBehindRootPorts(spec, devices, rootPorts);
+  // one spare port beside those the devices need, none when no device needs one
+  const ports = devices.length === 0 ? 0 : devices.length + 1;
   const firstSlot = video ? 2 : 1;
   for (let i = 1; i <= ports; i++) {
     const slot = firstSlot + Math.floor((i - 1) / 8);
@@ -179,4 +248,41 @@ function assignI440fxAddresses(spec: DomainSpec): void {
   const video = primaryVideo(spec);
   if (video && !video.address) video.address = pci(0, slot++);
   for (const device of pciDevices(spec)) if (!device.address) device.address = pci(0, slot++);
+}
+
+const hexAttribute = (address: AddressSpec | undefined, name: string): number => Number(address?.attributes.get(name) ?? 0);
+
+/**
+ * A definition that has its root ports already (a dumped one defined again with more devices): each
+ * new device goes behind a root port no device uses yet, in index order; past those, behind a new
+ * port with the next controller index and chassis, the next port number, at the next function after
+ * the last root port's slot on the root bus. No spare port is added then.
+ */
+function placeBehindRootPorts(spec: DomainSpec, devices: { address?: AddressSpec }[], rootPorts: ControllerSpec[]): void {
+  const usedBuses = new Set<number>();
+  for (const d of spec.devices) {
+    const address = 'address' in d ? d.address : d.kind === 'other' ? addressHolder(d).address : undefined;
+    if (address?.type === 'pci' && hexAttribute(address, 'bus') !== 0) usedBuses.add(hexAttribute(address, 'bus'));
+  }
+  const free = rootPorts.filter((p) => !usedBuses.has(p.index)).sort((a, b) => a.index - b.index);
+  let nextIndex = Math.max(...spec.devices.filter((d) => d.kind === 'controller' && d.type === 'pci').map((d) => (d as ControllerSpec).index)) + 1;
+  const targetOf = (p: ControllerSpec) => p.children.find((c) => c.name === 'target');
+  let nextPort = Math.max(0, ...rootPorts.map((p) => Number(targetOf(p)?.attributes.get('port') ?? 0))) + 1;
+  let position = Math.max(
+    ...rootPorts.filter((p) => hexAttribute(p.address, 'bus') === 0).map((p) => hexAttribute(p.address, 'slot') * 8 + hexAttribute(p.address, 'function')),
+  );
+  for (const device of devices) {
+    let port = free.shift();
+    if (!port) {
+      position++;
+      const index = nextIndex++;
+      port = controller('pci', index, 'pcie-root-port', [
+        element('model', { name: 'pcie-root-port' }),
+        element('target', { chassis: String(index), port: `0x${(nextPort++).toString(16)}` }),
+      ]);
+      port.address = pci(0, Math.floor(position / 8), position % 8);
+      spec.devices.push(port);
+    }
+    device.address = pci(port.index, 0);
+  }
 }

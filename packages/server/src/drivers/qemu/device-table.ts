@@ -2,6 +2,7 @@
 import { childElement, childElements, textOf, type XmlElement } from '@virtwire/protocol/xml';
 import { EMPTY, unsupported, type Shape } from './xml-shape.js';
 import { chardevArgument, realiseGraphics, GRAPHICS_SHAPE, checkGraphics } from './graphics-device.js';
+import { ADDRESS_SHAPE, checkAddressType, checkPciPlacement, pciAddressOf, pciPlacement } from './pci-placement.js';
 
 /** What building a device's arguments needs and records. */
 export interface DeviceContext {
@@ -52,7 +53,7 @@ const disk: DeviceEntry = {
       backingStore: { opaque: true },
       target: { attributes: { dev: 'any', bus: ['virtio', 'sata', 'ide'] } },
       readonly: EMPTY,
-      address: { attributes: { type: ['drive'], controller: ['0'], bus: DIGITS, target: ['0'], unit: DIGITS } },
+      address: ADDRESS_SHAPE,
     },
   },
   argv: () => [],
@@ -60,29 +61,76 @@ const disk: DeviceEntry = {
 
 const USB_MODELS: Readonly<Record<string, string>> = { 'qemu-xhci': 'qemu-xhci', 'piix3-uhci': 'piix3-usb-uhci' };
 
-/** `<controller>`: the machine's own PCI root, SATA (q35) and IDE (pc) controllers; a USB and a virtio-serial controller. */
+/** Where the machine's own controllers sit (q35's AHCI at 00:1f.2, pc's PIIX3 IDE at 00:01.1): an address must say that. */
+const BUILT_IN_SLOTS: Readonly<Record<string, { pc: boolean; slot: number; fn: number }>> = {
+  sata: { pc: false, slot: 0x1f, fn: 2 },
+  ide: { pc: true, slot: 1, fn: 1 },
+};
+
+/**
+ * `<controller>`: the machine's own PCI root, SATA (q35) and IDE (pc) controllers; a USB and a
+ * virtio-serial controller; pcie-root-port buses (q35) for the devices libvirt places behind them.
+ */
 const controller: DeviceEntry = {
   shape: {
-    attributes: { type: ['pci', 'sata', 'ide', 'usb', 'virtio-serial'], index: ['0'], model: ['pcie-root', 'pci-root', 'qemu-xhci', 'piix3-uhci', 'none'] },
+    attributes: {
+      type: ['pci', 'sata', 'ide', 'usb', 'virtio-serial'],
+      index: DIGITS,
+      model: ['pcie-root', 'pci-root', 'pcie-root-port', 'qemu-xhci', 'piix3-uhci', 'none'],
+    },
+    children: {
+      model: { attributes: { name: ['pcie-root-port'] } },
+      target: { attributes: { chassis: DIGITS, port: /^0x[0-9a-fA-F]{1,2}$/ } },
+      address: ADDRESS_SHAPE,
+    },
   },
-  check(el, _all, facts) {
+  check(el, all, facts) {
     const type = attr(el, 'type')!;
     const model = attr(el, 'model');
+    const rootPort = type === 'pci' && model === 'pcie-root-port';
     const fits =
       (type === 'pci' && model === (facts.pc ? 'pci-root' : 'pcie-root')) ||
+      (rootPort && !facts.pc) ||
       (type === 'sata' && !facts.pc && model === undefined) ||
       (type === 'ide' && facts.pc && model === undefined) ||
       (type === 'usb' && (model === undefined || model === 'none' || model in USB_MODELS)) ||
       (type === 'virtio-serial' && model === undefined);
     if (!fits) throw unsupported(`controller type '${type}'${model ? ` model '${model}'` : ''} is not supported on this machine by the qemu driver`);
+    const index = Number(attr(el, 'index') ?? 0);
+    if (rootPort ? !(index >= 1 && index <= 32) : index !== 0) {
+      throw unsupported(`controller type '${type}' index ${index} is not supported by the qemu driver`);
+    }
+    if (!rootPort && (childElement(el, 'model') || childElement(el, 'target'))) {
+      throw unsupported(`<model> and <target> of controller type '${type}' are not supported by the qemu driver`);
+    }
+    const what = `controller type '${type}' index ${index}`;
+    if (type === 'pci' && !rootPort) {
+      if (childElement(el, 'address')) throw unsupported(`the PCI root controller has no <address>`);
+      return;
+    }
+    const builtIn = BUILT_IN_SLOTS[type];
+    const pci = pciAddressOf(el, what);
+    if (builtIn && pci && (pci.bus !== 0 || pci.slot !== builtIn.slot || pci.fn !== builtIn.fn)) {
+      throw unsupported(`${what} is part of the machine, at 00:${builtIn.slot.toString(16).padStart(2, '0')}.${builtIn.fn}`);
+    }
+    if (rootPort && pci && pci.bus !== 0) throw unsupported(`${what} must sit on the root bus`);
+    checkPciPlacement(el, all, what);
   },
   argv(el, ctx) {
     const type = attr(el, 'type');
+    const where = (what: string) => pciPlacement(el, ctx.pc, what);
     if (type === 'usb') {
       const model = attr(el, 'model') ?? (ctx.pc ? 'piix3-uhci' : 'qemu-xhci');
-      return model === 'none' ? [] : ['-device', `${USB_MODELS[model]},id=usb`];
+      return model === 'none' ? [] : ['-device', `${USB_MODELS[model]},id=usb${where('the USB controller')}`];
     }
-    if (type === 'virtio-serial') return ['-device', 'virtio-serial-pci,id=virtio-serial0'];
+    if (type === 'virtio-serial') return ['-device', `virtio-serial-pci,id=virtio-serial0${where('the virtio-serial controller')}`];
+    if (type === 'pci' && attr(el, 'model') === 'pcie-root-port') {
+      const target = childElement(el, 'target');
+      const index = attr(el, 'index')!;
+      const port = attr(target, 'port');
+      const chassis = attr(target, 'chassis') ?? index;
+      return ['-device', `pcie-root-port,${port ? `port=${port},` : ''}chassis=${chassis},id=pci.${index}${where(`root port ${index}`)}`];
+    }
     return []; // pcie-root / pci-root, q35's AHCI and pc's IDE are part of the machine
   },
 };
@@ -98,9 +146,11 @@ const networkInterface: DeviceEntry = {
       source: { attributes: { bridge: /^[A-Za-z0-9_.-]{1,15}$/, network: 'any' } },
       model: { attributes: { type: Object.keys(NIC_MODELS) } },
       rom: { attributes: { enabled: ['yes', 'no'] } },
+      address: ADDRESS_SHAPE,
     },
   },
-  check(el, _all, facts) {
+  check(el, all, facts) {
+    checkPciPlacement(el, all, 'an interface');
     const type = attr(el, 'type');
     if (type === 'network') {
       throw unsupported(
@@ -121,7 +171,7 @@ const networkInterface: DeviceEntry = {
     const mac = attr(childElement(el, 'mac'), 'address');
     if (mac) device.push(`mac=${mac.toLowerCase()}`);
     if (attr(childElement(el, 'rom'), 'enabled') === 'no') device.push('romfile=');
-    return ['-netdev', netdev, '-device', device.join(',')];
+    return ['-netdev', netdev, '-device', device.join(',') + pciPlacement(el, ctx.pc, `interface net${n}`)];
   },
 };
 
@@ -146,10 +196,11 @@ const serial: DeviceEntry = {
 const console: DeviceEntry = {
   shape: {
     attributes: { type: ['pty', 'unix'], tty: /^\/dev\/pts\/\d+$/ },
-    children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['serial', 'virtio'], port: DIGITS } } },
+    children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['serial', 'virtio'], port: DIGITS } }, address: ADDRESS_SHAPE },
   },
   check(el, all) {
     checkChardevSource(el, 'console');
+    if (childElement(el, 'address')) throw unsupported('an <address> of a <console> is not supported by the qemu driver');
     const target = childElement(el, 'target');
     if ((attr(target, 'type') ?? 'serial') !== 'serial') return;
     const port = attr(target, 'port') ?? '0';
@@ -169,19 +220,32 @@ const console: DeviceEntry = {
 const channel: DeviceEntry = {
   shape: {
     attributes: { type: ['unix'] },
-    children: { source: CHARDEV_SOURCE, target: { attributes: { type: ['virtio'], name: /^[A-Za-z0-9._-]{1,64}$/ } } },
+    children: {
+      source: CHARDEV_SOURCE,
+      target: { attributes: { type: ['virtio'], name: /^[A-Za-z0-9._-]{1,64}$/, state: ['connected', 'disconnected'] } },
+      address: ADDRESS_SHAPE,
+    },
   },
-  check(el) {
+  check(el, all) {
     if (!attr(childElement(el, 'target'), 'name')) throw unsupported('a virtio channel needs <target name=...>');
+    const address = checkAddressType(el, 'virtio-serial', 'a virtio channel');
+    if (address && (Number(attr(address, 'bus') ?? 0) !== 0 || !(Number(attr(address, 'port') ?? 1) >= 1))) {
+      throw unsupported('a virtio channel sits on bus 0 of the virtio-serial controller, at a port from 1');
+    }
+    const port = address && attr(address, 'port');
+    if (port !== undefined && all.some((d) => d !== el && d.name === 'channel' && attr(childElement(d, 'address'), 'port') === port)) {
+      throw unsupported(`virtio-serial port ${port} is used by two channels`);
+    }
   },
   argv(el, ctx) {
     const n = next(ctx, 'channel');
     const name = attr(childElement(el, 'target'), 'name')!;
+    const port = attr(childElement(el, 'address'), 'port') ?? String(n + 1);
     return [
       '-chardev',
       chardevArgument(el, `charchannel${n}`, ctx, name),
       '-device',
-      `virtserialport,bus=virtio-serial0.0,nr=${n + 1},chardev=charchannel${n},id=channel${n},name=${name}`,
+      `virtserialport,bus=virtio-serial0.0,nr=${port},chardev=charchannel${n},id=channel${n},name=${name}`,
     ];
   },
 };
@@ -190,9 +254,12 @@ const VIDEO_MODELS: Readonly<Record<string, string>> = { cirrus: 'cirrus-vga', v
 
 /** `<video>`: one primary card (cirrus, vga, virtio) or none. */
 const video: DeviceEntry = {
-  shape: { children: { model: { attributes: { type: [...Object.keys(VIDEO_MODELS), 'none'], vram: DIGITS, heads: ['1'], primary: ['yes'] } } } },
+  shape: {
+    children: { model: { attributes: { type: [...Object.keys(VIDEO_MODELS), 'none'], vram: DIGITS, heads: ['1'], primary: ['yes'] } }, address: ADDRESS_SHAPE },
+  },
   check(el, all) {
     if (all.filter((d) => d.name === 'video').length > 1) throw unsupported('more than one <video> device is not supported by the qemu driver');
+    checkPciPlacement(el, all, 'the video device');
     const model = childElement(el, 'model');
     const vram = Number(attr(model, 'vram') ?? 16384);
     const type = attr(model, 'type') ?? 'cirrus';
@@ -206,28 +273,52 @@ const video: DeviceEntry = {
     if (type === 'none') return [];
     const n = next(ctx, 'video');
     const memory = type === 'virtio' ? '' : `,vgamem_mb=${Number(attr(model, 'vram') ?? 16384) / 1024}`;
-    return ['-device', `${VIDEO_MODELS[type]},id=video${n}${memory}`];
+    return ['-device', `${VIDEO_MODELS[type]},id=video${n}${memory}${pciPlacement(el, ctx.pc, 'the video device')}`];
   },
 };
 
 /** `<input>`: the machine's PS/2 keyboard and mouse, or a USB tablet. */
 const input: DeviceEntry = {
-  shape: { attributes: { type: ['mouse', 'keyboard', 'tablet'], bus: ['ps2', 'usb'] } },
-  check(el) {
+  shape: { attributes: { type: ['mouse', 'keyboard', 'tablet'], bus: ['ps2', 'usb'] }, children: { address: ADDRESS_SHAPE } },
+  check(el, all) {
     const ps2 = attr(el, 'bus') === 'ps2' && attr(el, 'type') !== 'tablet';
     const usbTablet = attr(el, 'bus') === 'usb' && attr(el, 'type') === 'tablet';
     if (!ps2 && !usbTablet) throw unsupported(`input type '${attr(el, 'type')}' on bus '${attr(el, 'bus') ?? ''}' is not supported by the qemu driver`);
+    if (ps2 && childElement(el, 'address')) throw unsupported('a PS/2 input has no <address>');
+    const address = checkAddressType(el, 'usb', 'a USB input');
+    if (!address) return;
+    const port = attr(address, 'port');
+    if (Number(attr(address, 'bus') ?? 0) !== 0 || port === undefined || !/^[1-9]\d?$/.test(port)) {
+      throw unsupported('a USB input sits on bus 0 of the USB controller, at a port from 1 (no hubs)');
+    }
+    if (all.some((d) => d !== el && d.name === 'input' && attr(childElement(d, 'address'), 'port') === port)) {
+      throw unsupported(`USB port ${port} is used by two inputs`);
+    }
   },
   argv(el, ctx) {
     if (attr(el, 'bus') === 'ps2') return []; // the i8042 of pc and q35
-    return ['-device', `usb-tablet,id=input${next(ctx, 'input')},bus=usb.0`];
+    const port = attr(childElement(el, 'address'), 'port');
+    return ['-device', `usb-tablet,id=input${next(ctx, 'input')},bus=usb.0${port ? `,port=${port}` : ''}`];
   },
 };
 
 /** `<memballoon>`: virtio-balloon, or none. */
 const memballoon: DeviceEntry = {
-  shape: { attributes: { model: ['virtio', 'none'] } },
-  argv: (el) => (attr(el, 'model') === 'virtio' ? ['-device', 'virtio-balloon-pci,id=balloon0'] : []),
+  shape: { attributes: { model: ['virtio', 'none'] }, children: { address: ADDRESS_SHAPE } },
+  check(el, all) {
+    if (attr(el, 'model') === 'none' && childElement(el, 'address')) throw unsupported("memballoon model 'none' has no <address>");
+    checkPciPlacement(el, all, 'the memory balloon');
+  },
+  argv: (el, ctx) => (attr(el, 'model') === 'virtio' ? ['-device', `virtio-balloon-pci,id=balloon0${pciPlacement(el, ctx.pc, 'the memory balloon')}`] : []),
+};
+
+/** `<audio type='none'>`: the audio backend libvirt adds to every QEMU guest; no sound device uses it. */
+const audio: DeviceEntry = {
+  shape: { attributes: { id: /^[1-9]\d{0,2}$/, type: ['none'] } },
+  check(el, all) {
+    if (all.filter((d) => d.name === 'audio').length > 1) throw unsupported('more than one <audio> backend is not supported by the qemu driver');
+  },
+  argv: (el) => ['-audiodev', `none,id=audio${attr(el, 'id') ?? '1'}`],
 };
 
 /** `<graphics type='vnc'>` on a unix socket or a loopback port. */
@@ -248,6 +339,7 @@ export const DEVICE_TABLE: Readonly<Record<string, DeviceEntry>> = {
   video,
   input,
   memballoon,
+  audio,
 };
 
 /** A character device's source: a pty has none, a unix socket names a path QEMU listens on (channels may leave it to the driver). */

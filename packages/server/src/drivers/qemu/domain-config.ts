@@ -11,7 +11,8 @@ import type { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { definitionPaths } from '../../storage/definition-paths.js';
 import type { QemuImgSettings } from './engine/index.js';
 import { checkSupportedXml } from './domain-shape.js';
-import { trimmedText } from './device-table.js';
+import { deviceElements, trimmedText } from './device-table.js';
+import { checkAddressType, checkPciPlacement, pciAddr, pciAddressOf, pciBusId } from './pci-placement.js';
 import { buildGuestArgv, type GuestArgv } from './guest-argv.js';
 import { kvmUsable } from './host-acceleration.js';
 import { checkFirmware, type FirmwareFiles } from './uefi-firmware.js';
@@ -82,6 +83,7 @@ export function checkDomainConfig(definition: DomainDefinition, host: HostFacts)
   }
   checkSupportedXml(definition, { pc: isPcMachine(definition), bridgeAllowed: bridgeAllowed() });
   checkFirmware(definition);
+  checkUefiAcpi(definition);
   const emulator = trimmedText(childElement(childElement(definition.tree, 'devices') ?? definition.tree, 'emulator'));
   if (emulator !== undefined && emulator !== host.qemuBinary && resolveBinary(emulator) !== resolveBinary(host.qemuBinary)) {
     throw unsupported(`<emulator> '${emulator}' is not the daemon's QEMU ('${host.qemuBinary}')`);
@@ -100,7 +102,18 @@ export function checkDomainConfig(definition: DomainDefinition, host: HostFacts)
   ideSlots(definition);
 }
 
+/** qemuValidateDomainDef: on x86, UEFI (`firmware='efi'` or a pflash loader) requires `<features><acpi/>`. */
+function checkUefiAcpi(definition: DomainDefinition): void {
+  const os = childElement(definition.tree, 'os');
+  const uefi = os !== undefined && (os.attributes.get('firmware') === 'efi' || childElement(os, 'loader')?.attributes.get('type') === 'pflash');
+  const features = childElement(definition.tree, 'features');
+  const acpi = features ? childElement(features, 'acpi') : undefined;
+  if (uefi && (!acpi || (acpi.attributes.get('state') ?? 'on') !== 'on')) throw unsupported('UEFI requires ACPI on this architecture');
+}
+
 function checkDisk(disk: DomainDisk, definition: DomainDefinition): void {
+  // qemuValidateDomainDeviceDefDiskFrontend (virDiskNameParse): a target names a disk, never a partition
+  if (/^[a-z]+\d+$/.test(disk.target)) throw unsupported(`invalid disk target '${disk.target}', partitions can't appear in disk targets`);
   try {
     assertDiskTarget(disk.target);
   } catch {
@@ -112,12 +125,20 @@ function checkDisk(disk: DomainDisk, definition: DomainDefinition): void {
   if (format !== 'qcow2' && format !== 'raw') throw unsupported(`disk format '${format}' of disk '${disk.target}' is not supported`);
   const bus = disk.bus ?? defaultBus(disk.target);
   if (bus !== 'virtio' && bus !== 'sata' && bus !== 'ide') throw unsupported(`disk bus '${bus}' of disk '${disk.target}' is not supported`);
-  const address = childElement(diskElement(definition, disk.target), 'address');
-  if (address && bus === 'virtio') throw unsupported(`a drive <address> on virtio disk '${disk.target}' is not supported by the qemu driver`);
+  const el = diskElement(definition, disk.target);
+  if (bus === 'virtio') {
+    if (disk.device === 'cdrom') throw unsupported(`disk device 'cdrom' of disk '${disk.target}' cannot use bus 'virtio'`);
+    checkPciPlacement(el, deviceElements(childElement(definition.tree, 'devices')), `virtio disk '${disk.target}'`);
+    return checkDiskSource(disk, definition);
+  }
+  const address = checkAddressType(el, 'drive', `disk '${disk.target}'`);
   if (address && !driveAddressMatches(address.attributes, disk.target, bus)) {
     throw unsupported(`drive <address> of disk '${disk.target}' must be the one its target implies on the ${bus.toUpperCase()} controller`);
   }
-  if (disk.device === 'cdrom' && bus === 'virtio') throw unsupported(`disk device 'cdrom' of disk '${disk.target}' cannot use bus 'virtio'`);
+  checkDiskSource(disk, definition);
+}
+
+function checkDiskSource(disk: DomainDisk, definition: DomainDefinition): void {
   if (disk.device === 'disk' && disk.source === undefined) throw unsupported(`disk '${disk.target}' has no source`);
   if (disk.source !== undefined && !disk.source.startsWith('/')) throw unsupported(`disk source '${disk.source}' of disk '${disk.target}' must be absolute`);
   const chain = declaredChain(diskElement(definition, disk.target));
@@ -203,7 +224,8 @@ export interface LaunchFacts {
 export function guestSpec(definition: DomainDefinition, disks: readonly ResolvedDisk[], facts: LaunchFacts): GuestSpec & { prelaunch: GuestArgv['prelaunch'] } {
   const slots = ideSlots(definition);
   const specs: DiskSpec[] = [];
-  const built = buildGuestArgv(definition, { pc: isPcMachine(definition), runDir: facts.runDir, ...(facts.firmware ? { firmware: facts.firmware } : {}) });
+  const pc = isPcMachine(definition);
+  const built = buildGuestArgv(definition, { pc, runDir: facts.runDir, ...(facts.firmware ? { firmware: facts.firmware } : {}) });
   const extraArgs = [...built.args];
   for (const { disk, chain } of disks) {
     const [top, ...below] = chain;
@@ -214,6 +236,8 @@ export function guestSpec(definition: DomainDefinition, disks: readonly Resolved
     }
     const spec: DiskSpec = { target: disk.target, path: top.path, format: top.format, readOnly: disk.readOnly || disk.device === 'cdrom', backingChain: below };
     if (device) spec.device = device;
+    const pci = device ? undefined : pciAddressOf(diskElement(definition, disk.target), `virtio disk '${disk.target}'`);
+    if (pci) spec.device = { model: 'virtio-blk-pci', bus: pciBusId(pci.bus, pc), addr: pciAddr(pci), ...(pci.multifunction ? { multifunction: true } : {}) };
     specs.push(spec);
   }
   return {
@@ -223,6 +247,7 @@ export function guestSpec(definition: DomainDefinition, disks: readonly Resolved
     accel: facts.accel,
     memoryMiB: Math.max(1, Math.ceil(definition.memoryKiB / 1024)),
     disks: specs,
+    leadingArgs: built.leadingArgs,
     extraArgs,
     prelaunch: built.prelaunch,
   };

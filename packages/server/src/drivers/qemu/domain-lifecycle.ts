@@ -9,7 +9,8 @@ import {
   DomainDefineFlags,
   DomainShutdownFlags,
 } from '@virtwire/protocol';
-import { childElement, QEMU_DRIVER_DEFAULTS, textOf } from '@virtwire/protocol/xml';
+import { childElement, textOf } from '@virtwire/protocol/xml';
+import { hostDomainDefaults } from './host-domain-defaults.js';
 import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
 /** `virDomainDefineXML`: adds a persistent domain or replaces an existing one's persistent definition. */
 export async function defineDomain(host: QemuHost, xml: string, flags = 0, call?: OperationCall): Promise<QemuDomain> {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
-  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: QEMU_DRIVER_DEFAULTS, validate });
+  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: hostDomainDefaults(host.services.qemuBinary), validate });
   confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
   checkDomainConfig(definition, host.services);
   assignMacAddresses(definition);

@@ -13,6 +13,8 @@ export interface GuestArgvInput {
 
 /** The arguments, the machine options, and the QMP commands to run before the vCPUs start. */
 export interface GuestArgv {
+  /** Arguments that go before the disks' devices: the pcie-root-ports devices (disks included) sit on. */
+  leadingArgs: string[];
   args: string[];
   machineOptions: string[];
   prelaunch: DeviceContext['prelaunch'];
@@ -66,8 +68,10 @@ export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInp
   const all = deviceElements(childElement(tree, 'devices'));
   if (needsImplicitUsb(all)) args.push('-device', `${input.pc ? 'piix3-usb-uhci' : 'qemu-xhci'},id=usb`);
   if (needsImplicitVirtioSerial(all)) args.push('-device', 'virtio-serial-pci,id=virtio-serial0');
-  // controllers first, so the buses the other devices name exist
-  const ordered = [...all.filter((d) => d.name === 'controller'), ...all.filter((d) => d.name !== 'controller')];
+  // root ports before everything (the disks' devices too), then the other controllers, so the buses the other devices name exist
+  const isRootPort = (d: (typeof all)[number]) => d.name === 'controller' && d.attributes.get('model') === 'pcie-root-port';
+  const leadingArgs = all.filter(isRootPort).flatMap((el) => DEVICE_TABLE[el.name]!.argv(el, ctx, all));
+  const ordered = [...all.filter((d) => d.name === 'controller' && !isRootPort(d)), ...all.filter((d) => d.name !== 'controller')];
   for (const el of ordered) args.push(...DEVICE_TABLE[el.name]!.argv(el, ctx, all));
-  return { args, machineOptions, prelaunch: ctx.prelaunch };
+  return { leadingArgs, args, machineOptions, prelaunch: ctx.prelaunch };
 }

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { IntentJournal } from '../../state/intent-journal.js';
 import type { ConnectionUri, DriverConnection, DriverEnvironment, HypervisorDriver } from '../driver.js';
 import { loadDomains } from './domain-loader.js';
+import { hostDomainDefaults } from './host-domain-defaults.js';
 import { Failpoints } from './failpoints.js';
 import { detachGuest } from './guest-lifecycle.js';
 import { recoverIntents } from './intent-recovery.js';
@@ -68,6 +69,7 @@ export class QemuDriver implements HypervisorDriver {
     removeStaleTempFiles(root); // a request-key file write a crash interrupted
     // read before recovery: a keyed call's change that recovery completes records the call's answer in it
     this.host.requestOutcomes = new DurableRequestOutcomes(join(root, 'request-keys.json'), REQUEST_KEY_TTL_MS);
+    hostDomainDefaults(this.host.services.qemuBinary); // asks QEMU for its machine aliases now, not during the first define
     await loadDomains(this.host);
     await this.host.services.failpoints.whileSuspended(() => recoverIntents(this.host));
   }

@@ -1,7 +1,8 @@
 // The qemu driver's DomainSnapshotCreateXML: plan, journal, one atomic engine operation, one commit point.
 import { DomainSnapshotCreateFlags as Create, ErrorDomain, ErrorNumber, VirError, type DriverCapabilities } from '@virtwire/protocol';
 import type { JobControl } from '../../jobs/job-control.js';
-import { parseSnapshotXml, QEMU_DRIVER_DEFAULTS, type SnapshotDef } from '@virtwire/protocol/xml';
+import { parseSnapshotXml, type SnapshotDef } from '@virtwire/protocol/xml';
+import { hostDomainDefaults } from './host-domain-defaults.js';
 import { canonicalSnapshotDomains } from '../../conf/snapshot-domain-copy.js';
 import type { SnapshotNode } from '../../conf/snapshot-tree.js';
 import { redefineSnapshot } from '../../conf/snapshot-redefine.js';
@@ -67,7 +68,7 @@ export async function createSnapshot(
   const offline = (flags & Create.DiskOnly) !== 0 || !domain.active;
   const parsed = parseSnapshotXml(xml, { redefine, validate: (flags & Create.Validate) !== 0, saveCookie: true, offline });
   if (redefine) {
-    canonicalSnapshotDomains(parsed, QEMU_DRIVER_DEFAULTS);
+    canonicalSnapshotDomains(parsed, hostDomainDefaults(host.services.qemuBinary));
     return redefineAndPersist(host, domain, parsed, flags);
   }
 

@@ -1,6 +1,5 @@
 // Plans a DomainSnapshotCreateXML on the qemu driver: libvirt's checks in libvirt's order, then the kind, disks and files.
 import {
-  atomicSnapshotRefusal,
   checkAtomicRequest,
   checkFlagRules,
   DomainSnapshotCreateFlags as Create,
@@ -26,6 +25,8 @@ import type { QemuHost } from './qemu-host.js';
 import { agentSocketPath } from './guest-agent.js';
 import { bootsUefi } from './uefi-firmware.js';
 import { checkSnapshotName, internalTag } from './snapshot-names.js';
+import { hostDomainDefaults } from './host-domain-defaults.js';
+import { snapshotDomainCopy } from './snapshot-domain-copy.js';
 
 const qemuError = (code: number, detail: string) => VirError.report(code, ErrorDomain.Qemu, detail);
 const unsupported = (detail: string) => qemuError(ErrorNumber.ConfigUnsupported, detail);
@@ -130,7 +131,7 @@ export async function planSnapshot(
 
   // qemuSnapshotCreateAlignDisks: state, memory, the domain copy, then the disks.
   const effective = domain.effective;
-  def.domain = effective.clone().tree;
+  def.domain = snapshotDomainCopy(effective, hostDomainDefaults(host.services.qemuBinary));
   if (diskOnly) {
     // A disk-only snapshot of a shut-off domain records `shutoff` (qemuSnapshotCreateAlignDisks).
     def.state = active ? 'disk-snapshot' : 'shutoff';
@@ -197,9 +198,9 @@ async function checkTagAbsent(host: QemuHost, domain: QemuDomain, disks: readonl
 }
 
 /**
- * qemuSnapshotPrepare's global checks, and the kind of snapshot. Under ATOMIC a kind that cannot
- * be made as a group (mixed internal and external disks, external memory) is refused with
- * libvirt's atomic error before anything else.
+ * qemuSnapshotPrepare's global checks, and the kind of snapshot. A mix of internal and external
+ * disks or memory gets libvirt's 'mixing' refusal whatever the flags; then, under ATOMIC, a kind the
+ * driver does not make as a group is refused with libvirt's atomic error.
  */
 function checkSelection(
   def: SnapshotDef,
@@ -211,13 +212,6 @@ function checkSelection(
   const internal = def.disks.filter((d) => d.snapshot === 'internal');
   const memory = def.memory?.snapshot ?? 'no';
   const mixed = (external.length > 0 || memory === 'external') && (internal.length > 0 || memory === 'internal');
-  if (atomic) {
-    if (mixed) throw atomicSnapshotRefusal(ErrorDomain.Qemu);
-    const request: AtomicRequest = { disks: external.length + internal.length, scope: diskOnly ? 'disk-only' : 'full', state: active ? 'live' : 'offline' };
-    request.location = external.length > 0 || memory === 'external' ? 'external' : 'internal';
-    const refusal = checkAtomicRequest(capabilities, request);
-    if (refusal) throw refusal;
-  }
   // A manual disk of a shut-off domain is left to the user, as libvirt does (the disk is untouched,
   // the metadata says 'manual'); a running guest would have to stay paused for it, which is not done here.
   for (const disk of def.disks) {
@@ -228,7 +222,14 @@ function checkSelection(
   if (external.length === 0 && internal.length === 0 && memory === 'no') throw unsupported('nothing selected for snapshot');
   if (diskOnly && external.length === 0 && internal.length === 0)
     throw unsupported('disk-only snapshots require at least one disk to be selected for snapshot');
+  // libvirt refuses a mix first, ATOMIC or not; the driver never makes one, so its atomic refusal would only hide this one
   if (mixed) throw unsupported('mixing internal and external targets for a snapshot is not yet supported');
+  if (atomic) {
+    const request: AtomicRequest = { disks: external.length + internal.length, scope: diskOnly ? 'disk-only' : 'full', state: active ? 'live' : 'offline' };
+    request.location = external.length > 0 || memory === 'external' ? 'external' : 'internal';
+    const refusal = checkAtomicRequest(capabilities, request);
+    if (refusal) throw refusal;
+  }
   const excludedWritable = def.disks.some((d) => {
     if (d.snapshot === 'manual') return true;
     const disk = domainDisks.find((x) => x.target === d.name);
@@ -292,7 +293,6 @@ function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse:
   snapDisk.driverType = format;
   if (disk.readOnly || disk.device === 'cdrom')
     throw qemuError(ErrorNumber.OperationUnsupported, `external snapshot for readonly disk ${disk.target} is not supported`);
-  if (snapDisk.type === 'block') throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
   const target = snapDisk.source!;
   context.confine(target, reuse);
   const other = context.overlays.get(target);
@@ -305,12 +305,18 @@ function checkExternalTarget(snapDisk: SnapshotDiskDef, disk: DomainDisk, reuse:
   } catch {
     stat = undefined;
   }
-  if (reuse) {
-    if (!stat) throw qemuError(ErrorNumber.SystemError, `missing existing file for disk ${disk.target}: ${target}: No such file or directory`);
-    if (!stat.isFile()) throw unsupported(`mismatch between configured type for snapshot disk '${disk.target}' and the type of existing file '${target}'`);
-  } else if (stat) {
-    throw unsupported(`external snapshot file for disk ${disk.target} already exists and is not a block device: ${target}`);
+  // qemuSnapshotPrepareDiskExternal's checks of what is there, in its order; then the driver's own refusal of block devices
+  const block = snapDisk.type === 'block';
+  if (!stat) {
+    if (reuse) throw qemuError(ErrorNumber.SystemError, `missing existing file for disk ${disk.target}: ${target}: No such file or directory`);
+    if (block) throw qemuError(ErrorNumber.OperationUnsupported, `block device snapshot target '${target}' doesn't exist`);
+  } else {
+    if (block ? !stat.isBlockDevice() : !stat.isFile()) {
+      throw unsupported(`mismatch between configured type for snapshot disk '${disk.target}' and the type of existing file '${target}'`);
+    }
+    if (!reuse && !block) throw unsupported(`external snapshot file for disk ${disk.target} already exists and is not a block device: ${target}`);
   }
+  if (block) throw unsupported(`external snapshot of disk ${disk.target} to a block device is not supported`);
   return target;
 }
 

@@ -38,6 +38,10 @@ export interface DiskDevice {
   bus?: string;
   /** Unit on an IDE bus (pc machine). */
   unit?: number;
+  /** PCI slot and function on `bus` (virtio-blk-pci placed as the definition says), e.g. "0x3" or "0x1.0x2". */
+  addr?: string;
+  /** The PCI slot is multifunction. */
+  multifunction?: boolean;
 }
 
 /** What to run. */
@@ -51,6 +55,8 @@ export interface GuestSpec {
   /** Default "tcg". */
   accel?: string;
   uuid?: string;
+  /** Before the disks' devices, verbatim: the PCI buses (root ports) the disks sit on. */
+  leadingArgs?: string[];
   /** Appended verbatim (for tests and experiments). */
   extraArgs?: string[];
 }
@@ -117,6 +123,7 @@ export function buildQemuArgv(spec: GuestSpec, paths: RuntimePaths): string[] {
     paths.pidFile,
   ];
   if (spec.uuid) argv.push('-uuid', spec.uuid);
+  argv.push(...(spec.leadingArgs ?? []));
   for (const disk of spec.disks) {
     for (const node of blockdevNodes(disk)) argv.push('-blockdev', JSON.stringify(node));
     argv.push('-device', deviceArgument(disk));
@@ -133,6 +140,11 @@ export function deviceArgument(disk: DiskSpec): string {
     parts.push(`bus=${device.bus}`);
   }
   if (device.unit !== undefined) parts.push(`unit=${device.unit}`);
+  if (device.addr !== undefined) {
+    if (!/^0x[0-9a-f]{1,2}(\.0x[0-7])?$/.test(device.addr)) throw new PreconditionError('invalid-bus', `invalid PCI address ${JSON.stringify(device.addr)}`);
+    parts.push(`addr=${device.addr}`);
+    if (device.multifunction) parts.push('multifunction=on');
+  }
   return parts.join(',');
 }
 

@@ -1,0 +1,61 @@
+// What libvirt 9.0's qemu:///session fills in or refuses at define where the domain sweep (--qemu) found the qemu driver apart.
+import { DomainXMLFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
+import { describe, expect, it } from 'vitest';
+import { failure, hasQemu } from './qemu-fixture.js';
+import { useQemuDaemon } from './qemu-daemon-fixture.js';
+
+const domain = (name: string, parts: { machine?: string; top?: string; os?: string; devices?: string; vcpus?: number }) =>
+  `<domain type='qemu'><name>${name}</name><memory unit='KiB'>131072</memory><vcpu>${parts.vcpus ?? 1}</vcpu>` +
+  `<os><type arch='x86_64' machine='${parts.machine ?? 'q35'}'>hvm</type>${parts.os ?? ''}</os>${parts.top ?? ''}<devices>${parts.devices ?? ''}</devices></domain>`;
+
+describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
+  const qemu = useQemuDaemon({ confined: false, inspectionMonitor: false });
+
+  const defined = async (xml: string) => {
+    const dom = await qemu.conn.domainDefineXML(xml);
+    const text = await dom.getXMLDesc(DomainXMLFlags.Inactive);
+    await dom.undefine();
+    return text;
+  };
+
+  it('refuses a disk target naming a partition, and UEFI without ACPI, with libvirt errors', async () => {
+    const partition = await failure(
+      qemu.conn.domainDefineXML(
+        domain('part', { devices: "<disk type='file' device='disk'><source file='/var/tmp/vw-p.qcow2'/><target dev='vdb1' bus='virtio'/></disk>" }),
+      ),
+    );
+    expect([partition.code, partition.domain, partition.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      "unsupported configuration: invalid disk target 'vdb1', partitions can't appear in disk targets",
+    ]);
+    const noAcpi = await failure(qemu.conn.domainDefineXML(domain('efi', { os: '', top: '' }).replace('<os>', "<os firmware='efi'>")));
+    expect([noAcpi.code, noAcpi.domain, noAcpi.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      'unsupported configuration: UEFI requires ACPI on this architecture',
+    ]);
+  });
+
+  it("gives a CPU with only a topology the machine's default model, and a TCG custom CPU check='none'", async () => {
+    const topology = await defined(domain('topo', { vcpus: 2, top: "<cpu><topology sockets='1' cores='2' threads='1'/></cpu>" }));
+    expect(topology).toContain(
+      "  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n    <topology sockets='1' dies='1' cores='2' threads='1'/>\n  </cpu>\n",
+    );
+    const model = await defined(domain('model', { top: "<cpu mode='custom' match='exact'><model fallback='forbid'>Nehalem</model></cpu>" }));
+    expect(model).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>Nehalem</model>\n  </cpu>\n");
+  });
+
+  it("gives a USB controller without a model piix3-uhci; 'none' gets no address, and no device means no spare root port", async () => {
+    const pc = await defined(domain('usb-pc', { machine: 'pc', devices: "<controller type='usb' index='0'/>" }));
+    expect(pc).toContain(
+      "<controller type='usb' index='0' model='piix3-uhci'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/>",
+    );
+    // on q35 too: the qemu-xhci default is only for the controller libvirt adds itself
+    const q35 = await defined(domain('usb-q35', { devices: "<controller type='usb' index='0'/>" }));
+    expect(q35).toContain("<controller type='usb' index='0' model='piix3-uhci'>");
+    const none = await defined(domain('usb-none', { devices: "<controller type='usb' index='0' model='none'/><memballoon model='none'/>" }));
+    expect(none).toContain("    <controller type='usb' index='0' model='none'/>\n");
+    expect(none).not.toContain('pcie-root-port');
+  });
+});
