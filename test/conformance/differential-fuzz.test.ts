@@ -6,7 +6,8 @@ import { callSequences } from './fuzz/call-sequences.js';
 import { firstDivergence, type Divergence } from './fuzz/divergence.js';
 import { hasLibvirt, startLibvirtSide, type LibvirtSide } from './fuzz/libvirt-side.js';
 import { normaliseValue } from './normalise.js';
-import type { Outcome, RawStep } from './replay/corpus.js';
+import type { EventOutcome, Outcome, RawStep } from './replay/corpus.js';
+import { replayWithEvents } from './replay/event-replay.js';
 import { errorRecord, OPS, stable } from './replay/python-calls.js';
 import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
 
@@ -15,6 +16,8 @@ import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
  * `VW_LIBVIRT_FUZZ_REPORT=file.json`; `VW_LIBVIRT_FUZZ_SHOW=id` prints every step of that case on both sides.
  */
 const count = Number(process.env.VW_LIBVIRT_FUZZ ?? 0);
+/** `VW_LIBVIRT_FUZZ_EVENTS=N`: N sequences (without their read-back) with every event id registered, events compared too. */
+const eventCount = Number(process.env.VW_LIBVIRT_FUZZ_EVENTS ?? 0);
 const show = process.env.VW_LIBVIRT_FUZZ_SHOW;
 const seed = Number(process.env.VW_LIBVIRT_FUZZ_SEED ?? Date.now() % 1_000_000);
 
@@ -30,7 +33,7 @@ async function replay(conn: Connection, steps: readonly RawStep[]): Promise<Outc
   return outcomes;
 }
 
-describe.skipIf(count === 0 || !hasLibvirt())('random call sequences: virtwire against libvirt 9.0', () => {
+describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequences: virtwire against libvirt 9.0', () => {
   let libvirt: LibvirtSide;
   let host: ReplayHost;
   beforeAll(async () => {
@@ -40,7 +43,7 @@ describe.skipIf(count === 0 || !hasLibvirt())('random call sequences: virtwire a
     await Promise.all([libvirt?.stop(), host?.close()]);
   });
 
-  it(`${count} sequences from seed ${seed}`, { timeout: 60_000 + count * 2_000 }, async () => {
+  it.skipIf(count === 0)(`${count} sequences from seed ${seed}`, { timeout: 60_000 + count * 2_000 }, async () => {
     const cases = callSequences(seed, count);
     const want = libvirt.run(cases);
     const divergences: Array<Divergence & { id: string; steps: RawStep[] }> = [];
@@ -76,6 +79,42 @@ describe.skipIf(count === 0 || !hasLibvirt())('random call sequences: virtwire a
       );
     }
     if (process.env.VW_LIBVIRT_FUZZ_REPORT) writeFileSync(process.env.VW_LIBVIRT_FUZZ_REPORT, JSON.stringify({ seed, count, divergences }, null, 1));
+    expect([...classes.keys()], `seed ${seed}`).toEqual([]);
+  });
+  it.skipIf(eventCount === 0)(`${eventCount} sequences from seed ${seed}, with their events`, { timeout: 60_000 + eventCount * 10_000 }, async () => {
+    const cases = callSequences(seed, eventCount).map((c) => ({ ...c, steps: c.steps.slice(0, c.random) }));
+    const want = libvirt.events(cases, 0.15);
+    const classes = new Map<string, Array<{ id: string; steps: RawStep[]; libvirt: unknown; virtwire: unknown }>>();
+    let documented = 0;
+    for (const [i, c] of cases.entries()) {
+      const conn = await connect(host.uri(c.host));
+      let got: EventOutcome[];
+      try {
+        got = normaliseValue(await replayWithEvents(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
+      } finally {
+        await conn.close();
+      }
+      const plain = (outcomes: EventOutcome[]) => outcomes.map(({ events: _events, ...outcome }) => outcome as Outcome);
+      const divergence = firstDivergence(c.steps, plain(want[i]!), plain(got));
+      const at = c.steps.findIndex((_, s) => stable(want[i]![s]) !== stable(got[s]));
+      if (at === -1) continue;
+      if (divergence && divergence.at <= at && divergence.kind !== 'undocumented') {
+        documented++;
+        continue;
+      }
+      const name = divergence && divergence.at === at ? divergence.className : `${c.steps[at]![0]}: events differ`;
+      classes.set(name, [...(classes.get(name) ?? []), { id: c.id, steps: c.steps.slice(0, at + 1), libvirt: want[i]![at], virtwire: got[at] }]);
+    }
+    const differ = [...classes.values()].reduce((n, list) => n + list.length, 0);
+    console.log(
+      `libvirt event fuzz, seed ${seed}: ${eventCount} sequences, ${eventCount - documented - differ} identical, ${documented} documented, ${differ} undocumented`,
+    );
+    for (const [name, list] of [...classes].sort((a, b) => b[1].length - a[1].length)) {
+      const shortest = list.reduce((a, b) => (b.steps.length < a.steps.length ? b : a));
+      console.log(
+        `  ${list.length} × ${name}\n    e.g. ${shortest.id}: ${JSON.stringify(shortest.steps)}\n    libvirt ${JSON.stringify(shortest.libvirt)}\n    virtwire ${JSON.stringify(shortest.virtwire)}`,
+      );
+    }
     expect([...classes.keys()], `seed ${seed}`).toEqual([]);
   });
 });

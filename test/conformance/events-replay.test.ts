@@ -1,10 +1,11 @@
 // Replays libvirt 9.0's recorded event sequences (corpus/events.json, python side) through the SDK: per step, the same result or error and the same events.
-import { connect, type Connection, type DomainEventParams, type DomainEventSubscription } from '@virtwire/client';
+import { connect } from '@virtwire/client';
 import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseValue } from './normalise.js';
 import { deviations, eventCases, type EventOutcome } from './replay/corpus.js';
-import { errorRecord, OPS, stable } from './replay/python-calls.js';
+import { replayWithEvents } from './replay/event-replay.js';
+import { OPS, stable } from './replay/python-calls.js';
 import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
 import { Tally, verdict } from './replay/tally.js';
 
@@ -18,74 +19,6 @@ afterAll(async () => {
   await host?.close();
 });
 
-/** The recorder's names of libvirt 9.0's event ids 0..26 (record/libvirt-calls.py, `EVENTS`), by id. */
-const PYTHON_EVENT_NAMES = [
-  'lifecycle',
-  'reboot',
-  'rtc-change',
-  'watchdog',
-  'io-error',
-  'graphics',
-  'io-error-reason',
-  'control-error',
-  'block-job',
-  'disk-change',
-  'tray-change',
-  'pmwakeup',
-  'pmsuspend',
-  'balloon-change',
-  'pmsuspend-disk',
-  'device-removed',
-  'block-job-2',
-  'tunable',
-  'agent-lifecycle',
-  'device-added',
-  'migration-iteration',
-  'job-completed',
-  'device-removal-failed',
-  'metadata-change',
-  'block-threshold',
-  'memory-failure',
-  'memory-device-size-change',
-] as const;
-
-/** An event as the recorder wrote it: its name, its domain's name, and the callback's arguments after the domain. */
-function recorded(event: DomainEventParams): { event: string; domain: string; detail: unknown[] } {
-  const name = (PYTHON_EVENT_NAMES as readonly string[])[event.eventID] ?? `id-${event.eventID}`;
-  const detail = event.eventID === 0 ? [event.event, event.detail] : event.eventID === 21 ? [event.params] : [];
-  return { event: name, domain: event.domain.name, detail };
-}
-
-/**
- * Registers every libvirt event id on the case's connection (as the recorder did), runs each step
- * (a failed step does not end the case), and takes the events it raised: those that arrived before
- * the answer to a call made after the step (events and answers share the socket, in order).
- */
-async function replay(conn: Connection, steps: readonly (readonly [string, string, ...unknown[]])[]): Promise<EventOutcome[]> {
-  const seen: ReturnType<typeof recorded>[] = [];
-  const subscriptions: DomainEventSubscription[] = [];
-  for (let id = 0; id < PYTHON_EVENT_NAMES.length; id++) {
-    const subscription = await conn.domainEventRegisterAny(id);
-    subscription.on((event) => seen.push(recorded(event)));
-    subscriptions.push(subscription);
-  }
-  const outcomes: EventOutcome[] = [];
-  for (const [op, target, ...args] of steps) {
-    const before = seen.length;
-    let outcome: EventOutcome;
-    try {
-      outcome = { result: await OPS[op]!(conn, target, args), events: [] };
-    } catch (error) {
-      outcome = { ...errorRecord(error), events: [] };
-    }
-    await conn.getVersion();
-    outcome.events = seen.slice(before);
-    outcomes.push(outcome);
-  }
-  for (const subscription of subscriptions) await subscription.close();
-  return outcomes;
-}
-
 describe('event corpus replayed through the SDK', () => {
   it.each(eventCases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     const deviation = deviations.events?.[c.id];
@@ -94,7 +27,7 @@ describe('event corpus replayed through the SDK', () => {
     const conn = await connect(host.uri(c.host));
     let got: EventOutcome[];
     try {
-      got = normaliseValue(await replay(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
+      got = normaliseValue(await replayWithEvents(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
     } finally {
       await conn.close();
     }

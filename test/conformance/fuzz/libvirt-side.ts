@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalise, normaliseValue, uuidsIn, type NormaliseContext } from '../normalise.js';
-import type { Outcome, RawStep } from '../replay/corpus.js';
+import type { EventOutcome, Outcome, RawStep } from '../replay/corpus.js';
 import { FIXTURE_NODES } from '../../helpers/virtwired.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -31,6 +31,8 @@ interface Libvirtd {
 export interface LibvirtSide {
   /** Each case's outcomes, one per step (every step runs, errors included), normalised as the recorder does. */
   run(cases: ReadonlyArray<{ id: string; host: string; steps: RawStep[] }>): Outcome[][];
+  /** The same with every event id registered: each step's outcome and the events it raised (`waitSeconds` after each step). */
+  events(cases: ReadonlyArray<{ id: string; host: string; steps: RawStep[] }>, waitSeconds: number): EventOutcome[][];
   /** virsh with `argument` on `host` (on a pristine test:///default), normalised as the recorder does. */
   virsh(host: string, argument: string): Promise<{ stdout: string; stderr: string; code: number | null }>;
   stop(): Promise<void>;
@@ -85,6 +87,14 @@ export async function startLibvirtSide(): Promise<LibvirtSide> {
   const uri = (host: string) => libvirtd.uri('test', host === 'default' ? '/default' : join(nodesDir, host));
   const waiter = startWaiter();
   return {
+    events(cases, waitSeconds) {
+      const input = cases.map((c) => ({ id: c.id, uri: uri(c.host), steps: c.steps }));
+      const env = { ...ENV, VW_EVENT_WAIT: String(waitSeconds) };
+      const run = spawnSync(PYTHON, [HELPER, 'events'], { input: JSON.stringify(input), encoding: 'utf8', env, maxBuffer: 512 * 1024 * 1024 });
+      if (run.status !== 0) throw new Error(`libvirt-calls.py events failed: ${run.stderr}`);
+      const results = JSON.parse(run.stdout) as Array<{ id: string; steps: EventOutcome[] }>;
+      return results.map((r, i) => normaliseValue(r.steps, context(JSON.stringify(cases[i]!.steps))));
+    },
     async virsh(host, argument) {
       if (host === 'default') await waiter.fresh(uri(host));
       const run = spawnSync('virsh', ['-c', uri(host), argument], {

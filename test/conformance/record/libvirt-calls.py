@@ -7,6 +7,7 @@
 #        libvirt-calls.py waiter                -> per URI line read, 'fresh' once its host is pristine
 # A case is {"id", "uri", "steps": [[op, target, *args], ...]}; see cases/raw-cases.mjs for the ops.
 import json
+import os
 import sys
 import threading
 import time
@@ -229,8 +230,8 @@ def events(cases):
         for step in case["steps"]:
             before = len(seen)
             outcome = run_steps(conn, [step])[0]
-            # Events travel over the socket: give them time to arrive before the next step.
-            deadline = time.time() + 0.5
+            # Events travel over the socket: give them time to arrive before the next step (VW_EVENT_WAIT seconds).
+            deadline = time.time() + float(os.environ.get("VW_EVENT_WAIT", "0.5"))
             while time.time() < deadline:
                 time.sleep(0.05)
             with lock:
