@@ -1,5 +1,6 @@
 // A device's libvirt "device info": its user alias and its `<address>`, read and formatted as libvirt 9.0 does (virDomainDeviceInfoParseXML/Format).
 import { childElements, element, type XmlElement, type XmlNode } from '../xml-tree.js';
+import { checkDeviceAddress } from './address-checks.js';
 import type { AddressSpec } from './domain-spec.js';
 
 /** The characters of a user alias after its `ua-` prefix (USER_ALIAS_CHARS). */
@@ -102,6 +103,7 @@ export function withoutBlankText(el: XmlElement): XmlElement {
 export function parseAddress(el: XmlElement): AddressSpec | undefined {
   const address = childElements(el, 'address')[0];
   if (!address) return undefined;
+  checkDeviceAddress(address);
   const attributes = new Map(address.attributes);
   const type = attributes.get('type') ?? '';
   attributes.delete('type');

@@ -15,7 +15,10 @@ import {
   INTERFACE_TYPES,
   VIDEO_TYPES,
 } from './xml-enum.js';
+import { propNonNegativeInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
+import { checkDeviceAddressOf } from './address-checks.js';
+import { checkHostdevSource } from './hostdev-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
@@ -64,9 +67,12 @@ export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefine
       return parseVideo(el);
     default:
       if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el, live);
+      if (!OTHER_DEVICES.has(el.name)) return undefined;
+      checkDeviceAddressOf(el);
+      if (el.name === 'hostdev') checkHostdevSource(el);
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
-      return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
+      return { kind: 'other', element: el };
   }
 }
 
@@ -162,7 +168,6 @@ const DRIVER_ENUMS = ['cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd
 function parseController(el: XmlElement): DeviceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', CONTROLLER_TYPES) ?? 'ide';
-  const index = attributes.get('index');
   attributes.delete('type');
   attributes.delete('index');
   const model = attributes.get('model');
@@ -170,7 +175,7 @@ function parseController(el: XmlElement): DeviceSpec {
   const spec: DeviceSpec = {
     kind: 'controller',
     type,
-    index: index === undefined ? -1 : Number(index),
+    index: propNonNegativeInt(el, 'index', 10) ?? -1,
     attributes,
     children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
   };

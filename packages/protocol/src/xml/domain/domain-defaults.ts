@@ -9,6 +9,7 @@ import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses, validateOs } from './domain-checks.js';
+import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
 
@@ -80,6 +81,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'vhostuser') device.snapshot ??= 'no';
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
+  postParseHostdevs(spec);
   if (driver.interfaceTarget) {
     // testDomainGenerateIfnames: an interface without a name gets the first unused one.
     const interfaces = spec.devices.filter((d) => d.kind === 'interface');
@@ -98,6 +100,8 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
   validateDiskAddresses(spec);
+  validateHostdevs(spec);
+  validateDriveAddresses(spec);
   validateOs(spec);
 }
 
@@ -176,6 +180,7 @@ function assignDriveAddresses(spec: DomainSpec): void {
       const within = index % layout.perController;
       const bus = device.target.bus === 'ide' || device.target.bus === 'fdc' ? Math.floor(within / layout.perBus) : 0;
       const unit = device.target.bus === 'ide' || device.target.bus === 'fdc' ? within % layout.perBus : within;
+      if (device.target.bus === 'scsi') checkScsiDiskAgainstHostdevs(spec, device, controller, unit);
       device.address = {
         type: 'drive',
         attributes: new Map([

@@ -1,0 +1,63 @@
+// libvirt 9.0's define-time checks on a real virtwired's test driver, one case per class (errors recorded with python3-libvirt on test:///default).
+import { describe, expect, it } from 'vitest';
+import { failure } from '../helpers/errors.js';
+import { domainXml, testDriverSession } from '../helpers/libvirt-inputs.js';
+
+const t = testDriverSession();
+
+/** `[code, domain, message]` of defining `devices` (and `extra` after `<os>`), or 'ok' (the domain is undefined again). */
+async function define(devices: string, extra = ''): Promise<[number, number, string] | 'ok'> {
+  const xml = domainXml('checks', devices, extra);
+  try {
+    await t.defineAndDump(xml);
+    return 'ok';
+  } catch {
+    const e = await failure(t.conn.domainDefineXML(xml));
+    return [e.code, e.domain, e.message];
+  }
+}
+
+const drive = (unit: string) => `<address type='drive' controller='0' bus='0' target='0' unit='${unit}'/>`;
+const scsiHost = (unit: string, address: string) =>
+  `<hostdev mode='subsystem' type='scsi'><source><adapter name='h'/><address bus='0' target='0' unit='${unit}'/></source>${address}</hostdev>`;
+
+describe('define-time checks, as libvirt’s test driver makes them', () => {
+  it.each([
+    [
+      'a PCI address past its range',
+      "<interface type='user'><address type='pci' bus='0x100' slot='1'/></interface>",
+      [27, 0, "XML error: Invalid PCI address bus='0x100', must be <= 0xFF"],
+    ],
+    [
+      'an address number that is not one',
+      "<interface type='user'><address type='pci' slot='x'/></interface>",
+      [27, 5, "XML error: Invalid value for attribute 'slot' in element 'address': 'x'. Expected non-negative integer value"],
+    ],
+    [
+      'a negative controller index',
+      "<controller type='pci' index='-1' model='pci-root'/>",
+      [27, 5, "XML error: Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value"],
+    ],
+    [
+      'a USB port path too deep',
+      "<input type='tablet' bus='usb'><address type='usb' bus='0' port='1.2.3.4.5'/></input>",
+      [1, 49, "internal error: Cannot parse <address> 'port' attribute"],
+    ],
+    [
+      'a host device named twice',
+      "<hostdev mode='subsystem' type='usb'><source><address bus='1' device='2'/></source></hostdev>".repeat(2),
+      [27, 20, 'XML error: Hostdev already exists in the domain configuration'],
+    ],
+    [
+      'two SCSI host devices at one drive address',
+      scsiHost('1', drive('0')) + scsiHost('2', drive('0')),
+      [67, 20, "unsupported configuration: SCSI host address controller='0' bus='0' target='0' unit='0' in use by another SCSI host device"],
+    ],
+  ])('refuses %s', async (_name, devices, expected) => {
+    expect(await define(devices)).toEqual(expected);
+  });
+
+  it('still defines distinct host devices on distinct addresses', async () => {
+    expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
+  });
+});
