@@ -53,6 +53,22 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       scsiHost('1', drive('0')) + scsiHost('2', drive('0')),
       [67, 20, "unsupported configuration: SCSI host address controller='0' bus='0' target='0' unit='0' in use by another SCSI host device"],
     ],
+    ['a disk without a source', "<disk type='file' device='disk'><target dev='vda'/></disk>", [19, 20, 'missing source information for device vda']],
+    [
+      'a LUN on a file',
+      "<disk type='file' device='lun'><source file='/tmp/a.img'/><target dev='sda'/></disk>",
+      [67, 20, "unsupported configuration: disk device='lun' is only valid for block type disk source"],
+    ],
+    [
+      'an iSCSI secret of Ceph',
+      "<disk type='network'><source protocol='iscsi' name='iqn.2000-01.x:t/1'><host name='h'/><auth username='u'><secret type='ceph' usage='x'/></auth></source><target dev='vda'/></disk>",
+      [67, 20, "unsupported configuration: invalid secret type 'ceph'"],
+    ],
+    [
+      'a source passed as file descriptors',
+      "<disk type='file'><source file='/tmp/a.img' fdgroup='g'/><target dev='vda'/></disk>",
+      [67, 20, "unsupported configuration: driver does not support FD passing for disk 'vda'"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

@@ -19,6 +19,7 @@ import { propNonNegativeInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
+import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
@@ -102,6 +103,9 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   // A disk without <source> is a file disk whatever its type said (virDomainDiskDefParseXML).
   const givenType = enumAttribute(el, 'type', DISK_TYPES) ?? 'file';
   const diskType = childElement(el, 'source') ? givenType : 'file';
+  const givenSource = childElement(el, 'source');
+  if (diskType === 'network' && givenSource) checkNetworkSource(givenSource);
+  checkDiskAuthPlacement(el);
   const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
   enumAttribute(target!, 'bus', DISK_BUSES);
   const targetAttributes = new Map(target!.attributes);

@@ -8,7 +8,8 @@ import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
-import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses, validateOs } from './domain-checks.js';
+import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domain-checks.js';
+import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
@@ -27,6 +28,8 @@ export interface DriverDefaults {
   defaultVideoType?(spec: DomainSpec): string;
   /** QEMU gives a QXL card 16 MiB of VGA memory when it names none. */
   qxlVgamem?: boolean;
+  /** VIR_DOMAIN_DEF_FEATURE_DISK_FD: the driver takes disk sources passed as file descriptors (`fdgroup`). */
+  diskFdPassing?: boolean;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
   finish?(spec: DomainSpec): void;
 }
@@ -44,9 +47,9 @@ export function busForTarget(dev: string): string {
   return 'ide';
 }
 
-/** `vda` -> 0, `hdc` -> 2, `sdaa` -> 26 (virDiskNameToIndex). */
+/** `vda` -> 0, `hdc` -> 2, `sdaa` -> 26, `vdb1` -> 1 (virDiskNameToIndex: trailing partition digits ignored); -1 when not a disk name. */
 export function targetIndex(dev: string): number {
-  const letters = /^(?:hd|sd|vd|xvd|ubd|fd)([a-z]+)$/.exec(dev)?.[1];
+  const letters = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(dev)?.[1];
   if (!letters) return -1;
   let index = 0;
   for (const c of letters) index = index * 26 + (c.charCodeAt(0) - 96);
@@ -80,6 +83,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   // vhost-user disks cannot be snapshotted: libvirt makes their default 'no'.
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'vhostuser') device.snapshot ??= 'no';
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
+  if (!driver.diskFdPassing) checkDiskFdPassing(spec);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
   postParseHostdevs(spec);
   if (driver.interfaceTarget) {
@@ -99,7 +103,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   driver.finish?.(spec);
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
-  validateDiskAddresses(spec);
+  for (const device of spec.devices) if (device.kind === 'disk') validateDisk(device);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateOs(spec);
@@ -172,6 +176,7 @@ const DRIVE_BUSES: Readonly<Record<string, { perController: number; perBus: numb
 function assignDriveAddresses(spec: DomainSpec): void {
   for (const device of spec.devices) {
     if (device.kind !== 'disk') continue;
+    if (!device.address && targetIndex(device.target.dev) < 0) throw xmlError(`Unknown disk name '${device.target.dev}' and no address specified`);
     const layout = ownValue(DRIVE_BUSES, device.target.bus);
     if (!layout) continue;
     if (!device.address) {

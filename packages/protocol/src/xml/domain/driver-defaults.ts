@@ -16,4 +16,5 @@ export const QEMU_DRIVER_DEFAULTS: DriverDefaults = {
   serialTarget: 'isa-serial',
   assignDriveAddresses: true,
   qxlVgamem: true,
+  diskFdPassing: true,
 };
