@@ -69,8 +69,24 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<disk type='file'><source file='/tmp/a.img' fdgroup='g'/><target dev='vda'/></disk>",
       [67, 20, "unsupported configuration: driver does not support FD passing for disk 'vda'"],
     ],
+    [
+      'a USB tablet with USB disabled',
+      "<controller type='usb' model='none'/><input type='tablet'/>",
+      [67, 20, "unsupported configuration: Can't add USB input device. USB bus is disabled"],
+    ],
+    [
+      'a USB redirection without USB',
+      "<controller type='usb' model='none'/><redirdev bus='usb' type='spicevmc'/>",
+      [67, 20, 'unsupported configuration: cannot add redirected USB device: USB is disabled for this domain'],
+    ],
+    ['only a companion USB controller', "<controller type='usb' index='0' model='ich9-uhci1'/>", [35, 20, 'No master USB controller specified']],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
+  });
+
+  it('gives an input without a bus libvirt’s default for the guest', async () => {
+    const xml = await t.defineAndDump(domainXml('inputs', "<input type='tablet'/><input type='mouse'/>"));
+    expect(xml).toContain("<input type='tablet' bus='usb'/>\n    <input type='mouse' bus='ps2'/>");
   });
 
   it('still defines distinct host devices on distinct addresses', async () => {

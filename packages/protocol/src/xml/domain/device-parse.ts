@@ -19,6 +19,7 @@ import { propNonNegativeInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
+import { parseInput, type InputContext } from './usb-checks.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
@@ -54,7 +55,7 @@ const OTHER_DEVICES = new Set([
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
 
 /** The device an element describes, or undefined for an element libvirt ignores. */
-export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefined {
+export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { osType: 'hvm', arch: undefined, virtType: 'test' }): DeviceSpec | undefined {
   switch (el.name) {
     case 'disk':
       return parseDisk(el, live);
@@ -71,6 +72,7 @@ export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefine
       if (!OTHER_DEVICES.has(el.name)) return undefined;
       checkDeviceAddressOf(el);
       if (el.name === 'hostdev') checkHostdevSource(el);
+      if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
       return { kind: 'other', element: el };

@@ -10,6 +10,7 @@ import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domain-checks.js';
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
+import { validateRedirdevs } from './usb-checks.js';
 import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
@@ -104,6 +105,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
   for (const device of spec.devices) if (device.kind === 'disk') validateDisk(device);
+  validateRedirdevs(spec);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateOs(spec);

@@ -9,6 +9,7 @@ import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
+import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
 
 /** The virt types libvirt 9.0 knows (virDomainVirt). */
 const VIRT_TYPES = new Set([
@@ -126,7 +127,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
-      const device: DeviceSpec | undefined = parseDevice(el, options.live === true);
+      const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
       if (device?.kind === 'controller') insertController(spec.devices, device);
       else if (device?.kind === 'disk') insertDisk(spec.devices, device);
       else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
@@ -145,6 +146,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
           : found;
     if (kept.length > 0) spec.extra.set(name, kept);
   }
+  checkUsbControllers(spec);
+  checkUsbDevicesWithoutUsb(spec);
   checkDiskTargets(spec);
   return spec;
 }
