@@ -80,6 +80,16 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       [67, 20, 'unsupported configuration: cannot add redirected USB device: USB is disabled for this domain'],
     ],
     ['only a companion USB controller', "<controller type='usb' index='0' model='ich9-uhci1'/>", [35, 20, 'No master USB controller specified']],
+    [
+      'a PCI root with an address',
+      "<controller type='pci' index='0' model='pci-root'><address type='pci' slot='1'/></controller>",
+      [67, 20, 'unsupported configuration: pci-root and pcie-root controllers should not have an address'],
+    ],
+    [
+      'a PCI target index past 30',
+      "<controller type='pci' index='0' model='pci-root'/><controller type='pci' index='1' model='pci-root'><target index='31'/></controller>",
+      [67, 20, "unsupported configuration: PCI controller target index '31' out of range - must be 0-30"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

@@ -20,6 +20,7 @@ import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
+import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
@@ -186,6 +187,7 @@ function parseController(el: XmlElement): DeviceSpec {
     children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
   };
   if (model !== undefined) spec.model = model;
+  parsePciTarget(el, type);
   // A USB companion without a `<master>` gets its usual start port (virDomainControllerDefParseXML).
   const startPort = model === undefined ? undefined : ownValue(USB_COMPANION_PORTS, model);
   if (type === 'usb' && startPort !== undefined && !spec.children.some((c) => c.name === 'master')) {
@@ -193,8 +195,10 @@ function parseController(el: XmlElement): DeviceSpec {
   }
   const alias = userAlias(el);
   if (alias !== undefined) spec.alias = alias;
-  const address = parseAddress(el);
+  // libvirt ignores a `model='none'` USB controller's address.
+  const address = type === 'usb' && model === 'none' ? undefined : parseAddress(el);
   if (address) spec.address = address;
+  checkControllerCounts(el, type);
   return spec;
 }
 

@@ -11,6 +11,7 @@ import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domain-checks.js';
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
+import { pciTargetOf, validatePciController } from './controller-checks.js';
 import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
@@ -106,6 +107,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
   for (const device of spec.devices) if (device.kind === 'disk') validateDisk(device);
   validateRedirdevs(spec);
+  for (const device of spec.devices) if (device.kind === 'controller') validatePciController(device, pciTargetOf(device));
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateOs(spec);
