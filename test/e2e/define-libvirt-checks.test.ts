@@ -90,6 +90,16 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<controller type='pci' index='0' model='pci-root'/><controller type='pci' index='1' model='pci-root'><target index='31'/></controller>",
       [67, 20, "unsupported configuration: PCI controller target index '31' out of range - must be 0-30"],
     ],
+    [
+      'a UNIX redirection without a path',
+      "<controller type='usb' model='qemu-xhci'/><redirdev type='unix'><source mode='connect'/></redirdev>",
+      [1, 20, 'internal error: Missing source path attribute for char device'],
+    ],
+    [
+      'a reconnecting source without a timeout',
+      "<serial type='tcp'><source mode='connect' host='h' service='4000'><reconnect enabled='yes'/></source></serial>",
+      [27, 5, "XML error: Missing required attribute 'timeout' in element 'reconnect'"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });
@@ -97,6 +107,18 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
   it('gives an input without a bus libvirt’s default for the guest', async () => {
     const xml = await t.defineAndDump(domainXml('inputs', "<input type='tablet'/><input type='mouse'/>"));
     expect(xml).toContain("<input type='tablet' bus='usb'/>\n    <input type='mouse' bus='ps2'/>");
+  });
+
+  it('writes a USB redirection as libvirt does: a character device source, open even when empty', async () => {
+    const xml = await t.defineAndDump(
+      domainXml(
+        'redir',
+        "<controller type='usb' model='qemu-xhci'/><redirdev type='spicevmc'/><redirdev type='unix'><source path='/tmp/r'/><protocol type='raw'/></redirdev>",
+      ),
+    );
+    expect(xml).toContain(
+      "<redirdev bus='usb' type='spicevmc'>\n    </redirdev>\n    <redirdev bus='usb' type='unix'>\n      <source mode='connect' path='/tmp/r'/>\n    </redirdev>",
+    );
   });
 
   it('still defines distinct host devices on distinct addresses', async () => {

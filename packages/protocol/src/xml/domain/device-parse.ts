@@ -20,6 +20,7 @@ import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
+import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
@@ -73,6 +74,12 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
       if (!OTHER_DEVICES.has(el.name)) return undefined;
       checkDeviceAddressOf(el);
       if (el.name === 'hostdev') checkHostdevSource(el);
+      if (el.name === 'redirdev') return { kind: 'other', element: parseRedirdev(el) };
+      if (el.name === 'smartcard' && el.attributes.get('mode') === 'passthrough') return { kind: 'other', element: parsePassthroughSmartcard(el) };
+      if (el.name === 'redirfilter') {
+        const filter = parseRedirfilter(el);
+        return filter ? { kind: 'other', element: filter } : undefined;
+      }
       if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
