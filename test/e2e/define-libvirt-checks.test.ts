@@ -100,6 +100,17 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<serial type='tcp'><source mode='connect' host='h' service='4000'><reconnect enabled='yes'/></source></serial>",
       [27, 5, "XML error: Missing required attribute 'timeout' in element 'reconnect'"],
     ],
+    [
+      'shmem msi without a server',
+      "<shmem name='a'><model type='ivshmem-doorbell'/><msi vectors='2'/></shmem>",
+      [27, 20, 'XML error: msi option is only supported with a server'],
+    ],
+    ['a TPM without a backend', "<tpm model='tpm-tis'/>", [27, 20, 'XML error: missing TPM device backend']],
+    [
+      'a none video beside another',
+      "<video><model type='none'/></video><video><model type='vga'/></video>",
+      [67, 20, "unsupported configuration: a 'none' video type must be the only video device defined for the domain"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

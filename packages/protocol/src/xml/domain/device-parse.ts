@@ -20,6 +20,7 @@ import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
+import { checkTpm, parseShmem } from './misc-devices.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
@@ -80,6 +81,8 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
         const filter = parseRedirfilter(el);
         return filter ? { kind: 'other', element: filter } : undefined;
       }
+      if (el.name === 'shmem') return { kind: 'other', element: parseShmem(el) };
+      if (el.name === 'tpm') checkTpm(el);
       if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };

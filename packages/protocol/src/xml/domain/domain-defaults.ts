@@ -11,6 +11,7 @@ import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domain-checks.js';
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
+import { validateVideos } from './misc-devices.js';
 import { pciTargetOf, validatePciController } from './controller-checks.js';
 import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
@@ -108,6 +109,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   for (const device of spec.devices) if (device.kind === 'disk') validateDisk(device);
   validateRedirdevs(spec);
   for (const device of spec.devices) if (device.kind === 'controller') validatePciController(device, pciTargetOf(device));
+  validateVideos(spec);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateOs(spec);
