@@ -132,6 +132,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes memtune in KiB and features in libvirt’s order with their state', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('units', '', '<features><pmu/><hap/></features>').replace('<os>', "<memtune><soft_limit unit='MiB'>3</soft_limit></memtune><os>"),
+    );
+    expect(xml).toContain("<memtune>\n    <soft_limit unit='KiB'>3072</soft_limit>\n  </memtune>");
+    expect(xml).toContain("<features>\n    <hap state='on'/>\n    <pmu state='on'/>\n  </features>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -21,6 +21,7 @@ import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
 import { checkTpm, parseShmem } from './misc-devices.js';
+import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
@@ -150,7 +151,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   if (driver) {
     // 'default' is each driver enum's unset value, which libvirt does not write.
     disk.driver = new Map([...driver.attributes].filter(([k, v]) => !(v === 'default' && DRIVER_ENUMS.includes(k))));
-    const driverChildren = childElements(driver);
+    const driverChildren = childElements(driver).map((c) => (c.name === 'metadata_cache' ? canonicalMetadataCache(c) : c));
     if (driverChildren.length > 0) disk.driverChildren = driverChildren;
   }
   // `index` numbers a running domain's images (status XML); libvirt ignores it in a definition.
@@ -175,7 +176,11 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
 function withoutImageIndexes(el: XmlElement): XmlElement {
   const attributes = new Map(el.attributes);
   if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
-  const children = el.children.map((c) => (typeof c !== 'string' && (c.name === 'backingStore' || c.name === 'source') ? withoutImageIndexes(c) : c));
+  const children = el.children.map((c) => {
+    if (typeof c === 'string') return c;
+    if (c.name === 'backingStore' || c.name === 'source' || (c.name === 'format' && el.name === 'backingStore')) return withoutImageIndexes(c);
+    return c.name === 'metadata_cache' && el.name === 'format' ? canonicalMetadataCache(c) : c;
+  });
   return { name: el.name, attributes, children };
 }
 
@@ -194,7 +199,9 @@ function parseController(el: XmlElement): DeviceSpec {
     type,
     index: propNonNegativeInt(el, 'index', 10) ?? -1,
     attributes,
-    children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
+    children: childElements(el)
+      .filter((c) => c.name !== 'address' && c.name !== 'alias')
+      .map((c) => (c.name === 'pcihole64' && type === 'pci' ? canonicalPcihole64(c) : c)),
   };
   if (model !== undefined) spec.model = model;
   parsePciTarget(el, type);

@@ -12,6 +12,7 @@ import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domai
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
 import { validateVideos } from './misc-devices.js';
+import { postParseHugepages, validateHugepages } from './scaled-elements.js';
 import { pciTargetOf, validatePciController } from './controller-checks.js';
 import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
@@ -62,6 +63,7 @@ export function targetIndex(dev: string): number {
 /** Fills libvirt's defaults into a parsed spec, common ones first, then the driver's. */
 export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): void {
   defaultMemory(spec);
+  postParseHugepages(spec);
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
   defaultOs(spec);
@@ -112,6 +114,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   validateVideos(spec);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
+  validateHugepages(spec);
   validateOs(spec);
 }
 

@@ -9,6 +9,7 @@ import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
+import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './scaled-elements.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
 
 /** The virt types libvirt 9.0 knows (virDomainVirt). */
@@ -138,12 +139,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    const kept =
-      name === 'cpu'
-        ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0)
-        : name === 'features'
-          ? found.map(withHypervMode)
-          : found;
+    const kept = keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
   checkUsbControllers(spec);
@@ -250,10 +246,18 @@ function insertPrimaryVideo(devices: DeviceSpec[], video: VideoSpec): void {
   devices.splice(first ? devices.indexOf(first) : devices.length, 0, video);
 }
 
-/** `<features><hyperv>` with libvirt's default mode, `custom`. */
-function withHypervMode(features: XmlElement): XmlElement {
-  const children = features.children.map((c) =>
-    typeof c !== 'string' && c.name === 'hyperv' && !c.attributes.has('mode') ? { ...c, attributes: new Map([['mode', 'custom'], ...c.attributes]) } : c,
-  );
-  return { ...features, children };
+/** A kept top-level element as libvirt writes it back: the parts the model reads itself in canonical form. */
+function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
+  switch (name) {
+    case 'cpu':
+      return found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0);
+    case 'features':
+      return found.map(canonicalFeatures);
+    case 'memtune':
+      return found.slice(0, 1).flatMap((m) => canonicalMemtune(m) ?? []);
+    case 'memoryBacking':
+      return found.map(canonicalMemoryBacking);
+    default:
+      return found;
+  }
 }
