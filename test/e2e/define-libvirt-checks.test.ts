@@ -140,6 +140,15 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<features>\n    <hap state='on'/>\n    <pmu state='on'/>\n  </features>");
   });
 
+  it('writes numatune as libvirt does: node sets in its form, automatic placement for automatic vCPUs', async () => {
+    const xml = await t.defineAndDump(domainXml('numa', '').replace('<os>', "<vcpu placement='auto'>2</vcpu><os>"));
+    expect(xml).toContain("<vcpu placement='auto'>2</vcpu>\n  <numatune>\n    <memory mode='strict' placement='auto'/>\n  </numatune>");
+    await expect(t.defineAndDump(domainXml('numa', '').replace('<os>', "<numatune><memory placement='static'/></numatune><os>"))).rejects.toMatchObject({
+      code: 67,
+      message: "unsupported configuration: nodeset for NUMA memory tuning must be set if 'placement' is 'static'",
+    });
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

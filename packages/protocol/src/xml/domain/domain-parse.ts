@@ -10,6 +10,9 @@ import { parseDevice } from './device-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './scaled-elements.js';
+import { formatBitmap, parseBitmap } from './bitmap.js';
+import { parseNumatune } from './numatune.js';
+import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
 
 /** The virt types libvirt 9.0 knows (virDomainVirt). */
@@ -142,6 +145,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     const kept = keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
+  applyNumatune(root, spec);
   checkUsbControllers(spec);
   checkUsbDevicesWithoutUsb(spec);
   checkDiskTargets(spec);
@@ -166,13 +170,36 @@ function parseUuid(root: XmlElement, options: DomainParseOptions): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * `<numatune>` read into its canonical element (numatune.ts); automatic memory placement makes the
+ * vCPUs' placement automatic when nothing pins them (virDomainDefParseXML).
+ */
+function applyNumatune(root: XmlElement, spec: DomainSpec): void {
+  const cells = childElements(root, 'cpu')
+    .flatMap((cpu) => childElements(cpu, 'numa'))
+    .flatMap((n) => childElements(n, 'cell')).length;
+  const numatune = parseNumatune(childElements(root, 'numatune'), spec.vcpu.placement === 'static', cells);
+  if (numatune.element) spec.extra.set('numatune', [numatune.element]);
+  const cputune = childElement(root, 'cputune');
+  const pinned = cputune !== undefined && ['vcpupin', 'emulatorpin', 'iothreadpin'].some((name) => childElement(cputune, name) !== undefined);
+  if (numatune.placementAuto && spec.vcpu.cpuset === undefined && !pinned) spec.vcpu.placement = 'auto';
+}
+
+/** virDomainCpuPlacementMode. */
+const VCPU_PLACEMENTS: ReadonlySet<string> = new Set(['static', 'auto']);
+
 function parseVcpu(root: XmlElement, spec: DomainSpec): void {
   const vcpu = childElement(root, 'vcpu');
   if (!vcpu) return;
   const count = positiveInteger(textOf(vcpu).trim() || '1', './vcpu[1]');
-  spec.vcpu = { count, placement: vcpu.attributes.get('placement') ?? 'static' };
-  const cpuset = vcpu.attributes.get('cpuset');
-  if (cpuset !== undefined) spec.vcpu.cpuset = cpuset;
+  spec.vcpu = { count, placement: enumAttribute(vcpu, 'placement', VCPU_PLACEMENTS) ?? 'static' };
+  // An automatic placement ignores a cpuset; a static one is a CPU set in libvirt's form.
+  const cpuset = spec.vcpu.placement === 'auto' ? undefined : vcpu.attributes.get('cpuset');
+  if (cpuset !== undefined) {
+    const bits = parseBitmap(cpuset);
+    if (bits.length === 0) throw unsupported(`Invalid value of 'cpuset': ${cpuset}`);
+    spec.vcpu.cpuset = formatBitmap(bits);
+  }
   const current = vcpu.attributes.get('current');
   if (current !== undefined) {
     const n = positiveInteger(current, './vcpu[1]/@current');
@@ -257,6 +284,8 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
       return found.slice(0, 1).flatMap((m) => canonicalMemtune(m) ?? []);
     case 'memoryBacking':
       return found.map(canonicalMemoryBacking);
+    case 'numatune':
+      return [];
     default:
       return found;
   }
