@@ -149,6 +149,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     });
   });
 
+  it('fills in I/O thread ids and keeps the default I/O thread pool', async () => {
+    const top = "<iothreads>3</iothreads><iothreadids><iothread id='2'/></iothreadids><defaultiothread thread_pool_max='3'/>";
+    const xml = await t.defineAndDump(domainXml('io', '').replace('<os>', `${top}<os>`));
+    expect(xml).toContain(
+      "<iothreads>3</iothreads>\n  <iothreadids>\n    <iothread id='2'/>\n    <iothread id='1'/>\n    <iothread id='3'/>\n  </iothreadids>\n  <defaultiothread thread_pool_max='3'/>",
+    );
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

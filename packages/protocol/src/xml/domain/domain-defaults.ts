@@ -12,6 +12,7 @@ import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domai
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
 import { validateVideos } from './misc-devices.js';
+import { validateIOThreads } from './iothreads.js';
 import { postParseHugepages, validateHugepages } from './scaled-elements.js';
 import { pciTargetOf, validatePciController } from './controller-checks.js';
 import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
@@ -116,6 +117,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   validateDriveAddresses(spec);
   validateHugepages(spec);
   validateOs(spec);
+  validateIOThreads(spec);
 }
 
 /** A memory size in KiB from a `<target><size unit>` or a NUMA cell's (already KiB) text, 0 when unreadable. */

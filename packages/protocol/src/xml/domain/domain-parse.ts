@@ -12,6 +12,7 @@ import { parseMemoryKiB } from './scaled-memory.js';
 import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './scaled-elements.js';
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
+import { parseIOThreads } from './iothreads.js';
 import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
 
@@ -47,6 +48,7 @@ export const KEPT_TOP_LEVEL = [
   'vcpus',
   'iothreads',
   'iothreadids',
+  'defaultiothread',
   'cputune',
   'numatune',
   'resource',
@@ -146,6 +148,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     if (kept.length > 0) spec.extra.set(name, kept);
   }
   applyNumatune(root, spec);
+  const iothreads = parseIOThreads(root);
+  for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
   checkUsbControllers(spec);
   checkUsbDevicesWithoutUsb(spec);
   checkDiskTargets(spec);
@@ -285,6 +289,9 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
     case 'memoryBacking':
       return found.map(canonicalMemoryBacking);
     case 'numatune':
+    case 'iothreads':
+    case 'iothreadids':
+    case 'defaultiothread':
       return [];
     default:
       return found;
