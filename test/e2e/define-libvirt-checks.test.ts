@@ -157,6 +157,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes cputune as libvirt does: one scheduler per vCPU, scalars first', async () => {
+    const top = "<vcpu>2</vcpu><cputune><vcpusched vcpus='0-1' scheduler='batch'/><shares>2048</shares></cputune>";
+    const xml = await t.defineAndDump(domainXml('tune', '').replace('<os>', `${top}<os>`));
+    expect(xml).toContain(
+      "<cputune>\n    <shares>2048</shares>\n    <vcpusched vcpus='0' scheduler='batch'/>\n    <vcpusched vcpus='1' scheduler='batch'/>\n  </cputune>",
+    );
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

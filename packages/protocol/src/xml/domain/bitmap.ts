@@ -4,7 +4,7 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 
 /** VIR_DOMAIN_CPUMASK_LEN: the size of a domain's CPU and node masks. */
-export const CPUMASK_LEN = 4096;
+export const CPUMASK_LEN = 16384;
 
 /**
  * virBitmapParse with a limit of `size` bits: numbers, ranges `N-M` and exclusions `^N`, separated

@@ -13,6 +13,7 @@ import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './s
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
+import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
 
@@ -150,6 +151,9 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   applyNumatune(root, spec);
   const iothreads = parseIOThreads(root);
   for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
+  const cputune = childElement(root, 'cputune');
+  const tuned = cputune && canonicalCputune(cputune, spec.vcpu.count, iothreads.ids);
+  if (tuned) spec.extra.set('cputune', [tuned]);
   checkUsbControllers(spec);
   checkUsbDevicesWithoutUsb(spec);
   checkDiskTargets(spec);
@@ -289,6 +293,7 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
     case 'memoryBacking':
       return found.map(canonicalMemoryBacking);
     case 'numatune':
+    case 'cputune':
     case 'iothreads':
     case 'iothreadids':
     case 'defaultiothread':
