@@ -165,6 +165,17 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('mac', "<interface type='user'><mac address='aa:bb:cc:dd:ee:fe' check='yes' type='static'/></interface>").replace(
+        '</os>',
+        "<bootmenu enable='no' timeout='3000'/></os>",
+      ),
+    );
+    expect(xml).toContain("<mac address='aa:bb:cc:dd:ee:fe' type='static' check='yes'/>");
+    expect(xml).toContain("<bootmenu enable='no'/>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

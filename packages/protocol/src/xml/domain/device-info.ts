@@ -59,6 +59,13 @@ function addressAttributes(type: string, a: ReadonlyMap<string, string>): Record
       const values = ['controller', 'slot'].map((k) => [k, n(k)] as const);
       return values.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(values.map(([k, v]) => [k, String(v)]));
     }
+    case 'spapr-vio': {
+      // virDomainDeviceInfoFormat: `reg` as 0x%08llx, when given.
+      const reg = a.get('reg');
+      if (reg === undefined) return {};
+      const value = /^(0x)?[0-9a-f]+$/i.test(reg) ? BigInt(reg.toLowerCase().startsWith('0x') ? reg : `0x${reg}`) : undefined;
+      return value === undefined ? undefined : { reg: `0x${value.toString(16).padStart(8, '0')}` };
+    }
     case 'ccw': {
       const [cssid, ssid, devno] = [n('cssid'), n('ssid'), n('devno')];
       if (cssid === undefined || ssid === undefined || devno === undefined) return undefined;

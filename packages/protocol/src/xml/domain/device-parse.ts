@@ -223,6 +223,9 @@ function parseController(el: XmlElement): DeviceSpec {
 const USB_COMPANION_PORTS: Readonly<Record<string, string>> = { 'ich9-uhci1': '0', 'ich9-uhci2': '2', 'ich9-uhci3': '4' };
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+/** virDomainNetMacType without its unset value; virTristateBool. */
+const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
 function parseInterface(el: XmlElement): InterfaceSpec {
   const attributes = new Map(el.attributes);
@@ -237,11 +240,17 @@ function parseInterface(el: XmlElement): InterfaceSpec {
     beforeTarget: [],
     afterModel: [],
   };
-  const mac = childElement(el, 'mac')?.attributes.get('address');
+  const macEl = childElement(el, 'mac');
+  const mac = macEl?.attributes.get('address');
   if (mac !== undefined) {
     if (!MAC.test(mac)) throw xmlError(`unable to parse mac address '${mac}'`);
     spec.mac = mac.toLowerCase();
   }
+  // virDomainNetDefParseXML: the MAC address's type and check.
+  const macType = macEl && enumAttribute(macEl, 'type', MAC_TYPES);
+  if (macType !== undefined) spec.macType = macType;
+  const macCheck = macEl && enumAttribute(macEl, 'check', YES_NO);
+  if (macCheck !== undefined) spec.macCheck = macCheck;
   if (source) spec.source = new Map(source.attributes);
   const target = childElement(el, 'target');
   const targetDev = target?.attributes.get('dev');

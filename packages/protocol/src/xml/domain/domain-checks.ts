@@ -71,3 +71,9 @@ export function validateOs(spec: DomainSpec): void {
     }
   }
 }
+
+/** virDomainDefBootValidate: a boot menu timeout of at most 65535 ms. */
+export function validateBootMenu(spec: DomainSpec): void {
+  const timeout = spec.os.extra.find((e) => e.name === 'bootmenu')?.attributes.get('timeout');
+  if (timeout !== undefined && Number(timeout) > 65535) throw unsupported('invalid value for boot menu timeout, must be in range [0,65535]');
+}

@@ -8,7 +8,7 @@ import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
-import { checkBootOrders, rejectDuplicateControllers, validateOs } from './domain-checks.js';
+import { checkBootOrders, rejectDuplicateControllers, validateBootMenu, validateOs } from './domain-checks.js';
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
 import { validateVideos } from './misc-devices.js';
@@ -117,6 +117,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   validateDriveAddresses(spec);
   validateHugepages(spec);
   validateOs(spec);
+  validateBootMenu(spec);
   validateIOThreads(spec);
 }
 

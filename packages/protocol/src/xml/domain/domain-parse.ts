@@ -2,7 +2,8 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
+import { propUInt } from './xml-prop.js';
 import { insertController } from './controller-order.js';
 import { canonicalCpu } from './cpu-format.js';
 import { insertDisk } from './disk-order.js';
@@ -247,11 +248,26 @@ function parseOs(root: XmlElement): OsSpec {
       case 'nvram':
         spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim(), children: childElements(child) };
         break;
+      case 'bootmenu': {
+        const menu = bootMenu(child);
+        if (menu) spec.extra.push(menu);
+        break;
+      }
       default:
         spec.extra.push(child);
     }
   }
   return spec;
+}
+
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
+
+/** `<bootmenu>` as libvirt reads and writes it: `enable` yes or no (none: not written), a timeout only when enabled. */
+function bootMenu(el: XmlElement): XmlElement | undefined {
+  const enable = enumAttribute(el, 'enable', YES_NO);
+  const timeout = enable === 'yes' ? propUInt(el, 'timeout', 10) : undefined;
+  if (enable === undefined) return undefined;
+  return element('bootmenu', { enable, timeout: timeout === undefined ? undefined : String(timeout) });
 }
 
 function action(root: XmlElement, name: string, fallback: string, allowed: ReadonlySet<string>): string {
