@@ -1,5 +1,6 @@
 // Input buses and USB presence checked as libvirt 9.0's test driver checks them at define time (errors and XML recorded with python3-libvirt).
 import { describe, expect, it } from 'vitest';
+import { DomainDefinition, QEMU_DRIVER_DEFAULTS } from '../../src/xml.js';
 import { defineError, domain, formattedDomain } from './define-errors.js';
 
 const NONE = "<controller type='usb' model='none'/>";
@@ -48,6 +49,16 @@ describe('USB presence', () => {
   it('accepts a PS/2 mouse with USB disabled, and a redirection beside a USB controller', () => {
     expect(defineError(domain(`${NONE}<input type='mouse'/>`))).toBe('ok');
     expect(defineError(domain("<controller type='usb' model='qemu-xhci'/><redirdev bus='usb' type='spicevmc'/>"))).toBe('ok');
+  });
+
+  it('lets a QEMU definition redirect USB without naming a controller (the driver adds one), not with USB disabled', () => {
+    const qemu = (devices: string) => () =>
+      DomainDefinition.parse(`<domain type='qemu'><name>q</name><memory>1024</memory><os><type>hvm</type></os><devices>${devices}</devices></domain>`, {
+        generateUuid: () => '3e978e16-2dc8-45ed-b8b7-3574083dc879',
+        defaults: QEMU_DRIVER_DEFAULTS,
+      });
+    expect(qemu("<redirdev bus='usb' type='spicevmc'/>")).not.toThrow();
+    expect(qemu(`${NONE}<redirdev bus='usb' type='spicevmc'/>`)).toThrow('cannot add redirected USB device: USB is disabled for this domain');
   });
 
   it('gives inputs libvirt’s default bus: PS/2 for an x86 mouse, USB for a tablet and for a mouse elsewhere', () => {

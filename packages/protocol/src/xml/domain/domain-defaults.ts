@@ -33,6 +33,8 @@ export interface DriverDefaults {
   defaultVideoType?(spec: DomainSpec): string;
   /** QEMU gives a QXL card 16 MiB of VGA memory when it names none. */
   qxlVgamem?: boolean;
+  /** The driver adds a USB controller to a definition that names none (libvirt's QEMU driver on x86). */
+  implicitUsb?: boolean;
   /** VIR_DOMAIN_DEF_FEATURE_DISK_FD: the driver takes disk sources passed as file descriptors (`fdgroup`). */
   diskFdPassing?: boolean;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
@@ -110,7 +112,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
   for (const device of spec.devices) if (device.kind === 'disk') validateDisk(device);
-  validateRedirdevs(spec);
+  validateRedirdevs(spec, driver.implicitUsb === true);
   for (const device of spec.devices) if (device.kind === 'controller') validatePciController(device, pciTargetOf(device));
   validateVideos(spec);
   validateHostdevs(spec);

@@ -17,4 +17,5 @@ export const QEMU_DRIVER_DEFAULTS: DriverDefaults = {
   assignDriveAddresses: true,
   qxlVgamem: true,
   diskFdPassing: true,
+  implicitUsb: true,
 };

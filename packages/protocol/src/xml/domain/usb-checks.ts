@@ -95,9 +95,13 @@ export function checkUsbDevicesWithoutUsb(spec: DomainSpec): void {
   }
 }
 
-/** virDomainRedirdevDefValidate: a USB redirection needs a USB controller that is not `model='none'`. */
-export function validateRedirdevs(spec: DomainSpec): void {
-  const hasUsb = spec.devices.some((d) => d.kind === 'controller' && d.type === 'usb' && d.model !== 'none');
+/**
+ * virDomainRedirdevDefValidate: a USB redirection needs a USB controller that is not `model='none'`;
+ * `implicitUsb`: the driver adds one when none is given (libvirt's QEMU driver does, in its post-parse).
+ */
+export function validateRedirdevs(spec: DomainSpec, implicitUsb = false): void {
+  const usb = spec.devices.filter((d) => d.kind === 'controller' && d.type === 'usb');
+  const hasUsb = usb.some((d) => d.kind === 'controller' && d.model !== 'none') || (implicitUsb && usb.length === 0);
   for (const d of spec.devices) {
     if (d.kind === 'other' && d.element.name === 'redirdev' && (d.element.attributes.get('bus') ?? 'usb') === 'usb' && !hasUsb) {
       throw unsupported('cannot add redirected USB device: USB is disabled for this domain');
