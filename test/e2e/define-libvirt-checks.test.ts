@@ -176,6 +176,13 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<bootmenu enable='no'/>");
   });
 
+  it('writes a host device interface’s driver before its source, with its name only', async () => {
+    const nic =
+      "<interface type='hostdev' managed='yes'><mac address='00:11:22:33:44:55'/><source><address type='pci' domain='0x0000' bus='0x06' slot='0x12' function='0x1'/></source><driver name='vfio' queues='4'/></interface>";
+    const xml = await t.defineAndDump(domainXml('hnic', nic));
+    expect(xml).toContain("<mac address='00:11:22:33:44:55'/>\n      <driver name='vfio'/>\n      <source>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

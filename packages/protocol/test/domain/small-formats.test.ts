@@ -77,4 +77,28 @@ describe('small formats', () => {
       "<clipboard copypaste='no'/>",
     ]);
   });
+
+  it('writes a host device interface’s driver name before its source, without queues or a filter', () => {
+    const nic =
+      "<interface type='hostdev' managed='yes'><mac address='00:11:22:33:44:55'/><source><address type='pci' domain='0x0000' bus='0x06' slot='0x12' function='0x1'/></source>" +
+      "<driver name='vfio' queues='4'/><backend tap='/dev/mytap'/><filterref filter='f'/><model type='virtio'/></interface>";
+    const xml = formattedDomain(dom('', nic));
+    expect(
+      xml
+        .slice(xml.indexOf('<interface'), xml.indexOf('</interface>'))
+        .split('\n')
+        .map((l) => l.trim()),
+    ).toEqual([
+      "<interface type='hostdev' managed='yes'>",
+      "<mac address='00:11:22:33:44:55'/>",
+      "<driver name='vfio'/>",
+      '<source>',
+      "<address type='pci' domain='0x0000' bus='0x06' slot='0x12' function='0x1'/>",
+      '</source>',
+      "<target dev='testnet0'/>",
+      "<model type='virtio'/>",
+      "<backend tap='/dev/mytap'/>",
+      '',
+    ]);
+  });
 });

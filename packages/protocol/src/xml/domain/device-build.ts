@@ -153,12 +153,17 @@ function buildInterface(spec: InterfaceSpec): XmlElement {
       names,
     );
   if (spec.mac !== undefined) children.push(element('mac', { address: spec.mac, type: spec.macType, check: spec.macCheck }));
+  // A host device interface's <driver> is its host device's, written before its source (virDomainHostdevDefFormatSubsys).
+  // Only its `name` is kept, and no filter: libvirt's host device interface has neither queues nor a filterref.
+  const driverGiven = spec.type === 'hostdev' ? kept.find((c) => c.name === 'driver') : undefined;
+  const driverName = driverGiven?.attributes.get('name');
+  if (driverName !== undefined) children.push(element('driver', { name: driverName }));
   if (spec.source) children.push(element('source', Object.fromEntries(spec.source), spec.sourceChildren));
   children.push(...named(INTERFACE_BEFORE_TARGET));
   if (spec.targetDev !== undefined || spec.targetManaged !== undefined) children.push(element('target', { dev: spec.targetDev, managed: spec.targetManaged }));
   children.push(...named(['guest']));
   if (spec.model !== undefined) children.push(element('model', { type: spec.model }));
-  children.push(...named(INTERFACE_AFTER_MODEL));
+  children.push(...named(INTERFACE_AFTER_MODEL).filter((c) => spec.type !== 'hostdev' || (c.name !== 'driver' && c.name !== 'filterref')));
   const known = [...INTERFACE_BEFORE_TARGET, 'guest', ...INTERFACE_AFTER_MODEL, 'rom', 'acpi'];
   const bootElement = spec.bootOrder === undefined ? [] : [element('boot', { order: String(spec.bootOrder), loadparm: spec.bootLoadparm })];
   children.push(...kept.filter((c) => !known.includes(c.name)), ...bootElement, ...buildAlias(spec.alias), ...named(['rom', 'acpi']));
