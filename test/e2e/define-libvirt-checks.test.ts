@@ -111,6 +111,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<video><model type='none'/></video><video><model type='vga'/></video>",
       [67, 20, "unsupported configuration: a 'none' video type must be the only video device defined for the domain"],
     ],
+    [
+      'a negative virtio NIC queue count',
+      "<interface type='user'><model type='virtio'/><driver queues='-5'/></interface>",
+      [27, 5, "XML error: Invalid value for attribute 'queues' in element 'driver': '-5'. Expected non-negative integer value"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

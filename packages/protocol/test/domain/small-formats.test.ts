@@ -101,4 +101,20 @@ describe('small formats', () => {
       '',
     ]);
   });
+
+  it('reads a virtio NIC’s driver numbers, drops one queue, and keeps a driver only on virtio NICs', () => {
+    const nic = (model: string, driver: string) => `<interface type='user'><mac address='52:54:00:00:00:01'/><model type='${model}'/>${driver}</interface>`;
+    expect(matching(dom('', nic('virtio', "<driver queues='1' rx_queue_size='256'/>")), /<driver/)).toEqual(["<driver rx_queue_size='256'/>"]);
+    expect(matching(dom('', nic('e1000', "<driver name='vhost' queues='2'/>")), /<driver/)).toEqual([]);
+    expect(defineError(dom('', nic('virtio', "<driver queues='-5'/>")))).toEqual([
+      27,
+      5,
+      "XML error: Invalid value for attribute 'queues' in element 'driver': '-5'. Expected non-negative integer value",
+    ]);
+    expect(defineError(dom('', nic('e1000', "<driver iommu='on'/>")))).toEqual([
+      67,
+      20,
+      'unsupported configuration: iommu driver option is only supported for virtio devices',
+    ]);
+  });
 });

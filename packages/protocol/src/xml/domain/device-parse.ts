@@ -15,7 +15,7 @@ import {
   INTERFACE_TYPES,
   VIDEO_TYPES,
 } from './xml-enum.js';
-import { propNonNegativeInt } from './xml-prop.js';
+import { propNonNegativeInt, propUInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
@@ -272,6 +272,15 @@ function parseInterface(el: XmlElement): InterfaceSpec {
       : spec.beforeTarget
     ).push(child);
   }
+  if (type !== 'hostdev' && model !== undefined && VIRTIO_NET_MODELS.has(model)) {
+    spec.afterModel = spec.afterModel.map((c) => (c.name === 'driver' ? virtioNetDriver(c) : c));
+  } else if (type !== 'hostdev') {
+    // libvirt keeps a <driver> only for virtio NICs; virtio options on another are refused (virDomainNetDefValidate).
+    const driver = spec.afterModel.find((c) => c.name === 'driver');
+    const option = driver && VIRTIO_ONLY_OPTIONS.find(([name]) => driver.attributes.has(name));
+    if (option) throw unsupported(option[1]);
+    spec.afterModel = spec.afterModel.filter((c) => c.name !== 'driver');
+  }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;
   const loadparm = bootLoadparm(el);
@@ -281,6 +290,29 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
+}
+
+/** virDomainCheckVirtioOptionsAreAbsent's options and messages. */
+const VIRTIO_ONLY_OPTIONS: ReadonlyArray<[string, string]> = [
+  ['iommu', 'iommu driver option is only supported for virtio devices'],
+  ['ats', 'ats driver option is only supported for virtio devices'],
+  ['packed', 'packed driver option is only supported for virtio devices'],
+  ['page_per_vq', 'page_per_vq option is only supported for virtio devices'],
+];
+
+/** virDomainNetIsVirtioModel's models. */
+const VIRTIO_NET_MODELS: ReadonlySet<string> = new Set(['virtio', 'virtio-transitional', 'virtio-non-transitional']);
+const ON_OFF: ReadonlySet<string> = new Set(['on', 'off']);
+
+/**
+ * A virtio NIC's `<driver>` as virDomainNetDefParseXMLDriver reads it: queue counts and sizes are
+ * unsigned, ioeventfd and event_idx on or off, and one queue is the default (not written).
+ */
+function virtioNetDriver(driver: XmlElement): XmlElement {
+  for (const name of ['queues', 'rx_queue_size', 'tx_queue_size']) propUInt(driver, name, 10);
+  for (const name of ['ioeventfd', 'event_idx']) enumAttribute(driver, name, ON_OFF);
+  if (propUInt(driver, 'queues', 10) !== 1) return driver;
+  return { name: driver.name, attributes: new Map([...driver.attributes].filter(([k]) => k !== 'queues')), children: driver.children };
 }
 
 /**
