@@ -188,6 +188,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<mac address='00:11:22:33:44:55'/>\n      <driver name='vfio'/>\n      <source>");
   });
 
+  it('refuses guest NUMA cell ids that are not 0..n-1', async () => {
+    const cpu = "<cpu><numa><cell id='0' cpus='0' memory='512'/><cell id='2' cpus='1' memory='512'/></numa></cpu>";
+    await expect(t.defineAndDump(domainXml('cells', '').replace('<devices>', `${cpu}<devices>`))).rejects.toMatchObject({
+      code: 27,
+      message: "XML error: Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed",
+    });
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });
