@@ -116,6 +116,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<interface type='user'><model type='virtio'/><driver queues='-5'/></interface>",
       [27, 5, "XML error: Invalid value for attribute 'queues' in element 'driver': '-5'. Expected non-negative integer value"],
     ],
+    [
+      'a memory device without guest NUMA',
+      "<memory model='dimm'><target><size unit='KiB'>512</size><node>1</node></target></memory>",
+      [35, 20, "can't add memory backend as guest has no NUMA nodes configured"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

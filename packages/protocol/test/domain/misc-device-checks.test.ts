@@ -56,8 +56,26 @@ describe('shmem, tpm, video', () => {
       "<video><driver name='vhostuser'/><model type='vga'/></video>",
       [67, 20, "unsupported configuration: 'vhostuser' driver is only supported with 'virtio' device"],
     ],
+    [
+      'a memory device without guest NUMA',
+      "<memory model='dimm'><target><size unit='KiB'>131072</size><node>1</node></target></memory>",
+      [35, 20, "can't add memory backend as guest has no NUMA nodes configured"],
+    ],
+    [
+      'a memory device node that is not a number',
+      "<memory model='dimm'><target><size unit='KiB'>131072</size><node>x</node></target></memory>",
+      [27, 20, 'XML error: invalid value of memory device node'],
+    ],
   ])('refuses %s', (_name, devices, expected) => {
     expect(defineError(domain(devices))).toEqual(expected);
+  });
+
+  it('refuses a memory device for a NUMA node past the guest’s', () => {
+    const xml = domain(
+      "<memory model='dimm'><target><size unit='KiB'>131072</size><node>1</node></target></memory>",
+      "<maxMemory slots='4' unit='KiB'>4194304</maxMemory>",
+    ).replace('<devices>', "<cpu><numa><cell id='0' cpus='0' memory='524288'/></numa></cpu><devices>");
+    expect(defineError(xml)).toEqual([35, 20, "can't add memory backend for guest node '1' as the guest has only '1' NUMA nodes configured"]);
   });
 
   it('writes shmem as libvirt does: model (ivshmem by default), size in MiB, server, msi, then alias', () => {

@@ -20,7 +20,7 @@ import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
-import { checkTpm, parseShmem } from './misc-devices.js';
+import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
@@ -84,6 +84,7 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
       }
       if (el.name === 'shmem') return { kind: 'other', element: parseShmem(el) };
       if (el.name === 'tpm') checkTpm(el);
+      if (el.name === 'memory') memoryTargetNode(el);
       if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };

@@ -99,3 +99,25 @@ export function validateVideos(spec: DomainSpec): void {
     if (type === 'ramfb' && video.address) throw unsupported('address not supported for video type ramfb');
   }
 }
+
+/** A memory device's `<target><node>` (virDomainMemoryTargetDefParseXML's virXPathInt), -1 when absent. */
+export function memoryTargetNode(el: XmlElement): number {
+  const node = childElements(el, 'target').flatMap((t) => childElements(t, 'node'))[0];
+  const text = node ? textOf(node) : '';
+  if (text === '') return -1;
+  if (!/^\s*[+-]?\d+\s*$/.test(text) || Number(text) < 0 || Number(text) > 0x7fffffff) throw xmlError('invalid value of memory device node');
+  return Number(text);
+}
+
+/** virDomainMemoryDefValidate: a memory device's target node is one of the guest's NUMA nodes. */
+export function validateMemoryDevices(spec: DomainSpec): void {
+  const cells = (spec.extra.get('cpu') ?? []).flatMap((cpu) => childElements(cpu, 'numa')).flatMap((n) => childElements(n, 'cell')).length;
+  for (const d of spec.devices) {
+    if (d.kind !== 'other' || d.element.name !== 'memory') continue;
+    const node = memoryTargetNode(d.element);
+    if (node === -1) continue;
+    const detail = (message: string) => VirError.report(ErrorNumber.XmlDetail, ErrorDomain.Domain, message);
+    if (cells === 0) throw detail("can't add memory backend as guest has no NUMA nodes configured");
+    if (node >= cells) throw detail(`can't add memory backend for guest node '${node}' as the guest has only '${cells}' NUMA nodes configured`);
+  }
+}
