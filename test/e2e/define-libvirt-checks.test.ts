@@ -121,6 +121,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<memory model='dimm'><target><size unit='KiB'>512</size><node>1</node></target></memory>",
       [35, 20, "can't add memory backend as guest has no NUMA nodes configured"],
     ],
+    [
+      'two seclabel overrides for a model',
+      "<disk type='file'><source file='/tmp/a'><seclabel model='selinux'/><seclabel model='selinux'/></source><target dev='vda'/></disk>",
+      [35, 20, 'seclabel for model selinux is already provided'],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

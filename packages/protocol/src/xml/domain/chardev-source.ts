@@ -3,6 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElements, element, type XmlElement } from '../xml-tree.js';
+import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { enumAttribute } from './xml-enum.js';
 import { propUInt } from './xml-prop.js';
 
@@ -53,7 +54,7 @@ export function canonicalChardevSource(type: string, el: XmlElement, owner: Char
   if (sources.length > 2) throw report(ErrorNumber.XmlError, 'only two source elements are allowed for character device');
   const source = sources[0];
   const a = (name: string) => source?.attributes.get(name);
-  const seclabels = source ? childElements(source, 'seclabel') : [];
+  const seclabels = source ? (canonicalDeviceSeclabels(childElements(source, 'seclabel')) as XmlElement[]) : [];
   switch (type) {
     case 'file':
     case 'dev':

@@ -24,6 +24,7 @@ import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
+import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
@@ -132,7 +133,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
     kind: 'disk',
     type: diskType,
     device: diskDevice,
-    sourceChildren: source ? childElements(source) : [],
+    sourceChildren: source ? (canonicalDeviceSeclabels(childElements(source)) as XmlElement[]) : [],
     target: { dev, bus, attributes: targetAttributes },
     readOnly: childElement(el, 'readonly') !== undefined,
     shareable: childElement(el, 'shareable') !== undefined,
@@ -177,7 +178,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
 function withoutImageIndexes(el: XmlElement): XmlElement {
   const attributes = new Map(el.attributes);
   if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
-  const children = el.children.map((c) => {
+  const own = el.name === 'source' ? canonicalDeviceSeclabels(el.children) : el.children;
+  const children = own.map((c) => {
     if (typeof c === 'string') return c;
     if (c.name === 'backingStore' || c.name === 'source' || (c.name === 'format' && el.name === 'backingStore')) return withoutImageIndexes(c);
     return c.name === 'metadata_cache' && el.name === 'format' ? canonicalMetadataCache(c) : c;

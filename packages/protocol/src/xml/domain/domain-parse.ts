@@ -14,6 +14,7 @@ import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './s
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
+import { checkDomainSeclabels } from './device-seclabel.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
@@ -130,6 +131,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
     onCrash: action(root, 'on_crash', 'destroy', CRASH_ACTIONS),
   };
+  checkDomainSeclabels(childElements(root, 'seclabel'));
   const devices = childElement(root, 'devices');
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
