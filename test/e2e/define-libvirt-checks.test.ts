@@ -126,6 +126,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<disk type='file'><source file='/tmp/a'><seclabel model='selinux'/><seclabel model='selinux'/></source><target dev='vda'/></disk>",
       [35, 20, 'seclabel for model selinux is already provided'],
     ],
+    [
+      'a network listen without a network',
+      "<graphics type='vnc'><listen type='network'/></graphics>",
+      [27, 20, "XML error: 'network' attribute is required for listen type 'network'"],
+    ],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });

@@ -66,6 +66,17 @@ describe('shmem, tpm, video', () => {
       "<memory model='dimm'><target><size unit='KiB'>131072</size><node>x</node></target></memory>",
       [27, 20, 'XML error: invalid value of memory device node'],
     ],
+    [
+      'a network listen without a network',
+      "<graphics type='vnc'><listen type='network'/></graphics>",
+      [27, 20, "XML error: 'network' attribute is required for listen type 'network'"],
+    ],
+    [
+      'a peer-to-peer D-Bus display with an address',
+      "<graphics type='dbus' p2p='yes' address='unix:path=/tmp/x'/>",
+      [27, 20, 'XML error: D-Bus p2p with an address is not supported'],
+    ],
+    ['an audio id twice', "<audio id='1' type='none'/><audio id='1' type='none'/>", [27, 20, 'XML error: audio ID 1 is used multiple times']],
   ])('refuses %s', (_name, devices, expected) => {
     expect(defineError(domain(devices))).toEqual(expected);
   });
@@ -76,6 +87,12 @@ describe('shmem, tpm, video', () => {
       "<maxMemory slots='4' unit='KiB'>4194304</maxMemory>",
     ).replace('<devices>', "<cpu><numa><cell id='0' cpus='0' memory='524288'/></numa></cpu><devices>");
     expect(defineError(xml)).toEqual([35, 20, "can't add memory backend for guest node '1' as the guest has only '1' NUMA nodes configured"]);
+  });
+
+  it('writes no listens for a display that has none (SDL, D-Bus)', () => {
+    const xml = formattedDomain(domain("<graphics type='sdl'><listen type='network'/></graphics>"));
+    expect(xml).toContain("<graphics type='sdl'/>");
+    expect(xml).not.toContain('<listen');
   });
 
   it('writes shmem as libvirt does: model (ivshmem by default), size in MiB, server, msi, then alias', () => {

@@ -11,7 +11,7 @@ import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateBootMenu, validateOs } from './domain-checks.js';
 import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
-import { validateMemoryDevices, validateVideos } from './misc-devices.js';
+import { validateGraphicsAndAudio, validateMemoryDevices, validateVideos } from './misc-devices.js';
 import { validateIOThreads } from './iothreads.js';
 import { postParseHugepages, validateHugepages } from './scaled-elements.js';
 import { pciTargetOf, validatePciController } from './controller-checks.js';
@@ -116,6 +116,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   for (const device of spec.devices) if (device.kind === 'controller') validatePciController(device, pciTargetOf(device));
   validateVideos(spec);
   validateMemoryDevices(spec);
+  validateGraphicsAndAudio(spec);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateHugepages(spec);

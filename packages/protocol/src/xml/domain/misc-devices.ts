@@ -121,3 +121,26 @@ export function validateMemoryDevices(spec: DomainSpec): void {
     if (node >= cells) throw detail(`can't add memory backend for guest node '${node}' as the guest has only '${cells}' NUMA nodes configured`);
   }
 }
+
+/**
+ * virDomainGraphicsDefValidate and virDomainAudioDefValidate: a VNC, SPICE or RDP listen of type
+ * network names its network; a D-Bus display is not peer-to-peer with an address; audio ids are unique.
+ */
+export function validateGraphicsAndAudio(spec: DomainSpec): void {
+  for (const d of spec.devices) {
+    if (d.kind !== 'graphics') continue;
+    if (['vnc', 'spice', 'rdp'].includes(d.type) && d.listens.some((l) => l.get('type') === 'network' && !l.has('network'))) {
+      throw xmlError("'network' attribute is required for listen type 'network'");
+    }
+    if (d.type === 'dbus' && d.attributes.get('p2p') === 'yes' && d.attributes.has('address')) throw xmlError('D-Bus p2p with an address is not supported');
+  }
+  const ids = new Set<string>();
+  for (const d of spec.devices) {
+    if (d.kind !== 'other' || d.element.name !== 'audio') continue;
+    const id = d.element.attributes.get('id');
+    if (id === undefined) continue;
+    const n = String(Number(id));
+    if (ids.has(n)) throw xmlError(`audio ID ${n} is used multiple times`);
+    ids.add(n);
+  }
+}
