@@ -304,7 +304,15 @@ const REFUSED: Refused[] = [
     'on_lockfailure',
     'launchSecurity',
     'throttlegroups',
-  ].map((name): Refused => ({ element: name, at: 'top', xml: TOP_LEVEL_SAMPLES[name] ?? `<${name}/>`, names: `<domain/${name}>` })),
+  ].map(
+    // <iothreadids> implies an <iothreads> count (libvirt's virDomainDefParseIOThreads), refused first.
+    (name): Refused => ({
+      element: name,
+      at: 'top',
+      xml: TOP_LEVEL_SAMPLES[name] ?? `<${name}/>`,
+      names: `<domain/${name === 'iothreadids' ? 'iothreads' : name}>`,
+    }),
+  ),
 ];
 
 function domainXml(

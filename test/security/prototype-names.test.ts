@@ -111,6 +111,7 @@ const LIBVIRT_INTERNAL_ERRORS = [
   /: missing name from disk snapshot element$/,
   /: missing creationTime from existing snapshot$/,
   /: cannot parse (vnc|rdp) port /,
+  /: Invalid harddisk device name: /,
 ];
 
 /** An internal error (JSON-RPC's -32603, or libvirt's where libvirt has none) where a definition is checked: a lookup that found a prototype's member. */

@@ -3,6 +3,9 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElements, element, type XmlElement } from '../xml-tree.js';
+import { canonicalDeviceSeclabels } from './device-seclabel.js';
+import { enumAttribute } from './xml-enum.js';
+import { propUInt } from './xml-prop.js';
 
 const report = (code: number, message: string) => VirError.report(code, ErrorDomain.Domain, message);
 const internal = (message: string) => report(ErrorNumber.InternalError, message);
@@ -12,12 +15,23 @@ const CHANNEL_NAME = /^[A-Za-z0-9_.-]*$/;
 
 /** Which device holds the source, for the checks that depend on it. */
 export interface ChardevOwner {
-  kind: 'serial' | 'parallel' | 'console' | 'channel' | 'rng';
+  kind: 'serial' | 'parallel' | 'console' | 'channel' | 'rng' | 'redirdev' | 'smartcard';
   targetType: string | undefined;
 }
 
-/** `<reconnect enabled='yes'>` in a source. */
-const reconnects = (source: XmlElement) => childElements(source, 'reconnect').some((r) => r.attributes.get('enabled') === 'yes');
+/**
+ * `<reconnect enabled='yes'>` in a source, checked as virDomainChrSourceReconnectDefParseXML reads
+ * the first one: `enabled` yes or no, and then a `timeout`.
+ */
+function reconnects(source: XmlElement): boolean {
+  const reconnect = childElements(source, 'reconnect')[0];
+  if (!reconnect) return false;
+  const enabled = enumAttribute(reconnect, 'enabled', YES_NO);
+  if (enabled === 'yes') propUInt(reconnect, 'timeout', 10, true);
+  return enabled === 'yes';
+}
+
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
 /** `mode` of a source: connect unless it says bind. */
 const isBind = (source: XmlElement) => source.attributes.get('mode') === 'bind';
@@ -40,7 +54,7 @@ export function canonicalChardevSource(type: string, el: XmlElement, owner: Char
   if (sources.length > 2) throw report(ErrorNumber.XmlError, 'only two source elements are allowed for character device');
   const source = sources[0];
   const a = (name: string) => source?.attributes.get(name);
-  const seclabels = source ? childElements(source, 'seclabel') : [];
+  const seclabels = source ? (canonicalDeviceSeclabels(childElements(source, 'seclabel')) as XmlElement[]) : [];
   switch (type) {
     case 'file':
     case 'dev':
@@ -69,7 +83,7 @@ export function canonicalChardevSource(type: string, el: XmlElement, owner: Char
     case 'tcp': {
       if (a('host') === undefined) throw internal('Missing source host attribute for char device');
       if (a('service') === undefined) throw internal('Missing source service attribute for char device');
-      if (source && isBind(source) && reconnects(source)) throw internal('chardev reconnect is possible only for connect mode');
+      if (source && reconnects(source) && isBind(source)) throw internal('chardev reconnect is possible only for connect mode');
       const reconnect = source ? childElements(source, 'reconnect') : [];
       const protocol = childElements(el, 'protocol')[0]?.attributes.get('type') ?? 'raw';
       return [
@@ -80,7 +94,7 @@ export function canonicalChardevSource(type: string, el: XmlElement, owner: Char
     case 'unix': {
       const generated = owner.kind === 'channel' && (owner.targetType === 'virtio' || owner.targetType === 'xen');
       if (a('path') === undefined && !generated) throw internal('Missing source path attribute for char device');
-      if (source && isBind(source) && reconnects(source)) throw internal('chardev reconnect is possible only for connect mode');
+      if (source && reconnects(source) && isBind(source)) throw internal('chardev reconnect is possible only for connect mode');
       if (a('path') === undefined) return [];
       const reconnect = source ? childElements(source, 'reconnect') : [];
       return [element('source', { mode: source && isBind(source) ? 'bind' : 'connect', path: a('path') }, [...seclabels, ...reconnect])];

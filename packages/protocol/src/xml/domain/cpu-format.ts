@@ -1,9 +1,14 @@
 // A guest `<cpu>` as libvirt 9.0 formats it back (virCPUDefFormatBufFull, virDomainNumaDefFormatXML): its defaults and order.
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElements, element, textOf, type XmlElement, type XmlNode } from '../xml-tree.js';
 import { withoutBlankText } from './device-info.js';
 import { ordered } from './device-build.js';
 import { parseMemoryKiB } from './scaled-memory.js';
+import { formatBitmap, parseBitmap } from './bitmap.js';
+import { enumAttribute } from './xml-enum.js';
+import { propUInt } from './xml-prop.js';
 
 /** libvirt's order of a CPU's children. */
 const CHILD_ORDER = ['model', 'vendor', 'topology', 'cache', 'maxphysaddr', 'feature', 'numa'];
@@ -57,19 +62,44 @@ export function canonicalCpu(given: XmlElement): XmlElement {
   return element('cpu', attributes, children);
 }
 
-/** `<numa>`: each `<cell>` with its id (its position by default), cpus, memory in KiB, then the rest, in id order. */
+/** virDomainMemoryAccess, virTristateBool. */
+const MEM_ACCESS: ReadonlySet<string> = new Set(['shared', 'private']);
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
+
+/**
+ * `<numa>` (virDomainNumaDefParseXML): each `<cell>` with its id (its position by default; ids
+ * 0..n-1, once each), cpus in libvirt's set form (no two cells sharing a vCPU), memory in KiB,
+ * memAccess and discard checked, then the rest, in id order.
+ */
 function canonicalNuma(numa: XmlElement): XmlElement {
-  const cells = childElements(numa, 'cell').map((cell, i) => {
+  const given = childElements(numa, 'cell');
+  const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
+  const seen = new Map<number, number[]>();
+  const cells = given.map((cell, i) => {
     const a = cell.attributes;
+    const id = propUInt(cell, 'id', 10) ?? i;
+    if (id >= given.length) {
+      throw xmlError("Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed");
+    }
+    if (seen.has(id)) throw xmlError(`Duplicate NUMA cell info for cell id '${id}'`);
+    const cpus = a.get('cpus') === undefined ? [] : parseBitmap(a.get('cpus')!);
+    for (const [other, theirs] of seen) {
+      if (cpus.some((c) => theirs.includes(c))) {
+        throw VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, `NUMA cells ${id} and ${other} have overlapping vCPU ids`);
+      }
+    }
+    seen.set(id, cpus);
     let memory = a.get('memory');
     try {
       if (memory !== undefined) memory = String(parseMemoryKiB(memory, a.get('unit'), './cpu/numa/cell/@memory'));
     } catch (error) {
       if (!(error instanceof VirError)) throw error;
     }
-    const out = { id: a.get('id') ?? String(i), cpus: a.get('cpus'), memory, unit: memory === undefined ? undefined : 'KiB' };
+    enumAttribute(cell, 'memAccess', MEM_ACCESS);
+    enumAttribute(cell, 'discard', YES_NO);
+    const out = { id: String(id), cpus: cpus.length > 0 ? formatBitmap(cpus) : undefined, memory, unit: memory === undefined ? undefined : 'KiB' };
     const rest = new Map([...a].filter(([k]) => !['id', 'cpus', 'memory', 'unit'].includes(k)));
-    return element('cell', { ...out, ...ordered(rest, ['discard', 'memAccess']) }, cell.children);
+    return element('cell', { ...out, ...ordered(rest, ['memAccess', 'discard']) }, cell.children);
   });
   cells.sort((x, y) => Number(x.attributes.get('id')) - Number(y.attributes.get('id')));
   return element('numa', {}, [...cells, ...childElements(numa).filter((c) => c.name !== 'cell')]);

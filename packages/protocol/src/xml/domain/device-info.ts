@@ -1,5 +1,6 @@
 // A device's libvirt "device info": its user alias and its `<address>`, read and formatted as libvirt 9.0 does (virDomainDeviceInfoParseXML/Format).
 import { childElements, element, type XmlElement, type XmlNode } from '../xml-tree.js';
+import { checkDeviceAddress } from './address-checks.js';
 import type { AddressSpec } from './domain-spec.js';
 
 /** The characters of a user alias after its `ua-` prefix (USER_ALIAS_CHARS). */
@@ -58,6 +59,13 @@ function addressAttributes(type: string, a: ReadonlyMap<string, string>): Record
       const values = ['controller', 'slot'].map((k) => [k, n(k)] as const);
       return values.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(values.map(([k, v]) => [k, String(v)]));
     }
+    case 'spapr-vio': {
+      // virDomainDeviceInfoFormat: `reg` as 0x%08llx, when given.
+      const reg = a.get('reg');
+      if (reg === undefined) return {};
+      const value = /^(0x)?[0-9a-f]+$/i.test(reg) ? BigInt(reg.toLowerCase().startsWith('0x') ? reg : `0x${reg}`) : undefined;
+      return value === undefined ? undefined : { reg: `0x${value.toString(16).padStart(8, '0')}` };
+    }
     case 'ccw': {
       const [cssid, ssid, devno] = [n('cssid'), n('ssid'), n('devno')];
       if (cssid === undefined || ssid === undefined || devno === undefined) return undefined;
@@ -102,6 +110,7 @@ export function withoutBlankText(el: XmlElement): XmlElement {
 export function parseAddress(el: XmlElement): AddressSpec | undefined {
   const address = childElements(el, 'address')[0];
   if (!address) return undefined;
+  checkDeviceAddress(address);
   const attributes = new Map(address.attributes);
   const type = attributes.get('type') ?? '';
   attributes.delete('type');

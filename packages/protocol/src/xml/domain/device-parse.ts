@@ -15,7 +15,17 @@ import {
   INTERFACE_TYPES,
   VIDEO_TYPES,
 } from './xml-enum.js';
+import { propNonNegativeInt, propUInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
+import { checkDeviceAddressOf } from './address-checks.js';
+import { checkHostdevSource } from './hostdev-checks.js';
+import { parseInput, type InputContext } from './usb-checks.js';
+import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
+import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
+import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
+import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
+import { canonicalDeviceSeclabels } from './device-seclabel.js';
+import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { parseAddress, userAlias } from './device-info.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
@@ -50,7 +60,7 @@ const OTHER_DEVICES = new Set([
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
 
 /** The device an element describes, or undefined for an element libvirt ignores. */
-export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefined {
+export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { osType: 'hvm', arch: undefined, virtType: 'test' }): DeviceSpec | undefined {
   switch (el.name) {
     case 'disk':
       return parseDisk(el, live);
@@ -64,9 +74,22 @@ export function parseDevice(el: XmlElement, live = false): DeviceSpec | undefine
       return parseVideo(el);
     default:
       if (CHAR_DEVICES.has(el.name)) return parseCharDevice(el, live);
+      if (!OTHER_DEVICES.has(el.name)) return undefined;
+      checkDeviceAddressOf(el);
+      if (el.name === 'hostdev') checkHostdevSource(el);
+      if (el.name === 'redirdev') return { kind: 'other', element: parseRedirdev(el) };
+      if (el.name === 'smartcard' && el.attributes.get('mode') === 'passthrough') return { kind: 'other', element: parsePassthroughSmartcard(el) };
+      if (el.name === 'redirfilter') {
+        const filter = parseRedirfilter(el);
+        return filter ? { kind: 'other', element: filter } : undefined;
+      }
+      if (el.name === 'shmem') return { kind: 'other', element: parseShmem(el) };
+      if (el.name === 'tpm') checkTpm(el);
+      if (el.name === 'memory') memoryTargetNode(el);
+      if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
-      return OTHER_DEVICES.has(el.name) ? { kind: 'other', element: el } : undefined;
+      return { kind: 'other', element: el };
   }
 }
 
@@ -96,6 +119,9 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   // A disk without <source> is a file disk whatever its type said (virDomainDiskDefParseXML).
   const givenType = enumAttribute(el, 'type', DISK_TYPES) ?? 'file';
   const diskType = childElement(el, 'source') ? givenType : 'file';
+  const givenSource = childElement(el, 'source');
+  if (diskType === 'network' && givenSource) checkNetworkSource(givenSource);
+  checkDiskAuthPlacement(el);
   const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
   enumAttribute(target!, 'bus', DISK_BUSES);
   const targetAttributes = new Map(target!.attributes);
@@ -107,7 +133,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
     kind: 'disk',
     type: diskType,
     device: diskDevice,
-    sourceChildren: source ? childElements(source) : [],
+    sourceChildren: source ? (canonicalDeviceSeclabels(childElements(source)) as XmlElement[]) : [],
     target: { dev, bus, attributes: targetAttributes },
     readOnly: childElement(el, 'readonly') !== undefined,
     shareable: childElement(el, 'shareable') !== undefined,
@@ -127,7 +153,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   if (driver) {
     // 'default' is each driver enum's unset value, which libvirt does not write.
     disk.driver = new Map([...driver.attributes].filter(([k, v]) => !(v === 'default' && DRIVER_ENUMS.includes(k))));
-    const driverChildren = childElements(driver);
+    const driverChildren = childElements(driver).map((c) => (c.name === 'metadata_cache' ? canonicalMetadataCache(c) : c));
     if (driverChildren.length > 0) disk.driverChildren = driverChildren;
   }
   // `index` numbers a running domain's images (status XML); libvirt ignores it in a definition.
@@ -152,7 +178,12 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
 function withoutImageIndexes(el: XmlElement): XmlElement {
   const attributes = new Map(el.attributes);
   if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
-  const children = el.children.map((c) => (typeof c !== 'string' && (c.name === 'backingStore' || c.name === 'source') ? withoutImageIndexes(c) : c));
+  const own = el.name === 'source' ? canonicalDeviceSeclabels(el.children) : el.children;
+  const children = own.map((c) => {
+    if (typeof c === 'string') return c;
+    if (c.name === 'backingStore' || c.name === 'source' || (c.name === 'format' && el.name === 'backingStore')) return withoutImageIndexes(c);
+    return c.name === 'metadata_cache' && el.name === 'format' ? canonicalMetadataCache(c) : c;
+  });
   return { name: el.name, attributes, children };
 }
 
@@ -162,7 +193,6 @@ const DRIVER_ENUMS = ['cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd
 function parseController(el: XmlElement): DeviceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', CONTROLLER_TYPES) ?? 'ide';
-  const index = attributes.get('index');
   attributes.delete('type');
   attributes.delete('index');
   const model = attributes.get('model');
@@ -170,11 +200,14 @@ function parseController(el: XmlElement): DeviceSpec {
   const spec: DeviceSpec = {
     kind: 'controller',
     type,
-    index: index === undefined ? -1 : Number(index),
+    index: propNonNegativeInt(el, 'index', 10) ?? -1,
     attributes,
-    children: childElements(el).filter((c) => c.name !== 'address' && c.name !== 'alias'),
+    children: childElements(el)
+      .filter((c) => c.name !== 'address' && c.name !== 'alias')
+      .map((c) => (c.name === 'pcihole64' && type === 'pci' ? canonicalPcihole64(c) : c)),
   };
   if (model !== undefined) spec.model = model;
+  parsePciTarget(el, type);
   // A USB companion without a `<master>` gets its usual start port (virDomainControllerDefParseXML).
   const startPort = model === undefined ? undefined : ownValue(USB_COMPANION_PORTS, model);
   if (type === 'usb' && startPort !== undefined && !spec.children.some((c) => c.name === 'master')) {
@@ -182,8 +215,10 @@ function parseController(el: XmlElement): DeviceSpec {
   }
   const alias = userAlias(el);
   if (alias !== undefined) spec.alias = alias;
-  const address = parseAddress(el);
+  // libvirt ignores a `model='none'` USB controller's address.
+  const address = type === 'usb' && model === 'none' ? undefined : parseAddress(el);
   if (address) spec.address = address;
+  checkControllerCounts(el, type);
   return spec;
 }
 
@@ -191,6 +226,9 @@ function parseController(el: XmlElement): DeviceSpec {
 const USB_COMPANION_PORTS: Readonly<Record<string, string>> = { 'ich9-uhci1': '0', 'ich9-uhci2': '2', 'ich9-uhci3': '4' };
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+/** virDomainNetMacType without its unset value; virTristateBool. */
+const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
 function parseInterface(el: XmlElement): InterfaceSpec {
   const attributes = new Map(el.attributes);
@@ -205,11 +243,17 @@ function parseInterface(el: XmlElement): InterfaceSpec {
     beforeTarget: [],
     afterModel: [],
   };
-  const mac = childElement(el, 'mac')?.attributes.get('address');
+  const macEl = childElement(el, 'mac');
+  const mac = macEl?.attributes.get('address');
   if (mac !== undefined) {
     if (!MAC.test(mac)) throw xmlError(`unable to parse mac address '${mac}'`);
     spec.mac = mac.toLowerCase();
   }
+  // virDomainNetDefParseXML: the MAC address's type and check.
+  const macType = macEl && enumAttribute(macEl, 'type', MAC_TYPES);
+  if (macType !== undefined) spec.macType = macType;
+  const macCheck = macEl && enumAttribute(macEl, 'check', YES_NO);
+  if (macCheck !== undefined) spec.macCheck = macCheck;
   if (source) spec.source = new Map(source.attributes);
   const target = childElement(el, 'target');
   const targetDev = target?.attributes.get('dev');
@@ -231,6 +275,15 @@ function parseInterface(el: XmlElement): InterfaceSpec {
       : spec.beforeTarget
     ).push(child);
   }
+  if (type !== 'hostdev' && model !== undefined && VIRTIO_NET_MODELS.has(model)) {
+    spec.afterModel = spec.afterModel.map((c) => (c.name === 'driver' ? virtioNetDriver(c) : c));
+  } else if (type !== 'hostdev') {
+    // libvirt keeps a <driver> only for virtio NICs; virtio options on another are refused (virDomainNetDefValidate).
+    const driver = spec.afterModel.find((c) => c.name === 'driver');
+    const option = driver && VIRTIO_ONLY_OPTIONS.find(([name]) => driver.attributes.has(name));
+    if (option) throw unsupported(option[1]);
+    spec.afterModel = spec.afterModel.filter((c) => c.name !== 'driver');
+  }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;
   const loadparm = bootLoadparm(el);
@@ -240,6 +293,29 @@ function parseInterface(el: XmlElement): InterfaceSpec {
   const address = parseAddress(el);
   if (address) spec.address = address;
   return spec;
+}
+
+/** virDomainCheckVirtioOptionsAreAbsent's options and messages. */
+const VIRTIO_ONLY_OPTIONS: ReadonlyArray<[string, string]> = [
+  ['iommu', 'iommu driver option is only supported for virtio devices'],
+  ['ats', 'ats driver option is only supported for virtio devices'],
+  ['packed', 'packed driver option is only supported for virtio devices'],
+  ['page_per_vq', 'page_per_vq option is only supported for virtio devices'],
+];
+
+/** virDomainNetIsVirtioModel's models. */
+const VIRTIO_NET_MODELS: ReadonlySet<string> = new Set(['virtio', 'virtio-transitional', 'virtio-non-transitional']);
+const ON_OFF: ReadonlySet<string> = new Set(['on', 'off']);
+
+/**
+ * A virtio NIC's `<driver>` as virDomainNetDefParseXMLDriver reads it: queue counts and sizes are
+ * unsigned, ioeventfd and event_idx on or off, and one queue is the default (not written).
+ */
+function virtioNetDriver(driver: XmlElement): XmlElement {
+  for (const name of ['queues', 'rx_queue_size', 'tx_queue_size']) propUInt(driver, name, 10);
+  for (const name of ['ioeventfd', 'event_idx']) enumAttribute(driver, name, ON_OFF);
+  if (propUInt(driver, 'queues', 10) !== 1) return driver;
+  return { name: driver.name, attributes: new Map([...driver.attributes].filter(([k]) => k !== 'queues')), children: driver.children };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { DomainSpec, OsSpec } from './domain-spec.js';
 const BEFORE_MEMORY = ['genid'];
 const AFTER_DESCRIPTION = ['metadata', 'maxMemory'];
 const AFTER_CURRENT_MEMORY = ['blkiotune', 'memtune', 'memoryBacking'];
-const AFTER_VCPU = ['vcpus', 'iothreads', 'iothreadids', 'cputune', 'numatune', 'resource', 'sysinfo', 'bootloader', 'bootloader_args'];
+const AFTER_VCPU = ['vcpus', 'iothreads', 'iothreadids', 'defaultiothread', 'cputune', 'numatune', 'resource', 'sysinfo', 'bootloader', 'bootloader_args'];
 const AFTER_OS = ['idmap', 'features', 'cpu'];
 const AFTER_ACTIONS = ['on_lockfailure', 'pm', 'perf'];
 const AFTER_DEVICES = ['seclabel', 'keywrap', 'launchSecurity', 'throttlegroups'];

@@ -42,16 +42,6 @@ export function checkBootOrders(spec: DomainSpec, givenBootDevices: number): voi
   if (givenBootDevices > 0 && orders.size > 0) throw unsupported('per-device boot elements cannot be used together with os/boot elements');
 }
 
-/** virDomainDiskAddressDiskBusCompatibility: IDE, FDC, SCSI and SATA disks take only drive addresses. */
-export function validateDiskAddresses(spec: DomainSpec): void {
-  for (const d of spec.devices) {
-    if (d.kind !== 'disk' || !d.address || d.address.type === 'drive') continue;
-    if (['ide', 'fdc', 'scsi', 'sata'].includes(d.target.bus)) {
-      throw unsupported(`Invalid address type '${d.address.type}' for the disk '${d.target.dev}' with the bus type '${d.target.bus}'`);
-    }
-  }
-}
-
 /** virDomainDefOSValidate: what `<loader>` and `<nvram>` may say with and without firmware autoselection. */
 export function validateOs(spec: DomainSpec): void {
   const detail = (message: string) => VirError.report(ErrorNumber.XmlDetail, ErrorDomain.Domain, message);
@@ -80,4 +70,10 @@ export function validateOs(spec: DomainSpec): void {
       throw detail('Only EFI firmware permits NVRAM');
     }
   }
+}
+
+/** virDomainDefBootValidate: a boot menu timeout of at most 65535 ms. */
+export function validateBootMenu(spec: DomainSpec): void {
+  const timeout = spec.os.extra.find((e) => e.name === 'bootmenu')?.attributes.get('timeout');
+  if (timeout !== undefined && Number(timeout) > 65535) throw unsupported('invalid value for boot menu timeout, must be in range [0,65535]');
 }

@@ -8,7 +8,14 @@ import { parseMemoryKiB } from './scaled-memory.js';
 import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
-import { checkBootOrders, rejectDuplicateControllers, validateDiskAddresses, validateOs } from './domain-checks.js';
+import { checkBootOrders, rejectDuplicateControllers, validateBootMenu, validateOs } from './domain-checks.js';
+import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
+import { validateRedirdevs } from './usb-checks.js';
+import { validateGraphicsAndAudio, validateMemoryDevices, validateVideos } from './misc-devices.js';
+import { validateIOThreads } from './iothreads.js';
+import { postParseHugepages, validateHugepages } from './scaled-elements.js';
+import { pciTargetOf, validatePciController } from './controller-checks.js';
+import { checkScsiDiskAgainstHostdevs, postParseHostdevs, validateDriveAddresses, validateHostdevs } from './hostdev-checks.js';
 import { addImplicitControllers } from './implicit-controllers.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
 
@@ -28,6 +35,10 @@ export interface DriverDefaults {
   qxlVgamem?: boolean;
   /** The driver's default devices, added before the implicit controllers (QEMU: qemuDomainDefAddDefaultDevices' USB, SATA and PCI root controllers). */
   addDefaultDevices?(spec: DomainSpec): void;
+  /** The driver adds a USB controller to a definition that names none (libvirt's QEMU driver on x86). */
+  implicitUsb?: boolean;
+  /** VIR_DOMAIN_DEF_FEATURE_DISK_FD: the driver takes disk sources passed as file descriptors (`fdgroup`). */
+  diskFdPassing?: boolean;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
   finish?(spec: DomainSpec): void;
 }
@@ -45,9 +56,9 @@ export function busForTarget(dev: string): string {
   return 'ide';
 }
 
-/** `vda` -> 0, `hdc` -> 2, `sdaa` -> 26 (virDiskNameToIndex). */
+/** `vda` -> 0, `hdc` -> 2, `sdaa` -> 26, `vdb1` -> 1 (virDiskNameToIndex: trailing partition digits ignored); -1 when not a disk name. */
 export function targetIndex(dev: string): number {
-  const letters = /^(?:hd|sd|vd|xvd|ubd|fd)([a-z]+)$/.exec(dev)?.[1];
+  const letters = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(dev)?.[1];
   if (!letters) return -1;
   let index = 0;
   for (const c of letters) index = index * 26 + (c.charCodeAt(0) - 96);
@@ -57,6 +68,7 @@ export function targetIndex(dev: string): number {
 /** Fills libvirt's defaults into a parsed spec, common ones first, then the driver's. */
 export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): void {
   defaultMemory(spec);
+  postParseHugepages(spec);
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
   defaultOs(spec);
@@ -81,7 +93,9 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   // vhost-user disks cannot be snapshotted: libvirt makes their default 'no'.
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'vhostuser') device.snapshot ??= 'no';
   for (const device of spec.devices) if (device.kind === 'disk' && device.type === 'network') defaultHostPorts(device);
+  if (!driver.diskFdPassing) checkDiskFdPassing(spec);
   if (driver.assignDriveAddresses) assignDriveAddresses(spec);
+  postParseHostdevs(spec);
   if (driver.interfaceTarget) {
     // testDomainGenerateIfnames: an interface without a name gets the first unused one.
     const interfaces = spec.devices.filter((d) => d.kind === 'interface');
@@ -100,8 +114,18 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   driver.finish?.(spec);
   // Neither libvirt driver supports VIR_DOMAIN_DEF_FEATURE_NAME_SLASH (virDomainDefPostParseCheckFeatures).
   if (spec.name.includes('/')) throw xmlError(`name ${spec.name} cannot contain '/'`);
-  validateDiskAddresses(spec);
+  for (const device of spec.devices) if (device.kind === 'disk') validateDisk(device);
+  validateRedirdevs(spec, driver.implicitUsb === true);
+  for (const device of spec.devices) if (device.kind === 'controller') validatePciController(device, pciTargetOf(device));
+  validateVideos(spec);
+  validateMemoryDevices(spec);
+  validateGraphicsAndAudio(spec);
+  validateHostdevs(spec);
+  validateDriveAddresses(spec);
+  validateHugepages(spec);
   validateOs(spec);
+  validateBootMenu(spec);
+  validateIOThreads(spec);
 }
 
 /** A memory size in KiB from a `<target><size unit>` or a NUMA cell's (already KiB) text, 0 when unreadable. */
@@ -171,6 +195,7 @@ const DRIVE_BUSES: Readonly<Record<string, { perController: number; perBus: numb
 function assignDriveAddresses(spec: DomainSpec): void {
   for (const device of spec.devices) {
     if (device.kind !== 'disk') continue;
+    if (!device.address && targetIndex(device.target.dev) < 0) throw xmlError(`Unknown disk name '${device.target.dev}' and no address specified`);
     const layout = ownValue(DRIVE_BUSES, device.target.bus);
     if (!layout) continue;
     if (!device.address) {
@@ -179,6 +204,7 @@ function assignDriveAddresses(spec: DomainSpec): void {
       const within = index % layout.perController;
       const bus = device.target.bus === 'ide' || device.target.bus === 'fdc' ? Math.floor(within / layout.perBus) : 0;
       const unit = device.target.bus === 'ide' || device.target.bus === 'fdc' ? within % layout.perBus : within;
+      if (device.target.bus === 'scsi') checkScsiDiskAgainstHostdevs(spec, device, controller, unit);
       device.address = {
         type: 'drive',
         attributes: new Map([

@@ -13,7 +13,7 @@ export interface DomainFormatOptions {
 }
 
 /** Elements libvirt writes open and closed even when empty. */
-const OPEN_WHEN_EMPTY: ReadonlySet<string> = new Set(['devices', 'hyperv']);
+const OPEN_WHEN_EMPTY: ReadonlySet<string> = new Set(['devices', 'hyperv', 'redirdev']);
 
 /**
  * A copy of `<domain>` (or `<inactiveDomain>`) without what libvirt 9.0 formats only with

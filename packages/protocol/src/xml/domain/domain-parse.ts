@@ -2,13 +2,22 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { childElement, childElements, textOf, type XmlElement } from '../xml-tree.js';
+import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
+import { propUInt } from './xml-prop.js';
 import { insertController } from './controller-order.js';
 import { canonicalCpu } from './cpu-format.js';
 import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
 import { parseMemoryKiB } from './scaled-memory.js';
+import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './scaled-elements.js';
+import { formatBitmap, parseBitmap } from './bitmap.js';
+import { parseNumatune } from './numatune.js';
+import { parseIOThreads } from './iothreads.js';
+import { checkDomainSeclabels } from './device-seclabel.js';
+import { canonicalCputune } from './cputune.js';
+import { enumAttribute } from './xml-enum.js';
+import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
 
 /** The virt types libvirt 9.0 knows (virDomainVirt). */
 const VIRT_TYPES = new Set([
@@ -42,6 +51,7 @@ export const KEPT_TOP_LEVEL = [
   'vcpus',
   'iothreads',
   'iothreadids',
+  'defaultiothread',
   'cputune',
   'numatune',
   'resource',
@@ -121,12 +131,13 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
     onCrash: action(root, 'on_crash', 'destroy', CRASH_ACTIONS),
   };
+  checkDomainSeclabels(childElements(root, 'seclabel'));
   const devices = childElement(root, 'devices');
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
-      const device: DeviceSpec | undefined = parseDevice(el, options.live === true);
+      const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
       if (device?.kind === 'controller') insertController(spec.devices, device);
       else if (device?.kind === 'disk') insertDisk(spec.devices, device);
       else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
@@ -137,14 +148,17 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    const kept =
-      name === 'cpu'
-        ? found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0)
-        : name === 'features'
-          ? found.map(withHypervMode)
-          : found;
+    const kept = keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
+  applyNumatune(root, spec);
+  const iothreads = parseIOThreads(root);
+  for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
+  const cputune = childElement(root, 'cputune');
+  const tuned = cputune && canonicalCputune(cputune, spec.vcpu.count, iothreads.ids);
+  if (tuned) spec.extra.set('cputune', [tuned]);
+  checkUsbControllers(spec);
+  checkUsbDevicesWithoutUsb(spec);
   checkDiskTargets(spec);
   return spec;
 }
@@ -167,13 +181,36 @@ function parseUuid(root: XmlElement, options: DomainParseOptions): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * `<numatune>` read into its canonical element (numatune.ts); automatic memory placement makes the
+ * vCPUs' placement automatic when nothing pins them (virDomainDefParseXML).
+ */
+function applyNumatune(root: XmlElement, spec: DomainSpec): void {
+  const cells = childElements(root, 'cpu')
+    .flatMap((cpu) => childElements(cpu, 'numa'))
+    .flatMap((n) => childElements(n, 'cell')).length;
+  const numatune = parseNumatune(childElements(root, 'numatune'), spec.vcpu.placement === 'static', cells);
+  if (numatune.element) spec.extra.set('numatune', [numatune.element]);
+  const cputune = childElement(root, 'cputune');
+  const pinned = cputune !== undefined && ['vcpupin', 'emulatorpin', 'iothreadpin'].some((name) => childElement(cputune, name) !== undefined);
+  if (numatune.placementAuto && spec.vcpu.cpuset === undefined && !pinned) spec.vcpu.placement = 'auto';
+}
+
+/** virDomainCpuPlacementMode. */
+const VCPU_PLACEMENTS: ReadonlySet<string> = new Set(['static', 'auto']);
+
 function parseVcpu(root: XmlElement, spec: DomainSpec): void {
   const vcpu = childElement(root, 'vcpu');
   if (!vcpu) return;
   const count = positiveInteger(textOf(vcpu).trim() || '1', './vcpu[1]');
-  spec.vcpu = { count, placement: vcpu.attributes.get('placement') ?? 'static' };
-  const cpuset = vcpu.attributes.get('cpuset');
-  if (cpuset !== undefined) spec.vcpu.cpuset = cpuset;
+  spec.vcpu = { count, placement: enumAttribute(vcpu, 'placement', VCPU_PLACEMENTS) ?? 'static' };
+  // An automatic placement ignores a cpuset; a static one is a CPU set in libvirt's form.
+  const cpuset = spec.vcpu.placement === 'auto' ? undefined : vcpu.attributes.get('cpuset');
+  if (cpuset !== undefined) {
+    const bits = parseBitmap(cpuset);
+    if (bits.length === 0) throw unsupported(`Invalid value of 'cpuset': ${cpuset}`);
+    spec.vcpu.cpuset = formatBitmap(bits);
+  }
   const current = vcpu.attributes.get('current');
   if (current !== undefined) {
     const n = positiveInteger(current, './vcpu[1]/@current');
@@ -213,11 +250,26 @@ function parseOs(root: XmlElement): OsSpec {
       case 'nvram':
         spec.nvram = { attributes: new Map(child.attributes), path: textOf(child).trim(), children: childElements(child) };
         break;
+      case 'bootmenu': {
+        const menu = bootMenu(child);
+        if (menu) spec.extra.push(menu);
+        break;
+      }
       default:
         spec.extra.push(child);
     }
   }
   return spec;
+}
+
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
+
+/** `<bootmenu>` as libvirt reads and writes it: `enable` yes or no (none: not written), a timeout only when enabled. */
+function bootMenu(el: XmlElement): XmlElement | undefined {
+  const enable = enumAttribute(el, 'enable', YES_NO);
+  const timeout = enable === 'yes' ? propUInt(el, 'timeout', 10) : undefined;
+  if (enable === undefined) return undefined;
+  return element('bootmenu', { enable, timeout: timeout === undefined ? undefined : String(timeout) });
 }
 
 function action(root: XmlElement, name: string, fallback: string, allowed: ReadonlySet<string>): string {
@@ -247,10 +299,24 @@ function insertPrimaryVideo(devices: DeviceSpec[], video: VideoSpec): void {
   devices.splice(first ? devices.indexOf(first) : devices.length, 0, video);
 }
 
-/** `<features><hyperv>` with libvirt's default mode, `custom`. */
-function withHypervMode(features: XmlElement): XmlElement {
-  const children = features.children.map((c) =>
-    typeof c !== 'string' && c.name === 'hyperv' && !c.attributes.has('mode') ? { ...c, attributes: new Map([['mode', 'custom'], ...c.attributes]) } : c,
-  );
-  return { ...features, children };
+/** A kept top-level element as libvirt writes it back: the parts the model reads itself in canonical form. */
+function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
+  switch (name) {
+    case 'cpu':
+      return found.map(canonicalCpu).filter((c) => c.attributes.size > 0 || c.children.length > 0);
+    case 'features':
+      return found.map(canonicalFeatures);
+    case 'memtune':
+      return found.slice(0, 1).flatMap((m) => canonicalMemtune(m) ?? []);
+    case 'memoryBacking':
+      return found.map(canonicalMemoryBacking);
+    case 'numatune':
+    case 'cputune':
+    case 'iothreads':
+    case 'iothreadids':
+    case 'defaultiothread':
+      return [];
+    default:
+      return found;
+  }
 }

@@ -68,6 +68,9 @@ export interface InterfaceSpec {
   type: string;
   attributes: Map<string, string>;
   mac?: string;
+  /** `<mac type>` (generated, static) and `check` (yes, no), when given. */
+  macType?: string;
+  macCheck?: string;
   source?: Map<string, string>;
   sourceChildren: XmlElement[];
   /** `<target dev>`. */

@@ -16,4 +16,6 @@ export const QEMU_DRIVER_DEFAULTS: DriverDefaults = {
   serialTarget: 'isa-serial',
   assignDriveAddresses: true,
   qxlVgamem: true,
+  diskFdPassing: true,
+  implicitUsb: true,
 };

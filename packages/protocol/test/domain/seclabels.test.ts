@@ -1,0 +1,61 @@
+// Security label overrides of devices and the domain's labels as libvirt 9.0's test driver reads and writes them (XML and errors recorded with python3-libvirt).
+import { describe, expect, it } from 'vitest';
+import { defineError, formattedDomain } from './define-errors.js';
+
+const dom = (devices: string, seclabels = '') =>
+  `<domain type='test'><name>c</name><uuid>3e978e16-2dc8-45ed-b8b7-3574083dc879</uuid><memory>1048576</memory><os><type>hvm</type></os><devices>${devices}</devices>${seclabels}</domain>`;
+const disk = (source: string) => `<disk type='file'><source file='/tmp/a'>${source}</source><target dev='vda'/></disk>`;
+
+describe('seclabels', () => {
+  it('leaves out overrides that relabel without a label (labelskip is not read), keeps the others', () => {
+    const lines = formattedDomain(
+      dom(disk("<seclabel model='selinux' labelskip='yes'/><seclabel model='dac' relabel='no'/><seclabel model='x'><label>l</label></seclabel>")),
+    )
+      .split('\n')
+      .map((l) => l.trim());
+    expect(lines.slice(lines.indexOf("<source file='/tmp/a'>"), lines.indexOf("<target dev='vda' bus='virtio'/>"))).toEqual([
+      "<source file='/tmp/a'>",
+      "<seclabel model='dac' relabel='no'/>",
+      "<seclabel model='x' relabel='yes'>",
+      '<label>l</label>',
+      '</seclabel>',
+      '</source>',
+    ]);
+  });
+
+  it.each([
+    [
+      'two overrides for a model',
+      disk("<seclabel model='selinux'/><seclabel model='selinux' relabel='no'/>"),
+      '',
+      [35, 20, 'seclabel for model selinux is already provided'],
+    ],
+    [
+      'a label without relabelling',
+      disk("<seclabel model='selinux' relabel='no'><label>x</label></seclabel>"),
+      '',
+      [27, 20, 'XML error: Cannot specify a label if relabelling is turned off. model=selinux'],
+    ],
+    [
+      'relabel neither yes nor no',
+      disk("<seclabel relabel='maybe'/>"),
+      '',
+      [27, 5, "XML error: Invalid value for attribute 'relabel' in element 'seclabel': 'maybe'."],
+    ],
+    [
+      'domain labels without a model beside another',
+      '',
+      "<seclabel type='none'/><seclabel type='dynamic' model='dac'/>",
+      [27, 20, 'XML error: missing security model when using multiple labels'],
+    ],
+    [
+      'two domain labels for a model',
+      '',
+      "<seclabel type='dynamic' model='dac'/><seclabel type='dynamic' model='dac'/>",
+      [35, 20, 'seclabel for model dac is already provided'],
+    ],
+    ['two domain labels without a model', '', "<seclabel type='none'/><seclabel type='none'/>", [35, 20, 'seclabel for model (null) is already provided']],
+  ])('refuses %s', (_name, devices, seclabels, expected) => {
+    expect(defineError(dom(devices, seclabels))).toEqual(expected);
+  });
+});
