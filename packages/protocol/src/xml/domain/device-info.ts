@@ -1,5 +1,8 @@
-// A device's libvirt "device info": its user alias and its `<address>`, read and formatted as libvirt 9.0 does (virDomainDeviceInfoParseXML/Format).
-import { childElements, element, type XmlElement, type XmlNode } from '../xml-tree.js';
+// A device's libvirt "device info": its user alias, its `<boot>` and its `<address>`, read and formatted as libvirt 9.0 does (virDomainDeviceInfoParseXML/Format).
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import { childElement, childElements, element, type XmlElement, type XmlNode } from '../xml-tree.js';
 import { checkDeviceAddress } from './address-checks.js';
 import type { AddressSpec } from './domain-spec.js';
 
@@ -177,4 +180,24 @@ function hostPciSource(source: XmlElement): XmlElement {
     attributes: source.attributes,
     children: source.children.map((c) => (typeof c !== 'string' && c.name === 'address' ? format(c) : c)),
   };
+}
+
+/** `<boot order>` as virDomainDeviceBootParseXML reads it: a positive integer. */
+export function bootOrder(el: XmlElement): number | undefined {
+  const order = childElement(el, 'boot')?.attributes.get('order');
+  if (order === undefined) return undefined;
+  if (!/^\d+$/.test(order) || Number(order) === 0)
+    throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, `incorrect boot order '${order}', expecting positive integer`);
+  return Number(order);
+}
+
+/** `<boot loadparm>` upper-cased and checked as libvirt's virDomainDeviceBootParseXML does. */
+export function bootLoadparm(el: XmlElement): string | undefined {
+  const given = childElement(el, 'boot')?.attributes.get('loadparm');
+  if (given === undefined) return undefined;
+  const value = given.toUpperCase();
+  const internal = (message: string) => VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, message);
+  if (value.trim() === '' || value.length > 8) throw internal(`loadparm value '${value}' must be between 1 and 8 characters`);
+  if (!/^[A-Z0-9. ]*$/.test(value)) throw internal(`invalid loadparm value '${value}', expecting chars in set of [a-zA-Z0-9.] and blank spaces`);
+  return value;
 }

@@ -6,6 +6,7 @@ import { childElement, childElements, element, textOf, type XmlElement, type Xml
 import type { DomainSpec, VideoSpec } from './domain-spec.js';
 import { enumAttribute } from './xml-enum.js';
 import { propUInt } from './xml-prop.js';
+import { unitFactor } from './scaled-elements.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
@@ -14,25 +15,13 @@ const SHMEM_MODELS: ReadonlySet<string> = new Set(['ivshmem', 'ivshmem-plain', '
 const SHMEM_ROLES: ReadonlySet<string> = new Set(['master', 'peer']);
 const ON_OFF: ReadonlySet<string> = new Set(['on', 'off']);
 
-/** Bytes per `<size unit>` suffix (virScaleInteger with a scale of 1: no unit means bytes). */
-function unitBytes(unit: string | undefined): bigint | undefined {
-  const u = (unit ?? 'b').toLowerCase();
-  if (u === 'b' || u === 'byte' || u === 'bytes') return 1n;
-  const i = ['k', 'm', 'g', 't', 'p', 'e'].indexOf(u[0] ?? '');
-  if (i < 0) return undefined;
-  const rest = u.slice(1);
-  if (rest === '' || rest === 'ib') return 1024n ** BigInt(i + 1);
-  if (rest === 'b') return 1000n ** BigInt(i + 1);
-  return undefined;
-}
-
 /** virParseScaledValue for `<size>` in bytes, or undefined when absent. */
 function sizeBytes(size: XmlElement | undefined): bigint | undefined {
   if (!size) return undefined;
   const text = textOf(size).trim();
   if (!/^\d+$/.test(text)) throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Xml, `Invalid value '${text}' for element or attribute './size[1]'`);
   const unit = size.attributes.get('unit');
-  const factor = unitBytes(unit);
+  const factor = unitFactor(unit ?? 'b');
   if (factor === undefined) throw VirError.report(ErrorNumber.InvalidArg, ErrorDomain.None, `unknown suffix '${unit}'`);
   const bytes = BigInt(text) * factor;
   if (bytes > 2n ** 64n - 1n) throw VirError.report(ErrorNumber.Overflow, ErrorDomain.None, `value too large: ${text}${unit ?? ''}`);

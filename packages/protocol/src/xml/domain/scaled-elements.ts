@@ -8,7 +8,7 @@ import type { DomainSpec } from './domain-spec.js';
 import { enumAttribute } from './xml-enum.js';
 
 /** Bytes per unit suffix (virScaleInteger): binary for `k`/`KiB`, decimal for `KB`. */
-function unitFactor(unit: string): bigint | undefined {
+export function unitFactor(unit: string): bigint | undefined {
   const u = unit.toLowerCase();
   if (u === 'b' || u === 'byte' || u === 'bytes') return 1n;
   const i = ['k', 'm', 'g', 't', 'p', 'e'].indexOf(u[0] ?? '');
