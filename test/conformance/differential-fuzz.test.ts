@@ -1,5 +1,5 @@
 // Opt-in differential fuzzing: random call sequences run on libvirt 9.0's test driver (a real libvirtd) and on a real virtwired, compared step by step.
-import { connect, type Connection } from '@virtwire/client';
+import { connect } from '@virtwire/client';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callSequences } from './fuzz/call-sequences.js';
@@ -8,7 +8,8 @@ import { hasLibvirt, startLibvirtSide, type LibvirtSide } from './fuzz/libvirt-s
 import { normaliseValue } from './normalise.js';
 import type { EventOutcome, Outcome, RawStep } from './replay/corpus.js';
 import { replayWithEvents } from './replay/event-replay.js';
-import { errorRecord, OPS, stable } from './replay/python-calls.js';
+import { replaySteps, stable } from './replay/python-calls.js';
+import { DivergenceClasses } from './fuzz/divergence-classes.js';
 import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
 
 /**
@@ -20,18 +21,6 @@ const count = Number(process.env.VW_LIBVIRT_FUZZ ?? 0);
 const eventCount = Number(process.env.VW_LIBVIRT_FUZZ_EVENTS ?? 0);
 const show = process.env.VW_LIBVIRT_FUZZ_SHOW;
 const seed = Number(process.env.VW_LIBVIRT_FUZZ_SEED ?? Date.now() % 1_000_000);
-
-async function replay(conn: Connection, steps: readonly RawStep[]): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  for (const [op, target, ...args] of steps) {
-    try {
-      outcomes.push({ result: await OPS[op]!(conn, target, args) });
-    } catch (error) {
-      outcomes.push(errorRecord(error));
-    }
-  }
-  return outcomes;
-}
 
 describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequences: virtwire against libvirt 9.0', () => {
   let libvirt: LibvirtSide;
@@ -51,7 +40,7 @@ describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequence
       const conn = await connect(host.uri(c.host));
       let got: Outcome[];
       try {
-        got = normaliseValue(await replay(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
+        got = normaliseValue(await replaySteps(conn, c.steps, { throughErrors: true }), host.context(null, JSON.stringify(c.steps)));
       } finally {
         await conn.close();
       }
@@ -66,25 +55,20 @@ describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequence
       const divergence = firstDivergence(c.steps, want[i]!, got);
       if (divergence) divergences.push({ ...divergence, id: c.id, steps: c.steps.slice(0, divergence.at + 1) });
     }
-    const classes = new Map<string, typeof divergences>();
-    for (const d of divergences.filter((d) => d.kind === 'undocumented')) classes.set(d.className, [...(classes.get(d.className) ?? []), d]);
+    const classes = new DivergenceClasses();
+    for (const d of divergences.filter((d) => d.kind === 'undocumented'))
+      classes.add(d.className, { id: d.id, path: d.steps, libvirt: d.libvirt, virtwire: d.virtwire });
     const counted = (kind: Divergence['kind']) => divergences.filter((d) => d.kind === kind).length;
     console.log(
-      `libvirt fuzz, seed ${seed}: ${count} sequences, ${count - divergences.length} identical, ${counted('superset')} documented superset, ${counted('differs')} documented difference, ${counted('undocumented')} undocumented`,
+      `libvirt fuzz, seed ${seed}: ${count} sequences, ${count - divergences.length} identical, ${counted('superset')} documented superset, ${counted('differs')} documented difference, ${counted('undocumented')} undocumented\n${classes.describe()}`,
     );
-    for (const [name, list] of [...classes].sort((a, b) => b[1].length - a[1].length)) {
-      const shortest = list.reduce((a, b) => (b.steps.length < a.steps.length ? b : a));
-      console.log(
-        `  ${list.length} × ${name}\n    e.g. ${shortest.id}: ${JSON.stringify(shortest.steps)}\n    libvirt ${JSON.stringify(shortest.libvirt)}\n    virtwire ${JSON.stringify(shortest.virtwire)}`,
-      );
-    }
     if (process.env.VW_LIBVIRT_FUZZ_REPORT) writeFileSync(process.env.VW_LIBVIRT_FUZZ_REPORT, JSON.stringify({ seed, count, divergences }, null, 1));
-    expect([...classes.keys()], `seed ${seed}`).toEqual([]);
+    expect(classes.names(), `seed ${seed}`).toEqual([]);
   });
   it.skipIf(eventCount === 0)(`${eventCount} sequences from seed ${seed}, with their events`, { timeout: 60_000 + eventCount * 10_000 }, async () => {
     const cases = callSequences(seed, eventCount).map((c) => ({ ...c, steps: c.steps.slice(0, c.random) }));
     const want = libvirt.events(cases, 0.15);
-    const classes = new Map<string, Array<{ id: string; steps: RawStep[]; libvirt: unknown; virtwire: unknown }>>();
+    const classes = new DivergenceClasses();
     let documented = 0;
     for (const [i, c] of cases.entries()) {
       const conn = await connect(host.uri(c.host));
@@ -103,18 +87,11 @@ describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequence
         continue;
       }
       const name = divergence && divergence.at === at ? divergence.className : `${c.steps[at]![0]}: events differ`;
-      classes.set(name, [...(classes.get(name) ?? []), { id: c.id, steps: c.steps.slice(0, at + 1), libvirt: want[i]![at], virtwire: got[at] }]);
+      classes.add(name, { id: c.id, path: c.steps.slice(0, at + 1), libvirt: want[i]![at], virtwire: got[at] });
     }
-    const differ = [...classes.values()].reduce((n, list) => n + list.length, 0);
     console.log(
-      `libvirt event fuzz, seed ${seed}: ${eventCount} sequences, ${eventCount - documented - differ} identical, ${documented} documented, ${differ} undocumented`,
+      `libvirt event fuzz, seed ${seed}: ${eventCount} sequences, ${eventCount - documented - classes.count} identical, ${documented} documented, ${classes.count} undocumented\n${classes.describe()}`,
     );
-    for (const [name, list] of [...classes].sort((a, b) => b[1].length - a[1].length)) {
-      const shortest = list.reduce((a, b) => (b.steps.length < a.steps.length ? b : a));
-      console.log(
-        `  ${list.length} × ${name}\n    e.g. ${shortest.id}: ${JSON.stringify(shortest.steps)}\n    libvirt ${JSON.stringify(shortest.libvirt)}\n    virtwire ${JSON.stringify(shortest.virtwire)}`,
-      );
-    }
-    expect([...classes.keys()], `seed ${seed}`).toEqual([]);
+    expect(classes.names(), `seed ${seed}`).toEqual([]);
   });
 });

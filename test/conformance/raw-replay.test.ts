@@ -1,10 +1,10 @@
 // Replays every recorded raw-flag call through the SDK against a real virtwired: the same result or the same full error.
-import { connect, type Connection } from '@virtwire/client';
+import { connect } from '@virtwire/client';
 import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseValue } from './normalise.js';
-import { deviations, rawCases, type Outcome, type RawStep } from './replay/corpus.js';
-import { errorRecord, OPS, stable } from './replay/python-calls.js';
+import { deviations, rawCases, type Outcome } from './replay/corpus.js';
+import { OPS, replaySteps, stable } from './replay/python-calls.js';
 import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
 import { Tally, verdict } from './replay/tally.js';
 
@@ -18,21 +18,6 @@ afterAll(async () => {
   await host?.close();
 });
 
-async function replay(conn: Connection, steps: readonly RawStep[]): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  for (const [op, target, ...args] of steps) {
-    const run = OPS[op];
-    if (!run) throw new Error(`no replay for ${op}`);
-    try {
-      outcomes.push({ result: await run(conn, target, args) });
-    } catch (error) {
-      outcomes.push(errorRecord(error));
-      break;
-    }
-  }
-  return outcomes;
-}
-
 describe('raw-flag corpus replayed through the SDK', () => {
   it.each(rawCases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     const deviation = deviations.raw[c.id];
@@ -45,7 +30,7 @@ describe('raw-flag corpus replayed through the SDK', () => {
     const conn = await connect(host.uri(c.host));
     let got: Outcome[];
     try {
-      got = normaliseValue(await replay(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
+      got = normaliseValue(await replaySteps(conn, c.steps), host.context(null, JSON.stringify(c.steps)));
     } finally {
       await conn.close();
     }

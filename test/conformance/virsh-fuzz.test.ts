@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vwsh } from '../cli/helpers/vwsh-transcript.js';
 import { hasLibvirt, startLibvirtSide, type LibvirtSide } from './fuzz/libvirt-side.js';
 import { chainArgument, virshChains } from './fuzz/virsh-chains.js';
+import { DivergenceClasses } from './fuzz/divergence-classes.js';
 import { normalise } from './normalise.js';
 import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
 
@@ -32,7 +33,7 @@ describe.skipIf(count === 0 || !hasLibvirt())('random virsh chains: vwsh against
   });
 
   it(`${count} chains from seed ${seed}`, { timeout: 60_000 + count * 2_000 }, async () => {
-    const classes = new Map<string, Array<{ id: string; commands: string[]; virsh: unknown; vwsh: unknown }>>();
+    const classes = new DivergenceClasses();
     let identical = 0;
     let superset = 0;
     let documented = 0;
@@ -65,20 +66,12 @@ describe.skipIf(count === 0 || !hasLibvirt())('random virsh chains: vwsh against
       const firstLine = (text: string) => text.split('\n').find((line) => line.startsWith('error:')) ?? '';
       const name = `${command}: ${at === -1 ? `virsh ${JSON.stringify(firstLine(want.stderr))} / vwsh ${JSON.stringify(firstLine(got.stderr))}` : 'output differs'}`;
       const upTo = at === -1 ? chain.commands : chain.commands.slice(0, at + 1);
-      classes.set(name, [...(classes.get(name) ?? []), { id: chain.id, commands: upTo, virsh: at === -1 ? want : w[at], vwsh: at === -1 ? got : g[at] }]);
+      classes.add(name, { id: chain.id, path: upTo, libvirt: at === -1 ? want : w[at], virtwire: at === -1 ? got : g[at] });
     }
-    const differ = [...classes.values()].reduce((n, list) => n + list.length, 0);
     console.log(
-      `virsh fuzz, seed ${seed}: ${count} chains, ${identical} identical, ${superset} documented superset, ${documented} documented difference, ${differ} undocumented`,
+      `virsh fuzz, seed ${seed}: ${count} chains, ${identical} identical, ${superset} documented superset, ${documented} documented difference, ${classes.count} undocumented\n${classes.describe()}`,
     );
-    for (const [name, list] of [...classes].sort((a, b) => b[1].length - a[1].length)) {
-      const shortest = list.reduce((a, b) => (b.commands.length < a.commands.length ? b : a));
-      console.log(
-        `  ${list.length} × ${name}\n    e.g. ${shortest.id}: ${shortest.commands.join(' ; ')}\n    virsh ${JSON.stringify(shortest.virsh)}\n    vwsh  ${JSON.stringify(shortest.vwsh)}`,
-      );
-    }
-    if (process.env.VW_VIRSH_FUZZ_REPORT)
-      writeFileSync(process.env.VW_VIRSH_FUZZ_REPORT, JSON.stringify({ seed, count, classes: Object.fromEntries(classes) }, null, 1));
-    expect([...classes.keys()], `seed ${seed}`).toEqual([]);
+    if (process.env.VW_VIRSH_FUZZ_REPORT) writeFileSync(process.env.VW_VIRSH_FUZZ_REPORT, JSON.stringify({ seed, count, classes }, null, 1));
+    expect(classes.names(), `seed ${seed}`).toEqual([]);
   });
 });

@@ -1,16 +1,14 @@
 // libvirt's side of the differential fuzzer: a throw-away libvirtd 9.0 with the corpus's node files, running cases through python3-libvirt.
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalise, normaliseValue, uuidsIn, type NormaliseContext } from '../normalise.js';
 import type { EventOutcome, Outcome, RawStep } from '../replay/corpus.js';
-import { FIXTURE_NODES } from '../../helpers/virtwired.js';
 
 const PYTHON = '/usr/bin/python3';
 const HELPER = fileURLToPath(new URL('../record/libvirt-calls.py', import.meta.url));
-const CONFORMANCE_NODES = fileURLToPath(new URL('../nodes/', import.meta.url));
 const DEFAULT_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TZ: 'UTC', LC_ALL: 'C', HOME: '/nonexistent' };
 
@@ -19,6 +17,12 @@ export function hasLibvirt(): boolean {
   if (!existsSync(PYTHON)) return false;
   const probe = spawnSync(PYTHON, ['-c', 'import libvirt'], { stdio: 'ignore' });
   return probe.status === 0 && spawnSync('libvirtd', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** record/libvirt-hosts.mjs, shared with the recorder. */
+interface LibvirtHosts {
+  copyNodeFiles(dir: string): { nodesDir: string; nodeTexts: string[] };
+  startWaiter(env: Record<string, string>): { fresh(uri: string): Promise<void>; stop(): void };
 }
 
 interface Libvirtd {
@@ -38,54 +42,18 @@ export interface LibvirtSide {
   stop(): Promise<void>;
 }
 
-/** A python process that answers once test:///default is pristine again (libvirt-calls.py waiter), as the recorder waits. */
-function startWaiter(): { fresh(uri: string): Promise<void>; stop(): void } {
-  const child = spawn(PYTHON, [HELPER, 'waiter'], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
-  let buffered = '';
-  let exited = false;
-  let wake = () => undefined as void;
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    wake();
-  });
-  child.on('exit', () => {
-    exited = true;
-    wake();
-  });
-  return {
-    async fresh(uri) {
-      child.stdin.write(`${uri}\n`);
-      while (!buffered.includes('\n')) {
-        // It gives up (and exits) when the host is not pristine within 10 s.
-        if (exited) throw new Error(`test:///default did not return to its pristine state (${uri})`);
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      buffered = buffered.slice(buffered.indexOf('\n') + 1);
-    },
-    stop: () => child.stdin.end(),
-  };
-}
-
 export async function startLibvirtSide(): Promise<LibvirtSide> {
   const { startLibvirtd } = (await import(new URL('../record/libvirt-daemon.mjs', import.meta.url).href)) as { startLibvirtd(): Promise<Libvirtd> };
+  const hosts = (await import(new URL('../record/libvirt-hosts.mjs', import.meta.url).href)) as LibvirtHosts;
   const libvirtd = await startLibvirtd();
-  const nodesDir = join(libvirtd.dir, 'nodes');
-  mkdirSync(nodesDir);
-  const nodeTexts: string[] = [];
-  for (const source of [FIXTURE_NODES, CONFORMANCE_NODES]) {
-    for (const file of readdirSync(source).filter((f) => f.endsWith('.xml'))) {
-      cpSync(join(source, file), join(nodesDir, file));
-      nodeTexts.push(readFileSync(join(source, file), 'utf8'));
-    }
-  }
-  chmodSync(nodesDir, 0o755);
+  const { nodesDir, nodeTexts } = hosts.copyNodeFiles(libvirtd.dir);
   const context = (...inputs: unknown[]): NormaliseContext => ({
     paths: { [nodesDir]: '@NODES@' },
     stableUuids: [DEFAULT_UUID, ...uuidsIn(...nodeTexts), ...uuidsIn(...inputs)],
     hostname: hostname(),
   });
   const uri = (host: string) => libvirtd.uri('test', host === 'default' ? '/default' : join(nodesDir, host));
-  const waiter = startWaiter();
+  const waiter = hosts.startWaiter(ENV);
   return {
     events(cases, waitSeconds) {
       const input = cases.map((c) => ({ id: c.id, uri: uri(c.host), steps: c.steps }));

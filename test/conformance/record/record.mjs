@@ -4,8 +4,8 @@
 // Usage (as root or a user; libvirtd, virsh and python3-libvirt installed):
 //   node test/conformance/record/record.mjs [virsh|raw|qemu|events ...]
 // With no argument every part is recorded. See README.md in this directory.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +15,12 @@ import { qemuDefinitions } from './cases/qemu-definitions.mjs';
 import { rawCases } from './cases/raw-cases.mjs';
 import { virshCases } from './cases/virsh-cases.mjs';
 import { libvirtVersion, startLibvirtd } from './libvirt-daemon.mjs';
+import { copyNodeFiles, startWaiter } from './libvirt-hosts.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repository = join(here, '..', '..', '..');
 const corpusDir = join(here, '..', 'corpus');
 const PYTHON = '/usr/bin/python3';
 const HELPER = join(here, 'libvirt-calls.py');
-/** Where node files come from: the shared fixtures and the conformance suite's own. */
-const NODE_SOURCES = [join(repository, 'test', 'fixtures', 'nodes'), join(here, '..', 'nodes')];
 /** uuid of test:///default's domain: fixed by libvirt. */
 const DEFAULT_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TZ: 'UTC', LC_ALL: 'C', HOME: '/nonexistent', EDITOR: 'true', VISUAL: 'true' };
@@ -32,16 +30,7 @@ const wanted = (part) => parts.size === 0 || parts.has(part);
 
 const libvirtd = await startLibvirtd();
 try {
-  const nodesDir = join(libvirtd.dir, 'nodes');
-  mkdirSync(nodesDir);
-  const nodeTexts = [];
-  for (const source of NODE_SOURCES) {
-    for (const file of readdirSync(source).filter((f) => f.endsWith('.xml'))) {
-      cpSync(join(source, file), join(nodesDir, file));
-      nodeTexts.push(execFileSync('cat', [join(source, file)], { encoding: 'utf8' }));
-    }
-  }
-  chmodSync(nodesDir, 0o755);
+  const { nodesDir, nodeTexts } = copyNodeFiles(libvirtd.dir);
   const filesRoot = join(libvirtd.dir, 'files');
   mkdirSync(filesRoot, { mode: 0o755 });
   const stableUuids = [DEFAULT_UUID, ...uuidsIn(...nodeTexts)];
@@ -69,7 +58,7 @@ try {
   if (wanted('virsh')) {
     const seen = new Set();
     const out = [];
-    const waiter = startWaiter();
+    const waiter = startWaiter(ENV);
     for (const c of virshCases) {
       if (c.host === 'default') await waiter.fresh(hostUri('default'));
       if (seen.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
@@ -151,29 +140,6 @@ try {
   }
 } finally {
   await libvirtd.stop();
-}
-
-/**
- * A python process that answers once test:///default is pristine again: libvirtd frees the shared
- * default host only after it has processed the previous virsh's close, which can come after the
- * next virsh connected.
- */
-function startWaiter() {
-  const child = spawn(PYTHON, [HELPER, 'waiter'], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
-  let buffered = '';
-  let wake = () => undefined;
-  child.stdout.on('data', (chunk) => {
-    buffered += chunk;
-    wake();
-  });
-  return {
-    async fresh(uri) {
-      child.stdin.write(`${uri}\n`);
-      while (!buffered.includes('\n')) await new Promise((resolve) => (wake = resolve));
-      buffered = buffered.slice(buffered.indexOf('\n') + 1);
-    },
-    stop: () => child.stdin.end(),
-  };
 }
 
 /** The CPU time of virDomainGetInfo (index 4) is derived from the clock: recorded as a marker. */

@@ -1,6 +1,6 @@
 // python-libvirt's calls as the recorder made them (record/libvirt-calls.py), mapped to the wire methods through the SDK, with python's shapes of results and errors.
 import { VirError, type Connection, type DomainRef, type MethodName, type ParamsInput, type SnapshotRef } from '@virtwire/client';
-import type { Outcome } from './corpus.js';
+import type { Outcome, RawStep } from './corpus.js';
 
 const int = (b: boolean) => (b ? 1 : 0);
 /** JSON with object keys sorted, as the recorder writes them. */
@@ -85,4 +85,23 @@ export function errorRecord(error: unknown): Outcome {
   return {
     error: { code: e.code, domain: e.domain, level: e.level, message: e.message, str1: e.str1, str2: e.str2, str3: e.str3, int1: e.int1, int2: e.int2 },
   };
+}
+
+/**
+ * Runs `steps` in order, each as python-libvirt's call through the SDK, with its result or error.
+ * The first error ends them (as the recorder's `calls`) unless `throughErrors` (its `calls-through`).
+ */
+export async function replaySteps(conn: Connection, steps: readonly RawStep[], { throughErrors = false } = {}): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const [op, target, ...args] of steps) {
+    const run = OPS[op];
+    if (!run) throw new Error(`no replay for ${op}`);
+    try {
+      outcomes.push({ result: await run(conn, target, args) });
+    } catch (error) {
+      outcomes.push(errorRecord(error));
+      if (!throughErrors) break;
+    }
+  }
+  return outcomes;
 }
