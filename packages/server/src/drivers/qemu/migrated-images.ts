@@ -14,9 +14,10 @@ import type { QemuHost } from './qemu-host.js';
  *
  * QEMU 10.0's `blockdev-set-active` activates the nodes without running the guest. Before it, only
  * `cont` does (QEMU's qmp_cont activates every node before starting the vCPUs): the vCPUs then run
- * between a `cont` and a `stop` sent back to back, and the two run-state events of that moment
- * are not the domain's (its state, reason and events do not change; `quietRunState`). If the
- * daemon dies between the two, recovery finds the guest running: it is stopped again and gets back
+ * between a `cont` and a `stop` sent together (a few ms on TCG here, most of it the activation),
+ * and the two run-state events of that moment are not the domain's (its state, reason and events
+ * do not change; `quietRunState`). Recovery after a daemon died around them does the same from
+ * what it finds: images still inactive, or a guest left running, which is stopped again with
  * `pausedReason`, the reason it had before the create.
  */
 export async function reclaimImagesPaused(host: QemuHost, domain: QemuDomain, pausedReason: number | undefined): Promise<void> {
@@ -28,9 +29,8 @@ export async function reclaimImagesPaused(host: QemuHost, domain: QemuDomain, pa
     if (major >= 10) await guest.qmp.execute('blockdev-set-active', { active: true });
     else
       await quietly(domain, async () => {
-        await guest.resume();
-        host.services.failpoints.reach('qemu.snapshot-create.images-reclaimed.vcpus-running');
-        await guest.pause();
+        // sent together: QEMU runs the stop right after the cont, without waiting for the daemon
+        await Promise.all([guest.resume(), guest.pause()]);
       });
   } else if (status === 'running') {
     await quietly(domain, () => guest.pause());
