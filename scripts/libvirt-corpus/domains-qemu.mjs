@@ -4,6 +4,8 @@
 // classes apply. Two documented refusals are counted apart: the qemu driver runs a subset
 // (docs/qemu-driver.md) and refuses everything else with VIR_ERR_CONFIG_UNSUPPORTED in VIR_FROM_QEMU
 // (`outside the driver's subset`), and no definition may name /dev, /proc or /sys (SECURITY.md).
+// libvirtd gets the kvm group where the machine has /dev/kvm (it runs type='kvm' domains as a user in that
+// group does); where it cannot open /dev/kvm, virtwired is given no KVM device either, so both hosts are alike.
 import { connect } from '@virtwire/client';
 import { startDaemon } from '@virtwire/server';
 import { spawn } from 'node:child_process';
@@ -18,9 +20,12 @@ const FLAGS = [0, 2, 1];
 /** VIR_ERR_CONFIG_UNSUPPORTED (67) in VIR_FROM_QEMU (10): the driver's refusal of what it does not run. */
 const outsideSubset = (error) => error?.code === 67 && error?.domain === 10;
 
-/** libvirt's side: libvirt-domains.py against libvirtd's qemu:///session. */
+/**
+ * libvirt's side: libvirt-domains.py against libvirtd's qemu:///session, started with access to
+ * /dev/kvm where the machine has it. Resolves to the records and whether libvirtd had KVM.
+ */
 async function libvirtRecords(files) {
-  const libvirtd = await startLibvirtd();
+  const libvirtd = await startLibvirtd({ kvm: true });
   try {
     const script = fileURLToPath(new URL('./libvirt-domains.py', import.meta.url));
     const child = spawn('/usr/bin/python3', [script, libvirtd.uri('qemu', '/session')], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -29,14 +34,17 @@ async function libvirtRecords(files) {
     for await (const chunk of child.stdout) out += chunk;
     const records = new Map();
     for (const line of out.split('\n')) if (line.trim() !== '') records.set(JSON.parse(line).file, JSON.parse(line));
-    return records;
+    return { records, kvm: libvirtd.kvmAccess };
   } finally {
     await libvirtd.stop();
   }
 }
 
-/** virtwire's side: a real virtwired with the qemu driver (no storage roots: path syntax only, as libvirt's model), over its unix socket. */
-async function virtwireRecords(files, errorOf) {
+/**
+ * virtwire's side: a real virtwired with the qemu driver (no storage roots: path syntax only, as libvirt's model), over its unix socket.
+ * `kvm: false` (libvirtd had no /dev/kvm) points the driver's KVM device at a path that does not exist, so both hosts offer the same virt types.
+ */
+async function virtwireRecords(files, errorOf, { kvm }) {
   const dir = mkdtempSync(join(tmpdir(), 'vw-corpus-domq-'));
   const socket = join(dir, 'sock');
   mkdirSync(join(dir, 'run'));
@@ -44,7 +52,7 @@ async function virtwireRecords(files, errorOf) {
     listeners: [{ kind: 'unix', path: socket, readOnly: false }],
     stateDir: join(dir, 'state'),
     logLevel: 'silent',
-    qemu: { runtimeDir: join(dir, 'run'), storageRoots: [] },
+    qemu: { runtimeDir: join(dir, 'run'), storageRoots: [], ...(kvm ? {} : { kvmDevice: join(dir, 'no-kvm') }) },
   });
   const records = new Map();
   try {
@@ -77,9 +85,9 @@ async function virtwireRecords(files, errorOf) {
  * domains.mjs's; a file libvirt accepts and the driver refuses as outside its subset gets its own class.
  */
 export async function qemuSweep(files, { classify, errorOf }) {
-  const libvirt = await libvirtRecords(files);
-  const virtwire = await virtwireRecords(files, errorOf);
-  return files.map(({ file, id }) => {
+  const { records: libvirt, kvm } = await libvirtRecords(files);
+  const virtwire = await virtwireRecords(files, errorOf, { kvm });
+  const results = files.map(({ file, id }) => {
     const lv = libvirt.get(file);
     const vw = virtwire.get(file);
     const shown = (message) => message.replace(/'[^']*'/g, "'…'").slice(0, 120);
@@ -100,11 +108,13 @@ export async function qemuSweep(files, { classify, errorOf }) {
     const { cls, detail } = classify(readFileSync(file, 'utf8'), lv, vw);
     return { id, file, cls, detail, libvirt: lv, virtwire: vw };
   });
+  return { results, kvm };
 }
 
 /** The --qemu mode of domains.mjs: runs the sweep, prints the totals and each class with `examples` examples, writes `json` when given. */
 export async function qemuMain(files, { classify, errorOf, examples, json }) {
-  const results = await qemuSweep(files, { classify, errorOf });
+  const { results, kvm } = await qemuSweep(files, { classify, errorOf });
+  console.log(kvm ? 'KVM: both hosts have /dev/kvm' : "KVM: libvirtd cannot open /dev/kvm, so neither host offers type='kvm'");
   const classes = new Map();
   for (const r of results) {
     const entry = classes.get(r.cls) ?? { count: 0, files: [] };
