@@ -1,5 +1,6 @@
 // What libvirt 9.0's qemu:///session fills in or refuses at define where the domain sweep (--qemu) found the qemu driver apart.
 import { DomainXMLFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
+import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failure, hasQemu } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
@@ -7,6 +8,16 @@ import { useQemuDaemon } from './qemu-daemon-fixture.js';
 const domain = (name: string, parts: { machine?: string; top?: string; os?: string; devices?: string; vcpus?: number }) =>
   `<domain type='qemu'><name>${name}</name><memory unit='KiB'>131072</memory><vcpu>${parts.vcpus ?? 1}</vcpu>` +
   `<os><type arch='x86_64' machine='${parts.machine ?? 'q35'}'>hvm</type>${parts.os ?? ''}</os>${parts.top ?? ''}<devices>${parts.devices ?? ''}</devices></domain>`;
+
+/** True when this machine's /dev/kvm opens read-write: the daemon then defines type='kvm'. */
+const kvmHere = (() => {
+  try {
+    closeSync(openSync('/dev/kvm', 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
   const qemu = useQemuDaemon({ confined: false, inspectionMonitor: false });
@@ -44,6 +55,16 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     );
     const model = await defined(domain('model', { top: "<cpu mode='custom' match='exact'><model fallback='forbid'>Nehalem</model></cpu>" }));
     expect(model).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>Nehalem</model>\n  </cpu>\n");
+  });
+
+  it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {
+    const kvm = (xml: string) => xml.replace("type='qemu'", "type='kvm'");
+    const none = await defined(kvm(domain('kvm-cpu', {})));
+    expect(none).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n  </cpu>\n");
+    const host = await defined(kvm(domain('kvm-host', { top: "<cpu mode='host-passthrough'/>" })));
+    expect(host).toContain("  <cpu mode='host-passthrough' check='none' migratable='on'/>\n");
+    const off = await defined(kvm(domain('kvm-host-off', { top: "<cpu mode='host-passthrough' migratable='off'/>" })));
+    expect(off).toContain("  <cpu mode='host-passthrough' check='none' migratable='off'/>\n");
   });
 
   it("gives a USB controller without a model piix3-uhci; 'none' gets no address, and no device means no spare root port", async () => {

@@ -48,6 +48,15 @@ describe.skipIf(!hasQemu)('qemu driver: acceleration, UEFI and start failures', 
     await dom.destroy();
   });
 
+  it("a CPU's migratable='off' reaches QEMU (-cpu max,migratable=off), as libvirt's qemuBuildCpuModelArgStr passes it", async () => {
+    const dom = await qemu.conn.domainDefineXML(domainXml('max-cpu', []).replace('</os>', "</os>\n  <cpu mode='maximum' migratable='off'/>"));
+    await dom.create(DomainCreateFlags.StartPaused);
+    const { argv } = await accelOf(dom.uuid);
+    expect(argv[argv.indexOf('-cpu') + 1]).toBe('max,migratable=off');
+    await dom.destroy();
+    await dom.undefine();
+  });
+
   it.skipIf(!kvmHere)("type='kvm' runs under KVM where /dev/kvm is usable, and the capabilities say so", async () => {
     expect(await qemu.conn.getCapabilitiesXML()).toContain("<domain type='qemu'/>\n      <domain type='kvm'/>");
     const dom = await qemu.conn.domainDefineXML(domainXml('kvm', []).replace("type='qemu'", "type='kvm'"));

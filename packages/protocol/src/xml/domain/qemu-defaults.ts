@@ -71,30 +71,36 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
 
 /**
  * qemuDomainDefSetDefaultCPU: a guest without a CPU model (no `<cpu>`, or a custom one with only a
- * topology) gets the machine's default, qemu64 (qemu32 for i686), for every virt type but KVM; then
- * qemuDomainDefCPUPostParse's check: none for host-passthrough, maximum and TCG's custom CPUs,
- * partial for host-model and other custom ones.
+ * topology) gets the machine's default, qemu64 (qemu32 for i686), KVM's as TCG's (QEMU 7.2 reports
+ * the same default CPU type for both accelerators); then qemuDomainDefCPUPostParse: host-passthrough
+ * is migratable unless it says otherwise (QEMU_CAPS_CPU_MIGRATABLE), and the check is none for
+ * host-passthrough, maximum and TCG's custom CPUs, partial for host-model and other custom ones.
  */
 function defaultCpu(spec: DomainSpec): void {
   let cpu = spec.extra.get('cpu')?.[0];
   const mode = cpu?.attributes.get('mode') ?? 'custom';
   const hasModel = cpu?.children.some((c) => typeof c !== 'string' && c.name === 'model' && textOf(c).trim() !== '') ?? false;
   if (mode === 'custom' && !hasModel) {
-    if (spec.type === 'kvm') return;
     const model = element('model', { fallback: 'forbid' }, [spec.os.arch === 'i686' ? 'qemu32' : 'qemu64']);
     const rest = (cpu?.children ?? []).filter((c) => typeof c !== 'string' && c.name !== 'model');
     cpu = element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [model, ...rest]);
     spec.extra.set('cpu', [cpu]);
     return;
   }
-  if (!cpu || cpu.attributes.has('check')) return;
-  const check = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'custom' && spec.type === 'qemu') ? 'none' : 'partial';
+  if (!cpu) return;
   const attributes = new Map(cpu.attributes);
-  if (mode === 'custom') {
-    attributes.set('mode', 'custom');
-    if (!attributes.has('match')) attributes.set('match', 'exact');
+  if (!attributes.has('check')) {
+    const check = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'custom' && spec.type === 'qemu') ? 'none' : 'partial';
+    if (mode === 'custom') {
+      attributes.set('mode', 'custom');
+      if (!attributes.has('match')) attributes.set('match', 'exact');
+    }
+    attributes.set('check', check);
   }
-  attributes.set('check', check);
+  // written after check, as virCPUDefFormatBufFull does
+  const migratable = attributes.get('migratable') ?? (mode === 'host-passthrough' ? 'on' : undefined);
+  attributes.delete('migratable');
+  if (migratable !== undefined) attributes.set('migratable', migratable);
   spec.extra.set('cpu', [{ ...cpu, attributes }]);
 }
 

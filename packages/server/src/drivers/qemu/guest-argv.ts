@@ -35,8 +35,11 @@ export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInp
   const cpu = childElement(tree, 'cpu');
   const mode = cpu?.attributes.get('mode') ?? 'custom';
   const model = cpu && childElement(cpu, 'model') ? textOf(childElement(cpu, 'model')!).trim() : undefined;
-  if (mode === 'host-passthrough') args.push('-cpu', 'host');
-  else if (mode === 'maximum') args.push('-cpu', 'max');
+  // qemuBuildCpuModelArgStr: host/max with the migratable property the definition gives
+  const migratable = cpu?.attributes.get('migratable');
+  const suffix = migratable === 'on' || migratable === 'off' ? `,migratable=${migratable}` : '';
+  if (mode === 'host-passthrough') args.push('-cpu', `host${suffix}`);
+  else if (mode === 'maximum') args.push('-cpu', `max${suffix}`);
   else if (model) args.push('-cpu', model);
   const topology = cpu ? childElement(cpu, 'topology') : undefined;
   const smp = [String(definition.vcpus)];
