@@ -214,8 +214,9 @@ function addressHolder(device: { kind: 'other'; element: XmlElement }): { addres
   };
 }
 
+/** The video card on a PCI slot of its own: not `none`, and not ramfb (a platform device, qemuDomainDeviceCalculatePCIConnectFlags). */
 function primaryVideo(spec: DomainSpec): VideoSpec | undefined {
-  return spec.devices.find((d): d is VideoSpec => d.kind === 'video' && d.model.get('type') !== 'none');
+  return spec.devices.find((d): d is VideoSpec => d.kind === 'video' && d.model.get('type') !== 'none' && d.model.get('type') !== 'ramfb');
 }
 
 /** q35: video at 00:01.0, SATA at 00:1f.2, each other device behind its own pcie-root-port, plus one spare port. */

@@ -250,9 +250,9 @@ const channel: DeviceEntry = {
   },
 };
 
-const VIDEO_MODELS: Readonly<Record<string, string>> = { cirrus: 'cirrus-vga', vga: 'VGA', virtio: 'virtio-vga' };
+const VIDEO_MODELS: Readonly<Record<string, string>> = { cirrus: 'cirrus-vga', vga: 'VGA', virtio: 'virtio-vga', ramfb: 'ramfb' };
 
-/** `<video>`: one primary card (cirrus, vga, virtio) or none. */
+/** `<video>`: one primary card (cirrus, vga, virtio; ramfb, a framebuffer in guest RAM with no PCI slot) or none. */
 const video: DeviceEntry = {
   shape: {
     children: { model: { attributes: { type: [...Object.keys(VIDEO_MODELS), 'none'], vram: DIGITS, heads: ['1'], primary: ['yes'] } }, address: ADDRESS_SHAPE },
@@ -263,8 +263,8 @@ const video: DeviceEntry = {
     const model = childElement(el, 'model');
     const vram = Number(attr(model, 'vram') ?? 16384);
     const type = attr(model, 'type') ?? 'cirrus';
-    if (type === 'virtio' && attr(model, 'vram') !== undefined) throw unsupported("video model 'virtio' has no vram setting");
-    if (type !== 'virtio' && !(vram >= 1024 && vram <= 262144 && (vram & (vram - 1)) === 0))
+    if ((type === 'virtio' || type === 'ramfb') && attr(model, 'vram') !== undefined) throw unsupported(`video model '${type}' has no vram setting`);
+    if (type !== 'virtio' && type !== 'ramfb' && !(vram >= 1024 && vram <= 262144 && (vram & (vram - 1)) === 0))
       throw unsupported(`video vram ${vram} KiB must be a power of two from 1024 to 262144`);
   },
   argv(el, ctx) {
@@ -272,6 +272,7 @@ const video: DeviceEntry = {
     const type = attr(model, 'type') ?? 'cirrus';
     if (type === 'none') return [];
     const n = next(ctx, 'video');
+    if (type === 'ramfb') return ['-device', `ramfb,id=video${n}`];
     const memory = type === 'virtio' ? '' : `,vgamem_mb=${Number(attr(model, 'vram') ?? 16384) / 1024}`;
     return ['-device', `${VIDEO_MODELS[type]},id=video${n}${memory}${pciPlacement(el, ctx.pc, 'the video device')}`];
   },
