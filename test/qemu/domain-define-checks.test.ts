@@ -1,5 +1,6 @@
 // What libvirt 9.0's qemu:///session fills in or refuses at define where the domain sweep (--qemu) found the qemu driver apart.
 import { DomainXMLFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
+import { execFileSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failure, hasQemu } from './qemu-fixture.js';
@@ -55,6 +56,24 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     );
     const model = await defined(domain('model', { top: "<cpu mode='custom' match='exact'><model fallback='forbid'>Nehalem</model></cpu>" }));
     expect(model).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>Nehalem</model>\n  </cpu>\n");
+  });
+
+  it("refuses a virt type QEMU does not run before looking at its paths, naming the emulator's path as libvirt", async () => {
+    // genericxml2xmlindata/disk-hyperv-physical.xml's shape: a hyperv domain whose disk is no absolute path
+    const hyperv = await failure(
+      qemu.conn.domainDefineXML(
+        domain('hv', { devices: "<disk type='block' device='disk'><source dev='2'/><target dev='sdb' bus='scsi'/></disk>" }).replace(
+          "type='qemu'",
+          "type='hyperv'",
+        ),
+      ),
+    );
+    const emulator = execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' }).trim();
+    expect([hyperv.code, hyperv.domain, hyperv.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      `unsupported configuration: Emulator '${emulator}' does not support virt type 'hyperv'`,
+    ]);
   });
 
   it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {

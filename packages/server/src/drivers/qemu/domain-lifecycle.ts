@@ -15,7 +15,7 @@ import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';
-import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
+import { assignMacAddresses, checkDomainConfig, checkVirtType } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { journaledCall, runIntent } from './intent-runner.js';
 import { bootsUefi, defaultNvramPath, driverFirmware } from './uefi-firmware.js';
@@ -33,6 +33,7 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
 export async function defineDomain(host: QemuHost, xml: string, flags = 0, call?: OperationCall): Promise<QemuDomain> {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
   const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: hostDomainDefaults(host.services.qemuBinary), validate });
+  checkVirtType(definition, host.services);
   confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
   checkDomainConfig(definition, host.services);
   assignMacAddresses(definition);
