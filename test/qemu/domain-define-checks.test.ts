@@ -76,6 +76,17 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     ]);
   });
 
+  it('refuses a disk source passed as file descriptors (fdgroup) as outside its subset, in the QEMU error domain', async () => {
+    // libvirt's qemu driver takes fdgroup (virDomainFDAssociate at start); this driver cannot receive descriptors
+    const fd = await failure(
+      qemu.conn.domainDefineXML(
+        domain('fd', { devices: "<disk type='file' device='disk'><source file='/var/tmp/vw-fd.qcow2' fdgroup='g1'/><target dev='vda' bus='virtio'/></disk>" }),
+      ),
+    );
+    expect([fd.code, fd.domain]).toEqual([ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu]);
+    expect(fd.message).toMatch(/^unsupported configuration: .*fdgroup/);
+  });
+
   it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {
     const kvm = (xml: string) => xml.replace("type='qemu'", "type='kvm'");
     const none = await defined(kvm(domain('kvm-cpu', {})));

@@ -38,6 +38,8 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
     serialTarget: 'isa-serial',
     assignDriveAddresses: true,
     qxlVgamem: true,
+    // VIR_DOMAIN_DEF_FEATURE_DISK_FD: libvirt's QEMU driver parses `fdgroup` (a driver that cannot pass descriptors refuses it itself)
+    diskFdPassing: true,
     addDefaultDevices: addDefaultControllers,
     finish: (spec) => finishQemu(spec, host),
   };
