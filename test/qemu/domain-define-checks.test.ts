@@ -87,6 +87,17 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     expect(fd.message).toMatch(/^unsupported configuration: .*fdgroup/);
   });
 
+  it('refuses firmware features without firmware autoselection, as libvirt (virDomainDefOSValidate)', async () => {
+    const features = await failure(
+      qemu.conn.domainDefineXML(domain('fw', { os: "<firmware><feature enabled='no' name='enrolled-keys'/></firmware>", top: '<features><acpi/></features>' })),
+    );
+    expect([features.code, features.domain, features.message]).toEqual([
+      ErrorNumber.XmlDetail,
+      ErrorDomain.Domain,
+      'cannot use feature-based firmware autoselection when firmware autoselection is disabled',
+    ]);
+  });
+
   it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {
     const kvm = (xml: string) => xml.replace("type='qemu'", "type='kvm'");
     const none = await defined(kvm(domain('kvm-cpu', {})));

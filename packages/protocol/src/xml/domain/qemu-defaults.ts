@@ -40,6 +40,7 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
     qxlVgamem: true,
     // VIR_DOMAIN_DEF_FEATURE_DISK_FD: libvirt's QEMU driver parses `fdgroup` (a driver that cannot pass descriptors refuses it itself)
     diskFdPassing: true,
+    firmwareFeaturesNeedAutoselection: true,
     addDefaultDevices: addDefaultControllers,
     finish: (spec) => finishQemu(spec, host),
   };
