@@ -76,10 +76,10 @@ const controller: DeviceEntry = {
     attributes: {
       type: ['pci', 'sata', 'ide', 'usb', 'virtio-serial'],
       index: DIGITS,
-      model: ['pcie-root', 'pci-root', 'pcie-root-port', 'qemu-xhci', 'piix3-uhci', 'none'],
+      model: ['pcie-root', 'pci-root', 'pcie-root-port', 'pcie-to-pci-bridge', 'qemu-xhci', 'piix3-uhci', 'none'],
     },
     children: {
-      model: { attributes: { name: ['pcie-root-port'] } },
+      model: { attributes: { name: ['pcie-root-port', 'pcie-pci-bridge'] } },
       target: { attributes: { chassis: DIGITS, port: /^0x[0-9a-fA-F]{1,2}$/ } },
       address: ADDRESS_SHAPE,
     },
@@ -88,23 +88,28 @@ const controller: DeviceEntry = {
     const type = attr(el, 'type')!;
     const model = attr(el, 'model');
     const rootPort = type === 'pci' && model === 'pcie-root-port';
+    const bridge = type === 'pci' && model === 'pcie-to-pci-bridge';
     const fits =
       (type === 'pci' && model === (facts.pc ? 'pci-root' : 'pcie-root')) ||
-      (rootPort && !facts.pc) ||
+      ((rootPort || bridge) && !facts.pc) ||
       (type === 'sata' && !facts.pc && model === undefined) ||
       (type === 'ide' && facts.pc && model === undefined) ||
       (type === 'usb' && (model === undefined || model === 'none' || model in USB_MODELS)) ||
       (type === 'virtio-serial' && model === undefined);
     if (!fits) throw unsupported(`controller type '${type}'${model ? ` model '${model}'` : ''} is not supported on this machine by the qemu driver`);
     const index = Number(attr(el, 'index') ?? 0);
-    if (rootPort ? !(index >= 1 && index <= 32) : index !== 0) {
+    if (rootPort || bridge ? !(index >= 1 && index <= 32) : index !== 0) {
       throw unsupported(`controller type '${type}' index ${index} is not supported by the qemu driver`);
     }
-    if (!rootPort && (childElement(el, 'model') || childElement(el, 'target'))) {
-      throw unsupported(`<model> and <target> of controller type '${type}' are not supported by the qemu driver`);
+    if (!rootPort && (childElement(el, 'target') || (!bridge && childElement(el, 'model')))) {
+      throw unsupported(`<model> and <target> of controller type '${type}'${bridge ? ` model '${model}'` : ''} are not supported by the qemu driver`);
+    }
+    const modelName = attr(childElement(el, 'model'), 'name');
+    if (modelName !== undefined && modelName !== (bridge ? 'pcie-pci-bridge' : 'pcie-root-port')) {
+      throw unsupported(`<model name='${modelName}'> of controller model '${model}' is not supported by the qemu driver`);
     }
     const what = `controller type '${type}' index ${index}`;
-    if (type === 'pci' && !rootPort) {
+    if (type === 'pci' && !rootPort && !bridge) {
       if (childElement(el, 'address')) throw unsupported(`the PCI root controller has no <address>`);
       return;
     }
@@ -130,6 +135,9 @@ const controller: DeviceEntry = {
       const port = attr(target, 'port');
       const chassis = attr(target, 'chassis') ?? index;
       return ['-device', `pcie-root-port,${port ? `port=${port},` : ''}chassis=${chassis},id=pci.${index}${where(`root port ${index}`)}`];
+    }
+    if (type === 'pci' && attr(el, 'model') === 'pcie-to-pci-bridge') {
+      return ['-device', `pcie-pci-bridge,id=pci.${attr(el, 'index')!}${where(`bridge ${attr(el, 'index')!}`)}`];
     }
     return []; // pcie-root / pci-root, q35's AHCI and pc's IDE are part of the machine
   },
