@@ -98,6 +98,24 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     ]);
   });
 
+  it("drops a virtio channel's socket path that looks generated (domain-*/<name>), as libvirt's qemuDomainChrDefDropDefaultPath", async () => {
+    const channel = (path: string, name: string) => `<channel type='unix'><source mode='bind' path='${path}'/><target type='virtio' name='${name}'/></channel>`;
+    const xml = await defined(
+      domain('chan', {
+        devices:
+          channel('/var/tmp/vw-channel/domain-chan/org.qemu.guest_agent.0', 'org.qemu.guest_agent.0') +
+          channel('/var/tmp/vw-channel/chan/org.qemu.guest_agent.1', 'org.qemu.guest_agent.1'),
+      }),
+    );
+    // qemuxml2argvdata/channel-unix-source-path.xml on libvirt 9.0: the first loses its path (and so its <source>), the second keeps it
+    expect(xml).toContain(
+      "    <channel type='unix'>\n      <target type='virtio' name='org.qemu.guest_agent.0'/>\n      <address type='virtio-serial' controller='0' bus='0' port='1'/>\n",
+    );
+    expect(xml).toContain(
+      "    <channel type='unix'>\n      <source mode='bind' path='/var/tmp/vw-channel/chan/org.qemu.guest_agent.1'/>\n      <target type='virtio' name='org.qemu.guest_agent.1'/>\n",
+    );
+  });
+
   it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {
     const kvm = (xml: string) => xml.replace("type='qemu'", "type='kvm'");
     const none = await defined(kvm(domain('kvm-cpu', {})));

@@ -1,7 +1,7 @@
 // What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
 import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
-import type { DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
+import type { CharDeviceSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
 import { addressHolder, controller, hexAttribute, pci, pciDevices } from './pci-slots.js';
 import { assignQ35Addresses } from './q35-addresses.js';
 
@@ -49,6 +49,7 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   for (const d of spec.devices) {
     if (d.kind === 'interface' && d.model === undefined && d.type !== 'hostdev') d.model = d.type === 'vdpa' ? 'virtio' : 'rtl8139';
   }
+  for (const d of spec.devices) if (d.kind === 'channel') dropDefaultChannelPath(d);
   implicitInputs(spec);
   const graphics = spec.devices.filter((d) => d.kind === 'graphics');
   if (!spec.devices.some((d) => isOther(d, 'audio')) && !graphics.some((g) => g.kind === 'graphics' && g.type === 'sdl')) {
@@ -168,6 +169,23 @@ function virtioSerialAddresses(spec: DomainSpec): void {
       ]),
     };
   }
+}
+
+/**
+ * qemuDomainChrDefDropDefaultPath: a virtio channel's unix socket path that looks generated (its
+ * regular expression's second branch, unanchored: `domain-<anything>/<target name>` at the end) is
+ * dropped, and the driver picks the socket again. The first branch names libvirt's own channel
+ * directory, which virtwired does not have (its sockets are under its runtime directory).
+ */
+function dropDefaultChannelPath(channel: CharDeviceSpec): void {
+  const name = channel.target.get('name');
+  const path = channel.source?.get('path');
+  if (channel.type !== 'unix' || channel.target.get('type') !== 'virtio' || name === undefined || path === undefined) return;
+  if (!path.endsWith(name) || !/domain-[^/]+\/$/.test(path.slice(0, path.length - name.length))) return;
+  channel.source!.delete('path');
+  channel.sourceElements = channel.sourceElements
+    ?.map((el) => (el.name === 'source' ? { ...el, attributes: new Map([...el.attributes].filter(([k]) => k !== 'path')) } : el))
+    .filter((el) => el.name !== 'source' || el.children.length > 0);
 }
 
 /** The video card on a PCI slot of its own: not `none`, and not ramfb (a platform device, qemuDomainDeviceCalculatePCIConnectFlags). */
