@@ -20,6 +20,11 @@ const FLAGS = [0, 2, 1];
 /** VIR_ERR_CONFIG_UNSUPPORTED (67) in VIR_FROM_QEMU (10): the driver's refusal of what it does not run. */
 const outsideSubset = (error) => error?.code === 67 && error?.domain === 10;
 
+/** Each daemon's NVRAM directory in a record's XML written as @NVRAM_DIR@: the file names are compared, not where each daemon keeps them. */
+function sameNvramDir(record, dir) {
+  for (const flags of Object.keys(record.xml ?? {})) record.xml[flags] = record.xml[flags].replaceAll(`>${dir}/`, '>@NVRAM_DIR@/');
+}
+
 /**
  * libvirt's side: libvirt-domains.py against libvirtd's qemu:///session, started with access to
  * /dev/kvm where the machine has it. Resolves to the records and whether libvirtd had KVM.
@@ -34,6 +39,8 @@ async function libvirtRecords(files) {
     for await (const chunk of child.stdout) out += chunk;
     const records = new Map();
     for (const line of out.split('\n')) if (line.trim() !== '') records.set(JSON.parse(line).file, JSON.parse(line));
+    // the NVRAM path libvirt writes at define is under its own nvram directory ($XDG_CONFIG_HOME/libvirt/qemu/nvram)
+    for (const record of records.values()) sameNvramDir(record, join(libvirtd.dir, 'daemon', 'config', 'libvirt', 'qemu', 'nvram'));
     return { records, kvm: libvirtd.kvmAccess };
   } finally {
     await libvirtd.stop();
@@ -64,6 +71,7 @@ async function virtwireRecords(files, errorOf, { kvm }) {
         record.ok = true;
         record.xml = {};
         for (const flags of FLAGS) record.xml[flags] = await domain.getXMLDesc(flags);
+        sameNvramDir(record, join(dir, 'state', 'qemu', 'nvram'));
         await domain.undefine(4).catch(() => domain.undefine(0)); // UNDEFINE_NVRAM where a UEFI domain made one
       } catch (e) {
         record.ok = false;

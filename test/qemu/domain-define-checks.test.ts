@@ -116,6 +116,26 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     );
   });
 
+  it('writes the default NVRAM path of a read-only pflash loader that names none, as libvirt writes its own at define', async () => {
+    const uefi = (name: string, nvram: string) =>
+      domain(name, {
+        os: `<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>${nvram}`,
+        top: '<features><acpi/></features>',
+      });
+    const nvramOf = async (xml: string) => {
+      const dom = await qemu.conn.domainDefineXML(xml);
+      const text = await dom.getXMLDesc(DomainXMLFlags.Inactive);
+      await dom.undefine(4); // UNDEFINE_NVRAM
+      return /^ {4}<nvram.*$/m.exec(text)?.[0];
+    };
+    // qemuxml2argvdata/firmware-manual-efi-nvram-template.xml on libvirt 9.0: `<nvramDir>/<name>_VARS.fd` beside the template
+    expect(await nvramOf(uefi('tmpl', "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'/>"))).toBe(
+      `    <nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>${qemu.stateDir}/qemu/nvram/tmpl_VARS.fd</nvram>`,
+    );
+    expect(await nvramOf(uefi('bare', ''))).toBe(`    <nvram>${qemu.stateDir}/qemu/nvram/bare_VARS.fd</nvram>`);
+    expect(await nvramOf(uefi('named', '<nvram>/var/tmp/vw-named_VARS.fd</nvram>'))).toBe('    <nvram>/var/tmp/vw-named_VARS.fd</nvram>');
+  });
+
   it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {
     const kvm = (xml: string) => xml.replace("type='qemu'", "type='kvm'");
     const none = await defined(kvm(domain('kvm-cpu', {})));
