@@ -6,6 +6,8 @@
 // (`outside the driver's subset`), and no definition may name /dev, /proc or /sys (SECURITY.md).
 // libvirtd gets the kvm group where the machine has /dev/kvm (it runs type='kvm' domains as a user in that
 // group does); where it cannot open /dev/kvm, virtwired is given no KVM device either, so both hosts are alike.
+// A definition for an architecture whose emulator this host lacks is counted apart too (`foreign architecture`):
+// libvirt stops at the missing emulator before validating anything, so there is nothing to compare.
 import { connect } from '@virtwire/client';
 import { startDaemon } from '@virtwire/server';
 import { spawn } from 'node:child_process';
@@ -19,6 +21,14 @@ import { startLibvirtd } from '../../test/conformance/record/libvirt-daemon.mjs'
 const FLAGS = [0, 2, 1];
 /** VIR_ERR_CONFIG_UNSUPPORTED (67) in VIR_FROM_QEMU (10): the driver's refusal of what it does not run. */
 const outsideSubset = (error) => error?.code === 67 && error?.domain === 10;
+
+/**
+ * libvirt's refusal of a definition whose emulator this host lacks (qemu-system-ppc64, -s390x, -aarch64...):
+ * its post-parse looks the emulator up before any validation, so libvirt says nothing about the rest of the
+ * definition; virtwired, which runs x86_64 only, refuses it either as outside its subset or by an
+ * earlier check, and neither can be compared with libvirt on this host.
+ */
+const noEmulator = (error) => error.code === 38 && error.domain === 10 && /^Cannot check QEMU binary \S+: No such file or directory$/.test(error.message);
 
 /** Each daemon's NVRAM directory in a record's XML written as @NVRAM_DIR@: the file names are compared, not where each daemon keeps them. */
 function sameNvramDir(record, dir) {
@@ -113,6 +123,16 @@ export async function qemuSweep(files, { classify, errorOf }) {
       const which = lv.ok ? "outside the driver's subset" : "outside the driver's subset, libvirt refuses it otherwise";
       return { id, file, cls: `${which}: ${shown(vw.error.message)}`, detail: lv.ok ? {} : { libvirt: lv.error }, libvirt: lv, virtwire: vw };
     }
+    if (lv && vw && !lv.ok && !vw.ok && noEmulator(lv.error)) {
+      return {
+        id,
+        file,
+        cls: 'foreign architecture: libvirt stops at its missing emulator',
+        detail: { libvirt: lv.error, virtwire: vw.error },
+        libvirt: lv,
+        virtwire: vw,
+      };
+    }
     const { cls, detail } = classify(readFileSync(file, 'utf8'), lv, vw);
     return { id, file, cls, detail, libvirt: lv, virtwire: vw };
   });
@@ -135,7 +155,7 @@ export async function qemuMain(files, { classify, errorOf, examples, json }) {
   const rejected = classes.get('identical (both reject)')?.count ?? 0;
   console.log(
     `qemu:///session: ${files.length} inputs, ${accepted + rejected} identical (${accepted} accepted, ${rejected} rejected), ` +
-      `${group('outside the driver')} outside the driver's subset, ${group('documented')} on special filesystems (both documented), ${group('virtwire internal')} internal error, ` +
+      `${group('outside the driver')} outside the driver's subset, ${group('documented')} on special filesystems (both documented), ${group('foreign')} foreign architecture, ${group('virtwire internal')} internal error, ` +
       `${group('libvirt accepts')} valid rejected, ${group('libvirt rejects')} invalid accepted, ${group('both reject')} different error, ${group('format')} format`,
   );
   for (const [cls, entry] of [...classes.entries()].sort((a, b) => b[1].count - a[1].count)) {
