@@ -37,7 +37,7 @@ export function assignQ35Addresses(spec: DomainSpec, video: VideoSpec | undefine
   const used = usedSlots(spec);
   const freePorts = rootPorts.filter((p) => !used.has(p.index)).sort((a, b) => a.index - b.index);
   const bridgeSlotsFree = bridges.reduce((n, b) => n + BRIDGE_SLOTS - (used.get(b.index)?.size ?? 0), 0);
-  const grown = growBuses(devices, freePorts.length, bridgeSlotsFree, Math.max(...pciControllers.map((c) => c.index)) + 1, fresh);
+  const grown = growBuses(devices, freePorts.length, bridgeSlotsFree, Math.max(0, ...pciControllers.map((c) => c.index)) + 1, fresh);
   const newPorts: ControllerSpec[] = [];
   if (fresh) {
     const firstSlot = video ? 2 : 1;
