@@ -13,7 +13,7 @@ import { parseInput, type InputContext } from './usb-checks.js';
 import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
-import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
+import { checkControllerCounts, checkControllerModel, parsePciTarget } from './controller-checks.js';
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
@@ -180,6 +180,7 @@ function parseController(el: XmlElement): DeviceSpec {
   attributes.delete('index');
   const model = attributes.get('model');
   attributes.delete('model');
+  checkControllerModel(type, model);
   const spec: DeviceSpec = {
     kind: 'controller',
     type,

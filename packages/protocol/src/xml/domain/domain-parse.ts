@@ -2,6 +2,7 @@
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
+import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import { propUInt } from './xml-prop.js';
 import { insertController } from './controller-order.js';
@@ -76,6 +77,52 @@ const CRASH_ACTIONS = new Set([...ACTIONS, 'coredump-destroy', 'coredump-restart
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 
+/**
+ * The order in which virDomainDefParseXML reads the devices: every element of one kind (in document
+ * order) before the next kind, so that of several errors libvirt's is the first reported.
+ */
+const DEVICE_PARSE_ORDER = [
+  'disk',
+  'controller',
+  'lease',
+  'filesystem',
+  'interface',
+  'smartcard',
+  'parallel',
+  'serial',
+  'console',
+  'channel',
+  'input',
+  'graphics',
+  'sound',
+  'audio',
+  'video',
+  'hostdev',
+  'watchdog',
+  'memballoon',
+  'rng',
+  'tpm',
+  'nvram',
+  'hub',
+  'redirdev',
+  'redirfilter',
+  'panic',
+  'shmem',
+  'memory',
+  'iommu',
+  'vsock',
+] as const;
+
+/** The devices virDomainDefParseXML reads one of at most, with its error when there are more. */
+const SINGLE_DEVICES: Readonly<Record<string, readonly [number, string]>> = {
+  watchdog: [ErrorNumber.InternalError, 'only a single watchdog device is supported'],
+  memballoon: [ErrorNumber.InternalError, 'only a single memory balloon device is supported'],
+  nvram: [ErrorNumber.InternalError, 'only a single nvram device is supported'],
+  redirfilter: [ErrorNumber.InternalError, 'only one set of redirection filter rule is supported'],
+  iommu: [ErrorNumber.XmlError, 'only a single IOMMU device is supported'],
+  vsock: [ErrorNumber.XmlError, 'only a single vsock device is supported'],
+};
+
 /** What parsing needs from the caller. */
 export interface DomainParseOptions {
   /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
@@ -136,12 +183,17 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
-    for (const el of childElements(devices)) {
-      const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
-      if (device?.kind === 'controller') insertController(spec.devices, device);
-      else if (device?.kind === 'disk') insertDisk(spec.devices, device);
-      else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
-      else if (device) spec.devices.push(device);
+    for (const name of DEVICE_PARSE_ORDER) {
+      const found = childElements(devices, name);
+      const single = ownValue(SINGLE_DEVICES, name);
+      if (single && found.length > 1) throw VirError.report(single[0], ErrorDomain.Domain, single[1]);
+      for (const el of found) {
+        const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
+        if (device?.kind === 'controller') insertController(spec.devices, device);
+        else if (device?.kind === 'disk') insertDisk(spec.devices, device);
+        else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
+        else if (device) spec.devices.push(device);
+      }
     }
   }
   // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).

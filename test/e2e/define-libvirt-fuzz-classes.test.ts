@@ -1,0 +1,36 @@
+// The define fuzz's classes on a real virtwired's test driver: what libvirt 9.0 refuses, the error it reports first, and how it writes what it keeps (recorded with python3-libvirt on test:///default).
+import { describe, expect, it } from 'vitest';
+import { failure } from '../helpers/errors.js';
+import { domainXml, testDriverSession } from '../helpers/libvirt-inputs.js';
+
+const t = testDriverSession();
+
+/** `[code, domain, message]` of defining `devices` (and `extra` after `<os>`), or 'ok' (the domain is undefined again). */
+async function define(devices: string, extra = ''): Promise<[number, number, string] | 'ok'> {
+  const xml = domainXml('fuzzed', devices, extra);
+  try {
+    await t.defineAndDump(xml);
+    return 'ok';
+  } catch {
+    const e = await failure(t.conn.domainDefineXML(xml));
+    return [e.code, e.domain, e.message];
+  }
+}
+
+describe('random definitions, as libvirt’s test driver takes them', () => {
+  it.each([
+    [
+      'a controller model of another type',
+      "<controller type='virtio-serial' model='piix3-uhci'/>",
+      [67, 20, "unsupported configuration: Unknown model type 'piix3-uhci'"],
+    ],
+    [
+      'a controller error before an interface error written first',
+      "<interface type='user'><mac address='zz'/></interface><controller type='scsi' model='qemu-xhci'/>",
+      [67, 20, "unsupported configuration: Unknown model type 'qemu-xhci'"],
+    ],
+    ['two vsock devices', "<vsock model='virtio'/><vsock model='virtio'/>", [27, 20, 'XML error: only a single vsock device is supported']],
+  ])('refuses %s', async (_name, devices, expected) => {
+    expect(await define(devices)).toEqual(expected);
+  });
+});
