@@ -29,6 +29,11 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
       "<interface type='user'><mac address='zz'/></interface><controller type='scsi' model='qemu-xhci'/>",
       [67, 20, "unsupported configuration: Unknown model type 'qemu-xhci'"],
     ],
+    [
+      'an unknown disk cache mode',
+      "<disk type='file'><driver name='qemu' cache='bogus'/><source file='/tmp/a.img'/><target dev='vda' bus='virtio'/></disk>",
+      [27, 5, "XML error: Invalid value for attribute 'cache' in element 'driver': 'bogus'."],
+    ],
     ['two vsock devices', "<vsock model='virtio'/><vsock model='virtio'/>", [27, 20, 'XML error: only a single vsock device is supported']],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);

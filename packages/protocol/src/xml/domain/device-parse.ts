@@ -4,7 +4,7 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
-import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_BUSES, DISK_DEVICES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
+import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
 import { propNonNegativeInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
@@ -16,6 +16,7 @@ import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './re
 import { checkControllerCounts, checkControllerModel, parsePciTarget } from './controller-checks.js';
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
+import { checkDiskAttributes } from './disk-attributes.js';
 import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import { parseInterface } from './interface-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, VideoSpec } from './domain-spec.js';
@@ -105,8 +106,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   const givenSource = childElement(el, 'source');
   if (diskType === 'network' && givenSource) checkNetworkSource(givenSource);
   checkDiskAuthPlacement(el);
-  const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
-  enumAttribute(target!, 'bus', DISK_BUSES);
+  checkDiskAttributes(el);
+  const diskDevice = el.attributes.get('device') ?? 'disk';
   const targetAttributes = new Map(target!.attributes);
   targetAttributes.delete('dev');
   const bus = targetAttributes.get('bus') ?? '';
@@ -126,7 +127,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;
-  const diskAttributes = new Map([...el.attributes].filter(([k]) => ['model', 'rawio', 'sgio'].includes(k)));
+  // A model of 'default' is libvirt's unset value, which it does not write.
+  const diskAttributes = new Map([...el.attributes].filter(([k, v]) => ['model', 'rawio', 'sgio'].includes(k) && !(k === 'model' && v === 'default')));
   if (diskAttributes.size > 0) disk.attributes = diskAttributes;
   const transient = childElement(el, 'transient');
   if (transient && transient.attributes.size > 0) disk.transientAttributes = new Map(transient.attributes);
