@@ -34,6 +34,16 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
       "<disk type='file'><driver name='qemu' cache='bogus'/><source file='/tmp/a.img'/><target dev='vda' bus='virtio'/></disk>",
       [27, 5, "XML error: Invalid value for attribute 'cache' in element 'driver': 'bogus'."],
     ],
+    [
+      'a multicast MAC address',
+      "<interface type='user'><mac address='01:00:00:00:00:01'/></interface>",
+      [27, 20, "XML error: expected unicast mac address, found multicast '01:00:00:00:00:01'"],
+    ],
+    [
+      'an interface model with invalid characters',
+      "<interface type='user'><mac address='zz'/><model type='bogus!'/></interface>",
+      [8, 20, 'invalid argument: Model name contains invalid characters'],
+    ],
     ['two vsock devices', "<vsock model='virtio'/><vsock model='virtio'/>", [27, 20, 'XML error: only a single vsock device is supported']],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);

@@ -11,7 +11,52 @@ import { propUInt } from './xml-prop.js';
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 
-const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+/** virMacAddrParse: six groups of one or two hex digits, anything from a blank or control character on after the last ignored. */
+const MAC = /^(?:([0-9a-f]{1,2}):){5}([0-9a-f]{1,2})(?:[\x00-\x20].*)?$/is;
+
+/** A MAC address as libvirt reads (virMacAddrParse) and writes it (`%02x` each), or undefined when it is not one. */
+export function canonicalMac(text: string): string | undefined {
+  if (!MAC.test(text)) return undefined;
+  const groups = text.split(':').slice(0, 6);
+  groups[5] = /^[0-9a-f]{1,2}/i.exec(groups[5]!)![0];
+  return groups.map((g) => g.toLowerCase().padStart(2, '0')).join(':');
+}
+
+/** virDomainNetModel's names (matched ignoring case; 'unknown' is its unset value). */
+const NET_MODELS = [
+  'unknown',
+  'netfront',
+  'rtl8139',
+  'virtio',
+  'e1000',
+  'e1000e',
+  'virtio-transitional',
+  'virtio-non-transitional',
+  'usb-net',
+  'spapr-vlan',
+  'lan9118',
+  'scm91c111',
+  'vlance',
+  'vmxnet',
+  'vmxnet2',
+  'vmxnet3',
+  'Am79C970A',
+  'Am79C973',
+  '82540EM',
+  '82545EM',
+  '82543GC',
+];
+
+/**
+ * virDomainNetSetModelString: a model libvirt knows is written as it names it, 'unknown' is no model;
+ * another keeps its name, which may hold only letters, digits, `_` and `-` (VIR_ERR_INVALID_ARG).
+ */
+function netModel(model: string): string | undefined {
+  const known = NET_MODELS.find((m) => m.toLowerCase() === model.toLowerCase());
+  if (known !== undefined) return known === 'unknown' ? undefined : known;
+  if (!/^[A-Za-z0-9_-]*$/.test(model)) throw VirError.report(ErrorNumber.InvalidArg, ErrorDomain.Domain, 'Model name contains invalid characters');
+  return model;
+}
 /** virDomainNetMacType without its unset value; virTristateBool. */
 const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
 const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
@@ -21,6 +66,9 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
+  enumAttribute(el, 'trustGuestRxFilters', YES_NO);
+  const givenModel = childElement(el, 'model')?.attributes.get('type');
+  const model = givenModel === undefined ? undefined : netModel(givenModel);
   const source = childElement(el, 'source');
   const spec: InterfaceSpec = {
     kind: 'interface',
@@ -33,8 +81,10 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   const macEl = childElement(el, 'mac');
   const mac = macEl?.attributes.get('address');
   if (mac !== undefined) {
-    if (!MAC.test(mac)) throw xmlError(`unable to parse mac address '${mac}'`);
-    spec.mac = mac.toLowerCase();
+    const canonical = canonicalMac(mac);
+    if (canonical === undefined) throw xmlError(`unable to parse mac address '${mac}'`);
+    if (Number.parseInt(canonical.slice(0, 2), 16) & 1) throw xmlError(`expected unicast mac address, found multicast '${mac}'`);
+    spec.mac = canonical;
   }
   // virDomainNetDefParseXML: the MAC address's type and check.
   const macType = macEl && enumAttribute(macEl, 'type', MAC_TYPES);
@@ -49,7 +99,6 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   // A name libvirt generates for a running domain is blanked in a definition (virDomainNetDefParseXML).
   const generated = targetDev !== undefined && managed !== 'no' && ['vnet', 'macvtap', 'macvlan'].some((p) => targetDev.startsWith(p));
   if (targetDev !== undefined && !generated) spec.targetDev = targetDev;
-  const model = childElement(el, 'model')?.attributes.get('type');
   if (model !== undefined) spec.model = model;
   let afterTarget = false;
   for (const child of childElements(el)) {
