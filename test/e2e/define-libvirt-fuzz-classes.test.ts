@@ -44,6 +44,17 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
       "<interface type='user'><mac address='zz'/><model type='bogus!'/></interface>",
       [8, 20, 'invalid argument: Model name contains invalid characters'],
     ],
+    [
+      'a spicevmc serial port',
+      "<serial type='spicevmc'><target type='isa-serial'/></serial>",
+      [67, 20, 'unsupported configuration: spicevmc device type only supports virtio'],
+    ],
+    ['a channel without a target type', "<channel type='pty'/>", [27, 20, 'XML error: target type must be specified for channel device']],
+    [
+      'two consoles without a target type',
+      "<console type='pty'/><console type='pty'/>",
+      [67, 20, 'unsupported configuration: Only the first console can be a serial port'],
+    ],
     ['two vsock devices', "<vsock model='virtio'/><vsock model='virtio'/>", [27, 20, 'XML error: only a single vsock device is supported']],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);

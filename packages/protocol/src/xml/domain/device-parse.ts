@@ -252,12 +252,51 @@ function parseFilesystem(el: XmlElement): XmlElement {
   return { name: el.name, attributes, children: el.children };
 }
 
-/** The target types each kind of character device may name (virDomainChr{Serial,Channel,Console}TargetType; a parallel port's is not read). */
-const CHAR_TARGET_TYPES = new Map<string, ReadonlySet<string>>([
-  ['serial', new Set(['none', 'isa-serial', 'usb-serial', 'pci-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial', 'isa-debug'])],
-  ['channel', new Set(['none', 'guestfwd', 'virtio', 'xen'])],
-  ['console', new Set(['none', 'serial', 'xen', 'uml', 'virtio', 'lxc', 'openvz', 'sclp', 'sclplm'])],
+/** The target types each kind of character device may name, in enum order (virDomainChr{Serial,Channel,Console}Target; a parallel port's is not read). */
+const CHAR_TARGET_TYPES = new Map<string, readonly string[]>([
+  ['serial', ['none', 'isa-serial', 'usb-serial', 'pci-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial', 'isa-debug']],
+  ['channel', ['none', 'guestfwd', 'virtio', 'xen']],
+  ['console', ['none', 'serial', 'xen', 'uml', 'virtio', 'lxc', 'openvz', 'sclp', 'sclplm']],
 ]);
+
+/** virDomainChrSerialTargetModel: the models a serial port's `<target><model name>` may name. */
+const SERIAL_TARGET_MODELS: ReadonlySet<string> = new Set([
+  'none',
+  'isa-serial',
+  'usb-serial',
+  'pci-serial',
+  'spapr-vty',
+  'pl011',
+  'sclpconsole',
+  'sclplmconsole',
+  '16550a',
+  'isa-debugcon',
+]);
+
+/** VIR_DOMAIN_CHR_CHANNEL_TARGET_TYPE_VIRTIO, which libvirt compares every kind's target type number with for a spicevmc source. */
+const CHANNEL_VIRTIO = 2;
+
+/**
+ * virDomainChrDefParseTargetXML's target type and model, as its number in the kind's enum: a
+ * channel must name one (without `<target>` "target type must be specified", with a `<target>`
+ * that names none "unknown target type '(null)'"), the others default to none (0).
+ */
+function charTargetType(kind: string, target: XmlElement | undefined): number {
+  const targetType = target?.attributes.get('type');
+  const targetTypes = CHAR_TARGET_TYPES.get(kind);
+  if (targetType === undefined) {
+    if (kind !== 'channel') return 0;
+    if (!target) throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, 'target type must be specified for channel device');
+    throw unsupported("unknown target type '(null)' specified for character device");
+  }
+  const n = targetTypes ? targetTypes.indexOf(targetType) : 0;
+  if (n === -1) throw unsupported(`unknown target type '${targetType}' specified for character device`);
+  const model = target && childElement(target, 'model')?.attributes.get('name');
+  if (kind === 'serial' && model !== undefined && !SERIAL_TARGET_MODELS.has(model)) {
+    throw unsupported(`unknown target model '${model}' specified for character device`);
+  }
+  return n;
+}
 
 function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const type = el.attributes.get('type') ?? 'pty';
@@ -265,11 +304,7 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const source = childElement(el, 'source');
   const target = childElement(el, 'target');
   // As virDomainChrDefParseTargetXML, before the source is checked.
-  const targetType = target?.attributes.get('type');
-  const targetTypes = CHAR_TARGET_TYPES.get(el.name);
-  if (targetType !== undefined && targetTypes && !targetTypes.has(targetType)) {
-    throw unsupported(`unknown target type '${targetType}' specified for character device`);
-  }
+  const targetTypeNumber = charTargetType(el.name, target);
   const protocol = childElement(el, 'protocol');
   const spec: CharDeviceSpec = {
     kind: el.name as CharDeviceSpec['kind'],
@@ -283,6 +318,7 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   if (protocol) spec.protocol = new Map(protocol.attributes);
   const owner = { kind: spec.kind, targetType: spec.target.get('type') };
   spec.sourceElements = canonicalChardevSource(type, el, owner);
+  if (type === 'spicevmc' && targetTypeNumber !== CHANNEL_VIRTIO) throw unsupported('spicevmc device type only supports virtio');
   // What only a running domain has: a pty's path and a console's tty; a channel's state.
   const ptyPath = source?.attributes.get('path');
   if (live && type === 'pty' && ptyPath !== undefined) spec.sourceElements = [element('source', { path: ptyPath })];
