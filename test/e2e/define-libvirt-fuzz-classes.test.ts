@@ -59,4 +59,13 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);
   });
+
+  it('writes a variable clock with its basis, and a clock adjusted from UTC as a variable one', async () => {
+    expect(await t.defineAndDump(domainXml('clock', '', "<clock offset='variable' adjustment='10'/>"))).toContain(
+      "<clock offset='variable' adjustment='10' basis='utc'/>",
+    );
+    expect(await t.defineAndDump(domainXml('clock', '', "<clock offset='localtime' adjustment='-5'/>"))).toContain(
+      "<clock offset='variable' adjustment='-5' basis='localtime'/>",
+    );
+  });
 });

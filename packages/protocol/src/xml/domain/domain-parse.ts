@@ -7,6 +7,7 @@ import { childElement, childElements, element, textOf, type XmlElement } from '.
 import { propUInt } from './xml-prop.js';
 import { insertController } from './controller-order.js';
 import { canonicalCpu } from './cpu-format.js';
+import { canonicalClockAttributes } from './clock-parse.js';
 import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
@@ -172,7 +173,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   parseVcpu(root, spec);
   spec.os = parseOs(root);
   const clock = childElement(root, 'clock');
-  if (clock) spec.clock = { attributes: new Map(clock.attributes), children: childElements(clock, 'timer') };
+  if (clock) spec.clock = { attributes: canonicalClockAttributes(clock), children: childElements(clock, 'timer') };
   spec.lifecycle = {
     onPoweroff: action(root, 'on_poweroff', 'destroy', ACTIONS),
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
