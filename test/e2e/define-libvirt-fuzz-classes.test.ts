@@ -68,4 +68,11 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
       "<clock offset='variable' adjustment='-5' basis='localtime'/>",
     );
   });
+
+  it('writes no heads for a card given none, and nothing but the type of a none card', async () => {
+    const xml = await t.defineAndDump(domainXml('video', "<video><model type='cirrus' heads='0'/></video>"));
+    expect(xml).toContain("<model type='cirrus' vram='16384' primary='yes'/>");
+    const none = await t.defineAndDump(domainXml('video', "<video><model type='none' heads='2'/><address type='pci' slot='3'/></video>"));
+    expect(none).toContain("<video>\n      <model type='none'/>\n    </video>");
+  });
 });

@@ -5,7 +5,7 @@ import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
-import { propNonNegativeInt } from './xml-prop.js';
+import { cStrToInteger, propNonNegativeInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
@@ -345,13 +345,32 @@ function parseGraphics(el: XmlElement): GraphicsSpec {
   };
 }
 
+/** A video model's numbers in the order libvirt reads them, with the error number of each's parse error. */
+const VIDEO_NUMBERS: ReadonlyArray<[string, number]> = [
+  ['ram', ErrorNumber.XmlError],
+  ['vram', ErrorNumber.XmlError],
+  ['vram64', ErrorNumber.XmlError],
+  ['vgamem', ErrorNumber.XmlError],
+  ['heads', ErrorNumber.InternalError],
+];
+
 function parseVideo(el: XmlElement): VideoSpec {
   const model = childElement(el, 'model');
   const modelType = model?.attributes.get('type');
   if (modelType !== undefined && modelType !== '' && !VIDEO_TYPES.has(modelType)) throw unsupported(`unknown video model '${modelType}'`);
+  const modelAttributes = new Map(model?.attributes ?? []);
+  // virDomainVideoDefParseXML's numbers (virStrToLong_uip), after the type; 0 is unset but for heads.
+  for (const [name, code] of VIDEO_NUMBERS) {
+    const text = modelAttributes.get(name);
+    if (text === undefined || text === '') continue;
+    const n = cStrToInteger(text, 10);
+    if (!n || n.negative || n.value > 0xffffffffn) throw VirError.report(code, ErrorDomain.Domain, `cannot parse video ${name} '${text}'`);
+    if (n.value === 0n && name !== 'heads') modelAttributes.delete(name);
+    else modelAttributes.set(name, String(n.value));
+  }
   const spec: VideoSpec = {
     kind: 'video',
-    model: new Map(model?.attributes ?? []),
+    model: modelAttributes,
     modelChildren: model ? childElements(model) : [],
     extra: childElements(el).filter((c) => !['model', 'address', 'alias'].includes(c.name)),
   };

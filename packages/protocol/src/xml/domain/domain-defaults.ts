@@ -275,9 +275,18 @@ function defaultVideo(spec: DomainSpec, driver: DriverDefaults): void {
       if (rounded !== undefined) model.set(name, rounded);
     }
     if (type === 'qxl' && driver.qxlVgamem && !model.has('vgamem')) model.set('vgamem', '16384');
+    // virDomainVideoDefNew gives one head; a card given none has none written.
     if (type !== 'none' && !model.has('heads')) model.set('heads', '1');
+    if (model.get('heads') === '0') model.delete('heads');
     if (i === 0 && type !== 'none') model.set('primary', 'yes');
     else model.delete('primary');
+    // virDomainDefPostParseVideo clears a first card of type none of all but its alias.
+    if (i === 0 && type === 'none') {
+      video.model = new Map([['type', 'none']]);
+      video.modelChildren = [];
+      video.extra = [];
+      delete video.address;
+    }
   });
 }
 
