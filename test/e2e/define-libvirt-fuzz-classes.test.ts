@@ -75,4 +75,12 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
     const none = await t.defineAndDump(domainXml('video', "<video><model type='none' heads='2'/><address type='pci' slot='3'/></video>"));
     expect(none).toContain("<video>\n      <model type='none'/>\n    </video>");
   });
+
+  it('writes an automatic RDP port as port 0, and a parallel port’s target without a type', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('rdp', "<graphics type='rdp' port='5999' autoport='yes'/><parallel type='pty'><target type='isa-serial'/></parallel>"),
+    );
+    expect(xml).toContain("<graphics type='rdp' port='0' autoport='yes'>");
+    expect(xml).toContain("<parallel type='pty'>\n      <target port='0'/>");
+  });
 });

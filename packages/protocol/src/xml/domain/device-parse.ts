@@ -325,6 +325,8 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const tty = el.attributes.get('tty');
   if (live && tty !== undefined) spec.tty = tty;
   if (!live && spec.kind === 'channel') spec.target.delete('state');
+  // A parallel port has no target type (virDomainChrTargetTypeFromString reads none for it).
+  if (spec.kind === 'parallel') spec.target.delete('type');
   const alias = userAlias(el);
   if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);

@@ -5,6 +5,7 @@ import { VirError } from '../../errors/vir-error.js';
 import type { GraphicsSpec } from './domain-spec.js';
 import { enumAttribute } from './xml-enum.js';
 import { element } from '../xml-tree.js';
+import { cStrToInteger } from './xml-prop.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
@@ -129,18 +130,36 @@ export function defaultGraphics(graphics: GraphicsSpec): void {
   graphics.attributes = new Map([...leading, ...rest]);
 }
 
-/** RDP: libvirt's port and autoport as before, and its listens. */
+/**
+ * RDP as virDomainGraphicsDefParseXMLRDP reads a definition and virDomainGraphicsDefFormat writes
+ * it: a port that is not an int is refused; no port, port -1 or autoport='yes' (only 'yes') is an
+ * automatic port, written as port 0; replaceUser and multiUser only when 'yes'; the first listen's
+ * address last. Other attributes are dropped.
+ */
 function rdpDefaults(graphics: GraphicsSpec): void {
   const a = graphics.attributes;
-  const port = a.get('port');
-  if (port === undefined || port === '-1') {
-    a.set('port', '-1');
-    a.set('autoport', 'yes');
-  } else if (a.get('autoport') === undefined) {
-    a.set('autoport', 'no');
+  const given = a.get('port');
+  let port = 0;
+  let autoport = given === undefined;
+  if (given !== undefined) {
+    const n = cStrToInteger(given, 10);
+    const value = n && (n.negative ? -n.value : n.value);
+    if (value === undefined || value > 0x7fffffffn || value < -0x80000000n) {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, `cannot parse rdp port ${given}`);
+    }
+    port = Number(value);
+    if (port === -1) autoport = true;
   }
-  if (a.get('autoport') === 'no') a.delete('autoport');
+  if (a.get('autoport') === 'yes') autoport = true;
+  if (autoport) port = 0;
   graphics.listens = parseListens(graphics);
-  const address = graphics.listens[0]?.get('address');
-  if (address !== undefined && a.get('listen') === undefined) a.set('listen', address);
+  const out = new Map<string, string>();
+  if (port !== 0) out.set('port', String(port));
+  else if (autoport) out.set('port', '0');
+  if (autoport) out.set('autoport', 'yes');
+  for (const name of ['replaceUser', 'multiUser']) if (a.get(name) === 'yes') out.set(name, 'yes');
+  const first = graphics.listens[0];
+  const address = first?.get('type') === 'address' ? first.get('address') : undefined;
+  if (address !== undefined) out.set('listen', address);
+  graphics.attributes = out;
 }
