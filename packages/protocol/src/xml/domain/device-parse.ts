@@ -19,6 +19,7 @@ import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { checkDiskAttributes } from './disk-attributes.js';
 import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import { parseInterface } from './interface-parse.js';
+import { checkGraphicsAttributes } from './graphics-defaults.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, VideoSpec } from './domain-spec.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
@@ -337,6 +338,7 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
 function parseGraphics(el: XmlElement): GraphicsSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', GRAPHICS_TYPES, true)!;
+  checkGraphicsAttributes(el, type);
   attributes.delete('type');
   return {
     kind: 'graphics',

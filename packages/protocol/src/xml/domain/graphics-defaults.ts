@@ -4,13 +4,49 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import type { GraphicsSpec } from './domain-spec.js';
 import { enumAttribute } from './xml-enum.js';
-import { element } from '../xml-tree.js';
+import { element, type XmlElement } from '../xml-tree.js';
 import { cStrToInteger } from './xml-prop.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 
 const LISTEN_TYPES: ReadonlySet<string> = new Set(['address', 'network', 'socket', 'none']);
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
+/** virDomainGraphicsSpiceChannelMode. */
+const SPICE_MODES: ReadonlySet<string> = new Set(['any', 'secure', 'insecure']);
+
+/** virXMLPropInt without flags: an int attribute (libvirt's "Expected integer value"). */
+function propInt(el: XmlElement, name: string): void {
+  const value = el.attributes.get(name);
+  if (value === undefined) return;
+  const n = cStrToInteger(value, 10);
+  const signed = n && (n.negative ? -n.value : n.value);
+  if (signed === undefined || signed > 0x7fffffffn || signed < -0x80000000n) {
+    throw VirError.report(
+      ErrorNumber.XmlError,
+      ErrorDomain.Xml,
+      `Invalid value for attribute '${name}' in element '${el.name}': '${value}'. Expected integer value`,
+    );
+  }
+}
+
+/**
+ * The attributes virDomainGraphicsDefParseXML reads by enum or number for the types whose parse the
+ * model makes at once: SPICE's port, tlsPort, autoport (yes or no) and defaultMode; SDL's and
+ * desktop's fullscreen; D-Bus's p2p.
+ */
+export function checkGraphicsAttributes(el: XmlElement, type: string): void {
+  if (type === 'spice') {
+    propInt(el, 'port');
+    propInt(el, 'tlsPort');
+    enumAttribute(el, 'autoport', YES_NO);
+    enumAttribute(el, 'defaultMode', SPICE_MODES);
+  } else if (type === 'sdl' || type === 'desktop') {
+    enumAttribute(el, 'fullscreen', YES_NO);
+  } else if (type === 'dbus') {
+    enumAttribute(el, 'p2p', YES_NO);
+  }
+}
 
 /**
  * libvirt's virDomainGraphicsListensParseXML for a definition: each `<listen>` checked (its type,

@@ -1,4 +1,4 @@
-// RDP graphics and parallel port targets as libvirt 9.0 reads and writes them (virDomainGraphicsDefParseXMLRDP, virDomainChrDefParseTargetXML; recorded with python3-libvirt on test:///default).
+// Graphics attributes, RDP graphics and parallel port targets as libvirt 9.0 reads and writes them (virDomainGraphicsDefParseXML{RDP,Spice,SDL,DBus}, virDomainChrDefParseTargetXML; recorded with python3-libvirt on test:///default).
 import { describe, expect, it } from 'vitest';
 import { defineError, domain, formattedDomain } from './define-errors.js';
 
@@ -19,6 +19,18 @@ describe('RDP graphics', () => {
 
   it('refuses a port that is not a number', () => {
     expect(defineError(domain("<graphics type='rdp' port='x'/>"))).toEqual([1, 20, 'internal error: cannot parse rdp port x']);
+  });
+});
+
+describe('graphics attributes', () => {
+  it.each([
+    ["<graphics type='spice' autoport='off'/>", [27, 5, "XML error: Invalid value for attribute 'autoport' in element 'graphics': 'off'."]],
+    ["<graphics type='spice' port='x'/>", [27, 5, "XML error: Invalid value for attribute 'port' in element 'graphics': 'x'. Expected integer value"]],
+    ["<graphics type='spice' defaultMode='bogus'/>", [27, 5, "XML error: Invalid value for attribute 'defaultMode' in element 'graphics': 'bogus'."]],
+    ["<graphics type='sdl' fullscreen='on'/>", [27, 5, "XML error: Invalid value for attribute 'fullscreen' in element 'graphics': 'on'."]],
+    ["<graphics type='dbus' p2p='on'/>", [27, 5, "XML error: Invalid value for attribute 'p2p' in element 'graphics': 'on'."]],
+  ])('refuses %s', (devices, expected) => {
+    expect(defineError(domain(devices))).toEqual(expected);
   });
 });
 
