@@ -55,6 +55,16 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
       "<console type='pty'/><console type='pty'/>",
       [67, 20, 'unsupported configuration: Only the first console can be a serial port'],
     ],
+    [
+      'a SPICE autoport that is neither yes nor no',
+      "<graphics type='spice' autoport='x1'/>",
+      [27, 5, "XML error: Invalid value for attribute 'autoport' in element 'graphics': 'x1'."],
+    ],
+    [
+      'a disk bus check before two disks on one target',
+      "<disk type='file' device='floppy'><source file='/tmp/a'/><target dev='fda' bus='fdc'/></disk><disk type='file'><source file='/tmp/b'/><target dev='fda' bus='fdc'/></disk>",
+      [1, 20, "internal error: Invalid bus type 'fdc' for disk"],
+    ],
     ['two vsock devices', "<vsock model='virtio'/><vsock model='virtio'/>", [27, 20, 'XML error: only a single vsock device is supported']],
   ])('refuses %s', async (_name, devices, expected) => {
     expect(await define(devices)).toEqual(expected);

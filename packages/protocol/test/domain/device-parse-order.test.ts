@@ -14,6 +14,11 @@ describe('the order libvirt reads devices in', () => {
       "<serial type='pty'><target type='bogus'/></serial><parallel type='bogus'/>",
       [67, 20, 'unsupported configuration: unknown type presented to host for character device: bogus'],
     ],
+    [
+      "a disk's validation before two disks on one target (virDomainDefValidateInternal runs last)",
+      "<disk type='file' device='floppy'><source file='/tmp/a'/><target dev='fda' bus='fdc'/></disk><disk type='file'><source file='/tmp/b'/><target dev='fda' bus='fdc'/></disk>",
+      [1, 20, "internal error: Invalid bus type 'fdc' for disk"],
+    ],
   ])('reports %s', (_name, devices, expected) => {
     expect(defineError(domain(devices))).toEqual(expected);
   });

@@ -9,7 +9,7 @@ import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateBootMenu, validateOs } from './domain-checks.js';
-import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
+import { checkDiskFdPassing, checkDiskTargets, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
 import { validateGraphicsAndAudio, validateMemoryDevices, validateVideos } from './misc-devices.js';
 import { validateIOThreads } from './iothreads.js';
@@ -125,6 +125,8 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   validateVideos(spec);
   validateMemoryDevices(spec);
   validateGraphicsAndAudio(spec);
+  // virDomainDefValidateInternal: duplicate disk targets, then host devices, then drive addresses.
+  checkDiskTargets(spec);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateHugepages(spec);

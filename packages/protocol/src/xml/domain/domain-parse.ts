@@ -212,7 +212,6 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (tuned) spec.extra.set('cputune', [tuned]);
   checkUsbControllers(spec);
   checkUsbDevicesWithoutUsb(spec);
-  checkDiskTargets(spec);
   return spec;
 }
 
@@ -330,18 +329,6 @@ function action(root: XmlElement, name: string, fallback: string, allowed: Reado
   if (value === undefined) return fallback;
   if (!allowed.has(value)) throw unsupported(`unknown ${name} action: ${value}`);
   return value;
-}
-
-/** libvirt refuses two disks with the same target, naming both sources. */
-function checkDiskTargets(spec: DomainSpec): void {
-  const seen = new Map<string, string>();
-  for (const device of spec.devices) {
-    if (device.kind !== 'disk') continue;
-    const source = device.source?.get('file') ?? device.source?.get('dev') ?? device.source?.get('name') ?? '';
-    const earlier = seen.get(device.target.dev);
-    if (earlier !== undefined) throw xmlError(`target '${device.target.dev}' duplicated for disk sources '${earlier}' and '${source}'`);
-    seen.set(device.target.dev, source);
-  }
 }
 
 /** The primary video goes first among the videos (virDomainDefParseXML); libvirt refuses a second one. */
