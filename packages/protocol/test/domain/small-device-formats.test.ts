@@ -1,4 +1,4 @@
-// Graphics attributes, RDP graphics and parallel port targets as libvirt 9.0 reads and writes them (virDomainGraphicsDefParseXML{RDP,Spice,SDL,DBus}, virDomainChrDefParseTargetXML; recorded with python3-libvirt on test:///default).
+// Graphics attributes, RDP graphics, parallel port targets and empty PCI addresses as libvirt 9.0 reads and writes them (virDomainGraphicsDefParseXML{RDP,Spice,SDL,DBus}, virDomainChrDefParseTargetXML; recorded with python3-libvirt on test:///default).
 import { describe, expect, it } from 'vitest';
 import { defineError, domain, formattedDomain } from './define-errors.js';
 
@@ -39,5 +39,14 @@ describe('parallel port target', () => {
     expect(formattedDomain(domain("<parallel type='pty'><target type='isa-serial' port='2'/></parallel>"))).toContain(
       "<parallel type='pty'>\n      <target port='2'/>",
     );
+  });
+});
+
+describe('an empty PCI address', () => {
+  it('loses its function: virPCIDeviceAddressIsEmpty looks at domain, bus and slot only', () => {
+    const xml = formattedDomain(
+      domain("<controller type='ccid' index='2'><address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x4' multifunction='on'/></controller>"),
+    );
+    expect(xml).toContain("<controller type='ccid' index='2'>\n      <address type='pci' multifunction='on'/>");
   });
 });
