@@ -185,6 +185,21 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes cache and memory tunes as libvirt does, and refuses colliding caches in VIR_FROM_RESCTRL', async () => {
+    const tune = (tunes: string) => domainXml('resctrl', '').replace('<os>', `<vcpu>2</vcpu><cputune>${tunes}</cputune><os>`);
+    const xml = await t.defineAndDump(
+      tune(
+        "<cachetune vcpus='1,0' id='x'><cache id='0' level='3' type='both' size='3072'/></cachetune><memorytune vcpus='0-1'><node id='0' bandwidth='20'/></memorytune>",
+      ),
+    );
+    expect(xml).toContain(
+      "<cputune>\n    <cachetune vcpus='0-1'>\n      <cache id='0' level='3' type='both' size='3' unit='MiB'/>\n    </cachetune>\n    <memorytune vcpus='0-1'>\n      <node id='0' bandwidth='20'/>\n    </memorytune>\n  </cputune>",
+    );
+    await expect(
+      t.defineAndDump(tune("<cachetune vcpus='0'><cache id='0' level='3' type='both' size='1'/><cache id='0' level='3' type='code' size='1'/></cachetune>")),
+    ).rejects.toMatchObject({ code: 27, domain: 67, message: "XML error: Colliding cache allocations for cache level '3' id '0', type 'code'" });
+  });
+
   it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {
     const xml = await t.defineAndDump(
       domainXml('mac', "<interface type='user'><mac address='aa:bb:cc:dd:ee:fe' check='yes' type='static'/></interface>").replace(
