@@ -131,8 +131,20 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<graphics type='vnc'><listen type='network'/></graphics>",
       [27, 20, "XML error: 'network' attribute is required for listen type 'network'"],
     ],
-  ])('refuses %s', async (_name, devices, expected) => {
-    expect(await define(devices)).toEqual(expected);
+    [
+      'a BIOS date out of range',
+      '',
+      [35, 20, "Invalid BIOS 'date' format"],
+      "<sysinfo type='smbios'><bios><entry name='date'>999/999/123</entry></bios></sysinfo>",
+    ],
+    [
+      'a system UUID that is not the domain’s',
+      '',
+      [35, 20, 'UUID mismatch between <uuid> and <sysinfo>'],
+      "<sysinfo type='smbios'><system><entry name='uuid'>a94b4335-6a14-8bc4-d6da-f7ea590b6816</entry></system></sysinfo>",
+    ],
+  ])('refuses %s', async (_name, devices, expected, extra = '') => {
+    expect(await define(devices, extra)).toEqual(expected);
   });
 
   it('gives an input without a bus libvirt’s default for the guest', async () => {

@@ -15,6 +15,7 @@ import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
 import { checkDomainSeclabels } from './device-seclabel.js';
+import { canonicalSysinfos, parseUuidText } from './sysinfo.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
@@ -95,7 +96,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   const name = text(root, 'name')?.trim();
   if (!name)
     throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
-  const uuid = parseUuid(root, options);
+  const { uuid, generated } = parseUuid(root, options);
   const spec: DomainSpec = {
     type,
     name,
@@ -144,6 +145,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
       else if (device) spec.devices.push(device);
     }
   }
+  const sysinfo = canonicalSysinfos(childElements(root, 'sysinfo'), uuid, generated);
+  spec.uuid = sysinfo.uuid;
   // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
@@ -151,6 +154,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     const kept = keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
+  if (sysinfo.elements.length > 0) spec.extra.set('sysinfo', sysinfo.elements);
   applyNumatune(root, spec);
   const iothreads = parseIOThreads(root);
   for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
@@ -168,17 +172,16 @@ function text(parent: XmlElement, name: string): string | undefined {
   return el ? textOf(el) : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-function parseUuid(root: XmlElement, options: DomainParseOptions): string {
-  const given = text(root, 'uuid')?.trim();
+/** virDomainDefParseIDs' `<uuid>`: read as virUUIDParse reads it, or generated (then `<sysinfo>` may give it). */
+function parseUuid(root: XmlElement, options: DomainParseOptions): { uuid: string; generated: boolean } {
+  const given = text(root, 'uuid');
   if (given === undefined || given === '') {
     if (!options.generateUuid) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain uuid');
-    return options.generateUuid();
+    return { uuid: options.generateUuid(), generated: true };
   }
-  if (!UUID.test(given)) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
-  const hex = given.replaceAll('-', '').toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const uuid = parseUuidText(given);
+  if (uuid === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
+  return { uuid, generated: false };
 }
 
 /**
@@ -311,6 +314,7 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
     case 'memoryBacking':
       return found.map(canonicalMemoryBacking);
     case 'numatune':
+    case 'sysinfo':
     case 'cputune':
     case 'iothreads':
     case 'iothreadids':
