@@ -132,6 +132,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       [27, 20, "XML error: 'network' attribute is required for listen type 'network'"],
     ],
     [
+      'the passt backend, as the recorded libvirt 9.0 does',
+      "<interface type='user'><backend type='passt'/></interface>",
+      [27, 20, "XML error: Invalid value for attribute 'type' in element 'backend': 'passt'."],
+    ],
+    [
       'a BIOS date out of range',
       '',
       [35, 20, "Invalid BIOS 'date' format"],
@@ -210,6 +215,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     await expect(
       t.defineAndDump(tune("<cachetune vcpus='0'><cache id='0' level='3' type='both' size='1'/><cache id='0' level='3' type='code' size='1'/></cachetune>")),
     ).rejects.toMatchObject({ code: 27, domain: 67, message: "XML error: Colliding cache allocations for cache level '3' id '0', type 'code'" });
+  });
+
+  it('writes an interface’s model in libvirt’s spelling and its backend’s paths sanitised', async () => {
+    const xml = await t.defineAndDump(domainXml('nic', "<interface type='user'><model type='ViRtIo'/><backend tap='//dev//tap/' logFile='/a'/></interface>"));
+    expect(xml).toContain("<model type='virtio'/>\n      <backend tap='//dev/tap' logFile='/a'/>");
   });
 
   it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {

@@ -3,6 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
+import { sanitizePath } from './sanitize-path.js';
 import { enumAttribute } from './xml-enum.js';
 
 const detail = (message: string) => VirError.report(ErrorNumber.XmlDetail, ErrorDomain.Domain, message);
@@ -73,15 +74,6 @@ function section(el: XmlElement, names: readonly string[], normalised: ReadonlyM
     return value === undefined ? [] : [element('entry', { name }, [value])];
   });
   return entries.length > 0 ? element(el.name, {}, entries) : undefined;
-}
-
-/** virFileSanitizePath: repeated and trailing slashes dropped (a leading `//` kept), URIs left alone. */
-function sanitizePath(path: string): string {
-  const scheme = path.indexOf('://');
-  if (scheme >= 0 && path.indexOf('/') > scheme) return path;
-  const lead = /^\/\/(?!\/)/.test(path) ? '//' : '';
-  const rest = path.slice(lead.length).replace(/\/+/g, '/');
-  return lead + (rest.length > 1 || lead !== '' ? rest.replace(/\/$/, '') : rest);
 }
 
 /** virSysinfoParseFWCfgDef and virSysinfoFormatFWCfg: every entry has a name, and a file (sanitised) or a value. */
