@@ -222,6 +222,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<model type='virtio'/>\n      <backend tap='//dev/tap' logFile='/a'/>");
   });
 
+  it('writes the domain’s security labels as libvirt does: type first, only what the type has', async () => {
+    const labels = "<seclabel model='selinux' type='static'><label>L</label><imagelabel>I</imagelabel></seclabel><seclabel model='dac' type='dynamic'/>";
+    const xml = await t.defineAndDump(domainXml('labels', '').replace('</devices>', `</devices>${labels}`));
+    expect(xml).toContain(
+      "</devices>\n  <seclabel type='static' model='selinux' relabel='no'>\n    <label>L</label>\n  </seclabel>\n  <seclabel type='dynamic' model='dac' relabel='yes'/>\n</domain>",
+    );
+  });
+
   it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {
     const xml = await t.defineAndDump(
       domainXml('mac', "<interface type='user'><mac address='aa:bb:cc:dd:ee:fe' check='yes' type='static'/></interface>").replace(

@@ -14,7 +14,7 @@ import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './s
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
-import { checkDomainSeclabels } from './device-seclabel.js';
+import { canonicalDomainSeclabels } from './device-seclabel.js';
 import { canonicalSysinfos, parseUuidText } from './sysinfo.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
@@ -132,7 +132,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
     onCrash: action(root, 'on_crash', 'destroy', CRASH_ACTIONS),
   };
-  checkDomainSeclabels(childElements(root, 'seclabel'));
+  const seclabels = canonicalDomainSeclabels(childElements(root, 'seclabel'), options.live === true);
   const devices = childElement(root, 'devices');
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
@@ -155,6 +155,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     if (kept.length > 0) spec.extra.set(name, kept);
   }
   if (sysinfo.elements.length > 0) spec.extra.set('sysinfo', sysinfo.elements);
+  if (seclabels.length > 0) spec.extra.set('seclabel', seclabels);
   applyNumatune(root, spec);
   const iothreads = parseIOThreads(root);
   for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
@@ -315,6 +316,7 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
       return found.map(canonicalMemoryBacking);
     case 'numatune':
     case 'sysinfo':
+    case 'seclabel':
     case 'cputune':
     case 'iothreads':
     case 'iothreadids':
