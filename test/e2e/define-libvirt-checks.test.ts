@@ -230,6 +230,22 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes a backing chain as libvirt does: format before source, no indexes, and refuses an image without format', async () => {
+    const chain = "<backingStore type='file' index='2'><source file='/tmp/b.qcow2'></source><format type='qcow2'/><backingStore/></backingStore>";
+    const xml = await t.defineAndDump(domainXml('chain', `<disk type='file'><source file='/tmp/a.qcow2'/>${chain}<target dev='vda'/></disk>`));
+    expect(xml).toContain(
+      "<backingStore type='file'>\n        <format type='qcow2'/>\n        <source file='/tmp/b.qcow2'/>\n        <backingStore/>\n      </backingStore>",
+    );
+    await expect(
+      t.defineAndDump(
+        domainXml(
+          'chain',
+          "<disk type='file'><source file='/tmp/a'/><backingStore type='file'><source file='/tmp/b'/></backingStore><target dev='vda'/></disk>",
+        ),
+      ),
+    ).rejects.toMatchObject({ code: 27, message: 'XML error: missing disk backing store format' });
+  });
+
   it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {
     const xml = await t.defineAndDump(
       domainXml('mac', "<interface type='user'><mac address='aa:bb:cc:dd:ee:fe' check='yes' type='static'/></interface>").replace(

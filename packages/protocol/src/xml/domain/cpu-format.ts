@@ -4,7 +4,7 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElements, element, textOf, type XmlElement, type XmlNode } from '../xml-tree.js';
 import { withoutBlankText } from './device-info.js';
-import { ordered } from './device-build.js';
+import { ordered } from './element-order.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { enumAttribute } from './xml-enum.js';

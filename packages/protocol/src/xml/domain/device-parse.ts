@@ -14,6 +14,7 @@ import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
+import { parseBackingStore } from './backing-store-parse.js';
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
@@ -145,7 +146,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
     disk.source.delete('index');
   }
   const backingStore = childElement(el, 'backingStore');
-  if (backingStore) disk.backingStore = withoutImageIndexes(backingStore);
+  if (backingStore) disk.backingStore = parseBackingStore(backingStore);
   const serial = childElement(el, 'serial');
   if (serial) disk.serial = textOf(serial);
   const order = bootOrder(el);
@@ -155,19 +156,6 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   const address = parseAddress(el);
   if (address) disk.address = address;
   return disk;
-}
-
-/** A `<backingStore>` chain without the `index` of each image and its source. */
-function withoutImageIndexes(el: XmlElement): XmlElement {
-  const attributes = new Map(el.attributes);
-  if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
-  const own = el.name === 'source' ? canonicalDeviceSeclabels(el.children) : el.children;
-  const children = own.map((c) => {
-    if (typeof c === 'string') return c;
-    if (c.name === 'backingStore' || c.name === 'source' || (c.name === 'format' && el.name === 'backingStore')) return withoutImageIndexes(c);
-    return c.name === 'metadata_cache' && el.name === 'format' ? canonicalMetadataCache(c) : c;
-  });
-  return { name: el.name, attributes, children };
 }
 
 /** A disk `<driver>`'s enumerated attributes, whose value 'default' means unset. */

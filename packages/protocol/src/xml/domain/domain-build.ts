@@ -1,6 +1,7 @@
 // Turns a DomainSpec into the canonical `<domain>` tree: libvirt 9.0's element order, units and attribute order.
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
-import { buildDevice, DEVICE_ORDER, deviceName, ordered } from './device-build.js';
+import { buildDevice, DEVICE_ORDER, deviceName } from './device-build.js';
+import { ordered } from './element-order.js';
 import { withoutBlankText } from './device-info.js';
 import type { DomainSpec, OsSpec } from './domain-spec.js';
 
