@@ -246,6 +246,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     ).rejects.toMatchObject({ code: 27, message: 'XML error: missing disk backing store format' });
   });
 
+  it('generates a generation ID for an empty <genid>, and writes a given one in libvirt’s form', async () => {
+    const withGenid = (genid: string) => domainXml('genid', '').replace('<memory>', `${genid}<memory>`);
+    expect(await t.defineAndDump(withGenid('<genid/>'))).toMatch(/<genid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}<\/genid>/);
+    expect(await t.defineAndDump(withGenid('<genid>E9392370-2917-565E-692B-D057F46512D6</genid>'))).toContain(
+      '<genid>e9392370-2917-565e-692b-d057f46512d6</genid>',
+    );
+  });
+
   it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {
     const xml = await t.defineAndDump(
       domainXml('mac', "<interface type='user'><mac address='aa:bb:cc:dd:ee:fe' check='yes' type='static'/></interface>").replace(

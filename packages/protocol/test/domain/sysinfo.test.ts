@@ -1,4 +1,4 @@
-// <sysinfo> and the domain <uuid> as libvirt 9.0's test driver reads and writes them (XML and errors recorded with python3-libvirt).
+// <sysinfo>, the domain <uuid> and <genid> as libvirt 9.0's test driver reads and writes them (XML and errors recorded with python3-libvirt).
 import { describe, expect, it } from 'vitest';
 import { DomainDefinition, TEST_DRIVER_DEFAULTS } from '../../src/xml.js';
 import { defineError } from './define-errors.js';
@@ -117,5 +117,18 @@ describe('sysinfo', () => {
     ['a domain UUID one digit short', '<uuid>362d1fc1-df7d-193e-5c18-49a71bd1da6</uuid>', '', [1, 20, 'internal error: malformed uuid element']],
   ])('refuses %s', (_what, uuid, sysinfo, expected) => {
     expect(defineError(dom(uuid, sysinfo))).toEqual(expected);
+  });
+
+  it('writes a generation ID in libvirt’s form, and generates one for an empty <genid>', () => {
+    expect(formatted(`${UUID}<genid>E9392370-2917-565E-692B-D057F46512D6</genid>`, '')).toContain('<genid>e9392370-2917-565e-692b-d057f46512d6</genid>');
+    expect(formatted(`${UUID}<genid/>`, '')).toContain('<genid>aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee</genid>');
+  });
+
+  it.each([
+    ['a malformed generation ID', '<genid>x</genid>', [1, 20, 'internal error: malformed genid element']],
+    ['a blank generation ID', '<genid> </genid>', [1, 20, 'internal error: malformed genid element']],
+    ['two generation IDs', '<genid/><genid/>', [27, 20, "XML error: element 'genid' can only appear once"]],
+  ])('refuses %s', (_what, genid, expected) => {
+    expect(defineError(dom(`${UUID}${genid}`, ''))).toEqual(expected);
   });
 });

@@ -15,6 +15,7 @@ import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
 import { canonicalDomainSeclabels } from './device-seclabel.js';
+import { canonicalGenid } from './genid.js';
 import { canonicalSysinfos, parseUuidText } from './sysinfo.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
@@ -79,7 +80,7 @@ const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsup
 
 /** What parsing needs from the caller. */
 export interface DomainParseOptions {
-  /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
+  /** Makes a uuid for a definition without one (and a generation ID for an empty `<genid>`); without it a missing uuid is an error. */
   generateUuid?: () => string;
   /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
   live?: boolean;
@@ -97,6 +98,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (!name)
     throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
   const { uuid, generated } = parseUuid(root, options);
+  const genid = canonicalGenid(childElements(root, 'genid'), options.generateUuid);
   const spec: DomainSpec = {
     type,
     name,
@@ -156,6 +158,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   }
   if (sysinfo.elements.length > 0) spec.extra.set('sysinfo', sysinfo.elements);
   if (seclabels.length > 0) spec.extra.set('seclabel', seclabels);
+  if (genid) spec.extra.set('genid', [genid]);
   applyNumatune(root, spec);
   const iothreads = parseIOThreads(root);
   for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
@@ -317,6 +320,7 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
     case 'numatune':
     case 'sysinfo':
     case 'seclabel':
+    case 'genid':
     case 'cputune':
     case 'iothreads':
     case 'iothreadids':
