@@ -280,6 +280,15 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     });
   });
 
+  it('writes guest NUMA distances as libvirt does: the local one added, the reverse one filled in', async () => {
+    const cpu =
+      "<cpu><numa><cell id='0' cpus='0' memory='512'><distances><sibling id='1' value='21'/></distances></cell><cell id='1' cpus='1' memory='512'/></numa></cpu>";
+    const xml = await t.defineAndDump(domainXml('dist', '').replace('<devices>', `${cpu}<devices>`).replace('<os>', '<vcpu>2</vcpu><os>'));
+    expect(xml).toContain(
+      "<cell id='1' cpus='1' memory='512' unit='KiB'>\n        <distances>\n          <sibling id='0' value='21'/>\n          <sibling id='1' value='10'/>\n        </distances>\n      </cell>",
+    );
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });
