@@ -289,6 +289,15 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes a memory balloon’s statistics period before its address', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('balloon', "<memballoon model='virtio'><address type='pci' domain='0' bus='0' slot='18' function='0'/><stats period='10'/></memballoon>"),
+    );
+    expect(xml).toContain(
+      "<memballoon model='virtio'>\n      <stats period='10'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x12' function='0x0'/>\n    </memballoon>",
+    );
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -10,6 +10,7 @@ import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
+import { parseMemballoon } from './memballoon.js';
 import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
@@ -79,6 +80,7 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
       if (el.name === 'memory') memoryTargetNode(el);
       if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
+      if (el.name === 'memballoon') return { kind: 'other', element: parseMemballoon(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
       return { kind: 'other', element: el };
   }
