@@ -298,6 +298,13 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes a closed tray as libvirt does: not at all', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('tray', "<disk type='file' device='floppy'><source file='/tmp/f.img'/><target dev='fda' bus='fdc' tray='closed'/></disk>"),
+    );
+    expect(xml).toContain("<target dev='fda' bus='fdc'/>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -5,6 +5,7 @@ import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_BUSES, DISK_DEVICES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
+import { propUInt } from './xml-prop.js';
 import { propNonNegativeInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
@@ -110,10 +111,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   checkDiskAuthPlacement(el);
   const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
   enumAttribute(target!, 'bus', DISK_BUSES);
-  const targetAttributes = new Map(target!.attributes);
-  targetAttributes.delete('dev');
-  const bus = targetAttributes.get('bus') ?? '';
-  targetAttributes.delete('bus');
+  const bus = target!.attributes.get('bus') ?? '';
+  const targetAttributes = diskTargetAttributes(target!);
   const source = childElement(el, 'source');
   const disk: DiskSpec = {
     kind: 'disk',
@@ -158,6 +157,26 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   const address = parseAddress(el);
   if (address) disk.address = address;
   return disk;
+}
+
+/** virDomainDiskTray, virTristateSwitch. */
+const TRAY_STATES: ReadonlySet<string> = new Set(['closed', 'open']);
+const ON_OFF_SWITCH: ReadonlySet<string> = new Set(['on', 'off']);
+
+/**
+ * A disk `<target>`'s attributes besides dev and bus, as virDomainDiskDefParseXML reads them: the
+ * tray (closed, its default, is not kept), removable (on or off) and a rotation rate (unsigned; 0 is
+ * none); nothing else.
+ */
+function diskTargetAttributes(target: XmlElement): Map<string, string> {
+  const out = new Map<string, string>();
+  const tray = enumAttribute(target, 'tray', TRAY_STATES);
+  if (tray !== undefined && tray !== 'closed') out.set('tray', tray);
+  const removable = enumAttribute(target, 'removable', ON_OFF_SWITCH);
+  if (removable !== undefined) out.set('removable', removable);
+  const rotationRate = propUInt(target, 'rotation_rate', 10);
+  if (rotationRate) out.set('rotation_rate', String(rotationRate));
+  return out;
 }
 
 /** A disk `<driver>`'s enumerated attributes, whose value 'default' means unset. */
