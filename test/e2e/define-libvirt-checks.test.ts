@@ -305,6 +305,13 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<target dev='fda' bus='fdc'/>");
   });
 
+  it('addresses SCSI host devices as libvirt does, a second controller of the first one’s model when it is full', async () => {
+    const hosts = [1, 2, 3].map((unit) => scsiHost(String(unit), '')).join('');
+    const xml = await t.defineAndDump(domainXml('scsi', `<controller type='scsi' index='0' model='lsisas1068'/>${hosts}`));
+    expect(xml).toContain("<controller type='scsi' index='1' model='lsisas1068'/>");
+    expect(xml).toContain("<address type='drive' controller='1' bus='0' target='0' unit='0'/>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });
