@@ -312,6 +312,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<address type='drive' controller='1' bus='0' target='0' unit='0'/>");
   });
 
+  it('writes no default panic device, and a watchdog’s default action', async () => {
+    const xml = await t.defineAndDump(domainXml('panic', "<watchdog model='i6300esb'/><panic/>"));
+    expect(xml).toContain("<watchdog model='i6300esb' action='reset'/>\n  </devices>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -12,7 +12,7 @@ import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
 import { parseMemballoon } from './memballoon.js';
-import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
+import { checkTpm, memoryTargetNode, parsePanic, parseShmem, parseWatchdog } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
@@ -82,6 +82,8 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
       if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
       if (el.name === 'memballoon') return { kind: 'other', element: parseMemballoon(el) };
+      if (el.name === 'panic') return { kind: 'other', element: parsePanic(el) };
+      if (el.name === 'watchdog') return { kind: 'other', element: parseWatchdog(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
       return { kind: 'other', element: el };
   }

@@ -65,7 +65,13 @@ export function buildDomainTree(spec: DomainSpec): XmlElement {
   );
   const devices: XmlNode[] = spec.emulator === undefined ? [] : [element('emulator', {}, [spec.emulator])];
   for (const kind of DEVICE_ORDER) {
-    for (const device of spec.devices) if (deviceName(device) === kind) devices.push(buildDevice(device));
+    for (const device of spec.devices) {
+      if (deviceName(device) !== kind) continue;
+      const built = buildDevice(device);
+      // virXMLFormatElement writes nothing of an element with neither attributes nor children (a default <panic/>).
+      if (built.name === 'panic' && built.attributes.size === 0 && built.children.length === 0) continue;
+      devices.push(built);
+    }
   }
   children.push(element('devices', {}, devices), ...kept(spec, AFTER_DEVICES));
   return element('domain', { type: spec.type }, children);

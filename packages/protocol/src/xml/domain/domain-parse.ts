@@ -1,4 +1,5 @@
 // Reads a `<domain>` element tree into a DomainSpec with libvirt's checks, in libvirt's order, and its words.
+import { ownValue } from '../../own-key.js';
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
@@ -140,6 +141,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
+      const single = ownValue(SINGLE_DEVICES, el.name);
+      if (single !== undefined && childElements(devices, el.name).length > 1) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, single);
       const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
       if (device?.kind === 'controller') insertController(spec.devices, device);
       else if (device?.kind === 'disk') insertDisk(spec.devices, device);
@@ -170,6 +173,12 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   checkDiskTargets(spec);
   return spec;
 }
+
+/** The devices a domain has at most one of (virDomainDefParseXML), with libvirt's words for a second. */
+const SINGLE_DEVICES: Readonly<Record<string, string>> = {
+  watchdog: 'only a single watchdog device is supported',
+  memballoon: 'only a single memory balloon device is supported',
+};
 
 function text(parent: XmlElement, name: string): string | undefined {
   const el = childElement(parent, name);
