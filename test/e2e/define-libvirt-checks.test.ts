@@ -317,6 +317,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<watchdog model='i6300esb' action='reset'/>\n  </devices>");
   });
 
+  it('writes a disk’s backend domain after its source', async () => {
+    const xml = await t.defineAndDump(domainXml('backend', "<disk type='file'><backenddomain name='bar'/><source file='/tmp/a'/><target dev='vda'/></disk>"));
+    expect(xml).toContain("<source file='/tmp/a'/>\n      <backenddomain name='bar'/>\n      <target dev='vda' bus='virtio'/>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -117,4 +117,20 @@ describe('small formats', () => {
       'unsupported configuration: iommu driver option is only supported for virtio devices',
     ]);
   });
+
+  it('writes a backend domain by name only, the first one, right after a disk’s source', () => {
+    expect(
+      matching(
+        dom(
+          '',
+          "<disk type='file'><blockio logical_block_size='512'/><backenddomain name='bar' x='1'/><backenddomain name='baz'/><source file='/a'/><target dev='vda'/></disk>",
+        ),
+        /^<(source|backenddomain|blockio|target)/,
+      ),
+    ).toEqual(["<source file='/a'/>", "<backenddomain name='bar'/>", "<blockio logical_block_size='512'/>", "<target dev='vda' bus='virtio'/>"]);
+    expect(matching(dom('', "<disk type='file'><backenddomain/><source file='/a'/><target dev='vda'/></disk>"), /backenddomain/)).toEqual([]);
+    expect(matching(dom('', "<interface type='bridge'><backenddomain name='foo' y='2'/><source bridge='br0'/></interface>"), /backenddomain/)).toEqual([
+      "<backenddomain name='foo'/>",
+    ]);
+  });
 });

@@ -6,7 +6,7 @@ import { buildBackingStore, buildDiskSource } from './disk-source-build.js';
 import { byRank, ordered } from './element-order.js';
 import type { CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
-const DISK_EXTRA_BEFORE_TARGET = ['auth', 'geometry', 'blockio', 'blkiotune'];
+const DISK_EXTRA_BEFORE_TARGET = ['auth', 'backenddomain', 'geometry', 'blockio', 'blkiotune'];
 const DISK_EXTRA_AFTER = ['iotune', 'wwn', 'vendor', 'product', 'encryption'];
 
 function buildDisk(disk: DiskSpec): XmlElement {

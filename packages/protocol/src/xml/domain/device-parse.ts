@@ -19,7 +19,7 @@ import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
 import { parseBackingStore } from './backing-store-parse.js';
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
-import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
+import { backendDomain, bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import { parseInterface } from './interface-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, VideoSpec } from './domain-spec.js';
 
@@ -126,7 +126,11 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
     shareable: childElement(el, 'shareable') !== undefined,
     transient: childElement(el, 'transient') !== undefined,
     // A block job's <mirror> belongs to a running domain (its status XML); a definition drops it.
-    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name) && (live || c.name !== 'mirror')),
+    extra: [
+      ...childElements(el).filter((c) => !DISK_OWN.has(c.name) && c.name !== 'backenddomain' && (live || c.name !== 'mirror')),
+      // virDomainDiskDefParseXML keeps only the first backend domain's name.
+      ...backendDomain(el),
+    ],
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;

@@ -3,7 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElement, childElements, element, type XmlElement } from '../xml-tree.js';
-import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
+import { backendDomain, bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import type { InterfaceSpec } from './domain-spec.js';
 import { sanitizePath } from './sanitize-path.js';
 import { enumAttribute, INTERFACE_TYPES } from './xml-enum.js';
@@ -56,6 +56,11 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   for (const child of childElements(el)) {
     if (['mac', 'source', 'target', 'model', 'boot', 'address', 'alias'].includes(child.name)) {
       if (child.name === 'target' || child.name === 'model') afterTarget = true;
+      continue;
+    }
+    if (child.name === 'backenddomain') {
+      // virDomainNetDefParseXML keeps only the first backend domain's name.
+      if (child === childElement(el, 'backenddomain')) spec.beforeTarget.push(...backendDomain(el));
       continue;
     }
     (afterTarget || ['driver', 'backend', 'filterref', 'tune', 'link', 'mtu', 'bandwidth', 'coalesce', 'rom', 'teaming', 'guest'].includes(child.name)
