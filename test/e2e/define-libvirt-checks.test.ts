@@ -322,6 +322,14 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<source file='/tmp/a'/>\n      <backenddomain name='bar'/>\n      <target dev='vda' bus='virtio'/>");
   });
 
+  it('drops a user interface’s filter and a network interface’s port id, as libvirt does for a definition', async () => {
+    const nics =
+      "<interface type='user'><mac address='00:11:22:33:44:01'/><filterref filter='f'/></interface><interface type='network'><mac address='00:11:22:33:44:02'/><source network='n' portid='873be5a0-6b8a-4a0b-a1df-ef3659cd64bc'/></interface>";
+    const xml = await t.defineAndDump(domainXml('filters', nics));
+    expect(xml).not.toContain('filterref');
+    expect(xml).toContain("<source network='n'/>");
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -1,4 +1,4 @@
-// An interface's <model> and <backend> as libvirt 9.0's test driver (Debian 12's build) reads and writes them (XML and errors recorded with python3-libvirt).
+// An interface's <model>, <backend>, filter and port id as libvirt 9.0's test driver (Debian 12's build) reads and writes them (XML and errors recorded with python3-libvirt).
 import { describe, expect, it } from 'vitest';
 import { defineError, formattedDomain } from './define-errors.js';
 
@@ -43,5 +43,25 @@ describe('interface model and backend', () => {
     ],
   ])('refuses %s', (_what, child, expected) => {
     expect(defineError(dom(`<interface type='user'>${child}</interface>`))).toEqual(expected);
+  });
+
+  const lines = (nic: string) =>
+    formattedDomain(dom(nic))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^<(source|filterref)/.test(l));
+
+  it('keeps a filter only on network, bridge and ethernet interfaces, and no port id in a definition', () => {
+    expect(
+      lines("<interface type='network'><source network='n' portgroup='p' portid='873be5a0-6b8a-4a0b-a1df-ef3659cd64bc'/><filterref filter='f'/></interface>"),
+    ).toEqual(["<source network='n' portgroup='p'/>", "<filterref filter='f'/>"]);
+    expect(lines("<interface type='bridge'><source bridge='br0'/><filterref filter='f'/></interface>")).toEqual([
+      "<source bridge='br0'/>",
+      "<filterref filter='f'/>",
+    ]);
+    expect(
+      lines("<interface type='vhostuser'><source type='unix' path='/tmp/s' mode='server'/><model type='virtio'/><filterref filter='f'/></interface>"),
+    ).toEqual(["<source type='unix' path='/tmp/s' mode='server'/>"]);
+    expect(lines("<interface type='user'><filterref filter='f'/></interface>")).toEqual([]);
   });
 });

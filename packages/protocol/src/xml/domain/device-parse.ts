@@ -60,7 +60,7 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
     case 'controller':
       return parseController(el);
     case 'interface':
-      return parseInterface(el);
+      return parseInterface(el, live);
     case 'graphics':
       return parseGraphics(el);
     case 'video':

@@ -17,8 +17,8 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
 const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
-/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped. */
-export function parseInterface(el: XmlElement): InterfaceSpec {
+/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped; `live` keeps a running domain's port id. */
+export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
@@ -43,6 +43,8 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   const macCheck = macEl && enumAttribute(macEl, 'check', YES_NO);
   if (macCheck !== undefined) spec.macCheck = macCheck;
   if (source) spec.source = new Map(source.attributes);
+  // A network interface's port id belongs to a running domain; a definition does not read it.
+  if (type === 'network' && !live) spec.source?.delete('portid');
   const target = childElement(el, 'target');
   const targetDev = target?.attributes.get('dev');
   const managed = target?.attributes.get('managed');
@@ -77,6 +79,8 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
     if (option) throw unsupported(option[1]);
     spec.afterModel = spec.afterModel.filter((c) => c.name !== 'driver');
   }
+  // virDomainNetDefParseXML reads a filter only for network, bridge and ethernet interfaces.
+  if (!FILTERED_TYPES.has(type)) spec.afterModel = spec.afterModel.filter((c) => c.name !== 'filterref');
   const backend = spec.afterModel.find((c) => c.name === 'backend');
   if (backend) {
     const virtio = type !== 'hostdev' && model !== undefined && VIRTIO_NET_MODELS.has(model);
@@ -93,6 +97,9 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   if (address) spec.address = address;
   return spec;
 }
+
+/** The interface types whose `<filterref>` libvirt reads. */
+const FILTERED_TYPES: ReadonlySet<string> = new Set(['network', 'bridge', 'ethernet']);
 
 /** virDomainCheckVirtioOptionsAreAbsent's options and messages. */
 const VIRTIO_ONLY_OPTIONS: ReadonlyArray<[string, string]> = [
