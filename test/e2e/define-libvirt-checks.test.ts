@@ -330,6 +330,11 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).toContain("<source network='n'/>");
   });
 
+  it('writes no empty description', async () => {
+    const xml = await t.defineAndDump(domainXml('described', '').replace('<memory>', '<description></description><memory>'));
+    expect(xml).not.toContain('description');
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -133,4 +133,11 @@ describe('small formats', () => {
       "<backenddomain name='foo'/>",
     ]);
   });
+
+  it('writes no empty title or description, as libvirt reads them (virXPathString)', () => {
+    const xml = (top: string) =>
+      `<domain type='test'><name>c</name><uuid>3e978e16-2dc8-45ed-b8b7-3574083dc879</uuid>${top}<memory>1048576</memory><os><type>hvm</type></os><devices/></domain>`;
+    expect(matching(xml('<title></title><description></description>'), /title|description/)).toEqual([]);
+    expect(matching(xml('<title/><description> </description>'), /title|description/)).toEqual(['<description> </description>']);
+  });
 });

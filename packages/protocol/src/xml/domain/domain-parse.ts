@@ -113,13 +113,14 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     devices: [],
     extra: new Map(),
   };
+  // virXPathString: an empty title or description is none.
   const title = text(root, 'title');
-  if (title !== undefined) {
+  if (title) {
     if (title.includes('\n')) throw xmlError("Domain title can't contain newlines");
     spec.title = title;
   }
   const description = text(root, 'description');
-  if (description !== undefined) spec.description = description;
+  if (description) spec.description = description;
   const memory = childElement(root, 'memory');
   if (memory) spec.memoryKiB = parseMemoryKiB(textOf(memory), memory.attributes.get('unit'), './memory[1]');
   const dumpCore = memory?.attributes.get('dumpCore');
