@@ -335,6 +335,12 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     expect(xml).not.toContain('description');
   });
 
+  it('keeps one metadata element per namespace, as libvirt does', async () => {
+    const metadata = "<metadata><app1:foo xmlns:app1='http://foo.org/'>a</app1:foo><app3:foo xmlns:app3='http://foo.org/'>b</app3:foo><plain/></metadata>";
+    const xml = await t.defineAndDump(domainXml('meta', '').replace('<memory>', `${metadata}<memory>`));
+    expect(xml).toContain('<metadata>\n    <app1:foo xmlns:app1="http://foo.org/">a</app1:foo>\n  </metadata>');
+  });
+
   it('still defines distinct host devices on distinct addresses', async () => {
     expect(await define(scsiHost('1', drive('0')) + scsiHost('2', drive('1')))).toBe('ok');
   });

@@ -140,4 +140,24 @@ describe('small formats', () => {
     expect(matching(xml('<title></title><description></description>'), /title|description/)).toEqual([]);
     expect(matching(xml('<title/><description> </description>'), /title|description/)).toEqual(['<description> </description>']);
   });
+
+  it('keeps the first <metadata>, its first element of each namespace and nothing without one, declarations as libxml2 writes them', () => {
+    const xml = (top: string) =>
+      `<domain type='test'><name>c</name><uuid>3e978e16-2dc8-45ed-b8b7-3574083dc879</uuid>${top}<memory>1048576</memory><os><type>hvm</type></os><devices/></domain>`;
+    const metadata = (top: string) => {
+      const lines = formattedDomain(xml(top))
+        .split('\n')
+        .map((l) => l.trim());
+      return lines.slice(
+        lines.findIndex((l) => l.startsWith('<metadata')),
+        lines.indexOf('</metadata>') + 1,
+      );
+    };
+    expect(
+      metadata(
+        "<metadata><herp xmlns:f='http://x/'/><a:foo xmlns:a='http://foo/'>1</a:foo><b:foo xmlns:b='http://foo/'>2</b:foo> text <d xmlns='http://d/'><e/></d></metadata><metadata><z:z xmlns:z='http://z/'/></metadata>",
+      ),
+    ).toEqual(['<metadata>', '<a:foo xmlns:a="http://foo/">1</a:foo>', '<d xmlns="http://d/">', '<e/>', '</d>', '</metadata>']);
+    expect(metadata("<metadata xmlns:m='http://m/'><m:y/><m:z/></metadata>")).toEqual(['<metadata xmlns:m="http://m/">', '<m:y/>', '</metadata>']);
+  });
 });

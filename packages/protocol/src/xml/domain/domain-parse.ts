@@ -17,6 +17,7 @@ import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
 import { canonicalDomainSeclabels } from './device-seclabel.js';
 import { canonicalGenid } from './genid.js';
+import { sanitizedMetadata } from './metadata.js';
 import { canonicalSysinfos, parseUuidText } from './sysinfo.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
@@ -157,7 +158,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    const kept = keptTopLevel(name, found);
+    const kept = name === 'metadata' ? found.slice(0, 1).map((m) => sanitizedMetadata(m, [root])) : keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
   if (sysinfo.elements.length > 0) spec.extra.set('sysinfo', sysinfo.elements);
