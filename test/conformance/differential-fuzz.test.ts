@@ -2,7 +2,8 @@
 import { connect } from '@virtwire/client';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callSequences } from './fuzz/call-sequences.js';
+import { callSequences, type FuzzCase } from './fuzz/call-sequences.js';
+import { defineCases } from './fuzz/define-cases.js';
 import { firstDivergence, type Divergence } from './fuzz/divergence.js';
 import { hasLibvirt, startLibvirtSide, type LibvirtSide } from './fuzz/libvirt-side.js';
 import { normaliseValue } from './normalise.js';
@@ -19,10 +20,12 @@ import { startReplayHost, type ReplayHost } from './replay/replay-host.js';
 const count = Number(process.env.VW_LIBVIRT_FUZZ ?? 0);
 /** `VW_LIBVIRT_FUZZ_EVENTS=N`: N sequences (without their read-back) with every event id registered, events compared too. */
 const eventCount = Number(process.env.VW_LIBVIRT_FUZZ_EVENTS ?? 0);
+/** `VW_LIBVIRT_FUZZ_DEFINE=N`: N random domain definitions (fuzz/random-domain-xml.ts), each defined and read back. */
+const defineCount = Number(process.env.VW_LIBVIRT_FUZZ_DEFINE ?? 0);
 const show = process.env.VW_LIBVIRT_FUZZ_SHOW;
 const seed = Number(process.env.VW_LIBVIRT_FUZZ_SEED ?? Date.now() % 1_000_000);
 
-describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequences: virtwire against libvirt 9.0', () => {
+describe.skipIf(count + eventCount + defineCount === 0 || !hasLibvirt())('random call sequences: virtwire against libvirt 9.0', () => {
   let libvirt: LibvirtSide;
   let host: ReplayHost;
   beforeAll(async () => {
@@ -32,8 +35,8 @@ describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequence
     await Promise.all([libvirt?.stop(), host?.close()]);
   });
 
-  it.skipIf(count === 0)(`${count} sequences from seed ${seed}`, { timeout: 60_000 + count * 2_000 }, async () => {
-    const cases = callSequences(seed, count);
+  /** Runs `cases` on both sides and fails on any undocumented divergence, printing the classes found. */
+  async function compare(cases: FuzzCase[], label: string): Promise<void> {
     const want = libvirt.run(cases);
     const divergences: Array<Divergence & { id: string; steps: RawStep[] }> = [];
     for (const [i, c] of cases.entries()) {
@@ -60,11 +63,19 @@ describe.skipIf(count + eventCount === 0 || !hasLibvirt())('random call sequence
       classes.add(d.className, { id: d.id, path: d.steps, libvirt: d.libvirt, virtwire: d.virtwire });
     const counted = (kind: Divergence['kind']) => divergences.filter((d) => d.kind === kind).length;
     console.log(
-      `libvirt fuzz, seed ${seed}: ${count} sequences, ${count - divergences.length} identical, ${counted('superset')} documented superset, ${counted('differs')} documented difference, ${counted('undocumented')} undocumented\n${classes.describe()}`,
+      `${label}, seed ${seed}: ${cases.length} cases, ${cases.length - divergences.length} identical, ${counted('superset')} documented superset, ${counted('differs')} documented difference, ${counted('undocumented')} undocumented\n${classes.describe()}`,
     );
-    if (process.env.VW_LIBVIRT_FUZZ_REPORT) writeFileSync(process.env.VW_LIBVIRT_FUZZ_REPORT, JSON.stringify({ seed, count, divergences }, null, 1));
+    if (process.env.VW_LIBVIRT_FUZZ_REPORT)
+      writeFileSync(process.env.VW_LIBVIRT_FUZZ_REPORT, JSON.stringify({ seed, count: cases.length, divergences }, null, 1));
     expect(classes.names(), `seed ${seed}`).toEqual([]);
-  });
+  }
+
+  it.skipIf(count === 0)(`${count} sequences from seed ${seed}`, { timeout: 60_000 + count * 2_000 }, () =>
+    compare(callSequences(seed, count), 'libvirt fuzz'),
+  );
+  it.skipIf(defineCount === 0)(`${defineCount} random definitions from seed ${seed}`, { timeout: 60_000 + defineCount * 500 }, () =>
+    compare(defineCases(seed, defineCount), 'libvirt define fuzz'),
+  );
   it.skipIf(eventCount === 0)(`${eventCount} sequences from seed ${seed}, with their events`, { timeout: 60_000 + eventCount * 10_000 }, async () => {
     const cases = callSequences(seed, eventCount).map((c) => ({ ...c, steps: c.steps.slice(0, c.random) }));
     const want = libvirt.events(cases, 0.15);

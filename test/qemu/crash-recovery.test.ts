@@ -524,6 +524,48 @@ describe.skipIf(!hasQemu)('qemu driver: targeted crash cases', () => {
     await conn.close();
   });
 
+  it("a paused guest's memory snapshot killed once its disks switched: recovery takes the images back from the migration, or stops a guest left running, with the reason from before", async () => {
+    const paths = newCase();
+    let { daemon, conn } = await start(paths);
+    const dom = await define(paths, conn, 'reclaim');
+    await dom.create(DomainCreateFlags.StartPaused);
+    const before = await dom.getState();
+    // round 1: the daemon died with the images still inactive (QEMU 'postmigrate'); round 2: between
+    // the cont and the stop that take them back (the test sends the cont itself: the guest runs)
+    for (const round of [1, 2]) {
+      await conn.close();
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+      ({ daemon, conn } = await start(paths, 'qemu.snapshot-create.disks-switched'));
+      const memory = join(paths.images, `reclaim.m${round}.mem`);
+      const overlay = join(paths.images, `reclaim-vda.m${round}`);
+      const xml = `<domainsnapshot><name>m${round}</name><memory snapshot='external' file='${memory}'/><disks><disk name='vda' snapshot='external'><source file='${overlay}'/></disk></disks></domainsnapshot>`;
+      await died(
+        daemon,
+        conn.domainLookupByName('reclaim').then((d) => d.snapshotCreateXML(xml, 0)),
+      );
+      const monitor = await inspect(paths.runtime, dom.uuid);
+      try {
+        expect((await monitor.execute<{ status: string }>('query-status')).status).toBe('postmigrate');
+        if (round === 2) await monitor.execute('cont');
+        ({ daemon, conn } = await start(paths));
+        const again = await conn.domainLookupByName('reclaim');
+        expect(await again.getState(), `round ${round}`).toEqual(before);
+        expect((await monitor.execute<{ status: string }>('query-status')).status).toBe('paused');
+        // past its commit point: the snapshot stays, and its overlay merges back while the guest is paused
+        expect((await again.listAllSnapshots()).map((s) => s.name)).toEqual([`m${round}`]);
+        await (await again.snapshotLookupByName(`m${round}`)).delete();
+        expect(existsSync(overlay) || existsSync(memory)).toBe(false);
+        expect(await again.getState()).toEqual(before);
+        await expectNothingLeft(paths, again);
+      } finally {
+        await monitor.close();
+      }
+    }
+    await (await conn.domainLookupByName('reclaim')).destroy();
+    await conn.close();
+  });
+
   it('a delete replayed after its live merge pivoted never merges the overlay again over what the guest wrote since', async () => {
     const paths = newCase();
     let { daemon, conn } = await start(paths);

@@ -388,6 +388,31 @@ describe.skipIf(!hasQemu)("qemu driver: libvirt's QEMU defaults at define", () =
     await redefined.delete(2);
   });
 
+  it('gives a ramfb card no PCI slot, as libvirt (the first root port takes 00:01.0), and runs it as QEMU ramfb', async () => {
+    const xml = `<domain type='qemu'><name>ramfb</name><memory unit='KiB'>131072</memory><vcpu>1</vcpu>
+      <os><type arch='x86_64' machine='q35'>hvm</type></os>
+      <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${qemu.images}/vda.qcow2'/><target dev='vda' bus='virtio'/></disk>
+      <video><model type='ramfb'/></video></devices></domain>`;
+    const ramfb = await qemu.conn.domainDefineXML(xml);
+    const defined = await ramfb.getXMLDesc(DomainXMLFlags.Inactive);
+    // libvirt 9.0 (qemu:///session) for the same input: the card without <address>, root ports from slot 1
+    expect(defined).toContain("    <video>\n      <model type='ramfb' heads='1' primary='yes'/>\n    </video>\n");
+    expect(defined).toContain("<target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>");
+    expect(defined).toContain(
+      "<controller type='pci' index='1' model='pcie-root-port'>\n      <model name='pcie-root-port'/>\n      <target chassis='1' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0' multifunction='on'/>",
+    );
+    await ramfb.create(DomainCreateFlags.StartPaused);
+    const qmp = await inspect(qemu.runtimeDir, ramfb.uuid);
+    try {
+      expect(await qmp.execute<string>('qom-get', { path: '/machine/peripheral/video0', property: 'type' })).toBe('ramfb');
+      expect(await placeOf(qmp, 'vda')).toBe('2:0.0');
+    } finally {
+      await qmp.close();
+      await ramfb.destroy();
+      await ramfb.undefine();
+    }
+  });
+
   it('copies an i440fx definition into a snapshot as libvirt does: formatted for migration, parsed again', async () => {
     await qemu.box.image(join(qemu.images, 'hda.qcow2'), 1024 * 1024);
     const pc = await qemu.conn.domainDefineXML(PC_INPUT.replaceAll('@IMAGES@', qemu.images));

@@ -1,5 +1,7 @@
 // What libvirt 9.0's qemu:///session fills in or refuses at define where the domain sweep (--qemu) found the qemu driver apart.
 import { DomainXMLFlags, ErrorDomain, ErrorNumber } from '@virtwire/client';
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failure, hasQemu } from './qemu-fixture.js';
 import { useQemuDaemon } from './qemu-daemon-fixture.js';
@@ -7,6 +9,16 @@ import { useQemuDaemon } from './qemu-daemon-fixture.js';
 const domain = (name: string, parts: { machine?: string; top?: string; os?: string; devices?: string; vcpus?: number }) =>
   `<domain type='qemu'><name>${name}</name><memory unit='KiB'>131072</memory><vcpu>${parts.vcpus ?? 1}</vcpu>` +
   `<os><type arch='x86_64' machine='${parts.machine ?? 'q35'}'>hvm</type>${parts.os ?? ''}</os>${parts.top ?? ''}<devices>${parts.devices ?? ''}</devices></domain>`;
+
+/** True when this machine's /dev/kvm opens read-write: the daemon then defines type='kvm'. */
+const kvmHere = (() => {
+  try {
+    closeSync(openSync('/dev/kvm', 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
   const qemu = useQemuDaemon({ confined: false, inspectionMonitor: false });
@@ -44,6 +56,94 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     );
     const model = await defined(domain('model', { top: "<cpu mode='custom' match='exact'><model fallback='forbid'>Nehalem</model></cpu>" }));
     expect(model).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>Nehalem</model>\n  </cpu>\n");
+  });
+
+  it("refuses a virt type QEMU does not run before looking at its paths, naming the emulator's path as libvirt", async () => {
+    // genericxml2xmlindata/disk-hyperv-physical.xml's shape: a hyperv domain whose disk is no absolute path
+    const hyperv = await failure(
+      qemu.conn.domainDefineXML(
+        domain('hv', { devices: "<disk type='block' device='disk'><source dev='2'/><target dev='sdb' bus='scsi'/></disk>" }).replace(
+          "type='qemu'",
+          "type='hyperv'",
+        ),
+      ),
+    );
+    const emulator = execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' }).trim();
+    expect([hyperv.code, hyperv.domain, hyperv.message]).toEqual([
+      ErrorNumber.ConfigUnsupported,
+      ErrorDomain.Qemu,
+      `unsupported configuration: Emulator '${emulator}' does not support virt type 'hyperv'`,
+    ]);
+  });
+
+  it('refuses a disk source passed as file descriptors (fdgroup) as outside its subset, in the QEMU error domain', async () => {
+    // libvirt's qemu driver takes fdgroup (virDomainFDAssociate at start); this driver cannot receive descriptors
+    const fd = await failure(
+      qemu.conn.domainDefineXML(
+        domain('fd', { devices: "<disk type='file' device='disk'><source file='/var/tmp/vw-fd.qcow2' fdgroup='g1'/><target dev='vda' bus='virtio'/></disk>" }),
+      ),
+    );
+    expect([fd.code, fd.domain]).toEqual([ErrorNumber.ConfigUnsupported, ErrorDomain.Qemu]);
+    expect(fd.message).toMatch(/^unsupported configuration: .*fdgroup/);
+  });
+
+  it('refuses firmware features without firmware autoselection, as libvirt (virDomainDefOSValidate)', async () => {
+    const features = await failure(
+      qemu.conn.domainDefineXML(domain('fw', { os: "<firmware><feature enabled='no' name='enrolled-keys'/></firmware>", top: '<features><acpi/></features>' })),
+    );
+    expect([features.code, features.domain, features.message]).toEqual([
+      ErrorNumber.XmlDetail,
+      ErrorDomain.Domain,
+      'cannot use feature-based firmware autoselection when firmware autoselection is disabled',
+    ]);
+  });
+
+  it("drops a virtio channel's socket path that looks generated (domain-*/<name>), as libvirt's qemuDomainChrDefDropDefaultPath", async () => {
+    const channel = (path: string, name: string) => `<channel type='unix'><source mode='bind' path='${path}'/><target type='virtio' name='${name}'/></channel>`;
+    const xml = await defined(
+      domain('chan', {
+        devices:
+          channel('/var/tmp/vw-channel/domain-chan/org.qemu.guest_agent.0', 'org.qemu.guest_agent.0') +
+          channel('/var/tmp/vw-channel/chan/org.qemu.guest_agent.1', 'org.qemu.guest_agent.1'),
+      }),
+    );
+    // qemuxml2argvdata/channel-unix-source-path.xml on libvirt 9.0: the first loses its path (and so its <source>), the second keeps it
+    expect(xml).toContain(
+      "    <channel type='unix'>\n      <target type='virtio' name='org.qemu.guest_agent.0'/>\n      <address type='virtio-serial' controller='0' bus='0' port='1'/>\n",
+    );
+    expect(xml).toContain(
+      "    <channel type='unix'>\n      <source mode='bind' path='/var/tmp/vw-channel/chan/org.qemu.guest_agent.1'/>\n      <target type='virtio' name='org.qemu.guest_agent.1'/>\n",
+    );
+  });
+
+  it('writes the default NVRAM path of a read-only pflash loader that names none, as libvirt writes its own at define', async () => {
+    const uefi = (name: string, nvram: string) =>
+      domain(name, {
+        os: `<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>${nvram}`,
+        top: '<features><acpi/></features>',
+      });
+    const nvramOf = async (xml: string) => {
+      const dom = await qemu.conn.domainDefineXML(xml);
+      const text = await dom.getXMLDesc(DomainXMLFlags.Inactive);
+      await dom.undefine(4); // UNDEFINE_NVRAM
+      return /^ {4}<nvram.*$/m.exec(text)?.[0];
+    };
+    // qemuxml2argvdata/firmware-manual-efi-nvram-template.xml on libvirt 9.0: `<nvramDir>/<name>_VARS.fd` beside the template
+    expect(await nvramOf(uefi('tmpl', "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'/>"))).toBe(
+      `    <nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>${qemu.stateDir}/qemu/nvram/tmpl_VARS.fd</nvram>`,
+    );
+    expect(await nvramOf(uefi('bare', ''))).toBe(`    <nvram>${qemu.stateDir}/qemu/nvram/bare_VARS.fd</nvram>`);
+    expect(await nvramOf(uefi('named', '<nvram>/var/tmp/vw-named_VARS.fd</nvram>'))).toBe('    <nvram>/var/tmp/vw-named_VARS.fd</nvram>');
+  });
+
+  it.skipIf(!kvmHere)("gives a KVM guest without a CPU model qemu64 as a TCG one, and host-passthrough migratable='on'", async () => {
+    const kvm = (xml: string) => xml.replace("type='qemu'", "type='kvm'");
+    const none = await defined(kvm(domain('kvm-cpu', {})));
+    expect(none).toContain("  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n  </cpu>\n");
+    const host = await defined(kvm(domain('kvm-host', { top: "<cpu mode='host-passthrough'/>" })));
+    expect(host).toContain("  <cpu mode='host-passthrough' check='none' migratable='on'/>\n");
+    const off = await defined(kvm(domain('kvm-host-off', { top: "<cpu mode='host-passthrough' migratable='off'/>" })));
+    expect(off).toContain("  <cpu mode='host-passthrough' check='none' migratable='off'/>\n");
   });
 
   it("gives a USB controller without a model piix3-uhci; 'none' gets no address, and no device means no spare root port", async () => {

@@ -53,12 +53,19 @@ const ACCEPTED: Accepted[] = [
     shows: (g) => expect(g.qtree).toContain('bus: pcie.0'),
   },
   {
-    element: 'interface user (virtio by default, a generated MAC)',
+    element: 'interface user (rtl8139 by default as libvirt on x86, on a pcie-to-pci-bridge; a generated MAC)',
     xml: "<interface type='user'/>",
     shows: async (g, live) => {
-      device(g, 'net0', 'virtio-net-pci');
-      const mac = /<interface type='user'>\s*<mac address='(52:54:00:[0-9a-f:]{8})'\/>/.exec(live)?.[1];
+      device(g, 'net0', 'rtl8139');
+      const [, mac, bus, slot] =
+        /<interface type='user'>\s*<mac address='(52:54:00:[0-9a-f:]{8})'\/>\s*<model type='rtl8139'\/>\s*<address type='pci' domain='0x0000' bus='(0x[0-9a-f]+)' slot='(0x[0-9a-f]+)'/.exec(
+          live,
+        ) ?? [];
       expect(mac).toBeDefined();
+      // a conventional PCI NIC: libvirt puts it behind a pcie-to-pci-bridge, and so does QEMU here
+      expect(live).toContain(`<controller type='pci' index='${Number(bus)}' model='pcie-to-pci-bridge'>`);
+      expect(await g.qmp.execute('qom-get', { path: '/machine/peripheral/net0', property: 'parent_bus' })).toMatch(new RegExp(`/pci\\.${Number(bus)}$`));
+      expect(await g.qmp.execute('qom-get', { path: '/machine/peripheral/net0', property: 'addr' })).toBe(Number(slot) << 3);
       expect(await g.qmp.execute('qom-get', { path: '/machine/peripheral/net0', property: 'mac' })).toBe(mac);
       expect(await g.qmp.execute('human-monitor-command', { 'command-line': 'info network' })).toContain('net0: index=0,type=user');
     },
@@ -232,7 +239,7 @@ const REFUSED: Refused[] = [
   {
     element: 'interface with a PCI address on a bus no controller provides',
     xml: "<interface type='user'><address type='pci' domain='0x0000' bus='0x09' slot='0x00' function='0x0'/></interface>",
-    names: 'names bus 9, which no pcie-root-port controller provides',
+    names: 'names bus 9, which no pcie-root-port or pcie-to-pci-bridge controller provides',
   },
   {
     element: 'interface with a drive address',

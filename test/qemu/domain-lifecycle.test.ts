@@ -1,5 +1,6 @@
 // The qemu driver's domain lifecycle through a real virtwired, the SDK and real QEMU: define, start, pause, stop, re-attach.
 import { connect, DomainCreateFlags, DomainState, DomainXMLFlags, ErrorDomain, ErrorNumber, type Connection, RunningReason } from '@virtwire/client';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +92,7 @@ describe.skipIf(!hasQemu)('qemu driver: domain lifecycle', () => {
     expect([xen.code, xen.domain, xen.message]).toEqual([
       ErrorNumber.ConfigUnsupported,
       ErrorDomain.Qemu,
-      "unsupported configuration: Emulator 'qemu-system-x86_64' does not support virt type 'xen'",
+      `unsupported configuration: Emulator '${execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' }).trim()}' does not support virt type 'xen'`,
     ]);
     const slash = await failure(conn.domainDefineXML(domainXml('a/b', [])));
     expect(slash.message).toBe("XML error: name a/b cannot contain '/'");

@@ -1,5 +1,5 @@
 // The random-kill test: a seeded mix of every qemu-driver state change on live and stopped guests, with the daemon or QEMU SIGKILLed at random moments.
-import { connect, ConnectionClosedError, VirError, type Connection } from '@virtwire/client';
+import { connect, ConnectionClosedError, JsonRpcErrorCode, VirError, type Connection } from '@virtwire/client';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -147,6 +147,7 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
 
       const callStart = performance.now();
       const requestKey = `seed${options.seed}-round${round}`;
+      const answeringDaemon = daemon!;
       const call = settle(op.run(conn!, ref, requestKey));
       let qemuKilled: string | undefined;
       let killedPid: number | undefined;
@@ -176,6 +177,9 @@ export async function runRandomKill(options: RandomKillOptions): Promise<RandomK
       if (op.creates && outcome.type !== 'failed') kinds.set(`${domainName}/${op.creates[0]}`, op.creates[1]);
       const after = await observe(conn!, paths, names, kinds);
       problems.push(...compare(op, outcome, deferred, qemuKilled, kill, before, after));
+      // -32603 is the dispatcher's answer to an exception no code path expected: a bug, whatever the kill
+      if (outcome.type === 'failed' && outcome.error.code === JsonRpcErrorCode.InternalError)
+        problems.push(`${op.kind} answered an internal error (a bug): ${loggedFailure(answeringDaemon, outcome.error.correlationId)}`);
       problems.push(...(await checkInvariants(conn!, paths, names, baseImages)));
       // a keyed call the kill cut off, whose change recovery completed: its retry answers success and changes nothing
       if (op.keyed && kill.type === 'daemon' && outcome.type === 'lost' && isPresent(op, qemuKilled, before.get(domainName)!, after.get(domainName)!)) {
@@ -357,4 +361,20 @@ export function compare(
   }
   void kill;
   return problems;
+}
+
+/** What the daemon logged for the failure with `correlationId` (its message and the first lines of the stack), for the report. */
+function loggedFailure(daemon: SpawnedDaemon, correlationId: string | undefined): string {
+  if (!correlationId) return 'no correlation id';
+  const line = daemon
+    .stderr()
+    .split('\n')
+    .find((l) => l.includes(correlationId));
+  if (!line) return `correlation id ${correlationId}, not in the daemon's log`;
+  try {
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string; stack?: string } };
+    return `${entry.msg ?? ''}: ${entry.err?.stack?.split('\n').slice(0, 6).join(' | ') ?? entry.err?.message ?? line}`;
+  } catch {
+    return line.slice(0, 600);
+  }
 }

@@ -151,7 +151,7 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
         }
       }
     }
-    if (active) await checkQemu(dom, paths, violations);
+    if (active) await checkQemu(dom, state, paths, violations);
   }
   for (const [uuid, pids] of processes) violations.push(`QEMU pids ${pids.join(', ')} (guest ${uuid}) belong to no running or paused domain`);
 
@@ -172,8 +172,13 @@ export async function checkInvariants(conn: Connection, paths: KillPaths, names:
   return violations;
 }
 
-/** A running guest, seen through its inspection monitor (its disks flushed first): no QEMU job, its chains as its live XML says, no stray block node. */
-async function checkQemu(dom: Domain, paths: KillPaths, violations: string[]): Promise<void> {
+/**
+ * A running or paused guest, seen through its inspection monitor (its disks flushed first): QEMU's
+ * run state is the reported one and holds its images (not `postmigrate`, where a finished migration
+ * left them inactive, nor a start's `prelaunch` or `inmigrate`), no QEMU job, its chains as its live
+ * XML says, no stray block node.
+ */
+async function checkQemu(dom: Domain, state: number, paths: KillPaths, violations: string[]): Promise<void> {
   let monitor: QmpClient;
   try {
     monitor = await QmpClient.connect(join(paths.runtime, dom.uuid, 'monitor.sock'), { connectTimeoutMs: 5_000 });
@@ -182,6 +187,10 @@ async function checkQemu(dom: Domain, paths: KillPaths, violations: string[]): P
     return;
   }
   try {
+    const { status, running } = await monitor.execute<{ status: string; running: boolean }>('query-status');
+    if (running !== (state === 1)) violations.push(`${dom.name} is reported ${STATE_NAMES[state]} but QEMU's run state is ${status}`);
+    if (['postmigrate', 'inmigrate', 'prelaunch', 'finish-migrate'].includes(status))
+      violations.push(`${dom.name} is reported ${STATE_NAMES[state]} but QEMU's run state is ${status}: its images are not in use`);
     const jobs = await monitor.execute<QueryJobsEntry[]>('query-jobs');
     if (jobs.length > 0) violations.push(`${dom.name}: QEMU jobs left: ${jobs.map((j) => `${j.id} (${j.status})`).join(', ')}`);
     const graph = await blockGraph(monitor);

@@ -39,6 +39,11 @@ export interface DriverDefaults {
   implicitUsb?: boolean;
   /** VIR_DOMAIN_DEF_FEATURE_DISK_FD: the driver takes disk sources passed as file descriptors (`fdgroup`). */
   diskFdPassing?: boolean;
+  /**
+   * virDomainDefOSValidate: `<firmware>` features without firmware autoselection are refused (libvirt's
+   * QEMU driver); without it they are dropped (its test driver, measured).
+   */
+  firmwareFeaturesNeedAutoselection?: boolean;
   /** The driver's own last step (QEMU: implicit devices and PCI addresses). */
   finish?(spec: DomainSpec): void;
 }
@@ -71,7 +76,7 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   postParseHugepages(spec);
   if (spec.currentMemoryKiB === 0 || spec.currentMemoryKiB > spec.memoryKiB) spec.currentMemoryKiB = spec.memoryKiB;
   spec.os.arch ??= driver.defaultArch(spec.os.type);
-  defaultOs(spec);
+  defaultOs(spec, driver);
   assignControllerIndexes(spec);
   const bootOrders = spec.devices.some(
     (d) =>
@@ -283,9 +288,19 @@ const FIRMWARE_FEATURES = ['enrolled-keys', 'secure-boot'];
  * virDomainDefPostParseOs: enrolled keys imply secure boot (and refuse it disabled); a loader with a
  * path and no type is a ROM.
  */
-function defaultOs(spec: DomainSpec): void {
-  // Without firmware autoselection, libvirt 9.0's test driver keeps no <firmware> features (measured).
-  if (spec.os.firmware === undefined) spec.os.extra = spec.os.extra.filter((e) => e.name !== 'firmware');
+function defaultOs(spec: DomainSpec, driver: DriverDefaults): void {
+  if (spec.os.firmware === undefined) {
+    const features = spec.os.extra.filter((e) => e.name === 'firmware').flatMap((e) => childElements(e, 'feature'));
+    if (driver.firmwareFeaturesNeedAutoselection && features.length > 0) {
+      throw VirError.report(
+        ErrorNumber.XmlDetail,
+        ErrorDomain.Domain,
+        'cannot use feature-based firmware autoselection when firmware autoselection is disabled',
+      );
+    }
+    // Without firmware autoselection, libvirt 9.0's test driver keeps no <firmware> features (measured).
+    spec.os.extra = spec.os.extra.filter((e) => e.name !== 'firmware');
+  }
   const firmware = spec.os.extra.find((e) => e.name === 'firmware');
   if (firmware) {
     const enabled = new Map<string, string>();

@@ -1,7 +1,9 @@
 // What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
 import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
-import type { AddressSpec, ControllerSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
+import type { CharDeviceSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
+import { addressHolder, controller, hexAttribute, pci, pciDevices } from './pci-slots.js';
+import { assignQ35Addresses } from './q35-addresses.js';
 
 /** Facts about the host's QEMU the defaults depend on. */
 export interface QemuHostFacts {
@@ -10,23 +12,6 @@ export interface QemuHostFacts {
   /** Machine aliases and their versioned names, e.g. `q35` -> `pc-q35-7.2` (from `-machine help`). */
   machineAliases: ReadonlyMap<string, string>;
 }
-
-const pci = (bus: number, slot: number, fn = 0, multifunction = false): AddressSpec => ({
-  type: 'pci',
-  attributes: new Map([
-    ['domain', '0x0000'],
-    ['bus', `0x${bus.toString(16).padStart(2, '0')}`],
-    ['slot', `0x${slot.toString(16).padStart(2, '0')}`],
-    ['function', `0x${fn.toString(16)}`],
-    ...(multifunction ? ([['multifunction', 'on']] as [string, string][]) : []),
-  ]),
-});
-
-const controller = (type: string, index: number, model?: string, children: XmlElement[] = []): ControllerSpec => {
-  const spec: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children };
-  if (model !== undefined) spec.model = model;
-  return spec;
-};
 
 const other = (el: XmlElement): DeviceSpec => ({ kind: 'other', element: el });
 const isOther = (d: DeviceSpec, name: string): d is { kind: 'other'; element: XmlElement } => d.kind === 'other' && d.element.name === name;
@@ -38,6 +23,9 @@ export function qemuDriverDefaults(host: QemuHostFacts): DriverDefaults {
     serialTarget: 'isa-serial',
     assignDriveAddresses: true,
     qxlVgamem: true,
+    // VIR_DOMAIN_DEF_FEATURE_DISK_FD: libvirt's QEMU driver parses `fdgroup` (a driver that cannot pass descriptors refuses it itself)
+    diskFdPassing: true,
+    firmwareFeaturesNeedAutoselection: true,
     addDefaultDevices: addDefaultControllers,
     finish: (spec) => finishQemu(spec, host),
   };
@@ -57,6 +45,11 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
       ...[...driver].filter(([k]) => k !== 'name' && k !== 'type'),
     ]);
   }
+  // qemuDomainDeviceNetDefPostParse (qemuDomainDefaultNetModel on x86 with QEMU's rtl8139): a NIC without a model
+  for (const d of spec.devices) {
+    if (d.kind === 'interface' && d.model === undefined && d.type !== 'hostdev') d.model = d.type === 'vdpa' ? 'virtio' : 'rtl8139';
+  }
+  for (const d of spec.devices) if (d.kind === 'channel') dropDefaultChannelPath(d);
   implicitInputs(spec);
   const graphics = spec.devices.filter((d) => d.kind === 'graphics');
   if (!spec.devices.some((d) => isOther(d, 'audio')) && !graphics.some((g) => g.kind === 'graphics' && g.type === 'sdl')) {
@@ -65,36 +58,42 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   }
   if (!spec.devices.some((d) => isOther(d, 'memballoon'))) spec.devices.push(other(element('memballoon', { model: 'virtio' })));
   virtioSerialAddresses(spec);
-  if (q35) assignQ35Addresses(spec);
+  if (q35) assignQ35Addresses(spec, primaryVideo(spec));
   else assignI440fxAddresses(spec);
 }
 
 /**
  * qemuDomainDefSetDefaultCPU: a guest without a CPU model (no `<cpu>`, or a custom one with only a
- * topology) gets the machine's default, qemu64 (qemu32 for i686), for every virt type but KVM; then
- * qemuDomainDefCPUPostParse's check: none for host-passthrough, maximum and TCG's custom CPUs,
- * partial for host-model and other custom ones.
+ * topology) gets the machine's default, qemu64 (qemu32 for i686), KVM's as TCG's (QEMU 7.2 reports
+ * the same default CPU type for both accelerators); then qemuDomainDefCPUPostParse: host-passthrough
+ * is migratable unless it says otherwise (QEMU_CAPS_CPU_MIGRATABLE), and the check is none for
+ * host-passthrough, maximum and TCG's custom CPUs, partial for host-model and other custom ones.
  */
 function defaultCpu(spec: DomainSpec): void {
   let cpu = spec.extra.get('cpu')?.[0];
   const mode = cpu?.attributes.get('mode') ?? 'custom';
   const hasModel = cpu?.children.some((c) => typeof c !== 'string' && c.name === 'model' && textOf(c).trim() !== '') ?? false;
   if (mode === 'custom' && !hasModel) {
-    if (spec.type === 'kvm') return;
     const model = element('model', { fallback: 'forbid' }, [spec.os.arch === 'i686' ? 'qemu32' : 'qemu64']);
     const rest = (cpu?.children ?? []).filter((c) => typeof c !== 'string' && c.name !== 'model');
     cpu = element('cpu', { mode: 'custom', match: 'exact', check: 'none' }, [model, ...rest]);
     spec.extra.set('cpu', [cpu]);
     return;
   }
-  if (!cpu || cpu.attributes.has('check')) return;
-  const check = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'custom' && spec.type === 'qemu') ? 'none' : 'partial';
+  if (!cpu) return;
   const attributes = new Map(cpu.attributes);
-  if (mode === 'custom') {
-    attributes.set('mode', 'custom');
-    if (!attributes.has('match')) attributes.set('match', 'exact');
+  if (!attributes.has('check')) {
+    const check = mode === 'host-passthrough' || mode === 'maximum' || (mode === 'custom' && spec.type === 'qemu') ? 'none' : 'partial';
+    if (mode === 'custom') {
+      attributes.set('mode', 'custom');
+      if (!attributes.has('match')) attributes.set('match', 'exact');
+    }
+    attributes.set('check', check);
   }
-  attributes.set('check', check);
+  // written after check, as virCPUDefFormatBufFull does
+  const migratable = attributes.get('migratable') ?? (mode === 'host-passthrough' ? 'on' : undefined);
+  attributes.delete('migratable');
+  if (migratable !== undefined) attributes.set('migratable', migratable);
   spec.extra.set('cpu', [{ ...cpu, attributes }]);
 }
 
@@ -172,117 +171,51 @@ function virtioSerialAddresses(spec: DomainSpec): void {
   }
 }
 
-/** Devices that sit on a PCI slot of their own, in the order libvirt hands out addresses (qemuDomainAssignDevicePCISlots). */
-function pciDevices(spec: DomainSpec): { address?: AddressSpec }[] {
-  const out: { address?: AddressSpec }[] = [];
-  for (const d of spec.devices) if (d.kind === 'interface') out.push(d);
-  for (const d of spec.devices) {
-    if (d.kind === 'controller' && ((d.type === 'usb' && d.model !== 'none') || d.type === 'virtio-serial' || d.type === 'scsi')) out.push(d);
-  }
-  for (const d of spec.devices) if (d.kind === 'disk' && d.target.bus === 'virtio') out.push(d);
-  for (const name of ['memballoon', 'rng']) {
-    for (const d of spec.devices) {
-      if (d.kind !== 'other' || d.element.name !== name) continue;
-      if (name === 'memballoon' && d.element.attributes.get('model') === 'none') continue;
-      out.push(addressHolder(d));
-    }
-  }
-  return out;
+/**
+ * qemuDomainChrDefDropDefaultPath: a virtio channel's unix socket path that looks generated (its
+ * regular expression's second branch, unanchored: `domain-<anything>/<target name>` at the end) is
+ * dropped, and the driver picks the socket again. The first branch names libvirt's own channel
+ * directory, which virtwired does not have (its sockets are under its runtime directory).
+ */
+function dropDefaultChannelPath(channel: CharDeviceSpec): void {
+  const name = channel.target.get('name');
+  const path = channel.source?.get('path');
+  if (channel.type !== 'unix' || channel.target.get('type') !== 'virtio' || name === undefined || path === undefined) return;
+  if (!path.endsWith(name) || !/domain-[^/]+\/$/.test(path.slice(0, path.length - name.length))) return;
+  channel.source!.delete('path');
+  channel.sourceElements = channel.sourceElements
+    ?.map((el) => (el.name === 'source' ? { ...el, attributes: new Map([...el.attributes].filter(([k]) => k !== 'path')) } : el))
+    .filter((el) => el.name !== 'source' || el.children.length > 0);
 }
 
-/** A kept element (memballoon, rng) whose `<address>` child the assigner may set. */
-function addressHolder(device: { kind: 'other'; element: XmlElement }): { address?: AddressSpec } {
-  return {
-    get address() {
-      const el = device.element.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'address');
-      return el ? { type: el.attributes.get('type') ?? '', attributes: el.attributes } : undefined;
-    },
-    set address(address: AddressSpec | undefined) {
-      if (!address) return;
-      const attributes: Record<string, string> = { type: address.type, ...Object.fromEntries(address.attributes) };
-      device.element = {
-        ...device.element,
-        children: [...device.element.children.filter((c) => typeof c === 'string' || c.name !== 'address'), element('address', attributes)],
-      };
-    },
-  };
-}
-
+/** The video card on a PCI slot of its own: not `none`, and not ramfb (a platform device, qemuDomainDeviceCalculatePCIConnectFlags). */
 function primaryVideo(spec: DomainSpec): VideoSpec | undefined {
-  return spec.devices.find((d): d is VideoSpec => d.kind === 'video' && d.model.get('type') !== 'none');
+  return spec.devices.find((d): d is VideoSpec => d.kind === 'video' && d.model.get('type') !== 'none' && d.model.get('type') !== 'ramfb');
 }
 
-/** q35: video at 00:01.0, SATA at 00:1f.2, each other device behind its own pcie-root-port, plus one spare port. */
-function assignQ35Addresses(spec: DomainSpec): void {
-  const video = primaryVideo(spec);
-  if (video) video.address ??= pci(0, 1);
-  const sata = spec.devices.find((d) => d.kind === 'controller' && d.type === 'sata' && d.index === 0);
-  if (sata && sata.kind === 'controller') sata.address ??= pci(0, 0x1f, 2);
-  const devices = pciDevices(spec).filter((d) => !d.address);
-  const rootPorts = spec.devices.filter((d): d is ControllerSpec => d.kind === 'controller' && d.type === 'pci' && d.model === 'pcie-root-port');
-  if (rootPorts.length > 0) return placeBehindRootPorts(spec, devices, rootPorts);
-  // one spare port beside those the devices need, none when no device needs one
-  const ports = devices.length === 0 ? 0 : devices.length + 1;
-  const firstSlot = video ? 2 : 1;
-  for (let i = 1; i <= ports; i++) {
-    const slot = firstSlot + Math.floor((i - 1) / 8);
-    const fn = (i - 1) % 8;
-    const port = controller('pci', i, 'pcie-root-port', [
-      element('model', { name: 'pcie-root-port' }),
-      element('target', { chassis: String(i), port: `0x${((slot << 3) | fn).toString(16)}` }),
-    ]);
-    port.address = pci(0, slot, fn, fn === 0 && ports > 1);
-    spec.devices.push(port);
-  }
-  devices.forEach((device, i) => (device.address = pci(i + 1, 0)));
-}
-
-/** i440fx: IDE and USB on the PIIX3 (00:01.1, 00:01.2), the primary video at slot 2, the rest on the next slots. */
+/**
+ * i440fx: IDE and USB on the PIIX3 (00:01.1, 00:01.2), the primary video at slot 2, the rest on the
+ * next slots no device of the definition has taken (a dumped definition defined again with more
+ * devices keeps its addresses).
+ */
 function assignI440fxAddresses(spec: DomainSpec): void {
   for (const device of spec.devices) {
     if (device.kind !== 'controller' || device.index !== 0) continue;
     if (device.type === 'ide') device.address ??= pci(0, 1, 1);
     if (device.type === 'usb' && device.model === 'piix3-uhci') device.address ??= pci(0, 1, 2);
   }
-  let slot = 2;
-  const video = primaryVideo(spec);
-  if (video && !video.address) video.address = pci(0, slot++);
-  for (const device of pciDevices(spec)) if (!device.address) device.address = pci(0, slot++);
-}
-
-const hexAttribute = (address: AddressSpec | undefined, name: string): number => Number(address?.attributes.get(name) ?? 0);
-
-/**
- * A definition that has its root ports already (a dumped one defined again with more devices): each
- * new device goes behind a root port no device uses yet, in index order; past those, behind a new
- * port with the next controller index and chassis, the next port number, at the next function after
- * the last root port's slot on the root bus. No spare port is added then.
- */
-function placeBehindRootPorts(spec: DomainSpec, devices: { address?: AddressSpec }[], rootPorts: ControllerSpec[]): void {
-  const usedBuses = new Set<number>();
+  const taken = new Set<number>();
   for (const d of spec.devices) {
     const address = 'address' in d ? d.address : d.kind === 'other' ? addressHolder(d).address : undefined;
-    if (address?.type === 'pci' && hexAttribute(address, 'bus') !== 0) usedBuses.add(hexAttribute(address, 'bus'));
+    if (address?.type === 'pci' && hexAttribute(address, 'bus') === 0) taken.add(hexAttribute(address, 'slot'));
   }
-  const free = rootPorts.filter((p) => !usedBuses.has(p.index)).sort((a, b) => a.index - b.index);
-  let nextIndex = Math.max(...spec.devices.filter((d) => d.kind === 'controller' && d.type === 'pci').map((d) => (d as ControllerSpec).index)) + 1;
-  const targetOf = (p: ControllerSpec) => p.children.find((c) => c.name === 'target');
-  let nextPort = Math.max(0, ...rootPorts.map((p) => Number(targetOf(p)?.attributes.get('port') ?? 0))) + 1;
-  let position = Math.max(
-    ...rootPorts.filter((p) => hexAttribute(p.address, 'bus') === 0).map((p) => hexAttribute(p.address, 'slot') * 8 + hexAttribute(p.address, 'function')),
-  );
-  for (const device of devices) {
-    let port = free.shift();
-    if (!port) {
-      position++;
-      const index = nextIndex++;
-      port = controller('pci', index, 'pcie-root-port', [
-        element('model', { name: 'pcie-root-port' }),
-        element('target', { chassis: String(index), port: `0x${(nextPort++).toString(16)}` }),
-      ]);
-      port.address = pci(0, Math.floor(position / 8), position % 8);
-      spec.devices.push(port);
-    }
-    device.address = pci(port.index, 0);
-  }
+  let slot = 2;
+  const nextSlot = () => {
+    while (taken.has(slot)) slot++;
+    taken.add(slot);
+    return slot;
+  };
+  const video = primaryVideo(spec);
+  if (video && !video.address) video.address = pci(0, nextSlot());
+  for (const { holder } of pciDevices(spec)) if (!holder.address) holder.address = pci(0, nextSlot());
 }

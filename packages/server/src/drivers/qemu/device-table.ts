@@ -76,10 +76,10 @@ const controller: DeviceEntry = {
     attributes: {
       type: ['pci', 'sata', 'ide', 'usb', 'virtio-serial'],
       index: DIGITS,
-      model: ['pcie-root', 'pci-root', 'pcie-root-port', 'qemu-xhci', 'piix3-uhci', 'none'],
+      model: ['pcie-root', 'pci-root', 'pcie-root-port', 'pcie-to-pci-bridge', 'qemu-xhci', 'piix3-uhci', 'none'],
     },
     children: {
-      model: { attributes: { name: ['pcie-root-port'] } },
+      model: { attributes: { name: ['pcie-root-port', 'pcie-pci-bridge'] } },
       target: { attributes: { chassis: DIGITS, port: /^0x[0-9a-fA-F]{1,2}$/ } },
       address: ADDRESS_SHAPE,
     },
@@ -88,23 +88,28 @@ const controller: DeviceEntry = {
     const type = attr(el, 'type')!;
     const model = attr(el, 'model');
     const rootPort = type === 'pci' && model === 'pcie-root-port';
+    const bridge = type === 'pci' && model === 'pcie-to-pci-bridge';
     const fits =
       (type === 'pci' && model === (facts.pc ? 'pci-root' : 'pcie-root')) ||
-      (rootPort && !facts.pc) ||
+      ((rootPort || bridge) && !facts.pc) ||
       (type === 'sata' && !facts.pc && model === undefined) ||
       (type === 'ide' && facts.pc && model === undefined) ||
       (type === 'usb' && (model === undefined || model === 'none' || model in USB_MODELS)) ||
       (type === 'virtio-serial' && model === undefined);
     if (!fits) throw unsupported(`controller type '${type}'${model ? ` model '${model}'` : ''} is not supported on this machine by the qemu driver`);
     const index = Number(attr(el, 'index') ?? 0);
-    if (rootPort ? !(index >= 1 && index <= 32) : index !== 0) {
+    if (rootPort || bridge ? !(index >= 1 && index <= 32) : index !== 0) {
       throw unsupported(`controller type '${type}' index ${index} is not supported by the qemu driver`);
     }
-    if (!rootPort && (childElement(el, 'model') || childElement(el, 'target'))) {
-      throw unsupported(`<model> and <target> of controller type '${type}' are not supported by the qemu driver`);
+    if (!rootPort && (childElement(el, 'target') || (!bridge && childElement(el, 'model')))) {
+      throw unsupported(`<model> and <target> of controller type '${type}'${bridge ? ` model '${model}'` : ''} are not supported by the qemu driver`);
+    }
+    const modelName = attr(childElement(el, 'model'), 'name');
+    if (modelName !== undefined && modelName !== (bridge ? 'pcie-pci-bridge' : 'pcie-root-port')) {
+      throw unsupported(`<model name='${modelName}'> of controller model '${model}' is not supported by the qemu driver`);
     }
     const what = `controller type '${type}' index ${index}`;
-    if (type === 'pci' && !rootPort) {
+    if (type === 'pci' && !rootPort && !bridge) {
       if (childElement(el, 'address')) throw unsupported(`the PCI root controller has no <address>`);
       return;
     }
@@ -130,6 +135,9 @@ const controller: DeviceEntry = {
       const port = attr(target, 'port');
       const chassis = attr(target, 'chassis') ?? index;
       return ['-device', `pcie-root-port,${port ? `port=${port},` : ''}chassis=${chassis},id=pci.${index}${where(`root port ${index}`)}`];
+    }
+    if (type === 'pci' && attr(el, 'model') === 'pcie-to-pci-bridge') {
+      return ['-device', `pcie-pci-bridge,id=pci.${attr(el, 'index')!}${where(`bridge ${attr(el, 'index')!}`)}`];
     }
     return []; // pcie-root / pci-root, q35's AHCI and pc's IDE are part of the machine
   },
@@ -250,9 +258,9 @@ const channel: DeviceEntry = {
   },
 };
 
-const VIDEO_MODELS: Readonly<Record<string, string>> = { cirrus: 'cirrus-vga', vga: 'VGA', virtio: 'virtio-vga' };
+const VIDEO_MODELS: Readonly<Record<string, string>> = { cirrus: 'cirrus-vga', vga: 'VGA', virtio: 'virtio-vga', ramfb: 'ramfb' };
 
-/** `<video>`: one primary card (cirrus, vga, virtio) or none. */
+/** `<video>`: one primary card (cirrus, vga, virtio; ramfb, a framebuffer in guest RAM with no PCI slot) or none. */
 const video: DeviceEntry = {
   shape: {
     children: { model: { attributes: { type: [...Object.keys(VIDEO_MODELS), 'none'], vram: DIGITS, heads: ['1'], primary: ['yes'] } }, address: ADDRESS_SHAPE },
@@ -263,8 +271,8 @@ const video: DeviceEntry = {
     const model = childElement(el, 'model');
     const vram = Number(attr(model, 'vram') ?? 16384);
     const type = attr(model, 'type') ?? 'cirrus';
-    if (type === 'virtio' && attr(model, 'vram') !== undefined) throw unsupported("video model 'virtio' has no vram setting");
-    if (type !== 'virtio' && !(vram >= 1024 && vram <= 262144 && (vram & (vram - 1)) === 0))
+    if ((type === 'virtio' || type === 'ramfb') && attr(model, 'vram') !== undefined) throw unsupported(`video model '${type}' has no vram setting`);
+    if (type !== 'virtio' && type !== 'ramfb' && !(vram >= 1024 && vram <= 262144 && (vram & (vram - 1)) === 0))
       throw unsupported(`video vram ${vram} KiB must be a power of two from 1024 to 262144`);
   },
   argv(el, ctx) {
@@ -272,6 +280,7 @@ const video: DeviceEntry = {
     const type = attr(model, 'type') ?? 'cirrus';
     if (type === 'none') return [];
     const n = next(ctx, 'video');
+    if (type === 'ramfb') return ['-device', `ramfb,id=video${n}`];
     const memory = type === 'virtio' ? '' : `,vgamem_mb=${Number(attr(model, 'vram') ?? 16384) / 1024}`;
     return ['-device', `${VIDEO_MODELS[type]},id=video${n}${memory}${pciPlacement(el, ctx.pc, 'the video device')}`];
   },

@@ -15,6 +15,7 @@ import { deviceElements, trimmedText } from './device-table.js';
 import { checkAddressType, checkPciPlacement, pciAddr, pciAddressOf, pciBusId } from './pci-placement.js';
 import { buildGuestArgv, type GuestArgv } from './guest-argv.js';
 import { kvmUsable } from './host-acceleration.js';
+import { emulatorPath } from './host-domain-defaults.js';
 import { checkFirmware, type FirmwareFiles } from './uefi-firmware.js';
 import { unsupported } from './xml-shape.js';
 
@@ -78,9 +79,7 @@ export function machineOf(definition: DomainDefinition): string {
  */
 export function checkDomainConfig(definition: DomainDefinition, host: HostFacts): void {
   checkDomainName(definition.name);
-  if (definition.type !== 'qemu' && !(definition.type === 'kvm' && kvmUsable(host.kvmDevice))) {
-    throw unsupported(`Emulator '${host.qemuBinary}' does not support virt type '${definition.type}'`);
-  }
+  checkVirtType(definition, host);
   checkSupportedXml(definition, { pc: isPcMachine(definition), bridgeAllowed: bridgeAllowed() });
   checkFirmware(definition);
   checkUefiAcpi(definition);
@@ -100,6 +99,17 @@ export function checkDomainConfig(definition: DomainDefinition, host: HostFacts)
   if (definition.vcpus > MAX_VCPUS) throw unsupported(`more than ${MAX_VCPUS} vCPUs are not supported`);
   for (const disk of definition.disks()) checkDisk(disk, definition);
   ideSlots(definition);
+}
+
+/**
+ * qemuValidateDomainDef's first check: the emulator runs `type='qemu'`, and `type='kvm'` only where the
+ * KVM device is usable, named by its path as `<emulator>` records it. Before the daemon's own path
+ * confinement, as libvirt reports it before any device's.
+ */
+export function checkVirtType(definition: DomainDefinition, host: HostFacts): void {
+  if (definition.type !== 'qemu' && !(definition.type === 'kvm' && kvmUsable(host.kvmDevice))) {
+    throw unsupported(`Emulator '${emulatorPath(host.qemuBinary)}' does not support virt type '${definition.type}'`);
+  }
 }
 
 /** qemuValidateDomainDef: on x86, UEFI (`firmware='efi'` or a pflash loader) requires `<features><acpi/>`. */

@@ -15,10 +15,10 @@ import { DomainDefinition } from '@virtwire/protocol/xml';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { confineDefinition } from '../../storage/definition-paths.js';
-import { assignMacAddresses, checkDomainConfig } from './domain-config.js';
+import { assignMacAddresses, checkDomainConfig, checkVirtType } from './domain-config.js';
 import { guestPaused, guestResumed, launchGuest, stopGuest } from './guest-lifecycle.js';
 import { journaledCall, runIntent } from './intent-runner.js';
-import { bootsUefi, defaultNvramPath, driverFirmware } from './uefi-firmware.js';
+import { bootsUefi, defaultNvramPath, driverFirmware, withDefaultNvram } from './uefi-firmware.js';
 import { agentSocketPath, GuestAgentSession } from './guest-agent.js';
 import { QemuDomain, Reason } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -32,7 +32,9 @@ const invalid = (detail: string) => VirError.report(ErrorNumber.OperationInvalid
 /** `virDomainDefineXML`: adds a persistent domain or replaces an existing one's persistent definition. */
 export async function defineDomain(host: QemuHost, xml: string, flags = 0, call?: OperationCall): Promise<QemuDomain> {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
-  const definition = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: hostDomainDefaults(host.services.qemuBinary), validate });
+  const parsed = DomainDefinition.parse(xml, { generateUuid: randomUUID, defaults: hostDomainDefaults(host.services.qemuBinary), validate });
+  const definition = withDefaultNvram(parsed, host.services.layout.stateDir);
+  checkVirtType(definition, host.services);
   confineDefinition(definition, host.services.confinement, ErrorDomain.Qemu, driverFirmware(host.services.layout.stateDir));
   checkDomainConfig(definition, host.services);
   assignMacAddresses(definition);

@@ -13,7 +13,7 @@ export interface GuestArgvInput {
 
 /** The arguments, the machine options, and the QMP commands to run before the vCPUs start. */
 export interface GuestArgv {
-  /** Arguments that go before the disks' devices: the pcie-root-ports devices (disks included) sit on. */
+  /** Arguments that go before the disks' devices: the pcie-root-ports and pcie-to-pci-bridges devices (disks included) sit on. */
   leadingArgs: string[];
   args: string[];
   machineOptions: string[];
@@ -35,8 +35,11 @@ export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInp
   const cpu = childElement(tree, 'cpu');
   const mode = cpu?.attributes.get('mode') ?? 'custom';
   const model = cpu && childElement(cpu, 'model') ? textOf(childElement(cpu, 'model')!).trim() : undefined;
-  if (mode === 'host-passthrough') args.push('-cpu', 'host');
-  else if (mode === 'maximum') args.push('-cpu', 'max');
+  // qemuBuildCpuModelArgStr: host/max with the migratable property the definition gives
+  const migratable = cpu?.attributes.get('migratable');
+  const suffix = migratable === 'on' || migratable === 'off' ? `,migratable=${migratable}` : '';
+  if (mode === 'host-passthrough') args.push('-cpu', `host${suffix}`);
+  else if (mode === 'maximum') args.push('-cpu', `max${suffix}`);
   else if (model) args.push('-cpu', model);
   const topology = cpu ? childElement(cpu, 'topology') : undefined;
   const smp = [String(definition.vcpus)];
@@ -68,10 +71,13 @@ export function buildGuestArgv(definition: DomainDefinition, input: GuestArgvInp
   const all = deviceElements(childElement(tree, 'devices'));
   if (needsImplicitUsb(all)) args.push('-device', `${input.pc ? 'piix3-usb-uhci' : 'qemu-xhci'},id=usb`);
   if (needsImplicitVirtioSerial(all)) args.push('-device', 'virtio-serial-pci,id=virtio-serial0');
-  // root ports before everything (the disks' devices too), then the other controllers, so the buses the other devices name exist
-  const isRootPort = (d: (typeof all)[number]) => d.name === 'controller' && d.attributes.get('model') === 'pcie-root-port';
-  const leadingArgs = all.filter(isRootPort).flatMap((el) => DEVICE_TABLE[el.name]!.argv(el, ctx, all));
-  const ordered = [...all.filter((d) => d.name === 'controller' && !isRootPort(d)), ...all.filter((d) => d.name !== 'controller')];
+  // root ports, then the pcie-to-pci-bridges on them, before everything (the disks' devices too), then the other
+  // controllers, so the buses the other devices name exist
+  const pciModel = (d: (typeof all)[number], model: string) => d.name === 'controller' && d.attributes.get('model') === model;
+  const isBus = (d: (typeof all)[number]) => pciModel(d, 'pcie-root-port') || pciModel(d, 'pcie-to-pci-bridge');
+  const buses = [...all.filter((d) => pciModel(d, 'pcie-root-port')), ...all.filter((d) => pciModel(d, 'pcie-to-pci-bridge'))];
+  const leadingArgs = buses.flatMap((el) => DEVICE_TABLE[el.name]!.argv(el, ctx, all));
+  const ordered = [...all.filter((d) => d.name === 'controller' && !isBus(d)), ...all.filter((d) => d.name !== 'controller')];
   for (const el of ordered) args.push(...DEVICE_TABLE[el.name]!.argv(el, ctx, all));
   return { leadingArgs, args, machineOptions, prelaunch: ctx.prelaunch };
 }

@@ -221,6 +221,7 @@ export function watchGuest(host: QemuHost, domain: QemuDomain, guest: QemuProces
       const qemuTimeMs = event.timestamp.seconds * 1000 + event.timestamp.microseconds / 1000;
       host.services.log.debug({ domain: domain.name, event: event.event, qemuTimeMs }, 'guest run state');
     }
+    if ((event.event === 'STOP' || event.event === 'RESUME') && domain.quietRunState) return;
     const stoppedOnIoError = event.event === 'BLOCK_IO_ERROR' && (event.data as { action?: string } | undefined)?.action === 'stop';
     if ((event.event === 'STOP' || stoppedOnIoError) && domain.state === DomainState.Running) {
       // libvirt's qemuProcessHandleIOError: QEMU stops the guest right after a disk error whose policy is

@@ -1,4 +1,4 @@
-// Device addresses as the qemu driver realises them: PCI slots on the root bus or a pcie-root-port (QEMU's bus= and addr=), drive, virtio-serial and USB addresses.
+// Device addresses as the qemu driver realises them: PCI slots on the root bus, a pcie-root-port or a pcie-to-pci-bridge (QEMU's bus= and addr=), drive, virtio-serial and USB addresses.
 import { childElement, type XmlElement } from '@virtwire/protocol/xml';
 import { unsupported, type Shape } from './xml-shape.js';
 
@@ -52,24 +52,34 @@ export function pciAddressOf(el: XmlElement, what: string): PciAddress | undefin
   return pci;
 }
 
-/** The indexes of the definition's pcie-root-port controllers (the buses besides the root that devices may name). */
-export function rootPortIndexes(all: readonly XmlElement[]): Set<number> {
+/** The indexes of the definition's PCI controllers of `model` (the buses besides the root that devices may name). */
+export function pciControllerIndexes(all: readonly XmlElement[], model: 'pcie-root-port' | 'pcie-to-pci-bridge'): Set<number> {
   return new Set(
     all
-      .filter((d) => d.name === 'controller' && d.attributes.get('type') === 'pci' && d.attributes.get('model') === 'pcie-root-port')
+      .filter((d) => d.name === 'controller' && d.attributes.get('type') === 'pci' && d.attributes.get('model') === model)
       .map((d) => Number(d.attributes.get('index'))),
   );
 }
 
-/** Checks a PCI device's address: on the root bus, or in slot 0 of one of the definition's root ports (q35). */
+/**
+ * Checks a PCI device's address: on the root bus, in slot 0 of one of the definition's root ports
+ * (q35), or in slot 1-31 of one of its pcie-to-pci-bridges (slot 0 is not hot-pluggable; libvirt
+ * does not use it).
+ */
 export function checkPciPlacement(el: XmlElement, all: readonly XmlElement[], what: string): void {
   const pci = pciAddressOf(el, what);
   if (!pci || pci.bus === 0) return;
-  if (!rootPortIndexes(all).has(pci.bus)) throw unsupported(`PCI address of ${what} names bus ${pci.bus}, which no pcie-root-port controller provides`);
+  if (pciControllerIndexes(all, 'pcie-to-pci-bridge').has(pci.bus)) {
+    if (pci.slot === 0) throw unsupported(`PCI address of ${what} on the pcie-to-pci-bridge bus ${pci.bus} must be slot 1 to 31`);
+    return;
+  }
+  if (!pciControllerIndexes(all, 'pcie-root-port').has(pci.bus)) {
+    throw unsupported(`PCI address of ${what} names bus ${pci.bus}, which no pcie-root-port or pcie-to-pci-bridge controller provides`);
+  }
   if (pci.slot !== 0) throw unsupported(`PCI address of ${what} on the pcie-root-port bus ${pci.bus} must be slot 0`);
 }
 
-/** QEMU's id of PCI bus `bus`: the machine's root (`pcie.0` on q35, `pci.0` on pc), else the root port `pci.N`. */
+/** QEMU's id of PCI bus `bus`: the machine's root (`pcie.0` on q35, `pci.0` on pc), else the root port or bridge `pci.N`. */
 export const pciBusId = (bus: number, pc: boolean): string => (bus === 0 ? (pc ? 'pci.0' : 'pcie.0') : `pci.${bus}`);
 
 /** QEMU's `addr=` of a slot and function: `0x2`, or `0x1.0x2`. */

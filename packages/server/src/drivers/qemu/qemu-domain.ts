@@ -27,6 +27,8 @@ export class QemuDomain {
   pendingExit: QemuProcess | null = null;
   /** The guest the daemon itself stops or detaches from: its exit is no crash. */
   expectedExit: QemuProcess | null = null;
+  /** Set while the daemon runs and stops the vCPUs for a moment of its own: QEMU's STOP and RESUME then are not the domain's (migrated-images.ts). */
+  quietRunState = false;
 
   constructor(
     /** The persistent definition (for a transient domain: the definition it was started with). */

@@ -19,6 +19,7 @@ import { qemuCapabilities } from './qemu-capabilities.js';
 import { defaultRuntimeDir, type QemuDriverOptions } from './qemu-driver-options.js';
 import { withQemuEvents } from './qemu-events.js';
 import { qemuMethods } from './qemu-methods.js';
+import { guardEngineErrors } from './engine-error-boundary.js';
 import { QemuHost } from './qemu-host.js';
 import { StateLayout } from './state-layout.js';
 
@@ -83,7 +84,7 @@ export class QemuDriver implements HypervisorDriver {
       throw error;
     });
     const version = await this.version;
-    const methods = withQemuEvents(this.host, qemuMethods(this.host, version));
+    const methods = withQemuEvents(this.host, guardEngineErrors(qemuMethods(this.host, version), this.host.services.log));
     return {
       uri: 'qemu:///session',
       capabilities: qemuCapabilities(version, methods),

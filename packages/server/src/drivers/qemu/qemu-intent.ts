@@ -65,6 +65,8 @@ export interface CreateMemory {
   live: boolean;
   /** The guest ran before the create: a guest the create stopped is resumed by it (or by its recovery), unless HALT. */
   wasRunning: boolean;
+  /** A paused guest's state reason before the create: what it has again if recovery finds it running (migrated-images.ts). */
+  pausedReason?: number;
   /** Set (durably) once the stream is complete in the file and flushed: only then can the create roll forward. */
   saved?: boolean;
   /**

@@ -177,7 +177,8 @@ function createIntent(host: QemuHost, domain: QemuDomain, plan: SnapshotPlan, nv
   if (plan.tag !== undefined) intent.tag = plan.tag;
   if (plan.quiesce) intent.quiesce = true;
   if (plan.memory) {
-    intent.memory = { file: plan.memory.file, live: plan.memory.live, wasRunning: domain.state === DomainState.Running };
+    const wasRunning = domain.state === DomainState.Running;
+    intent.memory = { file: plan.memory.file, live: plan.memory.live, wasRunning, ...(wasRunning ? {} : { pausedReason: domain.reason }) };
   }
   return intent;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { JobControl } from '../../jobs/job-control.js';
 import { applyMigrationSettings, cancelOutgoing, saveMemoryStream, type Failpoint, type QmpClient, type ReservedFile } from './engine/index.js';
 import { guestPaused, guestResumed } from './guest-lifecycle.js';
+import { reclaimImagesPaused } from './migrated-images.js';
 import type { CreateIntent, CreateMemory, Intent } from './qemu-intent.js';
 import { Reason, type QemuDomain } from './qemu-domain.js';
 import type { QemuHost } from './qemu-host.js';
@@ -57,7 +58,7 @@ export function memorySaver(host: QemuHost, domain: QemuDomain, intent: Intent<C
  * runs again (QMP `cont`, which also takes the images back from the finished migration), unless
  * HALT stops it next, with `reason` (UNPAUSED; SAVE_CANCELED when recovery undid the create, as
  * libvirt's qemuProcessRecoverJob resumes a guest whose snapshot job a restart interrupted). A guest
- * that was paused stays paused.
+ * that was paused stays paused, with its images taken back all the same (migrated-images.ts).
  */
 export async function resumeAfterMemory(
   host: QemuHost,
@@ -68,7 +69,8 @@ export async function resumeAfterMemory(
 ): Promise<void> {
   const guest = domain?.guest;
   if (!domain || !guest || guest.qmp.isClosed) return;
-  if (!memory.wasRunning || halt) return;
+  if (halt) return;
+  if (!memory.wasRunning) return reclaimImagesPaused(host, domain, memory.pausedReason);
   if (!(await guest.queryStatus()).running) await guest.resume();
   guestResumed(host, domain, reason);
 }

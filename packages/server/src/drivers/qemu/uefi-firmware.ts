@@ -1,6 +1,6 @@
 // UEFI guests: OVMF code on pflash unit 0 and a per-domain NVRAM copy on unit 1, chosen (firmware='efi') or named (<loader>, <nvram>).
 import { ErrorDomain } from '@virtwire/protocol';
-import { childElement, element, textOf, type DomainDefinition, type XmlElement } from '@virtwire/protocol/xml';
+import { childElement, DomainDefinition, element, textOf, type XmlElement } from '@virtwire/protocol/xml';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,6 +40,24 @@ export function checkFirmware(definition: DomainDefinition): void {
 /** Where a domain's NVRAM lives when its definition names none (libvirt: `<nvramDir>/<name>_VARS.fd`). */
 export function defaultNvramPath(stateDir: string, name: string): string {
   return join(stateDir, 'qemu', 'nvram', `${name}_VARS.fd`);
+}
+
+/**
+ * qemuDomainDefPostParse: a read-only pflash `<loader>` (virDomainDefHasOldStyleROUEFI) that is not
+ * stateless and names no NVRAM file (no `<nvram>`, or only its template) gets the domain's default
+ * one at define, as libvirt writes its `<nvramDir>/<name>_VARS.fd` there: the file the guest uses.
+ */
+export function withDefaultNvram(definition: DomainDefinition, stateDir: string): DomainDefinition {
+  const os = childElement(definition.tree, 'os');
+  const loader = os ? childElement(os, 'loader') : undefined;
+  if (!os || !loader || loader.attributes.get('type') !== 'pflash' || loader.attributes.get('readonly') !== 'yes') return definition;
+  if (loader.attributes.get('stateless') === 'yes') return definition;
+  const nvram = childElement(os, 'nvram');
+  if (nvram && textOf(nvram).trim() !== '') return definition;
+  const filled = element('nvram', Object.fromEntries(nvram?.attributes ?? []), [defaultNvramPath(stateDir, definition.name)]);
+  const children = nvram ? os.children.map((c) => (c === nvram ? filled : c)) : os.children.flatMap((c) => (c === loader ? [c, filled] : [c]));
+  const tree = { ...definition.tree, children: definition.tree.children.map((c) => (c === os ? { ...os, children } : c)) };
+  return DomainDefinition.fromTree(tree);
 }
 
 /** The NVRAM file a definition's guest uses: the one `<nvram>` names, else its default; nothing when it does not boot UEFI. */
