@@ -1,4 +1,5 @@
 // Reads a `<domain>` element tree into a DomainSpec with libvirt's checks, in libvirt's order, and its words.
+import { ownValue } from '../../own-key.js';
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
@@ -14,7 +15,10 @@ import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './s
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
-import { checkDomainSeclabels } from './device-seclabel.js';
+import { canonicalDomainSeclabels } from './device-seclabel.js';
+import { canonicalGenid } from './genid.js';
+import { sanitizedMetadata } from './metadata.js';
+import { canonicalSysinfos, parseUuidText } from './sysinfo.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
@@ -78,7 +82,7 @@ const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsup
 
 /** What parsing needs from the caller. */
 export interface DomainParseOptions {
-  /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
+  /** Makes a uuid for a definition without one (and a generation ID for an empty `<genid>`); without it a missing uuid is an error. */
   generateUuid?: () => string;
   /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
   live?: boolean;
@@ -95,7 +99,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   const name = text(root, 'name')?.trim();
   if (!name)
     throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
-  const uuid = parseUuid(root, options);
+  const { uuid, generated } = parseUuid(root, options);
+  const genid = canonicalGenid(childElements(root, 'genid'), options.generateUuid);
   const spec: DomainSpec = {
     type,
     name,
@@ -109,13 +114,14 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     devices: [],
     extra: new Map(),
   };
+  // virXPathString: an empty title or description is none.
   const title = text(root, 'title');
-  if (title !== undefined) {
+  if (title) {
     if (title.includes('\n')) throw xmlError("Domain title can't contain newlines");
     spec.title = title;
   }
   const description = text(root, 'description');
-  if (description !== undefined) spec.description = description;
+  if (description) spec.description = description;
   const memory = childElement(root, 'memory');
   if (memory) spec.memoryKiB = parseMemoryKiB(textOf(memory), memory.attributes.get('unit'), './memory[1]');
   const dumpCore = memory?.attributes.get('dumpCore');
@@ -131,12 +137,14 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
     onCrash: action(root, 'on_crash', 'destroy', CRASH_ACTIONS),
   };
-  checkDomainSeclabels(childElements(root, 'seclabel'));
+  const seclabels = canonicalDomainSeclabels(childElements(root, 'seclabel'), options.live === true);
   const devices = childElement(root, 'devices');
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
     for (const el of childElements(devices)) {
+      const single = ownValue(SINGLE_DEVICES, el.name);
+      if (single !== undefined && childElements(devices, el.name).length > 1) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, single);
       const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
       if (device?.kind === 'controller') insertController(spec.devices, device);
       else if (device?.kind === 'disk') insertDisk(spec.devices, device);
@@ -144,13 +152,18 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
       else if (device) spec.devices.push(device);
     }
   }
+  const sysinfo = canonicalSysinfos(childElements(root, 'sysinfo'), uuid, generated);
+  spec.uuid = sysinfo.uuid;
   // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    const kept = keptTopLevel(name, found);
+    const kept = name === 'metadata' ? found.slice(0, 1).map((m) => sanitizedMetadata(m, [root])) : keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
+  if (sysinfo.elements.length > 0) spec.extra.set('sysinfo', sysinfo.elements);
+  if (seclabels.length > 0) spec.extra.set('seclabel', seclabels);
+  if (genid) spec.extra.set('genid', [genid]);
   applyNumatune(root, spec);
   const iothreads = parseIOThreads(root);
   for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
@@ -163,22 +176,27 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   return spec;
 }
 
+/** The devices a domain has at most one of (virDomainDefParseXML), with libvirt's words for a second. */
+const SINGLE_DEVICES: Readonly<Record<string, string>> = {
+  watchdog: 'only a single watchdog device is supported',
+  memballoon: 'only a single memory balloon device is supported',
+};
+
 function text(parent: XmlElement, name: string): string | undefined {
   const el = childElement(parent, name);
   return el ? textOf(el) : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-function parseUuid(root: XmlElement, options: DomainParseOptions): string {
-  const given = text(root, 'uuid')?.trim();
+/** virDomainDefParseIDs' `<uuid>`: read as virUUIDParse reads it, or generated (then `<sysinfo>` may give it). */
+function parseUuid(root: XmlElement, options: DomainParseOptions): { uuid: string; generated: boolean } {
+  const given = text(root, 'uuid');
   if (given === undefined || given === '') {
     if (!options.generateUuid) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain uuid');
-    return options.generateUuid();
+    return { uuid: options.generateUuid(), generated: true };
   }
-  if (!UUID.test(given)) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
-  const hex = given.replaceAll('-', '').toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const uuid = parseUuidText(given);
+  if (uuid === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
+  return { uuid, generated: false };
 }
 
 /**
@@ -311,6 +329,9 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
     case 'memoryBacking':
       return found.map(canonicalMemoryBacking);
     case 'numatune':
+    case 'sysinfo':
+    case 'seclabel':
+    case 'genid':
     case 'cputune':
     case 'iothreads':
     case 'iothreadids':

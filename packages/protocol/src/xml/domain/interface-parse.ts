@@ -1,10 +1,11 @@
-// A domain's `<interface>` read into its InterfaceSpec as libvirt 9.0's virDomainNetDefParseXML reads it (MAC, target, model, a virtio NIC's driver).
+// A domain's `<interface>` read into its InterfaceSpec as libvirt 9.0's virDomainNetDefParseXML reads it (MAC, target, model, a virtio NIC's driver, its backend).
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { childElement, childElements, type XmlElement } from '../xml-tree.js';
-import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
+import { childElement, childElements, element, type XmlElement } from '../xml-tree.js';
+import { backendDomain, bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import type { InterfaceSpec } from './domain-spec.js';
+import { sanitizePath } from './sanitize-path.js';
 import { enumAttribute, INTERFACE_TYPES } from './xml-enum.js';
 import { propUInt } from './xml-prop.js';
 
@@ -16,8 +17,8 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
 const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
-/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped. */
-export function parseInterface(el: XmlElement): InterfaceSpec {
+/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped; `live` keeps a running domain's port id. */
+export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
@@ -42,6 +43,8 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   const macCheck = macEl && enumAttribute(macEl, 'check', YES_NO);
   if (macCheck !== undefined) spec.macCheck = macCheck;
   if (source) spec.source = new Map(source.attributes);
+  // A network interface's port id belongs to a running domain; a definition does not read it.
+  if (type === 'network' && !live) spec.source?.delete('portid');
   const target = childElement(el, 'target');
   const targetDev = target?.attributes.get('dev');
   const managed = target?.attributes.get('managed');
@@ -49,7 +52,7 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   // A name libvirt generates for a running domain is blanked in a definition (virDomainNetDefParseXML).
   const generated = targetDev !== undefined && managed !== 'no' && ['vnet', 'macvtap', 'macvlan'].some((p) => targetDev.startsWith(p));
   if (targetDev !== undefined && !generated) spec.targetDev = targetDev;
-  const model = childElement(el, 'model')?.attributes.get('type');
+  const model = netModel(childElement(el, 'model')?.attributes.get('type'));
   if (model !== undefined) spec.model = model;
   let afterTarget = false;
   for (const child of childElements(el)) {
@@ -57,7 +60,12 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
       if (child.name === 'target' || child.name === 'model') afterTarget = true;
       continue;
     }
-    (afterTarget || ['driver', 'filterref', 'tune', 'link', 'mtu', 'bandwidth', 'coalesce', 'rom', 'teaming', 'guest'].includes(child.name)
+    if (child.name === 'backenddomain') {
+      // virDomainNetDefParseXML keeps only the first backend domain's name.
+      if (child === childElement(el, 'backenddomain')) spec.beforeTarget.push(...backendDomain(el));
+      continue;
+    }
+    (afterTarget || ['driver', 'backend', 'filterref', 'tune', 'link', 'mtu', 'bandwidth', 'coalesce', 'rom', 'teaming', 'guest'].includes(child.name)
       ? spec.afterModel
       : spec.beforeTarget
     ).push(child);
@@ -71,6 +79,14 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
     if (option) throw unsupported(option[1]);
     spec.afterModel = spec.afterModel.filter((c) => c.name !== 'driver');
   }
+  // virDomainNetDefParseXML reads a filter only for network, bridge and ethernet interfaces.
+  if (!FILTERED_TYPES.has(type)) spec.afterModel = spec.afterModel.filter((c) => c.name !== 'filterref');
+  const backend = spec.afterModel.find((c) => c.name === 'backend');
+  if (backend) {
+    const virtio = type !== 'hostdev' && model !== undefined && VIRTIO_NET_MODELS.has(model);
+    const shown = netBackend(backend, virtio);
+    spec.afterModel = spec.afterModel.flatMap((c) => (c.name !== 'backend' ? [c] : c === backend && shown.attributes.size > 0 ? [shown] : []));
+  }
   const order = bootOrder(el);
   if (order !== undefined) spec.bootOrder = order;
   const loadparm = bootLoadparm(el);
@@ -81,6 +97,9 @@ export function parseInterface(el: XmlElement): InterfaceSpec {
   if (address) spec.address = address;
   return spec;
 }
+
+/** The interface types whose `<filterref>` libvirt reads. */
+const FILTERED_TYPES: ReadonlySet<string> = new Set(['network', 'bridge', 'ethernet']);
 
 /** virDomainCheckVirtioOptionsAreAbsent's options and messages. */
 const VIRTIO_ONLY_OPTIONS: ReadonlyArray<[string, string]> = [
@@ -104,3 +123,62 @@ function virtioNetDriver(driver: XmlElement): XmlElement {
   if (propUInt(driver, 'queues', 10) !== 1) return driver;
   return { name: driver.name, attributes: new Map([...driver.attributes].filter(([k]) => k !== 'queues')), children: driver.children };
 }
+
+/** virDomainNetModel's names (`unknown` is its unset value). */
+const NET_MODELS = [
+  'unknown',
+  'netfront',
+  'rtl8139',
+  'virtio',
+  'e1000',
+  'e1000e',
+  'virtio-transitional',
+  'virtio-non-transitional',
+  'usb-net',
+  'spapr-vlan',
+  'lan9118',
+  'scm91c111',
+  'vlance',
+  'vmxnet',
+  'vmxnet2',
+  'vmxnet3',
+  'Am79C970A',
+  'Am79C973',
+  '82540EM',
+  '82545EM',
+  '82543GC',
+];
+
+/**
+ * virDomainNetSetModelString then virDomainNetGetModelString: a model libvirt knows, whatever its
+ * case, in libvirt's spelling (`unknown` is none); another of letters, digits, `_` and `-` as given.
+ */
+function netModel(given: string | undefined): string | undefined {
+  if (given === undefined || given === '') return undefined;
+  const known = NET_MODELS.find((m) => m.toLowerCase() === given.toLowerCase());
+  if (known !== undefined) return known === 'unknown' ? undefined : known;
+  if (!/^[A-Za-z0-9_-]+$/.test(given)) throw VirError.report(ErrorNumber.InvalidArg, ErrorDomain.Domain, 'Model name contains invalid characters');
+  return given;
+}
+
+/**
+ * virDomainNetBackendParseXML and virDomainNetBackendFormat as the recorded libvirt 9.0 (Debian 12's
+ * 9.0.0 build) behaves: `passt`, which the 9.0 sources read, refused in VIR_FROM_DOMAIN, any other
+ * type (`default` too) refused; the tap and (for a virtio NIC) vhost paths sanitised, the log file;
+ * in that order (none: no `<backend>`).
+ */
+function netBackend(el: XmlElement, virtio: boolean): XmlElement {
+  const type = el.attributes.get('type');
+  if (type === 'passt') throw xmlError(`Invalid value for attribute 'type' in element 'backend': '${type}'.`);
+  if (type !== undefined) enumAttribute(el, 'type', NO_BACKEND_TYPES);
+  const tap = el.attributes.get('tap');
+  const vhost = el.attributes.get('vhost');
+  return element('backend', {
+    tap: tap === undefined ? undefined : sanitizePath(tap),
+    vhost: vhost === undefined || !virtio ? undefined : sanitizePath(vhost),
+    logFile: el.attributes.get('logFile'),
+  });
+}
+
+/** virDomainNetBackendType's names past `default`, in this build: none. */
+const NO_BACKEND_TYPES: ReadonlySet<string> = new Set();
