@@ -148,10 +148,11 @@ async function virtwireRecords(files) {
   return records;
 }
 
-/** Output values that are generated (uuid when the input has none, MAC addresses it does not name) replaced by placeholders. */
+/** Output values that are generated (uuid when the input has none, the ID of an empty <genid>, MAC addresses it does not name) replaced by placeholders. */
 function normalise(xml, input) {
   let out = xml;
   if (!/<uuid>/.test(input)) out = out.replace(/<uuid>[^<]*<\/uuid>/, '<uuid>@UUID@</uuid>');
+  if (/<genid\s*(\/>|><\/genid>)/.test(input)) out = out.replace(/<genid>[^<]*<\/genid>/, '<genid>@GENID@</genid>');
   out = out.replace(/<mac address='([^']*)'/g, (m, mac) => (input.toLowerCase().includes(mac.toLowerCase()) ? m : "<mac address='@MAC@'"));
   return out;
 }

@@ -131,8 +131,25 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       "<graphics type='vnc'><listen type='network'/></graphics>",
       [27, 20, "XML error: 'network' attribute is required for listen type 'network'"],
     ],
-  ])('refuses %s', async (_name, devices, expected) => {
-    expect(await define(devices)).toEqual(expected);
+    [
+      'the passt backend, as the recorded libvirt 9.0 does',
+      "<interface type='user'><backend type='passt'/></interface>",
+      [27, 20, "XML error: Invalid value for attribute 'type' in element 'backend': 'passt'."],
+    ],
+    [
+      'a BIOS date out of range',
+      '',
+      [35, 20, "Invalid BIOS 'date' format"],
+      "<sysinfo type='smbios'><bios><entry name='date'>999/999/123</entry></bios></sysinfo>",
+    ],
+    [
+      'a system UUID that is not the domain’s',
+      '',
+      [35, 20, 'UUID mismatch between <uuid> and <sysinfo>'],
+      "<sysinfo type='smbios'><system><entry name='uuid'>a94b4335-6a14-8bc4-d6da-f7ea590b6816</entry></system></sysinfo>",
+    ],
+  ])('refuses %s', async (_name, devices, expected, extra = '') => {
+    expect(await define(devices, extra)).toEqual(expected);
   });
 
   it('gives an input without a bus libvirt’s default for the guest', async () => {
@@ -185,6 +202,58 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
     );
   });
 
+  it('writes cache and memory tunes as libvirt does, and refuses colliding caches in VIR_FROM_RESCTRL', async () => {
+    const tune = (tunes: string) => domainXml('resctrl', '').replace('<os>', `<vcpu>2</vcpu><cputune>${tunes}</cputune><os>`);
+    const xml = await t.defineAndDump(
+      tune(
+        "<cachetune vcpus='1,0' id='x'><cache id='0' level='3' type='both' size='3072'/></cachetune><memorytune vcpus='0-1'><node id='0' bandwidth='20'/></memorytune>",
+      ),
+    );
+    expect(xml).toContain(
+      "<cputune>\n    <cachetune vcpus='0-1'>\n      <cache id='0' level='3' type='both' size='3' unit='MiB'/>\n    </cachetune>\n    <memorytune vcpus='0-1'>\n      <node id='0' bandwidth='20'/>\n    </memorytune>\n  </cputune>",
+    );
+    await expect(
+      t.defineAndDump(tune("<cachetune vcpus='0'><cache id='0' level='3' type='both' size='1'/><cache id='0' level='3' type='code' size='1'/></cachetune>")),
+    ).rejects.toMatchObject({ code: 27, domain: 67, message: "XML error: Colliding cache allocations for cache level '3' id '0', type 'code'" });
+  });
+
+  it('writes an interface’s model in libvirt’s spelling and its backend’s paths sanitised', async () => {
+    const xml = await t.defineAndDump(domainXml('nic', "<interface type='user'><model type='ViRtIo'/><backend tap='//dev//tap/' logFile='/a'/></interface>"));
+    expect(xml).toContain("<model type='virtio'/>\n      <backend tap='//dev/tap' logFile='/a'/>");
+  });
+
+  it('writes the domain’s security labels as libvirt does: type first, only what the type has', async () => {
+    const labels = "<seclabel model='selinux' type='static'><label>L</label><imagelabel>I</imagelabel></seclabel><seclabel model='dac' type='dynamic'/>";
+    const xml = await t.defineAndDump(domainXml('labels', '').replace('</devices>', `</devices>${labels}`));
+    expect(xml).toContain(
+      "</devices>\n  <seclabel type='static' model='selinux' relabel='no'>\n    <label>L</label>\n  </seclabel>\n  <seclabel type='dynamic' model='dac' relabel='yes'/>\n</domain>",
+    );
+  });
+
+  it('writes a backing chain as libvirt does: format before source, no indexes, and refuses an image without format', async () => {
+    const chain = "<backingStore type='file' index='2'><source file='/tmp/b.qcow2'></source><format type='qcow2'/><backingStore/></backingStore>";
+    const xml = await t.defineAndDump(domainXml('chain', `<disk type='file'><source file='/tmp/a.qcow2'/>${chain}<target dev='vda'/></disk>`));
+    expect(xml).toContain(
+      "<backingStore type='file'>\n        <format type='qcow2'/>\n        <source file='/tmp/b.qcow2'/>\n        <backingStore/>\n      </backingStore>",
+    );
+    await expect(
+      t.defineAndDump(
+        domainXml(
+          'chain',
+          "<disk type='file'><source file='/tmp/a'/><backingStore type='file'><source file='/tmp/b'/></backingStore><target dev='vda'/></disk>",
+        ),
+      ),
+    ).rejects.toMatchObject({ code: 27, message: 'XML error: missing disk backing store format' });
+  });
+
+  it('generates a generation ID for an empty <genid>, and writes a given one in libvirt’s form', async () => {
+    const withGenid = (genid: string) => domainXml('genid', '').replace('<memory>', `${genid}<memory>`);
+    expect(await t.defineAndDump(withGenid('<genid/>'))).toMatch(/<genid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}<\/genid>/);
+    expect(await t.defineAndDump(withGenid('<genid>E9392370-2917-565E-692B-D057F46512D6</genid>'))).toContain(
+      '<genid>e9392370-2917-565e-692b-d057f46512d6</genid>',
+    );
+  });
+
   it('keeps a MAC address’s type and check, and writes a boot menu timeout only when enabled', async () => {
     const xml = await t.defineAndDump(
       domainXml('mac', "<interface type='user'><mac address='aa:bb:cc:dd:ee:fe' check='yes' type='static'/></interface>").replace(
@@ -209,6 +278,67 @@ describe('define-time checks, as libvirt’s test driver makes them', () => {
       code: 27,
       message: "XML error: Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed",
     });
+  });
+
+  it('writes guest NUMA distances as libvirt does: the local one added, the reverse one filled in', async () => {
+    const cpu =
+      "<cpu><numa><cell id='0' cpus='0' memory='512'><distances><sibling id='1' value='21'/></distances></cell><cell id='1' cpus='1' memory='512'/></numa></cpu>";
+    const xml = await t.defineAndDump(domainXml('dist', '').replace('<devices>', `${cpu}<devices>`).replace('<os>', '<vcpu>2</vcpu><os>'));
+    expect(xml).toContain(
+      "<cell id='1' cpus='1' memory='512' unit='KiB'>\n        <distances>\n          <sibling id='0' value='21'/>\n          <sibling id='1' value='10'/>\n        </distances>\n      </cell>",
+    );
+  });
+
+  it('writes a memory balloon’s statistics period before its address', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('balloon', "<memballoon model='virtio'><address type='pci' domain='0' bus='0' slot='18' function='0'/><stats period='10'/></memballoon>"),
+    );
+    expect(xml).toContain(
+      "<memballoon model='virtio'>\n      <stats period='10'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x12' function='0x0'/>\n    </memballoon>",
+    );
+  });
+
+  it('writes a closed tray as libvirt does: not at all', async () => {
+    const xml = await t.defineAndDump(
+      domainXml('tray', "<disk type='file' device='floppy'><source file='/tmp/f.img'/><target dev='fda' bus='fdc' tray='closed'/></disk>"),
+    );
+    expect(xml).toContain("<target dev='fda' bus='fdc'/>");
+  });
+
+  it('addresses SCSI host devices as libvirt does, a second controller of the first one’s model when it is full', async () => {
+    const hosts = [1, 2, 3].map((unit) => scsiHost(String(unit), '')).join('');
+    const xml = await t.defineAndDump(domainXml('scsi', `<controller type='scsi' index='0' model='lsisas1068'/>${hosts}`));
+    expect(xml).toContain("<controller type='scsi' index='1' model='lsisas1068'/>");
+    expect(xml).toContain("<address type='drive' controller='1' bus='0' target='0' unit='0'/>");
+  });
+
+  it('writes no default panic device, and a watchdog’s default action', async () => {
+    const xml = await t.defineAndDump(domainXml('panic', "<watchdog model='i6300esb'/><panic/>"));
+    expect(xml).toContain("<watchdog model='i6300esb' action='reset'/>\n  </devices>");
+  });
+
+  it('writes a disk’s backend domain after its source', async () => {
+    const xml = await t.defineAndDump(domainXml('backend', "<disk type='file'><backenddomain name='bar'/><source file='/tmp/a'/><target dev='vda'/></disk>"));
+    expect(xml).toContain("<source file='/tmp/a'/>\n      <backenddomain name='bar'/>\n      <target dev='vda' bus='virtio'/>");
+  });
+
+  it('drops a user interface’s filter and a network interface’s port id, as libvirt does for a definition', async () => {
+    const nics =
+      "<interface type='user'><mac address='00:11:22:33:44:01'/><filterref filter='f'/></interface><interface type='network'><mac address='00:11:22:33:44:02'/><source network='n' portid='873be5a0-6b8a-4a0b-a1df-ef3659cd64bc'/></interface>";
+    const xml = await t.defineAndDump(domainXml('filters', nics));
+    expect(xml).not.toContain('filterref');
+    expect(xml).toContain("<source network='n'/>");
+  });
+
+  it('writes no empty description', async () => {
+    const xml = await t.defineAndDump(domainXml('described', '').replace('<memory>', '<description></description><memory>'));
+    expect(xml).not.toContain('description');
+  });
+
+  it('keeps one metadata element per namespace, as libvirt does', async () => {
+    const metadata = "<metadata><app1:foo xmlns:app1='http://foo.org/'>a</app1:foo><app3:foo xmlns:app3='http://foo.org/'>b</app3:foo><plain/></metadata>";
+    const xml = await t.defineAndDump(domainXml('meta', '').replace('<memory>', `${metadata}<memory>`));
+    expect(xml).toContain('<metadata>\n    <app1:foo xmlns:app1="http://foo.org/">a</app1:foo>\n  </metadata>');
   });
 
   it('still defines distinct host devices on distinct addresses', async () => {

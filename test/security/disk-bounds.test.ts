@@ -65,3 +65,27 @@ describe('disk bounds', () => {
     resultOf(await client.call('ConnectClose', {}));
   });
 });
+
+describe('the default disk bound', () => {
+  let server: TestDaemon;
+  let client: RawClient;
+  beforeAll(async () => {
+    server = await startTestDaemon();
+    client = await openRaw(unixUrl(server.socket));
+  });
+  afterAll(async () => {
+    client?.close();
+    await server?.close();
+  });
+
+  it('defines a domain with as many disks as libvirt’s own test data has (105, pci-bridge-many-disks), and refuses one past 256', async () => {
+    resultOf(await client.call('ConnectOpen', { uri: 'test:///default' }));
+    expect(resultOf(await client.call('DomainDefineXML', { xml: domainXml('many', 105) }))).toMatchObject({ name: 'many' });
+    expect(resultOf(await client.call('DomainDefineXML', { xml: domainXml('most', 256).replace('0b1c2d3e', '1b1c2d3e') }))).toMatchObject({ name: 'most' });
+    expect(errorOf(await client.call('DomainDefineXML', { xml: domainXml('past', 257) }))).toMatchObject({
+      code: ErrorNumber.XmlError,
+      message: 'XML error: domain definition has 257 disks; this daemon accepts at most 256',
+    });
+    resultOf(await client.call('ConnectClose', {}));
+  });
+});

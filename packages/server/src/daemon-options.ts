@@ -78,7 +78,7 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxXmlBytes: 256 * 1024,
   maxXmlDepth: 32,
   maxSnapshotDisks: 64,
-  maxDomainDisks: 64,
+  maxDomainDisks: 256,
   maxConnections: 1000,
   maxConnectionsPerPrincipal: 100,
   maxConnectionsPerAddress: 100,

@@ -66,7 +66,7 @@ const NONE: ReadonlySet<string> = new Set();
 /**
  * Formats an element the way libvirt does: two-space indentation, single-quoted attributes,
  * empty elements self-closed (except those named in `openWhenEmpty`, as libvirt's `<devices>`),
- * text-only elements on one line. What a `<metadata>` element holds is written as libxml2 dumps it
+ * text-only elements on one line. A `<metadata>` element and what it holds are written as libxml2 dumps them
  * for libvirt (double-quoted attributes, its escapes).
  */
 export function formatXml(el: XmlElement, indent = 0, openWhenEmpty: ReadonlySet<string> = NONE): string {
@@ -75,7 +75,8 @@ export function formatXml(el: XmlElement, indent = 0, openWhenEmpty: ReadonlySet
 
 function formatElement(el: XmlElement, indent: number, openWhenEmpty: ReadonlySet<string>, style: Style): string {
   const pad = ' '.repeat(indent);
-  const attrs = [...el.attributes].map(([k, v]) => style.attribute(k, v)).join('');
+  // libxml2 dumps `<metadata>` itself too (its namespace declarations).
+  const attrs = [...el.attributes].map(([k, v]) => (el.name === 'metadata' ? LIBXML2_DUMP : style).attribute(k, v)).join('');
   const elements = childElements(el);
   if (elements.length === 0) {
     const text = textOf(el);

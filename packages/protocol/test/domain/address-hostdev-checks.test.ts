@@ -1,6 +1,6 @@
 // Device addresses and host devices checked as libvirt 9.0's test driver checks them at define time (each error recorded with python3-libvirt on test:///default).
 import { describe, expect, it } from 'vitest';
-import { defineError, domain } from './define-errors.js';
+import { defineError, domain, formattedDomain } from './define-errors.js';
 
 const nic = (address: string) => `<interface type='user'>${address}</interface>`;
 const usbById = "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0x0010'/></source></hostdev>";
@@ -162,5 +162,26 @@ describe('host devices', () => {
     ],
   ])('accepts %s', (_name, devices) => {
     expect(defineError(domain(devices))).toBe('ok');
+  });
+
+  const addressed = (devices: string) =>
+    formattedDomain(domain(devices))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("<controller type='scsi'") || l.startsWith("<address type='drive'"));
+
+  it('gives a SCSI host device without an address the first free unit, within its controller model’s limits', () => {
+    expect(addressed(`<controller type='scsi' index='0' model='lsisas1068'/>${scsiHost('h', '1')}${scsiHost('h', '2')}${scsiHost('h', '3')}`)).toEqual([
+      "<controller type='scsi' index='0' model='lsisas1068'/>",
+      "<controller type='scsi' index='1' model='lsisas1068'/>",
+      drive('0'),
+      drive('1'),
+      "<address type='drive' controller='1' bus='0' target='0' unit='0'/>",
+    ]);
+    expect(
+      addressed(
+        `<controller type='scsi' index='0' model='lsilogic'/><disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/></disk>${scsiHost('h', '1')}${scsiHost('h', '2', drive('2'))}${scsiHost('h', '3')}`,
+      ),
+    ).toEqual([drive('0'), "<controller type='scsi' index='0' model='lsilogic'/>", drive('1'), drive('2'), drive('3')]);
   });
 });

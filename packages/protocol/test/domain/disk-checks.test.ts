@@ -1,6 +1,6 @@
 // Disks checked as libvirt 9.0's test driver checks them at define time (virDomainDiskDefValidate and the disk parser; errors recorded with python3-libvirt).
 import { describe, expect, it } from 'vitest';
-import { defineError, domain } from './define-errors.js';
+import { defineError, domain, formattedDomain } from './define-errors.js';
 
 const F = "<source file='/tmp/a.img'/>";
 const LUKS = "<secret type='passphrase' uuid='0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f'/>";
@@ -177,5 +177,42 @@ describe('disks', () => {
     ['a snapshot element on a file source (ignored)', "<disk type='file'><source file='/tmp/a.img'><snapshot name='s'/></source><target dev='vda'/></disk>"],
   ])('accepts %s', (_name, devices) => {
     expect(defineError(domain(devices))).toBe('ok');
+  });
+
+  const target = (disk: string) =>
+    formattedDomain(domain(disk))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('<target'));
+
+  it('writes a target’s tray only when open, a rotation rate as a number, and nothing else', () => {
+    expect(target(`<disk type='file' device='floppy'>${F}<target dev='fda' bus='fdc' tray='closed' x='1'/></disk>`)).toEqual(["<target dev='fda' bus='fdc'/>"]);
+    expect(target(`<disk type='file' device='cdrom'>${F}<target dev='hda' bus='ide' tray='open'/></disk>`)).toEqual([
+      "<target dev='hda' bus='ide' tray='open'/>",
+    ]);
+    expect(target(`<disk type='file'>${F}<target dev='vda' tray='closed' rotation_rate='0'/></disk>`)).toEqual(["<target dev='vda' bus='virtio'/>"]);
+    expect(target(`<disk type='file'>${F}<target dev='sda' bus='usb' removable='on' rotation_rate='07200'/></disk>`)).toEqual([
+      "<target dev='sda' bus='usb' removable='on' rotation_rate='7200'/>",
+    ]);
+  });
+
+  it.each([
+    [
+      'an unknown tray state',
+      `<disk type='file'>${F}<target dev='vda' tray='x'/></disk>`,
+      [27, 5, "XML error: Invalid value for attribute 'tray' in element 'target': 'x'."],
+    ],
+    [
+      'a negative rotation rate',
+      `<disk type='file'>${F}<target dev='vda' rotation_rate='-1'/></disk>`,
+      [27, 5, "XML error: Invalid value for attribute 'rotation_rate' in element 'target': '-1'. Expected non-negative integer value"],
+    ],
+    [
+      'removable neither on nor off',
+      `<disk type='file'>${F}<target dev='sda' bus='usb' removable='yes'/></disk>`,
+      [27, 5, "XML error: Invalid value for attribute 'removable' in element 'target': 'yes'."],
+    ],
+  ])('refuses %s in a target', (_name, devices, expected) => {
+    expect(defineError(domain(devices))).toEqual(expected);
   });
 });

@@ -118,3 +118,35 @@ describe('shmem, tpm, video', () => {
     ]);
   });
 });
+
+describe('panic and watchdog', () => {
+  const devicesOf = (devices: string) => {
+    const lines = formattedDomain(domain(devices))
+      .split('\n')
+      .map((l) => l.trim());
+    return lines.slice(lines.indexOf('<devices>') + 1, lines.indexOf('</devices>')).filter((l) => /^<\/?(panic|watchdog|address|alias)/.test(l));
+  };
+
+  it('writes no panic device with the default model and nothing else, and a watchdog’s action, reset by default', () => {
+    expect(devicesOf("<panic/><panic model='default'/><watchdog model='i6300esb'/>")).toEqual(["<watchdog model='i6300esb' action='reset'/>"]);
+    expect(devicesOf("<panic model='isa'><address type='isa' iobase='0x505'/></panic><panic><alias name='ua-p'/></panic>")).toEqual([
+      "<panic model='isa'>",
+      "<address type='isa' iobase='0x505'/>",
+      '</panic>',
+      '<panic>',
+      "<alias name='ua-p'/>",
+      '</panic>',
+    ]);
+  });
+
+  it.each([
+    ['an unknown panic model', "<panic model='x'/>", [67, 20, "unsupported configuration: unknown panic model 'x'"]],
+    ['a watchdog without model', '<watchdog/>', [1, 20, 'internal error: watchdog must contain model name']],
+    ['an unknown watchdog model', "<watchdog model='x'/>", [67, 20, "unsupported configuration: unknown watchdog model 'x'"]],
+    ['an unknown watchdog action', "<watchdog model='ib700' action='x'/>", [67, 20, "unsupported configuration: unknown watchdog action 'x'"]],
+    ['two watchdogs', "<watchdog model='ib700'/><watchdog model='i6300esb'/>", [1, 20, 'internal error: only a single watchdog device is supported']],
+    ['two balloons', "<memballoon model='virtio'/><memballoon model='none'/>", [1, 20, 'internal error: only a single memory balloon device is supported']],
+  ])('refuses %s', (_what, devices, expected) => {
+    expect(defineError(domain(devices))).toEqual(expected);
+  });
+});

@@ -46,4 +46,94 @@ describe('guest NUMA cells', () => {
   ])('refuses %s', (_name, cells, expected) => {
     expect(defineError(dom(cells))).toEqual(expected);
   });
+
+  const cell = (id: number, inner = '') => `<cell id='${id}' cpus='${id}' memory='1024'>${inner}</cell>`;
+  const cellLines = (cells: string) => {
+    const lines = formattedDomain(dom(cells))
+      .split('\n')
+      .map((l) => l.trim());
+    return lines.slice(lines.indexOf('<numa>') + 1, lines.indexOf('</numa>'));
+  };
+
+  it('writes each cell’s distances to every cell in id order, its own local one included, completed by symmetry', () => {
+    expect(
+      cellLines(
+        cell(0, "<distances><sibling id='2' value='31'/><sibling id='1' value='21'/></distances>") +
+          cell(1) +
+          cell(2, "<distances><sibling id='0' value='41'/></distances>") +
+          cell(3),
+      ),
+    ).toEqual([
+      "<cell id='0' cpus='0' memory='1024' unit='KiB'>",
+      '<distances>',
+      "<sibling id='0' value='10'/>",
+      "<sibling id='1' value='21'/>",
+      "<sibling id='2' value='31'/>",
+      '</distances>',
+      '</cell>',
+      "<cell id='1' cpus='1' memory='1024' unit='KiB'>",
+      '<distances>',
+      "<sibling id='0' value='21'/>",
+      "<sibling id='1' value='10'/>",
+      '</distances>',
+      '</cell>',
+      "<cell id='2' cpus='2' memory='1024' unit='KiB'>",
+      '<distances>',
+      "<sibling id='0' value='41'/>",
+      "<sibling id='2' value='10'/>",
+      '</distances>',
+      '</cell>',
+      "<cell id='3' cpus='3' memory='1024' unit='KiB'/>",
+    ]);
+  });
+
+  it('reads only the first distances, then the caches', () => {
+    const cache = "<cache level='1' associativity='direct' policy='writeback'><size value='10' unit='KiB'/><line value='8' unit='B'/></cache>";
+    expect(
+      cellLines(cell(0, `<distances><sibling id='1' value='20'/></distances><distances><sibling id='1' value='30'/></distances>${cache}<junk/>`) + cell(1)),
+    ).toEqual([
+      "<cell id='0' cpus='0' memory='1024' unit='KiB'>",
+      '<distances>',
+      "<sibling id='0' value='10'/>",
+      "<sibling id='1' value='20'/>",
+      '</distances>',
+      "<cache level='1' associativity='direct' policy='writeback'>",
+      "<size value='10' unit='KiB'/>",
+      "<line value='8' unit='B'/>",
+      '</cache>',
+      '</cell>',
+      "<cell id='1' cpus='1' memory='1024' unit='KiB'>",
+      '<distances>',
+      "<sibling id='0' value='20'/>",
+      "<sibling id='1' value='10'/>",
+      '</distances>',
+      '</cell>',
+    ]);
+  });
+
+  it.each([
+    ['distances without siblings', cell(0, '<distances/>') + cell(1), [27, 20, 'XML error: NUMA distances defined without siblings']],
+    [
+      'a distance to a missing cell',
+      cell(0, "<distances><sibling id='5' value='21'/></distances>") + cell(1),
+      [27, 20, "XML error: 'sibling_id 5' does not refer to a valid cell within NUMA 'cell id 0'"],
+    ],
+    [
+      'a local distance other than 10',
+      cell(0, "<distances><sibling id='0' value='11'/></distances>") + cell(1),
+      [27, 20, "XML error: 'value 11' is invalid for 'sibling id 0' under NUMA 'cell id 0'"],
+    ],
+    [
+      'a remote distance of 10',
+      cell(0, "<distances><sibling id='1' value='10'/></distances>") + cell(1),
+      [27, 20, "XML error: 'value 10' is invalid for 'sibling id 1' under NUMA 'cell id 0'"],
+    ],
+    [
+      'a distance past 255',
+      cell(0, "<distances><sibling id='1' value='256'/></distances>") + cell(1),
+      [27, 20, "XML error: 'value 256' is invalid for 'sibling id 1' under NUMA 'cell id 0'"],
+    ],
+  ])('refuses %s', (_what, cells, expected) => {
+    expect(defineError(dom(cells))).toEqual(expected);
+  });
 });

@@ -1,5 +1,6 @@
 // Security label overrides of devices and the domain's labels as libvirt 9.0's test driver reads and writes them (XML and errors recorded with python3-libvirt).
 import { describe, expect, it } from 'vitest';
+import { DomainDefinition } from '../../src/xml.js';
 import { defineError, formattedDomain } from './define-errors.js';
 
 const dom = (devices: string, seclabels = '') =>
@@ -55,7 +56,71 @@ describe('seclabels', () => {
       [35, 20, 'seclabel for model dac is already provided'],
     ],
     ['two domain labels without a model', '', "<seclabel type='none'/><seclabel type='none'/>", [35, 20, 'seclabel for model (null) is already provided']],
+    [
+      'a static domain label without its label',
+      '',
+      "<seclabel type='static' model='dac'><label></label></seclabel>",
+      [27, 20, 'XML error: security label is missing'],
+    ],
+    [
+      'a dynamic domain label that does not relabel',
+      '',
+      "<seclabel type='dynamic' relabel='no'/>",
+      [67, 20, 'unsupported configuration: dynamic label type must use resource relabeling'],
+    ],
+    [
+      'a none domain label that relabels',
+      '',
+      "<seclabel type='none' relabel='yes'/>",
+      [67, 20, "unsupported configuration: resource relabeling is not compatible with 'none' label type"],
+    ],
+    ['the default type named', '', "<seclabel type='default'/>", [27, 5, "XML error: Invalid value for attribute 'type' in element 'seclabel': 'default'."]],
   ])('refuses %s', (_name, devices, seclabels, expected) => {
     expect(defineError(dom(devices, seclabels))).toEqual(expected);
+  });
+
+  const domainLabels = (seclabels: string) => {
+    const lines = formattedDomain(dom('', seclabels))
+      .split('\n')
+      .map((l) => l.trim());
+    return lines.slice(lines.indexOf('</devices>') + 1, lines.indexOf('</domain>'));
+  };
+
+  it('writes a domain label as type, model, relabel, then label and baselabel, reading only what its type has', () => {
+    expect(domainLabels("<seclabel model='selinux' type='dynamic' relabel='yes'/>")).toEqual(["<seclabel type='dynamic' model='selinux' relabel='yes'/>"]);
+    expect(
+      domainLabels("<seclabel type='static' model='selinux' relabel='yes'><label>L</label><imagelabel>I</imagelabel><baselabel>B</baselabel></seclabel>"),
+    ).toEqual(["<seclabel type='static' model='selinux' relabel='yes'>", '<label>L</label>', '</seclabel>']);
+    expect(domainLabels("<seclabel type='static' model='selinux'><label>L</label></seclabel>")).toEqual([
+      "<seclabel type='static' model='selinux' relabel='no'>",
+      '<label>L</label>',
+      '</seclabel>',
+    ]);
+    expect(domainLabels("<seclabel type='dynamic' model='selinux'><label>L</label><imagelabel>I</imagelabel><baselabel>B</baselabel></seclabel>")).toEqual([
+      "<seclabel type='dynamic' model='selinux' relabel='yes'>",
+      '<baselabel>B</baselabel>',
+      '</seclabel>',
+    ]);
+  });
+
+  it('makes model none a none label, and counts a label without type without writing it', () => {
+    expect(domainLabels("<seclabel model='none' type='dynamic'><label>x</label></seclabel>")).toEqual(["<seclabel type='none' model='none'/>"]);
+    expect(domainLabels("<seclabel model='dac' type='none'><label>x</label></seclabel><seclabel model='selinux'/>")).toEqual([
+      "<seclabel type='none' model='dac'/>",
+    ]);
+    expect(domainLabels('<seclabel/>')).toEqual([]);
+    expect(defineError(dom('', "<seclabel relabel='no'/><seclabel model='x'/>"))).toEqual([
+      27,
+      20,
+      'XML error: missing security model when using multiple labels',
+    ]);
+  });
+
+  it('keeps a running domain’s label and image label, without requiring them', () => {
+    const live = (seclabels: string) => DomainDefinition.parse(dom('', seclabels), { live: true }).format({ secure: false });
+    expect(live("<seclabel type='dynamic' model='selinux'><label>L</label><imagelabel>I</imagelabel></seclabel>")).toContain(
+      "<seclabel type='dynamic' model='selinux' relabel='yes'>\n    <label>L</label>\n    <imagelabel>I</imagelabel>\n  </seclabel>",
+    );
+    expect(live("<seclabel type='dynamic' model='selinux'/>")).toContain("<seclabel type='dynamic' model='selinux' relabel='yes'/>");
   });
 });

@@ -117,4 +117,47 @@ describe('small formats', () => {
       'unsupported configuration: iommu driver option is only supported for virtio devices',
     ]);
   });
+
+  it('writes a backend domain by name only, the first one, right after a disk’s source', () => {
+    expect(
+      matching(
+        dom(
+          '',
+          "<disk type='file'><blockio logical_block_size='512'/><backenddomain name='bar' x='1'/><backenddomain name='baz'/><source file='/a'/><target dev='vda'/></disk>",
+        ),
+        /^<(source|backenddomain|blockio|target)/,
+      ),
+    ).toEqual(["<source file='/a'/>", "<backenddomain name='bar'/>", "<blockio logical_block_size='512'/>", "<target dev='vda' bus='virtio'/>"]);
+    expect(matching(dom('', "<disk type='file'><backenddomain/><source file='/a'/><target dev='vda'/></disk>"), /backenddomain/)).toEqual([]);
+    expect(matching(dom('', "<interface type='bridge'><backenddomain name='foo' y='2'/><source bridge='br0'/></interface>"), /backenddomain/)).toEqual([
+      "<backenddomain name='foo'/>",
+    ]);
+  });
+
+  it('writes no empty title or description, as libvirt reads them (virXPathString)', () => {
+    const xml = (top: string) =>
+      `<domain type='test'><name>c</name><uuid>3e978e16-2dc8-45ed-b8b7-3574083dc879</uuid>${top}<memory>1048576</memory><os><type>hvm</type></os><devices/></domain>`;
+    expect(matching(xml('<title></title><description></description>'), /title|description/)).toEqual([]);
+    expect(matching(xml('<title/><description> </description>'), /title|description/)).toEqual(['<description> </description>']);
+  });
+
+  it('keeps the first <metadata>, its first element of each namespace and nothing without one, declarations as libxml2 writes them', () => {
+    const xml = (top: string) =>
+      `<domain type='test'><name>c</name><uuid>3e978e16-2dc8-45ed-b8b7-3574083dc879</uuid>${top}<memory>1048576</memory><os><type>hvm</type></os><devices/></domain>`;
+    const metadata = (top: string) => {
+      const lines = formattedDomain(xml(top))
+        .split('\n')
+        .map((l) => l.trim());
+      return lines.slice(
+        lines.findIndex((l) => l.startsWith('<metadata')),
+        lines.indexOf('</metadata>') + 1,
+      );
+    };
+    expect(
+      metadata(
+        "<metadata><herp xmlns:f='http://x/'/><a:foo xmlns:a='http://foo/'>1</a:foo><b:foo xmlns:b='http://foo/'>2</b:foo> text <d xmlns='http://d/'><e/></d></metadata><metadata><z:z xmlns:z='http://z/'/></metadata>",
+      ),
+    ).toEqual(['<metadata>', '<a:foo xmlns:a="http://foo/">1</a:foo>', '<d xmlns="http://d/">', '<e/>', '</d>', '</metadata>']);
+    expect(metadata("<metadata xmlns:m='http://m/'><m:y/><m:z/></metadata>")).toEqual(['<metadata xmlns:m="http://m/">', '<m:y/>', '</metadata>']);
+  });
 });

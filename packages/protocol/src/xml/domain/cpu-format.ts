@@ -4,7 +4,8 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElements, element, textOf, type XmlElement, type XmlNode } from '../xml-tree.js';
 import { withoutBlankText } from './device-info.js';
-import { ordered } from './device-build.js';
+import { ordered } from './element-order.js';
+import { numaDistances } from './numa-distances.js';
 import { parseMemoryKiB } from './scaled-memory.js';
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { enumAttribute } from './xml-enum.js';
@@ -69,13 +70,14 @@ const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 /**
  * `<numa>` (virDomainNumaDefParseXML): each `<cell>` with its id (its position by default; ids
  * 0..n-1, once each), cpus in libvirt's set form (no two cells sharing a vCPU), memory in KiB,
- * memAccess and discard checked, then the rest, in id order.
+ * memAccess and discard checked, then the rest, in id order; each with its distances (numa-distances.ts)
+ * and caches.
  */
 function canonicalNuma(numa: XmlElement): XmlElement {
   const given = childElements(numa, 'cell');
   const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
   const seen = new Map<number, number[]>();
-  const cells = given.map((cell, i) => {
+  const read = given.map((cell, i) => {
     const a = cell.attributes;
     const id = propUInt(cell, 'id', 10) ?? i;
     if (id >= given.length) {
@@ -99,8 +101,11 @@ function canonicalNuma(numa: XmlElement): XmlElement {
     enumAttribute(cell, 'discard', YES_NO);
     const out = { id: String(id), cpus: cpus.length > 0 ? formatBitmap(cpus) : undefined, memory, unit: memory === undefined ? undefined : 'KiB' };
     const rest = new Map([...a].filter(([k]) => !['id', 'cpus', 'memory', 'unit'].includes(k)));
-    return element('cell', { ...out, ...ordered(rest, ['memAccess', 'discard']) }, cell.children);
+    return { id, el: cell, attributes: { ...out, ...ordered(rest, ['memAccess', 'discard']) } };
   });
-  cells.sort((x, y) => Number(x.attributes.get('id')) - Number(y.attributes.get('id')));
+  const distances = numaDistances(read, given.length);
+  const cells = read
+    .map(({ id, el, attributes }) => element('cell', attributes, [...(distances[id] ? [distances[id]] : []), ...childElements(el, 'cache')]))
+    .sort((x, y) => Number(x.attributes.get('id')) - Number(y.attributes.get('id')));
   return element('numa', {}, [...cells, ...childElements(numa).filter((c) => c.name !== 'cell')]);
 }

@@ -4,7 +4,7 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import { formatBitmap, parseBitmap } from './bitmap.js';
-import { withoutBlankText } from './device-info.js';
+import { canonicalResctrls } from './resctrl.js';
 import { enumAttribute } from './xml-enum.js';
 import { propUInt } from './xml-prop.js';
 
@@ -67,7 +67,7 @@ function schedulers(els: XmlElement[], attribute: string, exists: (id: number) =
  * The canonical `<cputune>` of a domain with `vcpus` vCPUs and these I/O thread ids: scalars in
  * libvirt's order, vCPU pins by vCPU (pins of missing vCPUs ignored, as libvirt does), the emulator
  * pin, I/O thread pins in I/O thread order, then schedulers (emulator, one per vCPU, one per I/O
- * thread), then cache and memory tunes as given. Undefined when nothing is left.
+ * thread), then cache and memory tunes (resctrl.ts). Undefined when nothing is left.
  */
 export function canonicalCputune(cputune: XmlElement, vcpus: number, iothreadIds: readonly number[]): XmlElement | undefined {
   const children: XmlElement[] = [];
@@ -122,6 +122,6 @@ export function canonicalCputune(cputune: XmlElement, vcpus: number, iothreadIds
     const sched = threadScheds.get(id);
     if (sched) children.push(element('iothreadsched', { iothreads: String(id), ...sched }));
   }
-  children.push(...childElements(cputune, 'cachetune').map(withoutBlankText), ...childElements(cputune, 'memorytune').map(withoutBlankText));
+  children.push(...canonicalResctrls(cputune, vcpus));
   return children.length > 0 ? element('cputune', {}, children) : undefined;
 }

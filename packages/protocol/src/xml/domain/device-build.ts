@@ -2,48 +2,11 @@
 import { ownValue } from '../../own-key.js';
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
 import { buildAddress, buildAlias, keptDevice } from './device-info.js';
+import { buildBackingStore, buildDiskSource } from './disk-source-build.js';
+import { byRank, ordered } from './element-order.js';
 import type { CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, GraphicsSpec, InterfaceSpec, VideoSpec } from './domain-spec.js';
 
-/** Attributes in `order` first (those present), then the rest in their own order. */
-export function ordered(attributes: ReadonlyMap<string, string>, order: readonly string[], drop: readonly string[] = []): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of order) {
-    const value = attributes.get(name);
-    if (value !== undefined) out[name] = value;
-  }
-  for (const [name, value] of attributes) if (!(name in out) && !drop.includes(name)) out[name] = value;
-  return out;
-}
-
-/** Children sorted by libvirt's order of their names (stable for equal names; unknown names last). */
-function byRank(children: readonly XmlElement[], order: readonly string[]): XmlElement[] {
-  const rank = (el: XmlElement) => {
-    const at = order.indexOf(el.name);
-    return at === -1 ? order.length : at;
-  };
-  return [...children].sort((a, b) => rank(a) - rank(b));
-}
-
-/** virDomainDiskSourceFormat's order of a source's children. */
-const SOURCE_CHILD_ORDER = [
-  'host',
-  'identity',
-  'snapshot',
-  'config',
-  'initiator',
-  'ssl',
-  'cookies',
-  'readahead',
-  'timeout',
-  'address',
-  'reconnect',
-  'slices',
-  'seclabel',
-  'auth',
-  'encryption',
-  'reservations',
-];
-const DISK_EXTRA_BEFORE_TARGET = ['auth', 'geometry', 'blockio', 'blkiotune'];
+const DISK_EXTRA_BEFORE_TARGET = ['auth', 'backenddomain', 'geometry', 'blockio', 'blkiotune'];
 const DISK_EXTRA_AFTER = ['iotune', 'wwn', 'vendor', 'product', 'encryption'];
 
 function buildDisk(disk: DiskSpec): XmlElement {
@@ -76,11 +39,8 @@ function buildDisk(disk: DiskSpec): XmlElement {
       DISK_EXTRA_BEFORE_TARGET,
     ),
   );
-  if (disk.source) {
-    const first = disk.type === 'network' ? ['protocol', 'name', 'query', 'tls'] : ['file', 'dev', 'dir', 'pool', 'volume', 'type', 'path'];
-    children.push(element('source', ordered(disk.source, first), byRank(disk.sourceChildren, SOURCE_CHILD_ORDER)));
-  }
-  if (disk.backingStore) children.push(disk.backingStore);
+  if (disk.source) children.push(buildDiskSource(disk.type, disk.source, disk.sourceChildren));
+  if (disk.backingStore) children.push(buildBackingStore(disk.backingStore));
   children.push(
     ...byRank(
       disk.extra.filter((e) => DISK_EXTRA_BEFORE_TARGET.includes(e.name) && e.name !== 'auth'),

@@ -201,3 +201,9 @@ export function bootLoadparm(el: XmlElement): string | undefined {
   if (!/^[A-Z0-9. ]*$/.test(value)) throw internal(`invalid loadparm value '${value}', expecting chars in set of [a-zA-Z0-9.] and blank spaces`);
   return value;
 }
+
+/** A device's `<backenddomain>` as libvirt keeps it: the first one's name, when it has one. */
+export function backendDomain(el: XmlElement): XmlElement[] {
+  const name = childElement(el, 'backenddomain')?.attributes.get('name');
+  return name ? [element('backenddomain', { name })] : [];
+}

@@ -5,19 +5,21 @@ import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
-import { cStrToInteger, propNonNegativeInt } from './xml-prop.js';
+import { cStrToInteger, propNonNegativeInt, propUInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
 import { parseInput, type InputContext } from './usb-checks.js';
-import { checkTpm, memoryTargetNode, parseShmem } from './misc-devices.js';
+import { parseMemballoon } from './memballoon.js';
+import { checkTpm, memoryTargetNode, parsePanic, parseShmem, parseWatchdog } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
 import { checkControllerCounts, checkControllerModel, parsePciTarget } from './controller-checks.js';
+import { parseBackingStore } from './backing-store-parse.js';
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
 import { checkDiskAttributes } from './disk-attributes.js';
-import { bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
+import { backendDomain, bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import { parseInterface } from './interface-parse.js';
 import { checkGraphicsAttributes } from './graphics-defaults.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, VideoSpec } from './domain-spec.js';
@@ -59,7 +61,7 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
     case 'controller':
       return parseController(el);
     case 'interface':
-      return parseInterface(el);
+      return parseInterface(el, live);
     case 'graphics':
       return parseGraphics(el);
     case 'video':
@@ -80,6 +82,9 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
       if (el.name === 'memory') memoryTargetNode(el);
       if (el.name === 'input') return { kind: 'other', element: parseInput(el, ctx) };
       if (el.name === 'rng') return { kind: 'other', element: parseRng(el) };
+      if (el.name === 'memballoon') return { kind: 'other', element: parseMemballoon(el) };
+      if (el.name === 'panic') return { kind: 'other', element: parsePanic(el) };
+      if (el.name === 'watchdog') return { kind: 'other', element: parseWatchdog(el) };
       if (el.name === 'filesystem') return { kind: 'other', element: parseFilesystem(el) };
       return { kind: 'other', element: el };
   }
@@ -109,10 +114,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   checkDiskAuthPlacement(el);
   checkDiskAttributes(el);
   const diskDevice = el.attributes.get('device') ?? 'disk';
-  const targetAttributes = new Map(target!.attributes);
-  targetAttributes.delete('dev');
-  const bus = targetAttributes.get('bus') ?? '';
-  targetAttributes.delete('bus');
+  const bus = target!.attributes.get('bus') ?? '';
+  const targetAttributes = diskTargetAttributes(target!);
   const source = childElement(el, 'source');
   const disk: DiskSpec = {
     kind: 'disk',
@@ -124,7 +127,11 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
     shareable: childElement(el, 'shareable') !== undefined,
     transient: childElement(el, 'transient') !== undefined,
     // A block job's <mirror> belongs to a running domain (its status XML); a definition drops it.
-    extra: childElements(el).filter((c) => !DISK_OWN.has(c.name) && (live || c.name !== 'mirror')),
+    extra: [
+      ...childElements(el).filter((c) => !DISK_OWN.has(c.name) && c.name !== 'backenddomain' && (live || c.name !== 'mirror')),
+      // virDomainDiskDefParseXML keeps only the first backend domain's name.
+      ...backendDomain(el),
+    ],
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;
@@ -148,7 +155,7 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
     disk.source.delete('index');
   }
   const backingStore = childElement(el, 'backingStore');
-  if (backingStore) disk.backingStore = withoutImageIndexes(backingStore);
+  if (backingStore) disk.backingStore = parseBackingStore(backingStore);
   const serial = childElement(el, 'serial');
   if (serial) disk.serial = textOf(serial);
   const order = bootOrder(el);
@@ -160,17 +167,24 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   return disk;
 }
 
-/** A `<backingStore>` chain without the `index` of each image and its source. */
-function withoutImageIndexes(el: XmlElement): XmlElement {
-  const attributes = new Map(el.attributes);
-  if (el.name === 'backingStore' || el.name === 'source') attributes.delete('index');
-  const own = el.name === 'source' ? canonicalDeviceSeclabels(el.children) : el.children;
-  const children = own.map((c) => {
-    if (typeof c === 'string') return c;
-    if (c.name === 'backingStore' || c.name === 'source' || (c.name === 'format' && el.name === 'backingStore')) return withoutImageIndexes(c);
-    return c.name === 'metadata_cache' && el.name === 'format' ? canonicalMetadataCache(c) : c;
-  });
-  return { name: el.name, attributes, children };
+/** virDomainDiskTray, virTristateSwitch. */
+const TRAY_STATES: ReadonlySet<string> = new Set(['closed', 'open']);
+const ON_OFF_SWITCH: ReadonlySet<string> = new Set(['on', 'off']);
+
+/**
+ * A disk `<target>`'s attributes besides dev and bus, as virDomainDiskDefParseXML reads them: the
+ * tray (closed, its default, is not kept), removable (on or off) and a rotation rate (unsigned; 0 is
+ * none); nothing else.
+ */
+function diskTargetAttributes(target: XmlElement): Map<string, string> {
+  const out = new Map<string, string>();
+  const tray = enumAttribute(target, 'tray', TRAY_STATES);
+  if (tray !== undefined && tray !== 'closed') out.set('tray', tray);
+  const removable = enumAttribute(target, 'removable', ON_OFF_SWITCH);
+  if (removable !== undefined) out.set('removable', removable);
+  const rotationRate = propUInt(target, 'rotation_rate', 10);
+  if (rotationRate) out.set('rotation_rate', String(rotationRate));
+  return out;
 }
 
 /** A disk `<driver>`'s enumerated attributes, whose value 'default' means unset. */

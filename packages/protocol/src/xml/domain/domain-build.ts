@@ -1,6 +1,7 @@
 // Turns a DomainSpec into the canonical `<domain>` tree: libvirt 9.0's element order, units and attribute order.
 import { element, type XmlElement, type XmlNode } from '../xml-tree.js';
-import { buildDevice, DEVICE_ORDER, deviceName, ordered } from './device-build.js';
+import { buildDevice, DEVICE_ORDER, deviceName } from './device-build.js';
+import { ordered } from './element-order.js';
 import { withoutBlankText } from './device-info.js';
 import type { DomainSpec, OsSpec } from './domain-spec.js';
 
@@ -64,7 +65,13 @@ export function buildDomainTree(spec: DomainSpec): XmlElement {
   );
   const devices: XmlNode[] = spec.emulator === undefined ? [] : [element('emulator', {}, [spec.emulator])];
   for (const kind of DEVICE_ORDER) {
-    for (const device of spec.devices) if (deviceName(device) === kind) devices.push(buildDevice(device));
+    for (const device of spec.devices) {
+      if (deviceName(device) !== kind) continue;
+      const built = buildDevice(device);
+      // virXMLFormatElement writes nothing of an element with neither attributes nor children (a default <panic/>).
+      if (built.name === 'panic' && built.attributes.size === 0 && built.children.length === 0) continue;
+      devices.push(built);
+    }
   }
   children.push(element('devices', {}, devices), ...kept(spec, AFTER_DEVICES));
   return element('domain', { type: spec.type }, children);

@@ -1,8 +1,8 @@
 // Reads a `<domain>` element tree into a DomainSpec with libvirt's checks, in libvirt's order, and its words.
+import { ownValue } from '../../own-key.js';
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
 import { propUInt } from './xml-prop.js';
 import { insertController } from './controller-order.js';
@@ -16,7 +16,10 @@ import { canonicalFeatures, canonicalMemoryBacking, canonicalMemtune } from './s
 import { formatBitmap, parseBitmap } from './bitmap.js';
 import { parseNumatune } from './numatune.js';
 import { parseIOThreads } from './iothreads.js';
-import { checkDomainSeclabels } from './device-seclabel.js';
+import { canonicalDomainSeclabels } from './device-seclabel.js';
+import { canonicalGenid } from './genid.js';
+import { sanitizedMetadata } from './metadata.js';
+import { canonicalSysinfos, parseUuidText } from './sysinfo.js';
 import { canonicalCputune } from './cputune.js';
 import { enumAttribute } from './xml-enum.js';
 import { checkUsbControllers, checkUsbDevicesWithoutUsb } from './usb-checks.js';
@@ -126,7 +129,7 @@ const SINGLE_DEVICES: Readonly<Record<string, readonly [number, string]>> = {
 
 /** What parsing needs from the caller. */
 export interface DomainParseOptions {
-  /** Makes a uuid for a definition without one; without it a missing uuid is an error. */
+  /** Makes a uuid for a definition without one (and a generation ID for an empty `<genid>`); without it a missing uuid is an error. */
   generateUuid?: () => string;
   /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
   live?: boolean;
@@ -143,7 +146,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   const name = text(root, 'name')?.trim();
   if (!name)
     throw new VirError({ code: ErrorNumber.NoName, domain: ErrorDomain.Domain, message: 'missing name information', str1: 'missing name information' });
-  const uuid = parseUuid(root, options);
+  const { uuid, generated } = parseUuid(root, options);
+  const genid = canonicalGenid(childElements(root, 'genid'), options.generateUuid);
   const spec: DomainSpec = {
     type,
     name,
@@ -157,13 +161,14 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     devices: [],
     extra: new Map(),
   };
+  // virXPathString: an empty title or description is none.
   const title = text(root, 'title');
-  if (title !== undefined) {
+  if (title) {
     if (title.includes('\n')) throw xmlError("Domain title can't contain newlines");
     spec.title = title;
   }
   const description = text(root, 'description');
-  if (description !== undefined) spec.description = description;
+  if (description) spec.description = description;
   const memory = childElement(root, 'memory');
   if (memory) spec.memoryKiB = parseMemoryKiB(textOf(memory), memory.attributes.get('unit'), './memory[1]');
   const dumpCore = memory?.attributes.get('dumpCore');
@@ -179,7 +184,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
     onCrash: action(root, 'on_crash', 'destroy', CRASH_ACTIONS),
   };
-  checkDomainSeclabels(childElements(root, 'seclabel'));
+  const seclabels = canonicalDomainSeclabels(childElements(root, 'seclabel'), options.live === true);
   const devices = childElement(root, 'devices');
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
@@ -197,13 +202,18 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
       }
     }
   }
+  const sysinfo = canonicalSysinfos(childElements(root, 'sysinfo'), uuid, generated);
+  spec.uuid = sysinfo.uuid;
   // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));
   for (const name of KEPT_TOP_LEVEL) {
     const found = childElements(root, name);
-    const kept = keptTopLevel(name, found);
+    const kept = name === 'metadata' ? found.slice(0, 1).map((m) => sanitizedMetadata(m, [root])) : keptTopLevel(name, found);
     if (kept.length > 0) spec.extra.set(name, kept);
   }
+  if (sysinfo.elements.length > 0) spec.extra.set('sysinfo', sysinfo.elements);
+  if (seclabels.length > 0) spec.extra.set('seclabel', seclabels);
+  if (genid) spec.extra.set('genid', [genid]);
   applyNumatune(root, spec);
   const iothreads = parseIOThreads(root);
   for (const [name, el] of Object.entries(iothreads.elements)) if (el) spec.extra.set(name, [el]);
@@ -220,17 +230,16 @@ function text(parent: XmlElement, name: string): string | undefined {
   return el ? textOf(el) : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-function parseUuid(root: XmlElement, options: DomainParseOptions): string {
-  const given = text(root, 'uuid')?.trim();
+/** virDomainDefParseIDs' `<uuid>`: read as virUUIDParse reads it, or generated (then `<sysinfo>` may give it). */
+function parseUuid(root: XmlElement, options: DomainParseOptions): { uuid: string; generated: boolean } {
+  const given = text(root, 'uuid');
   if (given === undefined || given === '') {
     if (!options.generateUuid) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'missing domain uuid');
-    return options.generateUuid();
+    return { uuid: options.generateUuid(), generated: true };
   }
-  if (!UUID.test(given)) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
-  const hex = given.replaceAll('-', '').toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const uuid = parseUuidText(given);
+  if (uuid === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'malformed uuid element');
+  return { uuid, generated: false };
 }
 
 /**
@@ -351,6 +360,9 @@ function keptTopLevel(name: string, found: XmlElement[]): XmlElement[] {
     case 'memoryBacking':
       return found.map(canonicalMemoryBacking);
     case 'numatune':
+    case 'sysinfo':
+    case 'seclabel':
+    case 'genid':
     case 'cputune':
     case 'iothreads':
     case 'iothreadids':

@@ -1,8 +1,8 @@
-// Host device checks libvirt makes: source addresses (parse), mediated-device addresses (post-parse), duplicates and drive-address conflicts (validate).
+// Host device checks libvirt makes: source addresses (parse), SCSI drive addresses given and checked and mediated-device addresses (post-parse), duplicates and drive-address conflicts (validate).
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
-import { childElement, childElements, type XmlElement } from '../xml-tree.js';
+import { childElement, childElements, element, type XmlElement } from '../xml-tree.js';
 import { checkPciAddress } from './address-checks.js';
 import type { DiskSpec, DomainSpec } from './domain-spec.js';
 import { cStrToInteger } from './xml-prop.js';
@@ -110,14 +110,60 @@ export function checkScsiDiskAgainstHostdevs(spec: DomainSpec, disk: DiskSpec, c
   }
 }
 
-/** virDomainHostdevDefPostParse: a SCSI host device's address is not a SCSI disk's; a mediated device's address type fits its model. */
+/** SCSI_NARROW_BUS_MAX_CONT_UNIT: the units of a SCSI controller libvirt's test driver addresses. */
+const SCSI_UNITS = 7;
+/** virDomainSCSIDriveAddressIsUsed's limits by controller model: the highest unit, and a unit the controller keeps. */
+const SCSI_MODEL_LIMITS: Readonly<Record<string, { max?: number; reserved?: number }>> = {
+  'virtio-scsi': { max: 16383 },
+  'virtio-transitional': { max: 16383 },
+  'virtio-non-transitional': { max: 16383 },
+  ibmvscsi: { max: 31, reserved: 7 },
+  lsisas1068: { max: 1 },
+  lsisas1078: { max: 255 },
+  lsilogic: { reserved: 7 },
+  vmpvscsi: { reserved: 7 },
+  buslogic: { reserved: 7 },
+  ncr53c90: { max: 6 },
+  dc390: { max: 6 },
+  am53c974: { max: 6 },
+};
+
+/**
+ * virDomainHostdevAssignAddress: a SCSI host device without an address takes the first unit (bus
+ * and target 0) of the first controller with one free: within the controller model's limits, and
+ * used by no SCSI disk or SCSI host device.
+ */
+function withScsiAddress(spec: DomainSpec, el: XmlElement, scsiDisks: readonly DiskSpec[]): XmlElement {
+  const used = (controller: number, unit: number) => {
+    const model = spec.devices.find((c) => c.kind === 'controller' && c.type === 'scsi' && c.index === controller);
+    const limits = (model?.kind === 'controller' && model.model !== undefined && SCSI_MODEL_LIMITS[model.model]) || {};
+    if ((limits.max !== undefined && unit > limits.max) || unit === limits.reserved) return true;
+    const address = [controller, 0, 0, unit];
+    return (
+      scsiDisks.some((d) => diskDrive(d) && same(diskDrive(d)!, address)) ||
+      hostdevs(spec).some((h) => isScsiHostdev(h) && driveAddress(h) && same(driveAddress(h)!, address))
+    );
+  };
+  for (let controller = 0; ; controller++) {
+    for (let unit = 0; unit < SCSI_UNITS; unit++) {
+      if (used(controller, unit)) continue;
+      const address = element('address', { type: 'drive', controller: String(controller), bus: '0', target: '0', unit: String(unit) });
+      return { ...el, children: [...el.children, address] };
+    }
+  }
+}
+
+/** virDomainHostdevDefPostParse: a SCSI host device without an address gets one, and its address is not a SCSI disk's; a mediated device's address type fits its model. */
 export function postParseHostdevs(spec: DomainSpec): void {
   const scsiDisks = spec.devices.filter((d): d is DiskSpec => d.kind === 'disk' && d.target.bus === 'scsi');
-  for (const el of hostdevs(spec)) {
+  for (const device of spec.devices) {
+    if (device.kind !== 'other' || device.element.name !== 'hostdev') continue;
+    const el = device.element;
     if (!isSubsystem(el)) continue;
     const type = el.attributes.get('type');
     if (type === 'scsi') {
-      const address = driveAddress(el);
+      if (childElements(el, 'address').length === 0) device.element = withScsiAddress(spec, el, scsiDisks);
+      const address = driveAddress(device.element);
       if (address && scsiDisks.some((d) => diskDrive(d) && same(diskDrive(d)!, address))) {
         const [controller, bus, target, unit] = address;
         throw xmlError(`SCSI host address controller='${controller}' bus='${bus}' target='${target}' unit='${unit}' in use by a SCSI disk`);

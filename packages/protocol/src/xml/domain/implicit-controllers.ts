@@ -6,10 +6,11 @@ import { MAX_IMPLIED_CONTROLLERS } from '../xml-limits.js';
 import { childElements, element, type XmlElement } from '../xml-tree.js';
 import type { AddressSpec, ControllerSpec, DeviceSpec, DomainSpec } from './domain-spec.js';
 
-/** virDomainDefMaybeAddController: a controller of `type` with `index`, unless one exists, after all the others (libvirt appends it). */
-function maybeAddController(spec: DomainSpec, type: string, index: number): void {
+/** virDomainDefMaybeAddController: a controller of `type` with `index` (and `model`), unless one exists, after all the others (libvirt appends it). */
+function maybeAddController(spec: DomainSpec, type: string, index: number, model?: string): void {
   if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === index)) return;
   const controller: ControllerSpec = { kind: 'controller', type, index, attributes: new Map(), children: [] };
+  if (model !== undefined) controller.model = model;
   const last = spec.devices.map((d) => d.kind).lastIndexOf('controller');
   spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller);
 }
@@ -19,8 +20,8 @@ const integer = (value: string | undefined) => {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 };
 
-/** Controllers of `type` with every index 0..max (a device names `max`), within {@link MAX_IMPLIED_CONTROLLERS}. */
-function addControllersUpTo(spec: DomainSpec, type: string, max: number): void {
+/** Controllers of `type` (and `model`) with every index 0..max (a device names `max`), within {@link MAX_IMPLIED_CONTROLLERS}. */
+function addControllersUpTo(spec: DomainSpec, type: string, max: number, model?: string): void {
   if (max >= MAX_IMPLIED_CONTROLLERS) {
     throw VirError.report(
       ErrorNumber.ConfigUnsupported,
@@ -28,7 +29,7 @@ function addControllersUpTo(spec: DomainSpec, type: string, max: number): void {
       `a drive address names ${type} controller ${max}, beyond the ${MAX_IMPLIED_CONTROLLERS} controllers a definition may imply`,
     );
   }
-  for (let i = 0; i <= max; i++) maybeAddController(spec, type, i);
+  for (let i = 0; i <= max; i++) maybeAddController(spec, type, i, model);
 }
 
 /** Every controller index 0..max that a drive address of `bus` names, for controllers of `type`. */
@@ -49,7 +50,8 @@ function keptAddress(el: XmlElement): XmlElement | undefined {
  * libvirt's virDomainDefAddImplicitControllers, in its order: SCSI, FDC, IDE and SATA controllers
  * up to the highest a disk's drive address names; a virtio-serial controller for each virtio
  * channel and console; a CCID controller for each smartcard (giving one without an address the
- * next slot of controller 0); SCSI controllers up to the highest a SCSI host device names.
+ * next slot of controller 0); SCSI controllers up to the highest a SCSI host device names (of its
+ * controller's model).
  */
 export function addImplicitControllers(spec: DomainSpec): void {
   for (const [type, bus] of [
@@ -67,13 +69,28 @@ export function addImplicitControllers(spec: DomainSpec): void {
     }
   }
   smartcards(spec);
+  hostdevScsiControllers(spec);
+}
+
+/**
+ * virDomainDefMaybeAddHostdevSCSIcontroller: SCSI controllers up to the highest a SCSI host device
+ * names, of the model of the controller that device sits on when it has one (so that a full
+ * controller's overflow gets the same model).
+ */
+function hostdevScsiControllers(spec: DomainSpec): void {
   let maxScsi = -1;
+  let model: string | undefined;
   for (const d of spec.devices) {
     if (!isKept(d, 'hostdev') || d.element.attributes.get('mode') !== 'subsystem' || d.element.attributes.get('type') !== 'scsi') continue;
     const address = keptAddress(d.element);
-    if (address?.attributes.get('type') === 'drive') maxScsi = Math.max(maxScsi, integer(address.attributes.get('controller')));
+    if (address?.attributes.get('type') !== 'drive') continue;
+    const controller = integer(address.attributes.get('controller'));
+    if (controller <= maxScsi) continue;
+    maxScsi = controller;
+    const found = spec.devices.find((c) => c.kind === 'controller' && c.type === 'scsi' && c.index === controller);
+    if (found?.kind === 'controller' && found.model !== undefined) model = found.model;
   }
-  addControllersUpTo(spec, 'scsi', maxScsi);
+  addControllersUpTo(spec, 'scsi', maxScsi, model);
 }
 
 const isKept = (d: DeviceSpec, name: string): d is { kind: 'other'; element: XmlElement } => d.kind === 'other' && d.element.name === name;

@@ -1,4 +1,4 @@
-// Shared memory, TPM and video checks as libvirt 9.0 makes them (virDomainShmemDefParseXML/Format, virDomainTPMDefParseXML, virDomainVideoDefValidate).
+// Shared memory, TPM, panic, watchdog and video checks as libvirt 9.0 makes them (virDomainShmemDefParseXML/Format, virDomainTPMDefParseXML, virDomainPanicDefParseXML, virDomainWatchdogDefParseXML, virDomainVideoDefValidate).
 import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
@@ -56,6 +56,32 @@ export function parseShmem(el: XmlElement): XmlElement {
   }
   children.push(...childElements(el, 'alias').slice(0, 1), ...childElements(el, 'address').slice(0, 1));
   return { name: el.name, attributes: new Map(Object.entries({ name, ...(role ? { role } : {}) })), children };
+}
+
+/** virDomainPanicModel without `default`, its unset value. */
+const PANIC_MODELS: ReadonlySet<string> = new Set(['isa', 'pseries', 'hyperv', 's390']);
+
+/** virDomainPanicDefParseXML: a known model (`default` is none, not written), its alias and address. */
+export function parsePanic(el: XmlElement): XmlElement {
+  const model = el.attributes.get('model');
+  if (model !== undefined && model !== 'default' && !PANIC_MODELS.has(model)) throw unsupported(`unknown panic model '${model}'`);
+  const children = [...childElements(el, 'alias').slice(0, 1), ...childElements(el, 'address').slice(0, 1)];
+  return element('panic', { model: model === 'default' ? undefined : model }, children);
+}
+
+/** virDomainWatchdogModel, virDomainWatchdogAction. */
+const WATCHDOG_MODELS: ReadonlySet<string> = new Set(['i6300esb', 'ib700', 'diag288']);
+const WATCHDOG_ACTIONS: ReadonlySet<string> = new Set(['reset', 'shutdown', 'poweroff', 'pause', 'dump', 'none', 'inject-nmi']);
+
+/** virDomainWatchdogDefParseXML and virDomainWatchdogDefFormat: a known model, an action (reset by default, always written), alias and address. */
+export function parseWatchdog(el: XmlElement): XmlElement {
+  const model = el.attributes.get('model');
+  if (model === undefined) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'watchdog must contain model name');
+  if (!WATCHDOG_MODELS.has(model)) throw unsupported(`unknown watchdog model '${model}'`);
+  const action = el.attributes.get('action') ?? 'reset';
+  if (!WATCHDOG_ACTIONS.has(action)) throw unsupported(`unknown watchdog action '${action}'`);
+  const children = [...childElements(el, 'alias').slice(0, 1), ...childElements(el, 'address').slice(0, 1)];
+  return element('watchdog', { model, action }, children);
 }
 
 /** virDomainTPMDefParseXML: exactly one `<backend>`. */

@@ -159,9 +159,9 @@ const FEATURE_ORDER = [
   'tcg',
 ];
 
-/** virFormatIntPretty: the largest binary unit that divides the size. */
-function prettySize(bytes: bigint): [string, bigint] {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+/** virFormatIntPretty: a size in bytes in the largest binary unit (up to PiB) that divides it, as `[unit, value]`. */
+export function prettySize(bytes: bigint): [string, bigint] {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let i = 0;
   let value = bytes;
   while (i < units.length - 1 && value !== 0n && value % 1024n === 0n) {

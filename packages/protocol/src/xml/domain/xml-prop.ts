@@ -68,6 +68,16 @@ export function propULongLong(el: XmlElement, name: string, base: CBase, require
   return n.value;
 }
 
+/** virXMLPropInt: an int attribute (undefined when absent). */
+export function propInt(el: XmlElement, name: string, base: CBase): number | undefined {
+  const value = el.attributes.get(name);
+  if (value === undefined) return undefined;
+  const n = cStrToInteger(value, base);
+  const signed = n && (n.negative ? -n.value : n.value);
+  if (signed === undefined || signed > 0x7fffffffn || signed < -0x80000000n) throw invalid(el, name, value, 'Expected integer value');
+  return Number(signed);
+}
+
 /** virXMLPropInt with VIR_XML_PROP_NONNEGATIVE: an int attribute that may not be negative. */
 export function propNonNegativeInt(el: XmlElement, name: string, base: CBase): number | undefined {
   const value = el.attributes.get(name);
