@@ -93,4 +93,9 @@ describe('random definitions, as libvirt’s test driver takes them', () => {
     expect(xml).toContain("<graphics type='rdp' port='0' autoport='yes'>");
     expect(xml).toContain("<parallel type='pty'>\n      <target port='0'/>");
   });
+
+  it('generates a MAC address in libvirt’s range for an interface that names none', async () => {
+    const xml = await t.defineAndDump(domainXml('nic', "<interface type='user'><model type='e1000'/></interface>"));
+    expect(xml).toMatch(/<interface type='user'>\n {6}<mac address='52:54:00(:[0-9a-f]{2}){3}'\/>/);
+  });
 });

@@ -1,5 +1,6 @@
 // An interface's model and MAC address read as libvirt 9.0 reads them (virDomainNetSetModelString, virMacAddrParse; recorded with python3-libvirt on test:///default).
 import { describe, expect, it } from 'vitest';
+import { DomainDefinition, TEST_DRIVER_DEFAULTS } from '../../src/xml.js';
 import { defineError, domain, formattedDomain } from './define-errors.js';
 
 const nic = (inner: string) => `<interface type='user'>${inner}</interface>`;
@@ -28,5 +29,12 @@ describe('interface model and MAC', () => {
 
   it("takes model 'unknown' as no model", () => {
     expect(formattedDomain(domain(nic("<mac address='02:00:00:00:00:01'/><model type='unknown'/>")))).not.toContain('<model');
+  });
+
+  it('gives an interface without a MAC the one the parse generates, and none without a generator', () => {
+    const xml = domain("<interface type='user'/>");
+    const generated = DomainDefinition.parse(xml, { defaults: TEST_DRIVER_DEFAULTS, generateMac: () => '52:54:00:12:34:56' }).format({ secure: true });
+    expect(generated).toContain("<interface type='user'>\n      <mac address='52:54:00:12:34:56'/>");
+    expect(formattedDomain(xml)).not.toContain('<mac');
   });
 });

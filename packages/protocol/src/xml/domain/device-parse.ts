@@ -61,7 +61,7 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
     case 'controller':
       return parseController(el);
     case 'interface':
-      return parseInterface(el, live);
+      return parseInterface(el, live, ctx.generateMac);
     case 'graphics':
       return parseGraphics(el);
     case 'video':

@@ -133,6 +133,8 @@ export interface DomainParseOptions {
   generateUuid?: () => string;
   /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
   live?: boolean;
+  /** Makes a MAC address for an interface without one (virDomainNetGenerateMAC); without it none is made. */
+  generateMac?: () => string;
 }
 
 /**
@@ -194,7 +196,12 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
       const single = ownValue(SINGLE_DEVICES, name);
       if (single && found.length > 1) throw VirError.report(single[0], ErrorDomain.Domain, single[1]);
       for (const el of found) {
-        const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
+        const device: DeviceSpec | undefined = parseDevice(el, options.live === true, {
+          osType: spec.os.type,
+          arch: spec.os.arch,
+          virtType: type,
+          generateMac: options.generateMac,
+        });
         if (device?.kind === 'controller') insertController(spec.devices, device);
         else if (device?.kind === 'disk') insertDisk(spec.devices, device);
         else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);

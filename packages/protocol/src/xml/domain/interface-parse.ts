@@ -27,8 +27,8 @@ export function canonicalMac(text: string): string | undefined {
 const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
 const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
-/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped; `live` keeps a running domain's port id. */
-export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
+/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped; `live` keeps a running domain's port id; `generateMac` makes a missing MAC. */
+export function parseInterface(el: XmlElement, live = false, generateMac?: () => string): InterfaceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
@@ -51,6 +51,9 @@ export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
     if (canonical === undefined) throw xmlError(`unable to parse mac address '${mac}'`);
     if (Number.parseInt(canonical.slice(0, 2), 16) & 1) throw xmlError(`expected unicast mac address, found multicast '${mac}'`);
     spec.mac = canonical;
+  } else if (generateMac) {
+    // virDomainNetDefParseXML: an interface without an address gets one generated.
+    spec.mac = generateMac();
   }
   // virDomainNetDefParseXML: the MAC address's type and check.
   const macType = macEl && enumAttribute(macEl, 'type', MAC_TYPES);
