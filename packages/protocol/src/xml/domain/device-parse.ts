@@ -48,7 +48,6 @@ const OTHER_DEVICES = new Set([
   'memory',
   'iommu',
   'vsock',
-  'crypto',
 ]);
 
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
