@@ -28,6 +28,8 @@ function longLong(text: string): bigint | undefined {
  * for absolute its start (an unsigned number, required). Anything else is dropped.
  */
 export function canonicalClockAttributes(clock: XmlElement): Map<string, string> {
+  // A bare <clock/> (as the model writes a definition read without defaults) stays bare; the defaults give it utc.
+  if (clock.attributes.size === 0) return new Map();
   const attr = (name: string) => {
     const value = clock.attributes.get(name);
     return value === '' ? undefined : value;
