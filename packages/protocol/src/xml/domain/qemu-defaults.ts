@@ -2,7 +2,7 @@
 import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
-import { addressHolder, controller, hexAttribute, pci, pciDevices } from './pci-slots.js';
+import { addressHolder, controller, dropEmptyPciAddresses, hexAttribute, markMultifunctionSlots, pci, pciDevices } from './pci-slots.js';
 import { assignQ35Addresses } from './q35-addresses.js';
 
 /** Facts about the host's QEMU the defaults depend on. */
@@ -58,8 +58,10 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   }
   if (!spec.devices.some((d) => isOther(d, 'memballoon'))) spec.devices.push(other(element('memballoon', { model: 'virtio' })));
   virtioSerialAddresses(spec);
+  dropEmptyPciAddresses(spec);
   if (q35) assignQ35Addresses(spec, primaryVideo(spec));
   else assignI440fxAddresses(spec);
+  markMultifunctionSlots(spec);
 }
 
 /**
@@ -102,16 +104,15 @@ const isQ35 = (machine: string | undefined) => machine !== undefined && (machine
 
 /**
  * qemuDomainDefAddDefaultDevices for x86 pc and q35: a USB controller (qemu-xhci on q35, piix3-uhci
- * on pc), q35's SATA controller and the PCI root, each unless the definition has one, after the last
- * controller of its type (virDomainControllerInsertPreAlloced) or after all the others.
+ * on pc), q35's SATA controller and the PCI root, each unless the definition has one, after all the
+ * other controllers (virDomainDefAddController appends it; only parsing sorts controllers by type
+ * and index, so a redefined dump has them in another order, as libvirt's has).
  */
 function addDefaultControllers(spec: DomainSpec): void {
   const q35 = isQ35(spec.os.machine);
   const add = (type: string, model?: string) => {
     if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === 0)) return;
-    const kinds = spec.devices.map((d) => (d.kind === 'controller' ? d.type : undefined));
-    const sameType = kinds.lastIndexOf(type);
-    const last = sameType !== -1 ? sameType : spec.devices.map((d) => d.kind).lastIndexOf('controller');
+    const last = spec.devices.map((d) => d.kind).lastIndexOf('controller');
     spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller(type, 0, model));
   };
   add('usb', q35 ? 'qemu-xhci' : 'piix3-uhci');
