@@ -149,7 +149,13 @@ function rootBusAddresses(spec: DomainSpec, ports: ControllerSpec[]): void {
       if (fn !== -1) break;
       fn = 0;
     }
-    if (slot > 0x1f) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'No more available PCI slots');
+    if (slot > 0x1f) {
+      throw VirError.report(
+        ErrorNumber.InternalError,
+        ErrorDomain.Domain,
+        "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added",
+      );
+    }
     const taken = slots.get(slot) ?? { functions: new Set<number>(), aggregate: true };
     taken.functions.add(fn);
     slots.set(slot, taken);
@@ -159,7 +165,8 @@ function rootBusAddresses(spec: DomainSpec, ports: ControllerSpec[]): void {
 
 /**
  * A root port's `<model name>` and `<target>` as qemuDomainAssignPCIAddresses completes them: the
- * chassis its index, the port its slot and function on the root bus.
+ * model pcie-root-port unless named, the chassis its index, the port its slot and function on the
+ * root bus.
  */
 function completeRootPort(port: ControllerSpec): void {
   const target = port.children.find((c) => c.name === 'target');
@@ -170,7 +177,7 @@ function completeRootPort(port: ControllerSpec): void {
   attributes.delete('port');
   const others = port.children.filter((c) => c.name !== 'model' && c.name !== 'target');
   port.children = [
-    element('model', { name: 'pcie-root-port' }),
+    port.children.find((c) => c.name === 'model') ?? element('model', { name: 'pcie-root-port' }),
     { name: 'target', attributes: new Map([['chassis', chassis], ['port', number], ...attributes]), children: target?.children ?? [] },
     ...others,
   ];
