@@ -143,6 +143,10 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
       else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
       else if (device) spec.devices.push(device);
     }
+    // virDomainDefParseXML keeps one balloon (def->memballoon)
+    if (childElements(devices, 'memballoon').length > 1) {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'only a single memory balloon device is supported');
+    }
   }
   // A console's port is its position among the consoles, whatever it says (virDomainDefParseXML).
   spec.devices.filter((d): d is CharDeviceSpec => d.kind === 'console').forEach((console, i) => console.target.set('port', String(i)));

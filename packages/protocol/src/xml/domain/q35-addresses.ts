@@ -92,7 +92,9 @@ function busesForAddresses(
   hasBridge: boolean,
 ): { ports: number[]; bridgePorts: number[]; bridges: number[]; pciBridges: number[]; next: number } {
   const out = { ports: [] as number[], bridgePorts: [] as number[], bridges: [] as number[], pciBridges: [] as number[], next: nbuses };
-  for (const { holder, express } of pciDevices(spec)) {
+  // qemuDomainDeviceCalculatePCIConnectFlags: virtio and bochs video are PCI Express devices, the others conventional
+  const videos = spec.devices.flatMap((d) => (d.kind === 'video' ? [{ holder: d, express: ['virtio', 'bochs'].includes(d.model.get('type') ?? '') }] : []));
+  for (const { holder, express } of [...pciDevices(spec), ...videos]) {
     const address = holder.address;
     if (address?.type !== 'pci') continue;
     let bus = hexAttribute(address, 'bus');

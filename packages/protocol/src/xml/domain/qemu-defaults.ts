@@ -1,7 +1,10 @@
 // What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
 import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
-import type { CharDeviceSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import type { CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
 import { addressHolder, controller, dropEmptyPciAddresses, hexAttribute, markMultifunctionSlots, pci, pciDevices } from './pci-slots.js';
 import { assignQ35Addresses } from './q35-addresses.js';
 
@@ -200,10 +203,21 @@ function primaryVideo(spec: DomainSpec): VideoSpec | undefined {
  * devices keeps its addresses).
  */
 function assignI440fxAddresses(spec: DomainSpec): void {
+  // qemuDomainValidateDevicePCISlotsPIIX3: the first IDE and PIIX3 USB controllers are the PIIX3's functions
+  // (on an x86 i440fx machine, qemuDomainIsI440FX; other architectures the driver refuses later)
+  const machine = spec.os.machine ?? '';
+  const i440fx = (spec.os.arch === 'x86_64' || spec.os.arch === 'i686') && (machine === 'pc' || /^pc-(i440fx-|0\.|1\.)/.test(machine));
+  const piix3 = (device: ControllerSpec, fn: number, message: string) => {
+    const at = device.address;
+    if (!at) device.address = pci(0, 1, fn);
+    else if (i440fx && at.type === 'pci' && ['domain', 'bus', 'slot', 'function'].some((name, k) => hexAttribute(at, name) !== [0, 0, 1, fn][k])) {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, message);
+    }
+  };
   for (const device of spec.devices) {
     if (device.kind !== 'controller' || device.index !== 0) continue;
-    if (device.type === 'ide') device.address ??= pci(0, 1, 1);
-    if (device.type === 'usb' && device.model === 'piix3-uhci') device.address ??= pci(0, 1, 2);
+    if (device.type === 'ide') piix3(device, 1, 'Primary IDE controller must have PCI address 0:0:1.1');
+    if (device.type === 'usb' && device.model === 'piix3-uhci') piix3(device, 2, 'PIIX3 USB controller at index 0 must have PCI address 0:0:1.2');
   }
   const taken = new Set<number>();
   for (const d of spec.devices) {
