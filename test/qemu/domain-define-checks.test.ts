@@ -210,4 +210,16 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     );
     expect(virtio).toContain("<memballoon model='virtio'>\n      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>");
   });
+
+  it('takes an address on domain, bus and slot 0 for none, whatever its function (virPCIDeviceAddressIsEmpty), as libvirt', async () => {
+    const uhci = await defined(
+      domain('uhci-0', {
+        machine: 'pc',
+        devices: "<controller type='usb' model='piix3-uhci'><address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x4'/></controller>",
+      }),
+    );
+    expect(uhci).toContain(
+      "<controller type='usb' index='0' model='piix3-uhci'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/>",
+    );
+  });
 });

@@ -79,13 +79,14 @@ export const hexAttribute = (address: AddressSpec | undefined, name: string): nu
 export const addressOf = (d: DeviceSpec): AddressSpec | undefined => ('address' in d ? d.address : d.kind === 'other' ? addressHolder(d).address : undefined);
 
 /**
- * virDeviceInfoPCIAddressIsWanted: a PCI address that is all zeros (virPCIDeviceAddressIsEmpty,
- * 0000:00:00.0) asks for one, as no address does; the driver drops it and assigns one.
+ * virDeviceInfoPCIAddressIsWanted: a PCI address on domain, bus and slot 0 (virPCIDeviceAddressIsEmpty,
+ * whatever its function: 0000:00:00.x) asks for one, as no address does; the driver drops it and
+ * assigns one.
  */
 export function dropEmptyPciAddresses(spec: DomainSpec): void {
   for (const d of spec.devices) {
     const address = addressOf(d);
-    if (address?.type !== 'pci' || ['domain', 'bus', 'slot', 'function'].some((name) => hexAttribute(address, name) !== 0)) continue;
+    if (address?.type !== 'pci' || ['domain', 'bus', 'slot'].some((name) => hexAttribute(address, name) !== 0)) continue;
     if ('address' in d) delete d.address;
     else if (d.kind === 'other') {
       d.element = { ...d.element, children: d.element.children.filter((c) => typeof c === 'string' || c.name !== 'address') };
