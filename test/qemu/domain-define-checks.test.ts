@@ -158,4 +158,68 @@ describe.skipIf(!hasQemu)('qemu driver: define as libvirt 9.0', () => {
     expect(none).toContain("    <controller type='usb' index='0' model='none'/>\n");
     expect(none).not.toContain('pcie-root-port');
   });
+
+  // found by the differential fuzz (define-differential-fuzz.test.ts), checked against libvirtd 9.0
+  it('refuses a second memballoon, a pcie-to-pci-bridge off a root port and a PIIX3 USB controller off 00:01.2, with libvirt errors', async () => {
+    const balloons = await failure(qemu.conn.domainDefineXML(domain('balloons', { devices: "<memballoon model='virtio'/><memballoon model='virtio'/>" })));
+    expect([balloons.code, balloons.domain, balloons.message]).toEqual([
+      ErrorNumber.InternalError,
+      ErrorDomain.Domain,
+      'internal error: only a single memory balloon device is supported',
+    ]);
+    const bridge = await failure(
+      qemu.conn.domainDefineXML(
+        domain('bridge', {
+          devices:
+            "<controller type='pci' model='pcie-to-pci-bridge' index='8'><address type='pci' domain='0x0000' bus='0x00' slot='0x12' function='0x3'/></controller>",
+        }),
+      ),
+    );
+    expect([bridge.code, bridge.domain, bridge.message]).toEqual([
+      ErrorNumber.XmlError,
+      ErrorDomain.Domain,
+      "XML error: The device at PCI address 0000:00:12.3 cannot be plugged into the PCI controller with index='0'. It requires a controller that accepts a pcie-to-pci-bridge.",
+    ]);
+    const uhci = await failure(
+      qemu.conn.domainDefineXML(
+        domain('uhci', {
+          machine: 'pc',
+          devices: "<controller type='usb' model='piix3-uhci'><address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x7'/></controller>",
+        }),
+      ),
+    );
+    expect([uhci.code, uhci.domain, uhci.message]).toEqual([
+      ErrorNumber.InternalError,
+      ErrorDomain.Qemu,
+      'internal error: PIIX3 USB controller at index 0 must have PCI address 0:0:1.2',
+    ]);
+  });
+
+  it('keeps nothing of a first video of type none but its type, and puts a virtio video on a bus past the last behind root ports, as libvirt', async () => {
+    const none = await defined(
+      domain('video-none', { devices: "<video><model type='none'/><address type='pci' domain='0x0000' bus='0x00' slot='0x16' function='0x6'/></video>" }),
+    );
+    expect(none).toContain("    <video>\n      <model type='none'/>\n    </video>\n");
+    // libvirt 9.0: root ports 1 and 2 for the video's bus, the USB controller on 1, the balloon on a third, a spare fourth
+    const virtio = await defined(
+      domain('video-bus', { devices: "<video><model type='virtio'/><address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></video>" }),
+    );
+    expect(virtio.match(/<controller type='pci' index='\d' model='pcie-root-port'>/g)).toHaveLength(4);
+    expect(virtio).toContain(
+      "<controller type='usb' index='0' model='qemu-xhci'>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>",
+    );
+    expect(virtio).toContain("<memballoon model='virtio'>\n      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>");
+  });
+
+  it('takes an address on domain, bus and slot 0 for none, whatever its function (virPCIDeviceAddressIsEmpty), as libvirt', async () => {
+    const uhci = await defined(
+      domain('uhci-0', {
+        machine: 'pc',
+        devices: "<controller type='usb' model='piix3-uhci'><address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x4'/></controller>",
+      }),
+    );
+    expect(uhci).toContain(
+      "<controller type='usb' index='0' model='piix3-uhci'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/>",
+    );
+  });
 });

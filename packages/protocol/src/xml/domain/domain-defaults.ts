@@ -263,6 +263,14 @@ function defaultVideo(spec: DomainSpec, driver: DriverDefaults): void {
     spec.devices.push({ kind: 'video', model: new Map([['type', defaultType]]), modelChildren: [], extra: [] });
     videos = spec.devices.filter((d) => d.kind === 'video');
   }
+  // virDomainDefPostParseVideo: a first video of type none keeps nothing but its type and alias
+  const first = videos[0];
+  if (first?.kind === 'video' && first.model.get('type') === 'none') {
+    first.model = new Map([['type', 'none']]);
+    first.modelChildren = [];
+    first.extra = [];
+    delete first.address;
+  }
   videos.forEach((video, i) => {
     if (video.kind !== 'video') return;
     const model = video.model;

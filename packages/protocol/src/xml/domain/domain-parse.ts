@@ -208,6 +208,10 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
         else if (device) spec.devices.push(device);
       }
     }
+    // virDomainDefParseXML keeps one balloon (def->memballoon)
+    if (childElements(devices, 'memballoon').length > 1) {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, 'only a single memory balloon device is supported');
+    }
   }
   const sysinfo = canonicalSysinfos(childElements(root, 'sysinfo'), uuid, generated);
   spec.uuid = sysinfo.uuid;

@@ -74,3 +74,42 @@ export function addressHolder(device: Extract<DeviceSpec, { kind: 'other' }>): {
 
 /** A number attribute of an address (`bus`, `slot`, `function`), 0 when absent. */
 export const hexAttribute = (address: AddressSpec | undefined, name: string): number => Number(address?.attributes.get(name) ?? 0);
+
+/** A device's `<address>`, wherever it is kept. */
+export const addressOf = (d: DeviceSpec): AddressSpec | undefined => ('address' in d ? d.address : d.kind === 'other' ? addressHolder(d).address : undefined);
+
+/**
+ * virDeviceInfoPCIAddressIsWanted: a PCI address on domain, bus and slot 0 (virPCIDeviceAddressIsEmpty,
+ * whatever its function: 0000:00:00.x) asks for one, as no address does; the driver drops it and
+ * assigns one.
+ */
+export function dropEmptyPciAddresses(spec: DomainSpec): void {
+  for (const d of spec.devices) {
+    const address = addressOf(d);
+    if (address?.type !== 'pci' || ['domain', 'bus', 'slot'].some((name) => hexAttribute(address, name) !== 0)) continue;
+    if ('address' in d) delete d.address;
+    else if (d.kind === 'other') {
+      d.element = { ...d.element, children: d.element.children.filter((c) => typeof c === 'string' || c.name !== 'address') };
+    }
+  }
+}
+
+/**
+ * virDomainPCIAddressSetAllMulti: the device at function 0 of a slot where another function is in
+ * use gets `multifunction='on'`, unless it says otherwise.
+ */
+export function markMultifunctionSlots(spec: DomainSpec): void {
+  const slotOf = (a: AddressSpec) => `${hexAttribute(a, 'domain')}:${hexAttribute(a, 'bus')}:${hexAttribute(a, 'slot')}`;
+  const shared = new Set<string>();
+  for (const d of spec.devices) {
+    const address = addressOf(d);
+    if (address?.type === 'pci' && hexAttribute(address, 'function') !== 0) shared.add(slotOf(address));
+  }
+  for (const d of spec.devices) {
+    const address = addressOf(d);
+    if (address?.type !== 'pci' || hexAttribute(address, 'function') !== 0 || !shared.has(slotOf(address)) || address.attributes.has('multifunction')) continue;
+    const marked: AddressSpec = { ...address, attributes: new Map([...address.attributes, ['multifunction', 'on']]) };
+    if ('address' in d) d.address = marked;
+    else if (d.kind === 'other') addressHolder(d).address = marked;
+  }
+}

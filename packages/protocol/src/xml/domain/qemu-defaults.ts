@@ -1,8 +1,11 @@
 // What libvirt 9.0's QEMU driver adds to an x86_64 definition: implicit devices and controllers, and PCI addresses as it assigns them.
 import { element, textOf, type XmlElement } from '../xml-tree.js';
 import type { DriverDefaults } from './domain-defaults.js';
-import type { CharDeviceSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
-import { addressHolder, controller, hexAttribute, pci, pciDevices } from './pci-slots.js';
+import { ErrorDomain } from '../../errors/error-domain.js';
+import { ErrorNumber } from '../../errors/error-number.js';
+import { VirError } from '../../errors/vir-error.js';
+import type { CharDeviceSpec, ControllerSpec, DeviceSpec, DiskSpec, DomainSpec, VideoSpec } from './domain-spec.js';
+import { addressHolder, controller, dropEmptyPciAddresses, hexAttribute, markMultifunctionSlots, pci, pciDevices } from './pci-slots.js';
 import { assignQ35Addresses } from './q35-addresses.js';
 
 /** Facts about the host's QEMU the defaults depend on. */
@@ -58,8 +61,10 @@ function finishQemu(spec: DomainSpec, host: QemuHostFacts): void {
   }
   if (!spec.devices.some((d) => isOther(d, 'memballoon'))) spec.devices.push(other(element('memballoon', { model: 'virtio' })));
   virtioSerialAddresses(spec);
+  dropEmptyPciAddresses(spec);
   if (q35) assignQ35Addresses(spec, primaryVideo(spec));
   else assignI440fxAddresses(spec);
+  markMultifunctionSlots(spec);
 }
 
 /**
@@ -102,16 +107,15 @@ const isQ35 = (machine: string | undefined) => machine !== undefined && (machine
 
 /**
  * qemuDomainDefAddDefaultDevices for x86 pc and q35: a USB controller (qemu-xhci on q35, piix3-uhci
- * on pc), q35's SATA controller and the PCI root, each unless the definition has one, after the last
- * controller of its type (virDomainControllerInsertPreAlloced) or after all the others.
+ * on pc), q35's SATA controller and the PCI root, each unless the definition has one, after all the
+ * other controllers (virDomainDefAddController appends it; only parsing sorts controllers by type
+ * and index, so a redefined dump has them in another order, as libvirt's has).
  */
 function addDefaultControllers(spec: DomainSpec): void {
   const q35 = isQ35(spec.os.machine);
   const add = (type: string, model?: string) => {
     if (spec.devices.some((d) => d.kind === 'controller' && d.type === type && d.index === 0)) return;
-    const kinds = spec.devices.map((d) => (d.kind === 'controller' ? d.type : undefined));
-    const sameType = kinds.lastIndexOf(type);
-    const last = sameType !== -1 ? sameType : spec.devices.map((d) => d.kind).lastIndexOf('controller');
+    const last = spec.devices.map((d) => d.kind).lastIndexOf('controller');
     spec.devices.splice(last === -1 ? spec.devices.length : last + 1, 0, controller(type, 0, model));
   };
   add('usb', q35 ? 'qemu-xhci' : 'piix3-uhci');
@@ -199,10 +203,21 @@ function primaryVideo(spec: DomainSpec): VideoSpec | undefined {
  * devices keeps its addresses).
  */
 function assignI440fxAddresses(spec: DomainSpec): void {
+  // qemuDomainValidateDevicePCISlotsPIIX3: the first IDE and PIIX3 USB controllers are the PIIX3's functions
+  // (on an x86 i440fx machine, qemuDomainIsI440FX; other architectures the driver refuses later)
+  const machine = spec.os.machine ?? '';
+  const i440fx = (spec.os.arch === 'x86_64' || spec.os.arch === 'i686') && (machine === 'pc' || /^pc-(i440fx-|0\.|1\.)/.test(machine));
+  const piix3 = (device: ControllerSpec, fn: number, message: string) => {
+    const at = device.address;
+    if (!at) device.address = pci(0, 1, fn);
+    else if (i440fx && at.type === 'pci' && ['domain', 'bus', 'slot', 'function'].some((name, k) => hexAttribute(at, name) !== [0, 0, 1, fn][k])) {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Qemu, message);
+    }
+  };
   for (const device of spec.devices) {
     if (device.kind !== 'controller' || device.index !== 0) continue;
-    if (device.type === 'ide') device.address ??= pci(0, 1, 1);
-    if (device.type === 'usb' && device.model === 'piix3-uhci') device.address ??= pci(0, 1, 2);
+    if (device.type === 'ide') piix3(device, 1, 'Primary IDE controller must have PCI address 0:0:1.1');
+    if (device.type === 'usb' && device.model === 'piix3-uhci') piix3(device, 2, 'PIIX3 USB controller at index 0 must have PCI address 0:0:1.2');
   }
   const taken = new Set<number>();
   for (const d of spec.devices) {

@@ -2,7 +2,7 @@
 import { childElement, childElements, textOf, type XmlElement } from '@virtwire/protocol/xml';
 import { EMPTY, unsupported, type Shape } from './xml-shape.js';
 import { chardevArgument, realiseGraphics, GRAPHICS_SHAPE, checkGraphics } from './graphics-device.js';
-import { ADDRESS_SHAPE, checkAddressType, checkPciPlacement, pciAddressOf, pciPlacement } from './pci-placement.js';
+import { ADDRESS_SHAPE, checkAddressType, checkBridgeBus, checkPciPlacement, pciAddressOf, pciPlacement } from './pci-placement.js';
 
 /** What building a device's arguments needs and records. */
 export interface DeviceContext {
@@ -119,6 +119,7 @@ const controller: DeviceEntry = {
       throw unsupported(`${what} is part of the machine, at 00:${builtIn.slot.toString(16).padStart(2, '0')}.${builtIn.fn}`);
     }
     if (rootPort && pci && pci.bus !== 0) throw unsupported(`${what} must sit on the root bus`);
+    if (bridge) checkBridgeBus(el, all, what);
     checkPciPlacement(el, all, what);
   },
   argv(el, ctx) {

@@ -1,5 +1,6 @@
 // Device addresses as the qemu driver realises them: PCI slots on the root bus, a pcie-root-port or a pcie-to-pci-bridge (QEMU's bus= and addr=), drive, virtio-serial and USB addresses.
 import { childElement, type XmlElement } from '@virtwire/protocol/xml';
+import { ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import { unsupported, type Shape } from './xml-shape.js';
 
 const HEX = /^0x[0-9a-fA-F]{1,8}$/;
@@ -77,6 +78,21 @@ export function checkPciPlacement(el: XmlElement, all: readonly XmlElement[], wh
     throw unsupported(`PCI address of ${what} names bus ${pci.bus}, which no pcie-root-port or pcie-to-pci-bridge controller provides`);
   }
   if (pci.slot !== 0) throw unsupported(`PCI address of ${what} on the pcie-root-port bus ${pci.bus} must be slot 0`);
+}
+
+/**
+ * A pcie-to-pci-bridge plugs into a pcie-root-port only; libvirt refuses any other bus
+ * (virDomainPCIAddressFlagsCompatible) with this error.
+ */
+export function checkBridgeBus(el: XmlElement, all: readonly XmlElement[], what: string): void {
+  const pci = pciAddressOf(el, what);
+  if (!pci || pciControllerIndexes(all, 'pcie-root-port').has(pci.bus)) return;
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  throw VirError.report(
+    ErrorNumber.XmlError,
+    ErrorDomain.Domain,
+    `The device at PCI address 0000:${hex(pci.bus, 2)}:${hex(pci.slot, 2)}.${hex(pci.fn, 1)} cannot be plugged into the PCI controller with index='${pci.bus}'. It requires a controller that accepts a pcie-to-pci-bridge.`,
+  );
 }
 
 /** QEMU's id of PCI bus `bus`: the machine's root (`pcie.0` on q35, `pci.0` on pc), else the root port or bridge `pci.N`. */
