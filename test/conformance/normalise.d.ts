@@ -5,6 +5,8 @@ export interface NormaliseContext {
   paths?: Record<string, string>;
   stableUuids?: readonly string[];
   hostname?: string;
+  /** The input text whose MAC addresses are kept; other generated-range MACs become `@MAC@` (opt-in). */
+  macInputs?: string;
 }
 
 export function normalise(text: string, context: NormaliseContext): string;

@@ -11,12 +11,15 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g
 /** libvirt's remote transport and socket, or virtwire's WebSocket address, in a URI. */
 const TRANSPORT = /\b(test|qemu)\+(?:unix|ws|wss|tcp):\/\/(?:127\.0\.0\.1:\d+|localhost:\d+)?/g;
 const SOCKET_QUERY = /\?socket=[^\s'"]*/g;
+/** A MAC address in the range libvirt generates from (its default prefix, virDomainNetGenerateMAC). */
+const GENERATED_MAC = /\b52:54:00(?::[0-9a-f]{2}){3}\b/gi;
 
 /**
  * Normalises `text`. `context.paths` maps literal directories to markers (`@NODES@`, `@FILES@`);
  * `context.stableUuids` lists the uuids that come from the input (fixtures, definitions): every
  * other uuid was generated and becomes `@UUID@`; `context.hostname`, alone on a line
- * (`hostname`, virConnectGetHostname), becomes `@HOSTNAME@`.
+ * (`hostname`, virConnectGetHostname), becomes `@HOSTNAME@`; with `context.macInputs` (the case's
+ * input text), a MAC address of libvirt's generated range that the input does not name becomes `@MAC@`.
  */
 export function normalise(text, context) {
   let out = text;
@@ -26,6 +29,10 @@ export function normalise(text, context) {
   const stable = new Set((context.stableUuids ?? []).map((u) => u.toLowerCase()));
   out = out.replace(UUID, (uuid) => (stable.has(uuid.toLowerCase()) ? uuid : '@UUID@'));
   if (context.hostname) out = out.replace(new RegExp(`^${escapeRegExp(context.hostname)}$`, 'gm'), '@HOSTNAME@');
+  if (context.macInputs !== undefined) {
+    const given = context.macInputs.toLowerCase();
+    out = out.replace(GENERATED_MAC, (mac) => (given.includes(mac.toLowerCase()) ? mac : '@MAC@'));
+  }
   return out;
 }
 

@@ -5,10 +5,9 @@ import { connect, VirError, type Connection } from '@virtwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/virtwired.js';
 
-/** Runs of the property (off by default); `DEFINE_FUZZ_RUNS=5000 npx vitest run test/property/domain-define-fixed-point.property.test.ts`. */
-const RUNS = Number(process.env.DEFINE_FUZZ_RUNS ?? 0);
+/** Runs of the property (200 by default, 0 skips it); `DEFINE_FUZZ_RUNS=5000 npx vitest run test/property/domain-define-fixed-point.property.test.ts`. */
+const RUNS = Number(process.env.DEFINE_FUZZ_RUNS ?? 200);
 
-// opt-in until the domain model passes it (the define fuzz's classes, test/conformance/README.md)
 describe.skipIf(RUNS === 0)('test driver: random definitions', () => {
   let daemon: TestDaemon;
   let conn: Connection;

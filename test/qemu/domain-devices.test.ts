@@ -231,7 +231,6 @@ const REFUSED: Refused[] = [
   { element: 'memory', xml: "<memory model='dimm'><target><size unit='KiB'>1024</size></target></memory>", names: 'memory' },
   { element: 'iommu', xml: "<iommu model='intel'/>", names: 'iommu' },
   { element: 'vsock', xml: "<vsock model='virtio'><cid auto='yes'/></vsock>", names: 'vsock' },
-  { element: 'crypto', xml: "<crypto model='virtio' type='qemu'><backend model='builtin'/></crypto>", names: 'crypto' },
   { element: 'lease', xml: "<lease><lockspace>a</lockspace><key>k</key><target path='/srv/lease'/></lease>", names: 'lease' },
   { element: 'nvram', xml: '<nvram/>', names: 'nvram' },
   { element: 'parallel', xml: "<parallel type='pty'/>", names: 'parallel' },

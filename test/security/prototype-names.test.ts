@@ -111,6 +111,7 @@ const LIBVIRT_INTERNAL_ERRORS = [
   /: missing name from disk snapshot element$/,
   /: missing creationTime from existing snapshot$/,
   /: cannot parse (vnc|rdp) port /,
+  /: cannot parse video heads /,
   /: Invalid harddisk device name: /,
 ];
 

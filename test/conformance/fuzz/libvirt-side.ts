@@ -51,6 +51,7 @@ export async function startLibvirtSide(): Promise<LibvirtSide> {
     paths: { [nodesDir]: '@NODES@' },
     stableUuids: [DEFAULT_UUID, ...uuidsIn(...nodeTexts), ...uuidsIn(...inputs)],
     hostname: hostname(),
+    macInputs: [...nodeTexts, ...inputs.map((i) => (typeof i === 'string' ? i : JSON.stringify(i)))].join('\n'),
   });
   const uri = (host: string) => libvirtd.uri('test', host === 'default' ? '/default' : join(nodesDir, host));
   const waiter = hosts.startWaiter(ENV);

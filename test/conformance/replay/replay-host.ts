@@ -13,6 +13,8 @@ const DEFAULT_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 export interface ReplayHost {
   server: TestDaemon;
   nodesDir: string;
+  /** The node files' texts (the fuzz keeps the MAC addresses they name). */
+  nodeTexts: readonly string[];
   /** `test+ws://.../default` or the node file's URI. */
   uri(host: string): string;
   /** Writes a case's files into a fresh directory and returns it. */
@@ -39,6 +41,7 @@ export async function startReplayHost(): Promise<ReplayHost> {
   return {
     server,
     nodesDir,
+    nodeTexts,
     uri: (host) => (host === 'default' ? server.uri() : server.uri(join(nodesDir, host))),
     caseFiles(id, files = {}) {
       const caseDir = join(dir, 'files', `${count++}-${id.replace(/[^a-z0-9]+/gi, '-')}`);

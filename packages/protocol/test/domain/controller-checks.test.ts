@@ -62,8 +62,30 @@ describe('controllers', () => {
       port("<target hotplug='maybe'/>"),
       [27, 5, "XML error: Invalid value for attribute 'hotplug' in element 'target': 'maybe'."],
     ],
+    [
+      'a USB model on a virtio-serial controller',
+      "<controller type='virtio-serial' model='piix3-uhci'/>",
+      [67, 20, "unsupported configuration: Unknown model type 'piix3-uhci'"],
+    ],
+    ['a USB model on a SCSI controller', "<controller type='scsi' model='qemu-xhci'/>", [67, 20, "unsupported configuration: Unknown model type 'qemu-xhci'"]],
+    ['any model on a SATA controller', "<controller type='sata' model='ehci'/>", [67, 20, "unsupported configuration: Unknown model type 'ehci'"]],
+    ['any model on an ISA controller', "<controller type='isa' model='virtio'/>", [67, 20, "unsupported configuration: Unknown model type 'virtio'"]],
+    [
+      'an unknown model before a bad index',
+      "<controller type='usb' index='x' model='bogus'/>",
+      [67, 20, "unsupported configuration: Unknown model type 'bogus'"],
+    ],
   ])('refuses %s', (_name, devices, expected) => {
     expect(defineError(domain(devices))).toEqual(expected);
+  });
+
+  it.each([
+    ["<controller type='usb' model='qemu-xhci'/>"],
+    ["<controller type='virtio-serial' model='virtio-non-transitional'/>"],
+    ["<controller type='ide' model='ich6'/>"],
+    ["<controller type='scsi' model='am53c974'/>"],
+  ])('accepts a model of its type: %s', (devices) => {
+    expect(defineError(domain(devices))).toBe('ok');
   });
 
   it('ignores the address of a model=none USB controller, as libvirt does', () => {

@@ -41,8 +41,10 @@ function insertFirstConsole(devices: DeviceSpec[], console: CharDeviceSpec): voi
  */
 function consoleCompat(spec: DomainSpec): void {
   const consoles = ofKind(spec, 'console');
+  // virDomainChrDefPostParse has made every console of target type none a serial console by now.
   for (const console of consoles.slice(1)) {
-    if (console.target.get('type') === 'serial') throw unsupported('Only the first console can be a serial port');
+    const type = console.target.get('type') ?? 'none';
+    if (type === 'serial' || type === 'none') throw unsupported('Only the first console can be a serial port');
   }
   if (spec.os.type !== 'hvm') return;
   const serials = ofKind(spec, 'serial');

@@ -22,6 +22,76 @@ interface PciTarget {
 
 const ON_OFF: ReadonlySet<string> = new Set(['on', 'off']);
 
+/**
+ * The models each controller type may name (virDomainControllerModel{PCI,SCSI,USB,IDE,VirtioSerial,ISA});
+ * an ISA controller's list is empty and the other types have none (virDomainControllerModelTypeFromString).
+ */
+const CONTROLLER_MODELS = new Map<string, ReadonlySet<string>>([
+  [
+    'pci',
+    new Set([
+      'pci-root',
+      'pcie-root',
+      'pci-bridge',
+      'dmi-to-pci-bridge',
+      'pcie-to-pci-bridge',
+      'pcie-root-port',
+      'pcie-switch-upstream-port',
+      'pcie-switch-downstream-port',
+      'pci-expander-bus',
+      'pcie-expander-bus',
+    ]),
+  ],
+  [
+    'scsi',
+    new Set([
+      'auto',
+      'buslogic',
+      'lsilogic',
+      'lsisas1068',
+      'vmpvscsi',
+      'ibmvscsi',
+      'virtio-scsi',
+      'lsisas1078',
+      'virtio-transitional',
+      'virtio-non-transitional',
+      'ncr53c90',
+      'dc390',
+      'am53c974',
+    ]),
+  ],
+  [
+    'usb',
+    new Set([
+      'piix3-uhci',
+      'piix4-uhci',
+      'ehci',
+      'ich9-ehci1',
+      'ich9-uhci1',
+      'ich9-uhci2',
+      'ich9-uhci3',
+      'vt82c686b-uhci',
+      'pci-ohci',
+      'nec-xhci',
+      'qusb1',
+      'qusb2',
+      'qemu-xhci',
+      'none',
+    ]),
+  ],
+  ['ide', new Set(['piix3', 'piix4', 'ich6'])],
+  ['virtio-serial', new Set(['virtio', 'virtio-transitional', 'virtio-non-transitional'])],
+]);
+
+/**
+ * virDomainControllerDefParseXML's model check, right after the type: a model that is not one of
+ * the type's models is VIR_ERR_CONFIG_UNSUPPORTED "Unknown model type '…'".
+ */
+export function checkControllerModel(type: string, model: string | undefined): void {
+  if (model === undefined) return;
+  if (!CONTROLLER_MODELS.get(type)?.has(model)) throw unsupported(`Unknown model type '${model}'`);
+}
+
 /** virXPathInt on `./target/node`: -1 when absent or empty, else the number (refused when not one or negative). */
 function numaNodeOf(el: XmlElement): number {
   const node = childElements(el, 'target').flatMap((t) => childElements(t, 'node'))[0];

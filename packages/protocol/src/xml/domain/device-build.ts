@@ -239,7 +239,6 @@ export const DEVICE_ORDER = [
   'memory',
   'iommu',
   'vsock',
-  'crypto',
 ] as const;
 
 /** The element name of a device (its kind, or the kept element's name). */

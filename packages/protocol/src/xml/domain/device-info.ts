@@ -44,8 +44,8 @@ function addressAttributes(type: string, a: ReadonlyMap<string, string>): Record
       const [domain, bus, slot, fn] = [n('domain'), n('bus'), n('slot'), n('function')];
       if (domain === undefined || bus === undefined || slot === undefined || fn === undefined) return undefined;
       const out: Record<string, string> = {};
-      if (domain !== 0 || bus !== 0 || slot !== 0 || fn !== 0)
-        Object.assign(out, { domain: hex(domain, 4), bus: hex(bus, 2), slot: hex(slot, 2), function: hex(fn) });
+      // virPCIDeviceAddressIsEmpty looks at the domain, bus and slot only: an empty one loses its function.
+      if (domain !== 0 || bus !== 0 || slot !== 0) Object.assign(out, { domain: hex(domain, 4), bus: hex(bus, 2), slot: hex(slot, 2), function: hex(fn) });
       const multifunction = a.get('multifunction');
       if (multifunction !== undefined) out.multifunction = multifunction;
       return out;

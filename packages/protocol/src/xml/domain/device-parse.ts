@@ -4,9 +4,8 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { ownValue } from '../../own-key.js';
 import { childElement, childElements, element, textOf, type XmlElement } from '../xml-tree.js';
-import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_BUSES, DISK_DEVICES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
-import { propUInt } from './xml-prop.js';
-import { propNonNegativeInt } from './xml-prop.js';
+import { CHAR_DEVICE_TYPES, CONTROLLER_TYPES, DISK_TYPES, enumAttribute, GRAPHICS_TYPES, VIDEO_TYPES } from './xml-enum.js';
+import { cStrToInteger, propNonNegativeInt, propUInt } from './xml-prop.js';
 import { canonicalChardevSource } from './chardev-source.js';
 import { checkDeviceAddressOf } from './address-checks.js';
 import { checkHostdevSource } from './hostdev-checks.js';
@@ -15,12 +14,14 @@ import { parseMemballoon } from './memballoon.js';
 import { checkTpm, memoryTargetNode, parsePanic, parseShmem, parseWatchdog } from './misc-devices.js';
 import { canonicalMetadataCache, canonicalPcihole64 } from './scaled-elements.js';
 import { parsePassthroughSmartcard, parseRedirdev, parseRedirfilter } from './redirdev-parse.js';
-import { checkControllerCounts, parsePciTarget } from './controller-checks.js';
+import { checkControllerCounts, checkControllerModel, parsePciTarget } from './controller-checks.js';
 import { parseBackingStore } from './backing-store-parse.js';
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkDiskAuthPlacement, checkNetworkSource } from './disk-checks.js';
+import { checkDiskAttributes } from './disk-attributes.js';
 import { backendDomain, bootLoadparm, bootOrder, parseAddress, userAlias } from './device-info.js';
 import { parseInterface } from './interface-parse.js';
+import { checkGraphicsAttributes } from './graphics-defaults.js';
 import type { CharDeviceSpec, DeviceSpec, DiskSpec, GraphicsSpec, VideoSpec } from './domain-spec.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
@@ -47,7 +48,6 @@ const OTHER_DEVICES = new Set([
   'memory',
   'iommu',
   'vsock',
-  'crypto',
 ]);
 
 const CHAR_DEVICES = new Set(['serial', 'parallel', 'console', 'channel']);
@@ -60,7 +60,7 @@ export function parseDevice(el: XmlElement, live = false, ctx: InputContext = { 
     case 'controller':
       return parseController(el);
     case 'interface':
-      return parseInterface(el, live);
+      return parseInterface(el, live, ctx.generateMac);
     case 'graphics':
       return parseGraphics(el);
     case 'video':
@@ -111,8 +111,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   const givenSource = childElement(el, 'source');
   if (diskType === 'network' && givenSource) checkNetworkSource(givenSource);
   checkDiskAuthPlacement(el);
-  const diskDevice = enumAttribute(el, 'device', DISK_DEVICES) ?? 'disk';
-  enumAttribute(target!, 'bus', DISK_BUSES);
+  checkDiskAttributes(el);
+  const diskDevice = el.attributes.get('device') ?? 'disk';
   const bus = target!.attributes.get('bus') ?? '';
   const targetAttributes = diskTargetAttributes(target!);
   const source = childElement(el, 'source');
@@ -134,7 +134,8 @@ function parseDisk(el: XmlElement, live: boolean): DiskSpec {
   };
   const snapshot = el.attributes.get('snapshot');
   if (snapshot !== undefined) disk.snapshot = snapshot;
-  const diskAttributes = new Map([...el.attributes].filter(([k]) => ['model', 'rawio', 'sgio'].includes(k)));
+  // A model of 'default' is libvirt's unset value, which it does not write.
+  const diskAttributes = new Map([...el.attributes].filter(([k, v]) => ['model', 'rawio', 'sgio'].includes(k) && !(k === 'model' && v === 'default')));
   if (diskAttributes.size > 0) disk.attributes = diskAttributes;
   const transient = childElement(el, 'transient');
   if (transient && transient.attributes.size > 0) disk.transientAttributes = new Map(transient.attributes);
@@ -195,6 +196,7 @@ function parseController(el: XmlElement): DeviceSpec {
   attributes.delete('index');
   const model = attributes.get('model');
   attributes.delete('model');
+  checkControllerModel(type, model);
   const spec: DeviceSpec = {
     kind: 'controller',
     type,
@@ -264,12 +266,51 @@ function parseFilesystem(el: XmlElement): XmlElement {
   return { name: el.name, attributes, children: el.children };
 }
 
-/** The target types each kind of character device may name (virDomainChr{Serial,Channel,Console}TargetType; a parallel port's is not read). */
-const CHAR_TARGET_TYPES = new Map<string, ReadonlySet<string>>([
-  ['serial', new Set(['none', 'isa-serial', 'usb-serial', 'pci-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial', 'isa-debug'])],
-  ['channel', new Set(['none', 'guestfwd', 'virtio', 'xen'])],
-  ['console', new Set(['none', 'serial', 'xen', 'uml', 'virtio', 'lxc', 'openvz', 'sclp', 'sclplm'])],
+/** The target types each kind of character device may name, in enum order (virDomainChr{Serial,Channel,Console}Target; a parallel port's is not read). */
+const CHAR_TARGET_TYPES = new Map<string, readonly string[]>([
+  ['serial', ['none', 'isa-serial', 'usb-serial', 'pci-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial', 'isa-debug']],
+  ['channel', ['none', 'guestfwd', 'virtio', 'xen']],
+  ['console', ['none', 'serial', 'xen', 'uml', 'virtio', 'lxc', 'openvz', 'sclp', 'sclplm']],
 ]);
+
+/** virDomainChrSerialTargetModel: the models a serial port's `<target><model name>` may name. */
+const SERIAL_TARGET_MODELS: ReadonlySet<string> = new Set([
+  'none',
+  'isa-serial',
+  'usb-serial',
+  'pci-serial',
+  'spapr-vty',
+  'pl011',
+  'sclpconsole',
+  'sclplmconsole',
+  '16550a',
+  'isa-debugcon',
+]);
+
+/** VIR_DOMAIN_CHR_CHANNEL_TARGET_TYPE_VIRTIO, which libvirt compares every kind's target type number with for a spicevmc source. */
+const CHANNEL_VIRTIO = 2;
+
+/**
+ * virDomainChrDefParseTargetXML's target type and model, as its number in the kind's enum: a
+ * channel must name one (without `<target>` "target type must be specified", with a `<target>`
+ * that names none "unknown target type '(null)'"), the others default to none (0).
+ */
+function charTargetType(kind: string, target: XmlElement | undefined): number {
+  const targetType = target?.attributes.get('type');
+  const targetTypes = CHAR_TARGET_TYPES.get(kind);
+  if (targetType === undefined) {
+    if (kind !== 'channel') return 0;
+    if (!target) throw VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, 'target type must be specified for channel device');
+    throw unsupported("unknown target type '(null)' specified for character device");
+  }
+  const n = targetTypes ? targetTypes.indexOf(targetType) : 0;
+  if (n === -1) throw unsupported(`unknown target type '${targetType}' specified for character device`);
+  const model = target && childElement(target, 'model')?.attributes.get('name');
+  if (kind === 'serial' && model !== undefined && !SERIAL_TARGET_MODELS.has(model)) {
+    throw unsupported(`unknown target model '${model}' specified for character device`);
+  }
+  return n;
+}
 
 function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const type = el.attributes.get('type') ?? 'pty';
@@ -277,11 +318,7 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   const source = childElement(el, 'source');
   const target = childElement(el, 'target');
   // As virDomainChrDefParseTargetXML, before the source is checked.
-  const targetType = target?.attributes.get('type');
-  const targetTypes = CHAR_TARGET_TYPES.get(el.name);
-  if (targetType !== undefined && targetTypes && !targetTypes.has(targetType)) {
-    throw unsupported(`unknown target type '${targetType}' specified for character device`);
-  }
+  const targetTypeNumber = charTargetType(el.name, target);
   const protocol = childElement(el, 'protocol');
   const spec: CharDeviceSpec = {
     kind: el.name as CharDeviceSpec['kind'],
@@ -295,12 +332,15 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
   if (protocol) spec.protocol = new Map(protocol.attributes);
   const owner = { kind: spec.kind, targetType: spec.target.get('type') };
   spec.sourceElements = canonicalChardevSource(type, el, owner);
+  if (type === 'spicevmc' && targetTypeNumber !== CHANNEL_VIRTIO) throw unsupported('spicevmc device type only supports virtio');
   // What only a running domain has: a pty's path and a console's tty; a channel's state.
   const ptyPath = source?.attributes.get('path');
   if (live && type === 'pty' && ptyPath !== undefined) spec.sourceElements = [element('source', { path: ptyPath })];
   const tty = el.attributes.get('tty');
   if (live && tty !== undefined) spec.tty = tty;
   if (!live && spec.kind === 'channel') spec.target.delete('state');
+  // A parallel port has no target type (virDomainChrTargetTypeFromString reads none for it).
+  if (spec.kind === 'parallel') spec.target.delete('type');
   const alias = userAlias(el);
   if (alias !== undefined) spec.alias = alias;
   const address = parseAddress(el);
@@ -311,6 +351,7 @@ function parseCharDevice(el: XmlElement, live: boolean): CharDeviceSpec {
 function parseGraphics(el: XmlElement): GraphicsSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', GRAPHICS_TYPES, true)!;
+  checkGraphicsAttributes(el, type);
   attributes.delete('type');
   return {
     kind: 'graphics',
@@ -321,13 +362,32 @@ function parseGraphics(el: XmlElement): GraphicsSpec {
   };
 }
 
+/** A video model's numbers in the order libvirt reads them, with the error number of each's parse error. */
+const VIDEO_NUMBERS: ReadonlyArray<[string, number]> = [
+  ['ram', ErrorNumber.XmlError],
+  ['vram', ErrorNumber.XmlError],
+  ['vram64', ErrorNumber.XmlError],
+  ['vgamem', ErrorNumber.XmlError],
+  ['heads', ErrorNumber.InternalError],
+];
+
 function parseVideo(el: XmlElement): VideoSpec {
   const model = childElement(el, 'model');
   const modelType = model?.attributes.get('type');
   if (modelType !== undefined && modelType !== '' && !VIDEO_TYPES.has(modelType)) throw unsupported(`unknown video model '${modelType}'`);
+  const modelAttributes = new Map(model?.attributes ?? []);
+  // virDomainVideoDefParseXML's numbers (virStrToLong_uip), after the type; 0 is unset but for heads.
+  for (const [name, code] of VIDEO_NUMBERS) {
+    const text = modelAttributes.get(name);
+    if (text === undefined || text === '') continue;
+    const n = cStrToInteger(text, 10);
+    if (!n || n.negative || n.value > 0xffffffffn) throw VirError.report(code, ErrorDomain.Domain, `cannot parse video ${name} '${text}'`);
+    if (n.value === 0n && name !== 'heads') modelAttributes.delete(name);
+    else modelAttributes.set(name, String(n.value));
+  }
   const spec: VideoSpec = {
     kind: 'video',
-    model: new Map(model?.attributes ?? []),
+    model: modelAttributes,
     modelChildren: model ? childElements(model) : [],
     extra: childElements(el).filter((c) => !['model', 'address', 'alias'].includes(c.name)),
   };

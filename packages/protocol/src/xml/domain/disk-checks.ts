@@ -218,3 +218,15 @@ export function checkDiskFdPassing(spec: DomainSpec): void {
     if (d.kind === 'disk' && d.source?.has('fdgroup')) throw unsupported(`driver does not support FD passing for disk '${d.target.dev}'`);
   }
 }
+
+/** virDomainDefDuplicateDiskInfoValidate: libvirt refuses two disks with the same target, naming both sources. */
+export function checkDiskTargets(spec: DomainSpec): void {
+  const seen = new Map<string, string>();
+  for (const device of spec.devices) {
+    if (device.kind !== 'disk') continue;
+    const source = device.source?.get('file') ?? device.source?.get('dev') ?? device.source?.get('name') ?? '';
+    const earlier = seen.get(device.target.dev);
+    if (earlier !== undefined) throw xmlError(`target '${device.target.dev}' duplicated for disk sources '${earlier}' and '${source}'`);
+    seen.set(device.target.dev, source);
+  }
+}

@@ -9,7 +9,7 @@ import { assignControllerIndexes } from './controller-order.js';
 import { defaultCharDevices } from './chardev-defaults.js';
 import { defaultGraphics } from './graphics-defaults.js';
 import { checkBootOrders, rejectDuplicateControllers, validateBootMenu, validateOs } from './domain-checks.js';
-import { checkDiskFdPassing, validateDisk } from './disk-checks.js';
+import { checkDiskFdPassing, checkDiskTargets, validateDisk } from './disk-checks.js';
 import { validateRedirdevs } from './usb-checks.js';
 import { validateGraphicsAndAudio, validateMemoryDevices, validateVideos } from './misc-devices.js';
 import { validateIOThreads } from './iothreads.js';
@@ -125,6 +125,8 @@ export function applyDomainDefaults(spec: DomainSpec, driver: DriverDefaults): v
   validateVideos(spec);
   validateMemoryDevices(spec);
   validateGraphicsAndAudio(spec);
+  // virDomainDefValidateInternal: duplicate disk targets, then host devices, then drive addresses.
+  checkDiskTargets(spec);
   validateHostdevs(spec);
   validateDriveAddresses(spec);
   validateHugepages(spec);
@@ -283,9 +285,18 @@ function defaultVideo(spec: DomainSpec, driver: DriverDefaults): void {
       if (rounded !== undefined) model.set(name, rounded);
     }
     if (type === 'qxl' && driver.qxlVgamem && !model.has('vgamem')) model.set('vgamem', '16384');
+    // virDomainVideoDefNew gives one head; a card given none has none written.
     if (type !== 'none' && !model.has('heads')) model.set('heads', '1');
+    if (model.get('heads') === '0') model.delete('heads');
     if (i === 0 && type !== 'none') model.set('primary', 'yes');
     else model.delete('primary');
+    // virDomainDefPostParseVideo clears a first card of type none of all but its alias.
+    if (i === 0 && type === 'none') {
+      video.model = new Map([['type', 'none']]);
+      video.modelChildren = [];
+      video.extra = [];
+      delete video.address;
+    }
   });
 }
 

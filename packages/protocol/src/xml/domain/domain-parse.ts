@@ -7,6 +7,7 @@ import { childElement, childElements, element, textOf, type XmlElement } from '.
 import { propUInt } from './xml-prop.js';
 import { insertController } from './controller-order.js';
 import { canonicalCpu } from './cpu-format.js';
+import { canonicalClockAttributes } from './clock-parse.js';
 import { insertDisk } from './disk-order.js';
 import { parseDevice } from './device-parse.js';
 import type { CharDeviceSpec, DeviceSpec, DomainSpec, OsSpec, VideoSpec } from './domain-spec.js';
@@ -80,12 +81,60 @@ const CRASH_ACTIONS = new Set([...ACTIONS, 'coredump-destroy', 'coredump-restart
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 
+/**
+ * The order in which virDomainDefParseXML reads the devices: every element of one kind (in document
+ * order) before the next kind, so that of several errors libvirt's is the first reported.
+ */
+const DEVICE_PARSE_ORDER = [
+  'disk',
+  'controller',
+  'lease',
+  'filesystem',
+  'interface',
+  'smartcard',
+  'parallel',
+  'serial',
+  'console',
+  'channel',
+  'input',
+  'graphics',
+  'sound',
+  'audio',
+  'video',
+  'hostdev',
+  'watchdog',
+  'memballoon',
+  'rng',
+  'tpm',
+  'nvram',
+  'hub',
+  'redirdev',
+  'redirfilter',
+  'panic',
+  'shmem',
+  'memory',
+  'iommu',
+  'vsock',
+] as const;
+
+/** The devices virDomainDefParseXML reads one of at most, with its error when there are more. */
+const SINGLE_DEVICES: Readonly<Record<string, readonly [number, string]>> = {
+  watchdog: [ErrorNumber.InternalError, 'only a single watchdog device is supported'],
+  memballoon: [ErrorNumber.InternalError, 'only a single memory balloon device is supported'],
+  nvram: [ErrorNumber.InternalError, 'only a single nvram device is supported'],
+  redirfilter: [ErrorNumber.InternalError, 'only one set of redirection filter rule is supported'],
+  iommu: [ErrorNumber.XmlError, 'only a single IOMMU device is supported'],
+  vsock: [ErrorNumber.XmlError, 'only a single vsock device is supported'],
+};
+
 /** What parsing needs from the caller. */
 export interface DomainParseOptions {
   /** Makes a uuid for a definition without one (and a generation ID for an empty `<genid>`); without it a missing uuid is an error. */
   generateUuid?: () => string;
   /** A running domain's definition (libvirt's status XML): keeps what only a live domain has (a pty's path). */
   live?: boolean;
+  /** Makes a MAC address for an interface without one (virDomainNetGenerateMAC); without it none is made. */
+  generateMac?: () => string;
 }
 
 /**
@@ -131,7 +180,7 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   parseVcpu(root, spec);
   spec.os = parseOs(root);
   const clock = childElement(root, 'clock');
-  if (clock) spec.clock = { attributes: new Map(clock.attributes), children: childElements(clock, 'timer') };
+  if (clock) spec.clock = { attributes: canonicalClockAttributes(clock), children: childElements(clock, 'timer') };
   spec.lifecycle = {
     onPoweroff: action(root, 'on_poweroff', 'destroy', ACTIONS),
     onReboot: action(root, 'on_reboot', 'restart', ACTIONS),
@@ -142,14 +191,22 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (devices) {
     const emulator = text(devices, 'emulator')?.trim();
     if (emulator) spec.emulator = emulator;
-    for (const el of childElements(devices)) {
-      const single = ownValue(SINGLE_DEVICES, el.name);
-      if (single !== undefined && childElements(devices, el.name).length > 1) throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, single);
-      const device: DeviceSpec | undefined = parseDevice(el, options.live === true, { osType: spec.os.type, arch: spec.os.arch, virtType: type });
-      if (device?.kind === 'controller') insertController(spec.devices, device);
-      else if (device?.kind === 'disk') insertDisk(spec.devices, device);
-      else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
-      else if (device) spec.devices.push(device);
+    for (const name of DEVICE_PARSE_ORDER) {
+      const found = childElements(devices, name);
+      const single = ownValue(SINGLE_DEVICES, name);
+      if (single && found.length > 1) throw VirError.report(single[0], ErrorDomain.Domain, single[1]);
+      for (const el of found) {
+        const device: DeviceSpec | undefined = parseDevice(el, options.live === true, {
+          osType: spec.os.type,
+          arch: spec.os.arch,
+          virtType: type,
+          generateMac: options.generateMac,
+        });
+        if (device?.kind === 'controller') insertController(spec.devices, device);
+        else if (device?.kind === 'disk') insertDisk(spec.devices, device);
+        else if (device?.kind === 'video' && device.model.get('primary') === 'yes') insertPrimaryVideo(spec.devices, device);
+        else if (device) spec.devices.push(device);
+      }
     }
     // virDomainDefParseXML keeps one balloon (def->memballoon)
     if (childElements(devices, 'memballoon').length > 1) {
@@ -176,15 +233,8 @@ export function parseDomainSpec(root: XmlElement, options: DomainParseOptions = 
   if (tuned) spec.extra.set('cputune', [tuned]);
   checkUsbControllers(spec);
   checkUsbDevicesWithoutUsb(spec);
-  checkDiskTargets(spec);
   return spec;
 }
-
-/** The devices a domain has at most one of (virDomainDefParseXML), with libvirt's words for a second. */
-const SINGLE_DEVICES: Readonly<Record<string, string>> = {
-  watchdog: 'only a single watchdog device is supported',
-  memballoon: 'only a single memory balloon device is supported',
-};
 
 function text(parent: XmlElement, name: string): string | undefined {
   const el = childElement(parent, name);
@@ -299,18 +349,6 @@ function action(root: XmlElement, name: string, fallback: string, allowed: Reado
   if (value === undefined) return fallback;
   if (!allowed.has(value)) throw unsupported(`unknown ${name} action: ${value}`);
   return value;
-}
-
-/** libvirt refuses two disks with the same target, naming both sources. */
-function checkDiskTargets(spec: DomainSpec): void {
-  const seen = new Map<string, string>();
-  for (const device of spec.devices) {
-    if (device.kind !== 'disk') continue;
-    const source = device.source?.get('file') ?? device.source?.get('dev') ?? device.source?.get('name') ?? '';
-    const earlier = seen.get(device.target.dev);
-    if (earlier !== undefined) throw xmlError(`target '${device.target.dev}' duplicated for disk sources '${earlier}' and '${source}'`);
-    seen.set(device.target.dev, source);
-  }
 }
 
 /** The primary video goes first among the videos (virDomainDefParseXML); libvirt refuses a second one. */

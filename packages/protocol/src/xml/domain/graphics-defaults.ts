@@ -4,12 +4,49 @@ import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import type { GraphicsSpec } from './domain-spec.js';
 import { enumAttribute } from './xml-enum.js';
-import { element } from '../xml-tree.js';
+import { element, type XmlElement } from '../xml-tree.js';
+import { cStrToInteger } from './xml-prop.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 
 const LISTEN_TYPES: ReadonlySet<string> = new Set(['address', 'network', 'socket', 'none']);
+const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
+/** virDomainGraphicsSpiceChannelMode. */
+const SPICE_MODES: ReadonlySet<string> = new Set(['any', 'secure', 'insecure']);
+
+/** virXMLPropInt without flags: an int attribute (libvirt's "Expected integer value"). */
+function propInt(el: XmlElement, name: string): void {
+  const value = el.attributes.get(name);
+  if (value === undefined) return;
+  const n = cStrToInteger(value, 10);
+  const signed = n && (n.negative ? -n.value : n.value);
+  if (signed === undefined || signed > 0x7fffffffn || signed < -0x80000000n) {
+    throw VirError.report(
+      ErrorNumber.XmlError,
+      ErrorDomain.Xml,
+      `Invalid value for attribute '${name}' in element '${el.name}': '${value}'. Expected integer value`,
+    );
+  }
+}
+
+/**
+ * The attributes virDomainGraphicsDefParseXML reads by enum or number for the types whose parse the
+ * model makes at once: SPICE's port, tlsPort, autoport (yes or no) and defaultMode; SDL's and
+ * desktop's fullscreen; D-Bus's p2p.
+ */
+export function checkGraphicsAttributes(el: XmlElement, type: string): void {
+  if (type === 'spice') {
+    propInt(el, 'port');
+    propInt(el, 'tlsPort');
+    enumAttribute(el, 'autoport', YES_NO);
+    enumAttribute(el, 'defaultMode', SPICE_MODES);
+  } else if (type === 'sdl' || type === 'desktop') {
+    enumAttribute(el, 'fullscreen', YES_NO);
+  } else if (type === 'dbus') {
+    enumAttribute(el, 'p2p', YES_NO);
+  }
+}
 
 /**
  * libvirt's virDomainGraphicsListensParseXML for a definition: each `<listen>` checked (its type,
@@ -129,18 +166,36 @@ export function defaultGraphics(graphics: GraphicsSpec): void {
   graphics.attributes = new Map([...leading, ...rest]);
 }
 
-/** RDP: libvirt's port and autoport as before, and its listens. */
+/**
+ * RDP as virDomainGraphicsDefParseXMLRDP reads a definition and virDomainGraphicsDefFormat writes
+ * it: a port that is not an int is refused; no port, port -1 or autoport='yes' (only 'yes') is an
+ * automatic port, written as port 0; replaceUser and multiUser only when 'yes'; the first listen's
+ * address last. Other attributes are dropped.
+ */
 function rdpDefaults(graphics: GraphicsSpec): void {
   const a = graphics.attributes;
-  const port = a.get('port');
-  if (port === undefined || port === '-1') {
-    a.set('port', '-1');
-    a.set('autoport', 'yes');
-  } else if (a.get('autoport') === undefined) {
-    a.set('autoport', 'no');
+  const given = a.get('port');
+  let port = 0;
+  let autoport = given === undefined;
+  if (given !== undefined) {
+    const n = cStrToInteger(given, 10);
+    const value = n && (n.negative ? -n.value : n.value);
+    if (value === undefined || value > 0x7fffffffn || value < -0x80000000n) {
+      throw VirError.report(ErrorNumber.InternalError, ErrorDomain.Domain, `cannot parse rdp port ${given}`);
+    }
+    port = Number(value);
+    if (port === -1) autoport = true;
   }
-  if (a.get('autoport') === 'no') a.delete('autoport');
+  if (a.get('autoport') === 'yes') autoport = true;
+  if (autoport) port = 0;
   graphics.listens = parseListens(graphics);
-  const address = graphics.listens[0]?.get('address');
-  if (address !== undefined && a.get('listen') === undefined) a.set('listen', address);
+  const out = new Map<string, string>();
+  if (port !== 0) out.set('port', String(port));
+  else if (autoport) out.set('port', '0');
+  if (autoport) out.set('autoport', 'yes');
+  for (const name of ['replaceUser', 'multiUser']) if (a.get(name) === 'yes') out.set(name, 'yes');
+  const first = graphics.listens[0];
+  const address = first?.get('type') === 'address' ? first.get('address') : undefined;
+  if (address !== undefined) out.set('listen', address);
+  graphics.attributes = out;
 }

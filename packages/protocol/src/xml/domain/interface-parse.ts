@@ -12,16 +12,29 @@ import { propUInt } from './xml-prop.js';
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
 
-const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+/** virMacAddrParse: six groups of one or two hex digits, anything from a blank or control character on after the last ignored. */
+const MAC = /^(?:([0-9a-f]{1,2}):){5}([0-9a-f]{1,2})(?:[\x00-\x20].*)?$/is;
+
+/** A MAC address as libvirt reads (virMacAddrParse) and writes it (`%02x` each), or undefined when it is not one. */
+export function canonicalMac(text: string): string | undefined {
+  if (!MAC.test(text)) return undefined;
+  const groups = text.split(':').slice(0, 6);
+  groups[5] = /^[0-9a-f]{1,2}/i.exec(groups[5]!)![0];
+  return groups.map((g) => g.toLowerCase().padStart(2, '0')).join(':');
+}
+
 /** virDomainNetMacType without its unset value; virTristateBool. */
 const MAC_TYPES: ReadonlySet<string> = new Set(['generated', 'static']);
 const YES_NO: ReadonlySet<string> = new Set(['yes', 'no']);
 
-/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped; `live` keeps a running domain's port id. */
-export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
+/** `<interface>` (virDomainNetDefParseXML): its parts in libvirt's order, a virtio NIC's `<driver>` checked, another's dropped; `live` keeps a running domain's port id; `generateMac` makes a missing MAC. */
+export function parseInterface(el: XmlElement, live = false, generateMac?: () => string): InterfaceSpec {
   const attributes = new Map(el.attributes);
   const type = enumAttribute(el, 'type', INTERFACE_TYPES) ?? 'user';
   attributes.delete('type');
+  enumAttribute(el, 'trustGuestRxFilters', YES_NO);
+  // virDomainNetSetModelString runs first, before the source and the MAC.
+  const model = netModel(childElement(el, 'model')?.attributes.get('type'));
   const source = childElement(el, 'source');
   const spec: InterfaceSpec = {
     kind: 'interface',
@@ -34,8 +47,13 @@ export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
   const macEl = childElement(el, 'mac');
   const mac = macEl?.attributes.get('address');
   if (mac !== undefined) {
-    if (!MAC.test(mac)) throw xmlError(`unable to parse mac address '${mac}'`);
-    spec.mac = mac.toLowerCase();
+    const canonical = canonicalMac(mac);
+    if (canonical === undefined) throw xmlError(`unable to parse mac address '${mac}'`);
+    if (Number.parseInt(canonical.slice(0, 2), 16) & 1) throw xmlError(`expected unicast mac address, found multicast '${mac}'`);
+    spec.mac = canonical;
+  } else if (generateMac) {
+    // virDomainNetDefParseXML: an interface without an address gets one generated.
+    spec.mac = generateMac();
   }
   // virDomainNetDefParseXML: the MAC address's type and check.
   const macType = macEl && enumAttribute(macEl, 'type', MAC_TYPES);
@@ -52,7 +70,6 @@ export function parseInterface(el: XmlElement, live = false): InterfaceSpec {
   // A name libvirt generates for a running domain is blanked in a definition (virDomainNetDefParseXML).
   const generated = targetDev !== undefined && managed !== 'no' && ['vnet', 'macvtap', 'macvlan'].some((p) => targetDev.startsWith(p));
   if (targetDev !== undefined && !generated) spec.targetDev = targetDev;
-  const model = netModel(childElement(el, 'model')?.attributes.get('type'));
   if (model !== undefined) spec.model = model;
   let afterTarget = false;
   for (const child of childElements(el)) {

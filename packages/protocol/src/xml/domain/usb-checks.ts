@@ -18,6 +18,8 @@ export interface InputContext {
   osType: string;
   arch: string | undefined;
   virtType: string;
+  /** Makes a MAC address for an interface without one (virDomainNetGenerateMAC). */
+  generateMac?: (() => string) | undefined;
 }
 
 /** The bus libvirt gives an input that names none (virDomainInputDefParseXML), or undefined for none. */

@@ -138,7 +138,6 @@ const DEVICES = [
   'memory',
   'iommu',
   'vsock',
-  'crypto',
 ];
 
 const TOP_LEVEL_OPEN = [

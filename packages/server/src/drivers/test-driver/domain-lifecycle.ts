@@ -19,7 +19,12 @@ export function checkActive(domain: TestDomain): void {
  */
 export function defineDomain(node: TestNode, xml: string, flags = 0): TestDomain {
   const validate = (flags & DomainDefineFlags.Validate) !== 0;
-  const definition = DomainDefinition.parse(xml, { generateUuid: TestNode.generateUuid, defaults: TEST_DRIVER_DEFAULTS, validate });
+  const definition = DomainDefinition.parse(xml, {
+    generateUuid: TestNode.generateUuid,
+    generateMac: TestNode.generateMac,
+    defaults: TEST_DRIVER_DEFAULTS,
+    validate,
+  });
   checkDomainName(definition.name);
   // Simulated storage: the paths are names the driver records, opened never (new overlays are checked when made).
   confineDefinition(definition, node.confinement, ErrorDomain.Test, undefined, true);

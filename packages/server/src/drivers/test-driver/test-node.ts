@@ -1,7 +1,7 @@
 // The test driver's whole simulated host: its domains, their lookups, and its simulated storage.
 import { DomainState, ErrorDomain, ErrorNumber, VirError } from '@virtwire/protocol';
 import type { DomainDefinition } from '@virtwire/protocol/xml';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { NodeConfig, NodeSnapshot } from './node-config.js';
 import { ConfinementPolicy } from '../../storage/confinement-policy.js';
 import { DomainEventBus } from '../../events/domain-event-bus.js';
@@ -41,6 +41,11 @@ export class TestNode extends DomainList<TestDomain> {
   /** A fresh UUID for definitions that lack one. */
   static generateUuid(): string {
     return randomUUID();
+  }
+
+  /** A MAC address for an interface that names none: libvirt's default prefix 52:54:00 and three random bytes (virDomainNetGenerateMAC). */
+  static generateMac(): string {
+    return `52:54:00:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
   }
 
   /** Adds a domain and makes its disk images exist in storage. */
