@@ -30,19 +30,24 @@ export async function writeGuestRam(qmp: QmpClient, scratchDir: string, address:
   });
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-  const reply = async (body: string): Promise<string> => {
+  /**
+   * Sends `body` and returns the first packet that `answers` it. The stub also sends a stop packet
+   * (`T05…`) of its own when the attach stops the vCPUs, which may arrive after the `?` was sent:
+   * stop packets answer only `?`.
+   */
+  const reply = async (body: string, answers: (packet: string) => boolean = (p) => !/^[TS][0-9a-f]{2}/.test(p)): Promise<string> => {
     const checksum = [...Buffer.from(body, 'latin1')].reduce((sum, b) => (sum + b) % 256, 0);
     received = '';
     socket.write(`$${body}#${checksum.toString(16).padStart(2, '0')}`);
     for (let i = 0; i < 500; i++) {
-      const match = /\$([^#]*)#[0-9a-f]{2}/.exec(received);
-      if (match) return match[1]!;
+      const packet = [...received.matchAll(/\$([^#]*)#[0-9a-f]{2}/g)].map((m) => m[1]!).find(answers);
+      if (packet !== undefined) return packet;
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error(`gdbstub did not answer ${body}`);
   };
   try {
-    await reply('?');
+    await reply('?', () => true);
     const answer = await reply(`M${address.toString(16)},${bytes.length.toString(16)}:${bytes.toString('hex')}`);
     if (answer !== 'OK') throw new Error(`gdbstub refused the write: ${answer}`);
     await reply('D');
