@@ -27,7 +27,30 @@ async function traced(calls: string, file: string, action: () => Promise<void>):
     strace.kill('SIGINT');
     await exited;
   }
-  return readIfExists(file).split('\n');
+  return joinInterrupted(readIfExists(file).split('\n'));
+}
+
+/**
+ * strace -f splits a call that another thread's call interrupted into `PID call(args <unfinished ...>`
+ * and, later, `PID <... call resumed>rest`: each pair becomes the one line it would have been, where
+ * the call began.
+ */
+function joinInterrupted(lines: string[]): string[] {
+  const joined: string[] = [];
+  const open = new Map<string, number>();
+  for (const line of lines) {
+    const pid = /^(\d+) /.exec(line)?.[1] ?? '';
+    const resumed = /^\d+ <\.\.\. \w+ resumed>(.*)$/.exec(line);
+    const at = open.get(pid);
+    if (resumed && at !== undefined) {
+      joined[at] = `${joined[at] ?? ''}${resumed[1] ?? ''}`;
+      open.delete(pid);
+    } else if (line.endsWith(' <unfinished ...>')) {
+      open.set(pid, joined.length);
+      joined.push(line.slice(0, -' <unfinished ...>'.length));
+    } else joined.push(line);
+  }
+  return joined;
 }
 
 function readIfExists(file: string): string {
