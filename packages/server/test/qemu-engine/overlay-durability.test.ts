@@ -84,7 +84,7 @@ describe.skipIf(!hasQemu || !hasStrace)('overlays written by the engine', () => 
     expect(ok).toBe(true);
     const flushedAfterOpen = (file: string, flush: 'fdatasync' | 'fsync') => {
       const opens = lines.flatMap((line, at) => {
-        const match = new RegExp(`openat\\(AT_FDCWD, "${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", [^)]*\\) = (\\d+)$`).exec(line);
+        const match = new RegExp(`openat\\(AT_FDCWD, "${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", [^)]*\\)\\s+=\\s+(\\d+)$`).exec(line);
         return match ? [{ at, fd: match[1] }] : [];
       });
       return opens.some(({ at, fd }) => lines.slice(at + 1).some((line) => new RegExp(`\\b${flush}\\(${fd}[ )]`).test(line)));
