@@ -1,6 +1,6 @@
 // The overlays the engine writes itself are flushed, with their directories, before QEMU opens them: seen in the system calls (strace).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLiveExternalSnapshot } from '../../src/drivers/qemu/engine/index.js';
@@ -14,13 +14,20 @@ async function traced(calls: string, file: string, action: () => Promise<void>):
   let stderr = '';
   strace.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise((resolve) => strace.once('exit', resolve));
-  // strace is attached once a traced call of this thread shows up in its output
+  // strace is attached once every thread of this process names it as its tracer (libuv's pool
+  // threads do the engine's opens and flushes; under load they were attached after the first one
+  // was seen tracing) and a traced call shows up in its output
   const marker = path.join(path.dirname(file), 'attached');
-  for (let i = 0; i < 500 && !readIfExists(file).includes(marker); i++) {
+  const everyThreadTraced = () =>
+    readdirSync(`/proc/${process.pid}/task`).every((task) =>
+      new RegExp(`TracerPid:\\s+${strace.pid}\\b`).test(readIfExists(`/proc/${process.pid}/task/${task}/status`)),
+    );
+  for (let i = 0; i < 500 && !(readIfExists(file).includes(marker) && everyThreadTraced()); i++) {
     await import('node:fs/promises').then((fs) => fs.open(marker, 'w').then((h) => h.close()));
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   expect(readIfExists(file), stderr).toContain(marker);
+  expect(everyThreadTraced(), 'every thread traced').toBe(true);
   try {
     await action();
   } finally {
@@ -39,8 +46,8 @@ function joinInterrupted(lines: string[]): string[] {
   const joined: string[] = [];
   const open = new Map<string, number>();
   for (const line of lines) {
-    const pid = /^(\d+) /.exec(line)?.[1] ?? '';
-    const resumed = /^\d+ <\.\.\. \w+ resumed>(.*)$/.exec(line);
+    const pid = /^(\d+)\s/.exec(line)?.[1] ?? '';
+    const resumed = /^\d+\s+<\.\.\. \w+ resumed>(.*)$/.exec(line);
     const at = open.get(pid);
     if (resumed && at !== undefined) {
       joined[at] = `${joined[at] ?? ''}${resumed[1] ?? ''}`;
