@@ -42,15 +42,24 @@ function hasArgumentPair(argv: readonly string[], flag: string, value: string): 
   return argv.some((arg, index) => arg === flag && argv[index + 1] === value);
 }
 
-/** True if `pid` exists and is not a zombie. */
+/** True while `pid` exists and one of its threads has not finished exiting (its main thread is no zombie, or another thread still runs). */
 export async function isProcessAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const running = async (statPath: string): Promise<boolean> => {
+    try {
+      const stat = await fs.readFile(statPath, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false;
+    }
+  };
+  if (await running(`/proc/${pid}/stat`)) return true;
+  // A killed process's main thread turns zombie before its other threads have finished exiting, and
+  // those still hold the process's files: QEMU's image locks ("Failed to get \"write\" lock" for the
+  // next QEMU on the same image). It is gone once none of its threads runs.
+  const tasks = await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const task of tasks) if (task !== String(pid) && (await running(`/proc/${pid}/task/${task}/stat`))) return true;
+  return false;
 }
 
 /** Polls until `pid` is gone (or a zombie); returns false if it is still alive after `timeoutMs`. */
