@@ -6,29 +6,9 @@ import { childElement, childElements, element, type XmlElement } from '../xml-tr
 import { canonicalDeviceSeclabels } from './device-seclabel.js';
 import { checkNetworkSource } from './disk-checks.js';
 import { canonicalMetadataCache } from './scaled-elements.js';
-import { DISK_TYPES } from './xml-enum.js';
+import { DISK_TYPES, STORAGE_FORMATS } from './xml-enum.js';
 
 const xmlError = (message: string) => VirError.report(ErrorNumber.XmlError, ErrorDomain.Domain, message);
-
-/** virStorageFileFormat without `none`. */
-const STORAGE_FORMATS: ReadonlySet<string> = new Set([
-  'raw',
-  'dir',
-  'bochs',
-  'cloop',
-  'dmg',
-  'iso',
-  'vpc',
-  'vdi',
-  'fat',
-  'vhd',
-  'ploop',
-  'cow',
-  'qcow',
-  'qcow2',
-  'qed',
-  'vmdk',
-]);
 
 /**
  * virDomainDiskBackingStoreParse for an inactive definition: a `<backingStore>` without type ends

@@ -3,7 +3,7 @@ import { ErrorDomain } from '../../errors/error-domain.js';
 import { ErrorNumber } from '../../errors/error-number.js';
 import { VirError } from '../../errors/vir-error.js';
 import { childElement, type XmlElement } from '../xml-tree.js';
-import { DISK_BUSES, DISK_DEVICES, enumAttribute } from './xml-enum.js';
+import { DISK_BUSES, DISK_DEVICES, enumAttribute, STORAGE_FORMATS } from './xml-enum.js';
 import { propUInt } from './xml-prop.js';
 
 const unsupported = (message: string) => VirError.report(ErrorNumber.ConfigUnsupported, ErrorDomain.Domain, message);
@@ -35,25 +35,7 @@ const DISCARD_MODES: ReadonlySet<string> = new Set(['unmap', 'ignore']);
 /** virDomainDiskDetectZeroes without `default`. */
 const DETECT_ZEROES: ReadonlySet<string> = new Set(['off', 'on', 'unmap']);
 /** virStorageFileFormat without `none`, and Xen's `aio`. */
-const DRIVER_FORMATS: ReadonlySet<string> = new Set([
-  'aio',
-  'raw',
-  'dir',
-  'bochs',
-  'cloop',
-  'dmg',
-  'iso',
-  'vpc',
-  'vdi',
-  'fat',
-  'vhd',
-  'ploop',
-  'cow',
-  'qcow',
-  'qcow2',
-  'qed',
-  'vmdk',
-]);
+const DRIVER_FORMATS: ReadonlySet<string> = new Set(['aio', ...STORAGE_FORMATS]);
 
 /** virXMLPropUInt with VIR_XML_PROP_NONZERO. */
 function propNonZeroUInt(el: XmlElement, name: string): void {

@@ -24,6 +24,25 @@ export function enumAttribute(el: XmlElement, name: string, allowed: ReadonlySet
 export const GRAPHICS_TYPES: ReadonlySet<string> = new Set(['sdl', 'vnc', 'rdp', 'desktop', 'spice', 'egl-headless', 'dbus']);
 /** virStorageType without `none`. */
 export const DISK_TYPES: ReadonlySet<string> = new Set(['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser']);
+/** virStorageFileFormat without `none`. */
+export const STORAGE_FORMATS: ReadonlySet<string> = new Set([
+  'raw',
+  'dir',
+  'bochs',
+  'cloop',
+  'dmg',
+  'iso',
+  'vpc',
+  'vdi',
+  'fat',
+  'vhd',
+  'ploop',
+  'cow',
+  'qcow',
+  'qcow2',
+  'qed',
+  'vmdk',
+]);
 /** virDomainDiskDevice. */
 export const DISK_DEVICES: ReadonlySet<string> = new Set(['disk', 'cdrom', 'floppy', 'lun']);
 /** virDomainDiskBus without `none`. */
